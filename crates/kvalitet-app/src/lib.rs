@@ -1,1 +1,11 @@
-//! placeholder
+//! The use cases of kvalitet (import files, export values, describe what is loaded) and the
+//! [`Store`] port they need. The web and CLI call these; the store crate implements the port.
+
+pub mod export;
+pub mod import;
+pub mod ports;
+
+pub use ports::{
+    CatalogueBatch, ImportChunk, ImportSource, KnownIds, Overview, Store, StoreError, StoredValue,
+    ValueFilter, ValueRevision, WriteCounts,
+};

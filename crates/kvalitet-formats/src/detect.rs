@@ -101,11 +101,8 @@ pub(crate) fn detect(input: &mut impl BufRead) -> Result<Format, ReadError> {
         return Ok(Format::KoladaJson);
     }
     let header_line = text.lines().next().unwrap_or_default();
-    let fields: Vec<String> = header_line
-        .split(',')
-        .map(|f| f.trim().trim_matches('"').to_ascii_lowercase())
-        .collect();
-    classify_header(&fields).ok_or_else(|| FormatError::UnknownHeader(header_line.to_owned()).into())
+    crate::format_of_header(header_line)
+        .ok_or_else(|| FormatError::UnknownHeader(header_line.to_owned()).into())
 }
 
 /// Picks the CSV format whose required columns the header has.

@@ -1,1 +1,243 @@
-//! placeholder
+//! kvalitet's storage: one SQL code base for SQLite (the default, a file) and PostgreSQL
+//! (`postgres://...`), with embedded migrations. Each [`Store`] method is one transaction.
+//!
+//! The same query text serves both backends (`$1` placeholders, `ON CONFLICT`, `RETURNING`,
+//! `IS DISTINCT FROM`); the [`on_pool!`] and [`on_tx!`] macros expand a body once per
+//! backend so each copy is type-checked against its own driver. Only bulk value writing
+//! differs: multi-row upserts on SQLite, COPY into a staging table on PostgreSQL.
+
+mod catalogue;
+mod read;
+mod values;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use tokio::sync::mpsc;
+
+use kvalitet_app::ports::{
+    ImportChunk, ImportSource, KnownIds, KpiGroupRecord, MeasureText, Overview, Store, StoreError,
+    StoredValue, ValueFilter, ValueRevision, WriteCounts,
+};
+use kvalitet_domain::{County, Measure, MeasureId, MeasureSet, Municipality, MunicipalityGroup, MunicipalityId, ValueKey, Year};
+
+/// The migrations of each backend, embedded in the binary.
+pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// A database: SQLite or PostgreSQL, chosen by the URL.
+#[derive(Clone, Debug)]
+pub enum SqlStore {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Expands `$body` once per backend with `$p` bound to the pool.
+#[macro_export]
+macro_rules! on_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match $store {
+            $crate::SqlStore::Sqlite($p) => $body,
+            $crate::SqlStore::Postgres($p) => $body,
+        }
+    };
+}
+
+/// An open transaction on either backend.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Expands `$body` once per backend with `$t` bound to the transaction.
+macro_rules! on_tx {
+    ($tx:expr, $t:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite($t) => $body,
+            $crate::Tx::Postgres($t) => $body,
+        }
+    };
+}
+pub(crate) use on_tx;
+
+/// Runs one statement on a transaction of either backend; returns the rows affected.
+macro_rules! exec {
+    ($tx:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::on_tx!($tx, t => sqlx::query($sql)$(.bind($arg))*.execute(&mut **t).await
+            .map(|r| r.rows_affected()).map_err($crate::db))
+    };
+}
+pub(crate) use exec;
+
+/// Fetches all rows of a query as `$row` (a tuple or `FromRow` type) from a pool or
+/// transaction of either backend.
+macro_rules! fetch_all {
+    (pool $store:expr, $row:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::on_pool!($store, p => sqlx::query_as::<_, $row>($sql)$(.bind($arg))*.fetch_all(p).await.map_err($crate::db))
+    };
+    (tx $tx:expr, $row:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::on_tx!($tx, t => sqlx::query_as::<_, $row>($sql)$(.bind($arg))*.fetch_all(&mut **t).await.map_err($crate::db))
+    };
+}
+pub(crate) use fetch_all;
+
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+/// True when the URL names PostgreSQL rather than an SQLite file.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+impl SqlStore {
+    /// Opens the database without migrating. An SQLite URL is `sqlite://PATH`, `sqlite:PATH`
+    /// or a plain path; the file is created when missing.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if is_postgres_url(url) {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(db)?;
+            return Ok(Self::Postgres(pool));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let options = if path == ":memory:" {
+            SqliteConnectOptions::from_str("sqlite::memory:").map_err(db)?
+        } else {
+            SqliteConnectOptions::new().filename(path).create_if_missing(true)
+        }
+        // WAL lets readers go on during an import; FULL makes every commit durable, so a
+        // crash never loses or corrupts a committed import.
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(30))
+        .pragma("cache_size", "-65536")
+        .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if path == ":memory:" { 1 } else { 4 })
+            .connect_with(options)
+            .await
+            .map_err(db)?;
+        Ok(Self::Sqlite(pool))
+    }
+
+    /// Opens and migrates.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let result = match self {
+            Self::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
+            Self::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
+        };
+        result.map_err(|e| StoreError::Database(format!("migration failed: {e}")))
+    }
+
+    /// "sqlite" or "postgres".
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            // IMMEDIATE takes the write lock up front, so two importers queue instead of
+            // failing half-way with SQLITE_BUSY.
+            Self::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(db)?),
+            Self::Postgres(p) => Tx::Postgres(p.begin().await.map_err(db)?),
+        })
+    }
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        on_tx!(self, t => t.commit().await.map_err(db))
+    }
+}
+
+/// The current time as RFC 3339 UTC text, as stored in the database.
+pub(crate) fn now_text() -> String {
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+impl Store for SqlStore {
+    async fn import(&self, source: &ImportSource, chunks: mpsc::Receiver<ImportChunk>) -> Result<WriteCounts, StoreError> {
+        values::import(self, source, chunks).await
+    }
+
+    async fn known_ids(&self) -> Result<KnownIds, StoreError> {
+        read::known_ids(self).await
+    }
+
+    async fn export_values(&self, filter: &ValueFilter, out: mpsc::Sender<Vec<StoredValue>>) -> Result<u64, StoreError> {
+        read::export_values(self, filter, out).await
+    }
+
+    async fn value_history(&self, key: &ValueKey) -> Result<Vec<ValueRevision>, StoreError> {
+        read::value_history(self, key).await
+    }
+
+    async fn municipalities(&self) -> Result<Vec<Municipality>, StoreError> {
+        read::municipalities(self).await
+    }
+
+    async fn counties(&self) -> Result<Vec<County>, StoreError> {
+        read::counties(self).await
+    }
+
+    async fn neighbours(&self, id: &MunicipalityId) -> Result<Vec<MunicipalityId>, StoreError> {
+        read::neighbours(self, id).await
+    }
+
+    async fn groups(&self) -> Result<Vec<MunicipalityGroup>, StoreError> {
+        read::groups(self).await
+    }
+
+    async fn measure(&self, id: &MeasureId) -> Result<Option<Measure>, StoreError> {
+        read::measure(self, id).await
+    }
+
+    async fn measure_text(&self, id: &MeasureId, year: Year) -> Result<Option<MeasureText>, StoreError> {
+        read::measure_text(self, id, year).await
+    }
+
+    async fn measure_count(&self, catalogue_year: Option<Year>) -> Result<u64, StoreError> {
+        read::measure_count(self, catalogue_year).await
+    }
+
+    async fn kpi_groups(&self) -> Result<Vec<KpiGroupRecord>, StoreError> {
+        read::kpi_groups(self).await
+    }
+
+    async fn save_measure_set(&self, set: &MeasureSet) -> Result<(), StoreError> {
+        catalogue::save_measure_set(self, set).await
+    }
+
+    async fn measure_set(&self, id: &str) -> Result<Option<MeasureSet>, StoreError> {
+        read::measure_set(self, id).await
+    }
+
+    async fn overview(&self) -> Result<Overview, StoreError> {
+        read::overview(self).await
+    }
+}

@@ -1,0 +1,595 @@
+//! The one import path: files (and later the Kolada sync and uploads) are read, checked
+//! against the catalogue, and written through [`Store::import`] in one transaction per file.
+//!
+//! Rules: a bad row rejects the whole file unless `skip_bad_rows` is set; a key repeated
+//! with a different value is a bad row (an identical repeat is ignored); values must name a
+//! known measure and municipality or group. Metadata files are imported before value files
+//! so one `import DIR` of Kolada's folders works.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use kvalitet_domain::{
+    AreaId, Datum, GroupKind, MeasureId, MunicipalityGroup, MunicipalityId, ValueKey, ValueRow, Year,
+};
+use kvalitet_formats::{Format, Location, Record, RowError};
+
+use crate::ports::{CatalogueBatch, ImportChunk, ImportSource, KnownIds, Store, StoreError, WriteCounts};
+
+/// Values per chunk sent to the store.
+const CHUNK: usize = 8192;
+/// Row errors kept per file for the report; the count covers all of them.
+const ERRORS_KEPT: usize = 1000;
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Read every file as this format instead of detecting it.
+    pub format: Option<Format>,
+    /// Write the good rows and list the bad ones, instead of rejecting the file.
+    pub skip_bad_rows: bool,
+    /// The year a KPI catalogue describes; otherwise a year in the file name (as in
+    /// `kolada_kpi_catalogue_2026.csv`), otherwise `current_year`.
+    pub catalogue_year: Option<Year>,
+    pub current_year: Year,
+}
+
+/// Told how far an import has come, e.g. to draw a progress bar.
+pub trait Progress: Send + Sync {
+    fn start_file(&self, path: &Path, bytes: u64);
+    fn advance(&self, bytes: u64);
+    fn finish_file(&self);
+}
+
+/// A progress sink that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start_file(&self, _: &Path, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn finish_file(&self) {}
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: PathBuf,
+    pub format: Option<&'static str>,
+    /// Records read, good and bad.
+    pub read: u64,
+    pub rejected: u64,
+    pub counts: WriteCounts,
+    /// The first bad rows, each naming file, place and field.
+    pub errors: Vec<String>,
+    /// Why nothing of the file was written, if so.
+    pub failure: Option<String>,
+}
+
+impl FileReport {
+    pub fn succeeded(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+/// What happened to every file of one `import` run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub files: Vec<FileReport>,
+}
+
+impl ImportReport {
+    pub fn succeeded(&self) -> bool {
+        self.files.iter().all(FileReport::succeeded)
+    }
+
+    /// Totals over the files that were written.
+    pub fn totals(&self) -> (u64, u64, WriteCounts) {
+        let mut counts = WriteCounts::default();
+        let (mut read, mut rejected) = (0, 0);
+        for f in &self.files {
+            read += f.read;
+            rejected += f.rejected;
+            counts += f.counts;
+        }
+        (read, rejected, counts)
+    }
+}
+
+/// Errors that stop an import run before any file is read.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{path}: {message}")]
+    Path { path: PathBuf, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Expands directories (recursively) into the files kvalitet can read, and orders all
+/// files so that metadata comes before values.
+pub fn plan_files(paths: &[PathBuf], format: Option<Format>) -> Result<Vec<(PathBuf, Option<Format>)>, ImportError> {
+    let mut files = Vec::new();
+    for path in paths {
+        collect(path, &mut files, true)?;
+    }
+    let mut planned: Vec<(u8, PathBuf, Option<Format>)> = files
+        .into_iter()
+        .map(|path| {
+            let detected = format.or_else(|| sniff(&path));
+            let rank = match detected {
+                Some(Format::KoladaJson) if looks_like_values(&path) => 200,
+                Some(f) if f.carries_values() && f != Format::KoladaJson => 200,
+                Some(f) => Format::ALL.iter().position(|g| *g == f).unwrap_or(0) as u8,
+                None => 100,
+            };
+            (rank, path, format)
+        })
+        .collect();
+    planned.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    Ok(planned.into_iter().map(|(_, p, f)| (p, f)).collect())
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>, explicit: bool) -> Result<(), ImportError> {
+    let meta = std::fs::metadata(path).map_err(|e| ImportError::Path {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .and_then(|d| d.map(|e| e.map(|e| e.path())).collect())
+            .map_err(|e| ImportError::Path {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
+        entries.sort();
+        for entry in entries {
+            collect(&entry, out, false)?;
+        }
+    } else {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let readable = [".csv", ".csv.gz", ".json", ".json.gz"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+        // A file named on the command line is read whatever its name; in a directory only
+        // files with a known extension are (so READMEs and GeoJSON are passed over).
+        if explicit || (readable && !name.ends_with(".geojson")) {
+            out.push(path.to_owned());
+        }
+    }
+    Ok(())
+}
+
+/// The first 64 KiB of a file as text (gzip undone), for a quick look.
+fn head(path: &Path) -> Option<String> {
+    let file = File::open(path).ok()?;
+    let mut buf = Vec::with_capacity(1 << 16);
+    let _ = kvalitet_formats::decompressed(file).ok()?.take(1 << 16).read_to_end(&mut buf);
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+fn sniff(path: &Path) -> Option<Format> {
+    let text = head(path)?;
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    if text.starts_with('{') || text.starts_with('[') {
+        return Some(Format::KoladaJson);
+    }
+    kvalitet_formats::format_of_header(text.lines().next()?)
+}
+
+fn looks_like_values(path: &Path) -> bool {
+    head(path).is_some_and(|t| t.contains("\"period\""))
+}
+
+/// A year (1950-2100) written in a file name, e.g. 2026 in `kolada_kpi_catalogue_2026.csv`.
+fn year_in_name(path: &Path) -> Option<Year> {
+    let name = path.file_name()?.to_string_lossy();
+    let bytes = name.as_bytes();
+    (0..bytes.len().saturating_sub(3)).find_map(|i| {
+        let window = &bytes[i..i + 4];
+        let bounded = (i == 0 || !bytes[i - 1].is_ascii_digit())
+            && bytes.get(i + 4).is_none_or(|b| !b.is_ascii_digit());
+        if bounded && window.iter().all(u8::is_ascii_digit) {
+            std::str::from_utf8(window).ok().and_then(|s| Year::parse(s).ok())
+        } else {
+            None
+        }
+    })
+}
+
+/// Imports every file, one transaction each, and reports on all of them. A failed file does
+/// not stop the others.
+pub async fn import_paths<S: Store>(
+    store: &S,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport::default();
+    for (path, format) in plan_files(paths, options.format)? {
+        let file_options = ImportOptions {
+            format,
+            ..options.clone()
+        };
+        let file_report = import_file(store, &path, &file_options, progress.clone()).await?;
+        report.files.push(file_report);
+    }
+    Ok(report)
+}
+
+/// Imports one file in one transaction.
+pub async fn import_file<S: Store>(
+    store: &S,
+    path: &Path,
+    options: &ImportOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<FileReport, ImportError> {
+    let known = store.known_ids().await?;
+    let (tx, rx) = mpsc::channel(4);
+    let source = ImportSource {
+        source: path.display().to_string(),
+        format: options.format.map_or("detected", Format::name).to_owned(),
+    };
+    let reader = {
+        let path = path.to_owned();
+        let options = options.clone();
+        let progress = progress.clone();
+        tokio::task::spawn_blocking(move || read_file(&path, &options, known, tx, progress.as_ref()))
+    };
+    let (written, read) = tokio::join!(store.import(&source, rx), reader);
+    progress.finish_file();
+    let mut report = read.map_err(|e| ImportError::Path {
+        path: path.to_owned(),
+        message: format!("the reader stopped unexpectedly: {e}"),
+    })?;
+    match written {
+        Ok(counts) if report.failure.is_none() => report.counts = counts,
+        Ok(_) => {}
+        Err(StoreError::Aborted) => {
+            report.failure.get_or_insert_with(|| "aborted; nothing was written".into());
+        }
+        Err(e) => {
+            report.failure = Some(format!("nothing was written: {e}"));
+        }
+    }
+    if report.failure.is_some() {
+        report.counts = WriteCounts::default();
+    }
+    Ok(report)
+}
+
+/// Reads the file on a blocking thread, checking and sending chunks to the store.
+fn read_file(
+    path: &Path,
+    options: &ImportOptions,
+    known: KnownIds,
+    tx: mpsc::Sender<ImportChunk>,
+    progress: &dyn Progress,
+) -> FileReport {
+    let mut report = FileReport {
+        path: path.to_owned(),
+        format: None,
+        read: 0,
+        rejected: 0,
+        counts: WriteCounts::default(),
+        errors: Vec::new(),
+        failure: None,
+    };
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            report.failure = Some(format!("{}: {e}", path.display()));
+            return report;
+        }
+    };
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    progress.start_file(path, size);
+    let input = CountingReader { inner: file, progress, pending: 0 };
+    let mut checker = Checker::new(known);
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut catalogue = CatalogueBatch::default();
+    let mut store_gone = false;
+    let display = path.display().to_string();
+    let mut note = |report: &mut FileReport, e: RowError| {
+        report.rejected += 1;
+        if report.errors.len() < ERRORS_KEPT {
+            report.errors.push(format!("{display}: {e}"));
+        }
+    };
+    let result = kvalitet_formats::read(input, options.format, &mut |item| {
+        report.read += 1;
+        match item.and_then(|(location, record)| checker.check(location, record)) {
+            Ok(Some(Record::Value(row))) => {
+                chunk.push(row);
+                if chunk.len() == CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    if tx.blocking_send(ImportChunk::Values(full)).is_err() {
+                        store_gone = true;
+                        return false;
+                    }
+                }
+            }
+            Ok(Some(other)) => add_to_catalogue(&mut catalogue, other),
+            Ok(None) => {}
+            Err(e) => {
+                note(&mut report, e);
+                if !options.skip_bad_rows {
+                    return false;
+                }
+            }
+        }
+        true
+    });
+    match result {
+        Ok(format) => report.format = Some(format.name()),
+        Err(e) => {
+            report.failure = Some(format!("{}: {e}", path.display()));
+            return report;
+        }
+    }
+    if store_gone {
+        report.failure = Some("the database stopped the import".into());
+        return report;
+    }
+    if report.rejected > 0 && !options.skip_bad_rows {
+        report.failure = Some(format!(
+            "{} bad row(s); the file was rejected and nothing was written (use --skip-bad-rows to write the good rows)",
+            report.rejected
+        ));
+        return report;
+    }
+    for e in checker.check_catalogue(&mut catalogue) {
+        note(&mut report, e);
+    }
+    if report.rejected > 0 && !options.skip_bad_rows {
+        report.failure = Some(format!("{} bad reference(s); nothing was written", report.rejected));
+        return report;
+    }
+    if !catalogue.measures.is_empty() {
+        catalogue.catalogue_year = Some(options.catalogue_year.or_else(|| year_in_name(path)).unwrap_or(options.current_year));
+    }
+    let mut last = Vec::new();
+    if !chunk.is_empty() {
+        last.push(ImportChunk::Values(chunk));
+    }
+    if !catalogue.is_empty() {
+        last.push(ImportChunk::Catalogue(Box::new(catalogue)));
+    }
+    last.push(ImportChunk::Commit);
+    for message in last {
+        if tx.blocking_send(message).is_err() {
+            report.failure = Some("the database stopped the import".into());
+            break;
+        }
+    }
+    report
+}
+
+fn add_to_catalogue(batch: &mut CatalogueBatch, record: Record) {
+    match record {
+        Record::Value(_) => {}
+        Record::Municipality(m) => batch.municipalities.push(m),
+        Record::County { county, region } => batch.counties.push((county, region)),
+        Record::Group(g) => batch.groups.push(MunicipalityGroup {
+            kind: g.kind.unwrap_or_else(|| GroupKind::classify_kolada(&g.id, &g.title)),
+            id: g.id,
+            title: g.title,
+            members: g.members,
+        }),
+        Record::Neighbours { municipality, neighbours } => batch.neighbours.push((municipality, neighbours)),
+        Record::Measure(m) => batch.measures.push(*m),
+        Record::KpiGroup(g) => batch.kpi_groups.push(g),
+    }
+}
+
+/// A fast hasher for the packed `u64` keys below (Fx-style multiply).
+#[derive(Default)]
+struct PackedHasher(u64);
+
+impl Hasher for PackedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type PackedMap<V> = HashMap<u64, V, BuildHasherDefault<PackedHasher>>;
+
+/// Checks values against the catalogue and against each other within one file.
+struct Checker {
+    known: KnownIds,
+    measure_index: HashMap<MeasureId, u64>,
+    area_index: HashMap<AreaId, u64>,
+    /// Packed key -> fingerprint of (datum, count), to tell a harmless repeat from a conflict.
+    seen: PackedMap<u64>,
+    /// Municipalities and measures defined earlier in the same file.
+    batch_municipalities: std::collections::HashSet<MunicipalityId>,
+    batch_measures: std::collections::HashSet<MeasureId>,
+}
+
+impl Checker {
+    fn new(known: KnownIds) -> Self {
+        Self {
+            known,
+            measure_index: HashMap::new(),
+            area_index: HashMap::new(),
+            seen: PackedMap::default(),
+            batch_municipalities: Default::default(),
+            batch_measures: Default::default(),
+        }
+    }
+
+    /// Returns the record to keep, `None` for an identical repeat, or why it is bad.
+    fn check(&mut self, location: Location, record: Record) -> Result<Option<Record>, RowError> {
+        let row = match record {
+            Record::Value(row) => row,
+            Record::Municipality(m) => {
+                self.batch_municipalities.insert(m.id);
+                return Ok(Some(Record::Municipality(m)));
+            }
+            Record::Measure(m) => {
+                self.batch_measures.insert(m.id);
+                return Ok(Some(Record::Measure(m)));
+            }
+            other => return Ok(Some(other)),
+        };
+        let key = row.key;
+        if !self.known.measures.contains(&key.measure) {
+            return Err(RowError::new(
+                location.with_field("kpi"),
+                format!("unknown measure {}; import the KPI catalogue first", key.measure),
+            ));
+        }
+        if !self.known.knows_area(&key.area) {
+            return Err(RowError::new(
+                location.with_field("municipality"),
+                format!("unknown municipality or group {}; import the municipality list first", key.area),
+            ));
+        }
+        let packed = self.pack(&key);
+        let print = fingerprint(&row);
+        match self.seen.insert(packed, print) {
+            Some(previous) if previous != print => {
+                self.seen.insert(packed, previous);
+                Err(RowError::new(
+                    location.with_field("value"),
+                    format!(
+                        "{} {} {} {} appears again with a different value",
+                        key.measure, key.area, key.year, key.gender.code()
+                    ),
+                ))
+            }
+            Some(_) => Ok(None),
+            None => Ok(Some(Record::Value(row))),
+        }
+    }
+
+    fn pack(&mut self, key: &ValueKey) -> u64 {
+        let next = self.measure_index.len() as u64;
+        let m = *self.measure_index.entry(key.measure).or_insert(next);
+        let next = self.area_index.len() as u64;
+        let a = *self.area_index.entry(key.area).or_insert(next);
+        // 24 bits measure, 28 bits area, 8 bits year offset, 2 bits gender (years 1950-2100).
+        let year = (key.year.get() - Year::MIN) as u64;
+        (m << 40) | (a << 10) | (year << 2) | key.gender as u64
+    }
+
+    /// Checks that groups, neighbours and KPI groups refer to known municipalities and
+    /// measures; with `skip_bad_rows` the unknown references are dropped.
+    fn check_catalogue(&self, batch: &mut CatalogueBatch) -> Vec<RowError> {
+        let mut errors = Vec::new();
+        let municipality_known = |m: &MunicipalityId| {
+            self.known.municipalities.contains(m) || self.batch_municipalities.contains(m)
+        };
+        let measure_known = |m: &MeasureId| self.known.measures.contains(m) || self.batch_measures.contains(m);
+        for group in &mut batch.groups {
+            group.members.retain(|m| {
+                let ok = municipality_known(m);
+                if !ok {
+                    errors.push(RowError::new(
+                        Location::default().with_field("member_id"),
+                        format!("group {} has unknown member {m}", group.id),
+                    ));
+                }
+                ok
+            });
+        }
+        for (municipality, neighbours) in &mut batch.neighbours {
+            if !municipality_known(municipality) {
+                errors.push(RowError::new(
+                    Location::default(),
+                    format!("neighbours given for unknown municipality {municipality}"),
+                ));
+                neighbours.clear();
+            }
+            neighbours.retain(|n| {
+                let ok = municipality_known(n);
+                if !ok {
+                    errors.push(RowError::new(
+                        Location::default(),
+                        format!("{municipality} has unknown neighbour {n}"),
+                    ));
+                }
+                ok
+            });
+        }
+        batch.neighbours.retain(|(m, _)| municipality_known(m));
+        for group in &mut batch.kpi_groups {
+            if let Some(members) = &mut group.members {
+                members.retain(|m| {
+                    let ok = measure_known(m);
+                    if !ok {
+                        errors.push(RowError::new(
+                            Location::default().with_field("kpi_id"),
+                            format!("KPI group {} has unknown KPI {m}", group.id),
+                        ));
+                    }
+                    ok
+                });
+            }
+        }
+        errors
+    }
+}
+
+fn fingerprint(row: &ValueRow) -> u64 {
+    let mut h = PackedHasher::default();
+    match row.datum {
+        Datum::Number(v) => {
+            h.write_u64(1);
+            h.write_u64(v.to_bits());
+        }
+        Datum::Missing(s) => {
+            h.write_u64(2);
+            h.write_u64(s as u64);
+        }
+        Datum::Deleted => h.write_u64(3),
+    }
+    h.write_u64(row.count.map_or(u64::MAX, u64::from));
+    h.finish()
+}
+
+/// Reports bytes read to the progress sink every megabyte.
+struct CountingReader<'p, R> {
+    inner: R,
+    progress: &'p dyn Progress,
+    pending: u64,
+}
+
+impl<R: Read> Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pending += n as u64;
+        if self.pending >= 1 << 20 || n == 0 {
+            self.progress.advance(self.pending);
+            self.pending = 0;
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_are_found_in_file_names() {
+        let y = |s: &str| year_in_name(Path::new(s)).map(Year::get);
+        assert_eq!(y("kolada_kpi_catalogue_2026.csv"), Some(2026));
+        assert_eq!(y("kolada_kpi_catalogue_2024_opennumbers.csv"), Some(2024));
+        assert_eq!(y("catalogue.csv"), None);
+        assert_eq!(y("x12026.csv"), None);
+    }
+}

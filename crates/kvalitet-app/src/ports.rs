@@ -1,0 +1,223 @@
+//! The storage port: one trait whose methods are use cases, each its own transaction.
+
+use std::collections::HashSet;
+use std::future::Future;
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use kvalitet_domain::{
+    AreaId, County, Datum, Gender, GroupId, Measure, MeasureId, MeasureSet, Municipality,
+    MunicipalityGroup, MunicipalityId, ValueKey, ValueRow, Year,
+};
+pub use kvalitet_formats::KpiGroupRecord;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(String),
+    /// The import was not confirmed with [`ImportChunk::Commit`]; nothing was written.
+    #[error("import aborted before commit; nothing was written")]
+    Aborted,
+    #[error("invalid data: {0}")]
+    Invalid(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+}
+
+/// Where an import came from, recorded with every value it wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportSource {
+    /// A file path or URL.
+    pub source: String,
+    /// The format name (see `kvalitet_formats::Format::name`).
+    pub format: String,
+}
+
+/// Catalogue metadata read from one file.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogueBatch {
+    /// The year the catalogue describes; titles and definitions are kept per year.
+    pub catalogue_year: Option<Year>,
+    pub counties: Vec<(County, Option<MunicipalityId>)>,
+    pub municipalities: Vec<Municipality>,
+    pub groups: Vec<MunicipalityGroup>,
+    pub neighbours: Vec<(MunicipalityId, Vec<MunicipalityId>)>,
+    pub measures: Vec<Measure>,
+    pub kpi_groups: Vec<KpiGroupRecord>,
+}
+
+impl CatalogueBatch {
+    pub fn len(&self) -> usize {
+        self.counties.len()
+            + self.municipalities.len()
+            + self.groups.len()
+            + self.neighbours.len()
+            + self.measures.len()
+            + self.kpi_groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What flows into [`Store::import`]. Nothing is kept unless the last message is `Commit`:
+/// a producer that stops (an error, a panic, a dropped sender) leaves the store unchanged.
+#[derive(Debug)]
+pub enum ImportChunk {
+    Catalogue(Box<CatalogueBatch>),
+    /// Values with no key repeated, neither within the chunk nor across chunks.
+    Values(Vec<ValueRow>),
+    Commit,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WriteCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub deleted: u64,
+}
+
+impl std::ops::AddAssign for WriteCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+        self.deleted += o.deleted;
+    }
+}
+
+/// The ids a value may refer to.
+#[derive(Debug, Clone, Default)]
+pub struct KnownIds {
+    pub measures: HashSet<MeasureId>,
+    pub municipalities: HashSet<MunicipalityId>,
+    pub groups: HashSet<GroupId>,
+}
+
+impl KnownIds {
+    pub fn knows_area(&self, area: &AreaId) -> bool {
+        match area {
+            AreaId::Municipality(m) => self.municipalities.contains(m),
+            AreaId::Group(g) => self.groups.contains(g),
+        }
+    }
+}
+
+/// Which values to read; empty lists mean "all".
+#[derive(Debug, Clone, Default)]
+pub struct ValueFilter {
+    pub measures: Vec<MeasureId>,
+    pub areas: Vec<AreaId>,
+    pub years: Vec<Year>,
+    pub genders: Vec<Gender>,
+}
+
+/// A stored value with where and when it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredValue {
+    #[serde(skip)]
+    pub row: ValueRow,
+    pub source: String,
+    /// RFC 3339, UTC.
+    pub imported_at: String,
+}
+
+/// One version of a value: the current one (`replaced_at` none) or an earlier one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValueRevision {
+    pub datum: Datum,
+    pub count: Option<u32>,
+    pub source: String,
+    pub imported_at: String,
+    pub replaced_at: Option<String>,
+}
+
+/// What is loaded, for the start page and `kvalitet status`-like summaries.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overview {
+    pub kommuner: u64,
+    pub regions: u64,
+    pub riket: u64,
+    pub groups: u64,
+    pub measures: u64,
+    pub values: u64,
+    pub first_year: Option<i16>,
+    pub last_year: Option<i16>,
+    pub recent_imports: Vec<ImportRecord>,
+}
+
+/// One finished import, as recorded in the database.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportRecord {
+    pub source: String,
+    pub format: String,
+    pub imported_at: String,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub deleted: u64,
+}
+
+/// A measure's title and definition as of one catalogue year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeasureText {
+    pub year: i16,
+    pub title: String,
+    pub description: String,
+}
+
+/// The storage kvalitet needs. Every method is one transaction.
+pub trait Store: Send + Sync + 'static {
+    /// Applies the chunks of one import in one transaction, committing only on
+    /// [`ImportChunk::Commit`]. Values are inserted, updated (the old version kept as a
+    /// revision) or deleted; identical values are left alone.
+    fn import(
+        &self,
+        source: &ImportSource,
+        chunks: mpsc::Receiver<ImportChunk>,
+    ) -> impl Future<Output = Result<WriteCounts, StoreError>> + Send;
+
+    /// The ids of everything values may refer to.
+    fn known_ids(&self) -> impl Future<Output = Result<KnownIds, StoreError>> + Send;
+
+    /// Sends the values matching `filter`, ordered by measure, area, year, gender, in chunks.
+    fn export_values(
+        &self,
+        filter: &ValueFilter,
+        out: mpsc::Sender<Vec<StoredValue>>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// All versions of one value, newest first.
+    fn value_history(&self, key: &ValueKey) -> impl Future<Output = Result<Vec<ValueRevision>, StoreError>> + Send;
+
+    fn municipalities(&self) -> impl Future<Output = Result<Vec<Municipality>, StoreError>> + Send;
+
+    fn counties(&self) -> impl Future<Output = Result<Vec<County>, StoreError>> + Send;
+
+    fn neighbours(&self, id: &MunicipalityId) -> impl Future<Output = Result<Vec<MunicipalityId>, StoreError>> + Send;
+
+    fn groups(&self) -> impl Future<Output = Result<Vec<MunicipalityGroup>, StoreError>> + Send;
+
+    fn measure(&self, id: &MeasureId) -> impl Future<Output = Result<Option<Measure>, StoreError>> + Send;
+
+    /// The measure's title and definition as of `year`: the text of the latest catalogue
+    /// year not after `year`, or the earliest text when all are later.
+    fn measure_text(&self, id: &MeasureId, year: Year) -> impl Future<Output = Result<Option<MeasureText>, StoreError>> + Send;
+
+    /// The number of measures, and how many the latest catalogue of `year` listed.
+    fn measure_count(&self, catalogue_year: Option<Year>) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    fn kpi_groups(&self) -> impl Future<Output = Result<Vec<KpiGroupRecord>, StoreError>> + Send;
+
+    /// Creates or replaces a measure set.
+    fn save_measure_set(&self, set: &MeasureSet) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn measure_set(&self, id: &str) -> impl Future<Output = Result<Option<MeasureSet>, StoreError>> + Send;
+
+    fn overview(&self) -> impl Future<Output = Result<Overview, StoreError>> + Send;
+}

@@ -1,0 +1,200 @@
+//! Writing catalogue metadata (counties, municipalities, groups, neighbours, measures with
+//! their per-year texts, KPI groups) and measure sets.
+
+use std::collections::{HashMap, HashSet};
+
+use kvalitet_app::ports::{CatalogueBatch, StoreError, WriteCounts};
+use kvalitet_domain::{Measure, MeasureOrigin, MeasureSet};
+
+use crate::{SqlStore, Tx, exec, fetch_all};
+
+/// Applies a catalogue batch inside the import's transaction.
+pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCounts, StoreError> {
+    let mut counts = WriteCounts::default();
+    let tally = |counts: &mut WriteCounts, existed: bool, changed: bool| match (existed, changed) {
+        (false, _) => counts.inserted += 1,
+        (true, true) => counts.updated += 1,
+        (true, false) => counts.unchanged += 1,
+    };
+
+    if !batch.counties.is_empty() {
+        let existing = ids(tx, "SELECT code FROM county").await?;
+        for (county, region) in &batch.counties {
+            let changed = exec!(tx,
+                "INSERT INTO county (code, name, region_id) VALUES ($1, $2, $3)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, region_id = excluded.region_id
+                 WHERE county.name IS DISTINCT FROM excluded.name OR county.region_id IS DISTINCT FROM excluded.region_id",
+                &county.code, &county.name, region.map(|r| r.to_string()))?;
+            tally(&mut counts, existing.contains(&county.code), changed > 0);
+        }
+    }
+
+    if !batch.municipalities.is_empty() {
+        let existing = ids(tx, "SELECT id FROM municipality").await?;
+        for m in &batch.municipalities {
+            let changed = exec!(tx,
+                "INSERT INTO municipality (id, title, kind, county_code) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, kind = excluded.kind, county_code = excluded.county_code
+                 WHERE municipality.title IS DISTINCT FROM excluded.title OR municipality.kind IS DISTINCT FROM excluded.kind
+                    OR municipality.county_code IS DISTINCT FROM excluded.county_code",
+                m.id.as_str(), &m.title, m.kind.code(), m.county_code.clone())?;
+            tally(&mut counts, existing.contains(m.id.as_str()), changed > 0);
+        }
+    }
+
+    if !batch.groups.is_empty() {
+        let existing = ids(tx, "SELECT id FROM municipality_group").await?;
+        let members = memberships(tx, "SELECT group_id, municipality_id FROM municipality_group_member").await?;
+        for g in &batch.groups {
+            let row_changed = exec!(tx,
+                "INSERT INTO municipality_group (id, title, kind) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, kind = excluded.kind
+                 WHERE municipality_group.title IS DISTINCT FROM excluded.title OR municipality_group.kind IS DISTINCT FROM excluded.kind",
+                g.id.as_str(), &g.title, g.kind.code())? > 0;
+            let new: HashSet<String> = g.members.iter().map(|m| m.to_string()).collect();
+            let members_changed = members.get(g.id.as_str()).cloned().unwrap_or_default() != new;
+            if members_changed {
+                exec!(tx, "DELETE FROM municipality_group_member WHERE group_id = $1", g.id.as_str())?;
+                for m in &new {
+                    exec!(tx, "INSERT INTO municipality_group_member (group_id, municipality_id) VALUES ($1, $2)", g.id.as_str(), m.as_str())?;
+                }
+            }
+            tally(&mut counts, existing.contains(g.id.as_str()), row_changed || members_changed);
+        }
+    }
+
+    if !batch.neighbours.is_empty() {
+        let existing = memberships(tx, "SELECT municipality_id, neighbour_id FROM municipality_neighbour").await?;
+        for (m, neighbours) in &batch.neighbours {
+            let new: HashSet<String> = neighbours.iter().map(|n| n.to_string()).collect();
+            let old = existing.get(m.as_str());
+            let changed = old.is_some_and(|o| *o != new) || (old.is_none() && !new.is_empty());
+            if changed {
+                exec!(tx, "DELETE FROM municipality_neighbour WHERE municipality_id = $1", m.as_str())?;
+                for n in &new {
+                    exec!(tx, "INSERT INTO municipality_neighbour (municipality_id, neighbour_id) VALUES ($1, $2)", m.as_str(), n.as_str())?;
+                }
+            }
+            tally(&mut counts, old.is_some(), changed);
+        }
+    }
+
+    if !batch.measures.is_empty() {
+        let year = batch
+            .catalogue_year
+            .ok_or_else(|| StoreError::Invalid("a KPI catalogue needs a catalogue year".into()))?;
+        let existing = ids(tx, "SELECT id FROM measure").await?;
+        for m in &batch.measures {
+            let changed = upsert_measure(tx, m, i64::from(year.get())).await?;
+            tally(&mut counts, existing.contains(m.id.as_str()), changed);
+        }
+    }
+
+    if !batch.kpi_groups.is_empty() {
+        let existing = ids(tx, "SELECT id FROM kpi_group").await?;
+        let members = memberships(tx, "SELECT group_id, measure_id FROM kpi_group_member").await?;
+        for g in &batch.kpi_groups {
+            let mut changed = match &g.title {
+                Some(title) => exec!(tx,
+                    "INSERT INTO kpi_group (id, title, parent_id) VALUES ($1, $2, $3)
+                     ON CONFLICT (id) DO UPDATE SET title = excluded.title, parent_id = COALESCE(excluded.parent_id, kpi_group.parent_id)
+                     WHERE kpi_group.title IS DISTINCT FROM excluded.title
+                        OR (excluded.parent_id IS NOT NULL AND kpi_group.parent_id IS DISTINCT FROM excluded.parent_id)",
+                    &g.id, title, g.parent.clone())? > 0,
+                // A membership file may name a group no title file has described yet.
+                None => exec!(tx,
+                    "INSERT INTO kpi_group (id, title) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING", &g.id)? > 0,
+            };
+            if let Some(list) = &g.members {
+                let new: HashSet<String> = list.iter().map(|m| m.to_string()).collect();
+                if members.get(&g.id).cloned().unwrap_or_default() != new {
+                    changed = true;
+                    exec!(tx, "DELETE FROM kpi_group_member WHERE group_id = $1", &g.id)?;
+                    let mut seen = HashSet::new();
+                    for (position, m) in list.iter().enumerate() {
+                        if seen.insert(*m) {
+                            exec!(tx, "INSERT INTO kpi_group_member (group_id, measure_id, position) VALUES ($1, $2, $3)",
+                                &g.id, m.as_str(), position as i64)?;
+                        }
+                    }
+                }
+            }
+            tally(&mut counts, existing.contains(&g.id), changed);
+        }
+    }
+    Ok(counts)
+}
+
+/// Writes a measure and its text for `year`. The main row follows the newest catalogue;
+/// direction, unit and source kind are set on first sight only, since users curate them.
+async fn upsert_measure(tx: &mut Tx, m: &Measure, year: i64) -> Result<bool, StoreError> {
+    let owner = match m.origin {
+        MeasureOrigin::Kolada => None,
+        MeasureOrigin::Own(municipality) => Some(municipality.to_string()),
+    };
+    let k = &m.kolada;
+    let row = exec!(tx,
+        "INSERT INTO measure (id, title, description, unit, direction, source_kind, owner_municipality,
+             operating_area, perspective, is_divided_by_gender, municipality_type, auspice, publ_period,
+             prel_publication_date, publication_date, has_ou_data, catalogue_year)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
+             operating_area = excluded.operating_area, perspective = excluded.perspective,
+             is_divided_by_gender = excluded.is_divided_by_gender, municipality_type = excluded.municipality_type,
+             auspice = excluded.auspice, publ_period = excluded.publ_period,
+             prel_publication_date = excluded.prel_publication_date, publication_date = excluded.publication_date,
+             has_ou_data = excluded.has_ou_data, catalogue_year = excluded.catalogue_year
+         WHERE (measure.catalogue_year IS NULL OR measure.catalogue_year <= excluded.catalogue_year)
+           AND (measure.title IS DISTINCT FROM excluded.title OR measure.description IS DISTINCT FROM excluded.description
+             OR measure.operating_area IS DISTINCT FROM excluded.operating_area OR measure.perspective IS DISTINCT FROM excluded.perspective
+             OR measure.is_divided_by_gender IS DISTINCT FROM excluded.is_divided_by_gender
+             OR measure.municipality_type IS DISTINCT FROM excluded.municipality_type
+             OR measure.auspice IS DISTINCT FROM excluded.auspice OR measure.publ_period IS DISTINCT FROM excluded.publ_period
+             OR measure.prel_publication_date IS DISTINCT FROM excluded.prel_publication_date
+             OR measure.publication_date IS DISTINCT FROM excluded.publication_date
+             OR measure.has_ou_data IS DISTINCT FROM excluded.has_ou_data
+             OR measure.catalogue_year IS DISTINCT FROM excluded.catalogue_year)",
+        m.id.as_str(), &m.title, &m.description, m.unit.clone(), m.direction.code(), m.source_kind.code(), owner,
+        k.operating_area.clone(), k.perspective.clone(), k.is_divided_by_gender, k.municipality_type.clone(),
+        k.auspice.clone(), k.publ_period.clone(), k.prel_publication_date.clone(), k.publication_date.clone(),
+        k.has_ou_data, year)?;
+    let text = exec!(tx,
+        "INSERT INTO measure_text (measure_id, year, title, description) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (measure_id, year) DO UPDATE SET title = excluded.title, description = excluded.description
+         WHERE measure_text.title IS DISTINCT FROM excluded.title OR measure_text.description IS DISTINCT FROM excluded.description",
+        m.id.as_str(), year, &m.title, &m.description)?;
+    Ok(row + text > 0)
+}
+
+async fn ids(tx: &mut Tx, sql: &'static str) -> Result<HashSet<String>, StoreError> {
+    let rows = fetch_all!(tx tx, (String,), sql)?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+async fn memberships(tx: &mut Tx, sql: &'static str) -> Result<HashMap<String, HashSet<String>>, StoreError> {
+    let rows = fetch_all!(tx tx, (String, String), sql)?;
+    let mut map: HashMap<String, HashSet<String>> = HashMap::new();
+    for (group, member) in rows {
+        map.entry(group).or_default().insert(member);
+    }
+    Ok(map)
+}
+
+/// Creates or replaces a measure set in one transaction.
+pub(crate) async fn save_measure_set(store: &SqlStore, set: &MeasureSet) -> Result<(), StoreError> {
+    set.validate().map_err(StoreError::Invalid)?;
+    let mut tx = store.begin().await?;
+    let tx_ref = &mut tx;
+    exec!(tx_ref, "DELETE FROM measure_set WHERE id = $1", &set.id)?;
+    exec!(tx_ref, "INSERT INTO measure_set (id, title) VALUES ($1, $2)", &set.id, &set.title)?;
+    for (a, area) in set.areas.iter().enumerate() {
+        exec!(tx_ref, "INSERT INTO measure_set_area (set_id, position, title) VALUES ($1, $2, $3)", &set.id, a as i64, &area.title)?;
+        for (i, item) in area.items.iter().enumerate() {
+            exec!(tx_ref,
+                "INSERT INTO measure_set_item (set_id, area_position, position, measure_id, question) VALUES ($1, $2, $3, $4, $5)",
+                &set.id, a as i64, i as i64, item.measure.as_str(), &item.question)
+            .map_err(|e| StoreError::Invalid(format!("measure {} in set {}: {e}", item.measure, set.id)))?;
+        }
+    }
+    tx.commit().await
+}
