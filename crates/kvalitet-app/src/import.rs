@@ -295,7 +295,7 @@ fn read_file(
     let mut catalogue = CatalogueBatch::default();
     let mut store_gone = false;
     let display = path.display().to_string();
-    let mut note = |report: &mut FileReport, e: RowError| {
+    let note = |report: &mut FileReport, e: RowError| {
         report.rejected += 1;
         if report.errors.len() < ERRORS_KEPT {
             report.errors.push(format!("{display}: {e}"));
@@ -387,33 +387,42 @@ fn add_to_catalogue(batch: &mut CatalogueBatch, record: Record) {
     }
 }
 
-/// A fast hasher for the packed `u64` keys below (Fx-style multiply).
+/// A fast hasher for the small keys below: Fx-style mixing per word and a splitmix64
+/// finish, so keys that differ only in high bits still spread over the table.
 #[derive(Default)]
-struct PackedHasher(u64);
+struct FastHasher(u64);
 
-impl Hasher for PackedHasher {
+impl Hasher for FastHasher {
     fn finish(&self) -> u64 {
-        self.0
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
         }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
     }
     fn write_u64(&mut self, n: u64) {
         self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
-type PackedMap<V> = HashMap<u64, V, BuildHasherDefault<PackedHasher>>;
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// Checks values against the catalogue and against each other within one file.
 struct Checker {
     known: KnownIds,
-    measure_index: HashMap<MeasureId, u64>,
-    area_index: HashMap<AreaId, u64>,
+    measure_index: FastMap<MeasureId, u64>,
+    area_index: FastMap<AreaId, u64>,
     /// Packed key -> fingerprint of (datum, count), to tell a harmless repeat from a conflict.
-    seen: PackedMap<u64>,
+    seen: FastMap<u64, u64>,
     /// Municipalities and measures defined earlier in the same file.
     batch_municipalities: std::collections::HashSet<MunicipalityId>,
     batch_measures: std::collections::HashSet<MeasureId>,
@@ -423,9 +432,9 @@ impl Checker {
     fn new(known: KnownIds) -> Self {
         Self {
             known,
-            measure_index: HashMap::new(),
-            area_index: HashMap::new(),
-            seen: PackedMap::default(),
+            measure_index: FastMap::default(),
+            area_index: FastMap::default(),
+            seen: FastMap::default(),
             batch_municipalities: Default::default(),
             batch_measures: Default::default(),
         }
@@ -446,19 +455,7 @@ impl Checker {
             other => return Ok(Some(other)),
         };
         let key = row.key;
-        if !self.known.measures.contains(&key.measure) {
-            return Err(RowError::new(
-                location.with_field("kpi"),
-                format!("unknown measure {}; import the KPI catalogue first", key.measure),
-            ));
-        }
-        if !self.known.knows_area(&key.area) {
-            return Err(RowError::new(
-                location.with_field("municipality"),
-                format!("unknown municipality or group {}; import the municipality list first", key.area),
-            ));
-        }
-        let packed = self.pack(&key);
+        let packed = self.pack(&key).map_err(|(field, message)| RowError::new(location.clone().with_field(field), message))?;
         let print = fingerprint(&row);
         match self.seen.insert(packed, print) {
             Some(previous) if previous != print => {
@@ -476,14 +473,37 @@ impl Checker {
         }
     }
 
-    fn pack(&mut self, key: &ValueKey) -> u64 {
-        let next = self.measure_index.len() as u64;
-        let m = *self.measure_index.entry(key.measure).or_insert(next);
-        let next = self.area_index.len() as u64;
-        let a = *self.area_index.entry(key.area).or_insert(next);
-        // 24 bits measure, 28 bits area, 8 bits year offset, 2 bits gender (years 1950-2100).
+    /// Packs a key into 64 bits: 24 bits measure, 28 bits area (each an index in order of
+    /// first sight), 8 bits year offset, 2 bits gender. An id is checked against the
+    /// catalogue the first time it is seen.
+    fn pack(&mut self, key: &ValueKey) -> Result<u64, (&'static str, String)> {
+        let m = match self.measure_index.get(&key.measure) {
+            Some(&m) => m,
+            None if self.known.measures.contains(&key.measure) => {
+                let next = self.measure_index.len() as u64;
+                self.measure_index.insert(key.measure, next);
+                next
+            }
+            None => {
+                return Err(("kpi", format!("unknown measure {}; import the KPI catalogue first", key.measure)));
+            }
+        };
+        let a = match self.area_index.get(&key.area) {
+            Some(&a) => a,
+            None if self.known.knows_area(&key.area) => {
+                let next = self.area_index.len() as u64;
+                self.area_index.insert(key.area, next);
+                next
+            }
+            None => {
+                return Err((
+                    "municipality",
+                    format!("unknown municipality or group {}; import the municipality list first", key.area),
+                ));
+            }
+        };
         let year = (key.year.get() - Year::MIN) as u64;
-        (m << 40) | (a << 10) | (year << 2) | key.gender as u64
+        Ok((m << 40) | (a << 10) | (year << 2) | key.gender as u64)
     }
 
     /// Checks that groups, neighbours and KPI groups refer to known municipalities and
@@ -545,7 +565,7 @@ impl Checker {
 }
 
 fn fingerprint(row: &ValueRow) -> u64 {
-    let mut h = PackedHasher::default();
+    let mut h = FastHasher::default();
     match row.datum {
         Datum::Number(v) => {
             h.write_u64(1);

@@ -13,7 +13,8 @@ use kvalitet_domain::{
 use crate::record::{GroupRecord, KpiGroupRecord, Location, ReadError, Record, RowError};
 use crate::{Format, Sink};
 
-pub(crate) fn read(input: impl BufRead, format: Format, sink: &mut Sink<'_>) -> Result<(), ReadError> {
+/// Reads a JSON document and returns the format it turned out to be.
+pub(crate) fn read(input: impl BufRead, format: Format, sink: &mut Sink<'_>) -> Result<Format, ReadError> {
     let document: Value = serde_json::from_reader(input).map_err(|e| {
         let location = Location {
             line: Some(e.line() as u64),
@@ -27,7 +28,7 @@ pub(crate) fn read(input: impl BufRead, format: Format, sink: &mut Sink<'_>) -> 
         ReadError::at(location, what)
     })?;
     match (&document, format) {
-        (Value::Object(map), _) if map.contains_key("values") => read_envelope(map, "$", sink),
+        (Value::Object(map), _) if map.contains_key("values") => read_envelope(map, "$", sink).map(|()| Format::KoladaJson),
         (Value::Array(pages), Format::KoladaJson) => {
             for (i, page) in pages.iter().enumerate() {
                 let path = format!("$[{i}]");
@@ -41,11 +42,11 @@ pub(crate) fn read(input: impl BufRead, format: Format, sink: &mut Sink<'_>) -> 
                     }
                 }
             }
-            Ok(())
+            Ok(Format::KoladaJson)
         }
         (Value::Object(map), _) if map.values().all(Value::is_array) => {
             read_neighbours(map, sink);
-            Ok(())
+            Ok(Format::NeighboursJson)
         }
         _ => Err(ReadError::at(
             Location::json("$"),

@@ -46,9 +46,9 @@ fn read_plain(mut input: impl BufRead, format: Option<Format>, sink: &mut Sink<'
         None => detect::detect(&mut input)?,
     };
     if format.is_json() {
-        json_formats::read(input, format, sink)?;
+        json_formats::read(input, format, sink)
     } else {
         csv_formats::read(input, format, sink)?;
+        Ok(format)
     }
-    Ok(format)
 }

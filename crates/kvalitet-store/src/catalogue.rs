@@ -75,7 +75,8 @@ pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCo
                     exec!(tx, "INSERT INTO municipality_neighbour (municipality_id, neighbour_id) VALUES ($1, $2)", m.as_str(), n.as_str())?;
                 }
             }
-            tally(&mut counts, old.is_some(), changed);
+            // An island with no neighbours and no row yet is already as described.
+            tally(&mut counts, old.is_some() || new.is_empty(), changed);
         }
     }
 

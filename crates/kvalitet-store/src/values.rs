@@ -16,7 +16,7 @@ use kvalitet_domain::{Datum, ValueRow};
 
 use crate::{SqlStore, Tx, catalogue, db, exec, now_text, on_tx};
 
-/// Rows per multi-row INSERT on SQLite (8 parameters each, well under SQLite's 32766).
+/// Rows per multi-row INSERT on SQLite (8 parameters each, under SQLite's limit of 32766).
 const ROWS_PER_STATEMENT: usize = 500;
 
 const UPSERT_TAIL: &str = " ON CONFLICT (measure_id, area_id, year, gender) DO UPDATE SET
@@ -93,17 +93,17 @@ pub(crate) async fn import(
     Err(StoreError::Aborted)
 }
 
+/// A multi-row upsert for SQLite. Anonymous `?` placeholders, because SQLite looks up
+/// numbered (`$n`) names linearly, which makes a 4000-parameter statement quadratic.
 fn upsert_sql(rows: usize) -> String {
-    let mut sql = String::with_capacity(80 + rows * 48 + UPSERT_TAIL.len());
+    const ROW: &str = "(?,?,?,?,?,?,?,?)";
+    let mut sql = String::with_capacity(100 + rows * (ROW.len() + 1) + UPSERT_TAIL.len());
     sql.push_str("INSERT INTO value (measure_id, area_id, year, gender, value, status, count, batch_id) VALUES ");
     for r in 0..rows {
-        let b = r * 8;
-        let sep = if r == 0 { "" } else { "," };
-        let _ = write!(
-            sql,
-            "{sep}(${},${},${},${},${},${},${},${})",
-            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8
-        );
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push_str(ROW);
     }
     sql.push_str(UPSERT_TAIL);
     sql

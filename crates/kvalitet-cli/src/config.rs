@@ -1,0 +1,94 @@
+//! Configuration in layers: built-in defaults < `kvalitet.toml` < `KVALITET_*` environment
+//! variables (and `DATABASE_URL`) < command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// The default SQLite database, in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://kvalitet.db";
+/// The default address of `kvalitet serve`: loopback only, so nothing is exposed by accident.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// What `kvalitet.toml` may hold. Unknown keys are an error, so a typo is not ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    #[serde(default)]
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    pub addr: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads `path`, or `./kvalitet.toml` when no path is given and that file exists.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let (path, required) = match path {
+            Some(p) => (p.to_owned(), true),
+            None => (PathBuf::from("kvalitet.toml"), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(Self::default()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        toml::from_str(&text).with_context(|| format!("{} is not a valid kvalitet configuration", path.display()))
+    }
+}
+
+/// Picks the first value present: flag, environment, file, default.
+pub fn layered(flag: Option<String>, env: &[&str], file: Option<String>, default: &str) -> String {
+    flag.or_else(|| env.iter().find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty())))
+        .or(file)
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_files_beat_defaults() {
+        assert_eq!(layered(Some("a".into()), &[], Some("b".into()), "c"), "a");
+        assert_eq!(layered(None, &["KVALITET_TEST_UNSET_VARIABLE"], Some("b".into()), "c"), "b");
+        assert_eq!(layered(None, &[], None, "c"), "c");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://kv:secret@127.0.0.1/kv"), "postgres://kv:***@127.0.0.1/kv");
+        assert_eq!(redact("sqlite://kvalitet.db"), "sqlite://kvalitet.db");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kvalitet.toml");
+        std::fs::write(&path, "database_url = \"sqlite://x.db\"\n[serve]\naddr = \"0.0.0.0:1\"\n").unwrap();
+        let c = FileConfig::load(Some(&path)).unwrap();
+        assert_eq!(c.database_url.as_deref(), Some("sqlite://x.db"));
+        assert_eq!(c.serve.addr.as_deref(), Some("0.0.0.0:1"));
+        std::fs::write(&path, "databse_url = \"x\"\n").unwrap();
+        assert!(FileConfig::load(Some(&path)).is_err());
+    }
+}

@@ -1,0 +1,261 @@
+//! `kvalitet`: measure, compare and publish a municipality's quality (KKiK) from one binary.
+
+mod config;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use kvalitet_app::export::export_csv;
+use kvalitet_app::import::{ImportOptions, NoProgress, Progress, import_paths};
+use kvalitet_app::ValueFilter;
+use kvalitet_domain::{AreaId, Gender, MeasureId, Year};
+use kvalitet_formats::Format;
+use kvalitet_store::SqlStore;
+
+use config::{DEFAULT_ADDR, DEFAULT_DATABASE_URL, FileConfig, layered, redact};
+
+/// Exit code when every file was written but some bad rows were skipped.
+const EXIT_ROWS_SKIPPED: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "kvalitet",
+    version,
+    about = "Kommunens kvalitet i korthet: load Kolada data and the municipality's own measurements, compare, and publish.",
+    long_about = "kvalitet keeps KKiK measures, municipalities and values in one database (SQLite by default, \
+PostgreSQL when DATABASE_URL is postgres://...), and serves them on a web site.\n\n\
+Configuration, weakest first: built-in defaults, ./kvalitet.toml (or --config), KVALITET_* environment \
+variables (and DATABASE_URL), then flags.",
+    after_help = "Examples:\n  kvalitet import ../shared/data/kolada_meta ../shared/data/municipalities\n  \
+kvalitet import ../shared/data/kolada_values/kkik_values_total.csv\n  \
+kvalitet export --measure N15428 --year 2022 --output n15428.csv\n  kvalitet serve --addr 127.0.0.1:8080"
+)]
+struct Cli {
+    /// Database URL: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB [default: sqlite://kvalitet.db]
+    #[arg(long, global = true, env = "KVALITET_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Configuration file [default: ./kvalitet.toml when present]
+    #[arg(long, global = true, env = "KVALITET_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web site
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080]
+        #[arg(long, env = "KVALITET_ADDR")]
+        addr: Option<String>,
+    },
+    /// Create or update the database schema (import and serve also do this)
+    Migrate,
+    /// Import files or directories: Kolada API v3 JSON, long value CSV (optionally .gz),
+    /// the KPI catalogue and municipality CSVs. Metadata is imported before values; each
+    /// file is one transaction.
+    Import(ImportArgs),
+    /// Write values as CSV (kpi,municipality_id,year,gender,value,status,count), which
+    /// `import` reads back
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// Files or directories (read recursively: *.csv, *.csv.gz, *.json, *.json.gz)
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Read every file as this format instead of detecting it
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// Write the good rows and list the bad ones, instead of rejecting the whole file
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// The year a KPI catalogue describes [default: a year in the file name, else this year]
+    #[arg(long, value_parser = parse_year)]
+    catalogue_year: Option<Year>,
+    /// No progress bar
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// Measure ids (repeat or separate with commas)
+    #[arg(long = "measure", value_delimiter = ',', value_parser = parse_measure)]
+    measures: Vec<MeasureId>,
+    /// Municipality or group ids
+    #[arg(long = "municipality", value_delimiter = ',', value_parser = parse_area)]
+    municipalities: Vec<AreaId>,
+    /// Years, e.g. 2021,2022 or 2015-2022
+    #[arg(long = "year", value_delimiter = ',', value_parser = parse_years)]
+    years: Vec<Vec<Year>>,
+    /// Genders: T (total), K (women), M (men)
+    #[arg(long = "gender", value_delimiter = ',', value_parser = parse_gender)]
+    genders: Vec<Gender>,
+    /// Write to this file instead of standard output
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::parse(s).map_err(|e| e.to_string())
+}
+fn parse_year(s: &str) -> Result<Year, String> {
+    Year::parse(s).map_err(|e| e.to_string())
+}
+fn parse_years(s: &str) -> Result<Vec<Year>, String> {
+    match s.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (parse_year(a)?, parse_year(b)?);
+            if a > b {
+                return Err(format!("the range {s} runs backwards"));
+            }
+            (a.get()..=b.get()).map(|y| Year::new(y.into()).map_err(|e| e.to_string())).collect()
+        }
+        None => Ok(vec![parse_year(s)?]),
+    }
+}
+fn parse_measure(s: &str) -> Result<MeasureId, String> {
+    MeasureId::parse(s).map_err(|e| e.to_string())
+}
+fn parse_area(s: &str) -> Result<AreaId, String> {
+    AreaId::parse(s).map_err(|e| e.to_string())
+}
+fn parse_gender(s: &str) -> Result<Gender, String> {
+    Gender::parse(s).map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "kvalitet=info,kvalitet_web=info,kvalitet_app=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let file = FileConfig::load(cli.config.as_deref())?;
+    let database_url = layered(cli.database_url, &["DATABASE_URL"], file.database_url, DEFAULT_DATABASE_URL);
+    let store = SqlStore::open(&database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&database_url)))?;
+    let code = match cli.command {
+        Command::Migrate => {
+            eprintln!("{}: schema is up to date", redact(&database_url));
+            ExitCode::SUCCESS
+        }
+        Command::Serve { addr } => {
+            let addr = layered(addr, &[], file.serve.addr, DEFAULT_ADDR);
+            serve(store.clone(), &addr).await?;
+            ExitCode::SUCCESS
+        }
+        Command::Import(args) => import(&store, args).await?,
+        Command::Export(args) => {
+            export(&store, args).await?;
+            ExitCode::SUCCESS
+        }
+    };
+    store.close().await;
+    Ok(code)
+}
+
+async fn serve(store: SqlStore, addr: &str) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
+    eprintln!("kvalitet serves http://{bound}/ (Ctrl-C stops)");
+    let backend = store.backend();
+    let state = kvalitet_web::AppState::new(store, backend);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    kvalitet_web::serve(state, listener, shutdown).await?;
+    Ok(())
+}
+
+async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let current_year = Year::new(i64::from(time::OffsetDateTime::now_utc().year()))?;
+    let options = ImportOptions {
+        format: args.format,
+        skip_bad_rows: args.skip_bad_rows,
+        catalogue_year: args.catalogue_year,
+        current_year,
+    };
+    let progress: Arc<dyn Progress> = if args.quiet {
+        Arc::new(NoProgress)
+    } else {
+        Arc::new(progress::Bar::new())
+    };
+    let report = import_paths(store, &args.paths, &options, progress).await?;
+    for file in &report.files {
+        let c = &file.counts;
+        let format = file.format.unwrap_or("unknown format");
+        match &file.failure {
+            None => println!(
+                "{}: {format}: read {}, inserted {}, updated {}, unchanged {}, deleted {}, rejected {}",
+                file.path.display(), file.read, c.inserted, c.updated, c.unchanged, c.deleted, file.rejected
+            ),
+            Some(why) => println!("{}: {format}: REJECTED: {why}", file.path.display()),
+        }
+        for e in &file.errors {
+            eprintln!("  {e}");
+        }
+        if file.rejected as usize > file.errors.len() {
+            eprintln!("  ... and {} more bad rows", file.rejected as usize - file.errors.len());
+        }
+    }
+    let (read, rejected, c) = report.totals();
+    println!(
+        "total: {} file(s), read {read}, inserted {}, updated {}, unchanged {}, deleted {}, rejected {rejected}",
+        report.files.len(), c.inserted, c.updated, c.unchanged, c.deleted
+    );
+    Ok(if !report.succeeded() {
+        ExitCode::FAILURE
+    } else if rejected > 0 {
+        ExitCode::from(EXIT_ROWS_SKIPPED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn export(store: &SqlStore, args: ExportArgs) -> anyhow::Result<()> {
+    let filter = ValueFilter {
+        measures: args.measures,
+        areas: args.municipalities,
+        years: args.years.into_iter().flatten().collect(),
+        genders: args.genders,
+    };
+    let n = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            export_csv(store, &filter, std::io::BufWriter::new(file)).await?
+        }
+        None => export_csv(store, &filter, std::io::BufWriter::new(std::io::stdout())).await?,
+    };
+    eprintln!("exported {n} values");
+    Ok(())
+}
