@@ -98,7 +98,7 @@ pub(crate) fn read(input: impl BufRead, format: Format, sink: &mut Sink<'_>) -> 
         .flexible(true)
         .has_headers(true)
         .from_reader(input);
-    let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
+    let header = reader.headers().map_err(|e| csv_error(&e, 0))?.clone();
     let columns = Columns::new(&header);
     if format == Format::ValuesCsv {
         return read_values(reader, &columns, sink);
@@ -106,13 +106,14 @@ pub(crate) fn read(input: impl BufRead, format: Format, sink: &mut Sink<'_>) -> 
     let mut state = Aggregates::default();
     let handler = MetadataHandler::new(format, &columns)?;
     let mut record = csv::StringRecord::new();
+    let mut line = 1;
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(&e)),
+            Err(e) => return Err(csv_error(&e, line)),
         }
-        let line = record.position().map_or(0, |p| p.line());
+        line = record.position().map_or(line + 1, |p| p.line());
         if record.len() != columns.names.len() {
             if !sink(Err(wrong_width(line, record.len(), columns.names.len()))) {
                 return Ok(());
@@ -151,8 +152,10 @@ fn wrong_width(line: u64, got: usize, want: usize) -> RowError {
     )
 }
 
-fn csv_error(e: &csv::Error) -> ReadError {
-    let line = e.position().map(|p| p.line());
+/// A CSV error that stops the file; `last_line` is the last line read well, used when the
+/// error itself has no position (a broken gzip stream).
+fn csv_error(e: &csv::Error, last_line: u64) -> ReadError {
+    let line = e.position().map(|p| p.line()).or(Some(last_line + 1));
     let location = Location {
         line,
         ..Location::default()
@@ -180,13 +183,14 @@ fn read_values(
     let count = columns.index("count");
     let width = columns.names.len();
     let mut record = csv::StringRecord::new();
+    let mut line = 1;
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => return Ok(()),
-            Err(e) => return Err(csv_error(&e)),
+            Err(e) => return Err(csv_error(&e, line)),
         }
-        let line = record.position().map_or(0, |p| p.line());
+        line = record.position().map_or(line + 1, |p| p.line());
         let parsed = if record.len() == width {
             let row = Row {
                 record: &record,
