@@ -241,3 +241,27 @@ impl Store for SqlStore {
         read::overview(self).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn migrations(backend: &str) -> BTreeSet<String> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+        std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let sqlite = migrations("sqlite");
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, migrations("postgres"), "migrations/sqlite and migrations/postgres must have the same versions and names");
+        let versions: Vec<i64> = super::SQLITE_MIGRATIONS.iter().map(|m| m.version).collect();
+        let pg_versions: Vec<i64> = super::POSTGRES_MIGRATIONS.iter().map(|m| m.version).collect();
+        assert_eq!(versions, pg_versions);
+    }
+}
