@@ -118,21 +118,39 @@ pub fn plan_files(paths: &[PathBuf], format: Option<Format>) -> Result<Vec<(Path
     for path in paths {
         collect(path, &mut files, true)?;
     }
-    let mut planned: Vec<(u8, PathBuf, Option<Format>)> = files
+    let mut planned: Vec<(usize, PathBuf, Option<Format>)> = files
         .into_iter()
-        .map(|path| {
-            let detected = format.or_else(|| sniff(&path));
-            let rank = match detected {
-                Some(Format::KoladaJson) if looks_like_values(&path) => 200,
-                Some(f) if f.carries_values() && f != Format::KoladaJson => 200,
-                Some(f) => Format::ALL.iter().position(|g| *g == f).unwrap_or(0) as u8,
-                None => 100,
-            };
-            (rank, path, format)
-        })
+        .map(|path| (rank(&path, format), path, format))
         .collect();
     planned.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     Ok(planned.into_iter().map(|(_, p, f)| (p, f)).collect())
+}
+
+/// Where a file goes in the import order: the position of its format in `Format::ALL`
+/// (counties, municipalities, groups, neighbours, KPIs, KPI groups, values). A Kolada JSON
+/// page is placed by what it holds.
+fn rank(path: &Path, format: Option<Format>) -> usize {
+    let position = |f: Format| Format::ALL.iter().position(|g| *g == f).unwrap_or(Format::ALL.len());
+    let Some(text) = head(path) else { return Format::ALL.len() };
+    let format = format.or_else(|| sniff(&text));
+    match format {
+        Some(Format::KoladaJson) => {
+            let like = if text.contains("\"period\"") {
+                Format::ValuesCsv
+            } else if text.contains("\"operating_area\"") || text.contains("\"is_divided_by_gender\"") {
+                Format::KpiCatalogueCsv
+            } else if text.contains("\"members\"") {
+                Format::MunicipalityGroupsCsv
+            } else if text.contains("\"type\"") {
+                Format::MunicipalitiesCsv
+            } else {
+                Format::NeighboursJson
+            };
+            position(like)
+        }
+        Some(f) => position(f),
+        None => Format::ALL.len(),
+    }
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>, explicit: bool) -> Result<(), ImportError> {
@@ -173,17 +191,12 @@ fn head(path: &Path) -> Option<String> {
     Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
-fn sniff(path: &Path) -> Option<Format> {
-    let text = head(path)?;
-    let text = text.trim_start_matches('\u{feff}').trim_start();
+fn sniff(head: &str) -> Option<Format> {
+    let text = head.trim_start_matches('\u{feff}').trim_start();
     if text.starts_with('{') || text.starts_with('[') {
         return Some(Format::KoladaJson);
     }
     kvalitet_formats::format_of_header(text.lines().next()?)
-}
-
-fn looks_like_values(path: &Path) -> bool {
-    head(path).is_some_and(|t| t.contains("\"period\""))
 }
 
 /// A year (1950-2100) written in a file name, e.g. 2026 in `kolada_kpi_catalogue_2026.csv`.
@@ -283,7 +296,7 @@ fn read_file(
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) => {
-            report.failure = Some(format!("{}: {e}", path.display()));
+            report.failure = Some(e.to_string());
             return report;
         }
     };
@@ -293,6 +306,8 @@ fn read_file(
     let mut checker = Checker::new(known);
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut catalogue = CatalogueBatch::default();
+    // Where each group and neighbour list was read, for errors found once the file is read.
+    let mut places: HashMap<String, Location> = HashMap::new();
     let mut store_gone = false;
     let display = path.display().to_string();
     let note = |report: &mut FileReport, e: RowError| {
@@ -303,8 +318,12 @@ fn read_file(
     };
     let result = kvalitet_formats::read(input, options.format, &mut |item| {
         report.read += 1;
-        match item.and_then(|(location, record)| checker.check(location, record)) {
-            Ok(Some(Record::Value(row))) => {
+        let checked = item.and_then(|(location, record)| {
+            let place = location.clone();
+            checker.check(location, record).map(|kept| kept.map(|r| (place, r)))
+        });
+        match checked {
+            Ok(Some((_, Record::Value(row)))) => {
                 chunk.push(row);
                 if chunk.len() == CHUNK {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
@@ -314,7 +333,12 @@ fn read_file(
                     }
                 }
             }
-            Ok(Some(other)) => add_to_catalogue(&mut catalogue, other),
+            Ok(Some((place, other))) => {
+                if let Some(key) = reference_key(&other) {
+                    places.insert(key, place);
+                }
+                add_to_catalogue(&mut catalogue, other);
+            }
             Ok(None) => {}
             Err(e) => {
                 note(&mut report, e);
@@ -328,7 +352,7 @@ fn read_file(
     match result {
         Ok(format) => report.format = Some(format.name()),
         Err(e) => {
-            report.failure = Some(format!("{}: {e}", path.display()));
+            report.failure = Some(e.to_string());
             return report;
         }
     }
@@ -343,7 +367,7 @@ fn read_file(
         ));
         return report;
     }
-    for e in checker.check_catalogue(&mut catalogue) {
+    for e in checker.check_catalogue(&mut catalogue, &places) {
         note(&mut report, e);
     }
     if report.rejected > 0 && !options.skip_bad_rows {
@@ -368,6 +392,16 @@ fn read_file(
         }
     }
     report
+}
+
+/// The key under which a record that refers to others is remembered.
+fn reference_key(record: &Record) -> Option<String> {
+    match record {
+        Record::Group(g) => Some(format!("group {}", g.id)),
+        Record::Neighbours { municipality, .. } => Some(format!("neighbours {municipality}")),
+        Record::KpiGroup(g) => Some(format!("kpi group {}", g.id)),
+        _ => None,
+    }
 }
 
 fn add_to_catalogue(batch: &mut CatalogueBatch, record: Record) {
@@ -508,8 +542,9 @@ impl Checker {
 
     /// Checks that groups, neighbours and KPI groups refer to known municipalities and
     /// measures; with `skip_bad_rows` the unknown references are dropped.
-    fn check_catalogue(&self, batch: &mut CatalogueBatch) -> Vec<RowError> {
+    fn check_catalogue(&self, batch: &mut CatalogueBatch, places: &HashMap<String, Location>) -> Vec<RowError> {
         let mut errors = Vec::new();
+        let place = |key: String, field: &str| places.get(&key).cloned().unwrap_or_default().with_field(field);
         let municipality_known = |m: &MunicipalityId| {
             self.known.municipalities.contains(m) || self.batch_municipalities.contains(m)
         };
@@ -519,28 +554,23 @@ impl Checker {
                 let ok = municipality_known(m);
                 if !ok {
                     errors.push(RowError::new(
-                        Location::default().with_field("member_id"),
-                        format!("group {} has unknown member {m}", group.id),
+                        place(format!("group {}", group.id), "member_id"),
+                        format!("group {} has unknown member {m}; import the municipality list first", group.id),
                     ));
                 }
                 ok
             });
         }
         for (municipality, neighbours) in &mut batch.neighbours {
+            let at = || place(format!("neighbours {municipality}"), "grannkommuner");
             if !municipality_known(municipality) {
-                errors.push(RowError::new(
-                    Location::default(),
-                    format!("neighbours given for unknown municipality {municipality}"),
-                ));
+                errors.push(RowError::new(at(), format!("neighbours given for unknown municipality {municipality}")));
                 neighbours.clear();
             }
             neighbours.retain(|n| {
                 let ok = municipality_known(n);
                 if !ok {
-                    errors.push(RowError::new(
-                        Location::default(),
-                        format!("{municipality} has unknown neighbour {n}"),
-                    ));
+                    errors.push(RowError::new(at(), format!("{municipality} has unknown neighbour {n}")));
                 }
                 ok
             });
@@ -552,8 +582,8 @@ impl Checker {
                     let ok = measure_known(m);
                     if !ok {
                         errors.push(RowError::new(
-                            Location::default().with_field("kpi_id"),
-                            format!("KPI group {} has unknown KPI {m}", group.id),
+                            place(format!("kpi group {}", group.id), "kpi_id"),
+                            format!("KPI group {} has unknown KPI {m}; import the KPI catalogue first", group.id),
                         ));
                     }
                     ok

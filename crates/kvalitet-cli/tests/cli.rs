@@ -1,0 +1,318 @@
+//! The `kvalitet` binary end to end: import, export, configuration and serve, on fixtures.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kvalitet");
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// A scratch directory with its own database.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        Self { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("kvalitet.db").display())
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("KVALITET_DATABASE_URL", self.url())
+            .env_remove("DATABASE_URL")
+            .env_remove("KVALITET_CONFIG")
+            .output()
+            .unwrap()
+    }
+
+    fn import(&self, paths: &[&Path], extra: &[&str]) -> Output {
+        let mut args: Vec<String> = vec!["import".into(), "--quiet".into()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.extend(paths.iter().map(|p| p.display().to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run(&args)
+    }
+
+    fn load_catalogue(&self) {
+        let out = self.import(&[&fixtures().join("catalogue")], &[]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+
+    fn export(&self, args: &[&str]) -> String {
+        let mut all = vec!["export"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn help_reads_well() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = text(&out);
+    for word in ["serve", "migrate", "import", "export", "--database-url", "kvalitet.toml"] {
+        assert!(help.contains(word), "--help mentions {word}:\n{help}");
+    }
+}
+
+#[test]
+fn a_catalogue_directory_then_values_import_and_export_back() {
+    let s = Scratch::new();
+    let out = s.import(&[&fixtures().join("catalogue")], &[]);
+    let report = text(&out);
+    assert!(out.status.success(), "{report}");
+    assert!(report.contains("municipality.json: kolada-json: read 6, inserted 6"), "{report}");
+    assert!(report.contains("kpi_catalogue_2026.csv: kpi-catalogue-csv: read 3, inserted 3"), "{report}");
+    assert!(!report.contains("README"), "a directory import reads only data files: {report}");
+
+    let out = s.import(&[&fixtures().join("values.csv"), &fixtures().join("data_page.json")], &[]);
+    let report = text(&out);
+    assert!(out.status.success(), "{report}");
+    assert!(report.contains("values.csv: values-csv: read 9, inserted 9, updated 0, unchanged 0"), "{report}");
+    assert!(report.contains("total: 2 file(s), read 13, inserted 13"), "{report}");
+
+    let csv = s.export(&["--measure", "N15428", "--municipality", "0000", "--year", "2022"]);
+    assert_eq!(
+        csv,
+        "kpi,municipality_id,year,gender,value,status,count\n\
+         N15428,0000,2022,K,86.094249,,\n\
+         N15428,0000,2022,M,84.570047,,\n\
+         N15428,0000,2022,T,85.310222,,\n"
+    );
+    let statuses = s.export(&["--measure", "N00003", "--year", "2022"]);
+    assert!(statuses.contains("N00003,0180,2022,T,,secret,\n"), "{statuses}");
+    assert!(statuses.contains("N00003,2584,2022,T,,not_applicable,\n"), "{statuses}");
+    let group = s.export(&["--municipality", "G92787", "--measure", "U07414"]);
+    assert!(group.contains("U07414,G92787,2023,T,30,,2\n"), "{group}");
+}
+
+#[test]
+fn importing_twice_changes_nothing_and_a_changed_value_is_updated() {
+    let s = Scratch::new();
+    s.load_catalogue();
+    let values = fixtures().join("values.csv");
+    assert!(s.import(&[&values], &[]).status.success());
+    let again = s.import(&[&values], &[]);
+    assert!(text(&again).contains("read 9, inserted 0, updated 0, unchanged 9"), "{}", text(&again));
+
+    let changed = s.dir.path().join("changed.csv");
+    let original = std::fs::read_to_string(&values).unwrap();
+    std::fs::write(&changed, original.replace("N15428,1280,2022,79.25,T", "N15428,1280,2022,79.5,T")).unwrap();
+    let out = s.import(&[&changed], &[]);
+    assert!(text(&out).contains("read 9, inserted 0, updated 1, unchanged 8"), "{}", text(&out));
+    assert!(s.export(&["--municipality", "1280"]).contains("N15428,1280,2022,T,79.5,,"));
+}
+
+#[test]
+fn every_kind_of_bad_row_rejects_the_file_and_names_the_place() {
+    let s = Scratch::new();
+    s.load_catalogue();
+    let cases = [
+        ("unknown_municipality.csv", "line 3, field municipality: unknown municipality or group 9999"),
+        ("unknown_measure.csv", "line 3, field kpi: unknown measure N99999"),
+        ("non_numeric.csv", "line 3, field value: value \"sju\" is not a number"),
+        ("impossible_year.csv", "line 3, field year: year \"1066\""),
+        ("impossible_gender.csv", "line 3, field gender: gender \"X\""),
+        ("conflicting_repeat.csv", "line 4, field value: N15428 0180 2022 T appears again with a different value"),
+        ("malformed_row.csv", "line 3: the row has 3 fields but the header has 4"),
+        ("truncated.json", "line 6: cannot read: the JSON ends early"),
+    ];
+    for (file, expected) in cases {
+        let path = fixtures().join("bad").join(file);
+        let out = s.import(&[&path], &[]);
+        let report = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{file} must fail:\n{report}");
+        let named = format!("{}: {expected}", path.display());
+        let rejected = format!("{}: unknown format: REJECTED: {expected}", path.display());
+        assert!(report.contains(&named) || report.contains(&rejected), "{file}: expected {expected:?} in\n{report}");
+        assert!(report.contains("REJECTED"), "{report}");
+    }
+    assert_eq!(s.export(&[]).lines().count(), 1, "nothing was written by any bad file");
+}
+
+#[test]
+fn a_truncated_gzip_is_rejected_with_the_line_reached() {
+    let s = Scratch::new();
+    s.load_catalogue();
+    let mut csv = String::from("kpi,municipality_id,year,value\n");
+    for y in 1994..2023 {
+        for m in ["0114", "0180", "1280", "2584"] {
+            csv.push_str(&format!("N00003,{m},{y},{}.25\n", y * 3));
+        }
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(csv.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let whole = s.dir.path().join("values.csv.gz");
+    std::fs::write(&whole, &gz).unwrap();
+    let cut = s.dir.path().join("cut.csv.gz");
+    std::fs::write(&cut, &gz[..gz.len() - 20]).unwrap();
+
+    let out = s.import(&[&cut], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("cut.csv.gz: unknown format: REJECTED: line "), "{}", text(&out));
+    assert_eq!(s.export(&[]).lines().count(), 1);
+
+    let out = s.import(&[&whole], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("inserted 116"), "{}", text(&out));
+}
+
+#[test]
+fn skip_bad_rows_writes_the_good_ones_and_lists_the_bad() {
+    let s = Scratch::new();
+    s.load_catalogue();
+    let bad = s.dir.path().join("mixed.csv");
+    std::fs::write(
+        &bad,
+        "kpi,municipality_id,year,value\nN15428,0180,2022,88.1\nN15428,9999,2022,1\nN15428,1280,2022,x\nN15428,1280,2021,70\n",
+    )
+    .unwrap();
+    let out = s.import(&[&bad], &["--skip-bad-rows"]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(3), "written with skipped rows: {report}");
+    assert!(report.contains("read 4, inserted 2, updated 0, unchanged 0, deleted 0, rejected 2"), "{report}");
+    assert!(report.contains("line 3, field municipality"), "{report}");
+    assert!(report.contains("line 4, field value"), "{report}");
+    assert_eq!(s.export(&[]).lines().count(), 3);
+}
+
+#[test]
+fn values_before_their_catalogue_are_refused() {
+    let s = Scratch::new();
+    let out = s.import(&[&fixtures().join("values.csv")], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("import the KPI catalogue first"), "{}", text(&out));
+}
+
+#[test]
+fn one_run_orders_metadata_before_values() {
+    let s = Scratch::new();
+    let out = s.import(&[&fixtures().join("values.csv"), &fixtures().join("catalogue")], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn an_export_imports_back_unchanged() {
+    let s = Scratch::new();
+    s.load_catalogue();
+    assert!(s.import(&[&fixtures().join("values.csv"), &fixtures().join("data_page.json")], &[]).status.success());
+    let exported = s.dir.path().join("export.csv");
+    let out = s.run(&["export", "--output", exported.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("exported 13 values"));
+
+    let other = Scratch::new();
+    other.load_catalogue();
+    let out = other.import(&[&exported], &[]);
+    assert!(text(&out).contains("inserted 13"), "{}", text(&out));
+    assert_eq!(other.export(&[]), std::fs::read_to_string(&exported).unwrap());
+    let out = s.import(&[&exported], &[]);
+    assert!(text(&out).contains("inserted 0, updated 0, unchanged 13"), "{}", text(&out));
+}
+
+#[test]
+fn a_forced_format_is_used() {
+    let s = Scratch::new();
+    s.load_catalogue();
+    let out = s.import(&[&fixtures().join("values.csv")], &["--format", "kpi-catalogue-csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("field id"), "{}", text(&out));
+    let out = s.import(&[&fixtures().join("values.csv")], &["--format", "values-csv"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.run(&["import", "--format", "xml", "x"]);
+    assert_eq!(out.status.code(), Some(2), "usage errors exit with 2");
+}
+
+#[test]
+fn configuration_layers_file_then_environment_then_flag() {
+    let s = Scratch::new();
+    let in_file = s.dir.path().join("from-file.db");
+    let in_env = s.dir.path().join("from-env.db");
+    let by_flag = s.dir.path().join("by-flag.db");
+    std::fs::write(s.dir.path().join("kvalitet.toml"), format!("database_url = \"sqlite://{}\"\n", in_file.display())).unwrap();
+    let run = |env: Option<&Path>, flag: Option<&Path>| {
+        let mut cmd = Command::new(BIN);
+        cmd.current_dir(s.dir.path()).env_remove("KVALITET_DATABASE_URL").env_remove("DATABASE_URL").env_remove("KVALITET_CONFIG");
+        if let Some(e) = env {
+            cmd.env("KVALITET_DATABASE_URL", format!("sqlite://{}", e.display()));
+        }
+        if let Some(f) = flag {
+            cmd.arg("--database-url").arg(format!("sqlite://{}", f.display()));
+        }
+        assert!(cmd.arg("migrate").output().unwrap().status.success());
+    };
+    run(None, None);
+    assert!(in_file.exists());
+    run(Some(&in_env), None);
+    assert!(in_env.exists());
+    run(Some(&in_env), Some(&by_flag));
+    assert!(by_flag.exists());
+
+    std::fs::write(s.dir.path().join("kvalitet.toml"), "databse_url = \"typo\"\n").unwrap();
+    let out = Command::new(BIN).current_dir(s.dir.path()).env_remove("KVALITET_DATABASE_URL").arg("migrate").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("kvalitet.toml is not a valid kvalitet configuration"), "{}", text(&out));
+}
+
+#[test]
+fn serve_lists_what_is_loaded() {
+    let s = Scratch::new();
+    s.load_catalogue();
+    assert!(s.import(&[&fixtures().join("values.csv")], &[]).status.success());
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(s.dir.path())
+        .env("KVALITET_DATABASE_URL", s.url())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let addr = loop {
+        let mut byte = [0u8; 1];
+        if stderr.read(&mut byte).unwrap() == 0 {
+            panic!("serve stopped: {}", String::from_utf8_lossy(&seen));
+        }
+        seen.push(byte[0]);
+        let so_far = String::from_utf8_lossy(&seen);
+        if let Some(rest) = so_far.split("http://").nth(1)
+            && let Some((addr, _)) = rest.split_once('/')
+        {
+            break addr.to_owned();
+        }
+    };
+    let page = get(&addr, "/");
+    let health = get(&addr, "/healthz");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("<html lang=\"sv\">"), "{page}");
+    assert!(page.contains("<th scope=\"row\">Kommuner</th><td class=\"num\">4</td>"), "{page}");
+    assert!(page.contains("<th scope=\"row\">Värden</th><td class=\"num\">9</td>"), "{page}");
+    assert!(health.ends_with("ok"), "{health}");
+}
+
+fn get(addr: &str, path: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
