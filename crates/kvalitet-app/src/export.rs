@@ -10,7 +10,15 @@ use kvalitet_domain::Datum;
 use crate::ports::{Store, StoreError, StoredValue, ValueFilter};
 
 /// The header of an export; `import` reads it back.
-pub const HEADER: [&str; 7] = ["kpi", "municipality_id", "year", "gender", "value", "status", "count"];
+pub const HEADER: [&str; 7] = [
+    "kpi",
+    "municipality_id",
+    "year",
+    "gender",
+    "value",
+    "status",
+    "count",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {

@@ -17,11 +17,14 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use kvalitet_domain::{
-    AreaId, Datum, GroupKind, MeasureId, MunicipalityGroup, MunicipalityId, ValueKey, ValueRow, Year,
+    AreaId, Datum, GroupKind, MeasureId, MunicipalityGroup, MunicipalityId, ValueKey, ValueRow,
+    Year,
 };
 use kvalitet_formats::{Format, Location, Record, RowError};
 
-use crate::ports::{CatalogueBatch, ImportChunk, ImportSource, KnownIds, Store, StoreError, WriteCounts};
+use crate::ports::{
+    CatalogueBatch, ImportChunk, ImportSource, KnownIds, Store, StoreError, WriteCounts,
+};
 
 /// Values per chunk sent to the store.
 const CHUNK: usize = 8192;
@@ -113,7 +116,10 @@ pub enum ImportError {
 
 /// Expands directories (recursively) into the files kvalitet can read, and orders all
 /// files so that metadata comes before values.
-pub fn plan_files(paths: &[PathBuf], format: Option<Format>) -> Result<Vec<(PathBuf, Option<Format>)>, ImportError> {
+pub fn plan_files(
+    paths: &[PathBuf],
+    format: Option<Format>,
+) -> Result<Vec<(PathBuf, Option<Format>)>, ImportError> {
     let mut files = Vec::new();
     for path in paths {
         collect(path, &mut files, true)?;
@@ -130,14 +136,23 @@ pub fn plan_files(paths: &[PathBuf], format: Option<Format>) -> Result<Vec<(Path
 /// (counties, municipalities, groups, neighbours, KPIs, KPI groups, values). A Kolada JSON
 /// page is placed by what it holds.
 fn rank(path: &Path, format: Option<Format>) -> usize {
-    let position = |f: Format| Format::ALL.iter().position(|g| *g == f).unwrap_or(Format::ALL.len());
-    let Some(text) = head(path) else { return Format::ALL.len() };
+    let position = |f: Format| {
+        Format::ALL
+            .iter()
+            .position(|g| *g == f)
+            .unwrap_or(Format::ALL.len())
+    };
+    let Some(text) = head(path) else {
+        return Format::ALL.len();
+    };
     let format = format.or_else(|| sniff(&text));
     match format {
         Some(Format::KoladaJson) => {
             let like = if text.contains("\"period\"") {
                 Format::ValuesCsv
-            } else if text.contains("\"operating_area\"") || text.contains("\"is_divided_by_gender\"") {
+            } else if text.contains("\"operating_area\"")
+                || text.contains("\"is_divided_by_gender\"")
+            {
                 Format::KpiCatalogueCsv
             } else if text.contains("\"members\"") {
                 Format::MunicipalityGroupsCsv
@@ -170,7 +185,10 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>, explicit: bool) -> Result<(), Im
             collect(&entry, out, false)?;
         }
     } else {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         let readable = [".csv", ".csv.gz", ".json", ".json.gz"]
             .iter()
             .any(|ext| name.ends_with(ext));
@@ -187,7 +205,10 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>, explicit: bool) -> Result<(), Im
 fn head(path: &Path) -> Option<String> {
     let file = File::open(path).ok()?;
     let mut buf = Vec::with_capacity(1 << 16);
-    let _ = kvalitet_formats::decompressed(file).ok()?.take(1 << 16).read_to_end(&mut buf);
+    let _ = kvalitet_formats::decompressed(file)
+        .ok()?
+        .take(1 << 16)
+        .read_to_end(&mut buf);
     Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
@@ -208,7 +229,9 @@ fn year_in_name(path: &Path) -> Option<Year> {
         let bounded = (i == 0 || !bytes[i - 1].is_ascii_digit())
             && bytes.get(i + 4).is_none_or(|b| !b.is_ascii_digit());
         if bounded && window.iter().all(u8::is_ascii_digit) {
-            std::str::from_utf8(window).ok().and_then(|s| Year::parse(s).ok())
+            std::str::from_utf8(window)
+                .ok()
+                .and_then(|s| Year::parse(s).ok())
         } else {
             None
         }
@@ -252,7 +275,9 @@ pub async fn import_file<S: Store>(
         let path = path.to_owned();
         let options = options.clone();
         let progress = progress.clone();
-        tokio::task::spawn_blocking(move || read_file(&path, &options, known, tx, progress.as_ref()))
+        tokio::task::spawn_blocking(move || {
+            read_file(&path, &options, known, tx, progress.as_ref())
+        })
     };
     let (written, read) = tokio::join!(store.import(&source, rx), reader);
     progress.finish_file();
@@ -264,7 +289,9 @@ pub async fn import_file<S: Store>(
         Ok(counts) if report.failure.is_none() => report.counts = counts,
         Ok(_) => {}
         Err(StoreError::Aborted) => {
-            report.failure.get_or_insert_with(|| "aborted; nothing was written".into());
+            report
+                .failure
+                .get_or_insert_with(|| "aborted; nothing was written".into());
         }
         Err(e) => {
             report.failure = Some(format!("nothing was written: {e}"));
@@ -302,7 +329,11 @@ fn read_file(
     };
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     progress.start_file(path, size);
-    let input = CountingReader { inner: file, progress, pending: 0 };
+    let input = CountingReader {
+        inner: file,
+        progress,
+        pending: 0,
+    };
     let mut checker = Checker::new(known);
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut catalogue = CatalogueBatch::default();
@@ -320,7 +351,9 @@ fn read_file(
         report.read += 1;
         let checked = item.and_then(|(location, record)| {
             let place = location.clone();
-            checker.check(location, record).map(|kept| kept.map(|r| (place, r)))
+            checker
+                .check(location, record)
+                .map(|kept| kept.map(|r| (place, r)))
         });
         match checked {
             Ok(Some((_, Record::Value(row)))) => {
@@ -371,11 +404,19 @@ fn read_file(
         note(&mut report, e);
     }
     if report.rejected > 0 && !options.skip_bad_rows {
-        report.failure = Some(format!("{} bad reference(s); nothing was written", report.rejected));
+        report.failure = Some(format!(
+            "{} bad reference(s); nothing was written",
+            report.rejected
+        ));
         return report;
     }
     if !catalogue.measures.is_empty() {
-        catalogue.catalogue_year = Some(options.catalogue_year.or_else(|| year_in_name(path)).unwrap_or(options.current_year));
+        catalogue.catalogue_year = Some(
+            options
+                .catalogue_year
+                .or_else(|| year_in_name(path))
+                .unwrap_or(options.current_year),
+        );
     }
     let mut last = Vec::new();
     if !chunk.is_empty() {
@@ -410,12 +451,17 @@ fn add_to_catalogue(batch: &mut CatalogueBatch, record: Record) {
         Record::Municipality(m) => batch.municipalities.push(m),
         Record::County { county, region } => batch.counties.push((county, region)),
         Record::Group(g) => batch.groups.push(MunicipalityGroup {
-            kind: g.kind.unwrap_or_else(|| GroupKind::classify_kolada(&g.id, &g.title)),
+            kind: g
+                .kind
+                .unwrap_or_else(|| GroupKind::classify_kolada(&g.id, &g.title)),
             id: g.id,
             title: g.title,
             members: g.members,
         }),
-        Record::Neighbours { municipality, neighbours } => batch.neighbours.push((municipality, neighbours)),
+        Record::Neighbours {
+            municipality,
+            neighbours,
+        } => batch.neighbours.push((municipality, neighbours)),
         Record::Measure(m) => batch.measures.push(*m),
         Record::KpiGroup(g) => batch.kpi_groups.push(g),
     }
@@ -489,7 +535,9 @@ impl Checker {
             other => return Ok(Some(other)),
         };
         let key = row.key;
-        let packed = self.pack(&key).map_err(|(field, message)| RowError::new(location.clone().with_field(field), message))?;
+        let packed = self.pack(&key).map_err(|(field, message)| {
+            RowError::new(location.clone().with_field(field), message)
+        })?;
         let print = fingerprint(&row);
         match self.seen.insert(packed, print) {
             Some(previous) if previous != print => {
@@ -498,7 +546,10 @@ impl Checker {
                     location.with_field("value"),
                     format!(
                         "{} {} {} {} appears again with a different value",
-                        key.measure, key.area, key.year, key.gender.code()
+                        key.measure,
+                        key.area,
+                        key.year,
+                        key.gender.code()
                     ),
                 ))
             }
@@ -519,7 +570,13 @@ impl Checker {
                 next
             }
             None => {
-                return Err(("kpi", format!("unknown measure {}; import the KPI catalogue first", key.measure)));
+                return Err((
+                    "kpi",
+                    format!(
+                        "unknown measure {}; import the KPI catalogue first",
+                        key.measure
+                    ),
+                ));
             }
         };
         let a = match self.area_index.get(&key.area) {
@@ -532,7 +589,10 @@ impl Checker {
             None => {
                 return Err((
                     "municipality",
-                    format!("unknown municipality or group {}; import the municipality list first", key.area),
+                    format!(
+                        "unknown municipality or group {}; import the municipality list first",
+                        key.area
+                    ),
                 ));
             }
         };
@@ -542,20 +602,34 @@ impl Checker {
 
     /// Checks that groups, neighbours and KPI groups refer to known municipalities and
     /// measures; with `skip_bad_rows` the unknown references are dropped.
-    fn check_catalogue(&self, batch: &mut CatalogueBatch, places: &HashMap<String, Location>) -> Vec<RowError> {
+    fn check_catalogue(
+        &self,
+        batch: &mut CatalogueBatch,
+        places: &HashMap<String, Location>,
+    ) -> Vec<RowError> {
         let mut errors = Vec::new();
-        let place = |key: String, field: &str| places.get(&key).cloned().unwrap_or_default().with_field(field);
+        let place = |key: String, field: &str| {
+            places
+                .get(&key)
+                .cloned()
+                .unwrap_or_default()
+                .with_field(field)
+        };
         let municipality_known = |m: &MunicipalityId| {
             self.known.municipalities.contains(m) || self.batch_municipalities.contains(m)
         };
-        let measure_known = |m: &MeasureId| self.known.measures.contains(m) || self.batch_measures.contains(m);
+        let measure_known =
+            |m: &MeasureId| self.known.measures.contains(m) || self.batch_measures.contains(m);
         for group in &mut batch.groups {
             group.members.retain(|m| {
                 let ok = municipality_known(m);
                 if !ok {
                     errors.push(RowError::new(
                         place(format!("group {}", group.id), "member_id"),
-                        format!("group {} has unknown member {m}; import the municipality list first", group.id),
+                        format!(
+                            "group {} has unknown member {m}; import the municipality list first",
+                            group.id
+                        ),
                     ));
                 }
                 ok
@@ -564,13 +638,19 @@ impl Checker {
         for (municipality, neighbours) in &mut batch.neighbours {
             let at = || place(format!("neighbours {municipality}"), "grannkommuner");
             if !municipality_known(municipality) {
-                errors.push(RowError::new(at(), format!("neighbours given for unknown municipality {municipality}")));
+                errors.push(RowError::new(
+                    at(),
+                    format!("neighbours given for unknown municipality {municipality}"),
+                ));
                 neighbours.clear();
             }
             neighbours.retain(|n| {
                 let ok = municipality_known(n);
                 if !ok {
-                    errors.push(RowError::new(at(), format!("{municipality} has unknown neighbour {n}")));
+                    errors.push(RowError::new(
+                        at(),
+                        format!("{municipality} has unknown neighbour {n}"),
+                    ));
                 }
                 ok
             });
@@ -583,7 +663,10 @@ impl Checker {
                     if !ok {
                         errors.push(RowError::new(
                             place(format!("kpi group {}", group.id), "kpi_id"),
-                            format!("KPI group {} has unknown KPI {m}; import the KPI catalogue first", group.id),
+                            format!(
+                                "KPI group {} has unknown KPI {m}; import the KPI catalogue first",
+                                group.id
+                            ),
                         ));
                     }
                     ok

@@ -193,31 +193,53 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// All versions of one value, newest first.
-    fn value_history(&self, key: &ValueKey) -> impl Future<Output = Result<Vec<ValueRevision>, StoreError>> + Send;
+    fn value_history(
+        &self,
+        key: &ValueKey,
+    ) -> impl Future<Output = Result<Vec<ValueRevision>, StoreError>> + Send;
 
     fn municipalities(&self) -> impl Future<Output = Result<Vec<Municipality>, StoreError>> + Send;
 
     fn counties(&self) -> impl Future<Output = Result<Vec<County>, StoreError>> + Send;
 
-    fn neighbours(&self, id: &MunicipalityId) -> impl Future<Output = Result<Vec<MunicipalityId>, StoreError>> + Send;
+    fn neighbours(
+        &self,
+        id: &MunicipalityId,
+    ) -> impl Future<Output = Result<Vec<MunicipalityId>, StoreError>> + Send;
 
     fn groups(&self) -> impl Future<Output = Result<Vec<MunicipalityGroup>, StoreError>> + Send;
 
-    fn measure(&self, id: &MeasureId) -> impl Future<Output = Result<Option<Measure>, StoreError>> + Send;
+    fn measure(
+        &self,
+        id: &MeasureId,
+    ) -> impl Future<Output = Result<Option<Measure>, StoreError>> + Send;
 
     /// The measure's title and definition as of `year`: the text of the latest catalogue
     /// year not after `year`, or the earliest text when all are later.
-    fn measure_text(&self, id: &MeasureId, year: Year) -> impl Future<Output = Result<Option<MeasureText>, StoreError>> + Send;
+    fn measure_text(
+        &self,
+        id: &MeasureId,
+        year: Year,
+    ) -> impl Future<Output = Result<Option<MeasureText>, StoreError>> + Send;
 
     /// The number of measures, and how many the latest catalogue of `year` listed.
-    fn measure_count(&self, catalogue_year: Option<Year>) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn measure_count(
+        &self,
+        catalogue_year: Option<Year>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     fn kpi_groups(&self) -> impl Future<Output = Result<Vec<KpiGroupRecord>, StoreError>> + Send;
 
     /// Creates or replaces a measure set.
-    fn save_measure_set(&self, set: &MeasureSet) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn save_measure_set(
+        &self,
+        set: &MeasureSet,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    fn measure_set(&self, id: &str) -> impl Future<Output = Result<Option<MeasureSet>, StoreError>> + Send;
+    fn measure_set(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<MeasureSet>, StoreError>> + Send;
 
     fn overview(&self) -> impl Future<Output = Result<Overview, StoreError>> + Send;
 }

@@ -35,18 +35,24 @@ impl FileConfig {
         };
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(Self::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok(Self::default());
+            }
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        toml::from_str(&text).with_context(|| format!("{} is not a valid kvalitet configuration", path.display()))
+        toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid kvalitet configuration", path.display()))
     }
 }
 
 /// Picks the first value present: flag, environment, file, default.
 pub fn layered(flag: Option<String>, env: &[&str], file: Option<String>, default: &str) -> String {
-    flag.or_else(|| env.iter().find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty())))
-        .or(file)
-        .unwrap_or_else(|| default.to_owned())
+    flag.or_else(|| {
+        env.iter()
+            .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    })
+    .or(file)
+    .unwrap_or_else(|| default.to_owned())
 }
 
 /// The URL without its password, for messages and logs.
@@ -70,13 +76,24 @@ mod tests {
     #[test]
     fn flags_beat_files_beat_defaults() {
         assert_eq!(layered(Some("a".into()), &[], Some("b".into()), "c"), "a");
-        assert_eq!(layered(None, &["KVALITET_TEST_UNSET_VARIABLE"], Some("b".into()), "c"), "b");
+        assert_eq!(
+            layered(
+                None,
+                &["KVALITET_TEST_UNSET_VARIABLE"],
+                Some("b".into()),
+                "c"
+            ),
+            "b"
+        );
         assert_eq!(layered(None, &[], None, "c"), "c");
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://kv:secret@127.0.0.1/kv"), "postgres://kv:***@127.0.0.1/kv");
+        assert_eq!(
+            redact("postgres://kv:secret@127.0.0.1/kv"),
+            "postgres://kv:***@127.0.0.1/kv"
+        );
         assert_eq!(redact("sqlite://kvalitet.db"), "sqlite://kvalitet.db");
     }
 
@@ -84,7 +101,11 @@ mod tests {
     fn unknown_keys_in_the_file_are_errors() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kvalitet.toml");
-        std::fs::write(&path, "database_url = \"sqlite://x.db\"\n[serve]\naddr = \"0.0.0.0:1\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "database_url = \"sqlite://x.db\"\n[serve]\naddr = \"0.0.0.0:1\"\n",
+        )
+        .unwrap();
         let c = FileConfig::load(Some(&path)).unwrap();
         assert_eq!(c.database_url.as_deref(), Some("sqlite://x.db"));
         assert_eq!(c.serve.addr.as_deref(), Some("0.0.0.0:1"));

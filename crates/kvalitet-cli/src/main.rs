@@ -10,9 +10,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use kvalitet_app::ValueFilter;
 use kvalitet_app::export::export_csv;
 use kvalitet_app::import::{ImportOptions, NoProgress, Progress, import_paths};
-use kvalitet_app::ValueFilter;
 use kvalitet_domain::{AreaId, Gender, MeasureId, Year};
 use kvalitet_formats::Format;
 use kvalitet_store::SqlStore;
@@ -37,7 +37,12 @@ kvalitet export --measure N15428 --year 2022 --output n15428.csv\n  kvalitet ser
 )]
 struct Cli {
     /// Database URL: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB [default: sqlite://kvalitet.db]
-    #[arg(long, global = true, env = "KVALITET_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "KVALITET_DATABASE_URL",
+        hide_env_values = true
+    )]
     database_url: Option<String>,
     /// Configuration file [default: ./kvalitet.toml when present]
     #[arg(long, global = true, env = "KVALITET_CONFIG")]
@@ -116,7 +121,9 @@ fn parse_years(s: &str) -> Result<Vec<Year>, String> {
             if a > b {
                 return Err(format!("the range {s} runs backwards"));
             }
-            (a.get()..=b.get()).map(|y| Year::new(y.into()).map_err(|e| e.to_string())).collect()
+            (a.get()..=b.get())
+                .map(|y| Year::new(y.into()).map_err(|e| e.to_string()))
+                .collect()
         }
         None => Ok(vec![parse_year(s)?]),
     }
@@ -140,7 +147,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -158,7 +168,12 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let file = FileConfig::load(cli.config.as_deref())?;
-    let database_url = layered(cli.database_url, &["DATABASE_URL"], file.database_url, DEFAULT_DATABASE_URL);
+    let database_url = layered(
+        cli.database_url,
+        &["DATABASE_URL"],
+        file.database_url,
+        DEFAULT_DATABASE_URL,
+    );
     let store = SqlStore::open(&database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&database_url)))?;
@@ -217,7 +232,13 @@ async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCode> 
         match &file.failure {
             None => println!(
                 "{}: {format}: read {}, inserted {}, updated {}, unchanged {}, deleted {}, rejected {}",
-                file.path.display(), file.read, c.inserted, c.updated, c.unchanged, c.deleted, file.rejected
+                file.path.display(),
+                file.read,
+                c.inserted,
+                c.updated,
+                c.unchanged,
+                c.deleted,
+                file.rejected
             ),
             Some(why) => println!("{}: {format}: REJECTED: {why}", file.path.display()),
         }
@@ -225,13 +246,20 @@ async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCode> 
             eprintln!("  {e}");
         }
         if file.rejected as usize > file.errors.len() {
-            eprintln!("  ... and {} more bad rows", file.rejected as usize - file.errors.len());
+            eprintln!(
+                "  ... and {} more bad rows",
+                file.rejected as usize - file.errors.len()
+            );
         }
     }
     let (read, rejected, c) = report.totals();
     println!(
         "total: {} file(s), read {read}, inserted {}, updated {}, unchanged {}, deleted {}, rejected {rejected}",
-        report.files.len(), c.inserted, c.updated, c.unchanged, c.deleted
+        report.files.len(),
+        c.inserted,
+        c.updated,
+        c.unchanged,
+        c.deleted
     );
     Ok(if !report.succeeded() {
         ExitCode::FAILURE
@@ -251,7 +279,8 @@ async fn export(store: &SqlStore, args: ExportArgs) -> anyhow::Result<()> {
     };
     let n = match &args.output {
         Some(path) => {
-            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
             export_csv(store, &filter, std::io::BufWriter::new(file)).await?
         }
         None => export_csv(store, &filter, std::io::BufWriter::new(std::io::stdout())).await?,

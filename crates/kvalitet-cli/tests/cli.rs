@@ -1,5 +1,8 @@
 //! The `kvalitet` binary end to end: import, export, configuration and serve, on fixtures.
 
+// A test that meets the unexpected should stop loudly.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -17,7 +20,9 @@ struct Scratch {
 
 impl Scratch {
     fn new() -> Self {
-        Self { dir: tempfile::tempdir().unwrap() }
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn url(&self) -> String {
@@ -58,7 +63,11 @@ impl Scratch {
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 #[test]
@@ -66,7 +75,14 @@ fn help_reads_well() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = text(&out);
-    for word in ["serve", "migrate", "import", "export", "--database-url", "kvalitet.toml"] {
+    for word in [
+        "serve",
+        "migrate",
+        "import",
+        "export",
+        "--database-url",
+        "kvalitet.toml",
+    ] {
         assert!(help.contains(word), "--help mentions {word}:\n{help}");
     }
 }
@@ -77,17 +93,45 @@ fn a_catalogue_directory_then_values_import_and_export_back() {
     let out = s.import(&[&fixtures().join("catalogue")], &[]);
     let report = text(&out);
     assert!(out.status.success(), "{report}");
-    assert!(report.contains("municipality.json: kolada-json: read 6, inserted 6"), "{report}");
-    assert!(report.contains("kpi_catalogue_2026.csv: kpi-catalogue-csv: read 3, inserted 3"), "{report}");
-    assert!(!report.contains("README"), "a directory import reads only data files: {report}");
+    assert!(
+        report.contains("municipality.json: kolada-json: read 6, inserted 6"),
+        "{report}"
+    );
+    assert!(
+        report.contains("kpi_catalogue_2026.csv: kpi-catalogue-csv: read 3, inserted 3"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("README"),
+        "a directory import reads only data files: {report}"
+    );
 
-    let out = s.import(&[&fixtures().join("values.csv"), &fixtures().join("data_page.json")], &[]);
+    let out = s.import(
+        &[
+            &fixtures().join("values.csv"),
+            &fixtures().join("data_page.json"),
+        ],
+        &[],
+    );
     let report = text(&out);
     assert!(out.status.success(), "{report}");
-    assert!(report.contains("values.csv: values-csv: read 9, inserted 9, updated 0, unchanged 0"), "{report}");
-    assert!(report.contains("total: 2 file(s), read 13, inserted 13"), "{report}");
+    assert!(
+        report.contains("values.csv: values-csv: read 9, inserted 9, updated 0, unchanged 0"),
+        "{report}"
+    );
+    assert!(
+        report.contains("total: 2 file(s), read 13, inserted 13"),
+        "{report}"
+    );
 
-    let csv = s.export(&["--measure", "N15428", "--municipality", "0000", "--year", "2022"]);
+    let csv = s.export(&[
+        "--measure",
+        "N15428",
+        "--municipality",
+        "0000",
+        "--year",
+        "2022",
+    ]);
     assert_eq!(
         csv,
         "kpi,municipality_id,year,gender,value,status,count\n\
@@ -96,8 +140,14 @@ fn a_catalogue_directory_then_values_import_and_export_back() {
          N15428,0000,2022,T,85.310222,,\n"
     );
     let statuses = s.export(&["--measure", "N00003", "--year", "2022"]);
-    assert!(statuses.contains("N00003,0180,2022,T,,secret,\n"), "{statuses}");
-    assert!(statuses.contains("N00003,2584,2022,T,,not_applicable,\n"), "{statuses}");
+    assert!(
+        statuses.contains("N00003,0180,2022,T,,secret,\n"),
+        "{statuses}"
+    );
+    assert!(
+        statuses.contains("N00003,2584,2022,T,,not_applicable,\n"),
+        "{statuses}"
+    );
     let group = s.export(&["--municipality", "G92787", "--measure", "U07414"]);
     assert!(group.contains("U07414,G92787,2023,T,30,,2\n"), "{group}");
 }
@@ -109,14 +159,29 @@ fn importing_twice_changes_nothing_and_a_changed_value_is_updated() {
     let values = fixtures().join("values.csv");
     assert!(s.import(&[&values], &[]).status.success());
     let again = s.import(&[&values], &[]);
-    assert!(text(&again).contains("read 9, inserted 0, updated 0, unchanged 9"), "{}", text(&again));
+    assert!(
+        text(&again).contains("read 9, inserted 0, updated 0, unchanged 9"),
+        "{}",
+        text(&again)
+    );
 
     let changed = s.dir.path().join("changed.csv");
     let original = std::fs::read_to_string(&values).unwrap();
-    std::fs::write(&changed, original.replace("N15428,1280,2022,79.25,T", "N15428,1280,2022,79.5,T")).unwrap();
+    std::fs::write(
+        &changed,
+        original.replace("N15428,1280,2022,79.25,T", "N15428,1280,2022,79.5,T"),
+    )
+    .unwrap();
     let out = s.import(&[&changed], &[]);
-    assert!(text(&out).contains("read 9, inserted 0, updated 1, unchanged 8"), "{}", text(&out));
-    assert!(s.export(&["--municipality", "1280"]).contains("N15428,1280,2022,T,79.5,,"));
+    assert!(
+        text(&out).contains("read 9, inserted 0, updated 1, unchanged 8"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        s.export(&["--municipality", "1280"])
+            .contains("N15428,1280,2022,T,79.5,,")
+    );
 }
 
 #[test]
@@ -124,13 +189,31 @@ fn every_kind_of_bad_row_rejects_the_file_and_names_the_place() {
     let s = Scratch::new();
     s.load_catalogue();
     let cases = [
-        ("unknown_municipality.csv", "line 3, field municipality: unknown municipality or group 9999"),
-        ("unknown_measure.csv", "line 3, field kpi: unknown measure N99999"),
-        ("non_numeric.csv", "line 3, field value: value \"sju\" is not a number"),
+        (
+            "unknown_municipality.csv",
+            "line 3, field municipality: unknown municipality or group 9999",
+        ),
+        (
+            "unknown_measure.csv",
+            "line 3, field kpi: unknown measure N99999",
+        ),
+        (
+            "non_numeric.csv",
+            "line 3, field value: value \"sju\" is not a number",
+        ),
         ("impossible_year.csv", "line 3, field year: year \"1066\""),
-        ("impossible_gender.csv", "line 3, field gender: gender \"X\""),
-        ("conflicting_repeat.csv", "line 4, field value: N15428 0180 2022 T appears again with a different value"),
-        ("malformed_row.csv", "line 3: the row has 3 fields but the header has 4"),
+        (
+            "impossible_gender.csv",
+            "line 3, field gender: gender \"X\"",
+        ),
+        (
+            "conflicting_repeat.csv",
+            "line 4, field value: N15428 0180 2022 T appears again with a different value",
+        ),
+        (
+            "malformed_row.csv",
+            "line 3: the row has 3 fields but the header has 4",
+        ),
         ("truncated.json", "line 6: cannot read: the JSON ends early"),
     ];
     for (file, expected) in cases {
@@ -140,10 +223,17 @@ fn every_kind_of_bad_row_rejects_the_file_and_names_the_place() {
         assert_eq!(out.status.code(), Some(1), "{file} must fail:\n{report}");
         let named = format!("{}: {expected}", path.display());
         let rejected = format!("{}: unknown format: REJECTED: {expected}", path.display());
-        assert!(report.contains(&named) || report.contains(&rejected), "{file}: expected {expected:?} in\n{report}");
+        assert!(
+            report.contains(&named) || report.contains(&rejected),
+            "{file}: expected {expected:?} in\n{report}"
+        );
         assert!(report.contains("REJECTED"), "{report}");
     }
-    assert_eq!(s.export(&[]).lines().count(), 1, "nothing was written by any bad file");
+    assert_eq!(
+        s.export(&[]).lines().count(),
+        1,
+        "nothing was written by any bad file"
+    );
 }
 
 #[test]
@@ -166,7 +256,11 @@ fn a_truncated_gzip_is_rejected_with_the_line_reached() {
 
     let out = s.import(&[&cut], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("cut.csv.gz: unknown format: REJECTED: line "), "{}", text(&out));
+    assert!(
+        text(&out).contains("cut.csv.gz: unknown format: REJECTED: line "),
+        "{}",
+        text(&out)
+    );
     assert_eq!(s.export(&[]).lines().count(), 1);
 
     let out = s.import(&[&whole], &[]);
@@ -186,8 +280,15 @@ fn skip_bad_rows_writes_the_good_ones_and_lists_the_bad() {
     .unwrap();
     let out = s.import(&[&bad], &["--skip-bad-rows"]);
     let report = text(&out);
-    assert_eq!(out.status.code(), Some(3), "written with skipped rows: {report}");
-    assert!(report.contains("read 4, inserted 2, updated 0, unchanged 0, deleted 0, rejected 2"), "{report}");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "written with skipped rows: {report}"
+    );
+    assert!(
+        report.contains("read 4, inserted 2, updated 0, unchanged 0, deleted 0, rejected 2"),
+        "{report}"
+    );
     assert!(report.contains("line 3, field municipality"), "{report}");
     assert!(report.contains("line 4, field value"), "{report}");
     assert_eq!(s.export(&[]).lines().count(), 3);
@@ -198,13 +299,23 @@ fn values_before_their_catalogue_are_refused() {
     let s = Scratch::new();
     let out = s.import(&[&fixtures().join("values.csv")], &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("import the KPI catalogue first"), "{}", text(&out));
+    assert!(
+        text(&out).contains("import the KPI catalogue first"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
 fn one_run_orders_metadata_before_values() {
     let s = Scratch::new();
-    let out = s.import(&[&fixtures().join("values.csv"), &fixtures().join("catalogue")], &[]);
+    let out = s.import(
+        &[
+            &fixtures().join("values.csv"),
+            &fixtures().join("catalogue"),
+        ],
+        &[],
+    );
     assert!(out.status.success(), "{}", text(&out));
 }
 
@@ -212,7 +323,17 @@ fn one_run_orders_metadata_before_values() {
 fn an_export_imports_back_unchanged() {
     let s = Scratch::new();
     s.load_catalogue();
-    assert!(s.import(&[&fixtures().join("values.csv"), &fixtures().join("data_page.json")], &[]).status.success());
+    assert!(
+        s.import(
+            &[
+                &fixtures().join("values.csv"),
+                &fixtures().join("data_page.json")
+            ],
+            &[]
+        )
+        .status
+        .success()
+    );
     let exported = s.dir.path().join("export.csv");
     let out = s.run(&["export", "--output", exported.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
@@ -222,19 +343,32 @@ fn an_export_imports_back_unchanged() {
     other.load_catalogue();
     let out = other.import(&[&exported], &[]);
     assert!(text(&out).contains("inserted 13"), "{}", text(&out));
-    assert_eq!(other.export(&[]), std::fs::read_to_string(&exported).unwrap());
+    assert_eq!(
+        other.export(&[]),
+        std::fs::read_to_string(&exported).unwrap()
+    );
     let out = s.import(&[&exported], &[]);
-    assert!(text(&out).contains("inserted 0, updated 0, unchanged 13"), "{}", text(&out));
+    assert!(
+        text(&out).contains("inserted 0, updated 0, unchanged 13"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
 fn a_forced_format_is_used() {
     let s = Scratch::new();
     s.load_catalogue();
-    let out = s.import(&[&fixtures().join("values.csv")], &["--format", "kpi-catalogue-csv"]);
+    let out = s.import(
+        &[&fixtures().join("values.csv")],
+        &["--format", "kpi-catalogue-csv"],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("field id"), "{}", text(&out));
-    let out = s.import(&[&fixtures().join("values.csv")], &["--format", "values-csv"]);
+    let out = s.import(
+        &[&fixtures().join("values.csv")],
+        &["--format", "values-csv"],
+    );
     assert!(out.status.success(), "{}", text(&out));
     let out = s.run(&["import", "--format", "xml", "x"]);
     assert_eq!(out.status.code(), Some(2), "usage errors exit with 2");
@@ -246,15 +380,23 @@ fn configuration_layers_file_then_environment_then_flag() {
     let in_file = s.dir.path().join("from-file.db");
     let in_env = s.dir.path().join("from-env.db");
     let by_flag = s.dir.path().join("by-flag.db");
-    std::fs::write(s.dir.path().join("kvalitet.toml"), format!("database_url = \"sqlite://{}\"\n", in_file.display())).unwrap();
+    std::fs::write(
+        s.dir.path().join("kvalitet.toml"),
+        format!("database_url = \"sqlite://{}\"\n", in_file.display()),
+    )
+    .unwrap();
     let run = |env: Option<&Path>, flag: Option<&Path>| {
         let mut cmd = Command::new(BIN);
-        cmd.current_dir(s.dir.path()).env_remove("KVALITET_DATABASE_URL").env_remove("DATABASE_URL").env_remove("KVALITET_CONFIG");
+        cmd.current_dir(s.dir.path())
+            .env_remove("KVALITET_DATABASE_URL")
+            .env_remove("DATABASE_URL")
+            .env_remove("KVALITET_CONFIG");
         if let Some(e) = env {
             cmd.env("KVALITET_DATABASE_URL", format!("sqlite://{}", e.display()));
         }
         if let Some(f) = flag {
-            cmd.arg("--database-url").arg(format!("sqlite://{}", f.display()));
+            cmd.arg("--database-url")
+                .arg(format!("sqlite://{}", f.display()));
         }
         assert!(cmd.arg("migrate").output().unwrap().status.success());
     };
@@ -265,17 +407,34 @@ fn configuration_layers_file_then_environment_then_flag() {
     run(Some(&in_env), Some(&by_flag));
     assert!(by_flag.exists());
 
-    std::fs::write(s.dir.path().join("kvalitet.toml"), "databse_url = \"typo\"\n").unwrap();
-    let out = Command::new(BIN).current_dir(s.dir.path()).env_remove("KVALITET_DATABASE_URL").arg("migrate").output().unwrap();
+    std::fs::write(
+        s.dir.path().join("kvalitet.toml"),
+        "databse_url = \"typo\"\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .current_dir(s.dir.path())
+        .env_remove("KVALITET_DATABASE_URL")
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("kvalitet.toml is not a valid kvalitet configuration"), "{}", text(&out));
+    assert!(
+        text(&out).contains("kvalitet.toml is not a valid kvalitet configuration"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
 fn serve_lists_what_is_loaded() {
     let s = Scratch::new();
     s.load_catalogue();
-    assert!(s.import(&[&fixtures().join("values.csv")], &[]).status.success());
+    assert!(
+        s.import(&[&fixtures().join("values.csv")], &[])
+            .status
+            .success()
+    );
     let mut child = Command::new(BIN)
         .args(["serve", "--addr", "127.0.0.1:0"])
         .current_dir(s.dir.path())
@@ -304,14 +463,24 @@ fn serve_lists_what_is_loaded() {
     let _ = child.wait();
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.contains("<html lang=\"sv\">"), "{page}");
-    assert!(page.contains("<th scope=\"row\">Kommuner</th><td class=\"num\">4</td>"), "{page}");
-    assert!(page.contains("<th scope=\"row\">Värden</th><td class=\"num\">9</td>"), "{page}");
+    assert!(
+        page.contains("<th scope=\"row\">Kommuner</th><td class=\"num\">4</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<th scope=\"row\">Värden</th><td class=\"num\">9</td>"),
+        "{page}"
+    );
     assert!(health.ends_with("ok"), "{health}");
 }
 
 fn get(addr: &str, path: &str) -> String {
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response

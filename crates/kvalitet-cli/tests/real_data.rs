@@ -1,6 +1,9 @@
 //! The real Kolada files from `../shared/data` (when present): catalogue, municipalities and
 //! all 4.5 M values import with the published counts and known values.
 
+// A test that meets the unexpected should stop loudly.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -8,7 +11,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_kvalitet");
 
 fn shared_data() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    dir.join("kolada_values/kolada_values_total_1994-2022.csv.gz").exists().then_some(dir)
+    dir.join("kolada_values/kolada_values_total_1994-2022.csv.gz")
+        .exists()
+        .then_some(dir)
 }
 
 #[test]
@@ -20,17 +25,37 @@ fn the_real_catalogue_and_values_import_with_their_published_counts() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("real.db").display());
     let run = |args: &[&str]| {
-        let out = Command::new(BIN).args(args).env("KVALITET_DATABASE_URL", &url).output().unwrap();
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(BIN)
+            .args(args)
+            .env("KVALITET_DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(out.status.success(), "kvalitet {args:?} failed:\n{text}");
         text
     };
     let meta = data.join("kolada_meta");
     let municipalities = data.join("municipalities");
     let values = data.join("kolada_values/kolada_values_total_1994-2022.csv.gz");
-    let report = run(&["import", "-q", meta.to_str().unwrap(), municipalities.to_str().unwrap(), values.to_str().unwrap()]);
-    assert!(report.contains("kolada_kpi_catalogue_2026.csv: kpi-catalogue-csv: read 6099,"), "{report}");
-    assert!(report.contains("kolada_municipality_2026.csv: municipalities-csv: read 312, inserted 312"), "{report}");
+    let report = run(&[
+        "import",
+        "-q",
+        meta.to_str().unwrap(),
+        municipalities.to_str().unwrap(),
+        values.to_str().unwrap(),
+    ]);
+    assert!(
+        report.contains("kolada_kpi_catalogue_2026.csv: kpi-catalogue-csv: read 6099,"),
+        "{report}"
+    );
+    assert!(
+        report.contains("kolada_municipality_2026.csv: municipalities-csv: read 312, inserted 312"),
+        "{report}"
+    );
     assert!(
         report.contains("kolada_values_total_1994-2022.csv.gz: values-csv: read 4542773, inserted 4542773, updated 0, unchanged 0, deleted 0, rejected 0"),
         "{report}"
@@ -41,11 +66,21 @@ fn the_real_catalogue_and_values_import_with_their_published_counts() {
         use kvalitet_app::Store;
         let store = kvalitet_store::SqlStore::open(&url).await.unwrap();
         let overview = store.overview().await.unwrap();
-        assert_eq!((overview.kommuner, overview.regions, overview.riket), (290, 21, 1));
+        assert_eq!(
+            (overview.kommuner, overview.regions, overview.riket),
+            (290, 21, 1)
+        );
         assert_eq!(overview.values, 4_542_773);
-        assert_eq!((overview.first_year, overview.last_year), (Some(1994), Some(2022)));
+        assert_eq!(
+            (overview.first_year, overview.last_year),
+            (Some(1994), Some(2022))
+        );
         let year = kvalitet_domain::Year::new(2026).unwrap();
-        assert_eq!(store.measure_count(Some(year)).await.unwrap(), 6099, "KPIs in the 2026 catalogue");
+        assert_eq!(
+            store.measure_count(Some(year)).await.unwrap(),
+            6099,
+            "KPIs in the 2026 catalogue"
+        );
         // The 2024 catalogue adds KPIs since retired, whose values are in the dump.
         assert_eq!(store.measure_count(None).await.unwrap(), 6142);
         let groups = store.groups().await.unwrap();
@@ -55,13 +90,39 @@ fn the_real_catalogue_and_values_import_with_their_published_counts() {
         store.close().await;
     });
 
-    let riket = run(&["export", "--measure", "N15428", "--municipality", "0000", "--year", "2022"]);
-    assert!(riket.contains("N15428,0000,2022,T,85.310222,,\n"), "{riket}");
-    let stockholm = run(&["export", "--measure", "N00945", "--municipality", "0180,1280,1480", "--year", "2000"]);
-    for expected in ["N00945,0180,2000,T,31.32959689,,", "N00945,1280,2000,T,28.36722648,,", "N00945,1480,2000,T,33.23952169,,"] {
+    let riket = run(&[
+        "export",
+        "--measure",
+        "N15428",
+        "--municipality",
+        "0000",
+        "--year",
+        "2022",
+    ]);
+    assert!(
+        riket.contains("N15428,0000,2022,T,85.310222,,\n"),
+        "{riket}"
+    );
+    let stockholm = run(&[
+        "export",
+        "--measure",
+        "N00945",
+        "--municipality",
+        "0180,1280,1480",
+        "--year",
+        "2000",
+    ]);
+    for expected in [
+        "N00945,0180,2000,T,31.32959689,,",
+        "N00945,1280,2000,T,28.36722648,,",
+        "N00945,1480,2000,T,33.23952169,,",
+    ] {
         assert!(stockholm.contains(expected), "{stockholm}");
     }
 
     let again = run(&["import", "-q", values.to_str().unwrap()]);
-    assert!(again.contains("read 4542773, inserted 0, updated 0, unchanged 4542773"), "{again}");
+    assert!(
+        again.contains("read 4542773, inserted 0, updated 0, unchanged 4542773"),
+        "{again}"
+    );
 }

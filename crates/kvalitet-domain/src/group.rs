@@ -88,7 +88,10 @@ mod tests {
             GroupKind::SkrKommungrupp
         );
         assert_eq!(
-            GroupKind::classify_kolada(&g("G176199"), "Liknande kommuner socioekonomi, Arboga, 2024"),
+            GroupKind::classify_kolada(
+                &g("G176199"),
+                "Liknande kommuner socioekonomi, Arboga, 2024"
+            ),
             GroupKind::SimilarMunicipalities
         );
         assert_eq!(
@@ -96,7 +99,10 @@ mod tests {
             GroupKind::County
         );
         assert_eq!(
-            GroupKind::classify_kolada(&g("G2"), "Nordvästkommunerna i Stockholms län (ovägt medel)"),
+            GroupKind::classify_kolada(
+                &g("G2"),
+                "Nordvästkommunerna i Stockholms län (ovägt medel)"
+            ),
             GroupKind::Network
         );
         assert_eq!(

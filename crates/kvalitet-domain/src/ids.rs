@@ -132,9 +132,8 @@ impl MunicipalityId {
 impl GroupId {
     /// Parses "G" followed by 1 to 15 ASCII letters or digits.
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        let ok = s.len() >= 2
-            && s.starts_with('G')
-            && s[1..].bytes().all(|b| b.is_ascii_alphanumeric());
+        let ok =
+            s.len() >= 2 && s.starts_with('G') && s[1..].bytes().all(|b| b.is_ascii_alphanumeric());
         ok.then(|| Inline::new(s).map(Self))
             .flatten()
             .ok_or_else(|| IdError::Group(s.to_owned()))
@@ -214,9 +213,15 @@ mod tests {
         let id = MunicipalityId::parse("0180").unwrap();
         assert_eq!(id.as_str(), "0180");
         assert_eq!(id.county_code(), Some("01"));
-        assert_eq!(MunicipalityId::parse("0001").unwrap().county_code(), Some("01"));
+        assert_eq!(
+            MunicipalityId::parse("0001").unwrap().county_code(),
+            Some("01")
+        );
         assert_eq!(MunicipalityId::parse("0000").unwrap().county_code(), None);
-        assert_eq!(MunicipalityId::parse("2584").unwrap().county_code(), Some("25"));
+        assert_eq!(
+            MunicipalityId::parse("2584").unwrap().county_code(),
+            Some("25")
+        );
     }
 
     #[test]

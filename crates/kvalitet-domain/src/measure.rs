@@ -125,7 +125,12 @@ pub struct Measure {
 impl Measure {
     /// A Kolada KPI as its catalogue describes it; unit and source kind are inferred, the
     /// direction is unknown until a measure set or a user sets it.
-    pub fn from_kolada(id: MeasureId, title: String, description: String, kolada: KoladaMeta) -> Self {
+    pub fn from_kolada(
+        id: MeasureId,
+        title: String,
+        description: String,
+        kolada: KoladaMeta,
+    ) -> Self {
         Self {
             unit: unit_from_title(&title),
             source_kind: SourceKind::infer_kolada(&id, &description),
@@ -171,12 +176,18 @@ mod tests {
 
     #[test]
     fn units_come_from_the_title_tail() {
-        assert_eq!(unit_from_title("Personalkostnader, kr/inv").as_deref(), Some("kr/inv"));
+        assert_eq!(
+            unit_from_title("Personalkostnader, kr/inv").as_deref(),
+            Some("kr/inv")
+        );
         assert_eq!(
             unit_from_title("Sjukfrånvaro totalt bland anställda, kommun, andel (%)").as_deref(),
             Some("andel (%)")
         );
-        assert_eq!(unit_from_title("Invånare totalt, antal").as_deref(), Some("antal"));
+        assert_eq!(
+            unit_from_title("Invånare totalt, antal").as_deref(),
+            Some("antal")
+        );
         assert_eq!(unit_from_title("Kommunen, övergripande"), None);
         assert_eq!(unit_from_title("Utan komma"), None);
     }
@@ -199,7 +210,11 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for d in [Direction::HigherIsBetter, Direction::LowerIsBetter, Direction::None] {
+        for d in [
+            Direction::HigherIsBetter,
+            Direction::LowerIsBetter,
+            Direction::None,
+        ] {
             assert_eq!(Direction::parse(d.code()), Some(d));
         }
         for k in [

@@ -101,8 +101,14 @@ mod tests {
     #[test]
     fn kind_follows_id_and_kolada_type() {
         use MunicipalityKind::*;
-        assert_eq!(MunicipalityKind::from_kolada(&id("0180"), "K"), Some(Kommun));
-        assert_eq!(MunicipalityKind::from_kolada(&id("0001"), "L"), Some(Region));
+        assert_eq!(
+            MunicipalityKind::from_kolada(&id("0180"), "K"),
+            Some(Kommun)
+        );
+        assert_eq!(
+            MunicipalityKind::from_kolada(&id("0001"), "L"),
+            Some(Region)
+        );
         assert_eq!(MunicipalityKind::from_kolada(&id("0000"), "L"), Some(Riket));
         assert_eq!(MunicipalityKind::from_kolada(&id("0001"), "K"), None);
         assert_eq!(MunicipalityKind::from_kolada(&id("0180"), "L"), None);

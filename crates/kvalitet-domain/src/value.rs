@@ -200,7 +200,9 @@ pub enum ValueError {
     Year(String),
     #[error("gender {0:?} must be T (total), K (women) or M (men)")]
     Gender(String),
-    #[error("value {0:?} is not a number (use a dot for decimals; \"..\" secret, \".\" not applicable)")]
+    #[error(
+        "value {0:?} is not a number (use a dot for decimals; \"..\" secret, \".\" not applicable)"
+    )]
     Number(String),
     #[error(
         "status {0:?} is not one of not_published, not_reported, secret (..), not_applicable (.)"
@@ -236,7 +238,10 @@ mod tests {
             assert_eq!(MissingStatus::parse(s.code()).unwrap(), s);
         }
         assert_eq!(MissingStatus::parse("..").unwrap(), MissingStatus::Secret);
-        assert_eq!(MissingStatus::parse(".").unwrap(), MissingStatus::NotApplicable);
+        assert_eq!(
+            MissingStatus::parse(".").unwrap(),
+            MissingStatus::NotApplicable
+        );
     }
 
     #[test]

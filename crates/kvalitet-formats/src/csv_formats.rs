@@ -33,7 +33,10 @@ impl Columns {
         self.index(name).ok_or_else(|| {
             ReadError::at(
                 Location::line(1).with_field(name),
-                format!("the header has no column {name:?} (it has: {})", self.names.join(",")),
+                format!(
+                    "the header has no column {name:?} (it has: {})",
+                    self.names.join(",")
+                ),
             )
         })
     }
@@ -93,7 +96,11 @@ impl Row<'_> {
     }
 }
 
-pub(crate) fn read(input: impl BufRead, format: Format, sink: &mut Sink<'_>) -> Result<(), ReadError> {
+pub(crate) fn read(
+    input: impl BufRead,
+    format: Format,
+    sink: &mut Sink<'_>,
+) -> Result<(), ReadError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
@@ -197,7 +204,13 @@ fn read_values(
                 line,
                 columns,
             };
-            value_row(&row, [kpi, municipality, year, value], gender, status, count)
+            value_row(
+                &row,
+                [kpi, municipality, year, value],
+                gender,
+                status,
+                count,
+            )
         } else {
             Err(wrong_width(line, record.len(), width))
         };
@@ -270,13 +283,33 @@ impl Aggregates {
 
 /// Column positions for one metadata format.
 enum MetadataHandler {
-    Counties { code: usize, name: usize, region: Option<usize> },
-    Municipalities { id: usize, title: usize, kind: usize },
+    Counties {
+        code: usize,
+        name: usize,
+        region: Option<usize>,
+    },
+    Municipalities {
+        id: usize,
+        title: usize,
+        kind: usize,
+    },
     Kommuner(Box<KommunerColumns>),
-    Groups { id: usize, title: usize, member: usize, kind: Option<usize> },
+    Groups {
+        id: usize,
+        title: usize,
+        member: usize,
+        kind: Option<usize>,
+    },
     Catalogue(Box<CatalogueColumns>),
-    KpiGroups { id: usize, title: usize, parent: Option<usize> },
-    KpiGroupMembers { group: usize, kpi: usize },
+    KpiGroups {
+        id: usize,
+        title: usize,
+        parent: Option<usize>,
+    },
+    KpiGroupMembers {
+        group: usize,
+        kpi: usize,
+    },
 }
 
 struct KommunerColumns {
@@ -366,7 +399,12 @@ impl MetadataHandler {
         })
     }
 
-    fn handle(&self, row: &Row<'_>, state: &mut Aggregates, out: &mut Vec<Record>) -> Result<(), RowError> {
+    fn handle(
+        &self,
+        row: &Row<'_>,
+        state: &mut Aggregates,
+        out: &mut Vec<Record>,
+    ) -> Result<(), RowError> {
         match self {
             Self::Counties { code, name, region } => {
                 let county = County {
@@ -388,10 +426,19 @@ impl MetadataHandler {
                         format!("type {kolada_type:?} does not fit id {parsed} (K for kommuner, L for regions and Riket 0000)"),
                     )
                 })?;
-                out.push(Record::Municipality(Municipality::new(parsed, row.non_empty(*title)?, kind)));
+                out.push(Record::Municipality(Municipality::new(
+                    parsed,
+                    row.non_empty(*title)?,
+                    kind,
+                )));
             }
             Self::Kommuner(c) => kommuner_row(c, row, state, out)?,
-            Self::Groups { id, title, member, kind } => {
+            Self::Groups {
+                id,
+                title,
+                member,
+                kind,
+            } => {
                 let group = row.parse(*id, GroupId::parse)?;
                 let title = row.non_empty(*title)?;
                 let member = row.parse(*member, MunicipalityId::parse)?;
@@ -402,7 +449,15 @@ impl MetadataHandler {
                     None => None,
                 };
                 let entry = state.groups.entry(group).or_insert_with(|| {
-                    (row.line, GroupRecord { id: group, title, kind, members: Vec::new() })
+                    (
+                        row.line,
+                        GroupRecord {
+                            id: group,
+                            title,
+                            kind,
+                            members: Vec::new(),
+                        },
+                    )
                 });
                 entry.1.members.push(member);
             }
@@ -417,7 +472,15 @@ impl MetadataHandler {
                 let group = row.non_empty(*group)?;
                 let kpi = row.parse(*kpi, MeasureId::parse)?;
                 let entry = state.kpi_groups.entry(group.clone()).or_insert_with(|| {
-                    (row.line, KpiGroupRecord { id: group, title: None, parent: None, members: Some(Vec::new()) })
+                    (
+                        row.line,
+                        KpiGroupRecord {
+                            id: group,
+                            title: None,
+                            parent: None,
+                            members: Some(Vec::new()),
+                        },
+                    )
                 });
                 entry.1.members.get_or_insert_with(Vec::new).push(kpi);
             }
@@ -430,7 +493,9 @@ fn county_code(s: &str) -> Result<String, String> {
     if s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()) {
         Ok(s.to_owned())
     } else {
-        Err(format!("county code {s:?} must be two digits (e.g. \"01\")"))
+        Err(format!(
+            "county code {s:?} must be two digits (e.g. \"01\")"
+        ))
     }
 }
 
@@ -442,7 +507,10 @@ fn kommuner_row(
 ) -> Result<(), RowError> {
     let id = row.parse(c.code, MunicipalityId::parse)?;
     if MunicipalityKind::implied_by(&id) != MunicipalityKind::Kommun {
-        return Err(RowError::new(row.location(c.code), format!("{id} is not a kommun code")));
+        return Err(RowError::new(
+            row.location(c.code),
+            format!("{id} is not a kommun code"),
+        ));
     }
     let title = row.non_empty(c.name)?;
     if let (Some(code_col), Some(name_col)) = (c.county_code, c.county_name) {
@@ -459,21 +527,35 @@ fn kommuner_row(
                 None => None,
             };
             out.push(Record::County {
-                county: County { code, name: row.non_empty(name_col)? },
+                county: County {
+                    code,
+                    name: row.non_empty(name_col)?,
+                },
                 region,
             });
         }
     }
-    out.push(Record::Municipality(Municipality::new(id, title, MunicipalityKind::Kommun)));
+    out.push(Record::Municipality(Municipality::new(
+        id,
+        title,
+        MunicipalityKind::Kommun,
+    )));
     if let Some(g) = c.skr_group.filter(|&g| !row.text(g).is_empty()) {
         let group = row.parse(g, GroupId::parse)?;
-        let title = c.skr_title.map(|t| row.text(t).to_owned()).unwrap_or_default();
+        let title = c
+            .skr_title
+            .map(|t| row.text(t).to_owned())
+            .unwrap_or_default();
         let entry = state.groups.entry(group).or_insert_with(|| {
             (
                 row.line,
                 GroupRecord {
                     id: group,
-                    title: if title.is_empty() { group.to_string() } else { title },
+                    title: if title.is_empty() {
+                        group.to_string()
+                    } else {
+                        title
+                    },
                     kind: Some(GroupKind::SkrKommungrupp),
                     members: Vec::new(),
                 },
@@ -489,7 +571,10 @@ fn kommuner_row(
             .map(|s| MunicipalityId::parse(s.trim()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| RowError::new(row.location(n), e))?;
-        out.push(Record::Neighbours { municipality: id, neighbours });
+        out.push(Record::Neighbours {
+            municipality: id,
+            neighbours,
+        });
     }
     Ok(())
 }

@@ -80,11 +80,15 @@ impl Format {
 /// Why a format could not be decided.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
-    #[error("unknown format {0:?}; known formats: counties-csv, municipalities-csv, kommuner-csv, municipality-groups-csv, neighbours-json, kpi-catalogue-csv, kpi-groups-csv, kpi-group-members-csv, kolada-json, values-csv")]
+    #[error(
+        "unknown format {0:?}; known formats: counties-csv, municipalities-csv, kommuner-csv, municipality-groups-csv, neighbours-json, kpi-catalogue-csv, kpi-groups-csv, kpi-group-members-csv, kolada-json, values-csv"
+    )]
     UnknownName(String),
     #[error("the file is empty")]
     Empty,
-    #[error("line 1: the CSV header ({0}) matches no known format; expected e.g. kpi,municipality_id,year,value")]
+    #[error(
+        "line 1: the CSV header ({0}) matches no known format; expected e.g. kpi,municipality_id,year,value"
+    )]
     UnknownHeader(String),
 }
 
@@ -141,10 +145,18 @@ mod tests {
 
     #[test]
     fn headers_of_the_shared_files_are_recognised() {
-        assert_eq!(header("kpi,municipality_id,year,value"), Some(Format::ValuesCsv));
-        assert_eq!(header("kpi,municipality_id,gender,year,value"), Some(Format::ValuesCsv));
         assert_eq!(
-            header("id,title,description,is_divided_by_gender,municipality_type,auspice,operating_area,perspective,prel_publication_date,publication_date,publ_period,has_ou_data"),
+            header("kpi,municipality_id,year,value"),
+            Some(Format::ValuesCsv)
+        );
+        assert_eq!(
+            header("kpi,municipality_id,gender,year,value"),
+            Some(Format::ValuesCsv)
+        );
+        assert_eq!(
+            header(
+                "id,title,description,is_divided_by_gender,municipality_type,auspice,operating_area,perspective,prel_publication_date,publication_date,publ_period,has_ou_data"
+            ),
             Some(Format::KpiCatalogueCsv)
         );
         assert_eq!(header("id,title,type"), Some(Format::MunicipalitiesCsv));
@@ -156,9 +168,18 @@ mod tests {
             header("kommun_kod,kommun,lan_kod,lan,kolada_region_id"),
             Some(Format::KommunerCsv)
         );
-        assert_eq!(header("lan_kod,lan,kolada_region_id,kolada_region_title"), Some(Format::CountiesCsv));
-        assert_eq!(header("kpi_group_id,kpi_group_title,parent_group_id"), Some(Format::KpiGroupsCsv));
-        assert_eq!(header("kpi_group_id,kpi_id,kpi_title"), Some(Format::KpiGroupMembersCsv));
+        assert_eq!(
+            header("lan_kod,lan,kolada_region_id,kolada_region_title"),
+            Some(Format::CountiesCsv)
+        );
+        assert_eq!(
+            header("kpi_group_id,kpi_group_title,parent_group_id"),
+            Some(Format::KpiGroupsCsv)
+        );
+        assert_eq!(
+            header("kpi_group_id,kpi_id,kpi_title"),
+            Some(Format::KpiGroupMembersCsv)
+        );
         assert_eq!(header("a,b,c"), None);
     }
 

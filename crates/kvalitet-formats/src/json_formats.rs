@@ -14,7 +14,11 @@ use crate::record::{GroupRecord, KpiGroupRecord, Location, ReadError, Record, Ro
 use crate::{Format, Sink};
 
 /// Reads a JSON document and returns the format it turned out to be.
-pub(crate) fn read(input: impl BufRead, format: Format, sink: &mut Sink<'_>) -> Result<Format, ReadError> {
+pub(crate) fn read(
+    input: impl BufRead,
+    format: Format,
+    sink: &mut Sink<'_>,
+) -> Result<Format, ReadError> {
     let document: Value = serde_json::from_reader(input).map_err(|e| {
         let location = Location {
             line: Some(e.line() as u64),
@@ -28,7 +32,9 @@ pub(crate) fn read(input: impl BufRead, format: Format, sink: &mut Sink<'_>) -> 
         ReadError::at(location, what)
     })?;
     match (&document, format) {
-        (Value::Object(map), _) if map.contains_key("values") => read_envelope(map, "$", sink).map(|()| Format::KoladaJson),
+        (Value::Object(map), _) if map.contains_key("values") => {
+            read_envelope(map, "$", sink).map(|()| Format::KoladaJson)
+        }
         (Value::Array(pages), Format::KoladaJson) => {
             for (i, page) in pages.iter().enumerate() {
                 let path = format!("$[{i}]");
@@ -79,7 +85,11 @@ fn kind_of(item: &Value) -> Option<Kind> {
         match first_member {
             Some(m) if MunicipalityId::parse(m).is_ok() => Some(Kind::MunicipalityGroup),
             Some(_) => Some(Kind::KpiGroup),
-            None if o.get("id").and_then(Value::as_str).is_some_and(|id| GroupId::parse(id).is_ok()) => {
+            None if o
+                .get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| GroupId::parse(id).is_ok()) =>
+            {
                 Some(Kind::MunicipalityGroup)
             }
             None => Some(Kind::KpiGroup),
@@ -96,7 +106,11 @@ fn kind_of(item: &Value) -> Option<Kind> {
     }
 }
 
-fn read_envelope(map: &Map<String, Value>, path: &str, sink: &mut Sink<'_>) -> Result<(), ReadError> {
+fn read_envelope(
+    map: &Map<String, Value>,
+    path: &str,
+    sink: &mut Sink<'_>,
+) -> Result<(), ReadError> {
     let Some(items) = map.get("values").and_then(Value::as_array) else {
         return Err(ReadError::at(
             Location::json(format!("{path}.values")),
@@ -120,7 +134,10 @@ fn read_envelope(map: &Map<String, Value>, path: &str, sink: &mut Sink<'_>) -> R
                 match data_row(item, &at) {
                     Ok(rows) => {
                         for (j, row) in rows {
-                            keep = sink(Ok((Location::json(format!("{at}.values[{j}]")), Record::Value(row))));
+                            keep = sink(Ok((
+                                Location::json(format!("{at}.values[{j}]")),
+                                Record::Value(row),
+                            )));
                             if !keep {
                                 break;
                             }
@@ -130,10 +147,18 @@ fn read_envelope(map: &Map<String, Value>, path: &str, sink: &mut Sink<'_>) -> R
                 }
                 keep
             }
-            Kind::Kpi => sink(kpi(item, &at).map(|m| (Location::json(&at), Record::Measure(Box::new(m))))),
-            Kind::Municipality => sink(municipality(item, &at).map(|m| (Location::json(&at), Record::Municipality(m)))),
-            Kind::MunicipalityGroup => sink(group(item, &at).map(|g| (Location::json(&at), Record::Group(g)))),
-            Kind::KpiGroup => sink(kpi_group(item, &at).map(|g| (Location::json(&at), Record::KpiGroup(g)))),
+            Kind::Kpi => {
+                sink(kpi(item, &at).map(|m| (Location::json(&at), Record::Measure(Box::new(m)))))
+            }
+            Kind::Municipality => sink(
+                municipality(item, &at).map(|m| (Location::json(&at), Record::Municipality(m))),
+            ),
+            Kind::MunicipalityGroup => {
+                sink(group(item, &at).map(|g| (Location::json(&at), Record::Group(g))))
+            }
+            Kind::KpiGroup => {
+                sink(kpi_group(item, &at).map(|g| (Location::json(&at), Record::KpiGroup(g))))
+            }
         };
         if !keep_going {
             break;
@@ -156,13 +181,19 @@ impl<'a> Obj<'a> {
     }
 
     fn err(&self, field: &str, message: impl std::fmt::Display) -> RowError {
-        RowError::new(Location::json(format!("{}.{field}", self.path)).with_field(field), message)
+        RowError::new(
+            Location::json(format!("{}.{field}", self.path)).with_field(field),
+            message,
+        )
     }
 
     fn string(&self, field: &str) -> Result<&'a str, RowError> {
         match self.map.get(field) {
             Some(Value::String(s)) => Ok(s),
-            Some(other) => Err(self.err(field, format!("expected a string, found {}", type_name(other)))),
+            Some(other) => Err(self.err(
+                field,
+                format!("expected a string, found {}", type_name(other)),
+            )),
             None => Err(self.err(field, "missing")),
         }
     }
@@ -172,7 +203,10 @@ impl<'a> Obj<'a> {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if s.is_empty() => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(self.err(field, format!("expected a string or null, found {}", type_name(other)))),
+            Some(other) => Err(self.err(
+                field,
+                format!("expected a string or null, found {}", type_name(other)),
+            )),
         }
     }
 
@@ -183,11 +217,18 @@ impl<'a> Obj<'a> {
             // v2 wrote 0/1.
             Some(Value::Number(n)) if n.as_u64() == Some(0) => Ok(false),
             Some(Value::Number(n)) if n.as_u64() == Some(1) => Ok(true),
-            Some(other) => Err(self.err(field, format!("expected true or false, found {}", type_name(other)))),
+            Some(other) => Err(self.err(
+                field,
+                format!("expected true or false, found {}", type_name(other)),
+            )),
         }
     }
 
-    fn parse<T, E: std::fmt::Display>(&self, field: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Result<T, RowError> {
+    fn parse<T, E: std::fmt::Display>(
+        &self,
+        field: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<T, RowError> {
         let s = self.string(field)?;
         parse(s).map_err(|e| self.err(field, e))
     }
@@ -214,12 +255,22 @@ fn data_row(item: &Value, path: &str) -> Result<Vec<(usize, ValueRow)>, RowError
             .ok_or_else(|| o.err("period", format!("{n} is not a whole year")))
             .and_then(|y| Year::new(y).map_err(|e| o.err("period", e)))?,
         Some(Value::String(s)) => Year::parse(s).map_err(|e| o.err("period", e))?,
-        Some(other) => return Err(o.err("period", format!("expected a year, found {}", type_name(other)))),
+        Some(other) => {
+            return Err(o.err(
+                "period",
+                format!("expected a year, found {}", type_name(other)),
+            ));
+        }
         None => return Err(o.err("period", "missing")),
     };
     let entries = match o.map.get("values") {
         Some(Value::Array(a)) => a,
-        Some(other) => return Err(o.err("values", format!("expected an array, found {}", type_name(other)))),
+        Some(other) => {
+            return Err(o.err(
+                "values",
+                format!("expected an array, found {}", type_name(other)),
+            ));
+        }
         None => return Err(o.err("values", "missing")),
     };
     let mut rows = Vec::with_capacity(entries.len());
@@ -234,13 +285,23 @@ fn data_row(item: &Value, path: &str) -> Result<Vec<(usize, ValueRow)>, RowError
                     .and_then(|c| u32::try_from(c).ok())
                     .ok_or_else(|| e.err("count", format!("{n} is not a count")))?,
             ),
-            Some(other) => return Err(e.err("count", format!("expected a whole number, found {}", type_name(other)))),
+            Some(other) => {
+                return Err(e.err(
+                    "count",
+                    format!("expected a whole number, found {}", type_name(other)),
+                ));
+            }
         };
         let deleted = match e.map.get("isdeleted").or_else(|| e.map.get("is_deleted")) {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
             Some(Value::Number(n)) => n.as_u64() == Some(1),
-            Some(other) => return Err(e.err("isdeleted", format!("expected a boolean, found {}", type_name(other)))),
+            Some(other) => {
+                return Err(e.err(
+                    "isdeleted",
+                    format!("expected a boolean, found {}", type_name(other)),
+                ));
+            }
         };
         let status = e.optional_string("status")?;
         let datum = if deleted {
@@ -253,14 +314,31 @@ fn data_row(item: &Value, path: &str) -> Result<Vec<(usize, ValueRow)>, RowError
                 },
                 None | Some(Value::Null) => match status.as_deref() {
                     None => Datum::Missing(MissingStatus::NotPublished),
-                    Some(s) => Datum::Missing(MissingStatus::parse(s).map_err(|err| e.err("status", err))?),
+                    Some(s) => {
+                        Datum::Missing(MissingStatus::parse(s).map_err(|err| e.err("status", err))?)
+                    }
                 },
                 Some(other) => {
-                    return Err(e.err("value", format!("expected a number or null, found {}", type_name(other))));
+                    return Err(e.err(
+                        "value",
+                        format!("expected a number or null, found {}", type_name(other)),
+                    ));
                 }
             }
         };
-        rows.push((j, ValueRow { key: ValueKey { measure, area, year, gender }, datum, count }));
+        rows.push((
+            j,
+            ValueRow {
+                key: ValueKey {
+                    measure,
+                    area,
+                    year,
+                    gender,
+                },
+                datum,
+                count,
+            },
+        ));
     }
     Ok(rows)
 }
@@ -298,8 +376,12 @@ fn municipality(item: &Value, path: &str) -> Result<Municipality, RowError> {
     let o = Obj::new(item, path)?;
     let id = o.parse("id", MunicipalityId::parse)?;
     let kolada_type = o.string("type")?;
-    let kind = MunicipalityKind::from_kolada(&id, kolada_type)
-        .ok_or_else(|| o.err("type", format!("{kolada_type:?} does not fit id {id} (K kommun, L region or Riket)")))?;
+    let kind = MunicipalityKind::from_kolada(&id, kolada_type).ok_or_else(|| {
+        o.err(
+            "type",
+            format!("{kolada_type:?} does not fit id {id} (K kommun, L region or Riket)"),
+        )
+    })?;
     Ok(Municipality::new(id, o.string("title")?.to_owned(), kind))
 }
 
@@ -333,7 +415,12 @@ fn group(item: &Value, path: &str) -> Result<GroupRecord, RowError> {
     let members = members(&o)?
         .into_iter()
         .map(|(p, m)| {
-            MunicipalityId::parse(m).map_err(|e| RowError::new(Location::json(format!("{p}.member_id")).with_field("member_id"), e))
+            MunicipalityId::parse(m).map_err(|e| {
+                RowError::new(
+                    Location::json(format!("{p}.member_id")).with_field("member_id"),
+                    e,
+                )
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(GroupRecord {
@@ -349,7 +436,12 @@ fn kpi_group(item: &Value, path: &str) -> Result<KpiGroupRecord, RowError> {
     let members = members(&o)?
         .into_iter()
         .map(|(p, m)| {
-            MeasureId::parse(m).map_err(|e| RowError::new(Location::json(format!("{p}.member_id")).with_field("member_id"), e))
+            MeasureId::parse(m).map_err(|e| {
+                RowError::new(
+                    Location::json(format!("{p}.member_id")).with_field("member_id"),
+                    e,
+                )
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(KpiGroupRecord {
@@ -378,7 +470,10 @@ fn read_neighbours(map: &Map<String, Value>, sink: &mut Sink<'_>) {
                             .map_err(|e| RowError::new(Location::json(format!("{path}[{i}]")), e))
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok(Record::Neighbours { municipality, neighbours })
+                Ok(Record::Neighbours {
+                    municipality,
+                    neighbours,
+                })
             });
         if !sink(parsed.map(|r| (Location::json(&path), r))) {
             break;

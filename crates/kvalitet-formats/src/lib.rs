@@ -17,12 +17,18 @@ pub type Sink<'a> = dyn FnMut(Result<(Location, Record), RowError>) -> bool + 'a
 
 /// Reads a whole input: undoes gzip when the bytes say so, detects the format unless
 /// `format` is given, and feeds every record to `sink`. Returns the format read.
-pub fn read(input: impl Read + Send, format: Option<Format>, sink: &mut Sink<'_>) -> Result<Format, ReadError> {
+pub fn read(
+    input: impl Read + Send,
+    format: Option<Format>,
+    sink: &mut Sink<'_>,
+) -> Result<Format, ReadError> {
     read_plain(decompressed(input).map_err(ReadError::io)?, format, sink)
 }
 
 /// The input as text bytes: gzip (recognised by its magic bytes) is undone.
-pub fn decompressed<'a>(input: impl Read + Send + 'a) -> std::io::Result<Box<dyn BufRead + Send + 'a>> {
+pub fn decompressed<'a>(
+    input: impl Read + Send + 'a,
+) -> std::io::Result<Box<dyn BufRead + Send + 'a>> {
     let mut buffered = BufReader::with_capacity(1 << 16, input);
     if buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
         let decoder = flate2::bufread::MultiGzDecoder::new(buffered);
@@ -40,7 +46,11 @@ pub fn format_of_header(line: &str) -> Option<Format> {
     detect::classify_header(&fields)
 }
 
-fn read_plain(mut input: impl BufRead, format: Option<Format>, sink: &mut Sink<'_>) -> Result<Format, ReadError> {
+fn read_plain(
+    mut input: impl BufRead,
+    format: Option<Format>,
+    sink: &mut Sink<'_>,
+) -> Result<Format, ReadError> {
     let format = match format {
         Some(f) => f,
         None => detect::detect(&mut input)?,

@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use kvalitet_domain::{County, GroupKind, Measure, MeasureId, Municipality, MunicipalityId, ValueRow};
+use kvalitet_domain::{
+    County, GroupKind, Measure, MeasureId, Municipality, MunicipalityId, ValueRow,
+};
 
 /// Where in a file something is: a line (CSV; 1 is the header) or a JSON path, and the
 /// field.

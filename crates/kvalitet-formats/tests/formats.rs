@@ -1,5 +1,8 @@
 //! Reading every supported format from small hand-written inputs, good and bad.
 
+// A test that meets the unexpected should stop loudly.
+#![allow(clippy::unwrap_used)]
+
 use std::io::Write;
 
 use kvalitet_domain::{Datum, Gender, GroupKind, MissingStatus, MunicipalityKind};
@@ -21,7 +24,11 @@ fn read_all(input: &[u8], format: Option<Format>) -> Read {
         }
         true
     });
-    Read { records, errors, format }
+    Read {
+        records,
+        errors,
+        format,
+    }
 }
 
 fn values(r: &Read) -> Vec<kvalitet_domain::ValueRow> {
@@ -57,7 +64,10 @@ N15428,G92787,2022,80.5,T,,3\n";
 
 #[test]
 fn gender_defaults_to_total_when_the_column_is_absent() {
-    let r = read_all(b"kpi,municipality_id,year,value\nN00053,0114,2008,1718.0\n", None);
+    let r = read_all(
+        b"kpi,municipality_id,year,value\nN00053,0114,2008,1718.0\n",
+        None,
+    );
     assert_eq!(values(&r)[0].key.gender, Gender::Total);
 }
 
@@ -75,12 +85,36 @@ N 15428,0180,2022,1,T\n";
     assert_eq!(values(&r).len(), 1);
     let described: Vec<String> = r.errors.iter().map(ToString::to_string).collect();
     assert_eq!(described.len(), 6, "{described:#?}");
-    assert!(described[0].starts_with("line 3, field municipality_id:"), "{}", described[0]);
-    assert!(described[1].starts_with("line 4, field year:"), "{}", described[1]);
-    assert!(described[2].starts_with("line 5, field value:"), "{}", described[2]);
-    assert!(described[3].starts_with("line 6, field gender:"), "{}", described[3]);
-    assert!(described[4].contains("line 7") && described[4].contains("3 fields"), "{}", described[4]);
-    assert!(described[5].starts_with("line 8, field kpi:"), "{}", described[5]);
+    assert!(
+        described[0].starts_with("line 3, field municipality_id:"),
+        "{}",
+        described[0]
+    );
+    assert!(
+        described[1].starts_with("line 4, field year:"),
+        "{}",
+        described[1]
+    );
+    assert!(
+        described[2].starts_with("line 5, field value:"),
+        "{}",
+        described[2]
+    );
+    assert!(
+        described[3].starts_with("line 6, field gender:"),
+        "{}",
+        described[3]
+    );
+    assert!(
+        described[4].contains("line 7") && described[4].contains("3 fields"),
+        "{}",
+        described[4]
+    );
+    assert!(
+        described[5].starts_with("line 8, field kpi:"),
+        "{}",
+        described[5]
+    );
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
@@ -103,7 +137,10 @@ fn gzip_is_undone_and_truncation_is_an_error() {
     let truncated = read_all(&gz[..gz.len() / 2], None);
     let err = truncated.format.unwrap_err().to_string();
     assert!(err.contains("truncated") || err.contains("end"), "{err}");
-    assert!(err.starts_with("line "), "the error names the line reached: {err}");
+    assert!(
+        err.starts_with("line "),
+        "the error names the line reached: {err}"
+    );
 }
 
 const DATA_PAGE: &str = r#"{"values": [
@@ -127,7 +164,10 @@ fn kolada_data_pages_give_one_value_per_gender() {
     assert_eq!(v[2].datum, Datum::Missing(MissingStatus::NotPublished));
     assert_eq!(v[3].datum, Datum::Deleted);
     assert_eq!(v[3].count, Some(7));
-    assert_eq!(r.records[1].0.json_path.as_deref(), Some("$.values[0].values[1]"));
+    assert_eq!(
+        r.records[1].0.json_path.as_deref(),
+        Some("$.values[0].values[1]")
+    );
 }
 
 #[test]
@@ -138,17 +178,32 @@ fn wrong_json_types_name_the_json_path() {
     let r = read_all(page.as_bytes(), None);
     let described: Vec<String> = r.errors.iter().map(ToString::to_string).collect();
     assert_eq!(described.len(), 2);
-    assert!(described[0].starts_with("$.values[0].values[0].value, field value: expected a number or null"), "{}", described[0]);
-    assert!(described[1].starts_with("$.values[1].period"), "{}", described[1]);
+    assert!(
+        described[0]
+            .starts_with("$.values[0].values[0].value, field value: expected a number or null"),
+        "{}",
+        described[0]
+    );
+    assert!(
+        described[1].starts_with("$.values[1].period"),
+        "{}",
+        described[1]
+    );
 }
 
 #[test]
 fn truncated_json_is_an_error_with_a_line() {
     let cut = &DATA_PAGE[..DATA_PAGE.len() - 40];
-    let err = read_all(cut.as_bytes(), None).format.unwrap_err().to_string();
+    let err = read_all(cut.as_bytes(), None)
+        .format
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("ends early"), "{err}");
     assert!(err.starts_with("line "), "{err}");
-    let err = read_all(b"<html>oops</html>", None).format.unwrap_err().to_string();
+    let err = read_all(b"<html>oops</html>", None)
+        .format
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("matches no known format"), "{err}");
 }
 
@@ -159,7 +214,9 @@ fn kolada_metadata_pages_are_recognised() {
         "auspice": "T", "operating_area": "Grundskola", "perspective": "Kvalitet och resultat",
         "prel_publication_date": null, "publication_date": "2026-09-30", "publ_period": "2025", "has_ou_data": true}]}"#;
     let r = read_all(kpi.as_bytes(), None);
-    let Record::Measure(m) = &r.records[0].1 else { panic!("{:?}", r.records) };
+    let Record::Measure(m) = &r.records[0].1 else {
+        panic!("{:?}", r.records)
+    };
     assert_eq!(m.id.as_str(), "N15428");
     assert!(m.kolada.is_divided_by_gender);
     assert_eq!(m.unit.as_deref(), Some("andel (%)"));
@@ -175,17 +232,28 @@ fn kolada_metadata_pages_are_recognised() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(kinds, [MunicipalityKind::Riket, MunicipalityKind::Region, MunicipalityKind::Kommun]);
+    assert_eq!(
+        kinds,
+        [
+            MunicipalityKind::Riket,
+            MunicipalityKind::Region,
+            MunicipalityKind::Kommun
+        ]
+    );
 
     let groups = r#"{"values": [{"id": "G92787", "title": "Storstäder (ovägt medel)",
         "members": [{"member_id": "0180", "member_title": "Stockholm"}, {"member_id": "1280", "member_title": "Malmö"}]}]}"#;
     let r = read_all(groups.as_bytes(), None);
-    let Record::Group(g) = &r.records[0].1 else { panic!() };
+    let Record::Group(g) = &r.records[0].1 else {
+        panic!()
+    };
     assert_eq!(g.members.len(), 2);
 
     let kpi_groups = r#"{"values": [{"id": "G2KPI74586", "title": "KKiK", "members": [{"member_id": "N15428", "member_title": "x"}]}]}"#;
     let r = read_all(kpi_groups.as_bytes(), None);
-    assert!(matches!(&r.records[0].1, Record::KpiGroup(g) if g.members.as_ref().map(Vec::len) == Some(1)));
+    assert!(
+        matches!(&r.records[0].1, Record::KpiGroup(g) if g.members.as_ref().map(Vec::len) == Some(1))
+    );
 }
 
 #[test]
@@ -194,7 +262,9 @@ fn catalogue_csv_reads_v3_and_v2_column_names() {
 N00003,\"Personalkostnader, kr/inv\",\"Personalkostnader. Källa: SCB.\",False,K,E,\"Kommunen, övergripande\",Resurser,2026-04-01,2026-08-28,2025,False\n";
     let r = read_all(v3.as_bytes(), None);
     assert_eq!(r.format.unwrap(), Format::KpiCatalogueCsv);
-    let Record::Measure(m) = &r.records[0].1 else { panic!() };
+    let Record::Measure(m) = &r.records[0].1 else {
+        panic!()
+    };
     assert_eq!(m.kolada.auspice.as_deref(), Some("E"));
     assert_eq!(m.unit.as_deref(), Some("kr/inv"));
 
@@ -202,11 +272,17 @@ N00003,\"Personalkostnader, kr/inv\",\"Personalkostnader. Källa: SCB.\",False,K
 N00053,\"Månadsavlönade totalt, kommun, antal\",\"Kommunen, övergripande\",Resurser,E,K,1,2025-04-03,Antal anställda.\n\
 N00054,Bad,x,y,E,Q,1,2025-04-03,x\n";
     let r = read_all(v2.as_bytes(), None);
-    let Record::Measure(m) = &r.records[0].1 else { panic!() };
+    let Record::Measure(m) = &r.records[0].1 else {
+        panic!()
+    };
     assert!(m.kolada.is_divided_by_gender);
     assert_eq!(m.kolada.auspice.as_deref(), Some("E"));
     assert_eq!(r.errors.len(), 1);
-    assert!(r.errors[0].to_string().starts_with("line 3, field municipality_type"));
+    assert!(
+        r.errors[0]
+            .to_string()
+            .starts_with("line 3, field municipality_type")
+    );
 }
 
 #[test]
@@ -218,7 +294,11 @@ fn kommuner_csv_gives_counties_skr_groups_and_neighbours() {
     let r = read_all(csv.as_bytes(), None);
     assert_eq!(r.format.unwrap(), Format::KommunerCsv);
     assert!(r.errors.is_empty());
-    let counties = r.records.iter().filter(|(_, x)| matches!(x, Record::County { .. })).count();
+    let counties = r
+        .records
+        .iter()
+        .filter(|(_, x)| matches!(x, Record::County { .. }))
+        .count();
     assert_eq!(counties, 1);
     let group = r
         .records
@@ -236,6 +316,9 @@ fn kommuner_csv_gives_counties_skr_groups_and_neighbours() {
 
 #[test]
 fn a_forced_format_that_does_not_fit_names_the_missing_column() {
-    let err = read_all(b"a,b\n1,2\n", Some(Format::ValuesCsv)).format.unwrap_err().to_string();
+    let err = read_all(b"a,b\n1,2\n", Some(Format::ValuesCsv))
+        .format
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("line 1, field kpi"), "{err}");
 }

@@ -44,7 +44,11 @@ pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCo
 
     if !batch.groups.is_empty() {
         let existing = ids(tx, "SELECT id FROM municipality_group").await?;
-        let members = memberships(tx, "SELECT group_id, municipality_id FROM municipality_group_member").await?;
+        let members = memberships(
+            tx,
+            "SELECT group_id, municipality_id FROM municipality_group_member",
+        )
+        .await?;
         for g in &batch.groups {
             let row_changed = exec!(tx,
                 "INSERT INTO municipality_group (id, title, kind) VALUES ($1, $2, $3)
@@ -54,25 +58,51 @@ pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCo
             let new: HashSet<String> = g.members.iter().map(|m| m.to_string()).collect();
             let members_changed = members.get(g.id.as_str()).cloned().unwrap_or_default() != new;
             if members_changed {
-                exec!(tx, "DELETE FROM municipality_group_member WHERE group_id = $1", g.id.as_str())?;
+                exec!(
+                    tx,
+                    "DELETE FROM municipality_group_member WHERE group_id = $1",
+                    g.id.as_str()
+                )?;
                 for m in &new {
-                    exec!(tx, "INSERT INTO municipality_group_member (group_id, municipality_id) VALUES ($1, $2)", g.id.as_str(), m.as_str())?;
+                    exec!(
+                        tx,
+                        "INSERT INTO municipality_group_member (group_id, municipality_id) VALUES ($1, $2)",
+                        g.id.as_str(),
+                        m.as_str()
+                    )?;
                 }
             }
-            tally(&mut counts, existing.contains(g.id.as_str()), row_changed || members_changed);
+            tally(
+                &mut counts,
+                existing.contains(g.id.as_str()),
+                row_changed || members_changed,
+            );
         }
     }
 
     if !batch.neighbours.is_empty() {
-        let existing = memberships(tx, "SELECT municipality_id, neighbour_id FROM municipality_neighbour").await?;
+        let existing = memberships(
+            tx,
+            "SELECT municipality_id, neighbour_id FROM municipality_neighbour",
+        )
+        .await?;
         for (m, neighbours) in &batch.neighbours {
             let new: HashSet<String> = neighbours.iter().map(|n| n.to_string()).collect();
             let old = existing.get(m.as_str());
             let changed = old.is_some_and(|o| *o != new) || (old.is_none() && !new.is_empty());
             if changed {
-                exec!(tx, "DELETE FROM municipality_neighbour WHERE municipality_id = $1", m.as_str())?;
+                exec!(
+                    tx,
+                    "DELETE FROM municipality_neighbour WHERE municipality_id = $1",
+                    m.as_str()
+                )?;
                 for n in &new {
-                    exec!(tx, "INSERT INTO municipality_neighbour (municipality_id, neighbour_id) VALUES ($1, $2)", m.as_str(), n.as_str())?;
+                    exec!(
+                        tx,
+                        "INSERT INTO municipality_neighbour (municipality_id, neighbour_id) VALUES ($1, $2)",
+                        m.as_str(),
+                        n.as_str()
+                    )?;
                 }
             }
             // An island with no neighbours and no row yet is already as described.
@@ -110,12 +140,21 @@ pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCo
                 let new: HashSet<String> = list.iter().map(|m| m.to_string()).collect();
                 if members.get(&g.id).cloned().unwrap_or_default() != new {
                     changed = true;
-                    exec!(tx, "DELETE FROM kpi_group_member WHERE group_id = $1", &g.id)?;
+                    exec!(
+                        tx,
+                        "DELETE FROM kpi_group_member WHERE group_id = $1",
+                        &g.id
+                    )?;
                     let mut seen = HashSet::new();
                     for (position, m) in list.iter().enumerate() {
                         if seen.insert(*m) {
-                            exec!(tx, "INSERT INTO kpi_group_member (group_id, measure_id, position) VALUES ($1, $2, $3)",
-                                &g.id, m.as_str(), position as i64)?;
+                            exec!(
+                                tx,
+                                "INSERT INTO kpi_group_member (group_id, measure_id, position) VALUES ($1, $2, $3)",
+                                &g.id,
+                                m.as_str(),
+                                position as i64
+                            )?;
                         }
                     }
                 }
@@ -172,7 +211,10 @@ async fn ids(tx: &mut Tx, sql: &'static str) -> Result<HashSet<String>, StoreErr
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-async fn memberships(tx: &mut Tx, sql: &'static str) -> Result<HashMap<String, HashSet<String>>, StoreError> {
+async fn memberships(
+    tx: &mut Tx,
+    sql: &'static str,
+) -> Result<HashMap<String, HashSet<String>>, StoreError> {
     let rows = fetch_all!(tx tx, (String, String), sql)?;
     let mut map: HashMap<String, HashSet<String>> = HashMap::new();
     for (group, member) in rows {
@@ -187,9 +229,20 @@ pub(crate) async fn save_measure_set(store: &SqlStore, set: &MeasureSet) -> Resu
     let mut tx = store.begin().await?;
     let tx_ref = &mut tx;
     exec!(tx_ref, "DELETE FROM measure_set WHERE id = $1", &set.id)?;
-    exec!(tx_ref, "INSERT INTO measure_set (id, title) VALUES ($1, $2)", &set.id, &set.title)?;
+    exec!(
+        tx_ref,
+        "INSERT INTO measure_set (id, title) VALUES ($1, $2)",
+        &set.id,
+        &set.title
+    )?;
     for (a, area) in set.areas.iter().enumerate() {
-        exec!(tx_ref, "INSERT INTO measure_set_area (set_id, position, title) VALUES ($1, $2, $3)", &set.id, a as i64, &area.title)?;
+        exec!(
+            tx_ref,
+            "INSERT INTO measure_set_area (set_id, position, title) VALUES ($1, $2, $3)",
+            &set.id,
+            a as i64,
+            &area.title
+        )?;
         for (i, item) in area.items.iter().enumerate() {
             exec!(tx_ref,
                 "INSERT INTO measure_set_item (set_id, area_position, position, measure_id, question) VALUES ($1, $2, $3, $4, $5)",

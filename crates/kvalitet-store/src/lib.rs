@@ -14,14 +14,19 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use tokio::sync::mpsc;
 
 use kvalitet_app::ports::{
     ImportChunk, ImportSource, KnownIds, KpiGroupRecord, MeasureText, Overview, Store, StoreError,
     StoredValue, ValueFilter, ValueRevision, WriteCounts,
 };
-use kvalitet_domain::{County, Measure, MeasureId, MeasureSet, Municipality, MunicipalityGroup, MunicipalityId, ValueKey, Year};
+use kvalitet_domain::{
+    County, Measure, MeasureId, MeasureSet, Municipality, MunicipalityGroup, MunicipalityId,
+    ValueKey, Year,
+};
 
 /// The migrations of each backend, embedded in the binary.
 pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -112,7 +117,9 @@ impl SqlStore {
         let options = if path == ":memory:" {
             SqliteConnectOptions::from_str("sqlite::memory:").map_err(db)?
         } else {
-            SqliteConnectOptions::new().filename(path).create_if_missing(true)
+            SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
         }
         // WAL lets readers go on during an import; FULL makes every commit durable, so a
         // crash never loses or corrupts a committed import.
@@ -175,13 +182,19 @@ impl Tx {
 
 /// The current time as RFC 3339 UTC text, as stored in the database.
 pub(crate) fn now_text() -> String {
-    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     now.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
 
 impl Store for SqlStore {
-    async fn import(&self, source: &ImportSource, chunks: mpsc::Receiver<ImportChunk>) -> Result<WriteCounts, StoreError> {
+    async fn import(
+        &self,
+        source: &ImportSource,
+        chunks: mpsc::Receiver<ImportChunk>,
+    ) -> Result<WriteCounts, StoreError> {
         values::import(self, source, chunks).await
     }
 
@@ -189,7 +202,11 @@ impl Store for SqlStore {
         read::known_ids(self).await
     }
 
-    async fn export_values(&self, filter: &ValueFilter, out: mpsc::Sender<Vec<StoredValue>>) -> Result<u64, StoreError> {
+    async fn export_values(
+        &self,
+        filter: &ValueFilter,
+        out: mpsc::Sender<Vec<StoredValue>>,
+    ) -> Result<u64, StoreError> {
         read::export_values(self, filter, out).await
     }
 
@@ -217,7 +234,11 @@ impl Store for SqlStore {
         read::measure(self, id).await
     }
 
-    async fn measure_text(&self, id: &MeasureId, year: Year) -> Result<Option<MeasureText>, StoreError> {
+    async fn measure_text(
+        &self,
+        id: &MeasureId,
+        year: Year,
+    ) -> Result<Option<MeasureText>, StoreError> {
         read::measure_text(self, id, year).await
     }
 
@@ -248,7 +269,9 @@ mod tests {
     use std::path::Path;
 
     fn migrations(backend: &str) -> BTreeSet<String> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend);
         std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -259,9 +282,16 @@ mod tests {
     fn both_backends_have_the_same_migrations() {
         let sqlite = migrations("sqlite");
         assert!(!sqlite.is_empty());
-        assert_eq!(sqlite, migrations("postgres"), "migrations/sqlite and migrations/postgres must have the same versions and names");
+        assert_eq!(
+            sqlite,
+            migrations("postgres"),
+            "migrations/sqlite and migrations/postgres must have the same versions and names"
+        );
         let versions: Vec<i64> = super::SQLITE_MIGRATIONS.iter().map(|m| m.version).collect();
-        let pg_versions: Vec<i64> = super::POSTGRES_MIGRATIONS.iter().map(|m| m.version).collect();
+        let pg_versions: Vec<i64> = super::POSTGRES_MIGRATIONS
+            .iter()
+            .map(|m| m.version)
+            .collect();
         assert_eq!(versions, pg_versions);
     }
 }

@@ -4,8 +4,8 @@ use futures_util::TryStreamExt;
 use tokio::sync::mpsc;
 
 use kvalitet_app::ports::{
-    ImportRecord, KnownIds, KpiGroupRecord, MeasureText, Overview, StoreError, StoredValue, ValueFilter,
-    ValueRevision,
+    ImportRecord, KnownIds, KpiGroupRecord, MeasureText, Overview, StoreError, StoredValue,
+    ValueFilter, ValueRevision,
 };
 use kvalitet_domain::{
     AreaId, County, Datum, Direction, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId,
@@ -22,10 +22,14 @@ fn invalid(what: impl std::fmt::Display) -> StoreError {
 pub(crate) async fn known_ids(store: &SqlStore) -> Result<KnownIds, StoreError> {
     let mut known = KnownIds::default();
     for (id,) in fetch_all!(pool store, (String,), "SELECT id FROM measure")? {
-        known.measures.insert(MeasureId::parse(&id).map_err(invalid)?);
+        known
+            .measures
+            .insert(MeasureId::parse(&id).map_err(invalid)?);
     }
     for (id,) in fetch_all!(pool store, (String,), "SELECT id FROM municipality")? {
-        known.municipalities.insert(MunicipalityId::parse(&id).map_err(invalid)?);
+        known
+            .municipalities
+            .insert(MunicipalityId::parse(&id).map_err(invalid)?);
     }
     for (id,) in fetch_all!(pool store, (String,), "SELECT id FROM municipality_group")? {
         known.groups.insert(GroupId::parse(&id).map_err(invalid)?);
@@ -33,7 +37,15 @@ pub(crate) async fn known_ids(store: &SqlStore) -> Result<KnownIds, StoreError> 
     Ok(known)
 }
 
-type ValueTuple = (String, String, i64, String, Option<f64>, Option<String>, Option<i64>);
+type ValueTuple = (
+    String,
+    String,
+    i64,
+    String,
+    Option<f64>,
+    Option<String>,
+    Option<i64>,
+);
 
 fn datum(value: Option<f64>, status: Option<&str>) -> Result<Datum, StoreError> {
     match (value, status) {
@@ -43,7 +55,9 @@ fn datum(value: Option<f64>, status: Option<&str>) -> Result<Datum, StoreError> 
     }
 }
 
-fn value_row((measure, area, year, gender, value, status, count): ValueTuple) -> Result<ValueRow, StoreError> {
+fn value_row(
+    (measure, area, year, gender, value, status, count): ValueTuple,
+) -> Result<ValueRow, StoreError> {
     Ok(ValueRow {
         key: ValueKey {
             measure: MeasureId::parse(&measure).map_err(invalid)?,
@@ -101,7 +115,17 @@ pub(crate) async fn export_values(
          FROM value v JOIN import_batch b ON b.id = v.batch_id{where_sql}
          ORDER BY v.measure_id, v.area_id, v.year, v.gender"
     );
-    type Row = (String, String, i64, String, Option<f64>, Option<String>, Option<i64>, String, String);
+    type Row = (
+        String,
+        String,
+        i64,
+        String,
+        Option<f64>,
+        Option<String>,
+        Option<i64>,
+        String,
+        String,
+    );
     on_pool!(store, p => {
         // Only placeholders are formatted into the SQL; every value is bound.
         let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql.as_str()));
@@ -131,8 +155,19 @@ pub(crate) async fn export_values(
     })
 }
 
-pub(crate) async fn value_history(store: &SqlStore, key: &ValueKey) -> Result<Vec<ValueRevision>, StoreError> {
-    type Row = (Option<f64>, Option<String>, Option<i64>, String, String, Option<String>, i64);
+pub(crate) async fn value_history(
+    store: &SqlStore,
+    key: &ValueKey,
+) -> Result<Vec<ValueRevision>, StoreError> {
+    type Row = (
+        Option<f64>,
+        Option<String>,
+        Option<i64>,
+        String,
+        String,
+        Option<String>,
+        i64,
+    );
     let rows = fetch_all!(pool store, Row,
         "SELECT v.value, v.status, v.count, b.source, b.imported_at, CAST(NULL AS TEXT), 9223372036854775807 AS ord
            FROM value v JOIN import_batch b ON b.id = v.batch_id
@@ -144,15 +179,17 @@ pub(crate) async fn value_history(store: &SqlStore, key: &ValueKey) -> Result<Ve
          ORDER BY ord DESC",
         key.measure.as_str(), key.area.as_str(), i64::from(key.year.get()), key.gender.code())?;
     rows.into_iter()
-        .map(|(value, status, count, source, imported_at, replaced_at, _)| {
-            Ok(ValueRevision {
-                datum: datum(value, status.as_deref())?,
-                count: count.map(|c| c as u32),
-                source,
-                imported_at,
-                replaced_at,
-            })
-        })
+        .map(
+            |(value, status, count, source, imported_at, replaced_at, _)| {
+                Ok(ValueRevision {
+                    datum: datum(value, status.as_deref())?,
+                    count: count.map(|c| c as u32),
+                    source,
+                    imported_at,
+                    replaced_at,
+                })
+            },
+        )
         .collect()
 }
 
@@ -172,14 +209,23 @@ pub(crate) async fn municipalities(store: &SqlStore) -> Result<Vec<Municipality>
 }
 
 pub(crate) async fn counties(store: &SqlStore) -> Result<Vec<County>, StoreError> {
-    let rows = fetch_all!(pool store, (String, String), "SELECT code, name FROM county ORDER BY code")?;
-    Ok(rows.into_iter().map(|(code, name)| County { code, name }).collect())
+    let rows =
+        fetch_all!(pool store, (String, String), "SELECT code, name FROM county ORDER BY code")?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, name)| County { code, name })
+        .collect())
 }
 
-pub(crate) async fn neighbours(store: &SqlStore, id: &MunicipalityId) -> Result<Vec<MunicipalityId>, StoreError> {
+pub(crate) async fn neighbours(
+    store: &SqlStore,
+    id: &MunicipalityId,
+) -> Result<Vec<MunicipalityId>, StoreError> {
     let rows = fetch_all!(pool store, (String,),
         "SELECT neighbour_id FROM municipality_neighbour WHERE municipality_id = $1 ORDER BY neighbour_id", id.as_str())?;
-    rows.into_iter().map(|(n,)| MunicipalityId::parse(&n).map_err(invalid)).collect()
+    rows.into_iter()
+        .map(|(n,)| MunicipalityId::parse(&n).map_err(invalid))
+        .collect()
 }
 
 pub(crate) async fn groups(store: &SqlStore) -> Result<Vec<MunicipalityGroup>, StoreError> {
@@ -188,7 +234,10 @@ pub(crate) async fn groups(store: &SqlStore) -> Result<Vec<MunicipalityGroup>, S
         "SELECT group_id, municipality_id FROM municipality_group_member ORDER BY group_id, municipality_id")?;
     let mut by_group: std::collections::HashMap<String, Vec<MunicipalityId>> = Default::default();
     for (g, m) in members {
-        by_group.entry(g).or_default().push(MunicipalityId::parse(&m).map_err(invalid)?);
+        by_group
+            .entry(g)
+            .or_default()
+            .push(MunicipalityId::parse(&m).map_err(invalid)?);
     }
     rows.into_iter()
         .map(|(id, title, kind)| {
@@ -222,13 +271,18 @@ struct MeasureRow {
     has_ou_data: bool,
 }
 
-pub(crate) async fn measure(store: &SqlStore, id: &MeasureId) -> Result<Option<Measure>, StoreError> {
+pub(crate) async fn measure(
+    store: &SqlStore,
+    id: &MeasureId,
+) -> Result<Option<Measure>, StoreError> {
     let rows = fetch_all!(pool store, MeasureRow,
         "SELECT id, title, description, unit, direction, source_kind, owner_municipality, operating_area,
                 perspective, is_divided_by_gender, municipality_type, auspice, publ_period,
                 prel_publication_date, publication_date, has_ou_data
            FROM measure WHERE id = $1", id.as_str())?;
-    let Some(r) = rows.into_iter().next() else { return Ok(None) };
+    let Some(r) = rows.into_iter().next() else {
+        return Ok(None);
+    };
     Ok(Some(Measure {
         id: MeasureId::parse(&r.id).map_err(invalid)?,
         title: r.title,
@@ -254,17 +308,33 @@ pub(crate) async fn measure(store: &SqlStore, id: &MeasureId) -> Result<Option<M
     }))
 }
 
-pub(crate) async fn measure_text(store: &SqlStore, id: &MeasureId, year: Year) -> Result<Option<MeasureText>, StoreError> {
+pub(crate) async fn measure_text(
+    store: &SqlStore,
+    id: &MeasureId,
+    year: Year,
+) -> Result<Option<MeasureText>, StoreError> {
     let rows = fetch_all!(pool store, (i64, String, String),
         "SELECT year, title, description FROM measure_text WHERE measure_id = $1
          ORDER BY CASE WHEN year <= $2 THEN 0 ELSE 1 END, CASE WHEN year <= $2 THEN -year ELSE year END
          LIMIT 1", id.as_str(), i64::from(year.get()))?;
-    Ok(rows.into_iter().next().map(|(year, title, description)| MeasureText { year: year as i16, title, description }))
+    Ok(rows
+        .into_iter()
+        .next()
+        .map(|(year, title, description)| MeasureText {
+            year: year as i16,
+            title,
+            description,
+        }))
 }
 
-pub(crate) async fn measure_count(store: &SqlStore, catalogue_year: Option<Year>) -> Result<u64, StoreError> {
+pub(crate) async fn measure_count(
+    store: &SqlStore,
+    catalogue_year: Option<Year>,
+) -> Result<u64, StoreError> {
     let rows = match catalogue_year {
-        Some(y) => fetch_all!(pool store, (i64,), "SELECT count(*) FROM measure_text WHERE year = $1", i64::from(y.get()))?,
+        Some(y) => {
+            fetch_all!(pool store, (i64,), "SELECT count(*) FROM measure_text WHERE year = $1", i64::from(y.get()))?
+        }
         None => fetch_all!(pool store, (i64,), "SELECT count(*) FROM measure")?,
     };
     Ok(rows.first().map_or(0, |r| r.0 as u64))
@@ -276,7 +346,10 @@ pub(crate) async fn kpi_groups(store: &SqlStore) -> Result<Vec<KpiGroupRecord>, 
         "SELECT group_id, measure_id FROM kpi_group_member ORDER BY group_id, position")?;
     let mut by_group: std::collections::HashMap<String, Vec<MeasureId>> = Default::default();
     for (g, m) in members {
-        by_group.entry(g).or_default().push(MeasureId::parse(&m).map_err(invalid)?);
+        by_group
+            .entry(g)
+            .or_default()
+            .push(MeasureId::parse(&m).map_err(invalid)?);
     }
     Ok(groups
         .into_iter()
@@ -289,25 +362,45 @@ pub(crate) async fn kpi_groups(store: &SqlStore) -> Result<Vec<KpiGroupRecord>, 
         .collect())
 }
 
-pub(crate) async fn measure_set(store: &SqlStore, id: &str) -> Result<Option<MeasureSet>, StoreError> {
+pub(crate) async fn measure_set(
+    store: &SqlStore,
+    id: &str,
+) -> Result<Option<MeasureSet>, StoreError> {
     let sets = fetch_all!(pool store, (String, String), "SELECT id, title FROM measure_set WHERE id = $1", id)?;
-    let Some((id, title)) = sets.into_iter().next() else { return Ok(None) };
+    let Some((id, title)) = sets.into_iter().next() else {
+        return Ok(None);
+    };
     let areas = fetch_all!(pool store, (i64, String),
         "SELECT position, title FROM measure_set_area WHERE set_id = $1 ORDER BY position", &id)?;
     let items = fetch_all!(pool store, (i64, String, String),
         "SELECT area_position, measure_id, question FROM measure_set_item WHERE set_id = $1 ORDER BY area_position, position", &id)?;
     let mut areas: Vec<(i64, MeasureSetArea)> = areas
         .into_iter()
-        .map(|(p, title)| (p, MeasureSetArea { title, items: Vec::new() }))
+        .map(|(p, title)| {
+            (
+                p,
+                MeasureSetArea {
+                    title,
+                    items: Vec::new(),
+                },
+            )
+        })
         .collect();
     for (area, measure, question) in items {
         let slot = areas
             .iter_mut()
             .find(|(p, _)| *p == area)
             .ok_or_else(|| invalid(format!("item in missing area {area}")))?;
-        slot.1.items.push(MeasureSetItem { measure: MeasureId::parse(&measure).map_err(invalid)?, question });
+        slot.1.items.push(MeasureSetItem {
+            measure: MeasureId::parse(&measure).map_err(invalid)?,
+            question,
+        });
     }
-    Ok(Some(MeasureSet { id, title, areas: areas.into_iter().map(|(_, a)| a).collect() }))
+    Ok(Some(MeasureSet {
+        id,
+        title,
+        areas: areas.into_iter().map(|(_, a)| a).collect(),
+    }))
 }
 
 pub(crate) async fn overview(store: &SqlStore) -> Result<Overview, StoreError> {
@@ -318,7 +411,12 @@ pub(crate) async fn overview(store: &SqlStore) -> Result<Overview, StoreError> {
     let years = fetch_all!(pool store, (Option<i64>, Option<i64>), "SELECT min(year), max(year) FROM value")?;
     let imports = fetch_all!(pool store, (String, String, String, i64, i64, i64, i64),
         "SELECT source, format, imported_at, inserted, updated, unchanged, deleted FROM import_batch ORDER BY id DESC LIMIT 10")?;
-    let of_kind = |k: &str| kinds.iter().find(|(kind, _)| kind == k).map_or(0, |(_, n)| *n as u64);
+    let of_kind = |k: &str| {
+        kinds
+            .iter()
+            .find(|(kind, _)| kind == k)
+            .map_or(0, |(_, n)| *n as u64)
+    };
     Ok(Overview {
         kommuner: of_kind("kommun"),
         regions: of_kind("region"),

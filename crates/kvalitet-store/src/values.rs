@@ -60,7 +60,9 @@ pub(crate) async fn import(
     let mut tally = Tally::default();
     while let Some(chunk) = chunks.recv().await {
         match chunk {
-            ImportChunk::Catalogue(batch) => catalogue_counts += catalogue::apply(&mut tx, &batch).await?,
+            ImportChunk::Catalogue(batch) => {
+                catalogue_counts += catalogue::apply(&mut tx, &batch).await?
+            }
             ImportChunk::Values(rows) => match &mut tx {
                 Tx::Sqlite(_) => write_sqlite(&mut tx, batch_id, &now, &rows, &mut tally).await?,
                 Tx::Postgres(t) => stage_postgres(t, &rows, &mut tally).await?,
@@ -81,9 +83,15 @@ pub(crate) async fn import(
                     deleted: tally.deleted,
                 };
                 counts += catalogue_counts;
-                exec!(tx_ref,
+                exec!(
+                    tx_ref,
                     "UPDATE import_batch SET inserted = $1, updated = $2, unchanged = $3, deleted = $4 WHERE id = $5",
-                    counts.inserted as i64, counts.updated as i64, counts.unchanged as i64, counts.deleted as i64, batch_id)?;
+                    counts.inserted as i64,
+                    counts.updated as i64,
+                    counts.unchanged as i64,
+                    counts.deleted as i64,
+                    batch_id
+                )?;
                 tx.commit().await?;
                 return Ok(counts);
             }
@@ -109,7 +117,13 @@ fn upsert_sql(rows: usize) -> String {
     sql
 }
 
-async fn write_sqlite(tx: &mut Tx, batch_id: i64, now: &str, rows: &[ValueRow], tally: &mut Tally) -> Result<(), StoreError> {
+async fn write_sqlite(
+    tx: &mut Tx,
+    batch_id: i64,
+    now: &str,
+    rows: &[ValueRow],
+    tally: &mut Tally,
+) -> Result<(), StoreError> {
     let Tx::Sqlite(t) = tx else { return Ok(()) };
     let (deletions, upserts): (Vec<&ValueRow>, Vec<&ValueRow>) =
         rows.iter().partition(|r| matches!(r.datum, Datum::Deleted));
@@ -170,7 +184,14 @@ async fn stage_postgres(
         } else {
             tally.upserts += 1;
         }
-        let _ = write!(data, "{}\t{}\t{}\t{}\t", k.measure, k.area, k.year, k.gender.code());
+        let _ = write!(
+            data,
+            "{}\t{}\t{}\t{}\t",
+            k.measure,
+            k.area,
+            k.year,
+            k.gender.code()
+        );
         match r.datum.number() {
             Some(v) => {
                 let _ = write!(data, "{v}\t");
@@ -219,6 +240,11 @@ async fn merge_postgres(
         "INSERT INTO value (measure_id, area_id, year, gender, value, status, count, batch_id)
          SELECT measure_id, area_id, year, gender, value, status, count, $1 FROM value_staging WHERE NOT is_delete{UPSERT_TAIL}"
     );
-    tally.affected += sqlx::query(AssertSqlSafe(sql)).bind(batch_id).execute(&mut **t).await.map_err(db)?.rows_affected();
+    tally.affected += sqlx::query(AssertSqlSafe(sql))
+        .bind(batch_id)
+        .execute(&mut **t)
+        .await
+        .map_err(db)?
+        .rows_affected();
     Ok(())
 }

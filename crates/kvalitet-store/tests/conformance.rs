@@ -2,7 +2,12 @@
 //! `postgres::` copies run on a fresh PostgreSQL database when `TEST_POSTGRES_URL` is set
 //! (`.ci/run` sets it) and say they were skipped otherwise.
 
-use kvalitet_app::ports::{CatalogueBatch, ImportChunk, ImportSource, Store, StoreError, ValueFilter, WriteCounts};
+// A test that meets the unexpected should stop loudly.
+#![allow(clippy::unwrap_used)]
+
+use kvalitet_app::ports::{
+    CatalogueBatch, ImportChunk, ImportSource, Store, StoreError, ValueFilter, WriteCounts,
+};
 use kvalitet_domain::{
     AreaId, County, Datum, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId, MeasureSet,
     MeasureSetArea, MeasureSetItem, MissingStatus, Municipality, MunicipalityGroup, MunicipalityId,
@@ -20,15 +25,23 @@ struct Fresh {
 async fn sqlite() -> Fresh {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    Fresh { store: SqlStore::open(&url).await.unwrap(), _dir: Some(dir) }
+    Fresh {
+        store: SqlStore::open(&url).await.unwrap(),
+        _dir: Some(dir),
+    }
 }
 
 async fn postgres() -> Option<Fresh> {
     let admin_url = std::env::var("TEST_POSTGRES_URL").ok()?;
     let admin = SqlStore::connect(&admin_url).await.unwrap();
     let name = format!("kvalitet_test_{}_{}", std::process::id(), rand_suffix());
-    let SqlStore::Postgres(pool) = &admin else { panic!("TEST_POSTGRES_URL must be postgres://") };
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await.unwrap();
+    let SqlStore::Postgres(pool) = &admin else {
+        panic!("TEST_POSTGRES_URL must be postgres://")
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(pool)
+        .await
+        .unwrap();
     admin.close().await;
     let (base, _) = admin_url.rsplit_once('/').unwrap();
     let store = SqlStore::open(&format!("{base}/{name}")).await.unwrap();
@@ -38,7 +51,12 @@ async fn postgres() -> Option<Fresh> {
 fn rand_suffix() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64);
+    h.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64,
+    );
     h.finish() % 1_000_000_000
 }
 
@@ -88,10 +106,20 @@ fn year(y: i64) -> Year {
 fn catalogue() -> CatalogueBatch {
     CatalogueBatch {
         catalogue_year: Some(year(2026)),
-        counties: vec![(County { code: "01".into(), name: "Stockholms län".into() }, Some(m("0001")))],
+        counties: vec![(
+            County {
+                code: "01".into(),
+                name: "Stockholms län".into(),
+            },
+            Some(m("0001")),
+        )],
         municipalities: vec![
             Municipality::new(m("0000"), "Riket".into(), MunicipalityKind::Riket),
-            Municipality::new(m("0001"), "Region Stockholm".into(), MunicipalityKind::Region),
+            Municipality::new(
+                m("0001"),
+                "Region Stockholm".into(),
+                MunicipalityKind::Region,
+            ),
             Municipality::new(m("0114"), "Upplands Väsby".into(), MunicipalityKind::Kommun),
             Municipality::new(m("0180"), "Stockholm".into(), MunicipalityKind::Kommun),
             Municipality::new(m("1280"), "Malmö".into(), MunicipalityKind::Kommun),
@@ -104,9 +132,22 @@ fn catalogue() -> CatalogueBatch {
         }],
         neighbours: vec![(m("0114"), vec![m("0180")])],
         measures: vec![
-            Measure::from_kolada(kpi("N15428"), "Behöriga till yrkesprogram, andel (%)".into(), "Källa: Skolverket.".into(),
-                KoladaMeta { is_divided_by_gender: true, municipality_type: Some("K".into()), ..KoladaMeta::default() }),
-            Measure::from_kolada(kpi("N00003"), "Personalkostnader, kr/inv".into(), "Källa: SCB.".into(), KoladaMeta::default()),
+            Measure::from_kolada(
+                kpi("N15428"),
+                "Behöriga till yrkesprogram, andel (%)".into(),
+                "Källa: Skolverket.".into(),
+                KoladaMeta {
+                    is_divided_by_gender: true,
+                    municipality_type: Some("K".into()),
+                    ..KoladaMeta::default()
+                },
+            ),
+            Measure::from_kolada(
+                kpi("N00003"),
+                "Personalkostnader, kr/inv".into(),
+                "Källa: SCB.".into(),
+                KoladaMeta::default(),
+            ),
         ],
         kpi_groups: vec![],
     }
@@ -118,17 +159,33 @@ async fn import(store: &SqlStore, chunks: Vec<ImportChunk>) -> Result<WriteCount
         tx.send(c).await.unwrap();
     }
     drop(tx);
-    let source = ImportSource { source: "test".into(), format: "test".into() };
+    let source = ImportSource {
+        source: "test".into(),
+        format: "test".into(),
+    };
     store.import(&source, rx).await
 }
 
 async fn load_catalogue(store: &SqlStore) {
-    import(store, vec![ImportChunk::Catalogue(Box::new(catalogue())), ImportChunk::Commit]).await.unwrap();
+    import(
+        store,
+        vec![
+            ImportChunk::Catalogue(Box::new(catalogue())),
+            ImportChunk::Commit,
+        ],
+    )
+    .await
+    .unwrap();
 }
 
 fn value(measure: &str, area: &str, y: i64, gender: Gender, datum: Datum) -> ValueRow {
     ValueRow {
-        key: ValueKey { measure: kpi(measure), area: AreaId::parse(area).unwrap(), year: year(y), gender },
+        key: ValueKey {
+            measure: kpi(measure),
+            area: AreaId::parse(area).unwrap(),
+            year: year(y),
+            gender,
+        },
         datum,
         count: None,
     }
@@ -148,10 +205,32 @@ async fn all_values(store: &SqlStore, filter: ValueFilter) -> Vec<ValueRow> {
 }
 
 async fn catalogue_round_trips_and_reimport_changes_nothing(store: &SqlStore) {
-    let first = import(store, vec![ImportChunk::Catalogue(Box::new(catalogue())), ImportChunk::Commit]).await.unwrap();
+    let first = import(
+        store,
+        vec![
+            ImportChunk::Catalogue(Box::new(catalogue())),
+            ImportChunk::Commit,
+        ],
+    )
+    .await
+    .unwrap();
     assert_eq!(first.inserted, 1 + 5 + 1 + 1 + 2);
-    let again = import(store, vec![ImportChunk::Catalogue(Box::new(catalogue())), ImportChunk::Commit]).await.unwrap();
-    assert_eq!(again, WriteCounts { unchanged: 10, ..WriteCounts::default() });
+    let again = import(
+        store,
+        vec![
+            ImportChunk::Catalogue(Box::new(catalogue())),
+            ImportChunk::Commit,
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        again,
+        WriteCounts {
+            unchanged: 10,
+            ..WriteCounts::default()
+        }
+    );
 
     let municipalities = store.municipalities().await.unwrap();
     assert_eq!(municipalities.len(), 5);
@@ -171,7 +250,15 @@ async fn catalogue_round_trips_and_reimport_changes_nothing(store: &SqlStore) {
     let mut changed = catalogue();
     changed.groups[0].members.pop();
     changed.municipalities[4].title = "Malmö stad".into();
-    let third = import(store, vec![ImportChunk::Catalogue(Box::new(changed)), ImportChunk::Commit]).await.unwrap();
+    let third = import(
+        store,
+        vec![
+            ImportChunk::Catalogue(Box::new(changed)),
+            ImportChunk::Commit,
+        ],
+    )
+    .await
+    .unwrap();
     assert_eq!(third.updated, 2);
     assert_eq!(store.groups().await.unwrap()[0].members, vec![m("0180")]);
 }
@@ -181,15 +268,55 @@ async fn measure_texts_are_kept_per_year(store: &SqlStore) {
     let mut old = catalogue();
     old.catalogue_year = Some(year(2020));
     old.measures[1].title = "Personalkostnader (gammal definition), kr/inv".into();
-    import(store, vec![ImportChunk::Catalogue(Box::new(old)), ImportChunk::Commit]).await.unwrap();
+    import(
+        store,
+        vec![ImportChunk::Catalogue(Box::new(old)), ImportChunk::Commit],
+    )
+    .await
+    .unwrap();
 
     let id = kpi("N00003");
     // The main row follows the newest catalogue, even when an older one is imported later.
-    assert_eq!(store.measure(&id).await.unwrap().unwrap().title, "Personalkostnader, kr/inv");
-    assert_eq!(store.measure_text(&id, year(2019)).await.unwrap().unwrap().year, 2020);
-    assert_eq!(store.measure_text(&id, year(2022)).await.unwrap().unwrap().title, "Personalkostnader (gammal definition), kr/inv");
-    assert_eq!(store.measure_text(&id, year(2026)).await.unwrap().unwrap().title, "Personalkostnader, kr/inv");
-    assert_eq!(store.measure_text(&id, year(2030)).await.unwrap().unwrap().year, 2026);
+    assert_eq!(
+        store.measure(&id).await.unwrap().unwrap().title,
+        "Personalkostnader, kr/inv"
+    );
+    assert_eq!(
+        store
+            .measure_text(&id, year(2019))
+            .await
+            .unwrap()
+            .unwrap()
+            .year,
+        2020
+    );
+    assert_eq!(
+        store
+            .measure_text(&id, year(2022))
+            .await
+            .unwrap()
+            .unwrap()
+            .title,
+        "Personalkostnader (gammal definition), kr/inv"
+    );
+    assert_eq!(
+        store
+            .measure_text(&id, year(2026))
+            .await
+            .unwrap()
+            .unwrap()
+            .title,
+        "Personalkostnader, kr/inv"
+    );
+    assert_eq!(
+        store
+            .measure_text(&id, year(2030))
+            .await
+            .unwrap()
+            .unwrap()
+            .year,
+        2026
+    );
     assert_eq!(store.measure_count(Some(year(2026))).await.unwrap(), 2);
     assert_eq!(store.measure_count(None).await.unwrap(), 2);
 }
@@ -201,15 +328,49 @@ async fn values_are_inserted_updated_or_left_alone_with_revisions_kept(store: &S
         value("N15428", "0180", 2022, Gender::Women, Datum::Number(86.09)),
         value("N15428", "1280", 2022, Gender::Total, Datum::Number(80.0)),
     ];
-    let first = import(store, vec![ImportChunk::Values(rows.clone()), ImportChunk::Commit]).await.unwrap();
-    assert_eq!(first, WriteCounts { inserted: 3, ..WriteCounts::default() });
-    let same = import(store, vec![ImportChunk::Values(rows.clone()), ImportChunk::Commit]).await.unwrap();
-    assert_eq!(same, WriteCounts { unchanged: 3, ..WriteCounts::default() });
+    let first = import(
+        store,
+        vec![ImportChunk::Values(rows.clone()), ImportChunk::Commit],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        first,
+        WriteCounts {
+            inserted: 3,
+            ..WriteCounts::default()
+        }
+    );
+    let same = import(
+        store,
+        vec![ImportChunk::Values(rows.clone()), ImportChunk::Commit],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        same,
+        WriteCounts {
+            unchanged: 3,
+            ..WriteCounts::default()
+        }
+    );
 
     let mut changed = rows.clone();
     changed[2].datum = Datum::Number(81.5);
-    let third = import(store, vec![ImportChunk::Values(changed), ImportChunk::Commit]).await.unwrap();
-    assert_eq!(third, WriteCounts { updated: 1, unchanged: 2, ..WriteCounts::default() });
+    let third = import(
+        store,
+        vec![ImportChunk::Values(changed), ImportChunk::Commit],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        third,
+        WriteCounts {
+            updated: 1,
+            unchanged: 2,
+            ..WriteCounts::default()
+        }
+    );
 
     let history = store.value_history(&rows[2].key).await.unwrap();
     assert_eq!(history.len(), 2);
@@ -224,12 +385,32 @@ async fn deletions_leave_the_value_in_the_history(store: &SqlStore) {
     load_catalogue(store).await;
     let kept = value("N15428", "0180", 2021, Gender::Total, Datum::Number(1.0));
     let gone = value("N15428", "0180", 2022, Gender::Total, Datum::Number(2.0));
-    import(store, vec![ImportChunk::Values(vec![kept, gone]), ImportChunk::Commit]).await.unwrap();
+    import(
+        store,
+        vec![ImportChunk::Values(vec![kept, gone]), ImportChunk::Commit],
+    )
+    .await
+    .unwrap();
     let mut deletion = gone;
     deletion.datum = Datum::Deleted;
     let never_there = value("N15428", "1280", 2022, Gender::Total, Datum::Deleted);
-    let counts = import(store, vec![ImportChunk::Values(vec![deletion, never_there]), ImportChunk::Commit]).await.unwrap();
-    assert_eq!(counts, WriteCounts { deleted: 1, unchanged: 1, ..WriteCounts::default() });
+    let counts = import(
+        store,
+        vec![
+            ImportChunk::Values(vec![deletion, never_there]),
+            ImportChunk::Commit,
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        counts,
+        WriteCounts {
+            deleted: 1,
+            unchanged: 1,
+            ..WriteCounts::default()
+        }
+    );
     assert_eq!(all_values(store, ValueFilter::default()).await, vec![kept]);
     let history = store.value_history(&gone.key).await.unwrap();
     assert_eq!(history.len(), 1);
@@ -238,11 +419,27 @@ async fn deletions_leave_the_value_in_the_history(store: &SqlStore) {
 }
 
 async fn an_import_without_commit_writes_nothing(store: &SqlStore) {
-    let rows = vec![value("N15428", "0180", 2022, Gender::Total, Datum::Number(1.0))];
-    let result = import(store, vec![ImportChunk::Catalogue(Box::new(catalogue())), ImportChunk::Values(rows)]).await;
+    let rows = vec![value(
+        "N15428",
+        "0180",
+        2022,
+        Gender::Total,
+        Datum::Number(1.0),
+    )];
+    let result = import(
+        store,
+        vec![
+            ImportChunk::Catalogue(Box::new(catalogue())),
+            ImportChunk::Values(rows),
+        ],
+    )
+    .await;
     assert!(matches!(result, Err(StoreError::Aborted)), "{result:?}");
     let overview = store.overview().await.unwrap();
-    assert_eq!((overview.values, overview.measures, overview.kommuner), (0, 0, 0));
+    assert_eq!(
+        (overview.values, overview.measures, overview.kommuner),
+        (0, 0, 0)
+    );
     assert!(overview.recent_imports.is_empty());
 }
 
@@ -251,12 +448,25 @@ async fn missing_statuses_and_group_counts_round_trip(store: &SqlStore) {
     let mut rows: Vec<ValueRow> = MissingStatus::ALL
         .iter()
         .enumerate()
-        .map(|(i, s)| value("N00003", "0180", 2010 + i as i64, Gender::Total, Datum::Missing(*s)))
+        .map(|(i, s)| {
+            value(
+                "N00003",
+                "0180",
+                2010 + i as i64,
+                Gender::Total,
+                Datum::Missing(*s),
+            )
+        })
         .collect();
     let mut group = value("N00003", "G92787", 2010, Gender::Total, Datum::Number(-0.5));
     group.count = Some(2);
     rows.push(group);
-    import(store, vec![ImportChunk::Values(rows.clone()), ImportChunk::Commit]).await.unwrap();
+    import(
+        store,
+        vec![ImportChunk::Values(rows.clone()), ImportChunk::Commit],
+    )
+    .await
+    .unwrap();
     let mut back = all_values(store, ValueFilter::default()).await;
     back.sort_by_key(|r| (r.key.area, r.key.year));
     rows.sort_by_key(|r| (r.key.area, r.key.year));
@@ -275,25 +485,53 @@ async fn export_filters_and_orders_values(store: &SqlStore) {
             }
         }
     }
-    import(store, vec![ImportChunk::Values(rows.clone()), ImportChunk::Commit]).await.unwrap();
+    import(
+        store,
+        vec![ImportChunk::Values(rows.clone()), ImportChunk::Commit],
+    )
+    .await
+    .unwrap();
     let everything = all_values(store, ValueFilter::default()).await;
     assert_eq!(everything.len(), rows.len());
-    let keys: Vec<_> = everything.iter().map(|r| (r.key.measure.to_string(), r.key.area.to_string(), r.key.year, r.key.gender.code())).collect();
+    let keys: Vec<_> = everything
+        .iter()
+        .map(|r| {
+            (
+                r.key.measure.to_string(),
+                r.key.area.to_string(),
+                r.key.year,
+                r.key.gender.code(),
+            )
+        })
+        .collect();
     let mut sorted = keys.clone();
     sorted.sort();
-    assert_eq!(keys, sorted, "exports are ordered by measure, area, year, gender bytewise");
+    assert_eq!(
+        keys, sorted,
+        "exports are ordered by measure, area, year, gender bytewise"
+    );
     assert_eq!(everything[0].key.measure.as_str(), "N00003");
     assert_eq!(everything[0].key.area.as_str(), "0180");
 
-    let filtered = all_values(store, ValueFilter {
-        measures: vec![kpi("N15428")],
-        areas: vec![AreaId::parse("0180").unwrap(), AreaId::parse("G92787").unwrap()],
-        years: vec![year(2022)],
-        genders: vec![Gender::Women, Gender::Men],
-    })
+    let filtered = all_values(
+        store,
+        ValueFilter {
+            measures: vec![kpi("N15428")],
+            areas: vec![
+                AreaId::parse("0180").unwrap(),
+                AreaId::parse("G92787").unwrap(),
+            ],
+            years: vec![year(2022)],
+            genders: vec![Gender::Women, Gender::Men],
+        },
+    )
     .await;
     assert_eq!(filtered.len(), 4);
-    assert!(filtered.iter().all(|r| r.key.year == year(2022) && r.key.gender != Gender::Total));
+    assert!(
+        filtered
+            .iter()
+            .all(|r| r.key.year == year(2022) && r.key.gender != Gender::Total)
+    );
 }
 
 async fn measure_sets_round_trip(store: &SqlStore) {
@@ -304,11 +542,17 @@ async fn measure_sets_round_trip(store: &SqlStore) {
         areas: vec![
             MeasureSetArea {
                 title: "Barn och unga".into(),
-                items: vec![MeasureSetItem { measure: kpi("N15428"), question: "Hur många elever är behöriga?".into() }],
+                items: vec![MeasureSetItem {
+                    measure: kpi("N15428"),
+                    question: "Hur många elever är behöriga?".into(),
+                }],
             },
             MeasureSetArea {
                 title: "Samhälle och miljö".into(),
-                items: vec![MeasureSetItem { measure: kpi("N00003"), question: "Vad kostar personalen?".into() }],
+                items: vec![MeasureSetItem {
+                    measure: kpi("N00003"),
+                    question: "Vad kostar personalen?".into(),
+                }],
             },
         ],
     };
@@ -318,26 +562,41 @@ async fn measure_sets_round_trip(store: &SqlStore) {
 
     let mut twice = set.clone();
     twice.areas[1].items[0].measure = kpi("N15428");
-    assert!(matches!(store.save_measure_set(&twice).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        store.save_measure_set(&twice).await,
+        Err(StoreError::Invalid(_))
+    ));
     let mut unknown = set.clone();
     unknown.areas[1].items[0].measure = kpi("N99999");
     assert!(store.save_measure_set(&unknown).await.is_err());
-    assert_eq!(store.measure_set("kkik-test").await.unwrap().unwrap(), set, "a failed save leaves the old set");
+    assert_eq!(
+        store.measure_set("kkik-test").await.unwrap().unwrap(),
+        set,
+        "a failed save leaves the old set"
+    );
 }
 
 async fn overview_counts_what_is_loaded(store: &SqlStore) {
     load_catalogue(store).await;
-    import(store, vec![
-        ImportChunk::Values(vec![
-            value("N15428", "0180", 1998, Gender::Total, Datum::Number(1.0)),
-            value("N15428", "0180", 2022, Gender::Total, Datum::Number(1.0)),
-        ]),
-        ImportChunk::Commit,
-    ])
+    import(
+        store,
+        vec![
+            ImportChunk::Values(vec![
+                value("N15428", "0180", 1998, Gender::Total, Datum::Number(1.0)),
+                value("N15428", "0180", 2022, Gender::Total, Datum::Number(1.0)),
+            ]),
+            ImportChunk::Commit,
+        ],
+    )
     .await
     .unwrap();
     let o = store.overview().await.unwrap();
-    assert_eq!((o.kommuner, o.regions, o.riket, o.groups, o.measures, o.values), (3, 1, 1, 1, 2, 2));
+    assert_eq!(
+        (
+            o.kommuner, o.regions, o.riket, o.groups, o.measures, o.values
+        ),
+        (3, 1, 1, 1, 2, 2)
+    );
     assert_eq!((o.first_year, o.last_year), (Some(1998), Some(2022)));
     assert_eq!(o.recent_imports.len(), 2);
     assert_eq!(o.recent_imports[0].inserted, 2);

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use minijinja::Environment;
 
 use kvalitet_app::Store;
@@ -29,7 +29,11 @@ impl<S: Store> AppState<S> {
         templates
             .add_template("index.html", include_str!("../templates/index.html"))
             .unwrap_or_else(|e| panic!("templates/index.html does not parse: {e}"));
-        Arc::new(Self { store, backend, templates })
+        Arc::new(Self {
+            store,
+            backend,
+            templates,
+        })
     }
 }
 
@@ -38,7 +42,7 @@ fn format_count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{a0}');
         }
         out.push(c);
@@ -70,7 +74,11 @@ impl IntoResponse for PageError {
 }
 
 async fn index<S: Store>(State(state): State<Arc<AppState<S>>>) -> Result<Html<String>, PageError> {
-    let overview = state.store.overview().await.map_err(|e| PageError(e.to_string()))?;
+    let overview = state
+        .store
+        .overview()
+        .await
+        .map_err(|e| PageError(e.to_string()))?;
     let page = state
         .templates
         .get_template("index.html")
