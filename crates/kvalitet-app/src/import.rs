@@ -269,7 +269,11 @@ pub async fn import_file<S: Store>(
     let (tx, rx) = mpsc::channel(4);
     let source = ImportSource {
         source: path.display().to_string(),
-        format: options.format.map_or("detected", Format::name).to_owned(),
+        format: options
+            .format
+            .or_else(|| head(path).and_then(|text| sniff(&text)))
+            .map_or("unknown", Format::name)
+            .to_owned(),
     };
     let reader = {
         let path = path.to_owned();
