@@ -18,7 +18,7 @@ trap 'rm -rf "$out"; [ -n "${KVALITET_PG_DIR:-}" ] && .ci/postgres.sh stop "$KVA
 cargo build --release --quiet
 bin=${CARGO_TARGET_DIR:-target}/release/kvalitet
 [ -x bench/.venv/bin/python ] || { python3 -m venv bench/.venv && bench/.venv/bin/pip install -q duckdb; }
-KVALITET_PG_FSYNC=on eval "$(KVALITET_PG_FSYNC=on .ci/postgres.sh start)"
+eval "$(KVALITET_PG_FSYNC=on .ci/postgres.sh start)"
 
 # Runs a command, prints "seconds peak_rss_kb".
 measure() {

@@ -222,7 +222,7 @@ pub trait Store: Send + Sync + 'static {
         year: Year,
     ) -> impl Future<Output = Result<Option<MeasureText>, StoreError>> + Send;
 
-    /// The number of measures, and how many the latest catalogue of `year` listed.
+    /// The number of measures; with a year, the number the catalogue of that year listed.
     fn measure_count(
         &self,
         catalogue_year: Option<Year>,

@@ -258,3 +258,30 @@ mod tests {
         assert!(AreaId::parse("Stockholm").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn four_digit_ids_round_trip(n in 0u32..10_000) {
+            let text = format!("{n:04}");
+            let id = MunicipalityId::parse(&text).unwrap();
+            prop_assert_eq!(id.as_str(), text.as_str());
+            prop_assert_eq!(AreaId::parse(&text).unwrap(), AreaId::Municipality(id));
+        }
+
+        #[test]
+        fn measure_ids_round_trip_or_are_refused(s in "[A-Za-z0-9_-]{1,16}|.{0,20}") {
+            match MeasureId::parse(&s) {
+                Ok(id) => prop_assert_eq!(id.as_str(), s.as_str()),
+                Err(_) => prop_assert!(
+                    s.is_empty() || s.len() > 16 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                ),
+            }
+        }
+    }
+}

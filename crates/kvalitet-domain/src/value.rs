@@ -262,3 +262,26 @@ mod tests {
         assert!(Datum::parse_cell("inf").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// An export writes numbers with `{}`; reading them back must give the same bits,
+        /// or a re-import would report changes that are not there.
+        #[test]
+        fn numbers_survive_export_and_import(v in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL | proptest::num::f64::ZERO) {
+            let written = format!("{v}");
+            prop_assert_eq!(Datum::parse_cell(&written).unwrap().number().map(f64::to_bits), Some(v.to_bits()));
+        }
+
+        #[test]
+        fn every_year_in_range_parses_and_nothing_else(y in -5000i64..5000) {
+            let parsed = Year::parse(&y.to_string());
+            prop_assert_eq!(parsed.is_ok(), (1950..=2100).contains(&y));
+        }
+    }
+}
