@@ -18,6 +18,10 @@ trap 'rm -rf "$out"; [ -n "${KVALITET_PG_DIR:-}" ] && .ci/postgres.sh stop "$KVA
 cargo build --release --quiet
 bin=${CARGO_TARGET_DIR:-target}/release/kvalitet
 [ -x bench/.venv/bin/python ] || { python3 -m venv bench/.venv && bench/.venv/bin/pip install -q duckdb; }
+# The SQLite floor (bench/sqlite_floor.c) needs the C headers.
+[ -f /usr/include/sqlite3.h ] || { apt-get update -qq && apt-get install -y -qq libsqlite3-dev; } >&2
+gcc -O2 -o "$out/sqlite_floor" bench/sqlite_floor.c -lsqlite3
+zcat "$values" >"$out/values.csv"
 eval "$(KVALITET_PG_FSYNC=on .ci/postgres.sh start)"
 
 # Runs a command, prints "seconds peak_rss_kb".
@@ -39,6 +43,8 @@ for r in $(seq "$rounds"); do
     "$bin" --database-url "$pg" import -q "$data/kolada_meta" "$data/municipalities" >/dev/null
     measure "$bin" --database-url "$pg" import -q "$values" >>"$out/postgres"
 
+    "$out/sqlite_floor" "$out/values.csv" "$out/floor.db" 1 >>"$out/floor"
+
     rm -f "$out/d.duckdb"
     measure bench/.venv/bin/python - "$values" "$out/d.duckdb" >>"$out/duckdb" <<'PY'
 import sys, duckdb
@@ -53,6 +59,8 @@ done
 s=$(cut -d' ' -f1 "$out/sqlite" | median); sm=$(cut -d' ' -f2 "$out/sqlite" | median)
 p=$(cut -d' ' -f1 "$out/postgres" | median); pm=$(cut -d' ' -f2 "$out/postgres" | median)
 d=$(cut -d' ' -f1 "$out/duckdb" | median); dm=$(cut -d' ' -f2 "$out/duckdb" | median)
+f=$(median <"$out/floor")
+sqlite3_version() { dpkg-query -W -f='${Version}' libsqlite3-0 2>/dev/null | cut -d- -f1; }
 rate() { awk -v n="$n" -v t="$1" 'BEGIN {printf "%.0f", n / t}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo
@@ -62,4 +70,5 @@ echo "| loader | seconds | values/s | peak memory (MB) | time vs DuckDB |"
 echo "|---|---:|---:|---:|---:|"
 echo "| kvalitet, SQLite | $s | $(rate "$s") | $((sm / 1024)) | $(ratio "$s" "$d")x |"
 echo "| kvalitet, PostgreSQL (COPY) | $p | $(rate "$p") | $((pm / 1024)) | $(ratio "$p" "$d")x |"
+echo "| SQLite $(sqlite3_version) C API floor: prepared upsert only (no parsing, checks or revisions) | $f | $(rate "$f") | - | $(ratio "$f" "$d")x |"
 echo "| DuckDB $(bench/.venv/bin/python -c 'import duckdb; print(duckdb.__version__)') read_csv into a table | $d | $(rate "$d") | $((dm / 1024)) | 1.00x |"

@@ -40,7 +40,6 @@ pub enum SqlStore {
 }
 
 /// Expands `$body` once per backend with `$p` bound to the pool.
-#[macro_export]
 macro_rules! on_pool {
     ($store:expr, $p:ident => $body:expr) => {
         match $store {
@@ -49,6 +48,7 @@ macro_rules! on_pool {
         }
     };
 }
+pub(crate) use on_pool;
 
 /// An open transaction on either backend.
 pub(crate) enum Tx {
