@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod import;
+pub mod kolada_v3;
 pub mod ports;
 
 pub use ports::{

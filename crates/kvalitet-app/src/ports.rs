@@ -214,6 +214,9 @@ pub trait Store: Send + Sync + 'static {
         id: &MeasureId,
     ) -> impl Future<Output = Result<Option<Measure>, StoreError>> + Send;
 
+    /// Every measure, ordered by id.
+    fn measures(&self) -> impl Future<Output = Result<Vec<Measure>, StoreError>> + Send;
+
     /// The measure's title and definition as of `year`: the text of the latest catalogue
     /// year not after `year`, or the earliest text when all are later.
     fn measure_text(

@@ -234,6 +234,10 @@ impl Store for SqlStore {
         read::measure(self, id).await
     }
 
+    async fn measures(&self) -> Result<Vec<Measure>, StoreError> {
+        read::measures(self).await
+    }
+
     async fn measure_text(
         &self,
         id: &MeasureId,

@@ -271,19 +271,34 @@ struct MeasureRow {
     has_ou_data: bool,
 }
 
+const MEASURE_COLUMNS: &str =
+    "SELECT id, title, description, unit, direction, source_kind, owner_municipality,
+        operating_area, perspective, is_divided_by_gender, municipality_type, auspice, publ_period,
+        prel_publication_date, publication_date, has_ou_data FROM measure";
+
 pub(crate) async fn measure(
     store: &SqlStore,
     id: &MeasureId,
 ) -> Result<Option<Measure>, StoreError> {
-    let rows = fetch_all!(pool store, MeasureRow,
-        "SELECT id, title, description, unit, direction, source_kind, owner_municipality, operating_area,
-                perspective, is_divided_by_gender, municipality_type, auspice, publ_period,
-                prel_publication_date, publication_date, has_ou_data
-           FROM measure WHERE id = $1", id.as_str())?;
-    let Some(r) = rows.into_iter().next() else {
-        return Ok(None);
-    };
-    Ok(Some(Measure {
+    let sql = format!("{MEASURE_COLUMNS} WHERE id = $1");
+    let rows = fetch_all!(pool store, MeasureRow, sqlx::AssertSqlSafe(sql.as_str()), id.as_str())?;
+    rows.into_iter().next().map(measure_from_row).transpose()
+}
+
+pub(crate) async fn measures(store: &SqlStore) -> Result<Vec<Measure>, StoreError> {
+    let sql = format!("{MEASURE_COLUMNS} ORDER BY id");
+    let rows = fetch_all!(pool store, MeasureRow, sqlx::AssertSqlSafe(sql.as_str()))?;
+    // SQLite and PostgreSQL may collate ids differently; Kolada orders them bytewise.
+    let mut measures = rows
+        .into_iter()
+        .map(measure_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    measures.sort_by_key(|m| m.id);
+    Ok(measures)
+}
+
+fn measure_from_row(r: MeasureRow) -> Result<Measure, StoreError> {
+    Ok(Measure {
         id: MeasureId::parse(&r.id).map_err(invalid)?,
         title: r.title,
         description: r.description,
@@ -305,7 +320,7 @@ pub(crate) async fn measure(
             publication_date: r.publication_date,
             has_ou_data: r.has_ou_data,
         },
-    }))
+    })
 }
 
 pub(crate) async fn measure_text(

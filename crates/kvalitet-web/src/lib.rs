@@ -1,5 +1,7 @@
-//! kvalitet's web server. For now a plain page listing what is loaded and a health check;
-//! the citizen site and the APIs build on this router.
+//! kvalitet's web server: a page listing what is loaded, a health check, and the read API in
+//! Kolada v3's format under `/v3/`. The citizen site builds on this router.
+
+mod kolada_v3;
 
 use std::sync::Arc;
 
@@ -55,6 +57,9 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     Router::new()
         .route("/", get(index::<S>))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/v3", get(kolada_v3::handle::<S>))
+        .route("/v3/", get(kolada_v3::handle::<S>))
+        .route("/v3/{*rest}", get(kolada_v3::handle::<S>))
         .with_state(state)
 }
 

@@ -1,0 +1,233 @@
+//! Answers in Kolada API v3's shapes, from the store: KPI, municipality and group objects, and
+//! data rows with one entry per gender. A group id in the municipality position is answered
+//! with the unweighted mean of its members (and `count` = members with a value), unless a
+//! value for the group itself is stored (e.g. mirrored from Kolada).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use kvalitet_domain::{
+    AreaId, Datum, Gender, GroupId, Measure, MeasureId, MissingStatus, MunicipalityGroup, Year,
+};
+
+use crate::ports::{Store, StoreError, StoredValue, ValueFilter};
+
+/// A KPI object, the 12 fields in Kolada's order.
+#[derive(Debug, Serialize)]
+pub struct KpiObject {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub is_divided_by_gender: bool,
+    pub municipality_type: Option<String>,
+    pub auspice: Option<String>,
+    pub operating_area: Option<String>,
+    pub perspective: Option<String>,
+    pub prel_publication_date: Option<String>,
+    pub publication_date: Option<String>,
+    pub publ_period: Option<String>,
+    pub has_ou_data: bool,
+}
+
+impl From<&Measure> for KpiObject {
+    fn from(m: &Measure) -> Self {
+        let k = &m.kolada;
+        Self {
+            id: m.id.to_string(),
+            title: m.title.clone(),
+            description: m.description.clone(),
+            is_divided_by_gender: k.is_divided_by_gender,
+            municipality_type: k.municipality_type.clone(),
+            auspice: k.auspice.clone(),
+            operating_area: k.operating_area.clone(),
+            perspective: k.perspective.clone(),
+            prel_publication_date: k.prel_publication_date.clone(),
+            publication_date: k.publication_date.clone(),
+            publ_period: k.publ_period.clone(),
+            has_ou_data: k.has_ou_data,
+        }
+    }
+}
+
+/// `{"id": "0180", "title": "Stockholm", "type": "K"}`.
+#[derive(Debug, Serialize)]
+pub struct MunicipalityObject {
+    pub id: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+/// A member of a municipality or KPI group.
+#[derive(Debug, Serialize)]
+pub struct MemberObject {
+    pub member_id: String,
+    pub member_title: String,
+}
+
+/// `{"id", "title", "members": [{"member_id", "member_title"}]}`.
+#[derive(Debug, Serialize)]
+pub struct GroupObject {
+    pub id: String,
+    pub title: String,
+    pub members: Vec<MemberObject>,
+}
+
+/// One entry of a data row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GenderValue {
+    pub gender: &'static str,
+    pub count: u32,
+    pub status: &'static str,
+    pub value: Option<f64>,
+    pub isdeleted: bool,
+}
+
+/// A data row: one measure, area and year, with its genders.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DataRow {
+    pub values: Vec<GenderValue>,
+    pub kpi: String,
+    pub period: i16,
+    pub municipality: String,
+}
+
+/// Which values a data route asks for; an empty list means every one of that dimension.
+#[derive(Debug, Clone, Default)]
+pub struct DataQuery {
+    pub kpis: Vec<MeasureId>,
+    pub areas: Vec<AreaId>,
+    pub years: Vec<Year>,
+}
+
+/// Kolada's status text for a missing value; `""` for a number.
+fn status_text(datum: &Datum) -> &'static str {
+    match datum {
+        Datum::Number(_) => "",
+        Datum::Missing(MissingStatus::NotPublished) => "Missing",
+        Datum::Missing(MissingStatus::NotReported) => "not_reported",
+        Datum::Missing(MissingStatus::Secret) => "..",
+        Datum::Missing(MissingStatus::NotApplicable) => ".",
+        Datum::Deleted => "",
+    }
+}
+
+type Cell = (MeasureId, AreaId, Year, Gender);
+
+/// Data rows for a query, ordered by measure, area and year (genders T, K, M).
+pub async fn data<S: Store>(store: &S, query: &DataQuery) -> Result<Vec<DataRow>, StoreError> {
+    let requested_groups: Vec<GroupId> = query
+        .areas
+        .iter()
+        .filter_map(|a| match a {
+            AreaId::Group(g) => Some(*g),
+            AreaId::Municipality(_) => None,
+        })
+        .collect();
+    let groups: HashMap<GroupId, MunicipalityGroup> = if requested_groups.is_empty() {
+        HashMap::new()
+    } else {
+        store
+            .groups()
+            .await?
+            .into_iter()
+            .filter(|g| requested_groups.contains(&g.id))
+            .map(|g| (g.id, g))
+            .collect()
+    };
+    let mut areas = query.areas.clone();
+    for g in groups.values() {
+        areas.extend(g.members.iter().map(|m| AreaId::Municipality(*m)));
+    }
+    let filter = ValueFilter {
+        measures: query.kpis.clone(),
+        areas,
+        years: query.years.clone(),
+        genders: Vec::new(),
+    };
+    let stored = collect_values(store, &filter).await?;
+
+    let mut cells: BTreeMap<Cell, (Datum, u32)> = BTreeMap::new();
+    for v in &stored {
+        let k = v.row.key;
+        cells.insert(
+            (k.measure, k.area, k.year, k.gender),
+            (v.row.datum, v.row.count.unwrap_or(1)),
+        );
+    }
+    // Group means where no group value is stored.
+    for group in groups.values() {
+        let mut sums: BTreeMap<(MeasureId, Year, Gender), (f64, u32)> = BTreeMap::new();
+        for member in &group.members {
+            let area = AreaId::Municipality(*member);
+            for ((measure, a, year, gender), (datum, _)) in &cells {
+                if *a == area
+                    && let Datum::Number(v) = datum
+                {
+                    let e = sums.entry((*measure, *year, *gender)).or_insert((0.0, 0));
+                    e.0 += v;
+                    e.1 += 1;
+                }
+            }
+        }
+        for ((measure, year, gender), (sum, n)) in sums {
+            cells
+                .entry((measure, AreaId::Group(group.id), year, gender))
+                .or_insert((Datum::Number(sum / f64::from(n)), n));
+        }
+    }
+
+    let wanted = |area: &AreaId| query.areas.is_empty() || query.areas.contains(area);
+    let mut rows: Vec<DataRow> = Vec::new();
+    for ((measure, area, year, gender), (datum, count)) in cells {
+        if !wanted(&area) {
+            continue;
+        }
+        let entry = GenderValue {
+            gender: gender.code(),
+            count,
+            status: status_text(&datum),
+            value: datum.number(),
+            isdeleted: false,
+        };
+        match rows.last_mut() {
+            Some(last)
+                if last.kpi == measure.as_str()
+                    && last.municipality == area.as_str()
+                    && last.period == year.get() =>
+            {
+                last.values.push(entry)
+            }
+            _ => rows.push(DataRow {
+                values: vec![entry],
+                kpi: measure.to_string(),
+                period: year.get(),
+                municipality: area.to_string(),
+            }),
+        }
+    }
+    Ok(rows)
+}
+
+async fn collect_values<S: Store>(
+    store: &S,
+    filter: &ValueFilter,
+) -> Result<Vec<StoredValue>, StoreError> {
+    let (tx, mut rx) = mpsc::channel(8);
+    let (result, values) = tokio::join!(store.export_values(filter, tx), async {
+        let mut all = Vec::new();
+        while let Some(chunk) = rx.recv().await {
+            all.extend(chunk);
+        }
+        all
+    });
+    result?;
+    Ok(values)
+}
+
+/// True when `title` contains `search`, ignoring case (Kolada's `?title=`).
+pub fn title_matches(title: &str, search: &str) -> bool {
+    title.to_lowercase().contains(&search.to_lowercase())
+}

@@ -1,0 +1,333 @@
+//! The `/v3/` read API over HTTP: Kolada's shapes, paging, group means and error codes.
+
+// A test that meets the unexpected should stop loudly.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use kvalitet_app::ports::{CatalogueBatch, ImportChunk, ImportSource, Store};
+use kvalitet_domain::{
+    AreaId, Datum, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId, MissingStatus,
+    Municipality, MunicipalityGroup, MunicipalityId, MunicipalityKind, ValueKey, ValueRow, Year,
+};
+use kvalitet_store::SqlStore;
+
+fn m(id: &str) -> MunicipalityId {
+    MunicipalityId::parse(id).unwrap()
+}
+
+fn value(measure: &str, area: &str, year: i64, gender: Gender, datum: Datum) -> ValueRow {
+    ValueRow {
+        key: ValueKey {
+            measure: MeasureId::parse(measure).unwrap(),
+            area: AreaId::parse(area).unwrap(),
+            year: Year::new(year).unwrap(),
+            gender,
+        },
+        datum,
+        count: None,
+    }
+}
+
+/// A server on a fresh SQLite database with a small catalogue and values.
+async fn server() -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::open(&format!("sqlite://{}", dir.path().join("v3.db").display()))
+        .await
+        .unwrap();
+    let catalogue = CatalogueBatch {
+        catalogue_year: Some(Year::new(2026).unwrap()),
+        municipalities: vec![
+            Municipality::new(m("0000"), "Riket".into(), MunicipalityKind::Riket),
+            Municipality::new(
+                m("0001"),
+                "Region Stockholm".into(),
+                MunicipalityKind::Region,
+            ),
+            Municipality::new(m("0114"), "Upplands Väsby".into(), MunicipalityKind::Kommun),
+            Municipality::new(m("0180"), "Stockholm".into(), MunicipalityKind::Kommun),
+            Municipality::new(m("1280"), "Malmö".into(), MunicipalityKind::Kommun),
+        ],
+        groups: vec![MunicipalityGroup {
+            id: GroupId::parse("G92787").unwrap(),
+            title: "Storstäder (ovägt medel)".into(),
+            kind: GroupKind::SkrKommungrupp,
+            members: vec![m("0180"), m("1280")],
+        }],
+        measures: vec![
+            Measure::from_kolada(
+                MeasureId::parse("N15428").unwrap(),
+                "Behöriga till yrkesprogram, andel (%)".into(),
+                "Källa: Skolverket.".into(),
+                KoladaMeta {
+                    is_divided_by_gender: true,
+                    municipality_type: Some("K".into()),
+                    ..KoladaMeta::default()
+                },
+            ),
+            Measure::from_kolada(
+                MeasureId::parse("N00003").unwrap(),
+                "Personalkostnader, kr/inv".into(),
+                "Källa: SCB.".into(),
+                KoladaMeta::default(),
+            ),
+        ],
+        ..CatalogueBatch::default()
+    };
+    let values = vec![
+        value("N15428", "0180", 2022, Gender::Total, Datum::Number(88.0)),
+        value("N15428", "0180", 2022, Gender::Women, Datum::Number(90.0)),
+        value("N15428", "1280", 2022, Gender::Total, Datum::Number(79.0)),
+        value(
+            "N15428",
+            "1280",
+            2022,
+            Gender::Women,
+            Datum::Missing(MissingStatus::Secret),
+        ),
+        value("N15428", "0114", 2022, Gender::Total, Datum::Number(70.5)),
+        value("N15428", "0180", 2021, Gender::Total, Datum::Number(86.0)),
+        value(
+            "N00003",
+            "0180",
+            2022,
+            Gender::Total,
+            Datum::Number(41234.0),
+        ),
+    ];
+    let (tx, rx) = mpsc::channel(4);
+    tx.send(ImportChunk::Catalogue(Box::new(catalogue)))
+        .await
+        .unwrap();
+    tx.send(ImportChunk::Values(values)).await.unwrap();
+    tx.send(ImportChunk::Commit).await.unwrap();
+    drop(tx);
+    store
+        .import(
+            &ImportSource {
+                source: "test".into(),
+                format: "test".into(),
+            },
+            rx,
+        )
+        .await
+        .unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let state = kvalitet_web::AppState::new(store, "sqlite");
+    tokio::spawn(kvalitet_web::serve(state, listener, std::future::pending()));
+    (addr, dir)
+}
+
+/// GETs a path; returns the status code and the parsed JSON body.
+async fn get(addr: &str, path: &str) -> (u16, Value) {
+    let (addr, path) = (addr.to_owned(), path.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status: u16 = response[9..12].parse().unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        assert!(
+            head.to_lowercase()
+                .contains("content-type: application/json"),
+            "{head}"
+        );
+        (
+            status,
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}")),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+fn ids(body: &Value, key: &str) -> Vec<String> {
+    body["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v[key].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_routes_answer_in_kolada_shapes() {
+    let (addr, _dir) = server().await;
+    let (status, body) = get(&addr, "/v3/municipality").await;
+    assert_eq!(status, 200);
+    assert_eq!(ids(&body, "id"), ["0000", "0001", "0114", "0180", "1280"]);
+    assert_eq!(
+        body["values"][3],
+        serde_json::json!({"id": "0180", "title": "Stockholm", "type": "K"})
+    );
+    assert_eq!(body["count"], 5);
+    assert!(body["next_url"].is_null() && body["previous_url"].is_null());
+
+    let (_, regions) = get(&addr, "/v3/municipality?region_type=L").await;
+    assert_eq!(ids(&regions, "id"), ["0000", "0001"]);
+    let (_, by_title) = get(&addr, "/v3/municipality?title=STOCK").await;
+    assert_eq!(ids(&by_title, "id"), ["0001", "0180"]);
+    let (_, listed) = get(&addr, "/v3/municipality/1280,0180,9999").await;
+    assert_eq!(ids(&listed, "id"), ["0180", "1280"]);
+    let (_, encoded) = get(&addr, "/v3/municipality?title=malm%C3%B6").await;
+    assert_eq!(ids(&encoded, "id"), ["1280"]);
+
+    let (_, kpis) = get(&addr, "/v3/kpi/N15428").await;
+    let kpi = &kpis["values"][0];
+    let keys: Vec<&str> = kpi
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 12);
+    assert_eq!(kpi["is_divided_by_gender"], true);
+    assert!(
+        kpi["auspice"].is_null(),
+        "missing fields are null, never absent"
+    );
+    let (_, alias) = get(&addr, "/v3/kpi?id=N00003").await;
+    assert_eq!(ids(&alias, "id"), ["N00003"]);
+    let (_, search) = get(&addr, "/v3/kpi?title=personal").await;
+    assert_eq!(ids(&search, "id"), ["N00003"]);
+
+    let (_, groups) = get(&addr, "/v3/municipality_groups/G92787").await;
+    assert_eq!(
+        groups["values"][0]["members"][1],
+        serde_json::json!({"member_id": "1280", "member_title": "Malmö"})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_rows_carry_every_gender_and_groups_are_member_means() {
+    let (addr, _dir) = server().await;
+    let (status, body) = get(
+        &addr,
+        "/v3/data/kpi/N15428/municipality/0180,1280,G92787/year/2022",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let rows = body["values"].as_array().unwrap();
+    assert_eq!(ids(&body, "municipality"), ["0180", "1280", "G92787"]);
+    assert_eq!(rows[0]["period"], 2022);
+    assert_eq!(
+        rows[0]["values"][0],
+        serde_json::json!({"gender": "T", "count": 1, "status": "", "value": 88.0, "isdeleted": false})
+    );
+    assert_eq!(
+        rows[1]["values"][1],
+        serde_json::json!({"gender": "K", "count": 1, "status": "..", "value": null, "isdeleted": false})
+    );
+    let group = &rows[2]["values"];
+    assert_eq!(group[0]["value"], 83.5, "unweighted mean of 88 and 79");
+    assert_eq!(group[0]["count"], 2);
+    assert_eq!(group[1]["value"], 90.0, "only members with a number count");
+    assert_eq!(group[1]["count"], 1);
+
+    let (_, any_order) = get(&addr, "/v3/data/year/2022/kpi/N15428").await;
+    assert_eq!(ids(&any_order, "municipality"), ["0114", "0180", "1280"]);
+    let (_, two_dims) = get(&addr, "/v3/data/kpi/N15428/municipality/0180").await;
+    let periods: Vec<i64> = two_dims["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["period"].as_i64().unwrap())
+        .collect();
+    assert_eq!(periods, [2021, 2022]);
+    let (_, query_form) = get(
+        &addr,
+        "/v3/data?kpi_id=N15428&kpi_id=N00003&municipality_id=0180&year=2022",
+    )
+    .await;
+    assert_eq!(ids(&query_form, "kpi"), ["N00003", "N15428"]);
+    let (status, one_dim) = get(&addr, "/v3/data/?kpi_id=N15428&municipality=0180").await;
+    assert_eq!(
+        (status, one_dim["count"].as_i64()),
+        (200, Some(0)),
+        "unknown parameter names give an empty answer"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_link_with_absolute_urls_until_the_last() {
+    let (addr, _dir) = server().await;
+    let mut url = format!("http://{addr}/v3/municipality?per_page=2");
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let path = url
+            .strip_prefix(&format!("http://{addr}"))
+            .unwrap()
+            .to_owned();
+        let (status, body) = get(&addr, &path).await;
+        assert_eq!(status, 200);
+        pages += 1;
+        if pages > 1 {
+            assert!(
+                body["previous_url"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("page={}", pages - 1))
+            );
+        }
+        seen.extend(ids(&body, "id"));
+        match body["next_url"].as_str() {
+            Some(next) => {
+                assert!(
+                    next.starts_with(&format!("http://{addr}/v3/municipality?")),
+                    "{next}"
+                );
+                assert!(next.contains("per_page=2"), "{next}");
+                url = next.to_owned();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, ["0000", "0001", "0114", "0180", "1280"]);
+    let (_, past_end) = get(&addr, "/v3/municipality?per_page=2&page=9").await;
+    assert_eq!(
+        (past_end["count"].as_i64(), past_end["next_url"].is_null()),
+        (Some(0), true)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_kolada_style_errors_never_500() {
+    let (addr, _dir) = server().await;
+    let too_many = (0..26)
+        .map(|i| format!("{:04}", 100 + i))
+        .collect::<Vec<_>>()
+        .join(",");
+    let cases = [
+        ("/v3/nothing", 404),
+        ("/v3/data/kpi/N15428", 404),
+        ("/v3/data/kpi/N15428/kpi/N00003", 404),
+        ("/v3/data/kpi/N15428/colour/blue", 404),
+        ("/v3/data/kpi/N15428/year/20x2", 400),
+        ("/v3/data/kpi/N%2015428/year/2022", 400),
+        ("/v3/municipality?per_page=0", 400),
+        ("/v3/municipality?page=abc", 400),
+        ("/v3/municipality?per_page=5001", 422),
+        ("/v3/municipality?region_type=X", 400),
+        (&format!("/v3/data/kpi/N15428/municipality/{too_many}"), 422),
+    ];
+    for (path, expected) in cases {
+        let (status, body) = get(&addr, path).await;
+        assert_eq!(status, expected, "{path}: {body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{path}: {body}"
+        );
+    }
+}
