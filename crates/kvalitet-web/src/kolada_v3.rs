@@ -218,6 +218,15 @@ fn encode(s: &str) -> String {
     out
 }
 
+/// Kolada's envelope. A struct, so objects keep Kolada's key order (a JSON map would sort them).
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    count: usize,
+    next_url: Option<String>,
+    previous_url: Option<String>,
+    values: &'a [T],
+}
+
 /// One page of `items` in Kolada's envelope.
 fn page_of<T: Serialize>(
     items: &[T],
@@ -236,7 +245,12 @@ fn page_of<T: Serialize>(
         (paging.page > 1 && start > 0).then(|| page_url(headers, path, pairs, paging.page - 1));
     json_response(
         StatusCode::OK,
-        &json!({ "count": values.len(), "next_url": next_url, "previous_url": previous_url, "values": values }),
+        &Envelope {
+            count: values.len(),
+            next_url,
+            previous_url,
+            values,
+        },
     )
 }
 

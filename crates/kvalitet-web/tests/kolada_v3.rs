@@ -125,6 +125,15 @@ async fn server() -> (String, tempfile::TempDir) {
 
 /// GETs a path; returns the status code and the parsed JSON body.
 async fn get(addr: &str, path: &str) -> (u16, Value) {
+    let (status, body) = get_text(addr, path).await;
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")),
+    )
+}
+
+/// GETs a path; returns the status code and the body as text.
+async fn get_text(addr: &str, path: &str) -> (u16, String) {
     let (addr, path) = (addr.to_owned(), path.to_owned());
     tokio::task::spawn_blocking(move || {
         let mut stream = std::net::TcpStream::connect(&addr).unwrap();
@@ -142,10 +151,7 @@ async fn get(addr: &str, path: &str) -> (u16, Value) {
                 .contains("content-type: application/json"),
             "{head}"
         );
-        (
-            status,
-            serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}")),
-        )
+        (status, body.to_owned())
     })
     .await
     .unwrap()
