@@ -245,4 +245,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<MeasureSet>, StoreError>> + Send;
 
     fn overview(&self) -> impl Future<Output = Result<Overview, StoreError>> + Send;
+
+    /// A number that changes whenever an import commits (on any instance sharing the
+    /// database), so answers computed from the data may be cached until it does.
+    fn data_version(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
 }

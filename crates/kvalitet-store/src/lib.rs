@@ -265,6 +265,11 @@ impl Store for SqlStore {
     async fn overview(&self) -> Result<Overview, StoreError> {
         read::overview(self).await
     }
+
+    async fn data_version(&self) -> Result<i64, StoreError> {
+        let rows = fetch_all!(pool self, (Option<i64>,), "SELECT max(id) FROM import_batch")?;
+        Ok(rows.first().and_then(|r| r.0).unwrap_or(0))
+    }
 }
 
 #[cfg(test)]

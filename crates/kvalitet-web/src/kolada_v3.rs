@@ -227,14 +227,14 @@ struct Envelope<'a, T> {
     values: &'a [T],
 }
 
-/// One page of `items` in Kolada's envelope.
+/// One page of `items` in Kolada's envelope, as JSON bytes.
 fn page_of<T: Serialize>(
     items: &[T],
     paging: &Paging,
     headers: &HeaderMap,
     path: &str,
     pairs: &[(String, String)],
-) -> Response {
+) -> Result<Vec<u8>, ApiError> {
     let start = (paging.page - 1)
         .saturating_mul(paging.per_page)
         .min(items.len());
@@ -243,23 +243,60 @@ fn page_of<T: Serialize>(
     let next_url = (end < items.len()).then(|| page_url(headers, path, pairs, paging.page + 1));
     let previous_url =
         (paging.page > 1 && start > 0).then(|| page_url(headers, path, pairs, paging.page - 1));
-    json_response(
-        StatusCode::OK,
-        &Envelope {
-            count: values.len(),
-            next_url,
-            previous_url,
-            values,
-        },
-    )
+    serde_json::to_vec(&Envelope {
+        count: values.len(),
+        next_url,
+        previous_url,
+        values,
+    })
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
-/// Everything under `/v3/`.
+/// Everything under `/v3/`. Answers are cached until the next import commits.
 pub(crate) async fn handle<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let version = state
+        .store
+        .data_version()
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    // Absolute next/previous URLs depend on the host and scheme the client used.
+    let key = format!(
+        "{}|{}|{uri}",
+        headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or(""),
+        headers
+            .get("x-forwarded-proto")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or(""),
+    );
+    let body = match state.v3_cache.get(version, &key) {
+        Some(body) => body,
+        None => {
+            let body = bytes::Bytes::from(answer(&state, &uri, &headers).await?);
+            state.v3_cache.put(version, key, body.clone());
+            body
+        }
+    };
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body,
+    )
+        .into_response())
+}
+
+/// The JSON body of a successful answer.
+async fn answer<S: Store>(
+    state: &AppState<S>,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Vec<u8>, ApiError> {
     let path = uri.path().to_owned();
     let pairs = query_pairs(uri.query());
     let paging = Paging::from_query(&pairs)?;
@@ -291,7 +328,7 @@ pub(crate) async fn handle<S: Store>(
     };
     macro_rules! page {
         ($items:expr) => {
-            page_of($items, &paging, &headers, &path, &pairs)
+            page_of($items, &paging, headers, &path, &pairs)
         };
     }
 
@@ -308,7 +345,7 @@ pub(crate) async fn handle<S: Store>(
                 .filter(|m| title.as_deref().is_none_or(|t| title_matches(&m.title, t)))
                 .map(KpiObject::from)
                 .collect();
-            Ok(page!(&items))
+            page!(&items)
         }
         Some("municipality") if segments.len() <= 2 => {
             let ids = ids_from(segments.get(1));
@@ -346,7 +383,7 @@ pub(crate) async fn handle<S: Store>(
                     kind: m.kind.kolada_type(),
                 })
                 .collect();
-            Ok(page!(&items))
+            page!(&items)
         }
         Some("municipality_groups") if segments.len() <= 2 => {
             let ids = ids_from(segments.get(1));
@@ -376,7 +413,7 @@ pub(crate) async fn handle<S: Store>(
                         .collect(),
                 })
                 .collect();
-            Ok(page!(&items))
+            page!(&items)
         }
         Some("kpi_groups") if segments.len() <= 2 => {
             let ids = ids_from(segments.get(1));
@@ -412,16 +449,16 @@ pub(crate) async fn handle<S: Store>(
                         .collect(),
                 })
                 .collect();
-            Ok(page!(&items))
+            page!(&items)
         }
         Some("data") => {
             let query = data_query(&segments[1..], &pairs)?;
             let Some(query) = query else {
                 // The query form with fewer than two known dimensions: Kolada answers empty.
-                return Ok(page!(&[] as &[kolada_v3::DataRow]));
+                return page!(&[] as &[kolada_v3::DataRow]);
             };
             let rows = kolada_v3::data(store, &query).await.map_err(internal)?;
-            Ok(page!(&rows))
+            page!(&rows)
         }
         _ => Err(ApiError::not_found(format!("no such route: {path}"))),
     }

@@ -1,6 +1,7 @@
 //! kvalitet's web server: a page listing what is loaded, a health check, and the read API in
 //! Kolada v3's format under `/v3/`. The citizen site builds on this router.
 
+mod cache;
 mod kolada_v3;
 
 use std::sync::Arc;
@@ -20,7 +21,12 @@ pub struct AppState<S> {
     /// "sqlite" or "postgres", shown on the start page.
     pub backend: &'static str,
     templates: Environment<'static>,
+    /// Answers of the `/v3/` API, valid until the next import.
+    v3_cache: cache::ResponseCache,
 }
+
+/// Memory for cached API answers.
+const V3_CACHE_BYTES: usize = 256 << 20;
 
 impl<S: Store> AppState<S> {
     pub fn new(store: S, backend: &'static str) -> Arc<Self> {
@@ -35,6 +41,7 @@ impl<S: Store> AppState<S> {
             store,
             backend,
             templates,
+            v3_cache: cache::ResponseCache::new(V3_CACHE_BYTES),
         })
     }
 }

@@ -34,6 +34,12 @@ fn value(measure: &str, area: &str, year: i64, gender: Gender, datum: Datum) -> 
 
 /// A server on a fresh SQLite database with a small catalogue and values.
 async fn server() -> (String, tempfile::TempDir) {
+    let (addr, dir, _) = server_with_store().await;
+    (addr, dir)
+}
+
+/// As [`server`], also giving the store behind it.
+async fn server_with_store() -> (String, tempfile::TempDir, SqlStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqlStore::open(&format!("sqlite://{}", dir.path().join("v3.db").display()))
         .await
@@ -118,9 +124,9 @@ async fn server() -> (String, tempfile::TempDir) {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let state = kvalitet_web::AppState::new(store, "sqlite");
+    let state = kvalitet_web::AppState::new(store.clone(), "sqlite");
     tokio::spawn(kvalitet_web::serve(state, listener, std::future::pending()));
-    (addr, dir)
+    (addr, dir, store)
 }
 
 /// GETs a path; returns the status code and the parsed JSON body.
@@ -336,4 +342,40 @@ async fn malformed_requests_get_kolada_style_errors_never_500() {
             "{path}: {body}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_committed_import_is_seen_at_once_despite_the_cache() {
+    let (addr, _dir, store) = server_with_store().await;
+    let path = "/v3/data/kpi/N15428/municipality/0114/year/2022";
+    let (_, before) = get(&addr, path).await;
+    assert_eq!(before["values"][0]["values"][0]["value"], 70.5);
+    let (_, again) = get(&addr, path).await;
+    assert_eq!(again, before);
+
+    let (tx, rx) = mpsc::channel(2);
+    tx.send(ImportChunk::Values(vec![value(
+        "N15428",
+        "0114",
+        2022,
+        Gender::Total,
+        Datum::Number(71.0),
+    )]))
+    .await
+    .unwrap();
+    tx.send(ImportChunk::Commit).await.unwrap();
+    drop(tx);
+    store
+        .import(
+            &ImportSource {
+                source: "update".into(),
+                format: "test".into(),
+            },
+            rx,
+        )
+        .await
+        .unwrap();
+
+    let (_, after) = get(&addr, path).await;
+    assert_eq!(after["values"][0]["values"][0]["value"], 71.0);
 }

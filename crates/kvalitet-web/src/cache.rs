@@ -1,0 +1,97 @@
+//! Whole API answers kept in memory until the data changes: every entry belongs to one data
+//! version (see `Store::data_version`), and a new version empties the cache.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use bytes::Bytes;
+
+/// A bounded map from request to answer body.
+pub struct ResponseCache {
+    limit_bytes: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    version: i64,
+    bytes: usize,
+    answers: HashMap<String, Bytes>,
+}
+
+impl ResponseCache {
+    /// A cache holding at most `limit_bytes` of answers; when full it starts over, which is
+    /// simple and, for the few hot answers a site has, as good as LRU.
+    pub fn new(limit_bytes: usize) -> Self {
+        Self {
+            limit_bytes,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    pub fn get(&self, version: i64, key: &str) -> Option<Bytes> {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if inner.version != version {
+            *inner = Inner {
+                version,
+                ..Inner::default()
+            };
+            return None;
+        }
+        inner.answers.get(key).cloned()
+    }
+
+    pub fn put(&self, version: i64, key: String, body: Bytes) {
+        if body.len() > self.limit_bytes {
+            return;
+        }
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if inner.version != version {
+            *inner = Inner {
+                version,
+                ..Inner::default()
+            };
+        }
+        if inner.bytes + body.len() > self.limit_bytes {
+            inner.answers.clear();
+            inner.bytes = 0;
+        }
+        inner.bytes += body.len();
+        if let Some(old) = inner.answers.insert(key, body) {
+            inner.bytes -= old.len();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_data_version_empties_the_cache() {
+        let cache = ResponseCache::new(100);
+        cache.put(1, "a".into(), Bytes::from_static(b"one"));
+        assert_eq!(cache.get(1, "a").as_deref(), Some(&b"one"[..]));
+        assert_eq!(cache.get(2, "a"), None);
+        assert_eq!(
+            cache.get(1, "a"),
+            None,
+            "an older version does not come back"
+        );
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_limit() {
+        let cache = ResponseCache::new(10);
+        cache.put(1, "a".into(), Bytes::from_static(b"123456"));
+        cache.put(1, "b".into(), Bytes::from_static(b"123456"));
+        assert_eq!(cache.get(1, "a"), None);
+        assert!(cache.get(1, "b").is_some());
+        cache.put(1, "c".into(), Bytes::from_static(b"12345678901"));
+        assert_eq!(
+            cache.get(1, "c"),
+            None,
+            "an answer larger than the cache is not kept"
+        );
+    }
+}
