@@ -75,6 +75,29 @@ pub struct GroupObject {
     pub members: Vec<MemberObject>,
 }
 
+impl GroupObject {
+    /// A group whose members are named from `titles` (id -> title).
+    pub fn new(
+        id: String,
+        title: String,
+        members: &[impl ToString],
+        titles: &HashMap<String, String>,
+    ) -> Self {
+        let members = members
+            .iter()
+            .map(|m| {
+                let member_id = m.to_string();
+                let member_title = titles.get(&member_id).cloned().unwrap_or_default();
+                MemberObject {
+                    member_id,
+                    member_title,
+                }
+            })
+            .collect();
+        Self { id, title, members }
+    }
+}
+
 /// One entry of a data row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GenderValue {

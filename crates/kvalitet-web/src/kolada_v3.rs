@@ -12,7 +12,7 @@ use serde_json::json;
 
 use kvalitet_app::Store;
 use kvalitet_app::kolada_v3::{
-    self, DataQuery, GroupObject, KpiObject, MemberObject, MunicipalityObject, title_matches,
+    self, DataQuery, GroupObject, KpiObject, MunicipalityObject, title_matches,
 };
 use kvalitet_domain::{AreaId, MeasureId, Year};
 
@@ -400,18 +400,7 @@ async fn answer<S: Store>(
                 .into_iter()
                 .filter(|g| ids.is_empty() || ids.iter().any(|i| i == g.id.as_str()))
                 .filter(|g| title.as_deref().is_none_or(|t| title_matches(&g.title, t)))
-                .map(|g| GroupObject {
-                    id: g.id.to_string(),
-                    title: g.title,
-                    members: g
-                        .members
-                        .iter()
-                        .map(|m| MemberObject {
-                            member_id: m.to_string(),
-                            member_title: titles.get(m.as_str()).cloned().unwrap_or_default(),
-                        })
-                        .collect(),
-                })
+                .map(|g| GroupObject::new(g.id.to_string(), g.title, &g.members, &titles))
                 .collect();
             page!(&items)
         }
@@ -435,18 +424,9 @@ async fn answer<S: Store>(
                         .as_deref()
                         .is_none_or(|t| g.title.as_deref().is_some_and(|gt| title_matches(gt, t)))
                 })
-                .map(|g| GroupObject {
-                    title: g.title.unwrap_or_else(|| g.id.clone()),
-                    id: g.id,
-                    members: g
-                        .members
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|m| MemberObject {
-                            member_id: m.to_string(),
-                            member_title: titles.get(m.as_str()).cloned().unwrap_or_default(),
-                        })
-                        .collect(),
+                .map(|g| {
+                    let title = g.title.unwrap_or_else(|| g.id.clone());
+                    GroupObject::new(g.id, title, &g.members.unwrap_or_default(), &titles)
                 })
                 .collect();
             page!(&items)
