@@ -360,6 +360,9 @@ fn read_file(
                 .map(|kept| kept.map(|r| (place, r)))
         });
         match checked {
+            // Once the file is rejected, values are no longer sent, but reading goes on so
+            // that every bad row is listed at once.
+            Ok(Some((_, Record::Value(_)))) if report.rejected > 0 && !options.skip_bad_rows => {}
             Ok(Some((_, Record::Value(row)))) => {
                 chunk.push(row);
                 if chunk.len() == CHUNK {
@@ -377,12 +380,7 @@ fn read_file(
                 add_to_catalogue(&mut catalogue, other);
             }
             Ok(None) => {}
-            Err(e) => {
-                note(&mut report, e);
-                if !options.skip_bad_rows {
-                    return false;
-                }
-            }
+            Err(e) => note(&mut report, e),
         }
         true
     });

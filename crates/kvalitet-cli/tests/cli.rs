@@ -237,6 +237,26 @@ fn every_kind_of_bad_row_rejects_the_file_and_names_the_place() {
 }
 
 #[test]
+fn every_bad_row_of_a_rejected_file_is_listed() {
+    let s = Scratch::new();
+    s.load_catalogue();
+    let bad = s.dir.path().join("two-bad.csv");
+    std::fs::write(&bad, "kpi,municipality_id,year,value\nN15428,9999,2022,1\nN15428,0180,2022,88\nN15428,1280,2022,x\n").unwrap();
+    let out = s.import(&[&bad], &[]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("2 bad row(s); the file was rejected"),
+        "{report}"
+    );
+    assert!(
+        report.contains("line 2, field municipality") && report.contains("line 4, field value"),
+        "{report}"
+    );
+    assert_eq!(s.export(&[]).lines().count(), 1);
+}
+
+#[test]
 fn a_truncated_gzip_is_rejected_with_the_line_reached() {
     let s = Scratch::new();
     s.load_catalogue();
