@@ -265,28 +265,73 @@ pub async fn import_file<S: Store>(
     options: &ImportOptions,
     progress: Arc<dyn Progress>,
 ) -> Result<FileReport, ImportError> {
+    let format = options
+        .format
+        .or_else(|| head(path).and_then(|text| sniff(&text)));
+    let opened = path.to_owned();
+    let open: Opener = Box::new(move || {
+        let file = File::open(&opened)?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Ok((Box::new(file) as Box<dyn Read + Send>, size))
+    });
+    import_input(store, path, format, open, options, progress).await
+}
+
+/// Imports bytes received from elsewhere (a Kolada API page) in one transaction; `source`
+/// (e.g. the URL) is recorded with every value and named in errors.
+pub async fn import_bytes<S: Store>(
+    store: &S,
+    source: &str,
+    bytes: Vec<u8>,
+    options: &ImportOptions,
+) -> Result<FileReport, ImportError> {
+    let size = bytes.len() as u64;
+    let open: Opener = Box::new(move || {
+        Ok((
+            Box::new(std::io::Cursor::new(bytes)) as Box<dyn Read + Send>,
+            size,
+        ))
+    });
+    import_input(
+        store,
+        Path::new(source),
+        options.format,
+        open,
+        options,
+        Arc::new(NoProgress),
+    )
+    .await
+}
+
+/// Opens an input: its bytes and their number, for the progress bar.
+type Opener = Box<dyn FnOnce() -> std::io::Result<(Box<dyn Read + Send>, u64)> + Send>;
+
+async fn import_input<S: Store>(
+    store: &S,
+    name: &Path,
+    format: Option<Format>,
+    open: Opener,
+    options: &ImportOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<FileReport, ImportError> {
     let known = store.known_ids().await?;
     let (tx, rx) = mpsc::channel(4);
     let source = ImportSource {
-        source: path.display().to_string(),
-        format: options
-            .format
-            .or_else(|| head(path).and_then(|text| sniff(&text)))
-            .map_or("unknown", Format::name)
-            .to_owned(),
+        source: name.display().to_string(),
+        format: format.map_or("unknown", Format::name).to_owned(),
     };
     let reader = {
-        let path = path.to_owned();
+        let name = name.to_owned();
         let options = options.clone();
         let progress = progress.clone();
         tokio::task::spawn_blocking(move || {
-            read_file(&path, &options, known, tx, progress.as_ref())
+            read_input(&name, open, &options, known, tx, progress.as_ref())
         })
     };
     let (written, read) = tokio::join!(store.import(&source, rx), reader);
     progress.finish_file();
     let mut report = read.map_err(|e| ImportError::Path {
-        path: path.to_owned(),
+        path: name.to_owned(),
         message: format!("the reader stopped unexpectedly: {e}"),
     })?;
     match written {
@@ -307,9 +352,10 @@ pub async fn import_file<S: Store>(
     Ok(report)
 }
 
-/// Reads the file on a blocking thread, checking and sending chunks to the store.
-fn read_file(
+/// Reads an input on a blocking thread, checking and sending chunks to the store.
+fn read_input(
     path: &Path,
+    open: Opener,
     options: &ImportOptions,
     known: KnownIds,
     tx: mpsc::Sender<ImportChunk>,
@@ -324,17 +370,16 @@ fn read_file(
         errors: Vec::new(),
         failure: None,
     };
-    let file = match File::open(path) {
-        Ok(f) => f,
+    let (inner, size) = match open() {
+        Ok(opened) => opened,
         Err(e) => {
             report.failure = Some(e.to_string());
             return report;
         }
     };
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     progress.start_file(path, size);
     let input = CountingReader {
-        inner: file,
+        inner,
         progress,
         pending: 0,
     };
