@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use kvalitet_app::ValueFilter;
 use kvalitet_app::export::export_csv;
 use kvalitet_app::import::{ImportOptions, NoProgress, Progress, import_paths};
+use kvalitet_app::sync::{SyncOptions, SyncProgress};
 use kvalitet_domain::{AreaId, Gender, MeasureId, Year};
 use kvalitet_formats::Format;
 use kvalitet_store::SqlStore;
@@ -68,6 +69,45 @@ enum Command {
     /// Write values as CSV (kpi,municipality_id,year,gender,value,status,count), which
     /// `import` reads back
     Export(ExportArgs),
+    /// Fetch municipalities, groups, the KPI catalogue and values from Kolada API v3 (or
+    /// another kvalitet's /v3). Each page is imported as one transaction; a rerun after an
+    /// interruption completes the data.
+    Sync(SyncArgs),
+}
+
+#[derive(Args)]
+struct SyncArgs {
+    /// The API's base URL
+    #[arg(
+        long,
+        env = "KVALITET_KOLADA_URL",
+        default_value = "https://api.kolada.se/v3"
+    )]
+    source: String,
+    /// KPIs whose values to fetch [default: every KPI in the catalogue]
+    #[arg(long = "kpi", value_delimiter = ',', value_parser = parse_measure)]
+    kpis: Vec<MeasureId>,
+    /// Years, e.g. 2020,2021 or 1994-2022 [default: 1994 to this year]
+    #[arg(long = "year", value_delimiter = ',', value_parser = parse_years)]
+    years: Vec<Vec<Year>>,
+    /// Only values; skip municipalities, groups and the catalogue
+    #[arg(long)]
+    values_only: bool,
+    /// Requests per second at most
+    #[arg(long, default_value_t = 5.0)]
+    rate: f64,
+    /// Attempts per page before giving up (retries back off exponentially)
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
+    attempts: u32,
+    /// Items per page (Kolada's maximum is 5000)
+    #[arg(long, default_value_t = 5000)]
+    per_page: usize,
+    /// Stop at the first page that fails instead of going on with the next
+    #[arg(long)]
+    fail_fast: bool,
+    /// Print only the summary
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -188,6 +228,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Command::Import(args) => import(&store, args).await?,
+        Command::Sync(args) => sync(&store, args).await?,
         Command::Export(args) => {
             export(&store, args).await?;
             ExitCode::SUCCESS
@@ -267,6 +308,77 @@ async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCode> 
         ExitCode::from(EXIT_ROWS_SKIPPED)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// Prints each page as it is imported.
+struct PageLog {
+    quiet: bool,
+}
+
+impl SyncProgress for PageLog {
+    fn page(&self, url: &str, r: &kvalitet_app::import::FileReport) {
+        if !self.quiet {
+            let c = &r.counts;
+            eprintln!(
+                "{url}: read {}, inserted {}, updated {}, unchanged {}, deleted {}",
+                r.read, c.inserted, c.updated, c.unchanged, c.deleted
+            );
+        }
+    }
+}
+
+async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
+    let this_year = time::OffsetDateTime::now_utc().year();
+    let current_year = Year::new(i64::from(this_year))?;
+    let mut years: Vec<Year> = args.years.into_iter().flatten().collect();
+    if years.is_empty() {
+        years = (1994..=this_year)
+            .map(|y| Year::new(i64::from(y)))
+            .collect::<Result<_, _>>()?;
+    }
+    if args.per_page == 0 || args.per_page > 5000 {
+        anyhow::bail!("--per-page must be from 1 to 5000");
+    }
+    let client = kvalitet_kolada::KoladaClient::new(kvalitet_kolada::ClientOptions {
+        requests_per_second: args.rate,
+        attempts: args.attempts,
+        ..kvalitet_kolada::ClientOptions::default()
+    })?;
+    let options = SyncOptions {
+        base_url: args.source,
+        kpis: args.kpis,
+        years,
+        values_only: args.values_only,
+        per_page: args.per_page,
+        fail_fast: args.fail_fast,
+        import: ImportOptions {
+            format: None,
+            skip_bad_rows: false,
+            catalogue_year: Some(current_year),
+            current_year,
+        },
+    };
+    let report =
+        kvalitet_app::sync::sync(store, &client, &options, &PageLog { quiet: args.quiet }).await;
+    for e in &report.errors {
+        eprintln!("error: {e}");
+    }
+    let c = report.counts;
+    println!(
+        "sync: {} request(s), records read {}, inserted {}, updated {}, unchanged {}, deleted {}, failed pages {}",
+        report.requests,
+        report.records_read,
+        c.inserted,
+        c.updated,
+        c.unchanged,
+        c.deleted,
+        report.errors.len()
+    );
+    Ok(if report.succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     })
 }
 

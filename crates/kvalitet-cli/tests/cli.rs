@@ -455,28 +455,7 @@ fn serve_lists_what_is_loaded() {
             .status
             .success()
     );
-    let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(s.dir.path())
-        .env("KVALITET_DATABASE_URL", s.url())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let mut seen = Vec::new();
-    let addr = loop {
-        let mut byte = [0u8; 1];
-        if stderr.read(&mut byte).unwrap() == 0 {
-            panic!("serve stopped: {}", String::from_utf8_lossy(&seen));
-        }
-        seen.push(byte[0]);
-        let so_far = String::from_utf8_lossy(&seen);
-        if let Some(rest) = so_far.split("http://").nth(1)
-            && let Some((addr, _)) = rest.split_once('/')
-        {
-            break addr.to_owned();
-        }
-    };
+    let (mut child, addr) = serve(&s);
     let page = get(&addr, "/");
     let health = get(&addr, "/healthz");
     child.kill().unwrap();
@@ -504,4 +483,113 @@ fn get(addr: &str, path: &str) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
+}
+
+/// Starts `kvalitet serve` on a free port of 127.0.0.1 over the scratch database.
+fn serve(s: &Scratch) -> (std::process::Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(s.dir.path())
+        .env("KVALITET_DATABASE_URL", s.url())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let addr = loop {
+        let mut byte = [0u8; 1];
+        if stderr.read(&mut byte).unwrap() == 0 {
+            panic!("serve stopped: {}", String::from_utf8_lossy(&seen));
+        }
+        seen.push(byte[0]);
+        let so_far = String::from_utf8_lossy(&seen);
+        if let Some(rest) = so_far.split("http://").nth(1)
+            && let Some((addr, _)) = rest.split_once('/')
+        {
+            break addr.to_owned();
+        }
+    };
+    (child, addr)
+}
+
+#[test]
+fn a_kvalitet_instance_mirrors_another_through_its_v3_api() {
+    let a = Scratch::new();
+    a.load_catalogue();
+    assert!(
+        a.import(
+            &[
+                &fixtures().join("values.csv"),
+                &fixtures().join("data_page.json")
+            ],
+            &[]
+        )
+        .status
+        .success()
+    );
+    let (mut server, addr) = serve(&a);
+
+    let b = Scratch::new();
+    let source = format!("http://{addr}/v3");
+    let sync = |extra: &[&str]| {
+        let mut args = vec![
+            "sync",
+            "--source",
+            source.as_str(),
+            "--year",
+            "2020-2023",
+            "--rate",
+            "200",
+            "--per-page",
+            "3",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        b.run(&args)
+    };
+    let first = sync(&[]);
+    let again = sync(&[]);
+    // Nothing listens on port 9: every page fails, and --fail-fast stops at the first.
+    let unreachable = b.run(&[
+        "sync",
+        "--source",
+        "http://127.0.0.1:9/v3",
+        "--year",
+        "2022",
+        "--fail-fast",
+        "--attempts",
+        "2",
+        "-q",
+    ]);
+    server.kill().unwrap();
+    let _ = server.wait();
+
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(
+        text(&first).contains("records read 24, inserted 24"),
+        "{}",
+        text(&first)
+    );
+    assert_eq!(
+        b.export(&[]),
+        a.export(&[]),
+        "every value arrives unchanged"
+    );
+    assert_eq!(
+        b.run(&["export", "--municipality", "G92787"]).stdout,
+        a.run(&["export", "--municipality", "G92787"]).stdout
+    );
+    assert!(
+        text(&again).contains("records read 24, inserted 0, updated 0, unchanged 24"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(unreachable.status.code(), Some(1), "{}", text(&unreachable));
+    assert!(
+        text(&unreachable).contains(
+            "error: http://127.0.0.1:9/v3/municipality?per_page=5000: gave up after 2 attempts"
+        ),
+        "{}",
+        text(&unreachable)
+    );
 }

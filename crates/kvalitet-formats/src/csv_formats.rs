@@ -255,6 +255,8 @@ fn value_row(
         })?),
         None => None,
     };
+    // As in Kolada's JSON, a count of 1 says no more than no count.
+    let count = count.filter(|c| *c != 1);
     Ok(ValueRow { key, datum, count })
 }
 

@@ -326,6 +326,8 @@ fn data_row(item: &Value, path: &str) -> Result<Vec<(usize, ValueRow)>, RowError
                 }
             }
         };
+        // Kolada sends count 1 with every single value; 1 and "no count" mean the same.
+        let count = count.filter(|c| *c != 1);
         rows.push((
             j,
             ValueRow {

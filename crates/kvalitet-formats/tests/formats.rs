@@ -165,6 +165,10 @@ fn kolada_data_pages_give_one_value_per_gender() {
     assert_eq!(v[3].datum, Datum::Deleted);
     assert_eq!(v[3].count, Some(7));
     assert_eq!(
+        v[0].count, None,
+        "count 1 on a municipality carries nothing and is not kept"
+    );
+    assert_eq!(
         r.records[1].0.json_path.as_deref(),
         Some("$.values[0].values[1]")
     );
