@@ -246,6 +246,24 @@ pub trait Store: Send + Sync + 'static {
 
     fn overview(&self) -> impl Future<Output = Result<Overview, StoreError>> + Send;
 
+    /// Starts a sync of `source` with `options` (a canonical text), or resumes the latest
+    /// unfinished one with the same two; returns the run and the queries it finished.
+    fn start_sync(
+        &self,
+        source: &str,
+        options: &str,
+    ) -> impl Future<Output = Result<(i64, std::collections::HashSet<String>), StoreError>> + Send;
+
+    /// Records that every page of the query starting at `url` was imported.
+    fn finish_sync_query(
+        &self,
+        run: i64,
+        url: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Marks a run finished, so the next sync starts afresh.
+    fn finish_sync(&self, run: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// A number that changes whenever an import commits (on any instance sharing the
     /// database), so answers computed from the data may be cached until it does.
     fn data_version(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;

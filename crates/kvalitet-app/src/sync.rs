@@ -61,6 +61,8 @@ pub struct SyncReport {
     pub counts: WriteCounts,
     /// Records read: municipalities, groups, KPIs and values.
     pub records_read: u64,
+    /// Queries skipped because an interrupted run had finished them.
+    pub skipped: u64,
     /// Each failed page: its URL and why; nothing of that page was written.
     pub errors: Vec<String>,
 }
@@ -85,6 +87,8 @@ struct Envelope {
 }
 
 /// Runs a sync. Returns when every batch was tried (or at the first failure with `fail_fast`).
+/// A run that did not finish is resumed by the next sync with the same source and options:
+/// the queries it completed are skipped.
 pub async fn sync<S: Store, F: Fetch>(
     store: &S,
     fetch: &F,
@@ -95,12 +99,43 @@ pub async fn sync<S: Store, F: Fetch>(
     let base = options.base_url.trim_end_matches('/');
     let mut import = options.import.clone();
     import.format = Some(Format::KoladaJson);
+    let fingerprint = format!(
+        "kpis={};years={};values_only={};per_page={}",
+        options
+            .kpis
+            .iter()
+            .map(MeasureId::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
+        options
+            .years
+            .iter()
+            .map(Year::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        options.values_only,
+        options.per_page
+    );
+    let (run, finished) = match store.start_sync(base, &fingerprint).await {
+        Ok(started) => started,
+        Err(e) => {
+            report.errors.push(format!("cannot record the sync: {e}"));
+            return report;
+        }
+    };
+    let job = Job {
+        store,
+        fetch,
+        base,
+        import: &import,
+        progress,
+        run,
+        finished: &finished,
+    };
     if !options.values_only {
         for route in ["municipality", "municipality_groups", "kpi", "kpi_groups"] {
             let url = format!("{base}/{route}?per_page={}", options.per_page);
-            if !follow(store, fetch, &url, base, &import, &mut report, progress).await
-                && options.fail_fast
-            {
+            if !job.query(&url, &mut report).await && options.fail_fast {
                 return report;
             }
         }
@@ -128,14 +163,56 @@ pub async fn sync<S: Store, F: Fetch>(
                 years.join(","),
                 options.per_page
             );
-            if !follow(store, fetch, &url, base, &import, &mut report, progress).await
-                && options.fail_fast
-            {
+            if !job.query(&url, &mut report).await && options.fail_fast {
                 return report;
             }
         }
     }
+    // A run with failures stays open, so the next identical sync retries only what failed.
+    if report.succeeded()
+        && let Err(e) = store.finish_sync(run).await
+    {
+        report
+            .errors
+            .push(format!("cannot record the end of the sync: {e}"));
+    }
     report
+}
+
+/// What every query of one run shares.
+struct Job<'a, S, F> {
+    store: &'a S,
+    fetch: &'a F,
+    base: &'a str,
+    import: &'a ImportOptions,
+    progress: &'a dyn SyncProgress,
+    run: i64,
+    /// Queries an interrupted run of the same sync already completed.
+    finished: &'a std::collections::HashSet<String>,
+}
+
+impl<S: Store, F: Fetch> Job<'_, S, F> {
+    /// Runs one query unless an earlier run finished it; false when a page failed.
+    async fn query(&self, url: &str, report: &mut SyncReport) -> bool {
+        if self.finished.contains(url) {
+            report.skipped += 1;
+            return true;
+        }
+        let ok = follow(
+            self.store,
+            self.fetch,
+            url,
+            self.base,
+            self.import,
+            report,
+            self.progress,
+        )
+        .await;
+        if ok && let Err(e) = self.store.finish_sync_query(self.run, url).await {
+            report.errors.push(format!("cannot record progress: {e}"));
+        }
+        ok
+    }
 }
 
 /// Fetches and imports every page of one query; false when a page failed.

@@ -364,6 +364,12 @@ async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
     for e in &report.errors {
         eprintln!("error: {e}");
     }
+    if report.skipped > 0 {
+        println!(
+            "resumed an interrupted sync: skipped {} finished queries",
+            report.skipped
+        );
+    }
     let c = report.counts;
     println!(
         "sync: {} request(s), records read {}, inserted {}, updated {}, unchanged {}, deleted {}, failed pages {}",

@@ -593,3 +593,71 @@ fn a_kvalitet_instance_mirrors_another_through_its_v3_api() {
         text(&unreachable)
     );
 }
+
+#[test]
+fn a_killed_sync_resumes_and_ends_with_identical_data() {
+    let a = Scratch::new();
+    a.load_catalogue();
+    assert!(
+        a.import(
+            &[
+                &fixtures().join("values.csv"),
+                &fixtures().join("data_page.json")
+            ],
+            &[]
+        )
+        .status
+        .success()
+    );
+    let (mut server, addr) = serve(&a);
+    let b = Scratch::new();
+    let source = format!("http://{addr}/v3");
+    // One item per page at 4 requests/s: over 20 pages, so the kill lands mid-way.
+    let args = [
+        "sync",
+        "--source",
+        source.as_str(),
+        "--year",
+        "2020-2023",
+        "--per-page",
+        "1",
+        "-q",
+    ];
+    let mut slow = Command::new(BIN)
+        .args(args)
+        .args(["--rate", "4"])
+        .current_dir(b.dir.path())
+        .env("KVALITET_DATABASE_URL", b.url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    slow.kill().unwrap(); // SIGKILL: no chance to clean up
+    let status = slow.wait().unwrap();
+    assert!(!status.success(), "the sync was still running when killed");
+
+    let mut rerun: Vec<&str> = args.to_vec();
+    rerun.extend(["--rate", "200"]);
+    let resumed = b.run(&rerun);
+    let fresh = b.run(&rerun);
+    server.kill().unwrap();
+    let _ = server.wait();
+
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    assert!(
+        text(&resumed).contains("resumed an interrupted sync: skipped"),
+        "{}",
+        text(&resumed)
+    );
+    assert_eq!(
+        b.export(&[]),
+        a.export(&[]),
+        "the data is as if the sync had never stopped"
+    );
+    assert!(
+        !text(&fresh).contains("resumed"),
+        "a finished sync is not resumed again: {}",
+        text(&fresh)
+    );
+}

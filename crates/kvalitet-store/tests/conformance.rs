@@ -91,6 +91,7 @@ both_backends!(
     export_filters_and_orders_values,
     measure_sets_round_trip,
     overview_counts_what_is_loaded,
+    an_unfinished_sync_is_resumed_with_its_finished_queries,
 );
 
 fn m(id: &str) -> MunicipalityId {
@@ -603,4 +604,42 @@ async fn overview_counts_what_is_loaded(store: &SqlStore) {
     let known = store.known_ids().await.unwrap();
     assert!(known.measures.contains(&kpi("N15428")));
     assert!(known.knows_area(&AreaId::parse("G92787").unwrap()));
+}
+
+async fn an_unfinished_sync_is_resumed_with_its_finished_queries(store: &SqlStore) {
+    let (run, done) = store
+        .start_sync("http://a/v3", "kpis=;years=2022")
+        .await
+        .unwrap();
+    assert!(done.is_empty());
+    store
+        .finish_sync_query(run, "http://a/v3/kpi?per_page=5000")
+        .await
+        .unwrap();
+    store
+        .finish_sync_query(run, "http://a/v3/kpi?per_page=5000")
+        .await
+        .unwrap();
+    let (again, done) = store
+        .start_sync("http://a/v3", "kpis=;years=2022")
+        .await
+        .unwrap();
+    assert_eq!(again, run);
+    assert_eq!(
+        done.into_iter().collect::<Vec<_>>(),
+        ["http://a/v3/kpi?per_page=5000"]
+    );
+    let (other, done) = store
+        .start_sync("http://a/v3", "kpis=;years=2023")
+        .await
+        .unwrap();
+    assert_ne!(other, run, "other options make another run");
+    assert!(done.is_empty());
+    store.finish_sync(run).await.unwrap();
+    let (fresh, done) = store
+        .start_sync("http://a/v3", "kpis=;years=2022")
+        .await
+        .unwrap();
+    assert_ne!(fresh, run, "a finished run is not resumed");
+    assert!(done.is_empty());
 }
