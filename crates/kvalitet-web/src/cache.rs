@@ -4,22 +4,40 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use bytes::Bytes;
-
-/// A bounded map from request to answer body.
-pub struct ResponseCache {
-    limit_bytes: usize,
-    inner: Mutex<Inner>,
+/// Anything cached, with its approximate size in bytes.
+pub trait CacheSize: Clone {
+    fn size(&self) -> usize;
 }
 
-#[derive(Default)]
-struct Inner {
+impl CacheSize for bytes::Bytes {
+    fn size(&self) -> usize {
+        self.len()
+    }
+}
+
+/// A bounded map from request to answer (body bytes, or computed rows).
+pub struct ResponseCache<V = bytes::Bytes> {
+    limit_bytes: usize,
+    inner: Mutex<Inner<V>>,
+}
+
+struct Inner<V> {
     version: i64,
     bytes: usize,
-    answers: HashMap<String, Bytes>,
+    answers: HashMap<String, V>,
 }
 
-impl ResponseCache {
+impl<V> Default for Inner<V> {
+    fn default() -> Self {
+        Self {
+            version: 0,
+            bytes: 0,
+            answers: HashMap::new(),
+        }
+    }
+}
+
+impl<V: CacheSize> ResponseCache<V> {
     /// A cache holding at most `limit_bytes` of answers; when full it starts over, which is
     /// simple and, for the few hot answers a site has, as good as LRU.
     pub fn new(limit_bytes: usize) -> Self {
@@ -29,7 +47,7 @@ impl ResponseCache {
         }
     }
 
-    pub fn get(&self, version: i64, key: &str) -> Option<Bytes> {
+    pub fn get(&self, version: i64, key: &str) -> Option<V> {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if inner.version != version {
             *inner = Inner {
@@ -41,8 +59,8 @@ impl ResponseCache {
         inner.answers.get(key).cloned()
     }
 
-    pub fn put(&self, version: i64, key: String, body: Bytes) {
-        if body.len() > self.limit_bytes {
+    pub fn put(&self, version: i64, key: String, body: V) {
+        if body.size() > self.limit_bytes {
             return;
         }
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
@@ -52,24 +70,26 @@ impl ResponseCache {
                 ..Inner::default()
             };
         }
-        if inner.bytes + body.len() > self.limit_bytes {
+        if inner.bytes + body.size() > self.limit_bytes {
             inner.answers.clear();
             inner.bytes = 0;
         }
-        inner.bytes += body.len();
+        inner.bytes += body.size();
         if let Some(old) = inner.answers.insert(key, body) {
-            inner.bytes -= old.len();
+            inner.bytes -= old.size();
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
+
     use super::*;
 
     #[test]
     fn a_new_data_version_empties_the_cache() {
-        let cache = ResponseCache::new(100);
+        let cache: ResponseCache = ResponseCache::new(100);
         cache.put(1, "a".into(), Bytes::from_static(b"one"));
         assert_eq!(cache.get(1, "a").as_deref(), Some(&b"one"[..]));
         assert_eq!(cache.get(2, "a"), None);
@@ -82,7 +102,7 @@ mod tests {
 
     #[test]
     fn the_cache_stays_within_its_limit() {
-        let cache = ResponseCache::new(10);
+        let cache: ResponseCache = ResponseCache::new(10);
         cache.put(1, "a".into(), Bytes::from_static(b"123456"));
         cache.put(1, "b".into(), Bytes::from_static(b"123456"));
         assert_eq!(cache.get(1, "a"), None);

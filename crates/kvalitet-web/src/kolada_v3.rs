@@ -278,7 +278,7 @@ pub(crate) async fn handle<S: Store>(
     let body = match state.v3_cache.get(version, &key) {
         Some(body) => body,
         None => {
-            let body = bytes::Bytes::from(answer(&state, &uri, &headers).await?);
+            let body = bytes::Bytes::from(answer(&state, version, &uri, &headers).await?);
             state.v3_cache.put(version, key, body.clone());
             body
         }
@@ -291,9 +291,21 @@ pub(crate) async fn handle<S: Store>(
         .into_response())
 }
 
+/// All rows of one data query.
+#[derive(Clone)]
+pub(crate) struct Rows(Arc<Vec<kolada_v3::DataRow>>);
+
+impl crate::cache::CacheSize for Rows {
+    fn size(&self) -> usize {
+        // About what a row holds: ids, a year and up to three gender entries.
+        self.0.len() * 160
+    }
+}
+
 /// The JSON body of a successful answer.
 async fn answer<S: Store>(
     state: &AppState<S>,
+    version: i64,
     uri: &Uri,
     headers: &HeaderMap,
 ) -> Result<Vec<u8>, ApiError> {
@@ -437,8 +449,19 @@ async fn answer<S: Store>(
                 // The query form with fewer than two known dimensions: Kolada answers empty.
                 return page!(&[] as &[kolada_v3::DataRow]);
             };
-            let rows = kolada_v3::data(store, &query).await.map_err(internal)?;
-            page!(&rows)
+            // Every page of a query is cut from the same rows, computed once per data version.
+            let key = format!("{:?}", (&query.kpis, &query.areas, &query.years));
+            let rows = match state.v3_rows.get(version, &key) {
+                Some(rows) => rows,
+                None => {
+                    let rows = Rows(Arc::new(
+                        kolada_v3::data(store, &query).await.map_err(internal)?,
+                    ));
+                    state.v3_rows.put(version, key, rows.clone());
+                    rows
+                }
+            };
+            page!(&rows.0)
         }
         _ => Err(ApiError::not_found(format!("no such route: {path}"))),
     }

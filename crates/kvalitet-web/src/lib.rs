@@ -23,6 +23,8 @@ pub struct AppState<S> {
     templates: Environment<'static>,
     /// Answers of the `/v3/` API, valid until the next import.
     v3_cache: cache::ResponseCache,
+    /// All rows of a `/v3/data` query, so its pages are cut from one computation.
+    v3_rows: cache::ResponseCache<kolada_v3::Rows>,
 }
 
 /// Memory for cached API answers.
@@ -42,6 +44,7 @@ impl<S: Store> AppState<S> {
             backend,
             templates,
             v3_cache: cache::ResponseCache::new(V3_CACHE_BYTES),
+            v3_rows: cache::ResponseCache::new(V3_CACHE_BYTES),
         })
     }
 }
