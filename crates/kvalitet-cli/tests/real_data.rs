@@ -126,3 +126,118 @@ fn the_real_catalogue_and_values_import_with_their_published_counts() {
         "{again}"
     );
 }
+
+/// Starts `kvalitet serve` on a free port over `url`; returns the child and its address.
+fn serve(url: &str) -> (std::process::Child, String) {
+    use std::io::Read;
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("KVALITET_DATABASE_URL", url)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    loop {
+        let mut byte = [0u8; 1];
+        assert!(
+            stderr.read(&mut byte).unwrap() == 1,
+            "serve stopped: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.push(byte[0]);
+        let so_far = String::from_utf8_lossy(&seen);
+        if let Some(rest) = so_far.split("http://").nth(1)
+            && let Some((addr, _)) = rest.split_once('/')
+        {
+            return (child, addr.to_owned());
+        }
+    }
+}
+
+#[test]
+fn an_instance_synced_from_another_has_every_real_value() {
+    let Some(data) = shared_data() else {
+        eprintln!("skipped: ../shared/data is not present");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url_a = format!("sqlite://{}", dir.path().join("a.db").display());
+    let url_b = format!("sqlite://{}", dir.path().join("b.db").display());
+    let run = |url: &str, args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .env("KVALITET_DATABASE_URL", url)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "kvalitet {args:?} failed:\n{text}");
+        (String::from_utf8_lossy(&out.stdout).into_owned(), text)
+    };
+    let path = |p: &str| data.join(p).display().to_string();
+    run(
+        &url_a,
+        &[
+            "import",
+            "-q",
+            &path("kolada_meta"),
+            &path("municipalities"),
+        ],
+    );
+    run(
+        &url_a,
+        &[
+            "import",
+            "-q",
+            &path("kolada_values/kkik_values_total.csv"),
+            &path("kolada_values/kkik_values_gender.csv"),
+        ],
+    );
+    let (mut server, addr) = serve(&url_a);
+    let source = format!("http://{addr}/v3");
+    let synced = std::panic::catch_unwind(|| {
+        run(
+            &url_b,
+            &[
+                "sync",
+                "--source",
+                &source,
+                "--year",
+                "1994-2022",
+                "--rate",
+                "1000",
+                "-q",
+            ],
+        )
+    });
+    server.kill().unwrap();
+    let _ = server.wait();
+    let (_, report) = synced.unwrap();
+    assert!(report.contains("failed pages 0"), "{report}");
+
+    let (a, _) = run(&url_a, &["export"]);
+    let (b, _) = run(&url_b, &["export"]);
+    assert_eq!(
+        a.lines().count(),
+        205_924,
+        "the two KKiK files hold 205,923 values"
+    );
+    assert!(
+        a == b,
+        "B differs from A: {} vs {} lines",
+        a.lines().count(),
+        b.lines().count()
+    );
+    let (municipalities_a, _) = run(
+        &url_a,
+        &["export", "--municipality", "0180", "--measure", "N15428"],
+    );
+    assert!(
+        municipalities_a.contains("N15428,0180,2022,T,"),
+        "{municipalities_a}"
+    );
+}
