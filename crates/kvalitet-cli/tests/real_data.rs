@@ -138,21 +138,20 @@ fn serve(url: &str) -> (std::process::Child, String) {
         .unwrap();
     let mut stderr = child.stderr.take().unwrap();
     let mut seen = Vec::new();
-    loop {
+    let addr = loop {
         let mut byte = [0u8; 1];
-        assert!(
-            stderr.read(&mut byte).unwrap() == 1,
-            "serve stopped: {}",
-            String::from_utf8_lossy(&seen)
-        );
+        if stderr.read(&mut byte).unwrap() == 0 {
+            panic!("serve stopped: {}", String::from_utf8_lossy(&seen));
+        }
         seen.push(byte[0]);
         let so_far = String::from_utf8_lossy(&seen);
         if let Some(rest) = so_far.split("http://").nth(1)
             && let Some((addr, _)) = rest.split_once('/')
         {
-            return (child, addr.to_owned());
+            break addr.to_owned();
         }
-    }
+    };
+    (child, addr)
 }
 
 #[test]
