@@ -7,7 +7,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kvalitet");
+mod common;
+
+use common::{BIN, serve};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -455,7 +457,7 @@ fn serve_lists_what_is_loaded() {
             .status
             .success()
     );
-    let (mut child, addr) = serve(&s);
+    let (mut child, addr) = serve(&s.url());
     let page = get(&addr, "/");
     let health = get(&addr, "/healthz");
     child.kill().unwrap();
@@ -485,33 +487,6 @@ fn get(addr: &str, path: &str) -> String {
     response
 }
 
-/// Starts `kvalitet serve` on a free port of 127.0.0.1 over the scratch database.
-fn serve(s: &Scratch) -> (std::process::Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(s.dir.path())
-        .env("KVALITET_DATABASE_URL", s.url())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let mut seen = Vec::new();
-    let addr = loop {
-        let mut byte = [0u8; 1];
-        if stderr.read(&mut byte).unwrap() == 0 {
-            panic!("serve stopped: {}", String::from_utf8_lossy(&seen));
-        }
-        seen.push(byte[0]);
-        let so_far = String::from_utf8_lossy(&seen);
-        if let Some(rest) = so_far.split("http://").nth(1)
-            && let Some((addr, _)) = rest.split_once('/')
-        {
-            break addr.to_owned();
-        }
-    };
-    (child, addr)
-}
-
 #[test]
 fn a_kvalitet_instance_mirrors_another_through_its_v3_api() {
     let a = Scratch::new();
@@ -527,7 +502,7 @@ fn a_kvalitet_instance_mirrors_another_through_its_v3_api() {
         .status
         .success()
     );
-    let (mut server, addr) = serve(&a);
+    let (mut server, addr) = serve(&a.url());
 
     let b = Scratch::new();
     let source = format!("http://{addr}/v3");
@@ -609,7 +584,7 @@ fn a_killed_sync_resumes_and_ends_with_identical_data() {
         .status
         .success()
     );
-    let (mut server, addr) = serve(&a);
+    let (mut server, addr) = serve(&a.url());
     let b = Scratch::new();
     let source = format!("http://{addr}/v3");
     // One item per page at 4 requests/s: over 20 pages, so the kill lands mid-way.

@@ -7,7 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kvalitet");
+mod common;
+
+use common::{BIN, serve};
 
 fn shared_data() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
@@ -125,33 +127,6 @@ fn the_real_catalogue_and_values_import_with_their_published_counts() {
         again.contains("read 4542773, inserted 0, updated 0, unchanged 4542773"),
         "{again}"
     );
-}
-
-/// Starts `kvalitet serve` on a free port over `url`; returns the child and its address.
-fn serve(url: &str) -> (std::process::Child, String) {
-    use std::io::Read;
-    let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .env("KVALITET_DATABASE_URL", url)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let mut seen = Vec::new();
-    let addr = loop {
-        let mut byte = [0u8; 1];
-        if stderr.read(&mut byte).unwrap() == 0 {
-            panic!("serve stopped: {}", String::from_utf8_lossy(&seen));
-        }
-        seen.push(byte[0]);
-        let so_far = String::from_utf8_lossy(&seen);
-        if let Some(rest) = so_far.split("http://").nth(1)
-            && let Some((addr, _)) = rest.split_once('/')
-        {
-            break addr.to_owned();
-        }
-    };
-    (child, addr)
 }
 
 #[test]
