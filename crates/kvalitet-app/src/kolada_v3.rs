@@ -123,6 +123,9 @@ pub struct DataQuery {
     pub kpis: Vec<MeasureId>,
     pub areas: Vec<AreaId>,
     pub years: Vec<Year>,
+    /// Kolada's `from_date` (`YYYY-MM-DD`): only values changed on or after that day, and the
+    /// values deleted since, marked `isdeleted`. Group means are not computed then.
+    pub from_date: Option<String>,
 }
 
 /// Kolada's status text for a missing value; `""` for a number.
@@ -149,17 +152,18 @@ pub async fn data<S: Store>(store: &S, query: &DataQuery) -> Result<Vec<DataRow>
             AreaId::Municipality(_) => None,
         })
         .collect();
-    let groups: HashMap<GroupId, MunicipalityGroup> = if requested_groups.is_empty() {
-        HashMap::new()
-    } else {
-        store
-            .groups()
-            .await?
-            .into_iter()
-            .filter(|g| requested_groups.contains(&g.id))
-            .map(|g| (g.id, g))
-            .collect()
-    };
+    let groups: HashMap<GroupId, MunicipalityGroup> =
+        if requested_groups.is_empty() || query.from_date.is_some() {
+            HashMap::new()
+        } else {
+            store
+                .groups()
+                .await?
+                .into_iter()
+                .filter(|g| requested_groups.contains(&g.id))
+                .map(|g| (g.id, g))
+                .collect()
+        };
     let mut areas = query.areas.clone();
     for g in groups.values() {
         areas.extend(g.members.iter().map(|m| AreaId::Municipality(*m)));
@@ -169,8 +173,13 @@ pub async fn data<S: Store>(store: &S, query: &DataQuery) -> Result<Vec<DataRow>
         areas,
         years: query.years.clone(),
         genders: Vec::new(),
+        changed_since: query.from_date.clone(),
     };
     let stored = collect_values(store, &filter).await?;
+    let deleted = match &query.from_date {
+        Some(_) => store.deleted_values(&filter).await?,
+        None => Vec::new(),
+    };
 
     let mut cells: BTreeMap<Cell, (Datum, u32)> = BTreeMap::new();
     for v in &stored {
@@ -202,6 +211,12 @@ pub async fn data<S: Store>(store: &S, query: &DataQuery) -> Result<Vec<DataRow>
         }
     }
 
+    for k in deleted {
+        cells
+            .entry((k.measure, k.area, k.year, k.gender))
+            .or_insert((Datum::Deleted, 1));
+    }
+
     let wanted = |area: &AreaId| query.areas.is_empty() || query.areas.contains(area);
     let mut rows: Vec<DataRow> = Vec::new();
     for ((measure, area, year, gender), (datum, count)) in cells {
@@ -213,7 +228,7 @@ pub async fn data<S: Store>(store: &S, query: &DataQuery) -> Result<Vec<DataRow>
             count,
             status: status_text(&datum),
             value: datum.number(),
-            isdeleted: false,
+            isdeleted: datum == Datum::Deleted,
         };
         match rows.last_mut() {
             Some(last)

@@ -115,6 +115,8 @@ pub struct ValueFilter {
     pub areas: Vec<AreaId>,
     pub years: Vec<Year>,
     pub genders: Vec<Gender>,
+    /// Only values written by imports at or after this time (RFC 3339 or `YYYY-MM-DD`, UTC).
+    pub changed_since: Option<String>,
 }
 
 /// A stored value with where and when it came from.
@@ -191,6 +193,13 @@ pub trait Store: Send + Sync + 'static {
         filter: &ValueFilter,
         out: mpsc::Sender<Vec<StoredValue>>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Keys matching `filter` whose value was deleted at or after `filter.changed_since`
+    /// and has not come back since.
+    fn deleted_values(
+        &self,
+        filter: &ValueFilter,
+    ) -> impl Future<Output = Result<Vec<ValueKey>, StoreError>> + Send;
 
     /// All versions of one value, newest first.
     fn value_history(

@@ -49,6 +49,9 @@ pub struct SyncOptions {
     /// Skip the metadata routes.
     pub values_only: bool,
     pub per_page: usize,
+    /// Only values changed since this day (`YYYY-MM-DD`, Kolada's `from_date`), deletions
+    /// included.
+    pub since: Option<String>,
     /// Stop at the first failed page instead of going on with the next batch.
     pub fail_fast: bool,
     pub import: ImportOptions,
@@ -100,7 +103,7 @@ pub async fn sync<S: Store, F: Fetch>(
     let mut import = options.import.clone();
     import.format = Some(Format::KoladaJson);
     let fingerprint = format!(
-        "kpis={};years={};values_only={};per_page={}",
+        "kpis={};years={};values_only={};per_page={};since={}",
         options
             .kpis
             .iter()
@@ -114,7 +117,8 @@ pub async fn sync<S: Store, F: Fetch>(
             .collect::<Vec<_>>()
             .join(","),
         options.values_only,
-        options.per_page
+        options.per_page,
+        options.since.as_deref().unwrap_or("")
     );
     let (run, finished) = match store.start_sync(base, &fingerprint).await {
         Ok(started) => started,
@@ -157,12 +161,15 @@ pub async fn sync<S: Store, F: Fetch>(
         for year_chunk in options.years.chunks(MAX_LIST) {
             let ids: Vec<&str> = kpi_chunk.iter().map(MeasureId::as_str).collect();
             let years: Vec<String> = year_chunk.iter().map(Year::to_string).collect();
-            let url = format!(
+            let mut url = format!(
                 "{base}/data/kpi/{}/year/{}?per_page={}",
                 ids.join(","),
                 years.join(","),
                 options.per_page
             );
+            if let Some(since) = &options.since {
+                url.push_str(&format!("&from_date={since}"));
+            }
             if !job.query(&url, &mut report).await && options.fail_fast {
                 return report;
             }

@@ -90,6 +90,9 @@ struct SyncArgs {
     /// Years, e.g. 2020,2021 or 1994-2022 [default: 1994 to this year]
     #[arg(long = "year", value_delimiter = ',', value_parser = parse_years)]
     years: Vec<Vec<Year>>,
+    /// Only values changed since this day (YYYY-MM-DD), and the deletions since then
+    #[arg(long, value_parser = parse_day)]
+    since: Option<String>,
     /// Only values; skip municipalities, groups and the catalogue
     #[arg(long)]
     values_only: bool,
@@ -167,6 +170,12 @@ fn parse_years(s: &str) -> Result<Vec<Year>, String> {
         }
         None => Ok(vec![parse_year(s)?]),
     }
+}
+fn parse_day(s: &str) -> Result<String, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &format)
+        .map(|_| s.to_owned())
+        .map_err(|_| format!("{s:?} is not a date written YYYY-MM-DD"))
 }
 fn parse_measure(s: &str) -> Result<MeasureId, String> {
     MeasureId::parse(s).map_err(|e| e.to_string())
@@ -351,6 +360,7 @@ async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
         years,
         values_only: args.values_only,
         per_page: args.per_page,
+        since: args.since,
         fail_fast: args.fail_fast,
         import: ImportOptions {
             format: None,
@@ -394,6 +404,7 @@ async fn export(store: &SqlStore, args: ExportArgs) -> anyhow::Result<()> {
         areas: args.municipalities,
         years: args.years.into_iter().flatten().collect(),
         genders: args.genders,
+        changed_since: None,
     };
     let n = match &args.output {
         Some(path) => {

@@ -636,3 +636,68 @@ fn a_killed_sync_resumes_and_ends_with_identical_data() {
         text(&fresh)
     );
 }
+
+#[test]
+fn an_incremental_sync_brings_changes_and_deletions() {
+    let a = Scratch::new();
+    a.load_catalogue();
+    assert!(
+        a.import(&[&fixtures().join("values.csv")], &[])
+            .status
+            .success()
+    );
+    let (mut server, addr) = serve(&a.url());
+    let b = Scratch::new();
+    let source = format!("http://{addr}/v3");
+    let sync = |extra: &[&str]| {
+        let mut args = vec![
+            "sync",
+            "--source",
+            source.as_str(),
+            "--year",
+            "2020-2023",
+            "--rate",
+            "200",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        b.run(&args)
+    };
+    let full = sync(&[]);
+
+    let changed = a.dir.path().join("changed.csv");
+    std::fs::write(
+        &changed,
+        "kpi,municipality_id,year,value\nN15428,1280,2022,80.5\n",
+    )
+    .unwrap();
+    let deletion = a.dir.path().join("deleted.json");
+    std::fs::write(
+        &deletion,
+        r#"{"values": [{"kpi": "N00003", "municipality": "2584", "period": 2022,
+            "values": [{"gender": "T", "count": 1, "status": "", "value": null, "isdeleted": true}]}]}"#,
+    )
+    .unwrap();
+    let out = a.import(&[&changed, &deletion], &[]);
+    assert!(text(&out).contains("deleted 1"), "{}", text(&out));
+
+    let incremental = sync(&["--since", "2000-01-01", "--values-only"]);
+    let bad_date = sync(&["--since", "2024-02-30"]);
+    server.kill().unwrap();
+    let _ = server.wait();
+
+    assert!(full.status.success(), "{}", text(&full));
+    assert!(incremental.status.success(), "{}", text(&incremental));
+    assert!(
+        text(&incremental).contains("updated 1"),
+        "{}",
+        text(&incremental)
+    );
+    assert!(
+        text(&incremental).contains("deleted 1"),
+        "{}",
+        text(&incremental)
+    );
+    assert_eq!(b.export(&[]), a.export(&[]));
+    assert_eq!(bad_date.status.code(), Some(2), "{}", text(&bad_date));
+}

@@ -210,6 +210,10 @@ impl Store for SqlStore {
         read::export_values(self, filter, out).await
     }
 
+    async fn deleted_values(&self, filter: &ValueFilter) -> Result<Vec<ValueKey>, StoreError> {
+        read::deleted_values(self, filter).await
+    }
+
     async fn value_history(&self, key: &ValueKey) -> Result<Vec<ValueRevision>, StoreError> {
         read::value_history(self, key).await
     }

@@ -81,35 +81,99 @@ fn in_list(column: &str, len: usize, next: &mut usize) -> String {
     format!("{column} IN ({})", placeholders.join(", "))
 }
 
-pub(crate) async fn export_values(
-    store: &SqlStore,
-    filter: &ValueFilter,
-    out: mpsc::Sender<Vec<StoredValue>>,
-) -> Result<u64, StoreError> {
+/// The WHERE clause of a value filter over `alias`, its text arguments, then its years.
+fn filter_sql(filter: &ValueFilter, alias: &str) -> (String, Vec<String>, Vec<i64>) {
     let mut clauses = Vec::new();
     let mut next = 0;
     let mut text_args: Vec<String> = Vec::new();
     if !filter.measures.is_empty() {
-        clauses.push(in_list("v.measure_id", filter.measures.len(), &mut next));
+        clauses.push(in_list(
+            &format!("{alias}.measure_id"),
+            filter.measures.len(),
+            &mut next,
+        ));
         text_args.extend(filter.measures.iter().map(|m| m.to_string()));
     }
     if !filter.areas.is_empty() {
-        clauses.push(in_list("v.area_id", filter.areas.len(), &mut next));
+        clauses.push(in_list(
+            &format!("{alias}.area_id"),
+            filter.areas.len(),
+            &mut next,
+        ));
         text_args.extend(filter.areas.iter().map(|a| a.to_string()));
     }
     if !filter.genders.is_empty() {
-        clauses.push(in_list("v.gender", filter.genders.len(), &mut next));
+        clauses.push(in_list(
+            &format!("{alias}.gender"),
+            filter.genders.len(),
+            &mut next,
+        ));
         text_args.extend(filter.genders.iter().map(|g| g.code().to_owned()));
+    }
+    if let Some(since) = &filter.changed_since {
+        next += 1;
+        let column = if alias == "r" {
+            "r.replaced_at"
+        } else {
+            "b.imported_at"
+        };
+        clauses.push(format!("{column} >= ${next}"));
+        text_args.push(since.clone());
     }
     let years: Vec<i64> = filter.years.iter().map(|y| i64::from(y.get())).collect();
     if !years.is_empty() {
-        clauses.push(in_list("v.year", years.len(), &mut next));
+        clauses.push(in_list(&format!("{alias}.year"), years.len(), &mut next));
     }
     let where_sql = if clauses.is_empty() {
         String::new()
     } else {
         format!(" WHERE {}", clauses.join(" AND "))
     };
+    (where_sql, text_args, years)
+}
+
+pub(crate) async fn deleted_values(
+    store: &SqlStore,
+    filter: &ValueFilter,
+) -> Result<Vec<ValueKey>, StoreError> {
+    let (where_sql, text_args, years) = filter_sql(filter, "r");
+    let sql = format!(
+        "SELECT DISTINCT r.measure_id, r.area_id, r.year, r.gender FROM value_revision r{where_sql}
+         {} r.change = 'deleted' AND NOT EXISTS (SELECT 1 FROM value v WHERE v.measure_id = r.measure_id
+           AND v.area_id = r.area_id AND v.year = r.year AND v.gender = r.gender)",
+        if where_sql.is_empty() { "WHERE" } else { "AND" }
+    );
+    let rows: Vec<(String, String, i64, String)> = on_pool!(store, p => {
+        let mut query = sqlx::query_as::<_, (String, String, i64, String)>(sqlx::AssertSqlSafe(sql.as_str()));
+        for a in &text_args {
+            query = query.bind(a);
+        }
+        for y in &years {
+            query = query.bind(*y);
+        }
+        query.fetch_all(p).await.map_err(db)
+    })?;
+    let mut keys = rows
+        .into_iter()
+        .map(|(m, a, y, g)| {
+            Ok(ValueKey {
+                measure: MeasureId::parse(&m).map_err(invalid)?,
+                area: AreaId::parse(&a).map_err(invalid)?,
+                year: Year::new(y).map_err(invalid)?,
+                gender: Gender::parse(&g).map_err(invalid)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    keys.sort();
+    Ok(keys)
+}
+
+pub(crate) async fn export_values(
+    store: &SqlStore,
+    filter: &ValueFilter,
+    out: mpsc::Sender<Vec<StoredValue>>,
+) -> Result<u64, StoreError> {
+    let (where_sql, text_args, years) = filter_sql(filter, "v");
     let sql = format!(
         "SELECT v.measure_id, v.area_id, v.year, v.gender, v.value, v.status, v.count, b.source, b.imported_at
          FROM value v JOIN import_batch b ON b.id = v.batch_id{where_sql}

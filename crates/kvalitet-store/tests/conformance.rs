@@ -524,6 +524,7 @@ async fn export_filters_and_orders_values(store: &SqlStore) {
             ],
             years: vec![year(2022)],
             genders: vec![Gender::Women, Gender::Men],
+            changed_since: None,
         },
     )
     .await;

@@ -151,6 +151,39 @@ fn parse_years(items: &[String]) -> Result<Vec<Year>, ApiError> {
     parse_list("year", items, |s| Year::parse(s).map_err(|e| e.to_string()))
 }
 
+/// A `from_date`: a real calendar day written `YYYY-MM-DD`.
+fn parse_date(d: &str) -> Result<String, ApiError> {
+    let bad = || {
+        ApiError::bad_request(format!(
+            "from_date must be a date written YYYY-MM-DD, got {d:?}"
+        ))
+    };
+    let parts: Vec<&str> = d.split('-').collect();
+    let [y, m, day] = parts.as_slice() else {
+        return Err(bad());
+    };
+    if y.len() != 4 || m.len() != 2 || day.len() != 2 {
+        return Err(bad());
+    }
+    let (y, m, day): (i32, u8, u8) = (
+        y.parse().map_err(|_| bad())?,
+        m.parse().map_err(|_| bad())?,
+        day.parse().map_err(|_| bad())?,
+    );
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if day == 0 || day > days {
+        return Err(bad());
+    }
+    Ok(d.to_owned())
+}
+
 /// Page and size from the query, as Kolada reads them.
 struct Paging {
     page: usize,
@@ -450,7 +483,7 @@ async fn answer<S: Store>(
                 return page!(&[] as &[kolada_v3::DataRow]);
             };
             // Every page of a query is cut from the same rows, computed once per data version.
-            let key = format!("{:?}", (&query.kpis, &query.areas, &query.years));
+            let key = format!("{query:?}");
             let rows = match state.v3_rows.get(version, &key) {
                 Some(rows) => rows,
                 None => {
@@ -473,7 +506,14 @@ fn data_query(
     segments: &[String],
     pairs: &[(String, String)],
 ) -> Result<Option<DataQuery>, ApiError> {
-    let mut query = DataQuery::default();
+    let from_date = match pairs.iter().rev().find(|(k, _)| k == "from_date") {
+        Some((_, d)) if !d.is_empty() => Some(parse_date(d)?),
+        _ => None,
+    };
+    let mut query = DataQuery {
+        from_date,
+        ..DataQuery::default()
+    };
     if segments.is_empty() {
         let get = |name: &str| {
             list(
@@ -588,6 +628,26 @@ mod tests {
                 .flatten()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn from_date_must_be_a_real_day() {
+        let seg: Vec<String> = ["kpi", "N1", "year", "2022"].map(String::from).to_vec();
+        let dated = |d: &str| data_query(&seg, &[("from_date".into(), d.into())]);
+        let ok = dated("2024-02-29").ok().flatten().and_then(|q| q.from_date);
+        assert_eq!(ok.as_deref(), Some("2024-02-29"));
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "24-01-01",
+            "2024-1-1",
+            "yesterday",
+        ] {
+            assert!(
+                matches!(dated(bad), Err(e) if e.status == StatusCode::BAD_REQUEST),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

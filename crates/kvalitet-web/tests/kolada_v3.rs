@@ -379,3 +379,59 @@ async fn a_committed_import_is_seen_at_once_despite_the_cache() {
     let (_, after) = get(&addr, path).await;
     assert_eq!(after["values"][0]["values"][0]["value"], 71.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_date_gives_changes_and_deletions_since_a_day() {
+    let (addr, _dir, store) = server_with_store().await;
+    let path = "/v3/data/kpi/N15428/municipality/0114,0180/year/2021,2022";
+    let (_, everything) = get(&addr, &format!("{path}?from_date=2000-01-01")).await;
+    assert_eq!(everything["count"], 3);
+    let (_, nothing) = get(&addr, &format!("{path}?from_date=2100-01-01")).await;
+    assert_eq!(nothing["count"], 0, "nothing changed after 2100");
+
+    let (tx, rx) = mpsc::channel(2);
+    tx.send(ImportChunk::Values(vec![value(
+        "N15428",
+        "0114",
+        2022,
+        Gender::Total,
+        Datum::Deleted,
+    )]))
+    .await
+    .unwrap();
+    tx.send(ImportChunk::Commit).await.unwrap();
+    drop(tx);
+    store
+        .import(
+            &ImportSource {
+                source: "deletion".into(),
+                format: "test".into(),
+            },
+            rx,
+        )
+        .await
+        .unwrap();
+
+    let (_, after) = get(&addr, &format!("{path}?from_date=2000-01-01")).await;
+    let deleted = after["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["municipality"] == "0114")
+        .unwrap();
+    assert_eq!(
+        deleted["values"][0],
+        serde_json::json!({"gender": "T", "count": 1, "status": "", "value": null, "isdeleted": true})
+    );
+    let (_, plain) = get(&addr, path).await;
+    assert!(
+        plain["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["municipality"] != "0114"),
+        "without from_date a deleted value is simply gone"
+    );
+    let (status, _) = get(&addr, &format!("{path}?from_date=2022-13-01")).await;
+    assert_eq!(status, 400);
+}
