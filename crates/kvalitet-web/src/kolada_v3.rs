@@ -308,20 +308,62 @@ pub(crate) async fn handle<S: Store>(
             .and_then(|h| h.to_str().ok())
             .unwrap_or(""),
     );
-    let body = match state.v3_cache.get(version, &key) {
-        Some(body) => body,
+    let answer = match state.v3_cache.get(version, &key) {
+        Some(answer) => answer,
         None => {
-            let body = bytes::Bytes::from(answer(&state, version, &uri, &headers).await?);
-            state.v3_cache.put(version, key, body.clone());
-            body
+            let answer = Answer::new(answer(&state, version, &uri, &headers).await?);
+            state.v3_cache.put(version, key, answer.clone());
+            answer
         }
     };
-    Ok((
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body,
-    )
-        .into_response())
+    let accepts_gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|h| h.split(',').any(|e| e.trim().starts_with("gzip")));
+    let content_type = (header::CONTENT_TYPE, "application/json; charset=utf-8");
+    let vary = (header::VARY, "Accept-Encoding");
+    Ok(if accepts_gzip {
+        (
+            StatusCode::OK,
+            [content_type, vary, (header::CONTENT_ENCODING, "gzip")],
+            answer.gzip,
+        )
+            .into_response()
+    } else {
+        (StatusCode::OK, [content_type, vary], answer.plain).into_response()
+    })
+}
+
+/// A cached answer, plain and gzip-compressed (compressed once, sent many times).
+#[derive(Clone)]
+pub(crate) struct Answer {
+    plain: bytes::Bytes,
+    gzip: bytes::Bytes,
+}
+
+impl Answer {
+    fn new(plain: Vec<u8>) -> Self {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(
+            Vec::with_capacity(plain.len() / 8),
+            flate2::Compression::fast(),
+        );
+        // Writing to a Vec cannot fail.
+        let gzip = encoder
+            .write_all(&plain)
+            .and_then(|()| encoder.finish())
+            .unwrap_or_default();
+        Self {
+            plain: plain.into(),
+            gzip: gzip.into(),
+        }
+    }
+}
+
+impl crate::cache::CacheSize for Answer {
+    fn size(&self) -> usize {
+        self.plain.len() + self.gzip.len()
+    }
 }
 
 /// All rows of one data query.

@@ -22,7 +22,7 @@ pub struct AppState<S> {
     pub backend: &'static str,
     templates: Environment<'static>,
     /// Answers of the `/v3/` API, valid until the next import.
-    v3_cache: cache::ResponseCache,
+    v3_cache: cache::ResponseCache<kolada_v3::Answer>,
     /// All rows of a `/v3/data` query, so its pages are cut from one computation.
     v3_rows: cache::ResponseCache<kolada_v3::Rows>,
 }

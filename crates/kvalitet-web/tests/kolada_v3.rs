@@ -435,3 +435,29 @@ async fn from_date_gives_changes_and_deletions_since_a_day() {
     let (status, _) = get(&addr, &format!("{path}?from_date=2022-13-01")).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_come_gzip_compressed_to_clients_that_ask() {
+    use std::io::Read as _;
+    let (addr, _dir) = server().await;
+    let path = "/v3/municipality";
+    let (_, plain) = get_text(&addr, path).await;
+    let raw = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept-Encoding: gzip, deflate\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        response
+    })
+    .await
+    .unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert!(head.contains("vary: accept-encoding"), "{head}");
+    let mut body = String::new();
+    flate2::read::GzDecoder::new(&raw[split + 4..])
+        .read_to_string(&mut body)
+        .unwrap();
+    assert_eq!(body, plain);
+}
