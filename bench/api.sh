@@ -52,8 +52,8 @@ sql="select measure_id, area_id, year, gender, value, status, count from value w
 datasette_url="http://127.0.0.1:18182/k.json?sql=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$sql")&_shape=array"
 curl -sf "$datasette_url" >"$out/datasette.json"
 
-run() { # name url -> a table row
-    wrk -t2 -c64 -d"${seconds}s" --latency "$2" >"$out/wrk" 2>&1
+run() { # name url [wrk options] -> a table row
+    wrk -t2 -c64 -d"${seconds}s" --latency "${@:3}" "$2" >"$out/wrk" 2>&1
     if grep -q "Non-2xx" "$out/wrk"; then
         echo "$1 answered with errors:" >&2; cat "$out/wrk" >&2; exit 1
     fi
@@ -69,5 +69,6 @@ echo
 echo "| server | requests/s | p50 | p99 |"
 echo "|---|---:|---:|---:|"
 run "kvalitet /v3 (cached answer)" "http://127.0.0.1:18181$path"
+run "kvalitet /v3, gzip (as R, Python and browser clients ask)" "http://127.0.0.1:18181$path" -H "Accept-Encoding: gzip"
 run "Datasette $(bench/.venv/bin/datasette --version | awk '{print $NF}') SQL query, same rows" "$datasette_url"
 run "nginx $(nginx -v 2>&1 | sed 's|.*/||') static file of the same answer" "http://127.0.0.1:18183/answer.json"
