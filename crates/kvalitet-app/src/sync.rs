@@ -76,9 +76,14 @@ impl SyncReport {
     }
 }
 
-/// Told about each page as it is done.
+/// Told how far a sync has come, e.g. to draw a progress bar.
 pub trait SyncProgress: Send + Sync {
+    /// The number of queries the sync will make (known in full once the catalogue is in).
+    fn planned(&self, queries: u64);
+    /// One page was imported.
     fn page(&self, url: &str, report: &FileReport);
+    /// One query (all its pages) is done or skipped.
+    fn query_done(&self);
 }
 
 /// The part of an envelope the sync needs.
@@ -127,6 +132,9 @@ pub async fn sync<S: Store, F: Fetch>(
             return report;
         }
     };
+    if !options.values_only {
+        progress.planned(4);
+    }
     let job = Job {
         store,
         fetch,
@@ -157,6 +165,8 @@ pub async fn sync<S: Store, F: Fetch>(
     } else {
         options.kpis.clone()
     };
+    let data_queries = kpis.len().div_ceil(MAX_LIST) * options.years.len().div_ceil(MAX_LIST);
+    progress.planned(data_queries as u64 + if options.values_only { 0 } else { 4 });
     for kpi_chunk in kpis.chunks(MAX_LIST) {
         for year_chunk in options.years.chunks(MAX_LIST) {
             let ids: Vec<&str> = kpi_chunk.iter().map(MeasureId::as_str).collect();
@@ -203,6 +213,7 @@ impl<S: Store, F: Fetch> Job<'_, S, F> {
     async fn query(&self, url: &str, report: &mut SyncReport) -> bool {
         if self.finished.contains(url) {
             report.skipped += 1;
+            self.progress.query_done();
             return true;
         }
         let ok = follow(
@@ -218,6 +229,7 @@ impl<S: Store, F: Fetch> Job<'_, S, F> {
         if ok && let Err(e) = self.store.finish_sync_query(self.run, url).await {
             report.errors.push(format!("cannot record progress: {e}"));
         }
+        self.progress.query_done();
         ok
     }
 }

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use kvalitet_app::ValueFilter;
 use kvalitet_app::export::export_csv;
 use kvalitet_app::import::{ImportOptions, NoProgress, Progress, import_paths};
 use kvalitet_app::sync::{SyncOptions, SyncProgress};
+use kvalitet_app::{Store, ValueFilter};
 use kvalitet_domain::{AreaId, Gender, MeasureId, Year};
 use kvalitet_formats::Format;
 use kvalitet_store::SqlStore;
@@ -87,6 +87,9 @@ struct SyncArgs {
     /// KPIs whose values to fetch [default: every KPI in the catalogue]
     #[arg(long = "kpi", value_delimiter = ',', value_parser = parse_measure)]
     kpis: Vec<MeasureId>,
+    /// Also the KPIs of this measure set (e.g. kkik-2024)
+    #[arg(long = "set")]
+    sets: Vec<String>,
     /// Years, e.g. 2020,2021 or 1994-2022 [default: 1994 to this year]
     #[arg(long = "year", value_delimiter = ',', value_parser = parse_years)]
     years: Vec<Vec<Year>>,
@@ -320,20 +323,50 @@ async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCode> 
     })
 }
 
-/// Prints each page as it is imported.
-struct PageLog {
-    quiet: bool,
+/// A progress bar over the queries, with the counts so far and an ETA (hidden when standard
+/// error is not a terminal).
+struct SyncBar {
+    bar: indicatif::ProgressBar,
+    counts: std::sync::Mutex<kvalitet_app::WriteCounts>,
 }
 
-impl SyncProgress for PageLog {
-    fn page(&self, url: &str, r: &kvalitet_app::import::FileReport) {
-        if !self.quiet {
-            let c = &r.counts;
-            eprintln!(
-                "{url}: read {}, inserted {}, updated {}, unchanged {}, deleted {}",
-                r.read, c.inserted, c.updated, c.unchanged, c.deleted
-            );
+impl SyncBar {
+    fn new(quiet: bool) -> Self {
+        let bar = if quiet {
+            indicatif::ProgressBar::hidden()
+        } else {
+            indicatif::ProgressBar::new(0)
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} queries, ETA {eta} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        Self {
+            bar,
+            counts: Default::default(),
         }
+    }
+}
+
+impl SyncProgress for SyncBar {
+    fn planned(&self, queries: u64) {
+        self.bar.set_length(queries);
+    }
+
+    fn page(&self, _url: &str, r: &kvalitet_app::import::FileReport) {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        *counts += r.counts;
+        self.bar.set_message(format!(
+            "new {}, changed {}, deleted {}, unchanged {}",
+            counts.inserted, counts.updated, counts.deleted, counts.unchanged
+        ));
+    }
+
+    fn query_done(&self) {
+        self.bar.inc(1);
     }
 }
 
@@ -354,9 +387,19 @@ async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
         attempts: args.attempts,
         ..kvalitet_kolada::ClientOptions::default()
     })?;
+    let mut kpis = args.kpis;
+    for id in &args.sets {
+        let set = store
+            .measure_set(id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no measure set {id:?}"))?;
+        kpis.extend(set.measures().map(|(_, item)| item.measure));
+    }
+    kpis.sort();
+    kpis.dedup();
     let options = SyncOptions {
         base_url: args.source,
-        kpis: args.kpis,
+        kpis,
         years,
         values_only: args.values_only,
         per_page: args.per_page,
@@ -369,8 +412,9 @@ async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
             current_year,
         },
     };
-    let report =
-        kvalitet_app::sync::sync(store, &client, &options, &PageLog { quiet: args.quiet }).await;
+    let bar = SyncBar::new(args.quiet);
+    let report = kvalitet_app::sync::sync(store, &client, &options, &bar).await;
+    bar.bar.finish_and_clear();
     for e in &report.errors {
         eprintln!("error: {e}");
     }

@@ -701,3 +701,67 @@ fn an_incremental_sync_brings_changes_and_deletions() {
     assert_eq!(b.export(&[]), a.export(&[]));
     assert_eq!(bad_date.status.code(), Some(2), "{}", text(&bad_date));
 }
+
+#[test]
+fn a_sync_can_take_its_measures_from_a_measure_set() {
+    let a = Scratch::new();
+    a.load_catalogue();
+    assert!(
+        a.import(&[&fixtures().join("values.csv")], &[])
+            .status
+            .success()
+    );
+    let (mut server, addr) = serve(&a.url());
+    let b = Scratch::new();
+    let source = format!("http://{addr}/v3");
+    let sync = |extra: &[&str]| {
+        let mut args = vec![
+            "sync",
+            "--source",
+            source.as_str(),
+            "--year",
+            "2020-2023",
+            "--rate",
+            "200",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        b.run(&args)
+    };
+    let catalogue_only = sync(&["--kpi", "N00003"]);
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use kvalitet_app::Store;
+        use kvalitet_domain::{MeasureId, MeasureSet, MeasureSetArea, MeasureSetItem};
+        let store = kvalitet_store::SqlStore::open(&b.url()).await.unwrap();
+        let set = MeasureSet {
+            id: "kkik-test".into(),
+            title: "KKiK test".into(),
+            areas: vec![MeasureSetArea {
+                title: "Barn och unga".into(),
+                items: vec![MeasureSetItem {
+                    measure: MeasureId::parse("N15428").unwrap(),
+                    question: "Behöriga?".into(),
+                }],
+            }],
+        };
+        store.save_measure_set(&set).await.unwrap();
+        store.close().await;
+    });
+    let by_set = sync(&["--set", "kkik-test", "--values-only"]);
+    let unknown = sync(&["--set", "nope"]);
+    server.kill().unwrap();
+    let _ = server.wait();
+
+    assert!(catalogue_only.status.success(), "{}", text(&catalogue_only));
+    assert!(by_set.status.success(), "{}", text(&by_set));
+    assert_eq!(
+        b.export(&["--measure", "N15428"]),
+        a.export(&["--measure", "N15428"])
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text(&unknown).contains("no measure set \"nope\""),
+        "{}",
+        text(&unknown)
+    );
+}

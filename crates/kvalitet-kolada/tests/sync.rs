@@ -70,7 +70,9 @@ async fn fake_kolada() -> String {
 
 struct Quiet;
 impl SyncProgress for Quiet {
+    fn planned(&self, _: u64) {}
     fn page(&self, _: &str, _: &FileReport) {}
+    fn query_done(&self) {}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
