@@ -487,45 +487,80 @@ fn get(addr: &str, path: &str) -> String {
     response
 }
 
-#[test]
-fn a_kvalitet_instance_mirrors_another_through_its_v3_api() {
-    let a = Scratch::new();
-    a.load_catalogue();
-    assert!(
-        a.import(
-            &[
-                &fixtures().join("values.csv"),
-                &fixtures().join("data_page.json")
-            ],
-            &[]
-        )
-        .status
-        .success()
-    );
-    let (mut server, addr) = serve(&a.url());
+/// Instance A holding the fixtures and serving them, and an empty instance B to sync from it.
+/// Dropping it stops A's server, also when a test fails.
+struct Mirror {
+    a: Scratch,
+    b: Scratch,
+    source: String,
+    server: std::process::Child,
+}
 
-    let b = Scratch::new();
-    let source = format!("http://{addr}/v3");
-    let sync = |extra: &[&str]| {
+impl Mirror {
+    fn new(value_files: &[&str]) -> Self {
+        let a = Scratch::new();
+        a.load_catalogue();
+        let files: Vec<PathBuf> = value_files.iter().map(|f| fixtures().join(f)).collect();
+        let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        assert!(a.import(&paths, &[]).status.success());
+        let (server, addr) = serve(&a.url());
+        Self {
+            a,
+            b: Scratch::new(),
+            source: format!("http://{addr}/v3"),
+            server,
+        }
+    }
+
+    /// `kvalitet sync` into B from A, 2020-2023, with `extra` arguments.
+    fn sync(&self, extra: &[&str]) -> Output {
         let mut args = vec![
             "sync",
             "--source",
-            source.as_str(),
+            self.source.as_str(),
             "--year",
             "2020-2023",
             "--rate",
             "200",
-            "--per-page",
-            "3",
             "-q",
         ];
         args.extend_from_slice(extra);
-        b.run(&args)
-    };
-    let first = sync(&[]);
-    let again = sync(&[]);
+        self.b.run(&args)
+    }
+}
+
+impl Drop for Mirror {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+#[test]
+fn a_kvalitet_instance_mirrors_another_through_its_v3_api() {
+    let m = Mirror::new(&["values.csv", "data_page.json"]);
+    let first = m.sync(&["--per-page", "3"]);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(
+        text(&first).contains("records read 24, inserted 24"),
+        "{}",
+        text(&first)
+    );
+    assert_eq!(
+        m.b.export(&[]),
+        m.a.export(&[]),
+        "every value arrives unchanged"
+    );
+
+    let again = m.sync(&["--per-page", "3"]);
+    assert!(
+        text(&again).contains("records read 24, inserted 0, updated 0, unchanged 24"),
+        "{}",
+        text(&again)
+    );
+
     // Nothing listens on port 9: every page fails, and --fail-fast stops at the first.
-    let unreachable = b.run(&[
+    let unreachable = m.b.run(&[
         "sync",
         "--source",
         "http://127.0.0.1:9/v3",
@@ -536,29 +571,6 @@ fn a_kvalitet_instance_mirrors_another_through_its_v3_api() {
         "2",
         "-q",
     ]);
-    server.kill().unwrap();
-    let _ = server.wait();
-
-    assert!(first.status.success(), "{}", text(&first));
-    assert!(
-        text(&first).contains("records read 24, inserted 24"),
-        "{}",
-        text(&first)
-    );
-    assert_eq!(
-        b.export(&[]),
-        a.export(&[]),
-        "every value arrives unchanged"
-    );
-    assert_eq!(
-        b.run(&["export", "--municipality", "G92787"]).stdout,
-        a.run(&["export", "--municipality", "G92787"]).stdout
-    );
-    assert!(
-        text(&again).contains("records read 24, inserted 0, updated 0, unchanged 24"),
-        "{}",
-        text(&again)
-    );
     assert_eq!(unreachable.status.code(), Some(1), "{}", text(&unreachable));
     assert!(
         text(&unreachable).contains(
@@ -571,27 +583,12 @@ fn a_kvalitet_instance_mirrors_another_through_its_v3_api() {
 
 #[test]
 fn a_killed_sync_resumes_and_ends_with_identical_data() {
-    let a = Scratch::new();
-    a.load_catalogue();
-    assert!(
-        a.import(
-            &[
-                &fixtures().join("values.csv"),
-                &fixtures().join("data_page.json")
-            ],
-            &[]
-        )
-        .status
-        .success()
-    );
-    let (mut server, addr) = serve(&a.url());
-    let b = Scratch::new();
-    let source = format!("http://{addr}/v3");
+    let m = Mirror::new(&["values.csv", "data_page.json"]);
     // One item per page at 4 requests/s: over 20 pages, so the kill lands mid-way.
     let args = [
         "sync",
         "--source",
-        source.as_str(),
+        m.source.as_str(),
         "--year",
         "2020-2023",
         "--per-page",
@@ -601,24 +598,21 @@ fn a_killed_sync_resumes_and_ends_with_identical_data() {
     let mut slow = Command::new(BIN)
         .args(args)
         .args(["--rate", "4"])
-        .current_dir(b.dir.path())
-        .env("KVALITET_DATABASE_URL", b.url())
+        .current_dir(m.b.dir.path())
+        .env("KVALITET_DATABASE_URL", m.b.url())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_secs(3));
     slow.kill().unwrap(); // SIGKILL: no chance to clean up
-    let status = slow.wait().unwrap();
-    assert!(!status.success(), "the sync was still running when killed");
+    assert!(
+        !slow.wait().unwrap().success(),
+        "the sync was still running when killed"
+    );
 
-    let mut rerun: Vec<&str> = args.to_vec();
-    rerun.extend(["--rate", "200"]);
-    let resumed = b.run(&rerun);
-    let fresh = b.run(&rerun);
-    server.kill().unwrap();
-    let _ = server.wait();
-
+    let rerun = |m: &Mirror| m.b.run(&[&args[..], &["--rate", "200"]].concat());
+    let resumed = rerun(&m);
     assert!(resumed.status.success(), "{}", text(&resumed));
     assert!(
         text(&resumed).contains("resumed an interrupted sync: skipped"),
@@ -626,10 +620,11 @@ fn a_killed_sync_resumes_and_ends_with_identical_data() {
         text(&resumed)
     );
     assert_eq!(
-        b.export(&[]),
-        a.export(&[]),
+        m.b.export(&[]),
+        m.a.export(&[]),
         "the data is as if the sync had never stopped"
     );
+    let fresh = rerun(&m);
     assert!(
         !text(&fresh).contains("resumed"),
         "a finished sync is not resumed again: {}",
@@ -639,54 +634,26 @@ fn a_killed_sync_resumes_and_ends_with_identical_data() {
 
 #[test]
 fn an_incremental_sync_brings_changes_and_deletions() {
-    let a = Scratch::new();
-    a.load_catalogue();
-    assert!(
-        a.import(&[&fixtures().join("values.csv")], &[])
-            .status
-            .success()
-    );
-    let (mut server, addr) = serve(&a.url());
-    let b = Scratch::new();
-    let source = format!("http://{addr}/v3");
-    let sync = |extra: &[&str]| {
-        let mut args = vec![
-            "sync",
-            "--source",
-            source.as_str(),
-            "--year",
-            "2020-2023",
-            "--rate",
-            "200",
-            "-q",
-        ];
-        args.extend_from_slice(extra);
-        b.run(&args)
-    };
-    let full = sync(&[]);
+    let m = Mirror::new(&["values.csv"]);
+    assert!(m.sync(&[]).status.success());
 
-    let changed = a.dir.path().join("changed.csv");
+    let changed = m.a.dir.path().join("changed.csv");
     std::fs::write(
         &changed,
         "kpi,municipality_id,year,value\nN15428,1280,2022,80.5\n",
     )
     .unwrap();
-    let deletion = a.dir.path().join("deleted.json");
+    let deletion = m.a.dir.path().join("deleted.json");
     std::fs::write(
         &deletion,
         r#"{"values": [{"kpi": "N00003", "municipality": "2584", "period": 2022,
             "values": [{"gender": "T", "count": 1, "status": "", "value": null, "isdeleted": true}]}]}"#,
     )
     .unwrap();
-    let out = a.import(&[&changed, &deletion], &[]);
+    let out = m.a.import(&[&changed, &deletion], &[]);
     assert!(text(&out).contains("deleted 1"), "{}", text(&out));
 
-    let incremental = sync(&["--since", "2000-01-01", "--values-only"]);
-    let bad_date = sync(&["--since", "2024-02-30"]);
-    server.kill().unwrap();
-    let _ = server.wait();
-
-    assert!(full.status.success(), "{}", text(&full));
+    let incremental = m.sync(&["--since", "2000-01-01", "--values-only"]);
     assert!(incremental.status.success(), "{}", text(&incremental));
     assert!(
         text(&incremental).contains("updated 1"),
@@ -698,41 +665,23 @@ fn an_incremental_sync_brings_changes_and_deletions() {
         "{}",
         text(&incremental)
     );
-    assert_eq!(b.export(&[]), a.export(&[]));
-    assert_eq!(bad_date.status.code(), Some(2), "{}", text(&bad_date));
+    assert_eq!(m.b.export(&[]), m.a.export(&[]));
+    assert_eq!(
+        m.sync(&["--since", "2024-02-30"]).status.code(),
+        Some(2),
+        "an impossible date is a usage error"
+    );
 }
 
 #[test]
 fn a_sync_can_take_its_measures_from_a_measure_set() {
-    let a = Scratch::new();
-    a.load_catalogue();
-    assert!(
-        a.import(&[&fixtures().join("values.csv")], &[])
-            .status
-            .success()
-    );
-    let (mut server, addr) = serve(&a.url());
-    let b = Scratch::new();
-    let source = format!("http://{addr}/v3");
-    let sync = |extra: &[&str]| {
-        let mut args = vec![
-            "sync",
-            "--source",
-            source.as_str(),
-            "--year",
-            "2020-2023",
-            "--rate",
-            "200",
-            "-q",
-        ];
-        args.extend_from_slice(extra);
-        b.run(&args)
-    };
-    let catalogue_only = sync(&["--kpi", "N00003"]);
+    let m = Mirror::new(&["values.csv"]);
+    let catalogue_only = m.sync(&["--kpi", "N00003"]);
+    assert!(catalogue_only.status.success(), "{}", text(&catalogue_only));
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         use kvalitet_app::Store;
         use kvalitet_domain::{MeasureId, MeasureSet, MeasureSetArea, MeasureSetItem};
-        let store = kvalitet_store::SqlStore::open(&b.url()).await.unwrap();
+        let store = kvalitet_store::SqlStore::open(&m.b.url()).await.unwrap();
         let set = MeasureSet {
             id: "kkik-test".into(),
             title: "KKiK test".into(),
@@ -747,17 +696,13 @@ fn a_sync_can_take_its_measures_from_a_measure_set() {
         store.save_measure_set(&set).await.unwrap();
         store.close().await;
     });
-    let by_set = sync(&["--set", "kkik-test", "--values-only"]);
-    let unknown = sync(&["--set", "nope"]);
-    server.kill().unwrap();
-    let _ = server.wait();
-
-    assert!(catalogue_only.status.success(), "{}", text(&catalogue_only));
+    let by_set = m.sync(&["--set", "kkik-test", "--values-only"]);
     assert!(by_set.status.success(), "{}", text(&by_set));
     assert_eq!(
-        b.export(&["--measure", "N15428"]),
-        a.export(&["--measure", "N15428"])
+        m.b.export(&["--measure", "N15428"]),
+        m.a.export(&["--measure", "N15428"])
     );
+    let unknown = m.sync(&["--set", "nope"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(
         text(&unknown).contains("no measure set \"nope\""),
