@@ -86,29 +86,29 @@ fn filter_sql(filter: &ValueFilter, alias: &str) -> (String, Vec<String>, Vec<i6
     let mut clauses = Vec::new();
     let mut next = 0;
     let mut text_args: Vec<String> = Vec::new();
-    if !filter.measures.is_empty() {
-        clauses.push(in_list(
-            &format!("{alias}.measure_id"),
-            filter.measures.len(),
-            &mut next,
-        ));
-        text_args.extend(filter.measures.iter().map(|m| m.to_string()));
-    }
-    if !filter.areas.is_empty() {
-        clauses.push(in_list(
-            &format!("{alias}.area_id"),
-            filter.areas.len(),
-            &mut next,
-        ));
-        text_args.extend(filter.areas.iter().map(|a| a.to_string()));
-    }
-    if !filter.genders.is_empty() {
-        clauses.push(in_list(
-            &format!("{alias}.gender"),
-            filter.genders.len(),
-            &mut next,
-        ));
-        text_args.extend(filter.genders.iter().map(|g| g.code().to_owned()));
+    let lists: [(&str, Vec<String>); 3] = [
+        (
+            "measure_id",
+            filter.measures.iter().map(|m| m.to_string()).collect(),
+        ),
+        (
+            "area_id",
+            filter.areas.iter().map(|a| a.to_string()).collect(),
+        ),
+        (
+            "gender",
+            filter.genders.iter().map(|g| g.code().to_owned()).collect(),
+        ),
+    ];
+    for (column, values) in lists {
+        if !values.is_empty() {
+            clauses.push(in_list(
+                &format!("{alias}.{column}"),
+                values.len(),
+                &mut next,
+            ));
+            text_args.extend(values);
+        }
     }
     if let Some(since) = &filter.changed_since {
         next += 1;
