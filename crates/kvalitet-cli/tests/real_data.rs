@@ -5,11 +5,10 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod common;
 
-use common::{BIN, serve};
+use common::{kvalitet_ok, serve};
 
 fn shared_data() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
@@ -26,20 +25,7 @@ fn the_real_catalogue_and_values_import_with_their_published_counts() {
     };
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("real.db").display());
-    let run = |args: &[&str]| {
-        let out = Command::new(BIN)
-            .args(args)
-            .env("KVALITET_DATABASE_URL", &url)
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(out.status.success(), "kvalitet {args:?} failed:\n{text}");
-        text
-    };
+    let run = |args: &[&str]| kvalitet_ok(&url, args).1;
     let meta = data.join("kolada_meta");
     let municipalities = data.join("municipalities");
     let values = data.join("kolada_values/kolada_values_total_1994-2022.csv.gz");
@@ -138,20 +124,7 @@ fn an_instance_synced_from_another_has_every_real_value() {
     let dir = tempfile::tempdir().unwrap();
     let url_a = format!("sqlite://{}", dir.path().join("a.db").display());
     let url_b = format!("sqlite://{}", dir.path().join("b.db").display());
-    let run = |url: &str, args: &[&str]| {
-        let out = Command::new(BIN)
-            .args(args)
-            .env("KVALITET_DATABASE_URL", url)
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(out.status.success(), "kvalitet {args:?} failed:\n{text}");
-        (String::from_utf8_lossy(&out.stdout).into_owned(), text)
-    };
+    let run = kvalitet_ok;
     let path = |p: &str| data.join(p).display().to_string();
     run(
         &url_a,

@@ -292,17 +292,26 @@ pub(crate) async fn neighbours(
         .collect()
 }
 
+/// (group, member) rows, ordered, as each group's parsed members.
+fn members_by_group<T, E: std::fmt::Display>(
+    rows: Vec<(String, String)>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<std::collections::HashMap<String, Vec<T>>, StoreError> {
+    let mut by_group: std::collections::HashMap<String, Vec<T>> = Default::default();
+    for (group, member) in rows {
+        by_group
+            .entry(group)
+            .or_default()
+            .push(parse(&member).map_err(invalid)?);
+    }
+    Ok(by_group)
+}
+
 pub(crate) async fn groups(store: &SqlStore) -> Result<Vec<MunicipalityGroup>, StoreError> {
     let rows = fetch_all!(pool store, (String, String, String), "SELECT id, title, kind FROM municipality_group ORDER BY id")?;
     let members = fetch_all!(pool store, (String, String),
         "SELECT group_id, municipality_id FROM municipality_group_member ORDER BY group_id, municipality_id")?;
-    let mut by_group: std::collections::HashMap<String, Vec<MunicipalityId>> = Default::default();
-    for (g, m) in members {
-        by_group
-            .entry(g)
-            .or_default()
-            .push(MunicipalityId::parse(&m).map_err(invalid)?);
-    }
+    let mut by_group = members_by_group(members, MunicipalityId::parse)?;
     rows.into_iter()
         .map(|(id, title, kind)| {
             Ok(MunicipalityGroup {
@@ -423,13 +432,7 @@ pub(crate) async fn kpi_groups(store: &SqlStore) -> Result<Vec<KpiGroupRecord>, 
     let groups = fetch_all!(pool store, (String, String, Option<String>), "SELECT id, title, parent_id FROM kpi_group ORDER BY id")?;
     let members = fetch_all!(pool store, (String, String),
         "SELECT group_id, measure_id FROM kpi_group_member ORDER BY group_id, position")?;
-    let mut by_group: std::collections::HashMap<String, Vec<MeasureId>> = Default::default();
-    for (g, m) in members {
-        by_group
-            .entry(g)
-            .or_default()
-            .push(MeasureId::parse(&m).map_err(invalid)?);
-    }
+    let mut by_group = members_by_group(members, MeasureId::parse)?;
     Ok(groups
         .into_iter()
         .map(|(id, title, parent)| KpiGroupRecord {

@@ -32,6 +32,21 @@ fn value(measure: &str, area: &str, year: i64, gender: Gender, datum: Datum) -> 
     }
 }
 
+/// Imports chunks into the store as one committed import.
+async fn import(store: &SqlStore, chunks: Vec<ImportChunk>) {
+    let (tx, rx) = mpsc::channel(chunks.len() + 1);
+    for chunk in chunks {
+        tx.send(chunk).await.unwrap();
+    }
+    tx.send(ImportChunk::Commit).await.unwrap();
+    drop(tx);
+    let source = ImportSource {
+        source: "test".into(),
+        format: "test".into(),
+    };
+    store.import(&source, rx).await.unwrap();
+}
+
 /// A server on a fresh SQLite database with a small catalogue and values.
 async fn server() -> (String, tempfile::TempDir) {
     let (addr, dir, _) = server_with_store().await;
@@ -104,23 +119,14 @@ async fn server_with_store() -> (String, tempfile::TempDir, SqlStore) {
             Datum::Number(41234.0),
         ),
     ];
-    let (tx, rx) = mpsc::channel(4);
-    tx.send(ImportChunk::Catalogue(Box::new(catalogue)))
-        .await
-        .unwrap();
-    tx.send(ImportChunk::Values(values)).await.unwrap();
-    tx.send(ImportChunk::Commit).await.unwrap();
-    drop(tx);
-    store
-        .import(
-            &ImportSource {
-                source: "test".into(),
-                format: "test".into(),
-            },
-            rx,
-        )
-        .await
-        .unwrap();
+    import(
+        &store,
+        vec![
+            ImportChunk::Catalogue(Box::new(catalogue)),
+            ImportChunk::Values(values),
+        ],
+    )
+    .await;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
@@ -353,28 +359,17 @@ async fn a_committed_import_is_seen_at_once_despite_the_cache() {
     let (_, again) = get(&addr, path).await;
     assert_eq!(again, before);
 
-    let (tx, rx) = mpsc::channel(2);
-    tx.send(ImportChunk::Values(vec![value(
-        "N15428",
-        "0114",
-        2022,
-        Gender::Total,
-        Datum::Number(71.0),
-    )]))
-    .await
-    .unwrap();
-    tx.send(ImportChunk::Commit).await.unwrap();
-    drop(tx);
-    store
-        .import(
-            &ImportSource {
-                source: "update".into(),
-                format: "test".into(),
-            },
-            rx,
-        )
-        .await
-        .unwrap();
+    import(
+        &store,
+        vec![ImportChunk::Values(vec![value(
+            "N15428",
+            "0114",
+            2022,
+            Gender::Total,
+            Datum::Number(71.0),
+        )])],
+    )
+    .await;
 
     let (_, after) = get(&addr, path).await;
     assert_eq!(after["values"][0]["values"][0]["value"], 71.0);
@@ -389,28 +384,17 @@ async fn from_date_gives_changes_and_deletions_since_a_day() {
     let (_, nothing) = get(&addr, &format!("{path}?from_date=2100-01-01")).await;
     assert_eq!(nothing["count"], 0, "nothing changed after 2100");
 
-    let (tx, rx) = mpsc::channel(2);
-    tx.send(ImportChunk::Values(vec![value(
-        "N15428",
-        "0114",
-        2022,
-        Gender::Total,
-        Datum::Deleted,
-    )]))
-    .await
-    .unwrap();
-    tx.send(ImportChunk::Commit).await.unwrap();
-    drop(tx);
-    store
-        .import(
-            &ImportSource {
-                source: "deletion".into(),
-                format: "test".into(),
-            },
-            rx,
-        )
-        .await
-        .unwrap();
+    import(
+        &store,
+        vec![ImportChunk::Values(vec![value(
+            "N15428",
+            "0114",
+            2022,
+            Gender::Total,
+            Datum::Deleted,
+        )])],
+    )
+    .await;
 
     let (_, after) = get(&addr, &format!("{path}?from_date=2000-01-01")).await;
     let deleted = after["values"]

@@ -32,3 +32,18 @@ pub fn serve(url: &str) -> (Child, String) {
     };
     (child, addr)
 }
+
+/// Runs `kvalitet ARGS` on the database at `url`, requires success, and returns standard
+/// output and all output (standard output then standard error).
+#[allow(dead_code)] // not every test file uses every helper
+pub fn kvalitet_ok(url: &str, args: &[&str]) -> (String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("KVALITET_DATABASE_URL", url)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let all = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "kvalitet {args:?} failed:\n{all}");
+    (stdout, all)
+}
