@@ -488,6 +488,8 @@ fn reference_key(record: &Record) -> Option<String> {
         Record::Group(g) => Some(format!("group {}", g.id)),
         Record::Neighbours { municipality, .. } => Some(format!("neighbours {municipality}")),
         Record::KpiGroup(g) => Some(format!("kpi group {}", g.id)),
+        Record::Shape { municipality, .. } => Some(format!("shape {municipality}")),
+        Record::MeasureSet(set) => Some(format!("measure set {}", set.id)),
         _ => None,
     }
 }
@@ -511,6 +513,11 @@ fn add_to_catalogue(batch: &mut CatalogueBatch, record: Record) {
         } => batch.neighbours.push((municipality, neighbours)),
         Record::Measure(m) => batch.measures.push(*m),
         Record::KpiGroup(g) => batch.kpi_groups.push(g),
+        Record::MeasureSet(set) => batch.measure_sets.push(*set),
+        Record::Shape {
+            municipality,
+            svg_path,
+        } => batch.shapes.push((municipality, svg_path)),
     }
 }
 
@@ -567,6 +574,22 @@ impl Checker {
         }
     }
 
+    fn require_municipality(
+        &self,
+        location: &Location,
+        field: &str,
+        m: &MunicipalityId,
+    ) -> Result<(), RowError> {
+        if self.known.municipalities.contains(m) || self.batch_municipalities.contains(m) {
+            Ok(())
+        } else {
+            Err(RowError::new(
+                location.clone().with_field(field),
+                format!("unknown municipality {m}; import the municipalities first"),
+            ))
+        }
+    }
+
     /// Returns the record to keep, `None` for an identical repeat, or why it is bad.
     fn check(&mut self, location: Location, record: Record) -> Result<Option<Record>, RowError> {
         let row = match record {
@@ -578,6 +601,22 @@ impl Checker {
             Record::Measure(m) => {
                 self.batch_measures.insert(m.id);
                 return Ok(Some(Record::Measure(m)));
+            }
+            Record::Shape {
+                municipality,
+                svg_path,
+            } => {
+                self.require_municipality(&location, "kommun_kod", &municipality)?;
+                return Ok(Some(Record::Shape {
+                    municipality,
+                    svg_path,
+                }));
+            }
+            Record::MeasureSet(set) => {
+                for (i, m) in set.participants.iter().enumerate() {
+                    self.require_municipality(&location, &format!("participants[{i}]"), m)?;
+                }
+                return Ok(Some(Record::MeasureSet(set)));
             }
             other => return Ok(Some(other)),
         };

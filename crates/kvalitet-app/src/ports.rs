@@ -7,7 +7,8 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use kvalitet_domain::{
-    AreaId, County, Datum, Gender, GroupId, Measure, MeasureId, MeasureSet, Municipality,
+    AreaId, County, Datum, Gender, GroupId, Measure, MeasureId, MeasureProfile, MeasureSet,
+    Municipality,
     MunicipalityGroup, MunicipalityId, ValueKey, ValueRow, Year,
 };
 pub use kvalitet_formats::KpiGroupRecord;
@@ -46,6 +47,9 @@ pub struct CatalogueBatch {
     pub neighbours: Vec<(MunicipalityId, Vec<MunicipalityId>)>,
     pub measures: Vec<Measure>,
     pub kpi_groups: Vec<KpiGroupRecord>,
+    pub measure_sets: Vec<MeasureSet>,
+    /// Map outlines as SVG paths.
+    pub shapes: Vec<(MunicipalityId, String)>,
 }
 
 impl CatalogueBatch {
@@ -56,6 +60,8 @@ impl CatalogueBatch {
             + self.neighbours.len()
             + self.measures.len()
             + self.kpi_groups.len()
+            + self.measure_sets.len()
+            + self.shapes.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -173,6 +179,32 @@ pub struct MeasureText {
     pub description: String,
 }
 
+/// A measure set in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeasureSetSummary {
+    pub id: String,
+    pub title: String,
+    pub title_en: Option<String>,
+    pub measures: u64,
+}
+
+/// One value of a measure (gender given by the query).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AreaValue {
+    pub area: AreaId,
+    pub year: Year,
+    pub datum: Datum,
+    pub count: Option<u32>,
+}
+
+/// Every value of one measure and gender, unordered.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MeasureValues {
+    pub values: Vec<AreaValue>,
+    /// When the newest of the measure's values was imported (RFC 3339).
+    pub updated_at: Option<String>,
+}
+
 /// The storage kvalitet needs. Every method is one transaction.
 pub trait Store: Send + Sync + 'static {
     /// Applies the chunks of one import in one transaction, committing only on
@@ -252,6 +284,28 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: &str,
     ) -> impl Future<Output = Result<Option<MeasureSet>, StoreError>> + Send;
+
+    /// Every measure set, ordered by id.
+    fn measure_sets(
+        &self,
+    ) -> impl Future<Output = Result<Vec<MeasureSetSummary>, StoreError>> + Send;
+
+    /// How measures are shown and compared, as the measure sets set it.
+    fn measure_profiles(
+        &self,
+    ) -> impl Future<Output = Result<Vec<MeasureProfile>, StoreError>> + Send;
+
+    /// Map outlines of municipalities as SVG paths.
+    fn shapes(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(MunicipalityId, String)>, StoreError>> + Send;
+
+    /// Every value of one measure and gender, for all areas and years.
+    fn measure_values(
+        &self,
+        measure: &MeasureId,
+        gender: Gender,
+    ) -> impl Future<Output = Result<MeasureValues, StoreError>> + Send;
 
     fn overview(&self) -> impl Future<Output = Result<Overview, StoreError>> + Send;
 

@@ -678,24 +678,15 @@ fn a_sync_can_take_its_measures_from_a_measure_set() {
     let m = Mirror::new(&["values.csv"]);
     let catalogue_only = m.sync(&["--kpi", "N00003"]);
     assert!(catalogue_only.status.success(), "{}", text(&catalogue_only));
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        use kvalitet_app::Store;
-        use kvalitet_domain::{MeasureId, MeasureSet, MeasureSetArea, MeasureSetItem};
-        let store = kvalitet_store::SqlStore::open(&m.b.url()).await.unwrap();
-        let set = MeasureSet {
-            id: "kkik-test".into(),
-            title: "KKiK test".into(),
-            areas: vec![MeasureSetArea {
-                title: "Barn och unga".into(),
-                items: vec![MeasureSetItem {
-                    measure: MeasureId::parse("N15428").unwrap(),
-                    question: "Behöriga?".into(),
-                }],
-            }],
-        };
-        store.save_measure_set(&set).await.unwrap();
-        store.close().await;
-    });
+    let set_file = m.b.dir.path().join("kkik-test.toml");
+    std::fs::write(
+        &set_file,
+        "id = \"kkik-test\"\ntitle = \"KKiK test\"\n[[areas]]\ntitle = \"Barn och unga\"\n[[areas.measures]]\nid = \"N15428\"\nquestion = \"Behöriga?\"\ndirection = \"higher\"\n",
+    )
+    .unwrap();
+    let loaded = m.b.import(&[&set_file], &[]);
+    assert!(loaded.status.success(), "{}", text(&loaded));
+    assert!(text(&loaded).contains("measure-set-toml"), "{}", text(&loaded));
     let by_set = m.sync(&["--set", "kkik-test", "--values-only"]);
     assert!(by_set.status.success(), "{}", text(&by_set));
     assert_eq!(

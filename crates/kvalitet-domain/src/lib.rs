@@ -1,6 +1,7 @@
 //! The pure core of kvalitet: identifiers, years, genders, values with their missing-value
 //! statuses, measures, municipalities and groups. No IO, no async, no database.
 
+pub mod compare;
 pub mod group;
 pub mod ids;
 pub mod measure;
@@ -8,9 +9,10 @@ pub mod measure_set;
 pub mod municipality;
 pub mod value;
 
+pub use compare::{Colour, ColourCounts, Comparison, Placement, Summary, Trend, compare, trend};
 pub use group::{GroupKind, MunicipalityGroup};
 pub use ids::{AreaId, GroupId, IdError, MeasureId, MunicipalityId};
 pub use measure::{Direction, KoladaMeta, Measure, MeasureOrigin, SourceKind};
-pub use measure_set::{MeasureSet, MeasureSetArea, MeasureSetItem};
+pub use measure_set::{MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem};
 pub use municipality::{County, Municipality, MunicipalityKind};
 pub use value::{Datum, Gender, MissingStatus, ValueKey, ValueRow, Year};

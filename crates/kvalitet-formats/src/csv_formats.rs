@@ -392,7 +392,11 @@ impl MetadataHandler {
                 group: c.require("kpi_group_id")?,
                 kpi: c.require("kpi_id")?,
             },
-            Format::ValuesCsv | Format::KoladaJson | Format::NeighboursJson => {
+            Format::ValuesCsv
+            | Format::KoladaJson
+            | Format::NeighboursJson
+            | Format::GeoJson
+            | Format::MeasureSetToml => {
                 return Err(ReadError::at(
                     Location::default(),
                     format!("{} is not a metadata CSV format", format.name()),

@@ -27,10 +27,14 @@ pub enum Format {
     KoladaJson,
     /// Long values, `kpi,municipality_id,year,value[,gender][,status][,count]`.
     ValuesCsv,
+    /// Municipality boundaries, a GeoJSON FeatureCollection (drawn as map shapes).
+    GeoJson,
+    /// A measure set with its areas, questions and measure profiles, in TOML.
+    MeasureSetToml,
 }
 
 impl Format {
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 12] = [
         Self::CountiesCsv,
         Self::MunicipalitiesCsv,
         Self::KommunerCsv,
@@ -41,6 +45,8 @@ impl Format {
         Self::KpiGroupMembersCsv,
         Self::KoladaJson,
         Self::ValuesCsv,
+        Self::GeoJson,
+        Self::MeasureSetToml,
     ];
 
     /// The name used by `--format`.
@@ -56,6 +62,8 @@ impl Format {
             Self::KpiGroupMembersCsv => "kpi-group-members-csv",
             Self::KoladaJson => "kolada-json",
             Self::ValuesCsv => "values-csv",
+            Self::GeoJson => "geojson",
+            Self::MeasureSetToml => "measure-set-toml",
         }
     }
 
@@ -67,7 +75,7 @@ impl Format {
     }
 
     pub fn is_json(self) -> bool {
-        matches!(self, Self::KoladaJson | Self::NeighboursJson)
+        matches!(self, Self::KoladaJson | Self::NeighboursJson | Self::GeoJson)
     }
 
     /// Whether the format carries values (as opposed to catalogue metadata). Metadata is
@@ -80,9 +88,7 @@ impl Format {
 /// Why a format could not be decided.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
-    #[error(
-        "unknown format {0:?}; known formats: counties-csv, municipalities-csv, kommuner-csv, municipality-groups-csv, neighbours-json, kpi-catalogue-csv, kpi-groups-csv, kpi-group-members-csv, kolada-json, values-csv"
-    )]
+    #[error("unknown format {0:?}; known formats: {known}", known = Format::ALL.map(Format::name).join(", "))]
     UnknownName(String),
     #[error("the file is empty")]
     Empty,
@@ -103,6 +109,9 @@ pub(crate) fn detect(input: &mut impl BufRead) -> Result<Format, ReadError> {
     }
     if text.starts_with('{') || text.starts_with('[') {
         return Ok(Format::KoladaJson);
+    }
+    if crate::measure_set_toml::looks_like_toml(text) {
+        return Ok(Format::MeasureSetToml);
     }
     let header_line = text.lines().next().unwrap_or_default();
     crate::format_of_header(header_line)

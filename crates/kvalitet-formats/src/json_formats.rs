@@ -32,6 +32,10 @@ pub(crate) fn read(
         ReadError::at(location, what)
     })?;
     match (&document, format) {
+        (Value::Object(map), _) if crate::geojson::is_geojson(map) => {
+            crate::geojson::read(map, sink);
+            Ok(Format::GeoJson)
+        }
         (Value::Object(map), _) if map.contains_key("values") => {
             read_envelope(map, "$", sink).map(|()| Format::KoladaJson)
         }

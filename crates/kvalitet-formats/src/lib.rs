@@ -4,12 +4,15 @@
 
 mod csv_formats;
 mod detect;
+mod geojson;
 mod json_formats;
+mod measure_set_toml;
 mod record;
 
 use std::io::{BufRead, BufReader, Read};
 
 pub use detect::{Format, FormatError};
+pub use geojson::{MAP_HEIGHT, MAP_WIDTH, project};
 pub use record::{GroupRecord, KpiGroupRecord, Location, ReadError, Record, RowError};
 
 /// Receives each record or row error; returning `false` stops the reader early.
@@ -55,6 +58,15 @@ fn read_plain(
         Some(f) => f,
         None => detect::detect(&mut input)?,
     };
+    if format == Format::MeasureSetToml {
+        let mut text = String::new();
+        input
+            .read_to_string(&mut text)
+            .map_err(|e| ReadError::at(Location::default(), format!("not UTF-8 text: {e}")))?;
+        let record = measure_set_toml::read(text.trim_start_matches('\u{feff}'))?;
+        sink(Ok((Location::line(1), record)));
+        return Ok(format);
+    }
     if format.is_json() {
         json_formats::read(input, format, sink)
     } else {

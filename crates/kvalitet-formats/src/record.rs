@@ -3,7 +3,7 @@
 use std::fmt;
 
 use kvalitet_domain::{
-    County, GroupKind, Measure, MeasureId, Municipality, MunicipalityId, ValueRow,
+    County, GroupKind, Measure, MeasureId, MeasureSet, Municipality, MunicipalityId, ValueRow,
 };
 
 /// Where in a file something is: a line (CSV; 1 is the header) or a JSON path, and the
@@ -131,4 +131,10 @@ pub enum Record {
     },
     Measure(Box<Measure>),
     KpiGroup(KpiGroupRecord),
+    MeasureSet(Box<MeasureSet>),
+    /// A municipality's outline as an SVG path (see the GeoJSON reader's projection).
+    Shape {
+        municipality: MunicipalityId,
+        svg_path: String,
+    },
 }

@@ -162,6 +162,24 @@ pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCo
             tally(&mut counts, existing.contains(&g.id), changed);
         }
     }
+
+    for set in &batch.measure_sets {
+        // A set is small and replaced whole; re-importing it counts as an update.
+        let existed = write_measure_set(tx, set).await?;
+        tally(&mut counts, existed, true);
+    }
+
+    if !batch.shapes.is_empty() {
+        let existing = ids(tx, "SELECT area_id FROM area_shape").await?;
+        for (m, path) in &batch.shapes {
+            let changed = exec!(tx,
+                "INSERT INTO area_shape (area_id, svg_path) VALUES ($1, $2)
+                 ON CONFLICT (area_id) DO UPDATE SET svg_path = excluded.svg_path
+                 WHERE area_shape.svg_path IS DISTINCT FROM excluded.svg_path",
+                m.as_str(), path)? > 0;
+            tally(&mut counts, existing.contains(m.as_str()), changed);
+        }
+    }
     Ok(counts)
 }
 
@@ -225,30 +243,56 @@ async fn memberships(
 
 /// Creates or replaces a measure set in one transaction.
 pub(crate) async fn save_measure_set(store: &SqlStore, set: &MeasureSet) -> Result<(), StoreError> {
-    set.validate().map_err(StoreError::Invalid)?;
     let mut tx = store.begin().await?;
-    let tx_ref = &mut tx;
-    exec!(tx_ref, "DELETE FROM measure_set WHERE id = $1", &set.id)?;
+    write_measure_set(&mut tx, set).await?;
+    tx.commit().await
+}
+
+/// Replaces a measure set and writes the profiles it carries (the latest set wins).
+async fn write_measure_set(tx: &mut Tx, set: &MeasureSet) -> Result<bool, StoreError> {
+    set.validate().map_err(StoreError::Invalid)?;
+    let existed = exec!(tx, "DELETE FROM measure_set WHERE id = $1", &set.id)? > 0;
     exec!(
-        tx_ref,
-        "INSERT INTO measure_set (id, title) VALUES ($1, $2)",
+        tx,
+        "INSERT INTO measure_set (id, title, title_en, description, description_en) VALUES ($1, $2, $3, $4, $5)",
         &set.id,
-        &set.title
+        &set.title,
+        set.title_en.clone(),
+        &set.description,
+        set.description_en.clone()
     )?;
+    for m in &set.participants {
+        exec!(
+            tx,
+            "INSERT INTO measure_set_participant (set_id, municipality_id) VALUES ($1, $2)",
+            &set.id,
+            m.as_str()
+        )?;
+    }
     for (a, area) in set.areas.iter().enumerate() {
         exec!(
-            tx_ref,
-            "INSERT INTO measure_set_area (set_id, position, title) VALUES ($1, $2, $3)",
+            tx,
+            "INSERT INTO measure_set_area (set_id, position, title, title_en) VALUES ($1, $2, $3, $4)",
             &set.id,
             a as i64,
-            &area.title
+            &area.title,
+            area.title_en.clone()
         )?;
         for (i, item) in area.items.iter().enumerate() {
-            exec!(tx_ref,
-                "INSERT INTO measure_set_item (set_id, area_position, position, measure_id, question) VALUES ($1, $2, $3, $4, $5)",
-                &set.id, a as i64, i as i64, item.measure.as_str(), &item.question)
+            exec!(tx,
+                "INSERT INTO measure_set_item (set_id, area_position, position, measure_id, question, question_en) VALUES ($1, $2, $3, $4, $5, $6)",
+                &set.id, a as i64, i as i64, item.measure.as_str(), &item.question, item.question_en.clone())
             .map_err(|e| StoreError::Invalid(format!("measure {} in set {}: {e}", item.measure, set.id)))?;
+            if let Some(p) = &item.profile {
+                exec!(tx,
+                    "INSERT INTO measure_profile (measure_id, direction, decimals, unit, unit_en, question, question_en)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (measure_id) DO UPDATE SET direction = excluded.direction, decimals = excluded.decimals,
+                        unit = excluded.unit, unit_en = excluded.unit_en, question = excluded.question, question_en = excluded.question_en",
+                    p.measure.as_str(), p.direction.code(), i64::from(p.decimals), p.unit.clone(), p.unit_en.clone(),
+                    &p.question, p.question_en.clone())?;
+            }
         }
     }
-    tx.commit().await
+    Ok(existed)
 }

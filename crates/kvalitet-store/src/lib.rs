@@ -20,12 +20,13 @@ use sqlx::sqlite::{
 use tokio::sync::mpsc;
 
 use kvalitet_app::ports::{
-    ImportChunk, ImportSource, KnownIds, KpiGroupRecord, MeasureText, Overview, Store, StoreError,
-    StoredValue, ValueFilter, ValueRevision, WriteCounts,
+    ImportChunk, ImportSource, KnownIds, KpiGroupRecord, MeasureSetSummary, MeasureText,
+    MeasureValues, Overview, Store, StoreError, StoredValue, ValueFilter, ValueRevision,
+    WriteCounts,
 };
 use kvalitet_domain::{
-    County, Measure, MeasureId, MeasureSet, Municipality, MunicipalityGroup, MunicipalityId,
-    ValueKey, Year,
+    County, Gender, Measure, MeasureId, MeasureProfile, MeasureSet, Municipality,
+    MunicipalityGroup, MunicipalityId, ValueKey, Year,
 };
 
 /// The migrations of each backend, embedded in the binary.
@@ -264,6 +265,26 @@ impl Store for SqlStore {
 
     async fn measure_set(&self, id: &str) -> Result<Option<MeasureSet>, StoreError> {
         read::measure_set(self, id).await
+    }
+
+    async fn measure_sets(&self) -> Result<Vec<MeasureSetSummary>, StoreError> {
+        read::measure_sets(self).await
+    }
+
+    async fn measure_profiles(&self) -> Result<Vec<MeasureProfile>, StoreError> {
+        read::measure_profiles(self).await
+    }
+
+    async fn shapes(&self) -> Result<Vec<(MunicipalityId, String)>, StoreError> {
+        read::shapes(self).await
+    }
+
+    async fn measure_values(
+        &self,
+        measure: &MeasureId,
+        gender: Gender,
+    ) -> Result<MeasureValues, StoreError> {
+        read::measure_values(self, measure, gender).await
     }
 
     async fn overview(&self) -> Result<Overview, StoreError> {

@@ -3,13 +3,15 @@
 use futures_util::TryStreamExt;
 use tokio::sync::mpsc;
 
+use std::collections::HashMap;
+
 use kvalitet_app::ports::{
-    ImportRecord, KnownIds, KpiGroupRecord, MeasureText, Overview, StoreError, StoredValue,
-    ValueFilter, ValueRevision,
+    AreaValue, ImportRecord, KnownIds, KpiGroupRecord, MeasureSetSummary, MeasureText,
+    MeasureValues, Overview, StoreError, StoredValue, ValueFilter, ValueRevision,
 };
 use kvalitet_domain::{
     AreaId, County, Datum, Direction, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId,
-    MeasureOrigin, MeasureSet, MeasureSetArea, MeasureSetItem, MissingStatus, Municipality,
+    MeasureOrigin, MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem, MissingStatus, Municipality,
     MunicipalityGroup, MunicipalityId, MunicipalityKind, SourceKind, ValueKey, ValueRow, Year,
 };
 
@@ -345,7 +347,9 @@ struct MeasureRow {
 }
 
 const MEASURE_COLUMNS: &str =
-    "SELECT id, title, description, unit, direction, source_kind, owner_municipality,
+    "SELECT id, title, description, unit,
+        COALESCE((SELECT p.direction FROM measure_profile p WHERE p.measure_id = measure.id), direction) AS direction,
+        source_kind, owner_municipality,
         operating_area, perspective, is_divided_by_gender, municipality_type, auspice, publ_period,
         prel_publication_date, publication_date, has_ou_data FROM measure";
 
@@ -448,41 +452,128 @@ pub(crate) async fn measure_set(
     store: &SqlStore,
     id: &str,
 ) -> Result<Option<MeasureSet>, StoreError> {
-    let sets = fetch_all!(pool store, (String, String), "SELECT id, title FROM measure_set WHERE id = $1", id)?;
-    let Some((id, title)) = sets.into_iter().next() else {
+    let sets = fetch_all!(pool store, (String, String, Option<String>, String, Option<String>),
+        "SELECT id, title, title_en, description, description_en FROM measure_set WHERE id = $1", id)?;
+    let Some((id, title, title_en, description, description_en)) = sets.into_iter().next() else {
         return Ok(None);
     };
-    let areas = fetch_all!(pool store, (i64, String),
-        "SELECT position, title FROM measure_set_area WHERE set_id = $1 ORDER BY position", &id)?;
-    let items = fetch_all!(pool store, (i64, String, String),
-        "SELECT area_position, measure_id, question FROM measure_set_item WHERE set_id = $1 ORDER BY area_position, position", &id)?;
+    let areas = fetch_all!(pool store, (i64, String, Option<String>),
+        "SELECT position, title, title_en FROM measure_set_area WHERE set_id = $1 ORDER BY position", &id)?;
+    let items = fetch_all!(pool store, (i64, String, String, Option<String>),
+        "SELECT area_position, measure_id, question, question_en FROM measure_set_item WHERE set_id = $1 ORDER BY area_position, position", &id)?;
+    let participants = fetch_all!(pool store, (String,),
+        "SELECT municipality_id FROM measure_set_participant WHERE set_id = $1 ORDER BY municipality_id", &id)?;
+    let profiles: HashMap<MeasureId, MeasureProfile> = measure_profiles(store)
+        .await?
+        .into_iter()
+        .map(|p| (p.measure, p))
+        .collect();
     let mut areas: Vec<(i64, MeasureSetArea)> = areas
         .into_iter()
-        .map(|(p, title)| {
+        .map(|(p, title, title_en)| {
             (
                 p,
                 MeasureSetArea {
                     title,
+                    title_en,
                     items: Vec::new(),
                 },
             )
         })
         .collect();
-    for (area, measure, question) in items {
+    for (area, measure, question, question_en) in items {
         let slot = areas
             .iter_mut()
             .find(|(p, _)| *p == area)
             .ok_or_else(|| invalid(format!("item in missing area {area}")))?;
+        let measure = MeasureId::parse(&measure).map_err(invalid)?;
         slot.1.items.push(MeasureSetItem {
-            measure: MeasureId::parse(&measure).map_err(invalid)?,
+            measure,
             question,
+            question_en,
+            profile: profiles.get(&measure).cloned(),
         });
     }
     Ok(Some(MeasureSet {
         id,
         title,
+        title_en,
+        description,
+        description_en,
+        participants: participants
+            .into_iter()
+            .map(|(m,)| MunicipalityId::parse(&m).map_err(invalid))
+            .collect::<Result<_, _>>()?,
         areas: areas.into_iter().map(|(_, a)| a).collect(),
     }))
+}
+
+pub(crate) async fn measure_sets(store: &SqlStore) -> Result<Vec<MeasureSetSummary>, StoreError> {
+    let rows = fetch_all!(pool store, (String, String, Option<String>, i64),
+        "SELECT s.id, s.title, s.title_en, (SELECT count(*) FROM measure_set_item i WHERE i.set_id = s.id)
+         FROM measure_set s ORDER BY s.id")?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, title_en, n)| MeasureSetSummary {
+            id,
+            title,
+            title_en,
+            measures: n as u64,
+        })
+        .collect())
+}
+
+pub(crate) async fn measure_profiles(store: &SqlStore) -> Result<Vec<MeasureProfile>, StoreError> {
+    let rows = fetch_all!(pool store, (String, String, i64, Option<String>, Option<String>, String, Option<String>),
+        "SELECT measure_id, direction, decimals, unit, unit_en, question, question_en FROM measure_profile ORDER BY measure_id")?;
+    rows.into_iter()
+        .map(|(id, direction, decimals, unit, unit_en, question, question_en)| {
+            Ok(MeasureProfile {
+                measure: MeasureId::parse(&id).map_err(invalid)?,
+                direction: Direction::parse(&direction).ok_or_else(|| invalid(&direction))?,
+                decimals: u8::try_from(decimals).map_err(invalid)?,
+                unit,
+                unit_en,
+                question,
+                question_en,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn shapes(store: &SqlStore) -> Result<Vec<(MunicipalityId, String)>, StoreError> {
+    let rows = fetch_all!(pool store, (String, String), "SELECT area_id, svg_path FROM area_shape ORDER BY area_id")?;
+    rows.into_iter()
+        .map(|(id, path)| Ok((MunicipalityId::parse(&id).map_err(invalid)?, path)))
+        .collect()
+}
+
+/// Every value of one measure and gender, and when the measure's values last changed.
+pub(crate) async fn measure_values(
+    store: &SqlStore,
+    measure: &MeasureId,
+    gender: Gender,
+) -> Result<MeasureValues, StoreError> {
+    let rows = fetch_all!(pool store, (String, i64, Option<f64>, Option<String>, Option<i64>),
+        "SELECT area_id, year, value, status, count FROM value WHERE measure_id = $1 AND gender = $2",
+        measure.as_str(), gender.code())?;
+    let updated = fetch_all!(pool store, (Option<String>,),
+        "SELECT max(b.imported_at) FROM import_batch b
+         WHERE b.id = (SELECT max(v.batch_id) FROM value v WHERE v.measure_id = $1)", measure.as_str())?;
+    let mut values = Vec::with_capacity(rows.len());
+    for (area, year, number, status, count) in rows {
+        let datum = datum(number, status.as_deref())?;
+        values.push(AreaValue {
+            area: AreaId::parse(&area).map_err(invalid)?,
+            year: Year::new(year).map_err(invalid)?,
+            datum,
+            count: count.and_then(|c| u32::try_from(c).ok()),
+        });
+    }
+    Ok(MeasureValues {
+        values,
+        updated_at: updated.into_iter().next().and_then(|(u,)| u),
+    })
 }
 
 pub(crate) async fn overview(store: &SqlStore) -> Result<Overview, StoreError> {

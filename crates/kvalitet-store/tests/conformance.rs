@@ -9,7 +9,8 @@ use kvalitet_app::ports::{
     CatalogueBatch, ImportChunk, ImportSource, Store, StoreError, ValueFilter, WriteCounts,
 };
 use kvalitet_domain::{
-    AreaId, County, Datum, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId, MeasureSet,
+    AreaId, County, Datum, Direction, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId,
+    MeasureProfile, MeasureSet,
     MeasureSetArea, MeasureSetItem, MissingStatus, Municipality, MunicipalityGroup, MunicipalityId,
     MunicipalityKind, ValueKey, ValueRow, Year,
 };
@@ -151,6 +152,8 @@ fn catalogue() -> CatalogueBatch {
             ),
         ],
         kpi_groups: vec![],
+        measure_sets: vec![],
+        shapes: vec![(m("0180"), "M0 0L1 1Z".into())],
     }
 }
 
@@ -215,7 +218,7 @@ async fn catalogue_round_trips_and_reimport_changes_nothing(store: &SqlStore) {
     )
     .await
     .unwrap();
-    assert_eq!(first.inserted, 1 + 5 + 1 + 1 + 2);
+    assert_eq!(first.inserted, 1 + 5 + 1 + 1 + 2 + 1); // county, municipalities, group, neighbours, measures, shape
     let again = import(
         store,
         vec![
@@ -538,29 +541,54 @@ async fn export_filters_and_orders_values(store: &SqlStore) {
 
 async fn measure_sets_round_trip(store: &SqlStore) {
     load_catalogue(store).await;
-    let set = MeasureSet {
-        id: "kkik-test".into(),
-        title: "KKiK test".into(),
-        areas: vec![
+    let profile = MeasureProfile {
+        measure: kpi("N15428"),
+        question: "Hur många elever är behöriga?".into(),
+        question_en: Some("How many pupils are eligible?".into()),
+        unit: Some("procent".into()),
+        unit_en: Some("per cent".into()),
+        direction: Direction::HigherIsBetter,
+        decimals: 1,
+    };
+    let mut set = MeasureSet::new(
+        "kkik-test",
+        "KKiK test",
+        vec![
             MeasureSetArea {
                 title: "Barn och unga".into(),
+                title_en: Some("Children".into()),
                 items: vec![MeasureSetItem {
                     measure: kpi("N15428"),
                     question: "Hur många elever är behöriga?".into(),
+                    question_en: Some("How many pupils are eligible?".into()),
+                    profile: Some(profile.clone()),
                 }],
             },
             MeasureSetArea {
                 title: "Samhälle och miljö".into(),
+                title_en: None,
                 items: vec![MeasureSetItem {
                     measure: kpi("N00003"),
                     question: "Vad kostar personalen?".into(),
+                    question_en: None,
+                    profile: None,
                 }],
             },
         ],
-    };
+    );
+    set.participants = vec![m("0180")];
+    set.description = "Ett test.".into();
     store.save_measure_set(&set).await.unwrap();
     assert_eq!(store.measure_set("kkik-test").await.unwrap().unwrap(), set);
     assert!(store.measure_set("none").await.unwrap().is_none());
+    assert_eq!(store.measure_profiles().await.unwrap(), vec![profile]);
+    assert_eq!(
+        store.measure(&kpi("N15428")).await.unwrap().unwrap().direction,
+        Direction::HigherIsBetter,
+        "the profile's direction is the measure's"
+    );
+    let listed = store.measure_sets().await.unwrap();
+    assert_eq!((listed.len(), listed[0].measures), (1, 2));
 
     let mut twice = set.clone();
     twice.areas[1].items[0].measure = kpi("N15428");
@@ -568,14 +596,15 @@ async fn measure_sets_round_trip(store: &SqlStore) {
         store.save_measure_set(&twice).await,
         Err(StoreError::Invalid(_))
     ));
-    let mut unknown = set.clone();
-    unknown.areas[1].items[0].measure = kpi("N99999");
-    assert!(store.save_measure_set(&unknown).await.is_err());
     assert_eq!(
         store.measure_set("kkik-test").await.unwrap().unwrap(),
         set,
         "a failed save leaves the old set"
     );
+    // A set may name a measure whose catalogue is not loaded yet (a shipped set).
+    let mut ahead = set.clone();
+    ahead.areas[1].items[0].measure = kpi("N99999");
+    store.save_measure_set(&ahead).await.unwrap();
 }
 
 async fn overview_counts_what_is_loaded(store: &SqlStore) {
