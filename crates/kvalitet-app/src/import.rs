@@ -148,7 +148,9 @@ fn rank(path: &Path, format: Option<Format>) -> usize {
     let format = format.or_else(|| sniff(&text));
     match format {
         Some(Format::KoladaJson) => {
-            let like = if text.contains("\"period\"") {
+            let like = if text.contains("\"FeatureCollection\"") {
+                Format::GeoJson
+            } else if text.contains("\"period\"") {
                 Format::ValuesCsv
             } else if text.contains("\"operating_area\"")
                 || text.contains("\"is_divided_by_gender\"")
@@ -189,7 +191,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>, explicit: bool) -> Result<(), Im
             .file_name()
             .map(|n| n.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        let readable = [".csv", ".csv.gz", ".json", ".json.gz"]
+        let readable = [".csv", ".csv.gz", ".json", ".json.gz", ".toml"]
             .iter()
             .any(|ext| name.ends_with(ext));
         // A file named on the command line is read whatever its name; in a directory only
@@ -216,6 +218,9 @@ fn sniff(head: &str) -> Option<Format> {
     let text = head.trim_start_matches('\u{feff}').trim_start();
     if text.starts_with('{') || text.starts_with('[') {
         return Some(Format::KoladaJson);
+    }
+    if kvalitet_formats::looks_like_measure_set(text) {
+        return Some(Format::MeasureSetToml);
     }
     kvalitet_formats::format_of_header(text.lines().next()?)
 }

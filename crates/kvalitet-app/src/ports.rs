@@ -8,8 +8,7 @@ use tokio::sync::mpsc;
 
 use kvalitet_domain::{
     AreaId, County, Datum, Gender, GroupId, Measure, MeasureId, MeasureProfile, MeasureSet,
-    Municipality,
-    MunicipalityGroup, MunicipalityId, ValueKey, ValueRow, Year,
+    Municipality, MunicipalityGroup, MunicipalityId, ValueKey, ValueRow, Year,
 };
 pub use kvalitet_formats::KpiGroupRecord;
 

@@ -686,7 +686,11 @@ fn a_sync_can_take_its_measures_from_a_measure_set() {
     .unwrap();
     let loaded = m.b.import(&[&set_file], &[]);
     assert!(loaded.status.success(), "{}", text(&loaded));
-    assert!(text(&loaded).contains("measure-set-toml"), "{}", text(&loaded));
+    assert!(
+        text(&loaded).contains("measure-set-toml"),
+        "{}",
+        text(&loaded)
+    );
     let by_set = m.sync(&["--set", "kkik-test", "--values-only"]);
     assert!(by_set.status.success(), "{}", text(&by_set));
     assert_eq!(

@@ -313,7 +313,10 @@ mod tests {
     #[test]
     fn ties_share_rank_and_colour() {
         // Five values, k = 2: the second best is 9, shared by three: all green.
-        let c = compare(&some(&[10.0, 9.0, 9.0, 9.0, 1.0]), Direction::HigherIsBetter);
+        let c = compare(
+            &some(&[10.0, 9.0, 9.0, 9.0, 1.0]),
+            Direction::HigherIsBetter,
+        );
         let r: Vec<_> = c.placements.iter().map(|p| (p.rank, p.shared)).collect();
         assert_eq!(
             r,
@@ -332,7 +335,14 @@ mod tests {
     #[test]
     fn missing_is_grey_and_takes_no_part() {
         let c = compare(
-            &[Some(1.0), None, Some(2.0), Some(3.0), Some(4.0), Some(f64::NAN)],
+            &[
+                Some(1.0),
+                None,
+                Some(2.0),
+                Some(3.0),
+                Some(4.0),
+                Some(f64::NAN),
+            ],
             Direction::HigherIsBetter,
         );
         assert_eq!(c.summary.n, 4);
@@ -348,8 +358,15 @@ mod tests {
         let c = compare(&some(&[1.0, 2.0, 3.0, 4.0]), Direction::None);
         assert!(c.placements.iter().all(|p| p.colour == Colour::None));
         assert!(!c.summary.coloured);
-        assert_eq!(c.placements[3].rank, Some(1), "highest first without direction");
-        let c = compare(&[Some(1.0), Some(2.0), Some(3.0), None], Direction::HigherIsBetter);
+        assert_eq!(
+            c.placements[3].rank,
+            Some(1),
+            "highest first without direction"
+        );
+        let c = compare(
+            &[Some(1.0), Some(2.0), Some(3.0), None],
+            Direction::HigherIsBetter,
+        );
         assert!(c.placements.iter().all(|p| p.colour == Colour::None));
         assert_eq!(compare(&[], Direction::HigherIsBetter).summary.mean, None);
     }
@@ -357,18 +374,39 @@ mod tests {
     #[test]
     fn trend_follows_direction_and_displayed_precision() {
         use Direction::*;
-        assert_eq!(trend(Some(88.0), Some(85.0), HigherIsBetter, 0), Trend::Better);
-        assert_eq!(trend(Some(38.0), Some(45.0), LowerIsBetter, 0), Trend::Better);
-        assert_eq!(trend(Some(46.0), Some(45.0), LowerIsBetter, 0), Trend::Worse);
-        assert_eq!(trend(Some(85.04), Some(85.01), HigherIsBetter, 1), Trend::Unchanged);
-        assert_eq!(trend(Some(85.06), Some(85.01), HigherIsBetter, 1), Trend::Better);
+        assert_eq!(
+            trend(Some(88.0), Some(85.0), HigherIsBetter, 0),
+            Trend::Better
+        );
+        assert_eq!(
+            trend(Some(38.0), Some(45.0), LowerIsBetter, 0),
+            Trend::Better
+        );
+        assert_eq!(
+            trend(Some(46.0), Some(45.0), LowerIsBetter, 0),
+            Trend::Worse
+        );
+        assert_eq!(
+            trend(Some(85.04), Some(85.01), HigherIsBetter, 1),
+            Trend::Unchanged
+        );
+        assert_eq!(
+            trend(Some(85.06), Some(85.01), HigherIsBetter, 1),
+            Trend::Better
+        );
         assert_eq!(trend(Some(2.0), Some(1.0), None, 0), Trend::Changed);
-        assert_eq!(trend(Some(2.0), Option::None, HigherIsBetter, 0), Trend::NotComparable);
+        assert_eq!(
+            trend(Some(2.0), Option::None, HigherIsBetter, 0),
+            Trend::NotComparable
+        );
     }
 
     fn values() -> impl Strategy<Value = Vec<Option<f64>>> {
         // Few distinct values so ties are common.
-        prop::collection::vec(prop::option::weighted(0.9, (0i32..12).prop_map(f64::from)), 0..40)
+        prop::collection::vec(
+            prop::option::weighted(0.9, (0i32..12).prop_map(f64::from)),
+            0..40,
+        )
     }
 
     fn direction() -> impl Strategy<Value = Direction> {

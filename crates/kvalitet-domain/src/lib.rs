@@ -7,6 +7,7 @@ pub mod ids;
 pub mod measure;
 pub mod measure_set;
 pub mod municipality;
+pub mod swedish;
 pub mod value;
 
 pub use compare::{Colour, ColourCounts, Comparison, Placement, Summary, Trend, compare, trend};

@@ -61,7 +61,11 @@ pub struct MeasureSet {
 
 impl MeasureSet {
     /// A set with a title and areas and nothing else.
-    pub fn new(id: impl Into<String>, title: impl Into<String>, areas: Vec<MeasureSetArea>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        areas: Vec<MeasureSetArea>,
+    ) -> Self {
         Self {
             id: id.into(),
             title: title.into(),
@@ -106,7 +110,10 @@ impl MeasureSet {
             }
             if let Some(p) = &item.profile {
                 if p.measure != item.measure {
-                    return Err(format!("the profile of {} names {}", item.measure, p.measure));
+                    return Err(format!(
+                        "the profile of {} names {}",
+                        item.measure, p.measure
+                    ));
                 }
                 if p.decimals > MeasureProfile::MAX_DECIMALS {
                     return Err(format!(

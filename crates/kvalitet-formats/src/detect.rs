@@ -75,7 +75,10 @@ impl Format {
     }
 
     pub fn is_json(self) -> bool {
-        matches!(self, Self::KoladaJson | Self::NeighboursJson | Self::GeoJson)
+        matches!(
+            self,
+            Self::KoladaJson | Self::NeighboursJson | Self::GeoJson
+        )
     }
 
     /// Whether the format carries values (as opposed to catalogue metadata). Metadata is

@@ -53,11 +53,7 @@ pub(crate) fn read(map: &Map<String, Value>, sink: &mut Sink<'_>) {
 
 fn shape(feature: &Value, path: &str) -> Result<Record, RowError> {
     let properties = feature.get("properties").and_then(Value::as_object);
-    let code = properties.and_then(|p| {
-        CODE_FIELDS
-            .iter()
-            .find_map(|f| p.get(*f).map(|v| (*f, v)))
-    });
+    let code = properties.and_then(|p| CODE_FIELDS.iter().find_map(|f| p.get(*f).map(|v| (*f, v))));
     let Some((field, code)) = code else {
         return Err(RowError::new(
             Location::json(format!("{path}.properties")),
@@ -69,7 +65,12 @@ fn shape(feature: &Value, path: &str) -> Result<Record, RowError> {
         Value::String(s) => s.clone(),
         // A code that lost its leading zero to a number type.
         Value::Number(n) => format!("{:04}", n.as_u64().unwrap_or(u64::MAX)),
-        _ => return Err(RowError::new(at(&format!(".properties.{field}")), "expected a string")),
+        _ => {
+            return Err(RowError::new(
+                at(&format!(".properties.{field}")),
+                "expected a string",
+            ));
+        }
     };
     let municipality = MunicipalityId::parse(&code)
         .map_err(|e| RowError::new(at(&format!(".properties.{field}")), e))?;
@@ -119,7 +120,9 @@ fn append_ring(svg: &mut String, ring: &Value) -> Result<(), String> {
             return Err(format!("position {i}: expected [longitude, latitude]"));
         };
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-            return Err(format!("position {i}: [{lon}, {lat}] is not WGS84 longitude, latitude"));
+            return Err(format!(
+                "position {i}: [{lon}, {lat}] is not WGS84 longitude, latitude"
+            ));
         }
         let (x, y) = project(lon, lat);
         let tenths = ((x * 10.0).round() as i64, (y * 10.0).round() as i64);
@@ -172,6 +175,15 @@ mod tests {
     #[test]
     fn tenths_print_short() {
         let s = |n| Tenths(n).to_string();
-        assert_eq!((s(123), s(120), s(5), s(-5), s(-15)), ("12.3".into(), "12".into(), "0.5".into(), "-0.5".into(), "-1.5".into()));
+        assert_eq!(
+            (s(123), s(120), s(5), s(-5), s(-15)),
+            (
+                "12.3".into(),
+                "12".into(),
+                "0.5".into(),
+                "-0.5".into(),
+                "-1.5".into()
+            )
+        );
     }
 }

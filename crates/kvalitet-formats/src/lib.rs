@@ -40,6 +40,11 @@ pub fn decompressed<'a>(
     Ok(Box::new(buffered))
 }
 
+/// Whether text looks like a measure set in TOML rather than a CSV file.
+pub fn looks_like_measure_set(text: &str) -> bool {
+    measure_set_toml::looks_like_toml(text)
+}
+
 /// The CSV format a header line belongs to, if any.
 pub fn format_of_header(line: &str) -> Option<Format> {
     let fields: Vec<String> = line

@@ -90,15 +90,16 @@ pub(crate) fn read(text: &str) -> Result<Record, ReadError> {
         .participants
         .iter()
         .enumerate()
-        .map(|(i, p)| MunicipalityId::parse(p).map_err(|e| field(format!("participants[{i}]"), e.to_string())))
+        .map(|(i, p)| {
+            MunicipalityId::parse(p).map_err(|e| field(format!("participants[{i}]"), e.to_string()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut areas = Vec::new();
     for (a, area) in file.areas.into_iter().enumerate() {
         let mut items = Vec::new();
         for (m, item) in area.measures.into_iter().enumerate() {
             let at = |name: &str| format!("areas[{a}].measures[{m}].{name}");
-            let measure =
-                MeasureId::parse(&item.id).map_err(|e| field(at("id"), e.to_string()))?;
+            let measure = MeasureId::parse(&item.id).map_err(|e| field(at("id"), e.to_string()))?;
             let profile = match item.direction.as_deref() {
                 None => None,
                 Some(d) => Some(MeasureProfile {
@@ -108,7 +109,10 @@ pub(crate) fn read(text: &str) -> Result<Record, ReadError> {
                     unit: item.unit,
                     unit_en: item.unit_en,
                     direction: Direction::parse(d).ok_or_else(|| {
-                        field(at("direction"), format!("{d:?} is not higher, lower or none"))
+                        field(
+                            at("direction"),
+                            format!("{d:?} is not higher, lower or none"),
+                        )
                     })?,
                     decimals: item.decimals.unwrap_or(0),
                 }),

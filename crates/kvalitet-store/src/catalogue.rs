@@ -172,11 +172,14 @@ pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCo
     if !batch.shapes.is_empty() {
         let existing = ids(tx, "SELECT area_id FROM area_shape").await?;
         for (m, path) in &batch.shapes {
-            let changed = exec!(tx,
+            let changed = exec!(
+                tx,
                 "INSERT INTO area_shape (area_id, svg_path) VALUES ($1, $2)
                  ON CONFLICT (area_id) DO UPDATE SET svg_path = excluded.svg_path
                  WHERE area_shape.svg_path IS DISTINCT FROM excluded.svg_path",
-                m.as_str(), path)? > 0;
+                m.as_str(),
+                path
+            )? > 0;
             tally(&mut counts, existing.contains(m.as_str()), changed);
         }
     }

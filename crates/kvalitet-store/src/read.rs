@@ -11,8 +11,9 @@ use kvalitet_app::ports::{
 };
 use kvalitet_domain::{
     AreaId, County, Datum, Direction, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId,
-    MeasureOrigin, MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem, MissingStatus, Municipality,
-    MunicipalityGroup, MunicipalityId, MunicipalityKind, SourceKind, ValueKey, ValueRow, Year,
+    MeasureOrigin, MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem, MissingStatus,
+    Municipality, MunicipalityGroup, MunicipalityId, MunicipalityKind, SourceKind, ValueKey,
+    ValueRow, Year,
 };
 
 use crate::{SqlStore, db, fetch_all, on_pool};
@@ -527,17 +528,19 @@ pub(crate) async fn measure_profiles(store: &SqlStore) -> Result<Vec<MeasureProf
     let rows = fetch_all!(pool store, (String, String, i64, Option<String>, Option<String>, String, Option<String>),
         "SELECT measure_id, direction, decimals, unit, unit_en, question, question_en FROM measure_profile ORDER BY measure_id")?;
     rows.into_iter()
-        .map(|(id, direction, decimals, unit, unit_en, question, question_en)| {
-            Ok(MeasureProfile {
-                measure: MeasureId::parse(&id).map_err(invalid)?,
-                direction: Direction::parse(&direction).ok_or_else(|| invalid(&direction))?,
-                decimals: u8::try_from(decimals).map_err(invalid)?,
-                unit,
-                unit_en,
-                question,
-                question_en,
-            })
-        })
+        .map(
+            |(id, direction, decimals, unit, unit_en, question, question_en)| {
+                Ok(MeasureProfile {
+                    measure: MeasureId::parse(&id).map_err(invalid)?,
+                    direction: Direction::parse(&direction).ok_or_else(|| invalid(&direction))?,
+                    decimals: u8::try_from(decimals).map_err(invalid)?,
+                    unit,
+                    unit_en,
+                    question,
+                    question_en,
+                })
+            },
+        )
         .collect()
 }
 

@@ -10,9 +10,8 @@ use kvalitet_app::ports::{
 };
 use kvalitet_domain::{
     AreaId, County, Datum, Direction, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId,
-    MeasureProfile, MeasureSet,
-    MeasureSetArea, MeasureSetItem, MissingStatus, Municipality, MunicipalityGroup, MunicipalityId,
-    MunicipalityKind, ValueKey, ValueRow, Year,
+    MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem, MissingStatus, Municipality,
+    MunicipalityGroup, MunicipalityId, MunicipalityKind, ValueKey, ValueRow, Year,
 };
 use kvalitet_store::SqlStore;
 use tokio::sync::mpsc;
@@ -583,7 +582,12 @@ async fn measure_sets_round_trip(store: &SqlStore) {
     assert!(store.measure_set("none").await.unwrap().is_none());
     assert_eq!(store.measure_profiles().await.unwrap(), vec![profile]);
     assert_eq!(
-        store.measure(&kpi("N15428")).await.unwrap().unwrap().direction,
+        store
+            .measure(&kpi("N15428"))
+            .await
+            .unwrap()
+            .unwrap()
+            .direction,
         Direction::HigherIsBetter,
         "the profile's direction is the measure's"
     );
