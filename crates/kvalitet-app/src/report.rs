@@ -134,6 +134,8 @@ pub struct Directory {
     pub measures: HashMap<MeasureId, Measure>,
     pub profiles: HashMap<MeasureId, MeasureProfile>,
     pub sets: Vec<MeasureSetSummary>,
+    /// Every set whole, by id.
+    pub set_details: HashMap<String, MeasureSet>,
     /// Map outlines by municipality.
     pub shapes: Vec<(MunicipalityId, String)>,
 }
@@ -150,6 +152,13 @@ impl Directory {
         let mut neighbours = HashMap::new();
         for m in &kommuner {
             neighbours.insert(m.id, store.neighbours(&m.id).await?);
+        }
+        let sets = store.measure_sets().await?;
+        let mut set_details = HashMap::new();
+        for s in &sets {
+            if let Some(set) = store.measure_set(&s.id).await? {
+                set_details.insert(s.id.clone(), set);
+            }
         }
         Ok(Self {
             kommuner,
@@ -174,7 +183,8 @@ impl Directory {
                 .into_iter()
                 .map(|p| (p.measure, p))
                 .collect(),
-            sets: store.measure_sets().await?,
+            sets,
+            set_details,
             shapes: store.shapes().await?,
         })
     }
@@ -192,6 +202,21 @@ impl Directory {
             .ok()
             .and_then(|m| self.measures.get(&m))
             .ok_or_else(|| ReportError::UnknownMeasure(id.to_owned()))
+    }
+
+    /// A set by id, or the default: "kkik" when loaded, else the first set.
+    pub fn set(&self, id: Option<&str>) -> Result<&MeasureSet, ReportError> {
+        match id {
+            Some(id) => self
+                .set_details
+                .get(id)
+                .ok_or_else(|| ReportError::UnknownSet(id.to_owned())),
+            None => self
+                .set_details
+                .get("kkik")
+                .or_else(|| self.sets.first().and_then(|s| self.set_details.get(&s.id)))
+                .ok_or_else(|| ReportError::UnknownSet("(no measure set is loaded)".into())),
+        }
     }
 
     pub fn name(&self, id: &MunicipalityId) -> String {
@@ -633,7 +658,7 @@ where
                 if let Some(row) = c.row(m) {
                     colours.add(row.placement.colour);
                 }
-                if let Some(before) = Year::new(i64::from(c.year.get()) - 1).ok() {
+                if let Ok(before) = Year::new(i64::from(c.year.get()) - 1) {
                     let earlier = compare_year(directory, &data, &presentation, &members, before);
                     if let Some(row) = earlier.row(m) {
                         colours_before.add(row.placement.colour);

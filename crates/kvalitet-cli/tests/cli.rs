@@ -458,7 +458,8 @@ fn serve_lists_what_is_loaded() {
             .success()
     );
     let (mut child, addr) = serve(&s.url());
-    let page = get(&addr, "/");
+    let page = get(&addr, "/status");
+    let start = get(&addr, "/");
     let health = get(&addr, "/healthz");
     child.kill().unwrap();
     let _ = child.wait();
@@ -473,6 +474,8 @@ fn serve_lists_what_is_loaded() {
         "{page}"
     );
     assert!(health.ends_with("ok"), "{health}");
+    assert!(start.starts_with("HTTP/1.1 200"), "{start}");
+    assert!(start.contains("href=\"/kommun/0180\""), "the start page lists the kommuner: {start}");
 }
 
 fn get(addr: &str, path: &str) -> String {

@@ -70,7 +70,7 @@ fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
 }
 
 /// The query string as (key, value) pairs, percent-decoded, `+` read as a space.
-fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     raw.unwrap_or("")
         .split('&')
         .filter(|p| !p.is_empty())

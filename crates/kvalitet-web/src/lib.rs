@@ -1,16 +1,25 @@
-//! kvalitet's web server: a page listing what is loaded, a health check, and the read API in
-//! Kolada v3's format under `/v3/`. The citizen site builds on this router.
+//! kvalitet's web server: the citizen site (Swedish at `/`, English at `/en/`), the JSON
+//! API under `/api/v1/`, the read API in Kolada v3's format under `/v3/`, a page listing
+//! what is loaded (`/status`) and a health check.
 
+mod api_v1;
 mod cache;
+mod charts;
+mod downloads;
+mod i18n;
 mod kolada_v3;
+mod site;
+
+pub use i18n::Lang;
+pub(crate) use kolada_v3::query_pairs;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use minijinja::Environment;
 
 use kvalitet_app::Store;
@@ -25,10 +34,49 @@ pub struct AppState<S> {
     v3_cache: cache::ResponseCache<kolada_v3::Answer>,
     /// All rows of a `/v3/data` query, so its pages are cut from one computation.
     v3_rows: cache::ResponseCache<kolada_v3::Rows>,
+    /// The catalogue as the site needs it, with the data version it was loaded at.
+    directory: std::sync::Mutex<Option<(i64, Arc<kvalitet_app::report::Directory>)>>,
+    /// Each measure's values per gender, as the comparisons read them.
+    series_cache: cache::ResponseCache<Arc<kvalitet_app::report::Series>>,
+    /// Rendered pages of the citizen site.
+    pages: cache::ResponseCache,
+}
+
+impl cache::CacheSize for Arc<kvalitet_app::report::Series> {
+    fn size(&self) -> usize {
+        kvalitet_app::report::Series::size(self)
+    }
 }
 
 /// Memory for cached API answers.
-const V3_CACHE_BYTES: usize = 256 << 20;
+const V3_CACHE_BYTES: usize = 64 << 20;
+/// Memory for measure series (a KKiK measure is about 0.5 MB with all years).
+const SERIES_CACHE_BYTES: usize = 64 << 20;
+/// Memory for rendered pages.
+const PAGE_CACHE_BYTES: usize = 48 << 20;
+
+const TEMPLATES: [(&str, &str); 11] = [
+    ("index.html", include_str!("../templates/index.html")),
+    ("base.html", include_str!("../templates/base.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("start.html", include_str!("../templates/start.html")),
+    (
+        "municipality.html",
+        include_str!("../templates/municipality.html"),
+    ),
+    ("measure.html", include_str!("../templates/measure.html")),
+    ("compare.html", include_str!("../templates/compare.html")),
+    ("embed.html", include_str!("../templates/embed.html")),
+    ("about.html", include_str!("../templates/about.html")),
+    (
+        "accessibility.html",
+        include_str!("../templates/accessibility.html"),
+    ),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+/// The site's style sheet (no inline styles, so the CSP can forbid them).
+const SITE_CSS: &str = include_str!("../templates/site.css");
 
 impl<S: Store> AppState<S> {
     pub fn new(store: S, backend: &'static str) -> Arc<Self> {
@@ -36,36 +84,79 @@ impl<S: Store> AppState<S> {
         templates.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         templates.add_filter("num", format_count);
         // Templates are compiled into the binary; a broken one fails every test at once.
-        templates
-            .add_template("index.html", include_str!("../templates/index.html"))
-            .unwrap_or_else(|e| panic!("templates/index.html does not parse: {e}"));
+        templates.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        for (name, source) in TEMPLATES {
+            // Templates are compiled into the binary; a broken one fails every test at once.
+            templates
+                .add_template(name, source)
+                .unwrap_or_else(|e| panic!("templates/{name} does not parse: {e}"));
+        }
         Arc::new(Self {
             store,
             backend,
             templates,
             v3_cache: cache::ResponseCache::new(V3_CACHE_BYTES),
             v3_rows: cache::ResponseCache::new(V3_CACHE_BYTES),
+            directory: std::sync::Mutex::new(None),
+            series_cache: cache::ResponseCache::new(SERIES_CACHE_BYTES),
+            pages: cache::ResponseCache::new(PAGE_CACHE_BYTES),
         })
     }
 }
 
-/// A whole number with a non-breaking thin space between thousands, as Swedish writes it.
+/// A whole number with a no-break space between thousands, as Swedish writes it.
 fn format_count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{a0}');
-        }
-        out.push(c);
-    }
-    out
+    kvalitet_domain::swedish::group_thousands(&n.to_string())
+}
+
+/// The citizen site's routes for one language.
+fn site_routes<S: Store>(lang: Lang) -> Router<Arc<AppState<S>>> {
+    Router::new()
+        .route("/", get(site::start::<S>))
+        .route("/kommun/{id}", get(site::municipality::<S>))
+        .route("/kommun/{id}/{file}", get(site::municipality_download::<S>))
+        .route("/kommun/{id}/matt/{kpi}", get(site::measure::<S>))
+        .route(
+            "/kommun/{id}/matt/{kpi}/{file}",
+            get(site::measure_download::<S>),
+        )
+        .route("/inbaddning/kommun/{id}/matt/{kpi}", get(site::embed::<S>))
+        .route("/jamfor", get(site::compare::<S>))
+        .route("/jamfor/{file}", get(site::compare_download::<S>))
+        .route("/om", get(site::about::<S>))
+        .route("/tillganglighet", get(site::accessibility::<S>))
+        .fallback(site::not_found::<S>)
+        .layer(Extension(lang))
 }
 
 /// The application's routes.
 pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     Router::new()
-        .route("/", get(index::<S>))
+        .merge(site_routes::<S>(Lang::Sv))
+        .nest("/en", site_routes::<S>(Lang::En))
+        .route("/en/", get(site::start::<S>).layer(Extension(Lang::En)))
+        .route("/status", get(index::<S>))
+        .route(
+            "/static/site.css",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    SITE_CSS,
+                )
+            }),
+        )
+        .route("/api/v1/openapi.json", get(api_v1::openapi))
+        .route("/api/v1/municipalities", get(api_v1::municipalities::<S>))
+        .route("/api/v1/measures", get(api_v1::measures::<S>))
+        .route("/api/v1/compare", get(api_v1::compare::<S>))
+        .route(
+            "/api/v1/municipalities/{id}/report",
+            get(api_v1::report::<S>),
+        )
+        .route("/api/v1/{*rest}", get(api_v1::not_found))
         .route("/healthz", get(|| async { "ok" }))
         .route("/v3", get(kolada_v3::handle::<S>))
         .route("/v3/", get(kolada_v3::handle::<S>))

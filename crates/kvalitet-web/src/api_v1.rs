@@ -1,0 +1,355 @@
+//! The JSON API of the comparison numbers, `/api/v1/`: municipalities, measures, a
+//! comparison (every municipality's value, rank, colour and trend, and the summary), and a
+//! municipality's report over a measure set. Described by `/api/v1/openapi.json`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use kvalitet_app::Store;
+use kvalitet_app::report::{self, Population, ReportError};
+use kvalitet_domain::{Gender, Year};
+
+use crate::{AppState, query_pairs, site::SiteError};
+
+/// The OpenAPI document, kept beside the code it describes.
+const OPENAPI: &str = include_str!("../openapi.json");
+
+struct ApiError(SiteError);
+
+impl From<SiteError> for ApiError {
+    fn from(e: SiteError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<ReportError> for ApiError {
+    fn from(e: ReportError) -> Self {
+        Self(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        json_answer(self.0.status, &json!({ "error": self.0.message }))
+    }
+}
+
+fn json_answer(status: StatusCode, body: &impl Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            status,
+            [
+                (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => SiteError::internal(e).into_api(),
+    }
+}
+
+impl SiteError {
+    fn into_api(self) -> Response {
+        ApiError(self).into_response()
+    }
+}
+
+/// The API's query parameters, by their English names; unknown names are refused so a typo
+/// does not silently give the default.
+struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+impl Query {
+    fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Self, ApiError> {
+        let pairs = query_pairs(raw);
+        if let Some((k, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+            return Err(SiteError::bad_request(format!(
+                "unknown parameter {k:?}; this route takes {}",
+                allowed.join(", ")
+            ))
+            .into());
+        }
+        Ok(Self { pairs })
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn year(&self) -> Result<Option<Year>, ApiError> {
+        self.get("year")
+            .map(|y| {
+                Year::parse(y).map_err(|_| {
+                    SiteError::bad_request(format!("year={y}: not a year between 1950 and 2100"))
+                        .into()
+                })
+            })
+            .transpose()
+    }
+
+    fn gender(&self) -> Result<Gender, ApiError> {
+        Ok(self
+            .get("gender")
+            .map(|g| {
+                Gender::parse(g).map_err(|_| {
+                    ApiError::from(SiteError::bad_request(format!("gender={g}: use T, K or M")))
+                })
+            })
+            .transpose()?
+            .unwrap_or(Gender::Total))
+    }
+
+    fn population(&self) -> Result<Population, ApiError> {
+        Ok(self
+            .get("population")
+            .map(Population::parse)
+            .transpose()?
+            .unwrap_or(Population::All))
+    }
+}
+
+pub async fn openapi() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+pub async fn municipalities<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let result = async {
+        Query::parse(raw.as_deref(), &[])?;
+        let (_, d) = state.directory().await?;
+        let list: Vec<Value> = d
+            .kommuner
+            .iter()
+            .map(|m| {
+                json!({
+                    "id": m.id.as_str(),
+                    "name": m.title,
+                    "county": m.county_code,
+                    "neighbours": d.neighbours.get(&m.id).map(|n| n.iter().map(|x| x.as_str().to_owned()).collect::<Vec<_>>()).unwrap_or_default(),
+                    "groups": d.groups_of(&m.id).iter().map(|g| json!({"id": g.id.as_str(), "title": g.title, "kind": g.kind.code()})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        Ok::<_, ApiError>(json_answer(StatusCode::OK, &json!({ "count": list.len(), "municipalities": list })))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn measures<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let result = async {
+        let q = Query::parse(raw.as_deref(), &["set"])?;
+        let (_, d) = state.directory().await?;
+        let presentation = |m: &kvalitet_domain::Measure| {
+            let p = d.presentation(m);
+            json!({
+                "id": m.id.as_str(),
+                "title": m.title,
+                "question": p.question,
+                "question_en": p.question_en,
+                "unit": p.unit,
+                "direction": p.direction.code(),
+                "decimals": p.decimals,
+                "divided_by_gender": p.divided_by_gender,
+                "source_kind": m.source_kind.code(),
+            })
+        };
+        let list: Vec<Value> = match q.get("set") {
+            Some(id) => {
+                let set = d.set(Some(id))?;
+                set.measures()
+                    .filter_map(|(area, item)| {
+                        let mut v = presentation(d.measures.get(&item.measure)?);
+                        v["area"] = json!(area.title);
+                        v["question"] = json!(item.question);
+                        Some(v)
+                    })
+                    .collect()
+            }
+            None => {
+                let mut all: Vec<&kvalitet_domain::Measure> = d.measures.values().collect();
+                all.sort_by_key(|m| m.id);
+                all.into_iter().map(presentation).collect()
+            }
+        };
+        Ok::<_, ApiError>(json_answer(
+            StatusCode::OK,
+            &json!({
+                "count": list.len(),
+                "sets": d.sets,
+                "measures": list,
+            }),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn compare<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let result = async {
+        let q = Query::parse(raw.as_deref(), &["measure", "year", "gender", "population", "set"])?;
+        let kpi = q
+            .get("measure")
+            .ok_or_else(|| SiteError::bad_request("measure is required, e.g. measure=N15428"))?;
+        let (version, d) = state.directory().await?;
+        let measure = d.measure(kpi)?;
+        let p = d.presentation(measure);
+        let set = match q.get("set") {
+            Some(s) => Some(d.set(Some(s))?),
+            None => d.set(None).ok(),
+        };
+        let population = q.population()?;
+        let members = d.population(&population, set)?;
+        let gender = q.gender()?;
+        let series = state
+            .series(version, measure.id, gender)
+            .await
+            .map_err(SiteError::internal)?;
+        let year = match q.year()? {
+            Some(y) => y,
+            None => series
+                .latest_year(&members, None)
+                .ok_or_else(|| SiteError { status: StatusCode::NOT_FOUND, message: format!("{kpi} has no values for this population") })?,
+        };
+        let c = report::compare_year(&d, &series, &p, &members, year);
+        let results: Vec<Value> = c
+            .rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "municipality": r.municipality.as_str(),
+                    "name": r.name,
+                    "value": r.value,
+                    "status": r.status.map(|s| s.code()),
+                    "count": series.count(&r.municipality, year),
+                    "rank": r.placement.rank,
+                    "rank_shared": r.placement.shared,
+                    "colour": r.placement.colour.code(),
+                    "previous": r.previous,
+                    "trend": r.trend.code(),
+                })
+            })
+            .collect();
+        Ok::<_, ApiError>(json_answer(
+            StatusCode::OK,
+            &json!({
+                "measure": {"id": measure.id.as_str(), "title": measure.title, "question": p.question, "unit": p.unit, "direction": p.direction.code(), "decimals": p.decimals},
+                "year": year.get(),
+                "gender": gender.code(),
+                "population": {"code": population.code(), "name": d.population_name(&population, set), "size": members.len()},
+                "summary": {
+                    "n": c.summary.n,
+                    "mean": c.summary.mean,
+                    "median": c.summary.median,
+                    "q1": c.summary.q1,
+                    "q3": c.summary.q3,
+                    "min": c.summary.min,
+                    "max": c.summary.max,
+                    "worst": c.summary.worst,
+                    "best": c.summary.best,
+                    "coloured": c.summary.coloured,
+                },
+                "riket": c.riket,
+                "results": results,
+            }),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn report<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let result = async {
+        let q = Query::parse(raw.as_deref(), &["set", "year", "gender", "population"])?;
+        let (version, d) = state.directory().await?;
+        let m = d.kommun(&id)?.id;
+        let set = d.set(q.get("set"))?;
+        let gender = q.gender()?;
+        let population = q.get("population").map(Population::parse).transpose()?.unwrap_or(Population::Set);
+        let r = report::municipality_report(&d, set, &m, gender, &population, q.year()?, |measure| {
+            state.series(version, measure, gender)
+        })
+        .await?;
+        let areas: Vec<Value> = r
+            .areas
+            .iter()
+            .map(|a| {
+                json!({
+                    "title": a.title,
+                    "measures": a.cards.iter().map(|c| {
+                        let own = c.own(&m);
+                        json!({
+                            "id": c.presentation.measure.as_str(),
+                            "question": c.question,
+                            "unit": c.presentation.unit,
+                            "direction": c.presentation.direction.code(),
+                            "year": c.comparison.as_ref().map(|x| x.year.get()),
+                            "value": own.and_then(|o| o.value),
+                            "status": own.and_then(|o| o.status).map(|s| s.code()),
+                            "rank": own.and_then(|o| o.placement.rank),
+                            "colour": own.map(|o| o.placement.colour.code()),
+                            "trend": own.map(|o| o.trend.code()),
+                            "previous": own.and_then(|o| o.previous),
+                            "summary": c.comparison.as_ref().map(|x| json!({"n": x.summary.n, "mean": x.summary.mean, "worst": x.summary.worst, "best": x.summary.best, "median": x.summary.median})),
+                            "riket": c.comparison.as_ref().and_then(|x| x.riket),
+                        })
+                    }).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        Ok::<_, ApiError>(json_answer(
+            StatusCode::OK,
+            &json!({
+                "municipality": {"id": m.as_str(), "name": r.municipality.title},
+                "set": {"id": r.set_id, "title": r.set_title},
+                "gender": gender.code(),
+                "population": {"code": r.population, "name": r.population_name, "size": r.population_size},
+                "colours": r.colours,
+                "colours_previous_year": r.colours_before,
+                "areas": areas,
+            }),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn not_found() -> Response {
+    ApiError(SiteError {
+        status: StatusCode::NOT_FOUND,
+        message: "no such route; see /api/v1/openapi.json".into(),
+    })
+    .into_response()
+}

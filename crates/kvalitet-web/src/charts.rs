@@ -1,0 +1,526 @@
+//! Server-rendered SVG charts: a sparkline per card, the time series against snitt and
+//! range, the position strip (better always to the right), and the choropleth map. Each
+//! chart names itself (`role="img"`, `<title>`, `<desc>`); the numbers are always also in a
+//! table next to it, so nothing is said by the drawing alone.
+
+use std::fmt::Write;
+
+use kvalitet_app::report::SeriesPoint;
+use kvalitet_domain::{Colour, Direction};
+
+/// Escapes text for SVG/XML content and attributes.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Maps a value range onto pixels, with a little air around the data.
+struct Scale {
+    lo: f64,
+    hi: f64,
+    from: f64,
+    to: f64,
+}
+
+impl Scale {
+    fn new(values: impl Iterator<Item = f64>, from: f64, to: f64) -> Self {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for v in values {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if !lo.is_finite() {
+            (lo, hi) = (0.0, 1.0);
+        }
+        if hi - lo < 1e-9 {
+            (lo, hi) = (lo - 1.0, hi + 1.0);
+        }
+        let pad = (hi - lo) * 0.05;
+        Self {
+            lo: lo - pad,
+            hi: hi + pad,
+            from,
+            to,
+        }
+    }
+
+    fn at(&self, v: f64) -> f64 {
+        self.from + (v - self.lo) / (self.hi - self.lo) * (self.to - self.from)
+    }
+}
+
+/// A polyline through the present points; gaps (missing years) break the line.
+fn line_path(points: &[(f64, Option<f64>)]) -> String {
+    let mut d = String::new();
+    let mut pen_down = false;
+    for (x, y) in points {
+        match y {
+            Some(y) => {
+                let _ = write!(d, "{}{x:.1} {y:.1}", if pen_down { 'L' } else { 'M' });
+                pen_down = true;
+            }
+            None => pen_down = false,
+        }
+    }
+    d
+}
+
+/// Line styles for up to five series, so lines differ by more than colour.
+const SERIES_STYLES: [&str; 5] = ["s1", "s2", "s3", "s4", "s5"];
+
+/// Several municipalities' lines over the years (the compare page), each with its own
+/// colour and dash pattern and a direct label at its last point.
+pub fn multi_line(
+    series: &[Vec<SeriesPoint>],
+    names: &[String],
+    title: &str,
+    fmt: &dyn Fn(f64) -> String,
+) -> String {
+    let (w, h) = (640.0, 300.0);
+    let (left, right, top, bottom) = (64.0, 130.0, 16.0, 32.0);
+    let years: std::collections::BTreeSet<_> = series
+        .iter()
+        .flatten()
+        .filter(|p| p.value.is_some())
+        .map(|p| p.year)
+        .collect();
+    if years.is_empty() {
+        return String::new();
+    }
+    let years: Vec<_> = years.into_iter().collect();
+    let ys = Scale::new(
+        series.iter().flatten().filter_map(|p| p.value),
+        h - bottom,
+        top,
+    );
+    let step = if years.len() > 1 {
+        (w - left - right) / (years.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let x_of = |y| left + years.iter().position(|v| *v == y).unwrap_or(0) as f64 * step;
+    let mut svg = format!(
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="mc-title"><title id="mc-title">{}</title>"#,
+        esc(title)
+    );
+    for k in 0..=4 {
+        let v = ys.lo + (ys.hi - ys.lo) * f64::from(k) / 4.0;
+        let y = ys.at(v);
+        let _ = write!(
+            svg,
+            r#"<line class="grid" x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}"/><text class="tick" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            w - right,
+            left - 6.0,
+            y + 4.0,
+            esc(&fmt(v))
+        );
+    }
+    let every = years.len().div_ceil(8).max(1);
+    for (i, y) in years.iter().enumerate() {
+        if i % every == 0 || i == years.len() - 1 {
+            let _ = write!(
+                svg,
+                r#"<text class="tick" x="{:.1}" y="{}" text-anchor="middle">{y}</text>"#,
+                x_of(*y),
+                h - bottom + 18.0
+            );
+        }
+    }
+    for (i, (points, name)) in series.iter().zip(names).enumerate() {
+        let style = SERIES_STYLES[i % SERIES_STYLES.len()];
+        let line: Vec<(f64, Option<f64>)> = years
+            .iter()
+            .map(|y| {
+                (
+                    x_of(*y),
+                    points
+                        .iter()
+                        .find(|p| p.year == *y)
+                        .and_then(|p| p.value)
+                        .map(|v| ys.at(v)),
+                )
+            })
+            .collect();
+        let _ = write!(
+            svg,
+            r#"<path class="ml {style}" d="{}"/>"#,
+            line_path(&line)
+        );
+        if let Some((lx, ly)) = line.iter().rev().find_map(|(x, y)| Some((*x, (*y)?))) {
+            let _ = write!(
+                svg,
+                r#"<text class="legend" x="{:.1}" y="{:.1}">{}</text>"#,
+                lx + 6.0,
+                ly + 4.0,
+                esc(name)
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A small line of the municipality's values (solid) and the snitt (dashed).
+pub fn sparkline(points: &[SeriesPoint], label: &str) -> String {
+    let last: Vec<&SeriesPoint> = points.iter().rev().take(10).rev().collect();
+    if last.iter().all(|p| p.value.is_none()) {
+        return String::new();
+    }
+    let (w, h) = (120.0, 32.0);
+    let ys = Scale::new(
+        last.iter().flat_map(|p| [p.value, p.mean]).flatten(),
+        h - 3.0,
+        3.0,
+    );
+    let step = if last.len() > 1 {
+        (w - 6.0) / (last.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let xy = |f: fn(&SeriesPoint) -> Option<f64>| -> Vec<(f64, Option<f64>)> {
+        last.iter()
+            .enumerate()
+            .map(|(i, p)| (3.0 + i as f64 * step, f(p).map(|v| ys.at(v))))
+            .collect()
+    };
+    format!(
+        r#"<svg class="spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{label}"><path class="spark-mean" d="{mean}"/><path class="spark-own" d="{own}"/></svg>"#,
+        label = esc(label),
+        mean = line_path(&xy(|p| p.mean)),
+        own = line_path(&xy(|p| p.value)),
+    )
+}
+
+/// Labels of the time chart, in the page's language.
+pub struct TimeChartText<'a> {
+    pub title: &'a str,
+    pub desc: &'a str,
+    pub own: &'a str,
+    pub mean: &'a str,
+    pub range: &'a str,
+    pub riket: &'a str,
+}
+
+/// The municipality's line against the snitt (dashed) and the worst–best band, with Riket
+/// (dotted) when there is one; y ticks use `fmt`.
+pub fn time_chart(
+    points: &[SeriesPoint],
+    text: &TimeChartText<'_>,
+    fmt: &dyn Fn(f64) -> String,
+) -> String {
+    let (w, h) = (640.0, 300.0);
+    let (left, right, top, bottom) = (64.0, 16.0, 16.0, 40.0);
+    if points.is_empty() {
+        return String::new();
+    }
+    let ys = Scale::new(
+        points
+            .iter()
+            .flat_map(|p| [p.value, p.mean, p.worst, p.best, p.riket])
+            .flatten(),
+        h - bottom,
+        top,
+    );
+    let n = points.len();
+    let step = if n > 1 {
+        (w - left - right) / (n - 1) as f64
+    } else {
+        0.0
+    };
+    let x = |i: usize| left + i as f64 * step;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="tc-title tc-desc"><title id="tc-title">{}</title><desc id="tc-desc">{}</desc>"#,
+        esc(text.title),
+        esc(text.desc)
+    );
+    // Band between worst and best.
+    let upper: Vec<(f64, f64)> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((x(i), ys.at(p.worst?.max(p.best?)))))
+        .collect();
+    let lower: Vec<(f64, f64)> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((x(i), ys.at(p.worst?.min(p.best?)))))
+        .collect();
+    if upper.len() > 1 {
+        let mut d = String::new();
+        for (i, (px, py)) in upper.iter().chain(lower.iter().rev()).enumerate() {
+            let _ = write!(d, "{}{px:.1} {py:.1}", if i == 0 { 'M' } else { 'L' });
+        }
+        d.push('Z');
+        let _ = write!(svg, r#"<path class="band" d="{d}"/>"#);
+    }
+    // Y ticks: five levels.
+    for k in 0..=4 {
+        let v = ys.lo + (ys.hi - ys.lo) * f64::from(k) / 4.0;
+        let y = ys.at(v);
+        let _ = write!(
+            svg,
+            r#"<line class="grid" x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}"/><text class="tick" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            w - right,
+            left - 6.0,
+            y + 4.0,
+            esc(&fmt(v))
+        );
+    }
+    // X labels: at most eight.
+    let every = n.div_ceil(8).max(1);
+    for (i, p) in points.iter().enumerate() {
+        if i % every == 0 || i == n - 1 {
+            let _ = write!(
+                svg,
+                r#"<text class="tick" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+                x(i),
+                h - bottom + 18.0,
+                p.year
+            );
+        }
+    }
+    let series = |f: fn(&SeriesPoint) -> Option<f64>| -> Vec<(f64, Option<f64>)> {
+        points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (x(i), f(p).map(|v| ys.at(v))))
+            .collect()
+    };
+    let _ = write!(
+        svg,
+        r#"<path class="line-mean" d="{}"/>"#,
+        line_path(&series(|p| p.mean))
+    );
+    if points.iter().any(|p| p.riket.is_some()) {
+        let _ = write!(
+            svg,
+            r#"<path class="line-riket" d="{}"/>"#,
+            line_path(&series(|p| p.riket))
+        );
+    }
+    let own = series(|p| p.value);
+    let _ = write!(svg, r#"<path class="line-own" d="{}"/>"#, line_path(&own));
+    for (px, py) in own.iter().filter_map(|(px, py)| Some((px, (*py)?))) {
+        let _ = write!(
+            svg,
+            r#"<circle class="dot-own" cx="{px:.1}" cy="{py:.1}" r="3.5"/>"#
+        );
+    }
+    // Legend, as words beside line samples.
+    let ly = h - 8.0;
+    let items = [
+        ("line-own", text.own),
+        ("line-mean", text.mean),
+        ("band-key", text.range),
+        ("line-riket", text.riket),
+    ];
+    let mut lx = left;
+    for (class, label) in items {
+        if class == "line-riket" && !points.iter().any(|p| p.riket.is_some()) {
+            continue;
+        }
+        if class == "band-key" {
+            let _ = write!(
+                svg,
+                r#"<rect class="band" x="{lx}" y="{}" width="18" height="10"/>"#,
+                ly - 9.0
+            );
+        } else {
+            let _ = write!(
+                svg,
+                r#"<line class="{class}" x1="{lx}" x2="{}" y1="{}" y2="{}"/>"#,
+                lx + 18.0,
+                ly - 4.0,
+                ly - 4.0
+            );
+        }
+        let _ = write!(
+            svg,
+            r#"<text class="legend" x="{}" y="{ly}">{}</text>"#,
+            lx + 22.0,
+            esc(label)
+        );
+        lx += 34.0 + label.chars().count() as f64 * 6.5;
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A strip from worst (left) to best (right): the middle half shaded, a tick for the snitt,
+/// and a marker for the municipality. Better is always to the right.
+#[allow(clippy::too_many_arguments)]
+pub fn position_strip(
+    direction: Direction,
+    worst: f64,
+    best: f64,
+    q1: f64,
+    q3: f64,
+    mean: f64,
+    own: Option<f64>,
+    label: &str,
+) -> String {
+    let (w, h) = (320.0, 28.0);
+    let (lo, hi) = (worst.min(best), worst.max(best));
+    let span = if hi - lo < 1e-9 { 1.0 } else { hi - lo };
+    // Position 0 = worst, 1 = best.
+    let pos = |v: f64| {
+        let t = (v - lo) / span;
+        let t = if direction == Direction::LowerIsBetter {
+            1.0 - t
+        } else {
+            t
+        };
+        8.0 + t.clamp(0.0, 1.0) * (w - 16.0)
+    };
+    let (a, b) = (pos(q1).min(pos(q3)), pos(q1).max(pos(q3)));
+    let mut svg = format!(
+        r#"<svg class="strip" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}"><line class="strip-axis" x1="8" x2="{}" y1="14" y2="14"/><rect class="strip-mid" x="{a:.1}" y="8" width="{:.1}" height="12"/><line class="strip-mean" x1="{m:.1}" x2="{m:.1}" y1="4" y2="24"/>"#,
+        esc(label),
+        w - 8.0,
+        (b - a).max(1.0),
+        m = pos(mean),
+    );
+    if let Some(v) = own {
+        let _ = write!(
+            svg,
+            r#"<circle class="strip-own" cx="{:.1}" cy="14" r="6"/>"#,
+            pos(v)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A choropleth of the kommuner by colour class; the chosen one is outlined.
+pub fn map(
+    shapes: &[(kvalitet_domain::MunicipalityId, String)],
+    colour_of: &dyn Fn(&kvalitet_domain::MunicipalityId) -> Colour,
+    selected: Option<&kvalitet_domain::MunicipalityId>,
+    title: &str,
+    desc: &str,
+) -> String {
+    if shapes.is_empty() {
+        return String::new();
+    }
+    let (w, h) = (kvalitet_formats::MAP_WIDTH, kvalitet_formats::MAP_HEIGHT);
+    let mut svg = format!(
+        r#"<svg class="map" viewBox="0 0 {w} {h}" role="img" aria-labelledby="map-title map-desc"><title id="map-title">{}</title><desc id="map-desc">{}</desc>"#,
+        esc(title),
+        esc(desc)
+    );
+    let mut chosen = None;
+    for (m, path) in shapes {
+        if Some(m) == selected {
+            chosen = Some(path);
+        }
+        let _ = write!(
+            svg,
+            r#"<path class="m-{}" d="{path}"/>"#,
+            colour_of(m).code()
+        );
+    }
+    if let Some(path) = chosen {
+        let _ = write!(svg, r#"<path class="m-selected" d="{path}"/>"#);
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The badge of a colour class: a shape per class, so colour is never the only sign.
+pub fn badge_icon(colour: Colour) -> &'static str {
+    match colour {
+        Colour::Green => {
+            r#"<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><circle class="c-green" cx="8" cy="8" r="6.5"/></svg>"#
+        }
+        Colour::Yellow => {
+            r#"<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><path class="c-yellow" d="M8 1L15 8L8 15L1 8Z"/></svg>"#
+        }
+        Colour::Red => {
+            r#"<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><rect class="c-red" x="2" y="2" width="12" height="12"/></svg>"#
+        }
+        Colour::Grey => {
+            r#"<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><circle class="c-grey" cx="8" cy="8" r="6"/></svg>"#
+        }
+        Colour::None => "",
+    }
+}
+
+/// The icon of a trend: up/right for better, down for worse, a bar for unchanged.
+pub fn trend_icon(trend: kvalitet_domain::Trend) -> &'static str {
+    use kvalitet_domain::Trend;
+    match trend {
+        Trend::Better => {
+            r#"<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><path class="t-icon" d="M3 11L8 5L13 11"/></svg>"#
+        }
+        Trend::Worse => {
+            r#"<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><path class="t-icon" d="M3 5L8 11L13 5"/></svg>"#
+        }
+        Trend::Unchanged | Trend::Changed => {
+            r#"<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><path class="t-icon" d="M3 8H13"/></svg>"#
+        }
+        Trend::NotComparable => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_in_charts_is_escaped() {
+        let svg = sparkline(
+            &[SeriesPoint {
+                year: kvalitet_domain::Year::new(2022).unwrap(),
+                value: Some(1.0),
+                mean: Some(2.0),
+                worst: Some(0.0),
+                best: Some(3.0),
+                riket: None,
+                n: 4,
+            }],
+            "<script>",
+        );
+        assert!(svg.contains("&lt;script&gt;") && !svg.contains("<script>"));
+    }
+
+    #[test]
+    fn better_is_to_the_right_whatever_the_direction() {
+        let cx = |svg: &str| {
+            let at = svg.find("strip-own\" cx=\"").unwrap() + 15;
+            svg[at..].split('"').next().unwrap().parse::<f64>().unwrap()
+        };
+        let up = position_strip(
+            Direction::HigherIsBetter,
+            0.0,
+            10.0,
+            2.0,
+            8.0,
+            5.0,
+            Some(9.0),
+            "x",
+        );
+        let down = position_strip(
+            Direction::LowerIsBetter,
+            10.0,
+            0.0,
+            2.0,
+            8.0,
+            5.0,
+            Some(1.0),
+            "x",
+        );
+        assert!(cx(&up) > 250.0, "{up}");
+        assert!(cx(&down) > 250.0, "{down}");
+    }
+}
