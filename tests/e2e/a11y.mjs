@@ -1,0 +1,85 @@
+// Visits the citizen site's pages in headless Chromium (Debian's), runs axe-core with the
+// WCAG 2.1 A and AA rules on each, and walks each page with the Tab key to check that every
+// link and form control can be reached from the keyboard. Exits 1 on any failure.
+import { chromium } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
+
+const base = process.env.KVALITET_E2E_URL;
+const kommun = process.env.KVALITET_E2E_KOMMUN;
+const other = process.env.KVALITET_E2E_OTHER;
+const kpi = process.env.KVALITET_E2E_KPI;
+const expectMap = process.env.KVALITET_E2E_MAP === "1";
+if (!base) throw new Error("KVALITET_E2E_URL is not set");
+
+const pages = [];
+for (const prefix of ["", "/en"]) {
+  pages.push(
+    { path: `${prefix}/`, what: "start page" },
+    { path: `${prefix}/?q=sk`, what: "search result" },
+    { path: `${prefix}/kommun/${kommun}`, what: "municipality page" },
+    { path: `${prefix}/kommun/${kommun}/matt/${kpi}`, what: "measure page", map: expectMap },
+    { path: `${prefix}/jamfor?matt=${kpi}&kommun=${kommun}&kommun=${other}`, what: "compare page" },
+    { path: `${prefix}/om`, what: "method page" },
+    { path: `${prefix}/tillganglighet`, what: "accessibility statement" },
+    { path: `${prefix}/inbaddning/kommun/${kommun}/matt/${kpi}`, what: "embed widget" },
+    { path: `${prefix}/kommun/9999`, what: "not-found page", status: 404 },
+  );
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+  ],
+});
+let failures = 0;
+const fail = (msg) => { failures += 1; console.log(`FAIL ${msg}`); };
+
+for (const p of pages) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const response = await page.goto(base + p.path);
+  const status = response ? response.status() : 0;
+  if (status !== (p.status ?? 200)) fail(`${p.path}: HTTP ${status}`);
+  const lang = await page.getAttribute("html", "lang");
+  if (lang !== (p.path.startsWith("/en") ? "en" : "sv")) fail(`${p.path}: lang="${lang}"`);
+
+  const axe = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
+  for (const v of axe.violations) {
+    fail(`${p.path}: axe ${v.id} (${v.impact}): ${v.help}`);
+    for (const n of v.nodes.slice(0, 3)) console.log(`     ${n.target.join(" ")}: ${n.failureSummary.split("\n").join(" ")}`);
+  }
+  if (p.map && (await page.locator("svg.map path").count()) < 200) fail(`${p.path}: the map has no municipalities`);
+
+  // Keyboard: Tab through the page and collect what receives focus.
+  const focusable = await page.evaluate(() => {
+    const sel = "a[href], button, select, input:not([type=hidden]), textarea, [tabindex]:not([tabindex='-1'])";
+    const els = [...document.querySelectorAll(sel)].filter((e) => !e.disabled);
+    els.forEach((e, i) => e.setAttribute("data-kb", String(i)));
+    return els.length;
+  });
+  const reached = new Set();
+  for (let i = 0; i < focusable + 3; i++) {
+    await page.keyboard.press("Tab");
+    const id = await page.evaluate(() => document.activeElement?.getAttribute("data-kb"));
+    if (id !== null && id !== undefined) reached.add(id);
+  }
+  if (reached.size < focusable) fail(`${p.path}: keyboard reached ${reached.size} of ${focusable} links and controls`);
+  // The first Tab lands on the skip link, and it leads to the main content.
+  await page.keyboard.press("Home");
+  await page.goto(base + p.path);
+  await page.keyboard.press("Tab");
+  const first = await page.evaluate(() => document.activeElement?.getAttribute("href"));
+  if (!p.path.includes("/inbaddning/") && first !== "#main") fail(`${p.path}: first Tab goes to ${first}, not the skip link`);
+  console.log(`ok   ${p.what} ${p.path}: ${axe.passes.length} axe rules pass, ${focusable} focusable reached by keyboard`);
+  await context.close();
+}
+await browser.close();
+if (failures > 0) {
+  console.log(`${failures} accessibility failure(s)`);
+  process.exit(1);
+}
+console.log(`all ${pages.length} pages: zero axe violations (WCAG 2.1 AA), everything reachable by keyboard`);

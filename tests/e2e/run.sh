@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Accessibility end to end: serves the citizen site and visits the start page, a municipality
+# page, a measure page with its map, the compare page, the method, accessibility and embed
+# pages, in Swedish and English, in headless Chromium; requires zero axe-core violations at
+# WCAG 2.1 AA and that the keyboard alone reaches every link and control.
+# Data: the real Kolada files in ../shared/data when present (KKiK values, boundaries), else
+# the CLI test fixtures. Installs Debian's chromium and the npm packages when missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+target=${CARGO_TARGET_DIR:-target}
+command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+[ -d tests/e2e/node_modules/@axe-core/playwright ] || (cd tests/e2e && npm ci --no-audit --no-fund --silent)
+cargo build --quiet
+bin="$target/debug/kvalitet"
+work=$(mktemp -d /tmp/kvalitet-e2e.XXXXXX)
+server=
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+db="sqlite://$work/e2e.db"
+data=../shared/data
+if [ -d "$data/kolada_values" ]; then
+    "$bin" --database-url "$db" import -q "$data/kolada_meta" "$data/municipalities" \
+        "$data/kolada_values/kkik_values_total.csv" "$data/kolada_values/kkik_values_gender.csv" \
+        "$data/geo/kommuner_wgs84.geojson" data/measure-sets >/dev/null
+    export KVALITET_E2E_KOMMUN=1480 KVALITET_E2E_OTHER=0180 KVALITET_E2E_KPI=N15428 KVALITET_E2E_MAP=1
+else
+    fixtures=crates/kvalitet-cli/tests/fixtures
+    "$bin" --database-url "$db" import -q "$fixtures/catalogue" "$fixtures/values.csv" data/measure-sets >/dev/null
+    export KVALITET_E2E_KOMMUN=0180 KVALITET_E2E_OTHER=1480 KVALITET_E2E_KPI=N15428 KVALITET_E2E_MAP=0
+fi
+"$bin" --database-url "$db" serve --addr 127.0.0.1:0 2>"$work/serve.log" & server=$!
+for _ in $(seq 100); do grep -q "http://" "$work/serve.log" && break; sleep 0.1; done
+export KVALITET_E2E_URL=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -n 1)
+node tests/e2e/a11y.mjs
