@@ -475,7 +475,10 @@ fn serve_lists_what_is_loaded() {
     );
     assert!(health.ends_with("ok"), "{health}");
     assert!(start.starts_with("HTTP/1.1 200"), "{start}");
-    assert!(start.contains("href=\"/kommun/0180\""), "the start page lists the kommuner: {start}");
+    assert!(
+        start.contains("href=\"/kommun/0180\""),
+        "the start page lists the kommuner: {start}"
+    );
 }
 
 fn get(addr: &str, path: &str) -> String {

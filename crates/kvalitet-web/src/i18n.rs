@@ -145,7 +145,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Här ser du hur din kommun ligger till jämfört med andra kommuner: inom skola, omsorg, samhälle och miljö. Siffrorna kommer från Kolada och kommunernas egna mätningar.",
         "See how your municipality compares with others in schools, care, society and the environment. The figures come from Kolada and the municipalities' own measurements.",
     ),
-    ("find", "Hitta din kommun", "Find your municipality"),
     ("find_label", "Kommunens namn", "Name of the municipality"),
     ("search", "Sök", "Search"),
     (

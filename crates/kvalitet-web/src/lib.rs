@@ -85,6 +85,14 @@ impl<S: Store> AppState<S> {
         templates.add_filter("num", format_count);
         // Templates are compiled into the binary; a broken one fails every test at once.
         templates.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        // Escapes what HTML needs (& < > " ') and leaves '/' alone, so URLs stay readable.
+        templates.set_formatter(|out, state, value| match value.as_str() {
+            Some(s) if *state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => {
+                out.write_str(&charts::esc(s))
+                    .map_err(minijinja::Error::from)
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        });
         for (name, source) in TEMPLATES {
             // Templates are compiled into the binary; a broken one fails every test at once.
             templates

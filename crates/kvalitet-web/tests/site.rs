@@ -1,0 +1,592 @@
+//! The citizen site and `/api/v1` over HTTP on a small hand-made dataset whose comparisons
+//! are checked by hand: colours, ranks with ties, snitt, trends, populations, Swedish order,
+//! downloads, security headers, and 400/404 (never 500) for bad input.
+
+// A test that meets the unexpected should stop loudly.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use kvalitet_app::ports::{CatalogueBatch, ImportChunk, ImportSource, Store};
+use kvalitet_domain::{
+    AreaId, County, Datum, Direction, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId,
+    MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem, MissingStatus, Municipality,
+    MunicipalityGroup, MunicipalityId, MunicipalityKind, ValueKey, ValueRow, Year,
+};
+use kvalitet_store::SqlStore;
+
+fn m(id: &str) -> MunicipalityId {
+    MunicipalityId::parse(id).unwrap()
+}
+
+fn kpi(id: &str) -> MeasureId {
+    MeasureId::parse(id).unwrap()
+}
+
+fn value(measure: &str, area: &str, year: i64, datum: Datum) -> ValueRow {
+    ValueRow {
+        key: ValueKey {
+            measure: kpi(measure),
+            area: AreaId::parse(area).unwrap(),
+            year: Year::new(year).unwrap(),
+            gender: Gender::Total,
+        },
+        datum,
+        count: None,
+    }
+}
+
+fn item(
+    id: &str,
+    question: &str,
+    direction: Direction,
+    decimals: u8,
+    unit: &str,
+) -> MeasureSetItem {
+    MeasureSetItem {
+        measure: kpi(id),
+        question: question.into(),
+        question_en: Some(format!("EN {question}")),
+        profile: Some(MeasureProfile {
+            measure: kpi(id),
+            question: question.into(),
+            question_en: Some(format!("EN {question}")),
+            unit: Some(unit.into()),
+            unit_en: None,
+            direction,
+            decimals,
+        }),
+    }
+}
+
+/// Six kommuner (with Å, Ö and the two Upplands), Riket, one county, a group, neighbours,
+/// three measures (higher, lower, no direction) in a set, values for 2021 and 2022.
+async fn server() -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::open(&format!("sqlite://{}", dir.path().join("s.db").display()))
+        .await
+        .unwrap();
+    let kommun =
+        |id: &str, title: &str| Municipality::new(m(id), title.into(), MunicipalityKind::Kommun);
+    let measure = |id: &str, title: &str| {
+        Measure::from_kolada(
+            kpi(id),
+            title.into(),
+            format!("{title}. Källa: SCB."),
+            KoladaMeta::default(),
+        )
+    };
+    let set = MeasureSet::new(
+        "kkik",
+        "KKiK",
+        vec![MeasureSetArea {
+            title: "Barn och unga".into(),
+            title_en: Some("Children".into()),
+            items: vec![
+                item(
+                    "N15428",
+                    "Hur många är behöriga?",
+                    Direction::HigherIsBetter,
+                    1,
+                    "procent",
+                ),
+                item(
+                    "U23401",
+                    "Hur länge väntar man?",
+                    Direction::LowerIsBetter,
+                    0,
+                    "dagar",
+                ),
+                item(
+                    "N11008",
+                    "Vad kostar förskolan?",
+                    Direction::None,
+                    0,
+                    "kronor",
+                ),
+            ],
+        }],
+    );
+    let catalogue = CatalogueBatch {
+        catalogue_year: Some(Year::new(2026).unwrap()),
+        counties: vec![(
+            County {
+                code: "01".into(),
+                name: "Stockholms län".into(),
+            },
+            None,
+        )],
+        municipalities: vec![
+            kommun("0180", "Stockholm"),
+            kommun("1480", "Göteborg"),
+            kommun("2321", "Åre"),
+            kommun("1407", "Öckerö"),
+            kommun("0114", "Upplands Väsby"),
+            kommun("0139", "Upplands-Bro"),
+            Municipality::new(m("0000"), "Riket".into(), MunicipalityKind::Riket),
+        ],
+        groups: vec![MunicipalityGroup {
+            id: GroupId::parse("G1").unwrap(),
+            title: "Storstäder <b>".into(),
+            kind: GroupKind::Custom,
+            members: vec![m("0180"), m("1480")],
+        }],
+        neighbours: vec![(m("0114"), vec![m("0139"), m("0180")])],
+        measures: vec![
+            measure("N15428", "Elever i åk 9 behöriga, andel (%)"),
+            measure("U23401", "Väntetid särskilt boende, dagar"),
+            measure("N11008", "Kostnad förskola, kr/inskrivet barn"),
+        ],
+        measure_sets: vec![set],
+        shapes: vec![
+            (m("0180"), "M1 1L9 1L9 9Z".into()),
+            (m("1480"), "M20 20L30 20L30 30Z".into()),
+        ],
+        ..CatalogueBatch::default()
+    };
+    let n = |x: f64| Datum::Number(x);
+    let values = vec![
+        value("N15428", "0180", 2022, n(90.0)),
+        value("N15428", "1480", 2022, n(80.0)),
+        value("N15428", "2321", 2022, n(80.0)),
+        value("N15428", "1407", 2022, n(70.0)),
+        value("N15428", "0114", 2022, n(60.0)),
+        value(
+            "N15428",
+            "0139",
+            2022,
+            Datum::Missing(MissingStatus::Secret),
+        ),
+        value("N15428", "0000", 2022, n(85.3)),
+        value("N15428", "0180", 2021, n(88.0)),
+        value("N15428", "1480", 2021, n(80.04)),
+        value("N15428", "0114", 2021, n(65.0)),
+        value("U23401", "0180", 2022, n(30.0)),
+        value("U23401", "1480", 2022, n(40.0)),
+        value("U23401", "2321", 2022, n(50.0)),
+        value("U23401", "1407", 2022, n(60.0)),
+        value("U23401", "0180", 2021, n(45.0)),
+        value("N11008", "0180", 2022, n(150000.0)),
+        value("N11008", "1480", 2022, n(140000.0)),
+        value("N11008", "2321", 2022, n(130000.0)),
+        value("N11008", "1407", 2022, n(120000.0)),
+    ];
+    let (tx, rx) = mpsc::channel(4);
+    tx.send(ImportChunk::Catalogue(Box::new(catalogue)))
+        .await
+        .unwrap();
+    tx.send(ImportChunk::Values(values)).await.unwrap();
+    tx.send(ImportChunk::Commit).await.unwrap();
+    drop(tx);
+    let source = ImportSource {
+        source: "test".into(),
+        format: "test".into(),
+    };
+    store.import(&source, rx).await.unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let state = kvalitet_web::AppState::new(store, "sqlite");
+    tokio::spawn(kvalitet_web::serve(state, listener, std::future::pending()));
+    (addr, dir)
+}
+
+/// GETs a path; returns the status, the raw head and the body bytes.
+async fn fetch(addr: &str, path: &str) -> (u16, String, Vec<u8>) {
+    let addr = addr.to_owned();
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let mut body = raw[split + 4..].to_vec();
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            body = dechunk(&body);
+        }
+        let status = head[9..12].parse().unwrap();
+        (status, head, body)
+    })
+    .await
+    .unwrap()
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = b.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[line_end + 2..line_end + 2 + size]);
+        b = &b[line_end + 2 + size + 2..];
+    }
+}
+
+async fn page(addr: &str, path: &str) -> (u16, String) {
+    let (status, _, body) = fetch(addr, path).await;
+    (status, String::from_utf8(body).unwrap())
+}
+
+async fn json(addr: &str, path: &str) -> (u16, Value) {
+    let (status, _, body) = fetch(addr, path).await;
+    (
+        status,
+        serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{path}: {e}")),
+    )
+}
+
+#[tokio::test]
+async fn compare_api_gives_hand_checked_colours_ranks_and_summary() {
+    let (addr, _dir) = server().await;
+    let (status, c) = json(&addr, "/api/v1/compare?measure=N15428&year=2022").await;
+    assert_eq!(status, 200, "{c}");
+    let s = &c["summary"];
+    // 90, 80, 80, 70, 60 and a secret value: n = 5, k = 2.
+    assert_eq!(
+        (s["n"].as_u64(), s["mean"].as_f64(), s["median"].as_f64()),
+        (Some(5), Some(76.0), Some(80.0))
+    );
+    assert_eq!(
+        (s["q1"].as_f64(), s["q3"].as_f64()),
+        (Some(70.0), Some(80.0))
+    );
+    assert_eq!(
+        (s["worst"].as_f64(), s["best"].as_f64()),
+        (Some(60.0), Some(90.0))
+    );
+    assert_eq!(
+        c["riket"].as_f64(),
+        Some(85.3),
+        "Riket apart from the snitt"
+    );
+    let row = |id: &str| {
+        c["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["municipality"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (row("0180")["rank"].as_u64(), row("0180")["colour"].as_str()),
+        (Some(1), Some("green"))
+    );
+    assert_eq!(
+        (
+            row("1480")["rank"].as_u64(),
+            row("1480")["rank_shared"].as_bool()
+        ),
+        (Some(2), Some(true))
+    );
+    assert_eq!(row("2321")["colour"], "green", "equal values, equal colour");
+    assert_eq!(
+        (row("1407")["rank"].as_u64(), row("1407")["colour"].as_str()),
+        (Some(4), Some("red"))
+    );
+    assert_eq!(row("0139")["colour"], "grey");
+    assert_eq!(row("0139")["status"], "secret");
+    assert_eq!(row("0139")["rank"], Value::Null);
+    assert_eq!(row("0180")["trend"], "better");
+    assert_eq!(
+        row("1480")["trend"],
+        "unchanged",
+        "80.04 and 80 are equal at one decimal"
+    );
+    assert_eq!(row("0114")["trend"], "worse");
+    assert_eq!(row("2321")["trend"], "not_comparable");
+    // Results come in Swedish order: Göteborg, Stockholm, Upplands Väsby, Upplands-Bro, Åre, Öckerö.
+    let names: Vec<&str> = c["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Göteborg",
+            "Stockholm",
+            "Upplands Väsby",
+            "Upplands-Bro",
+            "Åre",
+            "Öckerö"
+        ]
+    );
+
+    // Lower is better: the shortest wait ranks first.
+    let (_, w) = json(&addr, "/api/v1/compare?measure=U23401").await;
+    let first = w["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rank"] == 1)
+        .unwrap();
+    assert_eq!(first["municipality"], "0180");
+    assert_eq!(w["summary"]["best"].as_f64(), Some(30.0));
+    // No direction: no colours at all.
+    let (_, cost) = json(&addr, "/api/v1/compare?measure=N11008").await;
+    assert!(
+        cost["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["colour"] == "none")
+    );
+    assert_eq!(cost["summary"]["coloured"], false);
+}
+
+#[tokio::test]
+async fn populations_narrow_the_comparison() {
+    let (addr, _dir) = server().await;
+    let size = |c: &Value| c["population"]["size"].as_u64().unwrap();
+    let (_, county) = json(&addr, "/api/v1/compare?measure=N15428&population=county:01").await;
+    assert_eq!(size(&county), 3, "Stockholm and the two Upplands");
+    let (_, group) = json(&addr, "/api/v1/compare?measure=N15428&population=group:G1").await;
+    assert_eq!(size(&group), 2);
+    assert_eq!(
+        group["summary"]["coloured"], false,
+        "fewer than four values are not coloured"
+    );
+    let (_, n) = json(
+        &addr,
+        "/api/v1/compare?measure=N15428&population=neighbours:0114",
+    )
+    .await;
+    assert_eq!(size(&n), 3);
+    let (_, list) = json(
+        &addr,
+        "/api/v1/compare?measure=N15428&population=list:0180,2321",
+    )
+    .await;
+    assert_eq!(size(&list), 2);
+}
+
+#[tokio::test]
+async fn report_api_and_lists() {
+    let (addr, _dir) = server().await;
+    let (status, r) = json(&addr, "/api/v1/municipalities/0180/report?set=kkik").await;
+    assert_eq!(status, 200, "{r}");
+    let measures = r["areas"][0]["measures"].as_array().unwrap();
+    assert_eq!(measures.len(), 3);
+    assert_eq!(measures[0]["colour"], "green");
+    assert_eq!(measures[1]["colour"], "green", "shortest wait");
+    assert_eq!(r["colours"]["green"], 2);
+    let (_, list) = json(&addr, "/api/v1/municipalities").await;
+    assert_eq!(list["count"], 6);
+    assert_eq!(list["municipalities"][4]["name"], "Åre");
+    let (_, ms) = json(&addr, "/api/v1/measures?set=kkik").await;
+    assert_eq!(ms["measures"][1]["direction"], "lower");
+    let (status, doc) = json(&addr, "/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["paths"]["/api/v1/compare"]["get"]["parameters"].is_array());
+}
+
+#[tokio::test]
+async fn bad_api_parameters_get_400_or_404_never_500() {
+    let (addr, _dir) = server().await;
+    for (path, want) in [
+        ("/api/v1/compare", 400),
+        ("/api/v1/compare?measure=N99999", 404),
+        ("/api/v1/compare?measure=%3Cscript%3E", 404),
+        ("/api/v1/compare?measure=N15428&year=1800", 400),
+        ("/api/v1/compare?measure=N15428&year=abc", 400),
+        ("/api/v1/compare?measure=N15428&year=1999", 200),
+        ("/api/v1/compare?measure=N15428&gender=X", 400),
+        ("/api/v1/compare?measure=N15428&population=everyone", 400),
+        ("/api/v1/compare?measure=N15428&population=group:G999", 404),
+        ("/api/v1/compare?measure=N15428&population=county:99", 404),
+        (
+            "/api/v1/compare?measure=N15428&population=list:0180,9999",
+            404,
+        ),
+        ("/api/v1/compare?measure=N15428&colour=red", 400),
+        ("/api/v1/municipalities/9999/report", 404),
+        ("/api/v1/municipalities/abc/report", 404),
+        ("/api/v1/municipalities/0180/report?set=nope", 404),
+        ("/api/v1/nothing", 404),
+    ] {
+        let (status, body) = json(&addr, path).await;
+        assert_eq!(status, want, "{path}: {body}");
+        if want != 200 {
+            assert!(
+                body["error"].as_str().is_some_and(|e| !e.is_empty()),
+                "{path}: {body}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn start_page_finds_municipalities_in_swedish_order() {
+    let (addr, _dir) = server().await;
+    let (status, html) = page(&addr, "/").await;
+    assert_eq!(status, 200);
+    let at = |name: &str| {
+        html.find(&format!(">{name}</a>"))
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    assert!(at("Göteborg") < at("Stockholm"));
+    assert!(at("Upplands Väsby") < at("Upplands-Bro"));
+    assert!(at("Upplands-Bro") < at("Åre") && at("Åre") < at("Öckerö"));
+    let (_, found) = page(&addr, "/?q=upplands").await;
+    assert!(
+        found.contains("Upplands-Bro") && !found.contains(">Stockholm</a>"),
+        "{found}"
+    );
+    let (_, none) = page(&addr, "/?q=%3Cscript%3E").await;
+    assert!(
+        none.contains("&lt;script&gt;") && !none.contains("<script>"),
+        "the query is escaped"
+    );
+    let (_, en) = page(&addr, "/en/").await;
+    assert!(en.contains("<html lang=\"en\">") && en.contains("Name of the municipality"));
+}
+
+#[tokio::test]
+async fn municipality_and_measure_pages_say_colour_in_words() {
+    let (addr, _dir) = server().await;
+    let (status, html) = page(&addr, "/kommun/0180").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Hur bra är Stockholm jämfört med andra kommuner?"));
+    assert!(html.contains("Bland de 25 % bästa"), "colour with words");
+    assert!(html.contains("1 av 5"), "rank x of n");
+    assert!(html.contains("Bättre än 2021"), "{html}");
+    assert!(html.contains("Ingen färg"), "the cost has no colour");
+    assert!(html.contains("href=\"/kommun/0180/matt/N15428\""));
+
+    let (status, html) = page(&addr, "/kommun/0180/matt/N15428").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("I Stockholm var värdet 90,0 procent år 2022."),
+        "answer sentence"
+    );
+    assert!(html.contains("<svg class=\"map\""), "map");
+    assert!(
+        html.contains("class=\"m-green\" d=\"M1 1L9 1L9 9Z\""),
+        "Stockholm green on the map"
+    );
+    assert!(html.contains("<svg class=\"chart\""), "time chart");
+    assert!(
+        html.contains("Källa: Kolada (SCB)") || html.contains("Kolada (SCB)"),
+        "source"
+    );
+    assert!(
+        html.contains("delad 2") || html.contains("delad plats 2") || html.contains(">delad 2<"),
+        "shared rank in the table"
+    );
+    assert!(
+        html.contains("Redovisas inte"),
+        "secret shown with its reason"
+    );
+    assert!(html.contains("Kommunens kommentar"));
+
+    let (_, en) = page(&addr, "/en/kommun/0180/matt/U23401").await;
+    assert!(
+        en.contains("Among the best 25 %") && en.contains("EN Hur länge väntar man?"),
+        "{en}"
+    );
+    let (_, group) = page(&addr, "/kommun/0180?jamfor=group:G1").await;
+    assert!(
+        group.contains("Storstäder &lt;b&gt;"),
+        "group names are escaped"
+    );
+}
+
+#[tokio::test]
+async fn compare_page_and_downloads() {
+    let (addr, _dir) = server().await;
+    let (status, html) = page(&addr, "/jamfor?matt=N15428&kommun=0180&kommun=1407").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<th scope=\"col\">Stockholm</th>")
+            && html.contains("<th scope=\"col\">Öckerö</th>")
+    );
+    let six = "/jamfor?matt=N15428&kommun=0180&kommun=1480&kommun=2321&kommun=1407&kommun=0114&kommun=0139";
+    assert_eq!(page(&addr, six).await.0, 400, "at most five");
+
+    let (status, head, body) = fetch(&addr, "/kommun/0180/matt/N15428/data.csv").await;
+    assert_eq!(status, 200);
+    assert!(head.contains("text/csv"));
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        text.starts_with("municipality_id,municipality,year,value,status,rank,colour,trend"),
+        "{text}"
+    );
+    assert!(
+        text.contains("0180,Stockholm,2022,90,,1,green,better,88"),
+        "{text}"
+    );
+    assert!(
+        text.contains("0139,Upplands-Bro,2022,,secret,,grey"),
+        "{text}"
+    );
+    let (_, _, excel) = fetch(&addr, "/kommun/0180/data-excel.csv").await;
+    assert!(excel.starts_with(b"\xEF\xBB\xBF"));
+    assert!(String::from_utf8_lossy(&excel).contains(";N15428;"));
+    let (status, head, xlsx) = fetch(&addr, "/jamfor/data.xlsx?matt=N15428&kommun=0180").await;
+    assert_eq!(status, 200);
+    assert!(head.contains("spreadsheetml") && xlsx.starts_with(b"PK"));
+    assert_eq!(fetch(&addr, "/kommun/0180/data.pdf").await.0, 404);
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_only_the_widget_may_be_framed() {
+    let (addr, _dir) = server().await;
+    let (_, head, _) = fetch(&addr, "/kommun/0180").await;
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("x-frame-options: deny") && head.contains("frame-ancestors 'none'"));
+    assert!(head.contains("x-content-type-options: nosniff"));
+    assert!(head.contains("content-security-policy: default-src 'none'"));
+    let (status, head, _) = fetch(&addr, "/inbaddning/kommun/0180/matt/N15428").await;
+    assert_eq!(status, 200);
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("frame-ancestors *") && !head.contains("x-frame-options"));
+}
+
+#[tokio::test]
+async fn bad_page_requests_get_helpful_400_or_404_pages() {
+    let (addr, _dir) = server().await;
+    for (path, want) in [
+        ("/kommun/9999", 404),
+        ("/kommun/abc", 404),
+        ("/kommun/0000", 404),
+        ("/kommun/0180?ar=1800", 400),
+        ("/kommun/0180?kon=X", 400),
+        ("/kommun/0180?jamfor=alla", 400),
+        ("/kommun/0180?set=nope", 404),
+        ("/kommun/0180/matt/N99999", 404),
+        ("/kommun/0180/matt/N15428?ar=2001", 404),
+        ("/jamfor?matt=N15428&kommun=9999", 404),
+        ("/jamfor?matt=N15428", 400),
+        ("/en/kommun/0180/matt/%20", 404),
+        ("/no/such/page", 404),
+    ] {
+        let (status, html) = page(&addr, path).await;
+        assert_eq!(status, want, "{path}");
+        let home = if path.starts_with("/en") {
+            "href=\"/en/\""
+        } else {
+            "href=\"/\""
+        };
+        assert!(
+            html.contains("<h1>") && html.contains(home),
+            "{path}: {html}"
+        );
+    }
+}
