@@ -6,6 +6,7 @@ pub mod import;
 pub mod kolada_v3;
 pub mod ports;
 pub mod report;
+pub mod stats;
 pub mod sync;
 
 pub use ports::{

@@ -284,6 +284,12 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
     ) -> impl Future<Output = Result<Option<MeasureSet>, StoreError>> + Send;
 
+    /// Every value, ordered by measure, area, year, gender, in chunks; no provenance.
+    fn all_values(
+        &self,
+        out: mpsc::Sender<Vec<ValueRow>>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// Every measure set, ordered by id.
     fn measure_sets(
         &self,

@@ -14,7 +14,7 @@ use kvalitet_app::export::export_csv;
 use kvalitet_app::import::{ImportOptions, NoProgress, Progress, import_paths};
 use kvalitet_app::sync::{SyncOptions, SyncProgress};
 use kvalitet_app::{Store, ValueFilter};
-use kvalitet_domain::{AreaId, Gender, MeasureId, Year};
+use kvalitet_domain::{AreaId, Direction, Gender, MeasureId, Year};
 use kvalitet_formats::Format;
 use kvalitet_store::SqlStore;
 
@@ -73,6 +73,19 @@ enum Command {
     /// another kvalitet's /v3). Each page is imported as one transaction; a rerun after an
     /// interruption completes the data.
     Sync(SyncArgs),
+    /// Write the comparison statistics of every measure, year and gender over all kommuner
+    /// as CSV: n, snitt, median, quartiles, lowest, highest, and the colour counts
+    Stats(StatsArgs),
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    /// Colour measures that have no direction as if higher (or lower) were better
+    #[arg(long, value_parser = ["higher", "lower", "none"], default_value = "none")]
+    undirected: String,
+    /// Write to this file instead of standard output
+    #[arg(long, short)]
+    output: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -243,6 +256,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => sync(&store, args).await?,
         Command::Export(args) => {
             export(&store, args).await?;
+            ExitCode::SUCCESS
+        }
+        Command::Stats(args) => {
+            stats(&store, args).await?;
             ExitCode::SUCCESS
         }
     };
@@ -440,6 +457,23 @@ async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+async fn stats(store: &SqlStore, args: StatsArgs) -> anyhow::Result<()> {
+    let undirected = Direction::parse(&args.undirected).unwrap_or(Direction::None);
+    let counts = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            kvalitet_app::stats::write_statistics(store, undirected, file).await?
+        }
+        None => kvalitet_app::stats::write_statistics(store, undirected, std::io::stdout()).await?,
+    };
+    eprintln!(
+        "{} comparisons of {} values",
+        counts.comparisons, counts.values
+    );
+    Ok(())
 }
 
 async fn export(store: &SqlStore, args: ExportArgs) -> anyhow::Result<()> {

@@ -26,7 +26,7 @@ use kvalitet_app::ports::{
 };
 use kvalitet_domain::{
     County, Gender, Measure, MeasureId, MeasureProfile, MeasureSet, Municipality,
-    MunicipalityGroup, MunicipalityId, ValueKey, Year,
+    MunicipalityGroup, MunicipalityId, ValueKey, ValueRow, Year,
 };
 
 /// The migrations of each backend, embedded in the binary.
@@ -265,6 +265,10 @@ impl Store for SqlStore {
 
     async fn measure_set(&self, id: &str) -> Result<Option<MeasureSet>, StoreError> {
         read::measure_set(self, id).await
+    }
+
+    async fn all_values(&self, out: mpsc::Sender<Vec<ValueRow>>) -> Result<u64, StoreError> {
+        read::all_values(self, out).await
     }
 
     async fn measure_sets(&self) -> Result<Vec<MeasureSetSummary>, StoreError> {

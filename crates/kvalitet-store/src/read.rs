@@ -171,6 +171,34 @@ pub(crate) async fn deleted_values(
     Ok(keys)
 }
 
+/// Every value in key order, without provenance: the fast path for whole-dump computations.
+pub(crate) async fn all_values(
+    store: &SqlStore,
+    out: mpsc::Sender<Vec<ValueRow>>,
+) -> Result<u64, StoreError> {
+    const SQL: &str = "SELECT measure_id, area_id, year, gender, value, status, count FROM value
+        ORDER BY measure_id, area_id, year, gender";
+    on_pool!(store, p => {
+        let mut rows = sqlx::query_as::<_, ValueTuple>(SQL).fetch(p);
+        let mut chunk = Vec::with_capacity(8192);
+        let mut total = 0u64;
+        while let Some(row) = rows.try_next().await.map_err(db)? {
+            chunk.push(value_row(row)?);
+            total += 1;
+            if chunk.len() == 8192 {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(8192));
+                if out.send(full).await.is_err() {
+                    return Err(StoreError::Aborted);
+                }
+            }
+        }
+        if !chunk.is_empty() && out.send(chunk).await.is_err() {
+            return Err(StoreError::Aborted);
+        }
+        Ok(total)
+    })
+}
+
 pub(crate) async fn export_values(
     store: &SqlStore,
     filter: &ValueFilter,

@@ -121,6 +121,45 @@ impl Query {
     }
 }
 
+/// Serves an answer from the cache of the current data version, or computes and keeps it.
+async fn cached<S, Fut>(state: &AppState<S>, key: String, make: Fut) -> Response
+where
+    S: Store,
+    Fut: std::future::Future<Output = Result<Value, ApiError>>,
+{
+    let version = match state.data_version().await {
+        Ok(v) => v,
+        Err(e) => return SiteError::internal(e).into_api(),
+    };
+    let key = format!("api|{key}");
+    if let Some(body) = state.pages.get(version, &key) {
+        return bytes_answer(body);
+    }
+    match make.await {
+        Ok(value) => match serde_json::to_vec(&value) {
+            Ok(bytes) => {
+                let body = bytes::Bytes::from(bytes);
+                state.pages.put(version, key, body.clone());
+                bytes_answer(body)
+            }
+            Err(e) => SiteError::internal(e).into_api(),
+        },
+        Err(e) => e.into_response(),
+    }
+}
+
+fn bytes_answer(body: bytes::Bytes) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 pub async fn openapi() -> Response {
     (
         [
@@ -136,7 +175,8 @@ pub async fn municipalities<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let result = async {
+    let key = raw.clone().unwrap_or_default();
+    let make = async {
         Query::parse(raw.as_deref(), &[])?;
         let (_, d) = state.directory().await?;
         let list: Vec<Value> = d
@@ -152,17 +192,17 @@ pub async fn municipalities<S: Store>(
                 })
             })
             .collect();
-        Ok::<_, ApiError>(json_answer(StatusCode::OK, &json!({ "count": list.len(), "municipalities": list })))
-    }
-    .await;
-    result.unwrap_or_else(IntoResponse::into_response)
+        Ok::<_, ApiError>(json!({ "count": list.len(), "municipalities": list }))
+    };
+    cached(&state, format!("municipalities?{key}"), make).await
 }
 
 pub async fn measures<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let result = async {
+    let key = raw.clone().unwrap_or_default();
+    let make = async {
         let q = Query::parse(raw.as_deref(), &["set"])?;
         let (_, d) = state.directory().await?;
         let presentation = |m: &kvalitet_domain::Measure| {
@@ -197,25 +237,25 @@ pub async fn measures<S: Store>(
                 all.into_iter().map(presentation).collect()
             }
         };
-        Ok::<_, ApiError>(json_answer(
-            StatusCode::OK,
-            &json!({
-                "count": list.len(),
-                "sets": d.sets,
-                "measures": list,
-            }),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(IntoResponse::into_response)
+        Ok::<_, ApiError>(json!({
+            "count": list.len(),
+            "sets": d.sets,
+            "measures": list,
+        }))
+    };
+    cached(&state, format!("measures?{key}"), make).await
 }
 
 pub async fn compare<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let result = async {
-        let q = Query::parse(raw.as_deref(), &["measure", "year", "gender", "population", "set"])?;
+    let key = raw.clone().unwrap_or_default();
+    let make = async {
+        let q = Query::parse(
+            raw.as_deref(),
+            &["measure", "year", "gender", "population", "set"],
+        )?;
         let kpi = q
             .get("measure")
             .ok_or_else(|| SiteError::bad_request("measure is required, e.g. measure=N15428"))?;
@@ -237,7 +277,10 @@ pub async fn compare<S: Store>(
             Some(y) => y,
             None => series
                 .latest_year(&members, None)
-                .ok_or_else(|| SiteError { status: StatusCode::NOT_FOUND, message: format!("{kpi} has no values for this population") })?,
+                .ok_or_else(|| SiteError {
+                    status: StatusCode::NOT_FOUND,
+                    message: format!("{kpi} has no values for this population"),
+                })?,
         };
         let c = report::compare_year(&d, &series, &p, &members, year);
         let results: Vec<Value> = c
@@ -258,32 +301,28 @@ pub async fn compare<S: Store>(
                 })
             })
             .collect();
-        Ok::<_, ApiError>(json_answer(
-            StatusCode::OK,
-            &json!({
-                "measure": {"id": measure.id.as_str(), "title": measure.title, "question": p.question, "unit": p.unit, "direction": p.direction.code(), "decimals": p.decimals},
-                "year": year.get(),
-                "gender": gender.code(),
-                "population": {"code": population.code(), "name": d.population_name(&population, set), "size": members.len()},
-                "summary": {
-                    "n": c.summary.n,
-                    "mean": c.summary.mean,
-                    "median": c.summary.median,
-                    "q1": c.summary.q1,
-                    "q3": c.summary.q3,
-                    "min": c.summary.min,
-                    "max": c.summary.max,
-                    "worst": c.summary.worst,
-                    "best": c.summary.best,
-                    "coloured": c.summary.coloured,
-                },
-                "riket": c.riket,
-                "results": results,
-            }),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(IntoResponse::into_response)
+        Ok::<_, ApiError>(json!({
+            "measure": {"id": measure.id.as_str(), "title": measure.title, "question": p.question, "unit": p.unit, "direction": p.direction.code(), "decimals": p.decimals},
+            "year": year.get(),
+            "gender": gender.code(),
+            "population": {"code": population.code(), "name": d.population_name(&population, set), "size": members.len()},
+            "summary": {
+                "n": c.summary.n,
+                "mean": c.summary.mean,
+                "median": c.summary.median,
+                "q1": c.summary.q1,
+                "q3": c.summary.q3,
+                "min": c.summary.min,
+                "max": c.summary.max,
+                "worst": c.summary.worst,
+                "best": c.summary.best,
+                "coloured": c.summary.coloured,
+            },
+            "riket": c.riket,
+            "results": results,
+        }))
+    };
+    cached(&state, format!("compare?{key}"), make).await
 }
 
 pub async fn report<S: Store>(
@@ -291,17 +330,23 @@ pub async fn report<S: Store>(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let result = async {
+    let key = raw.clone().unwrap_or_default();
+    let make = async {
         let q = Query::parse(raw.as_deref(), &["set", "year", "gender", "population"])?;
         let (version, d) = state.directory().await?;
         let m = d.kommun(&id)?.id;
         let set = d.set(q.get("set"))?;
         let gender = q.gender()?;
-        let population = q.get("population").map(Population::parse).transpose()?.unwrap_or(Population::Set);
-        let r = report::municipality_report(&d, set, &m, gender, &population, q.year()?, |measure| {
-            state.series(version, measure, gender)
-        })
-        .await?;
+        let population = q
+            .get("population")
+            .map(Population::parse)
+            .transpose()?
+            .unwrap_or(Population::Set);
+        let r =
+            report::municipality_report(&d, set, &m, gender, &population, q.year()?, |measure| {
+                state.series(version, measure, gender)
+            })
+            .await?;
         let areas: Vec<Value> = r
             .areas
             .iter()
@@ -329,21 +374,17 @@ pub async fn report<S: Store>(
                 })
             })
             .collect();
-        Ok::<_, ApiError>(json_answer(
-            StatusCode::OK,
-            &json!({
-                "municipality": {"id": m.as_str(), "name": r.municipality.title},
-                "set": {"id": r.set_id, "title": r.set_title},
-                "gender": gender.code(),
-                "population": {"code": r.population, "name": r.population_name, "size": r.population_size},
-                "colours": r.colours,
-                "colours_previous_year": r.colours_before,
-                "areas": areas,
-            }),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(IntoResponse::into_response)
+        Ok::<_, ApiError>(json!({
+            "municipality": {"id": m.as_str(), "name": r.municipality.title},
+            "set": {"id": r.set_id, "title": r.set_title},
+            "gender": gender.code(),
+            "population": {"code": r.population, "name": r.population_name, "size": r.population_size},
+            "colours": r.colours,
+            "colours_previous_year": r.colours_before,
+            "areas": areas,
+        }))
+    };
+    cached(&state, format!("report/{id}?{key}"), make).await
 }
 
 pub async fn not_found() -> Response {

@@ -292,7 +292,6 @@ pub(crate) async fn handle<S: Store>(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let version = state
-        .store
         .data_version()
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;

@@ -38,8 +38,30 @@ pub struct AppState<S> {
     directory: std::sync::Mutex<Option<(i64, Arc<kvalitet_app::report::Directory>)>>,
     /// Each measure's values per gender, as the comparisons read them.
     series_cache: cache::ResponseCache<Arc<kvalitet_app::report::Series>>,
-    /// Rendered pages of the citizen site.
+    /// Rendered pages of the citizen site and answers of `/api/v1`.
     pages: cache::ResponseCache,
+    /// The last data version seen and when it was read.
+    version: std::sync::Mutex<Option<(std::time::Instant, i64)>>,
+}
+
+/// How long a data version is trusted before the database is asked again: an import
+/// committed by another process shows within this time, and a busy server asks the
+/// database a few times a second instead of once per request.
+pub const VERSION_TTL: std::time::Duration = std::time::Duration::from_millis(200);
+
+impl<S: Store> AppState<S> {
+    /// The current data version, read from the store at most once per [`VERSION_TTL`].
+    pub(crate) async fn data_version(&self) -> Result<i64, kvalitet_app::StoreError> {
+        if let Some((at, v)) = *self.version.lock().unwrap_or_else(|p| p.into_inner())
+            && at.elapsed() < VERSION_TTL
+        {
+            return Ok(v);
+        }
+        let v = self.store.data_version().await?;
+        *self.version.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), v));
+        Ok(v)
+    }
 }
 
 impl cache::CacheSize for Arc<kvalitet_app::report::Series> {
@@ -108,6 +130,7 @@ impl<S: Store> AppState<S> {
             directory: std::sync::Mutex::new(None),
             series_cache: cache::ResponseCache::new(SERIES_CACHE_BYTES),
             pages: cache::ResponseCache::new(PAGE_CACHE_BYTES),
+            version: std::sync::Mutex::new(None),
         })
     }
 }

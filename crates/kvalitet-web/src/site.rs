@@ -152,11 +152,7 @@ pub fn encode(s: &str) -> String {
 impl<S: Store> AppState<S> {
     /// The directory of the current data version (loaded once per version).
     pub(crate) async fn directory(&self) -> Result<(i64, Arc<Directory>), SiteError> {
-        let version = self
-            .store
-            .data_version()
-            .await
-            .map_err(SiteError::internal)?;
+        let version = self.data_version().await.map_err(SiteError::internal)?;
         if let Some((v, d)) = self
             .directory
             .lock()

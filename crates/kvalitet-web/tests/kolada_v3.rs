@@ -371,6 +371,8 @@ async fn a_committed_import_is_seen_at_once_despite_the_cache() {
     )
     .await;
 
+    // The server looks for a new data version at most every VERSION_TTL (200 ms).
+    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     let (_, after) = get(&addr, path).await;
     assert_eq!(after["values"][0]["values"][0]["value"], 71.0);
 }
@@ -396,6 +398,7 @@ async fn from_date_gives_changes_and_deletions_since_a_day() {
     )
     .await;
 
+    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     let (_, after) = get(&addr, &format!("{path}?from_date=2000-01-01")).await;
     let deleted = after["values"]
         .as_array()
