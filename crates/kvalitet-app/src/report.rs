@@ -215,7 +215,11 @@ impl Directory {
                 .set_details
                 .get("kkik")
                 .or_else(|| self.sets.first().and_then(|s| self.set_details.get(&s.id)))
-                .ok_or_else(|| ReportError::UnknownSet("(no measure set is loaded)".into())),
+                .ok_or_else(|| {
+                    ReportError::UnknownSet(
+                        "(none is loaded: kvalitet import data/measure-sets)".into(),
+                    )
+                }),
         }
     }
 

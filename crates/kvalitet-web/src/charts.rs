@@ -431,7 +431,7 @@ pub fn map(
         );
     }
     if let Some(path) = chosen {
-        let _ = write!(svg, r#"<path class="m-selected" d="{path}"/>"#);
+        let _ = write!(svg, r#"<path class="m-selected" d="{}"/>"#, esc(path));
     }
     svg.push_str("</svg>");
     svg

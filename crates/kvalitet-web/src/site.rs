@@ -307,8 +307,8 @@ pub async fn start<S: Store>(
             .iter()
             .filter(|m| needle.is_empty() || m.title.to_lowercase().contains(&needle))
             .collect();
-        // A single exact match takes the visitor straight to the page? No: a search result
-        // page with one link is clearer for screen readers and keeps the back button sane.
+        // Even a single match is shown as a result list: clearer for screen readers, and the
+        // back button keeps working.
         let mut letters: Vec<(String, Vec<Value>)> = Vec::new();
         for m in &matching {
             let letter = kvalitet_domain::swedish::index_letter(&m.title);
