@@ -24,6 +24,8 @@ pub struct FileConfig {
 #[serde(deny_unknown_fields)]
 pub struct ServeConfig {
     pub addr: Option<String>,
+    /// The address residents and embedding sites use, e.g. `https://kvalitet.example.se`.
+    pub public_url: Option<String>,
 }
 
 impl FileConfig {

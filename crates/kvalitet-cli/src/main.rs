@@ -59,6 +59,10 @@ enum Command {
         /// Address to listen on [default: 127.0.0.1:8080]
         #[arg(long, env = "KVALITET_ADDR")]
         addr: Option<String>,
+        /// The site's public address, for the embed codes it hands out (e.g.
+        /// https://kvalitet.example.se) [default: http:// and the listening address]
+        #[arg(long, env = "KVALITET_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Create or update the database schema (import and serve also do this)
     Migrate,
@@ -247,9 +251,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("{}: schema is up to date", redact(&database_url));
             ExitCode::SUCCESS
         }
-        Command::Serve { addr } => {
+        Command::Serve { addr, public_url } => {
             let addr = layered(addr, &[], file.serve.addr, DEFAULT_ADDR);
-            serve(store.clone(), &addr).await?;
+            let public_url = public_url.or(file.serve.public_url);
+            serve(store.clone(), &addr, public_url).await?;
             ExitCode::SUCCESS
         }
         Command::Import(args) => import(&store, args).await?,
@@ -267,14 +272,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
-async fn serve(store: SqlStore, addr: &str) -> anyhow::Result<()> {
+async fn serve(store: SqlStore, addr: &str, public_url: Option<String>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
     eprintln!("kvalitet serves http://{bound}/ (Ctrl-C stops)");
     let backend = store.backend();
-    let state = kvalitet_web::AppState::new(store, backend);
+    let public_url = public_url.unwrap_or_else(|| format!("http://{bound}"));
+    let state = kvalitet_web::AppState::with_public_url(store, backend, public_url);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -27,6 +27,9 @@ use kvalitet_app::Store;
 /// Shared state of every handler.
 pub struct AppState<S> {
     pub store: S,
+    /// The site's address as others reach it (`https://kvalitet.example.se`), for embed codes;
+    /// empty gives paths relative to the site.
+    pub public_url: String,
     /// "sqlite" or "postgres", shown on the start page.
     pub backend: &'static str,
     templates: Environment<'static>,
@@ -97,11 +100,20 @@ const TEMPLATES: [(&str, &str); 11] = [
     ("error.html", include_str!("../templates/error.html")),
 ];
 
+/// The widget's height report, and the listener for the pages that embed widgets.
+const EMBED_JS: &str = include_str!("../templates/embed.js");
+const EMBED_HOST_JS: &str = include_str!("../templates/embed-host.js");
+
 /// The site's style sheet (no inline styles, so the CSP can forbid them).
 const SITE_CSS: &str = include_str!("../templates/site.css");
 
 impl<S: Store> AppState<S> {
     pub fn new(store: S, backend: &'static str) -> Arc<Self> {
+        Self::with_public_url(store, backend, String::new())
+    }
+
+    /// As [`AppState::new`], with the address residents and embedding sites use.
+    pub fn with_public_url(store: S, backend: &'static str, public_url: String) -> Arc<Self> {
         let mut templates = Environment::new();
         templates.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         templates.add_filter("num", format_count);
@@ -123,6 +135,7 @@ impl<S: Store> AppState<S> {
         }
         Arc::new(Self {
             store,
+            public_url: public_url.trim_end_matches('/').to_owned(),
             backend,
             templates,
             v3_cache: cache::ResponseCache::new(V3_CACHE_BYTES),
@@ -179,6 +192,32 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
                 )
             }),
         )
+        .route(
+            "/static/embed.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    EMBED_JS,
+                )
+            }),
+        )
+        .route(
+            "/static/embed-host.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                    ],
+                    EMBED_HOST_JS,
+                )
+            }),
+        )
+        .route("/oembed", get(site::oembed::<S>))
         .route("/api/v1/openapi.json", get(api_v1::openapi))
         .route("/api/v1/municipalities", get(api_v1::municipalities::<S>))
         .route("/api/v1/measures", get(api_v1::measures::<S>))

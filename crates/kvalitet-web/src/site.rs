@@ -196,6 +196,8 @@ impl<S: Store> AppState<S> {
             map.entry("other_path")
                 .or_insert(json!(lang.other().base().to_owned() + "/"));
             map.entry("print").or_insert(json!(false));
+            map.entry("oembed").or_insert(json!(false));
+            map.entry("origin").or_insert(json!(self.public_url));
         }
         self.templates
             .get_template(name)
@@ -211,8 +213,14 @@ pub fn html_response(body: impl Into<bytes::Bytes>, embeddable: bool) -> Respons
     } else {
         "frame-ancestors 'none'"
     };
+    // Only the widget runs a script (its own file, to report its height to the host page).
+    let script = if embeddable {
+        "script-src 'self'; "
+    } else {
+        ""
+    };
     let csp = format!(
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; {frame}"
+        "default-src 'none'; {script}style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; {frame}"
     );
     let mut response = (
         [
@@ -825,6 +833,7 @@ pub async fn measure<S: Store>(
                 "query": query,
                 "page": page,
                 "embed_url": format!("{}/inbaddning/kommun/{}/matt/{}{}", lang.base(), m, p.measure, query),
+                "oembed": encode(&format!("{}{page}{query}", st.public_url)),
                 "other_path": format!("{}/kommun/{}/matt/{}{}", lang.other().base(), m, p.measure, query),
                 "print": params.pairs.iter().any(|(k, _)| k == "utskrift"),
             }),
@@ -1108,6 +1117,75 @@ pub(crate) async fn compare_table<S: Store>(
             rows: table_rows,
         },
     }))
+}
+
+/// oEmbed (https://oembed.com/) for measure pages: `/oembed?url=<measure page URL>` gives the
+/// widget's iframe code, so sites that support oEmbed embed a measure from its address alone.
+pub async fn oembed<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let answer = async {
+        let pairs = query_pairs(raw.as_deref());
+        let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        if get("format").is_some_and(|f| f != "json") {
+            return Err(SiteError {
+                status: StatusCode::NOT_IMPLEMENTED,
+                message: "only format=json is offered".into(),
+            });
+        }
+        let url = get("url").ok_or_else(|| SiteError::bad_request("url is required"))?;
+        let (before, query) = url.split_once('?').map_or((url.as_str(), ""), |(a, b)| (a, b));
+        let at = before
+            .find("/kommun/")
+            .ok_or_else(|| SiteError::bad_request("url is not a measure page (…/kommun/ID/matt/KPI)"))?;
+        let origin = before[..at].trim_end_matches("/en");
+        let lang = if before[..at].ends_with("/en") { Lang::En } else { Lang::Sv };
+        let parts: Vec<&str> = before[at + 1..].split('/').collect();
+        let [_, id, "matt", kpi] = parts[..] else {
+            return Err(SiteError::bad_request("url is not a measure page (…/kommun/ID/matt/KPI)"));
+        };
+        let (_, d) = state.directory().await?;
+        let m = d.kommun(id)?;
+        let measure = d.measure(kpi)?;
+        let p = d.presentation(measure);
+        let title = format!("{} – {}", question(lang, &p.question, p.question_en.as_deref()), m.title);
+        let (width, height) = (400, 360);
+        let query = if query.is_empty() { String::new() } else { format!("?{query}") };
+        let src = format!("{origin}{}/inbaddning/kommun/{}/matt/{}{query}", lang.base(), m.id, measure.id);
+        let html = format!(
+            r#"<iframe src="{}" title="{}" width="{width}" height="{height}" loading="lazy"></iframe><script src="{}/static/embed-host.js" async></script>"#,
+            charts::esc(&src),
+            charts::esc(&title),
+            charts::esc(origin)
+        );
+        Ok(json!({
+            "version": "1.0",
+            "type": "rich",
+            "provider_name": "kvalitet",
+            "title": title,
+            "html": html,
+            "width": width,
+            "height": height,
+        }))
+    }
+    .await;
+    match answer {
+        Ok(v) => (
+            [
+                (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            ],
+            v.to_string(),
+        )
+            .into_response(),
+        Err(e) => (
+            e.status,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            json!({ "error": e.message }).to_string(),
+        )
+            .into_response(),
+    }
 }
 
 pub async fn about<S: Store>(

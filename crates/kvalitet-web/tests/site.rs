@@ -546,6 +546,50 @@ async fn compare_page_and_downloads() {
 }
 
 #[tokio::test]
+async fn oembed_gives_the_widget_code_for_a_measure_page() {
+    let (addr, _dir) = server().await;
+    let url = "https%3A%2F%2Fk.example.se%2Fen%2Fkommun%2F0180%2Fmatt%2FN15428%3Far%3D2022";
+    let (status, o) = json(&addr, &format!("/oembed?url={url}")).await;
+    assert_eq!(status, 200, "{o}");
+    assert_eq!(
+        (o["type"].as_str(), o["version"].as_str()),
+        (Some("rich"), Some("1.0"))
+    );
+    let html = o["html"].as_str().unwrap();
+    assert!(
+        html.contains(
+            r#"src="https://k.example.se/en/inbaddning/kommun/0180/matt/N15428?ar=2022""#
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("title=\"EN Hur många är behöriga? – Stockholm\""),
+        "{html}"
+    );
+    assert_eq!(
+        json(&addr, "/oembed?url=https%3A%2F%2Fk.example.se%2F")
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        json(
+            &addr,
+            "/oembed?url=https%3A%2F%2Fx%2Fkommun%2F9999%2Fmatt%2FN15428"
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(json(&addr, "/oembed?url=x&format=xml").await.0, 501);
+    let (_, page) = page(&addr, "/kommun/0180/matt/N15428").await;
+    assert!(
+        page.contains("application/json+oembed"),
+        "the measure page announces its oEmbed"
+    );
+}
+
+#[tokio::test]
 async fn pages_carry_security_headers_and_only_the_widget_may_be_framed() {
     let (addr, _dir) = server().await;
     let (_, head, _) = fetch(&addr, "/kommun/0180").await;
@@ -557,6 +601,10 @@ async fn pages_carry_security_headers_and_only_the_widget_may_be_framed() {
     assert_eq!(status, 200);
     let head = head.to_ascii_lowercase();
     assert!(head.contains("frame-ancestors *") && !head.contains("x-frame-options"));
+    assert!(
+        head.contains("script-src 'self'"),
+        "the widget may run its own height script"
+    );
 }
 
 #[tokio::test]
