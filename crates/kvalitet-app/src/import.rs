@@ -604,6 +604,9 @@ impl Checker {
                 return Ok(Some(Record::Municipality(m)));
             }
             Record::Measure(m) => {
+                if let kvalitet_domain::MeasureOrigin::Own(owner) = m.origin {
+                    self.require_municipality(&location, "owner", &owner)?;
+                }
                 self.batch_measures.insert(m.id);
                 return Ok(Some(Record::Measure(m)));
             }

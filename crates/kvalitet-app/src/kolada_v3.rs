@@ -29,6 +29,10 @@ pub struct KpiObject {
     pub publication_date: Option<String>,
     pub publ_period: Option<String>,
     pub has_ou_data: bool,
+    /// Not in Kolada's shape: the municipality whose own measure this is. Only own measures
+    /// carry it, so Kolada's KPIs look exactly as Kolada gives them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl From<&Measure> for KpiObject {
@@ -47,6 +51,10 @@ impl From<&Measure> for KpiObject {
             publication_date: k.publication_date.clone(),
             publ_period: k.publ_period.clone(),
             has_ou_data: k.has_ou_data,
+            owner: match m.origin {
+                kvalitet_domain::MeasureOrigin::Kolada => None,
+                kvalitet_domain::MeasureOrigin::Own(owner) => Some(owner.to_string()),
+            },
         }
     }
 }

@@ -543,6 +543,56 @@ impl Drop for Mirror {
 }
 
 #[test]
+fn own_measures_are_served_in_v3_with_their_owner_and_mirrored() {
+    let m = Mirror::new(&["values.csv", "own_measures_2026.csv", "own_values.csv"]);
+    let addr = m
+        .source
+        .trim_start_matches("http://")
+        .trim_end_matches("/v3")
+        .to_owned();
+    let kpi = get(&addr, "/v3/kpi/X0180-1");
+    assert!(
+        kpi.contains(r#""id":"X0180-1""#) && kpi.contains(r#""owner":"0180""#),
+        "{kpi}"
+    );
+    let kolada = get(&addr, "/v3/kpi/N15428");
+    assert!(
+        !kolada.contains("owner"),
+        "Kolada's KPIs keep Kolada's shape: {kolada}"
+    );
+    let data = get(&addr, "/v3/data/kpi/X0180-1/year/2022");
+    assert!(data.contains(r#""value":87.5"#), "{data}");
+
+    let synced = m.sync(&["--kpi", "X0180-1"]);
+    assert!(synced.status.success(), "{}", text(&synced));
+    assert_eq!(
+        m.b.export(&["--measure", "X0180-1"]),
+        m.a.export(&["--measure", "X0180-1"])
+    );
+    let (mut child, b_addr) = serve(&m.b.url());
+    let mirrored = get(&b_addr, "/v3/kpi/X0180-1");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        mirrored.contains(r#""owner":"0180""#),
+        "the mirror keeps the owner: {mirrored}"
+    );
+
+    // An owner that is not a known municipality is refused with its place.
+    let s = Scratch::new();
+    s.load_catalogue();
+    let bad = s.dir.path().join("own_2026.csv");
+    std::fs::write(&bad, "id,title,owner\nX9-1,Test,9999\n").unwrap();
+    let out = s.import(&[&bad], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("line 2, field owner: unknown municipality 9999"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
 fn a_kvalitet_instance_mirrors_another_through_its_v3_api() {
     let m = Mirror::new(&["values.csv", "data_page.json"]);
     let first = m.sync(&["--per-page", "3"]);

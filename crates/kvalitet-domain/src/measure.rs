@@ -144,6 +144,18 @@ impl Measure {
     }
 }
 
+impl Measure {
+    /// The same measure as the municipality's own (not Kolada's): its source is the
+    /// municipality's own reporting, or its survey when the definition says so.
+    pub fn owned_by(mut self, owner: MunicipalityId) -> Self {
+        self.origin = MeasureOrigin::Own(owner);
+        if self.source_kind != SourceKind::Survey {
+            self.source_kind = SourceKind::OwnReporting;
+        }
+        self
+    }
+}
+
 /// Kolada titles end in the unit after the last comma ("Invånare totalt, antal",
 /// "Personalkostnader, kr/inv"); this returns that part when it looks like a unit.
 pub fn unit_from_title(title: &str) -> Option<String> {

@@ -338,6 +338,8 @@ struct CatalogueColumns {
     publication_date: Option<usize>,
     publ_period: Option<usize>,
     has_ou_data: Option<usize>,
+    /// The municipality whose own measure this is (none for Kolada's).
+    owner: Option<usize>,
 }
 
 impl MetadataHandler {
@@ -382,6 +384,7 @@ impl MetadataHandler {
                 publication_date: c.index("publication_date"),
                 publ_period: c.index("publ_period"),
                 has_ou_data: c.index("has_ou_data"),
+                owner: c.index("owner"),
             })),
             Format::KpiGroupsCsv => Self::KpiGroups {
                 id: c.require("kpi_group_id")?,
@@ -609,5 +612,9 @@ fn catalogue_row(c: &CatalogueColumns, row: &Row<'_>) -> Result<Measure, RowErro
         publication_date: row.optional(c.publication_date),
         has_ou_data: row.boolean(c.has_ou_data)?,
     };
-    Ok(Measure::from_kolada(id, title, description, kolada))
+    let measure = Measure::from_kolada(id, title, description, kolada);
+    Ok(match (row.optional(c.owner), c.owner) {
+        (Some(_), Some(column)) => measure.owned_by(row.parse(column, MunicipalityId::parse)?),
+        _ => measure,
+    })
 }

@@ -136,7 +136,10 @@ pub(crate) fn classify_header(fields: &[String]) -> Option<Format> {
         Format::KpiGroupMembersCsv
     } else if has("kpi_group_id") && has("kpi_group_title") {
         Format::KpiGroupsCsv
-    } else if has("id") && has("title") && (has("operating_area") || has("municipality_type")) {
+    } else if has("id")
+        && has("title")
+        && (has("operating_area") || has("municipality_type") || has("owner"))
+    {
         Format::KpiCatalogueCsv
     } else if has("id") && has("title") && has("type") {
         Format::MunicipalitiesCsv

@@ -375,7 +375,12 @@ fn kpi(item: &Value, path: &str) -> Result<Measure, RowError> {
         has_ou_data: o.boolean("has_ou_data")?,
     };
     let description = o.optional_string("description")?.unwrap_or_default();
-    Ok(Measure::from_kolada(id, title, description, kolada))
+    let measure = Measure::from_kolada(id, title, description, kolada);
+    Ok(match o.optional_string("owner")? {
+        Some(owner) => measure
+            .owned_by(MunicipalityId::parse(&owner).map_err(|e| o.err("owner", e.to_string()))?),
+        None => measure,
+    })
 }
 
 fn municipality(item: &Value, path: &str) -> Result<Municipality, RowError> {
