@@ -92,7 +92,87 @@ both_backends!(
     measure_sets_round_trip,
     overview_counts_what_is_loaded,
     an_unfinished_sync_is_resumed_with_its_finished_queries,
+    measure_values_all_values_and_shapes_read_back,
 );
+
+async fn measure_values_all_values_and_shapes_read_back(store: &SqlStore) {
+    load_catalogue(store).await;
+    import(
+        store,
+        vec![
+            ImportChunk::Values(vec![
+                value("N15428", "0180", 2022, Gender::Total, Datum::Number(88.5)),
+                value("N15428", "0180", 2022, Gender::Women, Datum::Number(90.0)),
+                value(
+                    "N15428",
+                    "1480",
+                    2021,
+                    Gender::Total,
+                    Datum::Missing(MissingStatus::Secret),
+                ),
+                value("N00003", "0180", 2022, Gender::Total, Datum::Number(1.0)),
+            ]),
+            ImportChunk::Commit,
+        ],
+    )
+    .await
+    .unwrap();
+    let total = store
+        .measure_values(&kpi("N15428"), Gender::Total)
+        .await
+        .unwrap();
+    let mut got: Vec<_> = total
+        .values
+        .iter()
+        .map(|v| (v.area.to_string(), v.year.get(), v.datum))
+        .collect();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        got,
+        vec![
+            ("0180".to_owned(), 2022, Datum::Number(88.5)),
+            (
+                "1480".to_owned(),
+                2021,
+                Datum::Missing(MissingStatus::Secret)
+            ),
+        ]
+    );
+    assert!(total.updated_at.is_some_and(|u| u.starts_with("20")));
+    let women = store
+        .measure_values(&kpi("N15428"), Gender::Women)
+        .await
+        .unwrap();
+    assert_eq!(women.values.len(), 1);
+
+    let (tx, mut rx) = mpsc::channel(4);
+    let n = store.all_values(tx).await.unwrap();
+    let mut rows = Vec::new();
+    while let Some(chunk) = rx.recv().await {
+        rows.extend(chunk);
+    }
+    assert_eq!(n, 4);
+    // Key order as the database sorts text: measure, area, year, then the gender letter.
+    let keys: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.key.measure.to_string(),
+                r.key.area.to_string(),
+                r.key.year,
+                r.key.gender.code(),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "in key order");
+
+    assert_eq!(
+        store.shapes().await.unwrap(),
+        vec![(m("0180"), "M0 0L1 1Z".to_owned())]
+    );
+}
 
 fn m(id: &str) -> MunicipalityId {
     MunicipalityId::parse(id).unwrap()

@@ -23,7 +23,7 @@ CREATE TABLE measure_set_participant (
 CREATE TABLE measure_profile (
     measure_id  TEXT PRIMARY KEY,
     direction   TEXT NOT NULL CHECK (direction IN ('higher', 'lower', 'none')),
-    decimals    INTEGER NOT NULL CHECK (decimals BETWEEN 0 AND 6),
+    decimals    BIGINT NOT NULL CHECK (decimals BETWEEN 0 AND 6),
     unit        TEXT,
     unit_en     TEXT,
     question    TEXT NOT NULL,
