@@ -1,6 +1,7 @@
 //! The use cases of kvalitet (import files, export values, describe what is loaded) and the
 //! [`Store`] port they need. The web and CLI call these; the store crate implements the port.
 
+pub mod accounts;
 pub mod export;
 pub mod import;
 pub mod kolada_v3;

@@ -7,8 +7,8 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use kvalitet_domain::{
-    AreaId, County, Datum, Gender, GroupId, Measure, MeasureId, MeasureProfile, MeasureSet,
-    Municipality, MunicipalityGroup, MunicipalityId, ValueKey, ValueRow, Year,
+    AreaId, County, Datum, Gender, Grants, GroupId, Measure, MeasureId, MeasureProfile, MeasureSet,
+    Municipality, MunicipalityGroup, MunicipalityId, Role, ValueKey, ValueRow, Year,
 };
 pub use kvalitet_formats::KpiGroupRecord;
 
@@ -204,6 +204,62 @@ pub struct MeasureValues {
     pub updated_at: Option<String>,
 }
 
+/// A person who can log in, with what they are granted. The password hash is never
+/// serialised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub grants: Grants,
+    pub failed_logins: u32,
+    /// RFC 3339, UTC.
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
+/// A person to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Lower case.
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub system_admin: bool,
+}
+
+/// Who made a change and when (RFC 3339, UTC), for the audit trail.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// An e-mail address, or `cli:<login>` for the command line.
+    pub who: String,
+    pub at: String,
+}
+
+/// A logged-in session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub user: UserRecord,
+    /// The token forms must send back (CSRF protection).
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub municipality: Option<String>,
+    pub action: String,
+    pub object: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
 /// The storage kvalitet needs. Every method is one transaction.
 pub trait Store: Send + Sync + 'static {
     /// Applies the chunks of one import in one transaction, committing only on
@@ -313,6 +369,77 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<MeasureValues, StoreError>> + Send;
 
     fn overview(&self) -> impl Future<Output = Result<Overview, StoreError>> + Send;
+
+    /// Creates a person (audited); an e-mail address already in use is `Invalid`.
+    fn create_user(
+        &self,
+        user: &NewUser,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    fn user_by_email(
+        &self,
+        email: &str,
+    ) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+
+    /// Everyone, ordered by e-mail address.
+    fn users(&self) -> impl Future<Output = Result<Vec<UserRecord>, StoreError>> + Send;
+
+    /// Gives a person a role in a municipality, or takes it away with `None` (audited).
+    fn set_role(
+        &self,
+        user: i64,
+        municipality: &MunicipalityId,
+        role: Option<Role>,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Replaces a password hash, clears failed logins and ends every session (audited,
+    /// without the hash).
+    fn set_password(
+        &self,
+        user: i64,
+        password_hash: &str,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records a login attempt: success clears the failures; a failure counts, and
+    /// `lock_until` locks the account (audited).
+    fn record_login(
+        &self,
+        user: i64,
+        success: bool,
+        lock_until: Option<&str>,
+        at: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user: i64,
+        csrf_token: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The session of a token hash, unless it expired before `now`.
+    fn session(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
+
+    fn delete_session(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The newest audit events first; of one municipality, or all.
+    fn audit_events(
+        &self,
+        municipality: Option<&MunicipalityId>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
 
     /// Starts a sync of `source` with `options` (a canonical text), or resumes the latest
     /// unfinished one with the same two; returns the run and the queries it finished.

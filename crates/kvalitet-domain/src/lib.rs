@@ -1,6 +1,7 @@
 //! The pure core of kvalitet: identifiers, years, genders, values with their missing-value
 //! statuses, measures, municipalities and groups. No IO, no async, no database.
 
+pub mod access;
 pub mod compare;
 pub mod group;
 pub mod ids;
@@ -10,6 +11,7 @@ pub mod municipality;
 pub mod swedish;
 pub mod value;
 
+pub use access::{Action, Grants, LoginPolicy, Role};
 pub use compare::{Colour, ColourCounts, Comparison, Placement, Summary, Trend, compare, trend};
 pub use group::{GroupKind, MunicipalityGroup};
 pub use ids::{AreaId, GroupId, IdError, MeasureId, MunicipalityId};

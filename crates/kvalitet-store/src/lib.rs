@@ -6,6 +6,7 @@
 //! backend so each copy is type-checked against its own driver. Only bulk value writing
 //! differs: multi-row upserts on SQLite, COPY into a staging table on PostgreSQL.
 
+mod accounts;
 mod catalogue;
 mod read;
 mod values;
@@ -20,13 +21,13 @@ use sqlx::sqlite::{
 use tokio::sync::mpsc;
 
 use kvalitet_app::ports::{
-    ImportChunk, ImportSource, KnownIds, KpiGroupRecord, MeasureSetSummary, MeasureText,
-    MeasureValues, Overview, Store, StoreError, StoredValue, ValueFilter, ValueRevision,
-    WriteCounts,
+    Actor, AuditEvent, ImportChunk, ImportSource, KnownIds, KpiGroupRecord, MeasureSetSummary,
+    MeasureText, MeasureValues, NewUser, Overview, SessionRecord, Store, StoreError, StoredValue,
+    UserRecord, ValueFilter, ValueRevision, WriteCounts,
 };
 use kvalitet_domain::{
     County, Gender, Measure, MeasureId, MeasureProfile, MeasureSet, Municipality,
-    MunicipalityGroup, MunicipalityId, ValueKey, ValueRow, Year,
+    MunicipalityGroup, MunicipalityId, Role, ValueKey, ValueRow, Year,
 };
 
 /// The migrations of each backend, embedded in the binary.
@@ -269,6 +270,73 @@ impl Store for SqlStore {
 
     async fn all_values(&self, out: mpsc::Sender<Vec<ValueRow>>) -> Result<u64, StoreError> {
         read::all_values(self, out).await
+    }
+
+    async fn create_user(&self, user: &NewUser, actor: &Actor) -> Result<i64, StoreError> {
+        accounts::create_user(self, user, actor).await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
+        accounts::user_by_email(self, email).await
+    }
+
+    async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        accounts::users(self).await
+    }
+
+    async fn set_role(
+        &self,
+        user: i64,
+        municipality: &MunicipalityId,
+        role: Option<Role>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        accounts::set_role(self, user, municipality, role, actor).await
+    }
+
+    async fn set_password(&self, user: i64, hash: &str, actor: &Actor) -> Result<(), StoreError> {
+        accounts::set_password(self, user, hash, actor).await
+    }
+
+    async fn record_login(
+        &self,
+        user: i64,
+        success: bool,
+        lock_until: Option<&str>,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        accounts::record_login(self, user, success, lock_until, at).await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user: i64,
+        csrf_token: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        accounts::create_session(self, token_hash, user, csrf_token, created_at, expires_at).await
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        accounts::session(self, token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        accounts::delete_session(self, token_hash).await
+    }
+
+    async fn audit_events(
+        &self,
+        municipality: Option<&MunicipalityId>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        accounts::audit_events(self, municipality, limit).await
     }
 
     async fn measure_sets(&self) -> Result<Vec<MeasureSetSummary>, StoreError> {

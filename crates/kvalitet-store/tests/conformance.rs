@@ -93,7 +93,142 @@ both_backends!(
     overview_counts_what_is_loaded,
     an_unfinished_sync_is_resumed_with_its_finished_queries,
     measure_values_all_values_and_shapes_read_back,
+    people_roles_sessions_and_their_audit_trail,
 );
+
+async fn people_roles_sessions_and_their_audit_trail(store: &SqlStore) {
+    use kvalitet_app::ports::{Actor, NewUser};
+    use kvalitet_domain::Role;
+    load_catalogue(store).await;
+    let actor = Actor {
+        who: "cli:root".into(),
+        at: "2026-11-22T10:00:00Z".into(),
+    };
+    let new = NewUser {
+        email: "anna@kommun.se".into(),
+        name: "Anna".into(),
+        password_hash: "$argon2id$x".into(),
+        system_admin: false,
+    };
+    let id = store.create_user(&new, &actor).await.unwrap();
+    assert!(matches!(
+        store.create_user(&new, &actor).await,
+        Err(StoreError::Invalid(_))
+    ));
+    store
+        .set_role(id, &m("0180"), Some(Role::Editor), &actor)
+        .await
+        .unwrap();
+    store
+        .set_role(id, &m("0180"), Some(Role::Admin), &actor)
+        .await
+        .unwrap();
+    store
+        .set_role(id, &m("1280"), Some(Role::Reader), &actor)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .set_role(id, &m("9999"), Some(Role::Reader), &actor)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let u = store
+        .user_by_email("anna@kommun.se")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(u.grants.role_in(&m("0180")), Some(Role::Admin));
+    assert_eq!(u.grants.role_in(&m("1280")), Some(Role::Reader));
+    store.set_role(id, &m("1280"), None, &actor).await.unwrap();
+    assert_eq!(store.users().await.unwrap()[0].grants.roles.len(), 1);
+
+    let events = store.audit_events(Some(&m("0180")), 10).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].before.as_deref(), Some(r#"{"role":"editor"}"#));
+    assert_eq!(events[0].after.as_deref(), Some(r#"{"role":"admin"}"#));
+    assert_eq!(events[0].actor, "cli:root");
+    let all = store.audit_events(None, 100).await.unwrap();
+    assert_eq!(all.last().unwrap().action, "user.create");
+    assert!(
+        all.iter()
+            .all(|e| !e.after.as_deref().unwrap_or("").contains("argon2")),
+        "no hash in the trail"
+    );
+
+    store
+        .create_session(
+            "h1",
+            id,
+            "csrf",
+            "2026-11-22T10:00:00Z",
+            "2026-11-22T22:00:00Z",
+        )
+        .await
+        .unwrap();
+    let s = store
+        .session("h1", "2026-11-22T11:00:00Z")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((s.user.id, s.csrf_token.as_str()), (id, "csrf"));
+    assert!(
+        store
+            .session("h1", "2026-11-23T00:00:00Z")
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    assert!(
+        store
+            .session("nope", "2026-11-22T11:00:00Z")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    store
+        .record_login(id, false, None, &actor.at)
+        .await
+        .unwrap();
+    store
+        .record_login(id, false, Some("2026-11-22T10:15:00Z"), &actor.at)
+        .await
+        .unwrap();
+    let locked = store
+        .user_by_email("anna@kommun.se")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (locked.failed_logins, locked.locked_until.as_deref()),
+        (2, Some("2026-11-22T10:15:00Z"))
+    );
+    store.set_password(id, "$argon2id$y", &actor).await.unwrap();
+    let reset = store
+        .user_by_email("anna@kommun.se")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            reset.failed_logins,
+            reset.locked_until,
+            reset.password_hash.as_str()
+        ),
+        (0, None, "$argon2id$y")
+    );
+    assert!(
+        store
+            .session("h1", "2026-11-22T11:00:00Z")
+            .await
+            .unwrap()
+            .is_none(),
+        "a new password ends sessions"
+    );
+    store.delete_session("h1").await.unwrap();
+}
 
 async fn measure_values_all_values_and_shapes_read_back(store: &SqlStore) {
     load_catalogue(store).await;

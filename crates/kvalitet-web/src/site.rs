@@ -76,31 +76,33 @@ pub struct Params {
 }
 
 impl Params {
-    pub fn parse(raw: Option<&str>, lang_en_names: bool) -> Result<Self, SiteError> {
+    /// The site's parameters keep their Swedish names on English pages too, so a link can
+    /// switch language and keep its choices.
+    pub fn parse(raw: Option<&str>) -> Result<Self, SiteError> {
         let pairs = query_pairs(raw);
-        let get = |sv: &str, en: &str| {
+        let get = |name: &str| {
             pairs
                 .iter()
                 .rev()
-                .find(|(k, _)| k == sv || (lang_en_names && k == en))
+                .find(|(k, _)| k == name)
                 .map(|(_, v)| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let year = get("ar", "year")
+        let year = get("ar")
             .map(|y| {
                 Year::parse(&y).map_err(|_| {
                     SiteError::bad_request(format!("ar={y}: not a year between 1950 and 2100"))
                 })
             })
             .transpose()?;
-        let gender = get("kon", "gender")
+        let gender = get("kon")
             .map(|g| {
                 Gender::parse(&g)
                     .map_err(|_| SiteError::bad_request(format!("kon={g}: use T, K or M")))
             })
             .transpose()?
             .unwrap_or(Gender::Total);
-        let population = get("jamfor", "population")
+        let population = get("jamfor")
             .map(|p| Population::parse(&p))
             .transpose()?
             .unwrap_or(Population::Set);
@@ -108,7 +110,7 @@ impl Params {
             year,
             gender,
             population,
-            set: get("set", "set"),
+            set: get("set"),
             pairs,
         })
     }
@@ -590,7 +592,7 @@ pub async fn municipality<S: Store>(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let params = match Params::parse(raw.as_deref(), false) {
+    let params = match Params::parse(raw.as_deref()) {
         Ok(p) => p,
         Err(e) => return error_page(&state, lang, e),
     };
@@ -713,7 +715,7 @@ pub async fn measure<S: Store>(
     Path((id, kpi)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let params = match Params::parse(raw.as_deref(), false) {
+    let params = match Params::parse(raw.as_deref()) {
         Ok(p) => p,
         Err(e) => return error_page(&state, lang, e),
     };
@@ -925,7 +927,7 @@ pub async fn embed<S: Store>(
     Path((id, kpi)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let params = match Params::parse(raw.as_deref(), false) {
+    let params = match Params::parse(raw.as_deref()) {
         Ok(p) => p,
         Err(e) => return error_page(&state, lang, e),
     };
@@ -958,7 +960,7 @@ pub async fn compare<S: Store>(
     Extension(lang): Extension<Lang>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let params = match Params::parse(raw.as_deref(), false) {
+    let params = match Params::parse(raw.as_deref()) {
         Ok(p) => p,
         Err(e) => return error_page(&state, lang, e),
     };
@@ -1266,7 +1268,7 @@ pub async fn municipality_download<S: Store>(
 ) -> Response {
     let result = async {
         let kind = parse_kind(&file)?;
-        let params = Params::parse(raw.as_deref(), false)?;
+        let params = Params::parse(raw.as_deref())?;
         let (version, d) = state.directory().await?;
         let report = build_report(&state, version, &d, &id, &params).await?;
         let m = report.municipality.id;
@@ -1331,7 +1333,7 @@ pub async fn measure_download<S: Store>(
 ) -> Response {
     let result = async {
         let kind = parse_kind(&file)?;
-        let params = Params::parse(raw.as_deref(), false)?;
+        let params = Params::parse(raw.as_deref())?;
         let (version, d) = state.directory().await?;
         let m = d.kommun(&id)?.id;
         let v = measure_view(&state, version, &d, &m, &kpi, &params).await?;
@@ -1394,7 +1396,7 @@ pub async fn compare_download<S: Store>(
 ) -> Response {
     let result = async {
         let kind = parse_kind(&file)?;
-        let params = Params::parse(raw.as_deref(), false)?;
+        let params = Params::parse(raw.as_deref())?;
         let (version, d) = state.directory().await?;
         let table = compare_table(&state, version, &d, &params, lang)
             .await?
