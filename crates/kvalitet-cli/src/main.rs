@@ -12,9 +12,10 @@ use clap::{Args, Parser, Subcommand};
 
 use kvalitet_app::export::export_csv;
 use kvalitet_app::import::{ImportOptions, NoProgress, Progress, import_paths};
+use kvalitet_app::ports::Actor;
 use kvalitet_app::sync::{SyncOptions, SyncProgress};
 use kvalitet_app::{Store, ValueFilter};
-use kvalitet_domain::{AreaId, Direction, Gender, MeasureId, Year};
+use kvalitet_domain::{AreaId, Direction, Gender, MeasureId, MunicipalityId, Role, Year};
 use kvalitet_formats::Format;
 use kvalitet_store::SqlStore;
 
@@ -80,6 +81,46 @@ enum Command {
     /// Write the comparison statistics of every measure, year and gender over all kommuner
     /// as CSV: n, snitt, median, quartiles, lowest, highest, and the colour counts
     Stats(StatsArgs),
+    /// Manage people and their roles (the first administrator starts here)
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; prints a generated password unless --password-stdin
+    Add {
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// May do everything in every municipality
+        #[arg(long)]
+        system_admin: bool,
+        /// Give a role in this municipality at once (with --role)
+        #[arg(long, value_parser = parse_municipality, requires = "role")]
+        municipality: Option<MunicipalityId>,
+        /// reader, editor or admin
+        #[arg(long, value_parser = parse_role, requires = "municipality")]
+        role: Option<Role>,
+        /// Read the password from the first line of standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts with their roles
+    List,
+    /// Give a role in a municipality: reader, editor, admin, or none to take it away
+    SetRole {
+        email: String,
+        #[arg(value_parser = parse_municipality)]
+        municipality: MunicipalityId,
+        role: String,
+    },
+    /// Set a new password (generated and printed unless --password-stdin); ends every session
+    ResetPassword {
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Args)]
@@ -261,6 +302,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => sync(&store, args).await?,
         Command::Export(args) => {
             export(&store, args).await?;
+            ExitCode::SUCCESS
+        }
+        Command::User(command) => {
+            user(&store, command).await?;
             ExitCode::SUCCESS
         }
         Command::Stats(args) => {
@@ -463,6 +508,118 @@ async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn parse_municipality(s: &str) -> Result<MunicipalityId, String> {
+    MunicipalityId::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("{s:?} is not reader, editor or admin"))
+}
+
+/// A password from standard input, or a generated one that is printed once.
+fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        return Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false));
+    }
+    // 20 characters from 56 letters and digits without look-alikes: about 116 bits.
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let token = kvalitet_app::accounts::new_token()?;
+    let password = token
+        .as_bytes()
+        .chunks(3)
+        .take(20)
+        .map(|c| {
+            let n = c.iter().fold(0usize, |acc, b| {
+                acc * 16 + (*b as char).to_digit(16).unwrap_or(0) as usize
+            });
+            ALPHABET[n % ALPHABET.len()] as char
+        })
+        .collect();
+    Ok((password, true))
+}
+
+fn cli_actor() -> Actor {
+    let login = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    Actor {
+        who: format!("cli:{login}"),
+        at: kvalitet_app::accounts::now(),
+    }
+}
+
+async fn user(store: &SqlStore, command: UserCommand) -> anyhow::Result<()> {
+    use kvalitet_app::accounts;
+    match command {
+        UserCommand::Add {
+            email,
+            name,
+            system_admin,
+            municipality,
+            role,
+            password_stdin,
+        } => {
+            let (password, generated) = password(password_stdin)?;
+            let actor = cli_actor();
+            accounts::add_user(store, &email, &name, &password, system_admin, &actor).await?;
+            if let (Some(m), Some(r)) = (municipality, role) {
+                accounts::set_role(store, &email, &m, Some(r), &actor).await?;
+            }
+            eprintln!("created {}", accounts::normalise_email(&email)?);
+            if generated {
+                println!("{password}");
+                eprintln!("(the password above is shown once; give it to the person safely)");
+            }
+        }
+        UserCommand::List => {
+            println!("email\tname\tsystem_admin\troles\tlocked_until");
+            for u in store.users().await? {
+                let roles: Vec<String> = u
+                    .grants
+                    .roles
+                    .iter()
+                    .map(|(m, r)| format!("{m}:{}", r.code()))
+                    .collect();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.email,
+                    u.name,
+                    u.grants.system_admin,
+                    roles.join(","),
+                    u.locked_until.unwrap_or_default()
+                );
+            }
+        }
+        UserCommand::SetRole {
+            email,
+            municipality,
+            role,
+        } => {
+            let role = match role.as_str() {
+                "none" => None,
+                other => Some(parse_role(other).map_err(anyhow::Error::msg)?),
+            };
+            accounts::set_role(store, &email, &municipality, role, &cli_actor()).await?;
+            eprintln!(
+                "{email}: {} in {municipality}",
+                role.map_or("no role", Role::code)
+            );
+        }
+        UserCommand::ResetPassword {
+            email,
+            password_stdin,
+        } => {
+            let (password, generated) = password(password_stdin)?;
+            accounts::set_password(store, &email, &password, &cli_actor()).await?;
+            eprintln!("new password set for {email}; every session of the account ended");
+            if generated {
+                println!("{password}");
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn stats(store: &SqlStore, args: StatsArgs) -> anyhow::Result<()> {

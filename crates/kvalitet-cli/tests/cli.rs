@@ -761,3 +761,84 @@ fn a_sync_can_take_its_measures_from_a_measure_set() {
         text(&unknown)
     );
 }
+
+#[test]
+fn the_first_administrator_is_made_on_the_command_line() {
+    let s = Scratch::new();
+    s.load_catalogue();
+    let add = s.run(&[
+        "user",
+        "add",
+        "Anna@Kommun.se",
+        "--name",
+        "Anna Andersson",
+        "--municipality",
+        "0180",
+        "--role",
+        "admin",
+    ]);
+    assert!(add.status.success(), "{}", text(&add));
+    let password = String::from_utf8_lossy(&add.stdout).trim().to_owned();
+    assert_eq!(
+        password.chars().count(),
+        20,
+        "a generated password is printed once: {password}"
+    );
+
+    let again = s.run(&["user", "add", "anna@kommun.se", "--name", "Anna"]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    assert!(
+        text(&again).contains("already has an account"),
+        "{}",
+        text(&again)
+    );
+
+    let mut child = Command::new(BIN)
+        .args([
+            "user",
+            "add",
+            "bo@kommun.se",
+            "--name",
+            "Bo",
+            "--password-stdin",
+        ])
+        .env("KVALITET_DATABASE_URL", s.url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"kort\n").unwrap();
+    let short = child.wait_with_output().unwrap();
+    assert_eq!(short.status.code(), Some(1));
+    assert!(
+        text(&short).contains("at least 12 characters"),
+        "{}",
+        text(&short)
+    );
+
+    let role = s.run(&["user", "set-role", "anna@kommun.se", "1280", "editor"]);
+    assert!(role.status.success(), "{}", text(&role));
+    let unknown = s.run(&["user", "set-role", "anna@kommun.se", "1280", "boss"]);
+    assert_ne!(unknown.status.code(), Some(0));
+    let list = s.run(&["user", "list"]);
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(
+        listed.contains("anna@kommun.se\tAnna Andersson\tfalse\t0180:admin,1280:editor"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("argon2") && !listed.contains(&password),
+        "no secrets listed"
+    );
+
+    let reset = s.run(&["user", "reset-password", "anna@kommun.se"]);
+    assert!(reset.status.success(), "{}", text(&reset));
+    assert_ne!(String::from_utf8_lossy(&reset.stdout).trim(), password);
+    let nobody = s.run(&["user", "reset-password", "nobody@kommun.se"]);
+    assert!(
+        text(&nobody).contains("no account for nobody@kommun.se"),
+        "{}",
+        text(&nobody)
+    );
+}
