@@ -3,6 +3,7 @@
 //! what is loaded (`/status`) and a health check.
 
 mod api_v1;
+mod auth;
 mod cache;
 mod charts;
 mod downloads;
@@ -80,7 +81,10 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 14] = [
+    ("login.html", include_str!("../templates/login.html")),
+    ("account.html", include_str!("../templates/account.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
     ("index.html", include_str!("../templates/index.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("macros.html", include_str!("../templates/macros.html")),
@@ -169,6 +173,17 @@ fn site_routes<S: Store>(lang: Lang) -> Router<Arc<AppState<S>>> {
         .route("/jamfor/{file}", get(site::compare_download::<S>))
         .route("/om", get(site::about::<S>))
         .route("/tillganglighet", get(site::accessibility::<S>))
+        .route(
+            "/logga-in",
+            get(auth::login_page::<S>).post(auth::login::<S>),
+        )
+        .route("/logga-ut", axum::routing::post(auth::logout::<S>))
+        .route("/konto", get(auth::account::<S>))
+        .route(
+            "/konto/losenord",
+            axum::routing::post(auth::change_password::<S>),
+        )
+        .route("/kommun/{id}/logg", get(auth::audit::<S>))
         .fallback(site::not_found::<S>)
         .layer(Extension(lang))
 }

@@ -189,7 +189,7 @@ impl<S: Store> AppState<S> {
         Ok(series)
     }
 
-    fn render(&self, name: &str, lang: Lang, ctx: Value) -> Result<String, SiteError> {
+    pub(crate) fn render(&self, name: &str, lang: Lang, ctx: Value) -> Result<String, SiteError> {
         let mut ctx = ctx;
         if let Value::Object(map) = &mut ctx {
             map.insert("t".into(), json!(lang.texts()));

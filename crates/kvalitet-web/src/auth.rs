@@ -1,0 +1,473 @@
+//! Logging in and out, the account page with its password change, and the audit page of a
+//! municipality. Sessions are cookies (HttpOnly, SameSite=Lax, Secure behind https) holding a
+//! random token whose hash the database keeps; every form that changes something carries the
+//! session's CSRF token, and the login form a double-submit token of its own.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::{Form, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use kvalitet_app::Store;
+use kvalitet_app::accounts::{self, AccountError};
+use kvalitet_app::ports::{Actor, SessionRecord};
+use kvalitet_domain::{Action, LoginPolicy, MunicipalityId};
+
+use crate::i18n::Lang;
+use crate::site::{SiteError, html_response};
+use crate::{AppState, query_pairs};
+
+const SESSION_COOKIE: &str = "kv_session";
+const LOGIN_CSRF_COOKIE: &str = "kv_login";
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl<S: Store> AppState<S> {
+    fn cookie_attributes(&self) -> &'static str {
+        if self.public_url.starts_with("https://") {
+            "; Path=/; HttpOnly; SameSite=Lax; Secure"
+        } else {
+            "; Path=/; HttpOnly; SameSite=Lax"
+        }
+    }
+
+    /// The logged-in session of a request, if any.
+    pub(crate) async fn current_session(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<SessionRecord>, SiteError> {
+        match cookie(headers, SESSION_COOKIE) {
+            Some(token) => accounts::session(&self.store, token)
+                .await
+                .map_err(SiteError::internal),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A page for one person: never cached, never framed.
+fn private_page(body: String, status: StatusCode) -> Response {
+    let mut r = html_response(body, false);
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn redirect(to: &str, cookies: &[String]) -> Response {
+    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
+    for c in cookies {
+        if let Ok(v) = HeaderValue::from_str(c) {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn forbidden<S: Store>(state: &AppState<S>, lang: Lang, message: &str) -> Response {
+    render_error(state, lang, StatusCode::FORBIDDEN, message)
+}
+
+fn render_error<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    status: StatusCode,
+    message: &str,
+) -> Response {
+    let title = if lang == Lang::Sv {
+        "Åtkomst saknas"
+    } else {
+        "No access"
+    };
+    let body = state
+        .render(
+            "error.html",
+            lang,
+            json!({"title": title, "message": message}),
+        )
+        .unwrap_or_else(|_| message.to_owned());
+    private_page(body, status)
+}
+
+/// A local path to go to after logging in; anything else goes to the account page.
+fn safe_next(lang: Lang, next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => format!("{}/konto", lang.base()),
+    }
+}
+
+fn login_form<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    status: StatusCode,
+    error: Option<String>,
+    next: &str,
+    email: &str,
+) -> Response {
+    let token = match accounts::new_token() {
+        Ok(t) => t,
+        Err(e) => return SiteError::internal(e).into_page(state, lang),
+    };
+    let body = state.render(
+        "login.html",
+        lang,
+        json!({"error": error, "next": next, "email": email, "csrf": token, "other_path": format!("{}/logga-in", lang.other().base())}),
+    );
+    match body {
+        Ok(body) => {
+            let mut r = private_page(body, status);
+            let c = format!("{LOGIN_CSRF_COOKIE}={token}{}", state.cookie_attributes());
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(e) => e.into_page(state, lang),
+    }
+}
+
+impl SiteError {
+    pub(crate) fn into_page<S: Store>(self, state: &AppState<S>, lang: Lang) -> Response {
+        render_error(state, lang, self.status, &self.message)
+    }
+}
+
+pub async fn login_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let pairs = query_pairs(raw.as_deref());
+    let next = pairs
+        .iter()
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.as_str());
+    login_form(
+        &state,
+        lang,
+        StatusCode::OK,
+        None,
+        &safe_next(lang, next),
+        "",
+    )
+}
+
+pub async fn login<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    let next = safe_next(lang, form.get("next").map(String::as_str));
+    let sent = field("csrf");
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if sent.is_empty() || !accounts::same_token(sent, expected) {
+        let message = match lang {
+            Lang::Sv => "Formuläret har gått ut. Försök igen.",
+            Lang::En => "The form has expired. Please try again.",
+        };
+        return login_form(
+            &state,
+            lang,
+            StatusCode::FORBIDDEN,
+            Some(message.into()),
+            &next,
+            field("email"),
+        );
+    }
+    match accounts::login(
+        &state.store,
+        &LoginPolicy::default(),
+        field("email"),
+        field("password"),
+    )
+    .await
+    {
+        Ok(s) => {
+            tracing::info!(user = %s.session.user.email, "logged in");
+            let session = format!("{SESSION_COOKIE}={}{}", s.token, state.cookie_attributes());
+            let clear = format!(
+                "{LOGIN_CSRF_COOKIE}=; Max-Age=0{}",
+                state.cookie_attributes()
+            );
+            redirect(&next, &[session, clear])
+        }
+        Err(AccountError::WrongCredentials) => {
+            let message = match lang {
+                Lang::Sv => "Fel e-postadress eller lösenord.",
+                Lang::En => "Wrong e-mail address or password.",
+            };
+            login_form(
+                &state,
+                lang,
+                StatusCode::UNAUTHORIZED,
+                Some(message.into()),
+                &next,
+                field("email"),
+            )
+        }
+        Err(AccountError::Locked(until)) => {
+            let message = match lang {
+                Lang::Sv => {
+                    format!("Kontot är låst till {until} efter för många misslyckade inloggningar.")
+                }
+                Lang::En => {
+                    format!("The account is locked until {until} after too many failed logins.")
+                }
+            };
+            login_form(
+                &state,
+                lang,
+                StatusCode::LOCKED,
+                Some(message),
+                &next,
+                field("email"),
+            )
+        }
+        Err(e) => SiteError::internal(e).into_page(&state, lang),
+    }
+}
+
+/// Checks the CSRF token a form sent against the session's.
+fn csrf_ok(session: &SessionRecord, form: &HashMap<String, String>) -> bool {
+    form.get("csrf")
+        .is_some_and(|t| accounts::same_token(t, &session.csrf_token))
+}
+
+pub async fn logout<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let session = match state.current_session(&headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return redirect(&format!("{}/", lang.base()), &[]),
+        Err(e) => return e.into_page(&state, lang),
+    };
+    if !csrf_ok(&session, &form) {
+        return forbidden(&state, lang, "CSRF");
+    }
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && let Err(e) = accounts::logout(&state.store, token).await
+    {
+        return SiteError::internal(e).into_page(&state, lang);
+    }
+    let clear = format!("{SESSION_COOKIE}=; Max-Age=0{}", state.cookie_attributes());
+    redirect(&format!("{}/", lang.base()), &[clear])
+}
+
+pub async fn account<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let session = match state.current_session(&headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return redirect(
+                &format!("{}/logga-in?next={}/konto", lang.base(), lang.base()),
+                &[],
+            );
+        }
+        Err(e) => return e.into_page(&state, lang),
+    };
+    let (_, d) = match state.directory().await {
+        Ok(d) => d,
+        Err(e) => return e.into_page(&state, lang),
+    };
+    let pairs = query_pairs(raw.as_deref());
+    let notice = pairs
+        .iter()
+        .find(|(k, _)| k == "klart")
+        .map(|_| match lang {
+            Lang::Sv => "Lösenordet är bytt.",
+            Lang::En => "The password has been changed.",
+        });
+    let roles: Vec<_> = session
+        .user
+        .grants
+        .roles
+        .iter()
+        .map(|(m, r)| json!({"id": m.as_str(), "name": d.name(m), "role": r.code()}))
+        .collect();
+    let body = state.render(
+        "account.html",
+        lang,
+        json!({
+            "user": {"name": session.user.name, "email": session.user.email, "system_admin": session.user.grants.system_admin},
+            "roles": roles,
+            "csrf": session.csrf_token,
+            "notice": notice,
+            "error": null,
+            "other_path": format!("{}/konto", lang.other().base()),
+        }),
+    );
+    match body {
+        Ok(b) => private_page(b, StatusCode::OK),
+        Err(e) => e.into_page(&state, lang),
+    }
+}
+
+pub async fn change_password<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let session = match state.current_session(&headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return redirect(&format!("{}/logga-in", lang.base()), &[]),
+        Err(e) => return e.into_page(&state, lang),
+    };
+    if !csrf_ok(&session, &form) {
+        return forbidden(&state, lang, "CSRF");
+    }
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    if !accounts::verify_password(session.user.password_hash.clone(), field("current")).await {
+        let message = match lang {
+            Lang::Sv => "Det nuvarande lösenordet stämmer inte.",
+            Lang::En => "The current password is not right.",
+        };
+        return render_error(&state, lang, StatusCode::BAD_REQUEST, message);
+    }
+    let actor = Actor {
+        who: session.user.email.clone(),
+        at: accounts::now(),
+    };
+    match accounts::set_password(&state.store, &session.user.email, &field("new"), &actor).await {
+        // A new password ends every session, this one too: log in again.
+        Ok(()) => redirect(
+            &format!(
+                "{}/logga-in?next={}/konto%3Fklart%3D1",
+                lang.base(),
+                lang.base()
+            ),
+            &[],
+        ),
+        Err(AccountError::Invalid(m)) => render_error(&state, lang, StatusCode::BAD_REQUEST, &m),
+        Err(e) => SiteError::internal(e).into_page(&state, lang),
+    }
+}
+
+/// The audit trail of one municipality, for its readers, editors and administrators; as a
+/// page or, with `?format=csv`, as CSV. `?action=` filters by kind of change.
+pub async fn audit<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let session = match state.current_session(&headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return redirect(
+                &format!(
+                    "{}/logga-in?next={}/kommun/{id}/logg",
+                    lang.base(),
+                    lang.base()
+                ),
+                &[],
+            );
+        }
+        Err(e) => return e.into_page(&state, lang),
+    };
+    let Ok(m) = MunicipalityId::parse(&id) else {
+        return render_error(&state, lang, StatusCode::NOT_FOUND, "unknown municipality");
+    };
+    // Authorization on the server, for every request: the session's grants for this municipality.
+    if !session.user.grants.allows(Action::ViewAudit, &m) {
+        let message = match lang {
+            Lang::Sv => "Du har ingen roll i den här kommunen.",
+            Lang::En => "You have no role in this municipality.",
+        };
+        return forbidden(&state, lang, message);
+    }
+    let pairs = query_pairs(raw.as_deref());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    let action = get("action");
+    let events = match state.store.audit_events(Some(&m), 10_000).await {
+        Ok(e) => e,
+        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+    };
+    let events: Vec<_> = events
+        .into_iter()
+        .filter(|e| action.as_ref().is_none_or(|a| &e.action == a))
+        .collect();
+    if get("format").as_deref() == Some("csv") {
+        let table = crate::downloads::Table {
+            title: format!("audit {m}"),
+            header: ["id", "at", "actor", "action", "object", "before", "after"]
+                .map(str::to_owned)
+                .to_vec(),
+            rows: events
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.id.to_string(),
+                        e.at.clone(),
+                        e.actor.clone(),
+                        e.action.clone(),
+                        e.object.clone(),
+                        e.before.clone().unwrap_or_default(),
+                        e.after.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+            numeric: vec![true, false, false, false, false, false, false],
+        };
+        let mut r = crate::downloads::respond(
+            crate::downloads::Kind::Csv,
+            &table,
+            &format!("kvalitet-logg-{m}"),
+            &[],
+        );
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return r;
+    }
+    let (_, d) = match state.directory().await {
+        Ok(d) => d,
+        Err(e) => return e.into_page(&state, lang),
+    };
+    let body = state.render(
+        "audit.html",
+        lang,
+        json!({
+            "m": {"id": m.as_str(), "name": d.name(&m)},
+            "events": events,
+            "action": action,
+            "csrf": session.csrf_token,
+            "other_path": format!("{}/kommun/{m}/logg", lang.other().base()),
+        }),
+    );
+    match body {
+        Ok(b) => private_page(b, StatusCode::OK),
+        Err(e) => e.into_page(&state, lang),
+    }
+}
