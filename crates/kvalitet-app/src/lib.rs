@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod export;
 pub mod import;
 pub mod kolada_v3;
+pub mod own;
 pub mod ports;
 pub mod report;
 pub mod stats;

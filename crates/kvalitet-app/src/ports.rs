@@ -75,7 +75,39 @@ pub enum ImportChunk {
     Catalogue(Box<CatalogueBatch>),
     /// Values with no key repeated, neither within the chunk nor across chunks.
     Values(Vec<ValueRow>),
+    /// Drafts that this import publishes, removed in the same transaction.
+    DeleteDrafts(Vec<ValueKey>),
+    /// An audit event written in the same transaction.
+    Audit(Box<AuditRecord>),
     Commit,
+}
+
+/// An audit event to write.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub actor: Actor,
+    pub municipality: Option<MunicipalityId>,
+    pub action: String,
+    pub object: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// A value waiting to be published, with who last changed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub row: ValueRow,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+/// The municipality's comment on a measure and year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    pub year: i16,
+    pub body: String,
+    pub author: String,
+    pub updated_at: String,
 }
 
 /// What an import changed.
@@ -433,6 +465,46 @@ pub trait Store: Send + Sync + 'static {
         &self,
         token_hash: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Creates or changes the municipality's own measure and how it is shown (audited).
+    fn define_own_measure(
+        &self,
+        measure: &Measure,
+        profile: &MeasureProfile,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Saves drafts of one municipality's values, all or none (audited).
+    fn save_drafts(
+        &self,
+        municipality: &MunicipalityId,
+        rows: &[ValueRow],
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The drafts of one municipality, ordered by measure, year, gender.
+    fn drafts(
+        &self,
+        municipality: &MunicipalityId,
+    ) -> impl Future<Output = Result<Vec<Draft>, StoreError>> + Send;
+
+    /// Sets (or with `None` removes) the comment on a measure and year; it is public at
+    /// once, so it counts as a data change for caches (audited).
+    fn set_comment(
+        &self,
+        measure: &MeasureId,
+        municipality: &MunicipalityId,
+        year: Year,
+        body: Option<&str>,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The comments on a measure by a municipality, newest year first.
+    fn comments(
+        &self,
+        measure: &MeasureId,
+        municipality: &MunicipalityId,
+    ) -> impl Future<Output = Result<Vec<Comment>, StoreError>> + Send;
 
     /// The newest audit events first; of one municipality, or all.
     fn audit_events(

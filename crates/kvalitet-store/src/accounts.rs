@@ -1,8 +1,14 @@
-//! People, roles, sessions and the audit trail. Every change writes its audit event in the
-//! same transaction, so there is no change without its record and no record without its change.
+//! People, roles, sessions, the audit trail, and what people change by hand: own measures,
+//! drafts and comments. Every change writes its audit event in the same transaction, so there
+//! is no change without its record and no record without its change.
 
-use kvalitet_app::ports::{Actor, AuditEvent, NewUser, SessionRecord, StoreError, UserRecord};
-use kvalitet_domain::{Grants, MunicipalityId, Role};
+use kvalitet_app::ports::{
+    Actor, AuditEvent, AuditRecord, Comment, Draft, NewUser, SessionRecord, StoreError, UserRecord,
+};
+use kvalitet_domain::{
+    AreaId, Datum, Gender, Grants, Measure, MeasureId, MeasureOrigin, MeasureProfile,
+    MissingStatus, MunicipalityId, Role, ValueKey, ValueRow, Year,
+};
 
 use crate::{SqlStore, Tx, exec, fetch_all};
 
@@ -342,5 +348,242 @@ pub(crate) async fn audit_events(
                 after,
             },
         )
+        .collect())
+}
+
+/// Writes an audit record carried by an import.
+pub(crate) async fn audit_record(tx: &mut Tx, r: &AuditRecord) -> Result<(), StoreError> {
+    audit(
+        tx,
+        &r.actor,
+        r.municipality.as_ref(),
+        &r.action,
+        &r.object,
+        r.before.clone(),
+        r.after.clone(),
+    )
+    .await
+}
+
+pub(crate) async fn define_own_measure(
+    store: &SqlStore,
+    measure: &Measure,
+    profile: &MeasureProfile,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let MeasureOrigin::Own(owner) = measure.origin else {
+        return Err(StoreError::Invalid(format!(
+            "{} is not a municipality's own measure",
+            measure.id
+        )));
+    };
+    let mut tx = store.begin().await?;
+    let t = &mut tx;
+    let before = fetch_all!(tx t, (String, String, Option<String>),
+        "SELECT title, description, owner_municipality FROM measure WHERE id = $1", measure.id.as_str())?
+        .into_iter()
+        .next();
+    if let Some((_, _, existing_owner)) = &before
+        && existing_owner.as_deref() != Some(owner.as_str())
+    {
+        return Err(StoreError::Invalid(format!(
+            "measure {} belongs to someone else",
+            measure.id
+        )));
+    }
+    exec!(t,
+        "INSERT INTO measure (id, title, description, unit, direction, source_kind, owner_municipality,
+             is_divided_by_gender, has_ou_data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
+             unit = excluded.unit, direction = excluded.direction, is_divided_by_gender = excluded.is_divided_by_gender",
+        measure.id.as_str(), &measure.title, &measure.description, measure.unit.clone(), measure.direction.code(),
+        measure.source_kind.code(), owner.as_str(), measure.kolada.is_divided_by_gender)?;
+    exec!(t,
+        "INSERT INTO measure_profile (measure_id, direction, decimals, unit, unit_en, question, question_en)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (measure_id) DO UPDATE SET direction = excluded.direction, decimals = excluded.decimals,
+            unit = excluded.unit, unit_en = excluded.unit_en, question = excluded.question, question_en = excluded.question_en",
+        profile.measure.as_str(), profile.direction.code(), i64::from(profile.decimals), profile.unit.clone(),
+        profile.unit_en.clone(), &profile.question, profile.question_en.clone())?;
+    // A definition changes what residents see: count it as a data change for the caches.
+    bump_version(t, &actor.who, &actor.at, "measure").await?;
+    audit(t, actor, Some(&owner), "measure.define", &format!("measure:{}", measure.id),
+        before.map(|(title, description, _)| serde_json::json!({"title": title, "description": description})),
+        Some(serde_json::json!({"title": measure.title, "description": measure.description,
+            "question": profile.question, "unit": profile.unit, "direction": profile.direction.code(), "decimals": profile.decimals}))).await?;
+    tx.commit().await
+}
+
+/// Records a change that is not an import of values, so cached pages are made anew.
+async fn bump_version(t: &mut Tx, who: &str, at: &str, what: &str) -> Result<(), StoreError> {
+    exec!(
+        t,
+        "INSERT INTO import_batch (source, format, imported_at) VALUES ($1, $2, $3)",
+        format!("{what} by {who}"),
+        what,
+        at
+    )?;
+    Ok(())
+}
+
+pub(crate) async fn save_drafts(
+    store: &SqlStore,
+    municipality: &MunicipalityId,
+    rows: &[ValueRow],
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let mut tx = store.begin().await?;
+    let t = &mut tx;
+    for r in rows {
+        if r.key.area != AreaId::Municipality(*municipality) {
+            return Err(StoreError::Invalid(format!(
+                "a draft of {} is not {municipality}'s",
+                r.key.area
+            )));
+        }
+        let (value, status) = match r.datum {
+            Datum::Number(x) => (Some(x), None),
+            Datum::Missing(s) => (None, Some(s.code())),
+            Datum::Deleted => return Err(StoreError::Invalid("a draft cannot delete".into())),
+        };
+        exec!(t,
+            "INSERT INTO draft_value (measure_id, area_id, year, gender, value, status, updated_by, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (measure_id, area_id, year, gender) DO UPDATE SET value = excluded.value,
+                status = excluded.status, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            r.key.measure.as_str(), r.key.area.as_str(), i64::from(r.key.year.get()), r.key.gender.code(),
+            value, status, &actor.who, &actor.at)?;
+    }
+    let mut measures: Vec<String> = rows.iter().map(|r| r.key.measure.to_string()).collect();
+    measures.sort();
+    measures.dedup();
+    audit(
+        t,
+        actor,
+        Some(municipality),
+        "values.draft",
+        &format!("measures:{}", measures.join(",")),
+        None,
+        Some(serde_json::json!({"rows": rows.len()})),
+    )
+    .await?;
+    tx.commit().await
+}
+
+pub(crate) async fn drafts(
+    store: &SqlStore,
+    municipality: &MunicipalityId,
+) -> Result<Vec<Draft>, StoreError> {
+    type Row = (
+        String,
+        String,
+        i64,
+        String,
+        Option<f64>,
+        Option<String>,
+        String,
+        String,
+    );
+    let rows = fetch_all!(pool store, Row,
+        "SELECT measure_id, area_id, year, gender, value, status, updated_by, updated_at FROM draft_value
+         WHERE area_id = $1 ORDER BY measure_id, year, gender", municipality.as_str())?;
+    rows.into_iter()
+        .map(
+            |(measure, area, year, gender, value, status, updated_by, updated_at)| {
+                let datum = match (value, status) {
+                    (Some(x), _) => Datum::Number(x),
+                    (None, Some(s)) => Datum::Missing(MissingStatus::parse(&s).map_err(invalid)?),
+                    (None, None) => return Err(invalid("a draft with neither number nor status")),
+                };
+                Ok(Draft {
+                    row: ValueRow {
+                        key: ValueKey {
+                            measure: MeasureId::parse(&measure).map_err(invalid)?,
+                            area: AreaId::parse(&area).map_err(invalid)?,
+                            year: Year::new(year).map_err(invalid)?,
+                            gender: Gender::parse(&gender).map_err(invalid)?,
+                        },
+                        datum,
+                        count: None,
+                    },
+                    updated_by,
+                    updated_at,
+                })
+            },
+        )
+        .collect()
+}
+
+pub(crate) async fn delete_drafts(tx: &mut Tx, keys: &[ValueKey]) -> Result<(), StoreError> {
+    for k in keys {
+        exec!(
+            tx,
+            "DELETE FROM draft_value WHERE measure_id = $1 AND area_id = $2 AND year = $3 AND gender = $4",
+            k.measure.as_str(),
+            k.area.as_str(),
+            i64::from(k.year.get()),
+            k.gender.code()
+        )?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn set_comment(
+    store: &SqlStore,
+    measure: &MeasureId,
+    municipality: &MunicipalityId,
+    year: Year,
+    body: Option<&str>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let mut tx = store.begin().await?;
+    let t = &mut tx;
+    let before = fetch_all!(tx t, (String,),
+        "SELECT body FROM measure_comment WHERE measure_id = $1 AND municipality_id = $2 AND year = $3",
+        measure.as_str(), municipality.as_str(), i64::from(year.get()))?
+        .into_iter()
+        .next()
+        .map(|r| r.0);
+    match body {
+        Some(text) => exec!(t,
+            "INSERT INTO measure_comment (measure_id, municipality_id, year, body, author, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (measure_id, municipality_id, year) DO UPDATE SET body = excluded.body,
+                author = excluded.author, updated_at = excluded.updated_at",
+            measure.as_str(), municipality.as_str(), i64::from(year.get()), text, &actor.who, &actor.at)?,
+        None => exec!(t, "DELETE FROM measure_comment WHERE measure_id = $1 AND municipality_id = $2 AND year = $3",
+            measure.as_str(), municipality.as_str(), i64::from(year.get()))?,
+    };
+    bump_version(t, &actor.who, &actor.at, "comment").await?;
+    audit(
+        t,
+        actor,
+        Some(municipality),
+        "comment.set",
+        &format!("comment:{measure}:{year}"),
+        before.map(|b| serde_json::json!({"body": b})),
+        body.map(|b| serde_json::json!({"body": b})),
+    )
+    .await?;
+    tx.commit().await
+}
+
+pub(crate) async fn comments(
+    store: &SqlStore,
+    measure: &MeasureId,
+    municipality: &MunicipalityId,
+) -> Result<Vec<Comment>, StoreError> {
+    let rows = fetch_all!(pool store, (i64, String, String, String),
+        "SELECT year, body, author, updated_at FROM measure_comment WHERE measure_id = $1 AND municipality_id = $2
+         ORDER BY year DESC", measure.as_str(), municipality.as_str())?;
+    Ok(rows
+        .into_iter()
+        .map(|(year, body, author, updated_at)| Comment {
+            year: year as i16,
+            body,
+            author,
+            updated_at,
+        })
         .collect())
 }

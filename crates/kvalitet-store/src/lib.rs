@@ -21,9 +21,9 @@ use sqlx::sqlite::{
 use tokio::sync::mpsc;
 
 use kvalitet_app::ports::{
-    Actor, AuditEvent, ImportChunk, ImportSource, KnownIds, KpiGroupRecord, MeasureSetSummary,
-    MeasureText, MeasureValues, NewUser, Overview, SessionRecord, Store, StoreError, StoredValue,
-    UserRecord, ValueFilter, ValueRevision, WriteCounts,
+    Actor, AuditEvent, Comment, Draft, ImportChunk, ImportSource, KnownIds, KpiGroupRecord,
+    MeasureSetSummary, MeasureText, MeasureValues, NewUser, Overview, SessionRecord, Store,
+    StoreError, StoredValue, UserRecord, ValueFilter, ValueRevision, WriteCounts,
 };
 use kvalitet_domain::{
     County, Gender, Measure, MeasureId, MeasureProfile, MeasureSet, Municipality,
@@ -337,6 +337,47 @@ impl Store for SqlStore {
         limit: u32,
     ) -> Result<Vec<AuditEvent>, StoreError> {
         accounts::audit_events(self, municipality, limit).await
+    }
+
+    async fn define_own_measure(
+        &self,
+        measure: &Measure,
+        profile: &MeasureProfile,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        accounts::define_own_measure(self, measure, profile, actor).await
+    }
+
+    async fn save_drafts(
+        &self,
+        municipality: &MunicipalityId,
+        rows: &[ValueRow],
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        accounts::save_drafts(self, municipality, rows, actor).await
+    }
+
+    async fn drafts(&self, municipality: &MunicipalityId) -> Result<Vec<Draft>, StoreError> {
+        accounts::drafts(self, municipality).await
+    }
+
+    async fn set_comment(
+        &self,
+        measure: &MeasureId,
+        municipality: &MunicipalityId,
+        year: Year,
+        body: Option<&str>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        accounts::set_comment(self, measure, municipality, year, body, actor).await
+    }
+
+    async fn comments(
+        &self,
+        measure: &MeasureId,
+        municipality: &MunicipalityId,
+    ) -> Result<Vec<Comment>, StoreError> {
+        accounts::comments(self, measure, municipality).await
     }
 
     async fn measure_sets(&self) -> Result<Vec<MeasureSetSummary>, StoreError> {

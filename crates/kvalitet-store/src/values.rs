@@ -67,6 +67,10 @@ pub(crate) async fn import(
                 Tx::Sqlite(_) => write_sqlite(&mut tx, batch_id, &now, &rows, &mut tally).await?,
                 Tx::Postgres(t) => stage_postgres(t, &rows, &mut tally).await?,
             },
+            ImportChunk::DeleteDrafts(keys) => {
+                crate::accounts::delete_drafts(&mut tx, &keys).await?
+            }
+            ImportChunk::Audit(record) => crate::accounts::audit_record(&mut tx, &record).await?,
             ImportChunk::Commit => {
                 if let Tx::Postgres(t) = &mut tx {
                     merge_postgres(t, batch_id, &now, &mut tally).await?;

@@ -1,0 +1,447 @@
+//! The municipality's own measurements: defining own measures, entering values as drafts (by
+//! form or CSV upload, all rows or none), publishing drafts through the import path, and
+//! comments. Every use case checks the person's grants itself, whatever the caller checked.
+
+use kvalitet_domain::{
+    Action, AreaId, Datum, Direction, Gender, Grants, KoladaMeta, Measure, MeasureId,
+    MeasureOrigin, MeasureProfile, MunicipalityId, ValueKey, ValueRow, Year,
+};
+use kvalitet_formats::{Format, Record};
+
+use crate::ports::{Actor, AuditRecord, ImportChunk, ImportSource, Store, StoreError, WriteCounts};
+
+/// The largest upload accepted, by default.
+pub const MAX_UPLOAD_BYTES: usize = 10 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OwnError {
+    #[error("you may not do this for municipality {0}")]
+    Forbidden(MunicipalityId),
+    #[error("{0}")]
+    Invalid(String),
+    /// Every bad row of an upload, each naming its line and column.
+    #[error("the file was not saved: {}", .0.join("; "))]
+    BadRows(Vec<String>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn require(grants: &Grants, action: Action, m: &MunicipalityId) -> Result<(), OwnError> {
+    if grants.allows(action, m) {
+        Ok(())
+    } else {
+        Err(OwnError::Forbidden(*m))
+    }
+}
+
+/// What a form says about an own measure.
+#[derive(Debug, Clone)]
+pub struct MeasureForm {
+    pub id: String,
+    pub title: String,
+    pub question: String,
+    pub unit: String,
+    pub direction: String,
+    pub decimals: String,
+    pub definition: String,
+}
+
+/// Creates or changes one of the municipality's own measures.
+pub async fn define_measure(
+    store: &impl Store,
+    grants: &Grants,
+    m: &MunicipalityId,
+    form: &MeasureForm,
+    actor: &Actor,
+) -> Result<MeasureId, OwnError> {
+    require(grants, Action::EditMeasures, m)?;
+    let id = MeasureId::parse(form.id.trim()).map_err(|e| OwnError::Invalid(format!("id: {e}")))?;
+    if id.is_kolada() {
+        return Err(OwnError::Invalid(format!(
+            "id: {id} has Kolada's form (N or U and five digits); choose another, e.g. X{m}-1"
+        )));
+    }
+    let title = form.title.trim();
+    let question = form.question.trim();
+    if title.is_empty() || question.is_empty() {
+        return Err(OwnError::Invalid("title and question are needed".into()));
+    }
+    let direction = Direction::parse(form.direction.trim())
+        .ok_or_else(|| OwnError::Invalid("direction: choose higher, lower or none".into()))?;
+    let decimals: u8 = form
+        .decimals
+        .trim()
+        .parse()
+        .ok()
+        .filter(|d| *d <= MeasureProfile::MAX_DECIMALS)
+        .ok_or_else(|| OwnError::Invalid("decimals: a whole number from 0 to 6".into()))?;
+    let unit = Some(form.unit.trim().to_owned()).filter(|u| !u.is_empty());
+    let mut measure = Measure::from_kolada(
+        id,
+        title.to_owned(),
+        form.definition.trim().to_owned(),
+        KoladaMeta {
+            municipality_type: Some("K".into()),
+            ..KoladaMeta::default()
+        },
+    )
+    .owned_by(*m);
+    measure.unit = unit.clone();
+    measure.direction = direction;
+    let profile = MeasureProfile {
+        measure: id,
+        question: question.to_owned(),
+        question_en: None,
+        unit,
+        unit_en: None,
+        direction,
+        decimals,
+    };
+    store.define_own_measure(&measure, &profile, actor).await?;
+    Ok(id)
+}
+
+/// Whether a municipality may report values of a measure: its own, or Kolada's
+/// own-reporting measures (U ids).
+fn reportable(measure: &Measure, m: &MunicipalityId) -> bool {
+    match measure.origin {
+        MeasureOrigin::Own(owner) => owner == *m,
+        MeasureOrigin::Kolada => measure.id.as_str().starts_with('U'),
+    }
+}
+
+/// Reads an uploaded CSV of values (`kpi,municipality_id,year,value[,gender]`) for `m`. Any
+/// bad row rejects the whole file; every bad row is listed with its line and column.
+pub fn parse_upload(
+    bytes: &[u8],
+    m: &MunicipalityId,
+    measures: &std::collections::HashMap<MeasureId, Measure>,
+    max_bytes: usize,
+) -> Result<Vec<ValueRow>, OwnError> {
+    if bytes.is_empty() {
+        return Err(OwnError::Invalid("the file is empty".into()));
+    }
+    if bytes.len() > max_bytes {
+        return Err(OwnError::Invalid(format!(
+            "the file is {} bytes; at most {max_bytes} are accepted",
+            bytes.len()
+        )));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        OwnError::Invalid(format!(
+            "the file is not UTF-8 text (byte {}); save it as \"CSV UTF-8\"",
+            e.valid_up_to()
+        ))
+    })?;
+    let text = text.trim_start_matches('\u{feff}');
+    let header: Vec<String> = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
+        .collect();
+    let allowed = ["kpi", "municipality_id", "year", "value", "gender"];
+    let mut errors = Vec::new();
+    for required in ["kpi", "municipality_id", "year", "value"] {
+        if !header.iter().any(|h| h == required) {
+            errors.push(format!("line 1: the column {required} is missing"));
+        }
+    }
+    for h in &header {
+        if !allowed.contains(&h.as_str()) {
+            errors.push(format!(
+                "line 1: the column {h:?} is not known (kpi, municipality_id, year, value, gender)"
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(OwnError::BadRows(errors));
+    }
+    for (i, line) in text.lines().enumerate().skip(1) {
+        for (c, cell) in line.split(',').enumerate() {
+            let cell = cell.trim().trim_matches('"');
+            let numeric = cell.parse::<f64>().is_ok();
+            if !numeric && cell.starts_with(['=', '+', '-', '@']) {
+                let column = header.get(c).map_or("?", String::as_str);
+                errors.push(format!(
+                    "line {}, column {column}: a formula ({cell:?}) is not a value",
+                    i + 1
+                ));
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut sink = |r: Result<(kvalitet_formats::Location, Record), kvalitet_formats::RowError>| {
+        match r {
+            Err(e) => errors.push(e.to_string()),
+            Ok((at, Record::Value(row))) => {
+                if row.key.area != AreaId::Municipality(*m) {
+                    errors.push(format!(
+                        "{}: municipality {} is not {m}",
+                        at.clone().with_field("municipality_id"),
+                        row.key.area
+                    ));
+                } else if !measures
+                    .get(&row.key.measure)
+                    .is_some_and(|x| reportable(x, m))
+                {
+                    errors.push(format!(
+                        "{}: {} is neither {m}'s own measure nor a Kolada own-reporting (U) measure",
+                        at.clone().with_field("kpi"),
+                        row.key.measure
+                    ));
+                } else if matches!(row.datum, Datum::Deleted) {
+                    errors.push(format!(
+                        "{}: a value is needed",
+                        at.clone().with_field("value")
+                    ));
+                } else if !seen.insert(row.key) {
+                    errors.push(format!("{}: the same measure, year and gender again", at));
+                } else {
+                    rows.push(row);
+                }
+            }
+            Ok(_) => {}
+        }
+        true
+    };
+    if let Err(e) = kvalitet_formats::read(text.as_bytes(), Some(Format::ValuesCsv), &mut sink) {
+        return Err(OwnError::BadRows(vec![e.to_string()]));
+    }
+    if !errors.is_empty() {
+        return Err(OwnError::BadRows(errors));
+    }
+    if rows.is_empty() {
+        return Err(OwnError::Invalid("the file has no rows of values".into()));
+    }
+    Ok(rows)
+}
+
+/// Saves checked rows as drafts, all or none.
+pub async fn save_drafts(
+    store: &impl Store,
+    grants: &Grants,
+    m: &MunicipalityId,
+    rows: &[ValueRow],
+    actor: &Actor,
+) -> Result<(), OwnError> {
+    require(grants, Action::EditValues, m)?;
+    Ok(store.save_drafts(m, rows, actor).await?)
+}
+
+/// One value from a form: measure, year, gender and a number.
+pub fn form_value(
+    measure: &Measure,
+    m: &MunicipalityId,
+    year: &str,
+    gender: &str,
+    value: &str,
+) -> Result<ValueRow, OwnError> {
+    if !reportable(measure, m) {
+        return Err(OwnError::Invalid(format!(
+            "{} cannot be reported by {m}",
+            measure.id
+        )));
+    }
+    let year = Year::parse(year).map_err(|e| OwnError::Invalid(format!("year: {e}")))?;
+    let gender = Gender::parse(if gender.is_empty() { "T" } else { gender })
+        .map_err(|e| OwnError::Invalid(format!("gender: {e}")))?;
+    let number: f64 = value
+        .trim()
+        .replace(',', ".")
+        .replace(['\u{a0}', ' '], "")
+        .parse()
+        .ok()
+        .filter(|x: &f64| x.is_finite())
+        .ok_or_else(|| OwnError::Invalid(format!("value: {value:?} is not a number")))?;
+    Ok(ValueRow {
+        key: ValueKey {
+            measure: measure.id,
+            area: AreaId::Municipality(*m),
+            year,
+            gender,
+        },
+        datum: Datum::Number(number),
+        count: None,
+    })
+}
+
+/// Publishes every draft of the municipality: the values go through the import path (with
+/// their revision history), the drafts go, and the audit event is written, in one
+/// transaction.
+pub async fn publish(
+    store: &impl Store,
+    grants: &Grants,
+    m: &MunicipalityId,
+    actor: &Actor,
+) -> Result<WriteCounts, OwnError> {
+    require(grants, Action::Publish, m)?;
+    let drafts = store.drafts(m).await?;
+    if drafts.is_empty() {
+        return Err(OwnError::Invalid("there are no drafts to publish".into()));
+    }
+    let rows: Vec<ValueRow> = drafts.iter().map(|d| d.row.clone()).collect();
+    let keys: Vec<ValueKey> = rows.iter().map(|r| r.key).collect();
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let source = ImportSource {
+        source: format!("published by {}", actor.who),
+        format: "publish".into(),
+    };
+    let record = AuditRecord {
+        actor: actor.clone(),
+        municipality: Some(*m),
+        action: "values.publish".into(),
+        object: format!("municipality:{m}"),
+        before: None,
+        after: Some(serde_json::json!({"rows": rows.len()})),
+    };
+    let sending = async move {
+        for chunk in [
+            ImportChunk::Values(rows),
+            ImportChunk::DeleteDrafts(keys),
+            ImportChunk::Audit(Box::new(record)),
+            ImportChunk::Commit,
+        ] {
+            if tx.send(chunk).await.is_err() {
+                break;
+            }
+        }
+    };
+    let (counts, ()) = tokio::join!(store.import(&source, rx), sending);
+    Ok(counts?)
+}
+
+/// Sets or removes (empty text) the comment on a measure and year.
+pub async fn comment(
+    store: &impl Store,
+    grants: &Grants,
+    m: &MunicipalityId,
+    measure: &MeasureId,
+    year: &str,
+    body: &str,
+    actor: &Actor,
+) -> Result<(), OwnError> {
+    require(grants, Action::Comment, m)?;
+    let year = Year::parse(year).map_err(|e| OwnError::Invalid(format!("year: {e}")))?;
+    let body = body.trim();
+    if body.chars().count() > 4000 {
+        return Err(OwnError::Invalid(
+            "a comment may have at most 4000 characters".into(),
+        ));
+    }
+    let body = (!body.is_empty()).then_some(body);
+    Ok(store.set_comment(measure, m, year, body, actor).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn m(s: &str) -> MunicipalityId {
+        MunicipalityId::parse(s).unwrap()
+    }
+
+    fn measures() -> HashMap<MeasureId, Measure> {
+        let own = Measure::from_kolada(
+            MeasureId::parse("X0180-1").unwrap(),
+            "Eget".into(),
+            String::new(),
+            KoladaMeta::default(),
+        )
+        .owned_by(m("0180"));
+        let theirs = Measure::from_kolada(
+            MeasureId::parse("X1480-1").unwrap(),
+            "Deras".into(),
+            String::new(),
+            KoladaMeta::default(),
+        )
+        .owned_by(m("1480"));
+        let national = Measure::from_kolada(
+            MeasureId::parse("N15428").unwrap(),
+            "Nationellt".into(),
+            String::new(),
+            KoladaMeta::default(),
+        );
+        let u = Measure::from_kolada(
+            MeasureId::parse("U23401").unwrap(),
+            "Egenrapporterat".into(),
+            String::new(),
+            KoladaMeta::default(),
+        );
+        [own, theirs, national, u]
+            .into_iter()
+            .map(|x| (x.id, x))
+            .collect()
+    }
+
+    fn upload(text: &str) -> Result<Vec<ValueRow>, OwnError> {
+        parse_upload(text.as_bytes(), &m("0180"), &measures(), 1000)
+    }
+
+    fn bad_rows(r: Result<Vec<ValueRow>, OwnError>) -> String {
+        match r {
+            Err(OwnError::BadRows(rows)) => rows.join("\n"),
+            Err(OwnError::Invalid(e)) => e,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_good_file_gives_its_rows() {
+        let rows = upload("kpi,municipality_id,year,value,gender\nX0180-1,0180,2022,87.5,T\nU23401,0180,2022,40,K\n").unwrap();
+        assert_eq!(rows.len(), 2);
+    }
+
+    #[test]
+    fn every_bad_input_is_refused_with_its_place() {
+        assert!(bad_rows(upload("")).contains("empty"));
+        assert!(
+            bad_rows(parse_upload(&[b'a'; 2000], &m("0180"), &measures(), 1000))
+                .contains("at most 1000")
+        );
+        assert!(
+            bad_rows(parse_upload(
+                b"kpi,municipality_id,year,value\nX0180-1,0180,2022,\xe5\n",
+                &m("0180"),
+                &measures(),
+                1000
+            ))
+            .contains("not UTF-8")
+        );
+        assert!(
+            bad_rows(upload("kpi,year,value\n")).contains("the column municipality_id is missing")
+        );
+        assert!(
+            bad_rows(upload("kpi,municipality_id,year,value,note\n"))
+                .contains("\"note\" is not known")
+        );
+        assert!(bad_rows(upload("kpi,municipality_id,year,value\n")).contains("no rows"));
+        let e = bad_rows(upload(
+            "kpi,municipality_id,year,value\nX0180-1,0180,2022,=1+1\nX0180-1,0180,2023,abc\nX0180-1,0180,2021,1\nX0180-1,0180,2021,1\nX1480-1,0180,2022,1\nN15428,0180,2022,1\nX0180-1,1480,2022,1\n",
+        ));
+        assert!(e.contains("line 2, column value: a formula"), "{e}");
+        assert!(e.contains("line 3") && e.contains("field value"), "{e}");
+        assert!(e.contains("line 5") && e.contains("again"), "{e}");
+        assert!(e.contains("line 6, field kpi: X1480-1 is neither"), "{e}");
+        assert!(e.contains("line 7, field kpi: N15428 is neither"), "{e}");
+        assert!(
+            e.contains("line 8, field municipality_id: municipality 1480 is not 0180"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn form_values_accept_swedish_decimals() {
+        let ms = measures();
+        let own = &ms[&MeasureId::parse("X0180-1").unwrap()];
+        let row = form_value(own, &m("0180"), "2022", "", "1 234,5").unwrap();
+        assert_eq!(row.datum, Datum::Number(1234.5));
+        assert!(form_value(own, &m("0180"), "2022", "T", "mycket").is_err());
+        assert!(form_value(own, &m("0180"), "1800", "T", "1").is_err());
+        assert!(form_value(own, &m("1480"), "2022", "T", "1").is_err());
+    }
+}
