@@ -282,7 +282,7 @@ pub async fn publish(
     if drafts.is_empty() {
         return Err(OwnError::Invalid("there are no drafts to publish".into()));
     }
-    let rows: Vec<ValueRow> = drafts.iter().map(|d| d.row.clone()).collect();
+    let rows: Vec<ValueRow> = drafts.iter().map(|d| d.row).collect();
     let keys: Vec<ValueKey> = rows.iter().map(|r| r.key).collect();
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let source = ImportSource {
