@@ -2,6 +2,7 @@
 //! API under `/api/v1/`, the read API in Kolada v3's format under `/v3/`, a page listing
 //! what is loaded (`/status`) and a health check.
 
+mod admin;
 mod api_v1;
 mod auth;
 mod cache;
@@ -54,6 +55,12 @@ pub struct AppState<S> {
 pub const VERSION_TTL: std::time::Duration = std::time::Duration::from_millis(200);
 
 impl<S: Store> AppState<S> {
+    /// Forgets the data version, after a change made by this process, so the next request
+    /// sees the change at once.
+    pub(crate) fn invalidate_version(&self) {
+        *self.version.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// The current data version, read from the store at most once per [`VERSION_TTL`].
     pub(crate) async fn data_version(&self) -> Result<i64, kvalitet_app::StoreError> {
         if let Some((at, v)) = *self.version.lock().unwrap_or_else(|p| p.into_inner())
@@ -81,7 +88,8 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 15] = [
+    ("admin.html", include_str!("../templates/admin.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("account.html", include_str!("../templates/account.html")),
     ("audit.html", include_str!("../templates/audit.html")),
@@ -184,6 +192,29 @@ fn site_routes<S: Store>(lang: Lang) -> Router<Arc<AppState<S>>> {
             axum::routing::post(auth::change_password::<S>),
         )
         .route("/kommun/{id}/logg", get(auth::audit::<S>))
+        .route("/admin/kommun/{id}", get(admin::dashboard::<S>))
+        .route(
+            "/admin/kommun/{id}/matt",
+            axum::routing::post(admin::define_measure::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/varde",
+            axum::routing::post(admin::enter_value::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/fil",
+            axum::routing::post(admin::upload::<S>).layer(axum::extract::DefaultBodyLimit::max(
+                kvalitet_app::own::MAX_UPLOAD_BYTES + (64 << 10),
+            )),
+        )
+        .route(
+            "/admin/kommun/{id}/publicera",
+            axum::routing::post(admin::publish::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/kommentar",
+            axum::routing::post(admin::comment::<S>),
+        )
         .fallback(site::not_found::<S>)
         .layer(Extension(lang))
 }

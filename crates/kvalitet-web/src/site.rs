@@ -806,6 +806,42 @@ pub async fn measure<S: Store>(
                 Lang::En => format!("{}, own measurement", d.name(&owner)),
             },
         };
+        let year = v.comparison.as_ref().map(|c| c.year);
+        let comments = st
+            .store
+            .comments(&measure.id, &m)
+            .await
+            .map_err(SiteError::internal)?;
+        let comment = comments
+            .iter()
+            .find(|c| Some(c.year) == year.map(Year::get))
+            .map(|c| json!({"year": c.year, "body": c.body, "date": c.updated_at.get(..10).unwrap_or(&c.updated_at)}));
+        let history = match year {
+            Some(y) => st
+                .store
+                .value_history(&kvalitet_domain::ValueKey {
+                    measure: measure.id,
+                    area: kvalitet_domain::AreaId::Municipality(m),
+                    year: y,
+                    gender: params.gender,
+                })
+                .await
+                .map_err(SiteError::internal)?,
+            None => Vec::new(),
+        };
+        let history: Vec<Value> = history
+            .iter()
+            .map(|h| json!({
+                "value": match h.datum {
+                    kvalitet_domain::Datum::Number(x) => lang.with_unit(x, p.decimals, unit_text.as_deref()),
+                    kvalitet_domain::Datum::Missing(s) => lang.missing(Some(s)).to_owned(),
+                    kvalitet_domain::Datum::Deleted => "–".to_owned(),
+                },
+                "from": h.imported_at.get(..10).unwrap_or(&h.imported_at),
+                "until": h.replaced_at.as_deref().map(|r| r.get(..10).unwrap_or(r)),
+                "source": h.source,
+            }))
+            .collect();
         let answer = v.comparison.as_ref().and_then(|c| c.row(&m)).map(|r| {
             answer_sentence(lang, &name, r, c_year(&v.comparison), p, unit_text.as_deref())
         });
@@ -824,6 +860,8 @@ pub async fn measure<S: Store>(
                 "chart": chart,
                 "map": map,
                 "has_riket": v.points.iter().any(|pt| pt.riket.is_some()),
+                "comment": comment,
+                "history": if history.len() > 1 { history } else { Vec::new() },
                 "kpi": {"id": p.measure.as_str(), "title": p.title, "description": measure.description, "unit": unit_text, "source": source,
                         "own_reporting": measure.source_kind == SourceKind::OwnReporting, "survey": measure.source_kind == SourceKind::Survey},
                 "updated": v.updated_at.as_deref().map(|u| u.get(..10).unwrap_or(u).to_owned()),

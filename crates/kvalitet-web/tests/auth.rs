@@ -64,6 +64,18 @@ async fn server() -> (String, tempfile::TempDir) {
     )
     .await
     .unwrap();
+    for (email, muni, role) in [
+        ("bo@kommun.se", "0180", Role::Editor),
+        ("cia@kommun.se", "0180", Role::Reader),
+        ("dan@kommun.se", "1480", Role::Admin),
+    ] {
+        accounts::add_user(&store, email, email, PASSWORD, false, &actor)
+            .await
+            .unwrap();
+        accounts::set_role(&store, email, &m(muni), Some(role), &actor)
+            .await
+            .unwrap();
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let state = kvalitet_web::AppState::new(store, "sqlite");
@@ -150,6 +162,31 @@ async fn request(
     .unwrap()
 }
 
+/// POSTs a multipart form with a CSRF field and a file.
+async fn upload(addr: &str, path: &str, cookies: &str, csrf: &str, file: &str) -> Answer {
+    let boundary = "XkvalitetX";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"v.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    );
+    let (addr, path, cookies) = (addr.to_owned(), path.to_owned(), cookies.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookies}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        Answer { status: head[9..12].parse().unwrap(), head: head.to_owned(), body: body.to_owned() }
+    })
+    .await
+    .unwrap()
+}
+
 /// Logs in; returns the session cookie pair ("kv_session=...").
 async fn login(addr: &str, email: &str, password: &str) -> Answer {
     let form = request(addr, "GET", "/logga-in", "", &[]).await;
@@ -173,7 +210,7 @@ async fn login(addr: &str, email: &str, password: &str) -> Answer {
 
 fn session_pair(a: &Answer) -> String {
     a.cookie("kv_session")
-        .unwrap()
+        .unwrap_or_else(|| panic!("not logged in: {} {}", a.status, a.body))
         .split(';')
         .next()
         .unwrap()
@@ -333,4 +370,234 @@ async fn changing_the_password_ends_the_session() {
         303
     );
     assert_eq!(login(&addr, "anna@kommun.se", PASSWORD).await.status, 401);
+}
+
+#[tokio::test]
+async fn own_values_are_drafts_until_an_administrator_publishes_them() {
+    let (addr, _dir) = server().await;
+    let anna = session_pair(&login(&addr, "anna@kommun.se", PASSWORD).await);
+    let bo = session_pair(&login(&addr, "bo@kommun.se", PASSWORD).await);
+    let cia = session_pair(&login(&addr, "cia@kommun.se", PASSWORD).await);
+    let dan = session_pair(&login(&addr, "dan@kommun.se", PASSWORD).await);
+    let csrf = |a: Answer| a.hidden("csrf");
+    let anna_csrf = csrf(request(&addr, "GET", "/admin/kommun/0180", &anna, &[]).await);
+    let bo_csrf = csrf(request(&addr, "GET", "/admin/kommun/0180", &bo, &[]).await);
+    let cia_page = request(&addr, "GET", "/admin/kommun/0180", &cia, &[]).await;
+    assert_eq!(cia_page.status, 200, "a reader sees drafts");
+    assert!(
+        !cia_page.body.contains("/varde"),
+        "but gets no forms to change them"
+    );
+    let cia_csrf = request(&addr, "GET", "/konto", &cia, &[])
+        .await
+        .hidden("csrf");
+    assert_eq!(
+        request(&addr, "GET", "/admin/kommun/0180", &dan, &[])
+            .await
+            .status,
+        403,
+        "another municipality's admin"
+    );
+    assert_eq!(
+        request(&addr, "GET", "/admin/kommun/0180", "", &[])
+            .await
+            .status,
+        303,
+        "anonymous goes to login"
+    );
+
+    let define = [
+        ("csrf", anna_csrf.as_str()),
+        ("id", "X0180-1"),
+        ("title", "Nöjda besökare, andel (%)"),
+        ("question", "Hur nöjda är besökarna på biblioteket?"),
+        ("unit", "procent"),
+        ("direction", "higher"),
+        ("decimals", "1"),
+        ("definition", "Egen enkät."),
+    ];
+    assert_eq!(
+        request(
+            &addr,
+            "POST",
+            "/admin/kommun/0180/matt",
+            &cia,
+            &[
+                ("csrf", &cia_csrf),
+                ("id", "X0180-2"),
+                ("title", "t"),
+                ("question", "q"),
+                ("direction", "none"),
+                ("decimals", "0")
+            ]
+        )
+        .await
+        .status,
+        403,
+        "a reader may not define measures"
+    );
+    assert_eq!(
+        request(
+            &addr,
+            "POST",
+            "/admin/kommun/0180/matt",
+            &anna,
+            &define[1..]
+        )
+        .await
+        .status,
+        403,
+        "no CSRF token"
+    );
+    let defined = request(&addr, "POST", "/admin/kommun/0180/matt", &anna, &define).await;
+    assert_eq!(defined.status, 303, "{}", defined.body);
+    assert_eq!(
+        request(
+            &addr,
+            "POST",
+            "/admin/kommun/0180/matt",
+            &anna,
+            &[
+                ("csrf", &anna_csrf),
+                ("id", "N15428"),
+                ("title", "t"),
+                ("question", "q"),
+                ("direction", "none"),
+                ("decimals", "0")
+            ]
+        )
+        .await
+        .status,
+        400,
+        "Kolada's id form is refused"
+    );
+
+    // Bad rows: nothing is written, every row named.
+    let bad = upload(&addr, "/admin/kommun/0180/fil", &bo, &bo_csrf, "kpi,municipality_id,year,value\nX0180-1,0180,2022,87.5\nX0180-1,1480,2022,1\nX0180-1,0180,2021,=SUM(A1)\n").await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(
+        bad.body.contains("line 3, field municipality_id")
+            && bad.body.contains("line 4, column value: a formula"),
+        "{}",
+        bad.body
+    );
+    assert!(
+        !request(&addr, "GET", "/admin/kommun/0180", &anna, &[])
+            .await
+            .body
+            .contains("<th scope=\"row\">X0180-1</th>"),
+        "nothing saved"
+    );
+    assert_eq!(
+        upload(
+            &addr,
+            "/admin/kommun/0180/fil",
+            &cia,
+            &cia_csrf,
+            "kpi,municipality_id,year,value\nX0180-1,0180,2022,1\n"
+        )
+        .await
+        .status,
+        403,
+        "a reader may not upload"
+    );
+
+    let good = upload(
+        &addr,
+        "/admin/kommun/0180/fil",
+        &bo,
+        &bo_csrf,
+        "kpi,municipality_id,year,value\nX0180-1,0180,2022,87.5\nX0180-1,0180,2021,84\n",
+    )
+    .await;
+    assert_eq!(good.status, 303, "{}", good.body);
+    let typed = request(
+        &addr,
+        "POST",
+        "/admin/kommun/0180/varde",
+        &bo,
+        &[
+            ("csrf", &bo_csrf),
+            ("measure", "X0180-1"),
+            ("year", "2020"),
+            ("gender", "T"),
+            ("value", "80,5"),
+        ],
+    )
+    .await;
+    assert_eq!(typed.status, 303, "{}", typed.body);
+    let drafts = request(&addr, "GET", "/admin/kommun/0180", &anna, &[]).await;
+    assert!(drafts.body.contains("bo@kommun.se"), "{}", drafts.body);
+
+    // Not public yet.
+    let v3 = request(&addr, "GET", "/v3/data/kpi/X0180-1/year/2022", "", &[]).await;
+    assert!(v3.body.contains("\"count\":0"), "{}", v3.body);
+    assert_eq!(
+        request(
+            &addr,
+            "POST",
+            "/admin/kommun/0180/publicera",
+            &bo,
+            &[("csrf", &bo_csrf)]
+        )
+        .await
+        .status,
+        403,
+        "an editor may not publish"
+    );
+    let published = request(
+        &addr,
+        "POST",
+        "/admin/kommun/0180/publicera",
+        &anna,
+        &[("csrf", &anna_csrf)],
+    )
+    .await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    assert!(
+        published.head.contains("publicerat-3"),
+        "{}",
+        published.head
+    );
+
+    // A change made through this server shows at once, without waiting for VERSION_TTL.
+    let v3 = request(&addr, "GET", "/v3/data/kpi/X0180-1/year/2022", "", &[]).await;
+    assert!(v3.body.contains("87.5"), "{}", v3.body);
+    let commented = request(
+        &addr,
+        "POST",
+        "/admin/kommun/0180/kommentar",
+        &bo,
+        &[
+            ("csrf", &bo_csrf),
+            ("measure", "X0180-1"),
+            ("year", "2022"),
+            ("body", "Nya öppettider <b>gav</b> fler nöjda."),
+        ],
+    )
+    .await;
+    assert_eq!(commented.status, 303);
+    let page = request(&addr, "GET", "/kommun/0180/matt/X0180-1", "", &[]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Hur nöjda är besökarna på biblioteket?") && page.body.contains("87,5"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Nya öppettider &lt;b&gt;gav&lt;/b&gt; fler nöjda."),
+        "the comment, escaped"
+    );
+    assert!(page.body.contains("Stockholm, egen mätning"), "own source");
+
+    let trail = request(&addr, "GET", "/kommun/0180/logg?format=csv", &cia, &[]).await;
+    for action in [
+        "measure.define",
+        "values.draft",
+        "values.publish",
+        "comment.set",
+    ] {
+        assert!(trail.body.contains(action), "{action} in {}", trail.body);
+    }
 }

@@ -1,0 +1,401 @@
+//! The municipality's administration page: own measures, values entered by form or uploaded
+//! as CSV (saved as drafts, all rows or none), publishing, and comments. Every request is
+//! checked on the server: a session, the CSRF token on every change, and the person's role
+//! in this municipality (again inside each use case).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::{Form, Multipart, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use kvalitet_app::Store;
+use kvalitet_app::accounts;
+use kvalitet_app::own::{self, MeasureForm, OwnError};
+use kvalitet_app::ports::{Actor, SessionRecord};
+use kvalitet_domain::{Action, MeasureOrigin, MunicipalityId};
+
+use crate::i18n::Lang;
+use crate::site::html_response;
+use crate::{AppState, query_pairs};
+
+/// The session and municipality of an admin request, or the answer that refuses it.
+async fn gate<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    headers: &HeaderMap,
+    id: &str,
+    action: Action,
+) -> Result<(SessionRecord, MunicipalityId), Response> {
+    let session = match state.current_session(headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            let to = format!(
+                "{}/logga-in?next={}/admin/kommun/{id}",
+                lang.base(),
+                lang.base()
+            );
+            return Err((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response());
+        }
+        Err(e) => return Err(e.into_page(state, lang)),
+    };
+    let m = MunicipalityId::parse(id)
+        .map_err(|_| page(state, lang, StatusCode::NOT_FOUND, "unknown municipality"))?;
+    if !session.user.grants.allows(action, &m) {
+        let message = match lang {
+            Lang::Sv => "Din roll i den här kommunen räcker inte för det här.",
+            Lang::En => "Your role in this municipality does not allow this.",
+        };
+        return Err(page(state, lang, StatusCode::FORBIDDEN, message));
+    }
+    Ok((session, m))
+}
+
+fn page<S: Store>(state: &AppState<S>, lang: Lang, status: StatusCode, message: &str) -> Response {
+    let title = match (lang, status.is_success()) {
+        (Lang::Sv, false) => "Det gick inte",
+        (Lang::En, false) => "That did not work",
+        (Lang::Sv, true) => "Klart",
+        (Lang::En, true) => "Done",
+    };
+    let body = state
+        .render(
+            "error.html",
+            lang,
+            json!({"title": title, "message": message}),
+        )
+        .unwrap_or_else(|_| message.to_owned());
+    let mut r = html_response(body, false);
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn back<S: Store>(state: &AppState<S>, lang: Lang, m: &MunicipalityId, notice: &str) -> Response {
+    state.invalidate_version();
+    let to = format!("{}/admin/kommun/{m}?klart={notice}", lang.base());
+    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn refused<S: Store>(state: &AppState<S>, lang: Lang, e: OwnError) -> Response {
+    match e {
+        OwnError::Forbidden(_) => page(state, lang, StatusCode::FORBIDDEN, &e.to_string()),
+        OwnError::Store(kvalitet_app::StoreError::Database(_)) => {
+            crate::site::SiteError::internal(e).into_page(state, lang)
+        }
+        e => page(state, lang, StatusCode::BAD_REQUEST, &e.to_string()),
+    }
+}
+
+fn actor(session: &SessionRecord) -> Actor {
+    Actor {
+        who: session.user.email.clone(),
+        at: accounts::now(),
+    }
+}
+
+fn csrf_ok(session: &SessionRecord, sent: Option<&str>) -> bool {
+    sent.is_some_and(|t| accounts::same_token(t, &session.csrf_token))
+}
+
+pub async fn dashboard<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let (session, m) = match gate(&state, lang, &headers, &id, Action::ViewDrafts).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let (_, d) = match state.directory().await {
+        Ok(d) => d,
+        Err(e) => return e.into_page(&state, lang),
+    };
+    let drafts = match state.store.drafts(&m).await {
+        Ok(x) => x,
+        Err(e) => return crate::site::SiteError::internal(e).into_page(&state, lang),
+    };
+    let mut own: Vec<_> = d
+        .measures
+        .values()
+        .filter(|x| x.origin == MeasureOrigin::Own(m))
+        .collect();
+    own.sort_by_key(|x| x.id);
+    let mut reportable: Vec<_> = d
+        .measures
+        .values()
+        .filter(|x| {
+            x.origin == MeasureOrigin::Own(m)
+                || (x.origin == MeasureOrigin::Kolada && x.id.as_str().starts_with('U'))
+        })
+        .collect();
+    reportable.sort_by_key(|x| (x.origin == MeasureOrigin::Kolada, x.id));
+    let grants = &session.user.grants;
+    let notice = query_pairs(raw.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "klart")
+        .map(|(_, v)| v);
+    let body = state.render(
+        "admin.html",
+        lang,
+        json!({
+            "m": {"id": m.as_str(), "name": d.name(&m)},
+            "csrf": session.csrf_token,
+            "notice": notice,
+            "can_measures": grants.allows(Action::EditMeasures, &m),
+            "can_values": grants.allows(Action::EditValues, &m),
+            "can_publish": grants.allows(Action::Publish, &m),
+            "can_comment": grants.allows(Action::Comment, &m),
+            "own": own.iter().map(|x| json!({"id": x.id.as_str(), "title": x.title})).collect::<Vec<_>>(),
+            "reportable": reportable.iter().take(500).map(|x| json!({"id": x.id.as_str(), "title": x.title})).collect::<Vec<_>>(),
+            "drafts": drafts.iter().map(|x| json!({
+                "measure": x.row.key.measure.as_str(),
+                "year": x.row.key.year.get(),
+                "gender": x.row.key.gender.code(),
+                "value": match x.row.datum { kvalitet_domain::Datum::Number(v) => lang.number(v, 2), _ => "–".into() },
+                "by": x.updated_by,
+                "at": x.updated_at,
+            })).collect::<Vec<_>>(),
+            "max_upload_mb": own::MAX_UPLOAD_BYTES >> 20,
+            "other_path": format!("{}/admin/kommun/{m}", lang.other().base()),
+        }),
+    );
+    match body {
+        Ok(b) => {
+            let mut r = html_response(b, false);
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => e.into_page(&state, lang),
+    }
+}
+
+pub async fn define_measure<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (session, m) = match gate(&state, lang, &headers, &id, Action::EditMeasures).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
+        return page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+    }
+    let f = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let measure = MeasureForm {
+        id: f("id"),
+        title: f("title"),
+        question: f("question"),
+        unit: f("unit"),
+        direction: f("direction"),
+        decimals: f("decimals"),
+        definition: f("definition"),
+    };
+    match own::define_measure(
+        &state.store,
+        &session.user.grants,
+        &m,
+        &measure,
+        &actor(&session),
+    )
+    .await
+    {
+        Ok(_) => back(&state, lang, &m, "matt"),
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+pub async fn enter_value<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (session, m) = match gate(&state, lang, &headers, &id, Action::EditValues).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
+        return page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+    }
+    let f = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let (_, d) = match state.directory().await {
+        Ok(d) => d,
+        Err(e) => return e.into_page(&state, lang),
+    };
+    let Ok(measure) = d.measure(&f("measure")) else {
+        return page(&state, lang, StatusCode::BAD_REQUEST, "unknown measure");
+    };
+    let saved = match own::form_value(measure, &m, &f("year"), &f("gender"), &f("value")) {
+        Ok(row) => {
+            own::save_drafts(
+                &state.store,
+                &session.user.grants,
+                &m,
+                &[row],
+                &actor(&session),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(()) => back(&state, lang, &m, "utkast"),
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+pub async fn upload<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    let (session, m) = match gate(&state, lang, &headers, &id, Action::EditValues).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut csrf = None;
+    let mut file = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                match field.bytes().await {
+                    Ok(bytes) if name == "csrf" => {
+                        csrf = Some(String::from_utf8_lossy(&bytes).into_owned())
+                    }
+                    Ok(bytes) if name == "file" => file = Some(bytes),
+                    Ok(_) => {}
+                    Err(e) => {
+                        return page(
+                            &state,
+                            lang,
+                            StatusCode::BAD_REQUEST,
+                            &format!("the upload broke off: {e}"),
+                        );
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return page(
+                    &state,
+                    lang,
+                    StatusCode::BAD_REQUEST,
+                    &format!("not a file upload: {e}"),
+                );
+            }
+        }
+    }
+    if !csrf_ok(&session, csrf.as_deref()) {
+        return page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+    }
+    let Some(file) = file else {
+        return page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
+    };
+    let (_, d) = match state.directory().await {
+        Ok(d) => d,
+        Err(e) => return e.into_page(&state, lang),
+    };
+    let result = match own::parse_upload(&file, &m, &d.measures, own::MAX_UPLOAD_BYTES) {
+        Ok(rows) => own::save_drafts(
+            &state.store,
+            &session.user.grants,
+            &m,
+            &rows,
+            &actor(&session),
+        )
+        .await
+        .map(|()| rows.len()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(n) => back(&state, lang, &m, &format!("fil-{n}")),
+        Err(OwnError::BadRows(rows)) => {
+            let mut message = match lang {
+                Lang::Sv => String::from("Filen sparades inte. Rätta raderna och försök igen: "),
+                Lang::En => {
+                    String::from("The file was not saved. Correct the rows and try again: ")
+                }
+            };
+            message.push_str(&rows.into_iter().take(100).collect::<Vec<_>>().join("; "));
+            page(&state, lang, StatusCode::BAD_REQUEST, &message)
+        }
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+pub async fn publish<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (session, m) = match gate(&state, lang, &headers, &id, Action::Publish).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
+        return page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+    }
+    match own::publish(&state.store, &session.user.grants, &m, &actor(&session)).await {
+        Ok(c) => back(
+            &state,
+            lang,
+            &m,
+            &format!("publicerat-{}", c.inserted + c.updated),
+        ),
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+pub async fn comment<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (session, m) = match gate(&state, lang, &headers, &id, Action::Comment).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
+        return page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+    }
+    let f = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let Ok(measure) = kvalitet_domain::MeasureId::parse(f("measure").trim()) else {
+        return page(&state, lang, StatusCode::BAD_REQUEST, "unknown measure");
+    };
+    match own::comment(
+        &state.store,
+        &session.user.grants,
+        &m,
+        &measure,
+        &f("year"),
+        &f("body"),
+        &actor(&session),
+    )
+    .await
+    {
+        Ok(()) => back(&state, lang, &m, "kommentar"),
+        Err(e) => refused(&state, lang, e),
+    }
+}
