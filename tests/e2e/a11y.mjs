@@ -78,6 +78,50 @@ for (const p of pages) {
   console.log(`ok   ${p.what} ${p.path}: ${axe.passes.length} axe rules pass, ${focusable} focusable reached by keyboard`);
   await context.close();
 }
+// The municipality's own measurement, from login to the citizen page.
+{
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const axeCheck = async (what) => {
+    const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    for (const v of r.violations) fail(`${what}: axe ${v.id} (${v.impact}): ${v.help}`);
+    console.log(`ok   ${what}: ${r.passes.length} axe rules pass`);
+  };
+  await page.goto(`${base}/logga-in`);
+  await page.fill("#email", "e2e@kommun.se");
+  await page.fill("#password", process.env.KVALITET_E2E_PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click("form.login button[type=submit]")]);
+  if (!page.url().endsWith("/konto")) fail(`login went to ${page.url()}`);
+  await axeCheck("account page");
+  await page.goto(`${base}/admin/kommun/${kommun}`);
+  await axeCheck("administration page");
+  const id = `X${kommun}-E2E`;
+  await page.fill("#m-id", id);
+  await page.fill("#m-title", "Nöjda besökare, andel (%)");
+  await page.fill("#m-question", "Hur nöjda är besökarna i simhallen?");
+  await page.fill("#m-unit", "procent");
+  await Promise.all([page.waitForNavigation(), page.click("form[action$='/matt'] button")]);
+  await page.setInputFiles("#u-file", {
+    name: "values.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(`kpi,municipality_id,year,value\n${id},${kommun},2022,91.5\n${id},${kommun},2021,88\n`),
+  });
+  await Promise.all([page.waitForNavigation(), page.click("form[action$='/fil'] button")]);
+  if (!(await page.content()).includes(`${id}</th>`)) fail("the uploaded drafts are not listed");
+  await axeCheck("administration page with drafts");
+  await Promise.all([page.waitForNavigation(), page.click("form[action$='/publicera'] button")]);
+  await page.goto(`${base}/kommun/${kommun}/matt/${id}`);
+  const published = await page.content();
+  if (!published.includes("Hur nöjda är besökarna i simhallen?") || !published.includes("91,5")) {
+    fail("the published value is not on the citizen page");
+  } else {
+    console.log("ok   login, define, upload, publish: the value is on the citizen page");
+  }
+  await page.goto(`${base}/kommun/${kommun}/logg`);
+  await axeCheck("audit trail page");
+  await context.close();
+}
+
 await browser.close();
 if (failures > 0) {
   console.log(`${failures} accessibility failure(s)`);

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Accessibility end to end: serves the citizen site and visits the start page, a municipality
-# page, a measure page with its map, the compare page, the method, accessibility and embed
-# pages, in Swedish and English, in headless Chromium; requires zero axe-core violations at
-# WCAG 2.1 AA and that the keyboard alone reaches every link and control.
+# End to end in headless Chromium: visits the start page, a municipality page, a measure page
+# with its map, the compare page, the method, accessibility, embed and login pages, in Swedish
+# and English, requiring zero axe-core violations at WCAG 2.1 AA and that the keyboard alone
+# reaches every link and control; then logs in as an administrator, defines an own measure,
+# uploads a CSV of values, publishes them and finds the value on the citizen page, checking
+# the admin pages with axe on the way.
 # Data: the real Kolada files in ../shared/data when present (KKiK values, boundaries), else
 # the CLI test fixtures. Installs Debian's chromium and the npm packages when missing.
 set -euo pipefail
@@ -27,6 +29,10 @@ else
     "$bin" --database-url "$db" import -q "$fixtures/catalogue" "$fixtures/values.csv" data/measure-sets >/dev/null
     export KVALITET_E2E_KOMMUN=0180 KVALITET_E2E_OTHER=1480 KVALITET_E2E_KPI=N15428 KVALITET_E2E_MAP=0
 fi
+# An administrator for the login, upload and publish flow.
+export KVALITET_E2E_PASSWORD="e2e-lösenord-$(date +%s)"
+printf '%s\n' "$KVALITET_E2E_PASSWORD" | "$bin" --database-url "$db" user add e2e@kommun.se --name "E2E Test" \
+    --municipality "$KVALITET_E2E_KOMMUN" --role admin --password-stdin >/dev/null 2>&1
 "$bin" --database-url "$db" serve --addr 127.0.0.1:0 2>"$work/serve.log" & server=$!
 for _ in $(seq 100); do grep -q "http://" "$work/serve.log" && break; sleep 0.1; done
 export KVALITET_E2E_URL=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -n 1)
