@@ -10,7 +10,7 @@ use kvalitet_domain::{
     MissingStatus, MunicipalityId, Role, ValueKey, ValueRow, Year,
 };
 
-use crate::{SqlStore, Tx, exec, fetch_all};
+use crate::{SqlStore, Tx, exec, fetch_all, on_tx};
 
 fn invalid(what: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(format!("stored data is not valid: {what}"))
@@ -427,6 +427,30 @@ async fn bump_version(t: &mut Tx, who: &str, at: &str, what: &str) -> Result<(),
     Ok(())
 }
 
+/// Rows per multi-row statement: few round trips, far below either backend's parameter limit.
+const DRAFT_BATCH: usize = 500;
+
+/// `(?, ?, ...), (...)` for SQLite or `($1, $2, ...), (...)` for PostgreSQL.
+fn placeholders(tx: &Tx, rows: usize, per_row: usize) -> String {
+    let numbered = matches!(tx, Tx::Postgres(_));
+    let mut sql = String::with_capacity(rows * per_row * 4);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ",(" });
+        for c in 0..per_row {
+            if c > 0 {
+                sql.push(',');
+            }
+            if numbered {
+                sql.push_str(&format!("${}", r * per_row + c + 1));
+            } else {
+                sql.push('?');
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 pub(crate) async fn save_drafts(
     store: &SqlStore,
     municipality: &MunicipalityId,
@@ -434,7 +458,6 @@ pub(crate) async fn save_drafts(
     actor: &Actor,
 ) -> Result<(), StoreError> {
     let mut tx = store.begin().await?;
-    let t = &mut tx;
     for r in rows {
         if r.key.area != AreaId::Municipality(*municipality) {
             return Err(StoreError::Invalid(format!(
@@ -442,19 +465,32 @@ pub(crate) async fn save_drafts(
                 r.key.area
             )));
         }
-        let (value, status) = match r.datum {
-            Datum::Number(x) => (Some(x), None),
-            Datum::Missing(s) => (None, Some(s.code())),
-            Datum::Deleted => return Err(StoreError::Invalid("a draft cannot delete".into())),
-        };
-        exec!(t,
-            "INSERT INTO draft_value (measure_id, area_id, year, gender, value, status, updated_by, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        if r.datum == Datum::Deleted {
+            return Err(StoreError::Invalid("a draft cannot delete".into()));
+        }
+    }
+    for chunk in rows.chunks(DRAFT_BATCH) {
+        let sql = format!(
+            "INSERT INTO draft_value (measure_id, area_id, year, gender, value, status, updated_by, updated_at) VALUES {}
              ON CONFLICT (measure_id, area_id, year, gender) DO UPDATE SET value = excluded.value,
                 status = excluded.status, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            r.key.measure.as_str(), r.key.area.as_str(), i64::from(r.key.year.get()), r.key.gender.code(),
-            value, status, &actor.who, &actor.at)?;
+            placeholders(&tx, chunk.len(), 8)
+        );
+        on_tx!(&mut tx, t => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for r in chunk {
+                let (value, status) = match r.datum {
+                    Datum::Number(x) => (Some(x), None),
+                    Datum::Missing(s) => (None, Some(s.code())),
+                    Datum::Deleted => (None, None),
+                };
+                q = q.bind(r.key.measure.as_str()).bind(r.key.area.as_str()).bind(i64::from(r.key.year.get()))
+                    .bind(r.key.gender.code()).bind(value).bind(status).bind(actor.who.as_str()).bind(actor.at.as_str());
+            }
+            q.execute(&mut **t).await.map_err(crate::db)?;
+        });
     }
+    let t = &mut tx;
     let mut measures: Vec<String> = rows.iter().map(|r| r.key.measure.to_string()).collect();
     measures.sort();
     measures.dedup();
@@ -516,15 +552,18 @@ pub(crate) async fn drafts(
 }
 
 pub(crate) async fn delete_drafts(tx: &mut Tx, keys: &[ValueKey]) -> Result<(), StoreError> {
-    for k in keys {
-        exec!(
-            tx,
-            "DELETE FROM draft_value WHERE measure_id = $1 AND area_id = $2 AND year = $3 AND gender = $4",
-            k.measure.as_str(),
-            k.area.as_str(),
-            i64::from(k.year.get()),
-            k.gender.code()
-        )?;
+    for chunk in keys.chunks(DRAFT_BATCH) {
+        let sql = format!(
+            "DELETE FROM draft_value WHERE (measure_id, area_id, year, gender) IN (VALUES {})",
+            placeholders(tx, chunk.len(), 4)
+        );
+        on_tx!(tx, t => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for k in chunk {
+                q = q.bind(k.measure.as_str()).bind(k.area.as_str()).bind(i64::from(k.year.get())).bind(k.gender.code());
+            }
+            q.execute(&mut **t).await.map_err(crate::db)?;
+        });
     }
     Ok(())
 }

@@ -94,7 +94,159 @@ both_backends!(
     an_unfinished_sync_is_resumed_with_its_finished_queries,
     measure_values_all_values_and_shapes_read_back,
     people_roles_sessions_and_their_audit_trail,
+    own_measures_drafts_publishing_and_comments,
 );
+
+async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
+    use kvalitet_app::ports::{Actor, AuditRecord};
+    load_catalogue(store).await;
+    let actor = Actor {
+        who: "anna@kommun.se".into(),
+        at: "2026-11-22T10:00:00Z".into(),
+    };
+    let measure = Measure::from_kolada(
+        kpi("X0180-1"),
+        "Eget, andel (%)".into(),
+        "Egen enkät.".into(),
+        KoladaMeta::default(),
+    )
+    .owned_by(m("0180"));
+    let profile = MeasureProfile {
+        measure: kpi("X0180-1"),
+        question: "Hur nöjda?".into(),
+        question_en: None,
+        unit: Some("procent".into()),
+        unit_en: None,
+        direction: Direction::HigherIsBetter,
+        decimals: 1,
+    };
+    store
+        .define_own_measure(&measure, &profile, &actor)
+        .await
+        .unwrap();
+    let stored = store.measure(&kpi("X0180-1")).await.unwrap().unwrap();
+    assert_eq!(
+        stored.origin,
+        kvalitet_domain::MeasureOrigin::Own(m("0180"))
+    );
+    assert_eq!(stored.direction, Direction::HigherIsBetter);
+    let theirs = measure.clone().owned_by(m("1280"));
+    assert!(
+        store
+            .define_own_measure(&theirs, &profile, &actor)
+            .await
+            .is_err(),
+        "another's measure"
+    );
+
+    // More rows than one statement holds, to cover the batching.
+    let rows: Vec<ValueRow> = (0..1200)
+        .map(|i| {
+            value(
+                "X0180-1",
+                "0180",
+                1950 + (i / 3) % 150,
+                [Gender::Total, Gender::Women, Gender::Men][(i % 3) as usize],
+                Datum::Number(i as f64),
+            )
+        })
+        .collect();
+    let mut unique = rows.clone();
+    unique.sort_by_key(|r| (r.key.year, r.key.gender));
+    unique.dedup_by_key(|r| (r.key.year, r.key.gender));
+    store
+        .save_drafts(&m("0180"), &unique, &actor)
+        .await
+        .unwrap();
+    assert_eq!(store.drafts(&m("0180")).await.unwrap().len(), unique.len());
+    let wrong = vec![value(
+        "X0180-1",
+        "1280",
+        2022,
+        Gender::Total,
+        Datum::Number(1.0),
+    )];
+    assert!(
+        store.save_drafts(&m("0180"), &wrong, &actor).await.is_err(),
+        "a draft for another municipality"
+    );
+    assert_eq!(
+        store.drafts(&m("0180")).await.unwrap().len(),
+        unique.len(),
+        "nothing half-written"
+    );
+
+    let drafts = store.drafts(&m("0180")).await.unwrap();
+    let counts = import(
+        store,
+        vec![
+            ImportChunk::Values(drafts.iter().map(|d| d.row).collect()),
+            ImportChunk::DeleteDrafts(drafts.iter().map(|d| d.row.key).collect()),
+            ImportChunk::Audit(Box::new(AuditRecord {
+                actor: actor.clone(),
+                municipality: Some(m("0180")),
+                action: "values.publish".into(),
+                object: "municipality:0180".into(),
+                before: None,
+                after: None,
+            })),
+            ImportChunk::Commit,
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(counts.inserted as usize, unique.len());
+    assert!(store.drafts(&m("0180")).await.unwrap().is_empty());
+    let trail = store.audit_events(Some(&m("0180")), 10).await.unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["values.publish", "values.draft", "measure.define"]
+    );
+
+    let before = store.data_version().await.unwrap();
+    store
+        .set_comment(
+            &kpi("X0180-1"),
+            &m("0180"),
+            year(2022),
+            Some("Bra år."),
+            &actor,
+        )
+        .await
+        .unwrap();
+    assert!(
+        store.data_version().await.unwrap() > before,
+        "a comment is a visible change"
+    );
+    store
+        .set_comment(
+            &kpi("X0180-1"),
+            &m("0180"),
+            year(2021),
+            Some("Sämre år."),
+            &actor,
+        )
+        .await
+        .unwrap();
+    let comments = store.comments(&kpi("X0180-1"), &m("0180")).await.unwrap();
+    assert_eq!(
+        (comments.len(), comments[0].year, comments[0].body.as_str()),
+        (2, 2022, "Bra år.")
+    );
+    store
+        .set_comment(&kpi("X0180-1"), &m("0180"), year(2021), None, &actor)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .comments(&kpi("X0180-1"), &m("0180"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
 
 async fn people_roles_sessions_and_their_audit_trail(store: &SqlStore) {
     use kvalitet_app::ports::{Actor, NewUser};
