@@ -61,6 +61,8 @@ echo "|---|---:|---:|"
 echo "| upload: check every row and save as drafts (one transaction) | $rows | $(echo "$t1 - $t0" | bc | cut -c1-5) |"
 echo "| publish: drafts into values through the import path (one transaction) | $rows | $(echo "$t2 - $t1" | bc | cut -c1-5) |"
 echo
+echo "Page $(curl -s -b "kv_session=$session" "$base/admin/kommun/0180" | wc -c) bytes, 250 own measures."
+echo
 wrk -t2 -c64 -d"${seconds}s" --latency -H "Cookie: kv_session=$session" "$base/admin/kommun/0180" >"$out/wrk" 2>&1
 grep -q "Non-2xx" "$out/wrk" && { cat "$out/wrk" >&2; exit 1; }
 echo "| page | requests/s | p50 | p99 |"

@@ -54,8 +54,13 @@ type UserRow = (
 const USER_COLUMNS: &str = "SELECT id, email, name, password_hash, system_admin, failed_logins, locked_until, created_at FROM app_user";
 
 async fn with_grants(store: &SqlStore, rows: Vec<UserRow>) -> Result<Vec<UserRecord>, StoreError> {
-    let memberships = fetch_all!(pool store, (i64, String, String),
-        "SELECT user_id, municipality_id, role FROM membership ORDER BY municipality_id")?;
+    let memberships = match rows.as_slice() {
+        // One person (a login or a session): only their memberships.
+        [one] => fetch_all!(pool store, (i64, String, String),
+            "SELECT user_id, municipality_id, role FROM membership WHERE user_id = $1 ORDER BY municipality_id", one.0)?,
+        _ => fetch_all!(pool store, (i64, String, String),
+            "SELECT user_id, municipality_id, role FROM membership ORDER BY municipality_id")?,
+    };
     rows.into_iter()
         .map(
             |(id, email, name, password_hash, system_admin, failed, locked_until, created_at)| {

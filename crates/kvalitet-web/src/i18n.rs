@@ -109,6 +109,18 @@ impl Lang {
         }
     }
 
+    /// The texts as a template value, made once per language.
+    pub fn template_texts(self) -> minijinja::Value {
+        static SV: OnceLock<minijinja::Value> = OnceLock::new();
+        static EN: OnceLock<minijinja::Value> = OnceLock::new();
+        let cell = match self {
+            Self::Sv => &SV,
+            Self::En => &EN,
+        };
+        cell.get_or_init(|| minijinja::Value::from(minijinja::value::Serde(self.texts())))
+            .clone()
+    }
+
     /// Every fixed text of the templates, by key.
     pub fn texts(self) -> &'static BTreeMap<&'static str, &'static str> {
         static SV: OnceLock<BTreeMap<&str, &str>> = OnceLock::new();

@@ -192,7 +192,6 @@ impl<S: Store> AppState<S> {
     pub(crate) fn render(&self, name: &str, lang: Lang, ctx: Value) -> Result<String, SiteError> {
         let mut ctx = ctx;
         if let Value::Object(map) = &mut ctx {
-            map.insert("t".into(), json!(lang.texts()));
             map.insert("lang".into(), json!(lang.code()));
             map.insert("base".into(), json!(lang.base()));
             map.entry("other_path")
@@ -201,9 +200,13 @@ impl<S: Store> AppState<S> {
             map.entry("oembed").or_insert(json!(false));
             map.entry("origin").or_insert(json!(self.public_url));
         }
+        // The texts are made into a template value once per language, not per page.
+        let texts = lang.template_texts();
         self.templates
             .get_template(name)
-            .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&ctx))))
+            .and_then(|t| {
+                t.render(minijinja::context! { t => texts, ..minijinja::Value::from(minijinja::value::Serde(&ctx)) })
+            })
             .map_err(SiteError::internal)
     }
 }
