@@ -110,8 +110,9 @@ fn reportable(measure: &Measure, m: &MunicipalityId) -> bool {
     }
 }
 
-/// Reads an uploaded CSV of values (`kpi,municipality_id,year,value[,gender]`) for `m`. Any
-/// bad row rejects the whole file; every bad row is listed with its line and column.
+/// Reads an uploaded CSV or Excel (.xlsx, first sheet) file of values
+/// (`kpi,municipality_id,year,value[,gender]`) for `m`. Any bad row rejects the whole file;
+/// every bad row is listed with its line (the sheet's row) and column.
 pub fn parse_upload(
     bytes: &[u8],
     m: &MunicipalityId,
@@ -127,6 +128,15 @@ pub fn parse_upload(
             bytes.len()
         )));
     }
+    // An Excel workbook (a ZIP) becomes CSV text first and then meets the same checks.
+    let converted;
+    let bytes = if bytes.starts_with(b"PK\x03\x04") {
+        converted =
+            kvalitet_formats::xlsx::to_csv(bytes).map_err(|e| OwnError::Invalid(e.to_string()))?;
+        converted.as_bytes()
+    } else {
+        bytes
+    };
     let text = std::str::from_utf8(bytes).map_err(|e| {
         OwnError::Invalid(format!(
             "the file is not UTF-8 text (byte {}); save it as \"CSV UTF-8\"",
@@ -431,6 +441,36 @@ mod tests {
         assert!(
             e.contains("line 8, field municipality_id: municipality 1480 is not 0180"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn excel_workbooks_are_read_like_csv() {
+        // Made with openpyxl: shared strings, numbers, the first sheet.
+        let rows = parse_upload(
+            include_bytes!("../tests/fixtures/upload.xlsx"),
+            &m("0180"),
+            &measures(),
+            100_000,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].datum, Datum::Number(87.5));
+        let formula = bad_rows(parse_upload(
+            include_bytes!("../tests/fixtures/formula.xlsx"),
+            &m("0180"),
+            &measures(),
+            100_000,
+        ));
+        assert!(formula.contains("cell D2 holds a formula"), "{formula}");
+        assert!(
+            bad_rows(parse_upload(
+                b"PK\x03\x04garbage",
+                &m("0180"),
+                &measures(),
+                1000
+            ))
+            .contains("not an Excel workbook")
         );
     }
 

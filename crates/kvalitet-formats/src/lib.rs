@@ -8,6 +8,7 @@ mod geojson;
 mod json_formats;
 mod measure_set_toml;
 mod record;
+pub mod xlsx;
 
 use std::io::{BufRead, BufReader, Read};
 

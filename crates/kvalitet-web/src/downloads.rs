@@ -199,7 +199,7 @@ fn zip(parts: &[(&str, String)]) -> Vec<u8> {
         central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
         central.extend_from_slice(&20u16.to_le_bytes()); // made by
         fields(&mut central);
-        central.extend_from_slice(&[0; 8]); // comment len, disk, internal attrs
+        central.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
         central.extend_from_slice(&0u32.to_le_bytes()); // external attrs
         central.extend_from_slice(&offset.to_le_bytes());
         central.extend_from_slice(name.as_bytes());
@@ -311,6 +311,9 @@ mod tests {
             xml.contains("=HYPERLINK(&quot;x&quot;)"),
             "formulas stay text: {xml}"
         );
+        // The archive's directory is right too: the workbook reads back through it.
+        let rows = kvalitet_formats::xlsx::rows(&bytes).unwrap();
+        assert_eq!(rows[1], ["0180", "Stockholm", "85.3"]);
         assert_eq!(column(0), "A");
         assert_eq!(column(26), "AA");
     }
