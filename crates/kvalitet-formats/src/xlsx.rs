@@ -27,8 +27,11 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// The parts of a ZIP archive by name: (compression method, compressed bytes).
-fn entries(zip: &[u8]) -> Result<Vec<(String, u16, &[u8])>, XlsxError> {
+/// One part of a ZIP archive: its name, compression method and compressed bytes.
+type Entry<'a> = (String, u16, &'a [u8]);
+
+/// The parts of a ZIP archive.
+fn entries(zip: &[u8]) -> Result<Vec<Entry<'_>>, XlsxError> {
     let broken = |what: &str| XlsxError::Broken(what.to_owned());
     let eocd = (0..zip.len().saturating_sub(21))
         .rev()
