@@ -95,7 +95,121 @@ both_backends!(
     measure_values_all_values_and_shapes_read_back,
     people_roles_sessions_and_their_audit_trail,
     own_measures_drafts_publishing_and_comments,
+    every_role_every_action_own_and_other_municipality,
 );
+
+/// The role matrix through the use cases: every role (and none, and the system
+/// administrator) x every action that changes data x the person's own municipality and
+/// another. Allowed actions succeed; refused ones fail with `Forbidden` and write nothing.
+async fn every_role_every_action_own_and_other_municipality(store: &SqlStore) {
+    use kvalitet_app::own::{self, MeasureForm, OwnError};
+    use kvalitet_app::ports::Actor;
+    use kvalitet_domain::{Grants, Role};
+    load_catalogue(store).await;
+    let actor = Actor {
+        who: "test".into(),
+        at: "2026-11-22T10:00:00Z".into(),
+    };
+    let (own_m, other) = (m("0180"), m("1280"));
+    let mut people: Vec<(String, Grants)> = Role::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.code().to_owned(),
+                Grants {
+                    system_admin: false,
+                    roles: vec![(own_m, *r)],
+                },
+            )
+        })
+        .collect();
+    people.push(("nobody".into(), Grants::default()));
+    people.push((
+        "system admin".into(),
+        Grants {
+            system_admin: true,
+            roles: vec![],
+        },
+    ));
+    for (who, grants) in &people {
+        for target in [own_m, other] {
+            let tag = format!("{who} on {target}");
+            let allowed = |action| grants.allows(action, &target);
+            let check = |result: Result<(), OwnError>, action: kvalitet_domain::Action| match (
+                result,
+                allowed(action),
+            ) {
+                (Ok(()), true) => {}
+                (Err(OwnError::Forbidden(_)), false) => {}
+                (r, a) => panic!("{tag} {action:?}: allowed {a}, got {r:?}"),
+            };
+            let id = format!("X{target}-{}", &who[..3]);
+            let form = MeasureForm {
+                id: id.clone(),
+                title: "t".into(),
+                question: "q".into(),
+                unit: String::new(),
+                direction: "higher".into(),
+                decimals: "0".into(),
+                definition: String::new(),
+            };
+            let defined = own::define_measure(store, grants, &target, &form, &actor)
+                .await
+                .map(|_| ());
+            check(defined, kvalitet_domain::Action::EditMeasures);
+            // Values and comments need a measure of the target, whoever may define it.
+            let measure_id = format!("X{target}-base");
+            let base = MeasureForm {
+                id: measure_id.clone(),
+                ..form
+            };
+            own::define_measure(
+                store,
+                &Grants {
+                    system_admin: true,
+                    roles: vec![],
+                },
+                &target,
+                &base,
+                &actor,
+            )
+            .await
+            .unwrap();
+            let row = value(
+                &measure_id,
+                target.as_str(),
+                2022,
+                Gender::Total,
+                Datum::Number(1.0),
+            );
+            check(
+                own::save_drafts(store, grants, &target, &[row], &actor).await,
+                kvalitet_domain::Action::EditValues,
+            );
+            let published = own::publish(store, grants, &target, &actor).await;
+            match (published, allowed(kvalitet_domain::Action::Publish)) {
+                (Err(OwnError::Forbidden(_)), false) => {}
+                // Allowed: publishes the drafts, or finds none left by an earlier person.
+                (Ok(_), true) | (Err(OwnError::Invalid(_)), true) => {}
+                (r, a) => panic!("{tag} Publish: allowed {a}, got {r:?}"),
+            }
+            let commented = own::comment(
+                store,
+                grants,
+                &target,
+                &kpi(&measure_id),
+                "2022",
+                "Kommentar.",
+                &actor,
+            )
+            .await;
+            check(commented, kvalitet_domain::Action::Comment);
+        }
+    }
+    // Only the system administrator could write drafts for the other municipality, and
+    // published them: refused attempts left nothing behind.
+    assert!(store.drafts(&other).await.unwrap().is_empty());
+}
 
 async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
     use kvalitet_app::ports::{Actor, AuditRecord};
