@@ -260,6 +260,68 @@ pub async fn logout(store: &impl Store, token: &str) -> Result<(), AccountError>
     Ok(store.delete_session(&token_hash(token)).await?)
 }
 
+/// How long an invitation link works.
+pub const INVITATION_DAYS: i64 = 14;
+
+/// Invites `email` to `role` in `m`; returns the token for the link (shown once). Needs
+/// the right to manage the municipality's people.
+pub async fn invite(
+    store: &impl Store,
+    grants: &kvalitet_domain::Grants,
+    m: &MunicipalityId,
+    email: &str,
+    role: Role,
+    actor: &Actor,
+) -> Result<String, AccountError> {
+    if !grants.allows(kvalitet_domain::Action::ManageUsers, m) {
+        return Err(AccountError::Invalid(format!(
+            "you may not invite people to {m}"
+        )));
+    }
+    let email = normalise_email(email)?;
+    let token = new_token()?;
+    let expires = at(OffsetDateTime::now_utc() + time::Duration::days(INVITATION_DAYS));
+    store
+        .create_invitation(&token_hash(&token), &email, m, role, &expires, actor)
+        .await?;
+    Ok(token)
+}
+
+/// The invitation of a link's token, if it can still be used.
+pub async fn invitation(
+    store: &impl Store,
+    token: &str,
+) -> Result<Option<(String, MunicipalityId, Role)>, AccountError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    Ok(store.invitation(&token_hash(token), &now()).await?)
+}
+
+/// Uses an invitation with the person's name and chosen password.
+pub async fn accept(
+    store: &impl Store,
+    token: &str,
+    name: &str,
+    password: &str,
+) -> Result<String, AccountError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AccountError::Invalid("a name is needed".into()));
+    }
+    LoginPolicy::default()
+        .check_password(password)
+        .map_err(AccountError::Invalid)?;
+    let hash = hash_password(password.to_owned()).await?;
+    store
+        .accept_invitation(&token_hash(token), name, &hash, &now())
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound(m) => AccountError::Invalid(m),
+            e => AccountError::Store(e),
+        })
+}
+
 /// Compares two tokens in constant time.
 pub fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len()

@@ -506,6 +506,34 @@ pub trait Store: Send + Sync + 'static {
         municipality: &MunicipalityId,
     ) -> impl Future<Output = Result<Vec<Comment>, StoreError>> + Send;
 
+    /// Records an invitation to `email` for `role` in `municipality` (audited).
+    fn create_invitation(
+        &self,
+        token_hash: &str,
+        email: &str,
+        municipality: &MunicipalityId,
+        role: Role,
+        expires_at: &str,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// An unused invitation that has not expired before `now`: address, municipality, role.
+    fn invitation(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> impl Future<Output = Result<Option<(String, MunicipalityId, Role)>, StoreError>> + Send;
+
+    /// Uses an invitation: the account (created unless the address has one) gets the role;
+    /// `NotFound` when it is used, expired or unknown. Returns the address.
+    fn accept_invitation(
+        &self,
+        token_hash: &str,
+        name: &str,
+        password_hash: &str,
+        now: &str,
+    ) -> impl Future<Output = Result<String, StoreError>> + Send;
+
     /// The newest audit events first; of one municipality, or all.
     fn audit_events(
         &self,

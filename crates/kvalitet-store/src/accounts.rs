@@ -631,3 +631,125 @@ pub(crate) async fn comments(
         })
         .collect())
 }
+
+pub(crate) async fn create_invitation(
+    store: &SqlStore,
+    token_hash: &str,
+    email: &str,
+    municipality: &MunicipalityId,
+    role: Role,
+    expires_at: &str,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let mut tx = store.begin().await?;
+    let t = &mut tx;
+    exec!(t,
+        "INSERT INTO invitation (token_hash, email, municipality_id, role, created_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        token_hash, email, municipality.as_str(), role.code(), &actor.who, &actor.at, expires_at)?;
+    audit(
+        t,
+        actor,
+        Some(municipality),
+        "invitation.create",
+        &format!("user:{email}"),
+        None,
+        Some(serde_json::json!({"role": role.code(), "expires_at": expires_at})),
+    )
+    .await?;
+    tx.commit().await
+}
+
+pub(crate) async fn invitation(
+    store: &SqlStore,
+    token_hash: &str,
+    now: &str,
+) -> Result<Option<(String, MunicipalityId, Role)>, StoreError> {
+    let rows = fetch_all!(pool store, (String, String, String),
+        "SELECT email, municipality_id, role FROM invitation
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2", token_hash, now)?;
+    rows.into_iter()
+        .next()
+        .map(|(email, m, role)| {
+            Ok((
+                email,
+                MunicipalityId::parse(&m).map_err(invalid)?,
+                Role::parse(&role).ok_or_else(|| invalid(&role))?,
+            ))
+        })
+        .transpose()
+}
+
+/// Uses an invitation: creates the account (or, for an address that has one, adds the role),
+/// marks the invitation used and audits both, in one transaction. Returns the address.
+pub(crate) async fn accept_invitation(
+    store: &SqlStore,
+    token_hash: &str,
+    name: &str,
+    password_hash: &str,
+    now: &str,
+) -> Result<String, StoreError> {
+    let mut tx = store.begin().await?;
+    let t = &mut tx;
+    let found = fetch_all!(tx t, (String, String, String),
+        "SELECT email, municipality_id, role FROM invitation
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2", token_hash, now)?;
+    let Some((email, municipality, role)) = found.into_iter().next() else {
+        return Err(StoreError::NotFound(
+            "the invitation is used, expired or unknown".into(),
+        ));
+    };
+    let municipality = MunicipalityId::parse(&municipality).map_err(invalid)?;
+    let actor = Actor {
+        who: email.clone(),
+        at: now.to_owned(),
+    };
+    let existing = fetch_all!(tx t, (i64,), "SELECT id FROM app_user WHERE email = $1", &email)?;
+    let id = match existing.first() {
+        Some((id,)) => *id,
+        None => {
+            let id = fetch_all!(tx t, (i64,),
+                "INSERT INTO app_user (email, name, password_hash, system_admin, created_at) VALUES ($1, $2, $3, FALSE, $4) RETURNING id",
+                &email, name, password_hash, now)?;
+            audit(
+                t,
+                &actor,
+                Some(&municipality),
+                "user.create",
+                &format!("user:{email}"),
+                None,
+                Some(serde_json::json!({"email": email, "name": name, "system_admin": false})),
+            )
+            .await?;
+            id.first()
+                .map(|r| r.0)
+                .ok_or_else(|| invalid("no id returned"))?
+        }
+    };
+    exec!(
+        t,
+        "INSERT INTO membership (user_id, municipality_id, role) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, municipality_id) DO UPDATE SET role = excluded.role",
+        id,
+        municipality.as_str(),
+        &role
+    )?;
+    exec!(
+        t,
+        "UPDATE invitation SET used_at = $1 WHERE token_hash = $2",
+        now,
+        token_hash
+    )?;
+    audit(
+        t,
+        &actor,
+        Some(&municipality),
+        "invitation.accept",
+        &format!("user:{email}"),
+        None,
+        Some(serde_json::json!({"role": role})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(email)
+}

@@ -380,6 +380,45 @@ impl Store for SqlStore {
         accounts::comments(self, measure, municipality).await
     }
 
+    async fn create_invitation(
+        &self,
+        token_hash: &str,
+        email: &str,
+        municipality: &MunicipalityId,
+        role: Role,
+        expires_at: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        accounts::create_invitation(
+            self,
+            token_hash,
+            email,
+            municipality,
+            role,
+            expires_at,
+            actor,
+        )
+        .await
+    }
+
+    async fn invitation(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<(String, MunicipalityId, Role)>, StoreError> {
+        accounts::invitation(self, token_hash, now).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        name: &str,
+        password_hash: &str,
+        now: &str,
+    ) -> Result<String, StoreError> {
+        accounts::accept_invitation(self, token_hash, name, password_hash, now).await
+    }
+
     async fn measure_sets(&self) -> Result<Vec<MeasureSetSummary>, StoreError> {
         read::measure_sets(self).await
     }

@@ -155,6 +155,7 @@ pub async fn dashboard<S: Store>(
             "can_values": grants.allows(Action::EditValues, &m),
             "can_publish": grants.allows(Action::Publish, &m),
             "can_comment": grants.allows(Action::Comment, &m),
+            "can_invite": grants.allows(Action::ManageUsers, &m),
             "own": own.iter().map(|x| json!({"id": x.id.as_str(), "title": x.title})).collect::<Vec<_>>(),
             "reportable": reportable.iter().take(500).map(|x| json!({"id": x.id.as_str(), "title": x.title})).collect::<Vec<_>>(),
             "drafts": drafts.iter().map(|x| json!({
@@ -397,5 +398,59 @@ pub async fn comment<S: Store>(
     {
         Ok(()) => back(&state, lang, &m, "kommentar"),
         Err(e) => refused(&state, lang, e),
+    }
+}
+
+pub async fn invite<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (session, m) = match gate(&state, lang, &headers, &id, Action::ManageUsers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
+        return page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+    }
+    let f = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    let Some(role) = kvalitet_domain::Role::parse(f("role")) else {
+        return page(
+            &state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            "role: reader, editor or admin",
+        );
+    };
+    match accounts::invite(
+        &state.store,
+        &session.user.grants,
+        &m,
+        f("email"),
+        role,
+        &actor(&session),
+    )
+    .await
+    {
+        Ok(token) => {
+            let link = format!("{}{}/inbjudan/{token}", state.public_url, lang.base());
+            let message = match lang {
+                Lang::Sv => format!(
+                    "Skicka den här länken till {} (den visas bara nu och gäller i {} dagar): {link}",
+                    f("email"),
+                    accounts::INVITATION_DAYS
+                ),
+                Lang::En => format!(
+                    "Send this link to {} (it is shown only now and works for {} days): {link}",
+                    f("email"),
+                    accounts::INVITATION_DAYS
+                ),
+            };
+            page(&state, lang, StatusCode::OK, &message)
+        }
+        Err(accounts::AccountError::Invalid(e)) => page(&state, lang, StatusCode::BAD_REQUEST, &e),
+        Err(e) => crate::site::SiteError::internal(e).into_page(&state, lang),
     }
 }

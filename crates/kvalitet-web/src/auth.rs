@@ -471,3 +471,86 @@ pub async fn audit<S: Store>(
         Err(e) => e.into_page(&state, lang),
     }
 }
+
+/// The form that turns an invitation link into an account.
+pub async fn invitation_page<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    Path(token): Path<String>,
+) -> Response {
+    invitation_form(&state, lang, &token, StatusCode::OK, None).await
+}
+
+async fn invitation_form<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    token: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
+    let found = match accounts::invitation(&state.store, token).await {
+        Ok(f) => f,
+        Err(e) => return SiteError::internal(e).into_page(state, lang),
+    };
+    let Some((email, m, role)) = found else {
+        let message = match lang {
+            Lang::Sv => "Inbjudan är redan använd, har gått ut eller finns inte. Be om en ny.",
+            Lang::En => "The invitation is used, has expired or does not exist. Ask for a new one.",
+        };
+        return render_error(state, lang, StatusCode::NOT_FOUND, message);
+    };
+    let csrf = match accounts::new_token() {
+        Ok(t) => t,
+        Err(e) => return SiteError::internal(e).into_page(state, lang),
+    };
+    let name = match state.directory().await {
+        Ok((_, d)) => d.name(&m),
+        Err(e) => return e.into_page(state, lang),
+    };
+    let body = state.render(
+        "invitation.html",
+        lang,
+        json!({"email": email, "municipality": name, "role": role.code(), "token": token, "csrf": csrf, "error": error,
+               "other_path": format!("{}/inbjudan/{token}", lang.other().base())}),
+    );
+    match body {
+        Ok(b) => {
+            let mut r = private_page(b, status);
+            let c = format!("{LOGIN_CSRF_COOKIE}={csrf}{}", state.cookie_attributes());
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(e) => e.into_page(state, lang),
+    }
+}
+
+pub async fn accept_invitation<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if field("csrf").is_empty() || !accounts::same_token(field("csrf"), expected) {
+        return render_error(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+    }
+    match accounts::accept(&state.store, &token, field("name"), field("password")).await {
+        Ok(email) => {
+            state.invalidate_version();
+            tracing::info!(user = %email, "invitation accepted");
+            let clear = format!(
+                "{LOGIN_CSRF_COOKIE}=; Max-Age=0{}",
+                state.cookie_attributes()
+            );
+            redirect(&format!("{}/logga-in", lang.base()), &[clear])
+        }
+        Err(AccountError::Invalid(m)) => {
+            invitation_form(&state, lang, &token, StatusCode::BAD_REQUEST, Some(m)).await
+        }
+        Err(e) => SiteError::internal(e).into_page(&state, lang),
+    }
+}

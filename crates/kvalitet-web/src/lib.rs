@@ -88,7 +88,11 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 16] = [
+    (
+        "invitation.html",
+        include_str!("../templates/invitation.html"),
+    ),
     ("admin.html", include_str!("../templates/admin.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("account.html", include_str!("../templates/account.html")),
@@ -193,6 +197,14 @@ fn site_routes<S: Store>(lang: Lang) -> Router<Arc<AppState<S>>> {
         )
         .route("/kommun/{id}/logg", get(auth::audit::<S>))
         .route("/admin/kommun/{id}", get(admin::dashboard::<S>))
+        .route(
+            "/admin/kommun/{id}/inbjudan",
+            axum::routing::post(admin::invite::<S>),
+        )
+        .route(
+            "/inbjudan/{token}",
+            get(auth::invitation_page::<S>).post(auth::accept_invitation::<S>),
+        )
         .route(
             "/admin/kommun/{id}/matt",
             axum::routing::post(admin::define_measure::<S>),

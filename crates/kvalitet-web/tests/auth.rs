@@ -601,3 +601,128 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         assert!(trail.body.contains(action), "{action} in {}", trail.body);
     }
 }
+
+#[tokio::test]
+async fn an_invitation_link_makes_an_account_with_its_role_once() {
+    let (addr, _dir) = server().await;
+    let anna = session_pair(&login(&addr, "anna@kommun.se", PASSWORD).await);
+    let bo = session_pair(&login(&addr, "bo@kommun.se", PASSWORD).await);
+    let anna_csrf = request(&addr, "GET", "/admin/kommun/0180", &anna, &[])
+        .await
+        .hidden("csrf");
+    let bo_csrf = request(&addr, "GET", "/admin/kommun/0180", &bo, &[])
+        .await
+        .hidden("csrf");
+    let refused = request(
+        &addr,
+        "POST",
+        "/admin/kommun/0180/inbjudan",
+        &bo,
+        &[
+            ("csrf", &bo_csrf),
+            ("email", "eva@kommun.se"),
+            ("role", "editor"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, 403, "an editor may not invite");
+    let made = request(
+        &addr,
+        "POST",
+        "/admin/kommun/0180/inbjudan",
+        &anna,
+        &[
+            ("csrf", &anna_csrf),
+            ("email", "Eva@Kommun.se"),
+            ("role", "editor"),
+        ],
+    )
+    .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let at = made.body.find("/inbjudan/").unwrap() + "/inbjudan/".len();
+    let token: String = made.body[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(token.len(), 64);
+
+    let form = request(&addr, "GET", &format!("/inbjudan/{token}"), "", &[]).await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body.contains("eva@kommun.se") && form.body.contains("editor"),
+        "{}",
+        form.body
+    );
+    let csrf = form.hidden("csrf");
+    let pair = form
+        .cookie("kv_login")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let short = request(
+        &addr,
+        "POST",
+        &format!("/inbjudan/{token}"),
+        &pair,
+        &[("csrf", &csrf), ("name", "Eva"), ("password", "kort")],
+    )
+    .await;
+    assert_eq!(short.status, 400);
+    let form = request(&addr, "GET", &format!("/inbjudan/{token}"), "", &[]).await;
+    let (csrf, pair) = (
+        form.hidden("csrf"),
+        form.cookie("kv_login")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned(),
+    );
+    let done = request(
+        &addr,
+        "POST",
+        &format!("/inbjudan/{token}"),
+        &pair,
+        &[
+            ("csrf", &csrf),
+            ("name", "Eva"),
+            ("password", "evas långa lösenord"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let eva = session_pair(&login(&addr, "eva@kommun.se", "evas långa lösenord").await);
+    assert!(
+        request(&addr, "GET", "/konto", &eva, &[])
+            .await
+            .body
+            .contains(">editor<")
+    );
+    assert_eq!(
+        request(&addr, "GET", &format!("/inbjudan/{token}"), "", &[])
+            .await
+            .status,
+        404,
+        "used once"
+    );
+    assert_eq!(
+        request(
+            &addr,
+            "GET",
+            &format!("/inbjudan/{}", "0".repeat(64)),
+            "",
+            &[]
+        )
+        .await
+        .status,
+        404
+    );
+    let trail = request(&addr, "GET", "/kommun/0180/logg?format=csv", &anna, &[]).await;
+    assert!(
+        trail.body.contains("invitation.create") && trail.body.contains("invitation.accept"),
+        "{}",
+        trail.body
+    );
+}
