@@ -26,6 +26,8 @@ pub struct ServeConfig {
     pub addr: Option<String>,
     /// The address residents and embedding sites use, e.g. `https://kvalitet.example.se`.
     pub public_url: Option<String>,
+    /// The largest upload of values, in megabytes.
+    pub max_upload_mb: Option<f64>,
 }
 
 impl FileConfig {

@@ -64,6 +64,9 @@ enum Command {
         /// https://kvalitet.example.se) [default: http:// and the listening address]
         #[arg(long, env = "KVALITET_PUBLIC_URL")]
         public_url: Option<String>,
+        /// The largest upload of values (CSV or Excel) in megabytes [default: 10]
+        #[arg(long, env = "KVALITET_MAX_UPLOAD_MB")]
+        max_upload_mb: Option<f64>,
     },
     /// Create or update the database schema (import and serve also do this)
     Migrate,
@@ -292,10 +295,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("{}: schema is up to date", redact(&database_url));
             ExitCode::SUCCESS
         }
-        Command::Serve { addr, public_url } => {
+        Command::Serve {
+            addr,
+            public_url,
+            max_upload_mb,
+        } => {
             let addr = layered(addr, &[], file.serve.addr, DEFAULT_ADDR);
             let public_url = public_url.or(file.serve.public_url);
-            serve(store.clone(), &addr, public_url).await?;
+            let max_upload_mb = max_upload_mb.or(file.serve.max_upload_mb);
+            serve(store.clone(), &addr, public_url, max_upload_mb).await?;
             ExitCode::SUCCESS
         }
         Command::Import(args) => import(&store, args).await?,
@@ -317,15 +325,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
-async fn serve(store: SqlStore, addr: &str, public_url: Option<String>) -> anyhow::Result<()> {
+async fn serve(
+    store: SqlStore,
+    addr: &str,
+    public_url: Option<String>,
+    max_upload_mb: Option<f64>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
     eprintln!("kvalitet serves http://{bound}/ (Ctrl-C stops)");
     let backend = store.backend();
-    let public_url = public_url.unwrap_or_else(|| format!("http://{bound}"));
-    let state = kvalitet_web::AppState::with_public_url(store, backend, public_url);
+    let mut options = kvalitet_web::SiteOptions {
+        public_url: public_url.unwrap_or_else(|| format!("http://{bound}")),
+        ..kvalitet_web::SiteOptions::default()
+    };
+    if let Some(mb) = max_upload_mb {
+        anyhow::ensure!(
+            mb > 0.0 && mb <= 1024.0,
+            "--max-upload-mb must be between 0 and 1024"
+        );
+        options.max_upload_bytes = (mb * f64::from(1 << 20)) as usize;
+    }
+    let state = kvalitet_web::AppState::with_options(store, backend, options);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

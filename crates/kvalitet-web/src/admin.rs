@@ -166,7 +166,7 @@ pub async fn dashboard<S: Store>(
                 "by": x.updated_by,
                 "at": x.updated_at,
             })).collect::<Vec<_>>(),
-            "max_upload_mb": own::MAX_UPLOAD_BYTES >> 20,
+            "max_upload_mb": format!("{:.1}", state.max_upload_bytes as f64 / f64::from(1 << 20)),
             "other_path": format!("{}/admin/kommun/{m}", lang.other().base()),
         }),
     );
@@ -314,7 +314,7 @@ pub async fn upload<S: Store>(
         Ok(d) => d,
         Err(e) => return e.into_page(&state, lang),
     };
-    let result = match own::parse_upload(&file, &m, &d.measures, own::MAX_UPLOAD_BYTES) {
+    let result = match own::parse_upload(&file, &m, &d.measures, state.max_upload_bytes) {
         Ok(rows) => own::save_drafts(
             &state.store,
             &session.user.grants,

@@ -32,6 +32,8 @@ pub struct AppState<S> {
     /// The site's address as others reach it (`https://kvalitet.example.se`), for embed codes;
     /// empty gives paths relative to the site.
     pub public_url: String,
+    /// The largest upload of values accepted.
+    pub max_upload_bytes: usize,
     /// "sqlite" or "postgres", shown on the start page.
     pub backend: &'static str,
     templates: Environment<'static>,
@@ -81,6 +83,24 @@ impl cache::CacheSize for Arc<kvalitet_app::report::Series> {
     }
 }
 
+/// Settings of a running site.
+#[derive(Debug, Clone)]
+pub struct SiteOptions {
+    /// The address residents and embedding sites use; empty for relative links.
+    pub public_url: String,
+    /// The largest upload of values accepted (CSV or Excel).
+    pub max_upload_bytes: usize,
+}
+
+impl Default for SiteOptions {
+    fn default() -> Self {
+        Self {
+            public_url: String::new(),
+            max_upload_bytes: kvalitet_app::own::MAX_UPLOAD_BYTES,
+        }
+    }
+}
+
 /// Memory for cached API answers.
 const V3_CACHE_BYTES: usize = 64 << 20;
 /// Memory for measure series (a KKiK measure is about 0.5 MB with all years).
@@ -125,11 +145,11 @@ const SITE_CSS: &str = include_str!("../templates/site.css");
 
 impl<S: Store> AppState<S> {
     pub fn new(store: S, backend: &'static str) -> Arc<Self> {
-        Self::with_public_url(store, backend, String::new())
+        Self::with_options(store, backend, SiteOptions::default())
     }
 
-    /// As [`AppState::new`], with the address residents and embedding sites use.
-    pub fn with_public_url(store: S, backend: &'static str, public_url: String) -> Arc<Self> {
+    /// As [`AppState::new`], with the site's settings.
+    pub fn with_options(store: S, backend: &'static str, options: SiteOptions) -> Arc<Self> {
         let mut templates = Environment::new();
         templates.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         templates.add_filter("num", format_count);
@@ -151,7 +171,8 @@ impl<S: Store> AppState<S> {
         }
         Arc::new(Self {
             store,
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            public_url: options.public_url.trim_end_matches('/').to_owned(),
+            max_upload_bytes: options.max_upload_bytes,
             backend,
             templates,
             v3_cache: cache::ResponseCache::new(V3_CACHE_BYTES),
@@ -170,7 +191,7 @@ fn format_count(n: u64) -> String {
 }
 
 /// The citizen site's routes for one language.
-fn site_routes<S: Store>(lang: Lang) -> Router<Arc<AppState<S>>> {
+fn site_routes<S: Store>(lang: Lang, max_upload_bytes: usize) -> Router<Arc<AppState<S>>> {
     Router::new()
         .route("/", get(site::start::<S>))
         .route("/kommun/{id}", get(site::municipality::<S>))
@@ -216,7 +237,8 @@ fn site_routes<S: Store>(lang: Lang) -> Router<Arc<AppState<S>>> {
         .route(
             "/admin/kommun/{id}/fil",
             axum::routing::post(admin::upload::<S>).layer(axum::extract::DefaultBodyLimit::max(
-                kvalitet_app::own::MAX_UPLOAD_BYTES + (64 << 10),
+                // The multipart envelope around the file is small.
+                max_upload_bytes + (64 << 10),
             )),
         )
         .route(
@@ -234,8 +256,8 @@ fn site_routes<S: Store>(lang: Lang) -> Router<Arc<AppState<S>>> {
 /// The application's routes.
 pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     Router::new()
-        .merge(site_routes::<S>(Lang::Sv))
-        .nest("/en", site_routes::<S>(Lang::En))
+        .merge(site_routes::<S>(Lang::Sv, state.max_upload_bytes))
+        .nest("/en", site_routes::<S>(Lang::En, state.max_upload_bytes))
         .route("/en/", get(site::start::<S>).layer(Extension(Lang::En)))
         .route("/status", get(index::<S>))
         .route(

@@ -78,7 +78,12 @@ async fn server() -> (String, tempfile::TempDir) {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let state = kvalitet_web::AppState::new(store, "sqlite");
+    // A small upload limit, so the test can pass it.
+    let options = kvalitet_web::SiteOptions {
+        max_upload_bytes: 4096,
+        ..kvalitet_web::SiteOptions::default()
+    };
+    let state = kvalitet_web::AppState::with_options(store, "sqlite", options);
     tokio::spawn(kvalitet_web::serve(state, listener, std::future::pending()));
     (addr, dir)
 }
