@@ -101,6 +101,28 @@ pub async fn define_measure(
     Ok(id)
 }
 
+/// Whether a number can be a value of the measure, by its unit: a share (per cent) lies in
+/// 0–100, a count or a number of days is not negative; other units are not bounded.
+pub fn check_range(measure: &Measure, x: f64) -> Result<(), String> {
+    let unit = measure.unit.as_deref().unwrap_or_default().to_lowercase();
+    let title = measure.title.to_lowercase();
+    let share = unit.contains('%')
+        || unit.starts_with("procent")
+        || unit.starts_with("andel")
+        || title.ends_with("andel (%)");
+    let count =
+        unit.starts_with("antal") || unit.starts_with("dagar") || unit.starts_with("personer");
+    if !x.is_finite() {
+        Err("not a number".into())
+    } else if share && !(0.0..=100.0).contains(&x) {
+        Err(format!("{x} is outside 0–100 for a share in per cent"))
+    } else if count && x < 0.0 {
+        Err(format!("{x} is negative for a count"))
+    } else {
+        Ok(())
+    }
+}
+
 /// Whether a municipality may report values of a measure: its own, or Kolada's
 /// own-reporting measures (U ids).
 fn reportable(measure: &Measure, m: &MunicipalityId) -> bool {
@@ -207,6 +229,11 @@ pub fn parse_upload(
                         "{}: a value is needed",
                         at.clone().with_field("value")
                     ));
+                } else if let (Datum::Number(x), Some(measure)) =
+                    (row.datum, measures.get(&row.key.measure))
+                    && let Err(e) = check_range(measure, x)
+                {
+                    errors.push(format!("{}: {e}", at.clone().with_field("value")));
                 } else if !seen.insert(row.key) {
                     errors.push(format!("{}: the same measure, year and gender again", at));
                 } else {
@@ -266,6 +293,7 @@ pub fn form_value(
         .ok()
         .filter(|x: &f64| x.is_finite())
         .ok_or_else(|| OwnError::Invalid(format!("value: {value:?} is not a number")))?;
+    check_range(measure, number).map_err(|e| OwnError::Invalid(format!("value: {e}")))?;
     Ok(ValueRow {
         key: ValueKey {
             measure: measure.id,
@@ -356,13 +384,14 @@ mod tests {
     }
 
     fn measures() -> HashMap<MeasureId, Measure> {
-        let own = Measure::from_kolada(
+        let mut own = Measure::from_kolada(
             MeasureId::parse("X0180-1").unwrap(),
             "Eget".into(),
             String::new(),
             KoladaMeta::default(),
         )
         .owned_by(m("0180"));
+        own.unit = Some("procent".into());
         let theirs = Measure::from_kolada(
             MeasureId::parse("X1480-1").unwrap(),
             "Deras".into(),
@@ -442,6 +471,17 @@ mod tests {
             e.contains("line 8, field municipality_id: municipality 1480 is not 0180"),
             "{e}"
         );
+        let e = bad_rows(upload(
+            "kpi,municipality_id,year,value\nX0180-1,0180,2022,120\nX0180-1,0180,2021,-1\n",
+        ));
+        assert!(
+            e.contains("line 2, field value: 120 is outside 0–100"),
+            "{e}"
+        );
+        assert!(
+            e.contains("line 3, field value: -1 is outside 0–100"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -478,10 +518,14 @@ mod tests {
     fn form_values_accept_swedish_decimals() {
         let ms = measures();
         let own = &ms[&MeasureId::parse("X0180-1").unwrap()];
-        let row = form_value(own, &m("0180"), "2022", "", "1 234,5").unwrap();
-        assert_eq!(row.datum, Datum::Number(1234.5));
+        let row = form_value(own, &m("0180"), "2022", "", "12,5").unwrap();
+        assert_eq!(row.datum, Datum::Number(12.5));
         assert!(form_value(own, &m("0180"), "2022", "T", "mycket").is_err());
         assert!(form_value(own, &m("0180"), "1800", "T", "1").is_err());
+        assert!(
+            form_value(own, &m("0180"), "2022", "T", "101").is_err(),
+            "a share over 100 %"
+        );
         assert!(form_value(own, &m("1480"), "2022", "T", "1").is_err());
     }
 }
