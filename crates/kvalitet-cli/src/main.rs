@@ -87,6 +87,16 @@ enum Command {
     /// Manage people and their roles (the first administrator starts here)
     #[command(subcommand)]
     User(UserCommand),
+    /// Work with assessment frameworks (Kommunkompassen, Informationsindex, ...)
+    #[command(subcommand)]
+    Framework(FrameworkCommand),
+}
+
+#[derive(Subcommand)]
+enum FrameworkCommand {
+    /// Read and check framework files (TOML): ids, rules, weights and maxima; prints each
+    /// area's maximum, or every problem with its place
+    Check { files: Vec<PathBuf> },
 }
 
 #[derive(Subcommand)]
@@ -312,6 +322,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             export(&store, args).await?;
             ExitCode::SUCCESS
         }
+        Command::Framework(FrameworkCommand::Check { files }) => check_frameworks(&files),
         Command::User(command) => {
             user(&store, command).await?;
             ExitCode::SUCCESS
@@ -531,6 +542,47 @@ async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn check_frameworks(files: &[PathBuf]) -> ExitCode {
+    let mut ok = true;
+    for path in files {
+        let read = std::fs::read_to_string(path)
+            .map_err(|e| vec![e.to_string()])
+            .and_then(|text| kvalitet_formats::framework_toml::read(&text));
+        match read {
+            Ok(f) => {
+                println!(
+                    "{}: {} {} (from {}), {} areas",
+                    path.display(),
+                    f.name,
+                    f.version,
+                    f.valid_from,
+                    f.areas.len()
+                );
+                for area in &f.areas {
+                    println!(
+                        "  {} {}: {} questions, max {}",
+                        area.id,
+                        area.title,
+                        area.questions.len(),
+                        kvalitet_domain::assessment::Framework::area_max(area)
+                    );
+                }
+            }
+            Err(errors) => {
+                ok = false;
+                for e in errors {
+                    eprintln!("{}: {e}", path.display());
+                }
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn parse_municipality(s: &str) -> Result<MunicipalityId, String> {

@@ -842,3 +842,48 @@ fn the_first_administrator_is_made_on_the_command_line() {
         text(&nobody)
     );
 }
+
+#[test]
+fn framework_files_are_checked_with_their_places() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/frameworks");
+    let good = Command::new(BIN)
+        .arg("framework")
+        .arg("check")
+        .arg(root.join("kommunkompassen-2020.toml"))
+        .arg(root.join("hme.toml"))
+        .output()
+        .unwrap();
+    assert!(good.status.success(), "{}", text(&good));
+    assert!(
+        text(&good).contains("Kommunkompassen 2020 (from 2020-01-01), 8 areas"),
+        "{}",
+        text(&good)
+    );
+    let s = Scratch::new();
+    let bad = s.dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "id = \"x\"\nname = \"X\"\nversion = \"1\"\nvalid_from = \"2020-01-01\"\ntotal = \"sum\"\n\
+         [[areas]]\nid = \"a\"\ntitle = \"A\"\naggregation = \"sum\"\nmax = 10\n\
+         [[areas.questions]]\nid = \"q\"\ntext = \"?\"\nrule = \"choice\"\noptions = [[\"Ja\", 3], [\"Ja\", 1]]\n\
+         [[areas.questions]]\nid = \"q\"\ntext = \"?\"\nrule = \"scale\"\nlow = 5\nhigh = 1\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["framework", "check"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let t = text(&out);
+    assert!(
+        t.contains("areas[0].questions[0]: the choice \"Ja\" is listed twice"),
+        "{t}"
+    );
+    assert!(
+        t.contains("areas[0].questions[1]: the question id \"q\" is used twice"),
+        "{t}"
+    );
+    assert!(t.contains("the scale 5–1 is empty"), "{t}");
+    assert!(t.contains("not the stated maximum 10"), "{t}");
+}

@@ -2,6 +2,7 @@
 //! statuses, measures, municipalities and groups. No IO, no async, no database.
 
 pub mod access;
+pub mod assessment;
 pub mod compare;
 pub mod group;
 pub mod ids;

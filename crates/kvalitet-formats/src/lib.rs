@@ -4,6 +4,7 @@
 
 mod csv_formats;
 mod detect;
+pub mod framework_toml;
 mod geojson;
 mod json_formats;
 mod measure_set_toml;

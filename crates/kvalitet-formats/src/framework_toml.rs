@@ -1,0 +1,176 @@
+//! Assessment frameworks as TOML files (`data/frameworks/*.toml`): areas of questions with
+//! their scoring rules, weights and maxima. Errors name the line, or the area and question.
+
+use serde::Deserialize;
+
+use kvalitet_domain::assessment::{Aggregation, Area, Framework, Question, Rule};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrameworkFile {
+    id: String,
+    name: String,
+    version: String,
+    valid_from: String,
+    total: String,
+    #[serde(default)]
+    areas: Vec<AreaFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AreaFile {
+    id: String,
+    title: String,
+    aggregation: String,
+    max: Option<f64>,
+    #[serde(default)]
+    questions: Vec<QuestionFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuestionFile {
+    id: String,
+    text: String,
+    rule: String,
+    #[serde(default)]
+    options: Vec<(String, f64)>,
+    low: Option<u8>,
+    high: Option<u8>,
+    min: Option<f64>,
+    max: Option<f64>,
+    weight: Option<f64>,
+}
+
+fn aggregation(s: &str) -> Result<Aggregation, String> {
+    match s {
+        "sum" => Ok(Aggregation::Sum),
+        "percent_of_max" => Ok(Aggregation::PercentOfMax),
+        "mean_of_indices" => Ok(Aggregation::MeanOfIndices),
+        other => match other.strip_prefix("scaled_to:").map(str::parse::<f64>) {
+            Some(Ok(to)) if to > 0.0 => Ok(Aggregation::ScaledTo(to)),
+            _ => Err(format!(
+                "{other:?} is not sum, percent_of_max, mean_of_indices or scaled_to:N"
+            )),
+        },
+    }
+}
+
+/// Reads and validates one framework; every problem is listed with its place.
+pub fn read(text: &str) -> Result<Framework, Vec<String>> {
+    let file: FrameworkFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(1, |s| {
+            text[..s.start.min(text.len())].lines().count().max(1)
+        });
+        vec![format!("line {line}: {}", e.message())]
+    })?;
+    let mut errors = Vec::new();
+    let total = aggregation(&file.total).unwrap_or_else(|e| {
+        errors.push(format!("total: {e}"));
+        Aggregation::Sum
+    });
+    let mut areas = Vec::new();
+    for (a, area) in file.areas.into_iter().enumerate() {
+        let agg = aggregation(&area.aggregation).unwrap_or_else(|e| {
+            errors.push(format!("areas[{a}].aggregation: {e}"));
+            Aggregation::Sum
+        });
+        let mut questions = Vec::new();
+        for (q, question) in area.questions.into_iter().enumerate() {
+            let at = format!("areas[{a}].questions[{q}]");
+            let rule = match question.rule.as_str() {
+                "choice" => Rule::Choice {
+                    options: question.options,
+                },
+                "scale" => match (question.low, question.high) {
+                    (Some(low), Some(high)) => Rule::Scale { low, high },
+                    _ => {
+                        errors.push(format!("{at}: a scale needs low and high"));
+                        continue;
+                    }
+                },
+                "number" => match (question.min, question.max) {
+                    (Some(min), Some(max)) => Rule::Number { min, max },
+                    _ => {
+                        errors.push(format!("{at}: a number needs min and max"));
+                        continue;
+                    }
+                },
+                other => {
+                    errors.push(format!(
+                        "{at}.rule: {other:?} is not choice, scale or number"
+                    ));
+                    continue;
+                }
+            };
+            questions.push(Question {
+                id: question.id,
+                text: question.text,
+                rule,
+                weight: question.weight.unwrap_or(1.0),
+            });
+        }
+        areas.push(Area {
+            id: area.id,
+            title: area.title,
+            aggregation: agg,
+            stated_max: area.max,
+            questions,
+        });
+    }
+    let framework = Framework {
+        id: file.id,
+        name: file.name,
+        version: file.version,
+        valid_from: file.valid_from,
+        total,
+        areas,
+    };
+    if let Err(e) = framework.validate() {
+        errors.extend(e);
+    }
+    if errors.is_empty() {
+        Ok(framework)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_frameworks_read_and_validate() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/frameworks");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let f = read(&text).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+            assert!(!f.areas.is_empty(), "{}", path.display());
+            n += 1;
+        }
+        assert_eq!(
+            n, 4,
+            "Kommunkompassen, Informationsindex, Delaktighetsindex, HME"
+        );
+    }
+
+    #[test]
+    fn bad_files_name_their_place() {
+        let e = read("id = \"x\"\nname = \"X\"\nversion = \"1\"\nvalid_from = \"2020-01-01\"\ntotal = \"avg\"\n[[areas]]\nid = \"a\"\ntitle = \"A\"\naggregation = \"sum\"\nmax = 5\n[[areas.questions]]\nid = \"q\"\ntext = \"?\"\nrule = \"choice\"\noptions = [[\"Ja\", 3]]\n").unwrap_err();
+        assert!(e.iter().any(|m| m.starts_with("total:")), "{e:?}");
+        assert!(
+            e.iter()
+                .any(|m| m.contains("add up to 3, not the stated maximum 5")),
+            "{e:?}"
+        );
+        let e = read("id = \"x\"\nnonsense = 1\n").unwrap_err();
+        assert!(
+            e[0].starts_with("line 2") || e[0].starts_with("line 1"),
+            "{e:?}"
+        );
+    }
+}
