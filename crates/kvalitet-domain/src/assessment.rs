@@ -219,7 +219,9 @@ impl Framework {
                     Rule::Scale { low, high } if low >= high => {
                         errors.push(format!("{at}: the scale {low}–{high} is empty"));
                     }
-                    Rule::Number { min, max } if !(min < max) => {
+                    Rule::Number { min, max }
+                        if min.partial_cmp(max) != Some(std::cmp::Ordering::Less) =>
+                    {
                         errors.push(format!("{at}: the range {min}–{max} is empty"));
                     }
                     _ => {}
