@@ -24,6 +24,7 @@ for (const prefix of ["", "/en"]) {
     { path: `${prefix}/inbaddning/kommun/${kommun}/matt/${kpi}`, what: "embed widget" },
     { path: `${prefix}/kommun/9999`, what: "not-found page", status: 404 },
     { path: `${prefix}/logga-in`, what: "login page" },
+    { path: `${prefix}/ramverk`, what: "assessment frameworks" },
   );
 }
 

@@ -22,11 +22,11 @@ data=../shared/data
 if [ -d "$data/kolada_values" ]; then
     "$bin" --database-url "$db" import -q "$data/kolada_meta" "$data/municipalities" \
         "$data/kolada_values/kkik_values_total.csv" "$data/kolada_values/kkik_values_gender.csv" \
-        "$data/geo/kommuner_wgs84.geojson" data/measure-sets >/dev/null
+        "$data/geo/kommuner_wgs84.geojson" data/measure-sets data/frameworks >/dev/null
     export KVALITET_E2E_KOMMUN=1480 KVALITET_E2E_OTHER=0180 KVALITET_E2E_KPI=N15428 KVALITET_E2E_MAP=1
 else
     fixtures=crates/kvalitet-cli/tests/fixtures
-    "$bin" --database-url "$db" import -q "$fixtures/catalogue" "$fixtures/values.csv" data/measure-sets >/dev/null
+    "$bin" --database-url "$db" import -q "$fixtures/catalogue" "$fixtures/values.csv" data/measure-sets data/frameworks >/dev/null
     export KVALITET_E2E_KOMMUN=0180 KVALITET_E2E_OTHER=1480 KVALITET_E2E_KPI=N15428 KVALITET_E2E_MAP=0
 fi
 # An administrator for the login, upload and publish flow.

@@ -219,8 +219,8 @@ fn sniff(head: &str) -> Option<Format> {
     if text.starts_with('{') || text.starts_with('[') {
         return Some(Format::KoladaJson);
     }
-    if kvalitet_formats::looks_like_measure_set(text) {
-        return Some(Format::MeasureSetToml);
+    if kvalitet_formats::looks_like_toml(text) {
+        return Some(kvalitet_formats::toml_format(text));
     }
     kvalitet_formats::format_of_header(text.lines().next()?)
 }
@@ -495,6 +495,7 @@ fn reference_key(record: &Record) -> Option<String> {
         Record::KpiGroup(g) => Some(format!("kpi group {}", g.id)),
         Record::Shape { municipality, .. } => Some(format!("shape {municipality}")),
         Record::MeasureSet(set) => Some(format!("measure set {}", set.id)),
+        Record::Framework(f) => Some(format!("framework {} {}", f.0.id, f.0.version)),
         _ => None,
     }
 }
@@ -519,6 +520,7 @@ fn add_to_catalogue(batch: &mut CatalogueBatch, record: Record) {
         Record::Measure(m) => batch.measures.push(*m),
         Record::KpiGroup(g) => batch.kpi_groups.push(g),
         Record::MeasureSet(set) => batch.measure_sets.push(*set),
+        Record::Framework(f) => batch.frameworks.push(*f),
         Record::Shape {
             municipality,
             svg_path,

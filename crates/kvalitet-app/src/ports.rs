@@ -49,6 +49,8 @@ pub struct CatalogueBatch {
     pub measure_sets: Vec<MeasureSet>,
     /// Map outlines as SVG paths.
     pub shapes: Vec<(MunicipalityId, String)>,
+    /// Assessment frameworks with their TOML text.
+    pub frameworks: Vec<(kvalitet_domain::assessment::Framework, String)>,
 }
 
 impl CatalogueBatch {
@@ -61,6 +63,7 @@ impl CatalogueBatch {
             + self.kpi_groups.len()
             + self.measure_sets.len()
             + self.shapes.len()
+            + self.frameworks.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -505,6 +508,11 @@ pub trait Store: Send + Sync + 'static {
         measure: &MeasureId,
         municipality: &MunicipalityId,
     ) -> impl Future<Output = Result<Vec<Comment>, StoreError>> + Send;
+
+    /// The loaded frameworks as (id, version, TOML text), ordered by id and version.
+    fn frameworks(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(String, String, String)>, StoreError>> + Send;
 
     /// Records an invitation to `email` for `role` in `municipality` (audited).
     fn create_invitation(

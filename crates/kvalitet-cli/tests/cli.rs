@@ -887,3 +887,29 @@ fn framework_files_are_checked_with_their_places() {
     assert!(t.contains("the scale 5–1 is empty"), "{t}");
     assert!(t.contains("not the stated maximum 10"), "{t}");
 }
+
+#[test]
+fn frameworks_load_through_import_and_are_shown() {
+    let s = Scratch::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/frameworks");
+    let first = s.import(&[&dir], &[]);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(
+        text(&first).contains("framework-toml") && text(&first).contains("inserted 4"),
+        "{}",
+        text(&first)
+    );
+    let again = s.import(&[&dir], &[]);
+    assert!(
+        text(&again).contains("inserted 0, updated 0, unchanged 4"),
+        "{}",
+        text(&again)
+    );
+    let (mut child, addr) = serve(&s.url());
+    let page = get(&addr, "/ramverk");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(page.contains("Kommunkompassen (2020)"), "{page}");
+    assert!(page.contains("poäng omräknade till 100"), "{page}");
+    assert!(page.contains("Motivation (U00201)"), "{page}");
+}

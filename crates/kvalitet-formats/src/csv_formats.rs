@@ -399,7 +399,8 @@ impl MetadataHandler {
             | Format::KoladaJson
             | Format::NeighboursJson
             | Format::GeoJson
-            | Format::MeasureSetToml => {
+            | Format::MeasureSetToml
+            | Format::FrameworkToml => {
                 return Err(ReadError::at(
                     Location::default(),
                     format!("{} is not a metadata CSV format", format.name()),

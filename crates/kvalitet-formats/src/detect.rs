@@ -31,10 +31,12 @@ pub enum Format {
     GeoJson,
     /// A measure set with its areas, questions and measure profiles, in TOML.
     MeasureSetToml,
+    /// An assessment framework in TOML (it has a `valid_from`).
+    FrameworkToml,
 }
 
 impl Format {
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 13] = [
         Self::CountiesCsv,
         Self::MunicipalitiesCsv,
         Self::KommunerCsv,
@@ -47,6 +49,7 @@ impl Format {
         Self::ValuesCsv,
         Self::GeoJson,
         Self::MeasureSetToml,
+        Self::FrameworkToml,
     ];
 
     /// The name used by `--format`.
@@ -64,6 +67,7 @@ impl Format {
             Self::ValuesCsv => "values-csv",
             Self::GeoJson => "geojson",
             Self::MeasureSetToml => "measure-set-toml",
+            Self::FrameworkToml => "framework-toml",
         }
     }
 
@@ -114,7 +118,7 @@ pub(crate) fn detect(input: &mut impl BufRead) -> Result<Format, ReadError> {
         return Ok(Format::KoladaJson);
     }
     if crate::measure_set_toml::looks_like_toml(text) {
-        return Ok(Format::MeasureSetToml);
+        return Ok(crate::toml_format(text));
     }
     let header_line = text.lines().next().unwrap_or_default();
     crate::format_of_header(header_line)

@@ -42,9 +42,21 @@ pub fn decompressed<'a>(
     Ok(Box::new(buffered))
 }
 
-/// Whether text looks like a measure set in TOML rather than a CSV file.
-pub fn looks_like_measure_set(text: &str) -> bool {
+/// Whether text looks like TOML (a measure set or a framework) rather than a CSV file.
+pub fn looks_like_toml(text: &str) -> bool {
     measure_set_toml::looks_like_toml(text)
+}
+
+/// Which TOML format a text is: a framework has a `valid_from`, a measure set has not.
+pub fn toml_format(text: &str) -> Format {
+    if text
+        .lines()
+        .any(|l| l.trim_start().starts_with("valid_from"))
+    {
+        Format::FrameworkToml
+    } else {
+        Format::MeasureSetToml
+    }
 }
 
 /// The CSV format a header line belongs to, if any.
@@ -65,12 +77,19 @@ fn read_plain(
         Some(f) => f,
         None => detect::detect(&mut input)?,
     };
-    if format == Format::MeasureSetToml {
+    if matches!(format, Format::MeasureSetToml | Format::FrameworkToml) {
         let mut text = String::new();
         input
             .read_to_string(&mut text)
             .map_err(|e| ReadError::at(Location::default(), format!("not UTF-8 text: {e}")))?;
-        let record = measure_set_toml::read(text.trim_start_matches('\u{feff}'))?;
+        let text = text.trim_start_matches('\u{feff}');
+        let record = if format == Format::MeasureSetToml {
+            measure_set_toml::read(text)?
+        } else {
+            let framework = framework_toml::read(text)
+                .map_err(|errors| ReadError::at(Location::default(), errors.join("; ")))?;
+            Record::Framework(Box::new((framework, text.to_owned())))
+        };
         sink(Ok((Location::line(1), record)));
         return Ok(format);
     }

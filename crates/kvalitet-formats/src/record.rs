@@ -132,6 +132,8 @@ pub enum Record {
     Measure(Box<Measure>),
     KpiGroup(KpiGroupRecord),
     MeasureSet(Box<MeasureSet>),
+    /// An assessment framework with the TOML text it was read from.
+    Framework(Box<(kvalitet_domain::assessment::Framework, String)>),
     /// A municipality's outline as an SVG path (see the GeoJSON reader's projection).
     Shape {
         municipality: MunicipalityId,

@@ -169,6 +169,16 @@ pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCo
         tally(&mut counts, existed, true);
     }
 
+    for (f, source) in &batch.frameworks {
+        let existed = !fetch_all!(tx tx, (String,), "SELECT id FROM framework WHERE id = $1 AND version = $2", &f.id, &f.version)?.is_empty();
+        let changed = exec!(tx,
+            "INSERT INTO framework (id, version, name, valid_from, source) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id, version) DO UPDATE SET name = excluded.name, valid_from = excluded.valid_from, source = excluded.source
+             WHERE framework.source IS DISTINCT FROM excluded.source",
+            &f.id, &f.version, &f.name, &f.valid_from, source)? > 0;
+        tally(&mut counts, existed, changed);
+    }
+
     if !batch.shapes.is_empty() {
         let existing = ids(tx, "SELECT area_id FROM area_shape").await?;
         for (m, path) in &batch.shapes {

@@ -380,6 +380,10 @@ impl Store for SqlStore {
         accounts::comments(self, measure, municipality).await
     }
 
+    async fn frameworks(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        fetch_all!(pool self, (String, String, String), "SELECT id, version, source FROM framework ORDER BY id, version")
+    }
+
     async fn create_invitation(
         &self,
         token_hash: &str,

@@ -96,7 +96,46 @@ both_backends!(
     people_roles_sessions_and_their_audit_trail,
     own_measures_drafts_publishing_and_comments,
     every_role_every_action_own_and_other_municipality,
+    frameworks_are_kept_per_version,
 );
+
+async fn frameworks_are_kept_per_version(store: &SqlStore) {
+    use kvalitet_domain::assessment::{Aggregation, Framework};
+    let framework = |version: &str| Framework {
+        id: "hme".into(),
+        name: "HME".into(),
+        version: version.into(),
+        valid_from: "2015-01-01".into(),
+        total: Aggregation::MeanOfIndices,
+        areas: vec![],
+    };
+    let batch = |version: &str, source: &str| CatalogueBatch {
+        frameworks: vec![(framework(version), source.to_owned())],
+        ..CatalogueBatch::default()
+    };
+    let load = |b: CatalogueBatch| {
+        import(
+            store,
+            vec![ImportChunk::Catalogue(Box::new(b)), ImportChunk::Commit],
+        )
+    };
+    assert_eq!(load(batch("2015", "a")).await.unwrap().inserted, 1);
+    assert_eq!(load(batch("2015", "a")).await.unwrap().unchanged, 1);
+    assert_eq!(load(batch("2015", "b")).await.unwrap().updated, 1);
+    assert_eq!(
+        load(batch("2020", "c")).await.unwrap().inserted,
+        1,
+        "a new version is a new framework"
+    );
+    let stored = store.frameworks().await.unwrap();
+    assert_eq!(
+        stored,
+        vec![
+            ("hme".to_owned(), "2015".to_owned(), "b".to_owned()),
+            ("hme".to_owned(), "2020".to_owned(), "c".to_owned())
+        ]
+    );
+}
 
 /// The role matrix through the use cases: every role (and none, and the system
 /// administrator) x every action that changes data x the person's own municipality and
@@ -634,6 +673,7 @@ fn catalogue() -> CatalogueBatch {
         kpi_groups: vec![],
         measure_sets: vec![],
         shapes: vec![(m("0180"), "M0 0L1 1Z".into())],
+        frameworks: vec![],
     }
 }
 

@@ -108,7 +108,11 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 17] = [
+    (
+        "frameworks.html",
+        include_str!("../templates/frameworks.html"),
+    ),
     (
         "invitation.html",
         include_str!("../templates/invitation.html"),
@@ -206,6 +210,7 @@ fn site_routes<S: Store>(lang: Lang, max_upload_bytes: usize) -> Router<Arc<AppS
         .route("/jamfor/{file}", get(site::compare_download::<S>))
         .route("/om", get(site::about::<S>))
         .route("/tillganglighet", get(site::accessibility::<S>))
+        .route("/ramverk", get(site::frameworks::<S>))
         .route(
             "/logga-in",
             get(auth::login_page::<S>).post(auth::login::<S>),

@@ -1248,6 +1248,51 @@ pub async fn about<S: Store>(
     .await
 }
 
+/// The loaded assessment frameworks, for anyone to see how results are scored.
+pub async fn frameworks<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+) -> Response {
+    let st = state.clone();
+    cached(&state, lang, "/ramverk".into(), false, |_, _| async move {
+        use kvalitet_domain::assessment::{Aggregation, Framework};
+        let describe = |a: Aggregation| match (lang, a) {
+            (Lang::Sv, Aggregation::Sum) => "summa".to_owned(),
+            (Lang::Sv, Aggregation::PercentOfMax) => "andel av maxpoäng (%)".to_owned(),
+            (Lang::Sv, Aggregation::MeanOfIndices) => "medelvärde av index (0–100)".to_owned(),
+            (Lang::Sv, Aggregation::ScaledTo(n)) => format!("poäng omräknade till {n}"),
+            (Lang::En, Aggregation::Sum) => "sum".to_owned(),
+            (Lang::En, Aggregation::PercentOfMax) => "share of the maximum (%)".to_owned(),
+            (Lang::En, Aggregation::MeanOfIndices) => "mean of indices (0–100)".to_owned(),
+            (Lang::En, Aggregation::ScaledTo(n)) => format!("points scaled to {n}"),
+        };
+        let mut list = Vec::new();
+        for (id, version, source) in st.store.frameworks().await.map_err(SiteError::internal)? {
+            // A stored framework was checked when loaded; one that no longer reads is skipped.
+            let Ok(f) = kvalitet_formats::framework_toml::read(&source) else {
+                tracing::warn!(%id, %version, "a stored framework no longer reads");
+                continue;
+            };
+            list.push(json!({
+                "name": f.name,
+                "version": f.version,
+                "valid_from": f.valid_from,
+                "total": describe(f.total),
+                "areas": f.areas.iter().map(|a| json!({
+                    "title": a.title,
+                    "questions": a.questions.len(),
+                    "max": a.stated_max.unwrap_or_else(|| Framework::area_max(a)),
+                    "aggregation": describe(a.aggregation),
+                })).collect::<Vec<_>>(),
+            }));
+        }
+        Ok(st
+            .render("frameworks.html", lang, json!({"frameworks": list, "other_path": format!("{}/ramverk", lang.other().base())}))?
+            .into_bytes())
+    })
+    .await
+}
+
 pub async fn accessibility<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Extension(lang): Extension<Lang>,
