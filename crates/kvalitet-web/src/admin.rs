@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::extract::{Form, Multipart, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::json;
 
 use kvalitet_app::Store;
@@ -18,79 +18,56 @@ use kvalitet_app::own::{self, MeasureForm, OwnError};
 use kvalitet_app::ports::{Actor, SessionRecord};
 use kvalitet_domain::{Action, MeasureOrigin, MunicipalityId};
 
+use crate::auth::{csrf_ok, message_page, redirect, require_session};
 use crate::i18n::Lang;
 use crate::site::html_response;
 use crate::{AppState, query_pairs};
 
-/// The session and municipality of an admin request, or the answer that refuses it.
+/// The session and municipality of an admin request, or the answer that refuses it: no
+/// session, an unknown municipality, a role that does not allow `action`, or (for a change)
+/// a form without the session's CSRF token.
 async fn gate<S: Store>(
     state: &AppState<S>,
     lang: Lang,
     headers: &HeaderMap,
     id: &str,
     action: Action,
+    change: Option<Option<&str>>,
 ) -> Result<(SessionRecord, MunicipalityId), Response> {
-    let session = match state.current_session(headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            let to = format!(
-                "{}/logga-in?next={}/admin/kommun/{id}",
-                lang.base(),
-                lang.base()
-            );
-            return Err((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response());
-        }
-        Err(e) => return Err(e.into_page(state, lang)),
-    };
+    let session = require_session(state, lang, headers, &format!("/admin/kommun/{id}")).await?;
     let m = MunicipalityId::parse(id)
-        .map_err(|_| page(state, lang, StatusCode::NOT_FOUND, "unknown municipality"))?;
+        .map_err(|_| message_page(state, lang, StatusCode::NOT_FOUND, "unknown municipality"))?;
     if !session.user.grants.allows(action, &m) {
         let message = match lang {
             Lang::Sv => "Din roll i den här kommunen räcker inte för det här.",
             Lang::En => "Your role in this municipality does not allow this.",
         };
-        return Err(page(state, lang, StatusCode::FORBIDDEN, message));
+        return Err(message_page(state, lang, StatusCode::FORBIDDEN, message));
+    }
+    if let Some(sent) = change
+        && !csrf_ok(&session, sent)
+    {
+        return Err(message_page(state, lang, StatusCode::FORBIDDEN, "CSRF"));
     }
     Ok((session, m))
 }
 
-fn page<S: Store>(state: &AppState<S>, lang: Lang, status: StatusCode, message: &str) -> Response {
-    let title = match (lang, status.is_success()) {
-        (Lang::Sv, false) => "Det gick inte",
-        (Lang::En, false) => "That did not work",
-        (Lang::Sv, true) => "Klart",
-        (Lang::En, true) => "Done",
-    };
-    let body = state
-        .render(
-            "error.html",
-            lang,
-            json!({"title": title, "message": message}),
-        )
-        .unwrap_or_else(|_| message.to_owned());
-    let mut r = html_response(body, false);
-    *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
-}
-
+/// Back to the administration page after a change, which shows at once.
 fn back<S: Store>(state: &AppState<S>, lang: Lang, m: &MunicipalityId, notice: &str) -> Response {
     state.invalidate_version();
-    let to = format!("{}/admin/kommun/{m}?klart={notice}", lang.base());
-    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
+    redirect(
+        &format!("{}/admin/kommun/{m}?klart={notice}", lang.base()),
+        &[],
+    )
 }
 
 fn refused<S: Store>(state: &AppState<S>, lang: Lang, e: OwnError) -> Response {
     match e {
-        OwnError::Forbidden(_) => page(state, lang, StatusCode::FORBIDDEN, &e.to_string()),
+        OwnError::Forbidden(_) => message_page(state, lang, StatusCode::FORBIDDEN, &e.to_string()),
         OwnError::Store(kvalitet_app::StoreError::Database(_)) => {
             crate::site::SiteError::internal(e).into_page(state, lang)
         }
-        e => page(state, lang, StatusCode::BAD_REQUEST, &e.to_string()),
+        e => message_page(state, lang, StatusCode::BAD_REQUEST, &e.to_string()),
     }
 }
 
@@ -101,10 +78,6 @@ fn actor(session: &SessionRecord) -> Actor {
     }
 }
 
-fn csrf_ok(session: &SessionRecord, sent: Option<&str>) -> bool {
-    sent.is_some_and(|t| accounts::same_token(t, &session.csrf_token))
-}
-
 pub async fn dashboard<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Extension(lang): Extension<Lang>,
@@ -112,7 +85,7 @@ pub async fn dashboard<S: Store>(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let (session, m) = match gate(&state, lang, &headers, &id, Action::ViewDrafts).await {
+    let (session, m) = match gate(&state, lang, &headers, &id, Action::ViewDrafts, None).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -188,13 +161,19 @@ pub async fn define_measure<S: Store>(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (session, m) = match gate(&state, lang, &headers, &id, Action::EditMeasures).await {
+    let (session, m) = match gate(
+        &state,
+        lang,
+        &headers,
+        &id,
+        Action::EditMeasures,
+        Some(form.get("csrf").map(String::as_str)),
+    )
+    .await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
-        return page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
     let f = |k: &str| form.get(k).cloned().unwrap_or_default();
     let measure = MeasureForm {
         id: f("id"),
@@ -226,20 +205,26 @@ pub async fn enter_value<S: Store>(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (session, m) = match gate(&state, lang, &headers, &id, Action::EditValues).await {
+    let (session, m) = match gate(
+        &state,
+        lang,
+        &headers,
+        &id,
+        Action::EditValues,
+        Some(form.get("csrf").map(String::as_str)),
+    )
+    .await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
-        return page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
     let f = |k: &str| form.get(k).cloned().unwrap_or_default();
     let (_, d) = match state.directory().await {
         Ok(d) => d,
         Err(e) => return e.into_page(&state, lang),
     };
     let Ok(measure) = d.measure(&f("measure")) else {
-        return page(&state, lang, StatusCode::BAD_REQUEST, "unknown measure");
+        return message_page(&state, lang, StatusCode::BAD_REQUEST, "unknown measure");
     };
     let saved = match own::form_value(measure, &m, &f("year"), &f("gender"), &f("value")) {
         Ok(row) => {
@@ -267,7 +252,7 @@ pub async fn upload<S: Store>(
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Response {
-    let (session, m) = match gate(&state, lang, &headers, &id, Action::EditValues).await {
+    let (session, m) = match gate(&state, lang, &headers, &id, Action::EditValues, None).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -284,7 +269,7 @@ pub async fn upload<S: Store>(
                     Ok(bytes) if name == "file" => file = Some(bytes),
                     Ok(_) => {}
                     Err(e) => {
-                        return page(
+                        return message_page(
                             &state,
                             lang,
                             StatusCode::BAD_REQUEST,
@@ -295,7 +280,7 @@ pub async fn upload<S: Store>(
             }
             Ok(None) => break,
             Err(e) => {
-                return page(
+                return message_page(
                     &state,
                     lang,
                     StatusCode::BAD_REQUEST,
@@ -305,10 +290,10 @@ pub async fn upload<S: Store>(
         }
     }
     if !csrf_ok(&session, csrf.as_deref()) {
-        return page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
     }
     let Some(file) = file else {
-        return page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
+        return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
     };
     let (_, d) = match state.directory().await {
         Ok(d) => d,
@@ -336,7 +321,7 @@ pub async fn upload<S: Store>(
                 }
             };
             message.push_str(&rows.into_iter().take(100).collect::<Vec<_>>().join("; "));
-            page(&state, lang, StatusCode::BAD_REQUEST, &message)
+            message_page(&state, lang, StatusCode::BAD_REQUEST, &message)
         }
         Err(e) => refused(&state, lang, e),
     }
@@ -349,13 +334,19 @@ pub async fn publish<S: Store>(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (session, m) = match gate(&state, lang, &headers, &id, Action::Publish).await {
+    let (session, m) = match gate(
+        &state,
+        lang,
+        &headers,
+        &id,
+        Action::Publish,
+        Some(form.get("csrf").map(String::as_str)),
+    )
+    .await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
-        return page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
     match own::publish(&state.store, &session.user.grants, &m, &actor(&session)).await {
         Ok(c) => back(
             &state,
@@ -374,16 +365,22 @@ pub async fn comment<S: Store>(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (session, m) = match gate(&state, lang, &headers, &id, Action::Comment).await {
+    let (session, m) = match gate(
+        &state,
+        lang,
+        &headers,
+        &id,
+        Action::Comment,
+        Some(form.get("csrf").map(String::as_str)),
+    )
+    .await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
-        return page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
     let f = |k: &str| form.get(k).cloned().unwrap_or_default();
     let Ok(measure) = kvalitet_domain::MeasureId::parse(f("measure").trim()) else {
-        return page(&state, lang, StatusCode::BAD_REQUEST, "unknown measure");
+        return message_page(&state, lang, StatusCode::BAD_REQUEST, "unknown measure");
     };
     match own::comment(
         &state.store,
@@ -408,16 +405,22 @@ pub async fn invite<S: Store>(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (session, m) = match gate(&state, lang, &headers, &id, Action::ManageUsers).await {
+    let (session, m) = match gate(
+        &state,
+        lang,
+        &headers,
+        &id,
+        Action::ManageUsers,
+        Some(form.get("csrf").map(String::as_str)),
+    )
+    .await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
-        return page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
     let f = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     let Some(role) = kvalitet_domain::Role::parse(f("role")) else {
-        return page(
+        return message_page(
             &state,
             lang,
             StatusCode::BAD_REQUEST,
@@ -448,9 +451,11 @@ pub async fn invite<S: Store>(
                     accounts::INVITATION_DAYS
                 ),
             };
-            page(&state, lang, StatusCode::OK, &message)
+            message_page(&state, lang, StatusCode::OK, &message)
         }
-        Err(accounts::AccountError::Invalid(e)) => page(&state, lang, StatusCode::BAD_REQUEST, &e),
+        Err(accounts::AccountError::Invalid(e)) => {
+            message_page(&state, lang, StatusCode::BAD_REQUEST, &e)
+        }
         Err(e) => crate::site::SiteError::internal(e).into_page(&state, lang),
     }
 }

@@ -67,7 +67,7 @@ fn private_page(body: String, status: StatusCode) -> Response {
     r
 }
 
-fn redirect(to: &str, cookies: &[String]) -> Response {
+pub(crate) fn redirect(to: &str, cookies: &[String]) -> Response {
     let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
     for c in cookies {
         if let Ok(v) = HeaderValue::from_str(c) {
@@ -79,20 +79,20 @@ fn redirect(to: &str, cookies: &[String]) -> Response {
     r
 }
 
-fn forbidden<S: Store>(state: &AppState<S>, lang: Lang, message: &str) -> Response {
-    render_error(state, lang, StatusCode::FORBIDDEN, message)
-}
-
-fn render_error<S: Store>(
+/// A short page with a message for one person, titled by its status.
+pub(crate) fn message_page<S: Store>(
     state: &AppState<S>,
     lang: Lang,
     status: StatusCode,
     message: &str,
 ) -> Response {
-    let title = if lang == Lang::Sv {
-        "Åtkomst saknas"
-    } else {
-        "No access"
+    let title = match (lang, status) {
+        (Lang::Sv, s) if s.is_success() => "Klart",
+        (Lang::En, s) if s.is_success() => "Done",
+        (Lang::Sv, StatusCode::FORBIDDEN) => "Åtkomst saknas",
+        (Lang::En, StatusCode::FORBIDDEN) => "No access",
+        (Lang::Sv, _) => "Det gick inte",
+        (Lang::En, _) => "That did not work",
     };
     let body = state
         .render(
@@ -102,6 +102,29 @@ fn render_error<S: Store>(
         )
         .unwrap_or_else(|_| message.to_owned());
     private_page(body, status)
+}
+
+/// The session of a request that needs one; without one, the answer sends the visitor to log
+/// in and come back to `back_to` (a path below the language's base).
+pub(crate) async fn require_session<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    headers: &HeaderMap,
+    back_to: &str,
+) -> Result<SessionRecord, Response> {
+    match state.current_session(headers).await {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(redirect(
+            &format!("{}/logga-in?next={}{back_to}", lang.base(), lang.base()),
+            &[],
+        )),
+        Err(e) => Err(e.into_page(state, lang)),
+    }
+}
+
+/// Whether a form sent the session's CSRF token (compared in constant time).
+pub(crate) fn csrf_ok(session: &SessionRecord, sent: Option<&str>) -> bool {
+    sent.is_some_and(|t| accounts::same_token(t, &session.csrf_token))
 }
 
 /// A local path to go to after logging in; anything else goes to the account page.
@@ -144,7 +167,7 @@ fn login_form<S: Store>(
 
 impl SiteError {
     pub(crate) fn into_page<S: Store>(self, state: &AppState<S>, lang: Lang) -> Response {
-        render_error(state, lang, self.status, &self.message)
+        message_page(state, lang, self.status, &self.message)
     }
 }
 
@@ -245,12 +268,6 @@ pub async fn login<S: Store>(
     }
 }
 
-/// Checks the CSRF token a form sent against the session's.
-fn csrf_ok(session: &SessionRecord, form: &HashMap<String, String>) -> bool {
-    form.get("csrf")
-        .is_some_and(|t| accounts::same_token(t, &session.csrf_token))
-}
-
 pub async fn logout<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Extension(lang): Extension<Lang>,
@@ -262,8 +279,8 @@ pub async fn logout<S: Store>(
         Ok(None) => return redirect(&format!("{}/", lang.base()), &[]),
         Err(e) => return e.into_page(&state, lang),
     };
-    if !csrf_ok(&session, &form) {
-        return forbidden(&state, lang, "CSRF");
+    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
+        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
     }
     if let Some(token) = cookie(&headers, SESSION_COOKIE)
         && let Err(e) = accounts::logout(&state.store, token).await
@@ -280,15 +297,9 @@ pub async fn account<S: Store>(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match state.current_session(&headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            return redirect(
-                &format!("{}/logga-in?next={}/konto", lang.base(), lang.base()),
-                &[],
-            );
-        }
-        Err(e) => return e.into_page(&state, lang),
+    let session = match require_session(&state, lang, &headers, "/konto").await {
+        Ok(s) => s,
+        Err(r) => return r,
     };
     let (_, d) = match state.directory().await {
         Ok(d) => d,
@@ -333,13 +344,12 @@ pub async fn change_password<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let session = match state.current_session(&headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return redirect(&format!("{}/logga-in", lang.base()), &[]),
-        Err(e) => return e.into_page(&state, lang),
+    let session = match require_session(&state, lang, &headers, "/konto").await {
+        Ok(s) => s,
+        Err(r) => return r,
     };
-    if !csrf_ok(&session, &form) {
-        return forbidden(&state, lang, "CSRF");
+    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
+        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
     }
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
     if !accounts::verify_password(session.user.password_hash.clone(), field("current")).await {
@@ -347,7 +357,7 @@ pub async fn change_password<S: Store>(
             Lang::Sv => "Det nuvarande lösenordet stämmer inte.",
             Lang::En => "The current password is not right.",
         };
-        return render_error(&state, lang, StatusCode::BAD_REQUEST, message);
+        return message_page(&state, lang, StatusCode::BAD_REQUEST, message);
     }
     let actor = Actor {
         who: session.user.email.clone(),
@@ -363,7 +373,7 @@ pub async fn change_password<S: Store>(
             ),
             &[],
         ),
-        Err(AccountError::Invalid(m)) => render_error(&state, lang, StatusCode::BAD_REQUEST, &m),
+        Err(AccountError::Invalid(m)) => message_page(&state, lang, StatusCode::BAD_REQUEST, &m),
         Err(e) => SiteError::internal(e).into_page(&state, lang),
     }
 }
@@ -377,22 +387,13 @@ pub async fn audit<S: Store>(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match state.current_session(&headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            return redirect(
-                &format!(
-                    "{}/logga-in?next={}/kommun/{id}/logg",
-                    lang.base(),
-                    lang.base()
-                ),
-                &[],
-            );
-        }
-        Err(e) => return e.into_page(&state, lang),
+    let session = match require_session(&state, lang, &headers, &format!("/kommun/{id}/logg")).await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
     };
     let Ok(m) = MunicipalityId::parse(&id) else {
-        return render_error(&state, lang, StatusCode::NOT_FOUND, "unknown municipality");
+        return message_page(&state, lang, StatusCode::NOT_FOUND, "unknown municipality");
     };
     // Authorization on the server, for every request: the session's grants for this municipality.
     if !session.user.grants.allows(Action::ViewAudit, &m) {
@@ -400,7 +401,7 @@ pub async fn audit<S: Store>(
             Lang::Sv => "Du har ingen roll i den här kommunen.",
             Lang::En => "You have no role in this municipality.",
         };
-        return forbidden(&state, lang, message);
+        return message_page(&state, lang, StatusCode::FORBIDDEN, message);
     }
     let pairs = query_pairs(raw.as_deref());
     let get = |k: &str| {
@@ -497,7 +498,7 @@ async fn invitation_form<S: Store>(
             Lang::Sv => "Inbjudan är redan använd, har gått ut eller finns inte. Be om en ny.",
             Lang::En => "The invitation is used, has expired or does not exist. Ask for a new one.",
         };
-        return render_error(state, lang, StatusCode::NOT_FOUND, message);
+        return message_page(state, lang, StatusCode::NOT_FOUND, message);
     };
     let csrf = match accounts::new_token() {
         Ok(t) => t,
@@ -536,7 +537,7 @@ pub async fn accept_invitation<S: Store>(
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if field("csrf").is_empty() || !accounts::same_token(field("csrf"), expected) {
-        return render_error(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
     }
     match accounts::accept(&state.store, &token, field("name"), field("password")).await {
         Ok(email) => {

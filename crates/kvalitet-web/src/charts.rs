@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use kvalitet_app::report::SeriesPoint;
-use kvalitet_domain::{Colour, Direction};
+use kvalitet_domain::{Colour, Direction, Year};
 
 /// Escapes text for SVG/XML content and attributes.
 pub fn esc(s: &str) -> String {
@@ -56,6 +56,52 @@ impl Scale {
 
     fn at(&self, v: f64) -> f64 {
         self.from + (v - self.lo) / (self.hi - self.lo) * (self.to - self.from)
+    }
+}
+
+/// A chart's size and margins, in SVG units.
+struct Frame {
+    w: f64,
+    h: f64,
+    left: f64,
+    right: f64,
+    bottom: f64,
+}
+
+/// Grid lines with value ticks at five levels, and at most eight year labels under the
+/// x axis (the first, every k-th and the last), the year at index i drawn at `x(i)`.
+fn axes(
+    svg: &mut String,
+    ys: &Scale,
+    f: &Frame,
+    years: &[Year],
+    x: &dyn Fn(usize) -> f64,
+    fmt: &dyn Fn(f64) -> String,
+) {
+    for k in 0..=4 {
+        let v = ys.lo + (ys.hi - ys.lo) * f64::from(k) / 4.0;
+        let y = ys.at(v);
+        let _ = write!(
+            svg,
+            r#"<line class="grid" x1="{}" x2="{}" y1="{y:.1}" y2="{y:.1}"/><text class="tick" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            f.left,
+            f.w - f.right,
+            f.left - 6.0,
+            y + 4.0,
+            esc(&fmt(v))
+        );
+    }
+    let n = years.len();
+    let every = n.div_ceil(8).max(1);
+    for (i, year) in years.iter().enumerate() {
+        if i % every == 0 || i == n - 1 {
+            let _ = write!(
+                svg,
+                r#"<text class="tick" x="{:.1}" y="{}" text-anchor="middle">{year}</text>"#,
+                x(i),
+                f.h - f.bottom + 18.0
+            );
+        }
     }
 }
 
@@ -113,29 +159,21 @@ pub fn multi_line(
         r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="mc-title"><title id="mc-title">{}</title>"#,
         esc(title)
     );
-    for k in 0..=4 {
-        let v = ys.lo + (ys.hi - ys.lo) * f64::from(k) / 4.0;
-        let y = ys.at(v);
-        let _ = write!(
-            svg,
-            r#"<line class="grid" x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}"/><text class="tick" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
-            w - right,
-            left - 6.0,
-            y + 4.0,
-            esc(&fmt(v))
-        );
-    }
-    let every = years.len().div_ceil(8).max(1);
-    for (i, y) in years.iter().enumerate() {
-        if i % every == 0 || i == years.len() - 1 {
-            let _ = write!(
-                svg,
-                r#"<text class="tick" x="{:.1}" y="{}" text-anchor="middle">{y}</text>"#,
-                x_of(*y),
-                h - bottom + 18.0
-            );
-        }
-    }
+    let frame = Frame {
+        w,
+        h,
+        left,
+        right,
+        bottom,
+    };
+    axes(
+        &mut svg,
+        &ys,
+        &frame,
+        &years,
+        &|i| left + i as f64 * step,
+        fmt,
+    );
     for (i, (points, name)) in series.iter().zip(names).enumerate() {
         let style = SERIES_STYLES[i % SERIES_STYLES.len()];
         let line: Vec<(f64, Option<f64>)> = years
@@ -264,32 +302,15 @@ pub fn time_chart(
         d.push('Z');
         let _ = write!(svg, r#"<path class="band" d="{d}"/>"#);
     }
-    // Y ticks: five levels.
-    for k in 0..=4 {
-        let v = ys.lo + (ys.hi - ys.lo) * f64::from(k) / 4.0;
-        let y = ys.at(v);
-        let _ = write!(
-            svg,
-            r#"<line class="grid" x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}"/><text class="tick" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
-            w - right,
-            left - 6.0,
-            y + 4.0,
-            esc(&fmt(v))
-        );
-    }
-    // X labels: at most eight.
-    let every = n.div_ceil(8).max(1);
-    for (i, p) in points.iter().enumerate() {
-        if i % every == 0 || i == n - 1 {
-            let _ = write!(
-                svg,
-                r#"<text class="tick" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
-                x(i),
-                h - bottom + 18.0,
-                p.year
-            );
-        }
-    }
+    let years: Vec<Year> = points.iter().map(|p| p.year).collect();
+    let frame = Frame {
+        w,
+        h,
+        left,
+        right,
+        bottom,
+    };
+    axes(&mut svg, &ys, &frame, &years, &x, fmt);
     let series = |f: fn(&SeriesPoint) -> Option<f64>| -> Vec<(f64, Option<f64>)> {
         points
             .iter()

@@ -78,20 +78,13 @@ pub fn csv(table: &Table, excel: bool) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
+/// Escapes text for XML, dropping the control characters XML 1.0 forbids.
 fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            // XML 1.0 forbids most control characters.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let allowed: String = s
+        .chars()
+        .filter(|c| (*c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    crate::charts::esc(&allowed)
 }
 
 /// The column letters of a 0-based index: A, B, ..., Z, AA, ...
