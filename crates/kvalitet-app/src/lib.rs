@@ -2,6 +2,7 @@
 //! [`Store`] port they need. The web and CLI call these; the store crate implements the port.
 
 pub mod accounts;
+pub mod assessments;
 pub mod export;
 pub mod import;
 pub mod kolada_v3;

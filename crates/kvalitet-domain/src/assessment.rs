@@ -7,6 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::MeasureId;
+
 /// How one question is scored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -27,6 +29,24 @@ impl Rule {
             Self::Scale { .. } => 100.0,
             Self::Number { max, .. } => *max,
         }
+    }
+
+    /// Reads an answer as a form or file gives it: a choice's label, or a number (with a
+    /// decimal comma or point) for scales and numbers.
+    pub fn parse_answer(&self, text: &str) -> Result<Answer, String> {
+        let text = text.trim();
+        let answer = match self {
+            Self::Choice { .. } => Answer::Choice(text.to_owned()),
+            Self::Scale { .. } | Self::Number { .. } => Answer::Number(
+                text.replace(',', ".")
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| format!("{text:?} is not a number"))?,
+            ),
+        };
+        self.points(&answer)?;
+        Ok(answer)
     }
 
     /// The points of an answer, or why the answer does not fit the rule.
@@ -68,6 +88,16 @@ pub enum Answer {
     Number(f64),
 }
 
+impl std::fmt::Display for Answer {
+    /// The text `Rule::parse_answer` reads back.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Choice(c) => f.write_str(c),
+            Self::Number(v) => write!(f, "{v}"),
+        }
+    }
+}
+
 /// How an area's (or the total's) score is made from its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
@@ -88,6 +118,8 @@ pub struct Question {
     pub text: String,
     pub rule: Rule,
     pub weight: f64,
+    /// The sub-area the question belongs to within its area, if the framework has them.
+    pub subarea: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -111,6 +143,9 @@ pub struct Framework {
     /// How the total is made from the area scores.
     pub total: Aggregation,
     pub areas: Vec<Area>,
+    /// When set, published results become measures: the total as `PREFIX`, the areas as
+    /// `PREFIX-1`, `PREFIX-2`, ... in the order of the areas.
+    pub measure_prefix: Option<String>,
 }
 
 /// One area's result.
@@ -131,6 +166,17 @@ pub struct AreaScore {
 pub struct Scores {
     pub areas: Vec<AreaScore>,
     pub total: f64,
+}
+
+impl Aggregation {
+    /// The highest score this aggregation gives when the most points possible are `max`.
+    pub fn score_max(self, max: f64) -> f64 {
+        match self {
+            Self::Sum => max,
+            Self::PercentOfMax | Self::MeanOfIndices => 100.0,
+            Self::ScaledTo(to) => to,
+        }
+    }
 }
 
 fn aggregate(agg: Aggregation, points: f64, max: f64, indices: &[f64]) -> f64 {
@@ -173,11 +219,48 @@ impl Framework {
         area.questions.iter().map(|q| q.rule.max() * q.weight).sum()
     }
 
+    /// The highest score an area can have (100 for a share, 800 / 8 areas for Kommunkompassen).
+    pub fn area_score_max(area: &Area) -> f64 {
+        area.aggregation
+            .score_max(area.stated_max.unwrap_or_else(|| Self::area_max(area)))
+    }
+
+    /// The highest total score.
+    pub fn total_max(&self) -> f64 {
+        match self.total {
+            Aggregation::Sum => self.areas.iter().map(Self::area_score_max).sum(),
+            agg => agg.score_max(self.areas.iter().map(Self::area_max).sum()),
+        }
+    }
+
+    /// The measures a published result becomes: (id, area index or `None` for the total).
+    pub fn measure_ids(&self) -> Vec<(MeasureId, Option<usize>)> {
+        let Some(prefix) = &self.measure_prefix else {
+            return Vec::new();
+        };
+        std::iter::once((prefix.clone(), None))
+            .chain((0..self.areas.len()).map(|i| (format!("{prefix}-{}", i + 1), Some(i))))
+            .filter_map(|(id, area)| MeasureId::parse(&id).ok().map(|m| (m, area)))
+            .collect()
+    }
+
     /// Everything wrong with the framework, each naming its place.
     pub fn validate(&self) -> Result<(), Vec<String>> {
         let mut errors = Vec::new();
         if self.id.trim().is_empty() || self.version.trim().is_empty() {
             errors.push("the framework needs an id and a version".to_owned());
+        }
+        if let Some(prefix) = &self.measure_prefix {
+            let longest = format!("{prefix}-{}", self.areas.len());
+            match MeasureId::parse(&longest) {
+                Err(_) => errors.push(format!(
+                    "measure_prefix: {prefix:?} must be letters, digits, '_' or '-', short enough for {longest:?} (16 at most)"
+                )),
+                Ok(_) if MeasureId::parse(prefix).is_ok_and(|m| m.is_kolada()) => errors.push(format!(
+                    "measure_prefix: {prefix:?} has Kolada's form (N or U and five digits)"
+                )),
+                Ok(_) => {}
+            }
         }
         let mut areas = HashSet::new();
         let mut questions = HashSet::new();
@@ -315,6 +398,7 @@ mod tests {
                 options: options.iter().map(|(l, p)| ((*l).to_owned(), *p)).collect(),
             },
             weight: 1.0,
+            subarea: None,
         }
     }
 
@@ -336,6 +420,7 @@ mod tests {
             valid_from: "2020-01-01".into(),
             total,
             areas,
+            measure_prefix: None,
         }
     }
 
@@ -378,6 +463,7 @@ mod tests {
             text: id.into(),
             rule: Rule::Scale { low: 1, high: 5 },
             weight: 1.0,
+            subarea: None,
         };
         let f = framework(
             Aggregation::MeanOfIndices,
@@ -429,6 +515,7 @@ mod tests {
                         max: 100.0,
                     },
                     weight: 1.0,
+                    subarea: None,
                 }],
             })
             .collect();
@@ -497,6 +584,7 @@ mod tests {
             text: "s".into(),
             rule: Rule::Scale { low: 1, high: 5 },
             weight: 1.0,
+            subarea: None,
         };
         let f = framework(
             Aggregation::MeanOfIndices,

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod measure;
 pub mod measure_set;
 pub mod municipality;
+pub mod round;
 pub mod swedish;
 pub mod value;
 

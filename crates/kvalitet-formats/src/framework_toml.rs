@@ -13,6 +13,7 @@ struct FrameworkFile {
     version: String,
     valid_from: String,
     total: String,
+    measure_prefix: Option<String>,
     #[serde(default)]
     areas: Vec<AreaFile>,
 }
@@ -41,6 +42,7 @@ struct QuestionFile {
     min: Option<f64>,
     max: Option<f64>,
     weight: Option<f64>,
+    subarea: Option<String>,
 }
 
 fn aggregation(s: &str) -> Result<Aggregation, String> {
@@ -109,6 +111,7 @@ pub fn read(text: &str) -> Result<Framework, Vec<String>> {
                 text: question.text,
                 rule,
                 weight: question.weight.unwrap_or(1.0),
+                subarea: question.subarea,
             });
         }
         areas.push(Area {
@@ -126,6 +129,7 @@ pub fn read(text: &str) -> Result<Framework, Vec<String>> {
         valid_from: file.valid_from,
         total,
         areas,
+        measure_prefix: file.measure_prefix,
     };
     if let Err(e) = framework.validate() {
         errors.extend(e);

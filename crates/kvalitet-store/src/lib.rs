@@ -9,6 +9,7 @@
 mod accounts;
 mod catalogue;
 mod read;
+mod rounds;
 mod values;
 
 use std::str::FromStr;
@@ -21,13 +22,15 @@ use sqlx::sqlite::{
 use tokio::sync::mpsc;
 
 use kvalitet_app::ports::{
-    Actor, AuditEvent, Comment, Draft, ImportChunk, ImportSource, KnownIds, KpiGroupRecord,
-    MeasureSetSummary, MeasureText, MeasureValues, NewUser, Overview, SessionRecord, Store,
-    StoreError, StoredValue, UserRecord, ValueFilter, ValueRevision, WriteCounts,
+    Actor, AnswerRecord, AuditEvent, Comment, ConsensusRecord, DocumentRecord, Draft, ImportChunk,
+    ImportSource, KnownIds, KpiGroupRecord, MeasureSetSummary, MeasureText, MeasureValues,
+    NewRound, NewUser, Overview, RoundContent, RoundFilter, RoundRecord, SessionRecord, Store,
+    StoreError, StoredValue, SurveyRecord, UserRecord, ValueFilter, ValueRevision, WriteCounts,
 };
 use kvalitet_domain::{
     County, Gender, Measure, MeasureId, MeasureProfile, MeasureSet, Municipality,
     MunicipalityGroup, MunicipalityId, Role, ValueKey, ValueRow, Year,
+    round::{AssessorRole, Status},
 };
 
 /// The migrations of each backend, embedded in the binary.
@@ -378,6 +381,73 @@ impl Store for SqlStore {
         municipality: &MunicipalityId,
     ) -> Result<Vec<Comment>, StoreError> {
         accounts::comments(self, measure, municipality).await
+    }
+
+    async fn create_round(&self, round: &NewRound, actor: &Actor) -> Result<i64, StoreError> {
+        rounds::create_round(self, round, actor).await
+    }
+
+    async fn set_assessor(
+        &self,
+        round: i64,
+        user: i64,
+        role: Option<AssessorRole>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        rounds::set_assessor(self, round, user, role, actor).await
+    }
+
+    async fn rounds(&self, filter: &RoundFilter) -> Result<Vec<RoundRecord>, StoreError> {
+        rounds::rounds(self, filter).await
+    }
+
+    async fn round_content(&self, round: i64) -> Result<RoundContent, StoreError> {
+        rounds::round_content(self, round).await
+    }
+
+    async fn save_answers(
+        &self,
+        round: i64,
+        user: i64,
+        answers: &[AnswerRecord],
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        rounds::save_answers(self, round, user, answers, actor).await
+    }
+
+    async fn save_consensus(
+        &self,
+        round: i64,
+        consensus: &[ConsensusRecord],
+        survey: Option<&SurveyRecord>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        rounds::save_consensus(self, round, consensus, survey, actor).await
+    }
+
+    async fn set_round_status(
+        &self,
+        round: i64,
+        from: Status,
+        to: Status,
+        submitted_by: Option<i64>,
+        action: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        rounds::set_round_status(self, round, from, to, submitted_by, action, actor).await
+    }
+
+    async fn add_document(
+        &self,
+        document: &DocumentRecord,
+        body: &[u8],
+        actor: &Actor,
+    ) -> Result<i64, StoreError> {
+        rounds::add_document(self, document, body, actor).await
+    }
+
+    async fn document(&self, id: i64) -> Result<Option<(DocumentRecord, Vec<u8>)>, StoreError> {
+        rounds::document(self, id).await
     }
 
     async fn frameworks(&self) -> Result<Vec<(String, String, String)>, StoreError> {

@@ -1,0 +1,1129 @@
+//! Assessment rounds as use cases: creating a round and naming its assessors, each assessor's
+//! own answers with evidence, the consensus step, survey imports (HME answer distributions),
+//! the status flow up to publishing (when results become measures), and the round's report
+//! against everyone who published on the same framework version. Every use case checks the
+//! person's standing itself, whatever the caller checked.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use kvalitet_domain::assessment::{Answer, Framework, Rule, Scores};
+use kvalitet_domain::round::{
+    self, Agreement, AssessorRole, Distribution, Part, RoundKind, Spread, Standing, Status, Step,
+};
+use kvalitet_domain::{
+    Action, AreaId, Datum, Direction, Gender, Grants, KoladaMeta, Measure, MeasureProfile,
+    MeasureSet, MeasureSetArea, MeasureSetItem, MunicipalityId, SourceKind, ValueKey, ValueRow,
+    Year,
+};
+
+use crate::ports::{
+    Actor, AnswerRecord, AuditRecord, CatalogueBatch, ConsensusRecord, DocumentRecord, ImportChunk,
+    ImportSource, NewRound, RoundContent, RoundFilter, RoundRecord, Store, StoreError,
+    SurveyRecord,
+};
+
+/// The largest evidence file accepted.
+pub const MAX_DOCUMENT_BYTES: usize = 10 << 20;
+const MAX_TEXT_CHARS: usize = 10_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AssessError {
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    /// Every problem of a form or file, each naming its question, line or column.
+    #[error("nothing was saved: {}", .0.join("; "))]
+    BadRows(Vec<String>),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for AssessError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::Invalid(why) => Self::Invalid(why),
+            other => Self::Store(other),
+        }
+    }
+}
+
+/// A loaded framework version, read from its stored file.
+pub async fn framework(
+    store: &impl Store,
+    id: &str,
+    version: &str,
+) -> Result<Framework, AssessError> {
+    let source = store
+        .frameworks()
+        .await?
+        .into_iter()
+        .find(|(i, v, _)| i == id && v == version)
+        .map(|(_, _, s)| s)
+        .ok_or_else(|| AssessError::NotFound(format!("framework {id} {version}")))?;
+    kvalitet_formats::framework_toml::read(&source)
+        .map_err(|e| AssessError::Invalid(format!("framework {id} {version}: {}", e.join("; "))))
+}
+
+/// One round by id.
+pub async fn round(store: &impl Store, id: i64) -> Result<RoundRecord, AssessError> {
+    store
+        .rounds(&RoundFilter {
+            id: Some(id),
+            ..RoundFilter::default()
+        })
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AssessError::NotFound(format!("round {id}")))
+}
+
+/// What a person is to a round.
+pub fn standing(grants: &Grants, user: i64, r: &RoundRecord) -> Standing {
+    Standing {
+        user,
+        assessor: r.assessors.iter().find(|a| a.user == user).map(|a| a.role),
+        admin: grants.allows(Action::Publish, &r.municipality),
+    }
+}
+
+/// Whether a person may see a round before it is published: its assessors, and those who
+/// may see the municipality's drafts.
+pub fn may_view_unpublished(grants: &Grants, user: i64, r: &RoundRecord) -> bool {
+    r.assessors.iter().any(|a| a.user == user) || grants.allows(Action::ViewDrafts, &r.municipality)
+}
+
+async fn visible_round(
+    store: &impl Store,
+    grants: &Grants,
+    user: i64,
+    id: i64,
+) -> Result<RoundRecord, AssessError> {
+    let r = round(store, id).await?;
+    if r.status == Status::Published || may_view_unpublished(grants, user, &r) {
+        Ok(r)
+    } else {
+        // Not "forbidden": an unpublished round's existence is not told to outsiders.
+        Err(AssessError::NotFound(format!("round {id}")))
+    }
+}
+
+fn require_admin(grants: &Grants, m: &MunicipalityId) -> Result<(), AssessError> {
+    if grants.allows(Action::Publish, m) {
+        Ok(())
+    } else {
+        Err(AssessError::Forbidden(format!(
+            "only administrators of municipality {m} manage its assessment rounds"
+        )))
+    }
+}
+
+/// Creates a round in draft; an administrator of the municipality (or a national
+/// coordinator, who administers everything) does this.
+pub async fn create_round(
+    store: &impl Store,
+    grants: &Grants,
+    new: &NewRound,
+    actor: &Actor,
+) -> Result<i64, AssessError> {
+    require_admin(grants, &new.municipality)?;
+    if new.title.trim().is_empty() || new.title.chars().count() > 200 {
+        return Err(AssessError::Invalid(
+            "title: give a title of at most 200 characters".into(),
+        ));
+    }
+    framework(store, &new.framework_id, &new.framework_version).await?;
+    Ok(store.create_round(new, actor).await?)
+}
+
+/// Gives the person with `email` a part in the round, or removes them with `None`.
+pub async fn set_assessor(
+    store: &impl Store,
+    grants: &Grants,
+    round_id: i64,
+    email: &str,
+    role: Option<AssessorRole>,
+    actor: &Actor,
+) -> Result<(), AssessError> {
+    let r = round(store, round_id).await?;
+    require_admin(grants, &r.municipality)?;
+    if r.status == Status::Published {
+        return Err(AssessError::Invalid(
+            "the round is published; its assessors stay as they were".into(),
+        ));
+    }
+    let email = email.trim().to_lowercase();
+    let user = store.user_by_email(&email).await?.ok_or_else(|| {
+        AssessError::Invalid(format!(
+            "email: {email} has no account; invite the person first"
+        ))
+    })?;
+    Ok(store.set_assessor(round_id, user.id, role, actor).await?)
+}
+
+/// One question's entry on an assessor's form.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerForm {
+    pub question: String,
+    /// A choice's label or a number; empty leaves the question unanswered.
+    pub answer: String,
+    pub evidence: String,
+    pub link: String,
+    pub comment: String,
+}
+
+fn check_text(errors: &mut Vec<String>, at: &str, field: &str, text: &str) {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        errors.push(format!(
+            "{at}: {field} is longer than {MAX_TEXT_CHARS} characters"
+        ));
+    }
+}
+
+fn rules(framework: &Framework) -> HashMap<&str, &Rule> {
+    framework
+        .questions()
+        .map(|(_, q)| (q.id.as_str(), &q.rule))
+        .collect()
+}
+
+/// Saves an assessor's own answers, all or none; each problem names its question.
+pub async fn save_answers(
+    store: &impl Store,
+    grants: &Grants,
+    user: i64,
+    round_id: i64,
+    forms: &[AnswerForm],
+    actor: &Actor,
+) -> Result<(), AssessError> {
+    let r = visible_round(store, grants, user, round_id).await?;
+    round::may_answer(r.status, &standing(grants, user, &r)).map_err(AssessError::Forbidden)?;
+    let f = framework(store, &r.framework_id, &r.framework_version).await?;
+    let rules = rules(&f);
+    let mut errors = Vec::new();
+    let mut records = Vec::new();
+    let mut seen = BTreeSet::new();
+    for form in forms {
+        let at = format!("question {:?}", form.question);
+        let Some(rule) = rules.get(form.question.as_str()) else {
+            errors.push(format!("{at} is not in {} {}", f.id, f.version));
+            continue;
+        };
+        if !seen.insert(form.question.as_str()) {
+            errors.push(format!("{at} is answered twice"));
+            continue;
+        }
+        let answer = match form.answer.trim() {
+            "" => None,
+            text => match rule.parse_answer(text) {
+                Ok(a) => Some(a.to_string()),
+                Err(e) => {
+                    errors.push(format!("{at}: {e}"));
+                    continue;
+                }
+            },
+        };
+        let link = form.link.trim();
+        if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
+            errors.push(format!(
+                "{at}: the link must start with https:// or http://"
+            ));
+        }
+        check_text(&mut errors, &at, "the evidence", &form.evidence);
+        check_text(&mut errors, &at, "the comment", &form.comment);
+        check_text(&mut errors, &at, "the link", link);
+        let (evidence, comment) = (form.evidence.trim(), form.comment.trim());
+        if answer.is_none() && evidence.is_empty() && link.is_empty() && comment.is_empty() {
+            continue;
+        }
+        records.push(AnswerRecord {
+            user,
+            question: form.question.clone(),
+            answer,
+            evidence: evidence.to_owned(),
+            link: link.to_owned(),
+            comment: comment.to_owned(),
+            updated_at: actor.at.clone(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(AssessError::BadRows(errors));
+    }
+    Ok(store.save_answers(round_id, user, &records, actor).await?)
+}
+
+/// The agreed answer to one question, as the lead evaluator records it.
+#[derive(Debug, Clone, Default)]
+pub struct DecisionForm {
+    pub question: String,
+    pub answer: String,
+    pub reason: String,
+}
+
+/// Where the assessors stand on each question, in framework order.
+pub fn agreements(framework: &Framework, content: &RoundContent) -> Vec<(String, Agreement)> {
+    framework
+        .questions()
+        .map(|(_, q)| {
+            let answers: Vec<Answer> = content
+                .answers
+                .iter()
+                .filter(|a| a.question == q.id)
+                .filter_map(|a| a.answer.as_deref())
+                .filter_map(|t| q.rule.parse_answer(t).ok())
+                .collect();
+            let refs: Vec<&Answer> = answers.iter().collect();
+            (q.id.clone(), round::agreement(&q.rule, &refs))
+        })
+        .collect()
+}
+
+/// Records agreed answers, all or none. Where the assessors' points differ, the reason for
+/// the agreed score is required.
+pub async fn decide(
+    store: &impl Store,
+    grants: &Grants,
+    user: i64,
+    round_id: i64,
+    forms: &[DecisionForm],
+    actor: &Actor,
+) -> Result<(), AssessError> {
+    let r = visible_round(store, grants, user, round_id).await?;
+    round::may_decide(r.status, &standing(grants, user, &r)).map_err(AssessError::Forbidden)?;
+    let f = framework(store, &r.framework_id, &r.framework_version).await?;
+    let rules = rules(&f);
+    let content = store.round_content(round_id).await?;
+    let agreements: HashMap<String, Agreement> = agreements(&f, &content).into_iter().collect();
+    let mut errors = Vec::new();
+    let mut records = Vec::new();
+    for form in forms {
+        let at = format!("question {:?}", form.question);
+        let Some(rule) = rules.get(form.question.as_str()) else {
+            errors.push(format!("{at} is not in {} {}", f.id, f.version));
+            continue;
+        };
+        if form.answer.trim().is_empty() {
+            continue;
+        }
+        let answer = match rule.parse_answer(&form.answer) {
+            Ok(a) => a,
+            Err(e) => {
+                errors.push(format!("{at}: {e}"));
+                continue;
+            }
+        };
+        let reason = form.reason.trim();
+        check_text(&mut errors, &at, "the reason", reason);
+        if let Some(Agreement::Differ { lowest, highest }) = agreements.get(&form.question)
+            && reason.is_empty()
+        {
+            errors.push(format!(
+                "{at}: the assessors differ ({lowest}–{highest} points); give the reason for the agreed score"
+            ));
+            continue;
+        }
+        records.push(ConsensusRecord {
+            question: form.question.clone(),
+            answer: answer.to_string(),
+            reason: reason.to_owned(),
+            decided_by: actor.who.clone(),
+            decided_at: actor.at.clone(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(AssessError::BadRows(errors));
+    }
+    Ok(store
+        .save_consensus(round_id, &records, None, actor)
+        .await?)
+}
+
+/// Reads a survey's answer distributions: a header `question` followed by the scale's steps
+/// (`question;1;2;3;4;5` for HME), then one row per statement with the number of answers
+/// per step. Commas or semicolons separate; errors name line and column.
+pub fn parse_distributions(
+    framework: &Framework,
+    text: &str,
+) -> Result<Vec<(String, Distribution, u8)>, Vec<String>> {
+    let scales: HashMap<&str, (u8, u8)> = framework
+        .questions()
+        .filter_map(|(_, q)| match q.rule {
+            Rule::Scale { low, high } => Some((q.id.as_str(), (low, high))),
+            _ => None,
+        })
+        .collect();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Err(vec!["the file is empty".into()]);
+    };
+    let sep = if header.contains(';') { ';' } else { ',' };
+    let header: Vec<&str> = header.split(sep).map(str::trim).collect();
+    if header.first().map(|h| h.to_lowercase()) != Some("question".into()) {
+        return Err(vec![
+            "line 1, column 1: the header must start with \"question\", then the scale's steps (1;2;3;4;5)"
+                .into(),
+        ]);
+    }
+    let mut steps = Vec::new();
+    for (c, h) in header.iter().enumerate().skip(1) {
+        match h.parse::<u8>() {
+            Ok(s) if steps.last().is_none_or(|l| s == l + 1) => steps.push(s),
+            _ => {
+                return Err(vec![format!(
+                    "line 1, column {}: {h:?} is not the next step of the scale",
+                    c + 1
+                )]);
+            }
+        }
+    }
+    let (Some(&low), Some(&high)) = (steps.first(), steps.last()) else {
+        return Err(vec!["line 1: the header names no scale steps".into()]);
+    };
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, line) in lines {
+        let n = i + 1;
+        let cells: Vec<&str> = line.split(sep).map(str::trim).collect();
+        let q = cells[0];
+        if cells.len() != header.len() {
+            errors.push(format!(
+                "line {n}: {} columns, the header has {}",
+                cells.len(),
+                header.len()
+            ));
+            continue;
+        }
+        match scales.get(q) {
+            None => {
+                errors.push(format!(
+                    "line {n}, column 1: {q:?} is not a 1–5 statement of {} {}",
+                    framework.id, framework.version
+                ));
+                continue;
+            }
+            Some(&(l, h)) if (l, h) != (low, high) => {
+                errors.push(format!(
+                    "line {n}, column 1: {q:?} is answered on {l}–{h}, the header has {low}–{high}"
+                ));
+                continue;
+            }
+            Some(_) => {}
+        }
+        if !seen.insert(q.to_owned()) {
+            errors.push(format!("line {n}, column 1: {q:?} is listed twice"));
+            continue;
+        }
+        let mut counts = Vec::new();
+        for (c, cell) in cells.iter().enumerate().skip(1) {
+            match cell.parse::<u64>() {
+                Ok(v) => counts.push(v),
+                Err(_) => errors.push(format!(
+                    "line {n}, column {} ({}): {cell:?} is not a count of answers",
+                    c + 1,
+                    header[c]
+                )),
+            }
+        }
+        if counts.len() == steps.len() {
+            rows.push((q.to_owned(), Distribution(counts), low));
+        }
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push("the file has no statements".into());
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Imports a survey's answer distributions, replacing earlier ones. A statement's mean
+/// becomes its agreed answer when at least `min_answers` answered; with fewer it is kept
+/// but left out of the scores.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_survey(
+    store: &impl Store,
+    grants: &Grants,
+    user: i64,
+    round_id: i64,
+    text: &str,
+    invited: Option<i64>,
+    min_answers: u64,
+    actor: &Actor,
+) -> Result<(), AssessError> {
+    let r = visible_round(store, grants, user, round_id).await?;
+    round::may_decide(r.status, &standing(grants, user, &r)).map_err(AssessError::Forbidden)?;
+    if r.kind != RoundKind::Survey {
+        return Err(AssessError::Invalid(
+            "answer distributions are imported into survey rounds".into(),
+        ));
+    }
+    let f = framework(store, &r.framework_id, &r.framework_version).await?;
+    let rows = parse_distributions(&f, text).map_err(AssessError::BadRows)?;
+    let respondents = rows.iter().map(|(_, d, _)| d.answers()).max().unwrap_or(0);
+    let respondents = i64::try_from(respondents).unwrap_or(i64::MAX);
+    if let Some(invited) = invited
+        && invited < respondents
+    {
+        return Err(AssessError::Invalid(format!(
+            "invited: {invited} were asked, but {respondents} answered a statement"
+        )));
+    }
+    let consensus: Vec<ConsensusRecord> = rows
+        .iter()
+        .filter(|(_, d, _)| d.answers() >= min_answers)
+        .filter_map(|(q, d, low)| {
+            d.mean(*low).map(|mean| ConsensusRecord {
+                question: q.clone(),
+                answer: Answer::Number(mean).to_string(),
+                reason: format!("medelvärde av {} svar", d.answers()),
+                decided_by: actor.who.clone(),
+                decided_at: actor.at.clone(),
+            })
+        })
+        .collect();
+    let survey = SurveyRecord {
+        invited,
+        respondents: Some(respondents),
+        distributions: rows.into_iter().map(|(q, d, _)| (q, d.0)).collect(),
+    };
+    Ok(store
+        .save_consensus(round_id, &consensus, Some(&survey), actor)
+        .await?)
+}
+
+/// Stores an evidence file for a question; an assessor does this while the round is a draft.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_document(
+    store: &impl Store,
+    grants: &Grants,
+    user: i64,
+    round_id: i64,
+    question: &str,
+    filename: &str,
+    body: &[u8],
+    actor: &Actor,
+) -> Result<i64, AssessError> {
+    let r = visible_round(store, grants, user, round_id).await?;
+    round::may_answer(r.status, &standing(grants, user, &r)).map_err(AssessError::Forbidden)?;
+    let f = framework(store, &r.framework_id, &r.framework_version).await?;
+    if !f.questions().any(|(_, q)| q.id == question) {
+        return Err(AssessError::Invalid(format!(
+            "question {question:?} is not in {} {}",
+            f.id, f.version
+        )));
+    }
+    if body.is_empty() {
+        return Err(AssessError::Invalid("the file is empty".into()));
+    }
+    if body.len() > MAX_DOCUMENT_BYTES {
+        return Err(AssessError::Invalid(format!(
+            "the file is larger than {} MB",
+            MAX_DOCUMENT_BYTES >> 20
+        )));
+    }
+    // Only the last path part, without control characters: the name is shown and sent back.
+    let name: String = filename
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
+    let name = if name.trim().is_empty() {
+        "bilaga".to_owned()
+    } else {
+        name
+    };
+    let content_type = content_type_of(&name);
+    let record = DocumentRecord {
+        id: 0,
+        round: round_id,
+        question: question.to_owned(),
+        user,
+        filename: name,
+        content_type: content_type.to_owned(),
+        size: body.len() as i64,
+        uploaded_at: actor.at.clone(),
+    };
+    Ok(store.add_document(&record, body, actor).await?)
+}
+
+/// The type a document is served with, by its name's ending; anything else is a download.
+fn content_type_of(name: &str) -> &'static str {
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "txt" => "text/plain; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "application/octet-stream",
+    }
+}
+
+/// An evidence file, to those who may see its round.
+pub async fn document(
+    store: &impl Store,
+    grants: &Grants,
+    user: i64,
+    id: i64,
+) -> Result<(DocumentRecord, Vec<u8>), AssessError> {
+    let (d, body) = store
+        .document(id)
+        .await?
+        .ok_or_else(|| AssessError::NotFound(format!("document {id}")))?;
+    visible_round(store, grants, user, d.round).await?;
+    Ok((d, body))
+}
+
+/// The agreed answers of a round as the scoring engine reads them.
+fn agreed_answers(framework: &Framework, content: &RoundContent) -> HashMap<String, Answer> {
+    let rules = rules(framework);
+    content
+        .consensus
+        .iter()
+        .filter_map(|c| {
+            let rule = rules.get(c.question.as_str())?;
+            Some((c.question.clone(), rule.parse_answer(&c.answer).ok()?))
+        })
+        .collect()
+}
+
+/// Takes a step in the round's status flow. Submitting needs an agreed answer for every
+/// question an assessor answered; publishing makes the scores measures (when the framework
+/// names a measure prefix), all in one transaction with the status and the audit event.
+pub async fn take_step(
+    store: &impl Store,
+    grants: &Grants,
+    user: i64,
+    round_id: i64,
+    step: Step,
+    actor: &Actor,
+) -> Result<Status, AssessError> {
+    let r = visible_round(store, grants, user, round_id).await?;
+    let to = step
+        .take(r.status, &standing(grants, user, &r), r.submitted_by)
+        .map_err(AssessError::Forbidden)?;
+    let f = framework(store, &r.framework_id, &r.framework_version).await?;
+    let content = store.round_content(round_id).await?;
+    if step == Step::Submit {
+        let agreed: BTreeSet<&str> = content
+            .consensus
+            .iter()
+            .map(|c| c.question.as_str())
+            .collect();
+        if agreed.is_empty() {
+            return Err(AssessError::Invalid(
+                "record the agreed scores before submitting".into(),
+            ));
+        }
+        let open: BTreeSet<&str> = content
+            .answers
+            .iter()
+            .filter(|a| a.answer.is_some() && !agreed.contains(a.question.as_str()))
+            .map(|a| a.question.as_str())
+            .collect();
+        if !open.is_empty() {
+            return Err(AssessError::Invalid(format!(
+                "questions answered without an agreed score: {}",
+                open.into_iter().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    if step == Step::Publish {
+        publish(store, &r, &f, &content, actor).await?;
+    } else {
+        let submitted_by = (step == Step::Submit).then_some(user);
+        store
+            .set_round_status(
+                round_id,
+                r.status,
+                to,
+                submitted_by,
+                &format!("round.{}", step.code()),
+                actor,
+            )
+            .await?;
+    }
+    Ok(to)
+}
+
+/// The measure set a framework version's results are shown in on the citizen site.
+pub fn measure_set_id(framework: &Framework) -> String {
+    format!("{}-{}", framework.id, framework.version)
+}
+
+/// The measures and the measure set a framework version's results become.
+fn measures_of(
+    framework: &Framework,
+    participants: Vec<MunicipalityId>,
+) -> (Vec<Measure>, MeasureSet) {
+    let name = format!("{} {}", framework.name, framework.version);
+    let mut measures = Vec::new();
+    let mut items = Vec::new();
+    for (id, area) in framework.measure_ids() {
+        let (title, max) = match area {
+            None => (format!("{name}: totalt"), framework.total_max()),
+            Some(i) => (
+                format!("{name}: {}", framework.areas[i].title),
+                Framework::area_score_max(&framework.areas[i]),
+            ),
+        };
+        let unit = if (max - 100.0).abs() < 1e-9 {
+            "av 100".to_owned()
+        } else {
+            format!("poäng av {max}")
+        };
+        let mut m = Measure::from_kolada(
+            id,
+            title.clone(),
+            format!(
+                "Publicerat resultat av {name}, ramverk giltigt från {}. Resultat på andra versioner är inte direkt jämförbara.",
+                framework.valid_from
+            ),
+            KoladaMeta {
+                municipality_type: Some("K".into()),
+                ..KoladaMeta::default()
+            },
+        );
+        m.unit = Some(unit.clone());
+        m.direction = Direction::HigherIsBetter;
+        m.source_kind = SourceKind::External;
+        let profile = MeasureProfile {
+            measure: id,
+            question: title.clone(),
+            question_en: None,
+            unit: Some(unit),
+            unit_en: None,
+            direction: Direction::HigherIsBetter,
+            decimals: 0,
+        };
+        items.push(MeasureSetItem {
+            measure: id,
+            question: title,
+            question_en: None,
+            profile: Some(profile),
+        });
+        measures.push(m);
+    }
+    let mut set = MeasureSet::new(
+        measure_set_id(framework),
+        name.clone(),
+        vec![MeasureSetArea {
+            title: name,
+            title_en: None,
+            items,
+        }],
+    );
+    set.description = "Resultat av publicerade bedömningar, jämförda med de kommuner som publicerat på samma ramverksversion.".into();
+    set.participants = participants;
+    (measures, set)
+}
+
+async fn publish(
+    store: &impl Store,
+    r: &RoundRecord,
+    f: &Framework,
+    content: &RoundContent,
+    actor: &Actor,
+) -> Result<(), AssessError> {
+    let answers = agreed_answers(f, content);
+    let scores = f.score(&answers).map_err(AssessError::BadRows)?;
+    let mut catalogue = CatalogueBatch::default();
+    let mut rows = Vec::new();
+    if f.measure_prefix.is_some() {
+        // Compared among those who published on this version, this one included.
+        let mut participants: BTreeSet<MunicipalityId> = store
+            .rounds(&RoundFilter {
+                framework: Some((f.id.clone(), f.version.clone())),
+                status: Some(Status::Published),
+                ..RoundFilter::default()
+            })
+            .await?
+            .into_iter()
+            .map(|p| p.municipality)
+            .collect();
+        participants.insert(r.municipality);
+        let (measures, set) = measures_of(f, participants.into_iter().collect());
+        for (id, area) in f.measure_ids() {
+            let score = match area {
+                None => Some(scores.total),
+                Some(i) => Some(&scores.areas[i])
+                    .filter(|a| a.answered > 0)
+                    .map(|a| a.score),
+            };
+            if let Some(value) = score {
+                rows.push(ValueRow {
+                    key: ValueKey {
+                        measure: id,
+                        area: AreaId::Municipality(r.municipality),
+                        year: r.year,
+                        gender: Gender::Total,
+                    },
+                    datum: Datum::Number(value),
+                    count: None,
+                });
+            }
+        }
+        catalogue.catalogue_year = Some(r.year);
+        catalogue.measures = measures;
+        catalogue.measure_sets = vec![set];
+    }
+    let record = AuditRecord {
+        actor: actor.clone(),
+        municipality: Some(r.municipality),
+        action: "round.publish".into(),
+        object: format!("round:{}", r.id),
+        before: Some(serde_json::json!({"status": r.status.code()})),
+        after: Some(serde_json::json!({
+            "status": Status::Published.code(),
+            "total": scores.total,
+            "values": rows.len(),
+        })),
+    };
+    let source = ImportSource {
+        source: format!("round {} published by {}", r.id, actor.who),
+        format: "publish".into(),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let mut chunks = Vec::new();
+    if !catalogue.is_empty() {
+        chunks.push(ImportChunk::Catalogue(Box::new(catalogue)));
+    }
+    chunks.extend([
+        ImportChunk::Values(rows),
+        ImportChunk::RoundStatus {
+            round: r.id,
+            from: r.status,
+            to: Status::Published,
+        },
+        ImportChunk::Audit(Box::new(record)),
+        ImportChunk::Commit,
+    ]);
+    let sending = async move {
+        for chunk in chunks {
+            if tx.send(chunk).await.is_err() {
+                break;
+            }
+        }
+    };
+    let (counts, ()) = tokio::join!(store.import(&source, rx), sending);
+    counts?;
+    Ok(())
+}
+
+/// One area (or the total) of a report: the round's score beside the others'.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportRow {
+    pub id: String,
+    pub title: String,
+    pub score: Option<f64>,
+    pub max: f64,
+    pub answered: usize,
+    pub questions: usize,
+    /// Among the latest published rounds of every municipality on the same version.
+    pub others: Option<Spread>,
+}
+
+/// An earlier round of the same municipality and framework.
+#[derive(Debug, Clone, Serialize)]
+pub struct EarlierRound {
+    pub round: RoundRecord,
+    /// False when it is on another version of the framework.
+    pub comparable: bool,
+    /// Area scores by area id, and the total.
+    pub areas: HashMap<String, f64>,
+    pub total: f64,
+}
+
+/// A part (area or sub-area) with what the assessors wrote about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartWithText {
+    pub part: Part,
+    /// The agreed reasons and the assessors' evidence and comments in it.
+    pub texts: Vec<String>,
+}
+
+/// A statement of a survey with its distribution.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyRow {
+    pub question: String,
+    pub text: String,
+    pub counts: Vec<u64>,
+    pub answers: u64,
+    pub mean: Option<f64>,
+    pub index: Option<f64>,
+    /// False when fewer answered than the framework's minimum.
+    pub reported: bool,
+}
+
+/// Everything the report page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundReport {
+    pub round: RoundRecord,
+    pub framework: Framework,
+    pub scores: Scores,
+    pub total: ReportRow,
+    pub areas: Vec<ReportRow>,
+    pub strengths: Vec<PartWithText>,
+    pub improvements: Vec<PartWithText>,
+    pub earlier: Vec<EarlierRound>,
+    pub survey: Vec<SurveyRow>,
+    /// Respondents / invited, 0–100.
+    pub response_rate: Option<f64>,
+    /// How many published rounds on this version the spread is over.
+    pub compared_with: usize,
+}
+
+/// The number of strengths and improvement areas a report names.
+const PARTS_NAMED: usize = 3;
+
+fn scores_of(f: &Framework, content: &RoundContent) -> Scores {
+    let answers = agreed_answers(f, content);
+    // Agreed answers were checked when recorded; a later framework edit could orphan one,
+    // which is then left out rather than failing the whole report.
+    let known: HashMap<String, Answer> = answers
+        .into_iter()
+        .filter(|(q, a)| {
+            f.questions()
+                .any(|(_, fq)| &fq.id == q && fq.rule.points(a).is_ok())
+        })
+        .collect();
+    f.score(&known).unwrap_or(Scores {
+        areas: Vec::new(),
+        total: 0.0,
+    })
+}
+
+/// The report of a round: public once published, and to its assessors and the
+/// municipality's readers before.
+pub async fn report(
+    store: &impl Store,
+    grants: &Grants,
+    user: i64,
+    round_id: i64,
+) -> Result<RoundReport, AssessError> {
+    let r = visible_round(store, grants, user, round_id).await?;
+    let f = framework(store, &r.framework_id, &r.framework_version).await?;
+    let content = store.round_content(round_id).await?;
+    let scores = scores_of(&f, &content);
+    let answers = agreed_answers(&f, &content);
+
+    // The others: each municipality's latest published round on this version.
+    let published = store
+        .rounds(&RoundFilter {
+            framework: Some((f.id.clone(), f.version.clone())),
+            status: Some(Status::Published),
+            ..RoundFilter::default()
+        })
+        .await?;
+    let mut latest: HashMap<MunicipalityId, &RoundRecord> = HashMap::new();
+    for p in &published {
+        latest.entry(p.municipality).or_insert(p);
+    }
+    let mut other_scores = Vec::new();
+    for p in latest.values() {
+        let c = store.round_content(p.id).await?;
+        other_scores.push(scores_of(&f, &c));
+    }
+    let spread_of = |pick: &dyn Fn(&Scores) -> Option<f64>| {
+        Spread::of(&other_scores.iter().filter_map(pick).collect::<Vec<_>>())
+    };
+    let areas: Vec<ReportRow> = f
+        .areas
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let s = scores.areas.get(i);
+            ReportRow {
+                id: a.id.clone(),
+                title: a.title.clone(),
+                score: s.filter(|s| s.answered > 0).map(|s| s.score),
+                max: Framework::area_score_max(a),
+                answered: s.map_or(0, |s| s.answered),
+                questions: a.questions.len(),
+                others: spread_of(&|o: &Scores| {
+                    o.areas.get(i).filter(|s| s.answered > 0).map(|s| s.score)
+                }),
+            }
+        })
+        .collect();
+    let answered: usize = areas.iter().map(|a| a.answered).sum();
+    let total = ReportRow {
+        id: "total".into(),
+        title: f.name.clone(),
+        score: (answered > 0).then_some(scores.total),
+        max: f.total_max(),
+        answered,
+        questions: f.questions().count(),
+        others: spread_of(&|o: &Scores| o.areas.iter().any(|s| s.answered > 0).then_some(o.total)),
+    };
+
+    let parts = round::parts_by_share(&f, &scores, &answers);
+    let texts = |part: &Part| -> Vec<String> {
+        let questions: BTreeSet<&str> = f
+            .areas
+            .iter()
+            .filter(|a| a.id == part.area)
+            .flat_map(|a| &a.questions)
+            .filter(|q| part.subarea.is_none() || q.subarea == part.subarea)
+            .map(|q| q.id.as_str())
+            .collect();
+        let mut out: Vec<String> = content
+            .consensus
+            .iter()
+            .filter(|c| questions.contains(c.question.as_str()) && !c.reason.is_empty())
+            .map(|c| c.reason.clone())
+            .collect();
+        out.extend(
+            content
+                .answers
+                .iter()
+                .filter(|a| questions.contains(a.question.as_str()))
+                .flat_map(|a| [a.evidence.clone(), a.comment.clone()])
+                .filter(|t| !t.is_empty()),
+        );
+        out.dedup();
+        out
+    };
+    let with_text = |p: &Part| PartWithText {
+        part: p.clone(),
+        texts: texts(p),
+    };
+    let named = PARTS_NAMED.min(parts.len() / 2);
+    let strengths = parts.iter().take(named).map(with_text).collect();
+    let improvements = parts.iter().rev().take(named).map(with_text).collect();
+
+    // The municipality's own earlier rounds of the same framework, any version.
+    let mut earlier = Vec::new();
+    for e in store
+        .rounds(&RoundFilter {
+            municipality: Some(r.municipality),
+            status: Some(Status::Published),
+            ..RoundFilter::default()
+        })
+        .await?
+        .into_iter()
+        .filter(|e| e.framework_id == f.id && e.id != r.id)
+    {
+        let ef = if e.framework_version == f.version {
+            f.clone()
+        } else {
+            framework(store, &e.framework_id, &e.framework_version).await?
+        };
+        let s = scores_of(&ef, &store.round_content(e.id).await?);
+        earlier.push(EarlierRound {
+            comparable: e.framework_version == f.version,
+            areas: ef
+                .areas
+                .iter()
+                .zip(&s.areas)
+                .map(|(a, s)| (a.id.clone(), s.score))
+                .collect(),
+            total: s.total,
+            round: e,
+        });
+    }
+
+    let min_answers = round::MIN_SURVEY_ANSWERS;
+    let survey: Vec<SurveyRow> = f
+        .questions()
+        .filter_map(|(_, q)| {
+            let (_, counts) = content.distributions.iter().find(|(id, _)| *id == q.id)?;
+            let Rule::Scale { low, .. } = q.rule else {
+                return None;
+            };
+            let d = Distribution(counts.clone());
+            let mean = d.mean(low);
+            Some(SurveyRow {
+                question: q.id.clone(),
+                text: q.text.clone(),
+                answers: d.answers(),
+                index: mean.and_then(|m| q.rule.points(&Answer::Number(m)).ok()),
+                mean,
+                counts: counts.clone(),
+                reported: d.answers() >= min_answers,
+            })
+        })
+        .collect();
+    let response_rate = match (r.respondents, r.invited) {
+        (Some(answered), Some(invited)) if invited > 0 => {
+            Some(answered as f64 / invited as f64 * 100.0)
+        }
+        _ => None,
+    };
+    Ok(RoundReport {
+        compared_with: latest.len(),
+        round: r,
+        framework: f,
+        scores,
+        total,
+        areas,
+        strengths,
+        improvements,
+        earlier,
+        survey,
+        response_rate,
+    })
+}
+
+/// Everything the round's work page shows to a person who may see it.
+#[derive(Debug, Clone)]
+pub struct RoundWork {
+    pub round: RoundRecord,
+    pub framework: Framework,
+    pub content: RoundContent,
+    pub standing: Standing,
+    pub agreements: Vec<(String, Agreement)>,
+    pub scores: Scores,
+}
+
+/// The round with all its answers, for its assessors and the municipality's people.
+pub async fn work(
+    store: &impl Store,
+    grants: &Grants,
+    user: i64,
+    round_id: i64,
+) -> Result<RoundWork, AssessError> {
+    let r = round(store, round_id).await?;
+    if !may_view_unpublished(grants, user, &r) {
+        return Err(AssessError::NotFound(format!("round {round_id}")));
+    }
+    let f = framework(store, &r.framework_id, &r.framework_version).await?;
+    let content = store.round_content(round_id).await?;
+    Ok(RoundWork {
+        standing: standing(grants, user, &r),
+        agreements: agreements(&f, &content),
+        scores: scores_of(&f, &content),
+        round: r,
+        framework: f,
+        content,
+    })
+}
+
+/// The year a round's form names, checked.
+pub fn parse_year(text: &str) -> Result<Year, AssessError> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|y| Year::new(y).ok())
+        .ok_or_else(|| AssessError::Invalid(format!("year: {text:?} is not a year")))
+}
