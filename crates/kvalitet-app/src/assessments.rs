@@ -590,7 +590,12 @@ pub async fn document(
         .document(id)
         .await?
         .ok_or_else(|| AssessError::NotFound(format!("document {id}")))?;
-    visible_round(store, grants, user, d.round).await?;
+    // Evidence stays with those who worked on or oversee the round, also once published:
+    // it may hold internal material the published result does not.
+    let r = round(store, d.round).await?;
+    if !may_view_unpublished(grants, user, &r) {
+        return Err(AssessError::NotFound(format!("document {id}")));
+    }
     Ok((d, body))
 }
 
@@ -984,7 +989,10 @@ pub async fn report(
             .iter()
             .filter(|a| a.id == part.area)
             .flat_map(|a| &a.questions)
-            .filter(|q| part.subarea.is_none() || q.subarea == part.subarea)
+            .filter(|q| match &part.question {
+                Some(id) => q.id == *id,
+                None => part.subarea.is_none() || q.subarea == part.subarea,
+            })
             .map(|q| q.id.as_str())
             .collect();
         let mut out: Vec<String> = content
@@ -1117,6 +1125,75 @@ pub async fn work(
         framework: f,
         content,
     })
+}
+
+/// Loads or replaces a framework version from its file text, written or edited in the UI;
+/// a national coordinator (system administrator) does this. A version that has published
+/// results is not changed: a changed framework is a new version.
+pub async fn save_framework(
+    store: &impl Store,
+    grants: &Grants,
+    text: &str,
+    actor: &Actor,
+) -> Result<Framework, AssessError> {
+    if !grants.system_admin {
+        return Err(AssessError::Forbidden(
+            "only a system administrator loads or edits frameworks".into(),
+        ));
+    }
+    let f = kvalitet_formats::framework_toml::read(text).map_err(AssessError::BadRows)?;
+    let published = store
+        .rounds(&RoundFilter {
+            framework: Some((f.id.clone(), f.version.clone())),
+            status: Some(Status::Published),
+            ..RoundFilter::default()
+        })
+        .await?;
+    let unchanged = store
+        .frameworks()
+        .await?
+        .iter()
+        .any(|(i, v, source)| *i == f.id && *v == f.version && source == text);
+    if !published.is_empty() && !unchanged {
+        return Err(AssessError::Invalid(format!(
+            "{} {} has {} published results; save the change as a new version",
+            f.id,
+            f.version,
+            published.len()
+        )));
+    }
+    let record = AuditRecord {
+        actor: actor.clone(),
+        municipality: None,
+        action: "framework.save".into(),
+        object: format!("framework:{}:{}", f.id, f.version),
+        before: None,
+        after: Some(serde_json::json!({"name": f.name, "areas": f.areas.len(),
+            "questions": f.questions().count()})),
+    };
+    let source = ImportSource {
+        source: format!("framework edited by {}", actor.who),
+        format: "framework".into(),
+    };
+    let batch = CatalogueBatch {
+        frameworks: vec![(f.clone(), text.to_owned())],
+        ..CatalogueBatch::default()
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let sending = async move {
+        for chunk in [
+            ImportChunk::Catalogue(Box::new(batch)),
+            ImportChunk::Audit(Box::new(record)),
+            ImportChunk::Commit,
+        ] {
+            if tx.send(chunk).await.is_err() {
+                break;
+            }
+        }
+    };
+    let (counts, ()) = tokio::join!(store.import(&source, rx), sending);
+    counts?;
+    Ok(f)
 }
 
 /// The year a round's form names, checked.

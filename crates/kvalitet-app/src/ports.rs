@@ -151,6 +151,8 @@ pub struct RoundFilter {
     /// Framework id and version.
     pub framework: Option<(String, String)>,
     pub status: Option<Status>,
+    /// Rounds this person takes part in.
+    pub assessor: Option<i64>,
 }
 
 /// One assessor's own answer to a question, with its evidence.

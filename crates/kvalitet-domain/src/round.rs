@@ -240,6 +240,8 @@ impl Spread {
 pub struct Part {
     pub area: String,
     pub subarea: Option<String>,
+    /// Set when the part is one question (frameworks with fewer than three areas).
+    pub question: Option<String>,
     pub title: String,
     /// Score as a share of the most it can be, 0–100.
     pub share: f64,
@@ -262,6 +264,7 @@ pub fn parts_by_share(
         parts.push(Part {
             area: area.id.clone(),
             subarea: None,
+            question: None,
             title: area.title.clone(),
             share: if max > 0.0 {
                 score.score / max * 100.0
@@ -297,9 +300,27 @@ pub fn parts_by_share(
             parts.push(Part {
                 area: area.id.clone(),
                 subarea: Some(sub.to_owned()),
+                question: None,
                 title: format!("{} – {sub}", area.title),
                 share: if max > 0.0 { points / max * 100.0 } else { 0.0 },
                 answered,
+            });
+        }
+    }
+    // With fewer than three areas, strengths and weaknesses are found among the questions.
+    if scores.areas.iter().filter(|a| a.answered > 0).count() < 3 {
+        for (area, q) in framework.questions() {
+            let Some(Ok(points)) = answers.get(&q.id).map(|a| q.rule.points(a)) else {
+                continue;
+            };
+            let max = q.rule.max();
+            parts.push(Part {
+                area: area.id.clone(),
+                subarea: q.subarea.clone(),
+                question: Some(q.id.clone()),
+                title: q.text.clone(),
+                share: if max > 0.0 { points / max * 100.0 } else { 0.0 },
+                answered: 1,
             });
         }
     }
@@ -475,6 +496,7 @@ mod tests {
         let parts = parts_by_share(&f, &scores, &answers);
         let shares: Vec<(&str, Option<&str>, i64)> = parts
             .iter()
+            .filter(|p| p.question.is_none())
             .map(|p| {
                 (
                     p.area.as_str(),
@@ -493,5 +515,8 @@ mod tests {
             ],
             "b's only sub-area is not repeated"
         );
+        // Two areas: the questions are ranked too, best first.
+        let questions: Vec<&str> = parts.iter().filter_map(|p| p.question.as_deref()).collect();
+        assert_eq!(questions, vec!["a1", "a3", "a2", "b1"]);
     }
 }

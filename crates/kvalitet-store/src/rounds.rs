@@ -171,8 +171,9 @@ pub(crate) async fn rounds(
          WHERE ($1 IS NULL OR municipality_id = $1) AND ($2 IS NULL OR framework_id = $2)
            AND ($3 IS NULL OR framework_version = $3) AND ($4 IS NULL OR status = $4)
            AND ($5 IS NULL OR id = $5)
+           AND ($6 IS NULL OR id IN (SELECT round_id FROM assessment_assessor WHERE user_id = $6))
          ORDER BY year DESC, id DESC",
-        filter.municipality.map(|m| m.to_string()), fw, version, filter.status.map(Status::code), filter.id)?;
+        filter.municipality.map(|m| m.to_string()), fw, version, filter.status.map(Status::code), filter.id, filter.assessor)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let assessors = if ids.is_empty() {
         Vec::new()

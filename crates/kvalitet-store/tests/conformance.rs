@@ -657,10 +657,20 @@ async fn assessment_rounds_go_from_answers_through_consensus_to_published_measur
     assert_eq!(others.n, 2);
     assert!((others.mean - (400.0 / 9.0 + 100.0) / 2.0).abs() < 1e-9);
     assert_eq!((others.min, others.max), (400.0 / 9.0, 100.0));
-    assert_eq!(report.strengths[0].part.title, "Information");
-    assert_eq!(report.improvements[0].part.title, "Dialog");
+    // Two areas: questions are ranked with areas. a1 100 %, a 67 %, a2 33 %, b and b1 0 %.
+    let titles = |parts: &[kvalitet_app::assessments::PartWithText]| {
+        parts
+            .iter()
+            .map(|p| p.part.title.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        titles(&report.strengths),
+        ["Finns information?", "Information"]
+    );
+    assert_eq!(titles(&report.improvements), ["Förs dialog?", "Dialog"]);
     assert!(
-        report.strengths[0]
+        report.strengths[1]
             .texts
             .contains(&"Sökfunktionen saknas".to_owned()),
         "{:?}",

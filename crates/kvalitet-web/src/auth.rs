@@ -320,12 +320,28 @@ pub async fn account<S: Store>(
         .iter()
         .map(|(m, r)| json!({"id": m.as_str(), "name": d.name(m), "role": r.code()}))
         .collect();
+    let rounds = match state
+        .store
+        .rounds(&kvalitet_app::ports::RoundFilter {
+            assessor: Some(session.user.id),
+            ..Default::default()
+        })
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+    };
+    let rounds: Vec<_> = rounds
+        .iter()
+        .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get(), "name": d.name(&r.municipality), "status": r.status.code()}))
+        .collect();
     let body = state.render(
         "account.html",
         lang,
         json!({
             "user": {"name": session.user.name, "email": session.user.email, "system_admin": session.user.grants.system_admin},
             "roles": roles,
+            "rounds": rounds,
             "csrf": session.csrf_token,
             "notice": notice,
             "error": null,

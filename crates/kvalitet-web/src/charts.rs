@@ -494,6 +494,79 @@ pub fn trend_icon(trend: kvalitet_domain::Trend) -> &'static str {
     }
 }
 
+/// One bar of [`area_bars`]: a share of the maximum (0–100), and the others' lowest, mean
+/// and highest share when there are others to compare with.
+pub struct AreaBar<'a> {
+    pub label: &'a str,
+    pub share: Option<f64>,
+    pub others: Option<(f64, f64, f64)>,
+}
+
+/// Horizontal bars of an assessment's areas as shares of their maxima: the municipality's
+/// bar, a line from the others' lowest to highest, and a tick at their mean.
+pub fn area_bars(bars: &[AreaBar<'_>], title: &str, desc: &str, id: &str) -> String {
+    let (w, label_w, row) = (640.0, 250.0, 34.0);
+    let plot = w - label_w - 16.0;
+    let h = row * bars.len() as f64 + 24.0;
+    let x = |share: f64| label_w + share.clamp(0.0, 100.0) / 100.0 * plot;
+    let mut svg = format!(
+        r#"<svg class="chart bars" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        esc(title),
+        esc(desc)
+    );
+    for (i, tick) in [0.0, 25.0, 50.0, 75.0, 100.0].iter().enumerate() {
+        let _ = write!(
+            svg,
+            r#"<line class="grid" x1="{x:.1}" x2="{x:.1}" y1="0" y2="{y:.1}"/><text class="tick" x="{x:.1}" y="{t:.1}" text-anchor="{a}">{tick}</text>"#,
+            x = x(*tick),
+            y = h - 20.0,
+            t = h - 6.0,
+            a = if i == 0 {
+                "start"
+            } else if i == 4 {
+                "end"
+            } else {
+                "middle"
+            },
+        );
+    }
+    for (i, bar) in bars.iter().enumerate() {
+        let top = i as f64 * row + 4.0;
+        let label: String = if bar.label.chars().count() > 34 {
+            bar.label.chars().take(33).collect::<String>() + "…"
+        } else {
+            bar.label.to_owned()
+        };
+        let _ = write!(
+            svg,
+            r#"<text class="tick" x="0" y="{:.1}">{}</text>"#,
+            top + 16.0,
+            esc(&label)
+        );
+        if let Some(share) = bar.share {
+            let _ = write!(
+                svg,
+                r#"<rect class="bar-own" x="{label_w}" y="{top:.1}" width="{:.1}" height="16"/>"#,
+                (x(share) - label_w).max(1.0)
+            );
+        }
+        if let Some((lo, mean, hi)) = bar.others {
+            let y = top + 22.0;
+            let _ = write!(
+                svg,
+                r#"<line class="bar-range" x1="{:.1}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/><line class="bar-mean" x1="{m:.1}" x2="{m:.1}" y1="{:.1}" y2="{:.1}"/>"#,
+                x(lo),
+                x(hi),
+                y - 5.0,
+                y + 5.0,
+                m = x(mean),
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ mod charts;
 mod downloads;
 mod i18n;
 mod kolada_v3;
+mod rounds;
 mod site;
 
 pub use i18n::Lang;
@@ -108,7 +109,17 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 17] = [
+const TEMPLATES: [(&str, &str); 21] = [
+    ("rounds.html", include_str!("../templates/rounds.html")),
+    ("round.html", include_str!("../templates/round.html")),
+    (
+        "round-report.html",
+        include_str!("../templates/round-report.html"),
+    ),
+    (
+        "framework-edit.html",
+        include_str!("../templates/framework-edit.html"),
+    ),
     (
         "frameworks.html",
         include_str!("../templates/frameworks.html"),
@@ -253,6 +264,45 @@ fn site_routes<S: Store>(lang: Lang, max_upload_bytes: usize) -> Router<Arc<AppS
         .route(
             "/admin/kommun/{id}/kommentar",
             axum::routing::post(admin::comment::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/bedomningar",
+            get(rounds::list::<S>).post(rounds::create::<S>),
+        )
+        .route("/admin/bedomning/{round}", get(rounds::work::<S>))
+        .route(
+            "/admin/bedomning/{round}/svar",
+            axum::routing::post(rounds::answers::<S>),
+        )
+        .route(
+            "/admin/bedomning/{round}/konsensus",
+            axum::routing::post(rounds::consensus::<S>),
+        )
+        .route(
+            "/admin/bedomning/{round}/bedomare",
+            axum::routing::post(rounds::assessor::<S>),
+        )
+        .route(
+            "/admin/bedomning/{round}/steg",
+            axum::routing::post(rounds::step::<S>),
+        )
+        .route(
+            "/admin/bedomning/{round}/enkat",
+            axum::routing::post(rounds::survey::<S>),
+        )
+        .route(
+            "/admin/bedomning/{round}/dokument",
+            axum::routing::post(rounds::upload_document::<S>).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    kvalitet_app::assessments::MAX_DOCUMENT_BYTES + (64 << 10),
+                ),
+            ),
+        )
+        .route("/admin/dokument/{id}", get(rounds::document::<S>))
+        .route("/kommun/{id}/bedomning/{round}", get(rounds::report::<S>))
+        .route(
+            "/admin/ramverk",
+            get(rounds::editor::<S>).post(rounds::save_framework::<S>),
         )
         .fallback(site::not_found::<S>)
         .layer(Extension(lang))

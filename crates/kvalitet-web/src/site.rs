@@ -613,6 +613,20 @@ pub async fn municipality<S: Store>(
                 "cards": a.cards.iter().map(|c| card_view(lang, &d, c, &m, &params, &population_name)).collect::<Vec<_>>(),
             }))
             .collect();
+        // Published assessment results; publishing changes the data version, so the cache
+        // keeps this list up to date.
+        let assessments: Vec<Value> = st
+            .store
+            .rounds(&kvalitet_app::ports::RoundFilter {
+                municipality: Some(m),
+                status: Some(kvalitet_domain::round::Status::Published),
+                ..Default::default()
+            })
+            .await
+            .map_err(SiteError::internal)?
+            .iter()
+            .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get(), "framework": format!("{} {}", r.framework_id, r.framework_version)}))
+            .collect();
         let years = report.areas.iter().flat_map(|a| a.cards.iter()).flat_map(|c| c.points.iter().map(|p| p.year));
         let set = d.set(params.set.as_deref())?;
         let body = st.render(
@@ -624,6 +638,7 @@ pub async fn municipality<S: Store>(
                 "set_description": localized(lang, &report.set_description, report.set_description_en.as_deref()),
                 "sets": d.sets.iter().map(|s| json!({"id": s.id, "title": localized(lang, &s.title, s.title_en.as_deref()), "selected": s.id == set.id})).collect::<Vec<_>>(),
                 "areas": areas,
+                "assessments": assessments,
                 "population_name": population_name,
                 "population_size": report.population_size,
                 "colours": report.colours,

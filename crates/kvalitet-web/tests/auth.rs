@@ -15,6 +15,32 @@ use kvalitet_store::SqlStore;
 
 const PASSWORD: &str = "ett långt och bra lösenord";
 
+const FRAMEWORK: &str = r#"
+id = "dx"
+name = "Delaktighet"
+version = "1"
+valid_from = "2020-01-01"
+total = "percent_of_max"
+measure_prefix = "DX1"
+
+[[areas]]
+id = "a"
+title = "Information"
+aggregation = "percent_of_max"
+
+[[areas.questions]]
+id = "a1"
+text = "Finns information om hur man lämnar synpunkter?"
+rule = "choice"
+options = [["Nej", 0], ["Delvis", 1], ["Ja", 3]]
+
+[[areas.questions]]
+id = "a2"
+text = "Svarar kommunen på synpunkter?"
+rule = "choice"
+options = [["Nej", 0], ["Delvis", 1], ["Ja", 3]]
+"#;
+
 fn m(id: &str) -> MunicipalityId {
     MunicipalityId::parse(id).unwrap()
 }
@@ -24,12 +50,14 @@ async fn server() -> (String, tempfile::TempDir) {
     let store = SqlStore::open(&format!("sqlite://{}", dir.path().join("a.db").display()))
         .await
         .unwrap();
+    let framework = kvalitet_formats::framework_toml::read(FRAMEWORK).unwrap();
     let catalogue = CatalogueBatch {
         catalogue_year: Some(Year::new(2026).unwrap()),
         municipalities: vec![
             Municipality::new(m("0180"), "Stockholm".into(), MunicipalityKind::Kommun),
             Municipality::new(m("1480"), "Göteborg".into(), MunicipalityKind::Kommun),
         ],
+        frameworks: vec![(framework, FRAMEWORK.to_owned())],
         ..CatalogueBatch::default()
     };
     let (tx, rx) = mpsc::channel(2);
@@ -64,6 +92,10 @@ async fn server() -> (String, tempfile::TempDir) {
     )
     .await
     .unwrap();
+    // An external evaluator without any role in a municipality.
+    accounts::add_user(&store, "eva@skr.se", "Eva", PASSWORD, false, &actor)
+        .await
+        .unwrap();
     for (email, muni, role) in [
         ("bo@kommun.se", "0180", Role::Editor),
         ("cia@kommun.se", "0180", Role::Reader),
@@ -173,6 +205,44 @@ async fn upload(addr: &str, path: &str, cookies: &str, csrf: &str, file: &str) -
     let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"v.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
     );
+    let (addr, path, cookies) = (addr.to_owned(), path.to_owned(), cookies.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookies}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        Answer { status: head[9..12].parse().unwrap(), head: head.to_owned(), body: body.to_owned() }
+    })
+    .await
+    .unwrap()
+}
+
+/// POSTs a multipart form with text fields and a file.
+async fn upload_fields(
+    addr: &str,
+    path: &str,
+    cookies: &str,
+    fields: &[(&str, &str)],
+    filename: &str,
+    file: &str,
+) -> Answer {
+    let boundary = "XkvalitetX";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    ));
     let (addr, path, cookies) = (addr.to_owned(), path.to_owned(), cookies.to_owned());
     tokio::task::spawn_blocking(move || {
         let mut s = std::net::TcpStream::connect(&addr).unwrap();
@@ -729,5 +799,303 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
         trail.body.contains("invitation.create") && trail.body.contains("invitation.accept"),
         "{}",
         trail.body
+    );
+}
+
+/// A round over HTTP: the administrator creates it and names the assessors, each assessor
+/// answers on their own (with a document), the lead settles the disagreement with a reason,
+/// the round is submitted, reviewed and published, and only then do residents see the
+/// report. Outsiders meet 404 or 403 at every step.
+#[tokio::test]
+async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
+    let (addr, _dir) = server().await;
+    let anna = session_pair(&login(&addr, "anna@kommun.se", PASSWORD).await);
+    let dan = session_pair(&login(&addr, "dan@kommun.se", PASSWORD).await);
+    let list = request(&addr, "GET", "/admin/kommun/0180/bedomningar", &anna, &[]).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains("dx 1"), "the framework is offered");
+    let csrf = list.hidden("csrf");
+    let new = [
+        ("framework", "dx|1"),
+        ("kind", "external"),
+        ("title", "Delaktighet 2025"),
+        ("year", "2025"),
+    ];
+    let forged = request(&addr, "POST", "/admin/kommun/0180/bedomningar", &anna, &new).await;
+    assert_eq!(forged.status, 403, "no CSRF token");
+    let dan_csrf = request(&addr, "GET", "/konto", &dan, &[])
+        .await
+        .hidden("csrf");
+    let mut as_dan = new.to_vec();
+    as_dan.push(("csrf", &dan_csrf));
+    let other = request(
+        &addr,
+        "POST",
+        "/admin/kommun/0180/bedomningar",
+        &dan,
+        &as_dan,
+    )
+    .await;
+    assert_eq!(other.status, 403, "another municipality's administrator");
+    let mut with = new.to_vec();
+    with.push(("csrf", &csrf));
+    let created = request(
+        &addr,
+        "POST",
+        "/admin/kommun/0180/bedomningar",
+        &anna,
+        &with,
+    )
+    .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    assert!(
+        created.head.contains("/admin/bedomning/1"),
+        "{}",
+        created.head
+    );
+    assert_eq!(
+        request(&addr, "GET", "/admin/bedomning/1", &dan, &[])
+            .await
+            .status,
+        404
+    );
+
+    for (email, role) in [("eva@skr.se", "lead"), ("bo@kommun.se", "evaluator")] {
+        let a = request(
+            &addr,
+            "POST",
+            "/admin/bedomning/1/bedomare",
+            &anna,
+            &[("csrf", &csrf), ("email", email), ("role", role)],
+        )
+        .await;
+        assert_eq!(a.status, 303, "{}", a.body);
+    }
+    let eva = session_pair(&login(&addr, "eva@skr.se", PASSWORD).await);
+    let bo = session_pair(&login(&addr, "bo@kommun.se", PASSWORD).await);
+    let account = request(&addr, "GET", "/konto", &eva, &[]).await;
+    assert!(
+        account.body.contains("/admin/bedomning/1"),
+        "the evaluator finds the round"
+    );
+    let page = request(&addr, "GET", "/admin/bedomning/1", &eva, &[]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let eva_csrf = page.hidden("csrf");
+    let bo_csrf = request(&addr, "GET", "/admin/bedomning/1", &bo, &[])
+        .await
+        .hidden("csrf");
+
+    let bad = request(
+        &addr,
+        "POST",
+        "/admin/bedomning/1/svar",
+        &eva,
+        &[("csrf", &eva_csrf), ("a.a1", "Kanske")],
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains("is not one of Nej, Delvis, Ja"),
+        "{}",
+        bad.body
+    );
+    let saved = request(
+        &addr,
+        "POST",
+        "/admin/bedomning/1/svar",
+        &eva,
+        &[
+            ("csrf", &eva_csrf),
+            ("a.a1", "Ja"),
+            ("e.a1", "Blankett finns"),
+            ("l.a1", "https://example.se/synpunkter"),
+            ("c.a1", ""),
+            ("a.a2", "Delvis"),
+            ("e.a2", ""),
+            ("l.a2", ""),
+            ("c.a2", ""),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let saved = request(
+        &addr,
+        "POST",
+        "/admin/bedomning/1/svar",
+        &bo,
+        &[("csrf", &bo_csrf), ("a.a1", "Nej"), ("a.a2", "Delvis")],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let doc = upload_fields(
+        &addr,
+        "/admin/bedomning/1/dokument",
+        &eva,
+        &[("csrf", &eva_csrf), ("question", "a1")],
+        "rutin.txt",
+        "Rutin för synpunkter",
+    )
+    .await;
+    assert_eq!(doc.status, 303, "{}", doc.body);
+    let fetched = request(&addr, "GET", "/admin/dokument/1", &eva, &[]).await;
+    assert_eq!(fetched.status, 200);
+    assert!(
+        fetched
+            .head
+            .to_ascii_lowercase()
+            .contains("content-disposition: attachment"),
+        "{}",
+        fetched.head
+    );
+    assert_eq!(fetched.body, "Rutin för synpunkter");
+    assert_eq!(
+        request(&addr, "GET", "/admin/dokument/1", &dan, &[])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        request(&addr, "GET", "/admin/dokument/1", "", &[])
+            .await
+            .status,
+        303,
+        "log in first"
+    );
+
+    let page = request(&addr, "GET", "/admin/bedomning/1", &eva, &[]).await;
+    assert!(
+        page.body
+            .contains("Bedömarna skiljer sig åt: 0 till 3 poäng"),
+        "{}",
+        page.body
+    );
+    let no_reason = request(
+        &addr,
+        "POST",
+        "/admin/bedomning/1/konsensus",
+        &eva,
+        &[
+            ("csrf", &eva_csrf),
+            ("k.a1", "Ja"),
+            ("r.a1", ""),
+            ("k.a2", "Delvis"),
+            ("r.a2", ""),
+        ],
+    )
+    .await;
+    assert_eq!(no_reason.status, 400);
+    assert!(
+        no_reason.body.contains("give the reason"),
+        "{}",
+        no_reason.body
+    );
+    let by_bo = request(
+        &addr,
+        "POST",
+        "/admin/bedomning/1/konsensus",
+        &bo,
+        &[("csrf", &bo_csrf), ("k.a1", "Ja"), ("r.a1", "x")],
+    )
+    .await;
+    assert_eq!(by_bo.status, 403, "only the lead records the agreed score");
+    let agreed = request(
+        &addr,
+        "POST",
+        "/admin/bedomning/1/konsensus",
+        &eva,
+        &[
+            ("csrf", &eva_csrf),
+            ("k.a1", "Ja"),
+            ("r.a1", "Blanketten finns på webben"),
+            ("k.a2", "Delvis"),
+            ("r.a2", ""),
+        ],
+    )
+    .await;
+    assert_eq!(agreed.status, 303, "{}", agreed.body);
+
+    assert_eq!(
+        request(&addr, "GET", "/kommun/0180/bedomning/1", "", &[])
+            .await
+            .status,
+        404,
+        "not published"
+    );
+    let preview = request(&addr, "GET", "/kommun/0180/bedomning/1", &anna, &[]).await;
+    assert_eq!(preview.status, 200);
+    assert!(preview.body.contains("Förhandsvisning"));
+
+    let step = |who: &str, csrf: &str, step: &str| {
+        let (who, csrf, step) = (who.to_owned(), csrf.to_owned(), step.to_owned());
+        let addr = addr.clone();
+        async move {
+            request(
+                &addr,
+                "POST",
+                "/admin/bedomning/1/steg",
+                &who,
+                &[("csrf", &csrf), ("step", &step)],
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        step(&bo, &bo_csrf, "submit").await.status,
+        403,
+        "only the lead submits"
+    );
+    assert_eq!(step(&eva, &eva_csrf, "submit").await.status, 303);
+    assert_eq!(
+        step(&eva, &eva_csrf, "review").await.status,
+        403,
+        "the lead does not review"
+    );
+    assert_eq!(step(&anna, &csrf, "review").await.status, 303);
+    assert_eq!(step(&anna, &csrf, "publish").await.status, 303);
+    let late = request(
+        &addr,
+        "POST",
+        "/admin/bedomning/1/svar",
+        &eva,
+        &[("csrf", &eva_csrf), ("a.a1", "Nej")],
+    )
+    .await;
+    assert_eq!(late.status, 403, "a published round's answers stay");
+
+    let report = request(&addr, "GET", "/kommun/0180/bedomning/1", "", &[]).await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    // (3 + 1) / 6 = 66.7 % of the maximum.
+    assert!(
+        report.body.contains("Totalt <strong>66,7 av 100</strong>"),
+        "{}",
+        report.body
+    );
+    assert!(report.body.contains("role=\"img\"") && report.body.contains("<caption>"));
+    assert!(
+        report.body.contains("Blanketten finns på webben"),
+        "the strength with its reason"
+    );
+    assert!(
+        !report.body.contains("rutin.txt"),
+        "evidence files stay internal"
+    );
+    let page = request(&addr, "GET", "/kommun/0180", "", &[]).await;
+    assert!(
+        page.body.contains("/kommun/0180/bedomning/1"),
+        "{}",
+        page.body
+    );
+    let measure = request(&addr, "GET", "/kommun/0180/matt/DX1", "", &[]).await;
+    assert_eq!(
+        measure.status, 200,
+        "the result is a measure on the citizen site"
+    );
+
+    assert_eq!(
+        request(&addr, "GET", "/admin/ramverk", &anna, &[])
+            .await
+            .status,
+        403,
+        "system administrators only"
     );
 }

@@ -1,0 +1,1046 @@
+//! Assessment rounds on the web: the list and creation of a municipality's rounds, the work
+//! page (assessors, each assessor's answers with evidence and files, the consensus step,
+//! survey imports, the status steps), the report residents read once a round is published,
+//! and the framework editor. Every change needs a session and its CSRF token; what a person
+//! may do is decided again by the use cases.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::{Form, Multipart, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use kvalitet_app::Store;
+use kvalitet_app::accounts;
+use kvalitet_app::assessments::{self as a, AnswerForm, AssessError, DecisionForm};
+use kvalitet_app::ports::{Actor, NewRound, RoundFilter, SessionRecord};
+use kvalitet_domain::assessment::{Framework, Rule};
+use kvalitet_domain::round::{self, Agreement, AssessorRole, RoundKind, Status, Step};
+use kvalitet_domain::{Action, Grants, MunicipalityId};
+
+use crate::auth::{csrf_ok, message_page, redirect, require_session};
+use crate::charts::{self, AreaBar};
+use crate::i18n::Lang;
+use crate::site::{SiteError, html_response};
+use crate::{AppState, query_pairs};
+
+/// The words for the stable codes of kinds, roles, statuses and steps.
+fn word(lang: Lang, code: &str) -> &'static str {
+    let (sv, en) = match code {
+        "self_assessment" => ("Självvärdering", "Self-assessment"),
+        "external" => ("Extern utvärdering", "External evaluation"),
+        "web_review" => ("Granskning av webbplatsen", "Web site review"),
+        "survey" => ("Enkät", "Survey"),
+        "lead" => ("Huvudutvärderare", "Lead evaluator"),
+        "evaluator" => ("Utvärderare", "Evaluator"),
+        "respondent" => ("Kommunens svarande", "Municipal respondent"),
+        "draft" => ("Utkast", "Draft"),
+        "submitted" => ("Inlämnad", "Submitted"),
+        "reviewed" => ("Granskad", "Reviewed"),
+        "published" => ("Publicerad", "Published"),
+        "submit" => ("Lämna in för granskning", "Submit for review"),
+        "return" => ("Skicka tillbaka till utkast", "Return to draft"),
+        "review" => ("Godkänn granskningen", "Approve the review"),
+        "publish" => ("Publicera resultatet", "Publish the result"),
+        _ => ("", ""),
+    };
+    match lang {
+        Lang::Sv => sv,
+        Lang::En => en,
+    }
+}
+
+/// Points as whole numbers when they are whole.
+fn points(lang: Lang, v: f64) -> String {
+    lang.number(v, if v.fract() == 0.0 { 0 } else { 1 })
+}
+
+fn actor(session: &SessionRecord) -> Actor {
+    Actor {
+        who: session.user.email.clone(),
+        at: accounts::now(),
+    }
+}
+
+fn refused<S: Store>(state: &AppState<S>, lang: Lang, e: AssessError) -> Response {
+    let status = match &e {
+        AssessError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AssessError::NotFound(_) => StatusCode::NOT_FOUND,
+        AssessError::Invalid(_) | AssessError::BadRows(_) => StatusCode::BAD_REQUEST,
+        AssessError::Store(_) => return SiteError::internal(e).into_page(state, lang),
+    };
+    message_page(state, lang, status, &e.to_string())
+}
+
+fn no_store(body: String) -> Response {
+    let mut r = html_response(body, false);
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn round_path(lang: Lang, id: i64) -> String {
+    format!("{}/admin/bedomning/{id}", lang.base())
+}
+
+/// The session of a change to a round, with its CSRF token checked.
+async fn change_gate<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    headers: &HeaderMap,
+    round: i64,
+    csrf: Option<&str>,
+) -> Result<SessionRecord, Response> {
+    let session =
+        require_session(state, lang, headers, &format!("/admin/bedomning/{round}")).await?;
+    if csrf_ok(&session, csrf) {
+        Ok(session)
+    } else {
+        Err(message_page(state, lang, StatusCode::FORBIDDEN, "CSRF"))
+    }
+}
+
+fn done(state: &AppState<impl Store>, lang: Lang, round: i64, notice: &str) -> Response {
+    state.invalidate_version();
+    redirect(&format!("{}?klart={notice}", round_path(lang, round)), &[])
+}
+
+/// `GET /admin/kommun/{id}/bedomningar`: the municipality's rounds and a form for a new one.
+pub async fn list<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let session = match require_session(
+        &state,
+        lang,
+        &headers,
+        &format!("/admin/kommun/{id}/bedomningar"),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(m) = MunicipalityId::parse(&id) else {
+        return message_page(&state, lang, StatusCode::NOT_FOUND, "unknown municipality");
+    };
+    let (_, d) = match state.directory().await {
+        Ok(d) => d,
+        Err(e) => return e.into_page(&state, lang),
+    };
+    if d.kommun(m.as_str()).is_err() {
+        return message_page(&state, lang, StatusCode::NOT_FOUND, "unknown municipality");
+    }
+    let grants = &session.user.grants;
+    let rounds = match state
+        .store
+        .rounds(&RoundFilter {
+            municipality: Some(m),
+            ..RoundFilter::default()
+        })
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+    };
+    let frameworks = match state.store.frameworks().await {
+        Ok(f) => f,
+        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+    };
+    let rounds: Vec<Value> = rounds
+        .iter()
+        .filter(|r| {
+            r.status == Status::Published || a::may_view_unpublished(grants, session.user.id, r)
+        })
+        .map(|r| {
+            json!({
+                "id": r.id, "title": r.title, "year": r.year.get(),
+                "framework": format!("{} {}", r.framework_id, r.framework_version),
+                "kind": word(lang, r.kind.code()), "status": word(lang, r.status.code()),
+            })
+        })
+        .collect();
+    let body = state.render(
+        "rounds.html",
+        lang,
+        json!({
+            "m": {"id": m.as_str(), "name": d.name(&m)},
+            "csrf": session.csrf_token,
+            "rounds": rounds,
+            "can_create": grants.allows(Action::Publish, &m),
+            "frameworks": frameworks.iter().map(|(i, v, _)| json!({"value": format!("{i}|{v}"), "label": format!("{i} {v}")})).collect::<Vec<_>>(),
+            "kinds": RoundKind::ALL.iter().map(|k| json!({"code": k.code(), "label": word(lang, k.code())})).collect::<Vec<_>>(),
+            "other_path": format!("{}/admin/kommun/{m}/bedomningar", lang.other().base()),
+        }),
+    );
+    match body {
+        Ok(b) => no_store(b),
+        Err(e) => e.into_page(&state, lang),
+    }
+}
+
+/// `POST /admin/kommun/{id}/bedomningar`: creates a round and goes to it.
+pub async fn create<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let session = match require_session(
+        &state,
+        lang,
+        &headers,
+        &format!("/admin/kommun/{id}/bedomningar"),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
+        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+    }
+    let f = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let Ok(m) = MunicipalityId::parse(&id) else {
+        return message_page(&state, lang, StatusCode::NOT_FOUND, "unknown municipality");
+    };
+    let framework = f("framework");
+    let Some((fw, version)) = framework.split_once('|') else {
+        return message_page(
+            &state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            "framework: choose a framework version",
+        );
+    };
+    let Some(kind) = RoundKind::parse(&f("kind")) else {
+        return message_page(
+            &state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            "kind: choose a kind of round",
+        );
+    };
+    let year = match a::parse_year(&f("year")) {
+        Ok(y) => y,
+        Err(e) => return refused(&state, lang, e),
+    };
+    let new = NewRound {
+        municipality: m,
+        framework_id: fw.to_owned(),
+        framework_version: version.to_owned(),
+        kind,
+        title: f("title").trim().to_owned(),
+        year,
+    };
+    match a::create_round(&state.store, &session.user.grants, &new, &actor(&session)).await {
+        Ok(round) => done(&state, lang, round, "skapad"),
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+/// The input a question gets on a form: its choices, or the range of a number.
+fn input_of(rule: &Rule) -> Value {
+    match rule {
+        Rule::Choice { options } => {
+            json!({"kind": "choice", "options": options.iter().map(|(l, p)| json!({"label": l, "points": p})).collect::<Vec<_>>()})
+        }
+        Rule::Scale { low, high } => json!({"kind": "number", "min": low, "max": high}),
+        Rule::Number { min, max } => json!({"kind": "number", "min": min, "max": max}),
+    }
+}
+
+/// `GET /admin/bedomning/{round}`: the round's work page.
+pub async fn work<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(round_id): Path<i64>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let session = match require_session(
+        &state,
+        lang,
+        &headers,
+        &format!("/admin/bedomning/{round_id}"),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let grants = &session.user.grants;
+    let user = session.user.id;
+    let w = match a::work(&state.store, grants, user, round_id).await {
+        Ok(w) => w,
+        Err(e) => return refused(&state, lang, e),
+    };
+    let r = &w.round;
+    let name_of = |uid: i64| {
+        r.assessors
+            .iter()
+            .find(|x| x.user == uid)
+            .map_or_else(|| format!("#{uid}"), |x| x.name.clone())
+    };
+    let agreements: HashMap<&str, &Agreement> = w
+        .agreements
+        .iter()
+        .map(|(q, ag)| (q.as_str(), ag))
+        .collect();
+    let may_answer = round::may_answer(r.status, &w.standing).is_ok();
+    let may_decide = round::may_decide(r.status, &w.standing).is_ok();
+    let areas: Vec<Value> = w
+        .framework
+        .areas
+        .iter()
+        .enumerate()
+        .map(|(i, area)| {
+            let score = w.scores.areas.get(i);
+            json!({
+                "id": area.id,
+                "title": area.title,
+                "score": score.filter(|s| s.answered > 0).map(|s| lang.number(s.score, 1)),
+                "max": lang.number(Framework::area_score_max(area), 0),
+                "questions": area.questions.iter().map(|q| {
+                    let mine = w.content.answers.iter().find(|x| x.user == user && x.question == q.id);
+                    let agreed = w.content.consensus.iter().find(|c| c.question == q.id);
+                    let others: Vec<Value> = w.content.answers.iter().filter(|x| x.question == q.id).map(|x| json!({
+                        "who": name_of(x.user), "answer": x.answer, "evidence": x.evidence,
+                        "link": x.link, "comment": x.comment,
+                    })).collect();
+                    let (agreement, differ) = match agreements.get(q.id.as_str()) {
+                        Some(Agreement::Differ { lowest, highest }) => (match lang {
+                            Lang::Sv => format!("Bedömarna skiljer sig åt: {} till {} poäng", points(lang, *lowest), points(lang, *highest)),
+                            Lang::En => format!("The assessors differ: {} to {} points", points(lang, *lowest), points(lang, *highest)),
+                        }, true),
+                        Some(Agreement::Agreed { .. }) => (match lang { Lang::Sv => "Bedömarna är eniga".into(), Lang::En => "The assessors agree".into() }, false),
+                        _ => (match lang { Lang::Sv => "Inte besvarad".into(), Lang::En => "Not answered".into() }, false),
+                    };
+                    let suggested = match agreements.get(q.id.as_str()) {
+                        Some(Agreement::Agreed { answer }) => Some(answer.to_string()),
+                        _ => None,
+                    };
+                    json!({
+                        "id": q.id, "text": q.text, "subarea": q.subarea,
+                        "short": if q.text.chars().count() > 60 { q.text.chars().take(59).collect::<String>() + "…" } else { q.text.clone() }, "input": input_of(&q.rule),
+                        "mine": mine.map(|x| json!({"answer": x.answer, "evidence": x.evidence, "link": x.link, "comment": x.comment})),
+                        "answers": others,
+                        "agreement": agreement, "differ": differ,
+                        "agreed": agreed.map(|c| json!({"answer": c.answer, "reason": c.reason, "by": c.decided_by})),
+                        "suggested": agreed.map(|c| c.answer.clone()).or(suggested),
+                        "documents": w.content.documents.iter().filter(|d| d.question == q.id).map(|d| json!({"id": d.id, "name": d.filename, "kb": (d.size + 1023) / 1024})).collect::<Vec<_>>(),
+                    })
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let steps: Vec<Value> = Step::ALL
+        .iter()
+        .filter(|s| s.take(r.status, &w.standing, r.submitted_by).is_ok())
+        .map(|s| json!({"code": s.code(), "label": word(lang, s.code())}))
+        .collect();
+    let notice = query_pairs(raw.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "klart")
+        .map(|(_, v)| v);
+    let (_, d) = match state.directory().await {
+        Ok(d) => d,
+        Err(e) => return e.into_page(&state, lang),
+    };
+    let body = state.render(
+        "round.html",
+        lang,
+        json!({
+            "r": {
+                "id": r.id, "title": r.title, "year": r.year.get(), "status": word(lang, r.status.code()),
+                "status_code": r.status.code(), "kind": word(lang, r.kind.code()),
+                "survey": r.kind == RoundKind::Survey,
+                "m": r.municipality.as_str(), "m_name": d.name(&r.municipality),
+                "invited": r.invited, "respondents": r.respondents,
+            },
+            "f": {"name": w.framework.name, "version": w.framework.version, "valid_from": w.framework.valid_from},
+            "total": lang.number(w.scores.total, 1),
+            "total_max": lang.number(w.framework.total_max(), 0),
+            "areas": areas,
+            "assessors": r.assessors.iter().map(|x| json!({"email": x.email, "name": x.name, "role": word(lang, x.role.code())})).collect::<Vec<_>>(),
+            "roles": AssessorRole::ALL.iter().map(|x| json!({"code": x.code(), "label": word(lang, x.code())})).collect::<Vec<_>>(),
+            "my_role": w.standing.assessor.map(|x| word(lang, x.code())),
+            "can_manage": w.standing.admin && r.status != Status::Published,
+            "may_answer": may_answer,
+            "may_decide": may_decide,
+            "steps": steps,
+            "csrf": session.csrf_token,
+            "notice": notice,
+            "min_answers": round::MIN_SURVEY_ANSWERS,
+            "other_path": round_path(lang.other(), r.id),
+        }),
+    );
+    match body {
+        Ok(b) => no_store(b),
+        Err(e) => e.into_page(&state, lang),
+    }
+}
+
+/// Splits a form's `prefix.question` fields by question.
+fn by_question<'a>(form: &'a [(String, String)], prefix: &str) -> Vec<(&'a str, &'a str)> {
+    form.iter()
+        .filter_map(|(k, v)| {
+            k.split_once('.')
+                .filter(|(p, _)| *p == prefix)
+                .map(|(_, q)| (q, v.as_str()))
+        })
+        .collect()
+}
+
+fn csrf_of(form: &[(String, String)]) -> Option<&str> {
+    form.iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+}
+
+/// `POST /admin/bedomning/{round}/svar`: the person's own answers.
+pub async fn answers<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(round_id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let session = match change_gate(&state, lang, &headers, round_id, csrf_of(&form)).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let field = |prefix: &str, q: &str| {
+        form.iter()
+            .find(|(k, _)| k.split_once('.') == Some((prefix, q)))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let forms: Vec<AnswerForm> = by_question(&form, "a")
+        .into_iter()
+        .map(|(q, answer)| AnswerForm {
+            question: q.to_owned(),
+            answer: answer.to_owned(),
+            evidence: field("e", q),
+            link: field("l", q),
+            comment: field("c", q),
+        })
+        .collect();
+    match a::save_answers(
+        &state.store,
+        &session.user.grants,
+        session.user.id,
+        round_id,
+        &forms,
+        &actor(&session),
+    )
+    .await
+    {
+        Ok(()) => done(&state, lang, round_id, "svar"),
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+/// `POST /admin/bedomning/{round}/konsensus`: the agreed answers and the reasons.
+pub async fn consensus<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(round_id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let session = match change_gate(&state, lang, &headers, round_id, csrf_of(&form)).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let reasons: HashMap<&str, &str> = by_question(&form, "r").into_iter().collect();
+    let forms: Vec<DecisionForm> = by_question(&form, "k")
+        .into_iter()
+        .map(|(q, answer)| DecisionForm {
+            question: q.to_owned(),
+            answer: answer.to_owned(),
+            reason: reasons.get(q).copied().unwrap_or_default().to_owned(),
+        })
+        .collect();
+    match a::decide(
+        &state.store,
+        &session.user.grants,
+        session.user.id,
+        round_id,
+        &forms,
+        &actor(&session),
+    )
+    .await
+    {
+        Ok(()) => done(&state, lang, round_id, "konsensus"),
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+/// `POST /admin/bedomning/{round}/bedomare`: gives a person a part, or removes them.
+pub async fn assessor<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(round_id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let session = match change_gate(
+        &state,
+        lang,
+        &headers,
+        round_id,
+        form.get("csrf").map(String::as_str),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let role = match form.get("role").map(String::as_str) {
+        Some("remove") => None,
+        Some(code) => match AssessorRole::parse(code) {
+            Some(r) => Some(r),
+            None => {
+                return message_page(&state, lang, StatusCode::BAD_REQUEST, "role: choose a part");
+            }
+        },
+        None => return message_page(&state, lang, StatusCode::BAD_REQUEST, "role: choose a part"),
+    };
+    let email = form.get("email").cloned().unwrap_or_default();
+    match a::set_assessor(
+        &state.store,
+        &session.user.grants,
+        round_id,
+        &email,
+        role,
+        &actor(&session),
+    )
+    .await
+    {
+        Ok(()) => done(&state, lang, round_id, "bedomare"),
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+/// `POST /admin/bedomning/{round}/steg`: submits, reviews, returns or publishes.
+pub async fn step<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(round_id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let session = match change_gate(
+        &state,
+        lang,
+        &headers,
+        round_id,
+        form.get("csrf").map(String::as_str),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(step) = form.get("step").and_then(|s| Step::parse(s)) else {
+        return message_page(&state, lang, StatusCode::BAD_REQUEST, "step: unknown step");
+    };
+    match a::take_step(
+        &state.store,
+        &session.user.grants,
+        session.user.id,
+        round_id,
+        step,
+        &actor(&session),
+    )
+    .await
+    {
+        Ok(_) => done(&state, lang, round_id, step.code()),
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+/// The text fields and the one file of a multipart form.
+async fn read_multipart<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    mut multipart: Multipart,
+) -> Result<(HashMap<String, String>, Option<(String, bytes::Bytes)>), Response> {
+    let mut fields = HashMap::new();
+    let mut file = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                let filename = field.file_name().map(str::to_owned);
+                match field.bytes().await {
+                    Ok(bytes) if name == "file" => {
+                        file = Some((filename.unwrap_or_default(), bytes));
+                    }
+                    Ok(bytes) => {
+                        fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+                    }
+                    Err(e) => {
+                        return Err(message_page(
+                            state,
+                            lang,
+                            StatusCode::BAD_REQUEST,
+                            &format!("the upload broke off: {e}"),
+                        ));
+                    }
+                }
+            }
+            Ok(None) => return Ok((fields, file)),
+            Err(e) => {
+                return Err(message_page(
+                    state,
+                    lang,
+                    StatusCode::BAD_REQUEST,
+                    &format!("not a file upload: {e}"),
+                ));
+            }
+        }
+    }
+}
+
+/// `POST /admin/bedomning/{round}/enkat`: a survey's answer distributions as CSV.
+pub async fn survey<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(round_id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    // The session first, so that nobody without one gets a file read.
+    let session = match require_session(
+        &state,
+        lang,
+        &headers,
+        &format!("/admin/bedomning/{round_id}"),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (fields, file) = match read_multipart(&state, lang, multipart).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
+        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+    }
+    let Some((_, bytes)) = file else {
+        return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return message_page(
+            &state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            "the file is not UTF-8 text",
+        );
+    };
+    let invited = match fields
+        .get("invited")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                return message_page(
+                    &state,
+                    lang,
+                    StatusCode::BAD_REQUEST,
+                    &format!("invited: {s:?} is not a number of people"),
+                );
+            }
+        },
+    };
+    match a::import_survey(
+        &state.store,
+        &session.user.grants,
+        session.user.id,
+        round_id,
+        text,
+        invited,
+        round::MIN_SURVEY_ANSWERS,
+        &actor(&session),
+    )
+    .await
+    {
+        Ok(()) => done(&state, lang, round_id, "enkat"),
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+/// `POST /admin/bedomning/{round}/dokument`: an evidence file for a question.
+pub async fn upload_document<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(round_id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    // The session first, so that nobody without one gets a file read.
+    let session = match require_session(
+        &state,
+        lang,
+        &headers,
+        &format!("/admin/bedomning/{round_id}"),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (fields, file) = match read_multipart(&state, lang, multipart).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
+        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+    }
+    let Some((name, bytes)) = file else {
+        return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
+    };
+    let question = fields.get("question").cloned().unwrap_or_default();
+    match a::add_document(
+        &state.store,
+        &session.user.grants,
+        session.user.id,
+        round_id,
+        &question,
+        &name,
+        &bytes,
+        &actor(&session),
+    )
+    .await
+    {
+        Ok(_) => done(&state, lang, round_id, "dokument"),
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+/// `GET /admin/dokument/{id}`: an evidence file, always as a download.
+pub async fn document<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    let session =
+        match require_session(&state, lang, &headers, &format!("/admin/dokument/{id}")).await {
+            Ok(s) => s,
+            Err(r) => return r,
+        };
+    match a::document(&state.store, &session.user.grants, session.user.id, id).await {
+        Ok((d, body)) => {
+            let ascii: String = d
+                .filename
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let mut r = (StatusCode::OK, body).into_response();
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(&d.content_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            h.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; sandbox"),
+            );
+            r
+        }
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+/// `GET /kommun/{id}/bedomning/{round}`: the report; public once published, a preview for
+/// the round's people before.
+pub async fn report<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path((id, round_id)): Path<(String, i64)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let session = match state.current_session(&headers).await {
+        Ok(s) => s,
+        Err(e) => return e.into_page(&state, lang),
+    };
+    let (grants, user) = session.as_ref().map_or((Grants::default(), 0), |s| {
+        (s.user.grants.clone(), s.user.id)
+    });
+    let rep = match a::report(&state.store, &grants, user, round_id).await {
+        Ok(r) if r.round.municipality.as_str() == id => r,
+        Ok(_) => {
+            return message_page(
+                &state,
+                lang,
+                StatusCode::NOT_FOUND,
+                &format!("round {round_id}"),
+            );
+        }
+        Err(e) => return refused(&state, lang, e),
+    };
+    let (_, d) = match state.directory().await {
+        Ok(d) => d,
+        Err(e) => return e.into_page(&state, lang),
+    };
+    let num = |v: f64| lang.number(v, 1);
+    let row = |r: &a::ReportRow| {
+        json!({
+            "title": r.title,
+            "score": r.score.map(num),
+            "max": lang.number(r.max, 0),
+            "answered": r.answered, "questions": r.questions,
+            "mean": r.others.map(|o| num(o.mean)),
+            "min": r.others.map(|o| num(o.min)),
+            "max_others": r.others.map(|o| num(o.max)),
+            "n": r.others.map(|o| o.n),
+        })
+    };
+    let share = |v: f64, max: f64| if max > 0.0 { v / max * 100.0 } else { 0.0 };
+    let bars: Vec<AreaBar<'_>> = rep
+        .areas
+        .iter()
+        .map(|r| AreaBar {
+            label: &r.title,
+            share: r.score.map(|s| share(s, r.max)),
+            others: r.others.map(|o| {
+                (
+                    share(o.min, r.max),
+                    share(o.mean, r.max),
+                    share(o.max, r.max),
+                )
+            }),
+        })
+        .collect();
+    let (title, desc) = match lang {
+        Lang::Sv => (
+            "Poäng per område som andel av max",
+            format!(
+                "Staplarna visar kommunens poäng per område som andel av områdets maxpoäng. Linjen under varje stapel går från lägsta till högsta bland de {} kommuner som publicerat på samma version, strecket är deras medelvärde. Siffrorna finns i tabellen.",
+                rep.compared_with
+            ),
+        ),
+        Lang::En => (
+            "Points per area as a share of the maximum",
+            format!(
+                "The bars show the municipality's points per area as a share of the area's maximum. The line under each bar runs from the lowest to the highest among the {} municipalities that published on the same version; the tick is their mean. The numbers are in the table.",
+                rep.compared_with
+            ),
+        ),
+    };
+    let chart = charts::area_bars(&bars, title, &desc, "areas");
+    let part = |p: &a::PartWithText| json!({"title": p.part.title, "share": lang.number(p.part.share, 0), "texts": p.texts});
+    let earlier: Vec<Value> = rep
+        .earlier
+        .iter()
+        .map(|e| {
+            json!({
+                "title": e.round.title, "year": e.round.year.get(), "version": e.round.framework_version,
+                "comparable": e.comparable, "total": num(e.total),
+                "areas": rep.framework.areas.iter().map(|a| e.areas.get(&a.id).map(|v| num(*v))).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let print = query_pairs(raw.as_deref())
+        .iter()
+        .any(|(k, _)| k == "utskrift");
+    let body = state.render(
+        "round-report.html",
+        lang,
+        json!({
+            "r": {
+                "id": rep.round.id, "title": rep.round.title, "year": rep.round.year.get(),
+                "kind": word(lang, rep.round.kind.code()), "status": word(lang, rep.round.status.code()),
+                "published": rep.round.status == Status::Published,
+                "m": rep.round.municipality.as_str(), "m_name": d.name(&rep.round.municipality),
+            },
+            "f": {"name": rep.framework.name, "version": rep.framework.version, "valid_from": rep.framework.valid_from},
+            "total": row(&rep.total),
+            "areas": rep.areas.iter().map(row).collect::<Vec<_>>(),
+            "chart": chart,
+            "strengths": rep.strengths.iter().map(part).collect::<Vec<_>>(),
+            "improvements": rep.improvements.iter().map(part).collect::<Vec<_>>(),
+            "earlier": earlier,
+            "area_titles": rep.framework.areas.iter().map(|a| &a.title).collect::<Vec<_>>(),
+            "survey": rep.survey.iter().map(|s| json!({
+                "question": s.question, "text": s.text, "counts": s.counts, "answers": s.answers,
+                "mean": s.mean.map(|m| lang.number(m, 2)), "index": s.index.map(num), "reported": s.reported,
+            })).collect::<Vec<_>>(),
+            "steps": (rep.survey.first().map_or(0, |s| s.counts.len())),
+            "response_rate": rep.response_rate.map(num),
+            "compared_with": rep.compared_with,
+            "print": print,
+            "other_path": format!("{}/kommun/{id}/bedomning/{round_id}", lang.other().base()),
+        }),
+    );
+    match body {
+        Ok(b) if rep.round.status == Status::Published => html_response(b, false),
+        Ok(b) => no_store(b),
+        Err(e) => e.into_page(&state, lang),
+    }
+}
+
+/// `GET /admin/ramverk`: the framework editor (system administrators).
+pub async fn editor<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let session = match require_session(&state, lang, &headers, "/admin/ramverk").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !session.user.grants.system_admin {
+        return message_page(
+            &state,
+            lang,
+            StatusCode::FORBIDDEN,
+            "only a system administrator loads or edits frameworks",
+        );
+    }
+    let frameworks = match state.store.frameworks().await {
+        Ok(f) => f,
+        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+    };
+    let pairs = query_pairs(raw.as_deref());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let source = frameworks
+        .iter()
+        .find(|(i, v, _)| Some(i.as_str()) == get("id") && Some(v.as_str()) == get("version"))
+        .map(|(_, _, s)| s.clone())
+        .unwrap_or_default();
+    render_editor(
+        &state,
+        lang,
+        &session,
+        &frameworks,
+        &source,
+        get("klart"),
+        &[],
+    )
+}
+
+fn render_editor<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    frameworks: &[(String, String, String)],
+    source: &str,
+    notice: Option<&str>,
+    errors: &[String],
+) -> Response {
+    let body = state.render(
+        "framework-edit.html",
+        lang,
+        json!({
+            "frameworks": frameworks.iter().map(|(i, v, _)| json!({"id": i, "version": v, "query": format!("id={}&version={}", urlencoding(i), urlencoding(v))})).collect::<Vec<_>>(),
+            "source": source,
+            "notice": notice,
+            "errors": errors,
+            "csrf": session.csrf_token,
+            "other_path": format!("{}/admin/ramverk", lang.other().base()),
+        }),
+    );
+    match body {
+        Ok(b) => {
+            let mut r = no_store(b);
+            if !errors.is_empty() {
+                *r.status_mut() = StatusCode::BAD_REQUEST;
+            }
+            r
+        }
+        Err(e) => e.into_page(state, lang),
+    }
+}
+
+/// `POST /admin/ramverk`: checks and saves a framework; errors come back beside the text.
+pub async fn save_framework<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let session = match require_session(&state, lang, &headers, "/admin/ramverk").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
+        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+    }
+    let source = form.get("source").cloned().unwrap_or_default();
+    match a::save_framework(
+        &state.store,
+        &session.user.grants,
+        &source,
+        &actor(&session),
+    )
+    .await
+    {
+        Ok(f) => {
+            state.invalidate_version();
+            redirect(
+                &format!(
+                    "{}/admin/ramverk?id={}&version={}&klart=sparat",
+                    lang.base(),
+                    urlencoding(&f.id),
+                    urlencoding(&f.version)
+                ),
+                &[],
+            )
+        }
+        Err(AssessError::BadRows(errors)) => {
+            let frameworks = state.store.frameworks().await.unwrap_or_default();
+            render_editor(&state, lang, &session, &frameworks, &source, None, &errors)
+        }
+        Err(e) => refused(&state, lang, e),
+    }
+}
+
+/// Percent-encodes a query value.
+fn urlencoding(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
