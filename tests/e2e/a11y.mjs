@@ -123,6 +123,77 @@ for (const p of pages) {
   await context.close();
 }
 
+// An assessment round: the administrator leads a self-assessment, the coordinator reviews
+// and publishes it, and residents read the report.
+{
+  const axeCheck = async (page, what) => {
+    const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    for (const v of r.violations) {
+      fail(`${what}: axe ${v.id} (${v.impact}): ${v.help}`);
+      for (const n of v.nodes.slice(0, 3)) console.log(`     ${n.target.join(" ")}: ${n.failureSummary.split("\n").join(" ")}`);
+    }
+    console.log(`ok   ${what}: ${r.passes.length} axe rules pass`);
+  };
+  const loggedIn = async (email) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/logga-in`);
+    await page.fill("#email", email);
+    await page.fill("#password", process.env.KVALITET_E2E_PASSWORD);
+    await Promise.all([page.waitForNavigation(), page.click("form.login button[type=submit]")]);
+    return { context, page };
+  };
+  const submit = (page, action) =>
+    Promise.all([page.waitForNavigation(), page.click(`form[action$='${action}'] button[type=submit]`)]);
+  const lead = await loggedIn("e2e@kommun.se");
+  let page = lead.page;
+  await page.goto(`${base}/admin/kommun/${kommun}/bedomningar`);
+  await axeCheck(page, "assessment rounds page");
+  await page.fill("#n-title", "Delaktighetsindex E2E");
+  await page.selectOption("#n-framework", "delaktighetsindex|B");
+  await page.selectOption("#n-kind", "self_assessment");
+  await page.fill("#n-year", "2022");
+  await submit(page, "/bedomningar");
+  const roundUrl = page.url();
+  await page.fill("#p-email", "e2e@kommun.se");
+  await page.selectOption("#p-role", "lead");
+  await submit(page, "/bedomare");
+  await axeCheck(page, "assessment work page with the answer form");
+  const selects = await page.locator("select[name^='a.']").all();
+  for (const [i, s] of selects.entries()) await s.selectOption(i % 2 === 0 ? "Ja" : "Delvis");
+  await page.fill("textarea[name='e.d1']", "Medborgardialog hölls i mars");
+  await submit(page, "/svar");
+  await submit(page, "/konsensus");
+  await axeCheck(page, "assessment work page after consensus");
+  await submit(page, "/steg");
+  if (!(await page.content()).includes("Inlämnad")) fail("the round was not submitted");
+  const coordinator = await loggedIn("samordnare@skr.se");
+  page = coordinator.page;
+  await page.goto(roundUrl);
+  const step = (name) =>
+    Promise.all([page.waitForNavigation(), page.click(`form[action$='/steg']:has(input[value=${name}]) button`)]);
+  await step("review");
+  await step("publish");
+  if (!(await page.content()).includes("Publicerad")) fail("the round was not published");
+  await page.goto(`${base}/admin/ramverk?id=delaktighetsindex&version=B`);
+  await axeCheck(page, "framework editor");
+  await coordinator.context.close();
+  await lead.context.close();
+
+  const resident = await browser.newContext();
+  page = await resident.newPage();
+  const id = roundUrl.split("/").pop();
+  for (const prefix of ["", "/en"]) {
+    const r = await page.goto(`${base}${prefix}/kommun/${kommun}/bedomning/${id}`);
+    if (r.status() !== 200) fail(`assessment report: HTTP ${r.status()}`);
+    await axeCheck(page, `assessment report ${prefix || "/"}`);
+  }
+  const report = await page.content();
+  if (!report.includes("Medborgardialog hölls i mars")) fail("the report does not show the evidence of its strengths");
+  else console.log("ok   assessment round: created, answered, agreed, submitted, reviewed, published, reported");
+  await resident.close();
+}
+
 await browser.close();
 if (failures > 0) {
   console.log(`${failures} accessibility failure(s)`);

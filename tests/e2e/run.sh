@@ -4,7 +4,8 @@
 # and English, requiring zero axe-core violations at WCAG 2.1 AA and that the keyboard alone
 # reaches every link and control; then logs in as an administrator, defines an own measure,
 # uploads a CSV of values, publishes them and finds the value on the citizen page, checking
-# the admin pages with axe on the way.
+# the admin pages with axe on the way; and runs an assessment round (Delaktighetsindex) from
+# creation through answers, consensus, submission, review and publishing to its public report.
 # Data: the real Kolada files in ../shared/data when present (KKiK values, boundaries), else
 # the CLI test fixtures. Installs Debian's chromium and the npm packages when missing.
 set -euo pipefail
@@ -33,6 +34,9 @@ fi
 export KVALITET_E2E_PASSWORD="e2e-lösenord-$(date +%s)"
 printf '%s\n' "$KVALITET_E2E_PASSWORD" | "$bin" --database-url "$db" user add e2e@kommun.se --name "E2E Test" \
     --municipality "$KVALITET_E2E_KOMMUN" --role admin --password-stdin >/dev/null 2>&1
+# A national coordinator, who reviews and publishes the assessment the first one submits.
+printf '%s\n' "$KVALITET_E2E_PASSWORD" | "$bin" --database-url "$db" user add samordnare@skr.se --name "Samordnare" \
+    --system-admin --password-stdin >/dev/null 2>&1
 "$bin" --database-url "$db" serve --addr 127.0.0.1:0 2>"$work/serve.log" & server=$!
 for _ in $(seq 100); do grep -q "http://" "$work/serve.log" && break; sleep 0.1; done
 export KVALITET_E2E_URL=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -n 1)
