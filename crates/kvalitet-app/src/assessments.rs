@@ -1093,6 +1093,91 @@ pub async fn report(
     })
 }
 
+/// A published result as open data.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishedResult {
+    pub round: i64,
+    pub municipality: MunicipalityId,
+    pub framework: String,
+    pub version: String,
+    pub kind: RoundKind,
+    pub title: String,
+    pub year: i16,
+    pub total: f64,
+    pub total_max: f64,
+    pub areas: Vec<PublishedArea>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishedArea {
+    pub id: String,
+    pub title: String,
+    /// None when no question of the area was answered.
+    pub score: Option<f64>,
+    pub max: f64,
+    pub answered: usize,
+    pub questions: usize,
+}
+
+/// Every published result, optionally of one municipality and of one framework (and version).
+pub async fn published(
+    store: &impl Store,
+    municipality: Option<MunicipalityId>,
+    framework_id: Option<&str>,
+    version: Option<&str>,
+) -> Result<Vec<PublishedResult>, AssessError> {
+    let rounds = store
+        .rounds(&RoundFilter {
+            municipality,
+            status: Some(Status::Published),
+            ..RoundFilter::default()
+        })
+        .await?;
+    let mut frameworks: HashMap<(String, String), Framework> = HashMap::new();
+    let mut out = Vec::new();
+    for r in rounds {
+        if framework_id.is_some_and(|f| f != r.framework_id)
+            || version.is_some_and(|v| v != r.framework_version)
+        {
+            continue;
+        }
+        let key = (r.framework_id.clone(), r.framework_version.clone());
+        if !frameworks.contains_key(&key) {
+            let f = framework(store, &key.0, &key.1).await?;
+            frameworks.insert(key.clone(), f);
+        }
+        let Some(f) = frameworks.get(&key) else {
+            continue;
+        };
+        let scores = scores_of(f, &store.round_content(r.id).await?);
+        out.push(PublishedResult {
+            round: r.id,
+            municipality: r.municipality,
+            framework: r.framework_id.clone(),
+            version: r.framework_version.clone(),
+            kind: r.kind,
+            title: r.title.clone(),
+            year: r.year.get(),
+            total: scores.total,
+            total_max: f.total_max(),
+            areas: f
+                .areas
+                .iter()
+                .zip(&scores.areas)
+                .map(|(a, s)| PublishedArea {
+                    id: a.id.clone(),
+                    title: a.title.clone(),
+                    score: (s.answered > 0).then_some(s.score),
+                    max: Framework::area_score_max(a),
+                    answered: s.answered,
+                    questions: a.questions.len(),
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
 /// Everything the round's work page shows to a person who may see it.
 #[derive(Debug, Clone)]
 pub struct RoundWork {

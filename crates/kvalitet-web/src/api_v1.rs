@@ -387,6 +387,37 @@ pub async fn report<S: Store>(
     cached(&state, format!("report/{id}?{key}"), make).await
 }
 
+/// `GET /api/v1/assessments`: published assessment results with their area scores.
+pub async fn assessments<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let key = raw.clone().unwrap_or_default();
+    let make = async {
+        let q = Query::parse(raw.as_deref(), &["municipality", "framework", "version"])?;
+        let municipality = q
+            .get("municipality")
+            .map(|m| {
+                kvalitet_domain::MunicipalityId::parse(m).map_err(|_| {
+                    ApiError::from(SiteError::bad_request(format!(
+                        "municipality={m}: use a four-digit municipality id"
+                    )))
+                })
+            })
+            .transpose()?;
+        let results = kvalitet_app::assessments::published(
+            &state.store,
+            municipality,
+            q.get("framework"),
+            q.get("version"),
+        )
+        .await
+        .map_err(SiteError::internal)?;
+        Ok::<_, ApiError>(json!({ "count": results.len(), "results": results }))
+    };
+    cached(&state, format!("assessments?{key}"), make).await
+}
+
 pub async fn not_found() -> Response {
     ApiError(SiteError {
         status: StatusCode::NOT_FOUND,

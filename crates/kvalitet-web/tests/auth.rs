@@ -1085,6 +1085,22 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         "{}",
         page.body
     );
+    let open = request(
+        &addr,
+        "GET",
+        "/api/v1/assessments?municipality=0180&framework=dx",
+        "",
+        &[],
+    )
+    .await;
+    assert_eq!(open.status, 200);
+    let open: serde_json::Value = serde_json::from_str(&open.body).unwrap();
+    assert_eq!(open["count"], 1);
+    assert!(
+        (open["results"][0]["total"].as_f64().unwrap() - 200.0 / 3.0).abs() < 1e-9,
+        "{open}"
+    );
+    assert_eq!(open["results"][0]["areas"][0]["answered"], 2);
     let measure = request(&addr, "GET", "/kommun/0180/matt/DX1", "", &[]).await;
     assert_eq!(
         measure.status, 200,
