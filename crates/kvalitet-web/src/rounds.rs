@@ -797,6 +797,19 @@ pub async fn report<S: Store>(
     let (grants, user) = session.as_ref().map_or((Grants::default(), 0), |s| {
         (s.user.grants.clone(), s.user.id)
     });
+    // A published report changes only when something is published or a framework is
+    // loaded, both of which change the data version: it is kept per version.
+    let print = query_pairs(raw.as_deref())
+        .iter()
+        .any(|(k, _)| k == "utskrift");
+    let key = format!("{}/kommun/{id}/bedomning/{round_id}?{print}", lang.base());
+    let version = match state.data_version().await {
+        Ok(v) => v,
+        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+    };
+    if let Some(body) = state.pages.get(version, &key) {
+        return html_response(body, false);
+    }
     let rep = match a::report(&state.store, &grants, user, round_id).await {
         Ok(r) if r.round.municipality.as_str() == id => r,
         Ok(_) => {
@@ -871,9 +884,6 @@ pub async fn report<S: Store>(
             })
         })
         .collect();
-    let print = query_pairs(raw.as_deref())
-        .iter()
-        .any(|(k, _)| k == "utskrift");
     let body = state.render(
         "round-report.html",
         lang,
@@ -904,7 +914,11 @@ pub async fn report<S: Store>(
         }),
     );
     match body {
-        Ok(b) if rep.round.status == Status::Published => html_response(b, false),
+        Ok(b) if rep.round.status == Status::Published => {
+            let b = bytes::Bytes::from(b);
+            state.pages.put(version, key, b.clone());
+            html_response(b, false)
+        }
         Ok(b) => no_store(b),
         Err(e) => e.into_page(&state, lang),
     }
