@@ -21,7 +21,7 @@ use kvalitet_domain::{
 use crate::ports::{
     Actor, AnswerRecord, AuditRecord, CatalogueBatch, ConsensusRecord, DocumentRecord, ImportChunk,
     ImportSource, NewRound, RoundContent, RoundFilter, RoundRecord, Store, StoreError,
-    SurveyRecord,
+    SurveyRecord, import_all,
 };
 
 /// The largest evidence file accepted.
@@ -113,6 +113,20 @@ async fn visible_round(
     }
 }
 
+/// A round and its framework, if the person may make this kind of change to it now.
+async fn round_to_change(
+    store: &impl Store,
+    grants: &Grants,
+    user: i64,
+    round_id: i64,
+    may: fn(Status, &Standing) -> Result<(), String>,
+) -> Result<(RoundRecord, Framework), AssessError> {
+    let r = visible_round(store, grants, user, round_id).await?;
+    may(r.status, &standing(grants, user, &r)).map_err(AssessError::Forbidden)?;
+    let f = framework(store, &r.framework_id, &r.framework_version).await?;
+    Ok((r, f))
+}
+
 fn require_admin(grants: &Grants, m: &MunicipalityId) -> Result<(), AssessError> {
     if grants.allows(Action::Publish, m) {
         Ok(())
@@ -201,9 +215,7 @@ pub async fn save_answers(
     forms: &[AnswerForm],
     actor: &Actor,
 ) -> Result<(), AssessError> {
-    let r = visible_round(store, grants, user, round_id).await?;
-    round::may_answer(r.status, &standing(grants, user, &r)).map_err(AssessError::Forbidden)?;
-    let f = framework(store, &r.framework_id, &r.framework_version).await?;
+    let (_, f) = round_to_change(store, grants, user, round_id, round::may_answer).await?;
     let rules = rules(&f);
     let mut errors = Vec::new();
     let mut records = Vec::new();
@@ -293,9 +305,7 @@ pub async fn decide(
     forms: &[DecisionForm],
     actor: &Actor,
 ) -> Result<(), AssessError> {
-    let r = visible_round(store, grants, user, round_id).await?;
-    round::may_decide(r.status, &standing(grants, user, &r)).map_err(AssessError::Forbidden)?;
-    let f = framework(store, &r.framework_id, &r.framework_version).await?;
+    let (_, f) = round_to_change(store, grants, user, round_id, round::may_decide).await?;
     let rules = rules(&f);
     let content = store.round_content(round_id).await?;
     let agreements: HashMap<String, Agreement> = agreements(&f, &content).into_iter().collect();
@@ -462,14 +472,12 @@ pub async fn import_survey(
     min_answers: u64,
     actor: &Actor,
 ) -> Result<(), AssessError> {
-    let r = visible_round(store, grants, user, round_id).await?;
-    round::may_decide(r.status, &standing(grants, user, &r)).map_err(AssessError::Forbidden)?;
+    let (r, f) = round_to_change(store, grants, user, round_id, round::may_decide).await?;
     if r.kind != RoundKind::Survey {
         return Err(AssessError::Invalid(
             "answer distributions are imported into survey rounds".into(),
         ));
     }
-    let f = framework(store, &r.framework_id, &r.framework_version).await?;
     let rows = parse_distributions(&f, text).map_err(AssessError::BadRows)?;
     let respondents = rows.iter().map(|(_, d, _)| d.answers()).max().unwrap_or(0);
     let respondents = i64::try_from(respondents).unwrap_or(i64::MAX);
@@ -515,9 +523,7 @@ pub async fn add_document(
     body: &[u8],
     actor: &Actor,
 ) -> Result<i64, AssessError> {
-    let r = visible_round(store, grants, user, round_id).await?;
-    round::may_answer(r.status, &standing(grants, user, &r)).map_err(AssessError::Forbidden)?;
-    let f = framework(store, &r.framework_id, &r.framework_version).await?;
+    let (_, f) = round_to_change(store, grants, user, round_id, round::may_answer).await?;
     if !f.questions().any(|(_, q)| q.id == question) {
         return Err(AssessError::Invalid(format!(
             "question {question:?} is not in {} {}",
@@ -808,7 +814,6 @@ async fn publish(
         source: format!("round {} published by {}", r.id, actor.who),
         format: "publish".into(),
     };
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
     let mut chunks = Vec::new();
     if !catalogue.is_empty() {
         chunks.push(ImportChunk::Catalogue(Box::new(catalogue)));
@@ -823,15 +828,7 @@ async fn publish(
         ImportChunk::Audit(Box::new(record)),
         ImportChunk::Commit,
     ]);
-    let sending = async move {
-        for chunk in chunks {
-            if tx.send(chunk).await.is_err() {
-                break;
-            }
-        }
-    };
-    let (counts, ()) = tokio::join!(store.import(&source, rx), sending);
-    counts?;
+    import_all(store, &source, chunks).await?;
     Ok(())
 }
 
@@ -1264,20 +1261,16 @@ pub async fn save_framework(
         frameworks: vec![(f.clone(), text.to_owned())],
         ..CatalogueBatch::default()
     };
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let sending = async move {
-        for chunk in [
+    import_all(
+        store,
+        &source,
+        vec![
             ImportChunk::Catalogue(Box::new(batch)),
             ImportChunk::Audit(Box::new(record)),
             ImportChunk::Commit,
-        ] {
-            if tx.send(chunk).await.is_err() {
-                break;
-            }
-        }
-    };
-    let (counts, ()) = tokio::join!(store.import(&source, rx), sending);
-    counts?;
+        ],
+    )
+    .await?;
     Ok(f)
 }
 

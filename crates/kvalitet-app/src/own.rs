@@ -322,7 +322,6 @@ pub async fn publish(
     }
     let rows: Vec<ValueRow> = drafts.iter().map(|d| d.row).collect();
     let keys: Vec<ValueKey> = rows.iter().map(|r| r.key).collect();
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
     let source = ImportSource {
         source: format!("published by {}", actor.who),
         format: "publish".into(),
@@ -335,20 +334,17 @@ pub async fn publish(
         before: None,
         after: Some(serde_json::json!({"rows": rows.len()})),
     };
-    let sending = async move {
-        for chunk in [
+    Ok(crate::ports::import_all(
+        store,
+        &source,
+        vec![
             ImportChunk::Values(rows),
             ImportChunk::DeleteDrafts(keys),
             ImportChunk::Audit(Box::new(record)),
             ImportChunk::Commit,
-        ] {
-            if tx.send(chunk).await.is_err() {
-                break;
-            }
-        }
-    };
-    let (counts, ()) = tokio::join!(store.import(&source, rx), sending);
-    Ok(counts?)
+        ],
+    )
+    .await?)
 }
 
 /// Sets or removes (empty text) the comment on a measure and year.

@@ -93,6 +93,25 @@ pub enum ImportChunk {
     Commit,
 }
 
+/// Writes `chunks` (ending with [`ImportChunk::Commit`]) through [`Store::import`] as one
+/// transaction: the way use cases make a change together with its audit event.
+pub async fn import_all(
+    store: &impl Store,
+    source: &ImportSource,
+    chunks: Vec<ImportChunk>,
+) -> Result<WriteCounts, StoreError> {
+    let (tx, rx) = mpsc::channel(chunks.len().max(1));
+    let sending = async move {
+        for chunk in chunks {
+            if tx.send(chunk).await.is_err() {
+                break;
+            }
+        }
+    };
+    let (counts, ()) = tokio::join!(store.import(source, rx), sending);
+    counts
+}
+
 /// An audit event to write.
 #[derive(Debug, Clone)]
 pub struct AuditRecord {

@@ -18,7 +18,7 @@ use kvalitet_app::own::{self, MeasureForm, OwnError};
 use kvalitet_app::ports::{Actor, SessionRecord};
 use kvalitet_domain::{Action, MeasureOrigin, MunicipalityId};
 
-use crate::auth::{csrf_ok, message_page, redirect, require_session};
+use crate::auth::{csrf_ok, message_page, read_multipart, redirect, require_session};
 use crate::i18n::Lang;
 use crate::site::html_response;
 use crate::{AppState, query_pairs};
@@ -250,49 +250,21 @@ pub async fn upload<S: Store>(
     Extension(lang): Extension<Lang>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Response {
     let (session, m) = match gate(&state, lang, &headers, &id, Action::EditValues, None).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let mut csrf = None;
-    let mut file = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                match field.bytes().await {
-                    Ok(bytes) if name == "csrf" => {
-                        csrf = Some(String::from_utf8_lossy(&bytes).into_owned())
-                    }
-                    Ok(bytes) if name == "file" => file = Some(bytes),
-                    Ok(_) => {}
-                    Err(e) => {
-                        return message_page(
-                            &state,
-                            lang,
-                            StatusCode::BAD_REQUEST,
-                            &format!("the upload broke off: {e}"),
-                        );
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return message_page(
-                    &state,
-                    lang,
-                    StatusCode::BAD_REQUEST,
-                    &format!("not a file upload: {e}"),
-                );
-            }
-        }
-    }
-    if !csrf_ok(&session, csrf.as_deref()) {
+    let (fields, file) = match read_multipart(&state, lang, multipart).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let csrf = fields.get("csrf");
+    if !csrf_ok(&session, csrf.map(String::as_str)) {
         return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
     }
-    let Some(file) = file else {
+    let Some((_, file)) = file else {
         return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
     };
     let (_, d) = match state.directory().await {

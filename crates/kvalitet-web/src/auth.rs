@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::{Form, Path, RawQuery, State};
+use axum::extract::{Form, Multipart, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -123,6 +123,49 @@ pub(crate) async fn require_session<S: Store>(
 }
 
 /// Whether a form sent the session's CSRF token (compared in constant time).
+/// The text fields and the one file (the field `file`, with its name) of a multipart form.
+pub(crate) async fn read_multipart<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    mut multipart: Multipart,
+) -> Result<(HashMap<String, String>, Option<(String, bytes::Bytes)>), Response> {
+    let mut fields = HashMap::new();
+    let mut file = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                let filename = field.file_name().map(str::to_owned);
+                match field.bytes().await {
+                    Ok(bytes) if name == "file" => {
+                        file = Some((filename.unwrap_or_default(), bytes));
+                    }
+                    Ok(bytes) => {
+                        fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+                    }
+                    Err(e) => {
+                        return Err(message_page(
+                            state,
+                            lang,
+                            StatusCode::BAD_REQUEST,
+                            &format!("the upload broke off: {e}"),
+                        ));
+                    }
+                }
+            }
+            Ok(None) => return Ok((fields, file)),
+            Err(e) => {
+                return Err(message_page(
+                    state,
+                    lang,
+                    StatusCode::BAD_REQUEST,
+                    &format!("not a file upload: {e}"),
+                ));
+            }
+        }
+    }
+}
+
 pub(crate) fn csrf_ok(session: &SessionRecord, sent: Option<&str>) -> bool {
     sent.is_some_and(|t| accounts::same_token(t, &session.csrf_token))
 }

@@ -21,7 +21,7 @@ use kvalitet_domain::assessment::{Framework, Rule};
 use kvalitet_domain::round::{self, Agreement, AssessorRole, RoundKind, Status, Step};
 use kvalitet_domain::{Action, Grants, MunicipalityId};
 
-use crate::auth::{csrf_ok, message_page, redirect, require_session};
+use crate::auth::{csrf_ok, message_page, read_multipart, redirect, require_session};
 use crate::charts::{self, AreaBar};
 use crate::i18n::Lang;
 use crate::site::{SiteError, html_response};
@@ -567,47 +567,34 @@ pub async fn step<S: Store>(
     }
 }
 
-/// The text fields and the one file of a multipart form.
-async fn read_multipart<S: Store>(
+/// The session, text fields and file of a multipart change to a round; the session is
+/// checked before anything is read, the CSRF token after.
+async fn multipart_change<S: Store>(
     state: &AppState<S>,
     lang: Lang,
-    mut multipart: Multipart,
-) -> Result<(HashMap<String, String>, Option<(String, bytes::Bytes)>), Response> {
-    let mut fields = HashMap::new();
-    let mut file = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                let filename = field.file_name().map(str::to_owned);
-                match field.bytes().await {
-                    Ok(bytes) if name == "file" => {
-                        file = Some((filename.unwrap_or_default(), bytes));
-                    }
-                    Ok(bytes) => {
-                        fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-                    }
-                    Err(e) => {
-                        return Err(message_page(
-                            state,
-                            lang,
-                            StatusCode::BAD_REQUEST,
-                            &format!("the upload broke off: {e}"),
-                        ));
-                    }
-                }
-            }
-            Ok(None) => return Ok((fields, file)),
-            Err(e) => {
-                return Err(message_page(
-                    state,
-                    lang,
-                    StatusCode::BAD_REQUEST,
-                    &format!("not a file upload: {e}"),
-                ));
-            }
-        }
+    headers: &HeaderMap,
+    round_id: i64,
+    multipart: Multipart,
+) -> Result<
+    (
+        SessionRecord,
+        HashMap<String, String>,
+        Option<(String, bytes::Bytes)>,
+    ),
+    Response,
+> {
+    let session = require_session(
+        state,
+        lang,
+        headers,
+        &format!("/admin/bedomning/{round_id}"),
+    )
+    .await?;
+    let (fields, file) = read_multipart(state, lang, multipart).await?;
+    if !csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
+        return Err(message_page(state, lang, StatusCode::FORBIDDEN, "CSRF"));
     }
+    Ok((session, fields, file))
 }
 
 /// `POST /admin/bedomning/{round}/enkat`: a survey's answer distributions as CSV.
@@ -618,25 +605,11 @@ pub async fn survey<S: Store>(
     Path(round_id): Path<i64>,
     multipart: Multipart,
 ) -> Response {
-    // The session first, so that nobody without one gets a file read.
-    let session = match require_session(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/bedomning/{round_id}"),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (fields, file) = match read_multipart(&state, lang, multipart).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if !csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
-        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
+    let (session, fields, file) =
+        match multipart_change(&state, lang, &headers, round_id, multipart).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
     let Some((_, bytes)) = file else {
         return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
     };
@@ -691,25 +664,11 @@ pub async fn upload_document<S: Store>(
     Path(round_id): Path<i64>,
     multipart: Multipart,
 ) -> Response {
-    // The session first, so that nobody without one gets a file read.
-    let session = match require_session(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/bedomning/{round_id}"),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (fields, file) = match read_multipart(&state, lang, multipart).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if !csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
-        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
+    let (session, fields, file) =
+        match multipart_change(&state, lang, &headers, round_id, multipart).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
     let Some((name, bytes)) = file else {
         return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
     };
