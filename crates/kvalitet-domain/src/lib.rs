@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod assessment;
+pub mod calendar;
 pub mod compare;
 pub mod group;
 pub mod ids;
@@ -10,6 +11,7 @@ pub mod measure;
 pub mod measure_set;
 pub mod municipality;
 pub mod round;
+pub mod service;
 pub mod swedish;
 pub mod value;
 
