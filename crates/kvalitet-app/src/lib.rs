@@ -9,6 +9,7 @@ pub mod kolada_v3;
 pub mod own;
 pub mod ports;
 pub mod report;
+pub mod service;
 pub mod stats;
 pub mod sync;
 

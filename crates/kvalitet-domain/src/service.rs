@@ -444,7 +444,10 @@ mod tests {
         assert!(!f.unreliable);
         // All successes still give an interval reaching down from 100.
         let f = Figure::share(10, 10, &Rules::default()).unwrap();
-        assert!((f.high - 100.0).abs() < 1e-9 && (f.low - 72.25).abs() < 0.01, "{f:?}");
+        assert!(
+            (f.high - 100.0).abs() < 1e-9 && (f.low - 72.25).abs() < 0.01,
+            "{f:?}"
+        );
     }
 
     #[test]

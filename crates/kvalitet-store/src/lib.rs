@@ -10,6 +10,7 @@ mod accounts;
 mod catalogue;
 mod read;
 mod rounds;
+mod service;
 mod values;
 
 use std::str::FromStr;
@@ -24,13 +25,15 @@ use tokio::sync::mpsc;
 use kvalitet_app::ports::{
     Actor, AnswerRecord, AuditEvent, Comment, ConsensusRecord, DocumentRecord, Draft, ImportChunk,
     ImportSource, KnownIds, KpiGroupRecord, MeasureSetSummary, MeasureText, MeasureValues,
-    NewRound, NewUser, Overview, RoundContent, RoundFilter, RoundRecord, SessionRecord, Store,
-    StoreError, StoredValue, SurveyRecord, UserRecord, ValueFilter, ValueRevision, WriteCounts,
+    NewRound, NewServiceRound, NewUser, Overview, PlanRow, RoundContent, RoundFilter, RoundRecord,
+    ServiceContent, ServiceQuestion, ServiceRoundRecord, SessionRecord, Store, StoreError,
+    StoredValue, SurveyCounts, SurveyRecord, UserRecord, ValueFilter, ValueRevision, WriteCounts,
 };
 use kvalitet_domain::{
     County, Gender, Measure, MeasureId, MeasureProfile, MeasureSet, Municipality,
     MunicipalityGroup, MunicipalityId, Role, ValueKey, ValueRow, Year,
     round::{AssessorRole, Status},
+    service::Contact,
 };
 
 /// The migrations of each backend, embedded in the binary.
@@ -448,6 +451,51 @@ impl Store for SqlStore {
 
     async fn document(&self, id: i64) -> Result<Option<(DocumentRecord, Vec<u8>)>, StoreError> {
         rounds::document(self, id).await
+    }
+
+    async fn create_service_round(
+        &self,
+        round: &NewServiceRound,
+        actor: &Actor,
+    ) -> Result<i64, StoreError> {
+        service::create_round(self, round, actor).await
+    }
+
+    async fn service_rounds(&self, id: Option<i64>) -> Result<Vec<ServiceRoundRecord>, StoreError> {
+        service::rounds(self, id).await
+    }
+
+    async fn service_content(&self, round: i64) -> Result<ServiceContent, StoreError> {
+        service::content(self, round).await
+    }
+
+    async fn save_service_setup(
+        &self,
+        round: i64,
+        members: Option<&[MunicipalityId]>,
+        questions: Option<&[ServiceQuestion]>,
+        plan: Option<&[PlanRow]>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        service::save_setup(self, round, members, questions, plan, actor).await
+    }
+
+    async fn add_service_contacts(
+        &self,
+        round: i64,
+        contacts: &[Contact],
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        service::add_contacts(self, round, contacts, actor).await
+    }
+
+    async fn save_service_survey(
+        &self,
+        round: i64,
+        rows: &[SurveyCounts],
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        service::save_survey(self, round, rows, actor).await
     }
 
     async fn frameworks(&self) -> Result<Vec<(String, String, String)>, StoreError> {

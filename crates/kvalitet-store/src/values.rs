@@ -71,6 +71,9 @@ pub(crate) async fn import(
                 crate::accounts::delete_drafts(&mut tx, &keys).await?
             }
             ImportChunk::Audit(record) => crate::accounts::audit_record(&mut tx, &record).await?,
+            ImportChunk::ServiceRoundPublished(round) => {
+                crate::service::mark_published(&mut tx, round).await?;
+            }
             ImportChunk::RoundStatus { round, from, to } => {
                 crate::rounds::move_status(&mut tx, round, from, to, None).await?;
             }

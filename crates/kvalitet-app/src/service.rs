@@ -1,0 +1,1235 @@
+//! Service measurements as use cases: a round (national, run by a coordinator, or a
+//! municipality's own), its members, question bank and plan; contacts registered one by one
+//! on a phone or as CSV; survey answers for the service index; the computed figures with their
+//! intervals and warnings, the average and range over the members; and publishing the figures
+//! as measures. Every use case checks the person's rights itself.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+use time::Date;
+
+use kvalitet_domain::calendar::{self, Calendar};
+use kvalitet_domain::round::Spread;
+use kvalitet_domain::service::{
+    self, Channel, Contact, Figure, Relevance, Rules, SurveyQuestion, TestFigures,
+};
+use kvalitet_domain::{
+    Action, AreaId, Datum, Direction, Gender, Grants, KoladaMeta, Measure, MeasureId,
+    MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem, MunicipalityId, SourceKind,
+    ValueKey, ValueRow, Year,
+};
+
+use crate::ports::{
+    Actor, AuditRecord, CatalogueBatch, ImportChunk, ImportSource, NewServiceRound, PlanRow,
+    ServiceContent, ServiceQuestion, ServiceRoundRecord, Store, StoreError, SurveyCounts,
+    import_all,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    /// Every problem of a file or form, each naming its line and column or field.
+    #[error("nothing was saved: {}", .0.join("; "))]
+    BadRows(Vec<String>),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::Invalid(why) => Self::Invalid(why),
+            other => Self::Store(other),
+        }
+    }
+}
+
+/// Whether a person runs this round: a system administrator (national coordinator) for a
+/// national round, an administrator of the organising municipality for its own.
+pub fn may_manage(grants: &Grants, organiser: Option<&MunicipalityId>) -> bool {
+    match organiser {
+        None => grants.system_admin,
+        Some(m) => grants.allows(Action::Publish, m),
+    }
+}
+
+/// Whether a person may register contacts: those who run the round, and the testers the
+/// plan names.
+pub fn may_register(
+    grants: &Grants,
+    email: &str,
+    r: &ServiceRoundRecord,
+    plan: &[PlanRow],
+) -> bool {
+    may_manage(grants, r.organiser.as_ref())
+        || plan.iter().any(|p| p.tester.eq_ignore_ascii_case(email))
+}
+
+pub async fn round(store: &impl Store, id: i64) -> Result<ServiceRoundRecord, ServiceError> {
+    store
+        .service_rounds(Some(id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ServiceError::NotFound(format!("service round {id}")))
+}
+
+/// A round someone may see: once published everyone; before, those who run it and testers.
+pub async fn visible_round(
+    store: &impl Store,
+    grants: &Grants,
+    email: &str,
+    id: i64,
+) -> Result<(ServiceRoundRecord, ServiceContent), ServiceError> {
+    let r = round(store, id).await?;
+    let content = store.service_content(id).await?;
+    if r.published || may_register(grants, email, &r, &content.plan) {
+        Ok((r, content))
+    } else {
+        Err(ServiceError::NotFound(format!("service round {id}")))
+    }
+}
+
+async fn managed_round(
+    store: &impl Store,
+    grants: &Grants,
+    id: i64,
+) -> Result<ServiceRoundRecord, ServiceError> {
+    let r = round(store, id).await?;
+    if may_manage(grants, r.organiser.as_ref()) {
+        Ok(r)
+    } else {
+        Err(ServiceError::Forbidden(match r.organiser {
+            None => "a national round is run by a system administrator".into(),
+            Some(m) => format!("only administrators of municipality {m} run this round"),
+        }))
+    }
+}
+
+/// What the form for a new round says.
+#[derive(Debug, Clone, Default)]
+pub struct RoundForm {
+    pub title: String,
+    pub year: String,
+    /// Empty for a national round.
+    pub organiser: String,
+    pub partly_counts: bool,
+    pub min_tests: String,
+    /// ISO dates separated by commas or spaces.
+    pub closed_days: String,
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(
+        text.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| format!("{text:?} is not a date like 2026-05-15"))
+}
+
+pub async fn create_round(
+    store: &impl Store,
+    grants: &Grants,
+    form: &RoundForm,
+    actor: &Actor,
+) -> Result<i64, ServiceError> {
+    let organiser = match form.organiser.trim() {
+        "" => None,
+        m => Some(MunicipalityId::parse(m).map_err(|_| {
+            ServiceError::Invalid(format!("organiser: {m:?} is not a municipality id"))
+        })?),
+    };
+    if !may_manage(grants, organiser.as_ref()) {
+        return Err(ServiceError::Forbidden(match organiser {
+            None => "a national round is created by a system administrator".into(),
+            Some(m) => format!("only administrators of municipality {m} create its rounds"),
+        }));
+    }
+    let title = form.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(ServiceError::Invalid(
+            "title: give a title of at most 200 characters".into(),
+        ));
+    }
+    let year = form
+        .year
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|y| Year::new(y).ok())
+        .ok_or_else(|| ServiceError::Invalid(format!("year: {:?} is not a year", form.year)))?;
+    let min_tests = match form.min_tests.trim() {
+        "" => Rules::default().min_tests,
+        t => t
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| {
+                ServiceError::Invalid(format!("min_tests: {t:?} is not a number of tests"))
+            })?,
+    };
+    let closed_days = form
+        .closed_days
+        .split([',', ' ', '\n'])
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| parse_date(d).map_err(|e| ServiceError::Invalid(format!("closed_days: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let new = NewServiceRound {
+        title: title.to_owned(),
+        year,
+        organiser,
+        partly_counts: form.partly_counts,
+        min_tests,
+        closed_days,
+    };
+    Ok(store.create_service_round(&new, actor).await?)
+}
+
+/// Splits a CSV line (commas or semicolons, as the header uses) into trimmed cells, with
+/// double quotes around cells that hold the separator.
+fn cells(line: &str, sep: char) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            c if c == sep && !quoted => out.push(std::mem::take(&mut cell).trim().to_owned()),
+            c => cell.push(c),
+        }
+    }
+    out.push(cell.trim().to_owned());
+    out
+}
+
+/// A CSV text as a header and numbered rows; the columns the caller needs must be present.
+/// A CSV's lower-cased header and its rows with their line numbers.
+type Table = (Vec<String>, Vec<(usize, Vec<String>)>);
+
+fn table(text: &str, needed: &[&str], optional: &[&str]) -> Result<Table, Vec<String>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Err(vec!["the file is empty".into()]);
+    };
+    let sep = if header.contains(';') { ';' } else { ',' };
+    let header: Vec<String> = cells(header, sep)
+        .into_iter()
+        .map(|h| h.to_lowercase())
+        .collect();
+    let mut errors: Vec<String> = needed
+        .iter()
+        .filter(|n| !header.iter().any(|h| h == *n))
+        .map(|n| format!("line 1: the column {n:?} is missing"))
+        .collect();
+    errors.extend(
+        header
+            .iter()
+            .filter(|h| !needed.contains(&h.as_str()) && !optional.contains(&h.as_str()))
+            .map(|h| {
+                format!(
+                    "line 1: the column {h:?} is not known (expected {})",
+                    [needed, optional].concat().join(", ")
+                )
+            }),
+    );
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let rows: Vec<(usize, Vec<String>)> = lines.map(|(i, l)| (i + 1, cells(l, sep))).collect();
+    if rows.is_empty() {
+        return Err(vec!["the file has a header but no rows".into()]);
+    }
+    Ok((header, rows))
+}
+
+/// One row of a CSV by column name.
+struct Row<'a> {
+    line: usize,
+    header: &'a [String],
+    cells: &'a [String],
+}
+
+impl Row<'_> {
+    fn get(&self, name: &str) -> &str {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| self.cells.get(i))
+            .map_or("", String::as_str)
+    }
+
+    fn at(&self, name: &str) -> String {
+        let column = self
+            .header
+            .iter()
+            .position(|h| h == name)
+            .map_or(0, |i| i + 1);
+        format!("line {}, column {column} ({name})", self.line)
+    }
+}
+
+fn member(r: &ServiceRoundRecord, text: &str) -> Result<MunicipalityId, String> {
+    let m =
+        MunicipalityId::parse(text).map_err(|_| format!("{text:?} is not a municipality id"))?;
+    if r.members.contains(&m) {
+        Ok(m)
+    } else {
+        Err(format!("{m} is not a municipality of this round"))
+    }
+}
+
+/// Sets the round's municipalities: ids separated by commas, spaces or lines. A national
+/// round names any kommuner; a municipality's own round only itself.
+pub async fn set_members(
+    store: &impl Store,
+    grants: &Grants,
+    round_id: i64,
+    text: &str,
+    known: &HashSet<MunicipalityId>,
+    actor: &Actor,
+) -> Result<(), ServiceError> {
+    let r = managed_round(store, grants, round_id).await?;
+    let mut members = BTreeSet::new();
+    let mut errors = Vec::new();
+    for id in text
+        .split([',', ' ', '\n', ';'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match MunicipalityId::parse(id) {
+            Ok(m) if !known.contains(&m) => errors.push(format!("{m} is not a known kommun")),
+            Ok(m) if r.organiser.is_some_and(|o| o != m) => errors.push(format!(
+                "a municipality's own round tests only itself, not {m}"
+            )),
+            Ok(m) => {
+                members.insert(m);
+            }
+            Err(_) => errors.push(format!("{id:?} is not a municipality id")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::BadRows(errors));
+    }
+    let members: Vec<MunicipalityId> = members.into_iter().collect();
+    Ok(store
+        .save_service_setup(round_id, Some(&members), None, None, actor)
+        .await?)
+}
+
+/// Replaces the question bank from CSV: `id;area;text`.
+pub async fn set_questions(
+    store: &impl Store,
+    grants: &Grants,
+    round_id: i64,
+    text: &str,
+    actor: &Actor,
+) -> Result<usize, ServiceError> {
+    managed_round(store, grants, round_id).await?;
+    let (header, rows) =
+        table(text, &["id", "area", "text"], &[]).map_err(ServiceError::BadRows)?;
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    let mut questions = Vec::new();
+    for (line, cells) in &rows {
+        let row = Row {
+            line: *line,
+            header: &header,
+            cells,
+        };
+        let (id, area, q) = (row.get("id"), row.get("area"), row.get("text"));
+        if id.is_empty() || area.is_empty() || q.is_empty() {
+            errors.push(format!("line {line}: id, area and text are all needed"));
+        } else if !seen.insert(id.to_owned()) {
+            errors.push(format!("{}: {id:?} is listed twice", row.at("id")));
+        } else {
+            questions.push(ServiceQuestion {
+                id: id.to_owned(),
+                area: area.to_owned(),
+                text: q.to_owned(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::BadRows(errors));
+    }
+    store
+        .save_service_setup(round_id, None, Some(&questions), None, actor)
+        .await?;
+    Ok(questions.len())
+}
+
+/// Replaces the plan from CSV: `municipality_id;question_id;channel;planned_on;tester`.
+pub async fn set_plan(
+    store: &impl Store,
+    grants: &Grants,
+    round_id: i64,
+    text: &str,
+    actor: &Actor,
+) -> Result<usize, ServiceError> {
+    let r = managed_round(store, grants, round_id).await?;
+    let content = store.service_content(round_id).await?;
+    let questions: HashSet<&str> = content.questions.iter().map(|q| q.id.as_str()).collect();
+    let (header, rows) = table(
+        text,
+        &[
+            "municipality_id",
+            "question_id",
+            "channel",
+            "planned_on",
+            "tester",
+        ],
+        &[],
+    )
+    .map_err(ServiceError::BadRows)?;
+    let mut errors = Vec::new();
+    let mut plan = Vec::new();
+    let mut seen = HashSet::new();
+    for (line, cells) in &rows {
+        let row = Row {
+            line: *line,
+            header: &header,
+            cells,
+        };
+        let m = member(&r, row.get("municipality_id"))
+            .map_err(|e| format!("{}: {e}", row.at("municipality_id")));
+        let q = row.get("question_id");
+        if !questions.contains(q) {
+            errors.push(format!(
+                "{}: {q:?} is not in the question bank",
+                row.at("question_id")
+            ));
+        }
+        let channel = Channel::parse(row.get("channel"))
+            .ok_or_else(|| format!("{}: use email or phone", row.at("channel")));
+        let day =
+            parse_date(row.get("planned_on")).map_err(|e| format!("{}: {e}", row.at("planned_on")));
+        let tester = row.get("tester").to_lowercase();
+        if !tester.contains('@') {
+            errors.push(format!(
+                "{}: give the tester's e-mail address",
+                row.at("tester")
+            ));
+        }
+        match (m, channel, day) {
+            (Ok(m), Ok(channel), Ok(day)) => {
+                if !seen.insert((m, q.to_owned(), channel)) {
+                    errors.push(format!(
+                        "line {line}: {q:?} to {m} by {} is planned twice",
+                        channel.code()
+                    ));
+                }
+                plan.push(PlanRow {
+                    municipality: m,
+                    question: q.to_owned(),
+                    channel,
+                    planned_on: day.to_string(),
+                    tester,
+                });
+            }
+            (m, c, d) => errors.extend([m.err(), c.err(), d.err()].into_iter().flatten()),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::BadRows(errors));
+    }
+    store
+        .save_service_setup(round_id, None, None, Some(&plan), actor)
+        .await?;
+    Ok(plan.len())
+}
+
+fn yes_no(text: &str) -> Result<Option<bool>, String> {
+    match text.trim().to_lowercase().as_str() {
+        "" => Ok(None),
+        "ja" | "yes" | "1" | "true" => Ok(Some(true)),
+        "nej" | "no" | "0" | "false" => Ok(Some(false)),
+        other => Err(format!("{other:?} is not yes or no")),
+    }
+}
+
+/// A waiting time as seconds or minutes and seconds (`95` or `1:35`).
+fn seconds(text: &str) -> Result<Option<u32>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let parsed = match t.split_once(':') {
+        Some((m, s)) => m
+            .parse::<u32>()
+            .ok()
+            .zip(s.parse::<u32>().ok().filter(|s| *s < 60))
+            .map(|(m, s)| m * 60 + s),
+        None => t.parse::<u32>().ok(),
+    };
+    parsed
+        .map(Some)
+        .ok_or_else(|| format!("{t:?} is not seconds or minutes:seconds"))
+}
+
+/// The fields of one contact as text, from a CSV row or a form.
+#[derive(Debug, Clone, Default)]
+pub struct ContactFields {
+    pub municipality: String,
+    pub question: String,
+    pub channel: String,
+    pub tester: String,
+    pub sent_at: String,
+    pub answered_at: String,
+    pub relevance: String,
+    pub direct_answer: String,
+    pub wait: String,
+    pub reception: String,
+    pub note: String,
+}
+
+/// Reads one contact; `instant` reads a time (with a zone for files, Swedish wall-clock
+/// time for the phone form). Problems are named by field through `at`.
+fn read_contact(
+    r: &ServiceRoundRecord,
+    questions: &HashSet<&str>,
+    f: &ContactFields,
+    instant: fn(&str) -> Result<time::OffsetDateTime, String>,
+    at: &dyn Fn(&str) -> String,
+) -> Result<Contact, Vec<String>> {
+    let mut errors = Vec::new();
+    let mut check = |field: &str, e: String| errors.push(format!("{}: {e}", at(field)));
+    let municipality = member(r, f.municipality.trim())
+        .map_err(|e| check("municipality_id", e))
+        .ok();
+    let question = f.question.trim().to_owned();
+    if !questions.contains(question.as_str()) {
+        check(
+            "question_id",
+            format!("{question:?} is not in the question bank"),
+        );
+    }
+    let channel = Channel::parse(&f.channel)
+        .ok_or(())
+        .map_err(|()| check("channel", "use email or phone".into()))
+        .ok();
+    let sent_at = instant(&f.sent_at).map_err(|e| check("sent_at", e)).ok();
+    let answered_at = match f.answered_at.trim() {
+        "" => None,
+        t => instant(t).map_err(|e| check("answered_at", e)).ok(),
+    };
+    let relevance = match f.relevance.trim() {
+        "" => None,
+        t => Relevance::parse(
+            match t.to_lowercase().as_str() {
+                "ja" => "yes",
+                "delvis" => "partly",
+                "nej" => "no",
+                other => other,
+            }
+            .trim(),
+        )
+        .ok_or(())
+        .map_err(|()| check("relevance", format!("{t:?} is not yes, partly or no")))
+        .ok(),
+    };
+    let direct_answer = yes_no(&f.direct_answer)
+        .map_err(|e| check("direct_answer", e))
+        .ok()
+        .flatten();
+    let wait_seconds = seconds(&f.wait)
+        .map_err(|e| check("wait_seconds", e))
+        .ok()
+        .flatten();
+    let reception = match f.reception.trim() {
+        "" => None,
+        t => match t.parse::<u8>() {
+            Ok(v) if v <= service::RECEPTION_MAX => Some(v),
+            _ => {
+                check(
+                    "reception",
+                    format!("{t:?} is outside 0–3 (3 mycket god, 2 god, 1 medelgod, 0 dålig)"),
+                );
+                None
+            }
+        },
+    };
+    let tester = f.tester.trim().to_lowercase();
+    if tester.is_empty() {
+        check("tester", "say who made the test".into());
+    }
+    let note = f.note.trim().to_owned();
+    if note.chars().count() > 2000 {
+        check("note", "longer than 2000 characters".into());
+    }
+    let (Some(municipality), Some(channel), Some(sent_at)) = (municipality, channel, sent_at)
+    else {
+        return Err(errors);
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let contact = Contact {
+        municipality,
+        question,
+        channel,
+        tester,
+        sent_at,
+        answered_at,
+        relevance,
+        direct_answer,
+        wait_seconds,
+        reception,
+        note,
+    };
+    let problems: Vec<String> = contact
+        .problems()
+        .into_iter()
+        .map(|p| format!("{}: {p}", at("")))
+        .collect();
+    if problems.is_empty() {
+        Ok(contact)
+    } else {
+        Err(problems)
+    }
+}
+
+const CONTACT_COLUMNS: [&str; 5] = [
+    "municipality_id",
+    "question_id",
+    "channel",
+    "tester",
+    "sent_at",
+];
+const CONTACT_OPTIONAL: [&str; 6] = [
+    "answered_at",
+    "relevance",
+    "direct_answer",
+    "wait_seconds",
+    "reception",
+    "note",
+];
+
+/// Reads contacts from CSV. Times must carry their zone (`2026-03-02T09:15:00+01:00`).
+/// Every problem is named by line and column; a contact repeated in the file or already
+/// registered is refused.
+pub fn parse_contacts(
+    r: &ServiceRoundRecord,
+    content: &ServiceContent,
+    text: &str,
+) -> Result<Vec<Contact>, Vec<String>> {
+    let (header, rows) = table(text, &CONTACT_COLUMNS, &CONTACT_OPTIONAL)?;
+    let questions: HashSet<&str> = content.questions.iter().map(|q| q.id.as_str()).collect();
+    let mut registered: HashMap<(MunicipalityId, String, Channel), String> = content
+        .contacts
+        .iter()
+        .map(|c| {
+            (
+                (
+                    c.contact.municipality,
+                    c.contact.question.clone(),
+                    c.contact.channel,
+                ),
+                "already registered".to_owned(),
+            )
+        })
+        .collect();
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for (line, cells) in &rows {
+        let row = Row {
+            line: *line,
+            header: &header,
+            cells,
+        };
+        let fields = ContactFields {
+            municipality: row.get("municipality_id").into(),
+            question: row.get("question_id").into(),
+            channel: row.get("channel").into(),
+            tester: row.get("tester").into(),
+            sent_at: row.get("sent_at").into(),
+            answered_at: row.get("answered_at").into(),
+            relevance: row.get("relevance").into(),
+            direct_answer: row.get("direct_answer").into(),
+            wait: row.get("wait_seconds").into(),
+            reception: row.get("reception").into(),
+            note: row.get("note").into(),
+        };
+        let at = |field: &str| {
+            if field.is_empty() {
+                format!("line {line}")
+            } else {
+                row.at(field)
+            }
+        };
+        match read_contact(r, &questions, &fields, calendar::parse_instant, &at) {
+            Ok(c) => {
+                let key = (c.municipality, c.question.clone(), c.channel);
+                if let Some(first) = registered.get(&key) {
+                    errors.push(format!(
+                        "line {line}: question {:?} to {} by {} is a duplicate contact ({first})",
+                        c.question,
+                        c.municipality,
+                        c.channel.code()
+                    ));
+                } else {
+                    registered.insert(key, format!("first on line {line}"));
+                    out.push(c);
+                }
+            }
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Registers contacts from a CSV file, all or none.
+pub async fn import_contacts(
+    store: &impl Store,
+    grants: &Grants,
+    email: &str,
+    round_id: i64,
+    text: &str,
+    actor: &Actor,
+) -> Result<usize, ServiceError> {
+    let (r, content) = registering(store, grants, email, round_id).await?;
+    let contacts = parse_contacts(&r, &content, text).map_err(ServiceError::BadRows)?;
+    store
+        .add_service_contacts(round_id, &contacts, actor)
+        .await?;
+    Ok(contacts.len())
+}
+
+/// Registers one contact from the phone form, whose times are Swedish wall-clock times.
+pub async fn register_contact(
+    store: &impl Store,
+    grants: &Grants,
+    email: &str,
+    round_id: i64,
+    fields: &ContactFields,
+    actor: &Actor,
+) -> Result<(), ServiceError> {
+    let (r, content) = registering(store, grants, email, round_id).await?;
+    let questions: HashSet<&str> = content.questions.iter().map(|q| q.id.as_str()).collect();
+    let mut fields = fields.clone();
+    if fields.tester.trim().is_empty() {
+        fields.tester = email.to_owned();
+    }
+    let contact = read_contact(
+        &r,
+        &questions,
+        &fields,
+        calendar::parse_swedish_local,
+        &|f: &str| {
+            if f.is_empty() {
+                "the contact".to_owned()
+            } else {
+                f.to_owned()
+            }
+        },
+    )
+    .map_err(ServiceError::BadRows)?;
+    if content.contacts.iter().any(|c| {
+        (
+            c.contact.municipality,
+            &c.contact.question,
+            c.contact.channel,
+        ) == (contact.municipality, &contact.question, contact.channel)
+    }) {
+        return Err(ServiceError::Invalid(format!(
+            "question {:?} was already put to {} by {}: a duplicate contact",
+            contact.question,
+            contact.municipality,
+            contact.channel.code()
+        )));
+    }
+    Ok(store
+        .add_service_contacts(round_id, &[contact], actor)
+        .await?)
+}
+
+async fn registering(
+    store: &impl Store,
+    grants: &Grants,
+    email: &str,
+    round_id: i64,
+) -> Result<(ServiceRoundRecord, ServiceContent), ServiceError> {
+    let r = round(store, round_id).await?;
+    let content = store.service_content(round_id).await?;
+    if !may_register(grants, email, &r, &content.plan) {
+        return Err(ServiceError::Forbidden(
+            "only the round's organisers and planned testers register contacts".into(),
+        ));
+    }
+    if r.published {
+        return Err(ServiceError::Invalid(
+            "the round is published; its contacts no longer change".into(),
+        ));
+    }
+    Ok((r, content))
+}
+
+/// Reads survey answers: `municipality_id;channel;question;got_answer;1;2;3;4;5`, where
+/// `got_answer` says for e-mail whether the resident got an answer (only those count).
+pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCounts>, Vec<String>> {
+    let (header, rows) = table(
+        text,
+        &[
+            "municipality_id",
+            "channel",
+            "question",
+            "1",
+            "2",
+            "3",
+            "4",
+            "5",
+        ],
+        &["got_answer"],
+    )?;
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (line, cells) in &rows {
+        let row = Row {
+            line: *line,
+            header: &header,
+            cells,
+        };
+        let m = member(r, row.get("municipality_id"))
+            .map_err(|e| errors.push(format!("{}: {e}", row.at("municipality_id"))))
+            .ok();
+        let channel = Channel::parse(row.get("channel"));
+        if channel.is_none() {
+            errors.push(format!("{}: use email or phone", row.at("channel")));
+        }
+        let question = SurveyQuestion::parse(row.get("question"));
+        match (channel, question) {
+            (_, None) => errors.push(format!("{}: use reception, ease or clarity", row.at("question"))),
+            (Some(Channel::Phone), Some(SurveyQuestion::Clarity)) | (Some(Channel::Email), Some(SurveyQuestion::Reception)) => {
+                errors.push(format!("{}: the telephone survey asks reception and ease, the e-mail survey clarity and ease", row.at("question")))
+            }
+            _ => {}
+        }
+        let got_answer = match yes_no(row.get("got_answer")) {
+            Ok(v) => v.unwrap_or(true),
+            Err(e) => {
+                errors.push(format!("{}: {e}", row.at("got_answer")));
+                true
+            }
+        };
+        let mut counts = [0u64; 5];
+        for (i, c) in counts.iter_mut().enumerate() {
+            let name = (i + 1).to_string();
+            match row.get(&name).parse::<u64>() {
+                Ok(v) => *c = v,
+                Err(_) => errors.push(format!(
+                    "{}: {:?} is not a number of answers",
+                    row.at(&name),
+                    row.get(&name)
+                )),
+            }
+        }
+        if let (Some(m), Some(channel), Some(question)) = (m, channel, question) {
+            if !seen.insert((m, channel, question, got_answer)) {
+                errors.push(format!(
+                    "line {line}: {m} {} {} is listed twice",
+                    channel.code(),
+                    question.code()
+                ));
+            }
+            out.push(SurveyCounts {
+                municipality: m,
+                channel,
+                question,
+                got_answer,
+                counts,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Replaces a round's survey answers from CSV.
+pub async fn import_survey(
+    store: &impl Store,
+    grants: &Grants,
+    round_id: i64,
+    text: &str,
+    actor: &Actor,
+) -> Result<usize, ServiceError> {
+    let r = managed_round(store, grants, round_id).await?;
+    let rows = parse_survey(&r, text).map_err(ServiceError::BadRows)?;
+    store.save_service_survey(round_id, &rows, actor).await?;
+    Ok(rows.len())
+}
+
+/// The figures a round gives, one kind of figure per measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FigureKind {
+    EmailWithinTwo,
+    EmailWithinOne,
+    DirectAnswer,
+    Reception,
+    PhoneReceptionIndex,
+    PhoneEaseIndex,
+    EmailClarityIndex,
+    EmailEaseIndex,
+}
+
+impl FigureKind {
+    pub const ALL: [FigureKind; 8] = [
+        Self::EmailWithinTwo,
+        Self::EmailWithinOne,
+        Self::DirectAnswer,
+        Self::Reception,
+        Self::PhoneReceptionIndex,
+        Self::PhoneEaseIndex,
+        Self::EmailClarityIndex,
+        Self::EmailEaseIndex,
+    ];
+
+    /// The measure the figure is published as, and its Swedish title.
+    pub fn measure(self) -> (&'static str, &'static str) {
+        match self {
+            Self::EmailWithinTwo => (
+                "SERV-EPOST2",
+                "E-post besvarad inom två arbetsdagar, andel (%)",
+            ),
+            Self::EmailWithinOne => (
+                "SERV-EPOST1",
+                "E-post besvarad inom en arbetsdag, andel (%)",
+            ),
+            Self::DirectAnswer => (
+                "SERV-DIREKT",
+                "Direkt svar på enkel fråga via telefon, andel (%)",
+            ),
+            Self::Reception => (
+                "SERV-BEMOT",
+                "Gott bemötande via telefon, andel av maxpoäng (%)",
+            ),
+            Self::PhoneReceptionIndex => {
+                ("SERV-TELBEM", "Servicemätning: bemötande telefoni, index")
+            }
+            Self::PhoneEaseIndex => ("SERV-TELENK", "Servicemätning: enkelhet telefoni, index"),
+            Self::EmailClarityIndex => ("SERV-EPTYD", "Servicemätning: tydlighet e-post, index"),
+            Self::EmailEaseIndex => ("SERV-EPENK", "Servicemätning: enkelhet e-post, index"),
+        }
+    }
+
+    /// The citizen's question the figure answers.
+    pub fn question(self) -> &'static str {
+        match self {
+            Self::EmailWithinTwo => {
+                "Hur stor andel av medborgarna som skickar en enkel fråga via e-post får svar inom två arbetsdagar?"
+            }
+            Self::EmailWithinOne => {
+                "Hur stor andel av medborgarna som skickar en enkel fråga via e-post får svar inom en arbetsdag?"
+            }
+            Self::DirectAnswer => {
+                "Hur stor andel av medborgarna som tar kontakt med kommunen via telefon får ett direkt svar på en enkel fråga?"
+            }
+            Self::Reception => {
+                "Hur gott bemötande får medborgarna när de via telefon ställer en enkel fråga till kommunen?"
+            }
+            Self::PhoneReceptionIndex => "Hur nöjda är de som ringt kommunen med bemötandet?",
+            Self::PhoneEaseIndex => "Hur enkelt var det att få hjälp av kommunen via telefon?",
+            Self::EmailClarityIndex => "Hur tydliga upplevde de som mejlat kommunen svaren?",
+            Self::EmailEaseIndex => "Hur enkelt var det att få hjälp av kommunen via e-post?",
+        }
+    }
+
+    fn unit(self) -> &'static str {
+        match self {
+            Self::Reception => "procent av maxpoäng",
+            Self::PhoneReceptionIndex
+            | Self::PhoneEaseIndex
+            | Self::EmailClarityIndex
+            | Self::EmailEaseIndex => "index 0–100",
+            _ => "procent",
+        }
+    }
+
+    fn survey(self) -> Option<(Channel, SurveyQuestion)> {
+        match self {
+            Self::PhoneReceptionIndex => Some((Channel::Phone, SurveyQuestion::Reception)),
+            Self::PhoneEaseIndex => Some((Channel::Phone, SurveyQuestion::Ease)),
+            Self::EmailClarityIndex => Some((Channel::Email, SurveyQuestion::Clarity)),
+            Self::EmailEaseIndex => Some((Channel::Email, SurveyQuestion::Ease)),
+            _ => None,
+        }
+    }
+}
+
+/// One municipality's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct MunicipalityFigures {
+    pub municipality: MunicipalityId,
+    pub figures: BTreeMap<FigureKind, Figure>,
+    /// Registered e-mail tests and calls.
+    pub emails: usize,
+    pub calls: usize,
+    /// E-mail survey answers left out because the resident got no answer.
+    pub email_answers_without_reply: u64,
+}
+
+/// What a round gives: each member's figures, and the mean and range of each figure over
+/// the members that have it (unreliable figures included, and counted).
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceResults {
+    pub municipalities: Vec<MunicipalityFigures>,
+    pub spread: BTreeMap<FigureKind, Spread>,
+    pub unreliable: BTreeMap<FigureKind, usize>,
+}
+
+/// Computes the round's figures with its rules and calendar.
+pub fn results(r: &ServiceRoundRecord, content: &ServiceContent) -> ServiceResults {
+    let rules = Rules {
+        partly_counts: r.partly_counts,
+        min_tests: r.min_tests,
+        ..Rules::default()
+    };
+    let calendar = Calendar {
+        extra_closed: r.closed_days.iter().copied().collect(),
+    };
+    let mut municipalities = Vec::new();
+    for m in &r.members {
+        let contacts: Vec<&Contact> = content
+            .contacts
+            .iter()
+            .map(|c| &c.contact)
+            .filter(|c| c.municipality == *m)
+            .collect();
+        let TestFigures {
+            email_within_two,
+            email_within_one,
+            direct_answer,
+            reception,
+        } = service::test_figures(&contacts, &calendar, &rules);
+        let mut figures = BTreeMap::new();
+        for (kind, f) in [
+            (FigureKind::EmailWithinTwo, email_within_two),
+            (FigureKind::EmailWithinOne, email_within_one),
+            (FigureKind::DirectAnswer, direct_answer),
+            (FigureKind::Reception, reception),
+        ] {
+            if let Some(f) = f {
+                figures.insert(kind, f);
+            }
+        }
+        for kind in FigureKind::ALL {
+            let Some((channel, question)) = kind.survey() else {
+                continue;
+            };
+            if let Some(row) = content.survey.iter().find(|s| {
+                s.municipality == *m
+                    && s.channel == channel
+                    && s.question == question
+                    && s.got_answer
+            }) && let Some(f) = service::service_index(&row.counts)
+            {
+                figures.insert(kind, f);
+            }
+        }
+        municipalities.push(MunicipalityFigures {
+            municipality: *m,
+            figures,
+            emails: contacts
+                .iter()
+                .filter(|c| c.channel == Channel::Email)
+                .count(),
+            calls: contacts
+                .iter()
+                .filter(|c| c.channel == Channel::Phone)
+                .count(),
+            email_answers_without_reply: content
+                .survey
+                .iter()
+                .filter(|s| {
+                    s.municipality == *m
+                        && s.channel == Channel::Email
+                        && !s.got_answer
+                        && s.question == SurveyQuestion::Ease
+                })
+                .map(|s| s.counts.iter().sum::<u64>())
+                .sum(),
+        });
+    }
+    let mut spread = BTreeMap::new();
+    let mut unreliable = BTreeMap::new();
+    for kind in FigureKind::ALL {
+        let values: Vec<f64> = municipalities
+            .iter()
+            .filter_map(|m| m.figures.get(&kind))
+            .map(|f| f.value)
+            .collect();
+        if let Some(s) = Spread::of(&values) {
+            spread.insert(kind, s);
+        }
+        let n = municipalities
+            .iter()
+            .filter_map(|m| m.figures.get(&kind))
+            .filter(|f| f.unreliable)
+            .count();
+        unreliable.insert(kind, n);
+    }
+    ServiceResults {
+        municipalities,
+        spread,
+        unreliable,
+    }
+}
+
+/// The measure set the figures are shown in on the citizen site.
+pub const MEASURE_SET: &str = "servicematning";
+
+fn measures() -> (Vec<Measure>, MeasureSet) {
+    let mut measures = Vec::new();
+    let mut items = Vec::new();
+    for kind in FigureKind::ALL {
+        let (id, title) = kind.measure();
+        let Ok(id) = MeasureId::parse(id) else {
+            continue;
+        };
+        let mut m = Measure::from_kolada(
+            id,
+            title.to_owned(),
+            match kind.survey() {
+                Some(_) => "Enkät till medborgare efter verklig kontakt; svaren 1–5 räknas om till 0–100 (5 = 100, 4 = 75, 3 = 50, 2 = 25, 1 = 0) och medelvärdet är index. Minst 100 svar per kanal krävs för att jämföras; e-postsvar räknas bara när medborgaren fått svar.".to_owned(),
+                None => "Testfrågor via e-post och telefon registrerade i kvalitet. Arbetsdagar enligt svensk kalender (helger, helgdagar, midsommarafton, julafton och nyårsafton räknas inte) i svensk tid.".to_owned(),
+            },
+            KoladaMeta { municipality_type: Some("K".into()), ..KoladaMeta::default() },
+        );
+        m.unit = Some(kind.unit().to_owned());
+        m.direction = Direction::HigherIsBetter;
+        m.source_kind = if kind.survey().is_some() {
+            SourceKind::Survey
+        } else {
+            SourceKind::External
+        };
+        items.push(MeasureSetItem {
+            measure: id,
+            question: kind.question().to_owned(),
+            question_en: None,
+            profile: Some(MeasureProfile {
+                measure: id,
+                question: kind.question().to_owned(),
+                question_en: None,
+                unit: Some(kind.unit().to_owned()),
+                unit_en: None,
+                direction: Direction::HigherIsBetter,
+                decimals: 0,
+            }),
+        });
+        measures.push(m);
+    }
+    let mut set = MeasureSet::new(
+        MEASURE_SET,
+        "Service och tillgänglighet",
+        vec![MeasureSetArea {
+            title: "E-post, telefon och bemötande".into(),
+            title_en: Some("E-mail, telephone and reception".into()),
+            items,
+        }],
+    );
+    set.title_en = Some("Service and accessibility".into());
+    set.description =
+        "Hur kommunen svarar när medborgare hör av sig med enkla frågor via e-post och telefon."
+            .into();
+    (measures, set)
+}
+
+/// Publishes a round: every member's figures become values of the round's year (survey
+/// indices only with at least 100 answers), in one transaction with the status and the audit
+/// event. Figures marked unreliable are published too, and the round's page says so.
+pub async fn publish(
+    store: &impl Store,
+    grants: &Grants,
+    round_id: i64,
+    actor: &Actor,
+) -> Result<usize, ServiceError> {
+    let r = managed_round(store, grants, round_id).await?;
+    if r.published {
+        return Err(ServiceError::Invalid(
+            "the round is already published".into(),
+        ));
+    }
+    let content = store.service_content(round_id).await?;
+    let res = results(&r, &content);
+    let mut rows = Vec::new();
+    for m in &res.municipalities {
+        for (kind, f) in &m.figures {
+            if kind.survey().is_some() && f.unreliable {
+                continue;
+            }
+            let Ok(measure) = MeasureId::parse(kind.measure().0) else {
+                continue;
+            };
+            rows.push(ValueRow {
+                key: ValueKey {
+                    measure,
+                    area: AreaId::Municipality(m.municipality),
+                    year: r.year,
+                    gender: Gender::Total,
+                },
+                datum: Datum::Number(f.value),
+                count: None,
+            });
+        }
+    }
+    if rows.is_empty() {
+        return Err(ServiceError::Invalid(
+            "there are no figures to publish yet".into(),
+        ));
+    }
+    let (measures, set) = measures();
+    let catalogue = CatalogueBatch {
+        catalogue_year: Some(r.year),
+        measures,
+        measure_sets: vec![set],
+        ..CatalogueBatch::default()
+    };
+    let n = rows.len();
+    let record = AuditRecord {
+        actor: actor.clone(),
+        municipality: r.organiser,
+        action: "service.publish".into(),
+        object: format!("service_round:{round_id}"),
+        before: None,
+        after: Some(serde_json::json!({"values": n, "municipalities": r.members.len()})),
+    };
+    import_all(
+        store,
+        &ImportSource {
+            source: format!("service round {round_id} published by {}", actor.who),
+            format: "publish".into(),
+        },
+        vec![
+            ImportChunk::Catalogue(Box::new(catalogue)),
+            ImportChunk::Values(rows),
+            ImportChunk::ServiceRoundPublished(round_id),
+            ImportChunk::Audit(Box::new(record)),
+            ImportChunk::Commit,
+        ],
+    )
+    .await?;
+    Ok(n)
+}
