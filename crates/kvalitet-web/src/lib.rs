@@ -11,6 +11,7 @@ mod downloads;
 mod i18n;
 mod kolada_v3;
 mod rounds;
+mod service;
 mod site;
 
 pub use i18n::Lang;
@@ -109,7 +110,27 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 21] = [
+const TEMPLATES: [(&str, &str); 26] = [
+    (
+        "service-table.html",
+        include_str!("../templates/service-table.html"),
+    ),
+    (
+        "service-list.html",
+        include_str!("../templates/service-list.html"),
+    ),
+    (
+        "service-round.html",
+        include_str!("../templates/service-round.html"),
+    ),
+    (
+        "service-contact.html",
+        include_str!("../templates/service-contact.html"),
+    ),
+    (
+        "service-results.html",
+        include_str!("../templates/service-results.html"),
+    ),
     ("rounds.html", include_str!("../templates/rounds.html")),
     ("round.html", include_str!("../templates/round.html")),
     (
@@ -304,6 +325,26 @@ fn site_routes<S: Store>(lang: Lang, max_upload_bytes: usize) -> Router<Arc<AppS
             "/admin/ramverk",
             get(rounds::editor::<S>).post(rounds::save_framework::<S>),
         )
+        .route(
+            "/admin/service",
+            get(service::list::<S>).post(service::create::<S>),
+        )
+        .route("/admin/service/{id}", get(service::round::<S>))
+        .route(
+            "/admin/service/{id}/kontakt",
+            get(service::contact_form::<S>).post(service::register::<S>),
+        )
+        .route(
+            "/admin/service/{id}/{part}",
+            axum::routing::post(service::setup::<S>),
+        )
+        .route(
+            "/admin/service/{id}/fil/{part}",
+            axum::routing::post(service::upload::<S>).layer(axum::extract::DefaultBodyLimit::max(
+                max_upload_bytes + (64 << 10),
+            )),
+        )
+        .route("/servicematning/{id}", get(service::public::<S>))
         .fallback(site::not_found::<S>)
         .layer(Extension(lang))
 }

@@ -92,8 +92,11 @@ async fn server() -> (String, tempfile::TempDir) {
     )
     .await
     .unwrap();
-    // An external evaluator without any role in a municipality.
+    // An external evaluator without any role in a municipality, and a national coordinator.
     accounts::add_user(&store, "eva@skr.se", "Eva", PASSWORD, false, &actor)
+        .await
+        .unwrap();
+    accounts::add_user(&store, "sam@skr.se", "Sam", PASSWORD, true, &actor)
         .await
         .unwrap();
     for (email, muni, role) in [
@@ -1114,4 +1117,175 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         403,
         "system administrators only"
     );
+}
+
+/// A national service round over HTTP: the coordinator sets it up, a bad contact file is
+/// refused whole, a planned tester registers a call on the phone form, other people are
+/// refused, and the published figures reach residents.
+#[tokio::test]
+async fn a_service_round_over_http_from_set_up_to_published_figures() {
+    let (addr, _dir) = server().await;
+    let sam = session_pair(&login(&addr, "sam@skr.se", PASSWORD).await);
+    let anna = session_pair(&login(&addr, "anna@kommun.se", PASSWORD).await);
+    let page = request(&addr, "GET", "/admin/service", &sam, &[]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.hidden("csrf");
+    let anna_csrf = request(&addr, "GET", "/admin/service", &anna, &[])
+        .await
+        .hidden("csrf");
+    let national = [
+        ("title", "Servicemätning 2025"),
+        ("year", "2025"),
+        ("organiser", ""),
+        ("min_tests", "10"),
+    ];
+    let mut as_anna = national.to_vec();
+    as_anna.push(("csrf", &anna_csrf));
+    assert_eq!(
+        request(&addr, "POST", "/admin/service", &anna, &as_anna)
+            .await
+            .status,
+        403,
+        "national rounds are the coordinator's"
+    );
+    let mut with = national.to_vec();
+    with.push(("csrf", &csrf));
+    let created = request(&addr, "POST", "/admin/service", &sam, &with).await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    assert!(
+        created.head.contains("/admin/service/1"),
+        "{}",
+        created.head
+    );
+    for (part, text) in [
+        ("medlemmar", "0180, 1480"),
+        (
+            "fragor",
+            "id;area;text\nq1;bygglov;Behöver jag bygglov för en altan?",
+        ),
+        (
+            "plan",
+            "municipality_id;question_id;channel;planned_on;tester\n1480;q1;phone;2025-03-03;bo@kommun.se",
+        ),
+    ] {
+        let a = request(
+            &addr,
+            "POST",
+            &format!("/admin/service/1/{part}"),
+            &sam,
+            &[("csrf", &csrf), ("text", text)],
+        )
+        .await;
+        assert_eq!(a.status, 303, "{part}: {}", a.body);
+    }
+    let header = "municipality_id,question_id,channel,tester,sent_at,answered_at,relevance,direct_answer,wait_seconds,reception";
+    let bad = format!("{header}\n0180,q1,email,t@skr.se,2025-03-03T09:00:00,,,,,\n");
+    let refused = upload_fields(
+        &addr,
+        "/admin/service/1/fil/kontakter",
+        &sam,
+        &[("csrf", &csrf)],
+        "k.csv",
+        &bad,
+    )
+    .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("line 2, column 5 (sent_at)")
+            && refused.body.contains("has no time zone"),
+        "{}",
+        refused.body
+    );
+    let good = format!(
+        "{header}\n0180,q1,email,t@skr.se,2025-03-03T09:00:00+01:00,2025-03-04T09:00:00+01:00,yes,,,\n0180,q1,phone,t@skr.se,2025-03-03T10:00:00+01:00,,,ja,45,3\n"
+    );
+    let ok = upload_fields(
+        &addr,
+        "/admin/service/1/fil/kontakter",
+        &sam,
+        &[("csrf", &csrf)],
+        "k.csv",
+        &good,
+    )
+    .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+
+    // The planned tester registers a call on the phone form, in Swedish time.
+    let bo = session_pair(&login(&addr, "bo@kommun.se", PASSWORD).await);
+    let form = request(&addr, "GET", "/admin/service/1/kontakt", &bo, &[]).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(
+        form.body.contains("2025-03-03: Göteborg, q1 (phone)"),
+        "the planned test is listed"
+    );
+    let bo_csrf = form.hidden("csrf");
+    let call = [
+        ("csrf", bo_csrf.as_str()),
+        ("municipality", "1480"),
+        ("question", "q1"),
+        ("channel", "phone"),
+        ("sent_at", "2025-03-03T10:15"),
+        ("direct_answer", "nej"),
+        ("wait", "2:10"),
+        ("reception", "4"),
+    ];
+    let bad_score = request(&addr, "POST", "/admin/service/1/kontakt", &bo, &call).await;
+    assert_eq!(bad_score.status, 400);
+    assert!(bad_score.body.contains("outside 0–3"), "{}", bad_score.body);
+    let mut call = call.to_vec();
+    call[7] = ("reception", "2");
+    assert_eq!(
+        request(&addr, "POST", "/admin/service/1/kontakt", &bo, &call)
+            .await
+            .status,
+        303
+    );
+    let dan = session_pair(&login(&addr, "dan@kommun.se", PASSWORD).await);
+    assert_eq!(
+        request(&addr, "GET", "/admin/service/1", &dan, &[])
+            .await
+            .status,
+        404,
+        "not planned, not the organiser"
+    );
+    assert_eq!(
+        request(&addr, "GET", "/servicematning/1", "", &[])
+            .await
+            .status,
+        404,
+        "not published yet"
+    );
+
+    let published = request(
+        &addr,
+        "POST",
+        "/admin/service/1/publicera",
+        &sam,
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    let results = request(&addr, "GET", "/servicematning/1", "", &[]).await;
+    assert_eq!(results.status, 200);
+    // Göteborg: one call, no direct answer, reception 2 of 3 = 67 %; Stockholm's e-mail took
+    // one working day.
+    assert!(
+        results.body.contains("<strong>67</strong> (n 1;"),
+        "{}",
+        results.body
+    );
+    assert!(results.body.contains("osäker"), "one test is too few");
+    let measure = request(&addr, "GET", "/kommun/0180/matt/SERV-EPOST1", "", &[]).await;
+    assert_eq!(measure.status, 200);
+    assert!(measure.body.contains("100"), "{}", measure.body);
+    let late = upload_fields(
+        &addr,
+        "/admin/service/1/fil/kontakter",
+        &sam,
+        &[("csrf", &csrf)],
+        "k.csv",
+        &good,
+    )
+    .await;
+    assert_eq!(late.status, 400, "a published round does not change");
 }
