@@ -194,6 +194,78 @@ for (const p of pages) {
   await resident.close();
 }
 
+// A national service round: the coordinator sets it up and uploads contacts, the planned
+// tester registers a call on the phone form, and residents read the published figures.
+{
+  const axeCheck = async (page, what) => {
+    const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    for (const v of r.violations) {
+      fail(`${what}: axe ${v.id} (${v.impact}): ${v.help}`);
+      for (const n of v.nodes.slice(0, 3)) console.log(`     ${n.target.join(" ")}: ${n.failureSummary.split("\n").join(" ")}`);
+    }
+    console.log(`ok   ${what}: ${r.passes.length} axe rules pass`);
+  };
+  const loggedIn = async (email) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/logga-in`);
+    await page.fill("#email", email);
+    await page.fill("#password", process.env.KVALITET_E2E_PASSWORD);
+    await Promise.all([page.waitForNavigation(), page.click("form.login button[type=submit]")]);
+    return { context, page };
+  };
+  const send = (page, action) =>
+    Promise.all([page.waitForNavigation(), page.click(`form[action$='${action}'] button[type=submit]`)]);
+  const coordinator = await loggedIn("samordnare@skr.se");
+  let page = coordinator.page;
+  await page.goto(`${base}/admin/service`);
+  await axeCheck(page, "service rounds page");
+  await page.fill("#s-title", "Servicemätning E2E");
+  await page.fill("#s-year", "2022");
+  await send(page, "/admin/service");
+  const roundUrl = page.url().split("?")[0];
+  await page.fill("#f-members", `${kommun}, ${other}`);
+  await send(page, "/medlemmar");
+  await page.fill("#f-questions", "id;area;text\nq1;bygglov;Behöver jag bygglov för en altan?\nq2;förskola;Hur söker jag förskoleplats?");
+  await send(page, "/fragor");
+  await page.fill("#f-plan", `municipality_id;question_id;channel;planned_on;tester\n${other};q2;phone;2022-03-07;e2e@kommun.se`);
+  await send(page, "/plan");
+  await page.setInputFiles("#f-contacts", {
+    name: "kontakter.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(`municipality_id,question_id,channel,tester,sent_at,answered_at,relevance,direct_answer,wait_seconds,reception\n${kommun},q1,email,t@skr.se,2022-03-07T09:00:00+01:00,2022-03-08T09:00:00+01:00,yes,,,\n${kommun},q1,phone,t@skr.se,2022-03-07T10:00:00+01:00,,,ja,40,3\n`),
+  });
+  await send(page, "/fil/kontakter");
+  await axeCheck(page, "service round page with figures");
+  const tester = await loggedIn("e2e@kommun.se");
+  await tester.page.goto(`${roundUrl}/kontakt`);
+  await axeCheck(tester.page, "phone-friendly contact form");
+  await tester.page.selectOption("#c-m", other);
+  await tester.page.selectOption("#c-q", "q2");
+  await tester.page.check("input[name=channel][value=phone]");
+  await tester.page.fill("#c-sent", "2022-03-07T10:15");
+  await tester.page.selectOption("#c-direct", "nej");
+  await tester.page.selectOption("#c-rec", "2");
+  await send(tester.page, "/kontakt");
+  if (!(await tester.page.content()).includes("Kontakten är sparad")) fail("the tester's contact was not saved");
+  await tester.context.close();
+  await page.goto(roundUrl);
+  await send(page, "/publicera");
+  await coordinator.context.close();
+  const resident = await browser.newContext();
+  page = await resident.newPage();
+  const id = roundUrl.split("/").pop();
+  for (const prefix of ["", "/en"]) {
+    const r = await page.goto(`${base}${prefix}/servicematning/${id}`);
+    if (r.status() !== 200) fail(`service results: HTTP ${r.status()}`);
+    await axeCheck(page, `service results ${prefix || "/"}`);
+  }
+  const r = await page.goto(`${base}/kommun/${kommun}/matt/SERV-BEMOT`);
+  if (r.status() !== 200 || !(await page.content()).includes("100")) fail("the published reception figure is not on the citizen page");
+  else console.log("ok   service round: set up, contacts uploaded and registered, published, on the citizen page");
+  await resident.close();
+}
+
 await browser.close();
 if (failures > 0) {
   console.log(`${failures} accessibility failure(s)`);

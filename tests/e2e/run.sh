@@ -5,7 +5,9 @@
 # reaches every link and control; then logs in as an administrator, defines an own measure,
 # uploads a CSV of values, publishes them and finds the value on the citizen page, checking
 # the admin pages with axe on the way; and runs an assessment round (Delaktighetsindex) from
-# creation through answers, consensus, submission, review and publishing to its public report.
+# creation through answers, consensus, submission, review and publishing to its public report;
+# and a national service round from set-up, contact uploads and the tester's phone form to the
+# published figures.
 # Data: the real Kolada files in ../shared/data when present (KKiK values, boundaries), else
 # the CLI test fixtures. Installs Debian's chromium and the npm packages when missing.
 set -euo pipefail
