@@ -30,7 +30,7 @@ if [ -d "$data/kolada_values" ]; then
 else
     fixtures=crates/kvalitet-cli/tests/fixtures
     "$bin" --database-url "$db" import -q "$fixtures/catalogue" "$fixtures/values.csv" data/measure-sets data/frameworks >/dev/null
-    export KVALITET_E2E_KOMMUN=0180 KVALITET_E2E_OTHER=1480 KVALITET_E2E_KPI=N15428 KVALITET_E2E_MAP=0
+    export KVALITET_E2E_KOMMUN=0180 KVALITET_E2E_OTHER=1280 KVALITET_E2E_KPI=N15428 KVALITET_E2E_MAP=0
 fi
 # An administrator for the login, upload and publish flow.
 export KVALITET_E2E_PASSWORD="e2e-lösenord-$(date +%s)"
