@@ -1208,6 +1208,15 @@ pub async fn publish(
         ..CatalogueBatch::default()
     };
     let n = rows.len();
+    // A national round's publishing is also in each municipality's own trail.
+    let mut per_municipality: BTreeMap<MunicipalityId, usize> = BTreeMap::new();
+    if r.organiser.is_none() {
+        for row in &rows {
+            if let AreaId::Municipality(m) = row.key.area {
+                *per_municipality.entry(m).or_default() += 1;
+            }
+        }
+    }
     let record = AuditRecord {
         actor: actor.clone(),
         municipality: r.organiser,
@@ -1216,20 +1225,27 @@ pub async fn publish(
         before: None,
         after: Some(serde_json::json!({"values": n, "municipalities": r.members.len()})),
     };
-    import_all(
-        store,
-        &ImportSource {
-            source: format!("service round {round_id} published by {}", actor.who),
-            format: "publish".into(),
-        },
-        vec![
-            ImportChunk::Catalogue(Box::new(catalogue)),
-            ImportChunk::Values(rows),
-            ImportChunk::ServiceRoundPublished(round_id),
-            ImportChunk::Audit(Box::new(record)),
-            ImportChunk::Commit,
-        ],
-    )
-    .await?;
+    let mut chunks = vec![
+        ImportChunk::Catalogue(Box::new(catalogue)),
+        ImportChunk::Values(rows),
+        ImportChunk::ServiceRoundPublished(round_id),
+        ImportChunk::Audit(Box::new(record)),
+    ];
+    chunks.extend(per_municipality.into_iter().map(|(m, values)| {
+        ImportChunk::Audit(Box::new(AuditRecord {
+            actor: actor.clone(),
+            municipality: Some(m),
+            action: "service.publish".into(),
+            object: format!("service_round:{round_id}"),
+            before: None,
+            after: Some(serde_json::json!({"values": values})),
+        }))
+    }));
+    chunks.push(ImportChunk::Commit);
+    let source = ImportSource {
+        source: format!("service round {round_id} published by {}", actor.who),
+        format: "publish".into(),
+    };
+    import_all(store, &source, chunks).await?;
     Ok(n)
 }

@@ -55,6 +55,39 @@ async fn require_draft(tx: &mut Tx, round: i64) -> Result<Option<MunicipalityId>
         .transpose()
 }
 
+/// In a national round, also writes the change into the trail of each municipality it
+/// concerns, so that a municipality's own trail shows the tests of it.
+async fn audit_each_municipality(
+    tx: &mut Tx,
+    actor: &Actor,
+    organiser: Option<MunicipalityId>,
+    action: &str,
+    round: i64,
+    items: impl Iterator<Item = (MunicipalityId, String)>,
+) -> Result<(), StoreError> {
+    if organiser.is_some() {
+        return Ok(());
+    }
+    let mut by_municipality: std::collections::BTreeMap<MunicipalityId, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for (m, what) in items {
+        by_municipality.entry(m).or_default().push(what);
+    }
+    for (m, what) in by_municipality {
+        audit(
+            tx,
+            actor,
+            Some(&m),
+            action,
+            &object(round),
+            None,
+            Some(serde_json::json!({"items": what})),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn create_round(
     store: &SqlStore,
     new: &NewServiceRound,
@@ -346,6 +379,20 @@ pub(crate) async fn add_contacts(
         Some(serde_json::json!({"added": contacts.len()})),
     )
     .await?;
+    audit_each_municipality(
+        t,
+        actor,
+        organiser,
+        "service.contacts",
+        round,
+        contacts.iter().map(|c| {
+            (
+                c.municipality,
+                format!("{} {}", c.question, c.channel.code()),
+            )
+        }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -375,6 +422,20 @@ pub(crate) async fn save_survey(
         &object(round),
         None,
         Some(serde_json::json!({"rows": rows.len()})),
+    )
+    .await?;
+    audit_each_municipality(
+        t,
+        actor,
+        organiser,
+        "service.survey",
+        round,
+        rows.iter().map(|r| {
+            (
+                r.municipality,
+                format!("{} {}", r.channel.code(), r.question.code()),
+            )
+        }),
     )
     .await?;
     tx.commit().await?;

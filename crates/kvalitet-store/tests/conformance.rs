@@ -400,6 +400,20 @@ async fn service_rounds_register_contacts_compute_figures_and_publish(store: &Sq
             "{a} missing from {actions:?}"
         );
     }
+    // A national round's contacts, survey and publishing are also in each municipality's trail.
+    let own_trail: Vec<String> = store
+        .audit_events(Some(&m("0180")), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in ["service.contacts", "service.survey", "service.publish"] {
+        assert!(
+            own_trail.iter().any(|x| x == a),
+            "{a} missing from {own_trail:?}"
+        );
+    }
 }
 
 const ROUND_FRAMEWORK: &str = r#"

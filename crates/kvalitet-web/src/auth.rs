@@ -462,7 +462,40 @@ pub async fn audit<S: Store>(
         };
         return message_page(&state, lang, StatusCode::FORBIDDEN, message);
     }
-    let pairs = query_pairs(raw.as_deref());
+    audit_page(&state, lang, &session, Some(m), raw.as_deref()).await
+}
+
+/// `GET /admin/logg`: every change, also those of no municipality (national rounds,
+/// frameworks, accounts), for system administrators.
+pub async fn audit_all<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let session = match require_session(&state, lang, &headers, "/admin/logg").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !session.user.grants.system_admin {
+        return message_page(
+            &state,
+            lang,
+            StatusCode::FORBIDDEN,
+            "only system administrators read the whole audit trail",
+        );
+    }
+    audit_page(&state, lang, &session, None, raw.as_deref()).await
+}
+
+async fn audit_page<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    m: Option<MunicipalityId>,
+    raw: Option<&str>,
+) -> Response {
+    let pairs = query_pairs(raw);
     let get = |k: &str| {
         pairs
             .iter()
@@ -471,20 +504,33 @@ pub async fn audit<S: Store>(
             .filter(|v| !v.is_empty())
     };
     let action = get("action");
-    let events = match state.store.audit_events(Some(&m), 10_000).await {
+    let events = match state.store.audit_events(m.as_ref(), 10_000).await {
         Ok(e) => e,
-        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+        Err(e) => return SiteError::internal(e).into_page(state, lang),
     };
     let events: Vec<_> = events
         .into_iter()
         .filter(|e| action.as_ref().is_none_or(|a| &e.action == a))
         .collect();
+    let (path, scope) = match m {
+        Some(m) => (format!("/kommun/{m}/logg"), m.to_string()),
+        None => ("/admin/logg".to_owned(), "alla".to_owned()),
+    };
     if get("format").as_deref() == Some("csv") {
         let table = crate::downloads::Table {
-            title: format!("audit {m}"),
-            header: ["id", "at", "actor", "action", "object", "before", "after"]
-                .map(str::to_owned)
-                .to_vec(),
+            title: format!("audit {scope}"),
+            header: [
+                "id",
+                "at",
+                "actor",
+                "municipality",
+                "action",
+                "object",
+                "before",
+                "after",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
             rows: events
                 .iter()
                 .map(|e| {
@@ -492,6 +538,7 @@ pub async fn audit<S: Store>(
                         e.id.to_string(),
                         e.at.clone(),
                         e.actor.clone(),
+                        e.municipality.clone().unwrap_or_default(),
                         e.action.clone(),
                         e.object.clone(),
                         e.before.clone().unwrap_or_default(),
@@ -499,12 +546,12 @@ pub async fn audit<S: Store>(
                     ]
                 })
                 .collect(),
-            numeric: vec![true, false, false, false, false, false, false],
+            numeric: vec![true, false, false, false, false, false, false, false],
         };
         let mut r = crate::downloads::respond(
             crate::downloads::Kind::Csv,
             &table,
-            &format!("kvalitet-logg-{m}"),
+            &format!("kvalitet-logg-{scope}"),
             &[],
         );
         r.headers_mut()
@@ -513,22 +560,28 @@ pub async fn audit<S: Store>(
     }
     let (_, d) = match state.directory().await {
         Ok(d) => d,
-        Err(e) => return e.into_page(&state, lang),
+        Err(e) => return e.into_page(state, lang),
+    };
+    let name = match (m, lang) {
+        (Some(m), _) => d.name(&m).to_owned(),
+        (None, Lang::Sv) => "hela systemet".to_owned(),
+        (None, Lang::En) => "the whole system".to_owned(),
     };
     let body = state.render(
         "audit.html",
         lang,
         json!({
-            "m": {"id": m.as_str(), "name": d.name(&m)},
+            "m": {"name": name},
+            "path": path,
             "events": events,
             "action": action,
             "csrf": session.csrf_token,
-            "other_path": format!("{}/kommun/{m}/logg", lang.other().base()),
+            "other_path": format!("{}{path}", lang.other().base()),
         }),
     );
     match body {
         Ok(b) => private_page(b, StatusCode::OK),
-        Err(e) => e.into_page(&state, lang),
+        Err(e) => e.into_page(state, lang),
     }
 }
 

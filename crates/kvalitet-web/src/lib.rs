@@ -254,6 +254,7 @@ fn site_routes<S: Store>(lang: Lang, max_upload_bytes: usize) -> Router<Arc<AppS
             axum::routing::post(auth::change_password::<S>),
         )
         .route("/kommun/{id}/logg", get(auth::audit::<S>))
+        .route("/admin/logg", get(auth::audit_all::<S>))
         .route("/admin/kommun/{id}", get(admin::dashboard::<S>))
         .route(
             "/admin/kommun/{id}/inbjudan",

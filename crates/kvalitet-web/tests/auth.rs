@@ -377,7 +377,7 @@ async fn the_audit_trail_is_for_the_municipalitys_own_people_only() {
     );
     let csv = request(&addr, "GET", "/kommun/0180/logg?format=csv", &session, &[]).await;
     assert!(
-        csv.body.contains("id,at,actor,action,object,before,after")
+        csv.body.contains("id,at,actor,municipality,action,object,before,after")
             && csv.body.contains("cli:test")
     );
     let other = request(&addr, "GET", "/kommun/1480/logg", &session, &[]).await;
@@ -1288,4 +1288,25 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     )
     .await;
     assert_eq!(late.status, 400, "a published round does not change");
+    let trail = request(
+        &addr,
+        "GET",
+        "/admin/logg?action=service.publish",
+        &sam,
+        &[],
+    )
+    .await;
+    assert_eq!(trail.status, 200);
+    assert!(trail.body.contains("service_round:1"), "{}", trail.body);
+    assert_eq!(
+        request(&addr, "GET", "/admin/logg", &anna, &[])
+            .await
+            .status,
+        403
+    );
+    let own = request(&addr, "GET", "/kommun/0180/logg?format=csv", &anna, &[]).await;
+    assert!(
+        own.body.contains("service.contacts"),
+        "the national round's tests are in the municipality's trail"
+    );
 }
