@@ -1282,3 +1282,39 @@ pub fn parse_year(text: &str) -> Result<Year, AssessError> {
         .and_then(|y| Year::new(y).ok())
         .ok_or_else(|| AssessError::Invalid(format!("year: {text:?} is not a year")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hme_example_distribution_reads_against_the_shipped_framework() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let framework = kvalitet_formats::framework_toml::read(
+            &std::fs::read_to_string(root.join("data/frameworks/hme.toml")).unwrap(),
+        )
+        .unwrap();
+        let text =
+            std::fs::read_to_string(root.join("data/examples/hme-distribution.csv")).unwrap();
+        let rows = parse_distributions(&framework, &text).unwrap();
+        assert_eq!(rows.len(), 9, "the nine statements");
+        // U00300: 2/3/15/60/80 = 160 answers, mean (2 + 6 + 45 + 240 + 400) / 160 = 4.33125,
+        // index (4.33125 - 1) x 25 = 83.28.
+        let (_, d, low) = &rows[0];
+        assert_eq!(d.answers(), 160);
+        let mean = d.mean(*low).unwrap();
+        assert!((mean - 4.33125).abs() < 1e-12);
+        let answers: HashMap<String, Answer> = rows
+            .iter()
+            .map(|(q, d, low)| (q.clone(), Answer::Number(d.mean(*low).unwrap())))
+            .collect();
+        let scores = framework.score(&answers).unwrap();
+        // Motivation: U00300 83.28125, U00301 624/160 = 3.9 -> 72.5, U00302 605/160 =
+        // 3.78125 -> 69.53125; their mean 75.104.
+        let motivation = (83.28125 + 72.5 + 69.53125) / 3.0;
+        assert!(
+            (scores.areas[0].score - motivation).abs() < 1e-9,
+            "{scores:?}"
+        );
+    }
+}

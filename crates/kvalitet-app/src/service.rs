@@ -1249,3 +1249,103 @@ pub async fn publish(
     import_all(store, &source, chunks).await?;
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../data/examples")
+            .join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn round() -> ServiceRoundRecord {
+        ServiceRoundRecord {
+            id: 1,
+            title: "Exempel".into(),
+            year: Year::new(2026).unwrap(),
+            organiser: None,
+            published: false,
+            partly_counts: true,
+            min_tests: 10,
+            closed_days: Vec::new(),
+            members: ["0180", "1280"]
+                .iter()
+                .map(|m| MunicipalityId::parse(m).unwrap())
+                .collect(),
+            created_by: "t".into(),
+            created_at: "t".into(),
+        }
+    }
+
+    #[test]
+    fn the_example_files_read_and_give_hand_checked_figures() {
+        let r = round();
+        let content = ServiceContent {
+            questions: example("service-questions.csv")
+                .lines()
+                .skip(1)
+                .map(|l| {
+                    let c = cells(l, ';');
+                    ServiceQuestion {
+                        id: c[0].clone(),
+                        area: c[1].clone(),
+                        text: c[2].clone(),
+                    }
+                })
+                .collect(),
+            ..ServiceContent::default()
+        };
+        let contacts = parse_contacts(&r, &content, &example("service-contacts.csv")).unwrap();
+        assert_eq!(contacts.len(), 4);
+        let survey = parse_survey(&r, &example("service-survey.csv")).unwrap();
+        assert_eq!(survey.len(), 5);
+        let content = ServiceContent {
+            contacts: contacts
+                .into_iter()
+                .enumerate()
+                .map(|(i, contact)| crate::ports::ContactRecord {
+                    id: i as i64,
+                    contact,
+                    registered_by: "t".into(),
+                    registered_at: "t".into(),
+                })
+                .collect(),
+            survey,
+            ..content
+        };
+        let res = results(&r, &content);
+        let sthlm = &res.municipalities[0].figures;
+        // Sent Monday, answered Tuesday: one working day.
+        assert_eq!(sthlm[&FigureKind::EmailWithinOne].value, 100.0);
+        assert_eq!(sthlm[&FigureKind::Reception].value, 100.0);
+        // Telephone reception: (9x25 + 21x50 + 58x75 + 112x100) / 206 = 16825 / 206 = 81.67.
+        assert!((sthlm[&FigureKind::PhoneReceptionIndex].value - 16_825.0 / 206.0).abs() < 1e-9);
+        assert!(
+            !sthlm[&FigureKind::PhoneReceptionIndex].unreliable,
+            "206 answers"
+        );
+        assert_eq!(
+            res.municipalities[0].email_answers_without_reply, 35,
+            "those without a reply are kept apart"
+        );
+        let malmo = &res.municipalities[1].figures;
+        assert_eq!(
+            malmo[&FigureKind::EmailWithinTwo].value,
+            0.0,
+            "never answered"
+        );
+        assert!((malmo[&FigureKind::Reception].value - 100.0 / 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn csv_cells_keep_quoted_separators_and_quotes() {
+        assert_eq!(
+            cells(r#"a,"b, c","say ""hej""",d"#, ','),
+            ["a", "b, c", "say \"hej\"", "d"]
+        );
+        assert_eq!(cells("a;b;;", ';'), ["a", "b", "", ""]);
+    }
+}

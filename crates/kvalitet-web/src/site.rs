@@ -627,6 +627,15 @@ pub async fn municipality<S: Store>(
             .iter()
             .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get(), "framework": format!("{} {}", r.framework_id, r.framework_version)}))
             .collect();
+        let service: Vec<Value> = st
+            .store
+            .service_rounds(None)
+            .await
+            .map_err(SiteError::internal)?
+            .iter()
+            .filter(|r| r.published && r.members.contains(&m))
+            .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get()}))
+            .collect();
         let years = report.areas.iter().flat_map(|a| a.cards.iter()).flat_map(|c| c.points.iter().map(|p| p.year));
         let set = d.set(params.set.as_deref())?;
         let body = st.render(
@@ -639,6 +648,7 @@ pub async fn municipality<S: Store>(
                 "sets": d.sets.iter().map(|s| json!({"id": s.id, "title": localized(lang, &s.title, s.title_en.as_deref()), "selected": s.id == set.id})).collect::<Vec<_>>(),
                 "areas": areas,
                 "assessments": assessments,
+                "service": service,
                 "population_name": population_name,
                 "population_size": report.population_size,
                 "colours": report.colours,

@@ -377,7 +377,8 @@ async fn the_audit_trail_is_for_the_municipalitys_own_people_only() {
     );
     let csv = request(&addr, "GET", "/kommun/0180/logg?format=csv", &session, &[]).await;
     assert!(
-        csv.body.contains("id,at,actor,municipality,action,object,before,after")
+        csv.body
+            .contains("id,at,actor,municipality,action,object,before,after")
             && csv.body.contains("cli:test")
     );
     let other = request(&addr, "GET", "/kommun/1480/logg", &session, &[]).await;
