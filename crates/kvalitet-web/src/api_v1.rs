@@ -418,6 +418,74 @@ pub async fn assessments<S: Store>(
     cached(&state, format!("assessments?{key}"), make).await
 }
 
+/// `GET /api/v1/service`: the figures of published service measurement rounds, each with
+/// the tests behind it, its 95 % interval and whether it is reliable.
+pub async fn service<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let key = raw.clone().unwrap_or_default();
+    let make = async {
+        let q = Query::parse(raw.as_deref(), &["municipality", "year"])?;
+        let municipality = q
+            .get("municipality")
+            .map(|m| {
+                kvalitet_domain::MunicipalityId::parse(m).map_err(|_| {
+                    ApiError::from(SiteError::bad_request(format!(
+                        "municipality={m}: use a four-digit municipality id"
+                    )))
+                })
+            })
+            .transpose()?;
+        let year = q.year()?;
+        let mut rounds = Vec::new();
+        for r in state
+            .store
+            .service_rounds(None)
+            .await
+            .map_err(SiteError::internal)?
+        {
+            if !r.published || year.is_some_and(|y| y != r.year) {
+                continue;
+            }
+            let content = state
+                .store
+                .service_content(r.id)
+                .await
+                .map_err(SiteError::internal)?;
+            let results = kvalitet_app::service::results(&r, &content);
+            let municipalities: Vec<Value> = results
+                .municipalities
+                .iter()
+                .filter(|m| municipality.is_none_or(|x| x == m.municipality))
+                .map(|m| {
+                    json!({
+                        "municipality": m.municipality.as_str(),
+                        "emails": m.emails,
+                        "calls": m.calls,
+                        "figures": m.figures.iter().map(|(k, f)| json!({
+                            "measure": k.measure().0, "title": k.measure().1,
+                            "value": f.value, "n": f.n, "low": f.low, "high": f.high,
+                            "unreliable": f.unreliable,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            if municipalities.is_empty() {
+                continue;
+            }
+            rounds.push(json!({
+                "round": r.id, "title": r.title, "year": r.year.get(),
+                "organiser": r.organiser.map(|m| m.as_str().to_owned()),
+                "min_tests": r.min_tests, "partly_counts": r.partly_counts,
+                "municipalities": municipalities,
+            }));
+        }
+        Ok::<_, ApiError>(json!({ "count": rounds.len(), "rounds": rounds }))
+    };
+    cached(&state, format!("service?{key}"), make).await
+}
+
 pub async fn not_found() -> Response {
     ApiError(SiteError {
         status: StatusCode::NOT_FOUND,

@@ -400,6 +400,7 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/api/v1/measures", get(api_v1::measures::<S>))
         .route("/api/v1/compare", get(api_v1::compare::<S>))
         .route("/api/v1/assessments", get(api_v1::assessments::<S>))
+        .route("/api/v1/service", get(api_v1::service::<S>))
         .route(
             "/api/v1/municipalities/{id}/report",
             get(api_v1::report::<S>),

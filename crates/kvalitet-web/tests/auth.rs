@@ -1289,6 +1289,31 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     )
     .await;
     assert_eq!(late.status, 400, "a published round does not change");
+    let open = request(
+        &addr,
+        "GET",
+        "/api/v1/service?municipality=1480&year=2025",
+        "",
+        &[],
+    )
+    .await;
+    let open: serde_json::Value = serde_json::from_str(&open.body).unwrap();
+    let call = &open["rounds"][0]["municipalities"][0];
+    assert_eq!(call["calls"], 1);
+    let direct = call["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["measure"] == "SERV-DIREKT")
+        .unwrap();
+    assert_eq!(
+        (
+            direct["value"].as_f64(),
+            direct["n"].as_u64(),
+            direct["unreliable"].as_bool()
+        ),
+        (Some(0.0), Some(1), Some(true))
+    );
     let trail = request(
         &addr,
         "GET",
