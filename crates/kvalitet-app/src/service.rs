@@ -1010,14 +1010,16 @@ pub fn results(r: &ServiceRoundRecord, content: &ServiceContent) -> ServiceResul
     let calendar = Calendar {
         extra_closed: r.closed_days.iter().copied().collect(),
     };
+    let mut by_municipality: HashMap<MunicipalityId, Vec<&Contact>> = HashMap::new();
+    for c in &content.contacts {
+        by_municipality
+            .entry(c.contact.municipality)
+            .or_default()
+            .push(&c.contact);
+    }
     let mut municipalities = Vec::new();
     for m in &r.members {
-        let contacts: Vec<&Contact> = content
-            .contacts
-            .iter()
-            .map(|c| &c.contact)
-            .filter(|c| c.municipality == *m)
-            .collect();
+        let contacts: Vec<&Contact> = by_municipality.remove(m).unwrap_or_default();
         let TestFigures {
             email_within_two,
             email_within_one,

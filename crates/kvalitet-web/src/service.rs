@@ -488,6 +488,16 @@ pub async fn public<S: Store>(
         Ok(s) => s,
         Err(e) => return e.into_page(&state, lang),
     };
+    // A published round never changes, and publishing changes the data version: its page
+    // is kept per version.
+    let key = format!("{}/servicematning/{id}", lang.base());
+    let version = match state.data_version().await {
+        Ok(v) => v,
+        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+    };
+    if let Some(body) = state.pages.get(version, &key) {
+        return html_response(body, false);
+    }
     let (grants, email) = session
         .as_ref()
         .map_or((Grants::default(), String::new()), |s| {
@@ -512,7 +522,11 @@ pub async fn public<S: Store>(
         }),
     );
     match body {
-        Ok(b) if r.published => html_response(b, false),
+        Ok(b) if r.published => {
+            let b = bytes::Bytes::from(b);
+            state.pages.put(version, key, b.clone());
+            html_response(b, false)
+        }
         Ok(b) => private(b),
         Err(e) => e.into_page(&state, lang),
     }
