@@ -112,6 +112,18 @@ impl Query {
             .unwrap_or(Gender::Total))
     }
 
+    fn municipality(&self) -> Result<Option<kvalitet_domain::MunicipalityId>, ApiError> {
+        self.get("municipality")
+            .map(|m| {
+                kvalitet_domain::MunicipalityId::parse(m).map_err(|_| {
+                    ApiError::from(SiteError::bad_request(format!(
+                        "municipality={m}: use a four-digit municipality id"
+                    )))
+                })
+            })
+            .transpose()
+    }
+
     fn population(&self) -> Result<Population, ApiError> {
         Ok(self
             .get("population")
@@ -395,16 +407,7 @@ pub async fn assessments<S: Store>(
     let key = raw.clone().unwrap_or_default();
     let make = async {
         let q = Query::parse(raw.as_deref(), &["municipality", "framework", "version"])?;
-        let municipality = q
-            .get("municipality")
-            .map(|m| {
-                kvalitet_domain::MunicipalityId::parse(m).map_err(|_| {
-                    ApiError::from(SiteError::bad_request(format!(
-                        "municipality={m}: use a four-digit municipality id"
-                    )))
-                })
-            })
-            .transpose()?;
+        let municipality = q.municipality()?;
         let results = kvalitet_app::assessments::published(
             &state.store,
             municipality,
@@ -427,16 +430,7 @@ pub async fn service<S: Store>(
     let key = raw.clone().unwrap_or_default();
     let make = async {
         let q = Query::parse(raw.as_deref(), &["municipality", "year"])?;
-        let municipality = q
-            .get("municipality")
-            .map(|m| {
-                kvalitet_domain::MunicipalityId::parse(m).map_err(|_| {
-                    ApiError::from(SiteError::bad_request(format!(
-                        "municipality={m}: use a four-digit municipality id"
-                    )))
-                })
-            })
-            .transpose()?;
+        let municipality = q.municipality()?;
         let year = q.year()?;
         let mut rounds = Vec::new();
         for r in state

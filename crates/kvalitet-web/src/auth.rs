@@ -166,6 +166,22 @@ pub(crate) async fn read_multipart<S: Store>(
     }
 }
 
+/// The session of a system administrator, or the answer that refuses anyone else.
+pub(crate) async fn require_system_admin<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    headers: &HeaderMap,
+    back_to: &str,
+    refusal: &str,
+) -> Result<SessionRecord, Response> {
+    let session = require_session(state, lang, headers, back_to).await?;
+    if session.user.grants.system_admin {
+        Ok(session)
+    } else {
+        Err(message_page(state, lang, StatusCode::FORBIDDEN, refusal))
+    }
+}
+
 pub(crate) fn csrf_ok(session: &SessionRecord, sent: Option<&str>) -> bool {
     sent.is_some_and(|t| accounts::same_token(t, &session.csrf_token))
 }
@@ -473,18 +489,18 @@ pub async fn audit_all<S: Store>(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match require_session(&state, lang, &headers, "/admin/logg").await {
+    let session = match require_system_admin(
+        &state,
+        lang,
+        &headers,
+        "/admin/logg",
+        "only system administrators read the whole audit trail",
+    )
+    .await
+    {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !session.user.grants.system_admin {
-        return message_page(
-            &state,
-            lang,
-            StatusCode::FORBIDDEN,
-            "only system administrators read the whole audit trail",
-        );
-    }
     audit_page(&state, lang, &session, None, raw.as_deref()).await
 }
 

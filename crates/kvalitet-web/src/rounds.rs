@@ -21,7 +21,9 @@ use kvalitet_domain::assessment::{Framework, Rule};
 use kvalitet_domain::round::{self, Agreement, AssessorRole, RoundKind, Status, Step};
 use kvalitet_domain::{Action, Grants, MunicipalityId};
 
-use crate::auth::{csrf_ok, message_page, read_multipart, redirect, require_session};
+use crate::auth::{
+    csrf_ok, message_page, read_multipart, redirect, require_session, require_system_admin,
+};
 use crate::charts::{self, AreaBar};
 use crate::i18n::Lang;
 use crate::site::{SiteError, html_response};
@@ -890,18 +892,18 @@ pub async fn editor<S: Store>(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match require_session(&state, lang, &headers, "/admin/ramverk").await {
+    let session = match require_system_admin(
+        &state,
+        lang,
+        &headers,
+        "/admin/ramverk",
+        "only a system administrator loads or edits frameworks",
+    )
+    .await
+    {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !session.user.grants.system_admin {
-        return message_page(
-            &state,
-            lang,
-            StatusCode::FORBIDDEN,
-            "only a system administrator loads or edits frameworks",
-        );
-    }
     let frameworks = match state.store.frameworks().await {
         Ok(f) => f,
         Err(e) => return SiteError::internal(e).into_page(&state, lang),
