@@ -98,6 +98,17 @@ pub fn may_view_unpublished(grants: &Grants, user: i64, r: &RoundRecord) -> bool
     r.assessors.iter().any(|a| a.user == user) || grants.allows(Action::ViewDrafts, &r.municipality)
 }
 
+/// Assessors score on their own: while a round is a draft, an evaluator or respondent sees
+/// only their own answers and files, whatever other roles they have; the lead evaluator (who
+/// leads the consensus) and those who oversee the round without taking part see everyone's.
+pub fn sees_all_answers(grants: &Grants, user: i64, r: &RoundRecord) -> bool {
+    r.status != Status::Draft
+        || matches!(
+            standing(grants, user, r).assessor,
+            None | Some(AssessorRole::Lead)
+        )
+}
+
 async fn visible_round(
     store: &impl Store,
     grants: &Grants,
@@ -599,7 +610,9 @@ pub async fn document(
     // Evidence stays with those who worked on or oversee the round, also once published:
     // it may hold internal material the published result does not.
     let r = round(store, d.round).await?;
-    if !may_view_unpublished(grants, user, &r) {
+    if !may_view_unpublished(grants, user, &r)
+        || !(d.user == user || sees_all_answers(grants, user, &r))
+    {
         return Err(AssessError::NotFound(format!("document {id}")));
     }
     Ok((d, body))

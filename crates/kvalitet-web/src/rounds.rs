@@ -296,6 +296,7 @@ pub async fn work<S: Store>(
         .map(|(q, ag)| (q.as_str(), ag))
         .collect();
     let may_answer = round::may_answer(r.status, &w.standing).is_ok();
+    let sees_all = a::sees_all_answers(grants, user, r);
     let may_decide = round::may_decide(r.status, &w.standing).is_ok();
     let areas: Vec<Value> = w
         .framework
@@ -312,7 +313,7 @@ pub async fn work<S: Store>(
                 "questions": area.questions.iter().map(|q| {
                     let mine = w.content.answers.iter().find(|x| x.user == user && x.question == q.id);
                     let agreed = w.content.consensus.iter().find(|c| c.question == q.id);
-                    let others: Vec<Value> = w.content.answers.iter().filter(|x| x.question == q.id).map(|x| json!({
+                    let others: Vec<Value> = w.content.answers.iter().filter(|x| x.question == q.id && (sees_all || x.user == user)).map(|x| json!({
                         "who": name_of(x.user), "answer": x.answer, "evidence": x.evidence,
                         "link": x.link, "comment": x.comment,
                     })).collect();
@@ -336,7 +337,7 @@ pub async fn work<S: Store>(
                         "agreement": agreement, "differ": differ,
                         "agreed": agreed.map(|c| json!({"answer": c.answer, "reason": c.reason, "by": c.decided_by})),
                         "suggested": agreed.map(|c| c.answer.clone()).or(suggested),
-                        "documents": w.content.documents.iter().filter(|d| d.question == q.id).map(|d| json!({"id": d.id, "name": d.filename, "kb": (d.size + 1023) / 1024})).collect::<Vec<_>>(),
+                        "documents": w.content.documents.iter().filter(|d| d.question == q.id && (sees_all || d.user == user)).map(|d| json!({"id": d.id, "name": d.filename, "kb": (d.size + 1023) / 1024})).collect::<Vec<_>>(),
                     })
                 }).collect::<Vec<_>>(),
             })
@@ -376,6 +377,7 @@ pub async fn work<S: Store>(
             "can_manage": w.standing.admin && r.status != Status::Published,
             "may_answer": may_answer,
             "may_decide": may_decide,
+            "sees_all": sees_all,
             "steps": steps,
             "csrf": session.csrf_token,
             "notice": notice,

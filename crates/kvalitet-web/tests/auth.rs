@@ -959,6 +959,13 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         404
     );
     assert_eq!(
+        request(&addr, "GET", "/admin/dokument/1", &bo, &[])
+            .await
+            .status,
+        404,
+        "another evaluator's file, before submission"
+    );
+    assert_eq!(
         request(&addr, "GET", "/admin/dokument/1", "", &[])
             .await
             .status,
@@ -966,6 +973,11 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         "log in first"
     );
 
+    let own_view = request(&addr, "GET", "/admin/bedomning/1", &bo, &[]).await;
+    assert!(
+        !own_view.body.contains("Blankett finns") && own_view.body.contains("bara dina egna svar"),
+        "an evaluator does not see the others' answers before submission"
+    );
     let page = request(&addr, "GET", "/admin/bedomning/1", &eva, &[]).await;
     assert!(
         page.body
