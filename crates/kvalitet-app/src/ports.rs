@@ -93,6 +93,15 @@ pub enum ImportChunk {
     },
     /// Marks a service round published in the same transaction; refused unless it is a draft.
     ServiceRoundPublished(i64),
+    /// A note shown with a published value (e.g. that it is uncertain), put before the
+    /// municipality's own comment on the measure and year, if any, unless already there.
+    Note {
+        measure: MeasureId,
+        municipality: MunicipalityId,
+        year: Year,
+        text: String,
+        author: String,
+    },
     Commit,
 }
 

@@ -1177,6 +1177,7 @@ pub async fn publish(
     let content = store.service_content(round_id).await?;
     let res = results(&r, &content);
     let mut rows = Vec::new();
+    let mut notes = Vec::new();
     for m in &res.municipalities {
         for (kind, f) in &m.figures {
             if kind.survey().is_some() && f.unreliable {
@@ -1185,6 +1186,22 @@ pub async fn publish(
             let Ok(measure) = MeasureId::parse(kind.measure().0) else {
                 continue;
             };
+            if f.unreliable {
+                // The warning goes with the value to the citizen site, where the comment is shown.
+                notes.push(ImportChunk::Note {
+                    measure,
+                    municipality: m.municipality,
+                    year: r.year,
+                    text: format!(
+                        "Osäker siffra: den bygger på {} {}; 95 % konfidensintervall {:.0}–{:.0}.",
+                        f.n,
+                        if f.n == 1 { "test" } else { "tester" },
+                        f.low,
+                        f.high
+                    ),
+                    author: actor.who.clone(),
+                });
+            }
             rows.push(ValueRow {
                 key: ValueKey {
                     measure,
@@ -1233,6 +1250,7 @@ pub async fn publish(
         ImportChunk::ServiceRoundPublished(round_id),
         ImportChunk::Audit(Box::new(record)),
     ];
+    chunks.extend(notes);
     chunks.extend(per_municipality.into_iter().map(|(m, values)| {
         ImportChunk::Audit(Box::new(AuditRecord {
             actor: actor.clone(),

@@ -613,6 +613,44 @@ pub(crate) async fn set_comment(
     tx.commit().await
 }
 
+/// Puts a note before the comment on a measure and year (or makes it the comment), unless
+/// the comment already holds it; inside the caller's transaction.
+pub(crate) async fn add_note(
+    tx: &mut Tx,
+    measure: &MeasureId,
+    municipality: &MunicipalityId,
+    year: Year,
+    note: &str,
+    author: &str,
+    at: &str,
+) -> Result<(), StoreError> {
+    let before = fetch_all!(tx tx, (String,),
+        "SELECT body FROM measure_comment WHERE measure_id = $1 AND municipality_id = $2 AND year = $3",
+        measure.as_str(), municipality.as_str(), i64::from(year.get()))?
+        .into_iter()
+        .next()
+        .map(|r| r.0);
+    let body = match before {
+        Some(b) if b.contains(note) => return Ok(()),
+        Some(b) => format!("{note}\n\n{b}"),
+        None => note.to_owned(),
+    };
+    exec!(
+        tx,
+        "INSERT INTO measure_comment (measure_id, municipality_id, year, body, author, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (measure_id, municipality_id, year) DO UPDATE SET body = excluded.body,
+            author = excluded.author, updated_at = excluded.updated_at",
+        measure.as_str(),
+        municipality.as_str(),
+        i64::from(year.get()),
+        body,
+        author,
+        at
+    )?;
+    Ok(())
+}
+
 pub(crate) async fn comments(
     store: &SqlStore,
     measure: &MeasureId,

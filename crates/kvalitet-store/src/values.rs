@@ -71,6 +71,24 @@ pub(crate) async fn import(
                 crate::accounts::delete_drafts(&mut tx, &keys).await?
             }
             ImportChunk::Audit(record) => crate::accounts::audit_record(&mut tx, &record).await?,
+            ImportChunk::Note {
+                measure,
+                municipality,
+                year,
+                text,
+                author,
+            } => {
+                crate::accounts::add_note(
+                    &mut tx,
+                    &measure,
+                    &municipality,
+                    year,
+                    &text,
+                    &author,
+                    &now,
+                )
+                .await?;
+            }
             ImportChunk::ServiceRoundPublished(round) => {
                 crate::service::mark_published(&mut tx, round).await?;
             }

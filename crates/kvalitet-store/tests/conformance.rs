@@ -366,6 +366,16 @@ async fn service_rounds_register_contacts_compute_figures_and_publish(store: &Sq
             .is_empty()
     );
     assert!(store.measure_set("servicematning").await.unwrap().is_some());
+    let notes = store
+        .comments(&kpi("SERV-DIREKT"), &m("1280"))
+        .await
+        .unwrap();
+    assert!(
+        notes[0]
+            .body
+            .starts_with("Osäker siffra: den bygger på 1 test;"),
+        "{notes:?}"
+    );
     assert!(
         matches!(
             s::import_contacts(

@@ -1288,6 +1288,14 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         results.body
     );
     assert!(results.body.contains("osäker"), "one test is too few");
+    let uncertain = request(&addr, "GET", "/kommun/1480/matt/SERV-DIREKT", "", &[]).await;
+    assert!(
+        uncertain
+            .body
+            .contains("Osäker siffra: den bygger på 1 test;"),
+        "the warning goes with the value: {}",
+        uncertain.body
+    );
     let measure = request(&addr, "GET", "/kommun/0180/matt/SERV-EPOST1", "", &[]).await;
     assert_eq!(measure.status, 200);
     assert!(measure.body.contains("100"), "{}", measure.body);
