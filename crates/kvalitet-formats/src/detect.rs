@@ -114,6 +114,10 @@ pub(crate) fn detect(input: &mut impl BufRead) -> Result<Format, ReadError> {
     if text.is_empty() {
         return Err(FormatError::Empty.into());
     }
+    if text.starts_with('{') && text.contains("\"valid_from\"") && text.contains("\"areas\"") {
+        // An assessment framework written as JSON (Kolada's objects have no valid_from).
+        return Ok(Format::FrameworkToml);
+    }
     if text.starts_with('{') || text.starts_with('[') {
         return Ok(Format::KoladaJson);
     }

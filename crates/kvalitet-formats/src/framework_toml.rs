@@ -1,5 +1,6 @@
-//! Assessment frameworks as TOML files (`data/frameworks/*.toml`): areas of questions with
-//! their scoring rules, weights and maxima. Errors name the line, or the area and question.
+//! Assessment frameworks as TOML files (`data/frameworks/*.toml`), or JSON with the same keys:
+//! areas of questions with their scoring rules, weights and maxima. Errors name the line, or
+//! the area and question.
 
 use serde::Deserialize;
 
@@ -59,14 +60,20 @@ fn aggregation(s: &str) -> Result<Aggregation, String> {
     }
 }
 
-/// Reads and validates one framework; every problem is listed with its place.
+/// Reads and validates one framework, written as TOML or (starting with `{`) as JSON with
+/// the same keys; every problem is listed with its place.
 pub fn read(text: &str) -> Result<Framework, Vec<String>> {
-    let file: FrameworkFile = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(1, |s| {
-            text[..s.start.min(text.len())].lines().count().max(1)
-        });
-        vec![format!("line {line}: {}", e.message())]
-    })?;
+    let file: FrameworkFile = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text)
+            .map_err(|e| vec![format!("line {}, column {}: {e}", e.line(), e.column())])?
+    } else {
+        toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].lines().count().max(1)
+            });
+            vec![format!("line {line}: {}", e.message())]
+        })?
+    };
     let mut errors = Vec::new();
     let total = aggregation(&file.total).unwrap_or_else(|e| {
         errors.push(format!("total: {e}"));
@@ -159,6 +166,29 @@ mod tests {
         assert_eq!(
             n, 4,
             "Kommunkompassen, Informationsindex, Delaktighetsindex, HME"
+        );
+    }
+
+    #[test]
+    fn json_with_the_same_keys_reads_as_the_toml() {
+        let toml_text = "id = \"d\"\nname = \"D\"\nversion = \"1\"\nvalid_from = \"2020-01-01\"\ntotal = \"percent_of_max\"\n[[areas]]\nid = \"a\"\ntitle = \"A\"\naggregation = \"percent_of_max\"\n[[areas.questions]]\nid = \"q\"\ntext = \"?\"\nrule = \"choice\"\noptions = [[\"Nej\", 0], [\"Ja\", 3]]\n";
+        let json_text = r#"{"id": "d", "name": "D", "version": "1", "valid_from": "2020-01-01",
+            "total": "percent_of_max", "areas": [{"id": "a", "title": "A",
+            "aggregation": "percent_of_max", "questions": [{"id": "q", "text": "?",
+            "rule": "choice", "options": [["Nej", 0], ["Ja", 3]]}]}]}"#;
+        assert_eq!(read(json_text).unwrap(), read(toml_text).unwrap());
+        let e = read("{\"id\": \"d\",\n \"nonsense\": 1}").unwrap_err();
+        assert!(e[0].starts_with("line 2, column"), "{e:?}");
+        let mut records = Vec::new();
+        let format = crate::read(json_text.as_bytes(), None, &mut |r| {
+            records.push(r.is_ok());
+            true
+        })
+        .unwrap();
+        assert_eq!(
+            (format, records),
+            (crate::Format::FrameworkToml, vec![true]),
+            "a JSON framework is recognised by its valid_from and read by the import path"
         );
     }
 
