@@ -519,10 +519,10 @@ fn read_contact(
             format!("{question:?} is not in the question bank"),
         );
     }
-    let channel = Channel::parse(&f.channel)
-        .ok_or(())
-        .map_err(|()| check("channel", "use email or phone".into()))
-        .ok();
+    let channel = Channel::parse(&f.channel).or_else(|| {
+        check("channel", "use email or phone".into());
+        None
+    });
     let sent_at = instant(&f.sent_at).map_err(|e| check("sent_at", e)).ok();
     let answered_at = match f.answered_at.trim() {
         "" => None,
@@ -530,18 +530,17 @@ fn read_contact(
     };
     let relevance = match f.relevance.trim() {
         "" => None,
-        t => Relevance::parse(
-            match t.to_lowercase().as_str() {
-                "ja" => "yes",
-                "delvis" => "partly",
-                "nej" => "no",
-                other => other,
-            }
-            .trim(),
-        )
-        .ok_or(())
-        .map_err(|()| check("relevance", format!("{t:?} is not yes, partly or no")))
-        .ok(),
+        // Swedish words too, as testers write them.
+        t => Relevance::parse(match t.to_lowercase().as_str() {
+            "ja" => "yes",
+            "delvis" => "partly",
+            "nej" => "no",
+            other => other,
+        })
+        .or_else(|| {
+            check("relevance", format!("{t:?} is not yes, partly or no"));
+            None
+        }),
     };
     let direct_answer = yes_no(&f.direct_answer)
         .map_err(|e| check("direct_answer", e))
