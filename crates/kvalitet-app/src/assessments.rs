@@ -954,11 +954,14 @@ pub async fn report(
     for p in &published {
         latest.entry(p.municipality).or_insert(p);
     }
-    let mut other_scores = Vec::new();
-    for p in latest.values() {
-        let c = store.round_content(p.id).await?;
-        other_scores.push(scores_of(&f, &c));
+    let mut agreed: HashMap<i64, RoundContent> = HashMap::new();
+    for (round_id, c) in store.published_consensus(&f.id, &f.version).await? {
+        agreed.entry(round_id).or_default().consensus.push(c);
     }
+    let other_scores: Vec<Scores> = latest
+        .values()
+        .map(|p| scores_of(&f, agreed.get(&p.id).unwrap_or(&RoundContent::default())))
+        .collect();
     let spread_of = |pick: &dyn Fn(&Scores) -> Option<f64>| {
         Spread::of(&other_scores.iter().filter_map(pick).collect::<Vec<_>>())
     };
@@ -1143,7 +1146,8 @@ pub async fn published(
             ..RoundFilter::default()
         })
         .await?;
-    let mut frameworks: HashMap<(String, String), Framework> = HashMap::new();
+    let mut frameworks: HashMap<(String, String), (Framework, HashMap<i64, RoundContent>)> =
+        HashMap::new();
     let mut out = Vec::new();
     for r in rounds {
         if framework_id.is_some_and(|f| f != r.framework_id)
@@ -1154,12 +1158,17 @@ pub async fn published(
         let key = (r.framework_id.clone(), r.framework_version.clone());
         if !frameworks.contains_key(&key) {
             let f = framework(store, &key.0, &key.1).await?;
-            frameworks.insert(key.clone(), f);
+            // One read of every published round's agreed answers per framework version.
+            let mut by_round: HashMap<i64, RoundContent> = HashMap::new();
+            for (round_id, c) in store.published_consensus(&key.0, &key.1).await? {
+                by_round.entry(round_id).or_default().consensus.push(c);
+            }
+            frameworks.insert(key.clone(), (f, by_round));
         }
-        let Some(f) = frameworks.get(&key) else {
+        let Some((f, by_round)) = frameworks.get(&key) else {
             continue;
         };
-        let scores = scores_of(f, &store.round_content(r.id).await?);
+        let scores = scores_of(f, by_round.get(&r.id).unwrap_or(&RoundContent::default()));
         out.push(PublishedResult {
             round: r.id,
             municipality: r.municipality,

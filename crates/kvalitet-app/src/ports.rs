@@ -765,6 +765,14 @@ pub trait Store: Send + Sync + 'static {
         round: i64,
     ) -> impl Future<Output = Result<RoundContent, StoreError>> + Send;
 
+    /// The agreed answers of every published round on a framework version, by round: one
+    /// read for a report's average and range.
+    fn published_consensus(
+        &self,
+        framework_id: &str,
+        version: &str,
+    ) -> impl Future<Output = Result<Vec<(i64, ConsensusRecord)>, StoreError>> + Send;
+
     /// Saves one assessor's answers (each replaces the earlier one), if the round is
     /// still in draft; all or none (audited).
     fn save_answers(

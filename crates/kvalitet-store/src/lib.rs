@@ -408,6 +408,14 @@ impl Store for SqlStore {
         rounds::round_content(self, round).await
     }
 
+    async fn published_consensus(
+        &self,
+        framework_id: &str,
+        version: &str,
+    ) -> Result<Vec<(i64, ConsensusRecord)>, StoreError> {
+        rounds::published_consensus(self, framework_id, version).await
+    }
+
     async fn save_answers(
         &self,
         round: i64,

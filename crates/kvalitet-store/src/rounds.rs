@@ -270,6 +270,36 @@ pub(crate) async fn round_content(
     })
 }
 
+pub(crate) async fn published_consensus(
+    store: &SqlStore,
+    framework_id: &str,
+    version: &str,
+) -> Result<Vec<(i64, ConsensusRecord)>, StoreError> {
+    Ok(
+        fetch_all!(pool store, (i64, String, String, String, String, String),
+        "SELECT c.round_id, c.question_id, c.answer, c.reason, c.decided_by, c.decided_at
+         FROM assessment_consensus c JOIN assessment_round r ON r.id = c.round_id
+         WHERE r.framework_id = $1 AND r.framework_version = $2 AND r.status = 'published'
+         ORDER BY c.round_id, c.question_id", framework_id, version)?
+        .into_iter()
+        .map(
+            |(round, question, answer, reason, decided_by, decided_at)| {
+                (
+                    round,
+                    ConsensusRecord {
+                        question,
+                        answer,
+                        reason,
+                        decided_by,
+                        decided_at,
+                    },
+                )
+            },
+        )
+        .collect(),
+    )
+}
+
 pub(crate) async fn save_answers(
     store: &SqlStore,
     round: i64,
