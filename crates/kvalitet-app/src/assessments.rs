@@ -20,38 +20,15 @@ use kvalitet_domain::{
 
 use crate::ports::{
     Actor, AnswerRecord, AuditRecord, CatalogueBatch, ConsensusRecord, DocumentRecord, ImportChunk,
-    ImportSource, NewRound, RoundContent, RoundFilter, RoundRecord, Store, StoreError,
-    SurveyRecord, import_all,
+    ImportSource, NewRound, RoundContent, RoundFilter, RoundRecord, Store, SurveyRecord,
+    import_all,
 };
 
 /// The largest evidence file accepted.
 pub const MAX_DOCUMENT_BYTES: usize = 10 << 20;
 const MAX_TEXT_CHARS: usize = 10_000;
 
-#[derive(Debug, thiserror::Error)]
-pub enum AssessError {
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Invalid(String),
-    /// Every problem of a form or file, each naming its question, line or column.
-    #[error("nothing was saved: {}", .0.join("; "))]
-    BadRows(Vec<String>),
-    #[error(transparent)]
-    Store(StoreError),
-}
-
-impl From<StoreError> for AssessError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(what) => Self::NotFound(what),
-            StoreError::Invalid(why) => Self::Invalid(why),
-            other => Self::Store(other),
-        }
-    }
-}
+pub use crate::refusal::Refusal as AssessError;
 
 /// A loaded framework version, read from its stored file.
 pub async fn framework(

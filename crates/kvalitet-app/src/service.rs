@@ -22,34 +22,10 @@ use kvalitet_domain::{
 
 use crate::ports::{
     Actor, AuditRecord, CatalogueBatch, ImportChunk, ImportSource, NewServiceRound, PlanRow,
-    ServiceContent, ServiceQuestion, ServiceRoundRecord, Store, StoreError, SurveyCounts,
-    import_all,
+    ServiceContent, ServiceQuestion, ServiceRoundRecord, Store, SurveyCounts, import_all,
 };
 
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Invalid(String),
-    /// Every problem of a file or form, each naming its line and column or field.
-    #[error("nothing was saved: {}", .0.join("; "))]
-    BadRows(Vec<String>),
-    #[error(transparent)]
-    Store(StoreError),
-}
-
-impl From<StoreError> for ServiceError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(what) => Self::NotFound(what),
-            StoreError::Invalid(why) => Self::Invalid(why),
-            other => Self::Store(other),
-        }
-    }
-}
+pub use crate::refusal::Refusal as ServiceError;
 
 /// Whether a person runs this round: a system administrator (national coordinator) for a
 /// national round, an administrator of the organising municipality for its own.

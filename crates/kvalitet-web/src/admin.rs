@@ -8,19 +8,20 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::{Form, Multipart, Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
 use kvalitet_app::Store;
 use kvalitet_app::accounts;
 use kvalitet_app::own::{self, MeasureForm, OwnError};
-use kvalitet_app::ports::{Actor, SessionRecord};
+use kvalitet_app::ports::SessionRecord;
 use kvalitet_domain::{Action, MeasureOrigin, MunicipalityId};
 
-use crate::auth::{csrf_ok, message_page, read_multipart, redirect, require_session};
+use crate::auth::{
+    actor, csrf_ok, message_page, private_page, read_multipart, redirect, require_session,
+};
 use crate::i18n::Lang;
-use crate::site::html_response;
 use crate::{AppState, query_pairs};
 
 /// The session and municipality of an admin request, or the answer that refuses it: no
@@ -68,13 +69,6 @@ fn refused<S: Store>(state: &AppState<S>, lang: Lang, e: OwnError) -> Response {
             crate::site::SiteError::internal(e).into_page(state, lang)
         }
         e => message_page(state, lang, StatusCode::BAD_REQUEST, &e.to_string()),
-    }
-}
-
-fn actor(session: &SessionRecord) -> Actor {
-    Actor {
-        who: session.user.email.clone(),
-        at: accounts::now(),
     }
 }
 
@@ -144,12 +138,7 @@ pub async fn dashboard<S: Store>(
         }),
     );
     match body {
-        Ok(b) => {
-            let mut r = html_response(b, false);
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
+        Ok(b) => private_page(b, StatusCode::OK),
         Err(e) => e.into_page(&state, lang),
     }
 }

@@ -59,12 +59,37 @@ impl<S: Store> AppState<S> {
 }
 
 /// A page for one person: never cached, never framed.
-fn private_page(body: String, status: StatusCode) -> Response {
+pub(crate) fn private_page(body: String, status: StatusCode) -> Response {
     let mut r = html_response(body, false);
     *r.status_mut() = status;
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
+}
+
+/// Who makes a change, and when, for the audit trail.
+pub(crate) fn actor(session: &SessionRecord) -> Actor {
+    Actor {
+        who: session.user.email.clone(),
+        at: accounts::now(),
+    }
+}
+
+/// The page for a refused assessment or service change: 403, 404 or 400 with the reason, or
+/// the internal-error page when the store failed.
+pub(crate) fn refused<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    e: kvalitet_app::refusal::Refusal,
+) -> Response {
+    use kvalitet_app::refusal::Refusal;
+    let status = match &e {
+        Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
+        Refusal::NotFound(_) => StatusCode::NOT_FOUND,
+        Refusal::Invalid(_) | Refusal::BadRows(_) => StatusCode::BAD_REQUEST,
+        Refusal::Store(_) => return SiteError::internal(e).into_page(state, lang),
+    };
+    message_page(state, lang, status, &e.to_string())
 }
 
 pub(crate) fn redirect(to: &str, cookies: &[String]) -> Response {

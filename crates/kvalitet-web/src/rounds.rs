@@ -14,15 +14,15 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use kvalitet_app::Store;
-use kvalitet_app::accounts;
 use kvalitet_app::assessments::{self as a, AnswerForm, AssessError, DecisionForm};
-use kvalitet_app::ports::{Actor, NewRound, RoundFilter, SessionRecord};
+use kvalitet_app::ports::{NewRound, RoundFilter, SessionRecord};
 use kvalitet_domain::assessment::{Framework, Rule};
 use kvalitet_domain::round::{self, Agreement, AssessorRole, RoundKind, Status, Step};
 use kvalitet_domain::{Action, Grants, MunicipalityId};
 
 use crate::auth::{
-    csrf_ok, message_page, read_multipart, redirect, require_session, require_system_admin,
+    actor, csrf_ok, message_page, private_page, read_multipart, redirect, refused, require_session,
+    require_system_admin,
 };
 use crate::charts::{self, AreaBar};
 use crate::i18n::Lang;
@@ -58,30 +58,6 @@ fn word(lang: Lang, code: &str) -> &'static str {
 /// Points as whole numbers when they are whole.
 fn points(lang: Lang, v: f64) -> String {
     lang.number(v, if v.fract() == 0.0 { 0 } else { 1 })
-}
-
-fn actor(session: &SessionRecord) -> Actor {
-    Actor {
-        who: session.user.email.clone(),
-        at: accounts::now(),
-    }
-}
-
-fn refused<S: Store>(state: &AppState<S>, lang: Lang, e: AssessError) -> Response {
-    let status = match &e {
-        AssessError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AssessError::NotFound(_) => StatusCode::NOT_FOUND,
-        AssessError::Invalid(_) | AssessError::BadRows(_) => StatusCode::BAD_REQUEST,
-        AssessError::Store(_) => return SiteError::internal(e).into_page(state, lang),
-    };
-    message_page(state, lang, status, &e.to_string())
-}
-
-fn no_store(body: String) -> Response {
-    let mut r = html_response(body, false);
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
 }
 
 fn round_path(lang: Lang, id: i64) -> String {
@@ -181,7 +157,7 @@ pub async fn list<S: Store>(
         }),
     );
     match body {
-        Ok(b) => no_store(b),
+        Ok(b) => private_page(b, StatusCode::OK),
         Err(e) => e.into_page(&state, lang),
     }
 }
@@ -386,7 +362,7 @@ pub async fn work<S: Store>(
         }),
     );
     match body {
-        Ok(b) => no_store(b),
+        Ok(b) => private_page(b, StatusCode::OK),
         Err(e) => e.into_page(&state, lang),
     }
 }
@@ -882,7 +858,7 @@ pub async fn report<S: Store>(
             state.pages.put(version, key, b.clone());
             html_response(b, false)
         }
-        Ok(b) => no_store(b),
+        Ok(b) => private_page(b, StatusCode::OK),
         Err(e) => e.into_page(&state, lang),
     }
 }
@@ -956,7 +932,7 @@ fn render_editor<S: Store>(
     );
     match body {
         Ok(b) => {
-            let mut r = no_store(b);
+            let mut r = private_page(b, StatusCode::OK);
             if !errors.is_empty() {
                 *r.status_mut() = StatusCode::BAD_REQUEST;
             }

@@ -8,44 +8,21 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::{Form, Multipart, Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
 use kvalitet_app::Store;
-use kvalitet_app::accounts;
-use kvalitet_app::ports::{Actor, ServiceContent, ServiceRoundRecord, SessionRecord};
-use kvalitet_app::service::{self as s, ContactFields, FigureKind, RoundForm, ServiceError};
+use kvalitet_app::ports::{ServiceContent, ServiceRoundRecord, SessionRecord};
+use kvalitet_app::service::{self as s, ContactFields, FigureKind, RoundForm};
 use kvalitet_domain::{Action, Grants};
 
-use crate::auth::{csrf_ok, message_page, read_multipart, redirect, require_session};
+use crate::auth::{
+    actor, csrf_ok, message_page, private_page, read_multipart, redirect, refused, require_session,
+};
 use crate::i18n::Lang;
 use crate::site::{SiteError, html_response};
 use crate::{AppState, query_pairs};
-
-fn actor(session: &SessionRecord) -> Actor {
-    Actor {
-        who: session.user.email.clone(),
-        at: accounts::now(),
-    }
-}
-
-fn refused<S: Store>(state: &AppState<S>, lang: Lang, e: ServiceError) -> Response {
-    let status = match &e {
-        ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
-        ServiceError::Invalid(_) | ServiceError::BadRows(_) => StatusCode::BAD_REQUEST,
-        ServiceError::Store(_) => return SiteError::internal(e).into_page(state, lang),
-    };
-    message_page(state, lang, status, &e.to_string())
-}
-
-fn private(body: String) -> Response {
-    let mut r = html_response(body, false);
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
-}
 
 fn back(state: &AppState<impl Store>, lang: Lang, round: i64, notice: &str) -> Response {
     state.invalidate_version();
@@ -146,7 +123,7 @@ pub async fn list<S: Store>(
         }),
     );
     match body {
-        Ok(b) => private(b),
+        Ok(b) => private_page(b, StatusCode::OK),
         Err(e) => e.into_page(&state, lang),
     }
 }
@@ -266,7 +243,7 @@ pub async fn round<S: Store>(
         }),
     );
     match body {
-        Ok(b) => private(b),
+        Ok(b) => private_page(b, StatusCode::OK),
         Err(e) => e.into_page(&state, lang),
     }
 }
@@ -416,7 +393,7 @@ pub async fn contact_form<S: Store>(
         }),
     );
     match body {
-        Ok(b) => private(b),
+        Ok(b) => private_page(b, StatusCode::OK),
         Err(e) => e.into_page(&state, lang),
     }
 }
@@ -527,7 +504,7 @@ pub async fn public<S: Store>(
             state.pages.put(version, key, b.clone());
             html_response(b, false)
         }
-        Ok(b) => private(b),
+        Ok(b) => private_page(b, StatusCode::OK),
         Err(e) => e.into_page(&state, lang),
     }
 }
