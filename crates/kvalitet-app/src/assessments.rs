@@ -355,17 +355,9 @@ pub fn parse_distributions(
             _ => None,
         })
         .collect();
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
-        return Err(vec!["the file is empty".into()]);
-    };
-    let sep = if header.contains(';') { ';' } else { ',' };
-    let header: Vec<&str> = header.split(sep).map(str::trim).collect();
-    if header.first().map(|h| h.to_lowercase()) != Some("question".into()) {
+    let table = crate::csv_table::Table::read(text)?;
+    let header = &table.header;
+    if header.first().map(String::as_str) != Some("question") {
         return Err(vec![
             "line 1, column 1: the header must start with \"question\", then the scale's steps (1;2;3;4;5)"
                 .into(),
@@ -389,10 +381,8 @@ pub fn parse_distributions(
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut seen = BTreeSet::new();
-    for (i, line) in lines {
-        let n = i + 1;
-        let cells: Vec<&str> = line.split(sep).map(str::trim).collect();
-        let q = cells[0];
+    for row in table.rows() {
+        let (n, cells) = (row.line, row.cells);
         if cells.len() != header.len() {
             errors.push(format!(
                 "line {n}: {} columns, the header has {}",
@@ -401,6 +391,7 @@ pub fn parse_distributions(
             ));
             continue;
         }
+        let q = cells[0].as_str();
         match scales.get(q) {
             None => {
                 errors.push(format!(

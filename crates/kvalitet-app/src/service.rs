@@ -20,6 +20,7 @@ use kvalitet_domain::{
     ValueKey, ValueRow, Year,
 };
 
+use crate::csv_table::Table;
 use crate::ports::{
     Actor, AuditRecord, CatalogueBatch, ImportChunk, ImportSource, NewServiceRound, PlanRow,
     ServiceContent, ServiceQuestion, ServiceRoundRecord, Store, SurveyCounts, import_all,
@@ -168,98 +169,6 @@ pub async fn create_round(
     Ok(store.create_service_round(&new, actor).await?)
 }
 
-/// Splits a CSV line (commas or semicolons, as the header uses) into trimmed cells, with
-/// double quotes around cells that hold the separator.
-fn cells(line: &str, sep: char) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            c if c == sep && !quoted => out.push(std::mem::take(&mut cell).trim().to_owned()),
-            c => cell.push(c),
-        }
-    }
-    out.push(cell.trim().to_owned());
-    out
-}
-
-/// A CSV text as a header and numbered rows; the columns the caller needs must be present.
-/// A CSV's lower-cased header and its rows with their line numbers.
-type Table = (Vec<String>, Vec<(usize, Vec<String>)>);
-
-fn table(text: &str, needed: &[&str], optional: &[&str]) -> Result<Table, Vec<String>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
-        return Err(vec!["the file is empty".into()]);
-    };
-    let sep = if header.contains(';') { ';' } else { ',' };
-    let header: Vec<String> = cells(header, sep)
-        .into_iter()
-        .map(|h| h.to_lowercase())
-        .collect();
-    let mut errors: Vec<String> = needed
-        .iter()
-        .filter(|n| !header.iter().any(|h| h == *n))
-        .map(|n| format!("line 1: the column {n:?} is missing"))
-        .collect();
-    errors.extend(
-        header
-            .iter()
-            .filter(|h| !needed.contains(&h.as_str()) && !optional.contains(&h.as_str()))
-            .map(|h| {
-                format!(
-                    "line 1: the column {h:?} is not known (expected {})",
-                    [needed, optional].concat().join(", ")
-                )
-            }),
-    );
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let rows: Vec<(usize, Vec<String>)> = lines.map(|(i, l)| (i + 1, cells(l, sep))).collect();
-    if rows.is_empty() {
-        return Err(vec!["the file has a header but no rows".into()]);
-    }
-    Ok((header, rows))
-}
-
-/// One row of a CSV by column name.
-struct Row<'a> {
-    line: usize,
-    header: &'a [String],
-    cells: &'a [String],
-}
-
-impl Row<'_> {
-    fn get(&self, name: &str) -> &str {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .and_then(|i| self.cells.get(i))
-            .map_or("", String::as_str)
-    }
-
-    fn at(&self, name: &str) -> String {
-        let column = self
-            .header
-            .iter()
-            .position(|h| h == name)
-            .map_or(0, |i| i + 1);
-        format!("line {}, column {column} ({name})", self.line)
-    }
-}
-
 fn member(r: &ServiceRoundRecord, text: &str) -> Result<MunicipalityId, String> {
     let m =
         MunicipalityId::parse(text).map_err(|_| format!("{text:?} is not a municipality id"))?;
@@ -308,29 +217,19 @@ pub async fn set_members(
         .await?)
 }
 
-/// Replaces the question bank from CSV: `id;area;text`.
-pub async fn set_questions(
-    store: &impl Store,
-    grants: &Grants,
-    round_id: i64,
-    text: &str,
-    actor: &Actor,
-) -> Result<usize, ServiceError> {
-    managed_round(store, grants, round_id).await?;
-    let (header, rows) =
-        table(text, &["id", "area", "text"], &[]).map_err(ServiceError::BadRows)?;
+/// Reads a question bank: CSV `id;area;text`, every id once.
+pub fn parse_questions(text: &str) -> Result<Vec<ServiceQuestion>, Vec<String>> {
+    let table = Table::with_columns(text, &["id", "area", "text"], &[])?;
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     let mut questions = Vec::new();
-    for (line, cells) in &rows {
-        let row = Row {
-            line: *line,
-            header: &header,
-            cells,
-        };
+    for row in table.rows() {
         let (id, area, q) = (row.get("id"), row.get("area"), row.get("text"));
         if id.is_empty() || area.is_empty() || q.is_empty() {
-            errors.push(format!("line {line}: id, area and text are all needed"));
+            errors.push(format!(
+                "line {}: id, area and text are all needed",
+                row.line
+            ));
         } else if !seen.insert(id.to_owned()) {
             errors.push(format!("{}: {id:?} is listed twice", row.at("id")));
         } else {
@@ -341,9 +240,23 @@ pub async fn set_questions(
             });
         }
     }
-    if !errors.is_empty() {
-        return Err(ServiceError::BadRows(errors));
+    if errors.is_empty() {
+        Ok(questions)
+    } else {
+        Err(errors)
     }
+}
+
+/// Replaces the question bank from CSV: `id;area;text`.
+pub async fn set_questions(
+    store: &impl Store,
+    grants: &Grants,
+    round_id: i64,
+    text: &str,
+    actor: &Actor,
+) -> Result<usize, ServiceError> {
+    managed_round(store, grants, round_id).await?;
+    let questions = parse_questions(text).map_err(ServiceError::BadRows)?;
     store
         .save_service_setup(round_id, None, Some(&questions), None, actor)
         .await?;
@@ -361,7 +274,7 @@ pub async fn set_plan(
     let r = managed_round(store, grants, round_id).await?;
     let content = store.service_content(round_id).await?;
     let questions: HashSet<&str> = content.questions.iter().map(|q| q.id.as_str()).collect();
-    let (header, rows) = table(
+    let table = Table::with_columns(
         text,
         &[
             "municipality_id",
@@ -376,12 +289,8 @@ pub async fn set_plan(
     let mut errors = Vec::new();
     let mut plan = Vec::new();
     let mut seen = HashSet::new();
-    for (line, cells) in &rows {
-        let row = Row {
-            line: *line,
-            header: &header,
-            cells,
-        };
+    for row in table.rows() {
+        let line = row.line;
         let m = member(&r, row.get("municipality_id"))
             .map_err(|e| format!("{}: {e}", row.at("municipality_id")));
         let q = row.get("question_id");
@@ -603,7 +512,7 @@ pub fn parse_contacts(
     content: &ServiceContent,
     text: &str,
 ) -> Result<Vec<Contact>, Vec<String>> {
-    let (header, rows) = table(text, &CONTACT_COLUMNS, &CONTACT_OPTIONAL)?;
+    let table = Table::with_columns(text, &CONTACT_COLUMNS, &CONTACT_OPTIONAL)?;
     let questions: HashSet<&str> = content.questions.iter().map(|q| q.id.as_str()).collect();
     let mut registered: HashMap<(MunicipalityId, String, Channel), String> = content
         .contacts
@@ -621,12 +530,8 @@ pub fn parse_contacts(
         .collect();
     let mut errors = Vec::new();
     let mut out = Vec::new();
-    for (line, cells) in &rows {
-        let row = Row {
-            line: *line,
-            header: &header,
-            cells,
-        };
+    for row in table.rows() {
+        let line = row.line;
         let fields = ContactFields {
             municipality: row.get("municipality_id").into(),
             question: row.get("question_id").into(),
@@ -761,7 +666,7 @@ async fn registering(
 /// Reads survey answers: `municipality_id;channel;question;got_answer;1;2;3;4;5`, where
 /// `got_answer` says for e-mail whether the resident got an answer (only those count).
 pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCounts>, Vec<String>> {
-    let (header, rows) = table(
+    let table = Table::with_columns(
         text,
         &[
             "municipality_id",
@@ -778,12 +683,8 @@ pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCoun
     let mut errors = Vec::new();
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    for (line, cells) in &rows {
-        let row = Row {
-            line: *line,
-            header: &header,
-            cells,
-        };
+    for row in table.rows() {
+        let line = row.line;
         let m = member(r, row.get("municipality_id"))
             .map_err(|e| errors.push(format!("{}: {e}", row.at("municipality_id"))))
             .ok();
@@ -1279,18 +1180,7 @@ mod tests {
     fn the_example_files_read_and_give_hand_checked_figures() {
         let r = round();
         let content = ServiceContent {
-            questions: example("service-questions.csv")
-                .lines()
-                .skip(1)
-                .map(|l| {
-                    let c = cells(l, ';');
-                    ServiceQuestion {
-                        id: c[0].clone(),
-                        area: c[1].clone(),
-                        text: c[2].clone(),
-                    }
-                })
-                .collect(),
+            questions: parse_questions(&example("service-questions.csv")).unwrap(),
             ..ServiceContent::default()
         };
         let contacts = parse_contacts(&r, &content, &example("service-contacts.csv")).unwrap();
@@ -1333,14 +1223,5 @@ mod tests {
             "never answered"
         );
         assert!((malmo[&FigureKind::Reception].value - 100.0 / 3.0).abs() < 1e-9);
-    }
-
-    #[test]
-    fn csv_cells_keep_quoted_separators_and_quotes() {
-        assert_eq!(
-            cells(r#"a,"b, c","say ""hej""",d"#, ','),
-            ["a", "b, c", "say \"hej\"", "d"]
-        );
-        assert_eq!(cells("a;b;;", ';'), ["a", "b", "", ""]);
     }
 }
