@@ -823,7 +823,28 @@ pub struct ReportRow {
     pub answered: usize,
     pub questions: usize,
     /// Among the latest published rounds of every municipality on the same version.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub others: Option<Spread>,
+}
+
+/// Every area of a result as a row, without the others' spread.
+fn area_rows(f: &Framework, scores: &Scores) -> Vec<ReportRow> {
+    f.areas
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let s = scores.areas.get(i);
+            ReportRow {
+                id: a.id.clone(),
+                title: a.title.clone(),
+                score: s.filter(|s| s.answered > 0).map(|s| s.score),
+                max: Framework::area_score_max(a),
+                answered: s.map_or(0, |s| s.answered),
+                questions: a.questions.len(),
+                others: None,
+            }
+        })
+        .collect()
 }
 
 /// An earlier round of the same municipality and framework.
@@ -933,25 +954,11 @@ pub async fn report(
     let spread_of = |pick: &dyn Fn(&Scores) -> Option<f64>| {
         Spread::of(&other_scores.iter().filter_map(pick).collect::<Vec<_>>())
     };
-    let areas: Vec<ReportRow> = f
-        .areas
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let s = scores.areas.get(i);
-            ReportRow {
-                id: a.id.clone(),
-                title: a.title.clone(),
-                score: s.filter(|s| s.answered > 0).map(|s| s.score),
-                max: Framework::area_score_max(a),
-                answered: s.map_or(0, |s| s.answered),
-                questions: a.questions.len(),
-                others: spread_of(&|o: &Scores| {
-                    o.areas.get(i).filter(|s| s.answered > 0).map(|s| s.score)
-                }),
-            }
-        })
-        .collect();
+    let mut areas = area_rows(&f, &scores);
+    for (i, row) in areas.iter_mut().enumerate() {
+        row.others =
+            spread_of(&|o: &Scores| o.areas.get(i).filter(|s| s.answered > 0).map(|s| s.score));
+    }
     let answered: usize = areas.iter().map(|a| a.answered).sum();
     let total = ReportRow {
         id: "total".into(),
@@ -1086,18 +1093,7 @@ pub struct PublishedResult {
     pub year: i16,
     pub total: f64,
     pub total_max: f64,
-    pub areas: Vec<PublishedArea>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PublishedArea {
-    pub id: String,
-    pub title: String,
-    /// None when no question of the area was answered.
-    pub score: Option<f64>,
-    pub max: f64,
-    pub answered: usize,
-    pub questions: usize,
+    pub areas: Vec<ReportRow>,
 }
 
 /// Every published result, optionally of one municipality and of one framework (and version).
@@ -1147,19 +1143,7 @@ pub async fn published(
             year: r.year.get(),
             total: scores.total,
             total_max: f.total_max(),
-            areas: f
-                .areas
-                .iter()
-                .zip(&scores.areas)
-                .map(|(a, s)| PublishedArea {
-                    id: a.id.clone(),
-                    title: a.title.clone(),
-                    score: (s.answered > 0).then_some(s.score),
-                    max: Framework::area_score_max(a),
-                    answered: s.answered,
-                    questions: a.questions.len(),
-                })
-                .collect(),
+            areas: area_rows(f, &scores),
         });
     }
     Ok(out)
