@@ -207,6 +207,44 @@ pub(crate) async fn require_system_admin<S: Store>(
     }
 }
 
+/// The session of a change from a form: logged in (else to the login page, back to
+/// `back_to`), and the form's `csrf` field is the session's token (else 403).
+pub(crate) async fn require_change<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    headers: &HeaderMap,
+    back_to: &str,
+    csrf: Option<&str>,
+) -> Result<SessionRecord, Response> {
+    let session = require_session(state, lang, headers, back_to).await?;
+    if csrf_ok(&session, csrf) {
+        Ok(session)
+    } else {
+        Err(message_page(state, lang, StatusCode::FORBIDDEN, "CSRF"))
+    }
+}
+
+/// A multipart form's text fields, and its one file with the file's name.
+pub(crate) type Upload = (HashMap<String, String>, Option<(String, bytes::Bytes)>);
+
+/// The session, fields and file of a change sent as a file upload. The session is checked
+/// before anything is read, the CSRF token (a field of the form) after.
+pub(crate) async fn require_upload<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    headers: &HeaderMap,
+    back_to: &str,
+    multipart: Multipart,
+) -> Result<(SessionRecord, Upload), Response> {
+    let session = require_session(state, lang, headers, back_to).await?;
+    let (fields, file) = read_multipart(state, lang, multipart).await?;
+    if csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
+        Ok((session, (fields, file)))
+    } else {
+        Err(message_page(state, lang, StatusCode::FORBIDDEN, "CSRF"))
+    }
+}
+
 pub(crate) fn csrf_ok(session: &SessionRecord, sent: Option<&str>) -> bool {
     sent.is_some_and(|t| accounts::same_token(t, &session.csrf_token))
 }
@@ -444,13 +482,18 @@ pub async fn change_password<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let session = match require_session(&state, lang, &headers, "/konto").await {
+    let session = match require_change(
+        &state,
+        lang,
+        &headers,
+        "/konto",
+        form.get("csrf").map(String::as_str),
+    )
+    .await
+    {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
-        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
     if !accounts::verify_password(session.user.password_hash.clone(), field("current")).await {
         let message = match lang {

@@ -21,8 +21,8 @@ use kvalitet_domain::round::{self, Agreement, AssessorRole, RoundKind, Status, S
 use kvalitet_domain::{Action, Grants, MunicipalityId};
 
 use crate::auth::{
-    actor, csrf_ok, message_page, private_page, read_multipart, redirect, refused, require_session,
-    require_system_admin,
+    actor, message_page, private_page, redirect, refused, require_change, require_session,
+    require_system_admin, require_upload,
 };
 use crate::charts::{self, AreaBar};
 use crate::i18n::Lang;
@@ -62,23 +62,6 @@ fn points(lang: Lang, v: f64) -> String {
 
 fn round_path(lang: Lang, id: i64) -> String {
     format!("{}/admin/bedomning/{id}", lang.base())
-}
-
-/// The session of a change to a round, with its CSRF token checked.
-async fn change_gate<S: Store>(
-    state: &AppState<S>,
-    lang: Lang,
-    headers: &HeaderMap,
-    round: i64,
-    csrf: Option<&str>,
-) -> Result<SessionRecord, Response> {
-    let session =
-        require_session(state, lang, headers, &format!("/admin/bedomning/{round}")).await?;
-    if csrf_ok(&session, csrf) {
-        Ok(session)
-    } else {
-        Err(message_page(state, lang, StatusCode::FORBIDDEN, "CSRF"))
-    }
 }
 
 fn done(state: &AppState<impl Store>, lang: Lang, round: i64, notice: &str) -> Response {
@@ -170,20 +153,18 @@ pub async fn create<S: Store>(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let session = match require_session(
+    let session = match require_change(
         &state,
         lang,
         &headers,
         &format!("/admin/kommun/{id}/bedomningar"),
+        form.get("csrf").map(String::as_str),
     )
     .await
     {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
-        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
     let f = |k: &str| form.get(k).cloned().unwrap_or_default();
     let Ok(m) = MunicipalityId::parse(&id) else {
         return message_page(&state, lang, StatusCode::NOT_FOUND, "unknown municipality");
@@ -392,7 +373,15 @@ pub async fn answers<S: Store>(
     Path(round_id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let session = match change_gate(&state, lang, &headers, round_id, csrf_of(&form)).await {
+    let session = match require_change(
+        &state,
+        lang,
+        &headers,
+        &format!("/admin/bedomning/{round_id}"),
+        csrf_of(&form),
+    )
+    .await
+    {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -435,7 +424,15 @@ pub async fn consensus<S: Store>(
     Path(round_id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let session = match change_gate(&state, lang, &headers, round_id, csrf_of(&form)).await {
+    let session = match require_change(
+        &state,
+        lang,
+        &headers,
+        &format!("/admin/bedomning/{round_id}"),
+        csrf_of(&form),
+    )
+    .await
+    {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -471,11 +468,11 @@ pub async fn assessor<S: Store>(
     Path(round_id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let session = match change_gate(
+    let session = match require_change(
         &state,
         lang,
         &headers,
-        round_id,
+        &format!("/admin/bedomning/{round_id}"),
         form.get("csrf").map(String::as_str),
     )
     .await
@@ -517,11 +514,11 @@ pub async fn step<S: Store>(
     Path(round_id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let session = match change_gate(
+    let session = match require_change(
         &state,
         lang,
         &headers,
-        round_id,
+        &format!("/admin/bedomning/{round_id}"),
         form.get("csrf").map(String::as_str),
     )
     .await
@@ -547,36 +544,6 @@ pub async fn step<S: Store>(
     }
 }
 
-/// The session, text fields and file of a multipart change to a round; the session is
-/// checked before anything is read, the CSRF token after.
-async fn multipart_change<S: Store>(
-    state: &AppState<S>,
-    lang: Lang,
-    headers: &HeaderMap,
-    round_id: i64,
-    multipart: Multipart,
-) -> Result<
-    (
-        SessionRecord,
-        HashMap<String, String>,
-        Option<(String, bytes::Bytes)>,
-    ),
-    Response,
-> {
-    let session = require_session(
-        state,
-        lang,
-        headers,
-        &format!("/admin/bedomning/{round_id}"),
-    )
-    .await?;
-    let (fields, file) = read_multipart(state, lang, multipart).await?;
-    if !csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
-        return Err(message_page(state, lang, StatusCode::FORBIDDEN, "CSRF"));
-    }
-    Ok((session, fields, file))
-}
-
 /// `POST /admin/bedomning/{round}/enkat`: a survey's answer distributions as CSV.
 pub async fn survey<S: Store>(
     State(state): State<Arc<AppState<S>>>,
@@ -585,11 +552,18 @@ pub async fn survey<S: Store>(
     Path(round_id): Path<i64>,
     multipart: Multipart,
 ) -> Response {
-    let (session, fields, file) =
-        match multipart_change(&state, lang, &headers, round_id, multipart).await {
-            Ok(x) => x,
-            Err(r) => return r,
-        };
+    let (session, (fields, file)) = match require_upload(
+        &state,
+        lang,
+        &headers,
+        &format!("/admin/bedomning/{round_id}"),
+        multipart,
+    )
+    .await
+    {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
     let Some((_, bytes)) = file else {
         return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
     };
@@ -644,11 +618,18 @@ pub async fn upload_document<S: Store>(
     Path(round_id): Path<i64>,
     multipart: Multipart,
 ) -> Response {
-    let (session, fields, file) =
-        match multipart_change(&state, lang, &headers, round_id, multipart).await {
-            Ok(x) => x,
-            Err(r) => return r,
-        };
+    let (session, (fields, file)) = match require_upload(
+        &state,
+        lang,
+        &headers,
+        &format!("/admin/bedomning/{round_id}"),
+        multipart,
+    )
+    .await
+    {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
     let Some((name, bytes)) = file else {
         return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
     };
@@ -949,13 +930,18 @@ pub async fn save_framework<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let session = match require_session(&state, lang, &headers, "/admin/ramverk").await {
+    let session = match require_change(
+        &state,
+        lang,
+        &headers,
+        "/admin/ramverk",
+        form.get("csrf").map(String::as_str),
+    )
+    .await
+    {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
-        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
     let source = form.get("source").cloned().unwrap_or_default();
     match a::save_framework(
         &state.store,

@@ -13,12 +13,13 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use kvalitet_app::Store;
-use kvalitet_app::ports::{ServiceContent, ServiceRoundRecord, SessionRecord};
+use kvalitet_app::ports::{ServiceContent, ServiceRoundRecord};
 use kvalitet_app::service::{self as s, ContactFields, FigureKind, RoundForm};
 use kvalitet_domain::{Action, Grants};
 
 use crate::auth::{
-    actor, csrf_ok, message_page, private_page, read_multipart, redirect, refused, require_session,
+    actor, message_page, private_page, redirect, refused, require_change, require_session,
+    require_upload,
 };
 use crate::i18n::Lang;
 use crate::site::{SiteError, html_response};
@@ -135,7 +136,15 @@ pub async fn create<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let session = match change_session(&state, lang, &headers, "/admin/service", &form).await {
+    let session = match require_change(
+        &state,
+        lang,
+        &headers,
+        "/admin/service",
+        form.get("csrf").map(String::as_str),
+    )
+    .await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -151,21 +160,6 @@ pub async fn create<S: Store>(
     match s::create_round(&state.store, &session.user.grants, &round, &actor(&session)).await {
         Ok(id) => back(&state, lang, id, "skapad"),
         Err(e) => refused(&state, lang, e),
-    }
-}
-
-async fn change_session<S: Store>(
-    state: &AppState<S>,
-    lang: Lang,
-    headers: &HeaderMap,
-    back_to: &str,
-    form: &HashMap<String, String>,
-) -> Result<SessionRecord, Response> {
-    let session = require_session(state, lang, headers, back_to).await?;
-    if csrf_ok(&session, form.get("csrf").map(String::as_str)) {
-        Ok(session)
-    } else {
-        Err(message_page(state, lang, StatusCode::FORBIDDEN, "CSRF"))
     }
 }
 
@@ -256,12 +250,12 @@ pub async fn setup<S: Store>(
     Path((id, part)): Path<(i64, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let session = match change_session(
+    let session = match require_change(
         &state,
         lang,
         &headers,
         &format!("/admin/service/{id}"),
-        &form,
+        form.get("csrf").map(String::as_str),
     )
     .await
     {
@@ -301,18 +295,18 @@ pub async fn upload<S: Store>(
     Path((id, part)): Path<(i64, String)>,
     multipart: Multipart,
 ) -> Response {
-    let session =
-        match require_session(&state, lang, &headers, &format!("/admin/service/{id}")).await {
-            Ok(x) => x,
-            Err(r) => return r,
-        };
-    let (fields, file) = match read_multipart(&state, lang, multipart).await {
+    let (session, (_fields, file)) = match require_upload(
+        &state,
+        lang,
+        &headers,
+        &format!("/admin/service/{id}"),
+        multipart,
+    )
+    .await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
-        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
     let Some((_, bytes)) = file else {
         return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
     };
@@ -406,12 +400,12 @@ pub async fn register<S: Store>(
     Path(id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let session = match change_session(
+    let session = match require_change(
         &state,
         lang,
         &headers,
         &format!("/admin/service/{id}/kontakt"),
-        &form,
+        form.get("csrf").map(String::as_str),
     )
     .await
     {
