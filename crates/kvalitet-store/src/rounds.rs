@@ -2,6 +2,8 @@
 //! files and survey distributions. Every change is one transaction with its audit event, and
 //! answers change only while the round is in draft.
 
+use std::collections::HashMap;
+
 use kvalitet_app::ports::{
     Actor, AnswerRecord, AssessorRecord, ConsensusRecord, DocumentRecord, NewRound, RoundContent,
     RoundFilter, RoundRecord, StoreError, SurveyRecord,
@@ -163,26 +165,40 @@ pub(crate) async fn rounds(
     filter: &RoundFilter,
 ) -> Result<Vec<RoundRecord>, StoreError> {
     let (fw, version) = filter.framework.clone().unzip();
-    // NULL parameters switch a condition off, so one statement serves every filter.
+    let municipality = filter.municipality.map(|m| m.to_string());
+    let status = filter.status.map(Status::code);
+    // NULL parameters switch a condition off, so one statement serves every filter; the
+    // assessors are read with the same conditions.
+    macro_rules! matching {
+        () => {
+            " WHERE ($1 IS NULL OR r.municipality_id = $1) AND ($2 IS NULL OR r.framework_id = $2)
+                AND ($3 IS NULL OR r.framework_version = $3) AND ($4 IS NULL OR r.status = $4)
+                AND ($5 IS NULL OR r.id = $5)
+                AND ($6 IS NULL OR r.id IN (SELECT round_id FROM assessment_assessor WHERE user_id = $6))"
+        };
+    }
     let rows = fetch_all!(pool store, RoundRow,
-        "SELECT id, municipality_id, framework_id, framework_version, kind, title, year, status,
-                submitted_by, invited, respondents, created_by, created_at
-         FROM assessment_round
-         WHERE ($1 IS NULL OR municipality_id = $1) AND ($2 IS NULL OR framework_id = $2)
-           AND ($3 IS NULL OR framework_version = $3) AND ($4 IS NULL OR status = $4)
-           AND ($5 IS NULL OR id = $5)
-           AND ($6 IS NULL OR id IN (SELECT round_id FROM assessment_assessor WHERE user_id = $6))
-         ORDER BY year DESC, id DESC",
-        filter.municipality.map(|m| m.to_string()), fw, version, filter.status.map(Status::code), filter.id, filter.assessor)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let assessors = if ids.is_empty() {
-        Vec::new()
-    } else {
-        fetch_all!(pool store, (i64, i64, String, String, String),
-            "SELECT a.round_id, a.user_id, u.email, u.name, a.role FROM assessment_assessor a
-             JOIN app_user u ON u.id = a.user_id WHERE ($1 IS NULL OR a.round_id = $1)
-             ORDER BY a.round_id, a.role, u.email", filter.id)?
-    };
+        concat!("SELECT r.id, r.municipality_id, r.framework_id, r.framework_version, r.kind, r.title,
+                r.year, r.status, r.submitted_by, r.invited, r.respondents, r.created_by, r.created_at
+         FROM assessment_round r", matching!(), " ORDER BY r.year DESC, r.id DESC"),
+        &municipality, &fw, &version, status, filter.id, filter.assessor)?;
+    let mut assessors: HashMap<i64, Vec<AssessorRecord>> = HashMap::new();
+    if !rows.is_empty() {
+        for (round, user, email, name, role) in fetch_all!(pool store, (i64, i64, String, String, String),
+            concat!("SELECT a.round_id, a.user_id, u.email, u.name, a.role
+             FROM assessment_assessor a JOIN app_user u ON u.id = a.user_id
+             JOIN assessment_round r ON r.id = a.round_id", matching!(), " ORDER BY a.round_id, a.role, u.email"),
+            &municipality, &fw, &version, status, filter.id, filter.assessor)?
+        {
+            let role = AssessorRole::parse(&role).ok_or_else(|| invalid(&role))?;
+            assessors.entry(round).or_default().push(AssessorRecord {
+                user,
+                email,
+                name,
+                role,
+            });
+        }
+    }
     rows.into_iter()
         .map(|r| {
             let id = r.0;
@@ -200,18 +216,7 @@ pub(crate) async fn rounds(
                 respondents: r.10,
                 created_by: r.11,
                 created_at: r.12,
-                assessors: assessors
-                    .iter()
-                    .filter(|a| a.0 == id)
-                    .map(|a| {
-                        Ok(AssessorRecord {
-                            user: a.1,
-                            email: a.2.clone(),
-                            name: a.3.clone(),
-                            role: AssessorRole::parse(&a.4).ok_or_else(|| invalid(&a.4))?,
-                        })
-                    })
-                    .collect::<Result<_, StoreError>>()?,
+                assessors: assessors.remove(&id).unwrap_or_default(),
             })
         })
         .collect()

@@ -144,6 +144,14 @@ pub(crate) async fn rounds(
     let members = fetch_all!(pool store, (i64, String),
         "SELECT round_id, municipality_id FROM service_member WHERE ($1 IS NULL OR round_id = $1)
          ORDER BY round_id, municipality_id", id)?;
+    let mut members_of: std::collections::HashMap<i64, Vec<MunicipalityId>> =
+        std::collections::HashMap::new();
+    for (round, m) in members {
+        members_of
+            .entry(round)
+            .or_default()
+            .push(MunicipalityId::parse(&m).map_err(invalid)?);
+    }
     rows.into_iter()
         .map(|r| {
             let closed_days = r
@@ -167,11 +175,7 @@ pub(crate) async fn rounds(
                 partly_counts: r.5,
                 min_tests: u32::try_from(r.6).map_err(invalid)?,
                 closed_days,
-                members: members
-                    .iter()
-                    .filter(|(round, _)| *round == r.0)
-                    .map(|(_, m)| MunicipalityId::parse(m).map_err(invalid))
-                    .collect::<Result<_, _>>()?,
+                members: members_of.remove(&r.0).unwrap_or_default(),
                 created_by: r.8,
                 created_at: r.9,
             })
