@@ -4,6 +4,7 @@
 pub mod access;
 pub mod assessment;
 pub mod calendar;
+mod coded;
 pub mod compare;
 pub mod group;
 pub mod ids;

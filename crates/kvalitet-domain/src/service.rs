@@ -8,41 +8,20 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::calendar::{Calendar, stockholm_date};
+use crate::coded::coded_enum;
 use crate::ids::MunicipalityId;
 
-macro_rules! coded {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                let s = s.trim().to_lowercase();
-                Self::ALL.iter().copied().find(|v| v.code() == s)
-            }
-        }
-    };
-}
-
-coded!(
+coded_enum!(
     /// How the test question was put.
     Channel { Email = "email", Phone = "phone" }
 );
 
-coded!(
+coded_enum!(
     /// Whether an e-mail answer answered the question.
     Relevance { Yes = "yes", Partly = "partly", No = "no" }
 );
 
-coded!(
+coded_enum!(
     /// The survey questions of the service index (from 2022).
     SurveyQuestion { Reception = "reception", Ease = "ease", Clarity = "clarity" }
 );
