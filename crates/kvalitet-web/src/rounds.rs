@@ -903,7 +903,7 @@ fn render_editor<S: Store>(
         "framework-edit.html",
         lang,
         json!({
-            "frameworks": frameworks.iter().map(|(i, v, _)| json!({"id": i, "version": v, "query": format!("id={}&version={}", urlencoding(i), urlencoding(v))})).collect::<Vec<_>>(),
+            "frameworks": frameworks.iter().map(|(i, v, _)| json!({"id": i, "version": v, "query": format!("id={}&version={}", crate::site::encode(i), crate::site::encode(v))})).collect::<Vec<_>>(),
             "source": source,
             "notice": notice,
             "errors": errors,
@@ -957,8 +957,8 @@ pub async fn save_framework<S: Store>(
                 &format!(
                     "{}/admin/ramverk?id={}&version={}&klart=sparat",
                     lang.base(),
-                    urlencoding(&f.id),
-                    urlencoding(&f.version)
+                    crate::site::encode(&f.id),
+                    crate::site::encode(&f.version)
                 ),
                 &[],
             )
@@ -969,17 +969,4 @@ pub async fn save_framework<S: Store>(
         }
         Err(e) => refused(&state, lang, e),
     }
-}
-
-/// Percent-encodes a query value.
-fn urlencoding(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
