@@ -614,9 +614,14 @@ pub async fn take_step(
     let to = step
         .take(r.status, &standing(grants, user, &r), r.submitted_by)
         .map_err(AssessError::Forbidden)?;
-    let f = framework(store, &r.framework_id, &r.framework_version).await?;
-    let content = store.round_content(round_id).await?;
+    if step == Step::Publish {
+        let f = framework(store, &r.framework_id, &r.framework_version).await?;
+        let content = store.round_content(round_id).await?;
+        publish(store, &r, &f, &content, actor).await?;
+        return Ok(to);
+    }
     if step == Step::Submit {
+        let content = store.round_content(round_id).await?;
         let agreed: BTreeSet<&str> = content
             .consensus
             .iter()
@@ -640,21 +645,17 @@ pub async fn take_step(
             )));
         }
     }
-    if step == Step::Publish {
-        publish(store, &r, &f, &content, actor).await?;
-    } else {
-        let submitted_by = (step == Step::Submit).then_some(user);
-        store
-            .set_round_status(
-                round_id,
-                r.status,
-                to,
-                submitted_by,
-                &format!("round.{}", step.code()),
-                actor,
-            )
-            .await?;
-    }
+    let submitted_by = (step == Step::Submit).then_some(user);
+    store
+        .set_round_status(
+            round_id,
+            r.status,
+            to,
+            submitted_by,
+            &format!("round.{}", step.code()),
+            actor,
+        )
+        .await?;
     Ok(to)
 }
 
