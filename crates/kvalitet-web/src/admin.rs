@@ -19,7 +19,7 @@ use kvalitet_app::ports::SessionRecord;
 use kvalitet_domain::{Action, MeasureOrigin, MunicipalityId};
 
 use crate::auth::{
-    actor, csrf_ok, message_page, private_page, read_multipart, redirect, require_session,
+    actor, csrf_ok, message_page, read_multipart, redirect, render_private, require_session,
 };
 use crate::i18n::Lang;
 use crate::{AppState, query_pairs};
@@ -111,9 +111,10 @@ pub async fn dashboard<S: Store>(
         .into_iter()
         .find(|(k, _)| k == "klart")
         .map(|(_, v)| v);
-    let body = state.render(
-        "admin.html",
+    render_private(
+        &state,
         lang,
+        "admin.html",
         json!({
             "m": {"id": m.as_str(), "name": d.name(&m)},
             "csrf": session.csrf_token,
@@ -136,11 +137,7 @@ pub async fn dashboard<S: Store>(
             "max_upload_mb": format!("{:.1}", state.max_upload_bytes as f64 / f64::from(1 << 20)),
             "other_path": format!("{}/admin/kommun/{m}", lang.other().base()),
         }),
-    );
-    match body {
-        Ok(b) => private_page(b, StatusCode::OK),
-        Err(e) => e.into_page(&state, lang),
-    }
+    )
 }
 
 pub async fn define_measure<S: Store>(

@@ -67,6 +67,19 @@ pub(crate) fn private_page(body: String, status: StatusCode) -> Response {
     r
 }
 
+/// Renders a page for one person: never kept by caches.
+pub(crate) fn render_private<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    template: &str,
+    ctx: serde_json::Value,
+) -> Response {
+    match state.render(template, lang, ctx) {
+        Ok(b) => private_page(b, StatusCode::OK),
+        Err(e) => e.into_page(state, lang),
+    }
+}
+
 /// Who makes a change, and when, for the audit trail.
 pub(crate) fn actor(session: &SessionRecord) -> Actor {
     Actor {
@@ -651,9 +664,10 @@ async fn audit_page<S: Store>(
         (None, Lang::Sv) => "hela systemet".to_owned(),
         (None, Lang::En) => "the whole system".to_owned(),
     };
-    let body = state.render(
-        "audit.html",
+    render_private(
+        state,
         lang,
+        "audit.html",
         json!({
             "m": {"name": name},
             "path": path,
@@ -662,11 +676,7 @@ async fn audit_page<S: Store>(
             "csrf": session.csrf_token,
             "other_path": format!("{}{path}", lang.other().base()),
         }),
-    );
-    match body {
-        Ok(b) => private_page(b, StatusCode::OK),
-        Err(e) => e.into_page(state, lang),
-    }
+    )
 }
 
 /// The form that turns an invitation link into an account.

@@ -21,8 +21,8 @@ use kvalitet_domain::round::{self, Agreement, AssessorRole, RoundKind, Status, S
 use kvalitet_domain::{Action, Grants, MunicipalityId};
 
 use crate::auth::{
-    actor, message_page, private_page, redirect, refused, require_change, require_session,
-    require_system_admin, require_upload,
+    actor, message_page, private_page, redirect, refused, render_private, require_change,
+    require_session, require_system_admin, require_upload,
 };
 use crate::charts::{self, AreaBar};
 use crate::i18n::Lang;
@@ -126,9 +126,10 @@ pub async fn list<S: Store>(
             })
         })
         .collect();
-    let body = state.render(
-        "rounds.html",
+    render_private(
+        &state,
         lang,
+        "rounds.html",
         json!({
             "m": {"id": m.as_str(), "name": d.name(&m)},
             "csrf": session.csrf_token,
@@ -138,11 +139,7 @@ pub async fn list<S: Store>(
             "kinds": RoundKind::ALL.iter().map(|k| json!({"code": k.code(), "label": word(lang, k.code())})).collect::<Vec<_>>(),
             "other_path": format!("{}/admin/kommun/{m}/bedomningar", lang.other().base()),
         }),
-    );
-    match body {
-        Ok(b) => private_page(b, StatusCode::OK),
-        Err(e) => e.into_page(&state, lang),
-    }
+    )
 }
 
 /// `POST /admin/kommun/{id}/bedomningar`: creates a round and goes to it.
@@ -313,9 +310,10 @@ pub async fn work<S: Store>(
         Ok(d) => d,
         Err(e) => return e.into_page(&state, lang),
     };
-    let body = state.render(
-        "round.html",
+    render_private(
+        &state,
         lang,
+        "round.html",
         json!({
             "r": {
                 "id": r.id, "title": r.title, "year": r.year.get(), "status": word(lang, r.status.code()),
@@ -341,11 +339,7 @@ pub async fn work<S: Store>(
             "min_answers": round::MIN_SURVEY_ANSWERS,
             "other_path": round_path(lang.other(), r.id),
         }),
-    );
-    match body {
-        Ok(b) => private_page(b, StatusCode::OK),
-        Err(e) => e.into_page(&state, lang),
-    }
+    )
 }
 
 /// Splits a form's `prefix.question` fields by question.

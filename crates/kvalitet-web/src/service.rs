@@ -18,8 +18,8 @@ use kvalitet_app::service::{self as s, ContactFields, FigureKind, RoundForm};
 use kvalitet_domain::{Action, Grants};
 
 use crate::auth::{
-    actor, message_page, private_page, redirect, refused, require_change, require_session,
-    require_upload,
+    actor, message_page, private_page, redirect, refused, render_private, require_change,
+    require_session, require_upload,
 };
 use crate::i18n::Lang;
 use crate::site::{SiteError, html_response};
@@ -112,9 +112,10 @@ pub async fn list<S: Store>(
         .filter(|(m, _)| grants.allows(Action::Publish, m))
         .map(|(m, _)| json!({"id": m.as_str(), "name": d.name(m)}))
         .collect();
-    let body = state.render(
-        "service-list.html",
+    render_private(
+        &state,
         lang,
+        "service-list.html",
         json!({
             "rounds": visible,
             "national": grants.system_admin,
@@ -122,11 +123,7 @@ pub async fn list<S: Store>(
             "csrf": session.csrf_token,
             "other_path": format!("{}/admin/service", lang.other().base()),
         }),
-    );
-    match body {
-        Ok(b) => private_page(b, StatusCode::OK),
-        Err(e) => e.into_page(&state, lang),
-    }
+    )
 }
 
 /// `POST /admin/service`: creates a round.
@@ -213,9 +210,10 @@ pub async fn round<S: Store>(
             }))
             .collect::<Vec<_>>()
             .join("\n");
-    let body = state.render(
-        "service-round.html",
+    render_private(
+        &state,
         lang,
+        "service-round.html",
         json!({
             "r": {"id": r.id, "title": r.title, "year": r.year.get(), "published": r.published,
                   "organiser": r.organiser.map(|m| d.name(&m).to_owned()),
@@ -235,11 +233,7 @@ pub async fn round<S: Store>(
             "notice": notice,
             "other_path": format!("{}/admin/service/{id}", lang.other().base()),
         }),
-    );
-    match body {
-        Ok(b) => private_page(b, StatusCode::OK),
-        Err(e) => e.into_page(&state, lang),
-    }
+    )
 }
 
 /// `POST /admin/service/{id}/{part}`: members, question bank or plan from a form.
@@ -373,9 +367,10 @@ pub async fn contact_form<S: Store>(
     let notice = query_pairs(raw.as_deref())
         .into_iter()
         .any(|(k, _)| k == "klart");
-    let body = state.render(
-        "service-contact.html",
+    render_private(
+        &state,
         lang,
+        "service-contact.html",
         json!({
             "r": {"id": r.id, "title": r.title},
             "members": r.members.iter().map(|m| json!({"id": m.as_str(), "name": d.name(m)})).collect::<Vec<_>>(),
@@ -385,11 +380,7 @@ pub async fn contact_form<S: Store>(
             "csrf": session.csrf_token,
             "other_path": format!("{}/admin/service/{id}/kontakt", lang.other().base()),
         }),
-    );
-    match body {
-        Ok(b) => private_page(b, StatusCode::OK),
-        Err(e) => e.into_page(&state, lang),
-    }
+    )
 }
 
 /// `POST /admin/service/{id}/kontakt`: registers one contact; back to an empty form.
