@@ -606,8 +606,30 @@ impl Checker {
                 return Ok(Some(Record::Municipality(m)));
             }
             Record::Measure(m) => {
-                if let kvalitet_domain::MeasureOrigin::Own(owner) = m.origin {
-                    self.require_municipality(&location, "owner", &owner)?;
+                match (m.origin, m.id.own_namespace()) {
+                    (kvalitet_domain::MeasureOrigin::Own(owner), namespace) => {
+                        self.require_municipality(&location, "owner", &owner)?;
+                        if namespace != Some(owner) {
+                            return Err(RowError::new(
+                                location.with_field("id"),
+                                format!(
+                                    "{} is {owner}'s own measure, so its id must begin with {}",
+                                    m.id,
+                                    MeasureId::own_prefix(&owner)
+                                ),
+                            ));
+                        }
+                    }
+                    (kvalitet_domain::MeasureOrigin::Kolada, Some(namespace)) => {
+                        return Err(RowError::new(
+                            location.with_field("id"),
+                            format!(
+                                "{} lies in {namespace}'s own namespace but has no owner",
+                                m.id
+                            ),
+                        ));
+                    }
+                    _ => {}
                 }
                 self.batch_measures.insert(m.id);
                 return Ok(Some(Record::Measure(m)));

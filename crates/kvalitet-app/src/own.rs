@@ -2,13 +2,16 @@
 //! form or CSV upload, all rows or none), publishing drafts through the import path, and
 //! comments. Every use case checks the person's grants itself, whatever the caller checked.
 
+use kvalitet_domain::text::{check_len, max_chars};
 use kvalitet_domain::{
     Action, AreaId, Datum, Direction, Gender, Grants, KoladaMeta, Measure, MeasureId,
     MeasureOrigin, MeasureProfile, MunicipalityId, ValueKey, ValueRow, Year,
 };
 use kvalitet_formats::{Format, Record};
 
-use crate::ports::{Actor, AuditRecord, ImportChunk, ImportSource, Store, StoreError, WriteCounts};
+use crate::ports::{
+    Actor, AuditRecord, Draft, ImportChunk, ImportSource, Store, StoreError, WriteCounts,
+};
 
 /// The largest upload accepted, by default.
 pub const MAX_UPLOAD_BYTES: usize = 10 << 20;
@@ -22,8 +25,20 @@ pub enum OwnError {
     /// Every bad row of an upload, each naming its line and column.
     #[error("the file was not saved: {}", .0.join("; "))]
     BadRows(Vec<String>),
+    /// What the change was based on changed meanwhile; nothing was written.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for OwnError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(why) => Self::Conflict(why),
+            e => Self::Store(e),
+        }
+    }
 }
 
 fn require(grants: &Grants, action: Action, m: &MunicipalityId) -> Result<(), OwnError> {
@@ -55,16 +70,21 @@ pub async fn define_measure(
     actor: &Actor,
 ) -> Result<MeasureId, OwnError> {
     require(grants, Action::EditMeasures, m)?;
-    let id = MeasureId::parse(form.id.trim()).map_err(|e| OwnError::Invalid(format!("id: {e}")))?;
-    if id.is_kolada() {
-        return Err(OwnError::Invalid(format!(
-            "id: {id} has Kolada's form (N or U and five digits); choose another, e.g. X{m}-1"
-        )));
-    }
+    // Own measures live in the municipality's namespace ("X0180-…"), so they can never take
+    // an id that Kolada, a framework or the service measurements will use later.
+    let id = MeasureId::own(m, &form.id).map_err(|e| OwnError::Invalid(format!("id: {e}")))?;
     let title = form.title.trim();
     let question = form.question.trim();
     if title.is_empty() || question.is_empty() {
         return Err(OwnError::Invalid("title and question are needed".into()));
+    }
+    for (field, text, max) in [
+        ("title", title, max_chars::TITLE),
+        ("question", question, max_chars::QUESTION),
+        ("unit", form.unit.trim(), max_chars::UNIT),
+        ("definition", form.definition.trim(), max_chars::DESCRIPTION),
+    ] {
+        check_len(field, text, max).map_err(OwnError::Invalid)?;
     }
     let direction = Direction::parse(form.direction.trim())
         .ok_or_else(|| OwnError::Invalid("direction: choose higher, lower or none".into()))?;
@@ -306,13 +326,47 @@ pub fn form_value(
     })
 }
 
-/// Publishes every draft of the municipality: the values go through the import path (with
-/// their revision history), the drafts go, and the audit event is written, in one
-/// transaction.
+/// A short fingerprint of a list of drafts (each one's key, value, author and time): the
+/// publish form carries the one of the drafts it showed, so what is published is exactly
+/// what the administrator saw.
+pub fn drafts_version(drafts: &[Draft]) -> String {
+    let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+    for d in drafts {
+        let k = d.row.key;
+        let datum = match d.row.datum {
+            Datum::Number(x) => format!("{:x}", x.to_bits()),
+            Datum::Missing(s) => s.code().to_owned(),
+            Datum::Deleted => "-".to_owned(),
+        };
+        h.update(
+            format!(
+                "{}\t{}\t{}\t{}\t{datum}\t{}\t{}\n",
+                k.measure,
+                k.area,
+                k.year.get(),
+                k.gender.code(),
+                d.updated_by,
+                d.updated_at
+            )
+            .as_bytes(),
+        );
+    }
+    h.finish().as_ref()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Publishes the drafts of the municipality that the administrator saw (`shown`, their
+/// [`drafts_version`]): the values go through the import path (with their revision history),
+/// the drafts go, and the audit event is written, in one transaction. Drafts that changed
+/// since (an upload, another publish) refuse the whole publish with `Conflict`, so nothing
+/// is lost between the page and the click, and a repeated click publishes nothing twice.
 pub async fn publish(
     store: &impl Store,
     grants: &Grants,
     m: &MunicipalityId,
+    shown: &str,
     actor: &Actor,
 ) -> Result<WriteCounts, OwnError> {
     require(grants, Action::Publish, m)?;
@@ -320,8 +374,12 @@ pub async fn publish(
     if drafts.is_empty() {
         return Err(OwnError::Invalid("there are no drafts to publish".into()));
     }
+    if drafts_version(&drafts) != shown.trim() {
+        return Err(OwnError::Conflict(
+            "the drafts have changed since the page was shown; look at them again before publishing".into(),
+        ));
+    }
     let rows: Vec<ValueRow> = drafts.iter().map(|d| d.row).collect();
-    let keys: Vec<ValueKey> = rows.iter().map(|r| r.key).collect();
     let source = ImportSource {
         source: format!("published by {}", actor.who),
         format: "publish".into(),
@@ -338,8 +396,9 @@ pub async fn publish(
         store,
         &source,
         vec![
+            // First, so a publish that lost a race stops before writing anything.
+            ImportChunk::PublishDrafts(drafts),
             ImportChunk::Values(rows),
-            ImportChunk::DeleteDrafts(keys),
             ImportChunk::Audit(Box::new(record)),
             ImportChunk::Commit,
         ],
@@ -360,11 +419,7 @@ pub async fn comment(
     require(grants, Action::Comment, m)?;
     let year = Year::parse(year).map_err(|e| OwnError::Invalid(format!("year: {e}")))?;
     let body = body.trim();
-    if body.chars().count() > 4000 {
-        return Err(OwnError::Invalid(
-            "a comment may have at most 4000 characters".into(),
-        ));
-    }
+    check_len("comment", body, max_chars::COMMENT).map_err(OwnError::Invalid)?;
     let body = (!body.is_empty()).then_some(body);
     Ok(store.set_comment(measure, m, year, body, actor).await?)
 }

@@ -26,6 +26,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// Someone else changed what the change was based on; nothing was written.
+    #[error("changed meanwhile: {0}")]
+    Conflict(String),
 }
 
 /// Where an import came from, recorded with every value it wrote.
@@ -80,8 +83,10 @@ pub enum ImportChunk {
     Catalogue(Box<CatalogueBatch>),
     /// Values with no key repeated, neither within the chunk nor across chunks.
     Values(Vec<ValueRow>),
-    /// Drafts that this import publishes, removed in the same transaction.
-    DeleteDrafts(Vec<ValueKey>),
+    /// Drafts that this import publishes, removed in the same transaction, each exactly as
+    /// it was read (value, status, who and when): if any has changed or gone meanwhile (a
+    /// new upload, another publish), the whole import is refused with `Conflict`.
+    PublishDrafts(Vec<Draft>),
     /// An audit event written in the same transaction.
     Audit(Box<AuditRecord>),
     /// Moves an assessment round from one status to another in the same transaction;

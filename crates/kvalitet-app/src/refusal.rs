@@ -22,7 +22,7 @@ impl From<StoreError> for Refusal {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => Self::NotFound(what),
-            StoreError::Invalid(why) => Self::Invalid(why),
+            StoreError::Invalid(why) | StoreError::Conflict(why) => Self::Invalid(why),
             other => Self::Store(other),
         }
     }

@@ -132,6 +132,11 @@ pub struct Area {
     pub questions: Vec<Question>,
 }
 
+/// The most areas, questions in all, and choices per question a framework may have.
+const MAX_AREAS: usize = 100;
+const MAX_QUESTIONS: usize = 2_000;
+const MAX_CHOICES: usize = 100;
+
 /// A versioned framework. A new version is a new framework; results on different versions
 /// are not directly comparable.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -247,8 +252,25 @@ impl Framework {
     /// Everything wrong with the framework, each naming its place.
     pub fn validate(&self) -> Result<(), Vec<String>> {
         let mut errors = Vec::new();
+        use crate::text::{check_len, check_slug, max_chars};
         if self.id.trim().is_empty() || self.version.trim().is_empty() {
             errors.push("the framework needs an id and a version".to_owned());
+        } else {
+            errors.extend(check_slug("id", &self.id).err());
+            errors.extend(check_slug("version", &self.version).err());
+        }
+        errors.extend(check_len("name", &self.name, max_chars::TITLE).err());
+        if self.areas.len() > MAX_AREAS {
+            errors.push(format!(
+                "areas: at most {MAX_AREAS} ({} given)",
+                self.areas.len()
+            ));
+        }
+        let question_count: usize = self.areas.iter().map(|a| a.questions.len()).sum();
+        if question_count > MAX_QUESTIONS {
+            errors.push(format!(
+                "questions: at most {MAX_QUESTIONS} in a framework ({question_count} given)"
+            ));
         }
         if let Some(prefix) = &self.measure_prefix {
             let longest = format!("{prefix}-{}", self.areas.len());
@@ -259,12 +281,24 @@ impl Framework {
                 Ok(_) if MeasureId::parse(prefix).is_ok_and(|m| m.is_kolada()) => errors.push(format!(
                     "measure_prefix: {prefix:?} has Kolada's form (N or U and five digits)"
                 )),
+                // "X0180" would publish "X0180-1": a municipality's own measure.
+                Ok(m) if m.own_namespace().is_some()
+                    || MeasureId::parse(prefix).is_ok_and(|p| p.own_namespace().is_some()) =>
+                {
+                    errors.push(format!(
+                        "measure_prefix: {prefix:?} would give ids in a municipality's own namespace (X and four digits, then '-')"
+                    ))
+                }
                 Ok(_) => {}
             }
         }
         let mut areas = HashSet::new();
         let mut questions = HashSet::new();
         for (a, area) in self.areas.iter().enumerate() {
+            errors.extend(check_slug(&format!("areas[{a}].id"), &area.id).err());
+            errors.extend(
+                check_len(&format!("areas[{a}].title"), &area.title, max_chars::TITLE).err(),
+            );
             if !areas.insert(area.id.as_str()) {
                 errors.push(format!(
                     "areas[{a}]: the area id {:?} is used twice",
@@ -273,6 +307,13 @@ impl Framework {
             }
             for (q, question) in area.questions.iter().enumerate() {
                 let at = format!("areas[{a}].questions[{q}]");
+                errors.extend(check_slug(&format!("{at}.id"), &question.id).err());
+                errors.extend(
+                    check_len(&format!("{at}.text"), &question.text, max_chars::QUESTION).err(),
+                );
+                if let Some(sub) = &question.subarea {
+                    errors.extend(check_len(&format!("{at}.subarea"), sub, max_chars::TITLE).err());
+                }
                 if !questions.insert(question.id.as_str()) {
                     errors.push(format!(
                         "{at}: the question id {:?} is used twice",
@@ -288,7 +329,14 @@ impl Framework {
                     }
                     Rule::Choice { options } => {
                         let mut labels = HashSet::new();
+                        if options.len() > MAX_CHOICES {
+                            errors.push(format!("{at}: at most {MAX_CHOICES} choices"));
+                        }
                         for (label, points) in options {
+                            errors.extend(
+                                check_len(&format!("{at}: a choice"), label, max_chars::QUESTION)
+                                    .err(),
+                            );
                             if !labels.insert(label.as_str()) {
                                 errors.push(format!("{at}: the choice {label:?} is listed twice"));
                             }

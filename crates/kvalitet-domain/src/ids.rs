@@ -17,6 +17,14 @@ pub enum IdError {
     Measure(String),
     #[error("{0:?} is neither a municipality id (4 digits) nor a group id (G...)")]
     Area(String),
+    #[error(
+        "measure id {id:?} lies in municipality {namespace}'s own namespace (X{namespace}-…); {owner}'s own measures begin with X{owner}-"
+    )]
+    OthersNamespace {
+        id: String,
+        namespace: MunicipalityId,
+        owner: MunicipalityId,
+    },
 }
 
 /// Longest identifier the system stores; Kolada's longest are 7 characters.
@@ -156,6 +164,50 @@ impl MeasureId {
         let b = self.as_str().as_bytes();
         b.len() == 6 && matches!(b[0], b'N' | b'U') && b[1..].iter().all(u8::is_ascii_digit)
     }
+
+    /// The beginning of every id of `owner`'s own measures: "X0180-". Ids of this form
+    /// belong to that municipality alone, so no national measure (Kolada's, a framework's
+    /// results, the service measurements) can ever have one, and no municipality can take
+    /// a national id before it exists.
+    pub fn own_prefix(owner: &MunicipalityId) -> String {
+        format!("X{owner}-")
+    }
+
+    /// The municipality whose own namespace the id lies in: 0180 for "X0180-7".
+    pub fn own_namespace(&self) -> Option<MunicipalityId> {
+        let rest = self.as_str().strip_prefix('X')?;
+        let (m, tail) = rest.split_at_checked(4)?;
+        if !tail.starts_with('-') || tail.len() < 2 {
+            return None;
+        }
+        MunicipalityId::parse(m).ok()
+    }
+
+    /// The id of one of `owner`'s own measures from what a person typed: as it is when it
+    /// already lies in `owner`'s namespace ("X0180-7"), otherwise with the prefix put before
+    /// it ("7" and "KK2020" become "X0180-7" and "X0180-KK2020"). Another municipality's
+    /// namespace is refused.
+    pub fn own(owner: &MunicipalityId, typed: &str) -> Result<Self, IdError> {
+        let typed = typed.trim();
+        if let Ok(id) = Self::parse(typed)
+            && let Some(namespace) = id.own_namespace()
+        {
+            return if namespace == *owner {
+                Ok(id)
+            } else {
+                Err(IdError::OthersNamespace {
+                    id: typed.to_owned(),
+                    namespace,
+                    owner: *owner,
+                })
+            };
+        }
+        let full = format!("{}{typed}", Self::own_prefix(owner));
+        if typed.is_empty() {
+            return Err(IdError::Measure(full));
+        }
+        Self::parse(&full)
+    }
 }
 
 /// What stands in the municipality position of a value: a municipality, region, Riket,
@@ -207,6 +259,40 @@ impl Serialize for AreaId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn own_measures_live_in_their_municipality_namespace() {
+        let stockholm = MunicipalityId::parse("0180").unwrap();
+        let goteborg = MunicipalityId::parse("1480").unwrap();
+        let own = |typed: &str| MeasureId::own(&stockholm, typed).map(|m| m.to_string());
+        assert_eq!(own("X0180-7").unwrap(), "X0180-7");
+        assert_eq!(own(" 7 ").unwrap(), "X0180-7");
+        // The ids the probe claimed before the national measures existed.
+        assert_eq!(own("KK2020").unwrap(), "X0180-KK2020");
+        assert_eq!(own("SERV-EPOST").unwrap(), "X0180-SERV-EPOST");
+        assert!(own("SERV-EPOST2").is_err(), "17 characters");
+        assert_eq!(own("N15428").unwrap(), "X0180-N15428");
+        assert!(matches!(
+            MeasureId::own(&goteborg, "X0180-7"),
+            Err(IdError::OthersNamespace { .. })
+        ));
+        assert!(own("").is_err());
+        assert!(own("alldeles-för-långt").is_err());
+        assert!(own("a<b").is_err());
+        let id = |s: &str| MeasureId::parse(s).unwrap();
+        assert_eq!(id("X0180-7").own_namespace(), Some(stockholm));
+        for national in [
+            "KK2020",
+            "SERV-EPOST2",
+            "N15428",
+            "X0180",
+            "X0180-",
+            "X018-12",
+            "XA180-1",
+        ] {
+            assert_eq!(id(national).own_namespace(), None, "{national}");
+        }
+    }
 
     #[test]
     fn municipality_ids_keep_leading_zeros() {

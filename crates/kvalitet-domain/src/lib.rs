@@ -14,6 +14,7 @@ pub mod municipality;
 pub mod round;
 pub mod service;
 pub mod swedish;
+pub mod text;
 pub mod value;
 
 pub use access::{Action, Grants, LoginPolicy, Role};

@@ -556,19 +556,51 @@ pub(crate) async fn drafts(
         .collect()
 }
 
-pub(crate) async fn delete_drafts(tx: &mut Tx, keys: &[ValueKey]) -> Result<(), StoreError> {
-    for chunk in keys.chunks(DRAFT_BATCH) {
-        let sql = format!(
-            "DELETE FROM draft_value WHERE (measure_id, area_id, year, gender) IN (VALUES {})",
-            placeholders(tx, chunk.len(), 4)
-        );
-        on_tx!(tx, t => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-            for k in chunk {
-                q = q.bind(k.measure.as_str()).bind(k.area.as_str()).bind(i64::from(k.year.get())).bind(k.gender.code());
+/// Removes drafts that are being published, each only if it is still exactly as read; fails
+/// with `Conflict` (the caller's transaction then rolls back) when any is not. On PostgreSQL
+/// a concurrent publish waits for this one's row locks and then finds nothing to take.
+pub(crate) async fn take_drafts(tx: &mut Tx, drafts: &[Draft]) -> Result<(), StoreError> {
+    for chunk in drafts.chunks(DRAFT_BATCH) {
+        let numbered = matches!(tx, Tx::Postgres(_));
+        let mut n = 0;
+        let mut p = || {
+            n += 1;
+            if numbered {
+                format!("${n}")
+            } else {
+                "?".to_owned()
             }
-            q.execute(&mut **t).await.map_err(crate::db)?;
+        };
+        let conditions: Vec<String> = chunk
+            .iter()
+            .map(|_| {
+                format!(
+                    "(measure_id = {} AND area_id = {} AND year = {} AND gender = {} AND value IS NOT DISTINCT FROM {} \
+                     AND status IS NOT DISTINCT FROM {} AND updated_by = {} AND updated_at = {})",
+                    p(), p(), p(), p(), p(), p(), p(), p()
+                )
+            })
+            .collect();
+        let sql = format!("DELETE FROM draft_value WHERE {}", conditions.join(" OR "));
+        let taken = on_tx!(tx, t => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for d in chunk {
+                let k = d.row.key;
+                let (value, status) = match d.row.datum {
+                    Datum::Number(x) => (Some(x), None),
+                    Datum::Missing(s) => (None, Some(s.code())),
+                    Datum::Deleted => (None, None),
+                };
+                q = q.bind(k.measure.as_str()).bind(k.area.as_str()).bind(i64::from(k.year.get())).bind(k.gender.code())
+                    .bind(value).bind(status).bind(d.updated_by.as_str()).bind(d.updated_at.as_str());
+            }
+            q.execute(&mut **t).await.map_err(crate::db)?.rows_affected()
         });
+        if taken != chunk.len() as u64 {
+            return Err(StoreError::Conflict(
+                "the drafts changed while they were being published (a new upload or another publish); nothing was published".into(),
+            ));
+        }
     }
     Ok(())
 }

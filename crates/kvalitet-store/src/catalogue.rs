@@ -115,7 +115,32 @@ pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCo
             .catalogue_year
             .ok_or_else(|| StoreError::Invalid("a KPI catalogue needs a catalogue year".into()))?;
         let existing = ids(tx, "SELECT id FROM measure").await?;
+        let owners: HashMap<String, String> = fetch_all!(tx tx, (String, String),
+            "SELECT id, owner_municipality FROM measure WHERE owner_municipality IS NOT NULL")?
+        .into_iter()
+        .collect();
         for m in &batch.measures {
+            // A measure keeps its owner: nothing written here (a catalogue, a published
+            // round's results) may turn a municipality's own measure into another's, or a
+            // national one into a municipality's.
+            let incoming = match m.origin {
+                MeasureOrigin::Kolada => None,
+                MeasureOrigin::Own(owner) => Some(owner.to_string()),
+            };
+            let held = owners.get(m.id.as_str());
+            if existing.contains(m.id.as_str()) && held != incoming.as_ref() {
+                return Err(StoreError::Invalid(format!(
+                    "measure {} is held by {}; it cannot be written as {}",
+                    m.id,
+                    held.map_or(
+                        "no municipality (a national measure)".to_owned(),
+                        |o| format!("municipality {o}")
+                    ),
+                    incoming.map_or("a national measure".to_owned(), |o| format!(
+                        "municipality {o}'s own"
+                    )),
+                )));
+            }
             let changed = upsert_measure(tx, m, i64::from(year.get())).await?;
             tally(&mut counts, existing.contains(m.id.as_str()), changed);
         }

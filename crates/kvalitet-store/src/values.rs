@@ -67,8 +67,8 @@ pub(crate) async fn import(
                 Tx::Sqlite(_) => write_sqlite(&mut tx, batch_id, &now, &rows, &mut tally).await?,
                 Tx::Postgres(t) => stage_postgres(t, &rows, &mut tally).await?,
             },
-            ImportChunk::DeleteDrafts(keys) => {
-                crate::accounts::delete_drafts(&mut tx, &keys).await?
+            ImportChunk::PublishDrafts(drafts) => {
+                crate::accounts::take_drafts(&mut tx, &drafts).await?
             }
             ImportChunk::Audit(record) => crate::accounts::audit_record(&mut tx, &record).await?,
             ImportChunk::Note {

@@ -65,6 +65,7 @@ fn back<S: Store>(state: &AppState<S>, lang: Lang, m: &MunicipalityId, notice: &
 fn refused<S: Store>(state: &AppState<S>, lang: Lang, e: OwnError) -> Response {
     match e {
         OwnError::Forbidden(_) => message_page(state, lang, StatusCode::FORBIDDEN, &e.to_string()),
+        OwnError::Conflict(_) => message_page(state, lang, StatusCode::CONFLICT, &e.to_string()),
         OwnError::Store(kvalitet_app::StoreError::Database(_)) => {
             crate::site::SiteError::internal(e).into_page(state, lang)
         }
@@ -134,6 +135,7 @@ pub async fn dashboard<S: Store>(
                 "by": x.updated_by,
                 "at": x.updated_at,
             })).collect::<Vec<_>>(),
+            "drafts_version": own::drafts_version(&drafts),
             "max_upload_mb": format!("{:.1}", state.max_upload_bytes as f64 / f64::from(1 << 20)),
             "other_path": format!("{}/admin/kommun/{m}", lang.other().base()),
         }),
@@ -305,7 +307,16 @@ pub async fn publish<S: Store>(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match own::publish(&state.store, &session.user.grants, &m, &actor(&session)).await {
+    let shown = form.get("drafts").map(String::as_str).unwrap_or_default();
+    match own::publish(
+        &state.store,
+        &session.user.grants,
+        &m,
+        shown,
+        &actor(&session),
+    )
+    .await
+    {
         Ok(c) => back(
             &state,
             lang,

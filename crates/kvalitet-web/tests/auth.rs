@@ -538,7 +538,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
             &anna,
             &[
                 ("csrf", &anna_csrf),
-                ("id", "N15428"),
+                ("id", "X1480-1"),
                 ("title", "t"),
                 ("question", "q"),
                 ("direction", "none"),
@@ -548,7 +548,37 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         .await
         .status,
         400,
-        "Kolada's id form is refused"
+        "another municipality's namespace is refused"
+    );
+    // A national id typed by an editor lands in the municipality's own namespace.
+    let claimed = request(
+        &addr,
+        "POST",
+        "/admin/kommun/0180/matt",
+        &anna,
+        &[
+            ("csrf", &anna_csrf),
+            ("id", "KK2020"),
+            ("title", "t"),
+            ("question", "q"),
+            ("direction", "none"),
+            ("decimals", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(claimed.status, 303, "{}", claimed.body);
+    assert!(
+        request(&addr, "GET", "/v3/kpi/X0180-KK2020", "", &[])
+            .await
+            .body
+            .contains(r#""owner":"0180""#)
+    );
+    assert!(
+        request(&addr, "GET", "/v3/kpi/KK2020", "", &[])
+            .await
+            .body
+            .contains(r#""count":0"#),
+        "the national id is still free"
     );
 
     // Bad rows: nothing is written, every row named.
@@ -624,12 +654,15 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         403,
         "an editor may not publish"
     );
+    let shown = request(&addr, "GET", "/admin/kommun/0180", &anna, &[])
+        .await
+        .hidden("drafts");
     let published = request(
         &addr,
         "POST",
         "/admin/kommun/0180/publicera",
         &anna,
-        &[("csrf", &anna_csrf)],
+        &[("csrf", &anna_csrf), ("drafts", &shown)],
     )
     .await;
     assert_eq!(published.status, 303, "{}", published.body);
@@ -637,6 +670,58 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         published.head.contains("publicerat-3"),
         "{}",
         published.head
+    );
+    // The same page sent again (a double click, a second tab) publishes nothing more.
+    let again = request(
+        &addr,
+        "POST",
+        "/admin/kommun/0180/publicera",
+        &anna,
+        &[("csrf", &anna_csrf), ("drafts", &shown)],
+    )
+    .await;
+    assert!(matches!(again.status, 400 | 409), "{}", again.status);
+    // Drafts shown before an upload changed them are not published.
+    assert_eq!(
+        upload(
+            &addr,
+            "/admin/kommun/0180/fil",
+            &bo,
+            &bo_csrf,
+            "kpi,municipality_id,year,value\nX0180-1,0180,2019,70\n"
+        )
+        .await
+        .status,
+        303
+    );
+    let stale = request(&addr, "GET", "/admin/kommun/0180", &anna, &[])
+        .await
+        .hidden("drafts");
+    assert_eq!(
+        upload(
+            &addr,
+            "/admin/kommun/0180/fil",
+            &bo,
+            &bo_csrf,
+            "kpi,municipality_id,year,value\nX0180-1,0180,2019,71\n"
+        )
+        .await
+        .status,
+        303
+    );
+    let refused = request(
+        &addr,
+        "POST",
+        "/admin/kommun/0180/publicera",
+        &anna,
+        &[("csrf", &anna_csrf), ("drafts", &stale)],
+    )
+    .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("changed since the page was shown"),
+        "{}",
+        refused.body
     );
 
     // A change made through this server shows at once, without waiting for VERSION_TTL.
