@@ -1,7 +1,11 @@
-//! Accounts: creating people, passwords (argon2id, hashed off the async threads), logging in
-//! with slow-down and lockout, sessions (random tokens of which only a SHA-256 hash is stored,
-//! each with its own CSRF token), roles and password changes, all audited by the store.
+//! Accounts: creating people, passwords (argon2id, hashed off the async threads, a few at a
+//! time), logging in with attempts counted per account and address before the password is
+//! checked, sessions (random tokens of which only a SHA-256 hash is stored, each with its own
+//! CSRF token), roles and password changes, all audited by the store.
 
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use argon2::Argon2;
@@ -24,8 +28,13 @@ pub enum AccountError {
     /// Wrong address or password; which of the two is not said.
     #[error("wrong e-mail address or password")]
     WrongCredentials,
-    #[error("the account is locked until {0} after too many failed logins")]
-    Locked(String),
+    /// Too many failed attempts for this account or from this address; the same for
+    /// accounts that exist and those that do not.
+    #[error("too many failed attempts; try again in {retry_after_secs} seconds")]
+    Throttled { retry_after_secs: u64 },
+    /// Too many passwords are being checked at once; try again in a moment.
+    #[error("too many logins at once; try again in a moment")]
+    Busy,
     #[error("no account for {0}")]
     NoSuchUser(String),
     #[error(transparent)]
@@ -88,39 +97,105 @@ pub fn token_hash(token: &str) -> String {
     hex(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref())
 }
 
-/// Hashes a password with argon2id (the crate's default parameters: 19 MiB, 2 passes) on a
-/// blocking thread, so logins do not stall the server.
-pub async fn hash_password(password: String) -> Result<String, AccountError> {
-    let salt = SaltString::encode_b64(&random_bytes::<16>()?)
-        .map_err(|e| AccountError::Hashing(e.to_string()))?;
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| AccountError::Hashing(e.to_string()))
-    })
-    .await
-    .map_err(|e| AccountError::Hashing(e.to_string()))?
+/// Hashes and checks passwords, a bounded number at once. argon2id holds 19 MiB for each
+/// hash and keeps a core busy, so without a bound a crowd of logins takes the memory and the
+/// cores from everyone (the probe saw 7.9 GB and a 0.47 s front page). A site keeps one;
+/// beyond its turns and a short queue an attempt is refused at once with
+/// [`AccountError::Busy`].
+pub struct Hasher {
+    turns: Arc<tokio::sync::Semaphore>,
+    /// Hashes running or waiting.
+    in_flight: AtomicUsize,
+    max_in_flight: usize,
 }
 
-/// Checks a password against a stored hash on a blocking thread.
-pub async fn verify_password(hash: String, password: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
+/// The longest wait for a turn before the attempt is refused as busy.
+const HASH_WAIT: Duration = Duration::from_secs(5);
+
+/// Gives back a place in the queue however the waiting ends (also when the request is
+/// dropped).
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Hasher {
+    /// `at_once` hashes at a time, and `queue` more waiting.
+    pub fn new(at_once: usize, queue: usize) -> Self {
+        let at_once = at_once.max(1);
+        Self {
+            turns: Arc::new(tokio::sync::Semaphore::new(at_once)),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: at_once + queue,
+        }
+    }
+
+    /// One hash per core but one (a core is left for pages), and a queue of eight.
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::new(cores.saturating_sub(1), 8)
+    }
+
+    /// Runs an argon2 computation on a blocking thread when a turn is free. The turn is held
+    /// by the computation itself, so a dropped request cannot let more run at once.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AccountError> {
+        let place = InFlight(&self.in_flight);
+        if self.in_flight.fetch_add(1, Ordering::SeqCst) >= self.max_in_flight {
+            return Err(AccountError::Busy);
+        }
+        let turn = match tokio::time::timeout(HASH_WAIT, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(t)) => t,
+            _ => return Err(AccountError::Busy),
+        };
+        let done = tokio::task::spawn_blocking(move || {
+            let out = work();
+            drop(turn);
+            out
+        })
+        .await
+        .map_err(|e| AccountError::Hashing(e.to_string()));
+        drop(place);
+        done
+    }
+
+    /// Hashes a password with argon2id (the crate's default parameters: 19 MiB, 2 passes).
+    pub async fn hash(&self, password: String) -> Result<String, AccountError> {
+        let salt = SaltString::encode_b64(&random_bytes::<16>()?)
+            .map_err(|e| AccountError::Hashing(e.to_string()))?;
+        self.run(move || {
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| AccountError::Hashing(e.to_string()))
+        })
+        .await?
+    }
+
+    /// Checks a password against a stored hash.
+    pub async fn verify(&self, hash: String, password: String) -> Result<bool, AccountError> {
+        self.run(move || {
+            PasswordHash::new(&hash)
+                .map(|h| {
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &h)
+                        .is_ok()
+                })
+                .unwrap_or(false)
+        })
+        .await
+    }
 }
 
 /// Creates a person with a checked password.
 pub async fn add_user(
     store: &impl Store,
+    hasher: &Hasher,
     email: &str,
     name: &str,
     password: &str,
@@ -135,7 +210,7 @@ pub async fn add_user(
     if name.is_empty() {
         return Err(AccountError::Invalid("a name is needed".into()));
     }
-    let password_hash = hash_password(password.to_owned()).await?;
+    let password_hash = hasher.hash(password.to_owned()).await?;
     Ok(store
         .create_user(
             &NewUser {
@@ -171,6 +246,7 @@ pub async fn set_role(
 /// Sets a new password (after checking it); every session of the person ends.
 pub async fn set_password(
     store: &impl Store,
+    hasher: &Hasher,
     email: &str,
     password: &str,
     actor: &Actor,
@@ -179,7 +255,7 @@ pub async fn set_password(
     LoginPolicy::default()
         .check_password(password)
         .map_err(AccountError::Invalid)?;
-    let hash = hash_password(password.to_owned()).await?;
+    let hash = hasher.hash(password.to_owned()).await?;
     Ok(store.set_password(u.id, &hash, actor).await?)
 }
 
@@ -189,49 +265,97 @@ pub struct NewSession {
     pub session: SessionRecord,
 }
 
-/// Logs in: waits longer after each earlier failure, refuses a locked account, locks it
-/// after too many failures, and on success starts a session.
+/// A hash no password is known for, checked when the account does not exist so the answer
+/// takes as long as for one that does.
+async fn stand_in_hash(hasher: &Hasher) -> Result<String, AccountError> {
+    static STAND_IN: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    STAND_IN
+        .get_or_try_init(|| async {
+            let unknowable = hex(&random_bytes::<32>()?);
+            hasher.hash(unknowable).await
+        })
+        .await
+        .cloned()
+}
+
+/// A password check as the site makes it: with its hasher, under its login policy, from the
+/// address the attempt comes from.
+pub struct Attempt<'a> {
+    pub hasher: &'a Hasher,
+    pub policy: &'a LoginPolicy,
+    pub address: IpAddr,
+}
+
+/// Checks `password` for `account` (as typed) against `hash` (`None` when no such account
+/// exists): the attempt is counted against the policy's limits before the check, and taken
+/// back when it succeeds or is never checked.
+async fn guarded_check(
+    store: &impl Store,
+    attempt: &Attempt<'_>,
+    account: &str,
+    hash: Option<String>,
+    password: &str,
+) -> Result<(), AccountError> {
+    let Attempt {
+        hasher,
+        policy,
+        address,
+    } = *attempt;
+    let limits = policy.limits(account, address);
+    let now_t = OffsetDateTime::now_utc();
+    let window = time::Duration::minutes(i64::from(policy.window_minutes));
+    if let Some(start) = store
+        .reserve_attempt(&limits, &at(now_t), &at(now_t - window))
+        .await?
+    {
+        let ends = OffsetDateTime::parse(&start, &Rfc3339).map_or(now_t + window, |s| s + window);
+        let retry_after_secs = u64::try_from((ends - now_t).whole_seconds())
+            .unwrap_or(0)
+            .max(1);
+        return Err(AccountError::Throttled { retry_after_secs });
+    }
+    let keys: Vec<String> = limits.into_iter().map(|l| l.key).collect();
+    let exists = hash.is_some();
+    let checked = match hash {
+        Some(h) => hasher.verify(h, password.to_owned()).await,
+        None => match stand_in_hash(hasher).await {
+            Ok(h) => hasher.verify(h, password.to_owned()).await,
+            Err(e) => Err(e),
+        },
+    };
+    match checked {
+        Ok(true) if exists => {
+            store.release_attempt(&keys).await?;
+            Ok(())
+        }
+        Ok(_) => Err(AccountError::WrongCredentials),
+        Err(e) => {
+            // Never checked (the server was busy): not a failure of the person's.
+            store.release_attempt(&keys).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Logs in: refuses at once when the account or the attempt's address has had too many
+/// failures lately (the same for addresses without an account), checks the password, and on
+/// success starts a session.
 pub async fn login(
     store: &impl Store,
-    policy: &LoginPolicy,
+    attempt: &Attempt<'_>,
     email: &str,
     password: &str,
 ) -> Result<NewSession, AccountError> {
+    let account = email.trim().to_lowercase();
     let found = match normalise_email(email) {
         Ok(e) => store.user_by_email(&e).await?,
         Err(_) => None,
     };
-    let Some(u) = found else {
-        // Spend the time a real check takes, so timing does not tell who has an account.
-        static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-        let dummy = DUMMY
-            .get_or_try_init(|| hash_password("no account has this password".into()))
-            .await?;
-        let _ = verify_password(dummy.clone(), password.to_owned()).await;
-        return Err(AccountError::WrongCredentials);
-    };
+    let hash = found.as_ref().map(|u| u.password_hash.clone());
+    guarded_check(store, attempt, &account, hash, password).await?;
+    let u = found.ok_or(AccountError::WrongCredentials)?;
     let now_t = OffsetDateTime::now_utc();
     let now_s = at(now_t);
-    if let Some(until) = &u.locked_until
-        && until.as_str() > now_s.as_str()
-    {
-        return Err(AccountError::Locked(until.clone()));
-    }
-    tokio::time::sleep(Duration::from_millis(policy.delay_ms(u.failed_logins))).await;
-    if !verify_password(u.password_hash.clone(), password.to_owned()).await {
-        let failures = u.failed_logins + 1;
-        let lock = policy
-            .locks(failures)
-            .then(|| at(now_t + time::Duration::minutes(i64::from(policy.lock_minutes))));
-        store
-            .record_login(u.id, false, lock.as_deref(), &now_s)
-            .await?;
-        return Err(match lock {
-            Some(until) => AccountError::Locked(until),
-            None => AccountError::WrongCredentials,
-        });
-    }
-    store.record_login(u.id, true, None, &now_s).await?;
     let token = new_token()?;
     let csrf_token = new_token()?;
     let expires_at = at(now_t + time::Duration::hours(SESSION_HOURS));
@@ -243,6 +367,26 @@ pub async fn login(
         .await?
         .ok_or_else(|| AccountError::Hashing("the new session was not found".into()))?;
     Ok(NewSession { token, session })
+}
+
+/// A logged-in person changes their password: the current one is checked under the same
+/// limits as a login (so a stolen session cannot guess it), then the new one is set and
+/// every session ends.
+pub async fn change_password(
+    store: &impl Store,
+    attempt: &Attempt<'_>,
+    user: &UserRecord,
+    current: &str,
+    new: &str,
+    actor: &Actor,
+) -> Result<(), AccountError> {
+    attempt
+        .policy
+        .check_password(new)
+        .map_err(AccountError::Invalid)?;
+    let hash = Some(user.password_hash.clone());
+    guarded_check(store, attempt, &user.email, hash, current).await?;
+    set_password(store, attempt.hasher, &user.email, new, actor).await
 }
 
 /// The session a cookie's token belongs to, if it is valid now.
@@ -301,6 +445,7 @@ pub async fn invitation(
 /// Uses an invitation with the person's name and chosen password.
 pub async fn accept(
     store: &impl Store,
+    hasher: &Hasher,
     token: &str,
     name: &str,
     password: &str,
@@ -312,7 +457,7 @@ pub async fn accept(
     LoginPolicy::default()
         .check_password(password)
         .map_err(AccountError::Invalid)?;
-    let hash = hash_password(password.to_owned()).await?;
+    let hash = hasher.hash(password.to_owned()).await?;
     store
         .accept_invitation(&token_hash(token), name, &hash, &now())
         .await
@@ -355,12 +500,69 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_hash_with_argon2id_and_verify() {
-        let hash = hash_password("ett långt lösenord".into()).await.unwrap();
+        let hasher = Hasher::for_this_machine();
+        let hash = hasher.hash("ett långt lösenord".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(!hash.contains("långt"));
-        assert!(verify_password(hash.clone(), "ett långt lösenord".into()).await);
-        assert!(!verify_password(hash, "fel lösenord här".into()).await);
-        assert!(!verify_password("not a hash".into(), "x".into()).await);
+        assert!(
+            hasher
+                .verify(hash.clone(), "ett långt lösenord".into())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(hash, "fel lösenord här".into())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("not a hash".into(), "x".into())
+                .await
+                .unwrap()
+        );
+    }
+
+    /// The probe's storm: 200 checks at once held 200 argon2 states. Now at most `at_once`
+    /// run, a few wait, and the rest are refused at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_crowd_of_hashes_runs_a_few_at_a_time_and_the_rest_are_refused() {
+        static RUNNING: AtomicUsize = AtomicUsize::new(0);
+        static MOST: AtomicUsize = AtomicUsize::new(0);
+        let hasher = Arc::new(Hasher::new(2, 3));
+        let crowd: Vec<_> = (0..40)
+            .map(|_| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move {
+                    hasher
+                        .run(|| {
+                            let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+                            MOST.fetch_max(now, Ordering::SeqCst);
+                            std::thread::sleep(Duration::from_millis(200));
+                            RUNNING.fetch_sub(1, Ordering::SeqCst);
+                        })
+                        .await
+                })
+            })
+            .collect();
+        let mut done = 0;
+        let mut busy = 0;
+        for c in crowd {
+            match c.await.unwrap() {
+                Ok(()) => done += 1,
+                Err(AccountError::Busy) => busy += 1,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(MOST.load(Ordering::SeqCst) <= 2, "at most two at once");
+        assert!((2..=5).contains(&done), "{done} ran");
+        assert_eq!(done + busy, 40);
+        assert_eq!(
+            hasher.in_flight.load(Ordering::SeqCst),
+            0,
+            "every place given back"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use kvalitet_domain::{
     AreaId, County, Datum, Gender, Grants, GroupId, Measure, MeasureId, MeasureProfile, MeasureSet,
     Municipality, MunicipalityGroup, MunicipalityId, Role, ValueKey, ValueRow, Year,
+    access::AttemptLimit,
     round::{AssessorRole, RoundKind, Status},
     service::{Channel, Contact, SurveyQuestion},
 };
@@ -402,7 +403,11 @@ pub struct StoredValue {
 pub struct ValueRevision {
     pub datum: Datum,
     pub count: Option<u32>,
+    /// The file, URL or person the import came from: for staff only, never on a public page
+    /// (it may hold a server's paths or a person's address).
     pub source: String,
+    /// The kind of import (`publish`, `kolada-json`, `values-csv`, ...), safe to show.
+    pub format: String,
     pub imported_at: String,
     pub replaced_at: Option<String>,
 }
@@ -424,6 +429,8 @@ pub struct Overview {
 /// One finished import, as recorded in the database.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportRecord {
+    /// For staff only: may hold a path, a URL or a person's address.
+    #[serde(skip)]
     pub source: String,
     pub format: String,
     pub imported_at: String,
@@ -477,9 +484,6 @@ pub struct UserRecord {
     #[serde(skip)]
     pub password_hash: String,
     pub grants: Grants,
-    pub failed_logins: u32,
-    /// RFC 3339, UTC.
-    pub locked_until: Option<String>,
     pub created_at: String,
 }
 
@@ -657,8 +661,7 @@ pub trait Store: Send + Sync + 'static {
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Replaces a password hash, clears failed logins and ends every session (audited,
-    /// without the hash).
+    /// Replaces a password hash and ends every session (audited, without the hash).
     fn set_password(
         &self,
         user: i64,
@@ -666,14 +669,22 @@ pub trait Store: Send + Sync + 'static {
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Records a login attempt: success clears the failures; a failure counts, and
-    /// `lock_until` locks the account (audited).
-    fn record_login(
+    /// Counts one attempt against every limit, all or none, atomically (so parallel attempts
+    /// cannot pass a count together): `None` when counted; when any key is already at its
+    /// limit, nothing is counted and the answer is the latest start of the full keys'
+    /// windows. A window that began at or before `expired` is over and starts again.
+    fn reserve_attempt(
         &self,
-        user: i64,
-        success: bool,
-        lock_until: Option<&str>,
-        at: &str,
+        limits: &[AttemptLimit],
+        now: &str,
+        expired: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// Takes back one counted attempt of each key (a success, or an attempt that was never
+    /// checked); a key's count does not go below zero.
+    fn release_attempt(
+        &self,
+        keys: &[String],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     fn create_session(

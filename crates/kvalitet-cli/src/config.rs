@@ -28,6 +28,11 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// The largest upload of values, in megabytes.
     pub max_upload_mb: Option<f64>,
+    /// Take the client's address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: Option<bool>,
+    /// Failed logins allowed from one address in 15 minutes (staff behind one NAT may need
+    /// more than the default 50).
+    pub login_attempts_per_address: Option<u32>,
 }
 
 impl FileConfig {

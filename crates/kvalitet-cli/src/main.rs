@@ -67,6 +67,13 @@ enum Command {
         /// The largest upload of values (CSV or Excel) in megabytes [default: 10]
         #[arg(long, env = "KVALITET_MAX_UPLOAD_MB")]
         max_upload_mb: Option<f64>,
+        /// Take each client's address from the last entry of X-Forwarded-For; only behind a
+        /// reverse proxy that sets it, since anyone can send the header [default: false]
+        #[arg(long, env = "KVALITET_TRUST_FORWARDED_FOR")]
+        trust_forwarded_for: Option<bool>,
+        /// Failed logins allowed from one address (any accounts) in 15 minutes [default: 50]
+        #[arg(long, env = "KVALITET_LOGIN_ATTEMPTS_PER_ADDRESS")]
+        login_attempts_per_address: Option<u32>,
     },
     /// Create or update the database schema (import and serve also do this)
     Migrate,
@@ -309,11 +316,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             addr,
             public_url,
             max_upload_mb,
+            trust_forwarded_for,
+            login_attempts_per_address,
         } => {
             let addr = layered(addr, &[], file.serve.addr, DEFAULT_ADDR);
-            let public_url = public_url.or(file.serve.public_url);
-            let max_upload_mb = max_upload_mb.or(file.serve.max_upload_mb);
-            serve(store.clone(), &addr, public_url, max_upload_mb).await?;
+            let settings = ServeSettings {
+                public_url: public_url.or(file.serve.public_url),
+                max_upload_mb: max_upload_mb.or(file.serve.max_upload_mb),
+                trust_forwarded_for: trust_forwarded_for
+                    .or(file.serve.trust_forwarded_for)
+                    .unwrap_or(false),
+                login_attempts_per_address: login_attempts_per_address
+                    .or(file.serve.login_attempts_per_address),
+            };
+            serve(store.clone(), &addr, settings).await?;
             ExitCode::SUCCESS
         }
         Command::Import(args) => import(&store, args).await?,
@@ -336,12 +352,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
-async fn serve(
-    store: SqlStore,
-    addr: &str,
+/// What `serve` takes from the configuration layers.
+struct ServeSettings {
     public_url: Option<String>,
     max_upload_mb: Option<f64>,
-) -> anyhow::Result<()> {
+    trust_forwarded_for: bool,
+    login_attempts_per_address: Option<u32>,
+}
+
+async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::Result<()> {
+    let ServeSettings {
+        public_url,
+        max_upload_mb,
+        trust_forwarded_for,
+        login_attempts_per_address,
+    } = settings;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -350,8 +375,13 @@ async fn serve(
     let backend = store.backend();
     let mut options = kvalitet_web::SiteOptions {
         public_url: public_url.unwrap_or_else(|| format!("http://{bound}")),
+        trust_forwarded_for,
         ..kvalitet_web::SiteOptions::default()
     };
+    if let Some(n) = login_attempts_per_address {
+        anyhow::ensure!(n >= 5, "--login-attempts-per-address must be at least 5");
+        options.login_policy.per_address = n;
+    }
     if let Some(mb) = max_upload_mb {
         anyhow::ensure!(
             mb > 0.0 && mb <= 1024.0,
@@ -638,7 +668,17 @@ async fn user(store: &SqlStore, command: UserCommand) -> anyhow::Result<()> {
         } => {
             let (password, generated) = password(password_stdin)?;
             let actor = cli_actor();
-            accounts::add_user(store, &email, &name, &password, system_admin, &actor).await?;
+            let hasher = accounts::Hasher::for_this_machine();
+            accounts::add_user(
+                store,
+                &hasher,
+                &email,
+                &name,
+                &password,
+                system_admin,
+                &actor,
+            )
+            .await?;
             if let (Some(m), Some(r)) = (municipality, role) {
                 accounts::set_role(store, &email, &m, Some(r), &actor).await?;
             }
@@ -649,7 +689,7 @@ async fn user(store: &SqlStore, command: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::List => {
-            println!("email\tname\tsystem_admin\troles\tlocked_until");
+            println!("email\tname\tsystem_admin\troles\tcreated_at");
             for u in store.users().await? {
                 let roles: Vec<String> = u
                     .grants
@@ -663,7 +703,7 @@ async fn user(store: &SqlStore, command: UserCommand) -> anyhow::Result<()> {
                     u.name,
                     u.grants.system_admin,
                     roles.join(","),
-                    u.locked_until.unwrap_or_default()
+                    u.created_at
                 );
             }
         }
@@ -687,7 +727,8 @@ async fn user(store: &SqlStore, command: UserCommand) -> anyhow::Result<()> {
             password_stdin,
         } => {
             let (password, generated) = password(password_stdin)?;
-            accounts::set_password(store, &email, &password, &cli_actor()).await?;
+            let hasher = accounts::Hasher::for_this_machine();
+            accounts::set_password(store, &hasher, &email, &password, &cli_actor()).await?;
             eprintln!("new password set for {email}; every session of the account ended");
             if generated {
                 println!("{password}");

@@ -1,6 +1,6 @@
 //! Who may do what: roles per municipality (reader, editor, administrator), the system
-//! administrator, the actions they grant, and the login policy (password length, slow-down
-//! and lockout after failed attempts). Checked on the server for every action.
+//! administrator, the actions they grant, and the login policy (password length, and how
+//! failed attempts are counted and held back). Checked on the server for every action.
 
 use serde::Serialize;
 
@@ -87,16 +87,25 @@ impl Grants {
     }
 }
 
-/// How logins are guarded.
+/// How logins are guarded. There is no hard lock of an account, which anyone who knows an
+/// address could trigger against its owner: failed attempts are counted per account and
+/// address together (strict), per address (against one host trying many accounts) and per
+/// account from everywhere (loose, against many hosts trying one account), each in a window
+/// that starts with its first failure. An attempt is counted before its password is checked,
+/// so parallel attempts cannot slip past the count, and a success takes its count back.
+/// Addresses and accounts that do not exist are counted and answered in the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginPolicy {
     pub min_password_chars: usize,
     pub max_password_chars: usize,
-    /// Consecutive failures after which the account is locked.
-    pub lock_after: u32,
-    pub lock_minutes: u32,
-    /// Added delay per earlier failure, in milliseconds, up to `lock_after` failures.
-    pub delay_per_failure_ms: u64,
+    /// Failed attempts allowed for one account from one address in a window.
+    pub per_account_and_address: u32,
+    /// Failed attempts allowed from one address (an IPv6 /64) for any accounts in a window;
+    /// a municipality whose staff share one address may raise it.
+    pub per_address: u32,
+    /// Failed attempts allowed for one account from all addresses in a window.
+    pub per_account: u32,
+    pub window_minutes: u32,
 }
 
 impl Default for LoginPolicy {
@@ -104,11 +113,19 @@ impl Default for LoginPolicy {
         Self {
             min_password_chars: 12,
             max_password_chars: 1024,
-            lock_after: 5,
-            lock_minutes: 15,
-            delay_per_failure_ms: 250,
+            per_account_and_address: 5,
+            per_address: 50,
+            per_account: 100,
+            window_minutes: 15,
         }
     }
+}
+
+/// One count a login attempt is held to: its key and how many failures it allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptLimit {
+    pub key: String,
+    pub limit: u32,
 }
 
 impl LoginPolicy {
@@ -130,14 +147,41 @@ impl LoginPolicy {
         }
     }
 
-    /// How long to wait before answering an attempt after `failures` earlier failures.
-    pub fn delay_ms(&self, failures: u32) -> u64 {
-        u64::from(failures.min(self.lock_after)) * self.delay_per_failure_ms
+    /// The counts an attempt to log in to `account` (as typed, normalised by the caller)
+    /// from `address` is held to.
+    pub fn limits(&self, account: &str, address: std::net::IpAddr) -> [AttemptLimit; 3] {
+        // Long input must not make long keys: the account part is cut to an address's length.
+        let account: String = account.chars().take(254).collect();
+        let address = address_key(address);
+        [
+            AttemptLimit {
+                key: format!("account+address:{account}|{address}"),
+                limit: self.per_account_and_address,
+            },
+            AttemptLimit {
+                key: format!("address:{address}"),
+                limit: self.per_address,
+            },
+            AttemptLimit {
+                key: format!("account:{account}"),
+                limit: self.per_account,
+            },
+        ]
     }
+}
 
-    /// Whether this many consecutive failures lock the account.
-    pub fn locks(&self, failures: u32) -> bool {
-        failures >= self.lock_after
+/// The part of an address one host controls: the whole IPv4 address (an IPv4-mapped IPv6
+/// address counts as its IPv4 one), an IPv6 /64 (one host usually has all of it).
+pub fn address_key(address: std::net::IpAddr) -> String {
+    match address {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
 
@@ -192,14 +236,25 @@ mod tests {
     }
 
     #[test]
-    fn login_policy_slows_then_locks() {
+    fn login_attempts_are_counted_per_account_and_address_per_address_and_per_account() {
         let p = LoginPolicy::default();
         assert!(p.check_password("kort").is_err());
         assert!(p.check_password("tolv tecken!").is_ok());
-        assert_eq!(p.delay_ms(0), 0);
-        assert_eq!(p.delay_ms(2), 500);
-        assert_eq!(p.delay_ms(50), 1250, "the delay stops growing at the lock");
-        assert!(!p.locks(4) && p.locks(5));
+        let v4: std::net::IpAddr = "192.0.2.7".parse().unwrap();
+        let keys = p.limits("anna@kommun.se", v4);
+        assert_eq!(keys[0].key, "account+address:anna@kommun.se|192.0.2.7");
+        assert_eq!(keys[1].key, "address:192.0.2.7");
+        assert_eq!(keys[2].key, "account:anna@kommun.se");
+        assert!(keys[0].limit < keys[1].limit && keys[0].limit < keys[2].limit);
+        // One host's IPv6 /64 is one address; a mapped IPv4 address is the IPv4 address.
+        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_eq!(address_key(a), "2001:db8:1:2::/64");
+        let mapped: std::net::IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(address_key(mapped), "192.0.2.7");
+        let long = "a".repeat(10_000);
+        assert!(p.limits(&long, v4)[2].key.len() < 300, "keys stay short");
         for r in Role::ALL {
             assert_eq!(Role::parse(r.code()), Some(r));
         }

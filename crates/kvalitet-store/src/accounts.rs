@@ -5,6 +5,7 @@
 use kvalitet_app::ports::{
     Actor, AuditEvent, AuditRecord, Comment, Draft, NewUser, SessionRecord, StoreError, UserRecord,
 };
+use kvalitet_domain::access::AttemptLimit;
 use kvalitet_domain::{
     AreaId, Datum, Gender, Grants, Measure, MeasureId, MeasureOrigin, MeasureProfile,
     MissingStatus, MunicipalityId, Role, ValueKey, ValueRow, Year,
@@ -41,17 +42,9 @@ pub(crate) async fn audit(
     Ok(())
 }
 
-type UserRow = (
-    i64,
-    String,
-    String,
-    String,
-    bool,
-    i64,
-    Option<String>,
-    String,
-);
-const USER_COLUMNS: &str = "SELECT id, email, name, password_hash, system_admin, failed_logins, locked_until, created_at FROM app_user";
+type UserRow = (i64, String, String, String, bool, String);
+const USER_COLUMNS: &str =
+    "SELECT id, email, name, password_hash, system_admin, created_at FROM app_user";
 
 async fn with_grants(store: &SqlStore, rows: Vec<UserRow>) -> Result<Vec<UserRecord>, StoreError> {
     let memberships = match rows.as_slice() {
@@ -63,7 +56,7 @@ async fn with_grants(store: &SqlStore, rows: Vec<UserRow>) -> Result<Vec<UserRec
     };
     rows.into_iter()
         .map(
-            |(id, email, name, password_hash, system_admin, failed, locked_until, created_at)| {
+            |(id, email, name, password_hash, system_admin, created_at)| {
                 let roles = memberships
                     .iter()
                     .filter(|(u, _, _)| *u == id)
@@ -83,8 +76,6 @@ async fn with_grants(store: &SqlStore, rows: Vec<UserRow>) -> Result<Vec<UserRec
                         system_admin,
                         roles,
                     },
-                    failed_logins: u32::try_from(failed).unwrap_or(u32::MAX),
-                    locked_until,
                     created_at,
                 })
             },
@@ -201,7 +192,7 @@ pub(crate) async fn set_password(
     let email = email_of(t, user).await?;
     exec!(
         t,
-        "UPDATE app_user SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2",
+        "UPDATE app_user SET password_hash = $1 WHERE id = $2",
         hash,
         user
     )?;
@@ -219,45 +210,59 @@ pub(crate) async fn set_password(
     tx.commit().await
 }
 
-pub(crate) async fn record_login(
+/// Counts one attempt against every key in one transaction; rolls back and answers the
+/// window start of the full keys when any was already at its limit. Each upsert takes the
+/// key's row lock (PostgreSQL) or runs under the single writer (SQLite), so parallel
+/// attempts are counted one after another.
+pub(crate) async fn reserve_attempt(
     store: &SqlStore,
-    user: i64,
-    success: bool,
-    lock_until: Option<&str>,
-    at: &str,
-) -> Result<(), StoreError> {
+    limits: &[AttemptLimit],
+    now: &str,
+    expired: &str,
+) -> Result<Option<String>, StoreError> {
     let mut tx = store.begin().await?;
     let t = &mut tx;
-    if success {
-        exec!(
-            t,
-            "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-            user
-        )?;
-    } else {
-        exec!(
-            t,
-            "UPDATE app_user SET failed_logins = failed_logins + 1, locked_until = COALESCE($1, locked_until) WHERE id = $2",
-            lock_until.map(str::to_owned),
-            user
-        )?;
-        if let Some(until) = lock_until {
-            let email = email_of(t, user).await?;
-            let actor = Actor {
-                who: "system".into(),
-                at: at.to_owned(),
-            };
-            audit(
-                t,
-                &actor,
-                None,
-                "user.locked",
-                &format!("user:{email}"),
-                None,
-                Some(serde_json::json!({"locked_until": until})),
-            )
-            .await?;
+    // Windows over long ago are forgotten as new attempts come.
+    exec!(
+        t,
+        "DELETE FROM login_throttle WHERE window_start <= $1",
+        expired
+    )?;
+    let mut full: Option<String> = None;
+    for l in limits {
+        let counted = fetch_all!(tx t, (i64, String),
+            "INSERT INTO login_throttle (key, window_start, attempts) VALUES ($1, $2, 1)
+             ON CONFLICT (key) DO UPDATE SET
+                attempts = CASE WHEN login_throttle.window_start <= $3 THEN 1 ELSE login_throttle.attempts + 1 END,
+                window_start = CASE WHEN login_throttle.window_start <= $3 THEN excluded.window_start ELSE login_throttle.window_start END
+             RETURNING attempts, window_start",
+            &l.key, now, expired)?;
+        if let Some((attempts, start)) = counted.into_iter().next()
+            && attempts > i64::from(l.limit)
+            && full.as_ref().is_none_or(|f| start > *f)
+        {
+            full = Some(start);
         }
+    }
+    match full {
+        // Dropping the transaction rolls it back: nothing is counted.
+        Some(start) => Ok(Some(start)),
+        None => {
+            tx.commit().await?;
+            Ok(None)
+        }
+    }
+}
+
+pub(crate) async fn release_attempt(store: &SqlStore, keys: &[String]) -> Result<(), StoreError> {
+    let mut tx = store.begin().await?;
+    let t = &mut tx;
+    for key in keys {
+        exec!(
+            t,
+            "UPDATE login_throttle SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0",
+            key
+        )?;
     }
     tx.commit().await
 }

@@ -29,6 +29,7 @@ use kvalitet_app::ports::{
     ServiceContent, ServiceQuestion, ServiceRoundRecord, SessionRecord, Store, StoreError,
     StoredValue, SurveyCounts, SurveyRecord, UserRecord, ValueFilter, ValueRevision, WriteCounts,
 };
+use kvalitet_domain::access::AttemptLimit;
 use kvalitet_domain::{
     County, Gender, Measure, MeasureId, MeasureProfile, MeasureSet, Municipality,
     MunicipalityGroup, MunicipalityId, Role, ValueKey, ValueRow, Year,
@@ -304,14 +305,17 @@ impl Store for SqlStore {
         accounts::set_password(self, user, hash, actor).await
     }
 
-    async fn record_login(
+    async fn reserve_attempt(
         &self,
-        user: i64,
-        success: bool,
-        lock_until: Option<&str>,
-        at: &str,
-    ) -> Result<(), StoreError> {
-        accounts::record_login(self, user, success, lock_until, at).await
+        limits: &[AttemptLimit],
+        now: &str,
+        expired: &str,
+    ) -> Result<Option<String>, StoreError> {
+        accounts::reserve_attempt(self, limits, now, expired).await
+    }
+
+    async fn release_attempt(&self, keys: &[String]) -> Result<(), StoreError> {
+        accounts::release_attempt(self, keys).await
     }
 
     async fn create_session(

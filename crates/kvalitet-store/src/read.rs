@@ -260,26 +260,28 @@ pub(crate) async fn value_history(
         Option<i64>,
         String,
         String,
+        String,
         Option<String>,
         i64,
     );
     let rows = fetch_all!(pool store, Row,
-        "SELECT v.value, v.status, v.count, b.source, b.imported_at, CAST(NULL AS TEXT), 9223372036854775807 AS ord
+        "SELECT v.value, v.status, v.count, b.source, b.format, b.imported_at, CAST(NULL AS TEXT), 9223372036854775807 AS ord
            FROM value v JOIN import_batch b ON b.id = v.batch_id
           WHERE v.measure_id = $1 AND v.area_id = $2 AND v.year = $3 AND v.gender = $4
          UNION ALL
-         SELECT r.value, r.status, r.count, b.source, b.imported_at, r.replaced_at, r.id AS ord
+         SELECT r.value, r.status, r.count, b.source, b.format, b.imported_at, r.replaced_at, r.id AS ord
            FROM value_revision r JOIN import_batch b ON b.id = r.batch_id
           WHERE r.measure_id = $1 AND r.area_id = $2 AND r.year = $3 AND r.gender = $4
          ORDER BY ord DESC",
         key.measure.as_str(), key.area.as_str(), i64::from(key.year.get()), key.gender.code())?;
     rows.into_iter()
         .map(
-            |(value, status, count, source, imported_at, replaced_at, _)| {
+            |(value, status, count, source, format, imported_at, replaced_at, _)| {
                 Ok(ValueRevision {
                     datum: datum(value, status.as_deref())?,
                     count: count.map(|c| c as u32),
                     source,
+                    format,
                     imported_at,
                     replaced_at,
                 })

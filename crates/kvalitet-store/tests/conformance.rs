@@ -8,6 +8,7 @@
 use kvalitet_app::ports::{
     CatalogueBatch, ImportChunk, ImportSource, Store, StoreError, ValueFilter, WriteCounts,
 };
+use kvalitet_domain::access::AttemptLimit;
 use kvalitet_domain::{
     AreaId, County, Datum, Direction, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId,
     MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem, MissingStatus, Municipality,
@@ -1798,37 +1799,129 @@ async fn people_roles_sessions_and_their_audit_trail(store: &SqlStore) {
             .is_none()
     );
 
+    // Login attempts: counted per key within a window, all keys or none, atomically.
+    let limits = |limit: u32| {
+        vec![
+            AttemptLimit {
+                key: "account+address:anna@kommun.se|192.0.2.7".into(),
+                limit,
+            },
+            AttemptLimit {
+                key: "address:192.0.2.7".into(),
+                limit: 100,
+            },
+        ]
+    };
+    let (now, expired) = ("2026-11-22T10:00:00Z", "2026-11-22T09:45:00Z");
+    for _ in 0..3 {
+        assert_eq!(
+            store
+                .reserve_attempt(&limits(3), now, expired)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    assert_eq!(
+        store
+            .reserve_attempt(&limits(3), "2026-11-22T10:05:00Z", "2026-11-22T09:50:00Z")
+            .await
+            .unwrap(),
+        Some(now.to_owned()),
+        "the fourth is held back until the window that began at the first ends"
+    );
+    // A success takes its count back; a window that is over starts again.
     store
-        .record_login(id, false, None, &actor.at)
+        .release_attempt(&["account+address:anna@kommun.se|192.0.2.7".to_owned()])
         .await
-        .unwrap();
-    store
-        .record_login(id, false, Some("2026-11-22T10:15:00Z"), &actor.at)
-        .await
-        .unwrap();
-    let locked = store
-        .user_by_email("anna@kommun.se")
-        .await
-        .unwrap()
         .unwrap();
     assert_eq!(
-        (locked.failed_logins, locked.locked_until.as_deref()),
-        (2, Some("2026-11-22T10:15:00Z"))
+        store
+            .reserve_attempt(&limits(3), now, expired)
+            .await
+            .unwrap(),
+        None
     );
+    assert!(
+        store
+            .reserve_attempt(&limits(3), now, expired)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .reserve_attempt(&limits(3), "2026-11-22T10:16:00Z", "2026-11-22T10:01:00Z")
+            .await
+            .unwrap(),
+        None
+    );
+    // Held-back attempts count nothing, on any of their keys.
+    let pair = AttemptLimit {
+        key: "account+address:x@y.se|198.51.100.1".into(),
+        limit: 1,
+    };
+    let address = |limit| AttemptLimit {
+        key: "address:198.51.100.1".into(),
+        limit,
+    };
+    let both = [pair, address(10)];
+    assert_eq!(
+        store.reserve_attempt(&both, now, expired).await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .reserve_attempt(&both, now, expired)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .reserve_attempt(&[address(2)], now, expired)
+            .await
+            .unwrap(),
+        None,
+        "1 + 1"
+    );
+    assert!(
+        store
+            .reserve_attempt(&[address(2)], now, expired)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The probe's race: 100 attempts at once against a limit of 5 let exactly 5 through.
+    let attempts: Vec<_> = (0..100)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let l = [AttemptLimit {
+                    key: "account:bo@kommun.se".into(),
+                    limit: 5,
+                }];
+                store
+                    .reserve_attempt(&l, "2026-11-22T10:00:00Z", "2026-11-22T09:45:00Z")
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut passed = 0;
+    for a in attempts {
+        if a.await.unwrap().is_none() {
+            passed += 1;
+        }
+    }
+    assert_eq!(passed, 5);
     store.set_password(id, "$argon2id$y", &actor).await.unwrap();
     let reset = store
         .user_by_email("anna@kommun.se")
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(
-        (
-            reset.failed_logins,
-            reset.locked_until,
-            reset.password_hash.as_str()
-        ),
-        (0, None, "$argon2id$y")
-    );
+    assert_eq!(reset.password_hash, "$argon2id$y");
     assert!(
         store
             .session("h1", "2026-11-22T11:00:00Z")

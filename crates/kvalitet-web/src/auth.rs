@@ -15,11 +15,83 @@ use serde_json::json;
 use kvalitet_app::Store;
 use kvalitet_app::accounts::{self, AccountError};
 use kvalitet_app::ports::{Actor, SessionRecord};
-use kvalitet_domain::{Action, LoginPolicy, MunicipalityId};
+use kvalitet_domain::{Action, MunicipalityId};
 
 use crate::i18n::Lang;
 use crate::site::{SiteError, html_response};
 use crate::{AppState, query_pairs};
+
+/// The address a request came from: the connection's peer, or behind a trusted reverse
+/// proxy the last address of `X-Forwarded-For` (the one the proxy itself added). A request
+/// with neither (a test calling the router directly) counts as the unspecified address.
+pub(crate) struct ClientAddress(pub std::net::IpAddr);
+
+impl<S: Store> axum::extract::FromRequestParts<Arc<AppState<S>>> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Arc<AppState<S>>,
+    ) -> Result<Self, Self::Rejection> {
+        let forwarded = state
+            .trust_forwarded_for
+            .then(|| {
+                parts
+                    .headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .next_back()
+                    .and_then(|a| a.trim().parse().ok())
+            })
+            .flatten();
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(Self(forwarded.or(peer).unwrap_or(std::net::IpAddr::V4(
+            std::net::Ipv4Addr::UNSPECIFIED,
+        ))))
+    }
+}
+
+/// The answer to a login or password check that was held back: 429 with `Retry-After`.
+fn held_back(mut r: Response, retry_after_secs: u64) -> Response {
+    *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+/// What a person is told when attempts are held back, the same whether the account exists.
+fn held_back_message(lang: Lang, e: &AccountError) -> Option<(String, u64)> {
+    match e {
+        AccountError::Throttled { retry_after_secs } => {
+            let minutes = retry_after_secs.div_ceil(60);
+            Some((
+                match lang {
+                    Lang::Sv => format!(
+                        "För många misslyckade försök. Vänta {minutes} min och försök igen."
+                    ),
+                    Lang::En => {
+                        format!("Too many failed attempts. Wait {minutes} min and try again.")
+                    }
+                },
+                *retry_after_secs,
+            ))
+        }
+        AccountError::Busy => Some((
+            match lang {
+                Lang::Sv => "Många loggar in just nu. Försök igen om en stund.".to_owned(),
+                Lang::En => "Many are logging in right now. Try again in a moment.".to_owned(),
+            },
+            2,
+        )),
+        _ => None,
+    }
+}
 
 const SESSION_COOKIE: &str = "kv_session";
 const LOGIN_CSRF_COOKIE: &str = "kv_login";
@@ -36,6 +108,15 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 impl<S: Store> AppState<S> {
+    /// A password check from `address` under the site's policy.
+    fn attempt(&self, address: std::net::IpAddr) -> accounts::Attempt<'_> {
+        accounts::Attempt {
+            hasher: &self.hasher,
+            policy: &self.login_policy,
+            address,
+        }
+    }
+
     fn cookie_attributes(&self) -> &'static str {
         if self.public_url.starts_with("https://") {
             "; Path=/; HttpOnly; SameSite=Lax; Secure"
@@ -329,6 +410,7 @@ pub async fn login_page<S: Store>(
 pub async fn login<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Extension(lang): Extension<Lang>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -352,7 +434,7 @@ pub async fn login<S: Store>(
     }
     match accounts::login(
         &state.store,
-        &LoginPolicy::default(),
+        &state.attempt(address),
         field("email"),
         field("password"),
     )
@@ -381,25 +463,20 @@ pub async fn login<S: Store>(
                 field("email"),
             )
         }
-        Err(AccountError::Locked(until)) => {
-            let message = match lang {
-                Lang::Sv => {
-                    format!("Kontot är låst till {until} efter för många misslyckade inloggningar.")
-                }
-                Lang::En => {
-                    format!("The account is locked until {until} after too many failed logins.")
-                }
-            };
-            login_form(
-                &state,
-                lang,
-                StatusCode::LOCKED,
-                Some(message),
-                &next,
-                field("email"),
-            )
-        }
-        Err(e) => SiteError::internal(e).into_page(&state, lang),
+        Err(e) => match held_back_message(lang, &e) {
+            Some((message, retry)) => held_back(
+                login_form(
+                    &state,
+                    lang,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Some(message),
+                    &next,
+                    field("email"),
+                ),
+                retry,
+            ),
+            None => SiteError::internal(e).into_page(&state, lang),
+        },
     }
 }
 
@@ -492,6 +569,7 @@ pub async fn account<S: Store>(
 pub async fn change_password<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Extension(lang): Extension<Lang>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -507,19 +585,21 @@ pub async fn change_password<S: Store>(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
-    if !accounts::verify_password(session.user.password_hash.clone(), field("current")).await {
-        let message = match lang {
-            Lang::Sv => "Det nuvarande lösenordet stämmer inte.",
-            Lang::En => "The current password is not right.",
-        };
-        return message_page(&state, lang, StatusCode::BAD_REQUEST, message);
-    }
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
     let actor = Actor {
         who: session.user.email.clone(),
         at: accounts::now(),
     };
-    match accounts::set_password(&state.store, &session.user.email, &field("new"), &actor).await {
+    match accounts::change_password(
+        &state.store,
+        &state.attempt(address),
+        &session.user,
+        field("current"),
+        field("new"),
+        &actor,
+    )
+    .await
+    {
         // A new password ends every session, this one too: log in again.
         Ok(()) => redirect(
             &format!(
@@ -530,7 +610,20 @@ pub async fn change_password<S: Store>(
             &[],
         ),
         Err(AccountError::Invalid(m)) => message_page(&state, lang, StatusCode::BAD_REQUEST, &m),
-        Err(e) => SiteError::internal(e).into_page(&state, lang),
+        Err(AccountError::WrongCredentials) => {
+            let message = match lang {
+                Lang::Sv => "Det nuvarande lösenordet stämmer inte.",
+                Lang::En => "The current password is not right.",
+            };
+            message_page(&state, lang, StatusCode::BAD_REQUEST, message)
+        }
+        Err(e) => match held_back_message(lang, &e) {
+            Some((message, retry)) => held_back(
+                message_page(&state, lang, StatusCode::TOO_MANY_REQUESTS, &message),
+                retry,
+            ),
+            None => SiteError::internal(e).into_page(&state, lang),
+        },
     }
 }
 
@@ -745,7 +838,15 @@ pub async fn accept_invitation<S: Store>(
     if field("csrf").is_empty() || !accounts::same_token(field("csrf"), expected) {
         return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
     }
-    match accounts::accept(&state.store, &token, field("name"), field("password")).await {
+    match accounts::accept(
+        &state.store,
+        &state.hasher,
+        &token,
+        field("name"),
+        field("password"),
+    )
+    .await
+    {
         Ok(email) => {
             state.invalidate_version();
             tracing::info!(user = %email, "invitation accepted");

@@ -36,6 +36,13 @@ pub struct AppState<S> {
     pub public_url: String,
     /// The largest upload of values accepted.
     pub max_upload_bytes: usize,
+    /// How failed logins are counted and held back.
+    pub login_policy: kvalitet_domain::LoginPolicy,
+    /// Hashes and checks passwords a few at a time.
+    pub hasher: kvalitet_app::accounts::Hasher,
+    /// Whether the client's address is the last one in `X-Forwarded-For` (behind a reverse
+    /// proxy that sets it) rather than the connection's.
+    pub trust_forwarded_for: bool,
     /// "sqlite" or "postgres", shown on the start page.
     pub backend: &'static str,
     templates: Environment<'static>,
@@ -92,6 +99,11 @@ pub struct SiteOptions {
     pub public_url: String,
     /// The largest upload of values accepted (CSV or Excel).
     pub max_upload_bytes: usize,
+    /// How failed logins are counted and held back.
+    pub login_policy: kvalitet_domain::LoginPolicy,
+    /// Take the client's address from the last entry of `X-Forwarded-For`: only behind a
+    /// reverse proxy that sets it, since anyone can send the header.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for SiteOptions {
@@ -99,6 +111,8 @@ impl Default for SiteOptions {
         Self {
             public_url: String::new(),
             max_upload_bytes: kvalitet_app::own::MAX_UPLOAD_BYTES,
+            login_policy: kvalitet_domain::LoginPolicy::default(),
+            trust_forwarded_for: false,
         }
     }
 }
@@ -209,6 +223,9 @@ impl<S: Store> AppState<S> {
             store,
             public_url: options.public_url.trim_end_matches('/').to_owned(),
             max_upload_bytes: options.max_upload_bytes,
+            login_policy: options.login_policy,
+            hasher: kvalitet_app::accounts::Hasher::for_this_machine(),
+            trust_forwarded_for: options.trust_forwarded_for,
             backend,
             templates,
             v3_cache: cache::ResponseCache::new(V3_CACHE_BYTES),
@@ -448,9 +465,13 @@ pub async fn serve<S: Store>(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer's address is kept with each request: logins are counted per address.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 #[cfg(test)]

@@ -867,7 +867,7 @@ pub async fn measure<S: Store>(
                 },
                 "from": h.imported_at.get(..10).unwrap_or(&h.imported_at),
                 "until": h.replaced_at.as_deref().map(|r| r.get(..10).unwrap_or(r)),
-                "source": h.source,
+                "source": public_source(lang, &h.format),
             }))
             .collect();
         let answer = v.comparison.as_ref().and_then(|c| c.row(&m)).map(|r| {
@@ -1533,4 +1533,16 @@ fn about_sheet(population: &str, gender: Gender) -> Vec<(String, String)> {
         ("Status".into(), "secret = .. (sekretess), not_applicable = . (ej tillämpligt), not_reported = - (bortfall), not_published = ännu inte publicerat".into()),
         ("Trend".into(), "better, worse, unchanged, changed (måttet saknar riktning), not_comparable".into()),
     ]
+}
+
+/// Where a value came from, in words fit for a public page: from the kind of import only,
+/// never its recorded source (a server's path, a URL, a person's address).
+fn public_source(lang: Lang, format: &str) -> &'static str {
+    match (format, lang) {
+        ("publish", Lang::Sv) => "Publicerat i kvalitet",
+        ("publish", Lang::En) => "Published in kvalitet",
+        ("kolada-json", _) => "Kolada",
+        (_, Lang::Sv) => "Inläst fil",
+        (_, Lang::En) => "Imported file",
+    }
 }

@@ -80,9 +80,18 @@ async fn server() -> (String, tempfile::TempDir) {
         who: "cli:test".into(),
         at: accounts::now(),
     };
-    accounts::add_user(&store, "anna@kommun.se", "Anna", PASSWORD, false, &actor)
-        .await
-        .unwrap();
+    let hasher = accounts::Hasher::for_this_machine();
+    accounts::add_user(
+        &store,
+        &hasher,
+        "anna@kommun.se",
+        "Anna",
+        PASSWORD,
+        false,
+        &actor,
+    )
+    .await
+    .unwrap();
     accounts::set_role(
         &store,
         "anna@kommun.se",
@@ -93,10 +102,18 @@ async fn server() -> (String, tempfile::TempDir) {
     .await
     .unwrap();
     // An external evaluator without any role in a municipality, and a national coordinator.
-    accounts::add_user(&store, "eva@skr.se", "Eva", PASSWORD, false, &actor)
-        .await
-        .unwrap();
-    accounts::add_user(&store, "sam@skr.se", "Sam", PASSWORD, true, &actor)
+    accounts::add_user(
+        &store,
+        &hasher,
+        "eva@skr.se",
+        "Eva",
+        PASSWORD,
+        false,
+        &actor,
+    )
+    .await
+    .unwrap();
+    accounts::add_user(&store, &hasher, "sam@skr.se", "Sam", PASSWORD, true, &actor)
         .await
         .unwrap();
     for (email, muni, role) in [
@@ -104,7 +121,7 @@ async fn server() -> (String, tempfile::TempDir) {
         ("cia@kommun.se", "0180", Role::Reader),
         ("dan@kommun.se", "1480", Role::Admin),
     ] {
-        accounts::add_user(&store, email, email, PASSWORD, false, &actor)
+        accounts::add_user(&store, &hasher, email, email, PASSWORD, false, &actor)
             .await
             .unwrap();
         accounts::set_role(&store, email, &m(muni), Some(role), &actor)
@@ -114,8 +131,10 @@ async fn server() -> (String, tempfile::TempDir) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     // A small upload limit, so the test can pass it.
+    // Behind a "proxy": tests choose the client's address with X-Forwarded-For.
     let options = kvalitet_web::SiteOptions {
         max_upload_bytes: 4096,
+        trust_forwarded_for: true,
         ..kvalitet_web::SiteOptions::default()
     };
     let state = kvalitet_web::AppState::with_options(store, "sqlite", options);
@@ -156,6 +175,18 @@ async fn request(
     cookies: &str,
     form: &[(&str, &str)],
 ) -> Answer {
+    request_with(addr, method, path, cookies, form, "").await
+}
+
+/// As [`request`], with more header lines ("Name: value\r\n" each).
+async fn request_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    cookies: &str,
+    form: &[(&str, &str)],
+    headers: &str,
+) -> Answer {
     let body: String = form
         .iter()
         .map(|(k, v)| {
@@ -169,15 +200,17 @@ async fn request(
         })
         .collect::<Vec<_>>()
         .join("&");
-    let (addr, path, cookies, method) = (
+    let (addr, path, cookies, method, headers) = (
         addr.to_owned(),
         path.to_owned(),
         cookies.to_owned(),
         method.to_owned(),
+        headers.to_owned(),
     );
     tokio::task::spawn_blocking(move || {
         let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+        let mut head =
+            format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}");
         if !cookies.is_empty() {
             head.push_str(&format!("Cookie: {cookies}\r\n"));
         }
@@ -267,11 +300,16 @@ async fn upload_fields(
 
 /// Logs in; returns the session cookie pair ("kv_session=...").
 async fn login(addr: &str, email: &str, password: &str) -> Answer {
+    login_from(addr, email, password, "127.0.0.1").await
+}
+
+/// Logs in from the client address `from`.
+async fn login_from(addr: &str, email: &str, password: &str, from: &str) -> Answer {
     let form = request(addr, "GET", "/logga-in", "", &[]).await;
     let csrf = form.hidden("csrf");
     let login_cookie = form.cookie("kv_login").unwrap();
     let pair = login_cookie.split(';').next().unwrap().to_owned();
-    request(
+    request_with(
         addr,
         "POST",
         "/logga-in",
@@ -282,6 +320,7 @@ async fn login(addr: &str, email: &str, password: &str) -> Answer {
             ("password", password),
             ("next", "/konto"),
         ],
+        &format!("X-Forwarded-For: {from}\r\n"),
     )
     .await
 }
@@ -333,24 +372,48 @@ async fn login_sets_a_safe_cookie_and_logout_needs_the_csrf_token() {
     assert!(gone.head.contains("/logga-in"));
 }
 
+/// Failed logins are held back per account and address, the same for accounts that exist
+/// and those that do not, and an attacker cannot lock the owner out (the probe: known
+/// addresses got 423 on the fifth try and unknown ones never, and anyone could lock anyone
+/// out for 15 minutes).
 #[tokio::test]
-async fn wrong_passwords_are_refused_then_the_account_locks() {
+async fn wrong_passwords_are_held_back_alike_and_the_owner_is_not_locked_out() {
     let (addr, _dir) = server().await;
-    let nobody = login(&addr, "nobody@kommun.se", PASSWORD).await;
-    assert_eq!(nobody.status, 401);
-    assert!(nobody.body.contains("Fel e-postadress eller lösenord."));
-    for _ in 0..4 {
+    let attacker = "203.0.113.9";
+    for email in ["anna@kommun.se", "nobody@kommun.se"] {
+        let mut statuses = Vec::new();
+        for _ in 0..6 {
+            statuses.push(login_from(&addr, email, "fel lösenord igen", attacker).await);
+        }
         assert_eq!(
-            login(&addr, "anna@kommun.se", "fel lösenord igen")
-                .await
-                .status,
-            401
+            statuses.iter().map(|a| a.status).collect::<Vec<_>>(),
+            [401, 401, 401, 401, 401, 429],
+            "{email}"
         );
+        assert!(
+            statuses[0]
+                .body
+                .contains("Fel e-postadress eller lösenord.")
+        );
+        let held = &statuses[5];
+        assert!(
+            held.body.contains("För många misslyckade försök."),
+            "{}",
+            held.body
+        );
+        assert!(
+            held.head.to_ascii_lowercase().contains("retry-after: "),
+            "{}",
+            held.head
+        );
+        assert!(!held.body.contains("låst"), "no word of a lock");
     }
-    let fifth = login(&addr, "anna@kommun.se", "fel lösenord igen").await;
-    assert_eq!(fifth.status, 423, "{}", fifth.body);
-    let right = login(&addr, "anna@kommun.se", PASSWORD).await;
-    assert_eq!(right.status, 423, "locked even with the right password");
+    // The right password from the attacker's address is held back as well...
+    let right = login_from(&addr, "anna@kommun.se", PASSWORD, attacker).await;
+    assert_eq!(right.status, 429);
+    // ...but the owner, at her own address, logs in.
+    let owner = login_from(&addr, "anna@kommun.se", PASSWORD, "198.51.100.20").await;
+    assert_eq!(owner.status, 303, "{}", owner.body);
 
     // A login form posted without its own token (from another site) is refused.
     let forged = request(
@@ -362,6 +425,90 @@ async fn wrong_passwords_are_refused_then_the_account_locks() {
     )
     .await;
     assert_eq!(forged.status, 403);
+}
+
+/// The probe's race: 100 wrong passwords in parallel had 123 checked before the first
+/// refusal, and the right one sent last logged in. Each attempt is counted before its check.
+#[tokio::test]
+async fn parallel_guesses_cannot_pass_the_count() {
+    let (addr, _dir) = server().await;
+    let form = request(&addr, "GET", "/logga-in", "", &[]).await;
+    let csrf = form.hidden("csrf");
+    let pair = form
+        .cookie("kv_login")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let guesses: Vec<_> = (0..60)
+        .map(|i| {
+            let (addr, csrf, pair) = (addr.clone(), csrf.clone(), pair.clone());
+            tokio::spawn(async move {
+                let password = if i == 59 {
+                    PASSWORD.to_owned()
+                } else {
+                    format!("gissning nummer {i}")
+                };
+                request_with(
+                    &addr,
+                    "POST",
+                    "/logga-in",
+                    &pair,
+                    &[
+                        ("csrf", &csrf),
+                        ("email", "anna@kommun.se"),
+                        ("password", &password),
+                    ],
+                    "X-Forwarded-For: 203.0.113.50\r\n",
+                )
+                .await
+                .status
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for g in guesses {
+        match g.await.unwrap() {
+            401 | 303 => checked += 1,
+            429 => {}
+            other => panic!("{other}"),
+        }
+    }
+    assert!(checked <= 5, "{checked} guesses were checked");
+    let after = login_from(&addr, "anna@kommun.se", PASSWORD, "203.0.113.50").await;
+    assert_eq!(after.status, 429, "still held back");
+}
+
+/// `/konto/losenord` checks the current password under the same limits as a login, so a
+/// borrowed session cannot be used to guess it.
+#[tokio::test]
+async fn the_current_password_cannot_be_guessed_on_the_account_page() {
+    let (addr, _dir) = server().await;
+    let session = session_pair(&login(&addr, "bo@kommun.se", PASSWORD).await);
+    let csrf = request(&addr, "GET", "/konto", &session, &[])
+        .await
+        .hidden("csrf");
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let guess = format!("gissning nummer {i}");
+        statuses.push(
+            request(
+                &addr,
+                "POST",
+                "/konto/losenord",
+                &session,
+                &[
+                    ("csrf", &csrf),
+                    ("current", &guess),
+                    ("new", "ett nytt långt lösenord"),
+                ],
+            )
+            .await
+            .status,
+        );
+    }
+    assert_eq!(statuses, [400, 400, 400, 400, 400, 429]);
 }
 
 #[tokio::test]
@@ -754,6 +901,15 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         "the comment, escaped"
     );
     assert!(page.body.contains("Stockholm, egen mätning"), "own source");
+    // No staff address on a public page (the probe found them on /status).
+    for public in [
+        "/status",
+        "/kommun/0180/matt/X0180-1",
+        "/kommun/0180/matt/X0180-1?ar=2021",
+    ] {
+        let body = request(&addr, "GET", public, "", &[]).await.body;
+        assert!(!body.contains("@kommun.se"), "{public}: {body}");
+    }
 
     let trail = request(&addr, "GET", "/kommun/0180/logg?format=csv", &cia, &[]).await;
     for action in [
