@@ -343,11 +343,24 @@ pub(crate) fn csrf_ok(session: &SessionRecord, sent: Option<&str>) -> bool {
     sent.is_some_and(|t| accounts::same_token(t, &session.csrf_token))
 }
 
-/// A local path to go to after logging in; anything else goes to the account page.
+/// A path on this site to go to after logging in; anything else goes to the account page.
+/// The text is parsed as a browser would resolve it against this site (tabs and newlines
+/// removed, backslashes as slashes, dot segments resolved) and kept only when the result is
+/// on the same origin; then only its normalised path and query are used.
 fn safe_next(lang: Lang, next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => format!("{}/konto", lang.base()),
+    let fallback = || format!("{}/konto", lang.base());
+    let Some(next) = next.filter(|n| n.starts_with('/')) else {
+        return fallback();
+    };
+    let Ok(here) = url::Url::parse("http://this.site.invalid/") else {
+        return fallback();
+    };
+    match here.join(next) {
+        Ok(u) if u.origin() == here.origin() => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        },
+        _ => fallback(),
     }
 }
 
@@ -860,5 +873,44 @@ pub async fn accept_invitation<S: Store>(
             invitation_form(&state, lang, &token, StatusCode::BAD_REQUEST, Some(m)).await
         }
         Err(e) => SiteError::internal(e).into_page(&state, lang),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The probe's `next=/%09/evil.example` (a tab, dropped by browsers) and its siblings go
+    /// to the account page; local paths keep their query.
+    #[test]
+    fn only_paths_on_this_site_are_followed_after_login() {
+        for evil in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            " /konto",
+            "/\r\n/evil.example/x",
+        ] {
+            assert_eq!(safe_next(Lang::Sv, Some(evil)), "/konto", "{evil:?}");
+        }
+        assert_eq!(safe_next(Lang::En, None), "/en/konto");
+        assert_eq!(
+            safe_next(Lang::Sv, Some("/admin/kommun/0180")),
+            "/admin/kommun/0180"
+        );
+        assert_eq!(
+            safe_next(Lang::Sv, Some("/konto?klart=1")),
+            "/konto?klart=1"
+        );
+        assert_eq!(safe_next(Lang::Sv, Some("/a/../b")), "/b");
+        assert_eq!(
+            safe_next(Lang::Sv, Some("/%09/evil.example")),
+            "/%09/evil.example",
+            "still encoded, it is a path on this site"
+        );
     }
 }

@@ -1203,16 +1203,31 @@ pub async fn oembed<S: Store>(
             });
         }
         let url = get("url").ok_or_else(|| SiteError::bad_request("url is required"))?;
-        let (before, query) = url.split_once('?').map_or((url.as_str(), ""), |(a, b)| (a, b));
-        let at = before
-            .find("/kommun/")
-            .ok_or_else(|| SiteError::bad_request("url is not a measure page (…/kommun/ID/matt/KPI)"))?;
-        let origin = before[..at].trim_end_matches("/en");
-        let lang = if before[..at].ends_with("/en") { Lang::En } else { Lang::Sv };
-        let parts: Vec<&str> = before[at + 1..].split('/').collect();
-        let [_, id, "matt", kpi] = parts[..] else {
+        // Only this site's own pages get a widget, and the widget's code is made from the
+        // configured public address alone, never from the caller's text.
+        let foreign = || SiteError {
+            status: StatusCode::NOT_FOUND,
+            message: "url is not a page of this site".into(),
+        };
+        let own = url::Url::parse(&state.public_url).map_err(|_| foreign())?;
+        let asked = url::Url::parse(&url).map_err(|_| foreign())?;
+        if asked.origin() != own.origin() || !matches!(asked.scheme(), "http" | "https") {
+            return Err(foreign());
+        }
+        let path = asked
+            .path()
+            .strip_prefix(own.path().trim_end_matches('/'))
+            .ok_or_else(foreign)?;
+        let (lang, path) = match path.strip_prefix("/en/") {
+            Some(rest) => (Lang::En, rest),
+            None => (Lang::Sv, path.trim_start_matches('/')),
+        };
+        let query = asked.query().unwrap_or_default();
+        let parts: Vec<&str> = path.split('/').collect();
+        let ["kommun", id, "matt", kpi] = parts[..] else {
             return Err(SiteError::bad_request("url is not a measure page (…/kommun/ID/matt/KPI)"));
         };
+        let origin = state.public_url.as_str();
         let (_, d) = state.directory().await?;
         let m = d.kommun(id)?;
         let measure = d.measure(kpi)?;

@@ -65,6 +65,10 @@ fn item(
 /// Six kommuner (with Å, Ö and the two Upplands), Riket, one county, a group, neighbours,
 /// three measures (higher, lower, no direction) in a set, values for 2021 and 2022.
 async fn server() -> (String, tempfile::TempDir) {
+    server_with(kvalitet_web::SiteOptions::default()).await
+}
+
+async fn server_with(options: kvalitet_web::SiteOptions) -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqlStore::open(&format!("sqlite://{}", dir.path().join("s.db").display()))
         .await
@@ -189,7 +193,7 @@ async fn server() -> (String, tempfile::TempDir) {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let state = kvalitet_web::AppState::new(store, "sqlite");
+    let state = kvalitet_web::AppState::with_options(store, "sqlite", options);
     tokio::spawn(kvalitet_web::serve(state, listener, std::future::pending()));
     (addr, dir)
 }
@@ -553,7 +557,11 @@ async fn compare_page_and_downloads() {
 
 #[tokio::test]
 async fn oembed_gives_the_widget_code_for_a_measure_page() {
-    let (addr, _dir) = server().await;
+    let (addr, _dir) = server_with(kvalitet_web::SiteOptions {
+        public_url: "https://k.example.se".into(),
+        ..kvalitet_web::SiteOptions::default()
+    })
+    .await;
     let url = "https%3A%2F%2Fk.example.se%2Fen%2Fkommun%2F0180%2Fmatt%2FN15428%3Far%3D2022";
     let (status, o) = json(&addr, &format!("/oembed?url={url}")).await;
     assert_eq!(status, 200, "{o}");
@@ -581,12 +589,25 @@ async fn oembed_gives_the_widget_code_for_a_measure_page() {
     assert_eq!(
         json(
             &addr,
-            "/oembed?url=https%3A%2F%2Fx%2Fkommun%2F9999%2Fmatt%2FN15428"
+            "/oembed?url=https%3A%2F%2Fk.example.se%2Fkommun%2F9999%2Fmatt%2FN15428"
         )
         .await
         .0,
         404
     );
+    // The probe: another origin was echoed into a script tag, a javascript: URL into the
+    // iframe. Only this site's own pages get a widget, built from its public address.
+    for foreign in [
+        "https%3A%2F%2Fevil.example%2Fkommun%2F0180%2Fmatt%2FN15428",
+        "http%3A%2F%2Fk.example.se%2Fkommun%2F0180%2Fmatt%2FN15428",
+        "https%3A%2F%2Fk.example.se.evil.example%2Fkommun%2F0180%2Fmatt%2FN15428",
+        "javascript%3Aalert(1)%2F%2Fk.example.se%2Fkommun%2F0180%2Fmatt%2FN15428",
+        "%2Fkommun%2F0180%2Fmatt%2FN15428",
+    ] {
+        let (status, o) = json(&addr, &format!("/oembed?url={foreign}")).await;
+        assert_eq!(status, 404, "{foreign}: {o}");
+        assert!(!o.to_string().contains("evil") && !o.to_string().contains("javascript"));
+    }
     assert_eq!(json(&addr, "/oembed?url=x&format=xml").await.0, 501);
     let (_, page) = page(&addr, "/kommun/0180/matt/N15428").await;
     assert!(
