@@ -86,6 +86,35 @@ pub fn sees_all_answers(grants: &Grants, user: i64, r: &RoundRecord) -> bool {
         )
 }
 
+/// What of a round's content a person may read now: all of it for those who see all answers;
+/// for an evaluator or respondent while the round is a draft, only their own answers and
+/// files, not the others' nor the agreed answers and reasons (which repeat them). Every use
+/// case that hands content out goes through this, so no page can show more.
+fn visible_content(
+    grants: &Grants,
+    user: i64,
+    r: &RoundRecord,
+    content: RoundContent,
+) -> RoundContent {
+    if sees_all_answers(grants, user, r) {
+        return content;
+    }
+    RoundContent {
+        answers: content
+            .answers
+            .into_iter()
+            .filter(|a| a.user == user)
+            .collect(),
+        consensus: Vec::new(),
+        documents: content
+            .documents
+            .into_iter()
+            .filter(|d| d.user == user)
+            .collect(),
+        distributions: content.distributions,
+    }
+}
+
 async fn visible_round(
     store: &impl Store,
     grants: &Grants,
@@ -928,7 +957,7 @@ pub async fn report(
 ) -> Result<RoundReport, AssessError> {
     let r = visible_round(store, grants, user, round_id).await?;
     let f = framework(store, &r.framework_id, &r.framework_version).await?;
-    let content = store.round_content(round_id).await?;
+    let content = visible_content(grants, user, &r, store.round_content(round_id).await?);
     let scores = scores_of(&f, &content);
     let answers = agreed_answers(&f, &content);
 
@@ -1173,7 +1202,7 @@ pub async fn work(
         return Err(AssessError::NotFound(format!("round {round_id}")));
     }
     let f = framework(store, &r.framework_id, &r.framework_version).await?;
-    let content = store.round_content(round_id).await?;
+    let content = visible_content(grants, user, &r, store.round_content(round_id).await?);
     Ok(RoundWork {
         standing: standing(grants, user, &r),
         agreements: agreements(&f, &content),

@@ -82,6 +82,9 @@ async fn managed_round(
     let r = round(store, id).await?;
     if may_manage(grants, r.organiser.as_ref()) {
         Ok(r)
+    } else if !r.published {
+        // Those who may not run an unpublished round are not told that it exists.
+        Err(ServiceError::NotFound(format!("service round {id}")))
     } else {
         Err(ServiceError::Forbidden(match r.organiser {
             None => "a national round is run by a system administrator".into(),
@@ -650,6 +653,9 @@ async fn registering(
 ) -> Result<(ServiceRoundRecord, ServiceContent), ServiceError> {
     let r = round(store, round_id).await?;
     let content = store.service_content(round_id).await?;
+    if !may_register(grants, email, &r, &content.plan) && !r.published {
+        return Err(ServiceError::NotFound(format!("service round {round_id}")));
+    }
     if !may_register(grants, email, &r, &content.plan) {
         return Err(ServiceError::Forbidden(
             "only the round's organisers and planned testers register contacts".into(),

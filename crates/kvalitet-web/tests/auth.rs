@@ -1281,6 +1281,36 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     let preview = request(&addr, "GET", "/kommun/0180/bedomning/1", &anna, &[]).await;
     assert_eq!(preview.status, 200);
     assert!(preview.body.contains("Förhandsvisning"));
+    // The probe: the evaluator read the lead's evidence and reasons in the preview while
+    // the work page hid them. Neither shows them before submission.
+    let bo_preview = request(&addr, "GET", "/kommun/0180/bedomning/1", &bo, &[]).await;
+    assert_eq!(bo_preview.status, 200);
+    for hidden in ["Blankett finns", "Blanketten finns på webben"] {
+        assert!(
+            !bo_preview.body.contains(hidden),
+            "{hidden}: {}",
+            bo_preview.body
+        );
+        assert!(
+            !request(&addr, "GET", "/admin/bedomning/1", &bo, &[])
+                .await
+                .body
+                .contains(hidden)
+        );
+    }
+    // An outsider cannot tell an unpublished round from one that does not exist.
+    for path in [
+        "/kommun/0180/bedomning/1",
+        "/admin/bedomning/1",
+        "/kommun/0180/bedomning/999",
+        "/admin/bedomning/999",
+    ] {
+        assert_eq!(
+            request(&addr, "GET", path, &dan, &[]).await.status,
+            404,
+            "{path}"
+        );
+    }
 
     let step = |who: &str, csrf: &str, step: &str| {
         let (who, csrf, step) = (who.to_owned(), csrf.to_owned(), step.to_owned());
@@ -1502,6 +1532,23 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         404,
         "not planned, not the organiser"
     );
+    // Nor can the round's existence be told from a change refused with 403 (the probe).
+    let dan_csrf = request(&addr, "GET", "/konto", &dan, &[])
+        .await
+        .hidden("csrf");
+    for path in [
+        "/admin/service/1/publicera",
+        "/admin/service/1/kontakt",
+        "/admin/service/999/publicera",
+    ] {
+        assert_eq!(
+            request(&addr, "POST", path, &dan, &[("csrf", &dan_csrf)])
+                .await
+                .status,
+            404,
+            "{path}"
+        );
+    }
     assert_eq!(
         request(&addr, "GET", "/servicematning/1", "", &[])
             .await
