@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 
 use kvalitet_domain::{LoginPolicy, MunicipalityId, Role};
 
-use crate::ports::{Actor, NewUser, SessionRecord, Store, StoreError, UserRecord};
+use crate::ports::{Acceptor, Actor, NewUser, SessionRecord, Store, StoreError, UserRecord};
 
 /// How long a login lasts.
 pub const SESSION_HOURS: i64 = 12;
@@ -442,7 +442,9 @@ pub async fn invitation(
     Ok(store.invitation(&token_hash(token), &now()).await?)
 }
 
-/// Uses an invitation with the person's name and chosen password.
+/// Uses an invitation to make a new account with the person's name and chosen password.
+/// Refused for an address that already has an account: its owner accepts with
+/// [`accept_as`], logged in.
 pub async fn accept(
     store: &impl Store,
     hasher: &Hasher,
@@ -458,13 +460,44 @@ pub async fn accept(
         .check_password(password)
         .map_err(AccountError::Invalid)?;
     let hash = hasher.hash(password.to_owned()).await?;
+    let acceptor = Acceptor::NewAccount {
+        name,
+        password_hash: &hash,
+    };
     store
-        .accept_invitation(&token_hash(token), name, &hash, &now())
+        .accept_invitation(&token_hash(token), acceptor, &now())
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound(m) => AccountError::Invalid(m),
-            e => AccountError::Store(e),
-        })
+        .map_err(invitation_refused)
+}
+
+/// The logged-in owner of the invited address accepts the invitation: their account gets
+/// the role. Anyone else is refused, so no one can change another's account with a link.
+pub async fn accept_as(
+    store: &impl Store,
+    token: &str,
+    user: &UserRecord,
+) -> Result<String, AccountError> {
+    store
+        .accept_invitation(
+            &token_hash(token),
+            Acceptor::Existing { user: user.id },
+            &now(),
+        )
+        .await
+        .map_err(invitation_refused)
+}
+
+fn invitation_refused(e: StoreError) -> AccountError {
+    match e {
+        StoreError::NotFound(m) | StoreError::Conflict(m) => AccountError::Invalid(m),
+        e => AccountError::Store(e),
+    }
+}
+
+/// Whether an account with this address exists: an invitation to it is accepted by its
+/// owner, logged in, instead of by making an account.
+pub async fn has_account(store: &impl Store, email: &str) -> Result<bool, AccountError> {
+    Ok(store.user_by_email(email).await?.is_some())
 }
 
 /// Compares two tokens in constant time.

@@ -487,6 +487,18 @@ pub struct UserRecord {
     pub created_at: String,
 }
 
+/// Who accepts an invitation.
+#[derive(Debug, Clone, Copy)]
+pub enum Acceptor<'a> {
+    /// Someone without an account, making one.
+    NewAccount {
+        name: &'a str,
+        password_hash: &'a str,
+    },
+    /// The logged-in owner of the invited address.
+    Existing { user: i64 },
+}
+
 /// A person to create.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -900,13 +912,14 @@ pub trait Store: Send + Sync + 'static {
         now: &str,
     ) -> impl Future<Output = Result<Option<(String, MunicipalityId, Role)>, StoreError>> + Send;
 
-    /// Uses an invitation: the account (created unless the address has one) gets the role;
-    /// `NotFound` when it is used, expired or unknown. Returns the address.
+    /// Uses an invitation: a new account is made, or the logged-in account of the invited
+    /// address gets the role. `NotFound` when the invitation is used, expired or unknown;
+    /// `Conflict` when a new account is asked for an address that has one (its owner must
+    /// accept, logged in) or the acceptor is not the invited address. Returns the address.
     fn accept_invitation(
         &self,
         token_hash: &str,
-        name: &str,
-        password_hash: &str,
+        acceptor: Acceptor<'_>,
         now: &str,
     ) -> impl Future<Output = Result<String, StoreError>> + Send;
 

@@ -3,7 +3,8 @@
 //! is no change without its record and no record without its change.
 
 use kvalitet_app::ports::{
-    Actor, AuditEvent, AuditRecord, Comment, Draft, NewUser, SessionRecord, StoreError, UserRecord,
+    Acceptor, Actor, AuditEvent, AuditRecord, Comment, Draft, NewUser, SessionRecord, StoreError,
+    UserRecord,
 };
 use kvalitet_domain::access::AttemptLimit;
 use kvalitet_domain::{
@@ -755,13 +756,13 @@ pub(crate) async fn invitation(
         .transpose()
 }
 
-/// Uses an invitation: creates the account (or, for an address that has one, adds the role),
-/// marks the invitation used and audits both, in one transaction. Returns the address.
+/// Uses an invitation: creates the account, or gives the role to the invited address's own
+/// account when its logged-in owner accepts; marks the invitation used and audits, in one
+/// transaction. Returns the address. An account is never changed by someone else's click.
 pub(crate) async fn accept_invitation(
     store: &SqlStore,
     token_hash: &str,
-    name: &str,
-    password_hash: &str,
+    acceptor: Acceptor<'_>,
     now: &str,
 ) -> Result<String, StoreError> {
     let mut tx = store.begin().await?;
@@ -780,9 +781,25 @@ pub(crate) async fn accept_invitation(
         at: now.to_owned(),
     };
     let existing = fetch_all!(tx t, (i64,), "SELECT id FROM app_user WHERE email = $1", &email)?;
-    let id = match existing.first() {
-        Some((id,)) => *id,
-        None => {
+    let id = match (existing.first(), acceptor) {
+        (Some((id,)), Acceptor::Existing { user }) if *id == user => *id,
+        (_, Acceptor::Existing { .. }) => {
+            return Err(StoreError::Conflict(format!(
+                "the invitation is for {email}; log in as that account to accept it"
+            )));
+        }
+        (Some(_), Acceptor::NewAccount { .. }) => {
+            return Err(StoreError::Conflict(format!(
+                "{email} already has an account; log in as it to accept the invitation"
+            )));
+        }
+        (
+            None,
+            Acceptor::NewAccount {
+                name,
+                password_hash,
+            },
+        ) => {
             let id = fetch_all!(tx t, (i64,),
                 "INSERT INTO app_user (email, name, password_hash, system_admin, created_at) VALUES ($1, $2, $3, FALSE, $4) RETURNING id",
                 &email, name, password_hash, now)?;

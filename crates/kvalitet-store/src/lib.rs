@@ -23,11 +23,12 @@ use sqlx::sqlite::{
 use tokio::sync::mpsc;
 
 use kvalitet_app::ports::{
-    Actor, AnswerRecord, AuditEvent, Comment, ConsensusRecord, DocumentRecord, Draft, ImportChunk,
-    ImportSource, KnownIds, KpiGroupRecord, MeasureSetSummary, MeasureText, MeasureValues,
-    NewRound, NewServiceRound, NewUser, Overview, PlanRow, RoundContent, RoundFilter, RoundRecord,
-    ServiceContent, ServiceQuestion, ServiceRoundRecord, SessionRecord, Store, StoreError,
-    StoredValue, SurveyCounts, SurveyRecord, UserRecord, ValueFilter, ValueRevision, WriteCounts,
+    Acceptor, Actor, AnswerRecord, AuditEvent, Comment, ConsensusRecord, DocumentRecord, Draft,
+    ImportChunk, ImportSource, KnownIds, KpiGroupRecord, MeasureSetSummary, MeasureText,
+    MeasureValues, NewRound, NewServiceRound, NewUser, Overview, PlanRow, RoundContent,
+    RoundFilter, RoundRecord, ServiceContent, ServiceQuestion, ServiceRoundRecord, SessionRecord,
+    Store, StoreError, StoredValue, SurveyCounts, SurveyRecord, UserRecord, ValueFilter,
+    ValueRevision, WriteCounts,
 };
 use kvalitet_domain::access::AttemptLimit;
 use kvalitet_domain::{
@@ -546,11 +547,10 @@ impl Store for SqlStore {
     async fn accept_invitation(
         &self,
         token_hash: &str,
-        name: &str,
-        password_hash: &str,
+        acceptor: Acceptor<'_>,
         now: &str,
     ) -> Result<String, StoreError> {
-        accounts::accept_invitation(self, token_hash, name, password_hash, now).await
+        accounts::accept_invitation(self, token_hash, acceptor, now).await
     }
 
     async fn measure_sets(&self) -> Result<Vec<MeasureSetSummary>, StoreError> {

@@ -785,18 +785,21 @@ async fn audit_page<S: Store>(
     )
 }
 
-/// The form that turns an invitation link into an account.
+/// The form that turns an invitation link into an account, or, for an address that has an
+/// account, the button with which its logged-in owner accepts.
 pub async fn invitation_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Response {
-    invitation_form(&state, lang, &token, StatusCode::OK, None).await
+    invitation_form(&state, lang, &headers, &token, StatusCode::OK, None).await
 }
 
 async fn invitation_form<S: Store>(
     state: &AppState<S>,
     lang: Lang,
+    headers: &HeaderMap,
     token: &str,
     status: StatusCode,
     error: Option<String>,
@@ -812,25 +815,46 @@ async fn invitation_form<S: Store>(
         };
         return message_page(state, lang, StatusCode::NOT_FOUND, message);
     };
-    let csrf = match accounts::new_token() {
-        Ok(t) => t,
-        Err(e) => return SiteError::internal(e).into_page(state, lang),
+    let (existing, session) = match (
+        accounts::has_account(&state.store, &email).await,
+        state.current_session(headers).await,
+    ) {
+        (Ok(e), Ok(s)) => (e, s),
+        (Err(e), _) => return SiteError::internal(e).into_page(state, lang),
+        (_, Err(e)) => return e.into_page(state, lang),
+    };
+    // An existing account is changed only by its owner: logged in as the invited address,
+    // the form carries the session's CSRF token; a new account's form has a token of its own.
+    let owner = session.as_ref().filter(|s| s.user.email == email);
+    let csrf = match owner {
+        Some(s) => s.csrf_token.clone(),
+        None => match accounts::new_token() {
+            Ok(t) => t,
+            Err(e) => return SiteError::internal(e).into_page(state, lang),
+        },
     };
     let name = match state.directory().await {
         Ok((_, d)) => d.name(&m),
         Err(e) => return e.into_page(state, lang),
     };
+    let current_role = owner
+        .and_then(|s| s.user.grants.role_in(&m))
+        .map(|r| r.code());
+    let is_owner = owner.is_some();
     let body = state.render(
         "invitation.html",
         lang,
         json!({"email": email, "municipality": name, "role": role.code(), "token": token, "csrf": csrf, "error": error,
+               "existing": existing, "owner": owner.is_some(), "current_role": current_role,
+               "logged_in_as": session.as_ref().map(|s| s.user.email.clone()),
+               "login_path": format!("{}/logga-in?next={}/inbjudan/{token}", lang.base(), lang.base()),
                "other_path": format!("{}/inbjudan/{token}", lang.other().base())}),
     );
     match body {
         Ok(b) => {
             let mut r = private_page(b, status);
             let c = format!("{LOGIN_CSRF_COOKIE}={csrf}{}", state.cookie_attributes());
-            if let Ok(v) = HeaderValue::from_str(&c) {
+            if !is_owner && let Ok(v) = HeaderValue::from_str(&c) {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             r
@@ -847,19 +871,36 @@ pub async fn accept_invitation<S: Store>(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
-    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    if field("csrf").is_empty() || !accounts::same_token(field("csrf"), expected) {
-        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
-    match accounts::accept(
-        &state.store,
-        &state.hasher,
-        &token,
-        field("name"),
-        field("password"),
-    )
-    .await
-    {
+    let accepted = if form.contains_key("as_account") {
+        // The owner of an existing account, logged in.
+        let session = match require_change(
+            &state,
+            lang,
+            &headers,
+            &format!("/inbjudan/{token}"),
+            Some(field("csrf")),
+        )
+        .await
+        {
+            Ok(s) => s,
+            Err(r) => return r,
+        };
+        accounts::accept_as(&state.store, &token, &session.user).await
+    } else {
+        let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+        if field("csrf").is_empty() || !accounts::same_token(field("csrf"), expected) {
+            return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+        }
+        accounts::accept(
+            &state.store,
+            &state.hasher,
+            &token,
+            field("name"),
+            field("password"),
+        )
+        .await
+    };
+    match accepted {
         Ok(email) => {
             state.invalidate_version();
             tracing::info!(user = %email, "invitation accepted");
@@ -867,10 +908,23 @@ pub async fn accept_invitation<S: Store>(
                 "{LOGIN_CSRF_COOKIE}=; Max-Age=0{}",
                 state.cookie_attributes()
             );
-            redirect(&format!("{}/logga-in", lang.base()), &[clear])
+            let to = if form.contains_key("as_account") {
+                format!("{}/konto", lang.base())
+            } else {
+                format!("{}/logga-in", lang.base())
+            };
+            redirect(&to, &[clear])
         }
         Err(AccountError::Invalid(m)) => {
-            invitation_form(&state, lang, &token, StatusCode::BAD_REQUEST, Some(m)).await
+            invitation_form(
+                &state,
+                lang,
+                &headers,
+                &token,
+                StatusCode::BAD_REQUEST,
+                Some(m),
+            )
+            .await
         }
         Err(e) => SiteError::internal(e).into_page(&state, lang),
     }

@@ -1045,6 +1045,110 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
         "{}",
         trail.body
     );
+
+    // The probe: an administrator invited another's address as reader, opened the link
+    // herself and so made the other account a reader. An existing account's invitation is
+    // accepted by that account, logged in, and no one else.
+    let invite = |email: &'static str| {
+        let (addr, anna, anna_csrf) = (addr.clone(), anna.clone(), anna_csrf.clone());
+        async move {
+            let made = request(
+                &addr,
+                "POST",
+                "/admin/kommun/0180/inbjudan",
+                &anna,
+                &[("csrf", &anna_csrf), ("email", email), ("role", "reader")],
+            )
+            .await;
+            let at = made.body.find("/inbjudan/").unwrap() + "/inbjudan/".len();
+            made.body[at..]
+                .chars()
+                .take_while(char::is_ascii_hexdigit)
+                .collect::<String>()
+        }
+    };
+    let token = invite("bo@kommun.se").await;
+    let link = format!("/inbjudan/{token}");
+    let anonymous = request(&addr, "GET", &link, "", &[]).await;
+    assert!(
+        anonymous.body.contains("Logga in som bo@kommun.se"),
+        "{}",
+        anonymous.body
+    );
+    assert!(
+        !anonymous.body.contains("name=\"password\""),
+        "no form that makes an account"
+    );
+    // A forged new-account form for the existing address changes nothing.
+    let form = request(&addr, "GET", "/logga-in", "", &[]).await;
+    let pair = form
+        .cookie("kv_login")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let forged = request(
+        &addr,
+        "POST",
+        &link,
+        &pair,
+        &[
+            ("csrf", &form.hidden("csrf")),
+            ("name", "Bo"),
+            ("password", "ett helt annat lösenord"),
+        ],
+    )
+    .await;
+    assert_eq!(forged.status, 400, "{}", forged.body);
+    // Anna, logged in as herself, is told to log in as Bo; her own click changes nothing.
+    let as_anna = request(&addr, "GET", &link, &anna, &[]).await;
+    assert!(
+        as_anna.body.contains("Du är inloggad som anna@kommun.se"),
+        "{}",
+        as_anna.body
+    );
+    let anna_click = request(
+        &addr,
+        "POST",
+        &link,
+        &anna,
+        &[("csrf", &anna_csrf), ("as_account", "1")],
+    )
+    .await;
+    assert_eq!(anna_click.status, 400, "{}", anna_click.body);
+    let bo_account = request(&addr, "GET", "/konto", &bo, &[]).await;
+    assert!(
+        bo_account.body.contains(">editor<"),
+        "Bo is still an editor"
+    );
+    assert_eq!(
+        login(&addr, "bo@kommun.se", PASSWORD).await.status,
+        303,
+        "and keeps his password"
+    );
+    // Bo himself accepts, logged in.
+    let as_bo = request(&addr, "GET", &link, &bo, &[]).await;
+    assert!(
+        as_bo.body.contains("är nu editor och blir reader"),
+        "{}",
+        as_bo.body
+    );
+    let accepted = request(
+        &addr,
+        "POST",
+        &link,
+        &bo,
+        &[("csrf", &bo_csrf), ("as_account", "1")],
+    )
+    .await;
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+    assert!(
+        request(&addr, "GET", "/konto", &bo, &[])
+            .await
+            .body
+            .contains(">reader<")
+    );
 }
 
 /// A round over HTTP: the administrator creates it and names the assessors, each assessor
