@@ -345,9 +345,10 @@ async fn service_rounds_register_contacts_compute_figures_and_publish(store: &Sq
         (75.0, 50.0, 100.0, 2)
     );
 
+    // A tested municipality's administrator does not run (nor see) the national round.
     assert!(matches!(
         s::publish(store, &admin_0180, round, &actor).await,
-        Err(ServiceError::Forbidden(_))
+        Err(ServiceError::NotFound(_))
     ));
     let n = s::publish(store, &coordinator, round, &actor)
         .await
