@@ -14,6 +14,7 @@ use kvalitet_domain::round::Spread;
 use kvalitet_domain::service::{
     self, Channel, Contact, Figure, Relevance, Rules, SurveyQuestion, TestFigures,
 };
+use kvalitet_domain::text::{check_len, check_slug, max_chars};
 use kvalitet_domain::{
     Action, AreaId, Datum, Direction, Gender, Grants, KoladaMeta, Measure, MeasureId,
     MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem, MunicipalityId, SourceKind,
@@ -220,6 +221,9 @@ pub async fn set_members(
         .await?)
 }
 
+/// The most questions a bank may hold.
+const MAX_QUESTIONS: usize = 1_000;
+
 /// Reads a question bank: CSV `id;area;text`, every id once.
 pub fn parse_questions(text: &str) -> Result<Vec<ServiceQuestion>, Vec<String>> {
     let table = Table::with_columns(text, &["id", "area", "text"], &[])?;
@@ -235,6 +239,28 @@ pub fn parse_questions(text: &str) -> Result<Vec<ServiceQuestion>, Vec<String>> 
             ));
         } else if !seen.insert(id.to_owned()) {
             errors.push(format!("{}: {id:?} is listed twice", row.at("id")));
+        } else if let Some(e) = [
+            check_slug("id", id)
+                .err()
+                .map(|e| format!("{}: {e}", row.at("id"))),
+            check_len("area", area, max_chars::TITLE)
+                .err()
+                .map(|e| format!("line {}: {e}", row.line)),
+            check_len("text", q, max_chars::QUESTION)
+                .err()
+                .map(|e| format!("line {}: {e}", row.line)),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        {
+            errors.push(e);
+        } else if questions.len() >= MAX_QUESTIONS {
+            errors.push(format!(
+                "line {}: a bank holds at most {MAX_QUESTIONS} questions",
+                row.line
+            ));
+            break;
         } else {
             questions.push(ServiceQuestion {
                 id: id.to_owned(),
@@ -1180,6 +1206,28 @@ mod tests {
             created_by: "t".into(),
             created_at: "t".into(),
         }
+    }
+
+    #[test]
+    fn question_banks_are_bounded_and_their_ids_safe() {
+        let long = "å".repeat(1001);
+        let errors = parse_questions(&format!(
+            "id;area;text\nq<1;bygglov;Fråga?\nq2;bygglov;{long}\nq3;{};Fråga?\n",
+            "x".repeat(201)
+        ))
+        .unwrap_err();
+        assert!(
+            errors[0].starts_with("line 2, column 1 (id): id: \"q<1\" must be"),
+            "{errors:?}"
+        );
+        assert_eq!(
+            errors[1],
+            "line 3: text: at most 1000 characters (1001 given)"
+        );
+        assert!(
+            errors[2].starts_with("line 4: area: at most 200"),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -672,5 +672,27 @@ mod tests {
                 .any(|m| m.contains("add up to 6, not the stated maximum 10")),
             "{e:?}"
         );
+
+        // The probe: an id with < or " was saved and broke publishing at the last step; a
+        // name of megabytes made a page of megabytes; a prefix could publish into a
+        // municipality's own measures.
+        let mut bad = framework(
+            Aggregation::Sum,
+            vec![area("y", Aggregation::Sum, vec![choice("b\"", &NDJ)])],
+        );
+        bad.id = "kk<script>".into();
+        bad.version = "2020\"".into();
+        bad.name = "n".repeat(201);
+        bad.measure_prefix = Some("X0180".into());
+        let e = bad.validate().unwrap_err().join("\n");
+        for expected in [
+            "id: \"kk<script>\" must be",
+            "version: \"2020\\\"\" must be",
+            "name: at most 200 characters",
+            "areas[0].questions[0].id: \"b\\\"\" must be",
+            "measure_prefix: \"X0180\" would give ids in a municipality's own namespace",
+        ] {
+            assert!(e.contains(expected), "{expected} in {e}");
+        }
     }
 }

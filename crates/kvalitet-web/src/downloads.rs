@@ -38,11 +38,12 @@ pub fn machine_number(x: Option<f64>) -> String {
     })
 }
 
-/// Excel and LibreOffice run cells that start with these as formulas; a leading apostrophe
-/// keeps them text.
+/// Excel and LibreOffice run cells that start with these as formulas (also after leading
+/// spaces); a leading apostrophe keeps them text.
 fn defuse(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '@', '\t', '\r'])
-        || (cell.starts_with('-') && cell.parse::<f64>().is_err())
+    let start = cell.trim_start_matches(' ');
+    if start.starts_with(['=', '+', '@', '\t', '\r', '\n', '|'])
+        || (start.starts_with('-') && start.parse::<f64>().is_err())
     {
         format!("'{cell}")
     } else {
@@ -64,12 +65,13 @@ pub fn csv(table: &Table, excel: bool) -> Vec<u8> {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                if excel && table.numeric.get(i).copied().unwrap_or(false) {
-                    c.replace('.', ",")
-                } else if excel {
-                    defuse(c)
-                } else {
-                    c.clone()
+                let numeric = table.numeric.get(i).copied().unwrap_or(false);
+                match (numeric, excel) {
+                    (true, true) => c.replace('.', ","),
+                    (true, false) => c.clone(),
+                    // Both CSVs end up in spreadsheets (the audit trail too): a text cell
+                    // is never left to run as a formula.
+                    (false, _) => defuse(c),
                 }
             })
             .collect();
@@ -276,6 +278,19 @@ mod tests {
         assert!(text.contains("'=HYPERLINK"), "{text}");
         let plain = String::from_utf8(csv(&table(), false)).unwrap();
         assert!(plain.contains("0180,Stockholm,85.3"));
+        // The probe's audit CSV: a text cell made by a person is never a formula.
+        assert!(plain.contains("'=HYPERLINK"), "{plain}");
+        for (cell, kept) in [
+            ("=1+1@x.se", "'=1+1@x.se"),
+            ("  =cmd", "'  =cmd"),
+            ("+46 8 123", "'+46 8 123"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("-2+3", "'-2+3"),
+            ("-2.5", "-2.5"),
+            ("anna@kommun.se", "anna@kommun.se"),
+        ] {
+            assert_eq!(defuse(cell), kept);
+        }
     }
 
     #[test]
