@@ -244,7 +244,8 @@ pub async fn upload<S: Store>(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let (fields, file) = match read_multipart(&state, lang, multipart).await {
+    let (fields, file) = match read_multipart(&state, lang, state.max_upload_bytes, multipart).await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };

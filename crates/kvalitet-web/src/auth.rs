@@ -241,13 +241,25 @@ pub(crate) async fn require_session<S: Store>(
     }
 }
 
-/// Whether a form sent the session's CSRF token (compared in constant time).
-/// The text fields and the one file (the field `file`, with its name) of a multipart form.
+/// The text fields and the one file (the field `file`, with its name) of a multipart form
+/// whose route accepts at most `limit` bytes of file; a larger one is refused with 413 and
+/// the limit, in the person's language.
 pub(crate) async fn read_multipart<S: Store>(
     state: &AppState<S>,
     lang: Lang,
+    limit: usize,
     mut multipart: Multipart,
 ) -> Result<(HashMap<String, String>, Option<(String, bytes::Bytes)>), Response> {
+    let too_large = || {
+        let mb = lang.number(limit as f64 / f64::from(1 << 20), 1);
+        let message = match lang {
+            Lang::Sv => format!("Filen är för stor. Här tas filer på högst {mb} MB emot."),
+            Lang::En => {
+                format!("The file is too large. Files of at most {mb} MB are accepted here.")
+            }
+        };
+        message_page(state, lang, StatusCode::PAYLOAD_TOO_LARGE, &message)
+    };
     let mut fields = HashMap::new();
     let mut file = None;
     loop {
@@ -262,6 +274,9 @@ pub(crate) async fn read_multipart<S: Store>(
                     Ok(bytes) => {
                         fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
                     }
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Err(too_large());
+                    }
                     Err(e) => {
                         return Err(message_page(
                             state,
@@ -273,6 +288,7 @@ pub(crate) async fn read_multipart<S: Store>(
                 }
             }
             Ok(None) => return Ok((fields, file)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
             Err(e) => {
                 return Err(message_page(
                     state,
@@ -328,10 +344,11 @@ pub(crate) async fn require_upload<S: Store>(
     lang: Lang,
     headers: &HeaderMap,
     back_to: &str,
+    limit: usize,
     multipart: Multipart,
 ) -> Result<(SessionRecord, Upload), Response> {
     let session = require_session(state, lang, headers, back_to).await?;
-    let (fields, file) = read_multipart(state, lang, multipart).await?;
+    let (fields, file) = read_multipart(state, lang, limit, multipart).await?;
     if csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
         Ok((session, (fields, file)))
     } else {

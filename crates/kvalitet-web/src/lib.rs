@@ -10,6 +10,7 @@ mod charts;
 mod downloads;
 mod i18n;
 mod kolada_v3;
+mod rejections;
 mod rounds;
 mod service;
 mod site;
@@ -116,6 +117,9 @@ impl Default for SiteOptions {
         }
     }
 }
+
+/// The largest body of a form without a limit of its own (axum's default, made explicit).
+pub(crate) const FORM_LIMIT: usize = 2 << 20;
 
 /// Memory for cached API answers.
 const V3_CACHE_BYTES: usize = 64 << 20;
@@ -244,7 +248,8 @@ fn format_count(n: u64) -> String {
 }
 
 /// The citizen site's routes for one language.
-fn site_routes<S: Store>(lang: Lang, max_upload_bytes: usize) -> Router<Arc<AppState<S>>> {
+fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<AppState<S>>> {
+    let max_upload_bytes = state.max_upload_bytes;
     Router::new()
         .route("/", get(site::start::<S>))
         .route("/kommun/{id}", get(site::municipality::<S>))
@@ -364,14 +369,18 @@ fn site_routes<S: Store>(lang: Lang, max_upload_bytes: usize) -> Router<Arc<AppS
         )
         .route("/servicematning/{id}", get(service::public::<S>))
         .fallback(site::not_found::<S>)
+        .layer(axum::middleware::map_response_with_state(
+            (state.clone(), lang),
+            rejections::as_page::<S>,
+        ))
         .layer(Extension(lang))
 }
 
 /// The application's routes.
 pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     Router::new()
-        .merge(site_routes::<S>(Lang::Sv, state.max_upload_bytes))
-        .nest("/en", site_routes::<S>(Lang::En, state.max_upload_bytes))
+        .merge(site_routes::<S>(&state, Lang::Sv))
+        .nest("/en", site_routes::<S>(&state, Lang::En))
         .route("/en/", get(site::start::<S>).layer(Extension(Lang::En)))
         .route("/status", get(index::<S>))
         .route(

@@ -551,6 +551,7 @@ pub async fn survey<S: Store>(
         lang,
         &headers,
         &format!("/admin/bedomning/{round_id}"),
+        crate::FORM_LIMIT,
         multipart,
     )
     .await
@@ -617,6 +618,7 @@ pub async fn upload_document<S: Store>(
         lang,
         &headers,
         &format!("/admin/bedomning/{round_id}"),
+        kvalitet_app::assessments::MAX_DOCUMENT_BYTES,
         multipart,
     )
     .await

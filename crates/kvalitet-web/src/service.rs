@@ -294,6 +294,7 @@ pub async fn upload<S: Store>(
         lang,
         &headers,
         &format!("/admin/service/{id}"),
+        state.max_upload_bytes,
         multipart,
     )
     .await

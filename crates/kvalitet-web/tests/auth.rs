@@ -260,6 +260,42 @@ async fn upload(addr: &str, path: &str, cookies: &str, csrf: &str, file: &str) -
     .unwrap()
 }
 
+/// POSTs a multipart form with a CSRF field and a binary file.
+async fn upload_bytes(
+    addr: &str,
+    path: &str,
+    cookies: &str,
+    csrf: &str,
+    name: &str,
+    file: &[u8],
+) -> Answer {
+    let boundary = "XkvalitetX";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (addr, path, cookies) = (addr.to_owned(), path.to_owned(), cookies.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookies}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        s.write_all(&body).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        Answer { status: head[9..12].parse().unwrap(), head: head.to_owned(), body: body.to_owned() }
+    })
+    .await
+    .unwrap()
+}
+
 /// POSTs a multipart form with text fields and a file.
 async fn upload_fields(
     addr: &str,
@@ -509,6 +545,72 @@ async fn the_current_password_cannot_be_guessed_on_the_account_page() {
         );
     }
     assert_eq!(statuses, [400, 400, 400, 400, 400, 429]);
+}
+
+/// axum's own refusals used to reach people as plain English text ("Error parsing
+/// multipart/form-data request", "Invalid URL: Cannot parse ..."); they are the site's pages.
+#[tokio::test]
+async fn refusals_are_pages_in_the_persons_language() {
+    let (addr, _dir) = server().await;
+    let bo = session_pair(&login(&addr, "bo@kommun.se", PASSWORD).await);
+    let csrf = request(&addr, "GET", "/admin/kommun/0180", &bo, &[])
+        .await
+        .hidden("csrf");
+    let big = format!(
+        "kpi,municipality_id,year,value\n{}",
+        "X0180-1,0180,2022,1\n".repeat(5000)
+    );
+    let refused = upload(&addr, "/admin/kommun/0180/fil", &bo, &csrf, &big).await;
+    assert_eq!(refused.status, 413, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Filen är för stor. Här tas filer på högst 0,0 MB emot."),
+        "{}",
+        refused.body
+    );
+    assert!(refused.head.contains("text/html"), "{}", refused.head);
+    for (path, text) in [
+        ("/admin/bedomning/abc", "Adressen är inte rätt skriven"),
+        (
+            "/en/admin/bedomning/abc",
+            "The address is not written right",
+        ),
+        ("/admin/service/1x", "Adressen är inte rätt skriven"),
+    ] {
+        let page = request(&addr, "GET", path, &bo, &[]).await;
+        assert_eq!(page.status, 400, "{path}");
+        assert!(
+            page.body.contains(text) && page.head.contains("text/html"),
+            "{path}: {}",
+            page.body
+        );
+    }
+    // The probe's workbook: a cell at column AAAAAAAA made the server allocate 200 GB and
+    // die. It is refused, and the server goes on answering.
+    let wide = upload_bytes(
+        &addr,
+        "/admin/kommun/0180/fil",
+        &bo,
+        &csrf,
+        "v.xlsx",
+        include_bytes!("fixtures/wide-cell.xlsx"),
+    )
+    .await;
+    assert_eq!(wide.status, 400, "{}", wide.body);
+    assert!(
+        wide.body.contains("cell AAAAAAAA2 lies beyond column XFD"),
+        "{}",
+        wide.body
+    );
+    assert_eq!(request(&addr, "GET", "/healthz", "", &[]).await.status, 200);
+    let wrong_method = request(&addr, "GET", "/admin/kommun/0180/publicera", &bo, &[]).await;
+    assert_eq!(wrong_method.status, 405);
+    assert!(
+        wrong_method.body.contains("Det går inte att göra så här"),
+        "{}",
+        wrong_method.body
+    );
 }
 
 #[tokio::test]
