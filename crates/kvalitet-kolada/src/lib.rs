@@ -21,6 +21,8 @@ pub struct ClientOptions {
     pub backoff: Duration,
     /// The longest wait for one answer.
     pub timeout: Duration,
+    /// The largest answer read; a larger one is refused before it is held.
+    pub max_response_bytes: usize,
 }
 
 impl Default for ClientOptions {
@@ -30,6 +32,7 @@ impl Default for ClientOptions {
             attempts: 6,
             backoff: Duration::from_millis(500),
             timeout: Duration::from_secs(60),
+            max_response_bytes: MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -116,17 +119,42 @@ impl KoladaClient {
                 body.chars().take(300).collect::<String>()
             )));
         }
-        // A connection that breaks while the body arrives is retried like one that fails early.
-        response
-            .bytes()
-            .await
-            .map(|b| b.to_vec())
-            .map_err(|e| Failure::Retry {
-                reason: describe(&e),
-                after: None,
-            })
+        // A body past the limit is refused before it is held: a misbehaving server (or a
+        // mirror that is not kvalitet) must not fill the memory.
+        let limit = self.options.max_response_bytes;
+        let too_large = || {
+            Failure::Final(format!(
+                "the answer is larger than {limit} bytes, more than any page of Kolada's"
+            ))
+        };
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let mut response = response;
+        let mut body = Vec::new();
+        loop {
+            // A connection that breaks while the body arrives is retried like one that fails
+            // early.
+            match response.chunk().await {
+                Ok(Some(chunk)) if body.len() + chunk.len() > limit => {
+                    return Err(too_large());
+                }
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => return Ok(body),
+                Err(e) => {
+                    return Err(Failure::Retry {
+                        reason: describe(&e),
+                        after: None,
+                    });
+                }
+            }
+        }
     }
 }
+
+/// The largest answer read by default: Kolada's largest pages (the KPI catalogue) are about
+/// 10 MB.
+pub const MAX_RESPONSE_BYTES: usize = 128 << 20;
 
 enum Failure {
     Retry {

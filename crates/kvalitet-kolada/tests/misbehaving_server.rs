@@ -21,6 +21,10 @@ enum Act {
     Drop,
     Truncate,
     Slow,
+    /// Says its body is larger than the client reads.
+    HugeDeclared,
+    /// Streams a body without a length, past what the client reads.
+    HugeStreamed,
     Ok,
 }
 
@@ -58,6 +62,16 @@ async fn server(acts: Vec<Act>) -> (String, Arc<AtomicUsize>) {
                         BODY.len(),
                         &BODY[..20]
                     ),
+                    Act::HugeDeclared => "HTTP/1.1 200 OK\r\nContent-Length: 999999999999\r\nConnection: close\r\n\r\n{\"values\": [".to_owned(),
+                    Act::HugeStreamed => {
+                        let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n").await;
+                        for _ in 0..64 {
+                            if socket.write_all(&[b' '; 1024]).await.is_err() {
+                                break;
+                            }
+                        }
+                        String::new()
+                    }
                     Act::Drop => String::new(),
                     Act::Slow => {
                         tokio::time::sleep(Duration::from_secs(5)).await;
@@ -78,6 +92,7 @@ fn client() -> KoladaClient {
         attempts: 6,
         backoff: Duration::from_millis(5),
         timeout: Duration::from_millis(500),
+        max_response_bytes: 16 << 10,
     })
     .unwrap()
 }
@@ -122,4 +137,16 @@ async fn the_client_gives_up_after_its_attempts() {
         err.reason.contains("gave up after 6 attempts: HTTP 500"),
         "{err}"
     );
+}
+
+/// A server that sends more than any page of Kolada's is refused before the body is held,
+/// whether it says so in Content-Length or streams without one; not retried.
+#[tokio::test]
+async fn an_answer_past_the_size_limit_is_refused_not_held() {
+    for act in [Act::HugeDeclared, Act::HugeStreamed] {
+        let (url, count) = server(vec![act]).await;
+        let err = client().get(&url).await.unwrap_err();
+        assert!(err.reason.contains("larger than 16384 bytes"), "{err}");
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+    }
 }

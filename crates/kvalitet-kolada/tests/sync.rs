@@ -87,6 +87,7 @@ async fn bad_pages_are_reported_by_url_and_leave_nothing_behind() {
         attempts: 1,
         backoff: Duration::from_millis(1),
         timeout: Duration::from_secs(5),
+        ..ClientOptions::default()
     })
     .unwrap();
     let year = |y| Year::new(y).unwrap();
