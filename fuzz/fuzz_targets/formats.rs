@@ -3,8 +3,8 @@
 //! measure sets and frameworks (TOML or JSON), gzip or not.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use kvalitet_formats::Format;
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, file)) = data.split_first() else {
@@ -12,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let format = Format::ALL.get(usize::from(pick)).copied();
     let mut records = 0usize;
-    let mut sink = |_r: Result<(kvalitet_formats::Location, kvalitet_formats::Record), kvalitet_formats::RowError>| {
+    let mut sink = |_r: Result<
+        (kvalitet_formats::Location, kvalitet_formats::Record),
+        kvalitet_formats::RowError,
+    >| {
         records += 1;
         true
     };

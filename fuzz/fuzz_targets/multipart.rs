@@ -41,21 +41,42 @@ fn site() -> &'static Site {
             let m = MunicipalityId::parse("0180").expect("an id");
             let catalogue = CatalogueBatch {
                 catalogue_year: Some(Year::new(2026).expect("a year")),
-                municipalities: vec![Municipality::new(m, "Stockholm".into(), MunicipalityKind::Kommun)],
+                municipalities: vec![Municipality::new(
+                    m,
+                    "Stockholm".into(),
+                    MunicipalityKind::Kommun,
+                )],
                 ..CatalogueBatch::default()
             };
             kvalitet_app::ports::import_all(
                 &store,
-                &ImportSource { source: "fuzz".into(), format: "fuzz".into() },
-                vec![ImportChunk::Catalogue(Box::new(catalogue)), ImportChunk::Commit],
+                &ImportSource {
+                    source: "fuzz".into(),
+                    format: "fuzz".into(),
+                },
+                vec![
+                    ImportChunk::Catalogue(Box::new(catalogue)),
+                    ImportChunk::Commit,
+                ],
             )
             .await
             .expect("the catalogue");
-            let actor = Actor { who: "fuzz".into(), at: accounts::now() };
+            let actor = Actor {
+                who: "fuzz".into(),
+                at: accounts::now(),
+            };
             let hasher = Hasher::for_this_machine();
-            accounts::add_user(&store, &hasher, "fuzz@kommun.se", "Fuzz", PASSWORD, false, &actor)
-                .await
-                .expect("a user");
+            accounts::add_user(
+                &store,
+                &hasher,
+                "fuzz@kommun.se",
+                "Fuzz",
+                PASSWORD,
+                false,
+                &actor,
+            )
+            .await
+            .expect("a user");
             accounts::set_role(&store, "fuzz@kommun.se", &m, Some(Role::Editor), &actor)
                 .await
                 .expect("a role");
@@ -79,7 +100,13 @@ fn site() -> &'static Site {
                 session.session.csrf_token,
             )
         });
-        Site { runtime, router, cookie, csrf, _dir: dir }
+        Site {
+            runtime,
+            router,
+            cookie,
+            csrf,
+            _dir: dir,
+        }
     })
 }
 
@@ -103,7 +130,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let request = Request::post("/admin/kommun/0180/fil")
         .header(header::COOKIE, &s.cookie)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(Body::from(body))
         .expect("a request");
     let response = s

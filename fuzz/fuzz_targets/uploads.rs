@@ -47,10 +47,9 @@ fn fixture() -> &'static Fixture {
                 .expect("a bank"),
             ..ServiceContent::default()
         };
-        let hme = kvalitet_formats::framework_toml::read(include_str!(
-            "../../data/frameworks/hme.toml"
-        ))
-        .expect("the shipped HME framework");
+        let hme =
+            kvalitet_formats::framework_toml::read(include_str!("../../data/frameworks/hme.toml"))
+                .expect("the shipped HME framework");
         Fixture {
             municipality: m,
             measures: [(own.id, own)].into_iter().collect(),
