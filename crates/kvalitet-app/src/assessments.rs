@@ -182,6 +182,10 @@ pub async fn set_assessor(
     actor: &Actor,
 ) -> Result<(), AssessError> {
     let r = round(store, round_id).await?;
+    if r.status != Status::Published && !grants.allows(Action::ViewDrafts, &r.municipality) {
+        // Not "forbidden": an unpublished round's existence is not told to outsiders.
+        return Err(AssessError::NotFound(format!("round {round_id}")));
+    }
     require_admin(grants, &r.municipality)?;
     if r.status == Status::Published {
         return Err(AssessError::Invalid(

@@ -1517,6 +1517,30 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
             "{path}"
         );
     }
+    // Nor by trying to change it.
+    let dan_csrf = request(&addr, "GET", "/konto", &dan, &[])
+        .await
+        .hidden("csrf");
+    for round in ["1", "999"] {
+        for (part, form) in [
+            (
+                "bedomare",
+                vec![("email", "dan@kommun.se"), ("role", "evaluator")],
+            ),
+            ("steg", vec![("step", "submit")]),
+            ("svar", vec![("a.a1", "Ja")]),
+            ("konsensus", vec![("k.a1", "Ja"), ("r.a1", "x")]),
+        ] {
+            let mut fields = vec![("csrf", dan_csrf.as_str())];
+            fields.extend(form);
+            let path = format!("/admin/bedomning/{round}/{part}");
+            assert_eq!(
+                request(&addr, "POST", &path, &dan, &fields).await.status,
+                404,
+                "{path}"
+            );
+        }
+    }
 
     let step = |who: &str, csrf: &str, step: &str| {
         let (who, csrf, step) = (who.to_owned(), csrf.to_owned(), step.to_owned());
