@@ -167,6 +167,16 @@ fn entity(r: &BytesRef<'_>) -> Result<char, XlsxError> {
     }
 }
 
+/// The text an event carries inside an element: characters, CDATA or an entity reference.
+fn text_of<'b>(event: &Event<'b>) -> Result<Option<std::borrow::Cow<'b, str>>, XlsxError> {
+    Ok(match event {
+        Event::Text(t) => Some(t.xml10_content()),
+        Event::CData(t) => Some(t.xml10_content()),
+        Event::GeneralRef(r) => Some(entity(r)?.to_string().into()),
+        _ => None,
+    })
+}
+
 /// Text being gathered from `<t>` (or `<v>`) elements, bounded in characters.
 #[derive(Default)]
 struct Text {
@@ -201,6 +211,16 @@ fn shared_strings(archive: &mut Archive<'_>) -> Result<Vec<String>, XlsxError> {
     let mut current: Option<Text> = None;
     let (mut in_t, mut in_phonetic) = (false, false);
     archive.read_xml("xl/sharedStrings.xml", |event| {
+        if in_t
+            && !in_phonetic
+            && let Some(s) = current.as_mut()
+            && let Some(piece) = text_of(&event)?
+        {
+            let n = strings.len();
+            return s.push(&piece, limits.max_cell_chars, &|| {
+                format!("shared string {n}")
+            });
+        }
         match event {
             Event::Start(e) => match e.local_name().as_ref() {
                 "si" => current = Some(Text::default()),
@@ -225,32 +245,6 @@ fn shared_strings(archive: &mut Archive<'_>) -> Result<Vec<String>, XlsxError> {
                 "rPh" => in_phonetic = false,
                 _ => {}
             },
-            Event::Text(t) if in_t && !in_phonetic => {
-                if let Some(s) = current.as_mut() {
-                    let n = strings.len();
-                    s.push(&t.xml10_content(), limits.max_cell_chars, &|| {
-                        format!("shared string {n}")
-                    })?;
-                }
-            }
-            Event::CData(t) if in_t && !in_phonetic => {
-                if let Some(s) = current.as_mut() {
-                    let n = strings.len();
-                    s.push(&t.xml10_content(), limits.max_cell_chars, &|| {
-                        format!("shared string {n}")
-                    })?;
-                }
-            }
-            Event::GeneralRef(r) if in_t && !in_phonetic => {
-                if let Some(s) = current.as_mut() {
-                    let n = strings.len();
-                    s.push(
-                        entity(&r)?.encode_utf8(&mut [0; 4]),
-                        limits.max_cell_chars,
-                        &|| format!("shared string {n}"),
-                    )?;
-                }
-            }
             _ => {}
         }
         Ok(())
@@ -411,15 +405,10 @@ fn read_rows(
                 "is" => in_inline = false,
                 _ => {}
             },
-            Event::Text(t) => gather(&mut cell, inside, &t.xml10_content(), limits)?,
-            Event::CData(t) => gather(&mut cell, inside, &t.xml10_content(), limits)?,
-            Event::GeneralRef(r) if inside != Inside::Nothing => {
-                gather(
-                    &mut cell,
-                    inside,
-                    entity(&r)?.encode_utf8(&mut [0; 4]),
-                    limits,
-                )?;
+            other if inside != Inside::Nothing => {
+                if let Some(piece) = text_of(&other)? {
+                    gather(&mut cell, inside, &piece, limits)?;
+                }
             }
             _ => {}
         }
