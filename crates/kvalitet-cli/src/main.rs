@@ -10,11 +10,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use kvalitet_app::ValueFilter;
 use kvalitet_app::export::export_csv;
 use kvalitet_app::import::{ImportOptions, NoProgress, Progress, import_paths};
 use kvalitet_app::ports::Actor;
+use kvalitet_app::ports::prelude::*;
 use kvalitet_app::sync::{SyncOptions, SyncProgress};
-use kvalitet_app::{Store, ValueFilter};
 use kvalitet_domain::{AreaId, Direction, Gender, MeasureId, MunicipalityId, Role, Year};
 use kvalitet_formats::Format;
 use kvalitet_store::SqlStore;

@@ -51,7 +51,7 @@ fn the_real_catalogue_and_values_import_with_their_published_counts() {
 
     let store = tokio::runtime::Runtime::new().unwrap();
     store.block_on(async {
-        use kvalitet_app::Store;
+        use kvalitet_app::ports::prelude::*;
         let store = kvalitet_store::SqlStore::open(&url).await.unwrap();
         let overview = store.overview().await.unwrap();
         assert_eq!(

@@ -10,8 +10,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use kvalitet_app::Store;
 use kvalitet_app::import::{FileReport, ImportOptions};
+use kvalitet_app::ports::prelude::*;
 use kvalitet_app::sync::{SyncOptions, SyncProgress, sync};
 use kvalitet_domain::{MeasureId, Year};
 use kvalitet_kolada::{ClientOptions, KoladaClient};

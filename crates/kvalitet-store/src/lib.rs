@@ -23,12 +23,13 @@ use sqlx::sqlite::{
 use tokio::sync::mpsc;
 
 use kvalitet_app::ports::{
-    Acceptor, Actor, AnswerRecord, AuditEvent, Comment, ConsensusRecord, DocumentRecord, Draft,
-    ImportChunk, ImportSource, KnownIds, KpiGroupRecord, MeasureSetSummary, MeasureText,
-    MeasureValues, NewRound, NewServiceRound, NewUser, Overview, PlanRow, RoundContent,
-    RoundFilter, RoundRecord, ServiceContent, ServiceQuestion, ServiceRoundRecord, SessionRecord,
-    Store, StoreError, StoredValue, SurveyCounts, SurveyRecord, UserRecord, ValueFilter,
-    ValueRevision, WriteCounts,
+    Acceptor, Accounts, Actor, AnswerRecord, AssessmentRounds, AuditEvent, AuditLog, Catalogue,
+    Comment, ConsensusRecord, DataVersion, DocumentRecord, Draft, ImportChunk, ImportSource,
+    KnownIds, KpiGroupRecord, MeasureSetSummary, MeasureText, MeasureValues, NewRound,
+    NewServiceRound, NewUser, Overview, OwnData, PlanRow, RoundContent, RoundFilter, RoundRecord,
+    ServiceContent, ServiceQuestion, ServiceRoundRecord, ServiceRounds, SessionRecord, StoreError,
+    StoredValue, SurveyCounts, SurveyRecord, SyncLog, UserRecord, ValueFilter, ValueRevision,
+    Values, WriteCounts,
 };
 use kvalitet_domain::access::AttemptLimit;
 use kvalitet_domain::{
@@ -199,7 +200,7 @@ pub(crate) fn now_text() -> String {
         .unwrap_or_default()
 }
 
-impl Store for SqlStore {
+impl Values for SqlStore {
     async fn import(
         &self,
         source: &ImportSource,
@@ -228,6 +229,20 @@ impl Store for SqlStore {
         read::value_history(self, key).await
     }
 
+    async fn all_values(&self, out: mpsc::Sender<Vec<ValueRow>>) -> Result<u64, StoreError> {
+        read::all_values(self, out).await
+    }
+
+    async fn measure_values(
+        &self,
+        measure: &MeasureId,
+        gender: Gender,
+    ) -> Result<MeasureValues, StoreError> {
+        read::measure_values(self, measure, gender).await
+    }
+}
+
+impl Catalogue for SqlStore {
     async fn municipalities(&self) -> Result<Vec<Municipality>, StoreError> {
         read::municipalities(self).await
     }
@@ -276,10 +291,24 @@ impl Store for SqlStore {
         read::measure_set(self, id).await
     }
 
-    async fn all_values(&self, out: mpsc::Sender<Vec<ValueRow>>) -> Result<u64, StoreError> {
-        read::all_values(self, out).await
+    async fn measure_sets(&self) -> Result<Vec<MeasureSetSummary>, StoreError> {
+        read::measure_sets(self).await
     }
 
+    async fn measure_profiles(&self) -> Result<Vec<MeasureProfile>, StoreError> {
+        read::measure_profiles(self).await
+    }
+
+    async fn shapes(&self) -> Result<Vec<(MunicipalityId, String)>, StoreError> {
+        read::shapes(self).await
+    }
+
+    async fn overview(&self) -> Result<Overview, StoreError> {
+        read::overview(self).await
+    }
+}
+
+impl Accounts for SqlStore {
     async fn create_user(&self, user: &NewUser, actor: &Actor) -> Result<i64, StoreError> {
         accounts::create_user(self, user, actor).await
     }
@@ -342,6 +371,46 @@ impl Store for SqlStore {
         accounts::delete_session(self, token_hash).await
     }
 
+    async fn create_invitation(
+        &self,
+        token_hash: &str,
+        email: &str,
+        municipality: &MunicipalityId,
+        role: Role,
+        expires_at: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        accounts::create_invitation(
+            self,
+            token_hash,
+            email,
+            municipality,
+            role,
+            expires_at,
+            actor,
+        )
+        .await
+    }
+
+    async fn invitation(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<(String, MunicipalityId, Role)>, StoreError> {
+        accounts::invitation(self, token_hash, now).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        acceptor: Acceptor<'_>,
+        now: &str,
+    ) -> Result<String, StoreError> {
+        accounts::accept_invitation(self, token_hash, acceptor, now).await
+    }
+}
+
+impl AuditLog for SqlStore {
     async fn audit_events(
         &self,
         municipality: Option<&MunicipalityId>,
@@ -349,7 +418,9 @@ impl Store for SqlStore {
     ) -> Result<Vec<AuditEvent>, StoreError> {
         accounts::audit_events(self, municipality, limit).await
     }
+}
 
+impl OwnData for SqlStore {
     async fn define_own_measure(
         &self,
         measure: &Measure,
@@ -389,6 +460,12 @@ impl Store for SqlStore {
         municipality: &MunicipalityId,
     ) -> Result<Vec<Comment>, StoreError> {
         accounts::comments(self, measure, municipality).await
+    }
+}
+
+impl AssessmentRounds for SqlStore {
+    async fn frameworks(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        fetch_all!(pool self, (String, String, String), "SELECT id, version, source FROM framework ORDER BY id, version")
     }
 
     async fn create_round(&self, round: &NewRound, actor: &Actor) -> Result<i64, StoreError> {
@@ -465,7 +542,9 @@ impl Store for SqlStore {
     async fn document(&self, id: i64) -> Result<Option<(DocumentRecord, Vec<u8>)>, StoreError> {
         rounds::document(self, id).await
     }
+}
 
+impl ServiceRounds for SqlStore {
     async fn create_service_round(
         &self,
         round: &NewServiceRound,
@@ -510,73 +589,9 @@ impl Store for SqlStore {
     ) -> Result<(), StoreError> {
         service::save_survey(self, round, rows, actor).await
     }
+}
 
-    async fn frameworks(&self) -> Result<Vec<(String, String, String)>, StoreError> {
-        fetch_all!(pool self, (String, String, String), "SELECT id, version, source FROM framework ORDER BY id, version")
-    }
-
-    async fn create_invitation(
-        &self,
-        token_hash: &str,
-        email: &str,
-        municipality: &MunicipalityId,
-        role: Role,
-        expires_at: &str,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        accounts::create_invitation(
-            self,
-            token_hash,
-            email,
-            municipality,
-            role,
-            expires_at,
-            actor,
-        )
-        .await
-    }
-
-    async fn invitation(
-        &self,
-        token_hash: &str,
-        now: &str,
-    ) -> Result<Option<(String, MunicipalityId, Role)>, StoreError> {
-        accounts::invitation(self, token_hash, now).await
-    }
-
-    async fn accept_invitation(
-        &self,
-        token_hash: &str,
-        acceptor: Acceptor<'_>,
-        now: &str,
-    ) -> Result<String, StoreError> {
-        accounts::accept_invitation(self, token_hash, acceptor, now).await
-    }
-
-    async fn measure_sets(&self) -> Result<Vec<MeasureSetSummary>, StoreError> {
-        read::measure_sets(self).await
-    }
-
-    async fn measure_profiles(&self) -> Result<Vec<MeasureProfile>, StoreError> {
-        read::measure_profiles(self).await
-    }
-
-    async fn shapes(&self) -> Result<Vec<(MunicipalityId, String)>, StoreError> {
-        read::shapes(self).await
-    }
-
-    async fn measure_values(
-        &self,
-        measure: &MeasureId,
-        gender: Gender,
-    ) -> Result<MeasureValues, StoreError> {
-        read::measure_values(self, measure, gender).await
-    }
-
-    async fn overview(&self) -> Result<Overview, StoreError> {
-        read::overview(self).await
-    }
-
+impl SyncLog for SqlStore {
     async fn start_sync(
         &self,
         source: &str,
@@ -616,7 +631,9 @@ impl Store for SqlStore {
         on_pool!(self, p => sqlx::query("UPDATE sync_run SET finished_at = $1 WHERE id = $2")
             .bind(now_text()).bind(run).execute(p).await.map(|_| ()).map_err(db))
     }
+}
 
+impl DataVersion for SqlStore {
     async fn data_version(&self) -> Result<i64, StoreError> {
         let rows = fetch_all!(pool self, (Option<i64>,), "SELECT max(id) FROM import_batch")?;
         Ok(rows.first().and_then(|r| r.0).unwrap_or(0))

@@ -5,8 +5,9 @@
 // A test that meets the unexpected should stop loudly.
 #![allow(clippy::unwrap_used)]
 
+use kvalitet_app::ports::prelude::*;
 use kvalitet_app::ports::{
-    CatalogueBatch, ImportChunk, ImportSource, Store, StoreError, ValueFilter, WriteCounts,
+    CatalogueBatch, ImportChunk, ImportSource, StoreError, ValueFilter, WriteCounts,
 };
 use kvalitet_domain::access::AttemptLimit;
 use kvalitet_domain::{

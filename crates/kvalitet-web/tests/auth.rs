@@ -9,7 +9,8 @@ use std::io::{Read, Write};
 use tokio::sync::mpsc;
 
 use kvalitet_app::accounts;
-use kvalitet_app::ports::{Actor, CatalogueBatch, ImportChunk, ImportSource, Store};
+use kvalitet_app::ports::prelude::*;
+use kvalitet_app::ports::{Actor, CatalogueBatch, ImportChunk, ImportSource};
 use kvalitet_domain::{Municipality, MunicipalityId, MunicipalityKind, Role, Year};
 use kvalitet_store::SqlStore;
 

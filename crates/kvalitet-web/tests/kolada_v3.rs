@@ -8,7 +8,8 @@ use std::io::{Read, Write};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use kvalitet_app::ports::{CatalogueBatch, ImportChunk, ImportSource, Store};
+use kvalitet_app::ports::prelude::*;
+use kvalitet_app::ports::{CatalogueBatch, ImportChunk, ImportSource};
 use kvalitet_domain::{
     AreaId, Datum, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId, MissingStatus,
     Municipality, MunicipalityGroup, MunicipalityId, MunicipalityKind, ValueKey, ValueRow, Year,

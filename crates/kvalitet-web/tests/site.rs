@@ -10,7 +10,8 @@ use std::io::{Read, Write};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use kvalitet_app::ports::{CatalogueBatch, ImportChunk, ImportSource, Store};
+use kvalitet_app::ports::prelude::*;
+use kvalitet_app::ports::{CatalogueBatch, ImportChunk, ImportSource};
 use kvalitet_domain::{
     AreaId, County, Datum, Direction, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId,
     MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem, MissingStatus, Municipality,

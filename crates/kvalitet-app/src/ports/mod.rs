@@ -1,0 +1,76 @@
+//! The storage ports, one per context: each use case asks only for the ports it uses, and
+//! every method is its own transaction. `Store` is all of them, for the wiring.
+
+pub use kvalitet_formats::KpiGroupRecord;
+
+mod accounts;
+mod audit;
+mod catalogue;
+mod own;
+mod rounds;
+mod service;
+mod sync;
+mod values;
+mod version;
+
+pub use accounts::*;
+pub use audit::*;
+pub use catalogue::*;
+pub use own::*;
+pub use rounds::*;
+pub use service::*;
+pub use sync::*;
+pub use values::*;
+pub use version::*;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(String),
+    /// The import was not confirmed with [`ImportChunk::Commit`]; nothing was written.
+    #[error("import aborted before commit; nothing was written")]
+    Aborted,
+    #[error("invalid data: {0}")]
+    Invalid(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// Someone else changed what the change was based on; nothing was written.
+    #[error("changed meanwhile: {0}")]
+    Conflict(String),
+}
+
+/// The ports as traits in scope, for code that holds a concrete store (the CLI, tests).
+pub mod prelude {
+    pub use super::{
+        Accounts, AssessmentRounds, AuditLog, Catalogue, DataVersion, OwnData, ServiceRounds,
+        Store, SyncLog, Values,
+    };
+}
+
+/// Every port: what a whole backend provides. Use cases name the ports they need instead.
+pub trait Store:
+    Values
+    + Catalogue
+    + Accounts
+    + AuditLog
+    + OwnData
+    + AssessmentRounds
+    + ServiceRounds
+    + SyncLog
+    + DataVersion
+{
+}
+
+impl<T> Store for T where
+    T: Values
+        + Catalogue
+        + Accounts
+        + AuditLog
+        + OwnData
+        + AssessmentRounds
+        + ServiceRounds
+        + SyncLog
+        + DataVersion
+{
+}

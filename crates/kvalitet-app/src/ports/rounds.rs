@@ -1,0 +1,206 @@
+//! The assessment port: frameworks and rounds with assessors, answers, consensus and documents.
+
+use std::future::Future;
+
+use serde::Serialize;
+
+use kvalitet_domain::{
+    MunicipalityId, Year,
+    round::{AssessorRole, RoundKind, Status},
+};
+
+use super::{Actor, StoreError};
+
+/// An assessment round to create.
+#[derive(Debug, Clone)]
+pub struct NewRound {
+    pub municipality: MunicipalityId,
+    pub framework_id: String,
+    pub framework_version: String,
+    pub kind: RoundKind,
+    pub title: String,
+    pub year: Year,
+}
+
+/// An assessment round as stored, with its assessors.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoundRecord {
+    pub id: i64,
+    pub municipality: MunicipalityId,
+    pub framework_id: String,
+    pub framework_version: String,
+    pub kind: RoundKind,
+    pub title: String,
+    pub year: Year,
+    pub status: Status,
+    pub submitted_by: Option<i64>,
+    pub invited: Option<i64>,
+    pub respondents: Option<i64>,
+    pub created_by: String,
+    pub created_at: String,
+    pub assessors: Vec<AssessorRecord>,
+}
+
+/// A person taking part in a round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AssessorRecord {
+    pub user: i64,
+    pub email: String,
+    pub name: String,
+    pub role: AssessorRole,
+}
+
+/// Which rounds to list.
+#[derive(Debug, Clone, Default)]
+pub struct RoundFilter {
+    pub id: Option<i64>,
+    pub municipality: Option<MunicipalityId>,
+    /// Framework id and version.
+    pub framework: Option<(String, String)>,
+    pub status: Option<Status>,
+    /// Rounds this person takes part in.
+    pub assessor: Option<i64>,
+}
+
+/// One assessor's own answer to a question, with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnswerRecord {
+    pub user: i64,
+    pub question: String,
+    /// A choice's label or a number as text; `None` when only evidence is given.
+    pub answer: Option<String>,
+    pub evidence: String,
+    pub link: String,
+    pub comment: String,
+    pub updated_at: String,
+}
+
+/// The agreed answer to a question, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsensusRecord {
+    pub question: String,
+    pub answer: String,
+    pub reason: String,
+    pub decided_by: String,
+    pub decided_at: String,
+}
+
+/// An evidence file, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentRecord {
+    pub id: i64,
+    pub round: i64,
+    pub question: String,
+    pub user: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub uploaded_at: String,
+}
+
+/// Survey answers of a round: counts per statement, and how many were asked and answered.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SurveyRecord {
+    pub invited: Option<i64>,
+    pub respondents: Option<i64>,
+    pub distributions: Vec<(String, Vec<u64>)>,
+}
+
+/// Everything recorded in a round.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoundContent {
+    pub answers: Vec<AnswerRecord>,
+    pub consensus: Vec<ConsensusRecord>,
+    pub documents: Vec<DocumentRecord>,
+    pub distributions: Vec<(String, Vec<u64>)>,
+}
+
+/// Assessment frameworks and rounds: assessors, answers, consensus, documents, status.
+pub trait AssessmentRounds: Send + Sync + 'static {
+    /// The loaded frameworks as (id, version, TOML text), ordered by id and version.
+    fn frameworks(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(String, String, String)>, StoreError>> + Send;
+
+    /// Creates an assessment round in draft (audited); returns its id.
+    fn create_round(
+        &self,
+        round: &NewRound,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// Gives a person a part in a round, or with `None` removes them (audited).
+    fn set_assessor(
+        &self,
+        round: i64,
+        user: i64,
+        role: Option<AssessorRole>,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Rounds matching the filter, newest year first, then by id.
+    fn rounds(
+        &self,
+        filter: &RoundFilter,
+    ) -> impl Future<Output = Result<Vec<RoundRecord>, StoreError>> + Send;
+
+    /// The answers, agreed scores, documents and distributions of a round.
+    fn round_content(
+        &self,
+        round: i64,
+    ) -> impl Future<Output = Result<RoundContent, StoreError>> + Send;
+
+    /// The agreed answers of every published round on a framework version, by round: one
+    /// read for a report's average and range.
+    fn published_consensus(
+        &self,
+        framework_id: &str,
+        version: &str,
+    ) -> impl Future<Output = Result<Vec<(i64, ConsensusRecord)>, StoreError>> + Send;
+
+    /// Saves one assessor's answers (each replaces the earlier one), if the round is
+    /// still in draft; all or none (audited).
+    fn save_answers(
+        &self,
+        round: i64,
+        user: i64,
+        answers: &[AnswerRecord],
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Saves agreed answers, and for a survey its distributions (replacing all earlier
+    /// ones), if the round is still in draft; all or none (audited).
+    fn save_consensus(
+        &self,
+        round: i64,
+        consensus: &[ConsensusRecord],
+        survey: Option<&SurveyRecord>,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Moves a round from `from` to `to` (audited as `round.STEP`); `NotFound` when it is
+    /// not in `from`. `submitted_by` is recorded on submission.
+    fn set_round_status(
+        &self,
+        round: i64,
+        from: Status,
+        to: Status,
+        submitted_by: Option<i64>,
+        action: &str,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Stores an evidence file (audited without its bytes); returns its id.
+    fn add_document(
+        &self,
+        document: &DocumentRecord,
+        body: &[u8],
+        actor: &Actor,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// An evidence file with its bytes.
+    fn document(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<(DocumentRecord, Vec<u8>)>, StoreError>> + Send;
+}

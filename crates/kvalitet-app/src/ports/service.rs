@@ -1,0 +1,142 @@
+//! The service measurement port: rounds, their set-up, contacts and survey answers.
+
+use std::future::Future;
+
+use serde::Serialize;
+
+use kvalitet_domain::{
+    MunicipalityId, Year,
+    service::{Channel, Contact, SurveyQuestion},
+};
+
+use super::{Actor, StoreError};
+
+/// A service measurement round to create.
+#[derive(Debug, Clone)]
+pub struct NewServiceRound {
+    pub title: String,
+    pub year: Year,
+    /// None for a national round.
+    pub organiser: Option<MunicipalityId>,
+    pub partly_counts: bool,
+    pub min_tests: u32,
+    /// Further non-working days.
+    pub closed_days: Vec<time::Date>,
+}
+
+/// A service measurement round as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceRoundRecord {
+    pub id: i64,
+    pub title: String,
+    pub year: Year,
+    pub organiser: Option<MunicipalityId>,
+    pub published: bool,
+    pub partly_counts: bool,
+    pub min_tests: u32,
+    #[serde(skip)]
+    pub closed_days: Vec<time::Date>,
+    pub members: Vec<MunicipalityId>,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// A question of a round's bank.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceQuestion {
+    pub id: String,
+    /// bygglov, förskola, grundskola, äldreomsorg, miljö och hälsa, ...
+    pub area: String,
+    pub text: String,
+}
+
+/// Which question goes to which municipality, when and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanRow {
+    pub municipality: MunicipalityId,
+    pub question: String,
+    pub channel: Channel,
+    /// An ISO date.
+    pub planned_on: String,
+    /// The tester's e-mail address.
+    pub tester: String,
+}
+
+/// A registered contact with who registered it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRecord {
+    pub id: i64,
+    pub contact: Contact,
+    pub registered_by: String,
+    pub registered_at: String,
+}
+
+/// Survey answers of one municipality, channel and question: counts of 1 to 5.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SurveyCounts {
+    pub municipality: MunicipalityId,
+    pub channel: Channel,
+    pub question: SurveyQuestion,
+    /// False for e-mail answers from residents who got no answer; they are not in the index.
+    pub got_answer: bool,
+    pub counts: [u64; 5],
+}
+
+/// Everything recorded in a service round.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServiceContent {
+    pub questions: Vec<ServiceQuestion>,
+    pub plan: Vec<PlanRow>,
+    pub contacts: Vec<ContactRecord>,
+    pub survey: Vec<SurveyCounts>,
+}
+
+/// Service measurement rounds: set-up, contacts and survey answers.
+pub trait ServiceRounds: Send + Sync + 'static {
+    /// Creates a service round in draft (audited); returns its id.
+    fn create_service_round(
+        &self,
+        round: &NewServiceRound,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// One service round, or all, newest year first.
+    fn service_rounds(
+        &self,
+        id: Option<i64>,
+    ) -> impl Future<Output = Result<Vec<ServiceRoundRecord>, StoreError>> + Send;
+
+    /// The question bank, plan, contacts and survey answers of a round.
+    fn service_content(
+        &self,
+        round: i64,
+    ) -> impl Future<Output = Result<ServiceContent, StoreError>> + Send;
+
+    /// Replaces the members, the question bank and/or the plan (those given) of a round in
+    /// draft; all or none (audited).
+    fn save_service_setup(
+        &self,
+        round: i64,
+        members: Option<&[MunicipalityId]>,
+        questions: Option<&[ServiceQuestion]>,
+        plan: Option<&[PlanRow]>,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Adds contacts to a round in draft, all or none; a contact already registered (same
+    /// municipality, question and channel) is `Invalid` naming it (audited).
+    fn add_service_contacts(
+        &self,
+        round: i64,
+        contacts: &[Contact],
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Replaces the survey answers of a round in draft (audited).
+    fn save_service_survey(
+        &self,
+        round: i64,
+        rows: &[SurveyCounts],
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
