@@ -1,12 +1,21 @@
-//! Writing catalogue metadata (counties, municipalities, groups, neighbours, measures with
-//! their per-year texts, KPI groups) and measure sets.
+//! The catalogue port: counties, municipalities, groups, neighbours, measures with their
+//! per-year texts, KPI groups, measure sets, shapes and the overview; and the catalogue part
+//! of an import (`apply`), written inside the import's transaction.
 
 use std::collections::{HashMap, HashSet};
 
-use kvalitet_app::ports::{CatalogueBatch, StoreError, WriteCounts};
-use kvalitet_domain::{Measure, MeasureOrigin, MeasureSet};
+use kvalitet_app::ports::{
+    Catalogue, CatalogueBatch, ImportRecord, KpiGroupRecord, MeasureSetSummary, MeasureText,
+    Overview, StoreError, WriteCounts,
+};
+use kvalitet_domain::{
+    County, Direction, GroupId, GroupKind, Measure, MeasureId, MeasureOrigin, MeasureProfile,
+    MeasureSet, MeasureSetArea, MeasureSetItem, Municipality, MunicipalityGroup, MunicipalityId,
+    MunicipalityKind, Year,
+};
 
-use crate::{SqlStore, Tx, exec, fetch_all};
+use crate::read::{MEASURE_COLUMNS, MeasureRow, measure_from_row, members_by_group};
+use crate::{SqlStore, Tx, exec, fetch_all, invalid};
 
 /// Applies a catalogue batch inside the import's transaction.
 pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCounts, StoreError> {
@@ -279,13 +288,6 @@ async fn memberships(
     Ok(map)
 }
 
-/// Creates or replaces a measure set in one transaction.
-pub(crate) async fn save_measure_set(store: &SqlStore, set: &MeasureSet) -> Result<(), StoreError> {
-    let mut tx = store.begin().await?;
-    write_measure_set(&mut tx, set).await?;
-    tx.commit().await
-}
-
 /// Replaces a measure set and writes the profiles it carries (the latest set wins).
 async fn write_measure_set(tx: &mut Tx, set: &MeasureSet) -> Result<bool, StoreError> {
     set.validate().map_err(StoreError::Invalid)?;
@@ -333,4 +335,266 @@ async fn write_measure_set(tx: &mut Tx, set: &MeasureSet) -> Result<bool, StoreE
         }
     }
     Ok(existed)
+}
+
+impl Catalogue for SqlStore {
+    async fn municipalities(&self) -> Result<Vec<Municipality>, StoreError> {
+        let rows = fetch_all!(pool self, (String, String, String, Option<String>),
+        "SELECT id, title, kind, county_code FROM municipality ORDER BY id")?;
+        rows.into_iter()
+            .map(|(id, title, kind, county_code)| {
+                Ok(Municipality {
+                    id: MunicipalityId::parse(&id).map_err(invalid)?,
+                    title,
+                    kind: MunicipalityKind::parse(&kind).ok_or_else(|| invalid(&kind))?,
+                    county_code,
+                })
+            })
+            .collect()
+    }
+
+    async fn counties(&self) -> Result<Vec<County>, StoreError> {
+        let rows =
+            fetch_all!(pool self, (String, String), "SELECT code, name FROM county ORDER BY code")?;
+        Ok(rows
+            .into_iter()
+            .map(|(code, name)| County { code, name })
+            .collect())
+    }
+
+    async fn neighbours(&self, id: &MunicipalityId) -> Result<Vec<MunicipalityId>, StoreError> {
+        let rows = fetch_all!(pool self, (String,),
+        "SELECT neighbour_id FROM municipality_neighbour WHERE municipality_id = $1 ORDER BY neighbour_id", id.as_str())?;
+        rows.into_iter()
+            .map(|(n,)| MunicipalityId::parse(&n).map_err(invalid))
+            .collect()
+    }
+
+    async fn groups(&self) -> Result<Vec<MunicipalityGroup>, StoreError> {
+        let rows = fetch_all!(pool self, (String, String, String), "SELECT id, title, kind FROM municipality_group ORDER BY id")?;
+        let members = fetch_all!(pool self, (String, String),
+        "SELECT group_id, municipality_id FROM municipality_group_member ORDER BY group_id, municipality_id")?;
+        let mut by_group = members_by_group(members, MunicipalityId::parse)?;
+        rows.into_iter()
+            .map(|(id, title, kind)| {
+                Ok(MunicipalityGroup {
+                    id: GroupId::parse(&id).map_err(invalid)?,
+                    title,
+                    kind: GroupKind::parse(&kind).ok_or_else(|| invalid(&kind))?,
+                    members: by_group.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    async fn measure(&self, id: &MeasureId) -> Result<Option<Measure>, StoreError> {
+        let sql = format!("{MEASURE_COLUMNS} WHERE id = $1");
+        let rows =
+            fetch_all!(pool self, MeasureRow, sqlx::AssertSqlSafe(sql.as_str()), id.as_str())?;
+        rows.into_iter().next().map(measure_from_row).transpose()
+    }
+
+    async fn measures(&self) -> Result<Vec<Measure>, StoreError> {
+        let sql = format!("{MEASURE_COLUMNS} ORDER BY id");
+        let rows = fetch_all!(pool self, MeasureRow, sqlx::AssertSqlSafe(sql.as_str()))?;
+        // SQLite and PostgreSQL may collate ids differently; Kolada orders them bytewise.
+        let mut measures = rows
+            .into_iter()
+            .map(measure_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        measures.sort_by_key(|m| m.id);
+        Ok(measures)
+    }
+
+    async fn measure_text(
+        &self,
+        id: &MeasureId,
+        year: Year,
+    ) -> Result<Option<MeasureText>, StoreError> {
+        let rows = fetch_all!(pool self, (i64, String, String),
+        "SELECT year, title, description FROM measure_text WHERE measure_id = $1
+         ORDER BY CASE WHEN year <= $2 THEN 0 ELSE 1 END, CASE WHEN year <= $2 THEN -year ELSE year END
+         LIMIT 1", id.as_str(), i64::from(year.get()))?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .map(|(year, title, description)| MeasureText {
+                year: year as i16,
+                title,
+                description,
+            }))
+    }
+
+    async fn measure_count(&self, catalogue_year: Option<Year>) -> Result<u64, StoreError> {
+        let rows = match catalogue_year {
+            Some(y) => {
+                fetch_all!(pool self, (i64,), "SELECT count(*) FROM measure_text WHERE year = $1", i64::from(y.get()))?
+            }
+            None => fetch_all!(pool self, (i64,), "SELECT count(*) FROM measure")?,
+        };
+        Ok(rows.first().map_or(0, |r| r.0 as u64))
+    }
+
+    async fn kpi_groups(&self) -> Result<Vec<KpiGroupRecord>, StoreError> {
+        let groups = fetch_all!(pool self, (String, String, Option<String>), "SELECT id, title, parent_id FROM kpi_group ORDER BY id")?;
+        let members = fetch_all!(pool self, (String, String),
+        "SELECT group_id, measure_id FROM kpi_group_member ORDER BY group_id, position")?;
+        let mut by_group = members_by_group(members, MeasureId::parse)?;
+        Ok(groups
+            .into_iter()
+            .map(|(id, title, parent)| KpiGroupRecord {
+                members: Some(by_group.remove(&id).unwrap_or_default()),
+                id,
+                title: Some(title),
+                parent,
+            })
+            .collect())
+    }
+
+    /// Creates or replaces a measure set in one transaction.
+    async fn save_measure_set(&self, set: &MeasureSet) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        write_measure_set(&mut tx, set).await?;
+        tx.commit().await
+    }
+
+    async fn measure_set(&self, id: &str) -> Result<Option<MeasureSet>, StoreError> {
+        let sets = fetch_all!(pool self, (String, String, Option<String>, String, Option<String>),
+        "SELECT id, title, title_en, description, description_en FROM measure_set WHERE id = $1", id)?;
+        let Some((id, title, title_en, description, description_en)) = sets.into_iter().next()
+        else {
+            return Ok(None);
+        };
+        let areas = fetch_all!(pool self, (i64, String, Option<String>),
+        "SELECT position, title, title_en FROM measure_set_area WHERE set_id = $1 ORDER BY position", &id)?;
+        let items = fetch_all!(pool self, (i64, String, String, Option<String>),
+        "SELECT area_position, measure_id, question, question_en FROM measure_set_item WHERE set_id = $1 ORDER BY area_position, position", &id)?;
+        let participants = fetch_all!(pool self, (String,),
+        "SELECT municipality_id FROM measure_set_participant WHERE set_id = $1 ORDER BY municipality_id", &id)?;
+        let profiles: HashMap<MeasureId, MeasureProfile> = self
+            .measure_profiles()
+            .await?
+            .into_iter()
+            .map(|p| (p.measure, p))
+            .collect();
+        let mut areas: Vec<(i64, MeasureSetArea)> = areas
+            .into_iter()
+            .map(|(p, title, title_en)| {
+                (
+                    p,
+                    MeasureSetArea {
+                        title,
+                        title_en,
+                        items: Vec::new(),
+                    },
+                )
+            })
+            .collect();
+        for (area, measure, question, question_en) in items {
+            let slot = areas
+                .iter_mut()
+                .find(|(p, _)| *p == area)
+                .ok_or_else(|| invalid(format!("item in missing area {area}")))?;
+            let measure = MeasureId::parse(&measure).map_err(invalid)?;
+            slot.1.items.push(MeasureSetItem {
+                measure,
+                question,
+                question_en,
+                profile: profiles.get(&measure).cloned(),
+            });
+        }
+        Ok(Some(MeasureSet {
+            id,
+            title,
+            title_en,
+            description,
+            description_en,
+            participants: participants
+                .into_iter()
+                .map(|(m,)| MunicipalityId::parse(&m).map_err(invalid))
+                .collect::<Result<_, _>>()?,
+            areas: areas.into_iter().map(|(_, a)| a).collect(),
+        }))
+    }
+
+    async fn measure_sets(&self) -> Result<Vec<MeasureSetSummary>, StoreError> {
+        let rows = fetch_all!(pool self, (String, String, Option<String>, i64),
+        "SELECT s.id, s.title, s.title_en, (SELECT count(*) FROM measure_set_item i WHERE i.set_id = s.id)
+         FROM measure_set s ORDER BY s.id")?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, title, title_en, n)| MeasureSetSummary {
+                id,
+                title,
+                title_en,
+                measures: n as u64,
+            })
+            .collect())
+    }
+
+    async fn measure_profiles(&self) -> Result<Vec<MeasureProfile>, StoreError> {
+        let rows = fetch_all!(pool self, (String, String, i64, Option<String>, Option<String>, String, Option<String>),
+        "SELECT measure_id, direction, decimals, unit, unit_en, question, question_en FROM measure_profile ORDER BY measure_id")?;
+        rows.into_iter()
+            .map(
+                |(id, direction, decimals, unit, unit_en, question, question_en)| {
+                    Ok(MeasureProfile {
+                        measure: MeasureId::parse(&id).map_err(invalid)?,
+                        direction: Direction::parse(&direction)
+                            .ok_or_else(|| invalid(&direction))?,
+                        decimals: u8::try_from(decimals).map_err(invalid)?,
+                        unit,
+                        unit_en,
+                        question,
+                        question_en,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    async fn shapes(&self) -> Result<Vec<(MunicipalityId, String)>, StoreError> {
+        let rows = fetch_all!(pool self, (String, String), "SELECT area_id, svg_path FROM area_shape ORDER BY area_id")?;
+        rows.into_iter()
+            .map(|(id, path)| Ok((MunicipalityId::parse(&id).map_err(invalid)?, path)))
+            .collect()
+    }
+
+    async fn overview(&self) -> Result<Overview, StoreError> {
+        let kinds = fetch_all!(pool self, (String, i64), "SELECT kind, count(*) FROM municipality GROUP BY kind")?;
+        let count = |sql: &'static str| async move {
+            fetch_all!(pool self, (i64,), sql).map(|r| r.first().map_or(0, |c| c.0 as u64))
+        };
+        let years = fetch_all!(pool self, (Option<i64>, Option<i64>), "SELECT min(year), max(year) FROM value")?;
+        let imports = fetch_all!(pool self, (String, String, String, i64, i64, i64, i64),
+        "SELECT source, format, imported_at, inserted, updated, unchanged, deleted FROM import_batch ORDER BY id DESC LIMIT 10")?;
+        let of_kind = |k: &str| {
+            kinds
+                .iter()
+                .find(|(kind, _)| kind == k)
+                .map_or(0, |(_, n)| *n as u64)
+        };
+        Ok(Overview {
+            kommuner: of_kind("kommun"),
+            regions: of_kind("region"),
+            riket: of_kind("riket"),
+            groups: count("SELECT count(*) FROM municipality_group").await?,
+            measures: count("SELECT count(*) FROM measure").await?,
+            values: count("SELECT count(*) FROM value").await?,
+            first_year: years.first().and_then(|y| y.0).map(|y| y as i16),
+            last_year: years.first().and_then(|y| y.1).map(|y| y as i16),
+            recent_imports: imports
+                .into_iter()
+                .map(|(source, format, imported_at, i, u, n, d)| ImportRecord {
+                    source,
+                    format,
+                    imported_at,
+                    inserted: i as u64,
+                    updated: u as u64,
+                    unchanged: n as u64,
+                    deleted: d as u64,
+                })
+                .collect(),
+        })
+    }
 }

@@ -1,5 +1,6 @@
 //! kvalitet's storage: one SQL code base for SQLite (the default, a file) and PostgreSQL
-//! (`postgres://...`), with embedded migrations. Each [`Store`] method is one transaction.
+//! (`postgres://...`), with embedded migrations. `SqlStore` implements every port of
+//! `kvalitet_app::ports`, one module per port; each method is one transaction.
 //!
 //! The same query text serves both backends (`$1` placeholders, `ON CONFLICT`, `RETURNING`,
 //! `IS DISTINCT FROM`); the [`on_pool!`] and [`on_tx!`] macros expand a body once per
@@ -7,11 +8,15 @@
 //! differs: multi-row upserts on SQLite, COPY into a staging table on PostgreSQL.
 
 mod accounts;
+mod audit;
 mod catalogue;
+mod own;
 mod read;
 mod rounds;
 mod service;
+mod sync;
 mod values;
+mod version;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -20,24 +25,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use tokio::sync::mpsc;
 
-use kvalitet_app::ports::{
-    Acceptor, Accounts, Actor, AnswerRecord, AssessmentRounds, AuditEvent, AuditLog, Catalogue,
-    Comment, ConsensusRecord, DataVersion, DocumentRecord, Draft, ImportChunk, ImportSource,
-    KnownIds, KpiGroupRecord, MeasureSetSummary, MeasureText, MeasureValues, NewRound,
-    NewServiceRound, NewUser, Overview, OwnData, PlanRow, RoundContent, RoundFilter, RoundRecord,
-    ServiceContent, ServiceQuestion, ServiceRoundRecord, ServiceRounds, SessionRecord, StoreError,
-    StoredValue, SurveyCounts, SurveyRecord, SyncLog, UserRecord, ValueFilter, ValueRevision,
-    Values, WriteCounts,
-};
-use kvalitet_domain::access::AttemptLimit;
-use kvalitet_domain::{
-    County, Gender, Measure, MeasureId, MeasureProfile, MeasureSet, Municipality,
-    MunicipalityGroup, MunicipalityId, Role, ValueKey, ValueRow, Year,
-    round::{AssessorRole, Status},
-    service::Contact,
-};
+use kvalitet_app::ports::StoreError;
 
 /// The migrations of each backend, embedded in the binary.
 pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -191,6 +180,11 @@ impl Tx {
     }
 }
 
+/// A stored row that does not read back as the domain type it was written from.
+pub(crate) fn invalid(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Invalid(format!("stored data is not valid: {what}"))
+}
+
 /// The current time as RFC 3339 UTC text, as stored in the database.
 pub(crate) fn now_text() -> String {
     let now = time::OffsetDateTime::now_utc()
@@ -198,446 +192,6 @@ pub(crate) fn now_text() -> String {
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     now.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
-}
-
-impl Values for SqlStore {
-    async fn import(
-        &self,
-        source: &ImportSource,
-        chunks: mpsc::Receiver<ImportChunk>,
-    ) -> Result<WriteCounts, StoreError> {
-        values::import(self, source, chunks).await
-    }
-
-    async fn known_ids(&self) -> Result<KnownIds, StoreError> {
-        read::known_ids(self).await
-    }
-
-    async fn export_values(
-        &self,
-        filter: &ValueFilter,
-        out: mpsc::Sender<Vec<StoredValue>>,
-    ) -> Result<u64, StoreError> {
-        read::export_values(self, filter, out).await
-    }
-
-    async fn deleted_values(&self, filter: &ValueFilter) -> Result<Vec<ValueKey>, StoreError> {
-        read::deleted_values(self, filter).await
-    }
-
-    async fn value_history(&self, key: &ValueKey) -> Result<Vec<ValueRevision>, StoreError> {
-        read::value_history(self, key).await
-    }
-
-    async fn all_values(&self, out: mpsc::Sender<Vec<ValueRow>>) -> Result<u64, StoreError> {
-        read::all_values(self, out).await
-    }
-
-    async fn measure_values(
-        &self,
-        measure: &MeasureId,
-        gender: Gender,
-    ) -> Result<MeasureValues, StoreError> {
-        read::measure_values(self, measure, gender).await
-    }
-}
-
-impl Catalogue for SqlStore {
-    async fn municipalities(&self) -> Result<Vec<Municipality>, StoreError> {
-        read::municipalities(self).await
-    }
-
-    async fn counties(&self) -> Result<Vec<County>, StoreError> {
-        read::counties(self).await
-    }
-
-    async fn neighbours(&self, id: &MunicipalityId) -> Result<Vec<MunicipalityId>, StoreError> {
-        read::neighbours(self, id).await
-    }
-
-    async fn groups(&self) -> Result<Vec<MunicipalityGroup>, StoreError> {
-        read::groups(self).await
-    }
-
-    async fn measure(&self, id: &MeasureId) -> Result<Option<Measure>, StoreError> {
-        read::measure(self, id).await
-    }
-
-    async fn measures(&self) -> Result<Vec<Measure>, StoreError> {
-        read::measures(self).await
-    }
-
-    async fn measure_text(
-        &self,
-        id: &MeasureId,
-        year: Year,
-    ) -> Result<Option<MeasureText>, StoreError> {
-        read::measure_text(self, id, year).await
-    }
-
-    async fn measure_count(&self, catalogue_year: Option<Year>) -> Result<u64, StoreError> {
-        read::measure_count(self, catalogue_year).await
-    }
-
-    async fn kpi_groups(&self) -> Result<Vec<KpiGroupRecord>, StoreError> {
-        read::kpi_groups(self).await
-    }
-
-    async fn save_measure_set(&self, set: &MeasureSet) -> Result<(), StoreError> {
-        catalogue::save_measure_set(self, set).await
-    }
-
-    async fn measure_set(&self, id: &str) -> Result<Option<MeasureSet>, StoreError> {
-        read::measure_set(self, id).await
-    }
-
-    async fn measure_sets(&self) -> Result<Vec<MeasureSetSummary>, StoreError> {
-        read::measure_sets(self).await
-    }
-
-    async fn measure_profiles(&self) -> Result<Vec<MeasureProfile>, StoreError> {
-        read::measure_profiles(self).await
-    }
-
-    async fn shapes(&self) -> Result<Vec<(MunicipalityId, String)>, StoreError> {
-        read::shapes(self).await
-    }
-
-    async fn overview(&self) -> Result<Overview, StoreError> {
-        read::overview(self).await
-    }
-}
-
-impl Accounts for SqlStore {
-    async fn create_user(&self, user: &NewUser, actor: &Actor) -> Result<i64, StoreError> {
-        accounts::create_user(self, user, actor).await
-    }
-
-    async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
-        accounts::user_by_email(self, email).await
-    }
-
-    async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        accounts::users(self).await
-    }
-
-    async fn set_role(
-        &self,
-        user: i64,
-        municipality: &MunicipalityId,
-        role: Option<Role>,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        accounts::set_role(self, user, municipality, role, actor).await
-    }
-
-    async fn set_password(&self, user: i64, hash: &str, actor: &Actor) -> Result<(), StoreError> {
-        accounts::set_password(self, user, hash, actor).await
-    }
-
-    async fn reserve_attempt(
-        &self,
-        limits: &[AttemptLimit],
-        now: &str,
-        expired: &str,
-    ) -> Result<Option<String>, StoreError> {
-        accounts::reserve_attempt(self, limits, now, expired).await
-    }
-
-    async fn release_attempt(&self, keys: &[String]) -> Result<(), StoreError> {
-        accounts::release_attempt(self, keys).await
-    }
-
-    async fn create_session(
-        &self,
-        token_hash: &str,
-        user: i64,
-        csrf_token: &str,
-        created_at: &str,
-        expires_at: &str,
-    ) -> Result<(), StoreError> {
-        accounts::create_session(self, token_hash, user, csrf_token, created_at, expires_at).await
-    }
-
-    async fn session(
-        &self,
-        token_hash: &str,
-        now: &str,
-    ) -> Result<Option<SessionRecord>, StoreError> {
-        accounts::session(self, token_hash, now).await
-    }
-
-    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        accounts::delete_session(self, token_hash).await
-    }
-
-    async fn create_invitation(
-        &self,
-        token_hash: &str,
-        email: &str,
-        municipality: &MunicipalityId,
-        role: Role,
-        expires_at: &str,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        accounts::create_invitation(
-            self,
-            token_hash,
-            email,
-            municipality,
-            role,
-            expires_at,
-            actor,
-        )
-        .await
-    }
-
-    async fn invitation(
-        &self,
-        token_hash: &str,
-        now: &str,
-    ) -> Result<Option<(String, MunicipalityId, Role)>, StoreError> {
-        accounts::invitation(self, token_hash, now).await
-    }
-
-    async fn accept_invitation(
-        &self,
-        token_hash: &str,
-        acceptor: Acceptor<'_>,
-        now: &str,
-    ) -> Result<String, StoreError> {
-        accounts::accept_invitation(self, token_hash, acceptor, now).await
-    }
-}
-
-impl AuditLog for SqlStore {
-    async fn audit_events(
-        &self,
-        municipality: Option<&MunicipalityId>,
-        limit: u32,
-    ) -> Result<Vec<AuditEvent>, StoreError> {
-        accounts::audit_events(self, municipality, limit).await
-    }
-}
-
-impl OwnData for SqlStore {
-    async fn define_own_measure(
-        &self,
-        measure: &Measure,
-        profile: &MeasureProfile,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        accounts::define_own_measure(self, measure, profile, actor).await
-    }
-
-    async fn save_drafts(
-        &self,
-        municipality: &MunicipalityId,
-        rows: &[ValueRow],
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        accounts::save_drafts(self, municipality, rows, actor).await
-    }
-
-    async fn drafts(&self, municipality: &MunicipalityId) -> Result<Vec<Draft>, StoreError> {
-        accounts::drafts(self, municipality).await
-    }
-
-    async fn set_comment(
-        &self,
-        measure: &MeasureId,
-        municipality: &MunicipalityId,
-        year: Year,
-        body: Option<&str>,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        accounts::set_comment(self, measure, municipality, year, body, actor).await
-    }
-
-    async fn comments(
-        &self,
-        measure: &MeasureId,
-        municipality: &MunicipalityId,
-    ) -> Result<Vec<Comment>, StoreError> {
-        accounts::comments(self, measure, municipality).await
-    }
-}
-
-impl AssessmentRounds for SqlStore {
-    async fn frameworks(&self) -> Result<Vec<(String, String, String)>, StoreError> {
-        fetch_all!(pool self, (String, String, String), "SELECT id, version, source FROM framework ORDER BY id, version")
-    }
-
-    async fn create_round(&self, round: &NewRound, actor: &Actor) -> Result<i64, StoreError> {
-        rounds::create_round(self, round, actor).await
-    }
-
-    async fn set_assessor(
-        &self,
-        round: i64,
-        user: i64,
-        role: Option<AssessorRole>,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        rounds::set_assessor(self, round, user, role, actor).await
-    }
-
-    async fn rounds(&self, filter: &RoundFilter) -> Result<Vec<RoundRecord>, StoreError> {
-        rounds::rounds(self, filter).await
-    }
-
-    async fn round_content(&self, round: i64) -> Result<RoundContent, StoreError> {
-        rounds::round_content(self, round).await
-    }
-
-    async fn published_consensus(
-        &self,
-        framework_id: &str,
-        version: &str,
-    ) -> Result<Vec<(i64, ConsensusRecord)>, StoreError> {
-        rounds::published_consensus(self, framework_id, version).await
-    }
-
-    async fn save_answers(
-        &self,
-        round: i64,
-        user: i64,
-        answers: &[AnswerRecord],
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        rounds::save_answers(self, round, user, answers, actor).await
-    }
-
-    async fn save_consensus(
-        &self,
-        round: i64,
-        consensus: &[ConsensusRecord],
-        survey: Option<&SurveyRecord>,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        rounds::save_consensus(self, round, consensus, survey, actor).await
-    }
-
-    async fn set_round_status(
-        &self,
-        round: i64,
-        from: Status,
-        to: Status,
-        submitted_by: Option<i64>,
-        action: &str,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        rounds::set_round_status(self, round, from, to, submitted_by, action, actor).await
-    }
-
-    async fn add_document(
-        &self,
-        document: &DocumentRecord,
-        body: &[u8],
-        actor: &Actor,
-    ) -> Result<i64, StoreError> {
-        rounds::add_document(self, document, body, actor).await
-    }
-
-    async fn document(&self, id: i64) -> Result<Option<(DocumentRecord, Vec<u8>)>, StoreError> {
-        rounds::document(self, id).await
-    }
-}
-
-impl ServiceRounds for SqlStore {
-    async fn create_service_round(
-        &self,
-        round: &NewServiceRound,
-        actor: &Actor,
-    ) -> Result<i64, StoreError> {
-        service::create_round(self, round, actor).await
-    }
-
-    async fn service_rounds(&self, id: Option<i64>) -> Result<Vec<ServiceRoundRecord>, StoreError> {
-        service::rounds(self, id).await
-    }
-
-    async fn service_content(&self, round: i64) -> Result<ServiceContent, StoreError> {
-        service::content(self, round).await
-    }
-
-    async fn save_service_setup(
-        &self,
-        round: i64,
-        members: Option<&[MunicipalityId]>,
-        questions: Option<&[ServiceQuestion]>,
-        plan: Option<&[PlanRow]>,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        service::save_setup(self, round, members, questions, plan, actor).await
-    }
-
-    async fn add_service_contacts(
-        &self,
-        round: i64,
-        contacts: &[Contact],
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        service::add_contacts(self, round, contacts, actor).await
-    }
-
-    async fn save_service_survey(
-        &self,
-        round: i64,
-        rows: &[SurveyCounts],
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        service::save_survey(self, round, rows, actor).await
-    }
-}
-
-impl SyncLog for SqlStore {
-    async fn start_sync(
-        &self,
-        source: &str,
-        options: &str,
-    ) -> Result<(i64, std::collections::HashSet<String>), StoreError> {
-        let mut tx = self.begin().await?;
-        let t = &mut tx;
-        let open = fetch_all!(tx t, (i64,),
-            "SELECT id FROM sync_run WHERE source = $1 AND options = $2 AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
-            source, options)?;
-        let (run, done) = match open.first() {
-            Some((id,)) => {
-                let urls = fetch_all!(tx t, (String,), "SELECT url FROM sync_query WHERE run_id = $1", *id)?;
-                (*id, urls.into_iter().map(|(u,)| u).collect())
-            }
-            None => {
-                let created = fetch_all!(tx t, (i64,),
-                    "INSERT INTO sync_run (source, options, started_at) VALUES ($1, $2, $3) RETURNING id",
-                    source, options, now_text())?;
-                let id = created
-                    .first()
-                    .map(|r| r.0)
-                    .ok_or_else(|| StoreError::Database("no sync run id".into()))?;
-                (id, std::collections::HashSet::new())
-            }
-        };
-        tx.commit().await?;
-        Ok((run, done))
-    }
-
-    async fn finish_sync_query(&self, run: i64, url: &str) -> Result<(), StoreError> {
-        on_pool!(self, p => sqlx::query("INSERT INTO sync_query (run_id, url) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(run).bind(url).execute(p).await.map(|_| ()).map_err(db))
-    }
-
-    async fn finish_sync(&self, run: i64) -> Result<(), StoreError> {
-        on_pool!(self, p => sqlx::query("UPDATE sync_run SET finished_at = $1 WHERE id = $2")
-            .bind(now_text()).bind(run).execute(p).await.map(|_| ()).map_err(db))
-    }
-}
-
-impl DataVersion for SqlStore {
-    async fn data_version(&self) -> Result<i64, StoreError> {
-        let rows = fetch_all!(pool self, (Option<i64>,), "SELECT max(id) FROM import_batch")?;
-        Ok(rows.first().and_then(|r| r.0).unwrap_or(0))
-    }
 }
 
 #[cfg(test)]

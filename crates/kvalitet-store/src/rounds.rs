@@ -5,18 +5,16 @@
 use std::collections::HashMap;
 
 use kvalitet_app::ports::{
-    Actor, AnswerRecord, AssessorRecord, ConsensusRecord, DocumentRecord, NewRound, RoundContent,
-    RoundFilter, RoundRecord, StoreError, SurveyRecord,
+    Actor, AnswerRecord, AssessmentRounds, AssessorRecord, ConsensusRecord, DocumentRecord,
+    NewRound, RoundContent, RoundFilter, RoundRecord, StoreError, SurveyRecord,
 };
-use kvalitet_domain::round::{AssessorRole, RoundKind, Status};
-use kvalitet_domain::{MunicipalityId, Year};
+use kvalitet_domain::{
+    MunicipalityId, Year,
+    round::{AssessorRole, RoundKind, Status},
+};
 
-use crate::accounts::audit;
-use crate::{SqlStore, Tx, exec, fetch_all};
-
-fn invalid(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Invalid(format!("stored round is not valid: {what}"))
-}
+use crate::audit::audit;
+use crate::{SqlStore, Tx, exec, fetch_all, invalid};
 
 fn round_object(round: i64) -> String {
     format!("round:{round}")
@@ -55,95 +53,6 @@ async fn require_draft(tx: &mut Tx, round: i64) -> Result<MunicipalityId, StoreE
     }
 }
 
-pub(crate) async fn create_round(
-    store: &SqlStore,
-    new: &NewRound,
-    actor: &Actor,
-) -> Result<i64, StoreError> {
-    let mut tx = store.begin().await?;
-    let t = &mut tx;
-    let known = fetch_all!(tx t, (String,), "SELECT id FROM framework WHERE id = $1 AND version = $2",
-        &new.framework_id, &new.framework_version)?;
-    if known.is_empty() {
-        return Err(StoreError::Invalid(format!(
-            "framework {} {} is not loaded",
-            new.framework_id, new.framework_version
-        )));
-    }
-    let id = fetch_all!(tx t, (i64,),
-        "INSERT INTO assessment_round (municipality_id, framework_id, framework_version, kind, title, year, status, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8) RETURNING id",
-        new.municipality.to_string(), &new.framework_id, &new.framework_version, new.kind.code(),
-        &new.title, i64::from(new.year.get()), &actor.who, &actor.at)?
-    .first()
-    .map(|r| r.0)
-    .ok_or_else(|| invalid("no id returned"))?;
-    audit(
-        t,
-        actor,
-        Some(&new.municipality),
-        "round.create",
-        &round_object(id),
-        None,
-        Some(serde_json::json!({
-            "framework": new.framework_id, "version": new.framework_version,
-            "kind": new.kind.code(), "title": new.title, "year": new.year.get(),
-        })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-pub(crate) async fn set_assessor(
-    store: &SqlStore,
-    round: i64,
-    user: i64,
-    role: Option<AssessorRole>,
-    actor: &Actor,
-) -> Result<(), StoreError> {
-    let mut tx = store.begin().await?;
-    let t = &mut tx;
-    let (m, _) = round_state(t, round).await?;
-    let email = fetch_all!(tx t, (String,), "SELECT email FROM app_user WHERE id = $1", user)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?
-        .0;
-    let before = fetch_all!(tx t, (String,), "SELECT role FROM assessment_assessor WHERE round_id = $1 AND user_id = $2", round, user)?
-        .into_iter()
-        .next()
-        .map(|r| r.0);
-    match role {
-        Some(role) => exec!(
-            t,
-            "INSERT INTO assessment_assessor (round_id, user_id, role) VALUES ($1, $2, $3)
-             ON CONFLICT (round_id, user_id) DO UPDATE SET role = excluded.role",
-            round,
-            user,
-            role.code()
-        )?,
-        None => exec!(
-            t,
-            "DELETE FROM assessment_assessor WHERE round_id = $1 AND user_id = $2",
-            round,
-            user
-        )?,
-    };
-    audit(
-        t,
-        actor,
-        Some(&m),
-        "round.assessor",
-        &round_object(round),
-        Some(serde_json::json!({"email": email, "role": before})),
-        Some(serde_json::json!({"email": email, "role": role.map(AssessorRole::code)})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 type RoundRow = (
     i64,
     String,
@@ -159,269 +68,6 @@ type RoundRow = (
     String,
     String,
 );
-
-pub(crate) async fn rounds(
-    store: &SqlStore,
-    filter: &RoundFilter,
-) -> Result<Vec<RoundRecord>, StoreError> {
-    let (fw, version) = filter.framework.clone().unzip();
-    let municipality = filter.municipality.map(|m| m.to_string());
-    let status = filter.status.map(Status::code);
-    // NULL parameters switch a condition off, so one statement serves every filter; the
-    // assessors are read with the same conditions.
-    macro_rules! matching {
-        () => {
-            " WHERE ($1 IS NULL OR r.municipality_id = $1) AND ($2 IS NULL OR r.framework_id = $2)
-                AND ($3 IS NULL OR r.framework_version = $3) AND ($4 IS NULL OR r.status = $4)
-                AND ($5 IS NULL OR r.id = $5)
-                AND ($6 IS NULL OR r.id IN (SELECT round_id FROM assessment_assessor WHERE user_id = $6))"
-        };
-    }
-    let rows = fetch_all!(pool store, RoundRow,
-        concat!("SELECT r.id, r.municipality_id, r.framework_id, r.framework_version, r.kind, r.title,
-                r.year, r.status, r.submitted_by, r.invited, r.respondents, r.created_by, r.created_at
-         FROM assessment_round r", matching!(), " ORDER BY r.year DESC, r.id DESC"),
-        &municipality, &fw, &version, status, filter.id, filter.assessor)?;
-    let mut assessors: HashMap<i64, Vec<AssessorRecord>> = HashMap::new();
-    if !rows.is_empty() {
-        for (round, user, email, name, role) in fetch_all!(pool store, (i64, i64, String, String, String),
-            concat!("SELECT a.round_id, a.user_id, u.email, u.name, a.role
-             FROM assessment_assessor a JOIN app_user u ON u.id = a.user_id
-             JOIN assessment_round r ON r.id = a.round_id", matching!(), " ORDER BY a.round_id, a.role, u.email"),
-            &municipality, &fw, &version, status, filter.id, filter.assessor)?
-        {
-            let role = AssessorRole::parse(&role).ok_or_else(|| invalid(&role))?;
-            assessors.entry(round).or_default().push(AssessorRecord {
-                user,
-                email,
-                name,
-                role,
-            });
-        }
-    }
-    rows.into_iter()
-        .map(|r| {
-            let id = r.0;
-            Ok(RoundRecord {
-                id,
-                municipality: MunicipalityId::parse(&r.1).map_err(invalid)?,
-                framework_id: r.2,
-                framework_version: r.3,
-                kind: RoundKind::parse(&r.4).ok_or_else(|| invalid(&r.4))?,
-                title: r.5,
-                year: Year::new(r.6).map_err(invalid)?,
-                status: Status::parse(&r.7).ok_or_else(|| invalid(&r.7))?,
-                submitted_by: r.8,
-                invited: r.9,
-                respondents: r.10,
-                created_by: r.11,
-                created_at: r.12,
-                assessors: assessors.remove(&id).unwrap_or_default(),
-            })
-        })
-        .collect()
-}
-
-pub(crate) async fn round_content(
-    store: &SqlStore,
-    round: i64,
-) -> Result<RoundContent, StoreError> {
-    let answers = fetch_all!(pool store, (i64, String, Option<String>, String, String, String, String),
-        "SELECT user_id, question_id, answer, evidence, link, comment, updated_at FROM assessment_answer
-         WHERE round_id = $1 ORDER BY question_id, user_id", round)?
-    .into_iter()
-    .map(|(user, question, answer, evidence, link, comment, updated_at)| AnswerRecord {
-        user, question, answer, evidence, link, comment, updated_at,
-    })
-    .collect();
-    let consensus = fetch_all!(pool store, (String, String, String, String, String),
-        "SELECT question_id, answer, reason, decided_by, decided_at FROM assessment_consensus
-         WHERE round_id = $1 ORDER BY question_id", round)?
-    .into_iter()
-    .map(
-        |(question, answer, reason, decided_by, decided_at)| ConsensusRecord {
-            question,
-            answer,
-            reason,
-            decided_by,
-            decided_at,
-        },
-    )
-    .collect();
-    let documents = fetch_all!(pool store, (i64, String, i64, String, String, i64, String),
-        "SELECT id, question_id, user_id, filename, content_type, CAST(length(body) AS BIGINT), uploaded_at
-         FROM assessment_document WHERE round_id = $1 ORDER BY question_id, id", round)?
-    .into_iter()
-    .map(|(id, question, user, filename, content_type, size, uploaded_at)| DocumentRecord {
-        id, round, question, user, filename, content_type, size, uploaded_at,
-    })
-    .collect();
-    let distributions = fetch_all!(pool store, (String, String),
-        "SELECT question_id, counts FROM assessment_distribution WHERE round_id = $1 ORDER BY question_id", round)?
-    .into_iter()
-    .map(|(q, counts)| {
-        let counts = counts
-            .split(',')
-            .map(|c| c.parse::<u64>().map_err(|_| invalid(&counts)))
-            .collect::<Result<Vec<u64>, StoreError>>()?;
-        Ok((q, counts))
-    })
-    .collect::<Result<_, StoreError>>()?;
-    Ok(RoundContent {
-        answers,
-        consensus,
-        documents,
-        distributions,
-    })
-}
-
-pub(crate) async fn published_consensus(
-    store: &SqlStore,
-    framework_id: &str,
-    version: &str,
-) -> Result<Vec<(i64, ConsensusRecord)>, StoreError> {
-    Ok(
-        fetch_all!(pool store, (i64, String, String, String, String, String),
-        "SELECT c.round_id, c.question_id, c.answer, c.reason, c.decided_by, c.decided_at
-         FROM assessment_consensus c JOIN assessment_round r ON r.id = c.round_id
-         WHERE r.framework_id = $1 AND r.framework_version = $2 AND r.status = 'published'
-         ORDER BY c.round_id, c.question_id", framework_id, version)?
-        .into_iter()
-        .map(
-            |(round, question, answer, reason, decided_by, decided_at)| {
-                (
-                    round,
-                    ConsensusRecord {
-                        question,
-                        answer,
-                        reason,
-                        decided_by,
-                        decided_at,
-                    },
-                )
-            },
-        )
-        .collect(),
-    )
-}
-
-pub(crate) async fn save_answers(
-    store: &SqlStore,
-    round: i64,
-    user: i64,
-    answers: &[AnswerRecord],
-    actor: &Actor,
-) -> Result<(), StoreError> {
-    let mut tx = store.begin().await?;
-    let t = &mut tx;
-    let m = require_draft(t, round).await?;
-    for a in answers {
-        exec!(t,
-            "INSERT INTO assessment_answer (round_id, user_id, question_id, answer, evidence, link, comment, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (round_id, user_id, question_id) DO UPDATE SET answer = excluded.answer,
-                 evidence = excluded.evidence, link = excluded.link, comment = excluded.comment,
-                 updated_at = excluded.updated_at",
-            round, user, &a.question, a.answer.as_deref(), &a.evidence, &a.link, &a.comment, &actor.at)?;
-    }
-    let after: serde_json::Map<String, serde_json::Value> = answers
-        .iter()
-        .map(|a| (a.question.clone(), serde_json::json!(a.answer)))
-        .collect();
-    audit(
-        t,
-        actor,
-        Some(&m),
-        "round.answers",
-        &round_object(round),
-        None,
-        Some(serde_json::Value::Object(after)),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub(crate) async fn save_consensus(
-    store: &SqlStore,
-    round: i64,
-    consensus: &[ConsensusRecord],
-    survey: Option<&SurveyRecord>,
-    actor: &Actor,
-) -> Result<(), StoreError> {
-    let mut tx = store.begin().await?;
-    let t = &mut tx;
-    let m = require_draft(t, round).await?;
-    if let Some(survey) = survey {
-        // A new import replaces the earlier one whole: no statement is left from it.
-        exec!(
-            t,
-            "DELETE FROM assessment_distribution WHERE round_id = $1",
-            round
-        )?;
-        exec!(
-            t,
-            "DELETE FROM assessment_consensus WHERE round_id = $1",
-            round
-        )?;
-        for (q, counts) in &survey.distributions {
-            let text: Vec<String> = counts.iter().map(u64::to_string).collect();
-            exec!(
-                t,
-                "INSERT INTO assessment_distribution (round_id, question_id, counts) VALUES ($1, $2, $3)",
-                round,
-                q,
-                text.join(",")
-            )?;
-        }
-        exec!(
-            t,
-            "UPDATE assessment_round SET invited = $1, respondents = $2 WHERE id = $3",
-            survey.invited,
-            survey.respondents,
-            round
-        )?;
-    }
-    for c in consensus {
-        exec!(t,
-            "INSERT INTO assessment_consensus (round_id, question_id, answer, reason, decided_by, decided_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (round_id, question_id) DO UPDATE SET answer = excluded.answer,
-                 reason = excluded.reason, decided_by = excluded.decided_by, decided_at = excluded.decided_at",
-            round, &c.question, &c.answer, &c.reason, &actor.who, &actor.at)?;
-    }
-    let after: serde_json::Map<String, serde_json::Value> = consensus
-        .iter()
-        .map(|c| {
-            (
-                c.question.clone(),
-                serde_json::json!({"answer": c.answer, "reason": c.reason}),
-            )
-        })
-        .collect();
-    let action = if survey.is_some() {
-        "round.survey"
-    } else {
-        "round.consensus"
-    };
-    let mut after = serde_json::Value::Object(after);
-    if let Some(s) = survey {
-        after = serde_json::json!({"agreed": after, "invited": s.invited, "respondents": s.respondents,
-            "statements": s.distributions.len()});
-    }
-    audit(
-        t,
-        actor,
-        Some(&m),
-        action,
-        &round_object(round),
-        None,
-        Some(after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
 
 /// Moves a round's status inside an open transaction; `NotFound` when it is not in `from`.
 pub(crate) async fn move_status(
@@ -449,49 +95,396 @@ pub(crate) async fn move_status(
     Ok(m)
 }
 
-pub(crate) async fn set_round_status(
-    store: &SqlStore,
-    round: i64,
-    from: Status,
-    to: Status,
-    submitted_by: Option<i64>,
-    action: &str,
-    actor: &Actor,
-) -> Result<(), StoreError> {
-    let mut tx = store.begin().await?;
-    let t = &mut tx;
-    let m = move_status(t, round, from, to, submitted_by).await?;
-    audit(
-        t,
-        actor,
-        Some(&m),
-        action,
-        &round_object(round),
-        Some(serde_json::json!({"status": from.code()})),
-        Some(serde_json::json!({"status": to.code()})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
+impl AssessmentRounds for SqlStore {
+    async fn frameworks(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        fetch_all!(pool self, (String, String, String), "SELECT id, version, source FROM framework ORDER BY id, version")
+    }
 
-pub(crate) async fn add_document(
-    store: &SqlStore,
-    d: &DocumentRecord,
-    body: &[u8],
-    actor: &Actor,
-) -> Result<i64, StoreError> {
-    let mut tx = store.begin().await?;
-    let t = &mut tx;
-    let m = require_draft(t, d.round).await?;
-    let id = fetch_all!(tx t, (i64,),
+    async fn create_round(&self, new: &NewRound, actor: &Actor) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let known = fetch_all!(tx t, (String,), "SELECT id FROM framework WHERE id = $1 AND version = $2",
+        &new.framework_id, &new.framework_version)?;
+        if known.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "framework {} {} is not loaded",
+                new.framework_id, new.framework_version
+            )));
+        }
+        let id = fetch_all!(tx t, (i64,),
+        "INSERT INTO assessment_round (municipality_id, framework_id, framework_version, kind, title, year, status, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8) RETURNING id",
+        new.municipality.to_string(), &new.framework_id, &new.framework_version, new.kind.code(),
+        &new.title, i64::from(new.year.get()), &actor.who, &actor.at)?
+    .first()
+    .map(|r| r.0)
+    .ok_or_else(|| invalid("no id returned"))?;
+        audit(
+            t,
+            actor,
+            Some(&new.municipality),
+            "round.create",
+            &round_object(id),
+            None,
+            Some(serde_json::json!({
+                "framework": new.framework_id, "version": new.framework_version,
+                "kind": new.kind.code(), "title": new.title, "year": new.year.get(),
+            })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn set_assessor(
+        &self,
+        round: i64,
+        user: i64,
+        role: Option<AssessorRole>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let (m, _) = round_state(t, round).await?;
+        let email = fetch_all!(tx t, (String,), "SELECT email FROM app_user WHERE id = $1", user)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?
+            .0;
+        let before = fetch_all!(tx t, (String,), "SELECT role FROM assessment_assessor WHERE round_id = $1 AND user_id = $2", round, user)?
+        .into_iter()
+        .next()
+        .map(|r| r.0);
+        match role {
+            Some(role) => exec!(
+                t,
+                "INSERT INTO assessment_assessor (round_id, user_id, role) VALUES ($1, $2, $3)
+             ON CONFLICT (round_id, user_id) DO UPDATE SET role = excluded.role",
+                round,
+                user,
+                role.code()
+            )?,
+            None => exec!(
+                t,
+                "DELETE FROM assessment_assessor WHERE round_id = $1 AND user_id = $2",
+                round,
+                user
+            )?,
+        };
+        audit(
+            t,
+            actor,
+            Some(&m),
+            "round.assessor",
+            &round_object(round),
+            Some(serde_json::json!({"email": email, "role": before})),
+            Some(serde_json::json!({"email": email, "role": role.map(AssessorRole::code)})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rounds(&self, filter: &RoundFilter) -> Result<Vec<RoundRecord>, StoreError> {
+        let (fw, version) = filter.framework.clone().unzip();
+        let municipality = filter.municipality.map(|m| m.to_string());
+        let status = filter.status.map(Status::code);
+        // NULL parameters switch a condition off, so one statement serves every filter; the
+        // assessors are read with the same conditions.
+        macro_rules! matching {
+        () => {
+            " WHERE ($1 IS NULL OR r.municipality_id = $1) AND ($2 IS NULL OR r.framework_id = $2)
+                AND ($3 IS NULL OR r.framework_version = $3) AND ($4 IS NULL OR r.status = $4)
+                AND ($5 IS NULL OR r.id = $5)
+                AND ($6 IS NULL OR r.id IN (SELECT round_id FROM assessment_assessor WHERE user_id = $6))"
+        };
+    }
+        let rows = fetch_all!(pool self, RoundRow,
+        concat!("SELECT r.id, r.municipality_id, r.framework_id, r.framework_version, r.kind, r.title,
+                r.year, r.status, r.submitted_by, r.invited, r.respondents, r.created_by, r.created_at
+         FROM assessment_round r", matching!(), " ORDER BY r.year DESC, r.id DESC"),
+        &municipality, &fw, &version, status, filter.id, filter.assessor)?;
+        let mut assessors: HashMap<i64, Vec<AssessorRecord>> = HashMap::new();
+        if !rows.is_empty() {
+            for (round, user, email, name, role) in fetch_all!(pool self, (i64, i64, String, String, String),
+            concat!("SELECT a.round_id, a.user_id, u.email, u.name, a.role
+             FROM assessment_assessor a JOIN app_user u ON u.id = a.user_id
+             JOIN assessment_round r ON r.id = a.round_id", matching!(), " ORDER BY a.round_id, a.role, u.email"),
+            &municipality, &fw, &version, status, filter.id, filter.assessor)?
+            {
+                let role = AssessorRole::parse(&role).ok_or_else(|| invalid(&role))?;
+                assessors.entry(round).or_default().push(AssessorRecord {
+                    user,
+                    email,
+                    name,
+                    role,
+                });
+            }
+        }
+        rows.into_iter()
+            .map(|r| {
+                let id = r.0;
+                Ok(RoundRecord {
+                    id,
+                    municipality: MunicipalityId::parse(&r.1).map_err(invalid)?,
+                    framework_id: r.2,
+                    framework_version: r.3,
+                    kind: RoundKind::parse(&r.4).ok_or_else(|| invalid(&r.4))?,
+                    title: r.5,
+                    year: Year::new(r.6).map_err(invalid)?,
+                    status: Status::parse(&r.7).ok_or_else(|| invalid(&r.7))?,
+                    submitted_by: r.8,
+                    invited: r.9,
+                    respondents: r.10,
+                    created_by: r.11,
+                    created_at: r.12,
+                    assessors: assessors.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    async fn round_content(&self, round: i64) -> Result<RoundContent, StoreError> {
+        let answers = fetch_all!(pool self, (i64, String, Option<String>, String, String, String, String),
+        "SELECT user_id, question_id, answer, evidence, link, comment, updated_at FROM assessment_answer
+         WHERE round_id = $1 ORDER BY question_id, user_id", round)?
+    .into_iter()
+    .map(|(user, question, answer, evidence, link, comment, updated_at)| AnswerRecord {
+        user, question, answer, evidence, link, comment, updated_at,
+    })
+    .collect();
+        let consensus = fetch_all!(pool self, (String, String, String, String, String),
+        "SELECT question_id, answer, reason, decided_by, decided_at FROM assessment_consensus
+         WHERE round_id = $1 ORDER BY question_id", round)?
+        .into_iter()
+        .map(
+            |(question, answer, reason, decided_by, decided_at)| ConsensusRecord {
+                question,
+                answer,
+                reason,
+                decided_by,
+                decided_at,
+            },
+        )
+        .collect();
+        let documents = fetch_all!(pool self, (i64, String, i64, String, String, i64, String),
+        "SELECT id, question_id, user_id, filename, content_type, CAST(length(body) AS BIGINT), uploaded_at
+         FROM assessment_document WHERE round_id = $1 ORDER BY question_id, id", round)?
+    .into_iter()
+    .map(|(id, question, user, filename, content_type, size, uploaded_at)| DocumentRecord {
+        id, round, question, user, filename, content_type, size, uploaded_at,
+    })
+    .collect();
+        let distributions = fetch_all!(pool self, (String, String),
+        "SELECT question_id, counts FROM assessment_distribution WHERE round_id = $1 ORDER BY question_id", round)?
+    .into_iter()
+    .map(|(q, counts)| {
+        let counts = counts
+            .split(',')
+            .map(|c| c.parse::<u64>().map_err(|_| invalid(&counts)))
+            .collect::<Result<Vec<u64>, StoreError>>()?;
+        Ok((q, counts))
+    })
+    .collect::<Result<_, StoreError>>()?;
+        Ok(RoundContent {
+            answers,
+            consensus,
+            documents,
+            distributions,
+        })
+    }
+
+    async fn published_consensus(
+        &self,
+        framework_id: &str,
+        version: &str,
+    ) -> Result<Vec<(i64, ConsensusRecord)>, StoreError> {
+        Ok(
+            fetch_all!(pool self, (i64, String, String, String, String, String),
+        "SELECT c.round_id, c.question_id, c.answer, c.reason, c.decided_by, c.decided_at
+         FROM assessment_consensus c JOIN assessment_round r ON r.id = c.round_id
+         WHERE r.framework_id = $1 AND r.framework_version = $2 AND r.status = 'published'
+         ORDER BY c.round_id, c.question_id", framework_id, version)?
+            .into_iter()
+            .map(
+                |(round, question, answer, reason, decided_by, decided_at)| {
+                    (
+                        round,
+                        ConsensusRecord {
+                            question,
+                            answer,
+                            reason,
+                            decided_by,
+                            decided_at,
+                        },
+                    )
+                },
+            )
+            .collect(),
+        )
+    }
+
+    async fn save_answers(
+        &self,
+        round: i64,
+        user: i64,
+        answers: &[AnswerRecord],
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let m = require_draft(t, round).await?;
+        for a in answers {
+            exec!(t,
+            "INSERT INTO assessment_answer (round_id, user_id, question_id, answer, evidence, link, comment, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (round_id, user_id, question_id) DO UPDATE SET answer = excluded.answer,
+                 evidence = excluded.evidence, link = excluded.link, comment = excluded.comment,
+                 updated_at = excluded.updated_at",
+            round, user, &a.question, a.answer.as_deref(), &a.evidence, &a.link, &a.comment, &actor.at)?;
+        }
+        let after: serde_json::Map<String, serde_json::Value> = answers
+            .iter()
+            .map(|a| (a.question.clone(), serde_json::json!(a.answer)))
+            .collect();
+        audit(
+            t,
+            actor,
+            Some(&m),
+            "round.answers",
+            &round_object(round),
+            None,
+            Some(serde_json::Value::Object(after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn save_consensus(
+        &self,
+        round: i64,
+        consensus: &[ConsensusRecord],
+        survey: Option<&SurveyRecord>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let m = require_draft(t, round).await?;
+        if let Some(survey) = survey {
+            // A new import replaces the earlier one whole: no statement is left from it.
+            exec!(
+                t,
+                "DELETE FROM assessment_distribution WHERE round_id = $1",
+                round
+            )?;
+            exec!(
+                t,
+                "DELETE FROM assessment_consensus WHERE round_id = $1",
+                round
+            )?;
+            for (q, counts) in &survey.distributions {
+                let text: Vec<String> = counts.iter().map(u64::to_string).collect();
+                exec!(
+                    t,
+                    "INSERT INTO assessment_distribution (round_id, question_id, counts) VALUES ($1, $2, $3)",
+                    round,
+                    q,
+                    text.join(",")
+                )?;
+            }
+            exec!(
+                t,
+                "UPDATE assessment_round SET invited = $1, respondents = $2 WHERE id = $3",
+                survey.invited,
+                survey.respondents,
+                round
+            )?;
+        }
+        for c in consensus {
+            exec!(t,
+            "INSERT INTO assessment_consensus (round_id, question_id, answer, reason, decided_by, decided_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (round_id, question_id) DO UPDATE SET answer = excluded.answer,
+                 reason = excluded.reason, decided_by = excluded.decided_by, decided_at = excluded.decided_at",
+            round, &c.question, &c.answer, &c.reason, &actor.who, &actor.at)?;
+        }
+        let after: serde_json::Map<String, serde_json::Value> = consensus
+            .iter()
+            .map(|c| {
+                (
+                    c.question.clone(),
+                    serde_json::json!({"answer": c.answer, "reason": c.reason}),
+                )
+            })
+            .collect();
+        let action = if survey.is_some() {
+            "round.survey"
+        } else {
+            "round.consensus"
+        };
+        let mut after = serde_json::Value::Object(after);
+        if let Some(s) = survey {
+            after = serde_json::json!({"agreed": after, "invited": s.invited, "respondents": s.respondents,
+            "statements": s.distributions.len()});
+        }
+        audit(
+            t,
+            actor,
+            Some(&m),
+            action,
+            &round_object(round),
+            None,
+            Some(after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_round_status(
+        &self,
+        round: i64,
+        from: Status,
+        to: Status,
+        submitted_by: Option<i64>,
+        action: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let m = move_status(t, round, from, to, submitted_by).await?;
+        audit(
+            t,
+            actor,
+            Some(&m),
+            action,
+            &round_object(round),
+            Some(serde_json::json!({"status": from.code()})),
+            Some(serde_json::json!({"status": to.code()})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_document(
+        &self,
+        d: &DocumentRecord,
+        body: &[u8],
+        actor: &Actor,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let m = require_draft(t, d.round).await?;
+        let id = fetch_all!(tx t, (i64,),
         "INSERT INTO assessment_document (round_id, question_id, user_id, filename, content_type, body, uploaded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         d.round, &d.question, d.user, &d.filename, &d.content_type, body, &actor.at)?
     .first()
     .map(|r| r.0)
     .ok_or_else(|| invalid("no id returned"))?;
-    audit(
+        audit(
         t,
         actor,
         Some(&m),
@@ -501,36 +494,34 @@ pub(crate) async fn add_document(
         Some(serde_json::json!({"question": d.question, "file": d.filename, "bytes": body.len()})),
     )
     .await?;
-    tx.commit().await?;
-    Ok(id)
-}
+        tx.commit().await?;
+        Ok(id)
+    }
 
-pub(crate) async fn document(
-    store: &SqlStore,
-    id: i64,
-) -> Result<Option<(DocumentRecord, Vec<u8>)>, StoreError> {
-    Ok(
-        fetch_all!(pool store, (i64, String, i64, String, String, String, Vec<u8>),
+    async fn document(&self, id: i64) -> Result<Option<(DocumentRecord, Vec<u8>)>, StoreError> {
+        Ok(
+            fetch_all!(pool self, (i64, String, i64, String, String, String, Vec<u8>),
         "SELECT round_id, question_id, user_id, filename, content_type, uploaded_at, body
          FROM assessment_document WHERE id = $1", id)?
-        .into_iter()
-        .next()
-        .map(
-            |(round, question, user, filename, content_type, uploaded_at, body)| {
-                (
-                    DocumentRecord {
-                        id,
-                        round,
-                        question,
-                        user,
-                        filename,
-                        content_type,
-                        size: body.len() as i64,
-                        uploaded_at,
-                    },
-                    body,
-                )
-            },
-        ),
-    )
+            .into_iter()
+            .next()
+            .map(
+                |(round, question, user, filename, content_type, uploaded_at, body)| {
+                    (
+                        DocumentRecord {
+                            id,
+                            round,
+                            question,
+                            user,
+                            filename,
+                            content_type,
+                            size: body.len() as i64,
+                            uploaded_at,
+                        },
+                        body,
+                    )
+                },
+            ),
+        )
+    }
 }

@@ -2,22 +2,19 @@
 //! registered contacts and the survey answers. Every change is one transaction with its
 //! audit event, and only while the round is a draft.
 
+use kvalitet_app::ports::{
+    Actor, ContactRecord, NewServiceRound, PlanRow, ServiceContent, ServiceQuestion,
+    ServiceRoundRecord, ServiceRounds, StoreError, SurveyCounts,
+};
+use kvalitet_domain::{
+    MunicipalityId, Year,
+    service::{Channel, Contact, Relevance, SurveyQuestion},
+};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use kvalitet_app::ports::{
-    Actor, ContactRecord, NewServiceRound, PlanRow, ServiceContent, ServiceQuestion,
-    ServiceRoundRecord, StoreError, SurveyCounts,
-};
-use kvalitet_domain::service::{Channel, Contact, Relevance, SurveyQuestion};
-use kvalitet_domain::{MunicipalityId, Year};
-
-use crate::accounts::audit;
-use crate::{SqlStore, Tx, exec, fetch_all};
-
-fn invalid(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Invalid(format!("stored service round is not valid: {what}"))
-}
+use crate::audit::audit;
+use crate::{SqlStore, Tx, exec, fetch_all, invalid};
 
 fn object(round: i64) -> String {
     format!("service_round:{round}")
@@ -88,39 +85,6 @@ async fn audit_each_municipality(
     Ok(())
 }
 
-pub(crate) async fn create_round(
-    store: &SqlStore,
-    new: &NewServiceRound,
-    actor: &Actor,
-) -> Result<i64, StoreError> {
-    let mut tx = store.begin().await?;
-    let t = &mut tx;
-    let closed: Vec<String> = new.closed_days.iter().map(ToString::to_string).collect();
-    let id = fetch_all!(tx t, (i64,),
-        "INSERT INTO service_round (title, year, organiser_id, status, partly_counts, min_tests, closed_days, created_by, created_at)
-         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8) RETURNING id",
-        &new.title, i64::from(new.year.get()), new.organiser.map(|m| m.to_string()), new.partly_counts,
-        i64::from(new.min_tests), closed.join(","), &actor.who, &actor.at)?
-    .first()
-    .map(|r| r.0)
-    .ok_or_else(|| invalid("no id returned"))?;
-    audit(
-        t,
-        actor,
-        new.organiser.as_ref(),
-        "service.create",
-        &object(id),
-        None,
-        Some(serde_json::json!({
-            "title": new.title, "year": new.year.get(), "partly_counts": new.partly_counts,
-            "min_tests": new.min_tests, "closed_days": closed,
-        })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
 type RoundRow = (
     i64,
     String,
@@ -133,55 +97,6 @@ type RoundRow = (
     String,
     String,
 );
-
-pub(crate) async fn rounds(
-    store: &SqlStore,
-    id: Option<i64>,
-) -> Result<Vec<ServiceRoundRecord>, StoreError> {
-    let rows = fetch_all!(pool store, RoundRow,
-        "SELECT id, title, year, organiser_id, status, partly_counts, min_tests, closed_days, created_by, created_at
-         FROM service_round WHERE ($1 IS NULL OR id = $1) ORDER BY year DESC, id DESC", id)?;
-    let members = fetch_all!(pool store, (i64, String),
-        "SELECT round_id, municipality_id FROM service_member WHERE ($1 IS NULL OR round_id = $1)
-         ORDER BY round_id, municipality_id", id)?;
-    let mut members_of: std::collections::HashMap<i64, Vec<MunicipalityId>> =
-        std::collections::HashMap::new();
-    for (round, m) in members {
-        members_of
-            .entry(round)
-            .or_default()
-            .push(MunicipalityId::parse(&m).map_err(invalid)?);
-    }
-    rows.into_iter()
-        .map(|r| {
-            let closed_days = r
-                .7
-                .split(',')
-                .filter(|d| !d.is_empty())
-                .map(|d| {
-                    time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
-                        .map_err(|_| invalid(d))
-                })
-                .collect::<Result<_, _>>()?;
-            Ok(ServiceRoundRecord {
-                id: r.0,
-                title: r.1,
-                year: Year::new(r.2).map_err(invalid)?,
-                organiser: r
-                    .3
-                    .map(|m| MunicipalityId::parse(&m).map_err(invalid))
-                    .transpose()?,
-                published: r.4 == "published",
-                partly_counts: r.5,
-                min_tests: u32::try_from(r.6).map_err(invalid)?,
-                closed_days,
-                members: members_of.remove(&r.0).unwrap_or_default(),
-                created_by: r.8,
-                created_at: r.9,
-            })
-        })
-        .collect()
-}
 
 fn channel(s: &str) -> Result<Channel, StoreError> {
     Channel::parse(s).ok_or_else(|| invalid(s))
@@ -204,248 +119,6 @@ type ContactRow = (
     String,
 );
 
-pub(crate) async fn content(store: &SqlStore, round: i64) -> Result<ServiceContent, StoreError> {
-    let questions = fetch_all!(pool store, (String, String, String),
-        "SELECT id, area, text FROM service_question WHERE round_id = $1 ORDER BY area, id", round)?
-    .into_iter()
-    .map(|(id, area, text)| ServiceQuestion { id, area, text })
-    .collect();
-    let plan = fetch_all!(pool store, (String, String, String, String, String),
-        "SELECT municipality_id, question_id, channel, planned_on, tester FROM service_plan
-         WHERE round_id = $1 ORDER BY planned_on, municipality_id, question_id, channel", round)?
-    .into_iter()
-    .map(|(m, question, ch, planned_on, tester)| {
-        Ok(PlanRow {
-            municipality: MunicipalityId::parse(&m).map_err(invalid)?,
-            question,
-            channel: channel(&ch)?,
-            planned_on,
-            tester,
-        })
-    })
-    .collect::<Result<_, StoreError>>()?;
-    let contacts = fetch_all!(pool store, ContactRow,
-        "SELECT id, municipality_id, question_id, channel, tester, sent_at, answered_at, relevance,
-                direct_answer, wait_seconds, reception, note, registered_by, registered_at
-         FROM service_contact WHERE round_id = $1 ORDER BY municipality_id, sent_at, id", round)?
-    .into_iter()
-    .map(|r| {
-        Ok(ContactRecord {
-            id: r.0,
-            contact: Contact {
-                municipality: MunicipalityId::parse(&r.1).map_err(invalid)?,
-                question: r.2,
-                channel: channel(&r.3)?,
-                tester: r.4,
-                sent_at: instant(&r.5)?,
-                answered_at: r.6.as_deref().map(instant).transpose()?,
-                relevance: r
-                    .7
-                    .as_deref()
-                    .map(|v| Relevance::parse(v).ok_or_else(|| invalid(v)))
-                    .transpose()?,
-                direct_answer: r.8,
-                wait_seconds: r.9.map(|w| u32::try_from(w).map_err(invalid)).transpose()?,
-                reception: r.10.map(|v| u8::try_from(v).map_err(invalid)).transpose()?,
-                note: r.11,
-            },
-            registered_by: r.12,
-            registered_at: r.13,
-        })
-    })
-    .collect::<Result<_, StoreError>>()?;
-    let survey = fetch_all!(pool store, (String, String, String, bool, String),
-        "SELECT municipality_id, channel, question, got_answer, counts FROM service_survey
-         WHERE round_id = $1 ORDER BY municipality_id, channel, question, got_answer DESC", round)?
-    .into_iter()
-    .map(|(m, ch, q, got_answer, counts)| {
-        let parsed: Vec<u64> = counts
-            .split(',')
-            .map(|c| c.parse().map_err(|_| invalid(&counts)))
-            .collect::<Result<_, _>>()?;
-        Ok(SurveyCounts {
-            municipality: MunicipalityId::parse(&m).map_err(invalid)?,
-            channel: channel(&ch)?,
-            question: SurveyQuestion::parse(&q).ok_or_else(|| invalid(&q))?,
-            got_answer,
-            counts: parsed.try_into().map_err(|_| invalid(&counts))?,
-        })
-    })
-    .collect::<Result<_, StoreError>>()?;
-    Ok(ServiceContent {
-        questions,
-        plan,
-        contacts,
-        survey,
-    })
-}
-
-pub(crate) async fn save_setup(
-    store: &SqlStore,
-    round: i64,
-    members: Option<&[MunicipalityId]>,
-    questions: Option<&[ServiceQuestion]>,
-    plan: Option<&[PlanRow]>,
-    actor: &Actor,
-) -> Result<(), StoreError> {
-    let mut tx = store.begin().await?;
-    let t = &mut tx;
-    let organiser = require_draft(t, round).await?;
-    let mut after = serde_json::Map::new();
-    if let Some(members) = members {
-        exec!(t, "DELETE FROM service_member WHERE round_id = $1", round)?;
-        for m in members {
-            exec!(
-                t,
-                "INSERT INTO service_member (round_id, municipality_id) VALUES ($1, $2)",
-                round,
-                m.to_string()
-            )?;
-        }
-        after.insert(
-            "members".into(),
-            serde_json::json!(members.iter().map(ToString::to_string).collect::<Vec<_>>()),
-        );
-    }
-    if let Some(questions) = questions {
-        exec!(t, "DELETE FROM service_question WHERE round_id = $1", round)?;
-        for q in questions {
-            exec!(
-                t,
-                "INSERT INTO service_question (round_id, id, area, text) VALUES ($1, $2, $3, $4)",
-                round,
-                &q.id,
-                &q.area,
-                &q.text
-            )?;
-        }
-        after.insert("questions".into(), serde_json::json!(questions.len()));
-    }
-    if let Some(plan) = plan {
-        exec!(t, "DELETE FROM service_plan WHERE round_id = $1", round)?;
-        for p in plan {
-            exec!(t, "INSERT INTO service_plan (round_id, municipality_id, question_id, channel, planned_on, tester)
-                      VALUES ($1, $2, $3, $4, $5, $6)",
-                round, p.municipality.to_string(), &p.question, p.channel.code(), &p.planned_on, &p.tester)?;
-        }
-        after.insert("plan".into(), serde_json::json!(plan.len()));
-    }
-    audit(
-        t,
-        actor,
-        organiser.as_ref(),
-        "service.setup",
-        &object(round),
-        None,
-        Some(serde_json::Value::Object(after)),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub(crate) async fn add_contacts(
-    store: &SqlStore,
-    round: i64,
-    contacts: &[Contact],
-    actor: &Actor,
-) -> Result<(), StoreError> {
-    let mut tx = store.begin().await?;
-    let t = &mut tx;
-    let organiser = require_draft(t, round).await?;
-    for c in contacts {
-        let taken = fetch_all!(tx t, (i64,),
-            "SELECT id FROM service_contact WHERE round_id = $1 AND municipality_id = $2 AND question_id = $3 AND channel = $4",
-            round, c.municipality.to_string(), &c.question, c.channel.code())?;
-        if !taken.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "question {:?} was already put to {} by {}: a duplicate contact",
-                c.question,
-                c.municipality,
-                c.channel.code()
-            )));
-        }
-        exec!(t,
-            "INSERT INTO service_contact (round_id, municipality_id, question_id, channel, tester, sent_at, answered_at,
-                 relevance, direct_answer, wait_seconds, reception, note, registered_by, registered_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            round, c.municipality.to_string(), &c.question, c.channel.code(), &c.tester, utc_text(c.sent_at)?,
-            c.answered_at.map(utc_text).transpose()?, c.relevance.map(Relevance::code), c.direct_answer,
-            c.wait_seconds.map(i64::from), c.reception.map(i64::from), &c.note, &actor.who, &actor.at)?;
-    }
-    audit(
-        t,
-        actor,
-        organiser.as_ref(),
-        "service.contacts",
-        &object(round),
-        None,
-        Some(serde_json::json!({"added": contacts.len()})),
-    )
-    .await?;
-    audit_each_municipality(
-        t,
-        actor,
-        organiser,
-        "service.contacts",
-        round,
-        contacts.iter().map(|c| {
-            (
-                c.municipality,
-                format!("{} {}", c.question, c.channel.code()),
-            )
-        }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub(crate) async fn save_survey(
-    store: &SqlStore,
-    round: i64,
-    rows: &[SurveyCounts],
-    actor: &Actor,
-) -> Result<(), StoreError> {
-    let mut tx = store.begin().await?;
-    let t = &mut tx;
-    let organiser = require_draft(t, round).await?;
-    exec!(t, "DELETE FROM service_survey WHERE round_id = $1", round)?;
-    for r in rows {
-        let counts: Vec<String> = r.counts.iter().map(u64::to_string).collect();
-        exec!(t,
-            "INSERT INTO service_survey (round_id, municipality_id, channel, question, got_answer, counts)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            round, r.municipality.to_string(), r.channel.code(), r.question.code(), r.got_answer, counts.join(","))?;
-    }
-    audit(
-        t,
-        actor,
-        organiser.as_ref(),
-        "service.survey",
-        &object(round),
-        None,
-        Some(serde_json::json!({"rows": rows.len()})),
-    )
-    .await?;
-    audit_each_municipality(
-        t,
-        actor,
-        organiser,
-        "service.survey",
-        round,
-        rows.iter().map(|r| {
-            (
-                r.municipality,
-                format!("{} {}", r.channel.code(), r.question.code()),
-            )
-        }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Marks a draft round published inside an open transaction.
 pub(crate) async fn mark_published(tx: &mut Tx, round: i64) -> Result<(), StoreError> {
     require_draft(tx, round).await?;
@@ -455,4 +128,329 @@ pub(crate) async fn mark_published(tx: &mut Tx, round: i64) -> Result<(), StoreE
         round
     )?;
     Ok(())
+}
+
+impl ServiceRounds for SqlStore {
+    async fn create_service_round(
+        &self,
+        new: &NewServiceRound,
+        actor: &Actor,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let closed: Vec<String> = new.closed_days.iter().map(ToString::to_string).collect();
+        let id = fetch_all!(tx t, (i64,),
+        "INSERT INTO service_round (title, year, organiser_id, status, partly_counts, min_tests, closed_days, created_by, created_at)
+         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8) RETURNING id",
+        &new.title, i64::from(new.year.get()), new.organiser.map(|m| m.to_string()), new.partly_counts,
+        i64::from(new.min_tests), closed.join(","), &actor.who, &actor.at)?
+    .first()
+    .map(|r| r.0)
+    .ok_or_else(|| invalid("no id returned"))?;
+        audit(
+            t,
+            actor,
+            new.organiser.as_ref(),
+            "service.create",
+            &object(id),
+            None,
+            Some(serde_json::json!({
+                "title": new.title, "year": new.year.get(), "partly_counts": new.partly_counts,
+                "min_tests": new.min_tests, "closed_days": closed,
+            })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn service_rounds(&self, id: Option<i64>) -> Result<Vec<ServiceRoundRecord>, StoreError> {
+        let rows = fetch_all!(pool self, RoundRow,
+        "SELECT id, title, year, organiser_id, status, partly_counts, min_tests, closed_days, created_by, created_at
+         FROM service_round WHERE ($1 IS NULL OR id = $1) ORDER BY year DESC, id DESC", id)?;
+        let members = fetch_all!(pool self, (i64, String),
+        "SELECT round_id, municipality_id FROM service_member WHERE ($1 IS NULL OR round_id = $1)
+         ORDER BY round_id, municipality_id", id)?;
+        let mut members_of: std::collections::HashMap<i64, Vec<MunicipalityId>> =
+            std::collections::HashMap::new();
+        for (round, m) in members {
+            members_of
+                .entry(round)
+                .or_default()
+                .push(MunicipalityId::parse(&m).map_err(invalid)?);
+        }
+        rows.into_iter()
+            .map(|r| {
+                let closed_days =
+                    r.7.split(',')
+                        .filter(|d| !d.is_empty())
+                        .map(|d| {
+                            time::Date::parse(
+                                d,
+                                time::macros::format_description!("[year]-[month]-[day]"),
+                            )
+                            .map_err(|_| invalid(d))
+                        })
+                        .collect::<Result<_, _>>()?;
+                Ok(ServiceRoundRecord {
+                    id: r.0,
+                    title: r.1,
+                    year: Year::new(r.2).map_err(invalid)?,
+                    organiser: r
+                        .3
+                        .map(|m| MunicipalityId::parse(&m).map_err(invalid))
+                        .transpose()?,
+                    published: r.4 == "published",
+                    partly_counts: r.5,
+                    min_tests: u32::try_from(r.6).map_err(invalid)?,
+                    closed_days,
+                    members: members_of.remove(&r.0).unwrap_or_default(),
+                    created_by: r.8,
+                    created_at: r.9,
+                })
+            })
+            .collect()
+    }
+
+    async fn service_content(&self, round: i64) -> Result<ServiceContent, StoreError> {
+        let questions = fetch_all!(pool self, (String, String, String),
+        "SELECT id, area, text FROM service_question WHERE round_id = $1 ORDER BY area, id", round)?
+        .into_iter()
+        .map(|(id, area, text)| ServiceQuestion { id, area, text })
+        .collect();
+        let plan = fetch_all!(pool self, (String, String, String, String, String),
+        "SELECT municipality_id, question_id, channel, planned_on, tester FROM service_plan
+         WHERE round_id = $1 ORDER BY planned_on, municipality_id, question_id, channel", round)?
+        .into_iter()
+        .map(|(m, question, ch, planned_on, tester)| {
+            Ok(PlanRow {
+                municipality: MunicipalityId::parse(&m).map_err(invalid)?,
+                question,
+                channel: channel(&ch)?,
+                planned_on,
+                tester,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+        let contacts = fetch_all!(pool self, ContactRow,
+        "SELECT id, municipality_id, question_id, channel, tester, sent_at, answered_at, relevance,
+                direct_answer, wait_seconds, reception, note, registered_by, registered_at
+         FROM service_contact WHERE round_id = $1 ORDER BY municipality_id, sent_at, id", round)?
+        .into_iter()
+        .map(|r| {
+            Ok(ContactRecord {
+                id: r.0,
+                contact: Contact {
+                    municipality: MunicipalityId::parse(&r.1).map_err(invalid)?,
+                    question: r.2,
+                    channel: channel(&r.3)?,
+                    tester: r.4,
+                    sent_at: instant(&r.5)?,
+                    answered_at: r.6.as_deref().map(instant).transpose()?,
+                    relevance: r
+                        .7
+                        .as_deref()
+                        .map(|v| Relevance::parse(v).ok_or_else(|| invalid(v)))
+                        .transpose()?,
+                    direct_answer: r.8,
+                    wait_seconds: r.9.map(|w| u32::try_from(w).map_err(invalid)).transpose()?,
+                    reception: r.10.map(|v| u8::try_from(v).map_err(invalid)).transpose()?,
+                    note: r.11,
+                },
+                registered_by: r.12,
+                registered_at: r.13,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+        let survey = fetch_all!(pool self, (String, String, String, bool, String),
+        "SELECT municipality_id, channel, question, got_answer, counts FROM service_survey
+         WHERE round_id = $1 ORDER BY municipality_id, channel, question, got_answer DESC", round)?
+        .into_iter()
+        .map(|(m, ch, q, got_answer, counts)| {
+            let parsed: Vec<u64> = counts
+                .split(',')
+                .map(|c| c.parse().map_err(|_| invalid(&counts)))
+                .collect::<Result<_, _>>()?;
+            Ok(SurveyCounts {
+                municipality: MunicipalityId::parse(&m).map_err(invalid)?,
+                channel: channel(&ch)?,
+                question: SurveyQuestion::parse(&q).ok_or_else(|| invalid(&q))?,
+                got_answer,
+                counts: parsed.try_into().map_err(|_| invalid(&counts))?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+        Ok(ServiceContent {
+            questions,
+            plan,
+            contacts,
+            survey,
+        })
+    }
+
+    async fn save_service_setup(
+        &self,
+        round: i64,
+        members: Option<&[MunicipalityId]>,
+        questions: Option<&[ServiceQuestion]>,
+        plan: Option<&[PlanRow]>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let organiser = require_draft(t, round).await?;
+        let mut after = serde_json::Map::new();
+        if let Some(members) = members {
+            exec!(t, "DELETE FROM service_member WHERE round_id = $1", round)?;
+            for m in members {
+                exec!(
+                    t,
+                    "INSERT INTO service_member (round_id, municipality_id) VALUES ($1, $2)",
+                    round,
+                    m.to_string()
+                )?;
+            }
+            after.insert(
+                "members".into(),
+                serde_json::json!(members.iter().map(ToString::to_string).collect::<Vec<_>>()),
+            );
+        }
+        if let Some(questions) = questions {
+            exec!(t, "DELETE FROM service_question WHERE round_id = $1", round)?;
+            for q in questions {
+                exec!(
+                    t,
+                    "INSERT INTO service_question (round_id, id, area, text) VALUES ($1, $2, $3, $4)",
+                    round,
+                    &q.id,
+                    &q.area,
+                    &q.text
+                )?;
+            }
+            after.insert("questions".into(), serde_json::json!(questions.len()));
+        }
+        if let Some(plan) = plan {
+            exec!(t, "DELETE FROM service_plan WHERE round_id = $1", round)?;
+            for p in plan {
+                exec!(t, "INSERT INTO service_plan (round_id, municipality_id, question_id, channel, planned_on, tester)
+                      VALUES ($1, $2, $3, $4, $5, $6)",
+                round, p.municipality.to_string(), &p.question, p.channel.code(), &p.planned_on, &p.tester)?;
+            }
+            after.insert("plan".into(), serde_json::json!(plan.len()));
+        }
+        audit(
+            t,
+            actor,
+            organiser.as_ref(),
+            "service.setup",
+            &object(round),
+            None,
+            Some(serde_json::Value::Object(after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_service_contacts(
+        &self,
+        round: i64,
+        contacts: &[Contact],
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let organiser = require_draft(t, round).await?;
+        for c in contacts {
+            let taken = fetch_all!(tx t, (i64,),
+            "SELECT id FROM service_contact WHERE round_id = $1 AND municipality_id = $2 AND question_id = $3 AND channel = $4",
+            round, c.municipality.to_string(), &c.question, c.channel.code())?;
+            if !taken.is_empty() {
+                return Err(StoreError::Invalid(format!(
+                    "question {:?} was already put to {} by {}: a duplicate contact",
+                    c.question,
+                    c.municipality,
+                    c.channel.code()
+                )));
+            }
+            exec!(t,
+            "INSERT INTO service_contact (round_id, municipality_id, question_id, channel, tester, sent_at, answered_at,
+                 relevance, direct_answer, wait_seconds, reception, note, registered_by, registered_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            round, c.municipality.to_string(), &c.question, c.channel.code(), &c.tester, utc_text(c.sent_at)?,
+            c.answered_at.map(utc_text).transpose()?, c.relevance.map(Relevance::code), c.direct_answer,
+            c.wait_seconds.map(i64::from), c.reception.map(i64::from), &c.note, &actor.who, &actor.at)?;
+        }
+        audit(
+            t,
+            actor,
+            organiser.as_ref(),
+            "service.contacts",
+            &object(round),
+            None,
+            Some(serde_json::json!({"added": contacts.len()})),
+        )
+        .await?;
+        audit_each_municipality(
+            t,
+            actor,
+            organiser,
+            "service.contacts",
+            round,
+            contacts.iter().map(|c| {
+                (
+                    c.municipality,
+                    format!("{} {}", c.question, c.channel.code()),
+                )
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn save_service_survey(
+        &self,
+        round: i64,
+        rows: &[SurveyCounts],
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let organiser = require_draft(t, round).await?;
+        exec!(t, "DELETE FROM service_survey WHERE round_id = $1", round)?;
+        for r in rows {
+            let counts: Vec<String> = r.counts.iter().map(u64::to_string).collect();
+            exec!(t,
+            "INSERT INTO service_survey (round_id, municipality_id, channel, question, got_answer, counts)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            round, r.municipality.to_string(), r.channel.code(), r.question.code(), r.got_answer, counts.join(","))?;
+        }
+        audit(
+            t,
+            actor,
+            organiser.as_ref(),
+            "service.survey",
+            &object(round),
+            None,
+            Some(serde_json::json!({"rows": rows.len()})),
+        )
+        .await?;
+        audit_each_municipality(
+            t,
+            actor,
+            organiser,
+            "service.survey",
+            round,
+            rows.iter().map(|r| {
+                (
+                    r.municipality,
+                    format!("{} {}", r.channel.code(), r.question.code()),
+                )
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -1,4 +1,5 @@
-//! The import transaction: catalogue batches and values, with revision history and counts.
+//! The values port: the import transaction (catalogue batches and values, with revision
+//! history and counts, and the changes that travel with them), and values read back.
 //!
 //! SQLite receives multi-row upserts as chunks arrive. PostgreSQL receives the values by
 //! COPY into a temporary staging table and merges them in one statement at commit. Either
@@ -7,14 +8,19 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use futures_util::TryStreamExt;
+use kvalitet_app::ports::{
+    AreaValue, ImportChunk, ImportSource, KnownIds, MeasureValues, StoreError, StoredValue,
+    ValueFilter, ValueRevision, Values, WriteCounts,
+};
+use kvalitet_domain::{
+    AreaId, Datum, Gender, GroupId, MeasureId, MunicipalityId, ValueKey, ValueRow, Year,
+};
 use sqlx::AssertSqlSafe;
-
 use tokio::sync::mpsc;
 
-use kvalitet_app::ports::{ImportChunk, ImportSource, StoreError, WriteCounts};
-use kvalitet_domain::{Datum, ValueRow};
-
-use crate::{SqlStore, Tx, catalogue, db, exec, now_text, on_tx};
+use crate::read::{ValueTuple, datum, filter_sql, value_row};
+use crate::{SqlStore, Tx, db, exec, fetch_all, invalid, now_text, on_pool, on_tx};
 
 /// Rows per multi-row INSERT on SQLite (8 parameters each, under SQLite's limit of 32766).
 const ROWS_PER_STATEMENT: usize = 500;
@@ -33,100 +39,6 @@ struct Tally {
     /// Deletions asked for, and done.
     deletes: u64,
     deleted: u64,
-}
-
-pub(crate) async fn import(
-    store: &SqlStore,
-    source: &ImportSource,
-    mut chunks: mpsc::Receiver<ImportChunk>,
-) -> Result<WriteCounts, StoreError> {
-    let mut tx = store.begin().await?;
-    let now = now_text();
-    let batch_id: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(
-        "INSERT INTO import_batch (source, format, imported_at) VALUES ($1, $2, $3) RETURNING id")
-        .bind(&source.source).bind(&source.format).bind(&now)
-        .fetch_one(&mut **t).await.map_err(db))?;
-    if let Tx::Postgres(t) = &mut tx {
-        sqlx::query(
-            "CREATE TEMPORARY TABLE value_staging (measure_id TEXT NOT NULL, area_id TEXT NOT NULL,
-                 year BIGINT NOT NULL, gender TEXT NOT NULL, value DOUBLE PRECISION, status TEXT,
-                 count BIGINT, is_delete BOOLEAN NOT NULL) ON COMMIT DROP",
-        )
-        .execute(&mut **t)
-        .await
-        .map_err(db)?;
-    }
-    let mut catalogue_counts = WriteCounts::default();
-    let mut tally = Tally::default();
-    while let Some(chunk) = chunks.recv().await {
-        match chunk {
-            ImportChunk::Catalogue(batch) => {
-                catalogue_counts += catalogue::apply(&mut tx, &batch).await?
-            }
-            ImportChunk::Values(rows) => match &mut tx {
-                Tx::Sqlite(_) => write_sqlite(&mut tx, batch_id, &now, &rows, &mut tally).await?,
-                Tx::Postgres(t) => stage_postgres(t, &rows, &mut tally).await?,
-            },
-            ImportChunk::PublishDrafts(drafts) => {
-                crate::accounts::take_drafts(&mut tx, &drafts).await?
-            }
-            ImportChunk::Audit(record) => crate::accounts::audit_record(&mut tx, &record).await?,
-            ImportChunk::Note {
-                measure,
-                municipality,
-                year,
-                text,
-                author,
-            } => {
-                crate::accounts::add_note(
-                    &mut tx,
-                    &measure,
-                    &municipality,
-                    year,
-                    &text,
-                    &author,
-                    &now,
-                )
-                .await?;
-            }
-            ImportChunk::ServiceRoundPublished(round) => {
-                crate::service::mark_published(&mut tx, round).await?;
-            }
-            ImportChunk::RoundStatus { round, from, to } => {
-                crate::rounds::move_status(&mut tx, round, from, to, None).await?;
-            }
-            ImportChunk::Commit => {
-                if let Tx::Postgres(t) = &mut tx {
-                    merge_postgres(t, batch_id, &now, &mut tally).await?;
-                }
-                let tx_ref = &mut tx;
-                let updated: i64 = on_tx!(tx_ref, t => sqlx::query_scalar(
-                    "SELECT count(*) FROM value_revision WHERE replaced_by = $1 AND change = 'updated'")
-                    .bind(batch_id).fetch_one(&mut **t).await.map_err(db))?;
-                let updated = updated as u64;
-                let mut counts = WriteCounts {
-                    inserted: tally.affected.saturating_sub(updated),
-                    updated,
-                    unchanged: (tally.upserts - tally.affected) + (tally.deletes - tally.deleted),
-                    deleted: tally.deleted,
-                };
-                counts += catalogue_counts;
-                exec!(
-                    tx_ref,
-                    "UPDATE import_batch SET inserted = $1, updated = $2, unchanged = $3, deleted = $4 WHERE id = $5",
-                    counts.inserted as i64,
-                    counts.updated as i64,
-                    counts.unchanged as i64,
-                    counts.deleted as i64,
-                    batch_id
-                )?;
-                tx.commit().await?;
-                return Ok(counts);
-            }
-        }
-    }
-    // The producer went away without `Commit`: dropping `tx` rolls everything back.
-    Err(StoreError::Aborted)
 }
 
 /// A multi-row upsert for SQLite. Anonymous `?` placeholders, because SQLite looks up
@@ -275,4 +187,296 @@ async fn merge_postgres(
         .map_err(db)?
         .rows_affected();
     Ok(())
+}
+
+impl Values for SqlStore {
+    async fn import(
+        &self,
+        source: &ImportSource,
+        mut chunks: mpsc::Receiver<ImportChunk>,
+    ) -> Result<WriteCounts, StoreError> {
+        let mut tx = self.begin().await?;
+        let now = now_text();
+        let batch_id: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(
+        "INSERT INTO import_batch (source, format, imported_at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(&source.source).bind(&source.format).bind(&now)
+        .fetch_one(&mut **t).await.map_err(db))?;
+        if let Tx::Postgres(t) = &mut tx {
+            sqlx::query(
+            "CREATE TEMPORARY TABLE value_staging (measure_id TEXT NOT NULL, area_id TEXT NOT NULL,
+                 year BIGINT NOT NULL, gender TEXT NOT NULL, value DOUBLE PRECISION, status TEXT,
+                 count BIGINT, is_delete BOOLEAN NOT NULL) ON COMMIT DROP",
+        )
+        .execute(&mut **t)
+        .await
+        .map_err(db)?;
+        }
+        let mut catalogue_counts = WriteCounts::default();
+        let mut tally = Tally::default();
+        while let Some(chunk) = chunks.recv().await {
+            match chunk {
+                ImportChunk::Catalogue(batch) => {
+                    catalogue_counts += crate::catalogue::apply(&mut tx, &batch).await?
+                }
+                ImportChunk::Values(rows) => match &mut tx {
+                    Tx::Sqlite(_) => {
+                        write_sqlite(&mut tx, batch_id, &now, &rows, &mut tally).await?
+                    }
+                    Tx::Postgres(t) => stage_postgres(t, &rows, &mut tally).await?,
+                },
+                ImportChunk::PublishDrafts(drafts) => {
+                    crate::own::take_drafts(&mut tx, &drafts).await?
+                }
+                ImportChunk::Audit(record) => crate::audit::audit_record(&mut tx, &record).await?,
+                ImportChunk::Note {
+                    measure,
+                    municipality,
+                    year,
+                    text,
+                    author,
+                } => {
+                    crate::own::add_note(
+                        &mut tx,
+                        &measure,
+                        &municipality,
+                        year,
+                        &text,
+                        &author,
+                        &now,
+                    )
+                    .await?;
+                }
+                ImportChunk::ServiceRoundPublished(round) => {
+                    crate::service::mark_published(&mut tx, round).await?;
+                }
+                ImportChunk::RoundStatus { round, from, to } => {
+                    crate::rounds::move_status(&mut tx, round, from, to, None).await?;
+                }
+                ImportChunk::Commit => {
+                    if let Tx::Postgres(t) = &mut tx {
+                        merge_postgres(t, batch_id, &now, &mut tally).await?;
+                    }
+                    let tx_ref = &mut tx;
+                    let updated: i64 = on_tx!(tx_ref, t => sqlx::query_scalar(
+                    "SELECT count(*) FROM value_revision WHERE replaced_by = $1 AND change = 'updated'")
+                    .bind(batch_id).fetch_one(&mut **t).await.map_err(db))?;
+                    let updated = updated as u64;
+                    let mut counts = WriteCounts {
+                        inserted: tally.affected.saturating_sub(updated),
+                        updated,
+                        unchanged: (tally.upserts - tally.affected)
+                            + (tally.deletes - tally.deleted),
+                        deleted: tally.deleted,
+                    };
+                    counts += catalogue_counts;
+                    exec!(
+                        tx_ref,
+                        "UPDATE import_batch SET inserted = $1, updated = $2, unchanged = $3, deleted = $4 WHERE id = $5",
+                        counts.inserted as i64,
+                        counts.updated as i64,
+                        counts.unchanged as i64,
+                        counts.deleted as i64,
+                        batch_id
+                    )?;
+                    tx.commit().await?;
+                    return Ok(counts);
+                }
+            }
+        }
+        // The producer went away without `Commit`: dropping `tx` rolls everything back.
+        Err(StoreError::Aborted)
+    }
+
+    async fn known_ids(&self) -> Result<KnownIds, StoreError> {
+        let mut known = KnownIds::default();
+        for (id,) in fetch_all!(pool self, (String,), "SELECT id FROM measure")? {
+            known
+                .measures
+                .insert(MeasureId::parse(&id).map_err(invalid)?);
+        }
+        for (id,) in fetch_all!(pool self, (String,), "SELECT id FROM municipality")? {
+            known
+                .municipalities
+                .insert(MunicipalityId::parse(&id).map_err(invalid)?);
+        }
+        for (id,) in fetch_all!(pool self, (String,), "SELECT id FROM municipality_group")? {
+            known.groups.insert(GroupId::parse(&id).map_err(invalid)?);
+        }
+        Ok(known)
+    }
+
+    async fn export_values(
+        &self,
+        filter: &ValueFilter,
+        out: mpsc::Sender<Vec<StoredValue>>,
+    ) -> Result<u64, StoreError> {
+        let (where_sql, text_args, years) = filter_sql(filter, "v");
+        let sql = format!(
+        "SELECT v.measure_id, v.area_id, v.year, v.gender, v.value, v.status, v.count, b.source, b.imported_at
+         FROM value v JOIN import_batch b ON b.id = v.batch_id{where_sql}
+         ORDER BY v.measure_id, v.area_id, v.year, v.gender"
+    );
+        type Row = (
+            String,
+            String,
+            i64,
+            String,
+            Option<f64>,
+            Option<String>,
+            Option<i64>,
+            String,
+            String,
+        );
+        on_pool!(self, p => {
+            // Only placeholders are formatted into the SQL; every value is bound.
+            let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql.as_str()));
+            for a in &text_args {
+                query = query.bind(a);
+            }
+            for y in &years {
+                query = query.bind(*y);
+            }
+            let mut rows = query.fetch(p);
+            let mut chunk = Vec::with_capacity(4096);
+            let mut total = 0u64;
+            while let Some((m, a, y, g, v, s, c, source, imported_at)) = rows.try_next().await.map_err(db)? {
+                chunk.push(StoredValue { row: value_row((m, a, y, g, v, s, c))?, source, imported_at });
+                total += 1;
+                if chunk.len() == 4096 {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(4096));
+                    if out.send(full).await.is_err() {
+                        return Err(StoreError::Aborted);
+                    }
+                }
+            }
+            if !chunk.is_empty() && out.send(chunk).await.is_err() {
+                return Err(StoreError::Aborted);
+            }
+            Ok(total)
+        })
+    }
+
+    async fn deleted_values(&self, filter: &ValueFilter) -> Result<Vec<ValueKey>, StoreError> {
+        let (where_sql, text_args, years) = filter_sql(filter, "r");
+        let sql = format!(
+        "SELECT DISTINCT r.measure_id, r.area_id, r.year, r.gender FROM value_revision r{where_sql}
+         {} r.change = 'deleted' AND NOT EXISTS (SELECT 1 FROM value v WHERE v.measure_id = r.measure_id
+           AND v.area_id = r.area_id AND v.year = r.year AND v.gender = r.gender)",
+        if where_sql.is_empty() { "WHERE" } else { "AND" }
+    );
+        let rows: Vec<(String, String, i64, String)> = on_pool!(self, p => {
+            let mut query = sqlx::query_as::<_, (String, String, i64, String)>(sqlx::AssertSqlSafe(sql.as_str()));
+            for a in &text_args {
+                query = query.bind(a);
+            }
+            for y in &years {
+                query = query.bind(*y);
+            }
+            query.fetch_all(p).await.map_err(db)
+        })?;
+        let mut keys = rows
+            .into_iter()
+            .map(|(m, a, y, g)| {
+                Ok(ValueKey {
+                    measure: MeasureId::parse(&m).map_err(invalid)?,
+                    area: AreaId::parse(&a).map_err(invalid)?,
+                    year: Year::new(y).map_err(invalid)?,
+                    gender: Gender::parse(&g).map_err(invalid)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        keys.sort();
+        Ok(keys)
+    }
+
+    async fn value_history(&self, key: &ValueKey) -> Result<Vec<ValueRevision>, StoreError> {
+        type Row = (
+            Option<f64>,
+            Option<String>,
+            Option<i64>,
+            String,
+            String,
+            String,
+            Option<String>,
+            i64,
+        );
+        let rows = fetch_all!(pool self, Row,
+        "SELECT v.value, v.status, v.count, b.source, b.format, b.imported_at, CAST(NULL AS TEXT), 9223372036854775807 AS ord
+           FROM value v JOIN import_batch b ON b.id = v.batch_id
+          WHERE v.measure_id = $1 AND v.area_id = $2 AND v.year = $3 AND v.gender = $4
+         UNION ALL
+         SELECT r.value, r.status, r.count, b.source, b.format, b.imported_at, r.replaced_at, r.id AS ord
+           FROM value_revision r JOIN import_batch b ON b.id = r.batch_id
+          WHERE r.measure_id = $1 AND r.area_id = $2 AND r.year = $3 AND r.gender = $4
+         ORDER BY ord DESC",
+        key.measure.as_str(), key.area.as_str(), i64::from(key.year.get()), key.gender.code())?;
+        rows.into_iter()
+            .map(
+                |(value, status, count, source, format, imported_at, replaced_at, _)| {
+                    Ok(ValueRevision {
+                        datum: datum(value, status.as_deref())?,
+                        count: count.map(|c| c as u32),
+                        source,
+                        format,
+                        imported_at,
+                        replaced_at,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Every value in key order, without provenance: the fast path for whole-dump computations.
+    async fn all_values(&self, out: mpsc::Sender<Vec<ValueRow>>) -> Result<u64, StoreError> {
+        const SQL: &str =
+            "SELECT measure_id, area_id, year, gender, value, status, count FROM value
+        ORDER BY measure_id, area_id, year, gender";
+        on_pool!(self, p => {
+            let mut rows = sqlx::query_as::<_, ValueTuple>(SQL).fetch(p);
+            let mut chunk = Vec::with_capacity(8192);
+            let mut total = 0u64;
+            while let Some(row) = rows.try_next().await.map_err(db)? {
+                chunk.push(value_row(row)?);
+                total += 1;
+                if chunk.len() == 8192 {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(8192));
+                    if out.send(full).await.is_err() {
+                        return Err(StoreError::Aborted);
+                    }
+                }
+            }
+            if !chunk.is_empty() && out.send(chunk).await.is_err() {
+                return Err(StoreError::Aborted);
+            }
+            Ok(total)
+        })
+    }
+
+    /// Every value of one measure and gender, and when the measure's values last changed.
+    async fn measure_values(
+        &self,
+        measure: &MeasureId,
+        gender: Gender,
+    ) -> Result<MeasureValues, StoreError> {
+        let rows = fetch_all!(pool self, (String, i64, Option<f64>, Option<String>, Option<i64>),
+        "SELECT area_id, year, value, status, count FROM value WHERE measure_id = $1 AND gender = $2",
+        measure.as_str(), gender.code())?;
+        let updated = fetch_all!(pool self, (Option<String>,),
+        "SELECT max(b.imported_at) FROM import_batch b
+         WHERE b.id = (SELECT max(v.batch_id) FROM value v WHERE v.measure_id = $1)", measure.as_str())?;
+        let mut values = Vec::with_capacity(rows.len());
+        for (area, year, number, status, count) in rows {
+            let datum = datum(number, status.as_deref())?;
+            values.push(AreaValue {
+                area: AreaId::parse(&area).map_err(invalid)?,
+                year: Year::new(year).map_err(invalid)?,
+                datum,
+                count: count.and_then(|c| u32::try_from(c).ok()),
+            });
+        }
+        Ok(MeasureValues {
+            values,
+            updated_at: updated.into_iter().next().and_then(|(u,)| u),
+        })
+    }
 }

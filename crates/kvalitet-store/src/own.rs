@@ -1,0 +1,335 @@
+//! A municipality's own data: own measures, drafts of values (saved all or none, taken back
+//! exactly as read when published) and comments, with the notes other rounds put before them.
+
+use kvalitet_app::ports::{Actor, Comment, Draft, OwnData, StoreError};
+use kvalitet_domain::{
+    AreaId, Datum, Gender, Measure, MeasureId, MeasureOrigin, MeasureProfile, MissingStatus,
+    MunicipalityId, ValueKey, ValueRow, Year,
+};
+
+use crate::audit::audit;
+use crate::version::bump_version;
+use crate::{SqlStore, Tx, exec, fetch_all, invalid, on_tx};
+
+/// Rows per multi-row statement: few round trips, far below either backend's parameter limit.
+const DRAFT_BATCH: usize = 500;
+
+/// `(?, ?, ...), (...)` for SQLite or `($1, $2, ...), (...)` for PostgreSQL.
+pub(crate) fn placeholders(tx: &Tx, rows: usize, per_row: usize) -> String {
+    let numbered = matches!(tx, Tx::Postgres(_));
+    let mut sql = String::with_capacity(rows * per_row * 4);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ",(" });
+        for c in 0..per_row {
+            if c > 0 {
+                sql.push(',');
+            }
+            if numbered {
+                sql.push_str(&format!("${}", r * per_row + c + 1));
+            } else {
+                sql.push('?');
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Removes drafts that are being published, each only if it is still exactly as read; fails
+/// with `Conflict` (the caller's transaction then rolls back) when any is not. On PostgreSQL
+/// a concurrent publish waits for this one's row locks and then finds nothing to take.
+pub(crate) async fn take_drafts(tx: &mut Tx, drafts: &[Draft]) -> Result<(), StoreError> {
+    for chunk in drafts.chunks(DRAFT_BATCH) {
+        let numbered = matches!(tx, Tx::Postgres(_));
+        let mut n = 0;
+        let mut p = || {
+            n += 1;
+            if numbered {
+                format!("${n}")
+            } else {
+                "?".to_owned()
+            }
+        };
+        let conditions: Vec<String> = chunk
+            .iter()
+            .map(|_| {
+                format!(
+                    "(measure_id = {} AND area_id = {} AND year = {} AND gender = {} AND value IS NOT DISTINCT FROM {} \
+                     AND status IS NOT DISTINCT FROM {} AND updated_by = {} AND updated_at = {})",
+                    p(), p(), p(), p(), p(), p(), p(), p()
+                )
+            })
+            .collect();
+        let sql = format!("DELETE FROM draft_value WHERE {}", conditions.join(" OR "));
+        let taken = on_tx!(tx, t => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for d in chunk {
+                let k = d.row.key;
+                let (value, status) = match d.row.datum {
+                    Datum::Number(x) => (Some(x), None),
+                    Datum::Missing(s) => (None, Some(s.code())),
+                    Datum::Deleted => (None, None),
+                };
+                q = q.bind(k.measure.as_str()).bind(k.area.as_str()).bind(i64::from(k.year.get())).bind(k.gender.code())
+                    .bind(value).bind(status).bind(d.updated_by.as_str()).bind(d.updated_at.as_str());
+            }
+            q.execute(&mut **t).await.map_err(crate::db)?.rows_affected()
+        });
+        if taken != chunk.len() as u64 {
+            return Err(StoreError::Conflict(
+                "the drafts changed while they were being published (a new upload or another publish); nothing was published".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Puts a note before the comment on a measure and year (or makes it the comment), unless
+/// the comment already holds it; inside the caller's transaction.
+pub(crate) async fn add_note(
+    tx: &mut Tx,
+    measure: &MeasureId,
+    municipality: &MunicipalityId,
+    year: Year,
+    note: &str,
+    author: &str,
+    at: &str,
+) -> Result<(), StoreError> {
+    let before = fetch_all!(tx tx, (String,),
+        "SELECT body FROM measure_comment WHERE measure_id = $1 AND municipality_id = $2 AND year = $3",
+        measure.as_str(), municipality.as_str(), i64::from(year.get()))?
+        .into_iter()
+        .next()
+        .map(|r| r.0);
+    let body = match before {
+        Some(b) if b.contains(note) => return Ok(()),
+        Some(b) => format!("{note}\n\n{b}"),
+        None => note.to_owned(),
+    };
+    exec!(
+        tx,
+        "INSERT INTO measure_comment (measure_id, municipality_id, year, body, author, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (measure_id, municipality_id, year) DO UPDATE SET body = excluded.body,
+            author = excluded.author, updated_at = excluded.updated_at",
+        measure.as_str(),
+        municipality.as_str(),
+        i64::from(year.get()),
+        body,
+        author,
+        at
+    )?;
+    Ok(())
+}
+
+impl OwnData for SqlStore {
+    async fn define_own_measure(
+        &self,
+        measure: &Measure,
+        profile: &MeasureProfile,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let MeasureOrigin::Own(owner) = measure.origin else {
+            return Err(StoreError::Invalid(format!(
+                "{} is not a municipality's own measure",
+                measure.id
+            )));
+        };
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let before = fetch_all!(tx t, (String, String, Option<String>),
+        "SELECT title, description, owner_municipality FROM measure WHERE id = $1", measure.id.as_str())?
+        .into_iter()
+        .next();
+        if let Some((_, _, existing_owner)) = &before
+            && existing_owner.as_deref() != Some(owner.as_str())
+        {
+            return Err(StoreError::Invalid(format!(
+                "measure {} belongs to someone else",
+                measure.id
+            )));
+        }
+        exec!(t,
+        "INSERT INTO measure (id, title, description, unit, direction, source_kind, owner_municipality,
+             is_divided_by_gender, has_ou_data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
+             unit = excluded.unit, direction = excluded.direction, is_divided_by_gender = excluded.is_divided_by_gender",
+        measure.id.as_str(), &measure.title, &measure.description, measure.unit.clone(), measure.direction.code(),
+        measure.source_kind.code(), owner.as_str(), measure.kolada.is_divided_by_gender)?;
+        exec!(t,
+        "INSERT INTO measure_profile (measure_id, direction, decimals, unit, unit_en, question, question_en)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (measure_id) DO UPDATE SET direction = excluded.direction, decimals = excluded.decimals,
+            unit = excluded.unit, unit_en = excluded.unit_en, question = excluded.question, question_en = excluded.question_en",
+        profile.measure.as_str(), profile.direction.code(), i64::from(profile.decimals), profile.unit.clone(),
+        profile.unit_en.clone(), &profile.question, profile.question_en.clone())?;
+        // A definition changes what residents see: count it as a data change for the caches.
+        bump_version(t, &actor.who, &actor.at, "measure").await?;
+        audit(t, actor, Some(&owner), "measure.define", &format!("measure:{}", measure.id),
+        before.map(|(title, description, _)| serde_json::json!({"title": title, "description": description})),
+        Some(serde_json::json!({"title": measure.title, "description": measure.description,
+            "question": profile.question, "unit": profile.unit, "direction": profile.direction.code(), "decimals": profile.decimals}))).await?;
+        tx.commit().await
+    }
+
+    async fn save_drafts(
+        &self,
+        municipality: &MunicipalityId,
+        rows: &[ValueRow],
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for r in rows {
+            if r.key.area != AreaId::Municipality(*municipality) {
+                return Err(StoreError::Invalid(format!(
+                    "a draft of {} is not {municipality}'s",
+                    r.key.area
+                )));
+            }
+            if r.datum == Datum::Deleted {
+                return Err(StoreError::Invalid("a draft cannot delete".into()));
+            }
+        }
+        for chunk in rows.chunks(DRAFT_BATCH) {
+            let sql = format!(
+            "INSERT INTO draft_value (measure_id, area_id, year, gender, value, status, updated_by, updated_at) VALUES {}
+             ON CONFLICT (measure_id, area_id, year, gender) DO UPDATE SET value = excluded.value,
+                status = excluded.status, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            placeholders(&tx, chunk.len(), 8)
+        );
+            on_tx!(&mut tx, t => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                for r in chunk {
+                    let (value, status) = match r.datum {
+                        Datum::Number(x) => (Some(x), None),
+                        Datum::Missing(s) => (None, Some(s.code())),
+                        Datum::Deleted => (None, None),
+                    };
+                    q = q.bind(r.key.measure.as_str()).bind(r.key.area.as_str()).bind(i64::from(r.key.year.get()))
+                        .bind(r.key.gender.code()).bind(value).bind(status).bind(actor.who.as_str()).bind(actor.at.as_str());
+                }
+                q.execute(&mut **t).await.map_err(crate::db)?;
+            });
+        }
+        let t = &mut tx;
+        let mut measures: Vec<String> = rows.iter().map(|r| r.key.measure.to_string()).collect();
+        measures.sort();
+        measures.dedup();
+        audit(
+            t,
+            actor,
+            Some(municipality),
+            "values.draft",
+            &format!("measures:{}", measures.join(",")),
+            None,
+            Some(serde_json::json!({"rows": rows.len()})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn drafts(&self, municipality: &MunicipalityId) -> Result<Vec<Draft>, StoreError> {
+        type Row = (
+            String,
+            String,
+            i64,
+            String,
+            Option<f64>,
+            Option<String>,
+            String,
+            String,
+        );
+        let rows = fetch_all!(pool self, Row,
+        "SELECT measure_id, area_id, year, gender, value, status, updated_by, updated_at FROM draft_value
+         WHERE area_id = $1 ORDER BY measure_id, year, gender", municipality.as_str())?;
+        rows.into_iter()
+            .map(
+                |(measure, area, year, gender, value, status, updated_by, updated_at)| {
+                    let datum = match (value, status) {
+                        (Some(x), _) => Datum::Number(x),
+                        (None, Some(s)) => {
+                            Datum::Missing(MissingStatus::parse(&s).map_err(invalid)?)
+                        }
+                        (None, None) => {
+                            return Err(invalid("a draft with neither number nor status"));
+                        }
+                    };
+                    Ok(Draft {
+                        row: ValueRow {
+                            key: ValueKey {
+                                measure: MeasureId::parse(&measure).map_err(invalid)?,
+                                area: AreaId::parse(&area).map_err(invalid)?,
+                                year: Year::new(year).map_err(invalid)?,
+                                gender: Gender::parse(&gender).map_err(invalid)?,
+                            },
+                            datum,
+                            count: None,
+                        },
+                        updated_by,
+                        updated_at,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    async fn set_comment(
+        &self,
+        measure: &MeasureId,
+        municipality: &MunicipalityId,
+        year: Year,
+        body: Option<&str>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let before = fetch_all!(tx t, (String,),
+        "SELECT body FROM measure_comment WHERE measure_id = $1 AND municipality_id = $2 AND year = $3",
+        measure.as_str(), municipality.as_str(), i64::from(year.get()))?
+        .into_iter()
+        .next()
+        .map(|r| r.0);
+        match body {
+        Some(text) => exec!(t,
+            "INSERT INTO measure_comment (measure_id, municipality_id, year, body, author, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (measure_id, municipality_id, year) DO UPDATE SET body = excluded.body,
+                author = excluded.author, updated_at = excluded.updated_at",
+            measure.as_str(), municipality.as_str(), i64::from(year.get()), text, &actor.who, &actor.at)?,
+        None => exec!(t, "DELETE FROM measure_comment WHERE measure_id = $1 AND municipality_id = $2 AND year = $3",
+            measure.as_str(), municipality.as_str(), i64::from(year.get()))?,
+    };
+        bump_version(t, &actor.who, &actor.at, "comment").await?;
+        audit(
+            t,
+            actor,
+            Some(municipality),
+            "comment.set",
+            &format!("comment:{measure}:{year}"),
+            before.map(|b| serde_json::json!({"body": b})),
+            body.map(|b| serde_json::json!({"body": b})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn comments(
+        &self,
+        measure: &MeasureId,
+        municipality: &MunicipalityId,
+    ) -> Result<Vec<Comment>, StoreError> {
+        let rows = fetch_all!(pool self, (i64, String, String, String),
+        "SELECT year, body, author, updated_at FROM measure_comment WHERE measure_id = $1 AND municipality_id = $2
+         ORDER BY year DESC", measure.as_str(), municipality.as_str())?;
+        Ok(rows
+            .into_iter()
+            .map(|(year, body, author, updated_at)| Comment {
+                year: year as i16,
+                body,
+                author,
+                updated_at,
+            })
+            .collect())
+    }
+}
