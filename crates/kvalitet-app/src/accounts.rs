@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 
 use kvalitet_domain::{LoginPolicy, MunicipalityId, Role};
 
-use crate::ports::{Acceptor, Actor, NewUser, SessionRecord, Store, StoreError, UserRecord};
+use crate::ports::{Acceptor, Accounts, Actor, NewUser, SessionRecord, StoreError, UserRecord};
 
 /// How long a login lasts.
 pub const SESSION_HOURS: i64 = 12;
@@ -227,7 +227,7 @@ impl Hasher {
 
 /// Creates a person with a checked password.
 pub async fn add_user(
-    store: &impl Store,
+    store: &impl Accounts,
     hasher: &Hasher,
     email: &str,
     name: &str,
@@ -257,7 +257,7 @@ pub async fn add_user(
         .await?)
 }
 
-async fn user(store: &impl Store, email: &str) -> Result<UserRecord, AccountError> {
+async fn user(store: &impl Accounts, email: &str) -> Result<UserRecord, AccountError> {
     let email = normalise_email(email)?;
     store
         .user_by_email(&email)
@@ -266,7 +266,7 @@ async fn user(store: &impl Store, email: &str) -> Result<UserRecord, AccountErro
 }
 
 pub async fn set_role(
-    store: &impl Store,
+    store: &impl Accounts,
     email: &str,
     municipality: &MunicipalityId,
     role: Option<Role>,
@@ -278,7 +278,7 @@ pub async fn set_role(
 
 /// Sets a new password (after checking it); every session of the person ends.
 pub async fn set_password(
-    store: &impl Store,
+    store: &impl Accounts,
     hasher: &Hasher,
     email: &str,
     password: &str,
@@ -323,7 +323,7 @@ pub struct Attempt<'a> {
 /// exists): the attempt is counted against the policy's limits before the check, and taken
 /// back when it succeeds or is never checked.
 async fn guarded_check(
-    store: &impl Store,
+    store: &impl Accounts,
     attempt: &Attempt<'_>,
     account: &str,
     hash: Option<String>,
@@ -374,7 +374,7 @@ async fn guarded_check(
 /// failures lately (the same for addresses without an account), checks the password, and on
 /// success starts a session.
 pub async fn login(
-    store: &impl Store,
+    store: &impl Accounts,
     attempt: &Attempt<'_>,
     email: &str,
     password: &str,
@@ -406,7 +406,7 @@ pub async fn login(
 /// limits as a login (so a stolen session cannot guess it), then the new one is set and
 /// every session ends.
 pub async fn change_password(
-    store: &impl Store,
+    store: &impl Accounts,
     attempt: &Attempt<'_>,
     user: &UserRecord,
     current: &str,
@@ -424,7 +424,7 @@ pub async fn change_password(
 
 /// The session a cookie's token belongs to, if it is valid now.
 pub async fn session(
-    store: &impl Store,
+    store: &impl Accounts,
     token: &str,
 ) -> Result<Option<SessionRecord>, AccountError> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -433,7 +433,7 @@ pub async fn session(
     Ok(store.session(&token_hash(token), &now()).await?)
 }
 
-pub async fn logout(store: &impl Store, token: &str) -> Result<(), AccountError> {
+pub async fn logout(store: &impl Accounts, token: &str) -> Result<(), AccountError> {
     Ok(store.delete_session(&token_hash(token)).await?)
 }
 
@@ -443,7 +443,7 @@ pub const INVITATION_DAYS: i64 = 14;
 /// Invites `email` to `role` in `m`; returns the token for the link (shown once). Needs
 /// the right to manage the municipality's people.
 pub async fn invite(
-    store: &impl Store,
+    store: &impl Accounts,
     grants: &kvalitet_domain::Grants,
     m: &MunicipalityId,
     email: &str,
@@ -466,7 +466,7 @@ pub async fn invite(
 
 /// The invitation of a link's token, if it can still be used.
 pub async fn invitation(
-    store: &impl Store,
+    store: &impl Accounts,
     token: &str,
 ) -> Result<Option<(String, MunicipalityId, Role)>, AccountError> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -479,7 +479,7 @@ pub async fn invitation(
 /// Refused for an address that already has an account: its owner accepts with
 /// [`accept_as`], logged in.
 pub async fn accept(
-    store: &impl Store,
+    store: &impl Accounts,
     hasher: &Hasher,
     token: &str,
     name: &str,
@@ -506,7 +506,7 @@ pub async fn accept(
 /// The logged-in owner of the invited address accepts the invitation: their account gets
 /// the role. Anyone else is refused, so no one can change another's account with a link.
 pub async fn accept_as(
-    store: &impl Store,
+    store: &impl Accounts,
     token: &str,
     user: &UserRecord,
 ) -> Result<String, AccountError> {
@@ -529,7 +529,7 @@ fn invitation_refused(e: StoreError) -> AccountError {
 
 /// Whether an account with this address exists: an invitation to it is accepted by its
 /// owner, logged in, instead of by making an account.
-pub async fn has_account(store: &impl Store, email: &str) -> Result<bool, AccountError> {
+pub async fn has_account(store: &impl Accounts, email: &str) -> Result<bool, AccountError> {
     Ok(store.user_by_email(email).await?.is_some())
 }
 

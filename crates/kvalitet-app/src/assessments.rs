@@ -19,9 +19,9 @@ use kvalitet_domain::{
 };
 
 use crate::ports::{
-    Actor, AnswerRecord, AuditRecord, CatalogueBatch, ConsensusRecord, DocumentRecord, ImportChunk,
-    ImportSource, NewRound, RoundContent, RoundFilter, RoundRecord, Store, SurveyRecord,
-    import_all,
+    Accounts, Actor, AnswerRecord, AssessmentRounds, AuditRecord, CatalogueBatch, ConsensusRecord,
+    DocumentRecord, ImportChunk, ImportSource, NewRound, RoundContent, RoundFilter, RoundRecord,
+    SurveyRecord, Values, import_all,
 };
 
 /// The largest evidence file accepted.
@@ -32,7 +32,7 @@ pub use crate::refusal::Refusal as AssessError;
 
 /// A loaded framework version, read from its stored file.
 pub async fn framework(
-    store: &impl Store,
+    store: &impl AssessmentRounds,
     id: &str,
     version: &str,
 ) -> Result<Framework, AssessError> {
@@ -48,7 +48,7 @@ pub async fn framework(
 }
 
 /// One round by id.
-pub async fn round(store: &impl Store, id: i64) -> Result<RoundRecord, AssessError> {
+pub async fn round(store: &impl AssessmentRounds, id: i64) -> Result<RoundRecord, AssessError> {
     store
         .rounds(&RoundFilter {
             id: Some(id),
@@ -116,7 +116,7 @@ fn visible_content(
 }
 
 async fn visible_round(
-    store: &impl Store,
+    store: &impl AssessmentRounds,
     grants: &Grants,
     user: i64,
     id: i64,
@@ -132,7 +132,7 @@ async fn visible_round(
 
 /// A round and its framework, if the person may make this kind of change to it now.
 async fn round_to_change(
-    store: &impl Store,
+    store: &impl AssessmentRounds,
     grants: &Grants,
     user: i64,
     round_id: i64,
@@ -157,7 +157,7 @@ fn require_admin(grants: &Grants, m: &MunicipalityId) -> Result<(), AssessError>
 /// Creates a round in draft; an administrator of the municipality (or a national
 /// coordinator, who administers everything) does this.
 pub async fn create_round(
-    store: &impl Store,
+    store: &impl AssessmentRounds,
     grants: &Grants,
     new: &NewRound,
     actor: &Actor,
@@ -174,7 +174,7 @@ pub async fn create_round(
 
 /// Gives the person with `email` a part in the round, or removes them with `None`.
 pub async fn set_assessor(
-    store: &impl Store,
+    store: &(impl Accounts + AssessmentRounds),
     grants: &Grants,
     round_id: i64,
     email: &str,
@@ -229,7 +229,7 @@ fn rules(framework: &Framework) -> HashMap<&str, &Rule> {
 
 /// Saves an assessor's own answers, all or none; each problem names its question.
 pub async fn save_answers(
-    store: &impl Store,
+    store: &impl AssessmentRounds,
     grants: &Grants,
     user: i64,
     round_id: i64,
@@ -319,7 +319,7 @@ pub fn agreements(framework: &Framework, content: &RoundContent) -> Vec<(String,
 /// Records agreed answers, all or none. Where the assessors' points differ, the reason for
 /// the agreed score is required.
 pub async fn decide(
-    store: &impl Store,
+    store: &impl AssessmentRounds,
     grants: &Grants,
     user: i64,
     round_id: i64,
@@ -475,7 +475,7 @@ pub fn parse_distributions(
 /// but left out of the scores.
 #[allow(clippy::too_many_arguments)]
 pub async fn import_survey(
-    store: &impl Store,
+    store: &impl AssessmentRounds,
     grants: &Grants,
     user: i64,
     round_id: i64,
@@ -526,7 +526,7 @@ pub async fn import_survey(
 /// Stores an evidence file for a question; an assessor does this while the round is a draft.
 #[allow(clippy::too_many_arguments)]
 pub async fn add_document(
-    store: &impl Store,
+    store: &(impl Values + AssessmentRounds),
     grants: &Grants,
     user: i64,
     round_id: i64,
@@ -599,7 +599,7 @@ fn content_type_of(name: &str) -> &'static str {
 
 /// An evidence file, to those who may see its round.
 pub async fn document(
-    store: &impl Store,
+    store: &impl AssessmentRounds,
     grants: &Grants,
     user: i64,
     id: i64,
@@ -636,7 +636,7 @@ fn agreed_answers(framework: &Framework, content: &RoundContent) -> HashMap<Stri
 /// question an assessor answered; publishing makes the scores measures (when the framework
 /// names a measure prefix), all in one transaction with the status and the audit event.
 pub async fn take_step(
-    store: &impl Store,
+    store: &(impl Values + AssessmentRounds),
     grants: &Grants,
     user: i64,
     round_id: i64,
@@ -765,7 +765,7 @@ fn measures_of(
 }
 
 async fn publish(
-    store: &impl Store,
+    store: &(impl Values + AssessmentRounds),
     r: &RoundRecord,
     f: &Framework,
     content: &RoundContent,
@@ -954,7 +954,7 @@ fn scores_of(f: &Framework, content: &RoundContent) -> Scores {
 /// The report of a round: public once published, and to its assessors and the
 /// municipality's readers before.
 pub async fn report(
-    store: &impl Store,
+    store: &impl AssessmentRounds,
     grants: &Grants,
     user: i64,
     round_id: i64,
@@ -1132,7 +1132,7 @@ pub struct PublishedResult {
 
 /// Every published result, optionally of one municipality and of one framework (and version).
 pub async fn published(
-    store: &impl Store,
+    store: &impl AssessmentRounds,
     municipality: Option<MunicipalityId>,
     framework_id: Option<&str>,
     version: Option<&str>,
@@ -1196,7 +1196,7 @@ pub struct RoundWork {
 
 /// The round with all its answers, for its assessors and the municipality's people.
 pub async fn work(
-    store: &impl Store,
+    store: &impl AssessmentRounds,
     grants: &Grants,
     user: i64,
     round_id: i64,
@@ -1221,7 +1221,7 @@ pub async fn work(
 /// a national coordinator (system administrator) does this. A version that has published
 /// results is not changed: a changed framework is a new version.
 pub async fn save_framework(
-    store: &impl Store,
+    store: &(impl Values + AssessmentRounds),
     grants: &Grants,
     text: &str,
     actor: &Actor,

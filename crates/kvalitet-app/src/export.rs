@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 
 use kvalitet_domain::Datum;
 
-use crate::ports::{Store, StoreError, StoredValue, ValueFilter};
+use crate::ports::{StoreError, StoredValue, ValueFilter, Values};
 
 /// The header of an export; `import` reads it back.
 pub const HEADER: [&str; 7] = [
@@ -29,7 +29,7 @@ pub enum ExportError {
 }
 
 /// Writes every value matching `filter` to `out` and returns how many were written.
-pub async fn export_csv<S: Store, W: Write + Send + 'static>(
+pub async fn export_csv<S: Values, W: Write + Send + 'static>(
     store: &S,
     filter: &ValueFilter,
     out: W,

@@ -23,7 +23,7 @@ use kvalitet_domain::{
 use kvalitet_formats::{Format, Location, Record, RowError};
 
 use crate::ports::{
-    CatalogueBatch, ImportChunk, ImportSource, KnownIds, Store, StoreError, WriteCounts,
+    CatalogueBatch, ImportChunk, ImportSource, KnownIds, StoreError, Values, WriteCounts,
 };
 
 /// Values per chunk sent to the store.
@@ -245,7 +245,7 @@ fn year_in_name(path: &Path) -> Option<Year> {
 
 /// Imports every file, one transaction each, and reports on all of them. A failed file does
 /// not stop the others.
-pub async fn import_paths<S: Store>(
+pub async fn import_paths<S: Values>(
     store: &S,
     paths: &[PathBuf],
     options: &ImportOptions,
@@ -264,7 +264,7 @@ pub async fn import_paths<S: Store>(
 }
 
 /// Imports one file in one transaction.
-pub async fn import_file<S: Store>(
+pub async fn import_file<S: Values>(
     store: &S,
     path: &Path,
     options: &ImportOptions,
@@ -284,7 +284,7 @@ pub async fn import_file<S: Store>(
 
 /// Imports bytes received from elsewhere (a Kolada API page) in one transaction; `source`
 /// (e.g. the URL) is recorded with every value and named in errors.
-pub async fn import_bytes<S: Store>(
+pub async fn import_bytes<S: Values>(
     store: &S,
     source: &str,
     bytes: Vec<u8>,
@@ -311,7 +311,7 @@ pub async fn import_bytes<S: Store>(
 /// Opens an input: its bytes and their number, for the progress bar.
 type Opener = Box<dyn FnOnce() -> std::io::Result<(Box<dyn Read + Send>, u64)> + Send>;
 
-async fn import_input<S: Store>(
+async fn import_input<S: Values>(
     store: &S,
     name: &Path,
     format: Option<Format>,

@@ -12,7 +12,7 @@ use kvalitet_domain::{
     AreaId, Datum, Gender, GroupId, Measure, MeasureId, MissingStatus, MunicipalityGroup, Year,
 };
 
-use crate::ports::{Store, StoreError, StoredValue, ValueFilter};
+use crate::ports::{Catalogue, StoreError, StoredValue, ValueFilter, Values};
 
 /// A KPI object, the 12 fields in Kolada's order.
 #[derive(Debug, Serialize)]
@@ -151,7 +151,10 @@ fn status_text(datum: &Datum) -> &'static str {
 type Cell = (MeasureId, AreaId, Year, Gender);
 
 /// Data rows for a query, ordered by measure, area and year (genders T, K, M).
-pub async fn data<S: Store>(store: &S, query: &DataQuery) -> Result<Vec<DataRow>, StoreError> {
+pub async fn data<S: Values + Catalogue>(
+    store: &S,
+    query: &DataQuery,
+) -> Result<Vec<DataRow>, StoreError> {
     let requested_groups: Vec<GroupId> = query
         .areas
         .iter()
@@ -257,7 +260,7 @@ pub async fn data<S: Store>(store: &S, query: &DataQuery) -> Result<Vec<DataRow>
     Ok(rows)
 }
 
-async fn collect_values<S: Store>(
+async fn collect_values<S: Values>(
     store: &S,
     filter: &ValueFilter,
 ) -> Result<Vec<StoredValue>, StoreError> {

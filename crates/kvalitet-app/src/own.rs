@@ -10,7 +10,7 @@ use kvalitet_domain::{
 use kvalitet_formats::{Format, Record};
 
 use crate::ports::{
-    Actor, AuditRecord, Draft, ImportChunk, ImportSource, Store, StoreError, WriteCounts,
+    Actor, AuditRecord, Draft, ImportChunk, ImportSource, OwnData, StoreError, Values, WriteCounts,
 };
 
 /// The largest upload accepted, by default.
@@ -63,7 +63,7 @@ pub struct MeasureForm {
 
 /// Creates or changes one of the municipality's own measures.
 pub async fn define_measure(
-    store: &impl Store,
+    store: &impl OwnData,
     grants: &Grants,
     m: &MunicipalityId,
     form: &MeasureForm,
@@ -278,7 +278,7 @@ pub fn parse_upload(
 
 /// Saves checked rows as drafts, all or none.
 pub async fn save_drafts(
-    store: &impl Store,
+    store: &impl OwnData,
     grants: &Grants,
     m: &MunicipalityId,
     rows: &[ValueRow],
@@ -363,7 +363,7 @@ pub fn drafts_version(drafts: &[Draft]) -> String {
 /// since (an upload, another publish) refuse the whole publish with `Conflict`, so nothing
 /// is lost between the page and the click, and a repeated click publishes nothing twice.
 pub async fn publish(
-    store: &impl Store,
+    store: &(impl Values + OwnData),
     grants: &Grants,
     m: &MunicipalityId,
     shown: &str,
@@ -408,7 +408,7 @@ pub async fn publish(
 
 /// Sets or removes (empty text) the comment on a measure and year.
 pub async fn comment(
-    store: &impl Store,
+    store: &impl OwnData,
     grants: &Grants,
     m: &MunicipalityId,
     measure: &MeasureId,

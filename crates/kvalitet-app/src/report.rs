@@ -13,7 +13,7 @@ use kvalitet_domain::{
     MunicipalityKind, Year, swedish,
 };
 
-use crate::ports::{MeasureSetSummary, MeasureValues, Store, StoreError};
+use crate::ports::{Catalogue, MeasureSetSummary, MeasureValues, StoreError, Values};
 
 /// Why a comparison cannot be made; each names what was asked for.
 #[derive(Debug, thiserror::Error)]
@@ -141,7 +141,7 @@ pub struct Directory {
 }
 
 impl Directory {
-    pub async fn load(store: &impl Store) -> Result<Self, StoreError> {
+    pub async fn load(store: &impl Catalogue) -> Result<Self, StoreError> {
         let all = store.municipalities().await?;
         let mut kommuner: Vec<Municipality> = all
             .iter()
@@ -384,7 +384,7 @@ pub struct Series {
 
 impl Series {
     pub async fn load(
-        store: &impl Store,
+        store: &impl Values,
         measure: &MeasureId,
         gender: Gender,
     ) -> Result<Self, StoreError> {

@@ -24,7 +24,8 @@ use kvalitet_domain::{
 use crate::csv_table::Table;
 use crate::ports::{
     Actor, AuditRecord, CatalogueBatch, ImportChunk, ImportSource, NewServiceRound, PlanRow,
-    ServiceContent, ServiceQuestion, ServiceRoundRecord, Store, SurveyCounts, import_all,
+    ServiceContent, ServiceQuestion, ServiceRoundRecord, ServiceRounds, SurveyCounts, Values,
+    import_all,
 };
 
 pub use crate::refusal::Refusal as ServiceError;
@@ -50,7 +51,10 @@ pub fn may_register(
         || plan.iter().any(|p| p.tester.eq_ignore_ascii_case(email))
 }
 
-pub async fn round(store: &impl Store, id: i64) -> Result<ServiceRoundRecord, ServiceError> {
+pub async fn round(
+    store: &impl ServiceRounds,
+    id: i64,
+) -> Result<ServiceRoundRecord, ServiceError> {
     store
         .service_rounds(Some(id))
         .await?
@@ -61,7 +65,7 @@ pub async fn round(store: &impl Store, id: i64) -> Result<ServiceRoundRecord, Se
 
 /// A round someone may see: once published everyone; before, those who run it and testers.
 pub async fn visible_round(
-    store: &impl Store,
+    store: &impl ServiceRounds,
     grants: &Grants,
     email: &str,
     id: i64,
@@ -76,7 +80,7 @@ pub async fn visible_round(
 }
 
 async fn managed_round(
-    store: &impl Store,
+    store: &impl ServiceRounds,
     grants: &Grants,
     id: i64,
 ) -> Result<ServiceRoundRecord, ServiceError> {
@@ -116,7 +120,7 @@ fn parse_date(text: &str) -> Result<Date, String> {
 }
 
 pub async fn create_round(
-    store: &impl Store,
+    store: &impl ServiceRounds,
     grants: &Grants,
     form: &RoundForm,
     actor: &Actor,
@@ -186,7 +190,7 @@ fn member(r: &ServiceRoundRecord, text: &str) -> Result<MunicipalityId, String> 
 /// Sets the round's municipalities: ids separated by commas, spaces or lines. A national
 /// round names any kommuner; a municipality's own round only itself.
 pub async fn set_members(
-    store: &impl Store,
+    store: &impl ServiceRounds,
     grants: &Grants,
     round_id: i64,
     text: &str,
@@ -278,7 +282,7 @@ pub fn parse_questions(text: &str) -> Result<Vec<ServiceQuestion>, Vec<String>> 
 
 /// Replaces the question bank from CSV: `id;area;text`.
 pub async fn set_questions(
-    store: &impl Store,
+    store: &impl ServiceRounds,
     grants: &Grants,
     round_id: i64,
     text: &str,
@@ -294,7 +298,7 @@ pub async fn set_questions(
 
 /// Replaces the plan from CSV: `municipality_id;question_id;channel;planned_on;tester`.
 pub async fn set_plan(
-    store: &impl Store,
+    store: &impl ServiceRounds,
     grants: &Grants,
     round_id: i64,
     text: &str,
@@ -608,7 +612,7 @@ pub fn parse_contacts(
 
 /// Registers contacts from a CSV file, all or none.
 pub async fn import_contacts(
-    store: &impl Store,
+    store: &impl ServiceRounds,
     grants: &Grants,
     email: &str,
     round_id: i64,
@@ -625,7 +629,7 @@ pub async fn import_contacts(
 
 /// Registers one contact from the phone form, whose times are Swedish wall-clock times.
 pub async fn register_contact(
-    store: &impl Store,
+    store: &impl ServiceRounds,
     grants: &Grants,
     email: &str,
     round_id: i64,
@@ -672,7 +676,7 @@ pub async fn register_contact(
 }
 
 async fn registering(
-    store: &impl Store,
+    store: &impl ServiceRounds,
     grants: &Grants,
     email: &str,
     round_id: i64,
@@ -777,7 +781,7 @@ pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCoun
 
 /// Replaces a round's survey answers from CSV.
 pub async fn import_survey(
-    store: &impl Store,
+    store: &impl ServiceRounds,
     grants: &Grants,
     round_id: i64,
     text: &str,
@@ -1071,7 +1075,7 @@ fn measures() -> (Vec<Measure>, MeasureSet) {
 /// indices only with at least 100 answers), in one transaction with the status and the audit
 /// event. Figures marked unreliable are published too, and the round's page says so.
 pub async fn publish(
-    store: &impl Store,
+    store: &(impl Values + ServiceRounds),
     grants: &Grants,
     round_id: i64,
     actor: &Actor,

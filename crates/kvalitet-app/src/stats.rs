@@ -9,7 +9,7 @@ use kvalitet_domain::{
     AreaId, Datum, Direction, Gender, MeasureId, MunicipalityKind, ValueRow, Year,
 };
 
-use crate::ports::{Store, StoreError};
+use crate::ports::{Catalogue, StoreError, Values};
 
 /// Why the statistics could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +33,7 @@ pub struct StatsCounts {
 /// `measure,year,gender,n,mean,median,q1,q3,min,max,green,yellow,red`. Measures without a
 /// direction are coloured as `undirected` says (`None` leaves them uncoloured).
 pub async fn write_statistics(
-    store: &impl Store,
+    store: &(impl Values + Catalogue),
     undirected: Direction,
     out: impl Write,
 ) -> Result<StatsCounts, StatsError> {

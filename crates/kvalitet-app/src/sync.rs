@@ -11,7 +11,7 @@ use kvalitet_domain::{MeasureId, Year};
 use kvalitet_formats::Format;
 
 use crate::import::{FileReport, ImportOptions, import_bytes};
-use crate::ports::{Store, WriteCounts};
+use crate::ports::{Catalogue, SyncLog, Values, WriteCounts};
 
 /// Kolada's limit on ids or years in one list.
 pub const MAX_LIST: usize = 25;
@@ -97,7 +97,7 @@ struct Envelope {
 /// Runs a sync. Returns when every batch was tried (or at the first failure with `fail_fast`).
 /// A run that did not finish is resumed by the next sync with the same source and options:
 /// the queries it completed are skipped.
-pub async fn sync<S: Store, F: Fetch>(
+pub async fn sync<S: Values + Catalogue + SyncLog, F: Fetch>(
     store: &S,
     fetch: &F,
     options: &SyncOptions,
@@ -208,7 +208,7 @@ struct Job<'a, S, F> {
     finished: &'a std::collections::HashSet<String>,
 }
 
-impl<S: Store, F: Fetch> Job<'_, S, F> {
+impl<S: Values + SyncLog, F: Fetch> Job<'_, S, F> {
     /// Runs one query unless an earlier run finished it; false when a page failed.
     async fn query(&self, url: &str, report: &mut SyncReport) -> bool {
         if self.finished.contains(url) {
@@ -235,7 +235,7 @@ impl<S: Store, F: Fetch> Job<'_, S, F> {
 }
 
 /// Fetches and imports every page of one query; false when a page failed.
-async fn follow<S: Store, F: Fetch>(
+async fn follow<S: Values, F: Fetch>(
     store: &S,
     fetch: &F,
     first: &str,

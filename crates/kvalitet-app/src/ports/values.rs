@@ -12,7 +12,7 @@ use kvalitet_domain::{
 };
 use kvalitet_formats::KpiGroupRecord;
 
-use super::{AuditRecord, Draft, Store, StoreError};
+use super::{AuditRecord, Draft, StoreError};
 
 /// Where an import came from, recorded with every value it wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -96,7 +96,7 @@ pub enum ImportChunk {
 /// Writes `chunks` (ending with [`ImportChunk::Commit`]) through [`Store::import`] as one
 /// transaction: the way use cases make a change together with its audit event.
 pub async fn import_all(
-    store: &impl Store,
+    store: &impl Values,
     source: &ImportSource,
     chunks: Vec<ImportChunk>,
 ) -> Result<WriteCounts, StoreError> {
