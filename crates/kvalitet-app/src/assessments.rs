@@ -13,9 +13,8 @@ use kvalitet_domain::round::{
     self, Agreement, AssessorRole, Distribution, Part, RoundKind, Spread, Standing, Status, Step,
 };
 use kvalitet_domain::{
-    Action, AreaId, Datum, Direction, Gender, Grants, KoladaMeta, Measure, MeasureProfile,
-    MeasureSet, MeasureSetArea, MeasureSetItem, MunicipalityId, SourceKind, ValueKey, ValueRow,
-    Year,
+    Action, AreaId, Datum, Gender, Grants, MeasureOrigin, MunicipalityId, SourceKind, ValueKey,
+    ValueRow, Year,
 };
 
 use crate::ports::{
@@ -23,6 +22,7 @@ use crate::ports::{
     DocumentRecord, ImportChunk, ImportSource, NewRound, RoundContent, RoundFilter, RoundRecord,
     SurveyRecord, Values, import_all,
 };
+use crate::publish::{self, ResultMeasure, ResultSet};
 
 /// The largest evidence file accepted.
 pub const MAX_DOCUMENT_BYTES: usize = 10 << 20;
@@ -697,71 +697,52 @@ pub fn measure_set_id(framework: &Framework) -> String {
     format!("{}-{}", framework.id, framework.version)
 }
 
-/// The measures and the measure set a framework version's results become.
+/// The measures and the measure set a framework version's results become, published in
+/// `year` and compared among `participants`.
 fn measures_of(
     framework: &Framework,
+    year: Year,
     participants: Vec<MunicipalityId>,
-) -> (Vec<Measure>, MeasureSet) {
+) -> CatalogueBatch {
     let name = format!("{} {}", framework.name, framework.version);
-    let mut measures = Vec::new();
-    let mut items = Vec::new();
-    for (id, area) in framework.measure_ids() {
-        let (title, max) = match area {
-            None => (format!("{name}: totalt"), framework.total_max()),
-            Some(i) => (
-                format!("{name}: {}", framework.areas[i].title),
-                Framework::area_score_max(&framework.areas[i]),
-            ),
-        };
-        let unit = if (max - 100.0).abs() < 1e-9 {
-            "av 100".to_owned()
-        } else {
-            format!("poäng av {max}")
-        };
-        let mut m = Measure::from_kolada(
-            id,
-            title.clone(),
-            format!(
-                "Publicerat resultat av {name}, ramverk giltigt från {}. Resultat på andra versioner är inte direkt jämförbara.",
-                framework.valid_from
-            ),
-            KoladaMeta {
-                municipality_type: Some("K".into()),
-                ..KoladaMeta::default()
-            },
-        );
-        m.unit = Some(unit.clone());
-        m.direction = Direction::HigherIsBetter;
-        m.source_kind = SourceKind::External;
-        let profile = MeasureProfile {
-            measure: id,
-            question: title.clone(),
-            question_en: None,
-            unit: Some(unit),
-            unit_en: None,
-            direction: Direction::HigherIsBetter,
-            decimals: 0,
-        };
-        items.push(MeasureSetItem {
-            measure: id,
-            question: title,
-            question_en: None,
-            profile: Some(profile),
-        });
-        measures.push(m);
-    }
-    let mut set = MeasureSet::new(
-        measure_set_id(framework),
-        name.clone(),
-        vec![MeasureSetArea {
-            title: name,
-            title_en: None,
-            items,
-        }],
-    );
-    set.description = "Resultat av publicerade bedömningar, jämförda med de kommuner som publicerat på samma ramverksversion.".into();
-    set.participants = participants;
-    (measures, set)
+    let results = framework
+        .measure_ids()
+        .into_iter()
+        .map(|(id, area)| {
+            let (title, max) = match area {
+                None => (format!("{name}: totalt"), framework.total_max()),
+                Some(i) => (
+                    format!("{name}: {}", framework.areas[i].title),
+                    Framework::area_score_max(&framework.areas[i]),
+                ),
+            };
+            ResultMeasure {
+                id,
+                question: title.clone(),
+                title,
+                description: format!(
+                    "Publicerat resultat av {name}, ramverk giltigt från {}. Resultat på andra versioner är inte direkt jämförbara.",
+                    framework.valid_from
+                ),
+                unit: if (max - 100.0).abs() < 1e-9 {
+                    "av 100".to_owned()
+                } else {
+                    format!("poäng av {max}")
+                },
+                source_kind: SourceKind::External,
+            }
+        })
+        .collect();
+    let set = ResultSet {
+        id: measure_set_id(framework),
+        title: name.clone(),
+        title_en: None,
+        area: name,
+        area_en: None,
+        description: "Resultat av publicerade bedömningar, jämförda med de kommuner som publicerat på samma ramverksversion.".into(),
+        participants,
+    };
+    publish::as_measures(MeasureOrigin::Assessment, year, set, results)
 }
 
 async fn publish(
@@ -788,7 +769,7 @@ async fn publish(
             .map(|p| p.municipality)
             .collect();
         participants.insert(r.municipality);
-        let (measures, set) = measures_of(f, participants.into_iter().collect());
+        catalogue = measures_of(f, r.year, participants.into_iter().collect());
         for (id, area) in f.measure_ids() {
             let score = match area {
                 None => Some(scores.total),
@@ -809,9 +790,6 @@ async fn publish(
                 });
             }
         }
-        catalogue.catalogue_year = Some(r.year);
-        catalogue.measures = measures;
-        catalogue.measure_sets = vec![set];
     }
     let record = AuditRecord {
         actor: actor.clone(),

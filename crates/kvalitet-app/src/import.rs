@@ -620,7 +620,7 @@ impl Checker {
                             ));
                         }
                     }
-                    (kvalitet_domain::MeasureOrigin::Kolada, Some(namespace)) => {
+                    (_, Some(namespace)) => {
                         return Err(RowError::new(
                             location.with_field("id"),
                             format!(

@@ -51,10 +51,7 @@ impl From<&Measure> for KpiObject {
             publication_date: k.publication_date.clone(),
             publ_period: k.publ_period.clone(),
             has_ou_data: k.has_ou_data,
-            owner: match m.origin {
-                kvalitet_domain::MeasureOrigin::Kolada => None,
-                kvalitet_domain::MeasureOrigin::Own(owner) => Some(owner.to_string()),
-            },
+            owner: m.origin.owner().map(|o| o.to_string()),
         }
     }
 }

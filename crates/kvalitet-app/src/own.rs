@@ -149,6 +149,8 @@ fn reportable(measure: &Measure, m: &MunicipalityId) -> bool {
     match measure.origin {
         MeasureOrigin::Own(owner) => owner == *m,
         MeasureOrigin::Kolada => measure.id.as_str().starts_with('U'),
+        // Published results are written by their rounds only.
+        MeasureOrigin::Assessment | MeasureOrigin::Service => false,
     }
 }
 

@@ -16,8 +16,7 @@ use kvalitet_domain::service::{
 };
 use kvalitet_domain::text::{check_len, check_slug, max_chars};
 use kvalitet_domain::{
-    Action, AreaId, Datum, Direction, Gender, Grants, KoladaMeta, Measure, MeasureId,
-    MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem, MunicipalityId, SourceKind,
+    Action, AreaId, Datum, Gender, Grants, MeasureId, MeasureOrigin, MunicipalityId, SourceKind,
     ValueKey, ValueRow, Year,
 };
 
@@ -27,6 +26,7 @@ use crate::ports::{
     ServiceContent, ServiceQuestion, ServiceRoundRecord, ServiceRounds, SurveyCounts, Values,
     import_all,
 };
+use crate::publish::{self, ResultMeasure, ResultSet};
 
 pub use crate::refusal::Refusal as ServiceError;
 
@@ -1015,60 +1015,41 @@ pub fn results(r: &ServiceRoundRecord, content: &ServiceContent) -> ServiceResul
 /// The measure set the figures are shown in on the citizen site.
 pub const MEASURE_SET: &str = "servicematning";
 
-fn measures() -> (Vec<Measure>, MeasureSet) {
-    let mut measures = Vec::new();
-    let mut items = Vec::new();
-    for kind in FigureKind::ALL {
-        let (id, title) = kind.measure();
-        let Ok(id) = MeasureId::parse(id) else {
-            continue;
-        };
-        let mut m = Measure::from_kolada(
-            id,
-            title.to_owned(),
-            match kind.survey() {
-                Some(_) => "Enkät till medborgare efter verklig kontakt; svaren 1–5 räknas om till 0–100 (5 = 100, 4 = 75, 3 = 50, 2 = 25, 1 = 0) och medelvärdet är index. Minst 100 svar per kanal krävs för att jämföras; e-postsvar räknas bara när medborgaren fått svar.".to_owned(),
-                None => "Testfrågor via e-post och telefon registrerade i kvalitet. Arbetsdagar enligt svensk kalender (helger, helgdagar, midsommarafton, julafton och nyårsafton räknas inte) i svensk tid.".to_owned(),
-            },
-            KoladaMeta { municipality_type: Some("K".into()), ..KoladaMeta::default() },
-        );
-        m.unit = Some(kind.unit().to_owned());
-        m.direction = Direction::HigherIsBetter;
-        m.source_kind = if kind.survey().is_some() {
-            SourceKind::Survey
-        } else {
-            SourceKind::External
-        };
-        items.push(MeasureSetItem {
-            measure: id,
-            question: kind.question().to_owned(),
-            question_en: None,
-            profile: Some(MeasureProfile {
-                measure: id,
+/// The measures and the measure set a round's figures are published as, for `year`.
+fn measures(year: Year) -> CatalogueBatch {
+    let results = FigureKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let (id, title) = kind.measure();
+            Some(ResultMeasure {
+                id: MeasureId::parse(id).ok()?,
+                title: title.to_owned(),
                 question: kind.question().to_owned(),
-                question_en: None,
-                unit: Some(kind.unit().to_owned()),
-                unit_en: None,
-                direction: Direction::HigherIsBetter,
-                decimals: 0,
-            }),
-        });
-        measures.push(m);
-    }
-    let mut set = MeasureSet::new(
-        MEASURE_SET,
-        "Service och tillgänglighet",
-        vec![MeasureSetArea {
-            title: "E-post, telefon och bemötande".into(),
-            title_en: Some("E-mail, telephone and reception".into()),
-            items,
-        }],
-    );
-    set.title_en = Some("Service and accessibility".into());
-    set.description =
-        "Hur kommunen svarar när medborgare hör av sig med enkla frågor via e-post och telefon."
-            .into();
-    (measures, set)
+                description: match kind.survey() {
+                    Some(_) => "Enkät till medborgare efter verklig kontakt; svaren 1–5 räknas om till 0–100 (5 = 100, 4 = 75, 3 = 50, 2 = 25, 1 = 0) och medelvärdet är index. Minst 100 svar per kanal krävs för att jämföras; e-postsvar räknas bara när medborgaren fått svar.".to_owned(),
+                    None => "Testfrågor via e-post och telefon registrerade i kvalitet. Arbetsdagar enligt svensk kalender (helger, helgdagar, midsommarafton, julafton och nyårsafton räknas inte) i svensk tid.".to_owned(),
+                },
+                unit: kind.unit().to_owned(),
+                source_kind: if kind.survey().is_some() {
+                    SourceKind::Survey
+                } else {
+                    SourceKind::External
+                },
+            })
+        })
+        .collect();
+    let set = ResultSet {
+        id: MEASURE_SET.to_owned(),
+        title: "Service och tillgänglighet".into(),
+        title_en: Some("Service and accessibility".into()),
+        area: "E-post, telefon och bemötande".into(),
+        area_en: Some("E-mail, telephone and reception".into()),
+        description:
+            "Hur kommunen svarar när medborgare hör av sig med enkla frågor via e-post och telefon."
+                .into(),
+        participants: Vec::new(),
+    };
+    publish::as_measures(MeasureOrigin::Service, year, set, results)
 }
 
 /// Publishes a round: every member's figures become values of the round's year (survey
@@ -1131,13 +1112,7 @@ pub async fn publish(
             "there are no figures to publish yet".into(),
         ));
     }
-    let (measures, set) = measures();
-    let catalogue = CatalogueBatch {
-        catalogue_year: Some(r.year),
-        measures,
-        measure_sets: vec![set],
-        ..CatalogueBatch::default()
-    };
+    let catalogue = measures(r.year);
     let n = rows.len();
     // A national round's publishing is also in each municipality's own trail.
     let mut per_municipality: BTreeMap<MunicipalityId, usize> = BTreeMap::new();

@@ -84,13 +84,48 @@ impl SourceKind {
     }
 }
 
-/// Who defines a measure.
+/// Who defines a measure, and so where residents are told its figures come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "municipality")]
 pub enum MeasureOrigin {
     Kolada,
     /// The municipality's own measure.
     Own(MunicipalityId),
+    /// Published results of assessment rounds on one framework version.
+    Assessment,
+    /// Published figures of service measurement rounds.
+    Service,
+}
+
+impl MeasureOrigin {
+    /// The code stored with the measure (its owner, for an own measure, beside it).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Kolada => "kolada",
+            Self::Own(_) => "own",
+            Self::Assessment => "assessment",
+            Self::Service => "service",
+        }
+    }
+
+    /// The origin of a stored code and owner; `None` when they do not fit together.
+    pub fn parse(code: &str, owner: Option<MunicipalityId>) -> Option<Self> {
+        match (code, owner) {
+            ("kolada", None) => Some(Self::Kolada),
+            ("own", Some(m)) => Some(Self::Own(m)),
+            ("assessment", None) => Some(Self::Assessment),
+            ("service", None) => Some(Self::Service),
+            _ => None,
+        }
+    }
+
+    /// The municipality that owns the measure, if one does.
+    pub fn owner(self) -> Option<MunicipalityId> {
+        match self {
+            Self::Own(m) => Some(m),
+            _ => None,
+        }
+    }
 }
 
 /// Kolada's catalogue fields, kept as Kolada writes them.
@@ -145,6 +180,31 @@ impl Measure {
 }
 
 impl Measure {
+    /// A measure that results published in kvalitet become (an assessment's scores, a
+    /// service measurement's figures): higher is better, reported for kommuner.
+    pub fn published(
+        id: MeasureId,
+        title: String,
+        description: String,
+        unit: String,
+        origin: MeasureOrigin,
+        source_kind: SourceKind,
+    ) -> Self {
+        Self {
+            id,
+            title,
+            description,
+            unit: Some(unit),
+            direction: Direction::HigherIsBetter,
+            source_kind,
+            origin,
+            kolada: KoladaMeta {
+                municipality_type: Some("K".into()),
+                ..KoladaMeta::default()
+            },
+        }
+    }
+
     /// The same measure as the municipality's own (not Kolada's): its source is the
     /// municipality's own reporting, or its survey when the definition says so.
     pub fn owned_by(mut self, owner: MunicipalityId) -> Self {
@@ -181,6 +241,25 @@ pub fn unit_from_title(title: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_round_trip_through_their_codes() {
+        let m = MunicipalityId::parse("0180").unwrap();
+        for o in [
+            MeasureOrigin::Kolada,
+            MeasureOrigin::Own(m),
+            MeasureOrigin::Assessment,
+            MeasureOrigin::Service,
+        ] {
+            assert_eq!(MeasureOrigin::parse(o.code(), o.owner()), Some(o));
+        }
+        assert_eq!(
+            MeasureOrigin::parse("own", None),
+            None,
+            "an own measure has an owner"
+        );
+        assert_eq!(MeasureOrigin::parse("kolada", Some(m)), None);
+    }
 
     fn id(s: &str) -> MeasureId {
         MeasureId::parse(s).unwrap()

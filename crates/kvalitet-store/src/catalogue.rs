@@ -9,8 +9,8 @@ use kvalitet_app::ports::{
     Overview, StoreError, WriteCounts,
 };
 use kvalitet_domain::{
-    County, Direction, GroupId, GroupKind, Measure, MeasureId, MeasureOrigin, MeasureProfile,
-    MeasureSet, MeasureSetArea, MeasureSetItem, Municipality, MunicipalityGroup, MunicipalityId,
+    County, Direction, GroupId, GroupKind, Measure, MeasureId, MeasureProfile, MeasureSet,
+    MeasureSetArea, MeasureSetItem, Municipality, MunicipalityGroup, MunicipalityId,
     MunicipalityKind, Year,
 };
 
@@ -124,30 +124,33 @@ pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCo
             .catalogue_year
             .ok_or_else(|| StoreError::Invalid("a KPI catalogue needs a catalogue year".into()))?;
         let existing = ids(tx, "SELECT id FROM measure").await?;
-        let owners: HashMap<String, String> = fetch_all!(tx tx, (String, String),
-            "SELECT id, owner_municipality FROM measure WHERE owner_municipality IS NOT NULL")?
-        .into_iter()
-        .collect();
+        // Only measures that are not Kolada's are listed: the rest are Kolada's.
+        let held: HashMap<String, (String, Option<String>)> =
+            fetch_all!(tx tx, (String, String, Option<String>),
+            "SELECT id, origin, owner_municipality FROM measure WHERE origin <> 'kolada'")?
+            .into_iter()
+            .map(|(id, origin, owner)| (id, (origin, owner)))
+            .collect();
         for m in &batch.measures {
-            // A measure keeps its owner: nothing written here (a catalogue, a published
-            // round's results) may turn a municipality's own measure into another's, or a
-            // national one into a municipality's.
-            let incoming = match m.origin {
-                MeasureOrigin::Kolada => None,
-                MeasureOrigin::Own(owner) => Some(owner.to_string()),
-            };
-            let held = owners.get(m.id.as_str());
-            if existing.contains(m.id.as_str()) && held != incoming.as_ref() {
+            // A measure keeps its origin and owner: nothing written here (a catalogue, a
+            // published round's results) may turn a municipality's own measure into another's
+            // or a national one, or Kolada's into published results.
+            let incoming = (
+                m.origin.code().to_owned(),
+                m.origin.owner().map(|o| o.to_string()),
+            );
+            let kolada = ("kolada".to_owned(), None);
+            let was = held.get(m.id.as_str()).unwrap_or(&kolada);
+            if existing.contains(m.id.as_str()) && *was != incoming {
+                let describe = |(origin, owner): &(String, Option<String>)| match owner {
+                    Some(o) => format!("municipality {o}'s own"),
+                    None => format!("{origin} (no municipality's)"),
+                };
                 return Err(StoreError::Invalid(format!(
-                    "measure {} is held by {}; it cannot be written as {}",
+                    "measure {} is held as {}; it cannot be written as {}",
                     m.id,
-                    held.map_or(
-                        "no municipality (a national measure)".to_owned(),
-                        |o| format!("municipality {o}")
-                    ),
-                    incoming.map_or("a national measure".to_owned(), |o| format!(
-                        "municipality {o}'s own"
-                    )),
+                    describe(was),
+                    describe(&incoming)
                 )));
             }
             let changed = upsert_measure(tx, m, i64::from(year.get())).await?;
@@ -233,16 +236,13 @@ pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCo
 /// Writes a measure and its text for `year`. The main row follows the newest catalogue;
 /// direction, unit and source kind are set on first sight only, since users curate them.
 async fn upsert_measure(tx: &mut Tx, m: &Measure, year: i64) -> Result<bool, StoreError> {
-    let owner = match m.origin {
-        MeasureOrigin::Kolada => None,
-        MeasureOrigin::Own(municipality) => Some(municipality.to_string()),
-    };
+    let owner = m.origin.owner().map(|o| o.to_string());
     let k = &m.kolada;
     let row = exec!(tx,
         "INSERT INTO measure (id, title, description, unit, direction, source_kind, owner_municipality,
              operating_area, perspective, is_divided_by_gender, municipality_type, auspice, publ_period,
-             prel_publication_date, publication_date, has_ou_data, catalogue_year)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             prel_publication_date, publication_date, has_ou_data, catalogue_year, origin)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
              operating_area = excluded.operating_area, perspective = excluded.perspective,
              is_divided_by_gender = excluded.is_divided_by_gender, municipality_type = excluded.municipality_type,
@@ -262,7 +262,7 @@ async fn upsert_measure(tx: &mut Tx, m: &Measure, year: i64) -> Result<bool, Sto
         m.id.as_str(), &m.title, &m.description, m.unit.clone(), m.direction.code(), m.source_kind.code(), owner,
         k.operating_area.clone(), k.perspective.clone(), k.is_divided_by_gender, k.municipality_type.clone(),
         k.auspice.clone(), k.publ_period.clone(), k.prel_publication_date.clone(), k.publication_date.clone(),
-        k.has_ou_data, year)?;
+        k.has_ou_data, year, m.origin.code())?;
     let text = exec!(tx,
         "INSERT INTO measure_text (measure_id, year, title, description) VALUES ($1, $2, $3, $4)
          ON CONFLICT (measure_id, year) DO UPDATE SET title = excluded.title, description = excluded.description

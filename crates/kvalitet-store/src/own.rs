@@ -151,8 +151,8 @@ impl OwnData for SqlStore {
         }
         exec!(t,
         "INSERT INTO measure (id, title, description, unit, direction, source_kind, owner_municipality,
-             is_divided_by_gender, has_ou_data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE)
+             is_divided_by_gender, has_ou_data, origin)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, 'own')
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
              unit = excluded.unit, direction = excluded.direction, is_divided_by_gender = excluded.is_divided_by_gender",
         measure.id.as_str(), &measure.title, &measure.description, measure.unit.clone(), measure.direction.code(),

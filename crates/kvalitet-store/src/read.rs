@@ -127,6 +127,7 @@ pub(crate) struct MeasureRow {
     unit: Option<String>,
     direction: String,
     source_kind: String,
+    origin: String,
     owner_municipality: Option<String>,
     operating_area: Option<String>,
     perspective: Option<String>,
@@ -142,7 +143,7 @@ pub(crate) struct MeasureRow {
 pub(crate) const MEASURE_COLUMNS: &str =
     "SELECT id, title, description, unit,
         COALESCE((SELECT p.direction FROM measure_profile p WHERE p.measure_id = measure.id), direction) AS direction,
-        source_kind, owner_municipality,
+        source_kind, origin, owner_municipality,
         operating_area, perspective, is_divided_by_gender, municipality_type, auspice, publ_period,
         prel_publication_date, publication_date, has_ou_data FROM measure";
 
@@ -154,9 +155,12 @@ pub(crate) fn measure_from_row(r: MeasureRow) -> Result<Measure, StoreError> {
         unit: r.unit,
         direction: Direction::parse(&r.direction).ok_or_else(|| invalid(&r.direction))?,
         source_kind: SourceKind::parse(&r.source_kind).ok_or_else(|| invalid(&r.source_kind))?,
-        origin: match r.owner_municipality {
-            Some(m) => MeasureOrigin::Own(MunicipalityId::parse(&m).map_err(invalid)?),
-            None => MeasureOrigin::Kolada,
+        origin: {
+            let owner = match &r.owner_municipality {
+                Some(m) => Some(MunicipalityId::parse(m).map_err(invalid)?),
+                None => None,
+            };
+            MeasureOrigin::parse(&r.origin, owner).ok_or_else(|| invalid(&r.origin))?
         },
         kolada: KoladaMeta {
             operating_area: r.operating_area,

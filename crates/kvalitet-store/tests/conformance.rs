@@ -358,6 +358,15 @@ async fn service_rounds_register_contacts_compute_figures_and_publish(store: &Sq
         n, 9,
         "4 + 4 test figures and one survey index with 200 answers"
     );
+    // Published figures say where they come from: not Kolada.
+    assert_eq!(
+        store
+            .measure(&kpi("SERV-TELBEM"))
+            .await
+            .unwrap()
+            .map(|m| m.origin),
+        Some(kvalitet_domain::MeasureOrigin::Service)
+    );
     let v = store
         .measure_values(&kpi("SERV-TELBEM"), Gender::Total)
         .await
@@ -881,6 +890,8 @@ async fn assessment_rounds_go_from_answers_through_consensus_to_published_measur
     );
 
     // Scores: a = (3 + 1) / 6 = 66.7 %, b = 0 %, total 4 / 9 = 44.4 %.
+    let published = store.measure(&kpi("DX1")).await.unwrap().unwrap();
+    assert_eq!(published.origin, kvalitet_domain::MeasureOrigin::Assessment);
     let total = store
         .measure_values(&kpi("DX1"), Gender::Total)
         .await
@@ -1525,7 +1536,10 @@ async fn a_measure_keeps_its_owner(store: &SqlStore) {
     )
     .await;
     let e = refused.unwrap_err().to_string();
-    assert!(e.contains("KK2020 is held by municipality 0180"), "{e}");
+    assert!(
+        e.contains("KK2020 is held as municipality 0180's own; it cannot be written as kolada"),
+        "{e}"
+    );
     let stored = store.measure(&kpi("KK2020")).await.unwrap().unwrap();
     assert_eq!(stored.title, "Stockholms eget");
     assert!(
@@ -1556,7 +1570,10 @@ async fn a_measure_keeps_its_owner(store: &SqlStore) {
     .await
     .unwrap_err()
     .to_string();
-    assert!(e.contains("N15428 is held by no municipality"), "{e}");
+    assert!(
+        e.contains("N15428 is held as kolada (no municipality's)"),
+        "{e}"
+    );
 }
 
 async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {

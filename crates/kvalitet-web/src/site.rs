@@ -818,22 +818,7 @@ pub async fn measure<S: Store>(
             .rev()
             .map(|pt| json!({"year": pt.year.get(), "value": fmt(pt.value), "mean": fmt(pt.mean), "worst": fmt(pt.worst), "best": fmt(pt.best), "riket": fmt(pt.riket), "n": pt.n}))
             .collect();
-        let source = match measure.origin {
-            kvalitet_domain::MeasureOrigin::Kolada => {
-                let producer = measure
-                    .description
-                    .rsplit_once("Källa:")
-                    .map(|(_, s)| s.trim().trim_end_matches('.').to_owned());
-                match producer {
-                    Some(p) if !p.is_empty() => format!("Kolada ({p})"),
-                    _ => "Kolada".to_owned(),
-                }
-            }
-            kvalitet_domain::MeasureOrigin::Own(owner) => match lang {
-                Lang::Sv => format!("{}, egen mätning", d.name(&owner)),
-                Lang::En => format!("{}, own measurement", d.name(&owner)),
-            },
-        };
+        let source = source_label(lang, measure, &d);
         let year = v.comparison.as_ref().map(|c| c.year);
         let comments = st
             .store
@@ -1012,6 +997,7 @@ pub async fn embed<S: Store>(
                 "question": question(lang, &p.question, p.question_en.as_deref()),
                 "figures": figures,
                 "population_name": v.population_name,
+                "source": d.measures.get(&p.measure).map(|x| source_label(lang, x, &d)),
                 "page": format!("{}/kommun/{}/matt/{}{}", lang.base(), m, p.measure, params.query()),
             }),
         )?;
@@ -1060,6 +1046,7 @@ pub async fn compare<S: Store>(
                 "measures": measures,
                 "slots": slots,
                 "table": table.as_ref().map(|t| &t.view),
+                "source": table.as_ref().and_then(|t| d.measures.get(&t.measure)).map(|x| source_label(lang, x, &d)),
                 "query": raw_query_of(&params),
                 "other_path": format!("{}/jamfor{}", lang.other().base(), raw_query_of(&params)),
             }),
@@ -1559,5 +1546,39 @@ fn public_source(lang: Lang, format: &str) -> &'static str {
         ("kolada-json", _) => "Kolada",
         (_, Lang::Sv) => "Inläst fil",
         (_, Lang::En) => "Imported file",
+    }
+}
+
+/// Where a measure's figures come from, as residents are told under every chart and table:
+/// Kolada (with the producer its definition names), the municipality's own measurement, or
+/// results published in kvalitet.
+fn source_label(lang: Lang, measure: &kvalitet_domain::Measure, d: &Directory) -> String {
+    use kvalitet_domain::MeasureOrigin;
+    match (measure.origin, lang) {
+        (MeasureOrigin::Kolada, _) => {
+            let producer = measure
+                .description
+                .rsplit_once("Källa:")
+                .map(|(_, s)| s.trim().trim_end_matches('.').to_owned());
+            match producer {
+                Some(p) if !p.is_empty() => format!("Kolada ({p})"),
+                _ => "Kolada".to_owned(),
+            }
+        }
+        (MeasureOrigin::Own(owner), Lang::Sv) => format!("{}, egen mätning", d.name(&owner)),
+        (MeasureOrigin::Own(owner), Lang::En) => format!("{}, own measurement", d.name(&owner)),
+        (MeasureOrigin::Assessment, Lang::Sv) => {
+            "Bedömningar publicerade i kvalitet (kommunernas egna och externa bedömare)".to_owned()
+        }
+        (MeasureOrigin::Assessment, Lang::En) => {
+            "Assessments published in kvalitet (the municipalities' own and external assessors)"
+                .to_owned()
+        }
+        (MeasureOrigin::Service, Lang::Sv) => {
+            "Servicemätning publicerad i kvalitet (testfrågor och enkäter)".to_owned()
+        }
+        (MeasureOrigin::Service, Lang::En) => {
+            "Service measurement published in kvalitet (test questions and surveys)".to_owned()
+        }
     }
 }

@@ -1624,6 +1624,22 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         measure.status, 200,
         "the result is a measure on the citizen site"
     );
+    // Said to come from assessments published here, not from Kolada (issue 13), also in the
+    // widget.
+    assert!(
+        measure
+            .body
+            .contains("Källa: Bedömningar publicerade i kvalitet"),
+        "{}",
+        measure.body
+    );
+    assert!(!measure.body.contains("Källa: Kolada"));
+    let widget = request(&addr, "GET", "/inbaddning/kommun/0180/matt/DX1", "", &[]).await;
+    assert!(
+        widget.body.contains("Bedömningar publicerade i kvalitet"),
+        "{}",
+        widget.body
+    );
 
     assert_eq!(
         request(&addr, "GET", "/admin/ramverk", &anna, &[])
@@ -1818,6 +1834,13 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     let measure = request(&addr, "GET", "/kommun/0180/matt/SERV-EPOST1", "", &[]).await;
     assert_eq!(measure.status, 200);
     assert!(measure.body.contains("100"), "{}", measure.body);
+    assert!(
+        measure
+            .body
+            .contains("Källa: Servicemätning publicerad i kvalitet"),
+        "{}",
+        measure.body
+    );
     let late = upload_fields(
         &addr,
         "/admin/service/1/fil/kontakter",
