@@ -149,17 +149,10 @@ impl Directory {
             .cloned()
             .collect();
         kommuner.sort_by(|a, b| swedish::compare_names(&a.title, &b.title));
-        let mut neighbours = HashMap::new();
-        for m in &kommuner {
-            neighbours.insert(m.id, store.neighbours(&m.id).await?);
-        }
-        let sets = store.measure_sets().await?;
-        let mut set_details = HashMap::new();
-        for s in &sets {
-            if let Some(set) = store.measure_set(&s.id).await? {
-                set_details.insert(s.id.clone(), set);
-            }
-        }
+        let neighbours = store.neighbours().await?;
+        let whole = store.measure_sets().await?;
+        let sets = whole.iter().map(MeasureSetSummary::from).collect();
+        let set_details = whole.into_iter().map(|s| (s.id.clone(), s)).collect();
         Ok(Self {
             kommuner,
             areas: all.into_iter().map(|m| (m.id, m)).collect(),

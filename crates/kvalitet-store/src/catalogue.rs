@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use kvalitet_app::ports::{
-    Catalogue, CatalogueBatch, ImportRecord, KpiGroupRecord, MeasureSetSummary, MeasureText,
-    Overview, StoreError, WriteCounts,
+    Catalogue, CatalogueBatch, ImportRecord, KpiGroupRecord, MeasureText, Overview, StoreError,
+    WriteCounts,
 };
 use kvalitet_domain::{
     County, Direction, GroupId, GroupKind, Measure, MeasureId, MeasureProfile, MeasureSet,
@@ -362,12 +362,16 @@ impl Catalogue for SqlStore {
             .collect())
     }
 
-    async fn neighbours(&self, id: &MunicipalityId) -> Result<Vec<MunicipalityId>, StoreError> {
-        let rows = fetch_all!(pool self, (String,),
-        "SELECT neighbour_id FROM municipality_neighbour WHERE municipality_id = $1 ORDER BY neighbour_id", id.as_str())?;
-        rows.into_iter()
-            .map(|(n,)| MunicipalityId::parse(&n).map_err(invalid))
-            .collect()
+    async fn neighbours(&self) -> Result<HashMap<MunicipalityId, Vec<MunicipalityId>>, StoreError> {
+        let rows = fetch_all!(pool self, (String, String),
+        "SELECT municipality_id, neighbour_id FROM municipality_neighbour ORDER BY municipality_id, neighbour_id")?;
+        let mut map: HashMap<MunicipalityId, Vec<MunicipalityId>> = HashMap::new();
+        for (m, n) in rows {
+            map.entry(MunicipalityId::parse(&m).map_err(invalid)?)
+                .or_default()
+                .push(MunicipalityId::parse(&n).map_err(invalid)?);
+        }
+        Ok(map)
     }
 
     async fn groups(&self) -> Result<Vec<MunicipalityGroup>, StoreError> {
@@ -459,77 +463,11 @@ impl Catalogue for SqlStore {
     }
 
     async fn measure_set(&self, id: &str) -> Result<Option<MeasureSet>, StoreError> {
-        let sets = fetch_all!(pool self, (String, String, Option<String>, String, Option<String>),
-        "SELECT id, title, title_en, description, description_en FROM measure_set WHERE id = $1", id)?;
-        let Some((id, title, title_en, description, description_en)) = sets.into_iter().next()
-        else {
-            return Ok(None);
-        };
-        let areas = fetch_all!(pool self, (i64, String, Option<String>),
-        "SELECT position, title, title_en FROM measure_set_area WHERE set_id = $1 ORDER BY position", &id)?;
-        let items = fetch_all!(pool self, (i64, String, String, Option<String>),
-        "SELECT area_position, measure_id, question, question_en FROM measure_set_item WHERE set_id = $1 ORDER BY area_position, position", &id)?;
-        let participants = fetch_all!(pool self, (String,),
-        "SELECT municipality_id FROM measure_set_participant WHERE set_id = $1 ORDER BY municipality_id", &id)?;
-        let profiles: HashMap<MeasureId, MeasureProfile> = self
-            .measure_profiles()
-            .await?
-            .into_iter()
-            .map(|p| (p.measure, p))
-            .collect();
-        let mut areas: Vec<(i64, MeasureSetArea)> = areas
-            .into_iter()
-            .map(|(p, title, title_en)| {
-                (
-                    p,
-                    MeasureSetArea {
-                        title,
-                        title_en,
-                        items: Vec::new(),
-                    },
-                )
-            })
-            .collect();
-        for (area, measure, question, question_en) in items {
-            let slot = areas
-                .iter_mut()
-                .find(|(p, _)| *p == area)
-                .ok_or_else(|| invalid(format!("item in missing area {area}")))?;
-            let measure = MeasureId::parse(&measure).map_err(invalid)?;
-            slot.1.items.push(MeasureSetItem {
-                measure,
-                question,
-                question_en,
-                profile: profiles.get(&measure).cloned(),
-            });
-        }
-        Ok(Some(MeasureSet {
-            id,
-            title,
-            title_en,
-            description,
-            description_en,
-            participants: participants
-                .into_iter()
-                .map(|(m,)| MunicipalityId::parse(&m).map_err(invalid))
-                .collect::<Result<_, _>>()?,
-            areas: areas.into_iter().map(|(_, a)| a).collect(),
-        }))
+        Ok(load_sets(self, Some(id)).await?.into_iter().next())
     }
 
-    async fn measure_sets(&self) -> Result<Vec<MeasureSetSummary>, StoreError> {
-        let rows = fetch_all!(pool self, (String, String, Option<String>, i64),
-        "SELECT s.id, s.title, s.title_en, (SELECT count(*) FROM measure_set_item i WHERE i.set_id = s.id)
-         FROM measure_set s ORDER BY s.id")?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, title, title_en, n)| MeasureSetSummary {
-                id,
-                title,
-                title_en,
-                measures: n as u64,
-            })
-            .collect())
+    async fn measure_sets(&self) -> Result<Vec<MeasureSet>, StoreError> {
+        load_sets(self, None).await
     }
 
     async fn measure_profiles(&self) -> Result<Vec<MeasureProfile>, StoreError> {
@@ -597,4 +535,88 @@ impl Catalogue for SqlStore {
                 .collect(),
         })
     }
+}
+
+/// Measure sets, all of them or the one with id `only`, with their areas, items, the items'
+/// profiles and participants: five reads however many sets there are.
+async fn load_sets(store: &SqlStore, only: Option<&str>) -> Result<Vec<MeasureSet>, StoreError> {
+    let filter = only.unwrap_or("");
+    let all = only.is_none();
+    let sets = fetch_all!(pool store, (String, String, Option<String>, String, Option<String>),
+        "SELECT id, title, title_en, description, description_en FROM measure_set
+         WHERE $1 OR id = $2 ORDER BY id", all, filter)?;
+    if sets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let areas = fetch_all!(pool store, (String, i64, String, Option<String>),
+        "SELECT set_id, position, title, title_en FROM measure_set_area
+         WHERE $1 OR set_id = $2 ORDER BY set_id, position", all, filter)?;
+    let items = fetch_all!(pool store, (String, i64, String, String, Option<String>),
+        "SELECT set_id, area_position, measure_id, question, question_en FROM measure_set_item
+         WHERE $1 OR set_id = $2 ORDER BY set_id, area_position, position", all, filter)?;
+    let participants = fetch_all!(pool store, (String, String),
+        "SELECT set_id, municipality_id FROM measure_set_participant
+         WHERE $1 OR set_id = $2 ORDER BY set_id, municipality_id", all, filter)?;
+    let profiles: HashMap<MeasureId, MeasureProfile> = store
+        .measure_profiles()
+        .await?
+        .into_iter()
+        .map(|p| (p.measure, p))
+        .collect();
+    let mut out: Vec<MeasureSet> = sets
+        .into_iter()
+        .map(
+            |(id, title, title_en, description, description_en)| MeasureSet {
+                id,
+                title,
+                title_en,
+                description,
+                description_en,
+                participants: Vec::new(),
+                areas: Vec::new(),
+            },
+        )
+        .collect();
+    let index: HashMap<String, usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.clone(), i))
+        .collect();
+    let slot = |set: &str| {
+        index
+            .get(set)
+            .copied()
+            .ok_or_else(|| invalid(format!("a part of the missing measure set {set}")))
+    };
+    // Areas by (set, position), to place the items.
+    let mut area_index: HashMap<(String, i64), usize> = HashMap::new();
+    for (set, position, title, title_en) in areas {
+        let s = slot(&set)?;
+        area_index.insert((set, position), out[s].areas.len());
+        out[s].areas.push(MeasureSetArea {
+            title,
+            title_en,
+            items: Vec::new(),
+        });
+    }
+    for (set, area, measure, question, question_en) in items {
+        let s = slot(&set)?;
+        let a = *area_index
+            .get(&(set, area))
+            .ok_or_else(|| invalid(format!("item in missing area {area}")))?;
+        let measure = MeasureId::parse(&measure).map_err(invalid)?;
+        out[s].areas[a].items.push(MeasureSetItem {
+            measure,
+            question,
+            question_en,
+            profile: profiles.get(&measure).cloned(),
+        });
+    }
+    for (set, m) in participants {
+        let s = slot(&set)?;
+        out[s]
+            .participants
+            .push(MunicipalityId::parse(&m).map_err(invalid)?);
+    }
+    Ok(out)
 }

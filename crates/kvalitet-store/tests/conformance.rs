@@ -2182,7 +2182,10 @@ async fn catalogue_round_trips_and_reimport_changes_nothing(store: &SqlStore) {
     let groups = store.groups().await.unwrap();
     assert_eq!(groups[0].members, vec![m("0180"), m("1280")]);
     assert_eq!(groups[0].kind, GroupKind::SkrKommungrupp);
-    assert_eq!(store.neighbours(&m("0114")).await.unwrap(), vec![m("0180")]);
+    assert_eq!(
+        store.neighbours().await.unwrap()[&m("0114")],
+        vec![m("0180")]
+    );
     assert_eq!(store.counties().await.unwrap()[0].name, "Stockholms län");
     let measure = store.measure(&kpi("N15428")).await.unwrap().unwrap();
     assert!(measure.kolada.is_divided_by_gender);
@@ -2531,7 +2534,7 @@ async fn measure_sets_round_trip(store: &SqlStore) {
         "the profile's direction is the measure's"
     );
     let listed = store.measure_sets().await.unwrap();
-    assert_eq!((listed.len(), listed[0].measures), (1, 2));
+    assert_eq!(listed, vec![set.clone()], "all sets whole, as one is read");
 
     let mut twice = set.clone();
     twice.areas[1].items[0].measure = kpi("N15428");

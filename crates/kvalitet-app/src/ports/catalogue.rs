@@ -1,5 +1,6 @@
 //! The catalogue port: municipalities, groups, measures and their texts, measure sets, map shapes.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use serde::Serialize;
@@ -57,16 +58,27 @@ pub struct MeasureSetSummary {
     pub measures: u64,
 }
 
+impl From<&MeasureSet> for MeasureSetSummary {
+    fn from(set: &MeasureSet) -> Self {
+        Self {
+            id: set.id.clone(),
+            title: set.title.clone(),
+            title_en: set.title_en.clone(),
+            measures: set.areas.iter().map(|a| a.items.len() as u64).sum(),
+        }
+    }
+}
+
 /// The catalogue: municipalities, counties, groups, measures with their texts, measure sets, shapes, and an overview of what is loaded.
 pub trait Catalogue: Send + Sync + 'static {
     fn municipalities(&self) -> impl Future<Output = Result<Vec<Municipality>, StoreError>> + Send;
 
     fn counties(&self) -> impl Future<Output = Result<Vec<County>, StoreError>> + Send;
 
+    /// Every municipality's neighbours, in one read.
     fn neighbours(
         &self,
-        id: &MunicipalityId,
-    ) -> impl Future<Output = Result<Vec<MunicipalityId>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<HashMap<MunicipalityId, Vec<MunicipalityId>>, StoreError>> + Send;
 
     fn groups(&self) -> impl Future<Output = Result<Vec<MunicipalityGroup>, StoreError>> + Send;
 
@@ -105,10 +117,8 @@ pub trait Catalogue: Send + Sync + 'static {
         id: &str,
     ) -> impl Future<Output = Result<Option<MeasureSet>, StoreError>> + Send;
 
-    /// Every measure set, ordered by id.
-    fn measure_sets(
-        &self,
-    ) -> impl Future<Output = Result<Vec<MeasureSetSummary>, StoreError>> + Send;
+    /// Every measure set whole, ordered by id, in a few reads however many there are.
+    fn measure_sets(&self) -> impl Future<Output = Result<Vec<MeasureSet>, StoreError>> + Send;
 
     /// How measures are shown and compared, as the measure sets set it.
     fn measure_profiles(
