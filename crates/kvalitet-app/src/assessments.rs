@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use kvalitet_domain::assessment::{Answer, Framework, Rule, Scores};
+use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::round::{
     self, Agreement, AssessorRole, Distribution, Part, RoundKind, Spread, Standing, Status, Step,
 };
@@ -685,7 +686,7 @@ pub async fn take_step(
             r.status,
             to,
             submitted_by,
-            &format!("round.{}", step.code()),
+            AuditAction::round_step(step),
             actor,
         )
         .await?;
@@ -794,7 +795,7 @@ async fn publish(
     let record = AuditRecord {
         actor: actor.clone(),
         municipality: Some(r.municipality),
-        action: "round.publish".into(),
+        action: AuditAction::RoundPublish,
         object: format!("round:{}", r.id),
         before: Some(serde_json::json!({"status": r.status.code()})),
         after: Some(serde_json::json!({
@@ -1233,7 +1234,7 @@ pub async fn save_framework(
     let record = AuditRecord {
         actor: actor.clone(),
         municipality: None,
-        action: "framework.save".into(),
+        action: AuditAction::FrameworkSave,
         object: format!("framework:{}:{}", f.id, f.version),
         before: None,
         after: Some(serde_json::json!({"name": f.name, "areas": f.areas.len(),

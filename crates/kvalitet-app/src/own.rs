@@ -2,6 +2,7 @@
 //! form or CSV upload, all rows or none), publishing drafts through the import path, and
 //! comments. Every use case checks the person's grants itself, whatever the caller checked.
 
+use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::text::{check_len, max_chars};
 use kvalitet_domain::{
     Action, AreaId, Datum, Direction, Gender, Grants, KoladaMeta, Measure, MeasureId,
@@ -389,7 +390,7 @@ pub async fn publish(
     let record = AuditRecord {
         actor: actor.clone(),
         municipality: Some(*m),
-        action: "values.publish".into(),
+        action: AuditAction::ValuesPublish,
         object: format!("municipality:{m}"),
         before: None,
         after: Some(serde_json::json!({"rows": rows.len()})),

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use serde::Serialize;
 use time::Date;
 
+use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::calendar::{self, Calendar};
 use kvalitet_domain::round::Spread;
 use kvalitet_domain::service::{
@@ -1126,7 +1127,7 @@ pub async fn publish(
     let record = AuditRecord {
         actor: actor.clone(),
         municipality: r.organiser,
-        action: "service.publish".into(),
+        action: AuditAction::ServicePublish,
         object: format!("service_round:{round_id}"),
         before: None,
         after: Some(serde_json::json!({"values": n, "municipalities": r.members.len()})),
@@ -1142,7 +1143,7 @@ pub async fn publish(
         ImportChunk::Audit(Box::new(AuditRecord {
             actor: actor.clone(),
             municipality: Some(m),
-            action: "service.publish".into(),
+            action: AuditAction::ServicePublish,
             object: format!("service_round:{round_id}"),
             before: None,
             after: Some(serde_json::json!({"values": values})),

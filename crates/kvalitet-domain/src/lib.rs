@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod assessment;
+pub mod audit;
 pub mod calendar;
 mod coded;
 pub mod compare;

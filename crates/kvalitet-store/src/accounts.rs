@@ -5,6 +5,7 @@ use kvalitet_app::ports::{
     Acceptor, Accounts, Actor, NewUser, SessionRecord, StoreError, UserRecord,
 };
 use kvalitet_domain::access::AttemptLimit;
+use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{Grants, MunicipalityId, Role};
 
 use crate::audit::audit;
@@ -78,7 +79,7 @@ impl Accounts for SqlStore {
             .first()
             .map(|r| r.0)
             .ok_or_else(|| invalid("no id returned"))?;
-        audit(t, actor, None, "user.create", &format!("user:{}", user.email), None,
+        audit(t, actor, None, AuditAction::UserCreate, &format!("user:{}", user.email), None,
         Some(serde_json::json!({"email": user.email, "name": user.name, "system_admin": user.system_admin}))).await?;
         tx.commit().await?;
         Ok(id)
@@ -135,7 +136,7 @@ impl Accounts for SqlStore {
             t,
             actor,
             Some(municipality),
-            "role.set",
+            AuditAction::RoleSet,
             &format!("user:{email}"),
             before.map(|b| serde_json::json!({"role": b})),
             role.map(|r| serde_json::json!({"role": r.code()})),
@@ -159,7 +160,7 @@ impl Accounts for SqlStore {
             t,
             actor,
             None,
-            "user.password",
+            AuditAction::UserPassword,
             &format!("user:{email}"),
             None,
             None,
@@ -298,7 +299,7 @@ impl Accounts for SqlStore {
             t,
             actor,
             Some(municipality),
-            "invitation.create",
+            AuditAction::InvitationCreate,
             &format!("user:{email}"),
             None,
             Some(serde_json::json!({"role": role.code(), "expires_at": expires_at})),
@@ -379,7 +380,7 @@ impl Accounts for SqlStore {
                     t,
                     &actor,
                     Some(&municipality),
-                    "user.create",
+                    AuditAction::UserCreate,
                     &format!("user:{email}"),
                     None,
                     Some(serde_json::json!({"email": email, "name": name, "system_admin": false})),
@@ -408,7 +409,7 @@ impl Accounts for SqlStore {
             t,
             &actor,
             Some(&municipality),
-            "invitation.accept",
+            AuditAction::InvitationAccept,
             &format!("user:{email}"),
             None,
             Some(serde_json::json!({"role": role})),

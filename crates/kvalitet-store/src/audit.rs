@@ -3,6 +3,7 @@
 
 use kvalitet_app::ports::{Actor, AuditEvent, AuditLog, AuditRecord, StoreError};
 use kvalitet_domain::MunicipalityId;
+use kvalitet_domain::audit::AuditAction;
 
 use crate::{SqlStore, Tx, exec, fetch_all};
 
@@ -11,7 +12,7 @@ pub(crate) async fn audit(
     tx: &mut Tx,
     actor: &Actor,
     municipality: Option<&MunicipalityId>,
-    action: &str,
+    action: AuditAction,
     object: &str,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
@@ -23,7 +24,7 @@ pub(crate) async fn audit(
         &actor.at,
         &actor.who,
         municipality.map(|m| m.to_string()),
-        action,
+        action.code(),
         object,
         before.map(|v| v.to_string()),
         after.map(|v| v.to_string())
@@ -37,7 +38,7 @@ pub(crate) async fn audit_record(tx: &mut Tx, r: &AuditRecord) -> Result<(), Sto
         tx,
         &r.actor,
         r.municipality.as_ref(),
-        &r.action,
+        r.action,
         &r.object,
         r.before.clone(),
         r.after.clone(),

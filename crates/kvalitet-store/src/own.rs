@@ -2,6 +2,7 @@
 //! exactly as read when published) and comments, with the notes other rounds put before them.
 
 use kvalitet_app::ports::{Actor, Comment, Draft, OwnData, StoreError};
+use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{
     AreaId, Datum, Gender, Measure, MeasureId, MeasureOrigin, MeasureProfile, MissingStatus,
     MunicipalityId, ValueKey, ValueRow, Year,
@@ -166,7 +167,7 @@ impl OwnData for SqlStore {
         profile.unit_en.clone(), &profile.question, profile.question_en.clone())?;
         // A definition changes what residents see: count it as a data change for the caches.
         bump_version(t, &actor.who, &actor.at, "measure").await?;
-        audit(t, actor, Some(&owner), "measure.define", &format!("measure:{}", measure.id),
+        audit(t, actor, Some(&owner), AuditAction::MeasureDefine, &format!("measure:{}", measure.id),
         before.map(|(title, description, _)| serde_json::json!({"title": title, "description": description})),
         Some(serde_json::json!({"title": measure.title, "description": measure.description,
             "question": profile.question, "unit": profile.unit, "direction": profile.direction.code(), "decimals": profile.decimals}))).await?;
@@ -220,7 +221,7 @@ impl OwnData for SqlStore {
             t,
             actor,
             Some(municipality),
-            "values.draft",
+            AuditAction::ValuesDraft,
             &format!("measures:{}", measures.join(",")),
             None,
             Some(serde_json::json!({"rows": rows.len()})),
@@ -305,7 +306,7 @@ impl OwnData for SqlStore {
             t,
             actor,
             Some(municipality),
-            "comment.set",
+            AuditAction::CommentSet,
             &format!("comment:{measure}:{year}"),
             before.map(|b| serde_json::json!({"body": b})),
             body.map(|b| serde_json::json!({"body": b})),

@@ -8,6 +8,7 @@ use kvalitet_app::ports::{
     Actor, AnswerRecord, AssessmentRounds, AssessorRecord, ConsensusRecord, DocumentRecord,
     NewRound, RoundContent, RoundFilter, RoundRecord, StoreError, SurveyRecord,
 };
+use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{
     MunicipalityId, Year,
     round::{AssessorRole, RoundKind, Status},
@@ -123,7 +124,7 @@ impl AssessmentRounds for SqlStore {
             t,
             actor,
             Some(&new.municipality),
-            "round.create",
+            AuditAction::RoundCreate,
             &round_object(id),
             None,
             Some(serde_json::json!({
@@ -175,7 +176,7 @@ impl AssessmentRounds for SqlStore {
             t,
             actor,
             Some(&m),
-            "round.assessor",
+            AuditAction::RoundAssessor,
             &round_object(round),
             Some(serde_json::json!({"email": email, "role": before})),
             Some(serde_json::json!({"email": email, "role": role.map(AssessorRole::code)})),
@@ -351,7 +352,7 @@ impl AssessmentRounds for SqlStore {
             t,
             actor,
             Some(&m),
-            "round.answers",
+            AuditAction::RoundAnswers,
             &round_object(round),
             None,
             Some(serde_json::Value::Object(after)),
@@ -419,9 +420,9 @@ impl AssessmentRounds for SqlStore {
             })
             .collect();
         let action = if survey.is_some() {
-            "round.survey"
+            AuditAction::RoundSurvey
         } else {
-            "round.consensus"
+            AuditAction::RoundConsensus
         };
         let mut after = serde_json::Value::Object(after);
         if let Some(s) = survey {
@@ -448,7 +449,7 @@ impl AssessmentRounds for SqlStore {
         from: Status,
         to: Status,
         submitted_by: Option<i64>,
-        action: &str,
+        action: AuditAction,
         actor: &Actor,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
@@ -488,7 +489,7 @@ impl AssessmentRounds for SqlStore {
         t,
         actor,
         Some(&m),
-        "round.document",
+        AuditAction::RoundDocument,
         &round_object(d.round),
         None,
         Some(serde_json::json!({"question": d.question, "file": d.filename, "bytes": body.len()})),

@@ -6,6 +6,7 @@ use kvalitet_app::ports::{
     Actor, ContactRecord, NewServiceRound, PlanRow, ServiceContent, ServiceQuestion,
     ServiceRoundRecord, ServiceRounds, StoreError, SurveyCounts,
 };
+use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{
     MunicipalityId, Year,
     service::{Channel, Contact, Relevance, SurveyQuestion},
@@ -58,7 +59,7 @@ async fn audit_each_municipality(
     tx: &mut Tx,
     actor: &Actor,
     organiser: Option<MunicipalityId>,
-    action: &str,
+    action: AuditAction,
     round: i64,
     items: impl Iterator<Item = (MunicipalityId, String)>,
 ) -> Result<(), StoreError> {
@@ -151,7 +152,7 @@ impl ServiceRounds for SqlStore {
             t,
             actor,
             new.organiser.as_ref(),
-            "service.create",
+            AuditAction::ServiceCreate,
             &object(id),
             None,
             Some(serde_json::json!({
@@ -342,7 +343,7 @@ impl ServiceRounds for SqlStore {
             t,
             actor,
             organiser.as_ref(),
-            "service.setup",
+            AuditAction::ServiceSetup,
             &object(round),
             None,
             Some(serde_json::Value::Object(after)),
@@ -385,7 +386,7 @@ impl ServiceRounds for SqlStore {
             t,
             actor,
             organiser.as_ref(),
-            "service.contacts",
+            AuditAction::ServiceContacts,
             &object(round),
             None,
             Some(serde_json::json!({"added": contacts.len()})),
@@ -395,7 +396,7 @@ impl ServiceRounds for SqlStore {
             t,
             actor,
             organiser,
-            "service.contacts",
+            AuditAction::ServiceContacts,
             round,
             contacts.iter().map(|c| {
                 (
@@ -430,7 +431,7 @@ impl ServiceRounds for SqlStore {
             t,
             actor,
             organiser.as_ref(),
-            "service.survey",
+            AuditAction::ServiceSurvey,
             &object(round),
             None,
             Some(serde_json::json!({"rows": rows.len()})),
@@ -440,7 +441,7 @@ impl ServiceRounds for SqlStore {
             t,
             actor,
             organiser,
-            "service.survey",
+            AuditAction::ServiceSurvey,
             round,
             rows.iter().map(|r| {
                 (

@@ -1664,7 +1664,7 @@ async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
             ImportChunk::Audit(Box::new(AuditRecord {
                 actor: actor.clone(),
                 municipality: Some(m("0180")),
-                action: "values.publish".into(),
+                action: kvalitet_domain::audit::AuditAction::ValuesPublish,
                 object: "municipality:0180".into(),
                 before: None,
                 after: None,

@@ -5,6 +5,7 @@ use std::future::Future;
 use serde::Serialize;
 
 use kvalitet_domain::MunicipalityId;
+use kvalitet_domain::audit::AuditAction;
 
 use super::StoreError;
 
@@ -13,7 +14,7 @@ use super::StoreError;
 pub struct AuditRecord {
     pub actor: Actor,
     pub municipality: Option<MunicipalityId>,
-    pub action: String,
+    pub action: AuditAction,
     pub object: String,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,

@@ -4,6 +4,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
+use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{
     MunicipalityId, Year,
     round::{AssessorRole, RoundKind, Status},
@@ -186,7 +187,7 @@ pub trait AssessmentRounds: Send + Sync + 'static {
         from: Status,
         to: Status,
         submitted_by: Option<i64>,
-        action: &str,
+        action: AuditAction,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 

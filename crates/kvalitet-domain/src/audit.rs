@@ -1,0 +1,69 @@
+//! The kinds of change the audit trail records, named once: every event written by the store
+//! or a use case is one of these, and the trail is filtered by their codes.
+
+use crate::coded::coded_enum;
+use crate::round::Step;
+
+coded_enum!(
+    /// What a recorded change did.
+    AuditAction {
+        UserCreate = "user.create",
+        /// A new password (never the hash).
+        UserPassword = "user.password",
+        RoleSet = "role.set",
+        InvitationCreate = "invitation.create",
+        InvitationAccept = "invitation.accept",
+        MeasureDefine = "measure.define",
+        ValuesDraft = "values.draft",
+        ValuesPublish = "values.publish",
+        CommentSet = "comment.set",
+        FrameworkSave = "framework.save",
+        RoundCreate = "round.create",
+        RoundAssessor = "round.assessor",
+        RoundAnswers = "round.answers",
+        RoundConsensus = "round.consensus",
+        RoundDocument = "round.document",
+        RoundSurvey = "round.survey",
+        RoundSubmit = "round.submit",
+        RoundReturn = "round.return",
+        RoundReview = "round.review",
+        RoundPublish = "round.publish",
+        ServiceCreate = "service.create",
+        ServiceSetup = "service.setup",
+        ServiceContacts = "service.contacts",
+        ServiceSurvey = "service.survey",
+        ServicePublish = "service.publish",
+    }
+);
+
+impl AuditAction {
+    /// The event of a step in an assessment round's status flow.
+    pub fn round_step(step: Step) -> Self {
+        match step {
+            Step::Submit => Self::RoundSubmit,
+            Step::Return => Self::RoundReturn,
+            Step::Review => Self::RoundReview,
+            Step::Publish => Self::RoundPublish,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_distinct_code_that_reads_back() {
+        let mut codes = std::collections::HashSet::new();
+        for a in AuditAction::ALL {
+            assert!(codes.insert(a.code()), "{} twice", a.code());
+            assert_eq!(AuditAction::parse(a.code()), Some(*a));
+        }
+        for step in Step::ALL {
+            assert_eq!(
+                AuditAction::round_step(*step).code(),
+                format!("round.{}", step.code())
+            );
+        }
+    }
+}
