@@ -19,9 +19,9 @@ use kvalitet_domain::{
 };
 
 use crate::ports::{
-    Accounts, Actor, AnswerRecord, AssessmentRounds, AuditRecord, CatalogueBatch, ConsensusRecord,
-    DocumentRecord, ImportChunk, ImportSource, NewRound, RoundContent, RoundFilter, RoundRecord,
-    SurveyRecord, Values, import_all,
+    Accounts, Actor, AnswerRecord, AssessmentRounds, AuditRecord, CatalogueBatch, ChangeSet,
+    ConsensusRecord, DocumentRecord, ImportSource, NewRound, RoundContent, RoundFilter,
+    RoundRecord, StatusStep, SurveyRecord, Values,
 };
 use crate::publish::{self, ResultMeasure, ResultSet};
 
@@ -808,21 +808,18 @@ async fn publish(
         source: format!("round {} published by {}", r.id, actor.who),
         format: "publish".into(),
     };
-    let mut chunks = Vec::new();
-    if !catalogue.is_empty() {
-        chunks.push(ImportChunk::Catalogue(Box::new(catalogue)));
-    }
-    chunks.extend([
-        ImportChunk::Values(rows),
-        ImportChunk::RoundStatus {
+    let change = ChangeSet {
+        catalogue: (!catalogue.is_empty()).then_some(catalogue),
+        values: rows,
+        step: Some(StatusStep::Round {
             round: r.id,
             from: r.status,
             to: Status::Published,
-        },
-        ImportChunk::Audit(Box::new(record)),
-        ImportChunk::Commit,
-    ]);
-    import_all(store, &source, chunks).await?;
+        }),
+        audit: vec![record],
+        ..ChangeSet::default()
+    };
+    store.apply(&source, change).await?;
     Ok(())
 }
 
@@ -1248,16 +1245,12 @@ pub async fn save_framework(
         frameworks: vec![(f.clone(), text.to_owned())],
         ..CatalogueBatch::default()
     };
-    import_all(
-        store,
-        &source,
-        vec![
-            ImportChunk::Catalogue(Box::new(batch)),
-            ImportChunk::Audit(Box::new(record)),
-            ImportChunk::Commit,
-        ],
-    )
-    .await?;
+    let change = ChangeSet {
+        catalogue: Some(batch),
+        audit: vec![record],
+        ..ChangeSet::default()
+    };
+    store.apply(&source, change).await?;
     Ok(f)
 }
 

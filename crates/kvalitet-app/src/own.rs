@@ -11,7 +11,7 @@ use kvalitet_domain::{
 use kvalitet_formats::{Format, Record};
 
 use crate::ports::{
-    Actor, AuditRecord, Draft, ImportChunk, ImportSource, OwnData, StoreError, Values, WriteCounts,
+    Actor, AuditRecord, ChangeSet, Draft, ImportSource, OwnData, StoreError, Values, WriteCounts,
 };
 
 /// The largest upload accepted, by default.
@@ -395,18 +395,13 @@ pub async fn publish(
         before: None,
         after: Some(serde_json::json!({"rows": rows.len()})),
     };
-    Ok(crate::ports::import_all(
-        store,
-        &source,
-        vec![
-            // First, so a publish that lost a race stops before writing anything.
-            ImportChunk::PublishDrafts(drafts),
-            ImportChunk::Values(rows),
-            ImportChunk::Audit(Box::new(record)),
-            ImportChunk::Commit,
-        ],
-    )
-    .await?)
+    let change = ChangeSet {
+        values: rows,
+        drafts_taken: drafts,
+        audit: vec![record],
+        ..ChangeSet::default()
+    };
+    Ok(store.apply(&source, change).await?)
 }
 
 /// Sets or removes (empty text) the comment on a measure and year.

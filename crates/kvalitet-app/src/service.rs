@@ -23,9 +23,9 @@ use kvalitet_domain::{
 
 use crate::csv_table::Table;
 use crate::ports::{
-    Actor, AuditRecord, CatalogueBatch, ImportChunk, ImportSource, NewServiceRound, PlanRow,
-    ServiceContent, ServiceQuestion, ServiceRoundRecord, ServiceRounds, SurveyCounts, Values,
-    import_all,
+    Actor, AuditRecord, CatalogueBatch, ChangeSet, ImportSource, NewServiceRound, Note, PlanRow,
+    ServiceContent, ServiceQuestion, ServiceRoundRecord, ServiceRounds, StatusStep, SurveyCounts,
+    Values,
 };
 use crate::publish::{self, ResultMeasure, ResultSet};
 
@@ -1082,7 +1082,7 @@ pub async fn publish(
             };
             if f.unreliable {
                 // The warning goes with the value to the citizen site, where the comment is shown.
-                notes.push(ImportChunk::Note {
+                notes.push(Note {
                     measure,
                     municipality: m.municipality,
                     year: r.year,
@@ -1132,29 +1132,28 @@ pub async fn publish(
         before: None,
         after: Some(serde_json::json!({"values": n, "municipalities": r.members.len()})),
     };
-    let mut chunks = vec![
-        ImportChunk::Catalogue(Box::new(catalogue)),
-        ImportChunk::Values(rows),
-        ImportChunk::ServiceRoundPublished(round_id),
-        ImportChunk::Audit(Box::new(record)),
-    ];
-    chunks.extend(notes);
-    chunks.extend(per_municipality.into_iter().map(|(m, values)| {
-        ImportChunk::Audit(Box::new(AuditRecord {
-            actor: actor.clone(),
-            municipality: Some(m),
-            action: AuditAction::ServicePublish,
-            object: format!("service_round:{round_id}"),
-            before: None,
-            after: Some(serde_json::json!({"values": values})),
-        }))
+    let mut audit = vec![record];
+    audit.extend(per_municipality.into_iter().map(|(m, values)| AuditRecord {
+        actor: actor.clone(),
+        municipality: Some(m),
+        action: AuditAction::ServicePublish,
+        object: format!("service_round:{round_id}"),
+        before: None,
+        after: Some(serde_json::json!({"values": values})),
     }));
-    chunks.push(ImportChunk::Commit);
+    let change = ChangeSet {
+        catalogue: Some(catalogue),
+        values: rows,
+        notes,
+        step: Some(StatusStep::ServiceRoundPublished(round_id)),
+        audit,
+        ..ChangeSet::default()
+    };
     let source = ImportSource {
         source: format!("service round {round_id} published by {}", actor.who),
         format: "publish".into(),
     };
-    import_all(store, &source, chunks).await?;
+    store.apply(&source, change).await?;
     Ok(n)
 }
 

@@ -459,6 +459,8 @@ impl Catalogue for SqlStore {
     async fn save_measure_set(&self, set: &MeasureSet) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         write_measure_set(&mut tx, set).await?;
+        // A set decides what residents see on the municipality pages.
+        crate::version::bump_version(&mut tx).await?;
         tx.commit().await
     }
 

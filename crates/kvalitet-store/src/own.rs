@@ -165,12 +165,12 @@ impl OwnData for SqlStore {
             unit = excluded.unit, unit_en = excluded.unit_en, question = excluded.question, question_en = excluded.question_en",
         profile.measure.as_str(), profile.direction.code(), i64::from(profile.decimals), profile.unit.clone(),
         profile.unit_en.clone(), &profile.question, profile.question_en.clone())?;
-        // A definition changes what residents see: count it as a data change for the caches.
-        bump_version(t, &actor.who, &actor.at, "measure").await?;
         audit(t, actor, Some(&owner), AuditAction::MeasureDefine, &format!("measure:{}", measure.id),
         before.map(|(title, description, _)| serde_json::json!({"title": title, "description": description})),
         Some(serde_json::json!({"title": measure.title, "description": measure.description,
             "question": profile.question, "unit": profile.unit, "direction": profile.direction.code(), "decimals": profile.decimals}))).await?;
+        // A definition or a comment changes what residents see: the caches must know.
+        bump_version(t).await?;
         tx.commit().await
     }
 
@@ -301,7 +301,6 @@ impl OwnData for SqlStore {
         None => exec!(t, "DELETE FROM measure_comment WHERE measure_id = $1 AND municipality_id = $2 AND year = $3",
             measure.as_str(), municipality.as_str(), i64::from(year.get()))?,
     };
-        bump_version(t, &actor.who, &actor.at, "comment").await?;
         audit(
             t,
             actor,
@@ -312,6 +311,8 @@ impl OwnData for SqlStore {
             body.map(|b| serde_json::json!({"body": b})),
         )
         .await?;
+        // A definition or a comment changes what residents see: the caches must know.
+        bump_version(t).await?;
         tx.commit().await
     }
 

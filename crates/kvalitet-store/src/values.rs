@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use futures_util::TryStreamExt;
 use kvalitet_app::ports::{
-    AreaValue, ImportChunk, ImportSource, KnownIds, MeasureValues, StoreError, StoredValue,
-    ValueFilter, ValueRevision, Values, WriteCounts,
+    AreaValue, CatalogueBatch, ChangeSet, ImportChunk, ImportSource, KnownIds, MeasureValues,
+    StatusStep, StoreError, StoredValue, ValueFilter, ValueRevision, Values, WriteCounts,
 };
 use kvalitet_domain::{
     AreaId, Datum, Gender, GroupId, MeasureId, MunicipalityId, ValueKey, ValueRow, Year,
@@ -189,102 +189,157 @@ async fn merge_postgres(
     Ok(())
 }
 
+/// One import's transaction: its batch (which every value it writes refers to), the
+/// PostgreSQL staging table, and the counts. Nothing is visible before `commit`.
+struct ImportTx {
+    tx: Tx,
+    batch_id: i64,
+    now: String,
+    catalogue_counts: WriteCounts,
+    tally: Tally,
+}
+
+impl ImportTx {
+    async fn begin(store: &SqlStore, source: &ImportSource) -> Result<Self, StoreError> {
+        let mut tx = store.begin().await?;
+        let now = now_text();
+        let batch_id: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(
+            "INSERT INTO import_batch (source, format, imported_at) VALUES ($1, $2, $3) RETURNING id")
+            .bind(&source.source).bind(&source.format).bind(&now)
+            .fetch_one(&mut **t).await.map_err(db))?;
+        if let Tx::Postgres(t) = &mut tx {
+            sqlx::query(
+                "CREATE TEMPORARY TABLE value_staging (measure_id TEXT NOT NULL, area_id TEXT NOT NULL,
+                     year BIGINT NOT NULL, gender TEXT NOT NULL, value DOUBLE PRECISION, status TEXT,
+                     count BIGINT, is_delete BOOLEAN NOT NULL) ON COMMIT DROP",
+            )
+            .execute(&mut **t)
+            .await
+            .map_err(db)?;
+        }
+        Ok(Self {
+            tx,
+            batch_id,
+            now,
+            catalogue_counts: WriteCounts::default(),
+            tally: Tally::default(),
+        })
+    }
+
+    async fn catalogue(&mut self, batch: &CatalogueBatch) -> Result<(), StoreError> {
+        self.catalogue_counts += crate::catalogue::apply(&mut self.tx, batch).await?;
+        Ok(())
+    }
+
+    async fn values(&mut self, rows: &[ValueRow]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match &mut self.tx {
+            Tx::Sqlite(_) => {
+                write_sqlite(
+                    &mut self.tx,
+                    self.batch_id,
+                    &self.now,
+                    rows,
+                    &mut self.tally,
+                )
+                .await
+            }
+            Tx::Postgres(t) => stage_postgres(t, rows, &mut self.tally).await,
+        }
+    }
+
+    /// Merges what was staged, records the counts with the batch, moves the data version on
+    /// and commits.
+    async fn commit(mut self) -> Result<WriteCounts, StoreError> {
+        if let Tx::Postgres(t) = &mut self.tx {
+            merge_postgres(t, self.batch_id, &self.now, &mut self.tally).await?;
+        }
+        let tx_ref = &mut self.tx;
+        let updated: i64 = on_tx!(tx_ref, t => sqlx::query_scalar(
+            "SELECT count(*) FROM value_revision WHERE replaced_by = $1 AND change = 'updated'")
+            .bind(self.batch_id).fetch_one(&mut **t).await.map_err(db))?;
+        let updated = updated as u64;
+        let tally = &self.tally;
+        let mut counts = WriteCounts {
+            inserted: tally.affected.saturating_sub(updated),
+            updated,
+            unchanged: (tally.upserts - tally.affected) + (tally.deletes - tally.deleted),
+            deleted: tally.deleted,
+        };
+        counts += self.catalogue_counts;
+        exec!(
+            tx_ref,
+            "UPDATE import_batch SET inserted = $1, updated = $2, unchanged = $3, deleted = $4 WHERE id = $5",
+            counts.inserted as i64,
+            counts.updated as i64,
+            counts.unchanged as i64,
+            counts.deleted as i64,
+            self.batch_id
+        )?;
+        crate::version::bump_version(tx_ref).await?;
+        self.tx.commit().await?;
+        Ok(counts)
+    }
+}
+
 impl Values for SqlStore {
     async fn import(
         &self,
         source: &ImportSource,
         mut chunks: mpsc::Receiver<ImportChunk>,
     ) -> Result<WriteCounts, StoreError> {
-        let mut tx = self.begin().await?;
-        let now = now_text();
-        let batch_id: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(
-        "INSERT INTO import_batch (source, format, imported_at) VALUES ($1, $2, $3) RETURNING id")
-        .bind(&source.source).bind(&source.format).bind(&now)
-        .fetch_one(&mut **t).await.map_err(db))?;
-        if let Tx::Postgres(t) = &mut tx {
-            sqlx::query(
-            "CREATE TEMPORARY TABLE value_staging (measure_id TEXT NOT NULL, area_id TEXT NOT NULL,
-                 year BIGINT NOT NULL, gender TEXT NOT NULL, value DOUBLE PRECISION, status TEXT,
-                 count BIGINT, is_delete BOOLEAN NOT NULL) ON COMMIT DROP",
-        )
-        .execute(&mut **t)
-        .await
-        .map_err(db)?;
-        }
-        let mut catalogue_counts = WriteCounts::default();
-        let mut tally = Tally::default();
+        let mut import = ImportTx::begin(self, source).await?;
         while let Some(chunk) = chunks.recv().await {
             match chunk {
-                ImportChunk::Catalogue(batch) => {
-                    catalogue_counts += crate::catalogue::apply(&mut tx, &batch).await?
-                }
-                ImportChunk::Values(rows) => match &mut tx {
-                    Tx::Sqlite(_) => {
-                        write_sqlite(&mut tx, batch_id, &now, &rows, &mut tally).await?
-                    }
-                    Tx::Postgres(t) => stage_postgres(t, &rows, &mut tally).await?,
-                },
-                ImportChunk::PublishDrafts(drafts) => {
-                    crate::own::take_drafts(&mut tx, &drafts).await?
-                }
-                ImportChunk::Audit(record) => crate::audit::audit_record(&mut tx, &record).await?,
-                ImportChunk::Note {
-                    measure,
-                    municipality,
-                    year,
-                    text,
-                    author,
-                } => {
-                    crate::own::add_note(
-                        &mut tx,
-                        &measure,
-                        &municipality,
-                        year,
-                        &text,
-                        &author,
-                        &now,
-                    )
-                    .await?;
-                }
-                ImportChunk::ServiceRoundPublished(round) => {
-                    crate::service::mark_published(&mut tx, round).await?;
-                }
-                ImportChunk::RoundStatus { round, from, to } => {
-                    crate::rounds::move_status(&mut tx, round, from, to, None).await?;
-                }
-                ImportChunk::Commit => {
-                    if let Tx::Postgres(t) = &mut tx {
-                        merge_postgres(t, batch_id, &now, &mut tally).await?;
-                    }
-                    let tx_ref = &mut tx;
-                    let updated: i64 = on_tx!(tx_ref, t => sqlx::query_scalar(
-                    "SELECT count(*) FROM value_revision WHERE replaced_by = $1 AND change = 'updated'")
-                    .bind(batch_id).fetch_one(&mut **t).await.map_err(db))?;
-                    let updated = updated as u64;
-                    let mut counts = WriteCounts {
-                        inserted: tally.affected.saturating_sub(updated),
-                        updated,
-                        unchanged: (tally.upserts - tally.affected)
-                            + (tally.deletes - tally.deleted),
-                        deleted: tally.deleted,
-                    };
-                    counts += catalogue_counts;
-                    exec!(
-                        tx_ref,
-                        "UPDATE import_batch SET inserted = $1, updated = $2, unchanged = $3, deleted = $4 WHERE id = $5",
-                        counts.inserted as i64,
-                        counts.updated as i64,
-                        counts.unchanged as i64,
-                        counts.deleted as i64,
-                        batch_id
-                    )?;
-                    tx.commit().await?;
-                    return Ok(counts);
-                }
+                ImportChunk::Catalogue(batch) => import.catalogue(&batch).await?,
+                ImportChunk::Values(rows) => import.values(&rows).await?,
+                ImportChunk::Commit => return import.commit().await,
             }
         }
-        // The producer went away without `Commit`: dropping `tx` rolls everything back.
+        // The producer went away without `Commit`: dropping the transaction rolls it back.
         Err(StoreError::Aborted)
+    }
+
+    async fn apply(
+        &self,
+        source: &ImportSource,
+        change: ChangeSet,
+    ) -> Result<WriteCounts, StoreError> {
+        let mut import = ImportTx::begin(self, source).await?;
+        // What someone else may have changed meanwhile goes first, so a change that lost a
+        // race stops before it writes anything.
+        match change.step {
+            Some(StatusStep::Round { round, from, to }) => {
+                crate::rounds::move_status(&mut import.tx, round, from, to, None).await?;
+            }
+            Some(StatusStep::ServiceRoundPublished(round)) => {
+                crate::service::mark_published(&mut import.tx, round).await?;
+            }
+            None => {}
+        }
+        crate::own::take_drafts(&mut import.tx, &change.drafts_taken).await?;
+        if let Some(batch) = &change.catalogue {
+            import.catalogue(batch).await?;
+        }
+        import.values(&change.values).await?;
+        for n in &change.notes {
+            crate::own::add_note(
+                &mut import.tx,
+                &n.measure,
+                &n.municipality,
+                n.year,
+                &n.text,
+                &n.author,
+                &import.now,
+            )
+            .await?;
+        }
+        for record in &change.audit {
+            crate::audit::audit_record(&mut import.tx, record).await?;
+        }
+        import.commit().await
     }
 
     async fn known_ids(&self) -> Result<KnownIds, StoreError> {

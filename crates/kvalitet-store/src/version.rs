@@ -1,29 +1,23 @@
-//! The data version: caches key on it, and every change residents can see moves it.
+//! The data version: caches key on it, and every change residents can see moves it, as the
+//! last statement of its transaction.
 
 use kvalitet_app::ports::{DataVersion, StoreError};
 
 use crate::{SqlStore, Tx, exec, fetch_all};
 
-/// Records a change that is not an import of values, so cached pages are made anew.
-pub(crate) async fn bump_version(
-    t: &mut Tx,
-    who: &str,
-    at: &str,
-    what: &str,
-) -> Result<(), StoreError> {
+/// Moves the data version on, inside the change's transaction. Called just before the
+/// commit: the counter's row stays locked (PostgreSQL) only while the commit happens.
+pub(crate) async fn bump_version(t: &mut Tx) -> Result<(), StoreError> {
     exec!(
         t,
-        "INSERT INTO import_batch (source, format, imported_at) VALUES ($1, $2, $3)",
-        format!("{what} by {who}"),
-        what,
-        at
+        "UPDATE data_version SET version = version + 1 WHERE id = 1"
     )?;
     Ok(())
 }
 
 impl DataVersion for SqlStore {
     async fn data_version(&self) -> Result<i64, StoreError> {
-        let rows = fetch_all!(pool self, (Option<i64>,), "SELECT max(id) FROM import_batch")?;
-        Ok(rows.first().and_then(|r| r.0).unwrap_or(0))
+        let rows = fetch_all!(pool self, (i64,), "SELECT version FROM data_version WHERE id = 1")?;
+        Ok(rows.first().map_or(0, |r| r.0))
     }
 }

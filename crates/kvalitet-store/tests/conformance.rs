@@ -7,7 +7,7 @@
 
 use kvalitet_app::ports::prelude::*;
 use kvalitet_app::ports::{
-    CatalogueBatch, ImportChunk, ImportSource, StoreError, ValueFilter, WriteCounts,
+    CatalogueBatch, ChangeSet, ImportChunk, ImportSource, StoreError, ValueFilter, WriteCounts,
 };
 use kvalitet_domain::access::AttemptLimit;
 use kvalitet_domain::{
@@ -1443,15 +1443,16 @@ async fn publishing_takes_exactly_the_drafts_shown(store: &SqlStore) {
     )
     .await
     .unwrap();
-    let stale = import(
-        store,
-        vec![
-            ImportChunk::PublishDrafts(read),
-            ImportChunk::Values(vec![row(2021, 1.0), row(2022, 3.0)]),
-            ImportChunk::Commit,
-        ],
-    )
-    .await;
+    let stale = store
+        .apply(
+            &source(),
+            ChangeSet {
+                drafts_taken: read,
+                values: vec![row(2021, 1.0), row(2022, 3.0)],
+                ..ChangeSet::default()
+            },
+        )
+        .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
     assert_eq!(store.drafts(&m("0180")).await.unwrap().len(), 2);
 
@@ -1656,24 +1657,25 @@ async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
     );
 
     let drafts = store.drafts(&m("0180")).await.unwrap();
-    let counts = import(
-        store,
-        vec![
-            ImportChunk::PublishDrafts(drafts.clone()),
-            ImportChunk::Values(drafts.iter().map(|d| d.row).collect()),
-            ImportChunk::Audit(Box::new(AuditRecord {
-                actor: actor.clone(),
-                municipality: Some(m("0180")),
-                action: kvalitet_domain::audit::AuditAction::ValuesPublish,
-                object: "municipality:0180".into(),
-                before: None,
-                after: None,
-            })),
-            ImportChunk::Commit,
-        ],
-    )
-    .await
-    .unwrap();
+    let counts = store
+        .apply(
+            &source(),
+            ChangeSet {
+                values: drafts.iter().map(|d| d.row).collect(),
+                drafts_taken: drafts.clone(),
+                audit: vec![AuditRecord {
+                    actor: actor.clone(),
+                    municipality: Some(m("0180")),
+                    action: kvalitet_domain::audit::AuditAction::ValuesPublish,
+                    object: "municipality:0180".into(),
+                    before: None,
+                    after: None,
+                }],
+                ..ChangeSet::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(counts.inserted as usize, unique.len());
     assert!(store.drafts(&m("0180")).await.unwrap().is_empty());
     let trail = store.audit_events(Some(&m("0180")), 10).await.unwrap();
@@ -2092,6 +2094,13 @@ fn catalogue() -> CatalogueBatch {
         measure_sets: vec![],
         shapes: vec![(m("0180"), "M0 0L1 1Z".into())],
         frameworks: vec![],
+    }
+}
+
+fn source() -> ImportSource {
+    ImportSource {
+        source: "test".into(),
+        format: "test".into(),
     }
 }
 

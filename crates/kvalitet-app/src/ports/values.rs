@@ -59,57 +59,59 @@ impl CatalogueBatch {
     }
 }
 
-/// What flows into [`Store::import`]. Nothing is kept unless the last message is `Commit`:
-/// a producer that stops (an error, a panic, a dropped sender) leaves the store unchanged.
+/// What flows into [`Values::import`], a file or a sync streamed in pieces. Nothing is kept
+/// unless the last message is `Commit`: a producer that stops (an error, a panic, a dropped
+/// sender) leaves the store unchanged.
 #[derive(Debug)]
 pub enum ImportChunk {
     Catalogue(Box<CatalogueBatch>),
     /// Values with no key repeated, neither within the chunk nor across chunks.
     Values(Vec<ValueRow>),
-    /// Drafts that this import publishes, removed in the same transaction, each exactly as
-    /// it was read (value, status, who and when): if any has changed or gone meanwhile (a
-    /// new upload, another publish), the whole import is refused with `Conflict`.
-    PublishDrafts(Vec<Draft>),
-    /// An audit event written in the same transaction.
-    Audit(Box<AuditRecord>),
-    /// Moves an assessment round from one status to another in the same transaction;
-    /// `NotFound` when the round is not in `from` (someone else moved it).
-    RoundStatus {
+    Commit,
+}
+
+/// One change of published data and everything that belongs to it, written by
+/// [`Values::apply`] in one transaction: what it publishes (catalogue and values), the drafts
+/// it takes, the notes it puts beside values, the status step it makes, and its audit events.
+/// Either all of it is written or none.
+#[derive(Debug, Default)]
+pub struct ChangeSet {
+    pub catalogue: Option<CatalogueBatch>,
+    /// Values with no key repeated.
+    pub values: Vec<ValueRow>,
+    /// Drafts this change publishes, each taken only if it is still exactly as read (value,
+    /// status, who and when); if any has changed or gone meanwhile (a new upload, another
+    /// publish), the whole change is refused with `Conflict`.
+    pub drafts_taken: Vec<Draft>,
+    pub notes: Vec<Note>,
+    /// A status step made with the change, refused unless the object is still where it was.
+    pub step: Option<StatusStep>,
+    pub audit: Vec<AuditRecord>,
+}
+
+/// A note shown with a published value (e.g. that it is uncertain), put before the
+/// municipality's own comment on the measure and year, if any, unless already there.
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub measure: MeasureId,
+    pub municipality: MunicipalityId,
+    pub year: Year,
+    pub text: String,
+    pub author: String,
+}
+
+/// A status step that a change makes.
+#[derive(Debug, Clone, Copy)]
+pub enum StatusStep {
+    /// An assessment round from one status to another; `NotFound` when it is not in `from`
+    /// (someone else moved it).
+    Round {
         round: i64,
         from: Status,
         to: Status,
     },
-    /// Marks a service round published in the same transaction; refused unless it is a draft.
+    /// A service round from draft to published; refused unless it is a draft.
     ServiceRoundPublished(i64),
-    /// A note shown with a published value (e.g. that it is uncertain), put before the
-    /// municipality's own comment on the measure and year, if any, unless already there.
-    Note {
-        measure: MeasureId,
-        municipality: MunicipalityId,
-        year: Year,
-        text: String,
-        author: String,
-    },
-    Commit,
-}
-
-/// Writes `chunks` (ending with [`ImportChunk::Commit`]) through [`Store::import`] as one
-/// transaction: the way use cases make a change together with its audit event.
-pub async fn import_all(
-    store: &impl Values,
-    source: &ImportSource,
-    chunks: Vec<ImportChunk>,
-) -> Result<WriteCounts, StoreError> {
-    let (tx, rx) = mpsc::channel(chunks.len().max(1));
-    let sending = async move {
-        for chunk in chunks {
-            if tx.send(chunk).await.is_err() {
-                break;
-            }
-        }
-    };
-    let (counts, ()) = tokio::join!(store.import(source, rx), sending);
-    counts
 }
 
 /// What an import changed.
@@ -199,7 +201,8 @@ pub struct MeasureValues {
     pub updated_at: Option<String>,
 }
 
-/// Values and the one way in for them: the import stream, and reading values back.
+/// Values and the two ways in for them (a streamed import, a change set of a use case), and
+/// reading values back.
 pub trait Values: Send + Sync + 'static {
     /// Applies the chunks of one import in one transaction, committing only on
     /// [`ImportChunk::Commit`]. Values are inserted, updated (the old version kept as a
@@ -208,6 +211,14 @@ pub trait Values: Send + Sync + 'static {
         &self,
         source: &ImportSource,
         chunks: mpsc::Receiver<ImportChunk>,
+    ) -> impl Future<Output = Result<WriteCounts, StoreError>> + Send;
+
+    /// Writes a use case's change and everything that goes with it in one transaction (see
+    /// [`ChangeSet`]); values as an import does, recorded as from `source`.
+    fn apply(
+        &self,
+        source: &ImportSource,
+        change: ChangeSet,
     ) -> impl Future<Output = Result<WriteCounts, StoreError>> + Send;
 
     /// The ids of everything values may refer to.
