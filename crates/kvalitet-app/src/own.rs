@@ -155,7 +155,7 @@ fn reportable(measure: &Measure, m: &MunicipalityId) -> bool {
     }
 }
 
-/// Reads an uploaded CSV or Excel (.xlsx, first sheet) file of values
+/// Reads an uploaded CSV or spreadsheet (.xlsx, .ods or .xls, first sheet) file of values
 /// (`kpi,municipality_id,year,value[,gender]`) for `m`. Any bad row rejects the whole file;
 /// every bad row is listed with its line (the sheet's row) and column.
 pub fn parse_upload(
@@ -175,9 +175,9 @@ pub fn parse_upload(
     }
     // An Excel workbook (a ZIP) becomes CSV text first and then meets the same checks.
     let converted;
-    let bytes = if bytes.starts_with(b"PK\x03\x04") {
+    let bytes = if kvalitet_formats::sheet::kind(bytes).is_some() {
         converted =
-            kvalitet_formats::xlsx::to_csv(bytes).map_err(|e| OwnError::Invalid(e.to_string()))?;
+            kvalitet_formats::sheet::to_csv(bytes).map_err(|e| OwnError::Invalid(e.to_string()))?;
         converted.as_bytes()
     } else {
         bytes
@@ -559,8 +559,32 @@ mod tests {
                 &measures(),
                 1000
             ))
-            .contains("not an Excel workbook")
+            .contains("not a spreadsheet that can be read")
         );
+    }
+
+    /// LibreOffice's .ods (made with odfpy, with the empty rest of the sheet repeated as
+    /// LibreOffice writes it) reads like .xlsx, the first sheet only. Excel 97–2003's .xls
+    /// (made with xlwt) is refused with the way forward (see `kvalitet_formats::sheet`).
+    #[test]
+    fn ods_workbooks_are_read_like_csv_and_old_excel_files_are_told_what_to_do() {
+        let rows = parse_upload(
+            include_bytes!("../tests/fixtures/upload.ods"),
+            &m("0180"),
+            &measures(),
+            100_000,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].datum, Datum::Number(87.5));
+        assert_eq!(rows[1].key.year, Year::new(2021).unwrap());
+        let old = bad_rows(parse_upload(
+            include_bytes!("../tests/fixtures/upload.xls"),
+            &m("0180"),
+            &measures(),
+            100_000,
+        ));
+        assert!(old.contains("save the sheet as .xlsx or .ods"), "{old}");
     }
 
     #[test]

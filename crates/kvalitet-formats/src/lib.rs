@@ -9,7 +9,7 @@ mod geojson;
 mod json_formats;
 mod measure_set_toml;
 mod record;
-pub mod xlsx;
+pub mod sheet;
 
 use std::io::{BufRead, BufReader, Read};
 

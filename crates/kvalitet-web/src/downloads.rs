@@ -320,7 +320,7 @@ mod tests {
             "formulas stay text: {xml}"
         );
         // The archive's directory is right too: the workbook reads back through it.
-        let rows = kvalitet_formats::xlsx::rows(&bytes).unwrap();
+        let rows = kvalitet_formats::sheet::rows(&bytes).unwrap();
         assert_eq!(rows[1], ["0180", "Stockholm", "85.3"]);
         assert_eq!(column(0), "A");
         assert_eq!(column(26), "AA");

@@ -870,6 +870,17 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     )
     .await;
     assert_eq!(good.status, 303, "{}", good.body);
+    // The same values from LibreOffice.
+    let ods = upload_bytes(
+        &addr,
+        "/admin/kommun/0180/fil",
+        &bo,
+        &bo_csrf,
+        "v.ods",
+        include_bytes!("../../kvalitet-app/tests/fixtures/upload.ods"),
+    )
+    .await;
+    assert_eq!(ods.status, 303, "{}", ods.body);
     let typed = request(
         &addr,
         "POST",
