@@ -1,9 +1,6 @@
 //! Downloads of what a page shows: CSV for machines (UTF-8, comma, point decimals), CSV for
 //! Swedish Excel (BOM, semicolon, decimal comma), and Excel .xlsx with a data sheet and an
-//! "Om datan" sheet. The .xlsx is written here (a small ZIP of SpreadsheetML parts, deflated
-//! with flate2) rather than with a spreadsheet crate, to keep the build lean.
-
-use std::io::Write;
+//! "Om datan" sheet, written with rust_xlsxwriter.
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -80,135 +77,110 @@ pub fn csv(table: &Table, excel: bool) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-/// Escapes text for XML, dropping the control characters XML 1.0 forbids.
-fn xml_escape(s: &str) -> String {
-    let allowed: String = s
-        .chars()
-        .filter(|c| (*c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    crate::charts::esc(&allowed)
-}
-
-/// The column letters of a 0-based index: A, B, ..., Z, AA, ...
-fn column(mut i: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (i % 26) as u8);
-        if i < 26 {
-            break;
-        }
-        i = i / 26 - 1;
+/// The Swedish heading of a column whose machine name the CSV uses; other headings (a
+/// municipality's name in a comparison) are kept as they are.
+fn swedish_heading(name: &str) -> &str {
+    match name {
+        "area" => "Område",
+        "kpi" => "Mått",
+        "question" => "Fråga",
+        "year" => "År",
+        "value" => "Värde",
+        "status" => "Status",
+        "colour" => "Färg",
+        "trend" => "Trend",
+        "rank" => "Placering",
+        "n" => "Antal kommuner",
+        "mean" => "Snitt",
+        "worst" => "Sämst",
+        "best" => "Bäst",
+        "riket" => "Riket",
+        "municipality_id" => "Kommunkod",
+        "municipality" => "Kommun",
+        "id" => "Nummer",
+        "at" => "Tid",
+        "actor" => "Vem",
+        "action" => "Ändring",
+        "object" => "Vad",
+        "before" => "Före",
+        "after" => "Efter",
+        other => other,
     }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
 }
 
-fn sheet_xml(rows: &[Vec<(String, bool)>]) -> String {
-    let mut x = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
-    );
-    for (r, row) in rows.iter().enumerate() {
-        x.push_str(&format!(r#"<row r="{}">"#, r + 1));
-        for (c, (text, numeric)) in row.iter().enumerate() {
+/// The number format of a numeric column: thousands grouped, as many decimals as its values
+/// have (at most three), so 85.3 shows as 85,3 in Swedish Excel and 4 542 773 grouped.
+fn number_format(values: &[&str]) -> String {
+    let decimals = values
+        .iter()
+        .filter_map(|v| v.split_once('.').map(|(_, d)| d.len()))
+        .max()
+        .unwrap_or(0)
+        .min(3);
+    if decimals == 0 {
+        "#,##0".to_owned()
+    } else {
+        format!("#,##0.{}", "0".repeat(decimals))
+    }
+}
+
+/// An .xlsx workbook (written with rust_xlsxwriter): the table on "Data" with Swedish
+/// headings in bold, the heading row frozen, ids and texts as text (leading zeros kept, a
+/// leading "=" never a formula), numbers as numbers with their format, and columns as wide as
+/// their contents; then "Om datan" with `about` as two columns.
+pub fn xlsx(
+    table: &Table,
+    about: &[(String, String)],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let data = book.add_worksheet();
+    data.set_name("Data")?;
+    for (c, heading) in table.header.iter().enumerate() {
+        data.write_string_with_format(0, c as u16, swedish_heading(heading), &bold)?;
+    }
+    let formats: Vec<Option<Format>> = (0..table.header.len())
+        .map(|c| {
+            table.numeric.get(c).copied().unwrap_or(false).then(|| {
+                let values: Vec<&str> = table
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(c).map(String::as_str))
+                    .collect();
+                Format::new().set_num_format(number_format(&values))
+            })
+        })
+        .collect();
+    for (r, row) in table.rows.iter().enumerate() {
+        let at = r as u32 + 1;
+        for (c, text) in row.iter().enumerate() {
             if text.is_empty() {
                 continue;
             }
-            let at = format!("{}{}", column(c), r + 1);
-            if *numeric && text.parse::<f64>().is_ok_and(f64::is_finite) {
-                x.push_str(&format!(r#"<c r="{at}"><v>{text}</v></c>"#));
-            } else {
-                x.push_str(&format!(
-                    r#"<c r="{at}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#,
-                    xml_escape(text)
-                ));
+            let col = c as u16;
+            match (formats.get(c).and_then(Option::as_ref), text.parse::<f64>()) {
+                (Some(f), Ok(x)) if x.is_finite() => {
+                    data.write_number_with_format(at, col, x, f)?;
+                }
+                _ => {
+                    data.write_string(at, col, text)?;
+                }
             }
         }
-        x.push_str("</row>");
     }
-    x.push_str("</sheetData></worksheet>");
-    x
-}
-
-/// An .xlsx workbook: the table, then "Om datan" with `about` as two columns.
-pub fn xlsx(table: &Table, about: &[(String, String)]) -> Vec<u8> {
-    let mut data: Vec<Vec<(String, bool)>> =
-        vec![table.header.iter().map(|h| (h.clone(), false)).collect()];
-    for row in &table.rows {
-        data.push(
-            row.iter()
-                .enumerate()
-                .map(|(i, c)| (c.clone(), table.numeric.get(i).copied().unwrap_or(false)))
-                .collect(),
-        );
+    data.set_freeze_panes(1, 0)?;
+    data.autofit();
+    let info = book.add_worksheet();
+    info.set_name("Om datan")?;
+    info.write_string_with_format(0, 0, "Tabell", &bold)?;
+    info.write_string(0, 1, &table.title)?;
+    for (i, (k, v)) in about.iter().enumerate() {
+        info.write_string_with_format(i as u32 + 1, 0, k, &bold)?;
+        info.write_string(i as u32 + 1, 1, v)?;
     }
-    let mut info: Vec<Vec<(String, bool)>> =
-        vec![vec![("Tabell".into(), false), (table.title.clone(), false)]];
-    info.extend(
-        about
-            .iter()
-            .map(|(k, v)| vec![(k.clone(), false), (v.clone(), false)]),
-    );
-    let parts: Vec<(&str, String)> = vec![
-        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"#.into()),
-        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.into()),
-        ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/><sheet name="Om datan" sheetId="2" r:id="rId2"/></sheets></workbook>"#.into()),
-        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#.into()),
-        ("xl/styles.xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs></styleSheet>"#.into()),
-        ("xl/worksheets/sheet1.xml", sheet_xml(&data)),
-        ("xl/worksheets/sheet2.xml", sheet_xml(&info)),
-    ];
-    zip(&parts)
-}
-
-/// A ZIP archive of deflated entries.
-fn zip(parts: &[(&str, String)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut central = Vec::new();
-    // 1 January 2020, 00:00 in DOS format: a fixed time keeps downloads reproducible.
-    let (time, date) = (0u16, ((2020 - 1980) << 9 | 1 << 5 | 1) as u16);
-    for (name, body) in parts {
-        let mut crc = flate2::Crc::new();
-        crc.update(body.as_bytes());
-        let mut enc =
-            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-        let _ = enc.write_all(body.as_bytes());
-        let compressed = enc.finish().unwrap_or_default();
-        let offset = out.len() as u32;
-        let fields = |h: &mut Vec<u8>| {
-            h.extend_from_slice(&20u16.to_le_bytes()); // version needed
-            h.extend_from_slice(&0x0800u16.to_le_bytes()); // UTF-8 names
-            h.extend_from_slice(&8u16.to_le_bytes()); // deflate
-            h.extend_from_slice(&time.to_le_bytes());
-            h.extend_from_slice(&date.to_le_bytes());
-            h.extend_from_slice(&crc.sum().to_le_bytes());
-            h.extend_from_slice(&(compressed.len() as u32).to_le_bytes());
-            h.extend_from_slice(&(body.len() as u32).to_le_bytes());
-            h.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            h.extend_from_slice(&0u16.to_le_bytes()); // extra
-        };
-        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        fields(&mut out);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(&compressed);
-
-        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        central.extend_from_slice(&20u16.to_le_bytes()); // made by
-        fields(&mut central);
-        central.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
-        central.extend_from_slice(&0u32.to_le_bytes()); // external attrs
-        central.extend_from_slice(&offset.to_le_bytes());
-        central.extend_from_slice(name.as_bytes());
-    }
-    let cd_offset = out.len() as u32;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    out.extend_from_slice(&[0; 4]);
-    out.extend_from_slice(&(parts.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(parts.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd_offset.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
+    info.autofit();
+    book.save_to_buffer()
 }
 
 /// The download as an HTTP answer named `stem` plus the kind's extension.
@@ -216,11 +188,21 @@ pub fn respond(kind: Kind, table: &Table, stem: &str, about: &[(String, String)]
     let (body, mime, ext) = match kind {
         Kind::Csv => (csv(table, false), "text/csv; charset=utf-8", "csv"),
         Kind::ExcelCsv => (csv(table, true), "text/csv; charset=utf-8", "csv"),
-        Kind::Xlsx => (
-            xlsx(table, about),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
+        Kind::Xlsx => match xlsx(table, about) {
+            Ok(bytes) => (
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "an .xlsx download could not be written");
+                return (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "Något gick fel. Försök igen senare.",
+                )
+                    .into_response();
+            }
+        },
     };
     let stem: String = stem
         .chars()
@@ -294,35 +276,34 @@ mod tests {
     }
 
     #[test]
-    fn xlsx_is_a_zip_with_ids_as_text_and_values_as_numbers() {
-        let bytes = xlsx(&table(), &[("Källa".into(), "Kolada".into())]);
+    fn xlsx_has_swedish_headings_ids_as_text_numbers_as_numbers_and_no_formulas() {
+        let bytes = xlsx(&table(), &[("Källa".into(), "Kolada".into())]).unwrap();
         assert!(bytes.starts_with(b"PK\x03\x04"));
-        // Find sheet1 and inflate it.
-        let name = b"xl/worksheets/sheet1.xml";
-        let at = bytes.windows(name.len()).position(|w| w == name).unwrap();
-        let header_start = at - 30;
-        let size = u32::from_le_bytes(
-            bytes[header_start + 18..header_start + 22]
-                .try_into()
-                .unwrap(),
-        ) as usize;
-        let data = &bytes[at + name.len()..at + name.len() + size];
-        let mut xml = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::DeflateDecoder::new(data), &mut xml)
-            .unwrap();
-        assert!(
-            xml.contains(r#"<c r="A2" t="inlineStr"><is><t xml:space="preserve">0180</t>"#),
-            "{xml}"
-        );
-        assert!(xml.contains(r#"<c r="C2"><v>85.3</v></c>"#), "{xml}");
-        assert!(
-            xml.contains("=HYPERLINK(&quot;x&quot;)"),
-            "formulas stay text: {xml}"
-        );
-        // The archive's directory is right too: the workbook reads back through it.
+        // Read back through the upload reader: the first sheet, ids with their zeros.
         let rows = kvalitet_formats::sheet::rows(&bytes).unwrap();
+        assert_eq!(
+            rows[0],
+            ["Nummer", "name", "Värde"],
+            "unknown headings kept"
+        );
         assert_eq!(rows[1], ["0180", "Stockholm", "85.3"]);
-        assert_eq!(column(0), "A");
-        assert_eq!(column(26), "AA");
+        assert_eq!(rows[2][1], "=HYPERLINK(\"x\")", "formulas stay text");
+        // The sheet itself: a frozen heading row, widths, a number format with a decimal.
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+        let mut sheet = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut sheet,
+        )
+        .unwrap();
+        assert!(sheet.contains(r#"<pane ySplit="1""#), "{sheet}");
+        assert!(sheet.contains("<cols>"), "column widths: {sheet}");
+        assert!(!sheet.contains("<f>"), "no formula anywhere: {sheet}");
+        let mut styles = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("xl/styles.xml").unwrap(), &mut styles)
+            .unwrap();
+        assert!(styles.contains("formatCode=\"#,##0.0\""), "{styles}");
+        assert_eq!(number_format(&["4542773", "12"]), "#,##0");
+        assert_eq!(number_format(&["85.3", "1.25", "0.123456"]), "#,##0.000");
     }
 }
