@@ -389,7 +389,7 @@ pub fn parse_distributions(
             _ => None,
         })
         .collect();
-    let table = crate::csv_table::Table::read(text)?;
+    let table = kvalitet_formats::table::Table::read(text)?;
     let header = &table.header;
     if header.first().map(String::as_str) != Some("question") {
         return Err(vec![

@@ -145,7 +145,7 @@ fn rank(path: &Path, format: Option<Format>) -> usize {
     let Some(text) = head(path) else {
         return Format::ALL.len();
     };
-    let format = format.or_else(|| sniff(&text));
+    let format = format.or_else(|| kvalitet_formats::detect_head(&text).ok());
     match format {
         Some(Format::KoladaJson) => {
             let like = if text.contains("\"FeatureCollection\"") {
@@ -214,17 +214,6 @@ fn head(path: &Path) -> Option<String> {
     Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
-fn sniff(head: &str) -> Option<Format> {
-    let text = head.trim_start_matches('\u{feff}').trim_start();
-    if text.starts_with('{') || text.starts_with('[') {
-        return Some(Format::KoladaJson);
-    }
-    if kvalitet_formats::looks_like_toml(text) {
-        return Some(kvalitet_formats::toml_format(text));
-    }
-    kvalitet_formats::format_of_header(text.lines().next()?)
-}
-
 /// A year (1950-2100) written in a file name, e.g. 2026 in `kolada_kpi_catalogue_2026.csv`.
 fn year_in_name(path: &Path) -> Option<Year> {
     let name = path.file_name()?.to_string_lossy();
@@ -272,7 +261,7 @@ pub async fn import_file<S: Values>(
 ) -> Result<FileReport, ImportError> {
     let format = options
         .format
-        .or_else(|| head(path).and_then(|text| sniff(&text)));
+        .or_else(|| head(path).and_then(|text| kvalitet_formats::detect_head(&text).ok()));
     let opened = path.to_owned();
     let open: Opener = Box::new(move || {
         let file = File::open(&opened)?;

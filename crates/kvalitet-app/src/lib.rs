@@ -3,7 +3,6 @@
 
 pub mod accounts;
 pub mod assessments;
-mod csv_table;
 pub mod export;
 pub mod import;
 pub mod kolada_v3;

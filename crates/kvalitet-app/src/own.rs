@@ -164,30 +164,14 @@ pub fn parse_upload(
     measures: &std::collections::HashMap<MeasureId, Measure>,
     max_bytes: usize,
 ) -> Result<Vec<ValueRow>, OwnError> {
-    if bytes.is_empty() {
-        return Err(OwnError::Invalid("the file is empty".into()));
-    }
     if bytes.len() > max_bytes {
         return Err(OwnError::Invalid(format!(
             "the file is {} bytes; at most {max_bytes} are accepted",
             bytes.len()
         )));
     }
-    // An Excel workbook (a ZIP) becomes CSV text first and then meets the same checks.
-    let converted;
-    let bytes = if kvalitet_formats::sheet::kind(bytes).is_some() {
-        converted =
-            kvalitet_formats::sheet::to_csv(bytes).map_err(|e| OwnError::Invalid(e.to_string()))?;
-        converted.as_bytes()
-    } else {
-        bytes
-    };
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        OwnError::Invalid(format!(
-            "the file is not UTF-8 text (byte {}); save it as \"CSV UTF-8\"",
-            e.valid_up_to()
-        ))
-    })?;
+    // A spreadsheet becomes CSV text first and then meets the same checks.
+    let text = kvalitet_formats::table::upload_text(bytes).map_err(OwnError::Invalid)?;
     let text = text.trim_start_matches('\u{feff}');
     let header: Vec<String> = text
         .lines()

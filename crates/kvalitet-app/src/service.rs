@@ -21,13 +21,13 @@ use kvalitet_domain::{
     ValueKey, ValueRow, Year,
 };
 
-use crate::csv_table::Table;
 use crate::ports::{
     Actor, AuditRecord, CatalogueBatch, ChangeSet, ImportSource, NewServiceRound, Note, PlanRow,
     ServiceContent, ServiceQuestion, ServiceRoundRecord, ServiceRounds, StatusStep, SurveyCounts,
     Values,
 };
 use crate::publish::{self, ResultMeasure, ResultSet};
+use kvalitet_formats::table::Table;
 
 pub use crate::refusal::Refusal as ServiceError;
 

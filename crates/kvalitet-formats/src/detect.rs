@@ -109,10 +109,15 @@ pub enum FormatError {
 /// its first character; the kind of JSON is decided by the JSON reader from the content.
 pub(crate) fn detect(input: &mut impl BufRead) -> Result<Format, ReadError> {
     let head = input.fill_buf().map_err(ReadError::io)?;
-    let text = String::from_utf8_lossy(head);
+    Ok(detect_head(&String::from_utf8_lossy(head))?)
+}
+
+/// The format of a file from its first bytes as text (gzip already undone): the one place
+/// that recognises formats, for the import's plan as for the reader.
+pub fn detect_head(text: &str) -> Result<Format, FormatError> {
     let text = text.trim_start_matches('\u{feff}').trim_start();
     if text.is_empty() {
-        return Err(FormatError::Empty.into());
+        return Err(FormatError::Empty);
     }
     if text.starts_with('{') && text.contains("\"valid_from\"") && text.contains("\"areas\"") {
         // An assessment framework written as JSON (Kolada's objects have no valid_from).
@@ -126,7 +131,7 @@ pub(crate) fn detect(input: &mut impl BufRead) -> Result<Format, ReadError> {
     }
     let header_line = text.lines().next().unwrap_or_default();
     crate::format_of_header(header_line)
-        .ok_or_else(|| FormatError::UnknownHeader(header_line.to_owned()).into())
+        .ok_or_else(|| FormatError::UnknownHeader(header_line.to_owned()))
 }
 
 /// Picks the CSV format whose required columns the header has.

@@ -10,10 +10,11 @@ mod json_formats;
 mod measure_set_toml;
 mod record;
 pub mod sheet;
+pub mod table;
 
 use std::io::{BufRead, BufReader, Read};
 
-pub use detect::{Format, FormatError};
+pub use detect::{Format, FormatError, detect_head};
 pub use geojson::{MAP_HEIGHT, MAP_WIDTH, project};
 pub use record::{GroupRecord, KpiGroupRecord, Location, ReadError, Record, RowError};
 
@@ -43,12 +44,13 @@ pub fn decompressed<'a>(
 }
 
 /// Whether text looks like TOML (a measure set or a framework) rather than a CSV file.
-pub fn looks_like_toml(text: &str) -> bool {
+#[cfg(any())]
+pub(crate) fn looks_like_toml(text: &str) -> bool {
     measure_set_toml::looks_like_toml(text)
 }
 
 /// Which TOML format a text is: a framework has a `valid_from`, a measure set has not.
-pub fn toml_format(text: &str) -> Format {
+pub(crate) fn toml_format(text: &str) -> Format {
     if text
         .lines()
         .any(|l| l.trim_start().starts_with("valid_from"))
@@ -60,7 +62,7 @@ pub fn toml_format(text: &str) -> Format {
 }
 
 /// The CSV format a header line belongs to, if any.
-pub fn format_of_header(line: &str) -> Option<Format> {
+pub(crate) fn format_of_header(line: &str) -> Option<Format> {
     let fields: Vec<String> = line
         .split(',')
         .map(|f| f.trim().trim_matches('"').to_ascii_lowercase())

@@ -562,14 +562,12 @@ pub async fn survey<S: Store>(
     let Some((_, bytes)) = file else {
         return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
     };
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return message_page(
-            &state,
-            lang,
-            StatusCode::BAD_REQUEST,
-            "the file is not UTF-8 text",
-        );
+    // CSV, or the first sheet of a spreadsheet.
+    let text = match kvalitet_formats::table::upload_text(&bytes) {
+        Ok(t) => t,
+        Err(why) => return message_page(&state, lang, StatusCode::BAD_REQUEST, &why),
     };
+    let text = text.as_ref();
     let invited = match fields
         .get("invited")
         .map(|s| s.trim())

@@ -1,6 +1,7 @@
-//! A small CSV table as people upload it (question banks, plans, contacts, survey answers):
-//! commas or semicolons, whichever the header uses; quotes; a BOM; blank lines skipped. The
-//! header is lower-cased and every row keeps its line number for error messages.
+//! A small table as people upload it (question banks, plans, contacts, survey answers): CSV
+//! with commas or semicolons, whichever the header uses, quotes, a BOM, blank lines skipped;
+//! or the first sheet of a spreadsheet ([`upload_text`]). The header is lower-cased and every
+//! row keeps its line number (the sheet's row) for error messages.
 
 /// The line a record is on. The reader counts the blank lines before a record into it, so the
 /// line is found from the record's first non-blank byte.
@@ -21,15 +22,37 @@ fn line_of(text: &str, position: Option<&csv::Position>) -> usize {
         + 1
 }
 
+/// The text of an uploaded file: a spreadsheet's first sheet as CSV (.xlsx, .ods; see
+/// [`crate::sheet`]), or the bytes themselves when they are UTF-8 text; otherwise why not,
+/// naming the byte where the text stops being UTF-8.
+pub fn upload_text(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, String> {
+    if bytes.is_empty() {
+        return Err("the file is empty".into());
+    }
+    if crate::sheet::kind(bytes).is_some() {
+        return crate::sheet::to_csv(bytes)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|e| e.to_string());
+    }
+    std::str::from_utf8(bytes)
+        .map(std::borrow::Cow::Borrowed)
+        .map_err(|e| {
+            format!(
+                "the file is not UTF-8 text (byte {}); save it as \"CSV UTF-8\" or as .xlsx",
+                e.valid_up_to()
+            )
+        })
+}
+
 /// A header and its rows.
-pub(crate) struct Table {
+pub struct Table {
     pub header: Vec<String>,
     pub rows: Vec<(usize, Vec<String>)>,
 }
 
 impl Table {
     /// Reads the whole text; an empty text is an error.
-    pub(crate) fn read(text: &str) -> Result<Self, Vec<String>> {
+    pub fn read(text: &str) -> Result<Self, Vec<String>> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let Some(first) = text.lines().find(|l| !l.trim().is_empty()) else {
             return Err(vec!["the file is empty".into()]);
@@ -66,7 +89,7 @@ impl Table {
 
     /// Reads a table that must have the `needed` columns, may have the `optional` ones, has
     /// no others, and has at least one row.
-    pub(crate) fn with_columns(
+    pub fn with_columns(
         text: &str,
         needed: &[&str],
         optional: &[&str],
@@ -99,7 +122,7 @@ impl Table {
         }
     }
 
-    pub(crate) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
         self.rows.iter().map(|(line, cells)| Row {
             line: *line,
             header: &self.header,
@@ -109,7 +132,7 @@ impl Table {
 }
 
 /// One row, read by column name.
-pub(crate) struct Row<'a> {
+pub struct Row<'a> {
     pub line: usize,
     header: &'a [String],
     pub cells: &'a [String],
@@ -117,7 +140,7 @@ pub(crate) struct Row<'a> {
 
 impl Row<'_> {
     /// The cell of a column, empty when the row is short.
-    pub(crate) fn get(&self, name: &str) -> &str {
+    pub fn get(&self, name: &str) -> &str {
         self.header
             .iter()
             .position(|h| h == name)
@@ -126,7 +149,7 @@ impl Row<'_> {
     }
 
     /// "line L, column C (name)", for an error about a cell.
-    pub(crate) fn at(&self, name: &str) -> String {
+    pub fn at(&self, name: &str) -> String {
         let column = self
             .header
             .iter()
@@ -165,6 +188,18 @@ mod tests {
                 .err()
                 .unwrap(),
             ["the file has a header but no rows"]
+        );
+    }
+
+    #[test]
+    fn an_upload_is_text_or_a_spreadsheet() {
+        assert_eq!(upload_text(b"a;b\n1;2\n").unwrap(), "a;b\n1;2\n");
+        assert!(upload_text(b"a\n\xe5\n").unwrap_err().contains("byte 2"));
+        assert_eq!(upload_text(b"").unwrap_err(), "the file is empty");
+        assert!(
+            upload_text(b"PK\x03\x04garbage")
+                .unwrap_err()
+                .contains("not a spreadsheet")
         );
     }
 }
