@@ -51,7 +51,8 @@ fn require(grants: &Grants, action: Action, m: &MunicipalityId) -> Result<(), Ow
 }
 
 /// What a form says about an own measure.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct MeasureForm {
     pub id: String,
     pub title: String,
@@ -261,6 +262,16 @@ pub fn parse_upload(
         return Err(OwnError::Invalid("the file has no rows of values".into()));
     }
     Ok(rows)
+}
+
+/// The municipality's drafts, for those who may see them.
+pub async fn drafts(
+    store: &impl OwnData,
+    grants: &Grants,
+    m: &MunicipalityId,
+) -> Result<Vec<Draft>, OwnError> {
+    require(grants, Action::ViewDrafts, m)?;
+    Ok(store.drafts(m).await?)
 }
 
 /// Saves checked rows as drafts, all or none.

@@ -14,15 +14,15 @@ use kvalitet_app::Store;
 use kvalitet_app::report::{self, Population, ReportError};
 use kvalitet_domain::{Gender, Year};
 
-use crate::{AppState, query_pairs, site::SiteError};
+use crate::{AppState, WebError, query_pairs};
 
 /// The OpenAPI document, kept beside the code it describes.
 const OPENAPI: &str = include_str!("../openapi.json");
 
-struct ApiError(SiteError);
+struct ApiError(WebError);
 
-impl From<SiteError> for ApiError {
-    fn from(e: SiteError) -> Self {
+impl From<WebError> for ApiError {
+    fn from(e: WebError) -> Self {
         Self(e)
     }
 }
@@ -51,11 +51,11 @@ fn json_answer(status: StatusCode, body: &impl Serialize) -> Response {
             bytes,
         )
             .into_response(),
-        Err(e) => SiteError::internal(e).into_api(),
+        Err(e) => WebError::internal(e).into_api(),
     }
 }
 
-impl SiteError {
+impl WebError {
     fn into_api(self) -> Response {
         ApiError(self).into_response()
     }
@@ -71,7 +71,7 @@ impl Query {
     fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Self, ApiError> {
         let pairs = query_pairs(raw);
         if let Some((k, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
-            return Err(SiteError::bad_request(format!(
+            return Err(WebError::bad_request(format!(
                 "unknown parameter {k:?}; this route takes {}",
                 allowed.join(", ")
             ))
@@ -93,7 +93,7 @@ impl Query {
         self.get("year")
             .map(|y| {
                 Year::parse(y).map_err(|_| {
-                    SiteError::bad_request(format!("year={y}: not a year between 1950 and 2100"))
+                    WebError::bad_request(format!("year={y}: not a year between 1950 and 2100"))
                         .into()
                 })
             })
@@ -105,7 +105,7 @@ impl Query {
             .get("gender")
             .map(|g| {
                 Gender::parse(g).map_err(|_| {
-                    ApiError::from(SiteError::bad_request(format!("gender={g}: use T, K or M")))
+                    ApiError::from(WebError::bad_request(format!("gender={g}: use T, K or M")))
                 })
             })
             .transpose()?
@@ -116,7 +116,7 @@ impl Query {
         self.get("municipality")
             .map(|m| {
                 kvalitet_domain::MunicipalityId::parse(m).map_err(|_| {
-                    ApiError::from(SiteError::bad_request(format!(
+                    ApiError::from(WebError::bad_request(format!(
                         "municipality={m}: use a four-digit municipality id"
                     )))
                 })
@@ -141,7 +141,7 @@ where
 {
     let version = match state.data_version().await {
         Ok(v) => v,
-        Err(e) => return SiteError::internal(e).into_api(),
+        Err(e) => return WebError::internal(e).into_api(),
     };
     let key = format!("api|{key}");
     if let Some(body) = state.pages.get(version, &key) {
@@ -154,7 +154,7 @@ where
                 state.pages.put(version, key, body.clone());
                 bytes_answer(body)
             }
-            Err(e) => SiteError::internal(e).into_api(),
+            Err(e) => WebError::internal(e).into_api(),
         },
         Err(e) => e.into_response(),
     }
@@ -270,7 +270,7 @@ pub async fn compare<S: Store>(
         )?;
         let kpi = q
             .get("measure")
-            .ok_or_else(|| SiteError::bad_request("measure is required, e.g. measure=N15428"))?;
+            .ok_or_else(|| WebError::bad_request("measure is required, e.g. measure=N15428"))?;
         let (version, d) = state.directory().await?;
         let measure = d.measure(kpi)?;
         let p = d.presentation(measure);
@@ -284,15 +284,13 @@ pub async fn compare<S: Store>(
         let series = state
             .series(version, measure.id, gender)
             .await
-            .map_err(SiteError::internal)?;
+            .map_err(WebError::internal)?;
         let year = match q.year()? {
             Some(y) => y,
-            None => series
-                .latest_year(&members, None)
-                .ok_or_else(|| SiteError {
-                    status: StatusCode::NOT_FOUND,
-                    message: format!("{kpi} has no values for this population"),
-                })?,
+            None => series.latest_year(&members, None).ok_or_else(|| WebError {
+                status: StatusCode::NOT_FOUND,
+                message: format!("{kpi} has no values for this population"),
+            })?,
         };
         let c = report::compare_year(&d, &series, &p, &members, year);
         let results: Vec<Value> = c
@@ -415,7 +413,7 @@ pub async fn assessments<S: Store>(
             q.get("version"),
         )
         .await
-        .map_err(SiteError::internal)?;
+        .map_err(WebError::internal)?;
         Ok::<_, ApiError>(json!({ "count": results.len(), "results": results }))
     };
     cached(&state, format!("assessments?{key}"), make).await
@@ -437,7 +435,7 @@ pub async fn service<S: Store>(
             .store
             .service_rounds(None)
             .await
-            .map_err(SiteError::internal)?
+            .map_err(WebError::internal)?
         {
             if !r.published || year.is_some_and(|y| y != r.year) {
                 continue;
@@ -446,7 +444,7 @@ pub async fn service<S: Store>(
                 .store
                 .service_content(r.id)
                 .await
-                .map_err(SiteError::internal)?;
+                .map_err(WebError::internal)?;
             let results = kvalitet_app::service::results(&r, &content);
             let municipalities: Vec<Value> = results
                 .municipalities
@@ -481,7 +479,7 @@ pub async fn service<S: Store>(
 }
 
 pub async fn not_found() -> Response {
-    ApiError(SiteError {
+    ApiError(WebError {
         status: StatusCode::NOT_FOUND,
         message: "no such route; see /api/v1/openapi.json".into(),
     })

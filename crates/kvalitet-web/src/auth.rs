@@ -17,8 +17,9 @@ use kvalitet_app::accounts::{self, AccountError};
 use kvalitet_app::ports::{Actor, SessionRecord};
 use kvalitet_domain::{Action, MunicipalityId};
 
+use crate::WebError;
 use crate::i18n::Lang;
-use crate::site::{SiteError, html_response};
+use crate::site::html_response;
 use crate::{AppState, query_pairs};
 
 /// The address a request came from: the connection's peer, or behind a trusted reverse
@@ -129,11 +130,11 @@ impl<S: Store> AppState<S> {
     pub(crate) async fn current_session(
         &self,
         headers: &HeaderMap,
-    ) -> Result<Option<SessionRecord>, SiteError> {
+    ) -> Result<Option<SessionRecord>, WebError> {
         match cookie(headers, SESSION_COOKIE) {
             Some(token) => accounts::session(&self.store, token)
                 .await
-                .map_err(SiteError::internal),
+                .map_err(WebError::internal),
             None => Ok(None),
         }
     }
@@ -181,7 +182,7 @@ pub(crate) fn refused<S: Store>(
         Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
         Refusal::NotFound(_) => StatusCode::NOT_FOUND,
         Refusal::Invalid(_) | Refusal::BadRows(_) => StatusCode::BAD_REQUEST,
-        Refusal::Store(_) => return SiteError::internal(e).into_page(state, lang),
+        Refusal::Store(_) => return WebError::internal(e).into_page(state, lang),
     };
     message_page(state, lang, status, &e.to_string())
 }
@@ -391,7 +392,7 @@ fn login_form<S: Store>(
 ) -> Response {
     let token = match accounts::new_token() {
         Ok(t) => t,
-        Err(e) => return SiteError::internal(e).into_page(state, lang),
+        Err(e) => return WebError::internal(e).into_page(state, lang),
     };
     let body = state.render(
         "login.html",
@@ -411,7 +412,7 @@ fn login_form<S: Store>(
     }
 }
 
-impl SiteError {
+impl WebError {
     pub(crate) fn into_page<S: Store>(self, state: &AppState<S>, lang: Lang) -> Response {
         message_page(state, lang, self.status, &self.message)
     }
@@ -505,7 +506,7 @@ pub async fn login<S: Store>(
                 ),
                 retry,
             ),
-            None => SiteError::internal(e).into_page(&state, lang),
+            None => WebError::internal(e).into_page(&state, lang),
         },
     }
 }
@@ -527,7 +528,7 @@ pub async fn logout<S: Store>(
     if let Some(token) = cookie(&headers, SESSION_COOKIE)
         && let Err(e) = accounts::logout(&state.store, token).await
     {
-        return SiteError::internal(e).into_page(&state, lang);
+        return WebError::internal(e).into_page(&state, lang);
     }
     let clear = format!("{SESSION_COOKIE}=; Max-Age=0{}", state.cookie_attributes());
     redirect(&format!("{}/", lang.base()), &[clear])
@@ -571,7 +572,7 @@ pub async fn account<S: Store>(
         .await
     {
         Ok(r) => r,
-        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+        Err(e) => return WebError::internal(e).into_page(&state, lang),
     };
     let rounds: Vec<_> = rounds
         .iter()
@@ -652,7 +653,7 @@ pub async fn change_password<S: Store>(
                 message_page(&state, lang, StatusCode::TOO_MANY_REQUESTS, &message),
                 retry,
             ),
-            None => SiteError::internal(e).into_page(&state, lang),
+            None => WebError::internal(e).into_page(&state, lang),
         },
     }
 }
@@ -726,7 +727,7 @@ async fn audit_page<S: Store>(
     let action = get("action");
     let events = match state.store.audit_events(m.as_ref(), 10_000).await {
         Ok(e) => e,
-        Err(e) => return SiteError::internal(e).into_page(state, lang),
+        Err(e) => return WebError::internal(e).into_page(state, lang),
     };
     let events: Vec<_> = events
         .into_iter()
@@ -823,7 +824,7 @@ async fn invitation_form<S: Store>(
 ) -> Response {
     let found = match accounts::invitation(&state.store, token).await {
         Ok(f) => f,
-        Err(e) => return SiteError::internal(e).into_page(state, lang),
+        Err(e) => return WebError::internal(e).into_page(state, lang),
     };
     let Some((email, m, role)) = found else {
         let message = match lang {
@@ -837,7 +838,7 @@ async fn invitation_form<S: Store>(
         state.current_session(headers).await,
     ) {
         (Ok(e), Ok(s)) => (e, s),
-        (Err(e), _) => return SiteError::internal(e).into_page(state, lang),
+        (Err(e), _) => return WebError::internal(e).into_page(state, lang),
         (_, Err(e)) => return e.into_page(state, lang),
     };
     // An existing account is changed only by its owner: logged in as the invited address,
@@ -847,7 +848,7 @@ async fn invitation_form<S: Store>(
         Some(s) => s.csrf_token.clone(),
         None => match accounts::new_token() {
             Ok(t) => t,
-            Err(e) => return SiteError::internal(e).into_page(state, lang),
+            Err(e) => return WebError::internal(e).into_page(state, lang),
         },
     };
     let name = match state.directory().await {
@@ -943,7 +944,7 @@ pub async fn accept_invitation<S: Store>(
             )
             .await
         }
-        Err(e) => SiteError::internal(e).into_page(&state, lang),
+        Err(e) => WebError::internal(e).into_page(&state, lang),
     }
 }
 

@@ -8,6 +8,8 @@ mod auth;
 mod cache;
 mod charts;
 mod downloads;
+mod error;
+mod extract;
 mod i18n;
 mod kolada_v3;
 mod rejections;
@@ -15,6 +17,7 @@ mod rounds;
 mod service;
 mod site;
 
+pub use error::WebError;
 pub use i18n::Lang;
 pub(crate) use kolada_v3::query_pairs;
 
@@ -369,7 +372,7 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         )
         .route("/servicematning/{id}", get(service::public::<S>))
         .fallback(site::not_found::<S>)
-        .layer(axum::middleware::map_response_with_state(
+        .layer(axum::middleware::from_fn_with_state(
             (state.clone(), lang),
             rejections::as_page::<S>,
         ))

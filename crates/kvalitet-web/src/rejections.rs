@@ -1,22 +1,25 @@
-//! axum's own refusals (a path segment that does not parse, a form that does not read, a body
-//! past its limit, a wrong method) shown as the site's pages in the visitor's language
-//! instead of axum's plain English text. One layer on the site's routes does it for every
-//! handler, so no extractor's refusal can reach a person raw.
+//! Every refusal as the site's page, from one layer on the site's routes: a handler's
+//! [`crate::WebError`] (its message, or to the login page and back), and axum's own refusals (a path
+//! segment that does not parse, a form that does not read, a body past its limit, a wrong
+//! method) in the visitor's language instead of axum's plain English text. So no handler
+//! writes an error page, and no extractor's refusal reaches a person raw.
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::Response;
 
 use kvalitet_app::Store;
 
 use crate::AppState;
-use crate::auth::message_page;
+use crate::auth::{message_page, redirect};
+use crate::error::Refused;
 use crate::i18n::Lang;
 
 /// What a person is told for each refusal axum makes by itself.
-fn message(lang: Lang, status: StatusCode) -> &'static str {
+pub(crate) fn message(lang: Lang, status: StatusCode) -> &'static str {
     match (lang, status) {
         (Lang::Sv, StatusCode::PAYLOAD_TOO_LARGE) => {
             "Det som skickades är för stort för den här sidan."
@@ -39,13 +42,51 @@ fn message(lang: Lang, status: StatusCode) -> &'static str {
     }
 }
 
-/// Replaces a plain-text or empty client error (only axum's extractors and router answer so;
-/// the site's handlers answer in HTML, CSV or JSON) with the site's message page.
+/// Runs the request, then turns a refusal into the site's page: a `WebError`'s message, a
+/// login redirect back to the path asked for, or a plain-text or empty client error (only
+/// axum's extractors and router answer so; the site's handlers answer in HTML, CSV or JSON).
 pub(crate) async fn as_page<S: Store>(
     State((state, lang)): State<(Arc<AppState<S>>, Lang)>,
-    response: Response,
+    request: Request,
+    next: Next,
 ) -> Response {
+    // Where to come back to after logging in: the page asked for, or for a change sent from
+    // a form (which cannot be sent again by a redirect) the page the form was on.
+    let asked = if request.method() == axum::http::Method::GET {
+        request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+    } else {
+        request
+            .headers()
+            .get(header::REFERER)
+            .and_then(|r| r.to_str().ok())
+            .and_then(|r| url::Url::parse(r).ok())
+            .map(|u| match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_owned(),
+            })
+    }
+    .unwrap_or_else(|| format!("{}/konto", lang.base()));
+    let response = next.run(request).await;
     let status = response.status();
+    match response.extensions().get::<Refused>() {
+        Some(Refused::Message(message)) => return message_page(&state, lang, status, message),
+        Some(Refused::LoginNeeded) => {
+            let back_to = asked.strip_prefix(lang.base()).unwrap_or(&asked);
+            return redirect(
+                &format!(
+                    "{}/logga-in?next={}{}",
+                    lang.base(),
+                    lang.base(),
+                    crate::site::encode(back_to)
+                ),
+                &[],
+            );
+        }
+        None => {}
+    }
     // axum answers in plain text, or (a wrong method) with no body at all.
     let plain = response
         .headers()

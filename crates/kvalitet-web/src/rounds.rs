@@ -20,13 +20,14 @@ use kvalitet_domain::assessment::{Framework, Rule};
 use kvalitet_domain::round::{self, Agreement, AssessorRole, RoundKind, Status, Step};
 use kvalitet_domain::{Action, Grants, MunicipalityId};
 
+use crate::WebError;
 use crate::auth::{
     actor, message_page, private_page, redirect, refused, render_private, require_change,
     require_session, require_system_admin, require_upload,
 };
 use crate::charts::{self, AreaBar};
 use crate::i18n::Lang;
-use crate::site::{SiteError, html_response};
+use crate::site::html_response;
 use crate::{AppState, query_pairs};
 
 /// The words for the stable codes of kinds, roles, statuses and steps.
@@ -107,11 +108,11 @@ pub async fn list<S: Store>(
         .await
     {
         Ok(r) => r,
-        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+        Err(e) => return WebError::internal(e).into_page(&state, lang),
     };
     let frameworks = match state.store.frameworks().await {
         Ok(f) => f,
-        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+        Err(e) => return WebError::internal(e).into_page(&state, lang),
     };
     let rounds: Vec<Value> = rounds
         .iter()
@@ -719,7 +720,7 @@ pub async fn report<S: Store>(
     let key = format!("{}/kommun/{id}/bedomning/{round_id}?{print}", lang.base());
     let version = match state.data_version().await {
         Ok(v) => v,
-        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+        Err(e) => return WebError::internal(e).into_page(&state, lang),
     };
     if let Some(body) = state.pages.get(version, &key) {
         return html_response(body, false);
@@ -859,7 +860,7 @@ pub async fn editor<S: Store>(
     };
     let frameworks = match state.store.frameworks().await {
         Ok(f) => f,
-        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+        Err(e) => return WebError::internal(e).into_page(&state, lang),
     };
     let pairs = query_pairs(raw.as_deref());
     let get = |k: &str| {

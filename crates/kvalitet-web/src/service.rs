@@ -17,12 +17,13 @@ use kvalitet_app::ports::{ServiceContent, ServiceRoundRecord};
 use kvalitet_app::service::{self as s, ContactFields, FigureKind, RoundForm};
 use kvalitet_domain::{Action, Grants};
 
+use crate::WebError;
 use crate::auth::{
     actor, message_page, private_page, redirect, refused, render_private, require_change,
     require_session, require_upload,
 };
 use crate::i18n::Lang;
-use crate::site::{SiteError, html_response};
+use crate::site::html_response;
 use crate::{AppState, query_pairs};
 
 fn back(state: &AppState<impl Store>, lang: Lang, round: i64, notice: &str) -> Response {
@@ -88,7 +89,7 @@ pub async fn list<S: Store>(
     };
     let rounds = match state.store.service_rounds(None).await {
         Ok(r) => r,
-        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+        Err(e) => return WebError::internal(e).into_page(&state, lang),
     };
     let mut visible = Vec::new();
     for r in &rounds {
@@ -96,7 +97,7 @@ pub async fn list<S: Store>(
         let tests = !manages
             && match state.store.service_content(r.id).await {
                 Ok(c) => s::may_register(grants, &session.user.email, r, &c.plan),
-                Err(e) => return SiteError::internal(e).into_page(&state, lang),
+                Err(e) => return WebError::internal(e).into_page(&state, lang),
             };
         if manages || tests || r.published {
             visible.push(json!({
@@ -454,7 +455,7 @@ pub async fn public<S: Store>(
     let key = format!("{}/servicematning/{id}", lang.base());
     let version = match state.data_version().await {
         Ok(v) => v,
-        Err(e) => return SiteError::internal(e).into_page(&state, lang),
+        Err(e) => return WebError::internal(e).into_page(&state, lang),
     };
     if let Some(body) = state.pages.get(version, &key) {
         return html_response(body, false);

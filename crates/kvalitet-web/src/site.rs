@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use kvalitet_app::Store;
 use kvalitet_app::report::{
-    self, Card, ComparedRow, Directory, Population, Presentation, ReportError, Series, SeriesPoint,
+    self, Card, ComparedRow, Directory, Population, Presentation, Series, SeriesPoint,
     YearComparison,
 };
 use kvalitet_domain::{
@@ -23,46 +23,10 @@ use kvalitet_domain::{
 use crate::charts;
 use crate::downloads::{self, Table};
 use crate::i18n::Lang;
-use crate::{AppState, query_pairs};
+use crate::{AppState, WebError, query_pairs};
 
 /// The most municipalities the compare page shows side by side.
 pub const MAX_COMPARED: usize = 5;
-
-/// A page that could not be shown, as the visitor sees it.
-pub struct SiteError {
-    pub status: StatusCode,
-    pub message: String,
-}
-
-impl SiteError {
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            message: message.into(),
-        }
-    }
-
-    pub fn internal(message: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %message, "page failed");
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: "Något gick fel. Försök igen senare.".into(),
-        }
-    }
-}
-
-impl From<ReportError> for SiteError {
-    fn from(e: ReportError) -> Self {
-        match e {
-            ReportError::Store(e) => Self::internal(e),
-            e if e.is_not_found() => Self {
-                status: StatusCode::NOT_FOUND,
-                message: e.to_string(),
-            },
-            e => Self::bad_request(e.to_string()),
-        }
-    }
-}
 
 /// The parameters every data page understands: year (`ar`), gender (`kon`), population
 /// (`jamfor`) and measure set (`set`).
@@ -78,7 +42,7 @@ pub struct Params {
 impl Params {
     /// The site's parameters keep their Swedish names on English pages too, so a link can
     /// switch language and keep its choices.
-    pub fn parse(raw: Option<&str>) -> Result<Self, SiteError> {
+    pub fn parse(raw: Option<&str>) -> Result<Self, WebError> {
         let pairs = query_pairs(raw);
         let get = |name: &str| {
             pairs
@@ -91,14 +55,14 @@ impl Params {
         let year = get("ar")
             .map(|y| {
                 Year::parse(&y).map_err(|_| {
-                    SiteError::bad_request(format!("ar={y}: not a year between 1950 and 2100"))
+                    WebError::bad_request(format!("ar={y}: not a year between 1950 and 2100"))
                 })
             })
             .transpose()?;
         let gender = get("kon")
             .map(|g| {
                 Gender::parse(&g)
-                    .map_err(|_| SiteError::bad_request(format!("kon={g}: use T, K or M")))
+                    .map_err(|_| WebError::bad_request(format!("kon={g}: use T, K or M")))
             })
             .transpose()?
             .unwrap_or(Gender::Total);
@@ -153,8 +117,8 @@ pub fn encode(s: &str) -> String {
 
 impl<S: Store> AppState<S> {
     /// The directory of the current data version (loaded once per version).
-    pub(crate) async fn directory(&self) -> Result<(i64, Arc<Directory>), SiteError> {
-        let version = self.data_version().await.map_err(SiteError::internal)?;
+    pub(crate) async fn directory(&self) -> Result<(i64, Arc<Directory>), WebError> {
+        let version = self.data_version().await.map_err(WebError::internal)?;
         if let Some((v, d)) = self
             .directory
             .lock()
@@ -167,7 +131,7 @@ impl<S: Store> AppState<S> {
         let loaded = Arc::new(
             Directory::load(&self.store)
                 .await
-                .map_err(SiteError::internal)?,
+                .map_err(WebError::internal)?,
         );
         *self.directory.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, loaded.clone()));
         Ok((version, loaded))
@@ -189,7 +153,7 @@ impl<S: Store> AppState<S> {
         Ok(series)
     }
 
-    pub(crate) fn render(&self, name: &str, lang: Lang, ctx: Value) -> Result<String, SiteError> {
+    pub(crate) fn render(&self, name: &str, lang: Lang, ctx: Value) -> Result<String, WebError> {
         let mut ctx = ctx;
         if let Value::Object(map) = &mut ctx {
             map.insert("lang".into(), json!(lang.code()));
@@ -207,7 +171,7 @@ impl<S: Store> AppState<S> {
             .and_then(|t| {
                 t.render(minijinja::context! { t => texts, ..minijinja::Value::from(minijinja::value::Serde(&ctx)) })
             })
-            .map_err(SiteError::internal)
+            .map_err(WebError::internal)
     }
 }
 
@@ -246,7 +210,7 @@ pub fn html_response(body: impl Into<bytes::Bytes>, embeddable: bool) -> Respons
     response
 }
 
-fn error_page<S: Store>(state: &AppState<S>, lang: Lang, e: SiteError) -> Response {
+fn error_page<S: Store>(state: &AppState<S>, lang: Lang, e: WebError) -> Response {
     let title = if e.status == StatusCode::NOT_FOUND {
         lang.texts()["not_found"]
     } else if e.status.is_client_error() {
@@ -277,7 +241,7 @@ async fn cached<S, F, Fut>(
 where
     S: Store,
     F: FnOnce(i64, Arc<Directory>) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<u8>, SiteError>>,
+    Fut: std::future::Future<Output = Result<Vec<u8>, WebError>>,
 {
     let (version, directory) = match state.directory().await {
         Ok(d) => d,
@@ -623,7 +587,7 @@ pub async fn municipality<S: Store>(
                 ..Default::default()
             })
             .await
-            .map_err(SiteError::internal)?
+            .map_err(WebError::internal)?
             .iter()
             .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get(), "framework": format!("{} {}", r.framework_id, r.framework_version)}))
             .collect();
@@ -631,7 +595,7 @@ pub async fn municipality<S: Store>(
             .store
             .service_rounds(None)
             .await
-            .map_err(SiteError::internal)?
+            .map_err(WebError::internal)?
             .iter()
             .filter(|r| r.published && r.members.contains(&m))
             .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get()}))
@@ -672,7 +636,7 @@ async fn build_report<S: Store>(
     d: &Directory,
     id: &str,
     params: &Params,
-) -> Result<report::Report, SiteError> {
+) -> Result<report::Report, WebError> {
     let m = d.kommun(id)?.id;
     let set = d.set(params.set.as_deref())?;
     let gender = params.gender;
@@ -706,7 +670,7 @@ async fn measure_view<S: Store>(
     m: &MunicipalityId,
     kpi: &str,
     params: &Params,
-) -> Result<MeasureView, SiteError> {
+) -> Result<MeasureView, WebError> {
     let measure = d.measure(kpi)?;
     let presentation = d.presentation(measure);
     let set = d.set(params.set.as_deref()).ok();
@@ -714,11 +678,11 @@ async fn measure_view<S: Store>(
     let series = st
         .series(version, measure.id, params.gender)
         .await
-        .map_err(SiteError::internal)?;
+        .map_err(WebError::internal)?;
     let year = match params.year {
         Some(y) if series.years.contains(&y) => Some(y),
         Some(y) => {
-            return Err(SiteError {
+            return Err(WebError {
                 status: StatusCode::NOT_FOUND,
                 message: format!("{} has no values for {y}", measure.id),
             });
@@ -824,7 +788,7 @@ pub async fn measure<S: Store>(
             .store
             .comments(&measure.id, &m)
             .await
-            .map_err(SiteError::internal)?;
+            .map_err(WebError::internal)?;
         let comment = comments
             .iter()
             .find(|c| Some(c.year) == year.map(Year::get))
@@ -839,7 +803,7 @@ pub async fn measure<S: Store>(
                     gender: params.gender,
                 })
                 .await
-                .map_err(SiteError::internal)?,
+                .map_err(WebError::internal)?,
             None => Vec::new(),
         };
         let history: Vec<Value> = history
@@ -1083,7 +1047,7 @@ pub(crate) async fn compare_table<S: Store>(
     d: &Directory,
     params: &Params,
     lang: Lang,
-) -> Result<Option<CompareTable>, SiteError> {
+) -> Result<Option<CompareTable>, WebError> {
     let Some(kpi) = params
         .pairs
         .iter()
@@ -1107,13 +1071,13 @@ pub(crate) async fn compare_table<S: Store>(
         }
     }
     if kommuner.len() > MAX_COMPARED {
-        return Err(SiteError::bad_request(format!(
+        return Err(WebError::bad_request(format!(
             "at most {MAX_COMPARED} municipalities can be compared; {} were chosen",
             kommuner.len()
         )));
     }
     if kommuner.is_empty() {
-        return Err(SiteError::bad_request(
+        return Err(WebError::bad_request(
             "choose at least one municipality (kommun=0180)",
         ));
     }
@@ -1122,7 +1086,7 @@ pub(crate) async fn compare_table<S: Store>(
     let series = st
         .series(version, measure.id, params.gender)
         .await
-        .map_err(SiteError::internal)?;
+        .map_err(WebError::internal)?;
     let all = d.population(&Population::All, None)?;
     let points = report::time_series(&series, &p, &all, &kommuner[0]);
     let fmt = |x: Option<f64>| x.map(|x| lang.with_unit(x, p.decimals, unit_text.as_deref()));
@@ -1184,15 +1148,15 @@ pub async fn oembed<S: Store>(
         let pairs = query_pairs(raw.as_deref());
         let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         if get("format").is_some_and(|f| f != "json") {
-            return Err(SiteError {
+            return Err(WebError {
                 status: StatusCode::NOT_IMPLEMENTED,
                 message: "only format=json is offered".into(),
             });
         }
-        let url = get("url").ok_or_else(|| SiteError::bad_request("url is required"))?;
+        let url = get("url").ok_or_else(|| WebError::bad_request("url is required"))?;
         // Only this site's own pages get a widget, and the widget's code is made from the
         // configured public address alone, never from the caller's text.
-        let foreign = || SiteError {
+        let foreign = || WebError {
             status: StatusCode::NOT_FOUND,
             message: "url is not a page of this site".into(),
         };
@@ -1212,7 +1176,7 @@ pub async fn oembed<S: Store>(
         let query = asked.query().unwrap_or_default();
         let parts: Vec<&str> = path.split('/').collect();
         let ["kommun", id, "matt", kpi] = parts[..] else {
-            return Err(SiteError::bad_request("url is not a measure page (…/kommun/ID/matt/KPI)"));
+            return Err(WebError::bad_request("url is not a measure page (…/kommun/ID/matt/KPI)"));
         };
         let origin = state.public_url.as_str();
         let (_, d) = state.directory().await?;
@@ -1294,7 +1258,7 @@ pub async fn frameworks<S: Store>(
             (Lang::En, Aggregation::ScaledTo(n)) => format!("points scaled to {n}"),
         };
         let mut list = Vec::new();
-        for (id, version, source) in st.store.frameworks().await.map_err(SiteError::internal)? {
+        for (id, version, source) in st.store.frameworks().await.map_err(WebError::internal)? {
             // A stored framework was checked when loaded; one that no longer reads is skipped.
             let Ok(f) = kvalitet_formats::framework_toml::read(&source) else {
                 tracing::warn!(%id, %version, "a stored framework no longer reads");
@@ -1350,7 +1314,7 @@ pub async fn not_found<S: Store>(
     error_page(
         &state,
         lang,
-        SiteError {
+        WebError {
             status: StatusCode::NOT_FOUND,
             message: "Sidan finns inte. / The page does not exist.".into(),
         },
@@ -1361,12 +1325,12 @@ pub async fn not_found<S: Store>(
 // Downloads of what the pages show
 
 /// `data.csv`, `data-excel.csv` or `data.xlsx`.
-fn parse_kind(file: &str) -> Result<downloads::Kind, SiteError> {
+fn parse_kind(file: &str) -> Result<downloads::Kind, WebError> {
     match file {
         "data.csv" => Ok(downloads::Kind::Csv),
         "data-excel.csv" => Ok(downloads::Kind::ExcelCsv),
         "data.xlsx" => Ok(downloads::Kind::Xlsx),
-        other => Err(SiteError {
+        other => Err(WebError {
             status: StatusCode::NOT_FOUND,
             message: format!("no download {other}; use data.csv, data-excel.csv or data.xlsx"),
         }),
@@ -1427,7 +1391,7 @@ pub async fn municipality_download<S: Store>(
             ]
             .to_vec(),
         };
-        Ok::<_, SiteError>(downloads::respond(
+        Ok::<_, WebError>(downloads::respond(
             kind,
             &table,
             &format!("kvalitet-{m}-{}", report.set_id),
@@ -1490,7 +1454,7 @@ pub async fn measure_download<S: Store>(
             rows,
             numeric: [false, false, true, true, false, true, false, false, true].to_vec(),
         };
-        Ok::<_, SiteError>(downloads::respond(
+        Ok::<_, WebError>(downloads::respond(
             kind,
             &table,
             &format!("kvalitet-{}-{m}", v.presentation.measure),
@@ -1513,8 +1477,8 @@ pub async fn compare_download<S: Store>(
         let (version, d) = state.directory().await?;
         let table = compare_table(&state, version, &d, &params, lang)
             .await?
-            .ok_or_else(|| SiteError::bad_request("choose a measure (matt=N15428)"))?;
-        Ok::<_, SiteError>(downloads::respond(
+            .ok_or_else(|| WebError::bad_request("choose a measure (matt=N15428)"))?;
+        Ok::<_, WebError>(downloads::respond(
             kind,
             &table.table,
             &format!("kvalitet-jamfor-{}", table.measure),

@@ -1,0 +1,133 @@
+//! One error type for the site's pages. Handlers return `Result<_, WebError>` and use `?`;
+//! the answer carries the status and the message, and one layer ([`crate::rejections`])
+//! renders it as the site's page in the person's language (or, for `login_needed`, sends the
+//! person to log in and back). No handler writes an error page by hand.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use kvalitet_app::report::ReportError;
+
+/// Why a page or a change was refused: the status and the message for the person.
+#[derive(Debug, Clone)]
+pub struct WebError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+/// What a refused answer carries to the page layer.
+#[derive(Debug, Clone)]
+pub(crate) enum Refused {
+    /// The message page with this text.
+    Message(String),
+    /// To the login page, and back to where the person was.
+    LoginNeeded,
+}
+
+impl WebError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::with(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::with(StatusCode::NOT_FOUND, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::with(StatusCode::FORBIDDEN, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::with(StatusCode::CONFLICT, message)
+    }
+
+    pub fn with(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// The person must log in first; the page layer sends them there and back.
+    pub fn login_needed() -> Self {
+        Self::with(StatusCode::SEE_OTHER, "")
+    }
+
+    /// A failure that is not the person's: logged in full, shown without internals.
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %message, "page failed");
+        Self::with(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Något gick fel. Försök igen senare.",
+        )
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let refused = if self.status == StatusCode::SEE_OTHER {
+            Refused::LoginNeeded
+        } else {
+            Refused::Message(self.message)
+        };
+        let mut r = self.status.into_response();
+        r.extensions_mut().insert(refused);
+        r
+    }
+}
+
+impl From<ReportError> for WebError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::Store(e) => Self::internal(e),
+            e if e.is_not_found() => Self::not_found(e.to_string()),
+            e => Self::bad_request(e.to_string()),
+        }
+    }
+}
+
+impl From<kvalitet_app::StoreError> for WebError {
+    fn from(e: kvalitet_app::StoreError) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<kvalitet_app::refusal::Refusal> for WebError {
+    fn from(e: kvalitet_app::refusal::Refusal) -> Self {
+        use kvalitet_app::refusal::Refusal;
+        match &e {
+            Refusal::Forbidden(_) => Self::forbidden(e.to_string()),
+            Refusal::NotFound(_) => Self::not_found(e.to_string()),
+            Refusal::Invalid(_) | Refusal::BadRows(_) => Self::bad_request(e.to_string()),
+            Refusal::Store(_) => Self::internal(e),
+        }
+    }
+}
+
+impl From<kvalitet_app::own::OwnError> for WebError {
+    fn from(e: kvalitet_app::own::OwnError) -> Self {
+        use kvalitet_app::own::OwnError;
+        match &e {
+            OwnError::Forbidden(_) => Self::forbidden(e.to_string()),
+            OwnError::Conflict(_) => Self::conflict(e.to_string()),
+            OwnError::Store(_) => Self::internal(e),
+            OwnError::Invalid(_) | OwnError::BadRows(_) => Self::bad_request(e.to_string()),
+        }
+    }
+}
+
+impl From<kvalitet_app::accounts::AccountError> for WebError {
+    fn from(e: kvalitet_app::accounts::AccountError) -> Self {
+        use kvalitet_app::accounts::AccountError;
+        match &e {
+            AccountError::Invalid(_) | AccountError::WrongCredentials => {
+                Self::bad_request(e.to_string())
+            }
+            AccountError::NoSuchUser(_) => Self::not_found(e.to_string()),
+            AccountError::Throttled { .. } | AccountError::Busy => {
+                Self::with(axum::http::StatusCode::TOO_MANY_REQUESTS, e.to_string())
+            }
+            AccountError::Store(_) | AccountError::Hashing(_) => Self::internal(e),
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! What handlers take from a request, checked once here: the page's language, the logged-in
+//! session (or the way to the login page), and a change sent from a form, which needs a
+//! session and that session's CSRF token. A handler that names `Change<T>` cannot forget the
+//! token, and reads its fields as a typed `T`.
+
+use std::sync::Arc;
+
+use axum::extract::{Form, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use kvalitet_app::Store;
+use kvalitet_app::ports::SessionRecord;
+
+use crate::error::WebError;
+use crate::i18n::Lang;
+use crate::{AppState, auth};
+
+/// The language of the page asked for (set by the routes: Swedish at `/`, English at `/en/`).
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Lang>().copied().unwrap_or(Lang::Sv))
+    }
+}
+
+/// The logged-in person; without a session the page layer sends them to log in and back.
+pub(crate) struct Session(pub SessionRecord);
+
+impl<S: Store> FromRequestParts<Arc<AppState<S>>> for Session {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState<S>>,
+    ) -> Result<Self, Self::Rejection> {
+        match state.current_session(&parts.headers).await? {
+            Some(s) => Ok(Self(s)),
+            None => Err(WebError::login_needed()),
+        }
+    }
+}
+
+/// A form's fields beside the CSRF token every changing form carries.
+#[derive(Deserialize)]
+struct WithCsrf<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    fields: T,
+}
+
+/// A change sent from a form: the logged-in session whose CSRF token the form carried, and
+/// the form's fields.
+pub(crate) struct Change<T> {
+    pub session: SessionRecord,
+    pub form: T,
+}
+
+impl<S: Store, T: DeserializeOwned + Send> FromRequest<Arc<AppState<S>>> for Change<T> {
+    type Rejection = WebError;
+
+    async fn from_request(
+        request: Request,
+        state: &Arc<AppState<S>>,
+    ) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let Session(session) = Session::from_request_parts(&mut parts, state).await?;
+        let lang = parts.extensions.get::<Lang>().copied().unwrap_or(Lang::Sv);
+        let request = Request::from_parts(parts, body);
+        let Form(sent) = Form::<WithCsrf<T>>::from_request(request, state)
+            .await
+            .map_err(|e| {
+                WebError::with(e.status(), crate::rejections::message(lang, e.status()))
+            })?;
+        if !auth::csrf_ok(&session, Some(&sent.csrf)) {
+            return Err(WebError::forbidden("CSRF"));
+        }
+        Ok(Self {
+            session,
+            form: sent.fields,
+        })
+    }
+}
