@@ -116,6 +116,33 @@ fn visible_content(
     }
 }
 
+/// A municipality's rounds that the person may see: the published ones, and the others to
+/// their assessors and those who may see the municipality's drafts.
+pub async fn rounds_of(
+    store: &impl AssessmentRounds,
+    grants: &Grants,
+    user: i64,
+    m: &MunicipalityId,
+) -> Result<Vec<RoundRecord>, AssessError> {
+    let rounds = store
+        .rounds(&RoundFilter {
+            municipality: Some(*m),
+            ..RoundFilter::default()
+        })
+        .await?;
+    Ok(rounds
+        .into_iter()
+        .filter(|r| r.status == Status::Published || may_view_unpublished(grants, user, r))
+        .collect())
+}
+
+/// Every framework version loaded: (id, version, source text).
+pub async fn frameworks(
+    store: &impl AssessmentRounds,
+) -> Result<Vec<(String, String, String)>, AssessError> {
+    Ok(store.frameworks().await?)
+}
+
 async fn visible_round(
     store: &impl AssessmentRounds,
     grants: &Grants,

@@ -7,25 +7,25 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Extension;
-use axum::extract::{Form, Multipart, Path, RawQuery, State};
+use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use kvalitet_app::Store;
 use kvalitet_app::assessments::{self as a, AnswerForm, AssessError, DecisionForm};
-use kvalitet_app::ports::{NewRound, RoundFilter, SessionRecord};
+use kvalitet_app::ports::{NewRound, SessionRecord};
 use kvalitet_domain::assessment::{Framework, Rule};
 use kvalitet_domain::round::{self, Agreement, AssessorRole, RoundKind, Status, Step};
 use kvalitet_domain::{Action, Grants, MunicipalityId};
 
 use crate::WebError;
 use crate::auth::{
-    actor, message_page, private_page, redirect, refused, render_private, require_change,
-    require_session, require_system_admin, require_upload,
+    actor, message_page, private_page, redirect, refused, render_private, require_upload,
 };
 use crate::charts::{self, AreaBar};
+use crate::extract::{Change, Pairs, Session};
 use crate::i18n::Lang;
 use crate::site::html_response;
 use crate::{AppState, query_pairs};
@@ -73,52 +73,17 @@ fn done(state: &AppState<impl Store>, lang: Lang, round: i64, notice: &str) -> R
 /// `GET /admin/kommun/{id}/bedomningar`: the municipality's rounds and a form for a new one.
 pub async fn list<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
+    Session(session): Session,
     Path(id): Path<String>,
-) -> Response {
-    let session = match require_session(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/kommun/{id}/bedomningar"),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Ok(m) = MunicipalityId::parse(&id) else {
-        return message_page(&state, lang, StatusCode::NOT_FOUND, "unknown municipality");
-    };
-    let (_, d) = match state.directory().await {
-        Ok(d) => d,
-        Err(e) => return e.into_page(&state, lang),
-    };
-    if d.kommun(m.as_str()).is_err() {
-        return message_page(&state, lang, StatusCode::NOT_FOUND, "unknown municipality");
-    }
+) -> Result<Response, WebError> {
+    let (_, d) = state.directory().await?;
+    let m = d.kommun(&id)?.id;
     let grants = &session.user.grants;
-    let rounds = match state
-        .store
-        .rounds(&RoundFilter {
-            municipality: Some(m),
-            ..RoundFilter::default()
-        })
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return WebError::internal(e).into_page(&state, lang),
-    };
-    let frameworks = match state.store.frameworks().await {
-        Ok(f) => f,
-        Err(e) => return WebError::internal(e).into_page(&state, lang),
-    };
+    let rounds = a::rounds_of(&state.store, grants, session.user.id, &m).await?;
+    let frameworks = a::frameworks(&state.store).await?;
     let rounds: Vec<Value> = rounds
         .iter()
-        .filter(|r| {
-            r.status == Status::Published || a::may_view_unpublished(grants, session.user.id, r)
-        })
         .map(|r| {
             json!({
                 "id": r.id, "title": r.title, "year": r.year.get(),
@@ -127,7 +92,7 @@ pub async fn list<S: Store>(
             })
         })
         .collect();
-    render_private(
+    Ok(render_private(
         &state,
         lang,
         "rounds.html",
@@ -140,66 +105,44 @@ pub async fn list<S: Store>(
             "kinds": RoundKind::ALL.iter().map(|k| json!({"code": k.code(), "label": word(lang, k.code())})).collect::<Vec<_>>(),
             "other_path": format!("{}/admin/kommun/{m}/bedomningar", lang.other().base()),
         }),
-    )
+    ))
 }
 
 /// `POST /admin/kommun/{id}/bedomningar`: creates a round and goes to it.
 pub async fn create<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
     Path(id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let session = match require_change(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/kommun/{id}/bedomningar"),
-        form.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let f = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let Ok(m) = MunicipalityId::parse(&id) else {
-        return message_page(&state, lang, StatusCode::NOT_FOUND, "unknown municipality");
-    };
-    let framework = f("framework");
-    let Some((fw, version)) = framework.split_once('|') else {
-        return message_page(
-            &state,
-            lang,
-            StatusCode::BAD_REQUEST,
-            "framework: choose a framework version",
-        );
-    };
-    let Some(kind) = RoundKind::parse(&f("kind")) else {
-        return message_page(
-            &state,
-            lang,
-            StatusCode::BAD_REQUEST,
-            "kind: choose a kind of round",
-        );
-    };
-    let year = match a::parse_year(&f("year")) {
-        Ok(y) => y,
-        Err(e) => return refused(&state, lang, e),
-    };
+    change: Change<RoundFields>,
+) -> Result<Response, WebError> {
+    let (session, f) = (&change.session, &change.form);
+    let m = MunicipalityId::parse(&id).map_err(|_| WebError::not_found("unknown municipality"))?;
+    let (fw, version) = f
+        .framework
+        .split_once('|')
+        .ok_or_else(|| WebError::bad_request("framework: choose a framework version"))?;
+    let kind = RoundKind::parse(&f.kind)
+        .ok_or_else(|| WebError::bad_request("kind: choose a kind of round"))?;
     let new = NewRound {
         municipality: m,
         framework_id: fw.to_owned(),
         framework_version: version.to_owned(),
         kind,
-        title: f("title").trim().to_owned(),
-        year,
+        title: f.title.trim().to_owned(),
+        year: a::parse_year(&f.year)?,
     };
-    match a::create_round(&state.store, &session.user.grants, &new, &actor(&session)).await {
-        Ok(round) => done(&state, lang, round, "skapad"),
-        Err(e) => refused(&state, lang, e),
-    }
+    let round = a::create_round(&state.store, &session.user.grants, &new, &actor(session)).await?;
+    Ok(done(&state, lang, round, "skapad"))
+}
+
+/// A new round's form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RoundFields {
+    framework: String,
+    kind: String,
+    title: String,
+    year: String,
 }
 
 /// The input a question gets on a form: its choices, or the range of a number.
@@ -216,28 +159,14 @@ fn input_of(rule: &Rule) -> Value {
 /// `GET /admin/bedomning/{round}`: the round's work page.
 pub async fn work<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
+    Session(session): Session,
     Path(round_id): Path<i64>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let session = match require_session(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/bedomning/{round_id}"),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Result<Response, WebError> {
     let grants = &session.user.grants;
     let user = session.user.id;
-    let w = match a::work(&state.store, grants, user, round_id).await {
-        Ok(w) => w,
-        Err(e) => return refused(&state, lang, e),
-    };
+    let w = a::work(&state.store, grants, user, round_id).await?;
     let r = &w.round;
     let name_of = |uid: i64| {
         r.assessors
@@ -307,11 +236,8 @@ pub async fn work<S: Store>(
         .into_iter()
         .find(|(k, _)| k == "klart")
         .map(|(_, v)| v);
-    let (_, d) = match state.directory().await {
-        Ok(d) => d,
-        Err(e) => return e.into_page(&state, lang),
-    };
-    render_private(
+    let (_, d) = state.directory().await?;
+    Ok(render_private(
         &state,
         lang,
         "round.html",
@@ -340,7 +266,7 @@ pub async fn work<S: Store>(
             "min_answers": round::MIN_SURVEY_ANSWERS,
             "other_path": round_path(lang.other(), r.id),
         }),
-    )
+    ))
 }
 
 /// Splits a form's `prefix.question` fields by question.
@@ -354,39 +280,21 @@ fn by_question<'a>(form: &'a [(String, String)], prefix: &str) -> Vec<(&'a str, 
         .collect()
 }
 
-fn csrf_of(form: &[(String, String)]) -> Option<&str> {
-    form.iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-}
-
 /// `POST /admin/bedomning/{round}/svar`: the person's own answers.
 pub async fn answers<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
     Path(round_id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
-    let session = match require_change(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/bedomning/{round_id}"),
-        csrf_of(&form),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    change: Change<Pairs>,
+) -> Result<Response, WebError> {
+    let (session, Pairs(form)) = (&change.session, &change.form);
     let field = |prefix: &str, q: &str| {
         form.iter()
             .find(|(k, _)| k.split_once('.') == Some((prefix, q)))
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let forms: Vec<AnswerForm> = by_question(&form, "a")
+    let forms: Vec<AnswerForm> = by_question(form, "a")
         .into_iter()
         .map(|(q, answer)| AnswerForm {
             question: q.to_owned(),
@@ -396,43 +304,28 @@ pub async fn answers<S: Store>(
             comment: field("c", q),
         })
         .collect();
-    match a::save_answers(
+    a::save_answers(
         &state.store,
         &session.user.grants,
         session.user.id,
         round_id,
         &forms,
-        &actor(&session),
+        &actor(session),
     )
-    .await
-    {
-        Ok(()) => done(&state, lang, round_id, "svar"),
-        Err(e) => refused(&state, lang, e),
-    }
+    .await?;
+    Ok(done(&state, lang, round_id, "svar"))
 }
 
 /// `POST /admin/bedomning/{round}/konsensus`: the agreed answers and the reasons.
 pub async fn consensus<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
     Path(round_id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
-    let session = match require_change(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/bedomning/{round_id}"),
-        csrf_of(&form),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let reasons: HashMap<&str, &str> = by_question(&form, "r").into_iter().collect();
-    let forms: Vec<DecisionForm> = by_question(&form, "k")
+    change: Change<Pairs>,
+) -> Result<Response, WebError> {
+    let (session, Pairs(form)) = (&change.session, &change.form);
+    let reasons: HashMap<&str, &str> = by_question(form, "r").into_iter().collect();
+    let forms: Vec<DecisionForm> = by_question(form, "k")
         .into_iter()
         .map(|(q, answer)| DecisionForm {
             question: q.to_owned(),
@@ -440,113 +333,90 @@ pub async fn consensus<S: Store>(
             reason: reasons.get(q).copied().unwrap_or_default().to_owned(),
         })
         .collect();
-    match a::decide(
+    a::decide(
         &state.store,
         &session.user.grants,
         session.user.id,
         round_id,
         &forms,
-        &actor(&session),
+        &actor(session),
     )
-    .await
-    {
-        Ok(()) => done(&state, lang, round_id, "konsensus"),
-        Err(e) => refused(&state, lang, e),
-    }
+    .await?;
+    Ok(done(&state, lang, round_id, "konsensus"))
 }
 
 /// `POST /admin/bedomning/{round}/bedomare`: gives a person a part, or removes them.
 pub async fn assessor<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
     Path(round_id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let session = match require_change(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/bedomning/{round_id}"),
-        form.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
+    change: Change<AssessorFields>,
+) -> Result<Response, WebError> {
+    let (session, f) = (&change.session, &change.form);
+    let role = match f.role.as_str() {
+        "remove" => None,
+        code => Some(
+            AssessorRole::parse(code)
+                .ok_or_else(|| WebError::bad_request("role: choose a part"))?,
+        ),
     };
-    let role = match form.get("role").map(String::as_str) {
-        Some("remove") => None,
-        Some(code) => match AssessorRole::parse(code) {
-            Some(r) => Some(r),
-            None => {
-                return message_page(&state, lang, StatusCode::BAD_REQUEST, "role: choose a part");
-            }
-        },
-        None => return message_page(&state, lang, StatusCode::BAD_REQUEST, "role: choose a part"),
-    };
-    let email = form.get("email").cloned().unwrap_or_default();
-    match a::set_assessor(
+    a::set_assessor(
         &state.store,
         &session.user.grants,
         round_id,
-        &email,
+        &f.email,
         role,
-        &actor(&session),
+        &actor(session),
     )
-    .await
-    {
-        Ok(()) => done(&state, lang, round_id, "bedomare"),
-        Err(e) => refused(&state, lang, e),
-    }
+    .await?;
+    Ok(done(&state, lang, round_id, "bedomare"))
+}
+
+/// A person's part in a round, or `remove`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AssessorFields {
+    email: String,
+    role: String,
 }
 
 /// `POST /admin/bedomning/{round}/steg`: submits, reviews, returns or publishes.
 pub async fn step<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
     Path(round_id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let session = match require_change(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/bedomning/{round_id}"),
-        form.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Some(step) = form.get("step").and_then(|s| Step::parse(s)) else {
-        return message_page(&state, lang, StatusCode::BAD_REQUEST, "step: unknown step");
-    };
-    match a::take_step(
+    change: Change<StepFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    let step = Step::parse(&change.form.step)
+        .ok_or_else(|| WebError::bad_request("step: unknown step"))?;
+    a::take_step(
         &state.store,
         &session.user.grants,
         session.user.id,
         round_id,
         step,
-        &actor(&session),
+        &actor(session),
     )
-    .await
-    {
-        Ok(_) => done(&state, lang, round_id, step.code()),
-        Err(e) => refused(&state, lang, e),
-    }
+    .await?;
+    Ok(done(&state, lang, round_id, step.code()))
+}
+
+/// The step button's form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StepFields {
+    step: String,
 }
 
 /// `POST /admin/bedomning/{round}/enkat`: a survey's answer distributions as CSV.
 pub async fn survey<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     headers: HeaderMap,
     Path(round_id): Path<i64>,
     multipart: Multipart,
-) -> Response {
+) -> Result<Response, WebError> {
     let (session, (fields, file)) = match require_upload(
         &state,
         lang,
@@ -558,60 +428,43 @@ pub async fn survey<S: Store>(
     .await
     {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let Some((_, bytes)) = file else {
-        return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
-    };
+    let (_, bytes) = file.ok_or_else(|| WebError::bad_request("no file was sent"))?;
     // CSV, or the first sheet of a spreadsheet.
-    let text = match kvalitet_formats::table::upload_text(&bytes) {
-        Ok(t) => t,
-        Err(why) => return message_page(&state, lang, StatusCode::BAD_REQUEST, &why),
-    };
-    let text = text.as_ref();
+    let text = kvalitet_formats::table::upload_text(&bytes).map_err(WebError::bad_request)?;
     let invited = match fields
         .get("invited")
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
     {
         None => None,
-        Some(s) => match s.parse::<i64>() {
-            Ok(n) if n > 0 => Some(n),
-            _ => {
-                return message_page(
-                    &state,
-                    lang,
-                    StatusCode::BAD_REQUEST,
-                    &format!("invited: {s:?} is not a number of people"),
-                );
-            }
-        },
+        Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            WebError::bad_request(format!("invited: {s:?} is not a number of people"))
+        })?),
     };
-    match a::import_survey(
+    a::import_survey(
         &state.store,
         &session.user.grants,
         session.user.id,
         round_id,
-        text,
+        &text,
         invited,
         round::MIN_SURVEY_ANSWERS,
         &actor(&session),
     )
-    .await
-    {
-        Ok(()) => done(&state, lang, round_id, "enkat"),
-        Err(e) => refused(&state, lang, e),
-    }
+    .await?;
+    Ok(done(&state, lang, round_id, "enkat"))
 }
 
 /// `POST /admin/bedomning/{round}/dokument`: an evidence file for a question.
 pub async fn upload_document<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     headers: HeaderMap,
     Path(round_id): Path<i64>,
     multipart: Multipart,
-) -> Response {
+) -> Result<Response, WebError> {
     let (session, (fields, file)) = match require_upload(
         &state,
         lang,
@@ -623,13 +476,11 @@ pub async fn upload_document<S: Store>(
     .await
     {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let Some((name, bytes)) = file else {
-        return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
-    };
+    let (name, bytes) = file.ok_or_else(|| WebError::bad_request("no file was sent"))?;
     let question = fields.get("question").cloned().unwrap_or_default();
-    match a::add_document(
+    a::add_document(
         &state.store,
         &session.user.grants,
         session.user.id,
@@ -639,25 +490,16 @@ pub async fn upload_document<S: Store>(
         &bytes,
         &actor(&session),
     )
-    .await
-    {
-        Ok(_) => done(&state, lang, round_id, "dokument"),
-        Err(e) => refused(&state, lang, e),
-    }
+    .await?;
+    Ok(done(&state, lang, round_id, "dokument"))
 }
 
 /// `GET /admin/dokument/{id}`: an evidence file, always as a download.
 pub async fn document<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    Session(session): Session,
     Path(id): Path<i64>,
-) -> Response {
-    let session =
-        match require_session(&state, lang, &headers, &format!("/admin/dokument/{id}")).await {
-            Ok(s) => s,
-            Err(r) => return r,
-        };
+) -> Result<Response, WebError> {
     match a::document(&state.store, &session.user.grants, session.user.id, id).await {
         Ok((d, body)) => {
             let ascii: String = d
@@ -690,9 +532,9 @@ pub async fn document<S: Store>(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static("default-src 'none'; sandbox"),
             );
-            r
+            Ok(r)
         }
-        Err(e) => refused(&state, lang, e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -700,7 +542,7 @@ pub async fn document<S: Store>(
 /// the round's people before.
 pub async fn report<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     headers: HeaderMap,
     Path((id, round_id)): Path<(String, i64)>,
     RawQuery(raw): RawQuery,
@@ -842,26 +684,16 @@ pub async fn report<S: Store>(
 /// `GET /admin/ramverk`: the framework editor (system administrators).
 pub async fn editor<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
+    Session(session): Session,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let session = match require_system_admin(
-        &state,
-        lang,
-        &headers,
-        "/admin/ramverk",
-        "only a system administrator loads or edits frameworks",
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let frameworks = match state.store.frameworks().await {
-        Ok(f) => f,
-        Err(e) => return WebError::internal(e).into_page(&state, lang),
-    };
+) -> Result<Response, WebError> {
+    if !session.user.grants.system_admin {
+        return Err(WebError::forbidden(
+            "only a system administrator loads or edits frameworks",
+        ));
+    }
+    let frameworks = a::frameworks(&state.store).await?;
     let pairs = query_pairs(raw.as_deref());
     let get = |k: &str| {
         pairs
@@ -893,7 +725,7 @@ fn render_editor<S: Store>(
     source: &str,
     notice: Option<&str>,
     errors: &[String],
-) -> Response {
+) -> Result<Response, WebError> {
     let body = state.render(
         "framework-edit.html",
         lang,
@@ -906,49 +738,24 @@ fn render_editor<S: Store>(
             "other_path": format!("{}/admin/ramverk", lang.other().base()),
         }),
     );
-    match body {
-        Ok(b) => {
-            let mut r = private_page(b, StatusCode::OK);
-            if !errors.is_empty() {
-                *r.status_mut() = StatusCode::BAD_REQUEST;
-            }
-            r
-        }
-        Err(e) => e.into_page(state, lang),
+    let mut r = private_page(body?, StatusCode::OK);
+    if !errors.is_empty() {
+        *r.status_mut() = StatusCode::BAD_REQUEST;
     }
+    Ok(r)
 }
 
 /// `POST /admin/ramverk`: checks and saves a framework; errors come back beside the text.
 pub async fn save_framework<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let session = match require_change(
-        &state,
-        lang,
-        &headers,
-        "/admin/ramverk",
-        form.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let source = form.get("source").cloned().unwrap_or_default();
-    match a::save_framework(
-        &state.store,
-        &session.user.grants,
-        &source,
-        &actor(&session),
-    )
-    .await
-    {
+    lang: Lang,
+    change: Change<FrameworkFields>,
+) -> Result<Response, WebError> {
+    let (session, source) = (&change.session, &change.form.source);
+    match a::save_framework(&state.store, &session.user.grants, source, &actor(session)).await {
         Ok(f) => {
             state.invalidate_version();
-            redirect(
+            Ok(redirect(
                 &format!(
                     "{}/admin/ramverk?id={}&version={}&klart=sparat",
                     lang.base(),
@@ -956,12 +763,19 @@ pub async fn save_framework<S: Store>(
                     crate::site::encode(&f.version)
                 ),
                 &[],
-            )
+            ))
         }
         Err(AssessError::BadRows(errors)) => {
-            let frameworks = state.store.frameworks().await.unwrap_or_default();
-            render_editor(&state, lang, &session, &frameworks, &source, None, &errors)
+            let frameworks = a::frameworks(&state.store).await?;
+            render_editor(&state, lang, session, &frameworks, source, None, &errors)
         }
-        Err(e) => refused(&state, lang, e),
+        Err(e) => Err(e.into()),
     }
+}
+
+/// The framework editor's form: the framework's text.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FrameworkFields {
+    source: String,
 }
