@@ -100,16 +100,45 @@ async fn managed_round(
 }
 
 /// What the form for a new round says.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct RoundForm {
     pub title: String,
     pub year: String,
     /// Empty for a national round.
     pub organiser: String,
+    /// A checkbox: present (whatever its value) when ticked.
+    #[serde(deserialize_with = "ticked")]
     pub partly_counts: bool,
     pub min_tests: String,
     /// ISO dates separated by commas or spaces.
     pub closed_days: String,
+}
+
+/// A ticked checkbox: sent at all, whatever its value.
+fn ticked<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let _: serde::de::IgnoredAny = serde::Deserialize::deserialize(d)?;
+    Ok(true)
+}
+
+/// The rounds a person may see, each with whether they run it: those they run, those they
+/// test in (named in the plan), and the published ones.
+pub async fn rounds_for(
+    store: &impl ServiceRounds,
+    grants: &Grants,
+    email: &str,
+) -> Result<Vec<(ServiceRoundRecord, bool)>, ServiceError> {
+    let mut out = Vec::new();
+    for r in store.service_rounds(None).await? {
+        let manages = may_manage(grants, r.organiser.as_ref());
+        let visible = manages
+            || r.published
+            || may_register(grants, email, &r, &store.service_content(r.id).await?.plan);
+        if visible {
+            out.push((r, manages));
+        }
+    }
+    Ok(out)
 }
 
 fn parse_date(text: &str) -> Result<Date, String> {
@@ -402,7 +431,8 @@ fn seconds(text: &str) -> Result<Option<u32>, String> {
 }
 
 /// The fields of one contact as text, from a CSV row or a form.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct ContactFields {
     pub municipality: String,
     pub question: String,

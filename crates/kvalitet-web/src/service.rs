@@ -3,13 +3,13 @@
 //! their intervals and warnings, publishing, and the public results page. Every change needs
 //! a session and its CSRF token; the use cases check the person's rights again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use axum::Extension;
-use axum::extract::{Form, Multipart, Path, RawQuery, State};
+use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use kvalitet_app::Store;
@@ -18,10 +18,8 @@ use kvalitet_app::service::{self as s, ContactFields, FigureKind, RoundForm};
 use kvalitet_domain::{Action, Grants};
 
 use crate::WebError;
-use crate::auth::{
-    actor, message_page, private_page, redirect, refused, render_private, require_change,
-    require_session, require_upload,
-};
+use crate::auth::{actor, private_page, redirect, refused, render_private, require_upload};
+use crate::extract::{Change, Session};
 use crate::i18n::Lang;
 use crate::site::html_response;
 use crate::{AppState, query_pairs};
@@ -75,45 +73,29 @@ fn results_view(
 /// `GET /admin/service`: the rounds a person runs or tests in, and a form for a new one.
 pub async fn list<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
-) -> Response {
-    let session = match require_session(&state, lang, &headers, "/admin/service").await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    lang: Lang,
+    Session(session): Session,
+) -> Result<Response, WebError> {
     let grants = &session.user.grants;
-    let (_, d) = match state.directory().await {
-        Ok(d) => d,
-        Err(e) => return e.into_page(&state, lang),
-    };
-    let rounds = match state.store.service_rounds(None).await {
-        Ok(r) => r,
-        Err(e) => return WebError::internal(e).into_page(&state, lang),
-    };
-    let mut visible = Vec::new();
-    for r in &rounds {
-        let manages = s::may_manage(grants, r.organiser.as_ref());
-        let tests = !manages
-            && match state.store.service_content(r.id).await {
-                Ok(c) => s::may_register(grants, &session.user.email, r, &c.plan),
-                Err(e) => return WebError::internal(e).into_page(&state, lang),
-            };
-        if manages || tests || r.published {
-            visible.push(json!({
+    let (_, d) = state.directory().await?;
+    let visible: Vec<Value> = s::rounds_for(&state.store, grants, &session.user.email)
+        .await?
+        .iter()
+        .map(|(r, _)| {
+            json!({
                 "id": r.id, "title": r.title, "year": r.year.get(), "published": r.published,
                 "organiser": r.organiser.map_or_else(|| match lang { Lang::Sv => "nationell".to_owned(), Lang::En => "national".to_owned() }, |m| d.name(&m).to_owned()),
                 "members": r.members.len(),
-            }));
-        }
-    }
+            })
+        })
+        .collect();
     let organisers: Vec<Value> = grants
         .roles
         .iter()
         .filter(|(m, _)| grants.allows(Action::Publish, m))
         .map(|(m, _)| json!({"id": m.as_str(), "name": d.name(m)}))
         .collect();
-    render_private(
+    Ok(render_private(
         &state,
         lang,
         "service-list.html",
@@ -124,65 +106,37 @@ pub async fn list<S: Store>(
             "csrf": session.csrf_token,
             "other_path": format!("{}/admin/service", lang.other().base()),
         }),
-    )
+    ))
 }
 
 /// `POST /admin/service`: creates a round.
 pub async fn create<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let session = match require_change(
-        &state,
-        lang,
-        &headers,
-        "/admin/service",
-        form.get("csrf").map(String::as_str),
+    lang: Lang,
+    change: Change<RoundForm>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    let id = s::create_round(
+        &state.store,
+        &session.user.grants,
+        &change.form,
+        &actor(session),
     )
-    .await
-    {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let f = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let round = RoundForm {
-        title: f("title"),
-        year: f("year"),
-        organiser: f("organiser"),
-        partly_counts: form.contains_key("partly_counts"),
-        min_tests: f("min_tests"),
-        closed_days: f("closed_days"),
-    };
-    match s::create_round(&state.store, &session.user.grants, &round, &actor(&session)).await {
-        Ok(id) => back(&state, lang, id, "skapad"),
-        Err(e) => refused(&state, lang, e),
-    }
+    .await?;
+    Ok(back(&state, lang, id, "skapad"))
 }
 
 /// `GET /admin/service/{id}`: the round's set-up, registration and figures.
 pub async fn round<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
+    Session(session): Session,
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let session =
-        match require_session(&state, lang, &headers, &format!("/admin/service/{id}")).await {
-            Ok(x) => x,
-            Err(r) => return r,
-        };
+) -> Result<Response, WebError> {
     let grants = &session.user.grants;
-    let (r, content) = match s::visible_round(&state.store, grants, &session.user.email, id).await {
-        Ok(x) => x,
-        Err(e) => return refused(&state, lang, e),
-    };
-    let (_, d) = match state.directory().await {
-        Ok(d) => d,
-        Err(e) => return e.into_page(&state, lang),
-    };
+    let (r, content) = s::visible_round(&state.store, grants, &session.user.email, id).await?;
+    let (_, d) = state.directory().await?;
     let manages = s::may_manage(grants, r.organiser.as_ref());
     let notice = query_pairs(raw.as_deref())
         .into_iter()
@@ -211,7 +165,7 @@ pub async fn round<S: Store>(
             }))
             .collect::<Vec<_>>()
             .join("\n");
-    render_private(
+    Ok(render_private(
         &state,
         lang,
         "service-round.html",
@@ -234,62 +188,55 @@ pub async fn round<S: Store>(
             "notice": notice,
             "other_path": format!("{}/admin/service/{id}", lang.other().base()),
         }),
-    )
+    ))
 }
 
 /// `POST /admin/service/{id}/{part}`: members, question bank or plan from a form.
 pub async fn setup<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
     Path((id, part)): Path<(i64, String)>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let session = match require_change(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/service/{id}"),
-        form.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    change: Change<SetupFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
     let grants = &session.user.grants;
-    let text = form.get("text").cloned().unwrap_or_default();
-    let who = actor(&session);
-    let done = match part.as_str() {
+    let text = &change.form.text;
+    let who = actor(session);
+    match part.as_str() {
         "medlemmar" => {
-            let (_, d) = match state.directory().await {
-                Ok(d) => d,
-                Err(e) => return e.into_page(&state, lang),
-            };
+            let (_, d) = state.directory().await?;
             let known: HashSet<_> = d.kommuner.iter().map(|m| m.id).collect();
-            s::set_members(&state.store, grants, id, &text, &known, &who)
-                .await
-                .map(|()| 0)
+            s::set_members(&state.store, grants, id, text, &known, &who).await?;
         }
-        "fragor" => s::set_questions(&state.store, grants, id, &text, &who).await,
-        "plan" => s::set_plan(&state.store, grants, id, &text, &who).await,
-        "publicera" => s::publish(&state.store, grants, id, &who).await,
-        _ => return message_page(&state, lang, StatusCode::NOT_FOUND, "no such form"),
-    };
-    match done {
-        Ok(_) => back(&state, lang, id, &part),
-        Err(e) => refused(&state, lang, e),
+        "fragor" => {
+            s::set_questions(&state.store, grants, id, text, &who).await?;
+        }
+        "plan" => {
+            s::set_plan(&state.store, grants, id, text, &who).await?;
+        }
+        "publicera" => {
+            s::publish(&state.store, grants, id, &who).await?;
+        }
+        _ => return Err(WebError::not_found("no such form")),
     }
+    Ok(back(&state, lang, id, &part))
+}
+
+/// A set-up form: its text (members, a question bank or a plan).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SetupFields {
+    text: String,
 }
 
 /// `POST /admin/service/{id}/{part}` with a file: contacts or survey answers as CSV.
 pub async fn upload<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     headers: HeaderMap,
     Path((id, part)): Path<(i64, String)>,
     multipart: Multipart,
-) -> Response {
+) -> Result<Response, WebError> {
     let (session, (_fields, file)) = match require_upload(
         &state,
         lang,
@@ -301,60 +248,36 @@ pub async fn upload<S: Store>(
     .await
     {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let Some((_, bytes)) = file else {
-        return message_page(&state, lang, StatusCode::BAD_REQUEST, "no file was sent");
-    };
+    let (_, bytes) = file.ok_or_else(|| WebError::bad_request("no file was sent"))?;
     // CSV, or the first sheet of a spreadsheet.
-    let text = match kvalitet_formats::table::upload_text(&bytes) {
-        Ok(t) => t,
-        Err(why) => return message_page(&state, lang, StatusCode::BAD_REQUEST, &why),
-    };
-    let text = text.as_ref();
+    let text = kvalitet_formats::table::upload_text(&bytes).map_err(WebError::bad_request)?;
     let grants = &session.user.grants;
     let who = actor(&session);
-    let done = match part.as_str() {
+    match part.as_str() {
         "kontakter" => {
-            s::import_contacts(&state.store, grants, &session.user.email, id, text, &who).await
+            s::import_contacts(&state.store, grants, &session.user.email, id, &text, &who).await?;
         }
-        "enkat" => s::import_survey(&state.store, grants, id, text, &who).await,
-        _ => return message_page(&state, lang, StatusCode::NOT_FOUND, "no such form"),
-    };
-    match done {
-        Ok(_) => back(&state, lang, id, &part),
-        Err(e) => refused(&state, lang, e),
+        "enkat" => {
+            s::import_survey(&state.store, grants, id, &text, &who).await?;
+        }
+        _ => return Err(WebError::not_found("no such form")),
     }
+    Ok(back(&state, lang, id, &part))
 }
 
 /// `GET /admin/service/{id}/kontakt`: the phone-friendly form for one contact.
 pub async fn contact_form<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
+    Session(session): Session,
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let session = match require_session(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/service/{id}/kontakt"),
-    )
-    .await
-    {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+) -> Result<Response, WebError> {
     let (r, content) =
-        match s::visible_round(&state.store, &session.user.grants, &session.user.email, id).await {
-            Ok(x) => x,
-            Err(e) => return refused(&state, lang, e),
-        };
-    let (_, d) = match state.directory().await {
-        Ok(d) => d,
-        Err(e) => return e.into_page(&state, lang),
-    };
+        s::visible_round(&state.store, &session.user.grants, &session.user.email, id).await?;
+    let (_, d) = state.directory().await?;
     let email = session.user.email.to_lowercase();
     // The tester's own planned contacts that are not registered yet come first.
     let mine: Vec<Value> = content
@@ -367,7 +290,7 @@ pub async fn contact_form<S: Store>(
     let notice = query_pairs(raw.as_deref())
         .into_iter()
         .any(|(k, _)| k == "klart");
-    render_private(
+    Ok(render_private(
         &state,
         lang,
         "service-contact.html",
@@ -380,69 +303,43 @@ pub async fn contact_form<S: Store>(
             "csrf": session.csrf_token,
             "other_path": format!("{}/admin/service/{id}/kontakt", lang.other().base()),
         }),
-    )
+    ))
 }
 
 /// `POST /admin/service/{id}/kontakt`: registers one contact; back to an empty form.
 pub async fn register<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let session = match require_change(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/service/{id}/kontakt"),
-        form.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let f = |k: &str| form.get(k).cloned().unwrap_or_default();
+    change: Change<ContactFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    // The phone form registers the person's own contacts: no tester is taken from it.
     let fields = ContactFields {
-        municipality: f("municipality"),
-        question: f("question"),
-        channel: f("channel"),
         tester: String::new(),
-        sent_at: f("sent_at"),
-        answered_at: f("answered_at"),
-        relevance: f("relevance"),
-        direct_answer: f("direct_answer"),
-        wait: f("wait"),
-        reception: f("reception"),
-        note: f("note"),
+        ..change.form
     };
-    match s::register_contact(
+    s::register_contact(
         &state.store,
         &session.user.grants,
         &session.user.email,
         id,
         &fields,
-        &actor(&session),
+        &actor(session),
     )
-    .await
-    {
-        Ok(()) => {
-            state.invalidate_version();
-            redirect(
-                &format!("{}/admin/service/{id}/kontakt?klart=1", lang.base()),
-                &[],
-            )
-        }
-        Err(e) => refused(&state, lang, e),
-    }
+    .await?;
+    state.invalidate_version();
+    Ok(redirect(
+        &format!("{}/admin/service/{id}/kontakt?klart=1", lang.base()),
+        &[],
+    ))
 }
 
 /// `GET /servicematning/{id}`: the figures of a published round for everyone (a preview
 /// for its organisers and testers before).
 pub async fn public<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Response {
