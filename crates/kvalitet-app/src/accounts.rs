@@ -16,7 +16,9 @@ use time::format_description::well_known::Rfc3339;
 
 use kvalitet_domain::{LoginPolicy, MunicipalityId, Role};
 
-use crate::ports::{Acceptor, Accounts, Actor, NewUser, SessionRecord, StoreError, UserRecord};
+use crate::ports::{
+    Acceptor, Accounts, Actor, AuditLog, NewUser, SessionRecord, StoreError, UserRecord,
+};
 
 /// How long a login lasts.
 pub const SESSION_HOURS: i64 = 12;
@@ -531,6 +533,26 @@ fn invitation_refused(e: StoreError) -> AccountError {
 /// owner, logged in, instead of by making an account.
 pub async fn has_account(store: &impl Accounts, email: &str) -> Result<bool, AccountError> {
     Ok(store.user_by_email(email).await?.is_some())
+}
+
+/// The audit trail, newest first: of one municipality for those who may read it (its
+/// readers, editors and administrators), or of everything for system administrators.
+pub async fn audit_trail(
+    store: &impl AuditLog,
+    grants: &kvalitet_domain::Grants,
+    m: Option<&MunicipalityId>,
+    limit: u32,
+) -> Result<Vec<crate::ports::AuditEvent>, AccountError> {
+    let allowed = match m {
+        Some(m) => grants.allows(kvalitet_domain::Action::ViewAudit, m),
+        None => grants.system_admin,
+    };
+    if !allowed {
+        return Err(AccountError::Invalid(
+            "you may not read this audit trail".into(),
+        ));
+    }
+    Ok(store.audit_events(m, limit).await?)
 }
 
 /// Compares two tokens in constant time.

@@ -136,6 +136,54 @@ pub async fn rounds_of(
         .collect())
 }
 
+/// The rounds a person takes part in, for their account page.
+pub async fn rounds_as_assessor(
+    store: &impl AssessmentRounds,
+    user: i64,
+) -> Result<Vec<RoundRecord>, AssessError> {
+    Ok(store
+        .rounds(&RoundFilter {
+            assessor: Some(user),
+            ..RoundFilter::default()
+        })
+        .await?)
+}
+
+/// A municipality's published rounds, for everyone.
+pub async fn published_rounds(
+    store: &impl AssessmentRounds,
+    m: &MunicipalityId,
+) -> Result<Vec<RoundRecord>, AssessError> {
+    Ok(store
+        .rounds(&RoundFilter {
+            municipality: Some(*m),
+            status: Some(Status::Published),
+            ..RoundFilter::default()
+        })
+        .await?)
+}
+
+/// Every framework version loaded, read: those that no longer read (a stored framework was
+/// checked when loaded) are left out with a warning in the log.
+pub async fn loaded_frameworks(
+    store: &impl AssessmentRounds,
+) -> Result<Vec<Framework>, AssessError> {
+    Ok(store
+        .frameworks()
+        .await?
+        .into_iter()
+        .filter_map(
+            |(id, version, source)| match kvalitet_formats::framework_toml::read(&source) {
+                Ok(f) => Some(f),
+                Err(_) => {
+                    tracing::warn!(%id, %version, "a stored framework no longer reads");
+                    None
+                }
+            },
+        )
+        .collect())
+}
+
 /// Every framework version loaded: (id, version, source text).
 pub async fn frameworks(
     store: &impl AssessmentRounds,

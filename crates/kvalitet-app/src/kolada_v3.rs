@@ -273,6 +273,91 @@ async fn collect_values<S: Values>(
     Ok(values)
 }
 
+/// The KPIs asked for (all when `wanted` is empty), whose title matches `title` if given.
+pub async fn kpis(
+    store: &impl Catalogue,
+    wanted: &[MeasureId],
+    title: Option<&str>,
+) -> Result<Vec<KpiObject>, StoreError> {
+    Ok(store
+        .measures()
+        .await?
+        .iter()
+        .filter(|m| wanted.is_empty() || wanted.contains(&m.id))
+        .filter(|m| title.is_none_or(|t| title_matches(&m.title, t)))
+        .map(KpiObject::from)
+        .collect())
+}
+
+/// The municipalities and regions asked for, by id, title and Kolada type (K or L).
+pub async fn municipalities(
+    store: &impl Catalogue,
+    ids: &[String],
+    title: Option<&str>,
+    kind: Option<&str>,
+) -> Result<Vec<MunicipalityObject>, StoreError> {
+    Ok(store
+        .municipalities()
+        .await?
+        .into_iter()
+        .filter(|m| ids.is_empty() || ids.iter().any(|i| i == m.id.as_str()))
+        .filter(|m| title.is_none_or(|t| title_matches(&m.title, t)))
+        .filter(|m| kind.is_none_or(|t| t == m.kind.kolada_type()))
+        .map(|m| MunicipalityObject {
+            id: m.id.to_string(),
+            title: m.title,
+            kind: m.kind.kolada_type(),
+        })
+        .collect())
+}
+
+/// The municipality groups asked for, with their members' titles.
+pub async fn municipality_groups(
+    store: &impl Catalogue,
+    ids: &[String],
+    title: Option<&str>,
+) -> Result<Vec<GroupObject>, StoreError> {
+    let titles: HashMap<String, String> = store
+        .municipalities()
+        .await?
+        .into_iter()
+        .map(|m| (m.id.to_string(), m.title))
+        .collect();
+    let mut groups = store.groups().await?;
+    groups.sort_by_key(|g| g.id);
+    Ok(groups
+        .into_iter()
+        .filter(|g| ids.is_empty() || ids.iter().any(|i| i == g.id.as_str()))
+        .filter(|g| title.is_none_or(|t| title_matches(&g.title, t)))
+        .map(|g| GroupObject::new(g.id.to_string(), g.title, &g.members, &titles))
+        .collect())
+}
+
+/// The KPI groups asked for, with their members' titles.
+pub async fn kpi_groups(
+    store: &impl Catalogue,
+    ids: &[String],
+    title: Option<&str>,
+) -> Result<Vec<GroupObject>, StoreError> {
+    let titles: HashMap<String, String> = store
+        .measures()
+        .await?
+        .into_iter()
+        .map(|m| (m.id.to_string(), m.title))
+        .collect();
+    Ok(store
+        .kpi_groups()
+        .await?
+        .into_iter()
+        .filter(|g| ids.is_empty() || ids.contains(&g.id))
+        .filter(|g| title.is_none_or(|t| g.title.as_deref().is_some_and(|gt| title_matches(gt, t))))
+        .map(|g| {
+            let title = g.title.unwrap_or_else(|| g.id.clone());
+            GroupObject::new(g.id, title, &g.members.unwrap_or_default(), &titles)
+        })
+        .collect())
+}
+
 /// True when `title` contains `search`, ignoring case (Kolada's `?title=`).
 pub fn title_matches(title: &str, search: &str) -> bool {
     title.to_lowercase().contains(&search.to_lowercase())

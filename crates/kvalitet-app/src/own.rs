@@ -11,7 +11,8 @@ use kvalitet_domain::{
 use kvalitet_formats::{Format, Record};
 
 use crate::ports::{
-    Actor, AuditRecord, ChangeSet, Draft, ImportSource, OwnData, StoreError, Values, WriteCounts,
+    Actor, AuditRecord, ChangeSet, Comment, Draft, ImportSource, OwnData, StoreError, Values,
+    WriteCounts,
 };
 
 /// The largest upload accepted, by default.
@@ -262,6 +263,16 @@ pub fn parse_upload(
         return Err(OwnError::Invalid("the file has no rows of values".into()));
     }
     Ok(rows)
+}
+
+/// The municipality's comments on a measure, newest year first: public, as residents read
+/// them beside the values.
+pub async fn comments(
+    store: &impl OwnData,
+    measure: &MeasureId,
+    m: &MunicipalityId,
+) -> Result<Vec<Comment>, OwnError> {
+    Ok(store.comments(measure, m).await?)
 }
 
 /// The municipality's drafts, for those who may see them.

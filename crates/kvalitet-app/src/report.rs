@@ -694,6 +694,19 @@ where
     })
 }
 
+/// Every version of a value, the current one first: residents see how a figure changed.
+pub async fn value_history(
+    store: &impl Values,
+    key: &kvalitet_domain::ValueKey,
+) -> Result<Vec<crate::ports::ValueRevision>, StoreError> {
+    store.value_history(key).await
+}
+
+/// What is loaded, for the status page.
+pub async fn overview(store: &impl Catalogue) -> Result<crate::ports::Overview, StoreError> {
+    store.overview().await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

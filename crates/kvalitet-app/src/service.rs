@@ -121,6 +121,36 @@ fn ticked<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(true)
 }
 
+/// The published rounds that tested municipality `m`, for its page.
+pub async fn published_rounds_of(
+    store: &impl ServiceRounds,
+    m: &MunicipalityId,
+) -> Result<Vec<ServiceRoundRecord>, ServiceError> {
+    Ok(store
+        .service_rounds(None)
+        .await?
+        .into_iter()
+        .filter(|r| r.published && r.members.contains(m))
+        .collect())
+}
+
+/// Every published round (of `year`, when given) with its figures, for open data.
+pub async fn published_results(
+    store: &impl ServiceRounds,
+    year: Option<Year>,
+) -> Result<Vec<(ServiceRoundRecord, ServiceResults)>, ServiceError> {
+    let mut out = Vec::new();
+    for r in store.service_rounds(None).await? {
+        if !r.published || year.is_some_and(|y| y != r.year) {
+            continue;
+        }
+        let content = store.service_content(r.id).await?;
+        let res = results(&r, &content);
+        out.push((r, res));
+    }
+    Ok(out)
+}
+
 /// The rounds a person may see, each with whether they run it: those they run, those they
 /// test in (named in the plan), and the published ones.
 pub async fn rounds_for(

@@ -431,21 +431,10 @@ pub async fn service<S: Store>(
         let municipality = q.municipality()?;
         let year = q.year()?;
         let mut rounds = Vec::new();
-        for r in state
-            .store
-            .service_rounds(None)
+        for (r, results) in kvalitet_app::service::published_results(&state.store, year)
             .await
-            .map_err(WebError::internal)?
+            .map_err(WebError::from)?
         {
-            if !r.published || year.is_some_and(|y| y != r.year) {
-                continue;
-            }
-            let content = state
-                .store
-                .service_content(r.id)
-                .await
-                .map_err(WebError::internal)?;
-            let results = kvalitet_app::service::results(&r, &content);
             let municipalities: Vec<Value> = results
                 .municipalities
                 .iter()

@@ -563,17 +563,11 @@ pub async fn account<S: Store>(
         .iter()
         .map(|(m, r)| json!({"id": m.as_str(), "name": d.name(m), "role": r.code()}))
         .collect();
-    let rounds = match state
-        .store
-        .rounds(&kvalitet_app::ports::RoundFilter {
-            assessor: Some(session.user.id),
-            ..Default::default()
-        })
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return WebError::internal(e).into_page(&state, lang),
-    };
+    let rounds =
+        match kvalitet_app::assessments::rounds_as_assessor(&state.store, session.user.id).await {
+            Ok(r) => r,
+            Err(e) => return WebError::from(e).into_page(&state, lang),
+        };
     let rounds: Vec<_> = rounds
         .iter()
         .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get(), "name": d.name(&r.municipality), "status": r.status.code()}))
@@ -725,10 +719,11 @@ async fn audit_page<S: Store>(
             .filter(|v| !v.is_empty())
     };
     let action = get("action");
-    let events = match state.store.audit_events(m.as_ref(), 10_000).await {
-        Ok(e) => e,
-        Err(e) => return WebError::internal(e).into_page(state, lang),
-    };
+    let events =
+        match accounts::audit_trail(&state.store, &session.user.grants, m.as_ref(), 10_000).await {
+            Ok(e) => e,
+            Err(e) => return WebError::from(e).into_page(state, lang),
+        };
     let events: Vec<_> = events
         .into_iter()
         .filter(|e| action.as_ref().is_none_or(|a| &e.action == a))

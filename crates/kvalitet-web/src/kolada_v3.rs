@@ -11,9 +11,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use kvalitet_app::Store;
-use kvalitet_app::kolada_v3::{
-    self, DataQuery, GroupObject, KpiObject, MunicipalityObject, title_matches,
-};
+use kvalitet_app::kolada_v3::{self, DataQuery};
 use kvalitet_domain::{AreaId, MeasureId, Year};
 
 use crate::AppState;
@@ -422,15 +420,9 @@ async fn answer<S: Store>(
         Some("kpi") if segments.len() <= 2 => {
             let ids = ids_from(segments.get(1));
             let wanted = parse_kpis(&ids)?;
-            let items: Vec<KpiObject> = store
-                .measures()
+            let items = kolada_v3::kpis(store, &wanted, title.as_deref())
                 .await
-                .map_err(internal)?
-                .iter()
-                .filter(|m| wanted.is_empty() || wanted.contains(&m.id))
-                .filter(|m| title.as_deref().is_none_or(|t| title_matches(&m.title, t)))
-                .map(KpiObject::from)
-                .collect();
+                .map_err(internal)?;
             page!(&items)
         }
         Some("municipality") if segments.len() <= 2 => {
@@ -451,70 +443,24 @@ async fn answer<S: Store>(
                     "region_type must be K or L, got {t:?}"
                 )));
             }
-            let items: Vec<MunicipalityObject> = store
-                .municipalities()
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .filter(|m| ids.is_empty() || ids.iter().any(|i| i == m.id.as_str()))
-                .filter(|m| title.as_deref().is_none_or(|t| title_matches(&m.title, t)))
-                .filter(|m| {
-                    region_type
-                        .as_deref()
-                        .is_none_or(|t| t == m.kind.kolada_type())
-                })
-                .map(|m| MunicipalityObject {
-                    id: m.id.to_string(),
-                    title: m.title,
-                    kind: m.kind.kolada_type(),
-                })
-                .collect();
+            let items =
+                kolada_v3::municipalities(store, &ids, title.as_deref(), region_type.as_deref())
+                    .await
+                    .map_err(internal)?;
             page!(&items)
         }
         Some("municipality_groups") if segments.len() <= 2 => {
             let ids = ids_from(segments.get(1));
-            let titles: std::collections::HashMap<String, String> = store
-                .municipalities()
+            let items = kolada_v3::municipality_groups(store, &ids, title.as_deref())
                 .await
-                .map_err(internal)?
-                .into_iter()
-                .map(|m| (m.id.to_string(), m.title))
-                .collect();
-            let mut groups = store.groups().await.map_err(internal)?;
-            groups.sort_by_key(|g| g.id);
-            let items: Vec<GroupObject> = groups
-                .into_iter()
-                .filter(|g| ids.is_empty() || ids.iter().any(|i| i == g.id.as_str()))
-                .filter(|g| title.as_deref().is_none_or(|t| title_matches(&g.title, t)))
-                .map(|g| GroupObject::new(g.id.to_string(), g.title, &g.members, &titles))
-                .collect();
+                .map_err(internal)?;
             page!(&items)
         }
         Some("kpi_groups") if segments.len() <= 2 => {
             let ids = ids_from(segments.get(1));
-            let titles: std::collections::HashMap<String, String> = store
-                .measures()
+            let items = kolada_v3::kpi_groups(store, &ids, title.as_deref())
                 .await
-                .map_err(internal)?
-                .into_iter()
-                .map(|m| (m.id.to_string(), m.title))
-                .collect();
-            let items: Vec<GroupObject> = store
-                .kpi_groups()
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .filter(|g| ids.is_empty() || ids.contains(&g.id))
-                .filter(|g| {
-                    title
-                        .as_deref()
-                        .is_none_or(|t| g.title.as_deref().is_some_and(|gt| title_matches(gt, t)))
-                })
-                .map(|g| {
-                    let title = g.title.unwrap_or_else(|| g.id.clone());
-                    GroupObject::new(g.id, title, &g.members.unwrap_or_default(), &titles)
-                })
-                .collect();
+                .map_err(internal)?;
             page!(&items)
         }
         Some("data") => {

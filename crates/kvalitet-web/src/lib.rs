@@ -458,9 +458,7 @@ impl IntoResponse for PageError {
 }
 
 async fn index<S: Store>(State(state): State<Arc<AppState<S>>>) -> Result<Html<String>, PageError> {
-    let overview = state
-        .store
-        .overview()
+    let overview = kvalitet_app::report::overview(&state.store)
         .await
         .map_err(|e| PageError(e.to_string()))?;
     let page = state

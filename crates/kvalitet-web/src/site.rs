@@ -579,25 +579,14 @@ pub async fn municipality<S: Store>(
             .collect();
         // Published assessment results; publishing changes the data version, so the cache
         // keeps this list up to date.
-        let assessments: Vec<Value> = st
-            .store
-            .rounds(&kvalitet_app::ports::RoundFilter {
-                municipality: Some(m),
-                status: Some(kvalitet_domain::round::Status::Published),
-                ..Default::default()
-            })
-            .await
-            .map_err(WebError::internal)?
+        let assessments: Vec<Value> = kvalitet_app::assessments::published_rounds(&st.store, &m)
+            .await?
             .iter()
             .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get(), "framework": format!("{} {}", r.framework_id, r.framework_version)}))
             .collect();
-        let service: Vec<Value> = st
-            .store
-            .service_rounds(None)
-            .await
-            .map_err(WebError::internal)?
+        let service: Vec<Value> = kvalitet_app::service::published_rounds_of(&st.store, &m)
+            .await?
             .iter()
-            .filter(|r| r.published && r.members.contains(&m))
             .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get()}))
             .collect();
         let years = report.areas.iter().flat_map(|a| a.cards.iter()).flat_map(|c| c.points.iter().map(|p| p.year));
@@ -784,26 +773,22 @@ pub async fn measure<S: Store>(
             .collect();
         let source = source_label(lang, measure, &d);
         let year = v.comparison.as_ref().map(|c| c.year);
-        let comments = st
-            .store
-            .comments(&measure.id, &m)
-            .await
-            .map_err(WebError::internal)?;
+        let comments = kvalitet_app::own::comments(&st.store, &measure.id, &m).await?;
         let comment = comments
             .iter()
             .find(|c| Some(c.year) == year.map(Year::get))
             .map(|c| json!({"year": c.year, "body": c.body, "date": c.updated_at.get(..10).unwrap_or(&c.updated_at)}));
         let history = match year {
-            Some(y) => st
-                .store
-                .value_history(&kvalitet_domain::ValueKey {
+            Some(y) => report::value_history(
+                &st.store,
+                &kvalitet_domain::ValueKey {
                     measure: measure.id,
                     area: kvalitet_domain::AreaId::Municipality(m),
                     year: y,
                     gender: params.gender,
-                })
-                .await
-                .map_err(WebError::internal)?,
+                },
+            )
+            .await?,
             None => Vec::new(),
         };
         let history: Vec<Value> = history
@@ -1258,12 +1243,7 @@ pub async fn frameworks<S: Store>(
             (Lang::En, Aggregation::ScaledTo(n)) => format!("points scaled to {n}"),
         };
         let mut list = Vec::new();
-        for (id, version, source) in st.store.frameworks().await.map_err(WebError::internal)? {
-            // A stored framework was checked when loaded; one that no longer reads is skipped.
-            let Ok(f) = kvalitet_formats::framework_toml::read(&source) else {
-                tracing::warn!(%id, %version, "a stored framework no longer reads");
-                continue;
-            };
+        for f in kvalitet_app::assessments::loaded_frameworks(&st.store).await? {
             list.push(json!({
                 "name": f.name,
                 "version": f.version,
