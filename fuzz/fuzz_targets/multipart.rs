@@ -12,7 +12,8 @@ use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt;
 
 use kvalitet_app::accounts::{self, Attempt, Hasher};
-use kvalitet_app::ports::{Actor, CatalogueBatch, ImportChunk, ImportSource};
+use kvalitet_app::ports::prelude::*;
+use kvalitet_app::ports::{Actor, CatalogueBatch, ChangeSet, ImportSource};
 use kvalitet_domain::{LoginPolicy, Municipality, MunicipalityId, MunicipalityKind, Role, Year};
 use kvalitet_store::SqlStore;
 
@@ -48,19 +49,19 @@ fn site() -> &'static Site {
                 )],
                 ..CatalogueBatch::default()
             };
-            kvalitet_app::ports::import_all(
-                &store,
-                &ImportSource {
-                    source: "fuzz".into(),
-                    format: "fuzz".into(),
-                },
-                vec![
-                    ImportChunk::Catalogue(Box::new(catalogue)),
-                    ImportChunk::Commit,
-                ],
-            )
-            .await
-            .expect("the catalogue");
+            store
+                .apply(
+                    &ImportSource {
+                        source: "fuzz".into(),
+                        format: "fuzz".into(),
+                    },
+                    ChangeSet {
+                        catalogue: Some(catalogue),
+                        ..ChangeSet::default()
+                    },
+                )
+                .await
+                .expect("the catalogue");
             let actor = Actor {
                 who: "fuzz".into(),
                 at: accounts::now(),
