@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -18,8 +18,8 @@ use kvalitet_app::own::{self, MeasureForm, OwnError};
 use kvalitet_app::ports::SessionRecord;
 use kvalitet_domain::{Action, MeasureId, MeasureOrigin, MunicipalityId, Role};
 
-use crate::auth::{actor, csrf_ok, message_page, read_multipart, redirect, render_private};
-use crate::extract::{Change, Session};
+use crate::auth::{actor, message_page, redirect, render_private};
+use crate::extract::{Change, Session, Upload};
 use crate::i18n::Lang;
 use crate::{AppState, WebError, query_pairs};
 
@@ -166,28 +166,20 @@ pub async fn enter_value<S: Store>(
 pub async fn upload<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    Session(session): Session,
     Path(id): Path<String>,
-    multipart: Multipart,
+    upload: Upload,
 ) -> Result<Response, WebError> {
-    let m = municipality(lang, &session, &id, Action::EditValues)?;
-    let (fields, file) = match read_multipart(&state, lang, state.max_upload_bytes, multipart).await
-    {
-        Ok(x) => x,
-        Err(r) => return Ok(r),
-    };
-    if !csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
-        return Err(WebError::forbidden("CSRF"));
-    }
-    let (_, file) = file.ok_or_else(|| WebError::bad_request("no file was sent"))?;
+    let session = &upload.session;
+    let m = municipality(lang, session, &id, Action::EditValues)?;
+    let (_, file) = upload.file()?;
     let (_, d) = state.directory().await?;
-    let saved = match own::parse_upload(&file, &m, &d.measures, state.max_upload_bytes) {
+    let saved = match own::parse_upload(file, &m, &d.measures, state.max_upload_bytes) {
         Ok(rows) => own::save_drafts(
             &state.store,
             &session.user.grants,
             &m,
             &rows,
-            &actor(&session),
+            &actor(session),
         )
         .await
         .map(|()| rows.len()),

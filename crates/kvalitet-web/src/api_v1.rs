@@ -287,9 +287,11 @@ pub async fn compare<S: Store>(
             .map_err(WebError::internal)?;
         let year = match q.year()? {
             Some(y) => y,
-            None => series.latest_year(&members, None).ok_or_else(|| WebError {
-                status: StatusCode::NOT_FOUND,
-                message: format!("{kpi} has no values for this population"),
+            None => series.latest_year(&members, None).ok_or_else(|| {
+                WebError::with(
+                    StatusCode::NOT_FOUND,
+                    format!("{kpi} has no values for this population"),
+                )
             })?,
         };
         let c = report::compare_year(&d, &series, &p, &members, year);
@@ -468,9 +470,9 @@ pub async fn service<S: Store>(
 }
 
 pub async fn not_found() -> Response {
-    ApiError(WebError {
-        status: StatusCode::NOT_FOUND,
-        message: "no such route; see /api/v1/openapi.json".into(),
-    })
+    ApiError(WebError::with(
+        StatusCode::NOT_FOUND,
+        "no such route; see /api/v1/openapi.json",
+    ))
     .into_response()
 }

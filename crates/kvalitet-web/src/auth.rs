@@ -3,13 +3,12 @@
 //! random token whose hash the database keeps; every form that changes something carries the
 //! session's CSRF token, and the login form a double-submit token of its own.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Extension;
-use axum::extract::{Form, Multipart, Path, RawQuery, State};
+use axum::extract::{Form, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use serde_json::json;
 
 use kvalitet_app::Store;
@@ -18,6 +17,7 @@ use kvalitet_app::ports::{Actor, SessionRecord};
 use kvalitet_domain::{Action, MunicipalityId};
 
 use crate::WebError;
+use crate::extract::{Change, Session};
 use crate::i18n::Lang;
 use crate::site::html_response;
 use crate::{AppState, query_pairs};
@@ -57,36 +57,24 @@ impl<S: Store> axum::extract::FromRequestParts<Arc<AppState<S>>> for ClientAddre
     }
 }
 
-/// The answer to a login or password check that was held back: 429 with `Retry-After`.
-fn held_back(mut r: Response, retry_after_secs: u64) -> Response {
-    *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-    if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-        r.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    r
-}
-
-/// What a person is told when attempts are held back, the same whether the account exists.
-fn held_back_message(lang: Lang, e: &AccountError) -> Option<(String, u64)> {
+/// What a person is told when attempts are held back (the same whether the account
+/// exists), with when to try again; `None` for other failures.
+fn held_back(lang: Lang, e: &AccountError) -> Option<WebError> {
     match e {
         AccountError::Throttled { retry_after_secs } => {
             let minutes = retry_after_secs.div_ceil(60);
-            Some((
-                match lang {
-                    Lang::Sv => format!(
-                        "För många misslyckade försök. Vänta {minutes} min och försök igen."
-                    ),
-                    Lang::En => {
-                        format!("Too many failed attempts. Wait {minutes} min and try again.")
-                    }
-                },
-                *retry_after_secs,
-            ))
+            let message = match lang {
+                Lang::Sv => {
+                    format!("För många misslyckade försök. Vänta {minutes} min och försök igen.")
+                }
+                Lang::En => format!("Too many failed attempts. Wait {minutes} min and try again."),
+            };
+            Some(WebError::held_back(message, *retry_after_secs))
         }
-        AccountError::Busy => Some((
+        AccountError::Busy => Some(WebError::held_back(
             match lang {
-                Lang::Sv => "Många loggar in just nu. Försök igen om en stund.".to_owned(),
-                Lang::En => "Many are logging in right now. Try again in a moment.".to_owned(),
+                Lang::Sv => "Många loggar in just nu. Försök igen om en stund.",
+                Lang::En => "Many are logging in right now. Try again in a moment.",
             },
             2,
         )),
@@ -170,23 +158,6 @@ pub(crate) fn actor(session: &SessionRecord) -> Actor {
     }
 }
 
-/// The page for a refused assessment or service change: 403, 404 or 400 with the reason, or
-/// the internal-error page when the store failed.
-pub(crate) fn refused<S: Store>(
-    state: &AppState<S>,
-    lang: Lang,
-    e: kvalitet_app::refusal::Refusal,
-) -> Response {
-    use kvalitet_app::refusal::Refusal;
-    let status = match &e {
-        Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
-        Refusal::NotFound(_) => StatusCode::NOT_FOUND,
-        Refusal::Invalid(_) | Refusal::BadRows(_) => StatusCode::BAD_REQUEST,
-        Refusal::Store(_) => return WebError::internal(e).into_page(state, lang),
-    };
-    message_page(state, lang, status, &e.to_string())
-}
-
 pub(crate) fn redirect(to: &str, cookies: &[String]) -> Response {
     let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
     for c in cookies {
@@ -224,139 +195,6 @@ pub(crate) fn message_page<S: Store>(
     private_page(body, status)
 }
 
-/// The session of a request that needs one; without one, the answer sends the visitor to log
-/// in and come back to `back_to` (a path below the language's base).
-pub(crate) async fn require_session<S: Store>(
-    state: &AppState<S>,
-    lang: Lang,
-    headers: &HeaderMap,
-    back_to: &str,
-) -> Result<SessionRecord, Response> {
-    match state.current_session(headers).await {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(redirect(
-            &format!("{}/logga-in?next={}{back_to}", lang.base(), lang.base()),
-            &[],
-        )),
-        Err(e) => Err(e.into_page(state, lang)),
-    }
-}
-
-/// The text fields and the one file (the field `file`, with its name) of a multipart form
-/// whose route accepts at most `limit` bytes of file; a larger one is refused with 413 and
-/// the limit, in the person's language.
-pub(crate) async fn read_multipart<S: Store>(
-    state: &AppState<S>,
-    lang: Lang,
-    limit: usize,
-    mut multipart: Multipart,
-) -> Result<(HashMap<String, String>, Option<(String, bytes::Bytes)>), Response> {
-    let too_large = || {
-        let mb = lang.number(limit as f64 / f64::from(1 << 20), 1);
-        let message = match lang {
-            Lang::Sv => format!("Filen är för stor. Här tas filer på högst {mb} MB emot."),
-            Lang::En => {
-                format!("The file is too large. Files of at most {mb} MB are accepted here.")
-            }
-        };
-        message_page(state, lang, StatusCode::PAYLOAD_TOO_LARGE, &message)
-    };
-    let mut fields = HashMap::new();
-    let mut file = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                let filename = field.file_name().map(str::to_owned);
-                match field.bytes().await {
-                    Ok(bytes) if name == "file" => {
-                        file = Some((filename.unwrap_or_default(), bytes));
-                    }
-                    Ok(bytes) => {
-                        fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-                    }
-                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                        return Err(too_large());
-                    }
-                    Err(e) => {
-                        return Err(message_page(
-                            state,
-                            lang,
-                            StatusCode::BAD_REQUEST,
-                            &format!("the upload broke off: {e}"),
-                        ));
-                    }
-                }
-            }
-            Ok(None) => return Ok((fields, file)),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-            Err(e) => {
-                return Err(message_page(
-                    state,
-                    lang,
-                    StatusCode::BAD_REQUEST,
-                    &format!("not a file upload: {e}"),
-                ));
-            }
-        }
-    }
-}
-
-/// The session of a system administrator, or the answer that refuses anyone else.
-pub(crate) async fn require_system_admin<S: Store>(
-    state: &AppState<S>,
-    lang: Lang,
-    headers: &HeaderMap,
-    back_to: &str,
-    refusal: &str,
-) -> Result<SessionRecord, Response> {
-    let session = require_session(state, lang, headers, back_to).await?;
-    if session.user.grants.system_admin {
-        Ok(session)
-    } else {
-        Err(message_page(state, lang, StatusCode::FORBIDDEN, refusal))
-    }
-}
-
-/// The session of a change from a form: logged in (else to the login page, back to
-/// `back_to`), and the form's `csrf` field is the session's token (else 403).
-pub(crate) async fn require_change<S: Store>(
-    state: &AppState<S>,
-    lang: Lang,
-    headers: &HeaderMap,
-    back_to: &str,
-    csrf: Option<&str>,
-) -> Result<SessionRecord, Response> {
-    let session = require_session(state, lang, headers, back_to).await?;
-    if csrf_ok(&session, csrf) {
-        Ok(session)
-    } else {
-        Err(message_page(state, lang, StatusCode::FORBIDDEN, "CSRF"))
-    }
-}
-
-/// A multipart form's text fields, and its one file with the file's name.
-pub(crate) type Upload = (HashMap<String, String>, Option<(String, bytes::Bytes)>);
-
-/// The session, fields and file of a change sent as a file upload. The session is checked
-/// before anything is read, the CSRF token (a field of the form) after.
-pub(crate) async fn require_upload<S: Store>(
-    state: &AppState<S>,
-    lang: Lang,
-    headers: &HeaderMap,
-    back_to: &str,
-    limit: usize,
-    multipart: Multipart,
-) -> Result<(SessionRecord, Upload), Response> {
-    let session = require_session(state, lang, headers, back_to).await?;
-    let (fields, file) = read_multipart(state, lang, limit, multipart).await?;
-    if csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
-        Ok((session, (fields, file)))
-    } else {
-        Err(message_page(state, lang, StatusCode::FORBIDDEN, "CSRF"))
-    }
-}
-
 pub(crate) fn csrf_ok(session: &SessionRecord, sent: Option<&str>) -> bool {
     sent.is_some_and(|t| accounts::same_token(t, &session.csrf_token))
 }
@@ -382,6 +220,7 @@ fn safe_next(lang: Lang, next: Option<&str>) -> String {
     }
 }
 
+/// The login form, with a fresh double-submit token in its cookie and its field.
 fn login_form<S: Store>(
     state: &AppState<S>,
     lang: Lang,
@@ -389,27 +228,19 @@ fn login_form<S: Store>(
     error: Option<String>,
     next: &str,
     email: &str,
-) -> Response {
-    let token = match accounts::new_token() {
-        Ok(t) => t,
-        Err(e) => return WebError::internal(e).into_page(state, lang),
-    };
+) -> Result<Response, WebError> {
+    let token = accounts::new_token().map_err(WebError::internal)?;
     let body = state.render(
         "login.html",
         lang,
         json!({"error": error, "next": next, "email": email, "csrf": token, "other_path": format!("{}/logga-in", lang.other().base())}),
-    );
-    match body {
-        Ok(body) => {
-            let mut r = private_page(body, status);
-            let c = format!("{LOGIN_CSRF_COOKIE}={token}{}", state.cookie_attributes());
-            if let Ok(v) = HeaderValue::from_str(&c) {
-                r.headers_mut().append(header::SET_COOKIE, v);
-            }
-            r
-        }
-        Err(e) => e.into_page(state, lang),
+    )?;
+    let mut r = private_page(body, status);
+    let c = format!("{LOGIN_CSRF_COOKIE}={token}{}", state.cookie_attributes());
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        r.headers_mut().append(header::SET_COOKIE, v);
     }
+    Ok(r)
 }
 
 impl WebError {
@@ -418,11 +249,18 @@ impl WebError {
     }
 }
 
+/// Whether a double-submit token sent with a form is the one its cookie holds.
+fn double_submit_ok(headers: &HeaderMap, sent: &str) -> bool {
+    let expected = cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    !sent.is_empty() && accounts::same_token(sent, expected)
+}
+
+/// `GET /logga-in?next=`: the login form.
 pub async fn login_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> Result<Response, WebError> {
     let pairs = query_pairs(raw.as_deref());
     let next = pairs
         .iter()
@@ -438,39 +276,37 @@ pub async fn login_page<S: Store>(
     )
 }
 
+/// The login form's fields.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginFields {
+    email: String,
+    password: String,
+    next: Option<String>,
+    csrf: String,
+}
+
+/// `POST /logga-in`: a session cookie and on to `next`, or the form again with why not.
 pub async fn login<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
-    let next = safe_next(lang, form.get("next").map(String::as_str));
-    let sent = field("csrf");
-    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    if sent.is_empty() || !accounts::same_token(sent, expected) {
+    Form(form): Form<LoginFields>,
+) -> Result<Response, WebError> {
+    let next = safe_next(lang, form.next.as_deref());
+    let again = |status, message: String| {
+        login_form(&state, lang, status, Some(message), &next, &form.email)
+    };
+    if !double_submit_ok(&headers, &form.csrf) {
         let message = match lang {
             Lang::Sv => "Formuläret har gått ut. Försök igen.",
             Lang::En => "The form has expired. Please try again.",
         };
-        return login_form(
-            &state,
-            lang,
-            StatusCode::FORBIDDEN,
-            Some(message.into()),
-            &next,
-            field("email"),
-        );
+        return again(StatusCode::FORBIDDEN, message.into());
     }
-    match accounts::login(
-        &state.store,
-        &state.attempt(address),
-        field("email"),
-        field("password"),
-    )
-    .await
-    {
+    let attempt = state.attempt(address);
+    match accounts::login(&state.store, &attempt, &form.email, &form.password).await {
         Ok(s) => {
             tracing::info!(user = %s.session.user.email, "logged in");
             let session = format!("{SESSION_COOKIE}={}{}", s.token, state.cookie_attributes());
@@ -478,76 +314,67 @@ pub async fn login<S: Store>(
                 "{LOGIN_CSRF_COOKIE}=; Max-Age=0{}",
                 state.cookie_attributes()
             );
-            redirect(&next, &[session, clear])
+            Ok(redirect(&next, &[session, clear]))
         }
         Err(AccountError::WrongCredentials) => {
             let message = match lang {
                 Lang::Sv => "Fel e-postadress eller lösenord.",
                 Lang::En => "Wrong e-mail address or password.",
             };
-            login_form(
-                &state,
-                lang,
-                StatusCode::UNAUTHORIZED,
-                Some(message.into()),
-                &next,
-                field("email"),
-            )
+            again(StatusCode::UNAUTHORIZED, message.into())
         }
-        Err(e) => match held_back_message(lang, &e) {
-            Some((message, retry)) => held_back(
-                login_form(
-                    &state,
-                    lang,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Some(message),
-                    &next,
-                    field("email"),
-                ),
-                retry,
-            ),
-            None => WebError::internal(e).into_page(&state, lang),
+        Err(e) => match held_back(lang, &e) {
+            // The form again, so the address typed is kept, with the wait.
+            Some(held) => {
+                let mut r = again(StatusCode::TOO_MANY_REQUESTS, held.message)?;
+                if let Some(secs) = held.retry_after {
+                    r.headers_mut().insert(header::RETRY_AFTER, secs.into());
+                }
+                Ok(r)
+            }
+            None => Err(WebError::internal(e)),
         },
     }
 }
 
-pub async fn logout<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let session = match state.current_session(&headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return redirect(&format!("{}/", lang.base()), &[]),
-        Err(e) => return e.into_page(&state, lang),
-    };
-    if !csrf_ok(&session, form.get("csrf").map(String::as_str)) {
-        return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
-    }
-    if let Some(token) = cookie(&headers, SESSION_COOKIE)
-        && let Err(e) = accounts::logout(&state.store, token).await
-    {
-        return WebError::internal(e).into_page(&state, lang);
-    }
-    let clear = format!("{SESSION_COOKIE}=; Max-Age=0{}", state.cookie_attributes());
-    redirect(&format!("{}/", lang.base()), &[clear])
+/// A form that carries nothing but its CSRF token.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfOnly {
+    csrf: String,
 }
 
+/// `POST /logga-ut`: ends the session (with its CSRF token) and goes to the start page.
+pub async fn logout<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    lang: Lang,
+    headers: HeaderMap,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    let home = format!("{}/", lang.base());
+    let Some(session) = state.current_session(&headers).await? else {
+        return Ok(redirect(&home, &[]));
+    };
+    if !csrf_ok(&session, Some(&form.csrf)) {
+        return Err(WebError::forbidden("CSRF"));
+    }
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        accounts::logout(&state.store, token)
+            .await
+            .map_err(WebError::internal)?;
+    }
+    let clear = format!("{SESSION_COOKIE}=; Max-Age=0{}", state.cookie_attributes());
+    Ok(redirect(&home, &[clear]))
+}
+
+/// `GET /konto`: the person's roles, the rounds they assess, and the password form.
 pub async fn account<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
+    Session(session): Session,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let session = match require_session(&state, lang, &headers, "/konto").await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (_, d) = match state.directory().await {
-        Ok(d) => d,
-        Err(e) => return e.into_page(&state, lang),
-    };
+) -> Result<Response, WebError> {
+    let (_, d) = state.directory().await?;
     let pairs = query_pairs(raw.as_deref());
     let notice = pairs
         .iter()
@@ -564,10 +391,7 @@ pub async fn account<S: Store>(
         .map(|(m, r)| json!({"id": m.as_str(), "name": d.name(m), "role": r.code()}))
         .collect();
     let rounds =
-        match kvalitet_app::assessments::rounds_as_assessor(&state.store, session.user.id).await {
-            Ok(r) => r,
-            Err(e) => return WebError::from(e).into_page(&state, lang),
-        };
+        kvalitet_app::assessments::rounds_as_assessor(&state.store, session.user.id).await?;
     let rounds: Vec<_> = rounds
         .iter()
         .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get(), "name": d.name(&r.municipality), "status": r.status.code()}))
@@ -584,71 +408,51 @@ pub async fn account<S: Store>(
             "error": null,
             "other_path": format!("{}/konto", lang.other().base()),
         }),
-    );
-    match body {
-        Ok(b) => private_page(b, StatusCode::OK),
-        Err(e) => e.into_page(&state, lang),
-    }
+    )?;
+    Ok(private_page(body, StatusCode::OK))
 }
 
+/// The password form's fields.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordFields {
+    current: String,
+    new: String,
+}
+
+/// `POST /konto/losenord`: a new password, which ends every session (this one too).
 pub async fn change_password<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     ClientAddress(address): ClientAddress,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let session = match require_change(
-        &state,
-        lang,
-        &headers,
-        "/konto",
-        form.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
-    let actor = Actor {
-        who: session.user.email.clone(),
-        at: accounts::now(),
-    };
-    match accounts::change_password(
+    change: Change<PasswordFields>,
+) -> Result<Response, WebError> {
+    let Change { session, form } = change;
+    let changed = accounts::change_password(
         &state.store,
         &state.attempt(address),
         &session.user,
-        field("current"),
-        field("new"),
-        &actor,
+        &form.current,
+        &form.new,
+        &actor(&session),
     )
-    .await
-    {
+    .await;
+    match changed {
         // A new password ends every session, this one too: log in again.
-        Ok(()) => redirect(
+        Ok(()) => Ok(redirect(
             &format!(
                 "{}/logga-in?next={}/konto%3Fklart%3D1",
                 lang.base(),
                 lang.base()
             ),
             &[],
-        ),
-        Err(AccountError::Invalid(m)) => message_page(&state, lang, StatusCode::BAD_REQUEST, &m),
-        Err(AccountError::WrongCredentials) => {
-            let message = match lang {
-                Lang::Sv => "Det nuvarande lösenordet stämmer inte.",
-                Lang::En => "The current password is not right.",
-            };
-            message_page(&state, lang, StatusCode::BAD_REQUEST, message)
-        }
-        Err(e) => match held_back_message(lang, &e) {
-            Some((message, retry)) => held_back(
-                message_page(&state, lang, StatusCode::TOO_MANY_REQUESTS, &message),
-                retry,
-            ),
-            None => WebError::internal(e).into_page(&state, lang),
-        },
+        )),
+        Err(AccountError::Invalid(m)) => Err(WebError::bad_request(m)),
+        Err(AccountError::WrongCredentials) => Err(WebError::bad_request(match lang {
+            Lang::Sv => "Det nuvarande lösenordet stämmer inte.",
+            Lang::En => "The current password is not right.",
+        })),
+        Err(e) => Err(held_back(lang, &e).unwrap_or_else(|| WebError::internal(e))),
     }
 }
 
@@ -656,26 +460,18 @@ pub async fn change_password<S: Store>(
 /// page or, with `?format=csv`, as CSV. `?action=` filters by kind of change.
 pub async fn audit<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
+    Session(session): Session,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let session = match require_session(&state, lang, &headers, &format!("/kommun/{id}/logg")).await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Ok(m) = MunicipalityId::parse(&id) else {
-        return message_page(&state, lang, StatusCode::NOT_FOUND, "unknown municipality");
-    };
+) -> Result<Response, WebError> {
+    let m = MunicipalityId::parse(&id).map_err(|_| WebError::not_found("unknown municipality"))?;
     // Authorization on the server, for every request: the session's grants for this municipality.
     if !session.user.grants.allows(Action::ViewAudit, &m) {
-        let message = match lang {
+        return Err(WebError::forbidden(match lang {
             Lang::Sv => "Du har ingen roll i den här kommunen.",
             Lang::En => "You have no role in this municipality.",
-        };
-        return message_page(&state, lang, StatusCode::FORBIDDEN, message);
+        }));
     }
     audit_page(&state, lang, &session, Some(m), raw.as_deref()).await
 }
@@ -684,22 +480,15 @@ pub async fn audit<S: Store>(
 /// frameworks, accounts), for system administrators.
 pub async fn audit_all<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
+    lang: Lang,
+    Session(session): Session,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let session = match require_system_admin(
-        &state,
-        lang,
-        &headers,
-        "/admin/logg",
-        "only system administrators read the whole audit trail",
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Result<Response, WebError> {
+    if !session.user.grants.system_admin {
+        return Err(WebError::forbidden(
+            "only system administrators read the whole audit trail",
+        ));
+    }
     audit_page(&state, lang, &session, None, raw.as_deref()).await
 }
 
@@ -709,7 +498,7 @@ async fn audit_page<S: Store>(
     session: &SessionRecord,
     m: Option<MunicipalityId>,
     raw: Option<&str>,
-) -> Response {
+) -> Result<Response, WebError> {
     let pairs = query_pairs(raw);
     let get = |k: &str| {
         pairs
@@ -719,15 +508,11 @@ async fn audit_page<S: Store>(
             .filter(|v| !v.is_empty())
     };
     let action = get("action");
-    let events =
-        match accounts::audit_trail(&state.store, &session.user.grants, m.as_ref(), 10_000).await {
-            Ok(e) => e,
-            Err(e) => return WebError::from(e).into_page(state, lang),
-        };
-    let events: Vec<_> = events
+    let events = accounts::audit_trail(&state.store, &session.user.grants, m.as_ref(), 10_000)
+        .await?
         .into_iter()
         .filter(|e| action.as_ref().is_none_or(|a| &e.action == a))
-        .collect();
+        .collect::<Vec<_>>();
     let (path, scope) = match m {
         Some(m) => (format!("/kommun/{m}/logg"), m.to_string()),
         None => ("/admin/logg".to_owned(), "alla".to_owned()),
@@ -772,18 +557,15 @@ async fn audit_page<S: Store>(
         );
         r.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        return r;
+        return Ok(r);
     }
-    let (_, d) = match state.directory().await {
-        Ok(d) => d,
-        Err(e) => return e.into_page(state, lang),
-    };
+    let (_, d) = state.directory().await?;
     let name = match (m, lang) {
         (Some(m), _) => d.name(&m).to_owned(),
         (None, Lang::Sv) => "hela systemet".to_owned(),
         (None, Lang::En) => "the whole system".to_owned(),
     };
-    render_private(
+    Ok(render_private(
         state,
         lang,
         "audit.html",
@@ -795,17 +577,17 @@ async fn audit_page<S: Store>(
             "csrf": session.csrf_token,
             "other_path": format!("{}{path}", lang.other().base()),
         }),
-    )
+    ))
 }
 
 /// The form that turns an invitation link into an account, or, for an address that has an
 /// account, the button with which its logged-in owner accepts.
 pub async fn invitation_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     headers: HeaderMap,
     Path(token): Path<String>,
-) -> Response {
+) -> Result<Response, WebError> {
     invitation_form(&state, lang, &headers, &token, StatusCode::OK, None).await
 }
 
@@ -816,100 +598,90 @@ async fn invitation_form<S: Store>(
     token: &str,
     status: StatusCode,
     error: Option<String>,
-) -> Response {
-    let found = match accounts::invitation(&state.store, token).await {
-        Ok(f) => f,
-        Err(e) => return WebError::internal(e).into_page(state, lang),
-    };
+) -> Result<Response, WebError> {
+    let found = accounts::invitation(&state.store, token)
+        .await
+        .map_err(WebError::internal)?;
     let Some((email, m, role)) = found else {
-        let message = match lang {
+        return Err(WebError::not_found(match lang {
             Lang::Sv => "Inbjudan är redan använd, har gått ut eller finns inte. Be om en ny.",
             Lang::En => "The invitation is used, has expired or does not exist. Ask for a new one.",
-        };
-        return message_page(state, lang, StatusCode::NOT_FOUND, message);
+        }));
     };
-    let (existing, session) = match (
-        accounts::has_account(&state.store, &email).await,
-        state.current_session(headers).await,
-    ) {
-        (Ok(e), Ok(s)) => (e, s),
-        (Err(e), _) => return WebError::internal(e).into_page(state, lang),
-        (_, Err(e)) => return e.into_page(state, lang),
-    };
+    let existing = accounts::has_account(&state.store, &email)
+        .await
+        .map_err(WebError::internal)?;
+    let session = state.current_session(headers).await?;
     // An existing account is changed only by its owner: logged in as the invited address,
     // the form carries the session's CSRF token; a new account's form has a token of its own.
     let owner = session.as_ref().filter(|s| s.user.email == email);
     let csrf = match owner {
         Some(s) => s.csrf_token.clone(),
-        None => match accounts::new_token() {
-            Ok(t) => t,
-            Err(e) => return WebError::internal(e).into_page(state, lang),
-        },
+        None => accounts::new_token().map_err(WebError::internal)?,
     };
-    let name = match state.directory().await {
-        Ok((_, d)) => d.name(&m),
-        Err(e) => return e.into_page(state, lang),
-    };
+    let (_, d) = state.directory().await?;
     let current_role = owner
         .and_then(|s| s.user.grants.role_in(&m))
         .map(|r| r.code());
-    let is_owner = owner.is_some();
     let body = state.render(
         "invitation.html",
         lang,
-        json!({"email": email, "municipality": name, "role": role.code(), "token": token, "csrf": csrf, "error": error,
+        json!({"email": email, "municipality": d.name(&m), "role": role.code(), "token": token, "csrf": csrf, "error": error,
                "existing": existing, "owner": owner.is_some(), "current_role": current_role,
                "logged_in_as": session.as_ref().map(|s| s.user.email.clone()),
                "login_path": format!("{}/logga-in?next={}/inbjudan/{token}", lang.base(), lang.base()),
                "other_path": format!("{}/inbjudan/{token}", lang.other().base())}),
-    );
-    match body {
-        Ok(b) => {
-            let mut r = private_page(b, status);
-            let c = format!("{LOGIN_CSRF_COOKIE}={csrf}{}", state.cookie_attributes());
-            if !is_owner && let Ok(v) = HeaderValue::from_str(&c) {
-                r.headers_mut().append(header::SET_COOKIE, v);
-            }
-            r
-        }
-        Err(e) => e.into_page(state, lang),
+    )?;
+    let mut r = private_page(body, status);
+    let c = format!("{LOGIN_CSRF_COOKIE}={csrf}{}", state.cookie_attributes());
+    if owner.is_none()
+        && let Ok(v) = HeaderValue::from_str(&c)
+    {
+        r.headers_mut().append(header::SET_COOKIE, v);
     }
+    Ok(r)
 }
 
+/// The invitation form's fields: a new account's name and password, or `as_account` when
+/// the logged-in owner of an existing account accepts.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct InvitationFields {
+    csrf: String,
+    name: String,
+    password: String,
+    as_account: Option<String>,
+}
+
+/// `POST /inbjudan/{token}`: a new account, or the role added to the logged-in owner's.
 pub async fn accept_invitation<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     Path(token): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
-    let accepted = if form.contains_key("as_account") {
-        // The owner of an existing account, logged in.
-        let session = match require_change(
-            &state,
-            lang,
-            &headers,
-            &format!("/inbjudan/{token}"),
-            Some(field("csrf")),
-        )
-        .await
-        {
-            Ok(s) => s,
-            Err(r) => return r,
-        };
+    Form(form): Form<InvitationFields>,
+) -> Result<Response, WebError> {
+    let as_account = form.as_account.is_some();
+    let accepted = if as_account {
+        // The owner of an existing account, logged in, with the session's token.
+        let session = state
+            .current_session(&headers)
+            .await?
+            .ok_or_else(WebError::login_needed)?;
+        if !csrf_ok(&session, Some(&form.csrf)) {
+            return Err(WebError::forbidden("CSRF"));
+        }
         accounts::accept_as(&state.store, &token, &session.user).await
     } else {
-        let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-        if field("csrf").is_empty() || !accounts::same_token(field("csrf"), expected) {
-            return message_page(&state, lang, StatusCode::FORBIDDEN, "CSRF");
+        if !double_submit_ok(&headers, &form.csrf) {
+            return Err(WebError::forbidden("CSRF"));
         }
         accounts::accept(
             &state.store,
             &state.hasher,
             &token,
-            field("name"),
-            field("password"),
+            &form.name,
+            &form.password,
         )
         .await
     };
@@ -921,12 +693,12 @@ pub async fn accept_invitation<S: Store>(
                 "{LOGIN_CSRF_COOKIE}=; Max-Age=0{}",
                 state.cookie_attributes()
             );
-            let to = if form.contains_key("as_account") {
+            let to = if as_account {
                 format!("{}/konto", lang.base())
             } else {
                 format!("{}/logga-in", lang.base())
             };
-            redirect(&to, &[clear])
+            Ok(redirect(&to, &[clear]))
         }
         Err(AccountError::Invalid(m)) => {
             invitation_form(
@@ -939,7 +711,7 @@ pub async fn accept_invitation<S: Store>(
             )
             .await
         }
-        Err(e) => WebError::internal(e).into_page(&state, lang),
+        Err(e) => Err(WebError::internal(e)),
     }
 }
 

@@ -13,6 +13,8 @@ use kvalitet_app::report::ReportError;
 pub struct WebError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds after which trying again may work (sent as `Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 /// What a refused answer carries to the page layer.
@@ -45,6 +47,15 @@ impl WebError {
         Self {
             status,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// Attempts held back (429): try again after `retry_after_secs`.
+    pub fn held_back(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs),
+            ..Self::with(StatusCode::TOO_MANY_REQUESTS, message)
         }
     }
 
@@ -71,6 +82,10 @@ impl IntoResponse for WebError {
             Refused::Message(self.message)
         };
         let mut r = self.status.into_response();
+        if let Some(secs) = self.retry_after {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
         r.extensions_mut().insert(refused);
         r
     }

@@ -1,11 +1,13 @@
 //! What handlers take from a request, checked once here: the page's language, the logged-in
 //! session (or the way to the login page), and a change sent from a form, which needs a
 //! session and that session's CSRF token. A handler that names `Change<T>` cannot forget the
-//! token, and reads its fields as a typed `T`.
+//! token, and reads its fields as a typed `T`; a file upload (`Upload`) likewise.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Form, FromRequest, FromRequestParts, Request};
+use axum::extract::{Form, FromRequest, FromRequestParts, Multipart, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -81,6 +83,101 @@ impl<S: Store, T: DeserializeOwned + Send> FromRequest<Arc<AppState<S>>> for Cha
         Ok(Self {
             session,
             form: sent.fields,
+        })
+    }
+}
+
+/// The largest file a route's uploads take, set beside the route's body limit (see
+/// `routes::upload`), so a refusal can say the limit in megabytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UploadLimit(pub usize);
+
+/// A change sent as a file upload (a multipart form): the logged-in session, checked before
+/// the body is read; the form's text fields, whose `csrf` must be the session's token; and
+/// its one file (the field `file`) with the file's name.
+pub(crate) struct Upload {
+    pub session: SessionRecord,
+    pub fields: HashMap<String, String>,
+    file: Option<(String, bytes::Bytes)>,
+}
+
+impl Upload {
+    /// The file's name and bytes, or the refusal when none was sent.
+    pub fn file(&self) -> Result<(&str, &bytes::Bytes), WebError> {
+        self.file
+            .as_ref()
+            .map(|(name, bytes)| (name.as_str(), bytes))
+            .ok_or_else(|| WebError::bad_request("no file was sent"))
+    }
+
+    /// A text field, empty when not sent.
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+impl<S: Store> FromRequest<Arc<AppState<S>>> for Upload {
+    type Rejection = WebError;
+
+    async fn from_request(
+        request: Request,
+        state: &Arc<AppState<S>>,
+    ) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let Session(session) = Session::from_request_parts(&mut parts, state).await?;
+        let lang = parts.extensions.get::<Lang>().copied().unwrap_or(Lang::Sv);
+        let limit = parts
+            .extensions
+            .get::<UploadLimit>()
+            .map_or(crate::state::FORM_LIMIT, |l| l.0);
+        let too_large = || {
+            let mb = lang.number(limit as f64 / f64::from(1 << 20), 1);
+            WebError::with(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                match lang {
+                    Lang::Sv => format!("Filen är för stor. Här tas filer på högst {mb} MB emot."),
+                    Lang::En => format!(
+                        "The file is too large. Files of at most {mb} MB are accepted here."
+                    ),
+                },
+            )
+        };
+        let broken = |status: StatusCode| {
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                WebError::bad_request(match lang {
+                    Lang::Sv => "Filen kom inte fram hela. Försök igen.",
+                    Lang::En => "The file did not arrive whole. Please try again.",
+                })
+            }
+        };
+        let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e| broken(e.status()))?;
+        let mut fields = HashMap::new();
+        let mut file = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| broken(e.status()))?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            let filename = field.file_name().map(str::to_owned);
+            let bytes = field.bytes().await.map_err(|e| broken(e.status()))?;
+            if name == "file" {
+                file = Some((filename.unwrap_or_default(), bytes));
+            } else {
+                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+        if !auth::csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
+            return Err(WebError::forbidden("CSRF"));
+        }
+        Ok(Self {
+            session,
+            fields,
+            file,
         })
     }
 }

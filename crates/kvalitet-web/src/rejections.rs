@@ -72,7 +72,14 @@ pub(crate) async fn as_page<S: Store>(
     let response = next.run(request).await;
     let status = response.status();
     match response.extensions().get::<Refused>() {
-        Some(Refused::Message(message)) => return message_page(&state, lang, status, message),
+        Some(Refused::Message(message)) => {
+            let mut page = message_page(&state, lang, status, message);
+            if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+                page.headers_mut()
+                    .insert(header::RETRY_AFTER, retry.clone());
+            }
+            return page;
+        }
         Some(Refused::LoginNeeded) => {
             let back_to = asked.strip_prefix(lang.base()).unwrap_or(&asked);
             return redirect(

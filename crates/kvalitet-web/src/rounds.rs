@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -21,11 +21,9 @@ use kvalitet_domain::round::{self, Agreement, AssessorRole, RoundKind, Status, S
 use kvalitet_domain::{Action, Grants, MunicipalityId};
 
 use crate::WebError;
-use crate::auth::{
-    actor, message_page, private_page, redirect, refused, render_private, require_upload,
-};
+use crate::auth::{actor, private_page, redirect, render_private};
 use crate::charts::{self, AreaBar};
-use crate::extract::{Change, Pairs, Session};
+use crate::extract::{Change, Pairs, Session, Upload};
 use crate::i18n::Lang;
 use crate::site::html_response;
 use crate::{AppState, query_pairs};
@@ -413,31 +411,14 @@ pub struct StepFields {
 pub async fn survey<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    headers: HeaderMap,
     Path(round_id): Path<i64>,
-    multipart: Multipart,
+    upload: Upload,
 ) -> Result<Response, WebError> {
-    let (session, (fields, file)) = match require_upload(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/bedomning/{round_id}"),
-        crate::FORM_LIMIT,
-        multipart,
-    )
-    .await
-    {
-        Ok(x) => x,
-        Err(r) => return Ok(r),
-    };
-    let (_, bytes) = file.ok_or_else(|| WebError::bad_request("no file was sent"))?;
+    let session = &upload.session;
+    let (_, bytes) = upload.file()?;
     // CSV, or the first sheet of a spreadsheet.
-    let text = kvalitet_formats::table::upload_text(&bytes).map_err(WebError::bad_request)?;
-    let invited = match fields
-        .get("invited")
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    {
+    let text = kvalitet_formats::table::upload_text(bytes).map_err(WebError::bad_request)?;
+    let invited = match Some(upload.field("invited").trim()).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
             WebError::bad_request(format!("invited: {s:?} is not a number of people"))
@@ -451,7 +432,7 @@ pub async fn survey<S: Store>(
         &text,
         invited,
         round::MIN_SURVEY_ANSWERS,
-        &actor(&session),
+        &actor(session),
     )
     .await?;
     Ok(done(&state, lang, round_id, "enkat"))
@@ -461,34 +442,21 @@ pub async fn survey<S: Store>(
 pub async fn upload_document<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    headers: HeaderMap,
     Path(round_id): Path<i64>,
-    multipart: Multipart,
+    upload: Upload,
 ) -> Result<Response, WebError> {
-    let (session, (fields, file)) = match require_upload(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/bedomning/{round_id}"),
-        kvalitet_app::assessments::MAX_DOCUMENT_BYTES,
-        multipart,
-    )
-    .await
-    {
-        Ok(x) => x,
-        Err(r) => return Ok(r),
-    };
-    let (name, bytes) = file.ok_or_else(|| WebError::bad_request("no file was sent"))?;
-    let question = fields.get("question").cloned().unwrap_or_default();
+    let session = &upload.session;
+    let (name, bytes) = upload.file()?;
+    let question = upload.field("question");
     a::add_document(
         &state.store,
         &session.user.grants,
         session.user.id,
         round_id,
-        &question,
-        &name,
-        &bytes,
-        &actor(&session),
+        question,
+        name,
+        bytes,
+        &actor(session),
     )
     .await?;
     Ok(done(&state, lang, round_id, "dokument"))
@@ -546,11 +514,8 @@ pub async fn report<S: Store>(
     headers: HeaderMap,
     Path((id, round_id)): Path<(String, i64)>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let session = match state.current_session(&headers).await {
-        Ok(s) => s,
-        Err(e) => return e.into_page(&state, lang),
-    };
+) -> Result<Response, WebError> {
+    let session = state.current_session(&headers).await?;
     let (grants, user) = session.as_ref().map_or((Grants::default(), 0), |s| {
         (s.user.grants.clone(), s.user.id)
     });
@@ -560,29 +525,15 @@ pub async fn report<S: Store>(
         .iter()
         .any(|(k, _)| k == "utskrift");
     let key = format!("{}/kommun/{id}/bedomning/{round_id}?{print}", lang.base());
-    let version = match state.data_version().await {
-        Ok(v) => v,
-        Err(e) => return WebError::internal(e).into_page(&state, lang),
-    };
+    let version = state.data_version().await?;
     if let Some(body) = state.pages.get(version, &key) {
-        return html_response(body, false);
+        return Ok(html_response(body, false));
     }
-    let rep = match a::report(&state.store, &grants, user, round_id).await {
-        Ok(r) if r.round.municipality.as_str() == id => r,
-        Ok(_) => {
-            return message_page(
-                &state,
-                lang,
-                StatusCode::NOT_FOUND,
-                &format!("round {round_id}"),
-            );
-        }
-        Err(e) => return refused(&state, lang, e),
-    };
-    let (_, d) = match state.directory().await {
-        Ok(d) => d,
-        Err(e) => return e.into_page(&state, lang),
-    };
+    let rep = a::report(&state.store, &grants, user, round_id).await?;
+    if rep.round.municipality.as_str() != id {
+        return Err(WebError::not_found(format!("round {round_id}")));
+    }
+    let (_, d) = state.directory().await?;
     let num = |v: f64| lang.number(v, 1);
     let row = |r: &a::ReportRow| {
         json!({
@@ -669,15 +620,13 @@ pub async fn report<S: Store>(
             "print": print,
             "other_path": format!("{}/kommun/{id}/bedomning/{round_id}", lang.other().base()),
         }),
-    );
-    match body {
-        Ok(b) if rep.round.status == Status::Published => {
-            let b = bytes::Bytes::from(b);
-            state.pages.put(version, key, b.clone());
-            html_response(b, false)
-        }
-        Ok(b) => private_page(b, StatusCode::OK),
-        Err(e) => e.into_page(&state, lang),
+    )?;
+    if rep.round.status == Status::Published {
+        let b = bytes::Bytes::from(body);
+        state.pages.put(version, key, b.clone());
+        Ok(html_response(b, false))
+    } else {
+        Ok(private_page(body, StatusCode::OK))
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
@@ -18,8 +18,8 @@ use kvalitet_app::service::{self as s, ContactFields, FigureKind, RoundForm};
 use kvalitet_domain::{Action, Grants};
 
 use crate::WebError;
-use crate::auth::{actor, private_page, redirect, refused, render_private, require_upload};
-use crate::extract::{Change, Session};
+use crate::auth::{actor, private_page, redirect, render_private};
+use crate::extract::{Change, Session, Upload};
 use crate::i18n::Lang;
 use crate::site::html_response;
 use crate::{AppState, query_pairs};
@@ -233,28 +233,15 @@ pub struct SetupFields {
 pub async fn upload<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    headers: HeaderMap,
     Path((id, part)): Path<(i64, String)>,
-    multipart: Multipart,
+    upload: Upload,
 ) -> Result<Response, WebError> {
-    let (session, (_fields, file)) = match require_upload(
-        &state,
-        lang,
-        &headers,
-        &format!("/admin/service/{id}"),
-        state.max_upload_bytes,
-        multipart,
-    )
-    .await
-    {
-        Ok(x) => x,
-        Err(r) => return Ok(r),
-    };
-    let (_, bytes) = file.ok_or_else(|| WebError::bad_request("no file was sent"))?;
+    let session = &upload.session;
+    let (_, bytes) = upload.file()?;
     // CSV, or the first sheet of a spreadsheet.
-    let text = kvalitet_formats::table::upload_text(&bytes).map_err(WebError::bad_request)?;
+    let text = kvalitet_formats::table::upload_text(bytes).map_err(WebError::bad_request)?;
     let grants = &session.user.grants;
-    let who = actor(&session);
+    let who = actor(session);
     match part.as_str() {
         "kontakter" => {
             s::import_contacts(&state.store, grants, &session.user.email, id, &text, &who).await?;
@@ -342,34 +329,22 @@ pub async fn public<S: Store>(
     lang: Lang,
     headers: HeaderMap,
     Path(id): Path<i64>,
-) -> Response {
-    let session = match state.current_session(&headers).await {
-        Ok(s) => s,
-        Err(e) => return e.into_page(&state, lang),
-    };
+) -> Result<Response, WebError> {
+    let session = state.current_session(&headers).await?;
     // A published round never changes, and publishing changes the data version: its page
     // is kept per version.
     let key = format!("{}/servicematning/{id}", lang.base());
-    let version = match state.data_version().await {
-        Ok(v) => v,
-        Err(e) => return WebError::internal(e).into_page(&state, lang),
-    };
+    let version = state.data_version().await?;
     if let Some(body) = state.pages.get(version, &key) {
-        return html_response(body, false);
+        return Ok(html_response(body, false));
     }
     let (grants, email) = session
         .as_ref()
         .map_or((Grants::default(), String::new()), |s| {
             (s.user.grants.clone(), s.user.email.clone())
         });
-    let (r, content) = match s::visible_round(&state.store, &grants, &email, id).await {
-        Ok(x) => x,
-        Err(e) => return refused(&state, lang, e),
-    };
-    let (_, d) = match state.directory().await {
-        Ok(d) => d,
-        Err(e) => return e.into_page(&state, lang),
-    };
+    let (r, content) = s::visible_round(&state.store, &grants, &email, id).await?;
+    let (_, d) = state.directory().await?;
     let body = state.render(
         "service-results.html",
         lang,
@@ -379,14 +354,12 @@ pub async fn public<S: Store>(
             "results": results_view(lang, &d, &r, &content),
             "other_path": format!("{}/servicematning/{id}", lang.other().base()),
         }),
-    );
-    match body {
-        Ok(b) if r.published => {
-            let b = bytes::Bytes::from(b);
-            state.pages.put(version, key, b.clone());
-            html_response(b, false)
-        }
-        Ok(b) => private_page(b, StatusCode::OK),
-        Err(e) => e.into_page(&state, lang),
+    )?;
+    if r.published {
+        let b = bytes::Bytes::from(body);
+        state.pages.put(version, key, b.clone());
+        Ok(html_response(b, false))
+    } else {
+        Ok(private_page(body, StatusCode::OK))
     }
 }

@@ -1,0 +1,197 @@
+//! Every route of the site in one place: the citizen site and the staff pages per language
+//! (Swedish at `/`, English at `/en/`, each behind the layer that renders refusals as pages),
+//! the static assets, `/api/v1`, `/v3` and the health check.
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::routing::{MethodRouter, get, post};
+use axum::{Extension, Router};
+
+use kvalitet_app::Store;
+
+use crate::extract::UploadLimit;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::{admin, api_v1, auth, kolada_v3, rejections, rounds, service, site};
+
+/// The widget's height report, and the listener for the pages that embed widgets.
+const EMBED_JS: &str = include_str!("../templates/embed.js");
+const EMBED_HOST_JS: &str = include_str!("../templates/embed-host.js");
+
+/// The site's style sheet (no inline styles, so the CSP can forbid them).
+const SITE_CSS: &str = include_str!("../templates/site.css");
+
+/// A route that takes file uploads of at most `limit` bytes: the body limit (the multipart
+/// envelope around the file is small) and the limit the refusal names.
+fn upload<S: Store>(
+    route: MethodRouter<Arc<AppState<S>>>,
+    limit: usize,
+) -> MethodRouter<Arc<AppState<S>>> {
+    route
+        .layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(limit + (64 << 10)))
+        .layer::<_, std::convert::Infallible>(Extension(UploadLimit(limit)))
+}
+
+/// The citizen site's routes for one language.
+fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<AppState<S>>> {
+    let max_upload_bytes = state.max_upload_bytes;
+    Router::new()
+        .route("/", get(site::start::<S>))
+        .route("/kommun/{id}", get(site::municipality::<S>))
+        .route("/kommun/{id}/{file}", get(site::municipality_download::<S>))
+        .route("/kommun/{id}/matt/{kpi}", get(site::measure::<S>))
+        .route(
+            "/kommun/{id}/matt/{kpi}/{file}",
+            get(site::measure_download::<S>),
+        )
+        .route("/inbaddning/kommun/{id}/matt/{kpi}", get(site::embed::<S>))
+        .route("/jamfor", get(site::compare::<S>))
+        .route("/jamfor/{file}", get(site::compare_download::<S>))
+        .route("/om", get(site::about::<S>))
+        .route("/tillganglighet", get(site::accessibility::<S>))
+        .route("/ramverk", get(site::frameworks::<S>))
+        .route(
+            "/logga-in",
+            get(auth::login_page::<S>).post(auth::login::<S>),
+        )
+        .route("/logga-ut", post(auth::logout::<S>))
+        .route("/konto", get(auth::account::<S>))
+        .route("/konto/losenord", post(auth::change_password::<S>))
+        .route("/kommun/{id}/logg", get(auth::audit::<S>))
+        .route("/admin/logg", get(auth::audit_all::<S>))
+        .route("/admin/kommun/{id}", get(admin::dashboard::<S>))
+        .route("/admin/kommun/{id}/inbjudan", post(admin::invite::<S>))
+        .route(
+            "/inbjudan/{token}",
+            get(auth::invitation_page::<S>).post(auth::accept_invitation::<S>),
+        )
+        .route("/admin/kommun/{id}/matt", post(admin::define_measure::<S>))
+        .route("/admin/kommun/{id}/varde", post(admin::enter_value::<S>))
+        .route(
+            "/admin/kommun/{id}/fil",
+            upload(post(admin::upload::<S>), max_upload_bytes),
+        )
+        .route("/admin/kommun/{id}/publicera", post(admin::publish::<S>))
+        .route("/admin/kommun/{id}/kommentar", post(admin::comment::<S>))
+        .route(
+            "/admin/kommun/{id}/bedomningar",
+            get(rounds::list::<S>).post(rounds::create::<S>),
+        )
+        .route("/admin/bedomning/{round}", get(rounds::work::<S>))
+        .route("/admin/bedomning/{round}/svar", post(rounds::answers::<S>))
+        .route(
+            "/admin/bedomning/{round}/konsensus",
+            post(rounds::consensus::<S>),
+        )
+        .route(
+            "/admin/bedomning/{round}/bedomare",
+            post(rounds::assessor::<S>),
+        )
+        .route("/admin/bedomning/{round}/steg", post(rounds::step::<S>))
+        .route("/admin/bedomning/{round}/enkat", post(rounds::survey::<S>))
+        .route(
+            "/admin/bedomning/{round}/dokument",
+            upload(
+                post(rounds::upload_document::<S>),
+                kvalitet_app::assessments::MAX_DOCUMENT_BYTES,
+            ),
+        )
+        .route("/admin/dokument/{id}", get(rounds::document::<S>))
+        .route("/kommun/{id}/bedomning/{round}", get(rounds::report::<S>))
+        .route(
+            "/admin/ramverk",
+            get(rounds::editor::<S>).post(rounds::save_framework::<S>),
+        )
+        .route(
+            "/admin/service",
+            get(service::list::<S>).post(service::create::<S>),
+        )
+        .route("/admin/service/{id}", get(service::round::<S>))
+        .route(
+            "/admin/service/{id}/kontakt",
+            get(service::contact_form::<S>).post(service::register::<S>),
+        )
+        .route("/admin/service/{id}/{part}", post(service::setup::<S>))
+        .route(
+            "/admin/service/{id}/fil/{part}",
+            upload(post(service::upload::<S>), max_upload_bytes),
+        )
+        .route("/servicematning/{id}", get(service::public::<S>))
+        .fallback(site::not_found::<S>)
+        .layer(axum::middleware::from_fn_with_state(
+            (state.clone(), lang),
+            rejections::as_page::<S>,
+        ))
+        .layer(Extension(lang))
+}
+
+/// The application's routes.
+pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
+    Router::new()
+        .merge(site_routes::<S>(&state, Lang::Sv))
+        .nest("/en", site_routes::<S>(&state, Lang::En))
+        .route("/en/", get(site::start::<S>).layer(Extension(Lang::En)))
+        .route(
+            "/status",
+            get(site::status::<S>).layer(axum::middleware::from_fn_with_state(
+                (state.clone(), Lang::Sv),
+                rejections::as_page::<S>,
+            )),
+        )
+        .route(
+            "/static/site.css",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    SITE_CSS,
+                )
+            }),
+        )
+        .route(
+            "/static/embed.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    EMBED_JS,
+                )
+            }),
+        )
+        .route(
+            "/static/embed-host.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                    ],
+                    EMBED_HOST_JS,
+                )
+            }),
+        )
+        .route("/oembed", get(site::oembed::<S>))
+        .route("/api/v1/openapi.json", get(api_v1::openapi))
+        .route("/api/v1/municipalities", get(api_v1::municipalities::<S>))
+        .route("/api/v1/measures", get(api_v1::measures::<S>))
+        .route("/api/v1/compare", get(api_v1::compare::<S>))
+        .route("/api/v1/assessments", get(api_v1::assessments::<S>))
+        .route("/api/v1/service", get(api_v1::service::<S>))
+        .route(
+            "/api/v1/municipalities/{id}/report",
+            get(api_v1::report::<S>),
+        )
+        .route("/api/v1/{*rest}", get(api_v1::not_found))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/v3", get(kolada_v3::handle::<S>))
+        .route("/v3/", get(kolada_v3::handle::<S>))
+        .route("/v3/{*rest}", get(kolada_v3::handle::<S>))
+        .with_state(state)
+}

@@ -1,0 +1,180 @@
+//! Downloads of what each page shows (CSV, Excel-flavoured CSV, .xlsx).
+
+use super::*;
+
+/// `data.csv`, `data-excel.csv` or `data.xlsx`.
+pub(crate) fn parse_kind(file: &str) -> Result<downloads::Kind, WebError> {
+    match file {
+        "data.csv" => Ok(downloads::Kind::Csv),
+        "data-excel.csv" => Ok(downloads::Kind::ExcelCsv),
+        "data.xlsx" => Ok(downloads::Kind::Xlsx),
+        other => Err(WebError::with(
+            StatusCode::NOT_FOUND,
+            format!("no download {other}; use data.csv, data-excel.csv or data.xlsx"),
+        )),
+    }
+}
+
+pub async fn municipality_download<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    Path((id, file)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let result = async {
+        let kind = parse_kind(&file)?;
+        let params = Params::parse(raw.as_deref())?;
+        let (version, d) = state.directory().await?;
+        let report = build_report(&state, version, &d, &id, &params).await?;
+        let m = report.municipality.id;
+        let mut rows = Vec::new();
+        for area in &report.areas {
+            for card in &area.cards {
+                let p = &card.presentation;
+                let c = card.comparison.as_ref();
+                let own = c.and_then(|c| c.row(&m));
+                let s = c.map(|c| c.summary);
+                rows.push(vec![
+                    area.title.clone(),
+                    p.measure.to_string(),
+                    card.question.clone(),
+                    c.map_or(String::new(), |c| c.year.to_string()),
+                    downloads::machine_number(own.and_then(|r| r.value)),
+                    own.and_then(|r| r.status)
+                        .map_or(String::new(), |s| s.code().to_owned()),
+                    own.map_or(String::new(), |r| r.placement.colour.code().to_owned()),
+                    own.map_or(String::new(), |r| r.trend.code().to_owned()),
+                    own.and_then(|r| r.placement.rank)
+                        .map_or(String::new(), |r| r.to_string()),
+                    s.map_or(String::new(), |s| s.n.to_string()),
+                    downloads::machine_number(s.and_then(|s| s.mean)),
+                    downloads::machine_number(s.and_then(|s| s.worst)),
+                    downloads::machine_number(s.and_then(|s| s.best)),
+                    downloads::machine_number(c.and_then(|c| c.riket)),
+                ]);
+            }
+        }
+        let table = Table {
+            title: format!("{} – {}", report.municipality.title, report.set_title),
+            header: [
+                "area", "kpi", "question", "year", "value", "status", "colour", "trend", "rank",
+                "n", "mean", "worst", "best", "riket",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            rows,
+            numeric: [
+                false, false, false, true, true, false, false, false, true, true, true, true, true,
+                true,
+            ]
+            .to_vec(),
+        };
+        Ok::<_, WebError>(downloads::respond(
+            kind,
+            &table,
+            &format!("kvalitet-{m}-{}", report.set_id),
+            &about_sheet(&report.population_name, report.gender),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, lang, e))
+}
+
+pub async fn measure_download<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    Path((id, kpi, file)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let result = async {
+        let kind = parse_kind(&file)?;
+        let params = Params::parse(raw.as_deref())?;
+        let (version, d) = state.directory().await?;
+        let m = d.kommun(&id)?.id;
+        let v = measure_view(&state, version, &d, &m, &kpi, &params).await?;
+        let rows = v
+            .comparison
+            .as_ref()
+            .map(|c| {
+                c.ranked()
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            r.municipality.to_string(),
+                            r.name.clone(),
+                            c.year.to_string(),
+                            downloads::machine_number(r.value),
+                            r.status.map_or(String::new(), |s| s.code().to_owned()),
+                            r.placement.rank.map_or(String::new(), |x| x.to_string()),
+                            r.placement.colour.code().to_owned(),
+                            r.trend.code().to_owned(),
+                            downloads::machine_number(r.previous),
+                        ]
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let table = Table {
+            title: format!("{} ({})", v.presentation.title, v.presentation.measure),
+            header: [
+                "municipality_id",
+                "municipality",
+                "year",
+                "value",
+                "status",
+                "rank",
+                "colour",
+                "trend",
+                "previous_year_value",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            rows,
+            numeric: [false, false, true, true, false, true, false, false, true].to_vec(),
+        };
+        Ok::<_, WebError>(downloads::respond(
+            kind,
+            &table,
+            &format!("kvalitet-{}-{m}", v.presentation.measure),
+            &about_sheet(&v.population_name, params.gender),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, lang, e))
+}
+
+pub async fn compare_download<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    Path(file): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let result = async {
+        let kind = parse_kind(&file)?;
+        let params = Params::parse(raw.as_deref())?;
+        let (version, d) = state.directory().await?;
+        let table = compare_table(&state, version, &d, &params, lang)
+            .await?
+            .ok_or_else(|| WebError::bad_request("choose a measure (matt=N15428)"))?;
+        Ok::<_, WebError>(downloads::respond(
+            kind,
+            &table.table,
+            &format!("kvalitet-jamfor-{}", table.measure),
+            &about_sheet("alla kommuner", params.gender),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, lang, e))
+}
+
+pub(crate) fn about_sheet(population: &str, gender: Gender) -> Vec<(String, String)> {
+    vec![
+        ("Källa".into(), "Kolada (www.kolada.se) och kommunernas egna mätningar".into()),
+        ("Bearbetning".into(), "kvalitet: snitt (ovägt medelvärde), placering och färg".into()),
+        ("Jämförelse".into(), population.to_owned()),
+        ("Kön".into(), gender.code().to_owned()),
+        ("Färg".into(), "green = bland de 25 % bästa, yellow = 50 % i mitten, red = 25 % sämsta, grey = uppgift saknas, none = ingen färg".into()),
+        ("Status".into(), "secret = .. (sekretess), not_applicable = . (ej tillämpligt), not_reported = - (bortfall), not_published = ännu inte publicerat".into()),
+        ("Trend".into(), "better, worse, unchanged, changed (måttet saknar riktning), not_comparable".into()),
+    ]
+}

@@ -1,0 +1,117 @@
+//! The pages around the data: about the site, frameworks, accessibility, not found, and the
+//! status overview of what is loaded.
+
+use super::*;
+
+pub async fn about<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+) -> Response {
+    let st = state.clone();
+    cached(&state, lang, "/om".into(), false, |_, _| async move {
+        Ok(st
+            .render(
+                "about.html",
+                lang,
+                json!({"other_path": format!("{}/om", lang.other().base())}),
+            )?
+            .into_bytes())
+    })
+    .await
+}
+
+/// The loaded assessment frameworks, for anyone to see how results are scored.
+pub async fn frameworks<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+) -> Response {
+    let st = state.clone();
+    cached(&state, lang, "/ramverk".into(), false, |_, _| async move {
+        use kvalitet_domain::assessment::{Aggregation, Framework};
+        let describe = |a: Aggregation| match (lang, a) {
+            (Lang::Sv, Aggregation::Sum) => "summa".to_owned(),
+            (Lang::Sv, Aggregation::PercentOfMax) => "andel av maxpoäng (%)".to_owned(),
+            (Lang::Sv, Aggregation::MeanOfIndices) => "medelvärde av index (0–100)".to_owned(),
+            (Lang::Sv, Aggregation::ScaledTo(n)) => format!("poäng omräknade till {n}"),
+            (Lang::En, Aggregation::Sum) => "sum".to_owned(),
+            (Lang::En, Aggregation::PercentOfMax) => "share of the maximum (%)".to_owned(),
+            (Lang::En, Aggregation::MeanOfIndices) => "mean of indices (0–100)".to_owned(),
+            (Lang::En, Aggregation::ScaledTo(n)) => format!("points scaled to {n}"),
+        };
+        let mut list = Vec::new();
+        for f in kvalitet_app::assessments::loaded_frameworks(&st.store).await? {
+            list.push(json!({
+                "name": f.name,
+                "version": f.version,
+                "valid_from": f.valid_from,
+                "total": describe(f.total),
+                "areas": f.areas.iter().map(|a| json!({
+                    "title": a.title,
+                    "questions": a.questions.len(),
+                    "max": a.stated_max.unwrap_or_else(|| Framework::area_max(a)),
+                    "aggregation": describe(a.aggregation),
+                })).collect::<Vec<_>>(),
+            }));
+        }
+        Ok(st
+            .render("frameworks.html", lang, json!({"frameworks": list, "other_path": format!("{}/ramverk", lang.other().base())}))?
+            .into_bytes())
+    })
+    .await
+}
+
+pub async fn accessibility<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+) -> Response {
+    let st = state.clone();
+    cached(
+        &state,
+        lang,
+        "/tillganglighet".into(),
+        false,
+        |_, _| async move {
+            Ok(st
+                .render(
+                    "accessibility.html",
+                    lang,
+                    json!({"other_path": format!("{}/tillganglighet", lang.other().base())}),
+                )?
+                .into_bytes())
+        },
+    )
+    .await
+}
+
+pub async fn not_found<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+) -> Response {
+    error_page(
+        &state,
+        lang,
+        WebError::with(
+            StatusCode::NOT_FOUND,
+            "Sidan finns inte. / The page does not exist.",
+        ),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Downloads of what the pages show
+
+/// `GET /status`: what is loaded (counts per table, the last imports) and on which backend.
+pub async fn status<S: Store>(State(state): State<Arc<AppState<S>>>) -> Result<Response, WebError> {
+    let overview = kvalitet_app::report::overview(&state.store).await?;
+    let page = state
+        .templates
+        .get_template("index.html")
+        .and_then(|t| {
+            t.render(minijinja::context! {
+                o => minijinja::Value::from(minijinja::value::Serde(&overview)),
+                backend => state.backend,
+            })
+        })
+        .map_err(WebError::internal)?;
+    Ok(axum::response::Html(page).into_response())
+}

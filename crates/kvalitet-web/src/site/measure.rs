@@ -1,0 +1,396 @@
+//! A measure for one municipality: time series, everyone ranked, map and definition; and the
+//! embeddable widget with its oEmbed description.
+
+use super::*;
+
+/// The data of one measure for one municipality: comparison of the chosen year, series.
+pub(crate) struct MeasureView {
+    pub(crate) presentation: Presentation,
+    pub(crate) comparison: Option<YearComparison>,
+    pub(crate) points: Vec<SeriesPoint>,
+    pub(crate) members: Vec<MunicipalityId>,
+    pub(crate) population_name: String,
+    pub(crate) updated_at: Option<String>,
+    pub(crate) years: Vec<Year>,
+}
+
+pub(crate) async fn measure_view<S: Store>(
+    st: &AppState<S>,
+    version: i64,
+    d: &Directory,
+    m: &MunicipalityId,
+    kpi: &str,
+    params: &Params,
+) -> Result<MeasureView, WebError> {
+    let measure = d.measure(kpi)?;
+    let presentation = d.presentation(measure);
+    let set = d.set(params.set.as_deref()).ok();
+    let members = d.population(&params.population, set)?;
+    let series = st
+        .series(version, measure.id, params.gender)
+        .await
+        .map_err(WebError::internal)?;
+    let year = match params.year {
+        Some(y) if series.years.contains(&y) => Some(y),
+        Some(y) => {
+            return Err(WebError::with(
+                StatusCode::NOT_FOUND,
+                format!("{} has no values for {y}", measure.id),
+            ));
+        }
+        None => series.latest_year(&members, None),
+    };
+    let comparison = year.map(|y| report::compare_year(d, &series, &presentation, &members, y));
+    Ok(MeasureView {
+        points: report::time_series(&series, &presentation, &members, m),
+        population_name: d.population_name(&params.population, set),
+        updated_at: series.updated_at.clone(),
+        years: series.years.iter().copied().collect(),
+        presentation,
+        comparison,
+        members,
+    })
+}
+
+pub async fn measure<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    Path((id, kpi)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = match Params::parse(raw.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, lang, e),
+    };
+    let key = format!("/kommun/{id}/matt/{kpi}{}", params.query());
+    let st = state.clone();
+    cached(&state, lang, key, false, |version, d| async move {
+        let m = d.kommun(&id)?.id;
+        let v = measure_view(&st, version, &d, &m, &kpi, &params).await?;
+        let measure = d.measure(&kpi)?;
+        let p = &v.presentation;
+        let name = d.name(&m);
+        let unit_text = unit(lang, p);
+        let fmt = |x: Option<f64>| x.map(|x| lang.with_unit(x, p.decimals, unit_text.as_deref()));
+        let figures = v.comparison.as_ref().map(|c| figures(lang, p, c, c.row(&m), &v.population_name));
+        let ranked: Vec<Value> = v
+            .comparison
+            .as_ref()
+            .map(|c| {
+                c.ranked()
+                    .into_iter()
+                    .map(|r| json!({
+                        "id": r.municipality.as_str(),
+                        "name": r.name,
+                        "value": fmt(r.value),
+                        "missing": lang.missing(r.status),
+                        "rank": r.placement.rank.filter(|_| p.direction != Direction::None),
+                        "shared": r.placement.shared,
+                        "colour": r.placement.colour.code(),
+                        "colour_label": lang.colour(r.placement.colour),
+                        "colour_icon": charts::badge_icon(r.placement.colour),
+                        "trend_label": lang.trend(r.trend),
+                        "selected": r.municipality == m,
+                    }))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let texts = lang.texts();
+        let chart = charts::time_chart(
+            &v.points,
+            &charts::TimeChartText {
+                title: &format!("{}: {}", name, question(lang, &p.question, p.question_en.as_deref())),
+                desc: &series_description(lang, &name, &v.points, p, unit_text.as_deref()),
+                own: &name,
+                mean: texts["mean"],
+                range: texts["range_dir"],
+                riket: texts["riket"],
+            },
+            &|x| lang.number(x, p.decimals),
+        );
+        let colour_of = |k: &MunicipalityId| {
+            v.comparison
+                .as_ref()
+                .and_then(|c| c.row(k))
+                .map_or(Colour::None, |r| r.placement.colour)
+        };
+        let map = charts::map(
+            &d.shapes,
+            &colour_of,
+            Some(&m),
+            &match lang {
+                Lang::Sv => format!("Karta: färg per kommun, {}", v.comparison.as_ref().map_or(String::new(), |c| c.year.to_string())),
+                Lang::En => format!("Map: colour per municipality, {}", v.comparison.as_ref().map_or(String::new(), |c| c.year.to_string())),
+            },
+            &match lang {
+                Lang::Sv => format!("Kommuner i jämförelsen är färgade grönt, gult eller rött; {} är markerad med tjock kant. Samma uppgifter finns i tabellen över alla kommuner.", name),
+                Lang::En => format!("Municipalities in the comparison are coloured green, yellow or red; {} is outlined. The same figures are in the table of all municipalities.", name),
+            },
+        );
+        let points: Vec<Value> = v
+            .points
+            .iter()
+            .rev()
+            .map(|pt| json!({"year": pt.year.get(), "value": fmt(pt.value), "mean": fmt(pt.mean), "worst": fmt(pt.worst), "best": fmt(pt.best), "riket": fmt(pt.riket), "n": pt.n}))
+            .collect();
+        let source = source_label(lang, measure, &d);
+        let year = v.comparison.as_ref().map(|c| c.year);
+        let comments = kvalitet_app::own::comments(&st.store, &measure.id, &m).await?;
+        let comment = comments
+            .iter()
+            .find(|c| Some(c.year) == year.map(Year::get))
+            .map(|c| json!({"year": c.year, "body": c.body, "date": c.updated_at.get(..10).unwrap_or(&c.updated_at)}));
+        let history = match year {
+            Some(y) => report::value_history(
+                &st.store,
+                &kvalitet_domain::ValueKey {
+                    measure: measure.id,
+                    area: kvalitet_domain::AreaId::Municipality(m),
+                    year: y,
+                    gender: params.gender,
+                },
+            )
+            .await?,
+            None => Vec::new(),
+        };
+        let history: Vec<Value> = history
+            .iter()
+            .map(|h| json!({
+                "value": match h.datum {
+                    kvalitet_domain::Datum::Number(x) => lang.with_unit(x, p.decimals, unit_text.as_deref()),
+                    kvalitet_domain::Datum::Missing(s) => lang.missing(Some(s)).to_owned(),
+                    kvalitet_domain::Datum::Deleted => "–".to_owned(),
+                },
+                "from": h.imported_at.get(..10).unwrap_or(&h.imported_at),
+                "until": h.replaced_at.as_deref().map(|r| r.get(..10).unwrap_or(r)),
+                "source": public_source(lang, &h.format),
+            }))
+            .collect();
+        let answer = v.comparison.as_ref().and_then(|c| c.row(&m)).map(|r| {
+            answer_sentence(lang, &name, r, c_year(&v.comparison), p, unit_text.as_deref())
+        });
+        let query = params.query();
+        let page = format!("{}/kommun/{}/matt/{}", lang.base(), m, p.measure);
+        let body = st.render(
+            "measure.html",
+            lang,
+            json!({
+                "m": {"id": m.as_str(), "name": name},
+                "question": question(lang, &p.question, p.question_en.as_deref()),
+                "answer": answer,
+                "figures": figures,
+                "ranked": ranked,
+                "points": points,
+                "chart": chart,
+                "map": map,
+                "has_riket": v.points.iter().any(|pt| pt.riket.is_some()),
+                "comment": comment,
+                "history": if history.len() > 1 { history } else { Vec::new() },
+                "kpi": {"id": p.measure.as_str(), "title": p.title, "description": measure.description, "unit": unit_text, "source": source,
+                        "own_reporting": measure.source_kind == SourceKind::OwnReporting, "survey": measure.source_kind == SourceKind::Survey},
+                "updated": v.updated_at.as_deref().map(|u| u.get(..10).unwrap_or(u).to_owned()),
+                "population_name": v.population_name,
+                "population_size": v.members.len(),
+                "years": year_choices(v.years.iter().copied(), params.year),
+                "genders": gender_choices(lang, &params, p.divided_by_gender),
+                "populations": population_choices(lang, &d, &m, &params),
+                "query": query,
+                "page": page,
+                "embed_url": format!("{}/inbaddning/kommun/{}/matt/{}{}", lang.base(), m, p.measure, query),
+                "oembed": encode(&format!("{}{page}{query}", st.public_url)),
+                "other_path": format!("{}/kommun/{}/matt/{}{}", lang.other().base(), m, p.measure, query),
+                "print": params.pairs.iter().any(|(k, _)| k == "utskrift"),
+            }),
+        )?;
+        Ok(body.into_bytes())
+    })
+    .await
+}
+
+pub(crate) fn c_year(c: &Option<YearComparison>) -> i16 {
+    c.as_ref().map_or(0, |c| c.year.get())
+}
+
+/// "I Ale var värdet 85,3 procent år 2022." Digits for the number, the unit in words.
+pub(crate) fn answer_sentence(
+    lang: Lang,
+    name: &str,
+    r: &ComparedRow,
+    year: i16,
+    p: &Presentation,
+    unit: Option<&str>,
+) -> String {
+    match (lang, r.value) {
+        (Lang::Sv, Some(x)) => format!(
+            "I {name} var värdet {} {} år {year}.",
+            lang.number(x, p.decimals),
+            unit.unwrap_or("")
+        )
+        .replace("  ", " "),
+        (Lang::En, Some(x)) => format!(
+            "In {name} the value was {} {} in {year}.",
+            lang.number(x, p.decimals),
+            unit.unwrap_or("")
+        )
+        .replace("  ", " "),
+        (Lang::Sv, None) => format!(
+            "För {name} finns inget värde år {year}: {}.",
+            lang.missing(r.status).trim_start_matches(['.', '-', ' '])
+        ),
+        (Lang::En, None) => format!(
+            "There is no value for {name} in {year}: {}.",
+            lang.missing(r.status).trim_start_matches(['.', '-', ' '])
+        ),
+    }
+}
+
+/// The long description of the time chart: first and last values against the snitt.
+pub(crate) fn series_description(
+    lang: Lang,
+    name: &str,
+    points: &[SeriesPoint],
+    p: &Presentation,
+    unit: Option<&str>,
+) -> String {
+    let with_value: Vec<&SeriesPoint> = points.iter().filter(|pt| pt.value.is_some()).collect();
+    let (Some(first), Some(last)) = (with_value.first(), with_value.last()) else {
+        return match lang {
+            Lang::Sv => format!("{name} har inga värden för måttet."),
+            Lang::En => format!("{name} has no values for the measure."),
+        };
+    };
+    let f =
+        |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |x| lang.with_unit(x, p.decimals, unit));
+    match lang {
+        Lang::Sv => format!(
+            "Linjediagram. {name}: {} år {} och {} år {}. Snittet år {} var {}.",
+            f(first.value),
+            first.year,
+            f(last.value),
+            last.year,
+            last.year,
+            f(last.mean)
+        ),
+        Lang::En => format!(
+            "Line chart. {name}: {} in {} and {} in {}. The average in {} was {}.",
+            f(first.value),
+            first.year,
+            f(last.value),
+            last.year,
+            last.year,
+            f(last.mean)
+        ),
+    }
+}
+
+pub async fn embed<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    Path((id, kpi)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = match Params::parse(raw.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, lang, e),
+    };
+    let key = format!("/inbaddning/kommun/{id}/matt/{kpi}{}", params.query());
+    let st = state.clone();
+    cached(&state, lang, key, true, |version, d| async move {
+        let m = d.kommun(&id)?.id;
+        let v = measure_view(&st, version, &d, &m, &kpi, &params).await?;
+        let p = &v.presentation;
+        let figures = v.comparison.as_ref().map(|c| figures(lang, p, c, c.row(&m), &v.population_name));
+        let body = st.render(
+            "embed.html",
+            lang,
+            json!({
+                "m": {"id": m.as_str(), "name": d.name(&m)},
+                "question": question(lang, &p.question, p.question_en.as_deref()),
+                "figures": figures,
+                "population_name": v.population_name,
+                "source": d.measures.get(&p.measure).map(|x| source_label(lang, x, &d)),
+                "page": format!("{}/kommun/{}/matt/{}{}", lang.base(), m, p.measure, params.query()),
+            }),
+        )?;
+        Ok(body.into_bytes())
+    })
+    .await
+}
+
+/// oEmbed (https://oembed.com/) for measure pages: `/oembed?url=<measure page URL>` gives the
+/// widget's iframe code, so sites that support oEmbed embed a measure from its address alone.
+pub async fn oembed<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let answer = async {
+        let pairs = query_pairs(raw.as_deref());
+        let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        if get("format").is_some_and(|f| f != "json") {
+            return Err(WebError::with(StatusCode::NOT_IMPLEMENTED, "only format=json is offered"));
+        }
+        let url = get("url").ok_or_else(|| WebError::bad_request("url is required"))?;
+        // Only this site's own pages get a widget, and the widget's code is made from the
+        // configured public address alone, never from the caller's text.
+        let foreign = || WebError::with(StatusCode::NOT_FOUND, "url is not a page of this site");
+        let own = url::Url::parse(&state.public_url).map_err(|_| foreign())?;
+        let asked = url::Url::parse(&url).map_err(|_| foreign())?;
+        if asked.origin() != own.origin() || !matches!(asked.scheme(), "http" | "https") {
+            return Err(foreign());
+        }
+        let path = asked
+            .path()
+            .strip_prefix(own.path().trim_end_matches('/'))
+            .ok_or_else(foreign)?;
+        let (lang, path) = match path.strip_prefix("/en/") {
+            Some(rest) => (Lang::En, rest),
+            None => (Lang::Sv, path.trim_start_matches('/')),
+        };
+        let query = asked.query().unwrap_or_default();
+        let parts: Vec<&str> = path.split('/').collect();
+        let ["kommun", id, "matt", kpi] = parts[..] else {
+            return Err(WebError::bad_request("url is not a measure page (…/kommun/ID/matt/KPI)"));
+        };
+        let origin = state.public_url.as_str();
+        let (_, d) = state.directory().await?;
+        let m = d.kommun(id)?;
+        let measure = d.measure(kpi)?;
+        let p = d.presentation(measure);
+        let title = format!("{} – {}", question(lang, &p.question, p.question_en.as_deref()), m.title);
+        let (width, height) = (400, 360);
+        let query = if query.is_empty() { String::new() } else { format!("?{query}") };
+        let src = format!("{origin}{}/inbaddning/kommun/{}/matt/{}{query}", lang.base(), m.id, measure.id);
+        let html = format!(
+            r#"<iframe src="{}" title="{}" width="{width}" height="{height}" loading="lazy"></iframe><script src="{}/static/embed-host.js" async></script>"#,
+            charts::esc(&src),
+            charts::esc(&title),
+            charts::esc(origin)
+        );
+        Ok(json!({
+            "version": "1.0",
+            "type": "rich",
+            "provider_name": "kvalitet",
+            "title": title,
+            "html": html,
+            "width": width,
+            "height": height,
+        }))
+    }
+    .await;
+    match answer {
+        Ok(v) => (
+            [
+                (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            ],
+            v.to_string(),
+        )
+            .into_response(),
+        Err(e) => (
+            e.status,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            json!({ "error": e.message }).to_string(),
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,426 @@
+//! The citizen site: start page with the municipality finder, a page per municipality (its
+//! measure set as cards), a page per measure and municipality (time series, everyone
+//! ranked, map, definition), comparing up to five municipalities, an embeddable widget, and
+//! downloads of what each page shows. Swedish at `/`, English at `/en/`.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use kvalitet_app::Store;
+use kvalitet_app::report::{
+    self, Card, ComparedRow, Directory, Population, Presentation, Series, SeriesPoint,
+    YearComparison,
+};
+use kvalitet_domain::{
+    Colour, Direction, Gender, MeasureId, MunicipalityId, SourceKind, Trend, Year,
+};
+
+use crate::charts;
+use crate::downloads::{self, Table};
+use crate::i18n::Lang;
+use crate::{AppState, WebError, query_pairs};
+
+mod compare;
+mod files;
+mod info;
+mod measure;
+mod municipality;
+mod start;
+
+pub use compare::*;
+pub use files::*;
+pub use info::*;
+pub use measure::*;
+pub use municipality::*;
+pub use start::*;
+
+/// The most municipalities the compare page shows side by side.
+pub const MAX_COMPARED: usize = 5;
+
+/// The parameters every data page understands: year (`ar`), gender (`kon`), population
+/// (`jamfor`) and measure set (`set`).
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub year: Option<Year>,
+    pub gender: Gender,
+    pub population: Population,
+    pub set: Option<String>,
+    pub pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    /// The site's parameters keep their Swedish names on English pages too, so a link can
+    /// switch language and keep its choices.
+    pub fn parse(raw: Option<&str>) -> Result<Self, WebError> {
+        let pairs = query_pairs(raw);
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let year = get("ar")
+            .map(|y| {
+                Year::parse(&y).map_err(|_| {
+                    WebError::bad_request(format!("ar={y}: not a year between 1950 and 2100"))
+                })
+            })
+            .transpose()?;
+        let gender = get("kon")
+            .map(|g| {
+                Gender::parse(&g)
+                    .map_err(|_| WebError::bad_request(format!("kon={g}: use T, K or M")))
+            })
+            .transpose()?
+            .unwrap_or(Gender::Total);
+        let population = get("jamfor")
+            .map(|p| Population::parse(&p))
+            .transpose()?
+            .unwrap_or(Population::Set);
+        Ok(Self {
+            year,
+            gender,
+            population,
+            set: get("set"),
+            pairs,
+        })
+    }
+
+    /// The query string for links that keep these choices.
+    pub fn query(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = &self.set {
+            parts.push(format!("set={}", encode(s)));
+        }
+        if let Some(y) = self.year {
+            parts.push(format!("ar={y}"));
+        }
+        if self.gender != Gender::Total {
+            parts.push(format!("kon={}", self.gender.code()));
+        }
+        if self.population != Population::Set {
+            parts.push(format!("jamfor={}", encode(&self.population.code())));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~,:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl<S: Store> AppState<S> {
+    /// The directory of the current data version (loaded once per version).
+    pub(crate) async fn directory(&self) -> Result<(i64, Arc<Directory>), WebError> {
+        let version = self.data_version().await.map_err(WebError::internal)?;
+        if let Some((v, d)) = self
+            .directory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            && *v == version
+        {
+            return Ok((version, d.clone()));
+        }
+        let loaded = Arc::new(
+            Directory::load(&self.store)
+                .await
+                .map_err(WebError::internal)?,
+        );
+        *self.directory.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, loaded.clone()));
+        Ok((version, loaded))
+    }
+
+    /// A measure's values for one gender, cached per data version.
+    pub(crate) async fn series(
+        &self,
+        version: i64,
+        measure: MeasureId,
+        gender: Gender,
+    ) -> Result<Arc<Series>, kvalitet_app::StoreError> {
+        let key = format!("{measure}/{}", gender.code());
+        if let Some(s) = self.series_cache.get(version, &key) {
+            return Ok(s);
+        }
+        let series = Arc::new(Series::load(&self.store, &measure, gender).await?);
+        self.series_cache.put(version, key, series.clone());
+        Ok(series)
+    }
+
+    pub(crate) fn render(&self, name: &str, lang: Lang, ctx: Value) -> Result<String, WebError> {
+        let mut ctx = ctx;
+        if let Value::Object(map) = &mut ctx {
+            map.insert("lang".into(), json!(lang.code()));
+            map.insert("base".into(), json!(lang.base()));
+            map.entry("other_path")
+                .or_insert(json!(lang.other().base().to_owned() + "/"));
+            map.entry("print").or_insert(json!(false));
+            map.entry("oembed").or_insert(json!(false));
+            map.entry("origin").or_insert(json!(self.public_url));
+        }
+        // The texts are made into a template value once per language, not per page.
+        let texts = lang.template_texts();
+        self.templates
+            .get_template(name)
+            .and_then(|t| {
+                t.render(minijinja::context! { t => texts, ..minijinja::Value::from(minijinja::value::Serde(&ctx)) })
+            })
+            .map_err(WebError::internal)
+    }
+}
+
+/// A rendered page with its security headers; `embeddable` allows framing by any site.
+pub fn html_response(body: impl Into<bytes::Bytes>, embeddable: bool) -> Response {
+    let frame = if embeddable {
+        "frame-ancestors *"
+    } else {
+        "frame-ancestors 'none'"
+    };
+    // Only the widget runs a script (its own file, to report its height to the host page).
+    let script = if embeddable {
+        "script-src 'self'; "
+    } else {
+        ""
+    };
+    let csp = format!(
+        "default-src 'none'; {script}style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; {frame}"
+    );
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            (header::CONTENT_SECURITY_POLICY, csp),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::REFERRER_POLICY, "same-origin".to_owned()),
+        ],
+        body.into(),
+    )
+        .into_response();
+    if !embeddable {
+        response.headers_mut().insert(
+            header::X_FRAME_OPTIONS,
+            header::HeaderValue::from_static("DENY"),
+        );
+    }
+    response
+}
+
+fn error_page<S: Store>(state: &AppState<S>, lang: Lang, e: WebError) -> Response {
+    let title = if e.status == StatusCode::NOT_FOUND {
+        lang.texts()["not_found"]
+    } else if e.status.is_client_error() {
+        lang.texts()["bad_request"]
+    } else {
+        "Fel"
+    };
+    let body = state
+        .render(
+            "error.html",
+            lang,
+            json!({ "title": title, "message": e.message }),
+        )
+        .unwrap_or_else(|_| e.message.clone());
+    let mut r = html_response(body, false);
+    *r.status_mut() = e.status;
+    r
+}
+
+/// Serves a page from the cache of the current data version, or makes and keeps it.
+async fn cached<S, F, Fut>(
+    state: &AppState<S>,
+    lang: Lang,
+    key: String,
+    embeddable: bool,
+    make: F,
+) -> Response
+where
+    S: Store,
+    F: FnOnce(i64, Arc<Directory>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, WebError>>,
+{
+    let (version, directory) = match state.directory().await {
+        Ok(d) => d,
+        Err(e) => return error_page(state, lang, e),
+    };
+    let key = format!("{}{key}", lang.code());
+    if let Some(body) = state.pages.get(version, &key) {
+        return html_response(body, embeddable);
+    }
+    match make(version, directory).await {
+        Ok(body) => {
+            let body = bytes::Bytes::from(body);
+            state.pages.put(version, key, body.clone());
+            html_response(body, embeddable)
+        }
+        Err(e) => error_page(state, lang, e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Pages
+
+fn localized(lang: Lang, sv: &str, en: Option<&str>) -> String {
+    match (lang, en) {
+        (Lang::En, Some(en)) => en.to_owned(),
+        _ => sv.to_owned(),
+    }
+}
+
+fn unit(lang: Lang, p: &Presentation) -> Option<String> {
+    match lang {
+        Lang::En => p.unit_en.clone().or_else(|| p.unit.clone()),
+        Lang::Sv => p.unit.clone(),
+    }
+}
+
+fn question(lang: Lang, sv: &str, en: Option<&str>) -> String {
+    localized(lang, sv, en)
+}
+
+fn gender_choices(lang: Lang, p: &Params, divided: bool) -> Vec<Value> {
+    let genders: &[Gender] = if divided {
+        &Gender::ALL
+    } else {
+        &[Gender::Total]
+    };
+    genders
+        .iter()
+        .map(|g| json!({"code": g.code(), "label": lang.texts()[format!("g_{}", g.code()).as_str()], "selected": *g == p.gender}))
+        .collect()
+}
+
+/// The populations a kommun's visitor can choose from.
+fn population_choices(lang: Lang, d: &Directory, m: &MunicipalityId, p: &Params) -> Vec<Value> {
+    let mut choices: Vec<(Population, String)> = vec![
+        (
+            Population::Set,
+            match lang {
+                Lang::Sv => "Kommunerna i måttsamlingen".into(),
+                Lang::En => "The municipalities in the set".into(),
+            },
+        ),
+        (
+            Population::All,
+            match lang {
+                Lang::Sv => "Alla kommuner".into(),
+                Lang::En => "All municipalities".into(),
+            },
+        ),
+    ];
+    if let Some(c) = d.areas.get(m).and_then(|k| k.county_code.clone()) {
+        let name = d.population_name(&Population::County(c.clone()), None);
+        choices.push((Population::County(c), name));
+    }
+    choices.push((
+        Population::Neighbours(*m),
+        match lang {
+            Lang::Sv => "Grannkommunerna".into(),
+            Lang::En => "Neighbouring municipalities".into(),
+        },
+    ));
+    for g in d.groups_of(m) {
+        choices.push((Population::Group(g.id), g.title.clone()));
+    }
+    choices
+        .into_iter()
+        .map(|(pop, label)| json!({"code": pop.code(), "label": label, "selected": pop == p.population}))
+        .collect()
+}
+
+fn year_choices(years: impl Iterator<Item = Year>, selected: Option<Year>) -> Vec<Value> {
+    let mut years: Vec<Year> = years.collect();
+    years.sort();
+    years.dedup();
+    years
+        .iter()
+        .rev()
+        .map(|y| json!({"year": y.get(), "selected": Some(*y) == selected}))
+        .collect()
+}
+
+async fn build_report<S: Store>(
+    st: &AppState<S>,
+    version: i64,
+    d: &Directory,
+    id: &str,
+    params: &Params,
+) -> Result<report::Report, WebError> {
+    let m = d.kommun(id)?.id;
+    let set = d.set(params.set.as_deref())?;
+    let gender = params.gender;
+    Ok(report::municipality_report(
+        d,
+        set,
+        &m,
+        gender,
+        &params.population,
+        params.year,
+        |measure| st.series(version, measure, gender),
+    )
+    .await?)
+}
+
+/// Where a value came from, in words fit for a public page: from the kind of import only,
+/// never its recorded source (a server's path, a URL, a person's address).
+fn public_source(lang: Lang, format: &str) -> &'static str {
+    match (format, lang) {
+        ("publish", Lang::Sv) => "Publicerat i kvalitet",
+        ("publish", Lang::En) => "Published in kvalitet",
+        ("kolada-json", _) => "Kolada",
+        (_, Lang::Sv) => "Inläst fil",
+        (_, Lang::En) => "Imported file",
+    }
+}
+
+/// Where a measure's figures come from, as residents are told under every chart and table:
+/// Kolada (with the producer its definition names), the municipality's own measurement, or
+/// results published in kvalitet.
+fn source_label(lang: Lang, measure: &kvalitet_domain::Measure, d: &Directory) -> String {
+    use kvalitet_domain::MeasureOrigin;
+    match (measure.origin, lang) {
+        (MeasureOrigin::Kolada, _) => {
+            let producer = measure
+                .description
+                .rsplit_once("Källa:")
+                .map(|(_, s)| s.trim().trim_end_matches('.').to_owned());
+            match producer {
+                Some(p) if !p.is_empty() => format!("Kolada ({p})"),
+                _ => "Kolada".to_owned(),
+            }
+        }
+        (MeasureOrigin::Own(owner), Lang::Sv) => format!("{}, egen mätning", d.name(&owner)),
+        (MeasureOrigin::Own(owner), Lang::En) => format!("{}, own measurement", d.name(&owner)),
+        (MeasureOrigin::Assessment, Lang::Sv) => {
+            "Bedömningar publicerade i kvalitet (kommunernas egna och externa bedömare)".to_owned()
+        }
+        (MeasureOrigin::Assessment, Lang::En) => {
+            "Assessments published in kvalitet (the municipalities' own and external assessors)"
+                .to_owned()
+        }
+        (MeasureOrigin::Service, Lang::Sv) => {
+            "Servicemätning publicerad i kvalitet (testfrågor och enkäter)".to_owned()
+        }
+        (MeasureOrigin::Service, Lang::En) => {
+            "Service measurement published in kvalitet (test questions and surveys)".to_owned()
+        }
+    }
+}

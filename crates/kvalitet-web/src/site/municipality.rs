@@ -1,0 +1,229 @@
+//! A municipality's page: its measure set as cards with the latest value, colour and trend.
+
+use super::*;
+
+/// Everything shown about one measure for one municipality in one year.
+pub(crate) fn figures(
+    lang: Lang,
+    p: &Presentation,
+    c: &YearComparison,
+    own: Option<&ComparedRow>,
+    population_name: &str,
+) -> Value {
+    let t = lang.texts();
+    let unit = unit(lang, p);
+    let fmt = |x: Option<f64>| x.map(|x| lang.with_unit(x, p.decimals, unit.as_deref()));
+    let s = &c.summary;
+    let colour = own.map_or(Colour::Grey, |r| r.placement.colour);
+    let colour_note = match colour {
+        Colour::None if p.direction == Direction::None => match lang {
+            Lang::Sv => {
+                "Måttet har ingen tydlig riktning (till exempel en kostnad), så det får ingen färg."
+            }
+            Lang::En => {
+                "The measure has no clear better direction (a cost, for example), so it gets no colour."
+            }
+        },
+        Colour::None => match lang {
+            Lang::Sv => "För få kommuner har värden för att färga.",
+            Lang::En => "Too few municipalities have values to colour.",
+        },
+        _ => "",
+    };
+    let trend = own.map_or(Trend::NotComparable, |r| r.trend);
+    let previous_year = c.year.get() - 1;
+    let trend_text = match (own.and_then(|r| r.value), own.and_then(|r| r.previous)) {
+        (Some(now), Some(before)) if trend != Trend::NotComparable => format!(
+            "{} {} {previous_year} ({} → {})",
+            lang.trend(trend),
+            match (lang, trend) {
+                (Lang::Sv, Trend::Better | Trend::Worse) => "än",
+                (Lang::Sv, _) => "sedan",
+                (Lang::En, Trend::Better | Trend::Worse) => "than",
+                (Lang::En, _) => "since",
+            },
+            lang.with_unit(before, p.decimals, unit.as_deref()),
+            lang.with_unit(now, p.decimals, unit.as_deref())
+        ),
+        _ => format!(
+            "{}: {}",
+            lang.trend(Trend::NotComparable),
+            match lang {
+                Lang::Sv => format!("värde saknas {previous_year} eller {}", c.year),
+                Lang::En => format!("no value for {previous_year} or {}", c.year),
+            }
+        ),
+    };
+    // A rank needs a better direction; costs and volumes are not placed.
+    let rank = own
+        .and_then(|r| r.placement.rank)
+        .filter(|_| p.direction != Direction::None)
+        .map(|rank| {
+            let shared = own.is_some_and(|r| r.placement.shared);
+            format!(
+                "{}{rank} {} {}",
+                if shared {
+                    t["shared"].to_owned() + " "
+                } else {
+                    String::new()
+                },
+                t["of"],
+                s.n
+            )
+        });
+    let range_label = if p.direction == Direction::None {
+        t["range_none"]
+    } else {
+        t["range_dir"]
+    };
+    let (lo, hi) = if p.direction == Direction::None {
+        (s.min, s.max)
+    } else {
+        (s.worst, s.best)
+    };
+    let strip = match (s.worst, s.best, s.q1, s.q3, s.mean) {
+        (Some(w), Some(b), Some(q1), Some(q3), Some(m)) if s.n > 1 => charts::position_strip(
+            p.direction,
+            w,
+            b,
+            q1,
+            q3,
+            m,
+            own.and_then(|r| r.value),
+            &match lang {
+                Lang::Sv => format!(
+                    "Kommunens läge mellan sämsta (vänster) och bästa (höger) värde bland {population_name}"
+                ),
+                Lang::En => format!(
+                    "The municipality's position between the worst (left) and best (right) value among {population_name}"
+                ),
+            },
+        ),
+        _ => String::new(),
+    };
+    json!({
+        "year": c.year.get(),
+        "value": own.and_then(|r| r.value).map(|x| lang.with_unit(x, p.decimals, unit.as_deref())),
+        "missing": lang.missing(own.and_then(|r| r.status)),
+        "mean": fmt(s.mean),
+        "median": fmt(s.median),
+        "range_label": range_label,
+        "range": match (lo, hi) { (Some(a), Some(b)) => Some(format!("{} – {}", fmt(Some(a)).unwrap_or_default(), fmt(Some(b)).unwrap_or_default())), _ => None },
+        "riket": fmt(c.riket),
+        "n": s.n,
+        "population": s.population,
+        "colour": colour.code(),
+        "colour_label": lang.colour(colour),
+        "colour_icon": charts::badge_icon(colour),
+        "colour_note": colour_note,
+        "trend": trend.code(),
+        "trend_label": lang.trend(trend),
+        "trend_text": trend_text,
+        "trend_icon": charts::trend_icon(trend),
+        "rank": rank,
+        "strip": strip,
+    })
+}
+
+pub(crate) fn card_view(
+    lang: Lang,
+    d: &Directory,
+    card: &Card,
+    m: &MunicipalityId,
+    params: &Params,
+    population_name: &str,
+) -> Value {
+    let p = &card.presentation;
+    let q = question(lang, &card.question, card.question_en.as_deref());
+    let figures = card
+        .comparison
+        .as_ref()
+        .map(|c| figures(lang, p, c, c.row(m), population_name));
+    let spark = charts::sparkline(
+        &card.points,
+        &match lang {
+            Lang::Sv => format!(
+                "Utvecklingen för {} de senaste åren (heldragen linje) mot snittet (streckad)",
+                d.name(m)
+            ),
+            Lang::En => format!(
+                "Recent years for {} (solid line) against the average (dashed)",
+                d.name(m)
+            ),
+        },
+    );
+    json!({
+        "id": p.measure.as_str(),
+        "question": q,
+        "known": card.known,
+        "figures": figures,
+        "spark": spark,
+        "link": format!("{}/kommun/{}/matt/{}{}", lang.base(), m, p.measure, params.query()),
+    })
+}
+
+pub async fn municipality<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Extension(lang): Extension<Lang>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = match Params::parse(raw.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, lang, e),
+    };
+    let key = format!("/kommun/{id}{}", params.query());
+    let st = state.clone();
+    cached(&state, lang, key, false, |version, d| async move {
+        let report = build_report(&st, version, &d, &id, &params).await?;
+        let m = report.municipality.id;
+        let population_name = report.population_name.clone();
+        let areas: Vec<Value> = report
+            .areas
+            .iter()
+            .map(|a| json!({
+                "title": localized(lang, &a.title, a.title_en.as_deref()),
+                "cards": a.cards.iter().map(|c| card_view(lang, &d, c, &m, &params, &population_name)).collect::<Vec<_>>(),
+            }))
+            .collect();
+        // Published assessment results; publishing changes the data version, so the cache
+        // keeps this list up to date.
+        let assessments: Vec<Value> = kvalitet_app::assessments::published_rounds(&st.store, &m)
+            .await?
+            .iter()
+            .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get(), "framework": format!("{} {}", r.framework_id, r.framework_version)}))
+            .collect();
+        let service: Vec<Value> = kvalitet_app::service::published_rounds_of(&st.store, &m)
+            .await?
+            .iter()
+            .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get()}))
+            .collect();
+        let years = report.areas.iter().flat_map(|a| a.cards.iter()).flat_map(|c| c.points.iter().map(|p| p.year));
+        let set = d.set(params.set.as_deref())?;
+        let body = st.render(
+            "municipality.html",
+            lang,
+            json!({
+                "m": {"id": m.as_str(), "name": report.municipality.title},
+                "set_title": localized(lang, &report.set_title, report.set_title_en.as_deref()),
+                "set_description": localized(lang, &report.set_description, report.set_description_en.as_deref()),
+                "sets": d.sets.iter().map(|s| json!({"id": s.id, "title": localized(lang, &s.title, s.title_en.as_deref()), "selected": s.id == set.id})).collect::<Vec<_>>(),
+                "areas": areas,
+                "assessments": assessments,
+                "service": service,
+                "population_name": population_name,
+                "population_size": report.population_size,
+                "colours": report.colours,
+                "colours_before": report.colours_before,
+                "years": year_choices(years, params.year),
+                "genders": gender_choices(lang, &params, true),
+                "populations": population_choices(lang, &d, &m, &params),
+                "query": params.query(),
+                "other_path": format!("{}/kommun/{}{}", lang.other().base(), m, params.query()),
+                "print": params.pairs.iter().any(|(k, _)| k == "utskrift"),
+            }),
+        )?;
+        Ok(body.into_bytes())
+    })
+    .await
+}

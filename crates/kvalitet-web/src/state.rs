@@ -1,0 +1,233 @@
+//! The state every handler shares: the store, the site's settings, the compiled templates
+//! and the caches that live until the next change of data (see `data_version`).
+
+use std::sync::Arc;
+
+use minijinja::Environment;
+
+use kvalitet_app::Store;
+
+use crate::{cache, charts, kolada_v3};
+
+/// Shared state of every handler.
+pub struct AppState<S> {
+    pub store: S,
+    /// The site's address as others reach it (`https://kvalitet.example.se`), for embed codes;
+    /// empty gives paths relative to the site.
+    pub public_url: String,
+    /// The largest upload of values accepted.
+    pub max_upload_bytes: usize,
+    /// How failed logins are counted and held back.
+    pub login_policy: kvalitet_domain::LoginPolicy,
+    /// Hashes and checks passwords a few at a time.
+    pub hasher: kvalitet_app::accounts::Hasher,
+    /// Whether the client's address is the last one in `X-Forwarded-For` (behind a reverse
+    /// proxy that sets it) rather than the connection's.
+    pub trust_forwarded_for: bool,
+    /// "sqlite" or "postgres", shown on the start page.
+    pub backend: &'static str,
+    pub(crate) templates: Environment<'static>,
+    /// Answers of the `/v3/` API, valid until the next import.
+    pub(crate) v3_cache: cache::ResponseCache<kolada_v3::Answer>,
+    /// All rows of a `/v3/data` query, so its pages are cut from one computation.
+    pub(crate) v3_rows: cache::ResponseCache<kolada_v3::Rows>,
+    /// The catalogue as the site needs it, with the data version it was loaded at.
+    pub(crate) directory: std::sync::Mutex<Option<(i64, Arc<kvalitet_app::report::Directory>)>>,
+    /// Each measure's values per gender, as the comparisons read them.
+    pub(crate) series_cache: cache::ResponseCache<Arc<kvalitet_app::report::Series>>,
+    /// Rendered pages of the citizen site and answers of `/api/v1`.
+    pub(crate) pages: cache::ResponseCache,
+    /// The last data version seen and when it was read.
+    pub(crate) version: std::sync::Mutex<Option<(std::time::Instant, i64)>>,
+}
+
+/// How long a data version is trusted before the database is asked again: an import
+/// committed by another process shows within this time, and a busy server asks the
+/// database a few times a second instead of once per request.
+pub const VERSION_TTL: std::time::Duration = std::time::Duration::from_millis(200);
+
+impl<S: Store> AppState<S> {
+    /// Forgets the data version, after a change made by this process, so the next request
+    /// sees the change at once.
+    pub(crate) fn invalidate_version(&self) {
+        *self.version.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The current data version, read from the store at most once per [`VERSION_TTL`].
+    pub(crate) async fn data_version(&self) -> Result<i64, kvalitet_app::StoreError> {
+        if let Some((at, v)) = *self.version.lock().unwrap_or_else(|p| p.into_inner())
+            && at.elapsed() < VERSION_TTL
+        {
+            return Ok(v);
+        }
+        let v = self.store.data_version().await?;
+        *self.version.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), v));
+        Ok(v)
+    }
+}
+
+impl cache::CacheSize for Arc<kvalitet_app::report::Series> {
+    fn size(&self) -> usize {
+        kvalitet_app::report::Series::size(self)
+    }
+}
+
+/// Settings of a running site.
+#[derive(Debug, Clone)]
+pub struct SiteOptions {
+    /// The address residents and embedding sites use; empty for relative links.
+    pub public_url: String,
+    /// The largest upload of values accepted (CSV or Excel).
+    pub max_upload_bytes: usize,
+    /// How failed logins are counted and held back.
+    pub login_policy: kvalitet_domain::LoginPolicy,
+    /// Take the client's address from the last entry of `X-Forwarded-For`: only behind a
+    /// reverse proxy that sets it, since anyone can send the header.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for SiteOptions {
+    fn default() -> Self {
+        Self {
+            public_url: String::new(),
+            max_upload_bytes: kvalitet_app::own::MAX_UPLOAD_BYTES,
+            login_policy: kvalitet_domain::LoginPolicy::default(),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// The largest body of a form without a limit of its own (axum's default, made explicit).
+pub const FORM_LIMIT: usize = 2 << 20;
+
+/// Memory for cached API answers.
+const V3_CACHE_BYTES: usize = 64 << 20;
+/// Memory for measure series (a KKiK measure is about 0.5 MB with all years).
+const SERIES_CACHE_BYTES: usize = 64 << 20;
+/// Memory for rendered pages.
+const PAGE_CACHE_BYTES: usize = 48 << 20;
+
+const TEMPLATES: [(&str, &str); 26] = [
+    (
+        "service-table.html",
+        include_str!("../templates/service-table.html"),
+    ),
+    (
+        "service-list.html",
+        include_str!("../templates/service-list.html"),
+    ),
+    (
+        "service-round.html",
+        include_str!("../templates/service-round.html"),
+    ),
+    (
+        "service-contact.html",
+        include_str!("../templates/service-contact.html"),
+    ),
+    (
+        "service-results.html",
+        include_str!("../templates/service-results.html"),
+    ),
+    ("rounds.html", include_str!("../templates/rounds.html")),
+    ("round.html", include_str!("../templates/round.html")),
+    (
+        "round-report.html",
+        include_str!("../templates/round-report.html"),
+    ),
+    (
+        "framework-edit.html",
+        include_str!("../templates/framework-edit.html"),
+    ),
+    (
+        "frameworks.html",
+        include_str!("../templates/frameworks.html"),
+    ),
+    (
+        "invitation.html",
+        include_str!("../templates/invitation.html"),
+    ),
+    ("admin.html", include_str!("../templates/admin.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("account.html", include_str!("../templates/account.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
+    ("index.html", include_str!("../templates/index.html")),
+    ("base.html", include_str!("../templates/base.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("start.html", include_str!("../templates/start.html")),
+    (
+        "municipality.html",
+        include_str!("../templates/municipality.html"),
+    ),
+    ("measure.html", include_str!("../templates/measure.html")),
+    ("compare.html", include_str!("../templates/compare.html")),
+    ("embed.html", include_str!("../templates/embed.html")),
+    ("about.html", include_str!("../templates/about.html")),
+    (
+        "accessibility.html",
+        include_str!("../templates/accessibility.html"),
+    ),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+impl<S: Store> AppState<S> {
+    pub fn new(store: S, backend: &'static str) -> Arc<Self> {
+        Self::with_options(store, backend, SiteOptions::default())
+    }
+
+    /// As [`AppState::new`], with the site's settings.
+    pub fn with_options(store: S, backend: &'static str, options: SiteOptions) -> Arc<Self> {
+        let mut templates = Environment::new();
+        templates.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        templates.add_filter("num", format_count);
+        // Templates are compiled into the binary; a broken one fails every test at once.
+        templates.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        // Escapes what HTML needs (& < > " ') and leaves '/' alone, so URLs stay readable.
+        templates.set_formatter(|out, state, value| match value.as_str() {
+            Some(s) if *state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => {
+                out.write_str(&charts::esc(s))
+                    .map_err(minijinja::Error::from)
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        });
+        for (name, source) in TEMPLATES {
+            // Templates are compiled into the binary; a broken one fails every test at once.
+            templates
+                .add_template(name, source)
+                .unwrap_or_else(|e| panic!("templates/{name} does not parse: {e}"));
+        }
+        Arc::new(Self {
+            store,
+            public_url: options.public_url.trim_end_matches('/').to_owned(),
+            max_upload_bytes: options.max_upload_bytes,
+            login_policy: options.login_policy,
+            hasher: kvalitet_app::accounts::Hasher::for_this_machine(),
+            trust_forwarded_for: options.trust_forwarded_for,
+            backend,
+            templates,
+            v3_cache: cache::ResponseCache::new(V3_CACHE_BYTES),
+            v3_rows: cache::ResponseCache::new(V3_CACHE_BYTES),
+            directory: std::sync::Mutex::new(None),
+            series_cache: cache::ResponseCache::new(SERIES_CACHE_BYTES),
+            pages: cache::ResponseCache::new(PAGE_CACHE_BYTES),
+            version: std::sync::Mutex::new(None),
+        })
+    }
+}
+
+/// A whole number with a no-break space between thousands, as Swedish writes it.
+fn format_count(n: u64) -> String {
+    kvalitet_domain::swedish::group_thousands(&n.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_use_swedish_digit_grouping() {
+        assert_eq!(format_count(0), "0");
+        assert_eq!(format_count(999), "999");
+        assert_eq!(format_count(4_542_773), "4\u{a0}542\u{a0}773");
+    }
+}
