@@ -182,6 +182,7 @@ pub(crate) fn message_page<S: Store>(
         (Lang::En, s) if s.is_success() => "Done",
         (Lang::Sv, StatusCode::FORBIDDEN) => "Åtkomst saknas",
         (Lang::En, StatusCode::FORBIDDEN) => "No access",
+        (_, StatusCode::NOT_FOUND) => lang.texts()["not_found"],
         (Lang::Sv, _) => "Det gick inte",
         (Lang::En, _) => "That did not work",
     };

@@ -119,7 +119,7 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             upload(post(service::upload::<S>), max_upload_bytes),
         )
         .route("/servicematning/{id}", get(service::public::<S>))
-        .fallback(site::not_found::<S>)
+        .fallback(site::not_found)
         .layer(axum::middleware::from_fn_with_state(
             (state.clone(), lang),
             rejections::as_page::<S>,

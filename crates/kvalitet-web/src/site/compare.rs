@@ -5,13 +5,10 @@ use super::*;
 /// Up to five kommuner side by side for one measure, year by year.
 pub async fn compare<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let params = match Params::parse(raw.as_deref()) {
-        Ok(p) => p,
-        Err(e) => return error_page(&state, lang, e),
-    };
+) -> Result<Response, WebError> {
+    let params = Params::parse(raw.as_deref())?;
     let key = format!("/jamfor?{}", raw.unwrap_or_default());
     let st = state.clone();
     cached(&state, lang, key, false, |version, d| async move {

@@ -17,154 +17,140 @@ pub(crate) fn parse_kind(file: &str) -> Result<downloads::Kind, WebError> {
 
 pub async fn municipality_download<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
     Path((id, file)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let result = async {
-        let kind = parse_kind(&file)?;
-        let params = Params::parse(raw.as_deref())?;
-        let (version, d) = state.directory().await?;
-        let report = build_report(&state, version, &d, &id, &params).await?;
-        let m = report.municipality.id;
-        let mut rows = Vec::new();
-        for area in &report.areas {
-            for card in &area.cards {
-                let p = &card.presentation;
-                let c = card.comparison.as_ref();
-                let own = c.and_then(|c| c.row(&m));
-                let s = c.map(|c| c.summary);
-                rows.push(vec![
-                    area.title.clone(),
-                    p.measure.to_string(),
-                    card.question.clone(),
-                    c.map_or(String::new(), |c| c.year.to_string()),
-                    downloads::machine_number(own.and_then(|r| r.value)),
-                    own.and_then(|r| r.status)
-                        .map_or(String::new(), |s| s.code().to_owned()),
-                    own.map_or(String::new(), |r| r.placement.colour.code().to_owned()),
-                    own.map_or(String::new(), |r| r.trend.code().to_owned()),
-                    own.and_then(|r| r.placement.rank)
-                        .map_or(String::new(), |r| r.to_string()),
-                    s.map_or(String::new(), |s| s.n.to_string()),
-                    downloads::machine_number(s.and_then(|s| s.mean)),
-                    downloads::machine_number(s.and_then(|s| s.worst)),
-                    downloads::machine_number(s.and_then(|s| s.best)),
-                    downloads::machine_number(c.and_then(|c| c.riket)),
-                ]);
-            }
+) -> Result<Response, WebError> {
+    let kind = parse_kind(&file)?;
+    let params = Params::parse(raw.as_deref())?;
+    let (version, d) = state.directory().await?;
+    let report = build_report(&state, version, &d, &id, &params).await?;
+    let m = report.municipality.id;
+    let mut rows = Vec::new();
+    for area in &report.areas {
+        for card in &area.cards {
+            let p = &card.presentation;
+            let c = card.comparison.as_ref();
+            let own = c.and_then(|c| c.row(&m));
+            let s = c.map(|c| c.summary);
+            rows.push(vec![
+                area.title.clone(),
+                p.measure.to_string(),
+                card.question.clone(),
+                c.map_or(String::new(), |c| c.year.to_string()),
+                downloads::machine_number(own.and_then(|r| r.value)),
+                own.and_then(|r| r.status)
+                    .map_or(String::new(), |s| s.code().to_owned()),
+                own.map_or(String::new(), |r| r.placement.colour.code().to_owned()),
+                own.map_or(String::new(), |r| r.trend.code().to_owned()),
+                own.and_then(|r| r.placement.rank)
+                    .map_or(String::new(), |r| r.to_string()),
+                s.map_or(String::new(), |s| s.n.to_string()),
+                downloads::machine_number(s.and_then(|s| s.mean)),
+                downloads::machine_number(s.and_then(|s| s.worst)),
+                downloads::machine_number(s.and_then(|s| s.best)),
+                downloads::machine_number(c.and_then(|c| c.riket)),
+            ]);
         }
-        let table = Table {
-            title: format!("{} – {}", report.municipality.title, report.set_title),
-            header: [
-                "area", "kpi", "question", "year", "value", "status", "colour", "trend", "rank",
-                "n", "mean", "worst", "best", "riket",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            rows,
-            numeric: [
-                false, false, false, true, true, false, false, false, true, true, true, true, true,
-                true,
-            ]
-            .to_vec(),
-        };
-        Ok::<_, WebError>(downloads::respond(
-            kind,
-            &table,
-            &format!("kvalitet-{m}-{}", report.set_id),
-            &about_sheet(&report.population_name, report.gender),
-        ))
     }
-    .await;
-    result.unwrap_or_else(|e| error_page(&state, lang, e))
+    let table = Table {
+        title: format!("{} – {}", report.municipality.title, report.set_title),
+        header: [
+            "area", "kpi", "question", "year", "value", "status", "colour", "trend", "rank", "n",
+            "mean", "worst", "best", "riket",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows,
+        numeric: [
+            false, false, false, true, true, false, false, false, true, true, true, true, true,
+            true,
+        ]
+        .to_vec(),
+    };
+    Ok::<_, WebError>(downloads::respond(
+        kind,
+        &table,
+        &format!("kvalitet-{m}-{}", report.set_id),
+        &about_sheet(&report.population_name, report.gender),
+    ))
 }
 
 pub async fn measure_download<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
     Path((id, kpi, file)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let result = async {
-        let kind = parse_kind(&file)?;
-        let params = Params::parse(raw.as_deref())?;
-        let (version, d) = state.directory().await?;
-        let m = d.kommun(&id)?.id;
-        let v = measure_view(&state, version, &d, &m, &kpi, &params).await?;
-        let rows = v
-            .comparison
-            .as_ref()
-            .map(|c| {
-                c.ranked()
-                    .into_iter()
-                    .map(|r| {
-                        vec![
-                            r.municipality.to_string(),
-                            r.name.clone(),
-                            c.year.to_string(),
-                            downloads::machine_number(r.value),
-                            r.status.map_or(String::new(), |s| s.code().to_owned()),
-                            r.placement.rank.map_or(String::new(), |x| x.to_string()),
-                            r.placement.colour.code().to_owned(),
-                            r.trend.code().to_owned(),
-                            downloads::machine_number(r.previous),
-                        ]
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let table = Table {
-            title: format!("{} ({})", v.presentation.title, v.presentation.measure),
-            header: [
-                "municipality_id",
-                "municipality",
-                "year",
-                "value",
-                "status",
-                "rank",
-                "colour",
-                "trend",
-                "previous_year_value",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            rows,
-            numeric: [false, false, true, true, false, true, false, false, true].to_vec(),
-        };
-        Ok::<_, WebError>(downloads::respond(
-            kind,
-            &table,
-            &format!("kvalitet-{}-{m}", v.presentation.measure),
-            &about_sheet(&v.population_name, params.gender),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&state, lang, e))
+) -> Result<Response, WebError> {
+    let kind = parse_kind(&file)?;
+    let params = Params::parse(raw.as_deref())?;
+    let (version, d) = state.directory().await?;
+    let m = d.kommun(&id)?.id;
+    let v = measure_view(&state, version, &d, &m, &kpi, &params).await?;
+    let rows = v
+        .comparison
+        .as_ref()
+        .map(|c| {
+            c.ranked()
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.municipality.to_string(),
+                        r.name.clone(),
+                        c.year.to_string(),
+                        downloads::machine_number(r.value),
+                        r.status.map_or(String::new(), |s| s.code().to_owned()),
+                        r.placement.rank.map_or(String::new(), |x| x.to_string()),
+                        r.placement.colour.code().to_owned(),
+                        r.trend.code().to_owned(),
+                        downloads::machine_number(r.previous),
+                    ]
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let table = Table {
+        title: format!("{} ({})", v.presentation.title, v.presentation.measure),
+        header: [
+            "municipality_id",
+            "municipality",
+            "year",
+            "value",
+            "status",
+            "rank",
+            "colour",
+            "trend",
+            "previous_year_value",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows,
+        numeric: [false, false, true, true, false, true, false, false, true].to_vec(),
+    };
+    Ok::<_, WebError>(downloads::respond(
+        kind,
+        &table,
+        &format!("kvalitet-{}-{m}", v.presentation.measure),
+        &about_sheet(&v.population_name, params.gender),
+    ))
 }
 
 pub async fn compare_download<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     Path(file): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let result = async {
-        let kind = parse_kind(&file)?;
-        let params = Params::parse(raw.as_deref())?;
-        let (version, d) = state.directory().await?;
-        let table = compare_table(&state, version, &d, &params, lang)
-            .await?
-            .ok_or_else(|| WebError::bad_request("choose a measure (matt=N15428)"))?;
-        Ok::<_, WebError>(downloads::respond(
-            kind,
-            &table.table,
-            &format!("kvalitet-jamfor-{}", table.measure),
-            &about_sheet("alla kommuner", params.gender),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&state, lang, e))
+) -> Result<Response, WebError> {
+    let kind = parse_kind(&file)?;
+    let params = Params::parse(raw.as_deref())?;
+    let (version, d) = state.directory().await?;
+    let table = compare_table(&state, version, &d, &params, lang)
+        .await?
+        .ok_or_else(|| WebError::bad_request("choose a measure (matt=N15428)"))?;
+    Ok::<_, WebError>(downloads::respond(
+        kind,
+        &table.table,
+        &format!("kvalitet-jamfor-{}", table.measure),
+        &about_sheet("alla kommuner", params.gender),
+    ))
 }
 
 pub(crate) fn about_sheet(population: &str, gender: Gender) -> Vec<(String, String)> {

@@ -5,8 +5,8 @@ use super::*;
 
 pub async fn about<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-) -> Response {
+    lang: Lang,
+) -> Result<Response, WebError> {
     let st = state.clone();
     cached(&state, lang, "/om".into(), false, |_, _| async move {
         Ok(st
@@ -23,8 +23,8 @@ pub async fn about<S: Store>(
 /// The loaded assessment frameworks, for anyone to see how results are scored.
 pub async fn frameworks<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-) -> Response {
+    lang: Lang,
+) -> Result<Response, WebError> {
     let st = state.clone();
     cached(&state, lang, "/ramverk".into(), false, |_, _| async move {
         use kvalitet_domain::assessment::{Aggregation, Framework};
@@ -62,8 +62,8 @@ pub async fn frameworks<S: Store>(
 
 pub async fn accessibility<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-) -> Response {
+    lang: Lang,
+) -> Result<Response, WebError> {
     let st = state.clone();
     cached(
         &state,
@@ -83,18 +83,12 @@ pub async fn accessibility<S: Store>(
     .await
 }
 
-pub async fn not_found<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
-) -> Response {
-    error_page(
-        &state,
-        lang,
-        WebError::with(
-            StatusCode::NOT_FOUND,
-            "Sidan finns inte. / The page does not exist.",
-        ),
-    )
+/// Every path the site does not have.
+pub async fn not_found(lang: Lang) -> WebError {
+    WebError::not_found(match lang {
+        Lang::Sv => "Sidan finns inte. Kontrollera adressen, eller börja från startsidan.",
+        Lang::En => "The page does not exist. Check the address, or start from the home page.",
+    })
 }
 
 // ---------------------------------------------------------------------------------------

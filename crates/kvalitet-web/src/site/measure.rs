@@ -54,14 +54,11 @@ pub(crate) async fn measure_view<S: Store>(
 
 pub async fn measure<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     Path((id, kpi)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let params = match Params::parse(raw.as_deref()) {
-        Ok(p) => p,
-        Err(e) => return error_page(&state, lang, e),
-    };
+) -> Result<Response, WebError> {
+    let params = Params::parse(raw.as_deref())?;
     let key = format!("/kommun/{id}/matt/{kpi}{}", params.query());
     let st = state.clone();
     cached(&state, lang, key, false, |version, d| async move {
@@ -285,14 +282,11 @@ pub(crate) fn series_description(
 
 pub async fn embed<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     Path((id, kpi)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let params = match Params::parse(raw.as_deref()) {
-        Ok(p) => p,
-        Err(e) => return error_page(&state, lang, e),
-    };
+) -> Result<Response, WebError> {
+    let params = Params::parse(raw.as_deref())?;
     let key = format!("/inbaddning/kommun/{id}/matt/{kpi}{}", params.query());
     let st = state.clone();
     cached(&state, lang, key, true, |version, d| async move {

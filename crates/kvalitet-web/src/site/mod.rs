@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -224,26 +223,6 @@ pub fn html_response(body: impl Into<bytes::Bytes>, embeddable: bool) -> Respons
     response
 }
 
-fn error_page<S: Store>(state: &AppState<S>, lang: Lang, e: WebError) -> Response {
-    let title = if e.status == StatusCode::NOT_FOUND {
-        lang.texts()["not_found"]
-    } else if e.status.is_client_error() {
-        lang.texts()["bad_request"]
-    } else {
-        "Fel"
-    };
-    let body = state
-        .render(
-            "error.html",
-            lang,
-            json!({ "title": title, "message": e.message }),
-        )
-        .unwrap_or_else(|_| e.message.clone());
-    let mut r = html_response(body, false);
-    *r.status_mut() = e.status;
-    r
-}
-
 /// Serves a page from the cache of the current data version, or makes and keeps it.
 async fn cached<S, F, Fut>(
     state: &AppState<S>,
@@ -251,28 +230,20 @@ async fn cached<S, F, Fut>(
     key: String,
     embeddable: bool,
     make: F,
-) -> Response
+) -> Result<Response, WebError>
 where
     S: Store,
     F: FnOnce(i64, Arc<Directory>) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<u8>, WebError>>,
 {
-    let (version, directory) = match state.directory().await {
-        Ok(d) => d,
-        Err(e) => return error_page(state, lang, e),
-    };
+    let (version, directory) = state.directory().await?;
     let key = format!("{}{key}", lang.code());
     if let Some(body) = state.pages.get(version, &key) {
-        return html_response(body, embeddable);
+        return Ok(html_response(body, embeddable));
     }
-    match make(version, directory).await {
-        Ok(body) => {
-            let body = bytes::Bytes::from(body);
-            state.pages.put(version, key, body.clone());
-            html_response(body, embeddable)
-        }
-        Err(e) => error_page(state, lang, e),
-    }
+    let body = bytes::Bytes::from(make(version, directory).await?);
+    state.pages.put(version, key, body.clone());
+    Ok(html_response(body, embeddable))
 }
 
 // ---------------------------------------------------------------------------------------

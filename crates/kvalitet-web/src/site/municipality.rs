@@ -164,14 +164,11 @@ pub(crate) fn card_view(
 
 pub async fn municipality<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let params = match Params::parse(raw.as_deref()) {
-        Ok(p) => p,
-        Err(e) => return error_page(&state, lang, e),
-    };
+) -> Result<Response, WebError> {
+    let params = Params::parse(raw.as_deref())?;
     let key = format!("/kommun/{id}{}", params.query());
     let st = state.clone();
     cached(&state, lang, key, false, |version, d| async move {

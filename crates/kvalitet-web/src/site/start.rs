@@ -4,9 +4,9 @@ use super::*;
 
 pub async fn start<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    Extension(lang): Extension<Lang>,
+    lang: Lang,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> Result<Response, WebError> {
     let pairs = query_pairs(raw.as_deref());
     let q = pairs
         .iter()
