@@ -570,27 +570,25 @@ mod tests {
     }
 
     /// LibreOffice's .ods (made with odfpy, with the empty rest of the sheet repeated as
-    /// LibreOffice writes it) reads like .xlsx, the first sheet only. Excel 97–2003's .xls
-    /// (made with xlwt) is refused with the way forward (see `kvalitet_formats::sheet`).
+    /// LibreOffice writes it) and Excel 97–2003's .xls (made with xlwt: shared strings,
+    /// RK and float numbers) read like .xlsx, the first sheet only.
     #[test]
-    fn ods_workbooks_are_read_like_csv_and_old_excel_files_are_told_what_to_do() {
-        let rows = parse_upload(
-            include_bytes!("../tests/fixtures/upload.ods"),
-            &m("0180"),
-            &measures(),
-            100_000,
-        )
-        .unwrap();
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].datum, Datum::Number(87.5));
-        assert_eq!(rows[1].key.year, Year::new(2021).unwrap());
-        let old = bad_rows(parse_upload(
-            include_bytes!("../tests/fixtures/upload.xls"),
-            &m("0180"),
-            &measures(),
-            100_000,
-        ));
-        assert!(old.contains("save the sheet as .xlsx or .ods"), "{old}");
+    fn ods_and_old_excel_workbooks_are_read_like_csv() {
+        for (name, file) in [
+            (
+                "ods",
+                include_bytes!("../tests/fixtures/upload.ods").as_slice(),
+            ),
+            (
+                "xls",
+                include_bytes!("../tests/fixtures/upload.xls").as_slice(),
+            ),
+        ] {
+            let rows = parse_upload(file, &m("0180"), &measures(), 100_000).unwrap();
+            assert_eq!(rows.len(), 2, "{name}");
+            assert_eq!(rows[0].datum, Datum::Number(87.5), "{name}");
+            assert_eq!(rows[1].key.year, Year::new(2021).unwrap(), "{name}");
+        }
     }
 
     #[test]

@@ -326,3 +326,39 @@ fn a_forced_format_that_does_not_fit_names_the_missing_column() {
         .to_string();
     assert!(err.contains("line 1, field kpi"), "{err}");
 }
+
+/// Excel 97–2003 files as xlwt writes them (`tests/fixtures/make_xls.py`): shared strings
+/// over several CONTINUE records, Swedish letters, a 9,000-character cell, an empty row
+/// kept as a line, booleans, RK and float numbers; only the first sheet.
+#[test]
+fn an_old_excel_workbook_reads_as_its_first_sheet() {
+    let rows = kvalitet_formats::sheet::rows(include_bytes!("fixtures/many.xls")).unwrap();
+    assert_eq!(rows.len(), 1004);
+    assert_eq!(rows[0], ["kpi", "municipality_id", "year", "value", "note"]);
+    assert_eq!(
+        rows[1],
+        ["X0180-1", "0180", "2001", "0.125", "anteckning 1 åäö ÅÄÖ"]
+    );
+    assert_eq!(
+        rows[1000],
+        [
+            "X0180-1000",
+            "0180",
+            "2000",
+            "125",
+            "anteckning 1000 åäö ÅÄÖ"
+        ]
+    );
+    assert!(rows[1001].is_empty(), "the empty row keeps its line");
+    assert_eq!(rows[1002][0], "lång");
+    assert_eq!(rows[1002][4], "ö".repeat(9000));
+    assert_eq!(rows[1003], ["TRUE", "FALSE", "", "1.23", "-7"]);
+}
+
+#[test]
+fn an_old_excel_formula_is_refused_naming_its_cell() {
+    assert_eq!(
+        kvalitet_formats::sheet::to_csv(include_bytes!("fixtures/formula.xls")),
+        Err(kvalitet_formats::sheet::SheetError::Formula("C2".into()))
+    );
+}

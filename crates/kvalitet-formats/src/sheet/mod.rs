@@ -1,5 +1,5 @@
-//! Spreadsheets as CSV text: the first sheet of an Excel workbook (.xlsx) or an OpenDocument
-//! spreadsheet (.ods, LibreOffice's own), so an upload goes through the
+//! Spreadsheets as CSV text: the first sheet of an Excel workbook (.xlsx, or Excel 97–2003's
+//! .xls) or an OpenDocument spreadsheet (.ods, LibreOffice's own), so an upload goes through the
 //! same CSV checks as a CSV file. A cell that holds a formula is refused (naming the cell):
 //! only values are accepted.
 //!
@@ -8,8 +8,8 @@
 //! the `zip` and `quick-xml` crates, streamed: calamine, the spreadsheet crate, trusts sizes a
 //! file declares (an .xlsx's `uniqueCount` goes to `Vec::reserve`, a sheet becomes one dense
 //! `Range`, an .ods may expand to 100 million cells), so a file of a few hundred bytes can make
-//! it allocate gigabytes. The binary .xls is recognised and refused with the way forward
-//! ([`xls`] says why).
+//! it allocate gigabytes. The binary .xls is read by [`xls`] on the `cfb` crate, with its
+//! records read by hand for the same reason.
 
 mod archive;
 mod ods;
@@ -53,18 +53,13 @@ impl Default for Limits {
 /// Why a spreadsheet could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SheetError {
-    #[error("not a spreadsheet that can be read (.xlsx or .ods): {0}")]
+    #[error("not a spreadsheet that can be read (.xlsx, .ods or .xls): {0}")]
     Broken(String),
     #[error("cell {0} holds a formula; save the values only (copy, paste as values)")]
     Formula(String),
     /// The file is past one of the [`Limits`]; nothing of it is used.
     #[error("the spreadsheet is too large to read: {0}")]
     TooLarge(String),
-    /// Excel 97–2003 (.xls), which is not read (see [`xls`]).
-    #[error(
-        "Excel 97–2003 files (.xls) are not read; save the sheet as .xlsx or .ods (Save as) and upload that"
-    )]
-    OldExcel,
 }
 
 /// The kinds of spreadsheet read.
@@ -74,7 +69,7 @@ pub enum Kind {
     Xlsx,
     /// OpenDocument (LibreOffice, OpenOffice).
     Ods,
-    /// Excel 97–2003, recognised to be refused with the way forward.
+    /// Excel 97–2003 (BIFF8 in a compound file).
     Xls,
 }
 
