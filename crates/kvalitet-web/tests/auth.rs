@@ -4,17 +4,8 @@
 // A test that meets the unexpected should stop loudly.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-
-use tokio::sync::mpsc;
-
-use kvalitet_app::accounts;
-use kvalitet_app::ports::prelude::*;
-use kvalitet_app::ports::{Actor, CatalogueBatch, ImportChunk, ImportSource};
-use kvalitet_domain::{Municipality, MunicipalityId, MunicipalityKind, Role, Year};
-use kvalitet_store::SqlStore;
-
-const PASSWORD: &str = "ett långt och bra lösenord";
+use kvalitet_domain::Role;
+use kvalitet_testkit::{Answer, PASSWORD, Seed, TestApp};
 
 const FRAMEWORK: &str = r#"
 id = "dx"
@@ -42,312 +33,110 @@ rule = "choice"
 options = [["Nej", 0], ["Delvis", 1], ["Ja", 3]]
 "#;
 
-fn m(id: &str) -> MunicipalityId {
-    MunicipalityId::parse(id).unwrap()
-}
-
-async fn server() -> (String, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::open(&format!("sqlite://{}", dir.path().join("a.db").display()))
+/// Stockholm and Göteborg with the framework above; Anna (administrator), Bo (editor) and
+/// Cia (reader) of Stockholm, Dan (administrator) of Göteborg, Eva (an external evaluator
+/// without a role) and Sam (a system administrator). A small upload limit, so the test can
+/// pass it; behind a "proxy", so tests choose the client's address with X-Forwarded-For.
+async fn server() -> TestApp {
+    Seed::default()
+        .kommun("0180", "Stockholm")
+        .kommun("1480", "Göteborg")
+        .framework(FRAMEWORK)
+        .person("anna@kommun.se", "Anna", &[("0180", Role::Admin)])
+        .person("eva@skr.se", "Eva", &[])
+        .system_admin("sam@skr.se", "Sam")
+        .person("bo@kommun.se", "bo@kommun.se", &[("0180", Role::Editor)])
+        .person("cia@kommun.se", "cia@kommun.se", &[("0180", Role::Reader)])
+        .person("dan@kommun.se", "dan@kommun.se", &[("1480", Role::Admin)])
+        .options(kvalitet_web::SiteOptions {
+            max_upload_bytes: 4096,
+            trust_forwarded_for: true,
+            ..kvalitet_web::SiteOptions::default()
+        })
+        .start()
         .await
-        .unwrap();
-    let framework = kvalitet_formats::framework_toml::read(FRAMEWORK).unwrap();
-    let catalogue = CatalogueBatch {
-        catalogue_year: Some(Year::new(2026).unwrap()),
-        municipalities: vec![
-            Municipality::new(m("0180"), "Stockholm".into(), MunicipalityKind::Kommun),
-            Municipality::new(m("1480"), "Göteborg".into(), MunicipalityKind::Kommun),
-        ],
-        frameworks: vec![(framework, FRAMEWORK.to_owned())],
-        ..CatalogueBatch::default()
-    };
-    let (tx, rx) = mpsc::channel(2);
-    tx.send(ImportChunk::Catalogue(Box::new(catalogue)))
-        .await
-        .unwrap();
-    tx.send(ImportChunk::Commit).await.unwrap();
-    drop(tx);
-    store
-        .import(
-            &ImportSource {
-                source: "t".into(),
-                format: "t".into(),
-            },
-            rx,
-        )
-        .await
-        .unwrap();
-    let actor = Actor {
-        who: "cli:test".into(),
-        at: accounts::now(),
-    };
-    let hasher = accounts::Hasher::for_this_machine();
-    accounts::add_user(
-        &store,
-        &hasher,
-        "anna@kommun.se",
-        "Anna",
-        PASSWORD,
-        false,
-        &actor,
-    )
-    .await
-    .unwrap();
-    accounts::set_role(
-        &store,
-        "anna@kommun.se",
-        &m("0180"),
-        Some(Role::Admin),
-        &actor,
-    )
-    .await
-    .unwrap();
-    // An external evaluator without any role in a municipality, and a national coordinator.
-    accounts::add_user(
-        &store,
-        &hasher,
-        "eva@skr.se",
-        "Eva",
-        PASSWORD,
-        false,
-        &actor,
-    )
-    .await
-    .unwrap();
-    accounts::add_user(&store, &hasher, "sam@skr.se", "Sam", PASSWORD, true, &actor)
-        .await
-        .unwrap();
-    for (email, muni, role) in [
-        ("bo@kommun.se", "0180", Role::Editor),
-        ("cia@kommun.se", "0180", Role::Reader),
-        ("dan@kommun.se", "1480", Role::Admin),
-    ] {
-        accounts::add_user(&store, &hasher, email, email, PASSWORD, false, &actor)
-            .await
-            .unwrap();
-        accounts::set_role(&store, email, &m(muni), Some(role), &actor)
-            .await
-            .unwrap();
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    // A small upload limit, so the test can pass it.
-    // Behind a "proxy": tests choose the client's address with X-Forwarded-For.
-    let options = kvalitet_web::SiteOptions {
-        max_upload_bytes: 4096,
-        trust_forwarded_for: true,
-        ..kvalitet_web::SiteOptions::default()
-    };
-    let state = kvalitet_web::AppState::with_options(store, "sqlite", options);
-    tokio::spawn(kvalitet_web::serve(state, listener, std::future::pending()));
-    (addr, dir)
-}
-
-struct Answer {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-impl Answer {
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.head
-            .lines()
-            .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
-            .map(|l| l["set-cookie:".len()..].trim().to_owned())
-            .find(|c| c.starts_with(&format!("{name}=")))
-    }
-
-    fn hidden(&self, name: &str) -> String {
-        let marker = format!("name=\"{name}\" value=\"");
-        let at = self
-            .body
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no {name} in {}", self.body))
-            + marker.len();
-        self.body[at..].split('"').next().unwrap().to_owned()
-    }
 }
 
 async fn request(
-    addr: &str,
+    app: &TestApp,
     method: &str,
     path: &str,
     cookies: &str,
     form: &[(&str, &str)],
 ) -> Answer {
-    request_with(addr, method, path, cookies, form, "").await
+    request_with(app, method, path, cookies, form, "").await
 }
 
 /// As [`request`], with more header lines ("Name: value\r\n" each).
 async fn request_with(
-    addr: &str,
+    app: &TestApp,
     method: &str,
     path: &str,
     cookies: &str,
     form: &[(&str, &str)],
     headers: &str,
 ) -> Answer {
-    let body: String = form
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{k}={}",
-                v.replace('%', "%25")
-                    .replace(' ', "+")
-                    .replace('&', "%26")
-                    .replace('@', "%40")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&");
-    let (addr, path, cookies, method, headers) = (
-        addr.to_owned(),
-        path.to_owned(),
-        cookies.to_owned(),
-        method.to_owned(),
-        headers.to_owned(),
-    );
-    tokio::task::spawn_blocking(move || {
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        let mut head =
-            format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}");
-        if !cookies.is_empty() {
-            head.push_str(&format!("Cookie: {cookies}\r\n"));
-        }
-        if method == "POST" {
-            head.push_str(&format!(
-                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-                body.len()
-            ));
-        }
-        write!(s, "{head}\r\n{body}").unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap();
-        Answer {
-            status: head[9..12].parse().unwrap(),
-            head: head.to_owned(),
-            body: body.to_owned(),
-        }
-    })
-    .await
-    .unwrap()
+    let mut call = app.call(method, path).cookies(cookies);
+    for line in headers.split("\r\n").filter(|l| !l.is_empty()) {
+        let (k, v) = line.split_once(": ").unwrap();
+        call = call.header(k, v);
+    }
+    if method == "POST" {
+        call = call.form(form);
+    }
+    call.send().await
 }
 
 /// POSTs a multipart form with a CSRF field and a file.
-async fn upload(addr: &str, path: &str, cookies: &str, csrf: &str, file: &str) -> Answer {
-    let boundary = "XkvalitetX";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"v.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
-    );
-    let (addr, path, cookies) = (addr.to_owned(), path.to_owned(), cookies.to_owned());
-    tokio::task::spawn_blocking(move || {
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        write!(
-            s,
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookies}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap();
-        Answer { status: head[9..12].parse().unwrap(), head: head.to_owned(), body: body.to_owned() }
-    })
-    .await
-    .unwrap()
+async fn upload(app: &TestApp, path: &str, cookies: &str, csrf: &str, file: &str) -> Answer {
+    upload_bytes(app, path, cookies, csrf, "v.csv", file.as_bytes()).await
 }
 
 /// POSTs a multipart form with a CSRF field and a binary file.
 async fn upload_bytes(
-    addr: &str,
+    app: &TestApp,
     path: &str,
     cookies: &str,
     csrf: &str,
     name: &str,
     file: &[u8],
 ) -> Answer {
-    let boundary = "XkvalitetX";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let (addr, path, cookies) = (addr.to_owned(), path.to_owned(), cookies.to_owned());
-    tokio::task::spawn_blocking(move || {
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        write!(
-            s,
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookies}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        )
-        .unwrap();
-        s.write_all(&body).unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap();
-        Answer { status: head[9..12].parse().unwrap(), head: head.to_owned(), body: body.to_owned() }
-    })
-    .await
-    .unwrap()
+    app.post(path)
+        .cookies(cookies)
+        .upload(&[("csrf", csrf)], name, file)
+        .send()
+        .await
 }
 
 /// POSTs a multipart form with text fields and a file.
 async fn upload_fields(
-    addr: &str,
+    app: &TestApp,
     path: &str,
     cookies: &str,
     fields: &[(&str, &str)],
     filename: &str,
     file: &str,
 ) -> Answer {
-    let boundary = "XkvalitetX";
-    let mut body = String::new();
-    for (k, v) in fields {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        ));
-    }
-    body.push_str(&format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n{file}\r\n--{boundary}--\r\n"
-    ));
-    let (addr, path, cookies) = (addr.to_owned(), path.to_owned(), cookies.to_owned());
-    tokio::task::spawn_blocking(move || {
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        write!(
-            s,
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookies}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap();
-        Answer { status: head[9..12].parse().unwrap(), head: head.to_owned(), body: body.to_owned() }
-    })
-    .await
-    .unwrap()
+    app.post(path)
+        .cookies(cookies)
+        .upload(fields, filename, file.as_bytes())
+        .send()
+        .await
 }
 
 /// Logs in; returns the session cookie pair ("kv_session=...").
-async fn login(addr: &str, email: &str, password: &str) -> Answer {
-    login_from(addr, email, password, "127.0.0.1").await
+async fn login(app: &TestApp, email: &str, password: &str) -> Answer {
+    login_from(app, email, password, "127.0.0.1").await
 }
 
 /// Logs in from the client address `from`.
-async fn login_from(addr: &str, email: &str, password: &str, from: &str) -> Answer {
-    let form = request(addr, "GET", "/logga-in", "", &[]).await;
+async fn login_from(app: &TestApp, email: &str, password: &str, from: &str) -> Answer {
+    let form = request(app, "GET", "/logga-in", "", &[]).await;
     let csrf = form.hidden("csrf");
     let login_cookie = form.cookie("kv_login").unwrap();
     let pair = login_cookie.split(';').next().unwrap().to_owned();
     request_with(
-        addr,
+        app,
         "POST",
         "/logga-in",
         &pair,
@@ -373,8 +162,8 @@ fn session_pair(a: &Answer) -> String {
 
 #[tokio::test]
 async fn login_sets_a_safe_cookie_and_logout_needs_the_csrf_token() {
-    let (addr, _dir) = server().await;
-    let ok = login(&addr, "ANNA@kommun.se", PASSWORD).await;
+    let app = server().await;
+    let ok = login(&app, "ANNA@kommun.se", PASSWORD).await;
     assert_eq!(ok.status, 303, "{}", ok.body);
     let cookie = ok.cookie("kv_session").unwrap();
     assert!(
@@ -383,7 +172,7 @@ async fn login_sets_a_safe_cookie_and_logout_needs_the_csrf_token() {
     );
     let session = session_pair(&ok);
 
-    let page = request(&addr, "GET", "/konto", &session, &[]).await;
+    let page = request(&app, "GET", "/konto", &session, &[]).await;
     assert_eq!(page.status, 200);
     assert!(
         page.body.contains("Anna (anna@kommun.se)") && page.body.contains(">admin<"),
@@ -391,22 +180,22 @@ async fn login_sets_a_safe_cookie_and_logout_needs_the_csrf_token() {
         page.body
     );
     assert!(
-        page.head
+        page.head()
             .to_ascii_lowercase()
             .contains("cache-control: no-store")
     );
     let csrf = page.hidden("csrf");
 
-    let forged = request(&addr, "POST", "/logga-ut", &session, &[("csrf", "0000")]).await;
+    let forged = request(&app, "POST", "/logga-ut", &session, &[("csrf", "0000")]).await;
     assert_eq!(forged.status, 403, "a logout without the token is refused");
-    let still = request(&addr, "GET", "/konto", &session, &[]).await;
+    let still = request(&app, "GET", "/konto", &session, &[]).await;
     assert_eq!(still.status, 200);
 
-    let out = request(&addr, "POST", "/logga-ut", &session, &[("csrf", &csrf)]).await;
+    let out = request(&app, "POST", "/logga-ut", &session, &[("csrf", &csrf)]).await;
     assert_eq!(out.status, 303);
-    let gone = request(&addr, "GET", "/konto", &session, &[]).await;
+    let gone = request(&app, "GET", "/konto", &session, &[]).await;
     assert_eq!(gone.status, 303, "the session is over");
-    assert!(gone.head.contains("/logga-in"));
+    assert!(gone.head().contains("/logga-in"));
 }
 
 /// Failed logins are held back per account and address, the same for accounts that exist
@@ -415,12 +204,12 @@ async fn login_sets_a_safe_cookie_and_logout_needs_the_csrf_token() {
 /// out for 15 minutes).
 #[tokio::test]
 async fn wrong_passwords_are_held_back_alike_and_the_owner_is_not_locked_out() {
-    let (addr, _dir) = server().await;
+    let app = server().await;
     let attacker = "203.0.113.9";
     for email in ["anna@kommun.se", "nobody@kommun.se"] {
         let mut statuses = Vec::new();
         for _ in 0..6 {
-            statuses.push(login_from(&addr, email, "fel lösenord igen", attacker).await);
+            statuses.push(login_from(&app, email, "fel lösenord igen", attacker).await);
         }
         assert_eq!(
             statuses.iter().map(|a| a.status).collect::<Vec<_>>(),
@@ -439,22 +228,22 @@ async fn wrong_passwords_are_held_back_alike_and_the_owner_is_not_locked_out() {
             held.body
         );
         assert!(
-            held.head.to_ascii_lowercase().contains("retry-after: "),
+            held.head().to_ascii_lowercase().contains("retry-after: "),
             "{}",
-            held.head
+            held.head()
         );
         assert!(!held.body.contains("låst"), "no word of a lock");
     }
     // The right password from the attacker's address is held back as well...
-    let right = login_from(&addr, "anna@kommun.se", PASSWORD, attacker).await;
+    let right = login_from(&app, "anna@kommun.se", PASSWORD, attacker).await;
     assert_eq!(right.status, 429);
     // ...but the owner, at her own address, logs in.
-    let owner = login_from(&addr, "anna@kommun.se", PASSWORD, "198.51.100.20").await;
+    let owner = login_from(&app, "anna@kommun.se", PASSWORD, "198.51.100.20").await;
     assert_eq!(owner.status, 303, "{}", owner.body);
 
     // A login form posted without its own token (from another site) is refused.
     let forged = request(
-        &addr,
+        &app,
         "POST",
         "/logga-in",
         "",
@@ -468,8 +257,8 @@ async fn wrong_passwords_are_held_back_alike_and_the_owner_is_not_locked_out() {
 /// refusal, and the right one sent last logged in. Each attempt is counted before its check.
 #[tokio::test]
 async fn parallel_guesses_cannot_pass_the_count() {
-    let (addr, _dir) = server().await;
-    let form = request(&addr, "GET", "/logga-in", "", &[]).await;
+    let app = server().await;
+    let form = request(&app, "GET", "/logga-in", "", &[]).await;
     let csrf = form.hidden("csrf");
     let pair = form
         .cookie("kv_login")
@@ -480,7 +269,7 @@ async fn parallel_guesses_cannot_pass_the_count() {
         .to_owned();
     let guesses: Vec<_> = (0..60)
         .map(|i| {
-            let (addr, csrf, pair) = (addr.clone(), csrf.clone(), pair.clone());
+            let (app, csrf, pair) = (app.clone(), csrf.clone(), pair.clone());
             tokio::spawn(async move {
                 let password = if i == 59 {
                     PASSWORD.to_owned()
@@ -488,7 +277,7 @@ async fn parallel_guesses_cannot_pass_the_count() {
                     format!("gissning nummer {i}")
                 };
                 request_with(
-                    &addr,
+                    &app,
                     "POST",
                     "/logga-in",
                     &pair,
@@ -513,7 +302,7 @@ async fn parallel_guesses_cannot_pass_the_count() {
         }
     }
     assert!(checked <= 5, "{checked} guesses were checked");
-    let after = login_from(&addr, "anna@kommun.se", PASSWORD, "203.0.113.50").await;
+    let after = login_from(&app, "anna@kommun.se", PASSWORD, "203.0.113.50").await;
     assert_eq!(after.status, 429, "still held back");
 }
 
@@ -521,9 +310,9 @@ async fn parallel_guesses_cannot_pass_the_count() {
 /// borrowed session cannot be used to guess it.
 #[tokio::test]
 async fn the_current_password_cannot_be_guessed_on_the_account_page() {
-    let (addr, _dir) = server().await;
-    let session = session_pair(&login(&addr, "bo@kommun.se", PASSWORD).await);
-    let csrf = request(&addr, "GET", "/konto", &session, &[])
+    let app = server().await;
+    let session = session_pair(&login(&app, "bo@kommun.se", PASSWORD).await);
+    let csrf = request(&app, "GET", "/konto", &session, &[])
         .await
         .hidden("csrf");
     let mut statuses = Vec::new();
@@ -531,7 +320,7 @@ async fn the_current_password_cannot_be_guessed_on_the_account_page() {
         let guess = format!("gissning nummer {i}");
         statuses.push(
             request(
-                &addr,
+                &app,
                 "POST",
                 "/konto/losenord",
                 &session,
@@ -552,16 +341,16 @@ async fn the_current_password_cannot_be_guessed_on_the_account_page() {
 /// multipart/form-data request", "Invalid URL: Cannot parse ..."); they are the site's pages.
 #[tokio::test]
 async fn refusals_are_pages_in_the_persons_language() {
-    let (addr, _dir) = server().await;
-    let bo = session_pair(&login(&addr, "bo@kommun.se", PASSWORD).await);
-    let csrf = request(&addr, "GET", "/admin/kommun/0180", &bo, &[])
+    let app = server().await;
+    let bo = session_pair(&login(&app, "bo@kommun.se", PASSWORD).await);
+    let csrf = request(&app, "GET", "/admin/kommun/0180", &bo, &[])
         .await
         .hidden("csrf");
     let big = format!(
         "kpi,municipality_id,year,value\n{}",
         "X0180-1,0180,2022,1\n".repeat(5000)
     );
-    let refused = upload(&addr, "/admin/kommun/0180/fil", &bo, &csrf, &big).await;
+    let refused = upload(&app, "/admin/kommun/0180/fil", &bo, &csrf, &big).await;
     assert_eq!(refused.status, 413, "{}", refused.body);
     assert!(
         refused
@@ -570,7 +359,7 @@ async fn refusals_are_pages_in_the_persons_language() {
         "{}",
         refused.body
     );
-    assert!(refused.head.contains("text/html"), "{}", refused.head);
+    assert!(refused.head().contains("text/html"), "{}", refused.head());
     for (path, text) in [
         ("/admin/bedomning/abc", "Adressen är inte rätt skriven"),
         (
@@ -579,10 +368,10 @@ async fn refusals_are_pages_in_the_persons_language() {
         ),
         ("/admin/service/1x", "Adressen är inte rätt skriven"),
     ] {
-        let page = request(&addr, "GET", path, &bo, &[]).await;
+        let page = request(&app, "GET", path, &bo, &[]).await;
         assert_eq!(page.status, 400, "{path}");
         assert!(
-            page.body.contains(text) && page.head.contains("text/html"),
+            page.body.contains(text) && page.head().contains("text/html"),
             "{path}: {}",
             page.body
         );
@@ -590,7 +379,7 @@ async fn refusals_are_pages_in_the_persons_language() {
     // The probe's workbook: a cell at column AAAAAAAA made the server allocate 200 GB and
     // die. It is refused, and the server goes on answering.
     let wide = upload_bytes(
-        &addr,
+        &app,
         "/admin/kommun/0180/fil",
         &bo,
         &csrf,
@@ -604,8 +393,8 @@ async fn refusals_are_pages_in_the_persons_language() {
         "{}",
         wide.body
     );
-    assert_eq!(request(&addr, "GET", "/healthz", "", &[]).await.status, 200);
-    let wrong_method = request(&addr, "GET", "/admin/kommun/0180/publicera", &bo, &[]).await;
+    assert_eq!(request(&app, "GET", "/healthz", "", &[]).await.status, 200);
+    let wrong_method = request(&app, "GET", "/admin/kommun/0180/publicera", &bo, &[]).await;
     assert_eq!(wrong_method.status, 405);
     assert!(
         wrong_method.body.contains("Det går inte att göra så här"),
@@ -616,27 +405,27 @@ async fn refusals_are_pages_in_the_persons_language() {
 
 #[tokio::test]
 async fn the_audit_trail_is_for_the_municipalitys_own_people_only() {
-    let (addr, _dir) = server().await;
-    let session = session_pair(&login(&addr, "anna@kommun.se", PASSWORD).await);
-    let own = request(&addr, "GET", "/kommun/0180/logg", &session, &[]).await;
+    let app = server().await;
+    let session = session_pair(&login(&app, "anna@kommun.se", PASSWORD).await);
+    let own = request(&app, "GET", "/kommun/0180/logg", &session, &[]).await;
     assert_eq!(own.status, 200);
     assert!(
         own.body.contains("role.set") && own.body.contains("user:anna@kommun.se"),
         "{}",
         own.body
     );
-    let csv = request(&addr, "GET", "/kommun/0180/logg?format=csv", &session, &[]).await;
+    let csv = request(&app, "GET", "/kommun/0180/logg?format=csv", &session, &[]).await;
     assert!(
         csv.body
             .contains("id,at,actor,municipality,action,object,before,after")
             && csv.body.contains("cli:test")
     );
-    let other = request(&addr, "GET", "/kommun/1480/logg", &session, &[]).await;
+    let other = request(&app, "GET", "/kommun/1480/logg", &session, &[]).await;
     assert_eq!(other.status, 403, "no role in Göteborg");
-    let anonymous = request(&addr, "GET", "/kommun/0180/logg", "", &[]).await;
+    let anonymous = request(&app, "GET", "/kommun/0180/logg", "", &[]).await;
     assert_eq!(anonymous.status, 303);
     let forged_cookie = request(
-        &addr,
+        &app,
         "GET",
         "/kommun/0180/logg",
         &format!("kv_session={}", "a".repeat(64)),
@@ -648,13 +437,13 @@ async fn the_audit_trail_is_for_the_municipalitys_own_people_only() {
 
 #[tokio::test]
 async fn changing_the_password_ends_the_session() {
-    let (addr, _dir) = server().await;
-    let session = session_pair(&login(&addr, "anna@kommun.se", PASSWORD).await);
-    let csrf = request(&addr, "GET", "/konto", &session, &[])
+    let app = server().await;
+    let session = session_pair(&login(&app, "anna@kommun.se", PASSWORD).await);
+    let csrf = request(&app, "GET", "/konto", &session, &[])
         .await
         .hidden("csrf");
     let short = request(
-        &addr,
+        &app,
         "POST",
         "/konto/losenord",
         &session,
@@ -663,7 +452,7 @@ async fn changing_the_password_ends_the_session() {
     .await;
     assert_eq!(short.status, 400);
     let wrong = request(
-        &addr,
+        &app,
         "POST",
         "/konto/losenord",
         &session,
@@ -676,7 +465,7 @@ async fn changing_the_password_ends_the_session() {
     .await;
     assert_eq!(wrong.status, 400);
     let changed = request(
-        &addr,
+        &app,
         "POST",
         "/konto/losenord",
         &session,
@@ -689,46 +478,46 @@ async fn changing_the_password_ends_the_session() {
     .await;
     assert_eq!(changed.status, 303, "{}", changed.body);
     assert_eq!(
-        request(&addr, "GET", "/konto", &session, &[]).await.status,
+        request(&app, "GET", "/konto", &session, &[]).await.status,
         303
     );
     assert_eq!(
-        login(&addr, "anna@kommun.se", "ett nytt långt lösenord")
+        login(&app, "anna@kommun.se", "ett nytt långt lösenord")
             .await
             .status,
         303
     );
-    assert_eq!(login(&addr, "anna@kommun.se", PASSWORD).await.status, 401);
+    assert_eq!(login(&app, "anna@kommun.se", PASSWORD).await.status, 401);
 }
 
 #[tokio::test]
 async fn own_values_are_drafts_until_an_administrator_publishes_them() {
-    let (addr, _dir) = server().await;
-    let anna = session_pair(&login(&addr, "anna@kommun.se", PASSWORD).await);
-    let bo = session_pair(&login(&addr, "bo@kommun.se", PASSWORD).await);
-    let cia = session_pair(&login(&addr, "cia@kommun.se", PASSWORD).await);
-    let dan = session_pair(&login(&addr, "dan@kommun.se", PASSWORD).await);
+    let app = server().await;
+    let anna = session_pair(&login(&app, "anna@kommun.se", PASSWORD).await);
+    let bo = session_pair(&login(&app, "bo@kommun.se", PASSWORD).await);
+    let cia = session_pair(&login(&app, "cia@kommun.se", PASSWORD).await);
+    let dan = session_pair(&login(&app, "dan@kommun.se", PASSWORD).await);
     let csrf = |a: Answer| a.hidden("csrf");
-    let anna_csrf = csrf(request(&addr, "GET", "/admin/kommun/0180", &anna, &[]).await);
-    let bo_csrf = csrf(request(&addr, "GET", "/admin/kommun/0180", &bo, &[]).await);
-    let cia_page = request(&addr, "GET", "/admin/kommun/0180", &cia, &[]).await;
+    let anna_csrf = csrf(request(&app, "GET", "/admin/kommun/0180", &anna, &[]).await);
+    let bo_csrf = csrf(request(&app, "GET", "/admin/kommun/0180", &bo, &[]).await);
+    let cia_page = request(&app, "GET", "/admin/kommun/0180", &cia, &[]).await;
     assert_eq!(cia_page.status, 200, "a reader sees drafts");
     assert!(
         !cia_page.body.contains("/varde"),
         "but gets no forms to change them"
     );
-    let cia_csrf = request(&addr, "GET", "/konto", &cia, &[])
+    let cia_csrf = request(&app, "GET", "/konto", &cia, &[])
         .await
         .hidden("csrf");
     assert_eq!(
-        request(&addr, "GET", "/admin/kommun/0180", &dan, &[])
+        request(&app, "GET", "/admin/kommun/0180", &dan, &[])
             .await
             .status,
         403,
         "another municipality's admin"
     );
     assert_eq!(
-        request(&addr, "GET", "/admin/kommun/0180", "", &[])
+        request(&app, "GET", "/admin/kommun/0180", "", &[])
             .await
             .status,
         303,
@@ -747,7 +536,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     ];
     assert_eq!(
         request(
-            &addr,
+            &app,
             "POST",
             "/admin/kommun/0180/matt",
             &cia,
@@ -766,23 +555,17 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         "a reader may not define measures"
     );
     assert_eq!(
-        request(
-            &addr,
-            "POST",
-            "/admin/kommun/0180/matt",
-            &anna,
-            &define[1..]
-        )
-        .await
-        .status,
+        request(&app, "POST", "/admin/kommun/0180/matt", &anna, &define[1..])
+            .await
+            .status,
         403,
         "no CSRF token"
     );
-    let defined = request(&addr, "POST", "/admin/kommun/0180/matt", &anna, &define).await;
+    let defined = request(&app, "POST", "/admin/kommun/0180/matt", &anna, &define).await;
     assert_eq!(defined.status, 303, "{}", defined.body);
     assert_eq!(
         request(
-            &addr,
+            &app,
             "POST",
             "/admin/kommun/0180/matt",
             &anna,
@@ -802,7 +585,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     );
     // A national id typed by an editor lands in the municipality's own namespace.
     let claimed = request(
-        &addr,
+        &app,
         "POST",
         "/admin/kommun/0180/matt",
         &anna,
@@ -818,13 +601,13 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     .await;
     assert_eq!(claimed.status, 303, "{}", claimed.body);
     assert!(
-        request(&addr, "GET", "/v3/kpi/X0180-KK2020", "", &[])
+        request(&app, "GET", "/v3/kpi/X0180-KK2020", "", &[])
             .await
             .body
             .contains(r#""owner":"0180""#)
     );
     assert!(
-        request(&addr, "GET", "/v3/kpi/KK2020", "", &[])
+        request(&app, "GET", "/v3/kpi/KK2020", "", &[])
             .await
             .body
             .contains(r#""count":0"#),
@@ -832,7 +615,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     );
 
     // Bad rows: nothing is written, every row named.
-    let bad = upload(&addr, "/admin/kommun/0180/fil", &bo, &bo_csrf, "kpi,municipality_id,year,value\nX0180-1,0180,2022,87.5\nX0180-1,1480,2022,1\nX0180-1,0180,2021,=SUM(A1)\n").await;
+    let bad = upload(&app, "/admin/kommun/0180/fil", &bo, &bo_csrf, "kpi,municipality_id,year,value\nX0180-1,0180,2022,87.5\nX0180-1,1480,2022,1\nX0180-1,0180,2021,=SUM(A1)\n").await;
     assert_eq!(bad.status, 400, "{}", bad.body);
     assert!(
         bad.body.contains("line 3, field municipality_id")
@@ -841,7 +624,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         bad.body
     );
     assert!(
-        !request(&addr, "GET", "/admin/kommun/0180", &anna, &[])
+        !request(&app, "GET", "/admin/kommun/0180", &anna, &[])
             .await
             .body
             .contains("<th scope=\"row\">X0180-1</th>"),
@@ -849,7 +632,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     );
     assert_eq!(
         upload(
-            &addr,
+            &app,
             "/admin/kommun/0180/fil",
             &cia,
             &cia_csrf,
@@ -862,7 +645,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     );
 
     let good = upload(
-        &addr,
+        &app,
         "/admin/kommun/0180/fil",
         &bo,
         &bo_csrf,
@@ -872,7 +655,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     assert_eq!(good.status, 303, "{}", good.body);
     // The same values from LibreOffice.
     let ods = upload_bytes(
-        &addr,
+        &app,
         "/admin/kommun/0180/fil",
         &bo,
         &bo_csrf,
@@ -882,7 +665,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     .await;
     assert_eq!(ods.status, 303, "{}", ods.body);
     let typed = request(
-        &addr,
+        &app,
         "POST",
         "/admin/kommun/0180/varde",
         &bo,
@@ -896,15 +679,15 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     )
     .await;
     assert_eq!(typed.status, 303, "{}", typed.body);
-    let drafts = request(&addr, "GET", "/admin/kommun/0180", &anna, &[]).await;
+    let drafts = request(&app, "GET", "/admin/kommun/0180", &anna, &[]).await;
     assert!(drafts.body.contains("bo@kommun.se"), "{}", drafts.body);
 
     // Not public yet.
-    let v3 = request(&addr, "GET", "/v3/data/kpi/X0180-1/year/2022", "", &[]).await;
+    let v3 = request(&app, "GET", "/v3/data/kpi/X0180-1/year/2022", "", &[]).await;
     assert!(v3.body.contains("\"count\":0"), "{}", v3.body);
     assert_eq!(
         request(
-            &addr,
+            &app,
             "POST",
             "/admin/kommun/0180/publicera",
             &bo,
@@ -915,11 +698,11 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         403,
         "an editor may not publish"
     );
-    let shown = request(&addr, "GET", "/admin/kommun/0180", &anna, &[])
+    let shown = request(&app, "GET", "/admin/kommun/0180", &anna, &[])
         .await
         .hidden("drafts");
     let published = request(
-        &addr,
+        &app,
         "POST",
         "/admin/kommun/0180/publicera",
         &anna,
@@ -928,13 +711,13 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     .await;
     assert_eq!(published.status, 303, "{}", published.body);
     assert!(
-        published.head.contains("publicerat-3"),
+        published.head().contains("publicerat-3"),
         "{}",
-        published.head
+        published.head()
     );
     // The same page sent again (a double click, a second tab) publishes nothing more.
     let again = request(
-        &addr,
+        &app,
         "POST",
         "/admin/kommun/0180/publicera",
         &anna,
@@ -945,7 +728,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     // Drafts shown before an upload changed them are not published.
     assert_eq!(
         upload(
-            &addr,
+            &app,
             "/admin/kommun/0180/fil",
             &bo,
             &bo_csrf,
@@ -955,12 +738,12 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         .status,
         303
     );
-    let stale = request(&addr, "GET", "/admin/kommun/0180", &anna, &[])
+    let stale = request(&app, "GET", "/admin/kommun/0180", &anna, &[])
         .await
         .hidden("drafts");
     assert_eq!(
         upload(
-            &addr,
+            &app,
             "/admin/kommun/0180/fil",
             &bo,
             &bo_csrf,
@@ -971,7 +754,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         303
     );
     let refused = request(
-        &addr,
+        &app,
         "POST",
         "/admin/kommun/0180/publicera",
         &anna,
@@ -986,10 +769,10 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     );
 
     // A change made through this server shows at once, without waiting for VERSION_TTL.
-    let v3 = request(&addr, "GET", "/v3/data/kpi/X0180-1/year/2022", "", &[]).await;
+    let v3 = request(&app, "GET", "/v3/data/kpi/X0180-1/year/2022", "", &[]).await;
     assert!(v3.body.contains("87.5"), "{}", v3.body);
     let commented = request(
-        &addr,
+        &app,
         "POST",
         "/admin/kommun/0180/kommentar",
         &bo,
@@ -1002,7 +785,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     )
     .await;
     assert_eq!(commented.status, 303);
-    let page = request(&addr, "GET", "/kommun/0180/matt/X0180-1", "", &[]).await;
+    let page = request(&app, "GET", "/kommun/0180/matt/X0180-1", "", &[]).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
         page.body.contains("Hur nöjda är besökarna på biblioteket?") && page.body.contains("87,5"),
@@ -1021,11 +804,11 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         "/kommun/0180/matt/X0180-1",
         "/kommun/0180/matt/X0180-1?ar=2021",
     ] {
-        let body = request(&addr, "GET", public, "", &[]).await.body;
+        let body = request(&app, "GET", public, "", &[]).await.body;
         assert!(!body.contains("@kommun.se"), "{public}: {body}");
     }
 
-    let trail = request(&addr, "GET", "/kommun/0180/logg?format=csv", &cia, &[]).await;
+    let trail = request(&app, "GET", "/kommun/0180/logg?format=csv", &cia, &[]).await;
     for action in [
         "measure.define",
         "values.draft",
@@ -1038,17 +821,17 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
 
 #[tokio::test]
 async fn an_invitation_link_makes_an_account_with_its_role_once() {
-    let (addr, _dir) = server().await;
-    let anna = session_pair(&login(&addr, "anna@kommun.se", PASSWORD).await);
-    let bo = session_pair(&login(&addr, "bo@kommun.se", PASSWORD).await);
-    let anna_csrf = request(&addr, "GET", "/admin/kommun/0180", &anna, &[])
+    let app = server().await;
+    let anna = session_pair(&login(&app, "anna@kommun.se", PASSWORD).await);
+    let bo = session_pair(&login(&app, "bo@kommun.se", PASSWORD).await);
+    let anna_csrf = request(&app, "GET", "/admin/kommun/0180", &anna, &[])
         .await
         .hidden("csrf");
-    let bo_csrf = request(&addr, "GET", "/admin/kommun/0180", &bo, &[])
+    let bo_csrf = request(&app, "GET", "/admin/kommun/0180", &bo, &[])
         .await
         .hidden("csrf");
     let refused = request(
-        &addr,
+        &app,
         "POST",
         "/admin/kommun/0180/inbjudan",
         &bo,
@@ -1061,7 +844,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     .await;
     assert_eq!(refused.status, 403, "an editor may not invite");
     let made = request(
-        &addr,
+        &app,
         "POST",
         "/admin/kommun/0180/inbjudan",
         &anna,
@@ -1080,7 +863,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
         .collect();
     assert_eq!(token.len(), 64);
 
-    let form = request(&addr, "GET", &format!("/inbjudan/{token}"), "", &[]).await;
+    let form = request(&app, "GET", &format!("/inbjudan/{token}"), "", &[]).await;
     assert_eq!(form.status, 200);
     assert!(
         form.body.contains("eva@kommun.se") && form.body.contains("editor"),
@@ -1096,7 +879,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
         .unwrap()
         .to_owned();
     let short = request(
-        &addr,
+        &app,
         "POST",
         &format!("/inbjudan/{token}"),
         &pair,
@@ -1104,7 +887,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     )
     .await;
     assert_eq!(short.status, 400);
-    let form = request(&addr, "GET", &format!("/inbjudan/{token}"), "", &[]).await;
+    let form = request(&app, "GET", &format!("/inbjudan/{token}"), "", &[]).await;
     let (csrf, pair) = (
         form.hidden("csrf"),
         form.cookie("kv_login")
@@ -1115,7 +898,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
             .to_owned(),
     );
     let done = request(
-        &addr,
+        &app,
         "POST",
         &format!("/inbjudan/{token}"),
         &pair,
@@ -1127,15 +910,15 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     )
     .await;
     assert_eq!(done.status, 303, "{}", done.body);
-    let eva = session_pair(&login(&addr, "eva@kommun.se", "evas långa lösenord").await);
+    let eva = session_pair(&login(&app, "eva@kommun.se", "evas långa lösenord").await);
     assert!(
-        request(&addr, "GET", "/konto", &eva, &[])
+        request(&app, "GET", "/konto", &eva, &[])
             .await
             .body
             .contains(">editor<")
     );
     assert_eq!(
-        request(&addr, "GET", &format!("/inbjudan/{token}"), "", &[])
+        request(&app, "GET", &format!("/inbjudan/{token}"), "", &[])
             .await
             .status,
         404,
@@ -1143,7 +926,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     );
     assert_eq!(
         request(
-            &addr,
+            &app,
             "GET",
             &format!("/inbjudan/{}", "0".repeat(64)),
             "",
@@ -1153,7 +936,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
         .status,
         404
     );
-    let trail = request(&addr, "GET", "/kommun/0180/logg?format=csv", &anna, &[]).await;
+    let trail = request(&app, "GET", "/kommun/0180/logg?format=csv", &anna, &[]).await;
     assert!(
         trail.body.contains("invitation.create") && trail.body.contains("invitation.accept"),
         "{}",
@@ -1164,10 +947,10 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     // herself and so made the other account a reader. An existing account's invitation is
     // accepted by that account, logged in, and no one else.
     let invite = |email: &'static str| {
-        let (addr, anna, anna_csrf) = (addr.clone(), anna.clone(), anna_csrf.clone());
+        let (app, anna, anna_csrf) = (app.clone(), anna.clone(), anna_csrf.clone());
         async move {
             let made = request(
-                &addr,
+                &app,
                 "POST",
                 "/admin/kommun/0180/inbjudan",
                 &anna,
@@ -1183,7 +966,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     };
     let token = invite("bo@kommun.se").await;
     let link = format!("/inbjudan/{token}");
-    let anonymous = request(&addr, "GET", &link, "", &[]).await;
+    let anonymous = request(&app, "GET", &link, "", &[]).await;
     assert!(
         anonymous.body.contains("Logga in som bo@kommun.se"),
         "{}",
@@ -1194,7 +977,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
         "no form that makes an account"
     );
     // A forged new-account form for the existing address changes nothing.
-    let form = request(&addr, "GET", "/logga-in", "", &[]).await;
+    let form = request(&app, "GET", "/logga-in", "", &[]).await;
     let pair = form
         .cookie("kv_login")
         .unwrap()
@@ -1203,7 +986,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
         .unwrap()
         .to_owned();
     let forged = request(
-        &addr,
+        &app,
         "POST",
         &link,
         &pair,
@@ -1216,14 +999,14 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     .await;
     assert_eq!(forged.status, 400, "{}", forged.body);
     // Anna, logged in as herself, is told to log in as Bo; her own click changes nothing.
-    let as_anna = request(&addr, "GET", &link, &anna, &[]).await;
+    let as_anna = request(&app, "GET", &link, &anna, &[]).await;
     assert!(
         as_anna.body.contains("Du är inloggad som anna@kommun.se"),
         "{}",
         as_anna.body
     );
     let anna_click = request(
-        &addr,
+        &app,
         "POST",
         &link,
         &anna,
@@ -1231,25 +1014,25 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     )
     .await;
     assert_eq!(anna_click.status, 400, "{}", anna_click.body);
-    let bo_account = request(&addr, "GET", "/konto", &bo, &[]).await;
+    let bo_account = request(&app, "GET", "/konto", &bo, &[]).await;
     assert!(
         bo_account.body.contains(">editor<"),
         "Bo is still an editor"
     );
     assert_eq!(
-        login(&addr, "bo@kommun.se", PASSWORD).await.status,
+        login(&app, "bo@kommun.se", PASSWORD).await.status,
         303,
         "and keeps his password"
     );
     // Bo himself accepts, logged in.
-    let as_bo = request(&addr, "GET", &link, &bo, &[]).await;
+    let as_bo = request(&app, "GET", &link, &bo, &[]).await;
     assert!(
         as_bo.body.contains("är nu editor och blir reader"),
         "{}",
         as_bo.body
     );
     let accepted = request(
-        &addr,
+        &app,
         "POST",
         &link,
         &bo,
@@ -1258,7 +1041,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     .await;
     assert_eq!(accepted.status, 303, "{}", accepted.body);
     assert!(
-        request(&addr, "GET", "/konto", &bo, &[])
+        request(&app, "GET", "/konto", &bo, &[])
             .await
             .body
             .contains(">reader<")
@@ -1271,10 +1054,10 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
 /// report. Outsiders meet 404 or 403 at every step.
 #[tokio::test]
 async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
-    let (addr, _dir) = server().await;
-    let anna = session_pair(&login(&addr, "anna@kommun.se", PASSWORD).await);
-    let dan = session_pair(&login(&addr, "dan@kommun.se", PASSWORD).await);
-    let list = request(&addr, "GET", "/admin/kommun/0180/bedomningar", &anna, &[]).await;
+    let app = server().await;
+    let anna = session_pair(&login(&app, "anna@kommun.se", PASSWORD).await);
+    let dan = session_pair(&login(&app, "dan@kommun.se", PASSWORD).await);
+    let list = request(&app, "GET", "/admin/kommun/0180/bedomningar", &anna, &[]).await;
     assert_eq!(list.status, 200, "{}", list.body);
     assert!(list.body.contains("dx 1"), "the framework is offered");
     let csrf = list.hidden("csrf");
@@ -1284,15 +1067,15 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         ("title", "Delaktighet 2025"),
         ("year", "2025"),
     ];
-    let forged = request(&addr, "POST", "/admin/kommun/0180/bedomningar", &anna, &new).await;
+    let forged = request(&app, "POST", "/admin/kommun/0180/bedomningar", &anna, &new).await;
     assert_eq!(forged.status, 403, "no CSRF token");
-    let dan_csrf = request(&addr, "GET", "/konto", &dan, &[])
+    let dan_csrf = request(&app, "GET", "/konto", &dan, &[])
         .await
         .hidden("csrf");
     let mut as_dan = new.to_vec();
     as_dan.push(("csrf", &dan_csrf));
     let other = request(
-        &addr,
+        &app,
         "POST",
         "/admin/kommun/0180/bedomningar",
         &dan,
@@ -1302,22 +1085,15 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     assert_eq!(other.status, 403, "another municipality's administrator");
     let mut with = new.to_vec();
     with.push(("csrf", &csrf));
-    let created = request(
-        &addr,
-        "POST",
-        "/admin/kommun/0180/bedomningar",
-        &anna,
-        &with,
-    )
-    .await;
+    let created = request(&app, "POST", "/admin/kommun/0180/bedomningar", &anna, &with).await;
     assert_eq!(created.status, 303, "{}", created.body);
     assert!(
-        created.head.contains("/admin/bedomning/1"),
+        created.head().contains("/admin/bedomning/1"),
         "{}",
-        created.head
+        created.head()
     );
     assert_eq!(
-        request(&addr, "GET", "/admin/bedomning/1", &dan, &[])
+        request(&app, "GET", "/admin/bedomning/1", &dan, &[])
             .await
             .status,
         404
@@ -1325,7 +1101,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
 
     for (email, role) in [("eva@skr.se", "lead"), ("bo@kommun.se", "evaluator")] {
         let a = request(
-            &addr,
+            &app,
             "POST",
             "/admin/bedomning/1/bedomare",
             &anna,
@@ -1334,22 +1110,22 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         .await;
         assert_eq!(a.status, 303, "{}", a.body);
     }
-    let eva = session_pair(&login(&addr, "eva@skr.se", PASSWORD).await);
-    let bo = session_pair(&login(&addr, "bo@kommun.se", PASSWORD).await);
-    let account = request(&addr, "GET", "/konto", &eva, &[]).await;
+    let eva = session_pair(&login(&app, "eva@skr.se", PASSWORD).await);
+    let bo = session_pair(&login(&app, "bo@kommun.se", PASSWORD).await);
+    let account = request(&app, "GET", "/konto", &eva, &[]).await;
     assert!(
         account.body.contains("/admin/bedomning/1"),
         "the evaluator finds the round"
     );
-    let page = request(&addr, "GET", "/admin/bedomning/1", &eva, &[]).await;
+    let page = request(&app, "GET", "/admin/bedomning/1", &eva, &[]).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let eva_csrf = page.hidden("csrf");
-    let bo_csrf = request(&addr, "GET", "/admin/bedomning/1", &bo, &[])
+    let bo_csrf = request(&app, "GET", "/admin/bedomning/1", &bo, &[])
         .await
         .hidden("csrf");
 
     let bad = request(
-        &addr,
+        &app,
         "POST",
         "/admin/bedomning/1/svar",
         &eva,
@@ -1363,7 +1139,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         bad.body
     );
     let saved = request(
-        &addr,
+        &app,
         "POST",
         "/admin/bedomning/1/svar",
         &eva,
@@ -1382,7 +1158,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
     let saved = request(
-        &addr,
+        &app,
         "POST",
         "/admin/bedomning/1/svar",
         &bo,
@@ -1391,7 +1167,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
     let doc = upload_fields(
-        &addr,
+        &app,
         "/admin/bedomning/1/dokument",
         &eva,
         &[("csrf", &eva_csrf), ("question", "a1")],
@@ -1400,44 +1176,44 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     )
     .await;
     assert_eq!(doc.status, 303, "{}", doc.body);
-    let fetched = request(&addr, "GET", "/admin/dokument/1", &eva, &[]).await;
+    let fetched = request(&app, "GET", "/admin/dokument/1", &eva, &[]).await;
     assert_eq!(fetched.status, 200);
     assert!(
         fetched
-            .head
+            .head()
             .to_ascii_lowercase()
             .contains("content-disposition: attachment"),
         "{}",
-        fetched.head
+        fetched.head()
     );
     assert_eq!(fetched.body, "Rutin för synpunkter");
     assert_eq!(
-        request(&addr, "GET", "/admin/dokument/1", &dan, &[])
+        request(&app, "GET", "/admin/dokument/1", &dan, &[])
             .await
             .status,
         404
     );
     assert_eq!(
-        request(&addr, "GET", "/admin/dokument/1", &bo, &[])
+        request(&app, "GET", "/admin/dokument/1", &bo, &[])
             .await
             .status,
         404,
         "another evaluator's file, before submission"
     );
     assert_eq!(
-        request(&addr, "GET", "/admin/dokument/1", "", &[])
+        request(&app, "GET", "/admin/dokument/1", "", &[])
             .await
             .status,
         303,
         "log in first"
     );
 
-    let own_view = request(&addr, "GET", "/admin/bedomning/1", &bo, &[]).await;
+    let own_view = request(&app, "GET", "/admin/bedomning/1", &bo, &[]).await;
     assert!(
         !own_view.body.contains("Blankett finns") && own_view.body.contains("bara dina egna svar"),
         "an evaluator does not see the others' answers before submission"
     );
-    let page = request(&addr, "GET", "/admin/bedomning/1", &eva, &[]).await;
+    let page = request(&app, "GET", "/admin/bedomning/1", &eva, &[]).await;
     assert!(
         page.body
             .contains("Bedömarna skiljer sig åt: 0 till 3 poäng"),
@@ -1445,7 +1221,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         page.body
     );
     let no_reason = request(
-        &addr,
+        &app,
         "POST",
         "/admin/bedomning/1/konsensus",
         &eva,
@@ -1465,7 +1241,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         no_reason.body
     );
     let by_bo = request(
-        &addr,
+        &app,
         "POST",
         "/admin/bedomning/1/konsensus",
         &bo,
@@ -1474,7 +1250,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     .await;
     assert_eq!(by_bo.status, 403, "only the lead records the agreed score");
     let agreed = request(
-        &addr,
+        &app,
         "POST",
         "/admin/bedomning/1/konsensus",
         &eva,
@@ -1490,18 +1266,18 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     assert_eq!(agreed.status, 303, "{}", agreed.body);
 
     assert_eq!(
-        request(&addr, "GET", "/kommun/0180/bedomning/1", "", &[])
+        request(&app, "GET", "/kommun/0180/bedomning/1", "", &[])
             .await
             .status,
         404,
         "not published"
     );
-    let preview = request(&addr, "GET", "/kommun/0180/bedomning/1", &anna, &[]).await;
+    let preview = request(&app, "GET", "/kommun/0180/bedomning/1", &anna, &[]).await;
     assert_eq!(preview.status, 200);
     assert!(preview.body.contains("Förhandsvisning"));
     // The probe: the evaluator read the lead's evidence and reasons in the preview while
     // the work page hid them. Neither shows them before submission.
-    let bo_preview = request(&addr, "GET", "/kommun/0180/bedomning/1", &bo, &[]).await;
+    let bo_preview = request(&app, "GET", "/kommun/0180/bedomning/1", &bo, &[]).await;
     assert_eq!(bo_preview.status, 200);
     for hidden in ["Blankett finns", "Blanketten finns på webben"] {
         assert!(
@@ -1510,7 +1286,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
             bo_preview.body
         );
         assert!(
-            !request(&addr, "GET", "/admin/bedomning/1", &bo, &[])
+            !request(&app, "GET", "/admin/bedomning/1", &bo, &[])
                 .await
                 .body
                 .contains(hidden)
@@ -1524,13 +1300,13 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         "/admin/bedomning/999",
     ] {
         assert_eq!(
-            request(&addr, "GET", path, &dan, &[]).await.status,
+            request(&app, "GET", path, &dan, &[]).await.status,
             404,
             "{path}"
         );
     }
     // Nor by trying to change it.
-    let dan_csrf = request(&addr, "GET", "/konto", &dan, &[])
+    let dan_csrf = request(&app, "GET", "/konto", &dan, &[])
         .await
         .hidden("csrf");
     for round in ["1", "999"] {
@@ -1547,7 +1323,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
             fields.extend(form);
             let path = format!("/admin/bedomning/{round}/{part}");
             assert_eq!(
-                request(&addr, "POST", &path, &dan, &fields).await.status,
+                request(&app, "POST", &path, &dan, &fields).await.status,
                 404,
                 "{path}"
             );
@@ -1556,10 +1332,10 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
 
     let step = |who: &str, csrf: &str, step: &str| {
         let (who, csrf, step) = (who.to_owned(), csrf.to_owned(), step.to_owned());
-        let addr = addr.clone();
+        let app = app.clone();
         async move {
             request(
-                &addr,
+                &app,
                 "POST",
                 "/admin/bedomning/1/steg",
                 &who,
@@ -1582,7 +1358,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     assert_eq!(step(&anna, &csrf, "review").await.status, 303);
     assert_eq!(step(&anna, &csrf, "publish").await.status, 303);
     let late = request(
-        &addr,
+        &app,
         "POST",
         "/admin/bedomning/1/svar",
         &eva,
@@ -1591,7 +1367,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     .await;
     assert_eq!(late.status, 403, "a published round's answers stay");
 
-    let report = request(&addr, "GET", "/kommun/0180/bedomning/1", "", &[]).await;
+    let report = request(&app, "GET", "/kommun/0180/bedomning/1", "", &[]).await;
     assert_eq!(report.status, 200, "{}", report.body);
     // (3 + 1) / 6 = 66.7 % of the maximum.
     assert!(
@@ -1608,14 +1384,14 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         !report.body.contains("rutin.txt"),
         "evidence files stay internal"
     );
-    let page = request(&addr, "GET", "/kommun/0180", "", &[]).await;
+    let page = request(&app, "GET", "/kommun/0180", "", &[]).await;
     assert!(
         page.body.contains("/kommun/0180/bedomning/1"),
         "{}",
         page.body
     );
     let open = request(
-        &addr,
+        &app,
         "GET",
         "/api/v1/assessments?municipality=0180&framework=dx",
         "",
@@ -1630,7 +1406,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         "{open}"
     );
     assert_eq!(open["results"][0]["areas"][0]["answered"], 2);
-    let measure = request(&addr, "GET", "/kommun/0180/matt/DX1", "", &[]).await;
+    let measure = request(&app, "GET", "/kommun/0180/matt/DX1", "", &[]).await;
     assert_eq!(
         measure.status, 200,
         "the result is a measure on the citizen site"
@@ -1645,7 +1421,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         measure.body
     );
     assert!(!measure.body.contains("Källa: Kolada"));
-    let widget = request(&addr, "GET", "/inbaddning/kommun/0180/matt/DX1", "", &[]).await;
+    let widget = request(&app, "GET", "/inbaddning/kommun/0180/matt/DX1", "", &[]).await;
     assert!(
         widget.body.contains("Bedömningar publicerade i kvalitet"),
         "{}",
@@ -1653,7 +1429,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     );
 
     assert_eq!(
-        request(&addr, "GET", "/admin/ramverk", &anna, &[])
+        request(&app, "GET", "/admin/ramverk", &anna, &[])
             .await
             .status,
         403,
@@ -1666,13 +1442,13 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
 /// refused, and the published figures reach residents.
 #[tokio::test]
 async fn a_service_round_over_http_from_set_up_to_published_figures() {
-    let (addr, _dir) = server().await;
-    let sam = session_pair(&login(&addr, "sam@skr.se", PASSWORD).await);
-    let anna = session_pair(&login(&addr, "anna@kommun.se", PASSWORD).await);
-    let page = request(&addr, "GET", "/admin/service", &sam, &[]).await;
+    let app = server().await;
+    let sam = session_pair(&login(&app, "sam@skr.se", PASSWORD).await);
+    let anna = session_pair(&login(&app, "anna@kommun.se", PASSWORD).await);
+    let page = request(&app, "GET", "/admin/service", &sam, &[]).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let csrf = page.hidden("csrf");
-    let anna_csrf = request(&addr, "GET", "/admin/service", &anna, &[])
+    let anna_csrf = request(&app, "GET", "/admin/service", &anna, &[])
         .await
         .hidden("csrf");
     let national = [
@@ -1684,7 +1460,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     let mut as_anna = national.to_vec();
     as_anna.push(("csrf", &anna_csrf));
     assert_eq!(
-        request(&addr, "POST", "/admin/service", &anna, &as_anna)
+        request(&app, "POST", "/admin/service", &anna, &as_anna)
             .await
             .status,
         403,
@@ -1692,12 +1468,12 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     );
     let mut with = national.to_vec();
     with.push(("csrf", &csrf));
-    let created = request(&addr, "POST", "/admin/service", &sam, &with).await;
+    let created = request(&app, "POST", "/admin/service", &sam, &with).await;
     assert_eq!(created.status, 303, "{}", created.body);
     assert!(
-        created.head.contains("/admin/service/1"),
+        created.head().contains("/admin/service/1"),
         "{}",
-        created.head
+        created.head()
     );
     for (part, text) in [
         ("medlemmar", "0180, 1480"),
@@ -1711,7 +1487,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         ),
     ] {
         let a = request(
-            &addr,
+            &app,
             "POST",
             &format!("/admin/service/1/{part}"),
             &sam,
@@ -1723,7 +1499,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     let header = "municipality_id,question_id,channel,tester,sent_at,answered_at,relevance,direct_answer,wait_seconds,reception";
     let bad = format!("{header}\n0180,q1,email,t@skr.se,2025-03-03T09:00:00,,,,,\n");
     let refused = upload_fields(
-        &addr,
+        &app,
         "/admin/service/1/fil/kontakter",
         &sam,
         &[("csrf", &csrf)],
@@ -1742,7 +1518,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         "{header}\n0180,q1,email,t@skr.se,2025-03-03T09:00:00+01:00,2025-03-04T09:00:00+01:00,yes,,,\n0180,q1,phone,t@skr.se,2025-03-03T10:00:00+01:00,,,ja,45,3\n"
     );
     let ok = upload_fields(
-        &addr,
+        &app,
         "/admin/service/1/fil/kontakter",
         &sam,
         &[("csrf", &csrf)],
@@ -1753,8 +1529,8 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     assert_eq!(ok.status, 303, "{}", ok.body);
 
     // The planned tester registers a call on the phone form, in Swedish time.
-    let bo = session_pair(&login(&addr, "bo@kommun.se", PASSWORD).await);
-    let form = request(&addr, "GET", "/admin/service/1/kontakt", &bo, &[]).await;
+    let bo = session_pair(&login(&app, "bo@kommun.se", PASSWORD).await);
+    let form = request(&app, "GET", "/admin/service/1/kontakt", &bo, &[]).await;
     assert_eq!(form.status, 200, "{}", form.body);
     assert!(
         form.body.contains("2025-03-03: Göteborg, q1 (phone)"),
@@ -1771,27 +1547,27 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         ("wait", "2:10"),
         ("reception", "4"),
     ];
-    let bad_score = request(&addr, "POST", "/admin/service/1/kontakt", &bo, &call).await;
+    let bad_score = request(&app, "POST", "/admin/service/1/kontakt", &bo, &call).await;
     assert_eq!(bad_score.status, 400);
     assert!(bad_score.body.contains("outside 0–3"), "{}", bad_score.body);
     let mut call = call.to_vec();
     call[7] = ("reception", "2");
     assert_eq!(
-        request(&addr, "POST", "/admin/service/1/kontakt", &bo, &call)
+        request(&app, "POST", "/admin/service/1/kontakt", &bo, &call)
             .await
             .status,
         303
     );
-    let dan = session_pair(&login(&addr, "dan@kommun.se", PASSWORD).await);
+    let dan = session_pair(&login(&app, "dan@kommun.se", PASSWORD).await);
     assert_eq!(
-        request(&addr, "GET", "/admin/service/1", &dan, &[])
+        request(&app, "GET", "/admin/service/1", &dan, &[])
             .await
             .status,
         404,
         "not planned, not the organiser"
     );
     // Nor can the round's existence be told from a change refused with 403 (the probe).
-    let dan_csrf = request(&addr, "GET", "/konto", &dan, &[])
+    let dan_csrf = request(&app, "GET", "/konto", &dan, &[])
         .await
         .hidden("csrf");
     for path in [
@@ -1800,7 +1576,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         "/admin/service/999/publicera",
     ] {
         assert_eq!(
-            request(&addr, "POST", path, &dan, &[("csrf", &dan_csrf)])
+            request(&app, "POST", path, &dan, &[("csrf", &dan_csrf)])
                 .await
                 .status,
             404,
@@ -1808,7 +1584,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         );
     }
     assert_eq!(
-        request(&addr, "GET", "/servicematning/1", "", &[])
+        request(&app, "GET", "/servicematning/1", "", &[])
             .await
             .status,
         404,
@@ -1816,7 +1592,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     );
 
     let published = request(
-        &addr,
+        &app,
         "POST",
         "/admin/service/1/publicera",
         &sam,
@@ -1824,7 +1600,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     )
     .await;
     assert_eq!(published.status, 303, "{}", published.body);
-    let results = request(&addr, "GET", "/servicematning/1", "", &[]).await;
+    let results = request(&app, "GET", "/servicematning/1", "", &[]).await;
     assert_eq!(results.status, 200);
     // Göteborg: one call, no direct answer, reception 2 of 3 = 67 %; Stockholm's e-mail took
     // one working day.
@@ -1834,7 +1610,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         results.body
     );
     assert!(results.body.contains("osäker"), "one test is too few");
-    let uncertain = request(&addr, "GET", "/kommun/1480/matt/SERV-DIREKT", "", &[]).await;
+    let uncertain = request(&app, "GET", "/kommun/1480/matt/SERV-DIREKT", "", &[]).await;
     assert!(
         uncertain
             .body
@@ -1842,7 +1618,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         "the warning goes with the value: {}",
         uncertain.body
     );
-    let measure = request(&addr, "GET", "/kommun/0180/matt/SERV-EPOST1", "", &[]).await;
+    let measure = request(&app, "GET", "/kommun/0180/matt/SERV-EPOST1", "", &[]).await;
     assert_eq!(measure.status, 200);
     assert!(measure.body.contains("100"), "{}", measure.body);
     assert!(
@@ -1853,7 +1629,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         measure.body
     );
     let late = upload_fields(
-        &addr,
+        &app,
         "/admin/service/1/fil/kontakter",
         &sam,
         &[("csrf", &csrf)],
@@ -1863,7 +1639,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     .await;
     assert_eq!(late.status, 400, "a published round does not change");
     let open = request(
-        &addr,
+        &app,
         "GET",
         "/api/v1/service?municipality=1480&year=2025",
         "",
@@ -1887,23 +1663,14 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         ),
         (Some(0.0), Some(1), Some(true))
     );
-    let trail = request(
-        &addr,
-        "GET",
-        "/admin/logg?action=service.publish",
-        &sam,
-        &[],
-    )
-    .await;
+    let trail = request(&app, "GET", "/admin/logg?action=service.publish", &sam, &[]).await;
     assert_eq!(trail.status, 200);
     assert!(trail.body.contains("service_round:1"), "{}", trail.body);
     assert_eq!(
-        request(&addr, "GET", "/admin/logg", &anna, &[])
-            .await
-            .status,
+        request(&app, "GET", "/admin/logg", &anna, &[]).await.status,
         403
     );
-    let own = request(&addr, "GET", "/kommun/0180/logg?format=csv", &anna, &[]).await;
+    let own = request(&app, "GET", "/kommun/0180/logg?format=csv", &anna, &[]).await;
     assert!(
         own.body.contains("service.contacts"),
         "the national round's tests are in the municipality's trail"

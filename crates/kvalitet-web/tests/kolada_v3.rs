@@ -3,8 +3,6 @@
 // A test that meets the unexpected should stop loudly.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -15,6 +13,7 @@ use kvalitet_domain::{
     Municipality, MunicipalityGroup, MunicipalityId, MunicipalityKind, ValueKey, ValueRow, Year,
 };
 use kvalitet_store::SqlStore;
+use kvalitet_testkit::{HOST, Seed, TestApp};
 
 fn m(id: &str) -> MunicipalityId {
     MunicipalityId::parse(id).unwrap()
@@ -48,18 +47,8 @@ async fn import(store: &SqlStore, chunks: Vec<ImportChunk>) {
     store.import(&source, rx).await.unwrap();
 }
 
-/// A server on a fresh SQLite database with a small catalogue and values.
-async fn server() -> (String, tempfile::TempDir) {
-    let (addr, dir, _) = server_with_store().await;
-    (addr, dir)
-}
-
-/// As [`server`], also giving the store behind it.
-async fn server_with_store() -> (String, tempfile::TempDir, SqlStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::open(&format!("sqlite://{}", dir.path().join("v3.db").display()))
-        .await
-        .unwrap();
+/// A site on a fresh SQLite database with a small catalogue and values.
+async fn server() -> TestApp {
     let catalogue = CatalogueBatch {
         catalogue_year: Some(Year::new(2026).unwrap()),
         municipalities: vec![
@@ -120,54 +109,32 @@ async fn server_with_store() -> (String, tempfile::TempDir, SqlStore) {
             Datum::Number(41234.0),
         ),
     ];
-    import(
-        &store,
-        vec![
-            ImportChunk::Catalogue(Box::new(catalogue)),
-            ImportChunk::Values(values),
-        ],
-    )
-    .await;
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let state = kvalitet_web::AppState::new(store.clone(), "sqlite");
-    tokio::spawn(kvalitet_web::serve(state, listener, std::future::pending()));
-    (addr, dir, store)
+    Seed::default()
+        .catalogue(|c| *c = catalogue)
+        .values(values)
+        .start()
+        .await
 }
 
 /// GETs a path; returns the status code and the parsed JSON body.
-async fn get(addr: &str, path: &str) -> (u16, Value) {
-    let (status, body) = get_text(addr, path).await;
+async fn get(app: &TestApp, path: &str) -> (u16, Value) {
+    let (status, body) = get_text(app, path).await;
     (
         status,
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")),
     )
 }
 
-/// GETs a path; returns the status code and the body as text.
-async fn get_text(addr: &str, path: &str) -> (u16, String) {
-    let (addr, path) = (addr.to_owned(), path.to_owned());
-    tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let status: u16 = response[9..12].parse().unwrap();
-        let (head, body) = response.split_once("\r\n\r\n").unwrap();
-        assert!(
-            head.to_lowercase()
-                .contains("content-type: application/json"),
-            "{head}"
-        );
-        (status, body.to_owned())
-    })
-    .await
-    .unwrap()
+/// GETs a path; returns the status code and the body as text, which must be JSON's.
+async fn get_text(app: &TestApp, path: &str) -> (u16, String) {
+    let a = app.get(path).send().await;
+    assert!(
+        a.header("content-type")
+            .is_some_and(|t| t.starts_with("application/json")),
+        "{}",
+        a.head()
+    );
+    (a.status, a.body)
 }
 
 fn ids(body: &Value, key: &str) -> Vec<String> {
@@ -181,8 +148,8 @@ fn ids(body: &Value, key: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metadata_routes_answer_in_kolada_shapes() {
-    let (addr, _dir) = server().await;
-    let (status, body) = get(&addr, "/v3/municipality").await;
+    let app = server().await;
+    let (status, body) = get(&app, "/v3/municipality").await;
     assert_eq!(status, 200);
     assert_eq!(ids(&body, "id"), ["0000", "0001", "0114", "0180", "1280"]);
     assert_eq!(
@@ -192,16 +159,16 @@ async fn metadata_routes_answer_in_kolada_shapes() {
     assert_eq!(body["count"], 5);
     assert!(body["next_url"].is_null() && body["previous_url"].is_null());
 
-    let (_, regions) = get(&addr, "/v3/municipality?region_type=L").await;
+    let (_, regions) = get(&app, "/v3/municipality?region_type=L").await;
     assert_eq!(ids(&regions, "id"), ["0000", "0001"]);
-    let (_, by_title) = get(&addr, "/v3/municipality?title=STOCK").await;
+    let (_, by_title) = get(&app, "/v3/municipality?title=STOCK").await;
     assert_eq!(ids(&by_title, "id"), ["0001", "0180"]);
-    let (_, listed) = get(&addr, "/v3/municipality/1280,0180,9999").await;
+    let (_, listed) = get(&app, "/v3/municipality/1280,0180,9999").await;
     assert_eq!(ids(&listed, "id"), ["0180", "1280"]);
-    let (_, encoded) = get(&addr, "/v3/municipality?title=malm%C3%B6").await;
+    let (_, encoded) = get(&app, "/v3/municipality?title=malm%C3%B6").await;
     assert_eq!(ids(&encoded, "id"), ["1280"]);
 
-    let (_, kpis) = get(&addr, "/v3/kpi/N15428").await;
+    let (_, kpis) = get(&app, "/v3/kpi/N15428").await;
     let kpi = &kpis["values"][0];
     let keys: Vec<&str> = kpi
         .as_object()
@@ -215,12 +182,12 @@ async fn metadata_routes_answer_in_kolada_shapes() {
         kpi["auspice"].is_null(),
         "missing fields are null, never absent"
     );
-    let (_, alias) = get(&addr, "/v3/kpi?id=N00003").await;
+    let (_, alias) = get(&app, "/v3/kpi?id=N00003").await;
     assert_eq!(ids(&alias, "id"), ["N00003"]);
-    let (_, search) = get(&addr, "/v3/kpi?title=personal").await;
+    let (_, search) = get(&app, "/v3/kpi?title=personal").await;
     assert_eq!(ids(&search, "id"), ["N00003"]);
 
-    let (_, groups) = get(&addr, "/v3/municipality_groups/G92787").await;
+    let (_, groups) = get(&app, "/v3/municipality_groups/G92787").await;
     assert_eq!(
         groups["values"][0]["members"][1],
         serde_json::json!({"member_id": "1280", "member_title": "Malmö"})
@@ -229,9 +196,9 @@ async fn metadata_routes_answer_in_kolada_shapes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_rows_carry_every_gender_and_groups_are_member_means() {
-    let (addr, _dir) = server().await;
+    let app = server().await;
     let (status, body) = get(
-        &addr,
+        &app,
         "/v3/data/kpi/N15428/municipality/0180,1280,G92787/year/2022",
     )
     .await;
@@ -253,9 +220,9 @@ async fn data_rows_carry_every_gender_and_groups_are_member_means() {
     assert_eq!(group[1]["value"], 90.0, "only members with a number count");
     assert_eq!(group[1]["count"], 1);
 
-    let (_, any_order) = get(&addr, "/v3/data/year/2022/kpi/N15428").await;
+    let (_, any_order) = get(&app, "/v3/data/year/2022/kpi/N15428").await;
     assert_eq!(ids(&any_order, "municipality"), ["0114", "0180", "1280"]);
-    let (_, two_dims) = get(&addr, "/v3/data/kpi/N15428/municipality/0180").await;
+    let (_, two_dims) = get(&app, "/v3/data/kpi/N15428/municipality/0180").await;
     let periods: Vec<i64> = two_dims["values"]
         .as_array()
         .unwrap()
@@ -264,12 +231,12 @@ async fn data_rows_carry_every_gender_and_groups_are_member_means() {
         .collect();
     assert_eq!(periods, [2021, 2022]);
     let (_, query_form) = get(
-        &addr,
+        &app,
         "/v3/data?kpi_id=N15428&kpi_id=N00003&municipality_id=0180&year=2022",
     )
     .await;
     assert_eq!(ids(&query_form, "kpi"), ["N00003", "N15428"]);
-    let (status, one_dim) = get(&addr, "/v3/data/?kpi_id=N15428&municipality=0180").await;
+    let (status, one_dim) = get(&app, "/v3/data/?kpi_id=N15428&municipality=0180").await;
     assert_eq!(
         (status, one_dim["count"].as_i64()),
         (200, Some(0)),
@@ -279,16 +246,16 @@ async fn data_rows_carry_every_gender_and_groups_are_member_means() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_link_with_absolute_urls_until_the_last() {
-    let (addr, _dir) = server().await;
-    let mut url = format!("http://{addr}/v3/municipality?per_page=2");
+    let app = server().await;
+    let mut url = format!("http://{HOST}/v3/municipality?per_page=2");
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
         let path = url
-            .strip_prefix(&format!("http://{addr}"))
+            .strip_prefix(&format!("http://{HOST}"))
             .unwrap()
             .to_owned();
-        let (status, body) = get(&addr, &path).await;
+        let (status, body) = get(&app, &path).await;
         assert_eq!(status, 200);
         pages += 1;
         if pages > 1 {
@@ -303,7 +270,7 @@ async fn pages_link_with_absolute_urls_until_the_last() {
         match body["next_url"].as_str() {
             Some(next) => {
                 assert!(
-                    next.starts_with(&format!("http://{addr}/v3/municipality?")),
+                    next.starts_with(&format!("http://{HOST}/v3/municipality?")),
                     "{next}"
                 );
                 assert!(next.contains("per_page=2"), "{next}");
@@ -314,7 +281,7 @@ async fn pages_link_with_absolute_urls_until_the_last() {
     }
     assert_eq!(pages, 3);
     assert_eq!(seen, ["0000", "0001", "0114", "0180", "1280"]);
-    let (_, past_end) = get(&addr, "/v3/municipality?per_page=2&page=9").await;
+    let (_, past_end) = get(&app, "/v3/municipality?per_page=2&page=9").await;
     assert_eq!(
         (past_end["count"].as_i64(), past_end["next_url"].is_null()),
         (Some(0), true)
@@ -323,7 +290,7 @@ async fn pages_link_with_absolute_urls_until_the_last() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_requests_get_kolada_style_errors_never_500() {
-    let (addr, _dir) = server().await;
+    let app = server().await;
     let too_many = (0..26)
         .map(|i| format!("{:04}", 100 + i))
         .collect::<Vec<_>>()
@@ -342,7 +309,7 @@ async fn malformed_requests_get_kolada_style_errors_never_500() {
         (&format!("/v3/data/kpi/N15428/municipality/{too_many}"), 422),
     ];
     for (path, expected) in cases {
-        let (status, body) = get(&addr, path).await;
+        let (status, body) = get(&app, path).await;
         assert_eq!(status, expected, "{path}: {body}");
         assert!(
             body["error"].as_str().is_some_and(|e| !e.is_empty()),
@@ -353,15 +320,16 @@ async fn malformed_requests_get_kolada_style_errors_never_500() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_committed_import_is_seen_at_once_despite_the_cache() {
-    let (addr, _dir, store) = server_with_store().await;
+    let app = server().await;
+    let store = &app.store;
     let path = "/v3/data/kpi/N15428/municipality/0114/year/2022";
-    let (_, before) = get(&addr, path).await;
+    let (_, before) = get(&app, path).await;
     assert_eq!(before["values"][0]["values"][0]["value"], 70.5);
-    let (_, again) = get(&addr, path).await;
+    let (_, again) = get(&app, path).await;
     assert_eq!(again, before);
 
     import(
-        &store,
+        store,
         vec![ImportChunk::Values(vec![value(
             "N15428",
             "0114",
@@ -374,21 +342,22 @@ async fn a_committed_import_is_seen_at_once_despite_the_cache() {
 
     // The server looks for a new data version at most every VERSION_TTL (200 ms).
     tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    let (_, after) = get(&addr, path).await;
+    let (_, after) = get(&app, path).await;
     assert_eq!(after["values"][0]["values"][0]["value"], 71.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn from_date_gives_changes_and_deletions_since_a_day() {
-    let (addr, _dir, store) = server_with_store().await;
+    let app = server().await;
+    let store = &app.store;
     let path = "/v3/data/kpi/N15428/municipality/0114,0180/year/2021,2022";
-    let (_, everything) = get(&addr, &format!("{path}?from_date=2000-01-01")).await;
+    let (_, everything) = get(&app, &format!("{path}?from_date=2000-01-01")).await;
     assert_eq!(everything["count"], 3);
-    let (_, nothing) = get(&addr, &format!("{path}?from_date=2100-01-01")).await;
+    let (_, nothing) = get(&app, &format!("{path}?from_date=2100-01-01")).await;
     assert_eq!(nothing["count"], 0, "nothing changed after 2100");
 
     import(
-        &store,
+        store,
         vec![ImportChunk::Values(vec![value(
             "N15428",
             "0114",
@@ -400,7 +369,7 @@ async fn from_date_gives_changes_and_deletions_since_a_day() {
     .await;
 
     tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    let (_, after) = get(&addr, &format!("{path}?from_date=2000-01-01")).await;
+    let (_, after) = get(&app, &format!("{path}?from_date=2000-01-01")).await;
     let deleted = after["values"]
         .as_array()
         .unwrap()
@@ -411,7 +380,7 @@ async fn from_date_gives_changes_and_deletions_since_a_day() {
         deleted["values"][0],
         serde_json::json!({"gender": "T", "count": 1, "status": "", "value": null, "isdeleted": true})
     );
-    let (_, plain) = get(&addr, path).await;
+    let (_, plain) = get(&app, path).await;
     assert!(
         plain["values"]
             .as_array()
@@ -420,31 +389,26 @@ async fn from_date_gives_changes_and_deletions_since_a_day() {
             .all(|r| r["municipality"] != "0114"),
         "without from_date a deleted value is simply gone"
     );
-    let (status, _) = get(&addr, &format!("{path}?from_date=2022-13-01")).await;
+    let (status, _) = get(&app, &format!("{path}?from_date=2022-13-01")).await;
     assert_eq!(status, 400);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_come_gzip_compressed_to_clients_that_ask() {
     use std::io::Read as _;
-    let (addr, _dir) = server().await;
+    let app = server().await;
     let path = "/v3/municipality";
-    let (_, plain) = get_text(&addr, path).await;
-    let raw = tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept-Encoding: gzip, deflate\r\nConnection: close\r\n\r\n").unwrap();
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).unwrap();
-        response
-    })
-    .await
-    .unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+    let (_, plain) = get_text(&app, path).await;
+    let zipped = app
+        .get(path)
+        .header("accept-encoding", "gzip, deflate")
+        .send()
+        .await;
+    let head = zipped.head().to_lowercase();
     assert!(head.contains("content-encoding: gzip"), "{head}");
     assert!(head.contains("vary: accept-encoding"), "{head}");
     let mut body = String::new();
-    flate2::read::GzDecoder::new(&raw[split + 4..])
+    flate2::read::GzDecoder::new(zipped.bytes.as_slice())
         .read_to_string(&mut body)
         .unwrap();
     assert_eq!(body, plain);

@@ -5,19 +5,15 @@
 // A test that meets the unexpected should stop loudly.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-
 use serde_json::Value;
-use tokio::sync::mpsc;
 
-use kvalitet_app::ports::prelude::*;
-use kvalitet_app::ports::{CatalogueBatch, ImportChunk, ImportSource};
+use kvalitet_app::ports::CatalogueBatch;
 use kvalitet_domain::{
     AreaId, County, Datum, Direction, Gender, GroupId, GroupKind, KoladaMeta, Measure, MeasureId,
     MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem, MissingStatus, Municipality,
     MunicipalityGroup, MunicipalityId, MunicipalityKind, ValueKey, ValueRow, Year,
 };
-use kvalitet_store::SqlStore;
+use kvalitet_testkit::{Seed, TestApp};
 
 fn m(id: &str) -> MunicipalityId {
     MunicipalityId::parse(id).unwrap()
@@ -65,15 +61,11 @@ fn item(
 
 /// Six kommuner (with Å, Ö and the two Upplands), Riket, one county, a group, neighbours,
 /// three measures (higher, lower, no direction) in a set, values for 2021 and 2022.
-async fn server() -> (String, tempfile::TempDir) {
+async fn server() -> TestApp {
     server_with(kvalitet_web::SiteOptions::default()).await
 }
 
-async fn server_with(options: kvalitet_web::SiteOptions) -> (String, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::open(&format!("sqlite://{}", dir.path().join("s.db").display()))
-        .await
-        .unwrap();
+async fn server_with(options: kvalitet_web::SiteOptions) -> TestApp {
     let kommun =
         |id: &str, title: &str| Municipality::new(m(id), title.into(), MunicipalityKind::Kommun);
     let measure = |id: &str, title: &str| {
@@ -179,86 +171,34 @@ async fn server_with(options: kvalitet_web::SiteOptions) -> (String, tempfile::T
         value("N11008", "2321", 2022, n(130000.0)),
         value("N11008", "1407", 2022, n(120000.0)),
     ];
-    let (tx, rx) = mpsc::channel(4);
-    tx.send(ImportChunk::Catalogue(Box::new(catalogue)))
+    Seed::default()
+        .catalogue(|c| *c = catalogue)
+        .values(values)
+        .options(options)
+        .start()
         .await
-        .unwrap();
-    tx.send(ImportChunk::Values(values)).await.unwrap();
-    tx.send(ImportChunk::Commit).await.unwrap();
-    drop(tx);
-    let source = ImportSource {
-        source: "test".into(),
-        format: "test".into(),
-    };
-    store.import(&source, rx).await.unwrap();
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let state = kvalitet_web::AppState::with_options(store, "sqlite", options);
-    tokio::spawn(kvalitet_web::serve(state, listener, std::future::pending()));
-    (addr, dir)
 }
 
-/// GETs a path; returns the status, the raw head and the body bytes.
-async fn fetch(addr: &str, path: &str) -> (u16, String, Vec<u8>) {
-    let addr = addr.to_owned();
-    let path = path.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-        let mut body = raw[split + 4..].to_vec();
-        if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            body = dechunk(&body);
-        }
-        let status = head[9..12].parse().unwrap();
-        (status, head, body)
-    })
-    .await
-    .unwrap()
+/// GETs a path; returns the status, the head and the body bytes.
+async fn fetch(app: &TestApp, path: &str) -> (u16, String, Vec<u8>) {
+    let a = app.get(path).send().await;
+    (a.status, a.head(), a.bytes)
 }
 
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = b.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[line_end + 2..line_end + 2 + size]);
-        b = &b[line_end + 2 + size + 2..];
-    }
+async fn page(app: &TestApp, path: &str) -> (u16, String) {
+    let a = app.get(path).send().await;
+    (a.status, a.body)
 }
 
-async fn page(addr: &str, path: &str) -> (u16, String) {
-    let (status, _, body) = fetch(addr, path).await;
-    (status, String::from_utf8(body).unwrap())
-}
-
-async fn json(addr: &str, path: &str) -> (u16, Value) {
-    let (status, _, body) = fetch(addr, path).await;
-    (
-        status,
-        serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{path}: {e}")),
-    )
+async fn json(app: &TestApp, path: &str) -> (u16, Value) {
+    let a = app.get(path).send().await;
+    (a.status, a.json())
 }
 
 #[tokio::test]
 async fn compare_api_gives_hand_checked_colours_ranks_and_summary() {
-    let (addr, _dir) = server().await;
-    let (status, c) = json(&addr, "/api/v1/compare?measure=N15428&year=2022").await;
+    let app = server().await;
+    let (status, c) = json(&app, "/api/v1/compare?measure=N15428&year=2022").await;
     assert_eq!(status, 200, "{c}");
     let s = &c["summary"];
     // 90, 80, 80, 70, 60 and a secret value: n = 5, k = 2.
@@ -335,7 +275,7 @@ async fn compare_api_gives_hand_checked_colours_ranks_and_summary() {
     );
 
     // Lower is better: the shortest wait ranks first.
-    let (_, w) = json(&addr, "/api/v1/compare?measure=U23401").await;
+    let (_, w) = json(&app, "/api/v1/compare?measure=U23401").await;
     let first = w["results"]
         .as_array()
         .unwrap()
@@ -345,7 +285,7 @@ async fn compare_api_gives_hand_checked_colours_ranks_and_summary() {
     assert_eq!(first["municipality"], "0180");
     assert_eq!(w["summary"]["best"].as_f64(), Some(30.0));
     // No direction: no colours at all.
-    let (_, cost) = json(&addr, "/api/v1/compare?measure=N11008").await;
+    let (_, cost) = json(&app, "/api/v1/compare?measure=N11008").await;
     assert!(
         cost["results"]
             .as_array()
@@ -358,24 +298,24 @@ async fn compare_api_gives_hand_checked_colours_ranks_and_summary() {
 
 #[tokio::test]
 async fn populations_narrow_the_comparison() {
-    let (addr, _dir) = server().await;
+    let app = server().await;
     let size = |c: &Value| c["population"]["size"].as_u64().unwrap();
-    let (_, county) = json(&addr, "/api/v1/compare?measure=N15428&population=county:01").await;
+    let (_, county) = json(&app, "/api/v1/compare?measure=N15428&population=county:01").await;
     assert_eq!(size(&county), 3, "Stockholm and the two Upplands");
-    let (_, group) = json(&addr, "/api/v1/compare?measure=N15428&population=group:G1").await;
+    let (_, group) = json(&app, "/api/v1/compare?measure=N15428&population=group:G1").await;
     assert_eq!(size(&group), 2);
     assert_eq!(
         group["summary"]["coloured"], false,
         "fewer than four values are not coloured"
     );
     let (_, n) = json(
-        &addr,
+        &app,
         "/api/v1/compare?measure=N15428&population=neighbours:0114",
     )
     .await;
     assert_eq!(size(&n), 3);
     let (_, list) = json(
-        &addr,
+        &app,
         "/api/v1/compare?measure=N15428&population=list:0180,2321",
     )
     .await;
@@ -384,27 +324,27 @@ async fn populations_narrow_the_comparison() {
 
 #[tokio::test]
 async fn report_api_and_lists() {
-    let (addr, _dir) = server().await;
-    let (status, r) = json(&addr, "/api/v1/municipalities/0180/report?set=kkik").await;
+    let app = server().await;
+    let (status, r) = json(&app, "/api/v1/municipalities/0180/report?set=kkik").await;
     assert_eq!(status, 200, "{r}");
     let measures = r["areas"][0]["measures"].as_array().unwrap();
     assert_eq!(measures.len(), 3);
     assert_eq!(measures[0]["colour"], "green");
     assert_eq!(measures[1]["colour"], "green", "shortest wait");
     assert_eq!(r["colours"]["green"], 2);
-    let (_, list) = json(&addr, "/api/v1/municipalities").await;
+    let (_, list) = json(&app, "/api/v1/municipalities").await;
     assert_eq!(list["count"], 6);
     assert_eq!(list["municipalities"][4]["name"], "Åre");
-    let (_, ms) = json(&addr, "/api/v1/measures?set=kkik").await;
+    let (_, ms) = json(&app, "/api/v1/measures?set=kkik").await;
     assert_eq!(ms["measures"][1]["direction"], "lower");
-    let (status, doc) = json(&addr, "/api/v1/openapi.json").await;
+    let (status, doc) = json(&app, "/api/v1/openapi.json").await;
     assert_eq!(status, 200);
     assert!(doc["paths"]["/api/v1/compare"]["get"]["parameters"].is_array());
 }
 
 #[tokio::test]
 async fn bad_api_parameters_get_400_or_404_never_500() {
-    let (addr, _dir) = server().await;
+    let app = server().await;
     for (path, want) in [
         ("/api/v1/compare", 400),
         ("/api/v1/compare?measure=N99999", 404),
@@ -432,7 +372,7 @@ async fn bad_api_parameters_get_400_or_404_never_500() {
         ("/api/v1/municipalities/0180/report?set=nope", 404),
         ("/api/v1/nothing", 404),
     ] {
-        let (status, body) = json(&addr, path).await;
+        let (status, body) = json(&app, path).await;
         assert_eq!(status, want, "{path}: {body}");
         if want != 200 {
             assert!(
@@ -445,8 +385,8 @@ async fn bad_api_parameters_get_400_or_404_never_500() {
 
 #[tokio::test]
 async fn start_page_finds_municipalities_in_swedish_order() {
-    let (addr, _dir) = server().await;
-    let (status, html) = page(&addr, "/").await;
+    let app = server().await;
+    let (status, html) = page(&app, "/").await;
     assert_eq!(status, 200);
     let at = |name: &str| {
         html.find(&format!(">{name}</a>"))
@@ -455,24 +395,24 @@ async fn start_page_finds_municipalities_in_swedish_order() {
     assert!(at("Göteborg") < at("Stockholm"));
     assert!(at("Upplands Väsby") < at("Upplands-Bro"));
     assert!(at("Upplands-Bro") < at("Åre") && at("Åre") < at("Öckerö"));
-    let (_, found) = page(&addr, "/?q=upplands").await;
+    let (_, found) = page(&app, "/?q=upplands").await;
     assert!(
         found.contains("Upplands-Bro") && !found.contains(">Stockholm</a>"),
         "{found}"
     );
-    let (_, none) = page(&addr, "/?q=%3Cscript%3E").await;
+    let (_, none) = page(&app, "/?q=%3Cscript%3E").await;
     assert!(
         none.contains("&lt;script&gt;") && !none.contains("<script>"),
         "the query is escaped"
     );
-    let (_, en) = page(&addr, "/en/").await;
+    let (_, en) = page(&app, "/en/").await;
     assert!(en.contains("<html lang=\"en\">") && en.contains("Name of the municipality"));
 }
 
 #[tokio::test]
 async fn municipality_and_measure_pages_say_colour_in_words() {
-    let (addr, _dir) = server().await;
-    let (status, html) = page(&addr, "/kommun/0180").await;
+    let app = server().await;
+    let (status, html) = page(&app, "/kommun/0180").await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("Hur bra är Stockholm jämfört med andra kommuner?"));
     assert!(html.contains("Bland de 25 % bästa"), "colour with words");
@@ -481,7 +421,7 @@ async fn municipality_and_measure_pages_say_colour_in_words() {
     assert!(html.contains("Ingen färg"), "the cost has no colour");
     assert!(html.contains("href=\"/kommun/0180/matt/N15428\""));
 
-    let (status, html) = page(&addr, "/kommun/0180/matt/N15428").await;
+    let (status, html) = page(&app, "/kommun/0180/matt/N15428").await;
     assert_eq!(status, 200);
     assert!(
         html.contains("I Stockholm var värdet 90,0 procent år 2022."),
@@ -507,12 +447,12 @@ async fn municipality_and_measure_pages_say_colour_in_words() {
     );
     assert!(html.contains("Kommunens kommentar"));
 
-    let (_, en) = page(&addr, "/en/kommun/0180/matt/U23401").await;
+    let (_, en) = page(&app, "/en/kommun/0180/matt/U23401").await;
     assert!(
         en.contains("Among the best 25 %") && en.contains("EN Hur länge väntar man?"),
         "{en}"
     );
-    let (_, group) = page(&addr, "/kommun/0180?jamfor=group:G1").await;
+    let (_, group) = page(&app, "/kommun/0180?jamfor=group:G1").await;
     assert!(
         group.contains("Storstäder &lt;b&gt;"),
         "group names are escaped"
@@ -521,17 +461,17 @@ async fn municipality_and_measure_pages_say_colour_in_words() {
 
 #[tokio::test]
 async fn compare_page_and_downloads() {
-    let (addr, _dir) = server().await;
-    let (status, html) = page(&addr, "/jamfor?matt=N15428&kommun=0180&kommun=1407").await;
+    let app = server().await;
+    let (status, html) = page(&app, "/jamfor?matt=N15428&kommun=0180&kommun=1407").await;
     assert_eq!(status, 200);
     assert!(
         html.contains("<th scope=\"col\">Stockholm</th>")
             && html.contains("<th scope=\"col\">Öckerö</th>")
     );
     let six = "/jamfor?matt=N15428&kommun=0180&kommun=1480&kommun=2321&kommun=1407&kommun=0114&kommun=0139";
-    assert_eq!(page(&addr, six).await.0, 400, "at most five");
+    assert_eq!(page(&app, six).await.0, 400, "at most five");
 
-    let (status, head, body) = fetch(&addr, "/kommun/0180/matt/N15428/data.csv").await;
+    let (status, head, body) = fetch(&app, "/kommun/0180/matt/N15428/data.csv").await;
     assert_eq!(status, 200);
     assert!(head.contains("text/csv"));
     let text = String::from_utf8(body).unwrap();
@@ -547,24 +487,24 @@ async fn compare_page_and_downloads() {
         text.contains("0139,Upplands-Bro,2022,,secret,,grey"),
         "{text}"
     );
-    let (_, _, excel) = fetch(&addr, "/kommun/0180/data-excel.csv").await;
+    let (_, _, excel) = fetch(&app, "/kommun/0180/data-excel.csv").await;
     assert!(excel.starts_with(b"\xEF\xBB\xBF"));
     assert!(String::from_utf8_lossy(&excel).contains(";N15428;"));
-    let (status, head, xlsx) = fetch(&addr, "/jamfor/data.xlsx?matt=N15428&kommun=0180").await;
+    let (status, head, xlsx) = fetch(&app, "/jamfor/data.xlsx?matt=N15428&kommun=0180").await;
     assert_eq!(status, 200);
     assert!(head.contains("spreadsheetml") && xlsx.starts_with(b"PK"));
-    assert_eq!(fetch(&addr, "/kommun/0180/data.pdf").await.0, 404);
+    assert_eq!(fetch(&app, "/kommun/0180/data.pdf").await.0, 404);
 }
 
 #[tokio::test]
 async fn oembed_gives_the_widget_code_for_a_measure_page() {
-    let (addr, _dir) = server_with(kvalitet_web::SiteOptions {
+    let app = server_with(kvalitet_web::SiteOptions {
         public_url: "https://k.example.se".into(),
         ..kvalitet_web::SiteOptions::default()
     })
     .await;
     let url = "https%3A%2F%2Fk.example.se%2Fen%2Fkommun%2F0180%2Fmatt%2FN15428%3Far%3D2022";
-    let (status, o) = json(&addr, &format!("/oembed?url={url}")).await;
+    let (status, o) = json(&app, &format!("/oembed?url={url}")).await;
     assert_eq!(status, 200, "{o}");
     assert_eq!(
         (o["type"].as_str(), o["version"].as_str()),
@@ -582,14 +522,14 @@ async fn oembed_gives_the_widget_code_for_a_measure_page() {
         "{html}"
     );
     assert_eq!(
-        json(&addr, "/oembed?url=https%3A%2F%2Fk.example.se%2F")
+        json(&app, "/oembed?url=https%3A%2F%2Fk.example.se%2F")
             .await
             .0,
         400
     );
     assert_eq!(
         json(
-            &addr,
+            &app,
             "/oembed?url=https%3A%2F%2Fk.example.se%2Fkommun%2F9999%2Fmatt%2FN15428"
         )
         .await
@@ -605,12 +545,12 @@ async fn oembed_gives_the_widget_code_for_a_measure_page() {
         "javascript%3Aalert(1)%2F%2Fk.example.se%2Fkommun%2F0180%2Fmatt%2FN15428",
         "%2Fkommun%2F0180%2Fmatt%2FN15428",
     ] {
-        let (status, o) = json(&addr, &format!("/oembed?url={foreign}")).await;
+        let (status, o) = json(&app, &format!("/oembed?url={foreign}")).await;
         assert_eq!(status, 404, "{foreign}: {o}");
         assert!(!o.to_string().contains("evil") && !o.to_string().contains("javascript"));
     }
-    assert_eq!(json(&addr, "/oembed?url=x&format=xml").await.0, 501);
-    let (_, page) = page(&addr, "/kommun/0180/matt/N15428").await;
+    assert_eq!(json(&app, "/oembed?url=x&format=xml").await.0, 501);
+    let (_, page) = page(&app, "/kommun/0180/matt/N15428").await;
     assert!(
         page.contains("application/json+oembed"),
         "the measure page announces its oEmbed"
@@ -619,13 +559,13 @@ async fn oembed_gives_the_widget_code_for_a_measure_page() {
 
 #[tokio::test]
 async fn pages_carry_security_headers_and_only_the_widget_may_be_framed() {
-    let (addr, _dir) = server().await;
-    let (_, head, _) = fetch(&addr, "/kommun/0180").await;
+    let app = server().await;
+    let (_, head, _) = fetch(&app, "/kommun/0180").await;
     let head = head.to_ascii_lowercase();
     assert!(head.contains("x-frame-options: deny") && head.contains("frame-ancestors 'none'"));
     assert!(head.contains("x-content-type-options: nosniff"));
     assert!(head.contains("content-security-policy: default-src 'none'"));
-    let (status, head, _) = fetch(&addr, "/inbaddning/kommun/0180/matt/N15428").await;
+    let (status, head, _) = fetch(&app, "/inbaddning/kommun/0180/matt/N15428").await;
     assert_eq!(status, 200);
     let head = head.to_ascii_lowercase();
     assert!(head.contains("frame-ancestors *") && !head.contains("x-frame-options"));
@@ -637,7 +577,7 @@ async fn pages_carry_security_headers_and_only_the_widget_may_be_framed() {
 
 #[tokio::test]
 async fn bad_page_requests_get_helpful_400_or_404_pages() {
-    let (addr, _dir) = server().await;
+    let app = server().await;
     for (path, want) in [
         ("/kommun/9999", 404),
         ("/kommun/abc", 404),
@@ -653,7 +593,7 @@ async fn bad_page_requests_get_helpful_400_or_404_pages() {
         ("/en/kommun/0180/matt/%20", 404),
         ("/no/such/page", 404),
     ] {
-        let (status, html) = page(&addr, path).await;
+        let (status, html) = page(&app, path).await;
         assert_eq!(status, want, "{path}");
         let home = if path.starts_with("/en") {
             "href=\"/en/\""
@@ -665,4 +605,39 @@ async fn bad_page_requests_get_helpful_400_or_404_pages() {
             "{path}: {html}"
         );
     }
+}
+
+/// The part of a page between `from` and the first `to` after it.
+fn fragment<'a>(page: &'a str, from: &str, to: &str) -> &'a str {
+    let start = page
+        .find(from)
+        .unwrap_or_else(|| panic!("no {from} in {page}"));
+    let end = page[start..]
+        .find(to)
+        .map_or(page.len(), |e| start + e + to.len());
+    &page[start..end]
+}
+
+/// The API's shapes and the key parts of the pages are pinned: a change to `openapi.json`,
+/// an answer's fields or a card's markup shows as a snapshot diff to review
+/// (`cargo insta review`), never as a silent change for clients and residents.
+#[tokio::test]
+async fn api_answers_openapi_and_key_page_parts_are_pinned() {
+    let app = server().await;
+    let (_, openapi) = json(&app, "/api/v1/openapi.json").await;
+    insta::assert_json_snapshot!("openapi", openapi);
+    let (_, compare) = json(&app, "/api/v1/compare?measure=N15428&year=2022").await;
+    insta::assert_json_snapshot!("api_compare_n15428_2022", compare, {".**.updated_at" => "[time]"});
+    let (_, report) = json(&app, "/api/v1/municipalities/0180/report?year=2022").await;
+    insta::assert_json_snapshot!("api_report_0180_2022", report, {".**.updated_at" => "[time]"});
+    let (_, municipality) = page(&app, "/kommun/0180?ar=2022").await;
+    insta::assert_snapshot!(
+        "municipality_0180_first_card",
+        fragment(&municipality, "<li class=\"card", "</li>")
+    );
+    let (_, measure) = page(&app, "/kommun/0180/matt/N15428?ar=2022").await;
+    insta::assert_snapshot!(
+        "measure_0180_n15428_answer",
+        fragment(&measure, "<h1", "</p>")
+    );
 }
