@@ -1676,3 +1676,50 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         "the national round's tests are in the municipality's trail"
     );
 }
+
+/// A municipality's staff upload own values as LibreOffice's .ods and Excel 97–2003's .xls
+/// (the same first-sheet files the app's reader tests use); both become drafts, row by row,
+/// and the drafts page shows them in Swedish form.
+#[tokio::test]
+async fn own_values_upload_as_ods_and_old_excel_files() {
+    let app = Seed::default()
+        .kommun("0180", "Stockholm")
+        .person("anna@kommun.se", "Anna", &[("0180", Role::Admin)])
+        .start()
+        .await;
+    let mut anna = app.logged_in("anna@kommun.se").await;
+    let defined = anna
+        .post(
+            "/admin/kommun/0180/matt",
+            &[
+                ("id", "X0180-1"),
+                ("title", "Nöjda besökare, andel (%)"),
+                ("question", "Hur nöjda är besökarna?"),
+                ("unit", "procent"),
+                ("direction", "higher"),
+                ("decimals", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(defined.status, 303, "{}", defined.body);
+    for (name, file) in [
+        (
+            "varden.ods",
+            include_bytes!("../../kvalitet-app/tests/fixtures/upload.ods").as_slice(),
+        ),
+        (
+            "varden.xls",
+            include_bytes!("../../kvalitet-app/tests/fixtures/upload.xls").as_slice(),
+        ),
+    ] {
+        let sent = anna.upload("/admin/kommun/0180/fil", &[], name, file).await;
+        assert_eq!(sent.status, 303, "{name}: {}", sent.body);
+        assert!(
+            sent.location().is_some_and(|l| l.contains("fil-2")),
+            "{name}: two rows saved: {:?}",
+            sent.location()
+        );
+        let drafts = anna.get("/admin/kommun/0180").await;
+        assert!(drafts.body.contains("87,50"), "{name}: {}", drafts.body);
+    }
+}
