@@ -28,20 +28,29 @@ pub enum ReportError {
     UnknownGroup(String),
     #[error("unknown county {0}")]
     UnknownCounty(String),
-    #[error("invalid parameter {field}: {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    /// A population that does not parse: the text asked for, and why.
+    #[error(
+        "population {value:?}: {why}; use all, set, group:ID, county:NN, neighbours:ID or list:ID,ID"
+    )]
+    BadPopulation { value: String, why: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl ReportError {
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid {
-            field,
-            message: message.into(),
+    /// What to tell a person (see [`kvalitet_domain::Message`]).
+    pub fn message(&self) -> kvalitet_domain::Message {
+        use kvalitet_domain::Message;
+        match self {
+            Self::UnknownMunicipality(id) => Message::new("unknown_municipality").with("id", id),
+            Self::UnknownMeasure(id) => Message::new("unknown_measure").with("id", id),
+            Self::UnknownSet(id) => Message::new("unknown_set").with("id", id),
+            Self::UnknownGroup(id) => Message::new("unknown_group").with("id", id),
+            Self::UnknownCounty(id) => Message::new("unknown_county").with("id", id),
+            Self::BadPopulation { value, .. } => {
+                Message::new("bad_population").with("value", value)
+            }
+            Self::Store(_) => Message::new("failed"),
         }
     }
 
@@ -79,7 +88,10 @@ impl Population {
     /// Parses `all`, `set`, `group:G92787`, `county:01`, `neighbours:0180` or
     /// `list:0180,1480`.
     pub fn parse(s: &str) -> Result<Self, ReportError> {
-        let bad = |m: String| ReportError::invalid("population", m);
+        let bad = |why: String| ReportError::BadPopulation {
+            value: s.to_owned(),
+            why,
+        };
         let (kind, arg) = s.split_once(':').unwrap_or((s, ""));
         Ok(match kind {
             "all" | "" => Self::All,
@@ -98,11 +110,7 @@ impl Population {
                     .map(|m| MunicipalityId::parse(m).map_err(|e| bad(e.to_string())))
                     .collect::<Result<_, _>>()?,
             ),
-            other => {
-                return Err(bad(format!(
-                    "{other:?} is not all, set, group:ID, county:NN, neighbours:ID or list:ID,ID"
-                )));
-            }
+            other => return Err(bad(format!("{other:?} is not a kind of population"))),
         })
     }
 
@@ -733,10 +741,7 @@ mod tests {
             assert!(
                 matches!(
                     Population::parse(bad),
-                    Err(ReportError::Invalid {
-                        field: "population",
-                        ..
-                    })
+                    Err(ReportError::BadPopulation { .. })
                 ),
                 "{bad}"
             );

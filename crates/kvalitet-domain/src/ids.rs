@@ -27,6 +27,27 @@ pub enum IdError {
     },
 }
 
+impl IdError {
+    /// What to tell a person (see [`crate::Message`]).
+    pub fn message(&self) -> crate::Message {
+        use crate::Message;
+        match self {
+            Self::Municipality(v) => Message::new("bad_municipality_id").with("value", v),
+            Self::Group(v) => Message::new("bad_group_id").with("value", v),
+            Self::Measure(v) => Message::new("bad_measure_id").with("value", v),
+            Self::Area(v) => Message::new("bad_area_id").with("value", v),
+            Self::OthersNamespace {
+                id,
+                namespace,
+                owner,
+            } => Message::new("others_namespace")
+                .with("id", id)
+                .with("namespace", namespace)
+                .with("owner", owner),
+        }
+    }
+}
+
 /// Longest identifier the system stores; Kolada's longest are 7 characters.
 const MAX_ID: usize = 16;
 

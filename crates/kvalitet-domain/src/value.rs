@@ -210,6 +210,19 @@ pub enum ValueError {
     Status(String),
 }
 
+impl ValueError {
+    /// What to tell a person (see [`crate::Message`]).
+    pub fn message(&self) -> crate::Message {
+        use crate::Message;
+        match self {
+            Self::Year(v) => Message::new("bad_year").with("value", v),
+            Self::Gender(v) => Message::new("bad_gender").with("value", v),
+            Self::Number(v) => Message::new("bad_number").with("value", v),
+            Self::Status(v) => Message::new("bad_status").with("value", v),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use kvalitet_app::Store;
 use kvalitet_app::accounts;
 use kvalitet_app::own::{self, MeasureForm, OwnError};
 use kvalitet_app::ports::SessionRecord;
-use kvalitet_domain::{Action, MeasureId, MeasureOrigin, MunicipalityId, Role};
+use kvalitet_domain::{Action, MeasureId, MeasureOrigin, Message, MunicipalityId, Role};
 
 use crate::auth::{actor, message_page, redirect, render_private};
 use crate::extract::{Change, Session, Upload};
@@ -30,14 +30,16 @@ fn municipality(
     id: &str,
     action: Action,
 ) -> Result<MunicipalityId, WebError> {
-    let m = MunicipalityId::parse(id).map_err(|_| WebError::not_found("unknown municipality"))?;
+    let m = MunicipalityId::parse(id).map_err(|_| {
+        WebError::coded(
+            StatusCode::NOT_FOUND,
+            Message::new("unknown_municipality").with("id", id),
+        )
+    })?;
     if session.user.grants.allows(action, &m) {
         Ok(m)
     } else {
-        Err(WebError::forbidden(match lang {
-            Lang::Sv => "Din roll i den här kommunen räcker inte för det här.",
-            Lang::En => "Your role in this municipality does not allow this.",
-        }))
+        Err(WebError::forbidden(lang.t("role_too_low")))
     }
 }
 
@@ -188,14 +190,11 @@ pub async fn upload<S: Store>(
     match saved {
         Ok(n) => Ok(back(&state, lang, &m, &format!("fil-{n}"))),
         Err(OwnError::BadRows(rows)) => {
-            let mut message = match lang {
-                Lang::Sv => String::from("Filen sparades inte. Rätta raderna och försök igen: "),
-                Lang::En => {
-                    String::from("The file was not saved. Correct the rows and try again: ")
-                }
-            };
-            message.push_str(&rows.into_iter().take(100).collect::<Vec<_>>().join("; "));
-            Err(WebError::bad_request(message))
+            let rows = rows.into_iter().take(100).collect::<Vec<_>>().join("; ");
+            Err(WebError::coded(
+                StatusCode::BAD_REQUEST,
+                Message::new("file_not_saved").with("rows", rows),
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -292,17 +291,11 @@ pub async fn invite<S: Store>(
     )
     .await?;
     let link = format!("{}{}/inbjudan/{token}", state.public_url, lang.base());
-    let message = match lang {
-        Lang::Sv => format!(
-            "Skicka den här länken till {} (den visas bara nu och gäller i {} dagar): {link}",
-            f.email,
-            accounts::INVITATION_DAYS
-        ),
-        Lang::En => format!(
-            "Send this link to {} (it is shown only now and works for {} days): {link}",
-            f.email,
-            accounts::INVITATION_DAYS
-        ),
-    };
+    let message = lang.say(
+        &Message::new("invitation_link")
+            .with("email", &f.email)
+            .with("days", accounts::INVITATION_DAYS)
+            .with("link", link),
+    );
     Ok(message_page(&state, lang, StatusCode::OK, &message))
 }

@@ -14,7 +14,7 @@ use serde_json::json;
 use kvalitet_app::Store;
 use kvalitet_app::accounts::{self, AccountError};
 use kvalitet_app::ports::{Actor, SessionRecord};
-use kvalitet_domain::{Action, MunicipalityId};
+use kvalitet_domain::{Action, Message, MunicipalityId};
 
 use crate::WebError;
 use crate::extract::{Change, Session};
@@ -63,21 +63,10 @@ fn held_back(lang: Lang, e: &AccountError) -> Option<WebError> {
     match e {
         AccountError::Throttled { retry_after_secs } => {
             let minutes = retry_after_secs.div_ceil(60);
-            let message = match lang {
-                Lang::Sv => {
-                    format!("För många misslyckade försök. Vänta {minutes} min och försök igen.")
-                }
-                Lang::En => format!("Too many failed attempts. Wait {minutes} min and try again."),
-            };
-            Some(WebError::held_back(message, *retry_after_secs))
+            let message = Message::new("too_many_attempts").with("minutes", minutes);
+            Some(WebError::held_back(lang.say(&message), *retry_after_secs))
         }
-        AccountError::Busy => Some(WebError::held_back(
-            match lang {
-                Lang::Sv => "Många loggar in just nu. Försök igen om en stund.",
-                Lang::En => "Many are logging in right now. Try again in a moment.",
-            },
-            2,
-        )),
+        AccountError::Busy => Some(WebError::held_back(lang.t("busy"), 2)),
         _ => None,
     }
 }
@@ -177,15 +166,12 @@ pub(crate) fn message_page<S: Store>(
     status: StatusCode,
     message: &str,
 ) -> Response {
-    let title = match (lang, status) {
-        (Lang::Sv, s) if s.is_success() => "Klart",
-        (Lang::En, s) if s.is_success() => "Done",
-        (Lang::Sv, StatusCode::FORBIDDEN) => "Åtkomst saknas",
-        (Lang::En, StatusCode::FORBIDDEN) => "No access",
-        (_, StatusCode::NOT_FOUND) => lang.texts()["not_found"],
-        (Lang::Sv, _) => "Det gick inte",
-        (Lang::En, _) => "That did not work",
-    };
+    let title = lang.t(match status {
+        s if s.is_success() => "done",
+        StatusCode::FORBIDDEN => "no_access",
+        StatusCode::NOT_FOUND => "not_found",
+        _ => "did_not_work",
+    });
     let body = state
         .render(
             "error.html",
@@ -300,11 +286,7 @@ pub async fn login<S: Store>(
         login_form(&state, lang, status, Some(message), &next, &form.email)
     };
     if !double_submit_ok(&headers, &form.csrf) {
-        let message = match lang {
-            Lang::Sv => "Formuläret har gått ut. Försök igen.",
-            Lang::En => "The form has expired. Please try again.",
-        };
-        return again(StatusCode::FORBIDDEN, message.into());
+        return again(StatusCode::FORBIDDEN, lang.t("form_expired").into());
     }
     let attempt = state.attempt(address);
     match accounts::login(&state.store, &attempt, &form.email, &form.password).await {
@@ -318,11 +300,7 @@ pub async fn login<S: Store>(
             Ok(redirect(&next, &[session, clear]))
         }
         Err(AccountError::WrongCredentials) => {
-            let message = match lang {
-                Lang::Sv => "Fel e-postadress eller lösenord.",
-                Lang::En => "Wrong e-mail address or password.",
-            };
-            again(StatusCode::UNAUTHORIZED, message.into())
+            again(StatusCode::UNAUTHORIZED, lang.t("wrong_credentials").into())
         }
         Err(e) => match held_back(lang, &e) {
             // The form again, so the address typed is kept, with the wait.
@@ -380,10 +358,7 @@ pub async fn account<S: Store>(
     let notice = pairs
         .iter()
         .find(|(k, _)| k == "klart")
-        .map(|_| match lang {
-            Lang::Sv => "Lösenordet är bytt.",
-            Lang::En => "The password has been changed.",
-        });
+        .map(|_| lang.t("password_changed"));
     let roles: Vec<_> = session
         .user
         .grants
@@ -449,10 +424,9 @@ pub async fn change_password<S: Store>(
             &[],
         )),
         Err(AccountError::Invalid(m)) => Err(WebError::bad_request(m)),
-        Err(AccountError::WrongCredentials) => Err(WebError::bad_request(match lang {
-            Lang::Sv => "Det nuvarande lösenordet stämmer inte.",
-            Lang::En => "The current password is not right.",
-        })),
+        Err(AccountError::WrongCredentials) => {
+            Err(WebError::bad_request(lang.t("wrong_current_password")))
+        }
         Err(e) => Err(held_back(lang, &e).unwrap_or_else(|| WebError::internal(e))),
     }
 }
@@ -466,13 +440,15 @@ pub async fn audit<S: Store>(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let m = MunicipalityId::parse(&id).map_err(|_| WebError::not_found("unknown municipality"))?;
+    let m = MunicipalityId::parse(&id).map_err(|_| {
+        WebError::coded(
+            StatusCode::NOT_FOUND,
+            Message::new("unknown_municipality").with("id", &id),
+        )
+    })?;
     // Authorization on the server, for every request: the session's grants for this municipality.
     if !session.user.grants.allows(Action::ViewAudit, &m) {
-        return Err(WebError::forbidden(match lang {
-            Lang::Sv => "Du har ingen roll i den här kommunen.",
-            Lang::En => "You have no role in this municipality.",
-        }));
+        return Err(WebError::forbidden(lang.t("no_role_here")));
     }
     audit_page(&state, lang, &session, Some(m), raw.as_deref()).await
 }
@@ -604,10 +580,7 @@ async fn invitation_form<S: Store>(
         .await
         .map_err(WebError::internal)?;
     let Some((email, m, role)) = found else {
-        return Err(WebError::not_found(match lang {
-            Lang::Sv => "Inbjudan är redan använd, har gått ut eller finns inte. Be om en ny.",
-            Lang::En => "The invitation is used, has expired or does not exist. Ask for a new one.",
-        }));
+        return Err(WebError::not_found(lang.t("invitation_gone")));
     };
     let existing = accounts::has_account(&state.store, &email)
         .await

@@ -7,12 +7,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use kvalitet_app::report::ReportError;
+use kvalitet_domain::Message;
 
-/// Why a page or a change was refused: the status and the message for the person.
+use crate::i18n::Lang;
+
+/// Why a page or a change was refused: the status and the message for the person, either
+/// as a code the page layer says in the person's language (`words`) or as text already in
+/// it (`message`, which also holds the English of a coded message for logs and the API).
 #[derive(Debug, Clone)]
 pub struct WebError {
     pub status: StatusCode,
     pub message: String,
+    pub words: Option<Message>,
     /// Seconds after which trying again may work (sent as `Retry-After`).
     pub retry_after: Option<u64>,
 }
@@ -20,8 +26,8 @@ pub struct WebError {
 /// What a refused answer carries to the page layer.
 #[derive(Debug, Clone)]
 pub(crate) enum Refused {
-    /// The message page with this text.
-    Message(String),
+    /// The message page with this text, or these words in the page's language.
+    Message(String, Option<Message>),
     /// To the login page, and back to where the person was.
     LoginNeeded,
 }
@@ -47,7 +53,25 @@ impl WebError {
         Self {
             status,
             message: message.into(),
+            words: None,
             retry_after: None,
+        }
+    }
+
+    /// A refusal whose message is a code, said in the person's language by the page layer.
+    pub fn coded(status: StatusCode, words: Message) -> Self {
+        Self {
+            message: Lang::En.say(&words),
+            words: Some(words),
+            ..Self::with(status, "")
+        }
+    }
+
+    /// The message in `lang`.
+    pub fn message_in(&self, lang: Lang) -> String {
+        match &self.words {
+            Some(w) => lang.say(w),
+            None => self.message.clone(),
         }
     }
 
@@ -79,7 +103,7 @@ impl IntoResponse for WebError {
         let refused = if self.status == StatusCode::SEE_OTHER {
             Refused::LoginNeeded
         } else {
-            Refused::Message(self.message)
+            Refused::Message(self.message, self.words)
         };
         let mut r = self.status.into_response();
         if let Some(secs) = self.retry_after {
@@ -95,8 +119,8 @@ impl From<ReportError> for WebError {
     fn from(e: ReportError) -> Self {
         match e {
             ReportError::Store(e) => Self::internal(e),
-            e if e.is_not_found() => Self::not_found(e.to_string()),
-            e => Self::bad_request(e.to_string()),
+            e if e.is_not_found() => Self::coded(StatusCode::NOT_FOUND, e.message()),
+            e => Self::coded(StatusCode::BAD_REQUEST, e.message()),
         }
     }
 }

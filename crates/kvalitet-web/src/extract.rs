@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use kvalitet_app::Store;
 use kvalitet_app::ports::SessionRecord;
+use kvalitet_domain::Message;
 
 use crate::error::WebError;
 use crate::i18n::Lang;
@@ -134,22 +135,14 @@ impl<S: Store> FromRequest<Arc<AppState<S>>> for Upload {
             let mb = lang.number(limit as f64 / f64::from(1 << 20), 1);
             WebError::with(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                match lang {
-                    Lang::Sv => format!("Filen är för stor. Här tas filer på högst {mb} MB emot."),
-                    Lang::En => format!(
-                        "The file is too large. Files of at most {mb} MB are accepted here."
-                    ),
-                },
+                lang.say(&Message::new("file_too_large").with("mb", mb)),
             )
         };
         let broken = |status: StatusCode| {
             if status == StatusCode::PAYLOAD_TOO_LARGE {
                 too_large()
             } else {
-                WebError::bad_request(match lang {
-                    Lang::Sv => "Filen kom inte fram hela. Försök igen.",
-                    Lang::En => "The file did not arrive whole. Please try again.",
-                })
+                WebError::bad_request(lang.t("upload_broken"))
             }
         };
         let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use kvalitet_domain::{Colour, MissingStatus, Trend, swedish};
+use kvalitet_domain::{Colour, Message, MissingStatus, Trend, swedish};
 
 /// The page language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,51 +62,34 @@ impl Lang {
     }
 
     pub fn colour(self, c: Colour) -> &'static str {
-        match (self, c) {
-            (Self::Sv, Colour::Green) => "Bland de 25 % bästa",
-            (Self::Sv, Colour::Yellow) => "Bland de 50 % i mitten",
-            (Self::Sv, Colour::Red) => "Bland de 25 % sämsta",
-            (Self::Sv, Colour::Grey) => "Uppgift saknas",
-            (Self::Sv, Colour::None) => "Ingen färg",
-            (Self::En, Colour::Green) => "Among the best 25 %",
-            (Self::En, Colour::Yellow) => "Among the middle 50 %",
-            (Self::En, Colour::Red) => "Among the worst 25 %",
-            (Self::En, Colour::Grey) => "No value",
-            (Self::En, Colour::None) => "No colour",
-        }
+        self.t(match c {
+            Colour::Green => "colour.green",
+            Colour::Yellow => "colour.yellow",
+            Colour::Red => "colour.red",
+            Colour::Grey => "colour.grey",
+            Colour::None => "colour.none",
+        })
     }
 
     pub fn trend(self, t: Trend) -> &'static str {
-        match (self, t) {
-            (Self::Sv, Trend::Better) => "Bättre",
-            (Self::Sv, Trend::Worse) => "Sämre",
-            (Self::Sv, Trend::Unchanged) => "Oförändrat",
-            (Self::Sv, Trend::Changed) => "Förändrat",
-            (Self::Sv, Trend::NotComparable) => "Kan inte jämföras",
-            (Self::En, Trend::Better) => "Better",
-            (Self::En, Trend::Worse) => "Worse",
-            (Self::En, Trend::Unchanged) => "Unchanged",
-            (Self::En, Trend::Changed) => "Changed",
-            (Self::En, Trend::NotComparable) => "Cannot be compared",
-        }
+        self.t(match t {
+            Trend::Better => "trend.better",
+            Trend::Worse => "trend.worse",
+            Trend::Unchanged => "trend.unchanged",
+            Trend::Changed => "trend.changed",
+            Trend::NotComparable => "trend.not_comparable",
+        })
     }
 
     /// Why a value is missing, in words, with Kolada's symbol.
     pub fn missing(self, s: Option<MissingStatus>) -> &'static str {
-        match (self, s) {
-            (Self::Sv, Some(MissingStatus::Secret)) => {
-                "..  Redovisas inte – för få svar eller personer"
-            }
-            (Self::Sv, Some(MissingStatus::NotApplicable)) => ".  Ej tillämpligt",
-            (Self::Sv, Some(MissingStatus::NotReported)) => "-  Kommunen har inte lämnat uppgift",
-            (Self::Sv, Some(MissingStatus::NotPublished)) => "Ännu inte publicerat",
-            (Self::Sv, None) => "Uppgift saknas",
-            (Self::En, Some(MissingStatus::Secret)) => "..  Not shown – too few answers or persons",
-            (Self::En, Some(MissingStatus::NotApplicable)) => ".  Not applicable",
-            (Self::En, Some(MissingStatus::NotReported)) => "-  Not reported by the municipality",
-            (Self::En, Some(MissingStatus::NotPublished)) => "Not yet published",
-            (Self::En, None) => "No value",
-        }
+        self.t(match s {
+            Some(MissingStatus::Secret) => "missing.secret",
+            Some(MissingStatus::NotApplicable) => "missing.not_applicable",
+            Some(MissingStatus::NotReported) => "missing.not_reported",
+            Some(MissingStatus::NotPublished) => "missing.not_published",
+            None => "missing.none",
+        })
     }
 
     /// The texts as a template value, made once per language.
@@ -138,7 +121,34 @@ impl Lang {
     }
 }
 
-/// (key, Swedish, English).
+impl Lang {
+    /// The word or sentence of `key` in this language; the key itself when the table has
+    /// none (a test checks that every code used is in the table).
+    pub fn t(self, key: &str) -> &'static str {
+        self.texts().get(key).copied().unwrap_or_else(|| {
+            tracing::warn!(key, "no words for this key");
+            ""
+        })
+    }
+
+    /// A coded message in this language, its `{name}` places filled with its values.
+    pub fn say(self, message: &Message) -> String {
+        let mut text = match self.texts().get(message.code) {
+            Some(t) => (*t).to_owned(),
+            None => {
+                tracing::warn!(code = message.code, "no words for this message");
+                return message.code.to_owned();
+            }
+        };
+        for (name, value) in &message.args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+}
+
+/// (key, Swedish, English): every word of the site, the words for stable codes (statuses,
+/// roles, kinds) and the messages of refusals, whose `{name}` places take their values.
 const TEXTS: &[(&str, &str, &str)] = &[
     ("site_name", "Kommunens kvalitet", "Municipal quality"),
     ("skip", "Hoppa till innehållet", "Skip to content"),
@@ -327,6 +337,344 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Inga kartgränser är laddade (kvalitet import kommuner.geojson).",
         "No map boundaries are loaded (kvalitet import kommuner.geojson).",
     ),
+    // Refusals: codes with their values (kvalitet_domain::Message).
+    (
+        "failed",
+        "Något gick fel. Försök igen senare.",
+        "Something went wrong. Please try again later.",
+    ),
+    (
+        "unknown_municipality",
+        "Det finns ingen kommun med koden {id}. Sök kommunen på startsidan.",
+        "There is no municipality with the code {id}. Find it from the home page.",
+    ),
+    (
+        "unknown_measure",
+        "Det finns inget mått med id {id}.",
+        "There is no measure with the id {id}.",
+    ),
+    (
+        "unknown_set",
+        "Det finns ingen måttsamling som heter {id}.",
+        "There is no measure set called {id}.",
+    ),
+    (
+        "unknown_group",
+        "Det finns ingen kommungrupp med id {id}.",
+        "There is no municipality group with the id {id}.",
+    ),
+    (
+        "unknown_county",
+        "Det finns inget län med koden {id}.",
+        "There is no county with the code {id}.",
+    ),
+    (
+        "bad_population",
+        "Jämförelsen {value} går inte att läsa. Välj alla kommuner, en grupp, ett län, grannar eller en lista i formuläret.",
+        "The comparison {value} cannot be read. Choose all municipalities, a group, a county, neighbours or a list in the form.",
+    ),
+    (
+        "bad_year",
+        "{value} är inte ett år mellan 1950 och 2100.",
+        "{value} is not a year between 1950 and 2100.",
+    ),
+    (
+        "bad_gender",
+        "Kön {value} finns inte: välj T (totalt), K (kvinnor) eller M (män).",
+        "Gender {value} does not exist: choose T (total), K (women) or M (men).",
+    ),
+    (
+        "bad_number",
+        "{value} är inte ett tal. Skriv till exempel 12,5.",
+        "{value} is not a number. Write for example 12.5.",
+    ),
+    (
+        "bad_status",
+        "{value} är inte en av statusarna ej publicerat, ej rapporterat, sekretess (..) eller ej tillämpligt (.).",
+        "{value} is not one of the statuses not published, not reported, secret (..) or not applicable (.).",
+    ),
+    (
+        "bad_municipality_id",
+        "{value} är inte en kommunkod: den har fyra siffror, till exempel 0180.",
+        "{value} is not a municipality code: it has four digits, for example 0180.",
+    ),
+    (
+        "bad_group_id",
+        "{value} är inte ett grupp-id: det börjar med G, till exempel G92787.",
+        "{value} is not a group id: it begins with G, for example G92787.",
+    ),
+    (
+        "bad_measure_id",
+        "{value} är inte ett mått-id: högst 16 bokstäver, siffror, _ eller -.",
+        "{value} is not a measure id: at most 16 letters, digits, _ or -.",
+    ),
+    (
+        "bad_area_id",
+        "{value} är varken en kommunkod (fyra siffror) eller ett grupp-id (G…).",
+        "{value} is neither a municipality code (four digits) nor a group id (G…).",
+    ),
+    (
+        "others_namespace",
+        "Måttet {id} hör till kommun {namespace}. Kommun {owner}s egna mått börjar med X{owner}-.",
+        "The measure {id} belongs to municipality {namespace}. Municipality {owner}'s own measures begin with X{owner}-.",
+    ),
+    (
+        "too_many_compared",
+        "Högst {max} kommuner kan jämföras åt gången; du valde {chosen}.",
+        "At most {max} municipalities can be compared at a time; you chose {chosen}.",
+    ),
+    (
+        "choose_municipality",
+        "Välj minst en kommun att jämföra.",
+        "Choose at least one municipality to compare.",
+    ),
+    (
+        "choose_measure",
+        "Välj ett mått att jämföra.",
+        "Choose a measure to compare.",
+    ),
+    (
+        "no_download",
+        "Det finns ingen nedladdning som heter {file}. Välj data.csv, data-excel.csv eller data.xlsx.",
+        "There is no download called {file}. Choose data.csv, data-excel.csv or data.xlsx.",
+    ),
+    (
+        "role_too_low",
+        "Din roll i den här kommunen räcker inte för det här.",
+        "Your role in this municipality does not allow this.",
+    ),
+    (
+        "file_not_saved",
+        "Filen sparades inte. Rätta raderna och försök igen: {rows}",
+        "The file was not saved. Correct the rows and try again: {rows}",
+    ),
+    (
+        "invitation_link",
+        "Skicka den här länken till {email} (den visas bara nu och gäller i {days} dagar): {link}",
+        "Send this link to {email} (it is shown only now and works for {days} days): {link}",
+    ),
+    (
+        "too_many_attempts",
+        "För många misslyckade försök. Vänta {minutes} min och försök igen.",
+        "Too many failed attempts. Wait {minutes} min and try again.",
+    ),
+    (
+        "busy",
+        "Många loggar in just nu. Försök igen om en stund.",
+        "Many are logging in right now. Try again in a moment.",
+    ),
+    ("done", "Klart", "Done"),
+    ("no_access", "Åtkomst saknas", "No access"),
+    ("did_not_work", "Det gick inte", "That did not work"),
+    (
+        "form_expired",
+        "Formuläret har gått ut. Försök igen.",
+        "The form has expired. Please try again.",
+    ),
+    (
+        "wrong_credentials",
+        "Fel e-postadress eller lösenord.",
+        "Wrong e-mail address or password.",
+    ),
+    (
+        "password_changed",
+        "Lösenordet är bytt.",
+        "The password has been changed.",
+    ),
+    (
+        "wrong_current_password",
+        "Det nuvarande lösenordet stämmer inte.",
+        "The current password is not right.",
+    ),
+    (
+        "no_role_here",
+        "Du har ingen roll i den här kommunen.",
+        "You have no role in this municipality.",
+    ),
+    (
+        "invitation_gone",
+        "Inbjudan är redan använd, har gått ut eller finns inte. Be om en ny.",
+        "The invitation is used, has expired or does not exist. Ask for a new one.",
+    ),
+    (
+        "file_too_large",
+        "Filen är för stor. Här tas filer på högst {mb} MB emot.",
+        "The file is too large. Files of at most {mb} MB are accepted here.",
+    ),
+    (
+        "upload_broken",
+        "Filen kom inte fram hela. Försök igen.",
+        "The file did not arrive whole. Please try again.",
+    ),
+    ("w.self_assessment", "Självvärdering", "Self-assessment"),
+    ("w.external", "Extern utvärdering", "External evaluation"),
+    (
+        "w.web_review",
+        "Granskning av webbplatsen",
+        "Web site review",
+    ),
+    ("w.survey", "Enkät", "Survey"),
+    ("w.lead", "Huvudutvärderare", "Lead evaluator"),
+    ("w.evaluator", "Utvärderare", "Evaluator"),
+    ("w.respondent", "Kommunens svarande", "Municipal respondent"),
+    ("w.draft", "Utkast", "Draft"),
+    ("w.submitted", "Inlämnad", "Submitted"),
+    ("w.reviewed", "Granskad", "Reviewed"),
+    ("w.published", "Publicerad", "Published"),
+    ("w.submit", "Lämna in för granskning", "Submit for review"),
+    ("w.return", "Skicka tillbaka till utkast", "Return to draft"),
+    ("w.review", "Godkänn granskningen", "Approve the review"),
+    ("w.publish", "Publicera resultatet", "Publish the result"),
+    (
+        "assessors_differ",
+        "Bedömarna skiljer sig åt: {lowest} till {highest} poäng",
+        "The assessors differ: {lowest} to {highest} points",
+    ),
+    (
+        "assessors_agree",
+        "Bedömarna är eniga",
+        "The assessors agree",
+    ),
+    ("not_answered", "Inte besvarad", "Not answered"),
+    (
+        "area_bars_title",
+        "Poäng per område som andel av max",
+        "Points per area as a share of the maximum",
+    ),
+    (
+        "area_bars_description",
+        "Staplarna visar kommunens poäng per område som andel av områdets maxpoäng. Linjen under varje stapel går från lägsta till högsta bland de {compared} kommuner som publicerat på samma version, strecket är deras medelvärde. Siffrorna finns i tabellen.",
+        "The bars show the municipality's points per area as a share of the area's maximum. The line under each bar runs from the lowest to the highest among the {compared} municipalities that published on the same version; the tick is their mean. The numbers are in the table.",
+    ),
+    ("national", "nationell", "national"),
+    ("total.sum", "summa", "sum"),
+    (
+        "total.percent_of_max",
+        "andel av maxpoäng (%)",
+        "share of the maximum (%)",
+    ),
+    (
+        "total.mean_of_indices",
+        "medelvärde av index (0–100)",
+        "mean of indices (0–100)",
+    ),
+    (
+        "total.scaled_to",
+        "poäng omräknade till {n}",
+        "points scaled to {n}",
+    ),
+    (
+        "page_missing",
+        "Sidan finns inte. Kontrollera adressen, eller börja från startsidan.",
+        "The page does not exist. Check the address, or start from the home page.",
+    ),
+    (
+        "map_title",
+        "Karta: färg per kommun, {year}",
+        "Map: colour per municipality, {year}",
+    ),
+    (
+        "map_description",
+        "Kommuner i jämförelsen är färgade grönt, gult eller rött; {name} är markerad med tjock kant. Samma uppgifter finns i tabellen över alla kommuner.",
+        "Municipalities in the comparison are coloured green, yellow or red; {name} is outlined. The same figures are in the table of all municipalities.",
+    ),
+    (
+        "answer_value",
+        "I {name} var värdet {value} {unit} år {year}.",
+        "In {name} the value was {value} {unit} in {year}.",
+    ),
+    (
+        "answer_missing",
+        "För {name} finns inget värde år {year}: {why}.",
+        "There is no value for {name} in {year}: {why}.",
+    ),
+    (
+        "series_empty",
+        "{name} har inga värden för måttet.",
+        "{name} has no values for the measure.",
+    ),
+    (
+        "series_description",
+        "Linjediagram. {name}: {first} år {first_year} och {last} år {last_year}. Snittet år {last_year} var {mean}.",
+        "Line chart. {name}: {first} in {first_year} and {last} in {last_year}. The average in {last_year} was {mean}.",
+    ),
+    (
+        "population_set",
+        "Kommunerna i måttsamlingen",
+        "The municipalities in the set",
+    ),
+    ("population_all", "Alla kommuner", "All municipalities"),
+    (
+        "population_neighbours",
+        "Grannkommunerna",
+        "Neighbouring municipalities",
+    ),
+    (
+        "no_colour_no_direction",
+        "Måttet har ingen tydlig riktning (till exempel en kostnad), så det får ingen färg.",
+        "The measure has no clear better direction (a cost, for example), so it gets no colour.",
+    ),
+    (
+        "no_colour_too_few",
+        "För få kommuner har värden för att färga.",
+        "Too few municipalities have values to colour.",
+    ),
+    ("trend_than", "än", "than"),
+    ("trend_since", "sedan", "since"),
+    (
+        "trend_missing",
+        "värde saknas {previous} eller {year}",
+        "no value for {previous} or {year}",
+    ),
+    (
+        "strip_label",
+        "Kommunens läge mellan sämsta (vänster) och bästa (höger) värde bland {population}",
+        "The municipality's position between the worst (left) and best (right) value among {population}",
+    ),
+    (
+        "spark_label",
+        "Utvecklingen för {name} de senaste åren (heldragen linje) mot snittet (streckad)",
+        "Recent years for {name} (solid line) against the average (dashed)",
+    ),
+    ("colour.green", "Bland de 25 % bästa", "Among the best 25 %"),
+    (
+        "colour.yellow",
+        "Bland de 50 % i mitten",
+        "Among the middle 50 %",
+    ),
+    ("colour.red", "Bland de 25 % sämsta", "Among the worst 25 %"),
+    ("colour.grey", "Uppgift saknas", "No value"),
+    ("colour.none", "Ingen färg", "No colour"),
+    ("trend.better", "Bättre", "Better"),
+    ("trend.worse", "Sämre", "Worse"),
+    ("trend.unchanged", "Oförändrat", "Unchanged"),
+    ("trend.changed", "Förändrat", "Changed"),
+    (
+        "trend.not_comparable",
+        "Kan inte jämföras",
+        "Cannot be compared",
+    ),
+    (
+        "missing.secret",
+        "..  Redovisas inte – för få svar eller personer",
+        "..  Not shown – too few answers or persons",
+    ),
+    (
+        "missing.not_applicable",
+        ".  Ej tillämpligt",
+        ".  Not applicable",
+    ),
+    (
+        "missing.not_reported",
+        "-  Kommunen har inte lämnat uppgift",
+        "-  Not reported by the municipality",
+    ),
+    (
+        "missing.not_published",
+        "Ännu inte publicerat",
+        "Not yet published",
+    ),
+    ("missing.none", "Uppgift saknas", "No value"),
 ];
 
 #[cfg(test)]
@@ -341,6 +689,67 @@ mod tests {
             assert!(!sv.is_empty() && !en.is_empty(), "{key}");
         }
         assert_eq!(Lang::Sv.texts().len(), TEXTS.len());
+    }
+
+    /// The keys written in the code (in calls of `t` and `Message::new`) of the web, the use
+    /// cases and the domain, and every code of a round's kind, status, role and step, have
+    /// words in the table: a typo fails here, not as an empty place on a page.
+    #[test]
+    fn every_key_used_has_words() {
+        use kvalitet_domain::round::{AssessorRole, RoundKind, Status, Step};
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut sources = Vec::new();
+        let mut folders = vec![
+            root.join("kvalitet-web/src"),
+            root.join("kvalitet-app/src"),
+            root.join("kvalitet-domain/src"),
+        ];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    sources.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
+                }
+            }
+        }
+        let mut used = Vec::new();
+        for (path, text) in &sources {
+            for marker in ["Message::new(\"", ".t(\""] {
+                for (at, _) in text.match_indices(marker) {
+                    let rest = &text[at + marker.len()..];
+                    let key = &rest[..rest.find('"').unwrap()];
+                    used.push((path.display().to_string(), key.to_owned()));
+                }
+            }
+        }
+        assert!(used.len() > 50, "the scan found the keys: {}", used.len());
+        let codes = RoundKind::ALL
+            .iter()
+            .map(|c| c.code())
+            .chain(Status::ALL.iter().map(|c| c.code()))
+            .chain(AssessorRole::ALL.iter().map(|c| c.code()))
+            .chain(Step::ALL.iter().map(|c| c.code()));
+        used.extend(codes.map(|c| ("round codes".to_owned(), format!("w.{c}"))));
+        let missing: Vec<_> = used
+            .iter()
+            .filter(|(_, key)| !Lang::Sv.texts().contains_key(key.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "no words for {missing:?}");
+    }
+
+    #[test]
+    fn coded_messages_are_said_in_each_language_with_their_values() {
+        let m = Message::new("unknown_municipality").with("id", "9999");
+        assert_eq!(
+            Lang::Sv.say(&m),
+            "Det finns ingen kommun med koden 9999. Sök kommunen på startsidan."
+        );
+        assert_eq!(
+            Lang::En.say(&m),
+            "There is no municipality with the code 9999. Find it from the home page."
+        );
     }
 
     #[test]

@@ -72,8 +72,11 @@ pub(crate) async fn as_page<S: Store>(
     let response = next.run(request).await;
     let status = response.status();
     match response.extensions().get::<Refused>() {
-        Some(Refused::Message(message)) => {
-            let mut page = message_page(&state, lang, status, message);
+        Some(Refused::Message(message, words)) => {
+            let text = words
+                .as_ref()
+                .map_or_else(|| message.clone(), |w| lang.say(w));
+            let mut page = message_page(&state, lang, status, &text);
             if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
                 page.headers_mut()
                     .insert(header::RETRY_AFTER, retry.clone());

@@ -18,7 +18,7 @@ use kvalitet_app::assessments::{self as a, AnswerForm, AssessError, DecisionForm
 use kvalitet_app::ports::{NewRound, SessionRecord};
 use kvalitet_domain::assessment::{Framework, Rule};
 use kvalitet_domain::round::{self, Agreement, AssessorRole, RoundKind, Status, Step};
-use kvalitet_domain::{Action, Grants, MunicipalityId};
+use kvalitet_domain::{Action, Grants, Message, MunicipalityId};
 
 use crate::WebError;
 use crate::auth::{actor, private_page, redirect, render_private};
@@ -28,30 +28,9 @@ use crate::i18n::Lang;
 use crate::site::html_response;
 use crate::{AppState, query_pairs};
 
-/// The words for the stable codes of kinds, roles, statuses and steps.
+/// The words for the stable codes of kinds, roles, statuses and steps (`w.` in the table).
 fn word(lang: Lang, code: &str) -> &'static str {
-    let (sv, en) = match code {
-        "self_assessment" => ("Självvärdering", "Self-assessment"),
-        "external" => ("Extern utvärdering", "External evaluation"),
-        "web_review" => ("Granskning av webbplatsen", "Web site review"),
-        "survey" => ("Enkät", "Survey"),
-        "lead" => ("Huvudutvärderare", "Lead evaluator"),
-        "evaluator" => ("Utvärderare", "Evaluator"),
-        "respondent" => ("Kommunens svarande", "Municipal respondent"),
-        "draft" => ("Utkast", "Draft"),
-        "submitted" => ("Inlämnad", "Submitted"),
-        "reviewed" => ("Granskad", "Reviewed"),
-        "published" => ("Publicerad", "Published"),
-        "submit" => ("Lämna in för granskning", "Submit for review"),
-        "return" => ("Skicka tillbaka till utkast", "Return to draft"),
-        "review" => ("Godkänn granskningen", "Approve the review"),
-        "publish" => ("Publicera resultatet", "Publish the result"),
-        _ => ("", ""),
-    };
-    match lang {
-        Lang::Sv => sv,
-        Lang::En => en,
-    }
+    lang.t(&format!("w.{code}"))
 }
 
 /// Points as whole numbers when they are whole.
@@ -200,12 +179,9 @@ pub async fn work<S: Store>(
                         "link": x.link, "comment": x.comment,
                     })).collect();
                     let (agreement, differ) = match agreements.get(q.id.as_str()) {
-                        Some(Agreement::Differ { lowest, highest }) => (match lang {
-                            Lang::Sv => format!("Bedömarna skiljer sig åt: {} till {} poäng", points(lang, *lowest), points(lang, *highest)),
-                            Lang::En => format!("The assessors differ: {} to {} points", points(lang, *lowest), points(lang, *highest)),
-                        }, true),
-                        Some(Agreement::Agreed { .. }) => (match lang { Lang::Sv => "Bedömarna är eniga".into(), Lang::En => "The assessors agree".into() }, false),
-                        _ => (match lang { Lang::Sv => "Inte besvarad".into(), Lang::En => "Not answered".into() }, false),
+                        Some(Agreement::Differ { lowest, highest }) => (lang.say(&Message::new("assessors_differ").with("lowest", points(lang, *lowest)).with("highest", points(lang, *highest))), true),
+                        Some(Agreement::Agreed { .. }) => (lang.t("assessors_agree").to_owned(), false),
+                        _ => (lang.t("not_answered").to_owned(), false),
                     };
                     let suggested = match agreements.get(q.id.as_str()) {
                         Some(Agreement::Agreed { answer }) => Some(answer.to_string()),
@@ -563,22 +539,8 @@ pub async fn report<S: Store>(
             }),
         })
         .collect();
-    let (title, desc) = match lang {
-        Lang::Sv => (
-            "Poäng per område som andel av max",
-            format!(
-                "Staplarna visar kommunens poäng per område som andel av områdets maxpoäng. Linjen under varje stapel går från lägsta till högsta bland de {} kommuner som publicerat på samma version, strecket är deras medelvärde. Siffrorna finns i tabellen.",
-                rep.compared_with
-            ),
-        ),
-        Lang::En => (
-            "Points per area as a share of the maximum",
-            format!(
-                "The bars show the municipality's points per area as a share of the area's maximum. The line under each bar runs from the lowest to the highest among the {} municipalities that published on the same version; the tick is their mean. The numbers are in the table.",
-                rep.compared_with
-            ),
-        ),
-    };
+    let title = lang.t("area_bars_title");
+    let desc = lang.say(&Message::new("area_bars_description").with("compared", rep.compared_with));
     let chart = charts::area_bars(&bars, title, &desc, "areas");
     let part = |p: &a::PartWithText| json!({"title": p.part.title, "share": lang.number(p.part.share, 0), "texts": p.texts});
     let earlier: Vec<Value> = rep

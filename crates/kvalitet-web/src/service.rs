@@ -84,7 +84,7 @@ pub async fn list<S: Store>(
         .map(|(r, _)| {
             json!({
                 "id": r.id, "title": r.title, "year": r.year.get(), "published": r.published,
-                "organiser": r.organiser.map_or_else(|| match lang { Lang::Sv => "nationell".to_owned(), Lang::En => "national".to_owned() }, |m| d.name(&m).to_owned()),
+                "organiser": r.organiser.map_or_else(|| lang.t("national").to_owned(), |m| d.name(&m).to_owned()),
                 "members": r.members.len(),
             })
         })

@@ -605,6 +605,31 @@ async fn bad_page_requests_get_helpful_400_or_404_pages() {
             "{path}: {html}"
         );
     }
+    // The probe: Swedish pages said "unknown municipality 9999" and "ar=1800: not a year
+    // between 1950 and 2100". Refusals are codes the page says in its own language.
+    for (path, says) in [
+        (
+            "/kommun/9999",
+            "Det finns ingen kommun med koden 9999. Sök kommunen på startsidan.",
+        ),
+        (
+            "/kommun/0180?ar=1800",
+            "1800 är inte ett år mellan 1950 och 2100.",
+        ),
+        (
+            "/kommun/0180?kon=X",
+            "Kön X finns inte: välj T (totalt), K (kvinnor) eller M (män).",
+        ),
+        ("/jamfor?matt=N15428", "Välj minst en kommun att jämföra."),
+        (
+            "/en/kommun/9999",
+            "There is no municipality with the code 9999. Find it from the home page.",
+        ),
+    ] {
+        let (_, html) = page(&app, path).await;
+        assert!(html.contains(says), "{path}: {html}");
+        assert!(!html.contains("unknown municipality"), "{path}: {html}");
+    }
 }
 
 /// The part of a page between `from` and the first `to` after it.

@@ -100,14 +100,17 @@ pub(crate) async fn compare_table<S: Store>(
         }
     }
     if kommuner.len() > MAX_COMPARED {
-        return Err(WebError::bad_request(format!(
-            "at most {MAX_COMPARED} municipalities can be compared; {} were chosen",
-            kommuner.len()
-        )));
+        return Err(WebError::coded(
+            StatusCode::BAD_REQUEST,
+            Message::new("too_many_compared")
+                .with("max", MAX_COMPARED)
+                .with("chosen", kommuner.len()),
+        ));
     }
     if kommuner.is_empty() {
-        return Err(WebError::bad_request(
-            "choose at least one municipality (kommun=0180)",
+        return Err(WebError::coded(
+            StatusCode::BAD_REQUEST,
+            Message::new("choose_municipality"),
         ));
     }
     let p = d.presentation(measure);

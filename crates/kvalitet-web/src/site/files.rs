@@ -8,9 +8,9 @@ pub(crate) fn parse_kind(file: &str) -> Result<downloads::Kind, WebError> {
         "data.csv" => Ok(downloads::Kind::Csv),
         "data-excel.csv" => Ok(downloads::Kind::ExcelCsv),
         "data.xlsx" => Ok(downloads::Kind::Xlsx),
-        other => Err(WebError::with(
+        other => Err(WebError::coded(
             StatusCode::NOT_FOUND,
-            format!("no download {other}; use data.csv, data-excel.csv or data.xlsx"),
+            Message::new("no_download").with("file", other),
         )),
     }
 }
@@ -144,7 +144,7 @@ pub async fn compare_download<S: Store>(
     let (version, d) = state.directory().await?;
     let table = compare_table(&state, version, &d, &params, lang)
         .await?
-        .ok_or_else(|| WebError::bad_request("choose a measure (matt=N15428)"))?;
+        .ok_or_else(|| WebError::coded(StatusCode::BAD_REQUEST, Message::new("choose_measure")))?;
     Ok::<_, WebError>(downloads::respond(
         kind,
         &table.table,

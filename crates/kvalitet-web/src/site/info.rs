@@ -28,15 +28,13 @@ pub async fn frameworks<S: Store>(
     let st = state.clone();
     cached(&state, lang, "/ramverk".into(), false, |_, _| async move {
         use kvalitet_domain::assessment::{Aggregation, Framework};
-        let describe = |a: Aggregation| match (lang, a) {
-            (Lang::Sv, Aggregation::Sum) => "summa".to_owned(),
-            (Lang::Sv, Aggregation::PercentOfMax) => "andel av maxpoäng (%)".to_owned(),
-            (Lang::Sv, Aggregation::MeanOfIndices) => "medelvärde av index (0–100)".to_owned(),
-            (Lang::Sv, Aggregation::ScaledTo(n)) => format!("poäng omräknade till {n}"),
-            (Lang::En, Aggregation::Sum) => "sum".to_owned(),
-            (Lang::En, Aggregation::PercentOfMax) => "share of the maximum (%)".to_owned(),
-            (Lang::En, Aggregation::MeanOfIndices) => "mean of indices (0–100)".to_owned(),
-            (Lang::En, Aggregation::ScaledTo(n)) => format!("points scaled to {n}"),
+        let describe = |a: Aggregation| {
+            lang.say(&match a {
+                Aggregation::Sum => Message::new("total.sum"),
+                Aggregation::PercentOfMax => Message::new("total.percent_of_max"),
+                Aggregation::MeanOfIndices => Message::new("total.mean_of_indices"),
+                Aggregation::ScaledTo(n) => Message::new("total.scaled_to").with("n", n),
+            })
         };
         let mut list = Vec::new();
         for f in kvalitet_app::assessments::loaded_frameworks(&st.store).await? {
@@ -85,10 +83,7 @@ pub async fn accessibility<S: Store>(
 
 /// Every path the site does not have.
 pub async fn not_found(lang: Lang) -> WebError {
-    WebError::not_found(match lang {
-        Lang::Sv => "Sidan finns inte. Kontrollera adressen, eller börja från startsidan.",
-        Lang::En => "The page does not exist. Check the address, or start from the home page.",
-    })
+    WebError::not_found(lang.t("page_missing"))
 }
 
 // ---------------------------------------------------------------------------------------

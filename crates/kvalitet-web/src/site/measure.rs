@@ -115,14 +115,8 @@ pub async fn measure<S: Store>(
             &d.shapes,
             &colour_of,
             Some(&m),
-            &match lang {
-                Lang::Sv => format!("Karta: färg per kommun, {}", v.comparison.as_ref().map_or(String::new(), |c| c.year.to_string())),
-                Lang::En => format!("Map: colour per municipality, {}", v.comparison.as_ref().map_or(String::new(), |c| c.year.to_string())),
-            },
-            &match lang {
-                Lang::Sv => format!("Kommuner i jämförelsen är färgade grönt, gult eller rött; {} är markerad med tjock kant. Samma uppgifter finns i tabellen över alla kommuner.", name),
-                Lang::En => format!("Municipalities in the comparison are coloured green, yellow or red; {} is outlined. The same figures are in the table of all municipalities.", name),
-            },
+            &lang.say(&Message::new("map_title").with("year", v.comparison.as_ref().map_or(String::new(), |c| c.year.to_string()))),
+            &lang.say(&Message::new("map_description").with("name", &name)),
         );
         let points: Vec<Value> = v
             .points
@@ -217,28 +211,17 @@ pub(crate) fn answer_sentence(
     p: &Presentation,
     unit: Option<&str>,
 ) -> String {
-    match (lang, r.value) {
-        (Lang::Sv, Some(x)) => format!(
-            "I {name} var värdet {} {} år {year}.",
-            lang.number(x, p.decimals),
-            unit.unwrap_or("")
-        )
-        .replace("  ", " "),
-        (Lang::En, Some(x)) => format!(
-            "In {name} the value was {} {} in {year}.",
-            lang.number(x, p.decimals),
-            unit.unwrap_or("")
-        )
-        .replace("  ", " "),
-        (Lang::Sv, None) => format!(
-            "För {name} finns inget värde år {year}: {}.",
-            lang.missing(r.status).trim_start_matches(['.', '-', ' '])
+    let message = match r.value {
+        Some(x) => Message::new("answer_value")
+            .with("value", lang.number(x, p.decimals))
+            .with("unit", unit.unwrap_or("")),
+        None => Message::new("answer_missing").with(
+            "why",
+            lang.missing(r.status).trim_start_matches(['.', '-', ' ']),
         ),
-        (Lang::En, None) => format!(
-            "There is no value for {name} in {year}: {}.",
-            lang.missing(r.status).trim_start_matches(['.', '-', ' '])
-        ),
-    }
+    };
+    lang.say(&message.with("name", name).with("year", year))
+        .replace("  ", " ")
 }
 
 /// The long description of the time chart: first and last values against the snitt.
@@ -251,33 +234,19 @@ pub(crate) fn series_description(
 ) -> String {
     let with_value: Vec<&SeriesPoint> = points.iter().filter(|pt| pt.value.is_some()).collect();
     let (Some(first), Some(last)) = (with_value.first(), with_value.last()) else {
-        return match lang {
-            Lang::Sv => format!("{name} har inga värden för måttet."),
-            Lang::En => format!("{name} has no values for the measure."),
-        };
+        return lang.say(&Message::new("series_empty").with("name", name));
     };
     let f =
         |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |x| lang.with_unit(x, p.decimals, unit));
-    match lang {
-        Lang::Sv => format!(
-            "Linjediagram. {name}: {} år {} och {} år {}. Snittet år {} var {}.",
-            f(first.value),
-            first.year,
-            f(last.value),
-            last.year,
-            last.year,
-            f(last.mean)
-        ),
-        Lang::En => format!(
-            "Line chart. {name}: {} in {} and {} in {}. The average in {} was {}.",
-            f(first.value),
-            first.year,
-            f(last.value),
-            last.year,
-            last.year,
-            f(last.mean)
-        ),
-    }
+    lang.say(
+        &Message::new("series_description")
+            .with("name", name)
+            .with("first", f(first.value))
+            .with("first_year", first.year)
+            .with("last", f(last.value))
+            .with("last_year", last.year)
+            .with("mean", f(last.mean)),
+    )
 }
 
 pub async fn embed<S: Store>(

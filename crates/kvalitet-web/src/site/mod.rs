@@ -16,7 +16,7 @@ use kvalitet_app::report::{
     YearComparison,
 };
 use kvalitet_domain::{
-    Colour, Direction, Gender, MeasureId, MunicipalityId, SourceKind, Trend, Year,
+    Colour, Direction, Gender, MeasureId, Message, MunicipalityId, SourceKind, Trend, Year,
 };
 
 use crate::charts;
@@ -67,15 +67,12 @@ impl Params {
         };
         let year = get("ar")
             .map(|y| {
-                Year::parse(&y).map_err(|_| {
-                    WebError::bad_request(format!("ar={y}: not a year between 1950 and 2100"))
-                })
+                Year::parse(&y).map_err(|e| WebError::coded(StatusCode::BAD_REQUEST, e.message()))
             })
             .transpose()?;
         let gender = get("kon")
             .map(|g| {
-                Gender::parse(&g)
-                    .map_err(|_| WebError::bad_request(format!("kon={g}: use T, K or M")))
+                Gender::parse(&g).map_err(|e| WebError::coded(StatusCode::BAD_REQUEST, e.message()))
             })
             .transpose()?
             .unwrap_or(Gender::Total);
@@ -282,20 +279,8 @@ fn gender_choices(lang: Lang, p: &Params, divided: bool) -> Vec<Value> {
 /// The populations a kommun's visitor can choose from.
 fn population_choices(lang: Lang, d: &Directory, m: &MunicipalityId, p: &Params) -> Vec<Value> {
     let mut choices: Vec<(Population, String)> = vec![
-        (
-            Population::Set,
-            match lang {
-                Lang::Sv => "Kommunerna i måttsamlingen".into(),
-                Lang::En => "The municipalities in the set".into(),
-            },
-        ),
-        (
-            Population::All,
-            match lang {
-                Lang::Sv => "Alla kommuner".into(),
-                Lang::En => "All municipalities".into(),
-            },
-        ),
+        (Population::Set, lang.t("population_set").to_owned()),
+        (Population::All, lang.t("population_all").to_owned()),
     ];
     if let Some(c) = d.areas.get(m).and_then(|k| k.county_code.clone()) {
         let name = d.population_name(&Population::County(c.clone()), None);
@@ -303,10 +288,7 @@ fn population_choices(lang: Lang, d: &Directory, m: &MunicipalityId, p: &Params)
     }
     choices.push((
         Population::Neighbours(*m),
-        match lang {
-            Lang::Sv => "Grannkommunerna".into(),
-            Lang::En => "Neighbouring municipalities".into(),
-        },
+        lang.t("population_neighbours").to_owned(),
     ));
     for g in d.groups_of(m) {
         choices.push((Population::Group(g.id), g.title.clone()));

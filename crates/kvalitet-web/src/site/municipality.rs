@@ -16,18 +16,8 @@ pub(crate) fn figures(
     let s = &c.summary;
     let colour = own.map_or(Colour::Grey, |r| r.placement.colour);
     let colour_note = match colour {
-        Colour::None if p.direction == Direction::None => match lang {
-            Lang::Sv => {
-                "Måttet har ingen tydlig riktning (till exempel en kostnad), så det får ingen färg."
-            }
-            Lang::En => {
-                "The measure has no clear better direction (a cost, for example), so it gets no colour."
-            }
-        },
-        Colour::None => match lang {
-            Lang::Sv => "För få kommuner har värden för att färga.",
-            Lang::En => "Too few municipalities have values to colour.",
-        },
+        Colour::None if p.direction == Direction::None => lang.t("no_colour_no_direction"),
+        Colour::None => lang.t("no_colour_too_few"),
         _ => "",
     };
     let trend = own.map_or(Trend::NotComparable, |r| r.trend);
@@ -36,22 +26,21 @@ pub(crate) fn figures(
         (Some(now), Some(before)) if trend != Trend::NotComparable => format!(
             "{} {} {previous_year} ({} → {})",
             lang.trend(trend),
-            match (lang, trend) {
-                (Lang::Sv, Trend::Better | Trend::Worse) => "än",
-                (Lang::Sv, _) => "sedan",
-                (Lang::En, Trend::Better | Trend::Worse) => "than",
-                (Lang::En, _) => "since",
-            },
+            lang.t(match trend {
+                Trend::Better | Trend::Worse => "trend_than",
+                _ => "trend_since",
+            }),
             lang.with_unit(before, p.decimals, unit.as_deref()),
             lang.with_unit(now, p.decimals, unit.as_deref())
         ),
         _ => format!(
             "{}: {}",
             lang.trend(Trend::NotComparable),
-            match lang {
-                Lang::Sv => format!("värde saknas {previous_year} eller {}", c.year),
-                Lang::En => format!("no value for {previous_year} or {}", c.year),
-            }
+            lang.say(
+                &Message::new("trend_missing")
+                    .with("previous", previous_year)
+                    .with("year", c.year)
+            )
         ),
     };
     // A rank needs a better direction; costs and volumes are not placed.
@@ -90,14 +79,7 @@ pub(crate) fn figures(
             q3,
             m,
             own.and_then(|r| r.value),
-            &match lang {
-                Lang::Sv => format!(
-                    "Kommunens läge mellan sämsta (vänster) och bästa (höger) värde bland {population_name}"
-                ),
-                Lang::En => format!(
-                    "The municipality's position between the worst (left) and best (right) value among {population_name}"
-                ),
-            },
+            &lang.say(&Message::new("strip_label").with("population", population_name)),
         ),
         _ => String::new(),
     };
@@ -141,16 +123,7 @@ pub(crate) fn card_view(
         .map(|c| figures(lang, p, c, c.row(m), population_name));
     let spark = charts::sparkline(
         &card.points,
-        &match lang {
-            Lang::Sv => format!(
-                "Utvecklingen för {} de senaste åren (heldragen linje) mot snittet (streckad)",
-                d.name(m)
-            ),
-            Lang::En => format!(
-                "Recent years for {} (solid line) against the average (dashed)",
-                d.name(m)
-            ),
-        },
+        &lang.say(&Message::new("spark_label").with("name", d.name(m))),
     );
     json!({
         "id": p.measure.as_str(),
