@@ -30,7 +30,7 @@ fn fixture() -> &'static Fixture {
         )
         .owned_by(m);
         let round = ServiceRoundRecord {
-            id: 1,
+            id: kvalitet_domain::ServiceRoundId(1),
             title: "Fuzz".into(),
             year: Year::new(2025).expect("a year"),
             organiser: None,

@@ -14,7 +14,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use kvalitet_domain::{LoginPolicy, MunicipalityId, Role};
+use kvalitet_domain::{LoginPolicy, MunicipalityId, Role, UserId};
 
 use crate::ports::{
     Acceptor, Accounts, Actor, AuditLog, NewUser, SessionRecord, StoreError, UserRecord,
@@ -236,7 +236,7 @@ pub async fn add_user(
     password: &str,
     system_admin: bool,
     actor: &Actor,
-) -> Result<i64, AccountError> {
+) -> Result<UserId, AccountError> {
     let email = normalise_email(email)?;
     LoginPolicy::default()
         .check_password(password)

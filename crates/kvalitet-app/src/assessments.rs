@@ -5,6 +5,7 @@
 //! person's standing itself, whatever the caller checked.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -14,8 +15,8 @@ use kvalitet_domain::round::{
     self, Agreement, AssessorRole, Distribution, Part, RoundKind, Spread, Standing, Status, Step,
 };
 use kvalitet_domain::{
-    Action, AreaId, Datum, Gender, Grants, MeasureOrigin, MunicipalityId, SourceKind, ValueKey,
-    ValueRow, Year,
+    Action, AreaId, Datum, DocumentId, Gender, Grants, MeasureOrigin, MunicipalityId, RoundId,
+    SourceKind, UserId, ValueKey, ValueRow, Year,
 };
 
 use crate::ports::{
@@ -44,12 +45,40 @@ pub async fn framework(
         .find(|(i, v, _)| i == id && v == version)
         .map(|(_, _, s)| s)
         .ok_or_else(|| AssessError::NotFound(format!("framework {id} {version}")))?;
-    kvalitet_formats::framework_toml::read(&source)
+    parse_stored(&source)
         .map_err(|e| AssessError::Invalid(format!("framework {id} {version}: {}", e.join("; "))))
 }
 
+/// How many framework texts are kept parsed (there are a handful of versions in use).
+const PARSED_FRAMEWORKS: usize = 64;
+
+/// A stored framework, read from its TOML text once per process and text rather than on
+/// every page that shows a round: the text is the key, so a changed or new version is parsed
+/// anew, and nothing has to know which database the text came from.
+fn parse_stored(source: &str) -> Result<Framework, Vec<String>> {
+    static PARSED: Mutex<Option<HashMap<String, Framework>>> = Mutex::new(None);
+    let cached = |source: &str| {
+        PARSED
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .and_then(|m| m.get(source).cloned())
+    };
+    if let Some(f) = cached(source) {
+        return Ok(f);
+    }
+    let f = kvalitet_formats::framework_toml::read(source)?;
+    let mut parsed = PARSED.lock().unwrap_or_else(|p| p.into_inner());
+    let map = parsed.get_or_insert_with(HashMap::new);
+    if map.len() >= PARSED_FRAMEWORKS {
+        map.clear();
+    }
+    map.insert(source.to_owned(), f.clone());
+    Ok(f)
+}
+
 /// One round by id.
-pub async fn round(store: &impl AssessmentRounds, id: i64) -> Result<RoundRecord, AssessError> {
+pub async fn round(store: &impl AssessmentRounds, id: RoundId) -> Result<RoundRecord, AssessError> {
     store
         .rounds(&RoundFilter {
             id: Some(id),
@@ -62,7 +91,7 @@ pub async fn round(store: &impl AssessmentRounds, id: i64) -> Result<RoundRecord
 }
 
 /// What a person is to a round.
-pub fn standing(grants: &Grants, user: i64, r: &RoundRecord) -> Standing {
+pub fn standing(grants: &Grants, user: UserId, r: &RoundRecord) -> Standing {
     Standing {
         user,
         assessor: r.assessors.iter().find(|a| a.user == user).map(|a| a.role),
@@ -72,14 +101,14 @@ pub fn standing(grants: &Grants, user: i64, r: &RoundRecord) -> Standing {
 
 /// Whether a person may see a round before it is published: its assessors, and those who
 /// may see the municipality's drafts.
-pub fn may_view_unpublished(grants: &Grants, user: i64, r: &RoundRecord) -> bool {
+pub fn may_view_unpublished(grants: &Grants, user: UserId, r: &RoundRecord) -> bool {
     r.assessors.iter().any(|a| a.user == user) || grants.allows(Action::ViewDrafts, &r.municipality)
 }
 
 /// Assessors score on their own: while a round is a draft, an evaluator or respondent sees
 /// only their own answers and files, whatever other roles they have; the lead evaluator (who
 /// leads the consensus) and those who oversee the round without taking part see everyone's.
-pub fn sees_all_answers(grants: &Grants, user: i64, r: &RoundRecord) -> bool {
+pub fn sees_all_answers(grants: &Grants, user: UserId, r: &RoundRecord) -> bool {
     r.status != Status::Draft
         || matches!(
             standing(grants, user, r).assessor,
@@ -93,7 +122,7 @@ pub fn sees_all_answers(grants: &Grants, user: i64, r: &RoundRecord) -> bool {
 /// case that hands content out goes through this, so no page can show more.
 fn visible_content(
     grants: &Grants,
-    user: i64,
+    user: UserId,
     r: &RoundRecord,
     content: RoundContent,
 ) -> RoundContent {
@@ -121,7 +150,7 @@ fn visible_content(
 pub async fn rounds_of(
     store: &impl AssessmentRounds,
     grants: &Grants,
-    user: i64,
+    user: UserId,
     m: &MunicipalityId,
 ) -> Result<Vec<RoundRecord>, AssessError> {
     let rounds = store
@@ -139,7 +168,7 @@ pub async fn rounds_of(
 /// The rounds a person takes part in, for their account page.
 pub async fn rounds_as_assessor(
     store: &impl AssessmentRounds,
-    user: i64,
+    user: UserId,
 ) -> Result<Vec<RoundRecord>, AssessError> {
     Ok(store
         .rounds(&RoundFilter {
@@ -172,15 +201,13 @@ pub async fn loaded_frameworks(
         .frameworks()
         .await?
         .into_iter()
-        .filter_map(
-            |(id, version, source)| match kvalitet_formats::framework_toml::read(&source) {
-                Ok(f) => Some(f),
-                Err(_) => {
-                    tracing::warn!(%id, %version, "a stored framework no longer reads");
-                    None
-                }
-            },
-        )
+        .filter_map(|(id, version, source)| match parse_stored(&source) {
+            Ok(f) => Some(f),
+            Err(_) => {
+                tracing::warn!(%id, %version, "a stored framework no longer reads");
+                None
+            }
+        })
         .collect())
 }
 
@@ -194,8 +221,8 @@ pub async fn frameworks(
 async fn visible_round(
     store: &impl AssessmentRounds,
     grants: &Grants,
-    user: i64,
-    id: i64,
+    user: UserId,
+    id: RoundId,
 ) -> Result<RoundRecord, AssessError> {
     let r = round(store, id).await?;
     if r.status == Status::Published || may_view_unpublished(grants, user, &r) {
@@ -210,8 +237,8 @@ async fn visible_round(
 async fn round_to_change(
     store: &impl AssessmentRounds,
     grants: &Grants,
-    user: i64,
-    round_id: i64,
+    user: UserId,
+    round_id: RoundId,
     may: fn(Status, &Standing) -> Result<(), String>,
 ) -> Result<(RoundRecord, Framework), AssessError> {
     let r = visible_round(store, grants, user, round_id).await?;
@@ -237,7 +264,7 @@ pub async fn create_round(
     grants: &Grants,
     new: &NewRound,
     actor: &Actor,
-) -> Result<i64, AssessError> {
+) -> Result<RoundId, AssessError> {
     require_admin(grants, &new.municipality)?;
     if new.title.trim().is_empty() || new.title.chars().count() > 200 {
         return Err(AssessError::Invalid(
@@ -252,7 +279,7 @@ pub async fn create_round(
 pub async fn set_assessor(
     store: &(impl Accounts + AssessmentRounds),
     grants: &Grants,
-    round_id: i64,
+    round_id: RoundId,
     email: &str,
     role: Option<AssessorRole>,
     actor: &Actor,
@@ -307,8 +334,8 @@ fn rules(framework: &Framework) -> HashMap<&str, &Rule> {
 pub async fn save_answers(
     store: &impl AssessmentRounds,
     grants: &Grants,
-    user: i64,
-    round_id: i64,
+    user: UserId,
+    round_id: RoundId,
     forms: &[AnswerForm],
     actor: &Actor,
 ) -> Result<(), AssessError> {
@@ -397,8 +424,8 @@ pub fn agreements(framework: &Framework, content: &RoundContent) -> Vec<(String,
 pub async fn decide(
     store: &impl AssessmentRounds,
     grants: &Grants,
-    user: i64,
-    round_id: i64,
+    user: UserId,
+    round_id: RoundId,
     forms: &[DecisionForm],
     actor: &Actor,
 ) -> Result<(), AssessError> {
@@ -553,8 +580,8 @@ pub fn parse_distributions(
 pub async fn import_survey(
     store: &impl AssessmentRounds,
     grants: &Grants,
-    user: i64,
-    round_id: i64,
+    user: UserId,
+    round_id: RoundId,
     text: &str,
     invited: Option<i64>,
     min_answers: u64,
@@ -604,13 +631,13 @@ pub async fn import_survey(
 pub async fn add_document(
     store: &(impl Values + AssessmentRounds),
     grants: &Grants,
-    user: i64,
-    round_id: i64,
+    user: UserId,
+    round_id: RoundId,
     question: &str,
     filename: &str,
     body: &[u8],
     actor: &Actor,
-) -> Result<i64, AssessError> {
+) -> Result<DocumentId, AssessError> {
     let (_, f) = round_to_change(store, grants, user, round_id, round::may_answer).await?;
     if !f.questions().any(|(_, q)| q.id == question) {
         return Err(AssessError::Invalid(format!(
@@ -643,7 +670,7 @@ pub async fn add_document(
     };
     let content_type = content_type_of(&name);
     let record = DocumentRecord {
-        id: 0,
+        id: DocumentId(0),
         round: round_id,
         question: question.to_owned(),
         user,
@@ -677,8 +704,8 @@ fn content_type_of(name: &str) -> &'static str {
 pub async fn document(
     store: &impl AssessmentRounds,
     grants: &Grants,
-    user: i64,
-    id: i64,
+    user: UserId,
+    id: DocumentId,
 ) -> Result<(DocumentRecord, Vec<u8>), AssessError> {
     let (d, body) = store
         .document(id)
@@ -714,8 +741,8 @@ fn agreed_answers(framework: &Framework, content: &RoundContent) -> HashMap<Stri
 pub async fn take_step(
     store: &(impl Values + AssessmentRounds),
     grants: &Grants,
-    user: i64,
-    round_id: i64,
+    user: UserId,
+    round_id: RoundId,
     step: Step,
     actor: &Actor,
 ) -> Result<Status, AssessError> {
@@ -1007,8 +1034,8 @@ fn scores_of(f: &Framework, content: &RoundContent) -> Scores {
 pub async fn report(
     store: &impl AssessmentRounds,
     grants: &Grants,
-    user: i64,
-    round_id: i64,
+    user: UserId,
+    round_id: RoundId,
 ) -> Result<RoundReport, AssessError> {
     let r = visible_round(store, grants, user, round_id).await?;
     let f = framework(store, &r.framework_id, &r.framework_version).await?;
@@ -1028,7 +1055,7 @@ pub async fn report(
     for p in &published {
         latest.entry(p.municipality).or_insert(p);
     }
-    let mut agreed: HashMap<i64, RoundContent> = HashMap::new();
+    let mut agreed: HashMap<RoundId, RoundContent> = HashMap::new();
     for (round_id, c) in store.published_consensus(&f.id, &f.version).await? {
         agreed.entry(round_id).or_default().consensus.push(c);
     }
@@ -1169,7 +1196,7 @@ pub async fn report(
 /// A published result as open data.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublishedResult {
-    pub round: i64,
+    pub round: RoundId,
     pub municipality: MunicipalityId,
     pub framework: String,
     pub version: String,
@@ -1195,7 +1222,7 @@ pub async fn published(
             ..RoundFilter::default()
         })
         .await?;
-    let mut frameworks: HashMap<(String, String), (Framework, HashMap<i64, RoundContent>)> =
+    let mut frameworks: HashMap<(String, String), (Framework, HashMap<RoundId, RoundContent>)> =
         HashMap::new();
     let mut out = Vec::new();
     for r in rounds {
@@ -1208,7 +1235,7 @@ pub async fn published(
         if !frameworks.contains_key(&key) {
             let f = framework(store, &key.0, &key.1).await?;
             // One read of every published round's agreed answers per framework version.
-            let mut by_round: HashMap<i64, RoundContent> = HashMap::new();
+            let mut by_round: HashMap<RoundId, RoundContent> = HashMap::new();
             for (round_id, c) in store.published_consensus(&key.0, &key.1).await? {
                 by_round.entry(round_id).or_default().consensus.push(c);
             }
@@ -1249,8 +1276,8 @@ pub struct RoundWork {
 pub async fn work(
     store: &impl AssessmentRounds,
     grants: &Grants,
-    user: i64,
-    round_id: i64,
+    user: UserId,
+    round_id: RoundId,
 ) -> Result<RoundWork, AssessError> {
     let r = round(store, round_id).await?;
     if !may_view_unpublished(grants, user, &r) {

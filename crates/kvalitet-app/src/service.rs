@@ -17,8 +17,8 @@ use kvalitet_domain::service::{
 };
 use kvalitet_domain::text::{check_len, check_slug, max_chars};
 use kvalitet_domain::{
-    Action, AreaId, Datum, Gender, Grants, MeasureId, MeasureOrigin, MunicipalityId, SourceKind,
-    ValueKey, ValueRow, Year,
+    Action, AreaId, Datum, Gender, Grants, MeasureId, MeasureOrigin, MunicipalityId,
+    ServiceRoundId, SourceKind, ValueKey, ValueRow, Year,
 };
 
 use crate::ports::{
@@ -54,7 +54,7 @@ pub fn may_register(
 
 pub async fn round(
     store: &impl ServiceRounds,
-    id: i64,
+    id: ServiceRoundId,
 ) -> Result<ServiceRoundRecord, ServiceError> {
     store
         .service_rounds(Some(id))
@@ -69,7 +69,7 @@ pub async fn visible_round(
     store: &impl ServiceRounds,
     grants: &Grants,
     email: &str,
-    id: i64,
+    id: ServiceRoundId,
 ) -> Result<(ServiceRoundRecord, ServiceContent), ServiceError> {
     let r = round(store, id).await?;
     let content = store.service_content(id).await?;
@@ -83,7 +83,7 @@ pub async fn visible_round(
 async fn managed_round(
     store: &impl ServiceRounds,
     grants: &Grants,
-    id: i64,
+    id: ServiceRoundId,
 ) -> Result<ServiceRoundRecord, ServiceError> {
     let r = round(store, id).await?;
     if may_manage(grants, r.organiser.as_ref()) {
@@ -184,7 +184,7 @@ pub async fn create_round(
     grants: &Grants,
     form: &RoundForm,
     actor: &Actor,
-) -> Result<i64, ServiceError> {
+) -> Result<ServiceRoundId, ServiceError> {
     let organiser = match form.organiser.trim() {
         "" => None,
         m => Some(MunicipalityId::parse(m).map_err(|_| {
@@ -252,7 +252,7 @@ fn member(r: &ServiceRoundRecord, text: &str) -> Result<MunicipalityId, String> 
 pub async fn set_members(
     store: &impl ServiceRounds,
     grants: &Grants,
-    round_id: i64,
+    round_id: ServiceRoundId,
     text: &str,
     known: &HashSet<MunicipalityId>,
     actor: &Actor,
@@ -344,7 +344,7 @@ pub fn parse_questions(text: &str) -> Result<Vec<ServiceQuestion>, Vec<String>> 
 pub async fn set_questions(
     store: &impl ServiceRounds,
     grants: &Grants,
-    round_id: i64,
+    round_id: ServiceRoundId,
     text: &str,
     actor: &Actor,
 ) -> Result<usize, ServiceError> {
@@ -360,7 +360,7 @@ pub async fn set_questions(
 pub async fn set_plan(
     store: &impl ServiceRounds,
     grants: &Grants,
-    round_id: i64,
+    round_id: ServiceRoundId,
     text: &str,
     actor: &Actor,
 ) -> Result<usize, ServiceError> {
@@ -676,7 +676,7 @@ pub async fn import_contacts(
     store: &impl ServiceRounds,
     grants: &Grants,
     email: &str,
-    round_id: i64,
+    round_id: ServiceRoundId,
     text: &str,
     actor: &Actor,
 ) -> Result<usize, ServiceError> {
@@ -693,7 +693,7 @@ pub async fn register_contact(
     store: &impl ServiceRounds,
     grants: &Grants,
     email: &str,
-    round_id: i64,
+    round_id: ServiceRoundId,
     fields: &ContactFields,
     actor: &Actor,
 ) -> Result<(), ServiceError> {
@@ -740,7 +740,7 @@ async fn registering(
     store: &impl ServiceRounds,
     grants: &Grants,
     email: &str,
-    round_id: i64,
+    round_id: ServiceRoundId,
 ) -> Result<(ServiceRoundRecord, ServiceContent), ServiceError> {
     let r = round(store, round_id).await?;
     let content = store.service_content(round_id).await?;
@@ -844,7 +844,7 @@ pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCoun
 pub async fn import_survey(
     store: &impl ServiceRounds,
     grants: &Grants,
-    round_id: i64,
+    round_id: ServiceRoundId,
     text: &str,
     actor: &Actor,
 ) -> Result<usize, ServiceError> {
@@ -1119,7 +1119,7 @@ fn measures(year: Year) -> CatalogueBatch {
 pub async fn publish(
     store: &(impl Values + ServiceRounds),
     grants: &Grants,
-    round_id: i64,
+    round_id: ServiceRoundId,
     actor: &Actor,
 ) -> Result<usize, ServiceError> {
     let r = managed_round(store, grants, round_id).await?;
@@ -1230,7 +1230,7 @@ mod tests {
 
     fn round() -> ServiceRoundRecord {
         ServiceRoundRecord {
-            id: 1,
+            id: ServiceRoundId(1),
             title: "Exempel".into(),
             year: Year::new(2026).unwrap(),
             organiser: None,

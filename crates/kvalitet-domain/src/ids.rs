@@ -392,3 +392,45 @@ mod properties {
         }
     }
 }
+
+/// Declares the id of a stored record: a number the database gives, typed so that a round's
+/// id cannot be passed where a person's is meant. Shown and sent as the bare number.
+macro_rules! record_id {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+record_id!(
+    /// An assessment round.
+    RoundId
+);
+record_id!(
+    /// A service measurement round.
+    ServiceRoundId
+);
+record_id!(
+    /// A person's account.
+    UserId
+);
+record_id!(
+    /// An evidence file of an assessment round.
+    DocumentId
+);
+
+impl UserId {
+    /// No account: a visitor who is not logged in (the database's ids start at 1).
+    pub const NOBODY: UserId = UserId(0);
+}

@@ -22,7 +22,10 @@ pub mod value;
 pub use access::{Action, Grants, LoginPolicy, Role};
 pub use compare::{Colour, ColourCounts, Comparison, Placement, Summary, Trend, compare, trend};
 pub use group::{GroupKind, MunicipalityGroup};
-pub use ids::{AreaId, GroupId, IdError, MeasureId, MunicipalityId};
+pub use ids::{
+    AreaId, DocumentId, GroupId, IdError, MeasureId, MunicipalityId, RoundId, ServiceRoundId,
+    UserId,
+};
 pub use measure::{Direction, KoladaMeta, Measure, MeasureOrigin, SourceKind};
 pub use measure_set::{MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem};
 pub use message::Message;

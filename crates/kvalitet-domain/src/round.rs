@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::assessment::{Answer, Framework, Rule, Scores};
 use crate::coded::coded_enum;
+use crate::ids::UserId;
 
 coded_enum!(
     /// What kind of assessment a round is.
@@ -60,7 +61,7 @@ coded_enum!(
 /// municipality's data (or everything).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
-    pub user: i64,
+    pub user: UserId,
     pub assessor: Option<AssessorRole>,
     pub admin: bool,
 }
@@ -73,7 +74,7 @@ impl Step {
         self,
         status: Status,
         who: &Standing,
-        submitted_by: Option<i64>,
+        submitted_by: Option<UserId>,
     ) -> Result<Status, String> {
         let lead = who.assessor == Some(AssessorRole::Lead);
         let (from, to, allowed): (&[Status], Status, bool) = match self {
@@ -314,7 +315,7 @@ mod tests {
 
     fn standing(assessor: Option<AssessorRole>, admin: bool) -> Standing {
         Standing {
-            user: 1,
+            user: UserId(1),
             assessor,
             admin,
         }
@@ -325,7 +326,7 @@ mod tests {
         let lead = standing(Some(AssessorRole::Lead), false);
         let evaluator = standing(Some(AssessorRole::Evaluator), false);
         let admin = Standing {
-            user: 2,
+            user: UserId(2),
             ..standing(None, true)
         };
         assert_eq!(
@@ -336,42 +337,42 @@ mod tests {
         assert!(Step::Submit.take(Status::Draft, &admin, None).is_err());
         assert!(
             Step::Publish
-                .take(Status::Submitted, &admin, Some(1))
+                .take(Status::Submitted, &admin, Some(UserId(1)))
                 .is_err()
         );
         assert_eq!(
-            Step::Review.take(Status::Submitted, &admin, Some(1)),
+            Step::Review.take(Status::Submitted, &admin, Some(UserId(1))),
             Ok(Status::Reviewed)
         );
         // The one who submitted does not review, even as an administrator.
         let lead_admin = standing(Some(AssessorRole::Lead), true);
         assert!(
             Step::Review
-                .take(Status::Submitted, &lead_admin, Some(1))
+                .take(Status::Submitted, &lead_admin, Some(UserId(1)))
                 .unwrap_err()
                 .contains("cannot also review")
         );
         assert!(
             Step::Review
-                .take(Status::Submitted, &lead, Some(2))
+                .take(Status::Submitted, &lead, Some(UserId(2)))
                 .is_err()
         );
         assert_eq!(
-            Step::Publish.take(Status::Reviewed, &admin, Some(1)),
+            Step::Publish.take(Status::Reviewed, &admin, Some(UserId(1))),
             Ok(Status::Published)
         );
         assert!(
             Step::Publish
-                .take(Status::Reviewed, &lead, Some(1))
+                .take(Status::Reviewed, &lead, Some(UserId(1)))
                 .is_err()
         );
         assert_eq!(
-            Step::Return.take(Status::Reviewed, &admin, Some(1)),
+            Step::Return.take(Status::Reviewed, &admin, Some(UserId(1))),
             Ok(Status::Draft)
         );
         assert!(
             Step::Return
-                .take(Status::Published, &admin, Some(1))
+                .take(Status::Published, &admin, Some(UserId(1)))
                 .is_err()
         );
         assert!(Step::Return.take(Status::Draft, &lead, None).is_err());

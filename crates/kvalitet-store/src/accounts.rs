@@ -6,7 +6,7 @@ use kvalitet_app::ports::{
 };
 use kvalitet_domain::access::AttemptLimit;
 use kvalitet_domain::audit::AuditAction;
-use kvalitet_domain::{Grants, MunicipalityId, Role};
+use kvalitet_domain::{Grants, MunicipalityId, Role, UserId};
 
 use crate::audit::audit;
 use crate::{SqlStore, Tx, exec, fetch_all, invalid};
@@ -37,7 +37,7 @@ async fn with_grants(store: &SqlStore, rows: Vec<UserRow>) -> Result<Vec<UserRec
                     })
                     .collect::<Result<Vec<_>, StoreError>>()?;
                 Ok(UserRecord {
-                    id,
+                    id: UserId(id),
                     email,
                     name,
                     password_hash,
@@ -61,7 +61,7 @@ async fn email_of(t: &mut Tx, user: i64) -> Result<String, StoreError> {
 }
 
 impl Accounts for SqlStore {
-    async fn create_user(&self, user: &NewUser, actor: &Actor) -> Result<i64, StoreError> {
+    async fn create_user(&self, user: &NewUser, actor: &Actor) -> Result<UserId, StoreError> {
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let taken =
@@ -82,7 +82,7 @@ impl Accounts for SqlStore {
         audit(t, actor, None, AuditAction::UserCreate, &format!("user:{}", user.email), None,
         Some(serde_json::json!({"email": user.email, "name": user.name, "system_admin": user.system_admin}))).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(UserId(id))
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
@@ -99,11 +99,12 @@ impl Accounts for SqlStore {
 
     async fn set_role(
         &self,
-        user: i64,
+        user: UserId,
         municipality: &MunicipalityId,
         role: Option<Role>,
         actor: &Actor,
     ) -> Result<(), StoreError> {
+        let user = user.0;
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let email = email_of(t, user).await?;
@@ -145,7 +146,13 @@ impl Accounts for SqlStore {
         tx.commit().await
     }
 
-    async fn set_password(&self, user: i64, hash: &str, actor: &Actor) -> Result<(), StoreError> {
+    async fn set_password(
+        &self,
+        user: UserId,
+        hash: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let user = user.0;
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let email = email_of(t, user).await?;
@@ -229,11 +236,12 @@ impl Accounts for SqlStore {
     async fn create_session(
         &self,
         token_hash: &str,
-        user: i64,
+        user: UserId,
         csrf: &str,
         created_at: &str,
         expires_at: &str,
     ) -> Result<(), StoreError> {
+        let user = user.0;
         let mut tx = self.begin().await?;
         let t = &mut tx;
         // Expired sessions are cleared as new ones begin.
@@ -355,7 +363,7 @@ impl Accounts for SqlStore {
         let existing =
             fetch_all!(tx t, (i64,), "SELECT id FROM app_user WHERE email = $1", &email)?;
         let id = match (existing.first(), acceptor) {
-            (Some((id,)), Acceptor::Existing { user }) if *id == user => *id,
+            (Some((id,)), Acceptor::Existing { user }) if *id == user.0 => *id,
             (_, Acceptor::Existing { .. }) => {
                 return Err(StoreError::Conflict(format!(
                     "the invitation is for {email}; log in as that account to accept it"

@@ -10,7 +10,7 @@ use kvalitet_app::ports::{
 };
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{
-    MunicipalityId, Year,
+    DocumentId, MunicipalityId, RoundId, UserId, Year,
     round::{AssessorRole, RoundKind, Status},
 };
 
@@ -101,7 +101,7 @@ impl AssessmentRounds for SqlStore {
         fetch_all!(pool self, (String, String, String), "SELECT id, version, source FROM framework ORDER BY id, version")
     }
 
-    async fn create_round(&self, new: &NewRound, actor: &Actor) -> Result<i64, StoreError> {
+    async fn create_round(&self, new: &NewRound, actor: &Actor) -> Result<RoundId, StoreError> {
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let known = fetch_all!(tx t, (String,), "SELECT id FROM framework WHERE id = $1 AND version = $2",
@@ -134,16 +134,18 @@ impl AssessmentRounds for SqlStore {
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(RoundId(id))
     }
 
     async fn set_assessor(
         &self,
-        round: i64,
-        user: i64,
+        round: RoundId,
+        user: UserId,
         role: Option<AssessorRole>,
         actor: &Actor,
     ) -> Result<(), StoreError> {
+        let round = round.0;
+        let user = user.0;
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let (m, _) = round_state(t, round).await?;
@@ -204,18 +206,18 @@ impl AssessmentRounds for SqlStore {
         concat!("SELECT r.id, r.municipality_id, r.framework_id, r.framework_version, r.kind, r.title,
                 r.year, r.status, r.submitted_by, r.invited, r.respondents, r.created_by, r.created_at
          FROM assessment_round r", matching!(), " ORDER BY r.year DESC, r.id DESC"),
-        &municipality, &fw, &version, status, filter.id, filter.assessor)?;
+        &municipality, &fw, &version, status, filter.id.map(|i| i.0), filter.assessor.map(|u| u.0))?;
         let mut assessors: HashMap<i64, Vec<AssessorRecord>> = HashMap::new();
         if !rows.is_empty() {
             for (round, user, email, name, role) in fetch_all!(pool self, (i64, i64, String, String, String),
             concat!("SELECT a.round_id, a.user_id, u.email, u.name, a.role
              FROM assessment_assessor a JOIN app_user u ON u.id = a.user_id
              JOIN assessment_round r ON r.id = a.round_id", matching!(), " ORDER BY a.round_id, a.role, u.email"),
-            &municipality, &fw, &version, status, filter.id, filter.assessor)?
+            &municipality, &fw, &version, status, filter.id.map(|i| i.0), filter.assessor.map(|u| u.0))?
             {
                 let role = AssessorRole::parse(&role).ok_or_else(|| invalid(&role))?;
                 assessors.entry(round).or_default().push(AssessorRecord {
-                    user,
+                    user: UserId(user),
                     email,
                     name,
                     role,
@@ -226,7 +228,7 @@ impl AssessmentRounds for SqlStore {
             .map(|r| {
                 let id = r.0;
                 Ok(RoundRecord {
-                    id,
+                    id: RoundId(id),
                     municipality: MunicipalityId::parse(&r.1).map_err(invalid)?,
                     framework_id: r.2,
                     framework_version: r.3,
@@ -234,7 +236,7 @@ impl AssessmentRounds for SqlStore {
                     title: r.5,
                     year: Year::new(r.6).map_err(invalid)?,
                     status: Status::parse(&r.7).ok_or_else(|| invalid(&r.7))?,
-                    submitted_by: r.8,
+                    submitted_by: r.8.map(UserId),
                     invited: r.9,
                     respondents: r.10,
                     created_by: r.11,
@@ -245,13 +247,14 @@ impl AssessmentRounds for SqlStore {
             .collect()
     }
 
-    async fn round_content(&self, round: i64) -> Result<RoundContent, StoreError> {
+    async fn round_content(&self, round: RoundId) -> Result<RoundContent, StoreError> {
+        let round = round.0;
         let answers = fetch_all!(pool self, (i64, String, Option<String>, String, String, String, String),
         "SELECT user_id, question_id, answer, evidence, link, comment, updated_at FROM assessment_answer
          WHERE round_id = $1 ORDER BY question_id, user_id", round)?
     .into_iter()
     .map(|(user, question, answer, evidence, link, comment, updated_at)| AnswerRecord {
-        user, question, answer, evidence, link, comment, updated_at,
+        user: UserId(user), question, answer, evidence, link, comment, updated_at,
     })
     .collect();
         let consensus = fetch_all!(pool self, (String, String, String, String, String),
@@ -273,7 +276,7 @@ impl AssessmentRounds for SqlStore {
          FROM assessment_document WHERE round_id = $1 ORDER BY question_id, id", round)?
     .into_iter()
     .map(|(id, question, user, filename, content_type, size, uploaded_at)| DocumentRecord {
-        id, round, question, user, filename, content_type, size, uploaded_at,
+        id: DocumentId(id), round: RoundId(round), question, user: UserId(user), filename, content_type, size, uploaded_at,
     })
     .collect();
         let distributions = fetch_all!(pool self, (String, String),
@@ -299,7 +302,7 @@ impl AssessmentRounds for SqlStore {
         &self,
         framework_id: &str,
         version: &str,
-    ) -> Result<Vec<(i64, ConsensusRecord)>, StoreError> {
+    ) -> Result<Vec<(RoundId, ConsensusRecord)>, StoreError> {
         Ok(
             fetch_all!(pool self, (i64, String, String, String, String, String),
         "SELECT c.round_id, c.question_id, c.answer, c.reason, c.decided_by, c.decided_at
@@ -310,7 +313,7 @@ impl AssessmentRounds for SqlStore {
             .map(
                 |(round, question, answer, reason, decided_by, decided_at)| {
                     (
-                        round,
+                        RoundId(round),
                         ConsensusRecord {
                             question,
                             answer,
@@ -327,11 +330,13 @@ impl AssessmentRounds for SqlStore {
 
     async fn save_answers(
         &self,
-        round: i64,
-        user: i64,
+        round: RoundId,
+        user: UserId,
         answers: &[AnswerRecord],
         actor: &Actor,
     ) -> Result<(), StoreError> {
+        let round = round.0;
+        let user = user.0;
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let m = require_draft(t, round).await?;
@@ -364,11 +369,12 @@ impl AssessmentRounds for SqlStore {
 
     async fn save_consensus(
         &self,
-        round: i64,
+        round: RoundId,
         consensus: &[ConsensusRecord],
         survey: Option<&SurveyRecord>,
         actor: &Actor,
     ) -> Result<(), StoreError> {
+        let round = round.0;
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let m = require_draft(t, round).await?;
@@ -445,13 +451,15 @@ impl AssessmentRounds for SqlStore {
 
     async fn set_round_status(
         &self,
-        round: i64,
+        round: RoundId,
         from: Status,
         to: Status,
-        submitted_by: Option<i64>,
+        submitted_by: Option<UserId>,
         action: AuditAction,
         actor: &Actor,
     ) -> Result<(), StoreError> {
+        let round = round.0;
+        let submitted_by = submitted_by.map(|v| v.0);
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let m = move_status(t, round, from, to, submitted_by).await?;
@@ -474,14 +482,14 @@ impl AssessmentRounds for SqlStore {
         d: &DocumentRecord,
         body: &[u8],
         actor: &Actor,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<DocumentId, StoreError> {
         let mut tx = self.begin().await?;
         let t = &mut tx;
-        let m = require_draft(t, d.round).await?;
+        let m = require_draft(t, d.round.0).await?;
         let id = fetch_all!(tx t, (i64,),
         "INSERT INTO assessment_document (round_id, question_id, user_id, filename, content_type, body, uploaded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        d.round, &d.question, d.user, &d.filename, &d.content_type, body, &actor.at)?
+        d.round.0, &d.question, d.user.0, &d.filename, &d.content_type, body, &actor.at)?
     .first()
     .map(|r| r.0)
     .ok_or_else(|| invalid("no id returned"))?;
@@ -490,16 +498,20 @@ impl AssessmentRounds for SqlStore {
         actor,
         Some(&m),
         AuditAction::RoundDocument,
-        &round_object(d.round),
+        &round_object(d.round.0),
         None,
         Some(serde_json::json!({"question": d.question, "file": d.filename, "bytes": body.len()})),
     )
     .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(DocumentId(id))
     }
 
-    async fn document(&self, id: i64) -> Result<Option<(DocumentRecord, Vec<u8>)>, StoreError> {
+    async fn document(
+        &self,
+        id: DocumentId,
+    ) -> Result<Option<(DocumentRecord, Vec<u8>)>, StoreError> {
+        let id = id.0;
         Ok(
             fetch_all!(pool self, (i64, String, i64, String, String, String, Vec<u8>),
         "SELECT round_id, question_id, user_id, filename, content_type, uploaded_at, body
@@ -510,10 +522,10 @@ impl AssessmentRounds for SqlStore {
                 |(round, question, user, filename, content_type, uploaded_at, body)| {
                     (
                         DocumentRecord {
-                            id,
-                            round,
+                            id: DocumentId(id),
+                            round: RoundId(round),
                             question,
-                            user,
+                            user: UserId(user),
                             filename,
                             content_type,
                             size: body.len() as i64,

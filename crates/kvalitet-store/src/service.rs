@@ -8,7 +8,7 @@ use kvalitet_app::ports::{
 };
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{
-    MunicipalityId, Year,
+    MunicipalityId, ServiceRoundId, Year,
     service::{Channel, Contact, Relevance, SurveyQuestion},
 };
 use time::OffsetDateTime;
@@ -136,7 +136,7 @@ impl ServiceRounds for SqlStore {
         &self,
         new: &NewServiceRound,
         actor: &Actor,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<ServiceRoundId, StoreError> {
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let closed: Vec<String> = new.closed_days.iter().map(ToString::to_string).collect();
@@ -162,10 +162,14 @@ impl ServiceRounds for SqlStore {
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(ServiceRoundId(id))
     }
 
-    async fn service_rounds(&self, id: Option<i64>) -> Result<Vec<ServiceRoundRecord>, StoreError> {
+    async fn service_rounds(
+        &self,
+        id: Option<ServiceRoundId>,
+    ) -> Result<Vec<ServiceRoundRecord>, StoreError> {
+        let id = id.map(|v| v.0);
         let rows = fetch_all!(pool self, RoundRow,
         "SELECT id, title, year, organiser_id, status, partly_counts, min_tests, closed_days, created_by, created_at
          FROM service_round WHERE ($1 IS NULL OR id = $1) ORDER BY year DESC, id DESC", id)?;
@@ -194,7 +198,7 @@ impl ServiceRounds for SqlStore {
                         })
                         .collect::<Result<_, _>>()?;
                 Ok(ServiceRoundRecord {
-                    id: r.0,
+                    id: ServiceRoundId(r.0),
                     title: r.1,
                     year: Year::new(r.2).map_err(invalid)?,
                     organiser: r
@@ -213,7 +217,8 @@ impl ServiceRounds for SqlStore {
             .collect()
     }
 
-    async fn service_content(&self, round: i64) -> Result<ServiceContent, StoreError> {
+    async fn service_content(&self, round: ServiceRoundId) -> Result<ServiceContent, StoreError> {
+        let round = round.0;
         let questions = fetch_all!(pool self, (String, String, String),
         "SELECT id, area, text FROM service_question WHERE round_id = $1 ORDER BY area, id", round)?
         .into_iter()
@@ -291,12 +296,13 @@ impl ServiceRounds for SqlStore {
 
     async fn save_service_setup(
         &self,
-        round: i64,
+        round: ServiceRoundId,
         members: Option<&[MunicipalityId]>,
         questions: Option<&[ServiceQuestion]>,
         plan: Option<&[PlanRow]>,
         actor: &Actor,
     ) -> Result<(), StoreError> {
+        let round = round.0;
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let organiser = require_draft(t, round).await?;
@@ -355,10 +361,11 @@ impl ServiceRounds for SqlStore {
 
     async fn add_service_contacts(
         &self,
-        round: i64,
+        round: ServiceRoundId,
         contacts: &[Contact],
         actor: &Actor,
     ) -> Result<(), StoreError> {
+        let round = round.0;
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let organiser = require_draft(t, round).await?;
@@ -412,10 +419,11 @@ impl ServiceRounds for SqlStore {
 
     async fn save_service_survey(
         &self,
-        round: i64,
+        round: ServiceRoundId,
         rows: &[SurveyCounts],
         actor: &Actor,
     ) -> Result<(), StoreError> {
+        let round = round.0;
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let organiser = require_draft(t, round).await?;

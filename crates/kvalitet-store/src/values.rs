@@ -312,10 +312,10 @@ impl Values for SqlStore {
         // race stops before it writes anything.
         match change.step {
             Some(StatusStep::Round { round, from, to }) => {
-                crate::rounds::move_status(&mut import.tx, round, from, to, None).await?;
+                crate::rounds::move_status(&mut import.tx, round.0, from, to, None).await?;
             }
             Some(StatusStep::ServiceRoundPublished(round)) => {
-                crate::service::mark_published(&mut import.tx, round).await?;
+                crate::service::mark_published(&mut import.tx, round.0).await?;
             }
             None => {}
         }

@@ -18,7 +18,7 @@ use kvalitet_app::assessments::{self as a, AnswerForm, AssessError, DecisionForm
 use kvalitet_app::ports::{NewRound, SessionRecord};
 use kvalitet_domain::assessment::{Framework, Rule};
 use kvalitet_domain::round::{self, Agreement, AssessorRole, RoundKind, Status, Step};
-use kvalitet_domain::{Action, Grants, Message, MunicipalityId};
+use kvalitet_domain::{Action, DocumentId, Grants, Message, MunicipalityId, RoundId, UserId};
 
 use crate::WebError;
 use crate::auth::{actor, private_page, redirect, render_private};
@@ -38,11 +38,11 @@ fn points(lang: Lang, v: f64) -> String {
     lang.number(v, if v.fract() == 0.0 { 0 } else { 1 })
 }
 
-fn round_path(lang: Lang, id: i64) -> String {
+fn round_path(lang: Lang, id: RoundId) -> String {
     format!("{}/admin/bedomning/{id}", lang.base())
 }
 
-fn done(state: &AppState<impl Store>, lang: Lang, round: i64, notice: &str) -> Response {
+fn done(state: &AppState<impl Store>, lang: Lang, round: RoundId, notice: &str) -> Response {
     state.invalidate_version();
     redirect(&format!("{}?klart={notice}", round_path(lang, round)), &[])
 }
@@ -138,14 +138,14 @@ pub async fn work<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
     Session(session): Session,
-    Path(round_id): Path<i64>,
+    Path(round_id): Path<RoundId>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let grants = &session.user.grants;
     let user = session.user.id;
     let w = a::work(&state.store, grants, user, round_id).await?;
     let r = &w.round;
-    let name_of = |uid: i64| {
+    let name_of = |uid: UserId| {
         r.assessors
             .iter()
             .find(|x| x.user == uid)
@@ -258,7 +258,7 @@ fn by_question<'a>(form: &'a [(String, String)], prefix: &str) -> Vec<(&'a str, 
 pub async fn answers<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    Path(round_id): Path<i64>,
+    Path(round_id): Path<RoundId>,
     change: Change<Pairs>,
 ) -> Result<Response, WebError> {
     let (session, Pairs(form)) = (&change.session, &change.form);
@@ -294,7 +294,7 @@ pub async fn answers<S: Store>(
 pub async fn consensus<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    Path(round_id): Path<i64>,
+    Path(round_id): Path<RoundId>,
     change: Change<Pairs>,
 ) -> Result<Response, WebError> {
     let (session, Pairs(form)) = (&change.session, &change.form);
@@ -323,7 +323,7 @@ pub async fn consensus<S: Store>(
 pub async fn assessor<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    Path(round_id): Path<i64>,
+    Path(round_id): Path<RoundId>,
     change: Change<AssessorFields>,
 ) -> Result<Response, WebError> {
     let (session, f) = (&change.session, &change.form);
@@ -358,7 +358,7 @@ pub struct AssessorFields {
 pub async fn step<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    Path(round_id): Path<i64>,
+    Path(round_id): Path<RoundId>,
     change: Change<StepFields>,
 ) -> Result<Response, WebError> {
     let session = &change.session;
@@ -387,7 +387,7 @@ pub struct StepFields {
 pub async fn survey<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    Path(round_id): Path<i64>,
+    Path(round_id): Path<RoundId>,
     upload: Upload,
 ) -> Result<Response, WebError> {
     let session = &upload.session;
@@ -418,7 +418,7 @@ pub async fn survey<S: Store>(
 pub async fn upload_document<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    Path(round_id): Path<i64>,
+    Path(round_id): Path<RoundId>,
     upload: Upload,
 ) -> Result<Response, WebError> {
     let session = &upload.session;
@@ -442,7 +442,7 @@ pub async fn upload_document<S: Store>(
 pub async fn document<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Session(session): Session,
-    Path(id): Path<i64>,
+    Path(id): Path<DocumentId>,
 ) -> Result<Response, WebError> {
     match a::document(&state.store, &session.user.grants, session.user.id, id).await {
         Ok((d, body)) => {
@@ -488,13 +488,15 @@ pub async fn report<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
     headers: HeaderMap,
-    Path((id, round_id)): Path<(String, i64)>,
+    Path((id, round_id)): Path<(String, RoundId)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let session = state.current_session(&headers).await?;
-    let (grants, user) = session.as_ref().map_or((Grants::default(), 0), |s| {
-        (s.user.grants.clone(), s.user.id)
-    });
+    let (grants, user) = session
+        .as_ref()
+        .map_or((Grants::default(), UserId::NOBODY), |s| {
+            (s.user.grants.clone(), s.user.id)
+        });
     // A published report changes only when something is published or a framework is
     // loaded, both of which change the data version: it is kept per version.
     let print = query_pairs(raw.as_deref())

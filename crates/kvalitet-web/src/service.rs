@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use kvalitet_app::Store;
 use kvalitet_app::ports::{ServiceContent, ServiceRoundRecord};
 use kvalitet_app::service::{self as s, ContactFields, FigureKind, RoundForm};
-use kvalitet_domain::{Action, Grants};
+use kvalitet_domain::{Action, Grants, ServiceRoundId};
 
 use crate::WebError;
 use crate::auth::{actor, private_page, redirect, render_private};
@@ -24,7 +24,7 @@ use crate::i18n::Lang;
 use crate::site::html_response;
 use crate::{AppState, query_pairs};
 
-fn back(state: &AppState<impl Store>, lang: Lang, round: i64, notice: &str) -> Response {
+fn back(state: &AppState<impl Store>, lang: Lang, round: ServiceRoundId, notice: &str) -> Response {
     state.invalidate_version();
     redirect(
         &format!("{}/admin/service/{round}?klart={notice}", lang.base()),
@@ -131,7 +131,7 @@ pub async fn round<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
     Session(session): Session,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceRoundId>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let grants = &session.user.grants;
@@ -195,7 +195,7 @@ pub async fn round<S: Store>(
 pub async fn setup<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    Path((id, part)): Path<(i64, String)>,
+    Path((id, part)): Path<(ServiceRoundId, String)>,
     change: Change<SetupFields>,
 ) -> Result<Response, WebError> {
     let session = &change.session;
@@ -233,7 +233,7 @@ pub struct SetupFields {
 pub async fn upload<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    Path((id, part)): Path<(i64, String)>,
+    Path((id, part)): Path<(ServiceRoundId, String)>,
     upload: Upload,
 ) -> Result<Response, WebError> {
     let session = &upload.session;
@@ -259,7 +259,7 @@ pub async fn contact_form<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
     Session(session): Session,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceRoundId>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let (r, content) =
@@ -297,7 +297,7 @@ pub async fn contact_form<S: Store>(
 pub async fn register<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceRoundId>,
     change: Change<ContactFields>,
 ) -> Result<Response, WebError> {
     let session = &change.session;
@@ -328,7 +328,7 @@ pub async fn public<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceRoundId>,
 ) -> Result<Response, WebError> {
     let session = state.current_session(&headers).await?;
     // A published round never changes, and publishing changes the data version: its page

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
-use kvalitet_domain::{Grants, MunicipalityId, Role, access::AttemptLimit};
+use kvalitet_domain::{Grants, MunicipalityId, Role, UserId, access::AttemptLimit};
 
 use super::{Actor, StoreError};
 
@@ -12,7 +12,7 @@ use super::{Actor, StoreError};
 /// serialised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UserRecord {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     #[serde(skip)]
@@ -30,7 +30,7 @@ pub enum Acceptor<'a> {
         password_hash: &'a str,
     },
     /// The logged-in owner of the invited address.
-    Existing { user: i64 },
+    Existing { user: UserId },
 }
 
 /// A person to create.
@@ -59,7 +59,7 @@ pub trait Accounts: Send + Sync + 'static {
         &self,
         user: &NewUser,
         actor: &Actor,
-    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    ) -> impl Future<Output = Result<UserId, StoreError>> + Send;
 
     fn user_by_email(
         &self,
@@ -72,7 +72,7 @@ pub trait Accounts: Send + Sync + 'static {
     /// Gives a person a role in a municipality, or takes it away with `None` (audited).
     fn set_role(
         &self,
-        user: i64,
+        user: UserId,
         municipality: &MunicipalityId,
         role: Option<Role>,
         actor: &Actor,
@@ -81,7 +81,7 @@ pub trait Accounts: Send + Sync + 'static {
     /// Replaces a password hash and ends every session (audited, without the hash).
     fn set_password(
         &self,
-        user: i64,
+        user: UserId,
         password_hash: &str,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -107,7 +107,7 @@ pub trait Accounts: Send + Sync + 'static {
     fn create_session(
         &self,
         token_hash: &str,
-        user: i64,
+        user: UserId,
         csrf_token: &str,
         created_at: &str,
         expires_at: &str,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{
-    MunicipalityId, Year,
+    DocumentId, MunicipalityId, RoundId, UserId, Year,
     round::{AssessorRole, RoundKind, Status},
 };
 
@@ -26,7 +26,7 @@ pub struct NewRound {
 /// An assessment round as stored, with its assessors.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoundRecord {
-    pub id: i64,
+    pub id: RoundId,
     pub municipality: MunicipalityId,
     pub framework_id: String,
     pub framework_version: String,
@@ -34,7 +34,7 @@ pub struct RoundRecord {
     pub title: String,
     pub year: Year,
     pub status: Status,
-    pub submitted_by: Option<i64>,
+    pub submitted_by: Option<UserId>,
     pub invited: Option<i64>,
     pub respondents: Option<i64>,
     pub created_by: String,
@@ -45,7 +45,7 @@ pub struct RoundRecord {
 /// A person taking part in a round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AssessorRecord {
-    pub user: i64,
+    pub user: UserId,
     pub email: String,
     pub name: String,
     pub role: AssessorRole,
@@ -54,19 +54,19 @@ pub struct AssessorRecord {
 /// Which rounds to list.
 #[derive(Debug, Clone, Default)]
 pub struct RoundFilter {
-    pub id: Option<i64>,
+    pub id: Option<RoundId>,
     pub municipality: Option<MunicipalityId>,
     /// Framework id and version.
     pub framework: Option<(String, String)>,
     pub status: Option<Status>,
     /// Rounds this person takes part in.
-    pub assessor: Option<i64>,
+    pub assessor: Option<UserId>,
 }
 
 /// One assessor's own answer to a question, with its evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AnswerRecord {
-    pub user: i64,
+    pub user: UserId,
     pub question: String,
     /// A choice's label or a number as text; `None` when only evidence is given.
     pub answer: Option<String>,
@@ -89,10 +89,10 @@ pub struct ConsensusRecord {
 /// An evidence file, without its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DocumentRecord {
-    pub id: i64,
-    pub round: i64,
+    pub id: DocumentId,
+    pub round: RoundId,
     pub question: String,
-    pub user: i64,
+    pub user: UserId,
     pub filename: String,
     pub content_type: String,
     pub size: i64,
@@ -128,13 +128,13 @@ pub trait AssessmentRounds: Send + Sync + 'static {
         &self,
         round: &NewRound,
         actor: &Actor,
-    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    ) -> impl Future<Output = Result<RoundId, StoreError>> + Send;
 
     /// Gives a person a part in a round, or with `None` removes them (audited).
     fn set_assessor(
         &self,
-        round: i64,
-        user: i64,
+        round: RoundId,
+        user: UserId,
         role: Option<AssessorRole>,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -148,7 +148,7 @@ pub trait AssessmentRounds: Send + Sync + 'static {
     /// The answers, agreed scores, documents and distributions of a round.
     fn round_content(
         &self,
-        round: i64,
+        round: RoundId,
     ) -> impl Future<Output = Result<RoundContent, StoreError>> + Send;
 
     /// The agreed answers of every published round on a framework version, by round: one
@@ -157,14 +157,14 @@ pub trait AssessmentRounds: Send + Sync + 'static {
         &self,
         framework_id: &str,
         version: &str,
-    ) -> impl Future<Output = Result<Vec<(i64, ConsensusRecord)>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<(RoundId, ConsensusRecord)>, StoreError>> + Send;
 
     /// Saves one assessor's answers (each replaces the earlier one), if the round is
     /// still in draft; all or none (audited).
     fn save_answers(
         &self,
-        round: i64,
-        user: i64,
+        round: RoundId,
+        user: UserId,
         answers: &[AnswerRecord],
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -173,7 +173,7 @@ pub trait AssessmentRounds: Send + Sync + 'static {
     /// ones), if the round is still in draft; all or none (audited).
     fn save_consensus(
         &self,
-        round: i64,
+        round: RoundId,
         consensus: &[ConsensusRecord],
         survey: Option<&SurveyRecord>,
         actor: &Actor,
@@ -183,10 +183,10 @@ pub trait AssessmentRounds: Send + Sync + 'static {
     /// not in `from`. `submitted_by` is recorded on submission.
     fn set_round_status(
         &self,
-        round: i64,
+        round: RoundId,
         from: Status,
         to: Status,
-        submitted_by: Option<i64>,
+        submitted_by: Option<UserId>,
         action: AuditAction,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -197,11 +197,11 @@ pub trait AssessmentRounds: Send + Sync + 'static {
         document: &DocumentRecord,
         body: &[u8],
         actor: &Actor,
-    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    ) -> impl Future<Output = Result<DocumentId, StoreError>> + Send;
 
     /// An evidence file with its bytes.
     fn document(
         &self,
-        id: i64,
+        id: DocumentId,
     ) -> impl Future<Output = Result<Option<(DocumentRecord, Vec<u8>)>, StoreError>> + Send;
 }

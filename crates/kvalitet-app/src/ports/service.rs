@@ -5,7 +5,7 @@ use std::future::Future;
 use serde::Serialize;
 
 use kvalitet_domain::{
-    MunicipalityId, Year,
+    MunicipalityId, ServiceRoundId, Year,
     service::{Channel, Contact, SurveyQuestion},
 };
 
@@ -27,7 +27,7 @@ pub struct NewServiceRound {
 /// A service measurement round as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceRoundRecord {
-    pub id: i64,
+    pub id: ServiceRoundId,
     pub title: String,
     pub year: Year,
     pub organiser: Option<MunicipalityId>,
@@ -98,25 +98,25 @@ pub trait ServiceRounds: Send + Sync + 'static {
         &self,
         round: &NewServiceRound,
         actor: &Actor,
-    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    ) -> impl Future<Output = Result<ServiceRoundId, StoreError>> + Send;
 
     /// One service round, or all, newest year first.
     fn service_rounds(
         &self,
-        id: Option<i64>,
+        id: Option<ServiceRoundId>,
     ) -> impl Future<Output = Result<Vec<ServiceRoundRecord>, StoreError>> + Send;
 
     /// The question bank, plan, contacts and survey answers of a round.
     fn service_content(
         &self,
-        round: i64,
+        round: ServiceRoundId,
     ) -> impl Future<Output = Result<ServiceContent, StoreError>> + Send;
 
     /// Replaces the members, the question bank and/or the plan (those given) of a round in
     /// draft; all or none (audited).
     fn save_service_setup(
         &self,
-        round: i64,
+        round: ServiceRoundId,
         members: Option<&[MunicipalityId]>,
         questions: Option<&[ServiceQuestion]>,
         plan: Option<&[PlanRow]>,
@@ -127,7 +127,7 @@ pub trait ServiceRounds: Send + Sync + 'static {
     /// municipality, question and channel) is `Invalid` naming it (audited).
     fn add_service_contacts(
         &self,
-        round: i64,
+        round: ServiceRoundId,
         contacts: &[Contact],
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -135,7 +135,7 @@ pub trait ServiceRounds: Send + Sync + 'static {
     /// Replaces the survey answers of a round in draft (audited).
     fn save_service_survey(
         &self,
-        round: i64,
+        round: ServiceRoundId,
         rows: &[SurveyCounts],
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;

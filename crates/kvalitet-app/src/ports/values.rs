@@ -8,7 +8,8 @@ use tokio::sync::mpsc;
 
 use kvalitet_domain::{
     AreaId, County, Datum, Gender, GroupId, Measure, MeasureId, MeasureSet, Municipality,
-    MunicipalityGroup, MunicipalityId, ValueKey, ValueRow, Year, round::Status,
+    MunicipalityGroup, MunicipalityId, RoundId, ServiceRoundId, ValueKey, ValueRow, Year,
+    round::Status,
 };
 use kvalitet_formats::KpiGroupRecord;
 
@@ -106,12 +107,12 @@ pub enum StatusStep {
     /// An assessment round from one status to another; `NotFound` when it is not in `from`
     /// (someone else moved it).
     Round {
-        round: i64,
+        round: RoundId,
         from: Status,
         to: Status,
     },
     /// A service round from draft to published; refused unless it is a draft.
-    ServiceRoundPublished(i64),
+    ServiceRoundPublished(ServiceRoundId),
 }
 
 /// What an import changed.

@@ -379,7 +379,7 @@ async fn assessment_rounds_go_from_answers_through_consensus_to_published_measur
     );
     // Unpublished rounds are unknown to outsiders, and reports follow the same rule.
     assert!(matches!(
-        a::report(store, &malmo_g, 999, round).await,
+        a::report(store, &malmo_g, kvalitet_domain::UserId(999), round).await,
         Err(AssessError::NotFound(_))
     ));
     assert_eq!(
@@ -512,9 +512,14 @@ async fn assessment_rounds_go_from_answers_through_consensus_to_published_measur
     let set = store.measure_set("dx-1").await.unwrap().unwrap();
     assert_eq!(set.participants, vec![m("0180"), m("1280")]);
 
-    let report = a::report(store, &kvalitet_domain::Grants::default(), 0, round)
-        .await
-        .unwrap();
+    let report = a::report(
+        store,
+        &kvalitet_domain::Grants::default(),
+        kvalitet_domain::UserId::NOBODY,
+        round,
+    )
+    .await
+    .unwrap();
     let others = report.total.others.unwrap();
     assert_eq!(others.n, 2);
     assert!((others.mean - (400.0 / 9.0 + 100.0) / 2.0).abs() < 1e-9);

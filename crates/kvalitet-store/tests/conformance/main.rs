@@ -109,7 +109,7 @@ async fn person(
     store: &SqlStore,
     email: &str,
     admin_of: Option<&str>,
-) -> (i64, kvalitet_domain::Grants) {
+) -> (kvalitet_domain::UserId, kvalitet_domain::Grants) {
     use kvalitet_app::ports::{Actor, NewUser};
     let actor = Actor {
         who: "cli:root".into(),
