@@ -64,7 +64,7 @@ fn site() -> &'static Site {
                 .expect("the catalogue");
             let actor = Actor {
                 who: "fuzz".into(),
-                at: accounts::now(),
+                at: kvalitet_app::ports::Clock::now(&kvalitet_app::ports::SystemClock),
             };
             let hasher = Hasher::for_this_machine();
             accounts::add_user(
@@ -86,6 +86,7 @@ fn site() -> &'static Site {
                 hasher: &hasher,
                 policy: &policy,
                 address: std::net::Ipv4Addr::LOCALHOST.into(),
+                at: actor.at,
             };
             let session = accounts::login(&store, &attempt, "fuzz@kommun.se", PASSWORD)
                 .await

@@ -11,13 +11,11 @@ use std::time::Duration;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use ring::rand::{SecureRandom, SystemRandom};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use kvalitet_domain::{LoginPolicy, MunicipalityId, Role, UserId};
+use kvalitet_domain::{LoginPolicy, MunicipalityId, Role, Timestamp, UserId};
 
 use crate::ports::{
-    Acceptor, Accounts, Actor, AuditLog, NewUser, SessionRecord, StoreError, UserRecord,
+    Acceptor, Accounts, Actor, AuditLog, Clock, NewUser, SessionRecord, StoreError, UserRecord,
 };
 
 /// How long a login lasts.
@@ -43,18 +41,6 @@ pub enum AccountError {
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]
     Hashing(String),
-}
-
-/// The current time in RFC 3339, UTC, to the second.
-pub fn now() -> String {
-    at(OffsetDateTime::now_utc())
-}
-
-fn at(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&Rfc3339)
-        .unwrap_or_default()
 }
 
 /// Lower case and trimmed; refuses what cannot be an address.
@@ -319,6 +305,8 @@ pub struct Attempt<'a> {
     pub hasher: &'a Hasher,
     pub policy: &'a LoginPolicy,
     pub address: IpAddr,
+    /// When the attempt is made (its window and a new session's expiry count from it).
+    pub at: Timestamp,
 }
 
 /// Checks `password` for `account` (as typed) against `hash` (`None` when no such account
@@ -335,16 +323,16 @@ async fn guarded_check(
         hasher,
         policy,
         address,
+        at: now,
     } = *attempt;
     let limits = policy.limits(account, address);
-    let now_t = OffsetDateTime::now_utc();
     let window = time::Duration::minutes(i64::from(policy.window_minutes));
     if let Some(start) = store
-        .reserve_attempt(&limits, &at(now_t), &at(now_t - window))
+        .reserve_attempt(&limits, now, now.plus(-window))
         .await?
     {
-        let ends = OffsetDateTime::parse(&start, &Rfc3339).map_or(now_t + window, |s| s + window);
-        let retry_after_secs = u64::try_from((ends - now_t).whole_seconds())
+        let ends = start.plus(window).datetime();
+        let retry_after_secs = u64::try_from((ends - now.datetime()).whole_seconds())
             .unwrap_or(0)
             .max(1);
         return Err(AccountError::Throttled { retry_after_secs });
@@ -389,16 +377,15 @@ pub async fn login(
     let hash = found.as_ref().map(|u| u.password_hash.clone());
     guarded_check(store, attempt, &account, hash, password).await?;
     let u = found.ok_or(AccountError::WrongCredentials)?;
-    let now_t = OffsetDateTime::now_utc();
-    let now_s = at(now_t);
+    let now = attempt.at;
     let token = new_token()?;
     let csrf_token = new_token()?;
-    let expires_at = at(now_t + time::Duration::hours(SESSION_HOURS));
+    let expires_at = now.plus(time::Duration::hours(SESSION_HOURS));
     store
-        .create_session(&token_hash(&token), u.id, &csrf_token, &now_s, &expires_at)
+        .create_session(&token_hash(&token), u.id, &csrf_token, now, expires_at)
         .await?;
     let session = store
-        .session(&token_hash(&token), &now_s)
+        .session(&token_hash(&token), now)
         .await?
         .ok_or_else(|| AccountError::Hashing("the new session was not found".into()))?;
     Ok(NewSession { token, session })
@@ -427,12 +414,13 @@ pub async fn change_password(
 /// The session a cookie's token belongs to, if it is valid now.
 pub async fn session(
     store: &impl Accounts,
+    clock: &dyn Clock,
     token: &str,
 ) -> Result<Option<SessionRecord>, AccountError> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    Ok(store.session(&token_hash(token), &now()).await?)
+    Ok(store.session(&token_hash(token), clock.now()).await?)
 }
 
 pub async fn logout(store: &impl Accounts, token: &str) -> Result<(), AccountError> {
@@ -459,9 +447,9 @@ pub async fn invite(
     }
     let email = normalise_email(email)?;
     let token = new_token()?;
-    let expires = at(OffsetDateTime::now_utc() + time::Duration::days(INVITATION_DAYS));
+    let expires = actor.at.plus(time::Duration::days(INVITATION_DAYS));
     store
-        .create_invitation(&token_hash(&token), &email, m, role, &expires, actor)
+        .create_invitation(&token_hash(&token), &email, m, role, expires, actor)
         .await?;
     Ok(token)
 }
@@ -469,12 +457,13 @@ pub async fn invite(
 /// The invitation of a link's token, if it can still be used.
 pub async fn invitation(
     store: &impl Accounts,
+    clock: &dyn Clock,
     token: &str,
 ) -> Result<Option<(String, MunicipalityId, Role)>, AccountError> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    Ok(store.invitation(&token_hash(token), &now()).await?)
+    Ok(store.invitation(&token_hash(token), clock.now()).await?)
 }
 
 /// Uses an invitation to make a new account with the person's name and chosen password.
@@ -482,6 +471,7 @@ pub async fn invitation(
 /// [`accept_as`], logged in.
 pub async fn accept(
     store: &impl Accounts,
+    clock: &dyn Clock,
     hasher: &Hasher,
     token: &str,
     name: &str,
@@ -500,7 +490,7 @@ pub async fn accept(
         password_hash: &hash,
     };
     store
-        .accept_invitation(&token_hash(token), acceptor, &now())
+        .accept_invitation(&token_hash(token), acceptor, clock.now())
         .await
         .map_err(invitation_refused)
 }
@@ -509,6 +499,7 @@ pub async fn accept(
 /// the role. Anyone else is refused, so no one can change another's account with a link.
 pub async fn accept_as(
     store: &impl Accounts,
+    clock: &dyn Clock,
     token: &str,
     user: &UserRecord,
 ) -> Result<String, AccountError> {
@@ -516,7 +507,7 @@ pub async fn accept_as(
         .accept_invitation(
             &token_hash(token),
             Acceptor::Existing { user: user.id },
-            &now(),
+            clock.now(),
         )
         .await
         .map_err(invitation_refused)

@@ -384,7 +384,7 @@ pub async fn save_answers(
             evidence: evidence.to_owned(),
             link: link.to_owned(),
             comment: comment.to_owned(),
-            updated_at: actor.at.clone(),
+            updated_at: actor.at,
         });
     }
     if !errors.is_empty() {
@@ -466,7 +466,7 @@ pub async fn decide(
             answer: answer.to_string(),
             reason: reason.to_owned(),
             decided_by: actor.who.clone(),
-            decided_at: actor.at.clone(),
+            decided_at: actor.at,
         });
     }
     if !errors.is_empty() {
@@ -612,7 +612,7 @@ pub async fn import_survey(
                 answer: Answer::Number(mean).to_string(),
                 reason: format!("medelvärde av {} svar", d.answers()),
                 decided_by: actor.who.clone(),
-                decided_at: actor.at.clone(),
+                decided_at: actor.at,
             })
         })
         .collect();
@@ -677,7 +677,7 @@ pub async fn add_document(
         filename: name,
         content_type: content_type.to_owned(),
         size: body.len() as i64,
-        uploaded_at: actor.at.clone(),
+        uploaded_at: actor.at,
     };
     Ok(store.add_document(&record, body, actor).await?)
 }

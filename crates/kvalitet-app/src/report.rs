@@ -380,7 +380,7 @@ pub struct Series {
     values: HashMap<(MunicipalityId, Year), (Datum, Option<u32>)>,
     /// Years with at least one number.
     pub years: BTreeSet<Year>,
-    pub updated_at: Option<String>,
+    pub updated_at: Option<kvalitet_domain::Timestamp>,
 }
 
 impl Series {

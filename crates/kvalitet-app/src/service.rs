@@ -1243,7 +1243,7 @@ mod tests {
                 .map(|m| MunicipalityId::parse(m).unwrap())
                 .collect(),
             created_by: "t".into(),
-            created_at: "t".into(),
+            created_at: kvalitet_domain::Timestamp::parse("2025-01-01T00:00:00Z").unwrap(),
         }
     }
 
@@ -1288,7 +1288,8 @@ mod tests {
                     id: i as i64,
                     contact,
                     registered_by: "t".into(),
-                    registered_at: "t".into(),
+                    registered_at: kvalitet_domain::Timestamp::parse("2025-01-01T00:00:00Z")
+                        .unwrap(),
                 })
                 .collect(),
             survey,

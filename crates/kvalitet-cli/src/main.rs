@@ -652,7 +652,7 @@ fn cli_actor() -> Actor {
     let login = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     Actor {
         who: format!("cli:{login}"),
-        at: kvalitet_app::accounts::now(),
+        at: kvalitet_app::ports::Clock::now(&kvalitet_app::ports::SystemClock),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod round;
 pub mod service;
 pub mod swedish;
 pub mod text;
+pub mod timestamp;
 pub mod value;
 
 pub use access::{Action, Grants, LoginPolicy, Role};
@@ -30,4 +31,5 @@ pub use measure::{Direction, KoladaMeta, Measure, MeasureOrigin, SourceKind};
 pub use measure_set::{MeasureProfile, MeasureSet, MeasureSetArea, MeasureSetItem};
 pub use message::Message;
 pub use municipality::{County, Municipality, MunicipalityKind};
+pub use timestamp::Timestamp;
 pub use value::{Datum, Gender, MissingStatus, ValueKey, ValueRow, Year};

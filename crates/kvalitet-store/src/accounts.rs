@@ -4,12 +4,13 @@
 use kvalitet_app::ports::{
     Acceptor, Accounts, Actor, NewUser, SessionRecord, StoreError, UserRecord,
 };
+use kvalitet_domain::Timestamp;
 use kvalitet_domain::access::AttemptLimit;
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{Grants, MunicipalityId, Role, UserId};
 
 use crate::audit::audit;
-use crate::{SqlStore, Tx, exec, fetch_all, invalid};
+use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment};
 
 type UserRow = (i64, String, String, String, bool, String);
 const USER_COLUMNS: &str =
@@ -45,7 +46,7 @@ async fn with_grants(store: &SqlStore, rows: Vec<UserRow>) -> Result<Vec<UserRec
                         system_admin,
                         roles,
                     },
-                    created_at,
+                    created_at: moment(&created_at)?,
                 })
             },
         )
@@ -74,7 +75,7 @@ impl Accounts for SqlStore {
         }
         let id = fetch_all!(tx t, (i64,),
         "INSERT INTO app_user (email, name, password_hash, system_admin, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        &user.email, &user.name, &user.password_hash, user.system_admin, &actor.at)?;
+        &user.email, &user.name, &user.password_hash, user.system_admin, actor.at.to_string())?;
         let id = id
             .first()
             .map(|r| r.0)
@@ -183,9 +184,13 @@ impl Accounts for SqlStore {
     async fn reserve_attempt(
         &self,
         limits: &[AttemptLimit],
-        now: &str,
-        expired: &str,
-    ) -> Result<Option<String>, StoreError> {
+        now: Timestamp,
+        expired: Timestamp,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let now = now.to_string();
+        let now = now.as_str();
+        let expired = expired.to_string();
+        let expired = expired.as_str();
         let mut tx = self.begin().await?;
         let t = &mut tx;
         // Windows over long ago are forgotten as new attempts come.
@@ -212,7 +217,7 @@ impl Accounts for SqlStore {
         }
         match full {
             // Dropping the transaction rolls it back: nothing is counted.
-            Some(start) => Ok(Some(start)),
+            Some(start) => Ok(Some(moment(&start)?)),
             None => {
                 tx.commit().await?;
                 Ok(None)
@@ -238,9 +243,13 @@ impl Accounts for SqlStore {
         token_hash: &str,
         user: UserId,
         csrf: &str,
-        created_at: &str,
-        expires_at: &str,
+        created_at: Timestamp,
+        expires_at: Timestamp,
     ) -> Result<(), StoreError> {
+        let created_at = created_at.to_string();
+        let created_at = created_at.as_str();
+        let expires_at = expires_at.to_string();
+        let expires_at = expires_at.as_str();
         let user = user.0;
         let mut tx = self.begin().await?;
         let t = &mut tx;
@@ -261,8 +270,10 @@ impl Accounts for SqlStore {
     async fn session(
         &self,
         token_hash: &str,
-        now: &str,
+        now: Timestamp,
     ) -> Result<Option<SessionRecord>, StoreError> {
+        let now = now.to_string();
+        let now = now.as_str();
         let rows = fetch_all!(pool self, (i64, String, String),
         "SELECT user_id, csrf_token, expires_at FROM session WHERE token_hash = $1 AND expires_at > $2", token_hash, now)?;
         let Some((user, csrf_token, expires_at)) = rows.into_iter().next() else {
@@ -270,6 +281,7 @@ impl Accounts for SqlStore {
         };
         let sql = format!("{USER_COLUMNS} WHERE id = $1");
         let users = fetch_all!(pool self, UserRow, sqlx::AssertSqlSafe(sql.as_str()), user)?;
+        let expires_at = moment(&expires_at)?;
         Ok(with_grants(self, users)
             .await?
             .into_iter()
@@ -294,15 +306,17 @@ impl Accounts for SqlStore {
         email: &str,
         municipality: &MunicipalityId,
         role: Role,
-        expires_at: &str,
+        expires_at: Timestamp,
         actor: &Actor,
     ) -> Result<(), StoreError> {
+        let expires_at = expires_at.to_string();
+        let expires_at = expires_at.as_str();
         let mut tx = self.begin().await?;
         let t = &mut tx;
         exec!(t,
         "INSERT INTO invitation (token_hash, email, municipality_id, role, created_by, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        token_hash, email, municipality.as_str(), role.code(), &actor.who, &actor.at, expires_at)?;
+        token_hash, email, municipality.as_str(), role.code(), &actor.who, actor.at.to_string(), expires_at)?;
         audit(
             t,
             actor,
@@ -319,8 +333,10 @@ impl Accounts for SqlStore {
     async fn invitation(
         &self,
         token_hash: &str,
-        now: &str,
+        now: Timestamp,
     ) -> Result<Option<(String, MunicipalityId, Role)>, StoreError> {
+        let now = now.to_string();
+        let now = now.as_str();
         let rows = fetch_all!(pool self, (String, String, String),
         "SELECT email, municipality_id, role FROM invitation
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2", token_hash, now)?;
@@ -343,8 +359,10 @@ impl Accounts for SqlStore {
         &self,
         token_hash: &str,
         acceptor: Acceptor<'_>,
-        now: &str,
+        now: Timestamp,
     ) -> Result<String, StoreError> {
+        let now = now.to_string();
+        let now = now.as_str();
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let found = fetch_all!(tx t, (String, String, String),
@@ -358,7 +376,7 @@ impl Accounts for SqlStore {
         let municipality = MunicipalityId::parse(&municipality).map_err(invalid)?;
         let actor = Actor {
             who: email.clone(),
-            at: now.to_owned(),
+            at: moment(now)?,
         };
         let existing =
             fetch_all!(tx t, (i64,), "SELECT id FROM app_user WHERE email = $1", &email)?;

@@ -5,7 +5,7 @@ use kvalitet_app::ports::{Actor, AuditEvent, AuditLog, AuditRecord, StoreError};
 use kvalitet_domain::MunicipalityId;
 use kvalitet_domain::audit::AuditAction;
 
-use crate::{SqlStore, Tx, exec, fetch_all};
+use crate::{SqlStore, Tx, exec, fetch_all, moment};
 
 /// Writes one audit event inside the change's transaction.
 pub(crate) async fn audit(
@@ -21,7 +21,7 @@ pub(crate) async fn audit(
         tx,
         "INSERT INTO audit_event (at, actor, municipality_id, action, object, before, after)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &actor.at,
+        actor.at.to_string(),
         &actor.who,
         municipality.map(|m| m.to_string()),
         action.code(),
@@ -70,20 +70,21 @@ impl AuditLog for SqlStore {
             "SELECT id, at, actor, municipality_id, action, object, before, after FROM audit_event
              ORDER BY id DESC LIMIT $1", i64::from(limit))?,
         };
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(
-                |(id, at, actor, municipality, action, object, before, after)| AuditEvent {
+                |(id, at, actor, municipality, action, object, before, after)| -> Result<_, StoreError> {
+                    Ok(AuditEvent {
                     id,
-                    at,
+                    at: moment(&at)?,
                     actor,
                     municipality,
                     action,
                     object,
                     before,
                     after,
+                })
                 },
             )
-            .collect())
+            .collect()
     }
 }

@@ -15,7 +15,7 @@ use kvalitet_domain::{
 };
 
 use crate::read::{MEASURE_COLUMNS, MeasureRow, measure_from_row, members_by_group};
-use crate::{SqlStore, Tx, exec, fetch_all, invalid};
+use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment};
 
 /// Applies a catalogue batch inside the import's transaction.
 pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCounts, StoreError> {
@@ -525,16 +525,18 @@ impl Catalogue for SqlStore {
             last_year: years.first().and_then(|y| y.1).map(|y| y as i16),
             recent_imports: imports
                 .into_iter()
-                .map(|(source, format, imported_at, i, u, n, d)| ImportRecord {
-                    source,
-                    format,
-                    imported_at,
-                    inserted: i as u64,
-                    updated: u as u64,
-                    unchanged: n as u64,
-                    deleted: d as u64,
+                .map(|(source, format, imported_at, i, u, n, d)| {
+                    Ok(ImportRecord {
+                        source,
+                        format,
+                        imported_at: moment(&imported_at)?,
+                        inserted: i as u64,
+                        updated: u as u64,
+                        unchanged: n as u64,
+                        deleted: d as u64,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, StoreError>>()?,
         })
     }
 }

@@ -185,6 +185,11 @@ pub(crate) fn invalid(what: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(format!("stored data is not valid: {what}"))
 }
 
+/// A stored moment (RFC 3339 text in both backends) read back.
+pub(crate) fn moment(text: &str) -> Result<kvalitet_domain::Timestamp, StoreError> {
+    kvalitet_domain::Timestamp::parse(text).map_err(invalid)
+}
+
 /// The current time as RFC 3339 UTC text, as stored in the database.
 pub(crate) fn now_text() -> String {
     let now = time::OffsetDateTime::now_utc()

@@ -10,7 +10,7 @@ use kvalitet_domain::{
 
 use crate::audit::audit;
 use crate::version::bump_version;
-use crate::{SqlStore, Tx, exec, fetch_all, invalid, on_tx};
+use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment, on_tx};
 
 /// Rows per multi-row statement: few round trips, far below either backend's parameter limit.
 const DRAFT_BATCH: usize = 500;
@@ -72,7 +72,7 @@ pub(crate) async fn take_drafts(tx: &mut Tx, drafts: &[Draft]) -> Result<(), Sto
                     Datum::Deleted => (None, None),
                 };
                 q = q.bind(k.measure.as_str()).bind(k.area.as_str()).bind(i64::from(k.year.get())).bind(k.gender.code())
-                    .bind(value).bind(status).bind(d.updated_by.as_str()).bind(d.updated_at.as_str());
+                    .bind(value).bind(status).bind(d.updated_by.as_str()).bind(d.updated_at.to_string());
             }
             q.execute(&mut **t).await.map_err(crate::db)?.rows_affected()
         });
@@ -208,7 +208,7 @@ impl OwnData for SqlStore {
                         Datum::Deleted => (None, None),
                     };
                     q = q.bind(r.key.measure.as_str()).bind(r.key.area.as_str()).bind(i64::from(r.key.year.get()))
-                        .bind(r.key.gender.code()).bind(value).bind(status).bind(actor.who.as_str()).bind(actor.at.as_str());
+                        .bind(r.key.gender.code()).bind(value).bind(status).bind(actor.who.as_str()).bind(actor.at.to_string());
                 }
                 q.execute(&mut **t).await.map_err(crate::db)?;
             });
@@ -268,7 +268,7 @@ impl OwnData for SqlStore {
                             count: None,
                         },
                         updated_by,
-                        updated_at,
+                        updated_at: moment(&updated_at)?,
                     })
                 },
             )
@@ -297,7 +297,7 @@ impl OwnData for SqlStore {
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (measure_id, municipality_id, year) DO UPDATE SET body = excluded.body,
                 author = excluded.author, updated_at = excluded.updated_at",
-            measure.as_str(), municipality.as_str(), i64::from(year.get()), text, &actor.who, &actor.at)?,
+            measure.as_str(), municipality.as_str(), i64::from(year.get()), text, &actor.who, actor.at.to_string())?,
         None => exec!(t, "DELETE FROM measure_comment WHERE measure_id = $1 AND municipality_id = $2 AND year = $3",
             measure.as_str(), municipality.as_str(), i64::from(year.get()))?,
     };
@@ -324,14 +324,15 @@ impl OwnData for SqlStore {
         let rows = fetch_all!(pool self, (i64, String, String, String),
         "SELECT year, body, author, updated_at FROM measure_comment WHERE measure_id = $1 AND municipality_id = $2
          ORDER BY year DESC", measure.as_str(), municipality.as_str())?;
-        Ok(rows
-            .into_iter()
-            .map(|(year, body, author, updated_at)| Comment {
-                year: year as i16,
-                body,
-                author,
-                updated_at,
+        rows.into_iter()
+            .map(|(year, body, author, updated_at)| {
+                Ok(Comment {
+                    year: year as i16,
+                    body,
+                    author,
+                    updated_at: moment(&updated_at)?,
+                })
             })
-            .collect())
+            .collect()
     }
 }

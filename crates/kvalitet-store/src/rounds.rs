@@ -15,7 +15,7 @@ use kvalitet_domain::{
 };
 
 use crate::audit::audit;
-use crate::{SqlStore, Tx, exec, fetch_all, invalid};
+use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment};
 
 fn round_object(round: i64) -> String {
     format!("round:{round}")
@@ -116,7 +116,7 @@ impl AssessmentRounds for SqlStore {
         "INSERT INTO assessment_round (municipality_id, framework_id, framework_version, kind, title, year, status, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8) RETURNING id",
         new.municipality.to_string(), &new.framework_id, &new.framework_version, new.kind.code(),
-        &new.title, i64::from(new.year.get()), &actor.who, &actor.at)?
+        &new.title, i64::from(new.year.get()), &actor.who, actor.at.to_string())?
     .first()
     .map(|r| r.0)
     .ok_or_else(|| invalid("no id returned"))?;
@@ -240,7 +240,7 @@ impl AssessmentRounds for SqlStore {
                     invited: r.9,
                     respondents: r.10,
                     created_by: r.11,
-                    created_at: r.12,
+                    created_at: moment(&r.12)?,
                     assessors: assessors.remove(&id).unwrap_or_default(),
                 })
             })
@@ -253,32 +253,33 @@ impl AssessmentRounds for SqlStore {
         "SELECT user_id, question_id, answer, evidence, link, comment, updated_at FROM assessment_answer
          WHERE round_id = $1 ORDER BY question_id, user_id", round)?
     .into_iter()
-    .map(|(user, question, answer, evidence, link, comment, updated_at)| AnswerRecord {
-        user: UserId(user), question, answer, evidence, link, comment, updated_at,
-    })
-    .collect();
+    .map(|(user, question, answer, evidence, link, comment, updated_at)| Ok(AnswerRecord {
+        user: UserId(user), question, answer, evidence, link, comment, updated_at: moment(&updated_at)?,
+    }))
+    .collect::<Result<_, StoreError>>()?;
         let consensus = fetch_all!(pool self, (String, String, String, String, String),
         "SELECT question_id, answer, reason, decided_by, decided_at FROM assessment_consensus
          WHERE round_id = $1 ORDER BY question_id", round)?
         .into_iter()
-        .map(
-            |(question, answer, reason, decided_by, decided_at)| ConsensusRecord {
+        .map(|(question, answer, reason, decided_by, decided_at)| {
+            Ok(ConsensusRecord {
                 question,
                 answer,
                 reason,
                 decided_by,
-                decided_at,
-            },
-        )
-        .collect();
+                decided_at: moment(&decided_at)?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
         let documents = fetch_all!(pool self, (i64, String, i64, String, String, i64, String),
         "SELECT id, question_id, user_id, filename, content_type, CAST(length(body) AS BIGINT), uploaded_at
          FROM assessment_document WHERE round_id = $1 ORDER BY question_id, id", round)?
     .into_iter()
-    .map(|(id, question, user, filename, content_type, size, uploaded_at)| DocumentRecord {
-        id: DocumentId(id), round: RoundId(round), question, user: UserId(user), filename, content_type, size, uploaded_at,
-    })
-    .collect();
+    .map(|(id, question, user, filename, content_type, size, uploaded_at)| Ok(DocumentRecord {
+        id: DocumentId(id), round: RoundId(round), question, user: UserId(user), filename, content_type, size,
+        uploaded_at: moment(&uploaded_at)?,
+    }))
+    .collect::<Result<_, StoreError>>()?;
         let distributions = fetch_all!(pool self, (String, String),
         "SELECT question_id, counts FROM assessment_distribution WHERE round_id = $1 ORDER BY question_id", round)?
     .into_iter()
@@ -303,29 +304,27 @@ impl AssessmentRounds for SqlStore {
         framework_id: &str,
         version: &str,
     ) -> Result<Vec<(RoundId, ConsensusRecord)>, StoreError> {
-        Ok(
-            fetch_all!(pool self, (i64, String, String, String, String, String),
+        fetch_all!(pool self, (i64, String, String, String, String, String),
         "SELECT c.round_id, c.question_id, c.answer, c.reason, c.decided_by, c.decided_at
          FROM assessment_consensus c JOIN assessment_round r ON r.id = c.round_id
          WHERE r.framework_id = $1 AND r.framework_version = $2 AND r.status = 'published'
          ORDER BY c.round_id, c.question_id", framework_id, version)?
-            .into_iter()
-            .map(
-                |(round, question, answer, reason, decided_by, decided_at)| {
-                    (
-                        RoundId(round),
-                        ConsensusRecord {
-                            question,
-                            answer,
-                            reason,
-                            decided_by,
-                            decided_at,
-                        },
-                    )
-                },
-            )
-            .collect(),
+        .into_iter()
+        .map(
+            |(round, question, answer, reason, decided_by, decided_at)| {
+                Ok((
+                    RoundId(round),
+                    ConsensusRecord {
+                        question,
+                        answer,
+                        reason,
+                        decided_by,
+                        decided_at: moment(&decided_at)?,
+                    },
+                ))
+            },
         )
+        .collect::<Result<_, StoreError>>()
     }
 
     async fn save_answers(
@@ -347,7 +346,7 @@ impl AssessmentRounds for SqlStore {
              ON CONFLICT (round_id, user_id, question_id) DO UPDATE SET answer = excluded.answer,
                  evidence = excluded.evidence, link = excluded.link, comment = excluded.comment,
                  updated_at = excluded.updated_at",
-            round, user, &a.question, a.answer.as_deref(), &a.evidence, &a.link, &a.comment, &actor.at)?;
+            round, user, &a.question, a.answer.as_deref(), &a.evidence, &a.link, &a.comment, actor.at.to_string())?;
         }
         let after: serde_json::Map<String, serde_json::Value> = answers
             .iter()
@@ -414,7 +413,7 @@ impl AssessmentRounds for SqlStore {
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (round_id, question_id) DO UPDATE SET answer = excluded.answer,
                  reason = excluded.reason, decided_by = excluded.decided_by, decided_at = excluded.decided_at",
-            round, &c.question, &c.answer, &c.reason, &actor.who, &actor.at)?;
+            round, &c.question, &c.answer, &c.reason, &actor.who, actor.at.to_string())?;
         }
         let after: serde_json::Map<String, serde_json::Value> = consensus
             .iter()
@@ -489,7 +488,7 @@ impl AssessmentRounds for SqlStore {
         let id = fetch_all!(tx t, (i64,),
         "INSERT INTO assessment_document (round_id, question_id, user_id, filename, content_type, body, uploaded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        d.round.0, &d.question, d.user.0, &d.filename, &d.content_type, body, &actor.at)?
+        d.round.0, &d.question, d.user.0, &d.filename, &d.content_type, body, actor.at.to_string())?
     .first()
     .map(|r| r.0)
     .ok_or_else(|| invalid("no id returned"))?;
@@ -512,29 +511,28 @@ impl AssessmentRounds for SqlStore {
         id: DocumentId,
     ) -> Result<Option<(DocumentRecord, Vec<u8>)>, StoreError> {
         let id = id.0;
-        Ok(
-            fetch_all!(pool self, (i64, String, i64, String, String, String, Vec<u8>),
+        fetch_all!(pool self, (i64, String, i64, String, String, String, Vec<u8>),
         "SELECT round_id, question_id, user_id, filename, content_type, uploaded_at, body
          FROM assessment_document WHERE id = $1", id)?
-            .into_iter()
-            .next()
-            .map(
-                |(round, question, user, filename, content_type, uploaded_at, body)| {
-                    (
-                        DocumentRecord {
-                            id: DocumentId(id),
-                            round: RoundId(round),
-                            question,
-                            user: UserId(user),
-                            filename,
-                            content_type,
-                            size: body.len() as i64,
-                            uploaded_at,
-                        },
-                        body,
-                    )
-                },
-            ),
+        .into_iter()
+        .next()
+        .map(
+            |(round, question, user, filename, content_type, uploaded_at, body)| {
+                Ok::<_, StoreError>((
+                    DocumentRecord {
+                        id: DocumentId(id),
+                        round: RoundId(round),
+                        question,
+                        user: UserId(user),
+                        filename,
+                        content_type,
+                        size: body.len() as i64,
+                        uploaded_at: moment(&uploaded_at)?,
+                    },
+                    body,
+                ))
+            },
         )
+        .transpose()
     }
 }

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::audit::audit;
-use crate::{SqlStore, Tx, exec, fetch_all, invalid};
+use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment};
 
 fn object(round: i64) -> String {
     format!("service_round:{round}")
@@ -144,7 +144,7 @@ impl ServiceRounds for SqlStore {
         "INSERT INTO service_round (title, year, organiser_id, status, partly_counts, min_tests, closed_days, created_by, created_at)
          VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8) RETURNING id",
         &new.title, i64::from(new.year.get()), new.organiser.map(|m| m.to_string()), new.partly_counts,
-        i64::from(new.min_tests), closed.join(","), &actor.who, &actor.at)?
+        i64::from(new.min_tests), closed.join(","), &actor.who, actor.at.to_string())?
     .first()
     .map(|r| r.0)
     .ok_or_else(|| invalid("no id returned"))?;
@@ -211,7 +211,7 @@ impl ServiceRounds for SqlStore {
                     closed_days,
                     members: members_of.remove(&r.0).unwrap_or_default(),
                     created_by: r.8,
-                    created_at: r.9,
+                    created_at: moment(&r.9)?,
                 })
             })
             .collect()
@@ -264,7 +264,7 @@ impl ServiceRounds for SqlStore {
                     note: r.11,
                 },
                 registered_by: r.12,
-                registered_at: r.13,
+                registered_at: moment(&r.13)?,
             })
         })
         .collect::<Result<_, StoreError>>()?;
@@ -387,7 +387,7 @@ impl ServiceRounds for SqlStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             round, c.municipality.to_string(), &c.question, c.channel.code(), &c.tester, utc_text(c.sent_at)?,
             c.answered_at.map(utc_text).transpose()?, c.relevance.map(Relevance::code), c.direct_answer,
-            c.wait_seconds.map(i64::from), c.reception.map(i64::from), &c.note, &actor.who, &actor.at)?;
+            c.wait_seconds.map(i64::from), c.reception.map(i64::from), &c.note, &actor.who, actor.at.to_string())?;
         }
         audit(
             t,

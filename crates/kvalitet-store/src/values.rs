@@ -20,7 +20,7 @@ use sqlx::AssertSqlSafe;
 use tokio::sync::mpsc;
 
 use crate::read::{ValueTuple, datum, filter_sql, value_row};
-use crate::{SqlStore, Tx, db, exec, fetch_all, invalid, now_text, on_pool, on_tx};
+use crate::{SqlStore, Tx, db, exec, fetch_all, invalid, moment, now_text, on_pool, on_tx};
 
 /// Rows per multi-row INSERT on SQLite (8 parameters each, under SQLite's limit of 32766).
 const ROWS_PER_STATEMENT: usize = 500;
@@ -395,7 +395,7 @@ impl Values for SqlStore {
             let mut chunk = Vec::with_capacity(4096);
             let mut total = 0u64;
             while let Some((m, a, y, g, v, s, c, source, imported_at)) = rows.try_next().await.map_err(db)? {
-                chunk.push(StoredValue { row: value_row((m, a, y, g, v, s, c))?, source, imported_at });
+                chunk.push(StoredValue { row: value_row((m, a, y, g, v, s, c))?, source, imported_at: moment(&imported_at)? });
                 total += 1;
                 if chunk.len() == 4096 {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(4096));
@@ -473,8 +473,8 @@ impl Values for SqlStore {
                         count: count.map(|c| c as u32),
                         source,
                         format,
-                        imported_at,
-                        replaced_at,
+                        imported_at: moment(&imported_at)?,
+                        replaced_at: replaced_at.as_deref().map(moment).transpose()?,
                     })
                 },
             )
@@ -531,7 +531,13 @@ impl Values for SqlStore {
         }
         Ok(MeasureValues {
             values,
-            updated_at: updated.into_iter().next().and_then(|(u,)| u),
+            updated_at: updated
+                .into_iter()
+                .next()
+                .and_then(|(u,)| u)
+                .as_deref()
+                .map(moment)
+                .transpose()?,
         })
     }
 }

@@ -147,7 +147,7 @@ impl Seed {
             .unwrap();
         let actor = Actor {
             who: "cli:test".into(),
-            at: accounts::now(),
+            at: kvalitet_app::ports::Clock::now(&kvalitet_app::ports::SystemClock),
         };
         let hasher = accounts::Hasher::for_this_machine();
         for p in &self.people {

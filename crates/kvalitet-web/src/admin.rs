@@ -18,7 +18,7 @@ use kvalitet_app::own::{self, MeasureForm, OwnError};
 use kvalitet_app::ports::SessionRecord;
 use kvalitet_domain::{Action, MeasureId, MeasureOrigin, Message, MunicipalityId, Role};
 
-use crate::auth::{actor, message_page, redirect, render_private};
+use crate::auth::{message_page, redirect, render_private};
 use crate::extract::{Change, Session, Upload};
 use crate::i18n::Lang;
 use crate::{AppState, WebError, query_pairs};
@@ -125,7 +125,7 @@ pub async fn define_measure<S: Store>(
         &session.user.grants,
         &m,
         &change.form,
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     Ok(back(&state, lang, &m, "matt"))
@@ -159,7 +159,7 @@ pub async fn enter_value<S: Store>(
         &session.user.grants,
         &m,
         &[row],
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     Ok(back(&state, lang, &m, "utkast"))
@@ -181,7 +181,7 @@ pub async fn upload<S: Store>(
             &session.user.grants,
             &m,
             &rows,
-            &actor(session),
+            &state.actor(session),
         )
         .await
         .map(|()| rows.len()),
@@ -220,7 +220,7 @@ pub async fn publish<S: Store>(
         &session.user.grants,
         &m,
         &change.form.drafts,
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     Ok(back(
@@ -257,7 +257,7 @@ pub async fn comment<S: Store>(
         &measure,
         &f.year,
         &f.body,
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     Ok(back(&state, lang, &m, "kommentar"))
@@ -287,7 +287,7 @@ pub async fn invite<S: Store>(
         &m,
         &f.email,
         role,
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     let link = format!("{}{}/inbjudan/{token}", state.public_url, lang.base());

@@ -92,6 +92,15 @@ impl<S: Store> AppState<S> {
             hasher: &self.hasher,
             policy: &self.login_policy,
             address,
+            at: self.clock.now(),
+        }
+    }
+
+    /// Who makes a change, and when, for the audit trail.
+    pub(crate) fn actor(&self, session: &SessionRecord) -> Actor {
+        Actor {
+            who: session.user.email.clone(),
+            at: self.clock.now(),
         }
     }
 
@@ -109,7 +118,7 @@ impl<S: Store> AppState<S> {
         headers: &HeaderMap,
     ) -> Result<Option<SessionRecord>, WebError> {
         match cookie(headers, SESSION_COOKIE) {
-            Some(token) => accounts::session(&self.store, token)
+            Some(token) => accounts::session(&self.store, &*self.clock, token)
                 .await
                 .map_err(WebError::internal),
             None => Ok(None),
@@ -136,14 +145,6 @@ pub(crate) fn render_private<S: Store>(
     match state.render(template, lang, ctx) {
         Ok(b) => private_page(b, StatusCode::OK),
         Err(e) => e.into_page(state, lang),
-    }
-}
-
-/// Who makes a change, and when, for the audit trail.
-pub(crate) fn actor(session: &SessionRecord) -> Actor {
-    Actor {
-        who: session.user.email.clone(),
-        at: accounts::now(),
     }
 }
 
@@ -410,7 +411,7 @@ pub async fn change_password<S: Store>(
         &session.user,
         &form.current,
         &form.new,
-        &actor(&session),
+        &state.actor(&session),
     )
     .await;
     match changed {
@@ -514,7 +515,7 @@ async fn audit_page<S: Store>(
                 .map(|e| {
                     vec![
                         e.id.to_string(),
-                        e.at.clone(),
+                        e.at.to_string(),
                         e.actor.clone(),
                         e.municipality.clone().unwrap_or_default(),
                         e.action.clone(),
@@ -576,7 +577,7 @@ async fn invitation_form<S: Store>(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<Response, WebError> {
-    let found = accounts::invitation(&state.store, token)
+    let found = accounts::invitation(&state.store, &*state.clock, token)
         .await
         .map_err(WebError::internal)?;
     let Some((email, m, role)) = found else {
@@ -645,13 +646,14 @@ pub async fn accept_invitation<S: Store>(
         if !csrf_ok(&session, Some(&form.csrf)) {
             return Err(WebError::forbidden("CSRF"));
         }
-        accounts::accept_as(&state.store, &token, &session.user).await
+        accounts::accept_as(&state.store, &*state.clock, &token, &session.user).await
     } else {
         if !double_submit_ok(&headers, &form.csrf) {
             return Err(WebError::forbidden("CSRF"));
         }
         accounts::accept(
             &state.store,
+            &*state.clock,
             &state.hasher,
             &token,
             &form.name,

@@ -21,7 +21,7 @@ use kvalitet_domain::round::{self, Agreement, AssessorRole, RoundKind, Status, S
 use kvalitet_domain::{Action, DocumentId, Grants, Message, MunicipalityId, RoundId, UserId};
 
 use crate::WebError;
-use crate::auth::{actor, private_page, redirect, render_private};
+use crate::auth::{private_page, redirect, render_private};
 use crate::charts::{self, AreaBar};
 use crate::extract::{Change, Pairs, Session, Upload};
 use crate::i18n::Lang;
@@ -108,7 +108,13 @@ pub async fn create<S: Store>(
         title: f.title.trim().to_owned(),
         year: a::parse_year(&f.year)?,
     };
-    let round = a::create_round(&state.store, &session.user.grants, &new, &actor(session)).await?;
+    let round = a::create_round(
+        &state.store,
+        &session.user.grants,
+        &new,
+        &state.actor(session),
+    )
+    .await?;
     Ok(done(&state, lang, round, "skapad"))
 }
 
@@ -284,7 +290,7 @@ pub async fn answers<S: Store>(
         session.user.id,
         round_id,
         &forms,
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     Ok(done(&state, lang, round_id, "svar"))
@@ -313,7 +319,7 @@ pub async fn consensus<S: Store>(
         session.user.id,
         round_id,
         &forms,
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     Ok(done(&state, lang, round_id, "konsensus"))
@@ -340,7 +346,7 @@ pub async fn assessor<S: Store>(
         round_id,
         &f.email,
         role,
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     Ok(done(&state, lang, round_id, "bedomare"))
@@ -370,7 +376,7 @@ pub async fn step<S: Store>(
         session.user.id,
         round_id,
         step,
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     Ok(done(&state, lang, round_id, step.code()))
@@ -408,7 +414,7 @@ pub async fn survey<S: Store>(
         &text,
         invited,
         round::MIN_SURVEY_ANSWERS,
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     Ok(done(&state, lang, round_id, "enkat"))
@@ -432,7 +438,7 @@ pub async fn upload_document<S: Store>(
         question,
         name,
         bytes,
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     Ok(done(&state, lang, round_id, "dokument"))
@@ -665,7 +671,14 @@ pub async fn save_framework<S: Store>(
     change: Change<FrameworkFields>,
 ) -> Result<Response, WebError> {
     let (session, source) = (&change.session, &change.form.source);
-    match a::save_framework(&state.store, &session.user.grants, source, &actor(session)).await {
+    match a::save_framework(
+        &state.store,
+        &session.user.grants,
+        source,
+        &state.actor(session),
+    )
+    .await
+    {
         Ok(f) => {
             state.invalidate_version();
             Ok(redirect(

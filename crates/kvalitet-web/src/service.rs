@@ -18,7 +18,7 @@ use kvalitet_app::service::{self as s, ContactFields, FigureKind, RoundForm};
 use kvalitet_domain::{Action, Grants, ServiceRoundId};
 
 use crate::WebError;
-use crate::auth::{actor, private_page, redirect, render_private};
+use crate::auth::{private_page, redirect, render_private};
 use crate::extract::{Change, Session, Upload};
 use crate::i18n::Lang;
 use crate::site::html_response;
@@ -120,7 +120,7 @@ pub async fn create<S: Store>(
         &state.store,
         &session.user.grants,
         &change.form,
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     Ok(back(&state, lang, id, "skapad"))
@@ -201,7 +201,7 @@ pub async fn setup<S: Store>(
     let session = &change.session;
     let grants = &session.user.grants;
     let text = &change.form.text;
-    let who = actor(session);
+    let who = state.actor(session);
     match part.as_str() {
         "medlemmar" => {
             let (_, d) = state.directory().await?;
@@ -241,7 +241,7 @@ pub async fn upload<S: Store>(
     // CSV, or the first sheet of a spreadsheet.
     let text = kvalitet_formats::table::upload_text(bytes).map_err(WebError::bad_request)?;
     let grants = &session.user.grants;
-    let who = actor(session);
+    let who = state.actor(session);
     match part.as_str() {
         "kontakter" => {
             s::import_contacts(&state.store, grants, &session.user.email, id, &text, &who).await?;
@@ -312,7 +312,7 @@ pub async fn register<S: Store>(
         &session.user.email,
         id,
         &fields,
-        &actor(session),
+        &state.actor(session),
     )
     .await?;
     state.invalidate_version();

@@ -21,6 +21,8 @@ pub struct AppState<S> {
     pub login_policy: kvalitet_domain::LoginPolicy,
     /// Hashes and checks passwords a few at a time.
     pub hasher: kvalitet_app::accounts::Hasher,
+    /// What time it is (the system's clock; a fixed one in tests).
+    pub clock: Arc<dyn kvalitet_app::ports::Clock>,
     /// Whether the client's address is the last one in `X-Forwarded-For` (behind a reverse
     /// proxy that sets it) rather than the connection's.
     pub trust_forwarded_for: bool,
@@ -85,6 +87,8 @@ pub struct SiteOptions {
     /// Take the client's address from the last entry of `X-Forwarded-For`: only behind a
     /// reverse proxy that sets it, since anyone can send the header.
     pub trust_forwarded_for: bool,
+    /// What time it is.
+    pub clock: Arc<dyn kvalitet_app::ports::Clock>,
 }
 
 impl Default for SiteOptions {
@@ -94,6 +98,7 @@ impl Default for SiteOptions {
             max_upload_bytes: kvalitet_app::own::MAX_UPLOAD_BYTES,
             login_policy: kvalitet_domain::LoginPolicy::default(),
             trust_forwarded_for: false,
+            clock: Arc::new(kvalitet_app::ports::SystemClock),
         }
     }
 }
@@ -202,6 +207,7 @@ impl<S: Store> AppState<S> {
             max_upload_bytes: options.max_upload_bytes,
             login_policy: options.login_policy,
             hasher: kvalitet_app::accounts::Hasher::for_this_machine(),
+            clock: options.clock,
             trust_forwarded_for: options.trust_forwarded_for,
             backend,
             templates,

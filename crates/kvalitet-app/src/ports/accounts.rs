@@ -4,6 +4,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
+use kvalitet_domain::Timestamp;
 use kvalitet_domain::{Grants, MunicipalityId, Role, UserId, access::AttemptLimit};
 
 use super::{Actor, StoreError};
@@ -18,7 +19,7 @@ pub struct UserRecord {
     #[serde(skip)]
     pub password_hash: String,
     pub grants: Grants,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 /// Who accepts an invitation.
@@ -49,7 +50,7 @@ pub struct SessionRecord {
     pub user: UserRecord,
     /// The token forms must send back (CSRF protection).
     pub csrf_token: String,
-    pub expires_at: String,
+    pub expires_at: Timestamp,
 }
 
 /// People, roles, sessions, login attempts and invitations.
@@ -93,9 +94,9 @@ pub trait Accounts: Send + Sync + 'static {
     fn reserve_attempt(
         &self,
         limits: &[AttemptLimit],
-        now: &str,
-        expired: &str,
-    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+        now: Timestamp,
+        expired: Timestamp,
+    ) -> impl Future<Output = Result<Option<Timestamp>, StoreError>> + Send;
 
     /// Takes back one counted attempt of each key (a success, or an attempt that was never
     /// checked); a key's count does not go below zero.
@@ -109,15 +110,15 @@ pub trait Accounts: Send + Sync + 'static {
         token_hash: &str,
         user: UserId,
         csrf_token: &str,
-        created_at: &str,
-        expires_at: &str,
+        created_at: Timestamp,
+        expires_at: Timestamp,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The session of a token hash, unless it expired before `now`.
     fn session(
         &self,
         token_hash: &str,
-        now: &str,
+        now: Timestamp,
     ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
 
     fn delete_session(
@@ -132,7 +133,7 @@ pub trait Accounts: Send + Sync + 'static {
         email: &str,
         municipality: &MunicipalityId,
         role: Role,
-        expires_at: &str,
+        expires_at: Timestamp,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
@@ -140,7 +141,7 @@ pub trait Accounts: Send + Sync + 'static {
     fn invitation(
         &self,
         token_hash: &str,
-        now: &str,
+        now: Timestamp,
     ) -> impl Future<Output = Result<Option<(String, MunicipalityId, Role)>, StoreError>> + Send;
 
     /// Uses an invitation: a new account is made, or the logged-in account of the invited
@@ -151,6 +152,6 @@ pub trait Accounts: Send + Sync + 'static {
         &self,
         token_hash: &str,
         acceptor: Acceptor<'_>,
-        now: &str,
+        now: Timestamp,
     ) -> impl Future<Output = Result<String, StoreError>> + Send;
 }

@@ -4,8 +4,8 @@ use std::future::Future;
 
 use serde::Serialize;
 
-use kvalitet_domain::MunicipalityId;
 use kvalitet_domain::audit::AuditAction;
+use kvalitet_domain::{MunicipalityId, Timestamp};
 
 use super::StoreError;
 
@@ -25,14 +25,14 @@ pub struct AuditRecord {
 pub struct Actor {
     /// An e-mail address, or `cli:<login>` for the command line.
     pub who: String,
-    pub at: String,
+    pub at: Timestamp,
 }
 
 /// One entry of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
     pub id: i64,
-    pub at: String,
+    pub at: Timestamp,
     pub actor: String,
     pub municipality: Option<String>,
     pub action: String,

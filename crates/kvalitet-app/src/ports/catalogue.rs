@@ -5,6 +5,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
+use kvalitet_domain::Timestamp;
 use kvalitet_domain::{
     County, Measure, MeasureId, MeasureProfile, MeasureSet, Municipality, MunicipalityGroup,
     MunicipalityId, Year,
@@ -34,7 +35,7 @@ pub struct ImportRecord {
     #[serde(skip)]
     pub source: String,
     pub format: String,
-    pub imported_at: String,
+    pub imported_at: Timestamp,
     pub inserted: u64,
     pub updated: u64,
     pub unchanged: u64,

@@ -4,6 +4,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
+use kvalitet_domain::Timestamp;
 use kvalitet_domain::{Measure, MeasureId, MeasureProfile, MunicipalityId, ValueRow, Year};
 
 use super::{Actor, StoreError};
@@ -13,7 +14,7 @@ use super::{Actor, StoreError};
 pub struct Draft {
     pub row: ValueRow,
     pub updated_by: String,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
 }
 
 /// The municipality's comment on a measure and year.
@@ -22,7 +23,7 @@ pub struct Comment {
     pub year: i16,
     pub body: String,
     pub author: String,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
 }
 
 /// A municipality's own measures, drafts and comments.

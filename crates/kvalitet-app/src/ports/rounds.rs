@@ -4,6 +4,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
+use kvalitet_domain::Timestamp;
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{
     DocumentId, MunicipalityId, RoundId, UserId, Year,
@@ -38,7 +39,7 @@ pub struct RoundRecord {
     pub invited: Option<i64>,
     pub respondents: Option<i64>,
     pub created_by: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub assessors: Vec<AssessorRecord>,
 }
 
@@ -73,7 +74,7 @@ pub struct AnswerRecord {
     pub evidence: String,
     pub link: String,
     pub comment: String,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
 }
 
 /// The agreed answer to a question, and why.
@@ -83,7 +84,7 @@ pub struct ConsensusRecord {
     pub answer: String,
     pub reason: String,
     pub decided_by: String,
-    pub decided_at: String,
+    pub decided_at: Timestamp,
 }
 
 /// An evidence file, without its bytes.
@@ -96,7 +97,7 @@ pub struct DocumentRecord {
     pub filename: String,
     pub content_type: String,
     pub size: i64,
-    pub uploaded_at: String,
+    pub uploaded_at: Timestamp,
 }
 
 /// Survey answers of a round: counts per statement, and how many were asked and answered.

@@ -4,6 +4,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
+use kvalitet_domain::Timestamp;
 use kvalitet_domain::{
     MunicipalityId, ServiceRoundId, Year,
     service::{Channel, Contact, SurveyQuestion},
@@ -38,7 +39,7 @@ pub struct ServiceRoundRecord {
     pub closed_days: Vec<time::Date>,
     pub members: Vec<MunicipalityId>,
     pub created_by: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 /// A question of a round's bank.
@@ -68,7 +69,7 @@ pub struct ContactRecord {
     pub id: i64,
     pub contact: Contact,
     pub registered_by: String,
-    pub registered_at: String,
+    pub registered_at: Timestamp,
 }
 
 /// Survey answers of one municipality, channel and question: counts of 1 to 5.

@@ -6,6 +6,7 @@ use std::future::Future;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use kvalitet_domain::Timestamp;
 use kvalitet_domain::{
     AreaId, County, Datum, Gender, GroupId, Measure, MeasureId, MeasureSet, Municipality,
     MunicipalityGroup, MunicipalityId, RoundId, ServiceRoundId, ValueKey, ValueRow, Year,
@@ -168,7 +169,7 @@ pub struct StoredValue {
     pub row: ValueRow,
     pub source: String,
     /// RFC 3339, UTC.
-    pub imported_at: String,
+    pub imported_at: Timestamp,
 }
 
 /// One version of a value: the current one (`replaced_at` none) or an earlier one.
@@ -181,8 +182,8 @@ pub struct ValueRevision {
     pub source: String,
     /// The kind of import (`publish`, `kolada-json`, `values-csv`, ...), safe to show.
     pub format: String,
-    pub imported_at: String,
-    pub replaced_at: Option<String>,
+    pub imported_at: Timestamp,
+    pub replaced_at: Option<Timestamp>,
 }
 
 /// One value of a measure (gender given by the query).
@@ -199,7 +200,7 @@ pub struct AreaValue {
 pub struct MeasureValues {
     pub values: Vec<AreaValue>,
     /// When the newest of the measure's values was imported (RFC 3339).
-    pub updated_at: Option<String>,
+    pub updated_at: Option<Timestamp>,
 }
 
 /// Values and the two ways in for them (a streamed import, a change set of a use case), and

@@ -5,7 +5,58 @@ use super::*;
 both_backends!(
     people_roles_sessions_and_their_audit_trail,
     every_role_every_action_own_and_other_municipality,
+    a_session_lasts_its_hours_by_the_clock,
 );
+
+/// A login's session lasts `SESSION_HOURS` from the moment of the attempt, as the clock the
+/// use cases are given tells it: valid a second before the end, gone a second after.
+async fn a_session_lasts_its_hours_by_the_clock(store: &SqlStore) {
+    use kvalitet_app::accounts::{self, Attempt, Hasher, SESSION_HOURS};
+    use kvalitet_app::ports::{Actor, FixedClock};
+    let start = t("2026-11-22T10:00:00Z");
+    let actor = Actor {
+        who: "cli:root".into(),
+        at: start,
+    };
+    let hasher = Hasher::for_this_machine();
+    let password = "ett långt och bra lösenord";
+    accounts::add_user(
+        store,
+        &hasher,
+        "anna@kommun.se",
+        "Anna",
+        password,
+        false,
+        &actor,
+    )
+    .await
+    .unwrap();
+    let policy = kvalitet_domain::LoginPolicy::default();
+    let attempt = Attempt {
+        hasher: &hasher,
+        policy: &policy,
+        address: std::net::Ipv4Addr::LOCALHOST.into(),
+        at: start,
+    };
+    let new = accounts::login(store, &attempt, "anna@kommun.se", password)
+        .await
+        .unwrap();
+    let end = start.plus(time::Duration::hours(SESSION_HOURS));
+    let before = FixedClock(end.plus(time::Duration::seconds(-1)));
+    let after = FixedClock(end.plus(time::Duration::seconds(1)));
+    assert!(
+        accounts::session(store, &before, &new.token)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        accounts::session(store, &after, &new.token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
 
 /// The role matrix through the use cases: every role (and none, and the system
 /// administrator) x every action that changes data x the person's own municipality and
@@ -17,7 +68,7 @@ async fn every_role_every_action_own_and_other_municipality(store: &SqlStore) {
     load_catalogue(store).await;
     let actor = Actor {
         who: "test".into(),
-        at: "2026-11-22T10:00:00Z".into(),
+        at: t("2026-11-22T10:00:00Z"),
     };
     let (own_m, other) = (m("0180"), m("1280"));
     let mut people: Vec<(String, Grants)> = Role::ALL
@@ -127,7 +178,7 @@ async fn people_roles_sessions_and_their_audit_trail(store: &SqlStore) {
     load_catalogue(store).await;
     let actor = Actor {
         who: "cli:root".into(),
-        at: "2026-11-22T10:00:00Z".into(),
+        at: t("2026-11-22T10:00:00Z"),
     };
     let new = NewUser {
         email: "anna@kommun.se".into(),
@@ -186,20 +237,20 @@ async fn people_roles_sessions_and_their_audit_trail(store: &SqlStore) {
             "h1",
             id,
             "csrf",
-            "2026-11-22T10:00:00Z",
-            "2026-11-22T22:00:00Z",
+            t("2026-11-22T10:00:00Z"),
+            t("2026-11-22T22:00:00Z"),
         )
         .await
         .unwrap();
     let s = store
-        .session("h1", "2026-11-22T11:00:00Z")
+        .session("h1", t("2026-11-22T11:00:00Z"))
         .await
         .unwrap()
         .unwrap();
     assert_eq!((s.user.id, s.csrf_token.as_str()), (id, "csrf"));
     assert!(
         store
-            .session("h1", "2026-11-23T00:00:00Z")
+            .session("h1", t("2026-11-23T00:00:00Z"))
             .await
             .unwrap()
             .is_none(),
@@ -207,7 +258,7 @@ async fn people_roles_sessions_and_their_audit_trail(store: &SqlStore) {
     );
     assert!(
         store
-            .session("nope", "2026-11-22T11:00:00Z")
+            .session("nope", t("2026-11-22T11:00:00Z"))
             .await
             .unwrap()
             .is_none()
@@ -226,7 +277,7 @@ async fn people_roles_sessions_and_their_audit_trail(store: &SqlStore) {
             },
         ]
     };
-    let (now, expired) = ("2026-11-22T10:00:00Z", "2026-11-22T09:45:00Z");
+    let (now, expired) = (t("2026-11-22T10:00:00Z"), t("2026-11-22T09:45:00Z"));
     for _ in 0..3 {
         assert_eq!(
             store
@@ -238,10 +289,14 @@ async fn people_roles_sessions_and_their_audit_trail(store: &SqlStore) {
     }
     assert_eq!(
         store
-            .reserve_attempt(&limits(3), "2026-11-22T10:05:00Z", "2026-11-22T09:50:00Z")
+            .reserve_attempt(
+                &limits(3),
+                t("2026-11-22T10:05:00Z"),
+                t("2026-11-22T09:50:00Z")
+            )
             .await
             .unwrap(),
-        Some(now.to_owned()),
+        Some(now),
         "the fourth is held back until the window that began at the first ends"
     );
     // A success takes its count back; a window that is over starts again.
@@ -265,7 +320,11 @@ async fn people_roles_sessions_and_their_audit_trail(store: &SqlStore) {
     );
     assert_eq!(
         store
-            .reserve_attempt(&limits(3), "2026-11-22T10:16:00Z", "2026-11-22T10:01:00Z")
+            .reserve_attempt(
+                &limits(3),
+                t("2026-11-22T10:16:00Z"),
+                t("2026-11-22T10:01:00Z")
+            )
             .await
             .unwrap(),
         None
@@ -316,7 +375,7 @@ async fn people_roles_sessions_and_their_audit_trail(store: &SqlStore) {
                     limit: 5,
                 }];
                 store
-                    .reserve_attempt(&l, "2026-11-22T10:00:00Z", "2026-11-22T09:45:00Z")
+                    .reserve_attempt(&l, t("2026-11-22T10:00:00Z"), t("2026-11-22T09:45:00Z"))
                     .await
                     .unwrap()
             })
@@ -338,7 +397,7 @@ async fn people_roles_sessions_and_their_audit_trail(store: &SqlStore) {
     assert_eq!(reset.password_hash, "$argon2id$y");
     assert!(
         store
-            .session("h1", "2026-11-22T11:00:00Z")
+            .session("h1", t("2026-11-22T11:00:00Z"))
             .await
             .unwrap()
             .is_none(),

@@ -65,7 +65,7 @@ async fn assessment_rounds_go_from_answers_through_consensus_to_published_measur
     let (_, malmo_g) = person(store, "admin@malmo.se", Some("1280")).await;
     let actor = |who: &str| Actor {
         who: who.into(),
-        at: "2026-11-23T09:00:00Z".into(),
+        at: t("2026-11-23T09:00:00Z"),
     };
     let new = |muni: &str, year: i64| NewRound {
         municipality: m(muni),
@@ -614,7 +614,7 @@ async fn survey_rounds_import_distributions_and_leave_out_thin_statements(store:
     let (lead, lead_g) = person(store, "analys@sthlm.se", None).await;
     let actor = Actor {
         who: "hr@sthlm.se".into(),
-        at: "2026-11-23T09:00:00Z".into(),
+        at: t("2026-11-23T09:00:00Z"),
     };
     let round = a::create_round(
         store,

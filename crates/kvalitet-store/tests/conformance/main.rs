@@ -17,6 +17,11 @@ use kvalitet_domain::{
     MunicipalityGroup, MunicipalityId, MunicipalityKind, ValueKey, ValueRow, Year,
 };
 use kvalitet_store::SqlStore;
+
+/// A moment of a test, from its RFC 3339 text.
+fn t(text: &str) -> kvalitet_domain::Timestamp {
+    kvalitet_domain::Timestamp::parse(text).unwrap()
+}
 use tokio::sync::mpsc;
 
 /// A store on a fresh database, and what to remove afterwards.
@@ -113,7 +118,7 @@ async fn person(
     use kvalitet_app::ports::{Actor, NewUser};
     let actor = Actor {
         who: "cli:root".into(),
-        at: "2026-11-22T10:00:00Z".into(),
+        at: t("2026-11-22T10:00:00Z"),
     };
     let id = store
         .create_user(

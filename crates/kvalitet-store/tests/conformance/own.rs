@@ -22,7 +22,7 @@ async fn publishing_takes_exactly_the_drafts_shown(store: &SqlStore) {
     };
     let actor = |who: &str| Actor {
         who: who.into(),
-        at: "2026-11-22T10:00:00Z".into(),
+        at: t("2026-11-22T10:00:00Z"),
     };
     let form = MeasureForm {
         id: "lopp".into(),
@@ -225,7 +225,7 @@ async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
     load_catalogue(store).await;
     let actor = Actor {
         who: "anna@kommun.se".into(),
-        at: "2026-11-22T10:00:00Z".into(),
+        at: t("2026-11-22T10:00:00Z"),
     };
     let measure = Measure::from_kolada(
         kpi("X0180-1"),

@@ -14,7 +14,7 @@ async fn service_rounds_register_contacts_compute_figures_and_publish(store: &Sq
     load_catalogue(store).await;
     let actor = Actor {
         who: "samordnare@skr.se".into(),
-        at: "2026-11-23T09:00:00Z".into(),
+        at: t("2026-11-23T09:00:00Z"),
     };
     let coordinator = kvalitet_domain::Grants {
         system_admin: true,

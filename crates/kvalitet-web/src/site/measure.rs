@@ -10,7 +10,7 @@ pub(crate) struct MeasureView {
     pub(crate) points: Vec<SeriesPoint>,
     pub(crate) members: Vec<MunicipalityId>,
     pub(crate) population_name: String,
-    pub(crate) updated_at: Option<String>,
+    pub(crate) updated_at: Option<kvalitet_domain::Timestamp>,
     pub(crate) years: Vec<Year>,
 }
 
@@ -44,7 +44,7 @@ pub(crate) async fn measure_view<S: Store>(
     Ok(MeasureView {
         points: report::time_series(&series, &presentation, &members, m),
         population_name: d.population_name(&params.population, set),
-        updated_at: series.updated_at.clone(),
+        updated_at: series.updated_at,
         years: series.years.iter().copied().collect(),
         presentation,
         comparison,
@@ -130,7 +130,7 @@ pub async fn measure<S: Store>(
         let comment = comments
             .iter()
             .find(|c| Some(c.year) == year.map(Year::get))
-            .map(|c| json!({"year": c.year, "body": c.body, "date": c.updated_at.get(..10).unwrap_or(&c.updated_at)}));
+            .map(|c| json!({"year": c.year, "body": c.body, "date": c.updated_at.date_text()}));
         let history = match year {
             Some(y) => report::value_history(
                 &st.store,
@@ -152,8 +152,8 @@ pub async fn measure<S: Store>(
                     kvalitet_domain::Datum::Missing(s) => lang.missing(Some(s)).to_owned(),
                     kvalitet_domain::Datum::Deleted => "–".to_owned(),
                 },
-                "from": h.imported_at.get(..10).unwrap_or(&h.imported_at),
-                "until": h.replaced_at.as_deref().map(|r| r.get(..10).unwrap_or(r)),
+                "from": h.imported_at.date_text(),
+                "until": h.replaced_at.map(|r| r.date_text()),
                 "source": public_source(lang, &h.format),
             }))
             .collect();
@@ -179,7 +179,7 @@ pub async fn measure<S: Store>(
                 "history": if history.len() > 1 { history } else { Vec::new() },
                 "kpi": {"id": p.measure.as_str(), "title": p.title, "description": measure.description, "unit": unit_text, "source": source,
                         "own_reporting": measure.source_kind == SourceKind::OwnReporting, "survey": measure.source_kind == SourceKind::Survey},
-                "updated": v.updated_at.as_deref().map(|u| u.get(..10).unwrap_or(u).to_owned()),
+                "updated": v.updated_at.map(|u| u.date_text()),
                 "population_name": v.population_name,
                 "population_size": v.members.len(),
                 "years": year_choices(v.years.iter().copied(), params.year),
