@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::{Form, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use kvalitet_app::Store;
@@ -174,11 +174,7 @@ pub(crate) fn message_page<S: Store>(
         _ => "did_not_work",
     });
     let body = state
-        .render(
-            "error.html",
-            lang,
-            json!({"title": title, "message": message}),
-        )
+        .render("error.html", lang, MessageView { title, message })
         .unwrap_or_else(|_| message.to_owned());
     private_page(body, status)
 }
@@ -208,6 +204,61 @@ fn safe_next(lang: Lang, next: Option<&str>) -> String {
     }
 }
 
+/// The message page: a title by the answer's status and the message.
+#[derive(Serialize)]
+struct MessageView<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+/// The login form.
+#[derive(Serialize)]
+struct LoginView<'a> {
+    error: Option<String>,
+    /// Where to go after logging in (a path on this site).
+    next: &'a str,
+    email: &'a str,
+    csrf: &'a str,
+    other_path: String,
+}
+
+/// The account page.
+#[derive(Serialize)]
+struct AccountView<'a> {
+    user: AccountUser<'a>,
+    roles: Vec<RoleLine<'a>>,
+    rounds: Vec<RoundLine<'a>>,
+    csrf: &'a str,
+    notice: Option<&'static str>,
+    error: Option<String>,
+    other_path: String,
+}
+
+#[derive(Serialize)]
+struct AccountUser<'a> {
+    name: &'a str,
+    email: &'a str,
+    system_admin: bool,
+}
+
+/// A role the person has in a municipality.
+#[derive(Serialize)]
+struct RoleLine<'a> {
+    id: &'a str,
+    name: String,
+    role: &'static str,
+}
+
+/// A round the person takes part in.
+#[derive(Serialize)]
+struct RoundLine<'a> {
+    id: kvalitet_domain::RoundId,
+    title: &'a str,
+    year: i16,
+    name: String,
+    status: &'static str,
+}
+
 /// The login form, with a fresh double-submit token in its cookie and its field.
 fn login_form<S: Store>(
     state: &AppState<S>,
@@ -221,7 +272,13 @@ fn login_form<S: Store>(
     let body = state.render(
         "login.html",
         lang,
-        json!({"error": error, "next": next, "email": email, "csrf": token, "other_path": format!("{}/logga-in", lang.other().base())}),
+        LoginView {
+            error,
+            next,
+            email,
+            csrf: &token,
+            other_path: format!("{}/logga-in", lang.other().base()),
+        },
     )?;
     let mut r = private_page(body, status);
     let c = format!("{LOGIN_CSRF_COOKIE}={token}{}", state.cookie_attributes());
@@ -360,31 +417,45 @@ pub async fn account<S: Store>(
         .iter()
         .find(|(k, _)| k == "klart")
         .map(|_| lang.t("password_changed"));
-    let roles: Vec<_> = session
+    let roles = session
         .user
         .grants
         .roles
         .iter()
-        .map(|(m, r)| json!({"id": m.as_str(), "name": d.name(m), "role": r.code()}))
+        .map(|(m, r)| RoleLine {
+            id: m.as_str(),
+            name: d.name(m),
+            role: r.code(),
+        })
         .collect();
     let rounds =
         kvalitet_app::assessments::rounds_as_assessor(&state.store, session.user.id).await?;
-    let rounds: Vec<_> = rounds
+    let rounds = rounds
         .iter()
-        .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get(), "name": d.name(&r.municipality), "status": r.status.code()}))
+        .map(|r| RoundLine {
+            id: r.id,
+            title: &r.title,
+            year: r.year.get(),
+            name: d.name(&r.municipality),
+            status: r.status.code(),
+        })
         .collect();
     let body = state.render(
         "account.html",
         lang,
-        json!({
-            "user": {"name": session.user.name, "email": session.user.email, "system_admin": session.user.grants.system_admin},
-            "roles": roles,
-            "rounds": rounds,
-            "csrf": session.csrf_token,
-            "notice": notice,
-            "error": null,
-            "other_path": format!("{}/konto", lang.other().base()),
-        }),
+        AccountView {
+            user: AccountUser {
+                name: &session.user.name,
+                email: &session.user.email,
+                system_admin: session.user.grants.system_admin,
+            },
+            roles,
+            rounds,
+            csrf: &session.csrf_token,
+            notice,
+            error: None,
+            other_path: format!("{}/konto", lang.other().base()),
+        },
     )?;
     Ok(private_page(body, StatusCode::OK))
 }

@@ -163,8 +163,16 @@ impl<S: Store> AppState<S> {
         Ok(series)
     }
 
-    pub(crate) fn render(&self, name: &str, lang: Lang, ctx: Value) -> Result<String, WebError> {
-        let mut ctx = ctx;
+    /// Renders a template with its view (a typed view struct, or a `json!` value while pages
+    /// move to typed views) and what every page has: language, base path, the other
+    /// language's address, the site's origin.
+    pub(crate) fn render(
+        &self,
+        name: &str,
+        lang: Lang,
+        view: impl serde::Serialize,
+    ) -> Result<String, WebError> {
+        let mut ctx = serde_json::to_value(view).map_err(WebError::internal)?;
         if let Value::Object(map) = &mut ctx {
             map.insert("lang".into(), json!(lang.code()));
             map.insert("base".into(), json!(lang.base()));
