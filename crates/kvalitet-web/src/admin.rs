@@ -9,8 +9,7 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use kvalitet_app::Store;
 use kvalitet_app::accounts;
@@ -52,6 +51,58 @@ fn back<S: Store>(state: &AppState<S>, lang: Lang, m: &MunicipalityId, notice: &
     )
 }
 
+/// The administration page of a municipality.
+#[derive(Serialize)]
+struct AdminView<'a> {
+    m: MunicipalityLine<'a>,
+    csrf: &'a str,
+    notice: Option<String>,
+    can_measures: bool,
+    can_values: bool,
+    can_publish: bool,
+    can_comment: bool,
+    can_invite: bool,
+    own: Vec<MeasureLine<'a>>,
+    reportable: Vec<MeasureLine<'a>>,
+    drafts: Vec<DraftLine<'a>>,
+    /// The fingerprint of the drafts shown, which publishing must match.
+    drafts_version: String,
+    max_upload_mb: String,
+    other_path: String,
+}
+
+#[derive(Serialize)]
+struct MunicipalityLine<'a> {
+    id: &'a str,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct MeasureLine<'a> {
+    id: &'a str,
+    title: &'a str,
+}
+
+impl<'a> MeasureLine<'a> {
+    fn of(m: &'a kvalitet_domain::Measure) -> Self {
+        Self {
+            id: m.id.as_str(),
+            title: &m.title,
+        }
+    }
+}
+
+/// A draft value waiting to be published.
+#[derive(Serialize)]
+struct DraftLine<'a> {
+    measure: &'a str,
+    year: i16,
+    gender: &'static str,
+    value: String,
+    by: &'a str,
+    at: kvalitet_domain::Timestamp,
+}
+
 pub async fn dashboard<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     lang: Lang,
@@ -86,29 +137,42 @@ pub async fn dashboard<S: Store>(
         &state,
         lang,
         "admin.html",
-        json!({
-            "m": {"id": m.as_str(), "name": d.name(&m)},
-            "csrf": session.csrf_token,
-            "notice": notice,
-            "can_measures": grants.allows(Action::EditMeasures, &m),
-            "can_values": grants.allows(Action::EditValues, &m),
-            "can_publish": grants.allows(Action::Publish, &m),
-            "can_comment": grants.allows(Action::Comment, &m),
-            "can_invite": grants.allows(Action::ManageUsers, &m),
-            "own": own_measures.iter().map(|x| json!({"id": x.id.as_str(), "title": x.title})).collect::<Vec<_>>(),
-            "reportable": reportable.iter().take(500).map(|x| json!({"id": x.id.as_str(), "title": x.title})).collect::<Vec<_>>(),
-            "drafts": drafts.iter().map(|x| json!({
-                "measure": x.row.key.measure.as_str(),
-                "year": x.row.key.year.get(),
-                "gender": x.row.key.gender.code(),
-                "value": match x.row.datum { kvalitet_domain::Datum::Number(v) => lang.number(v, 2), _ => "–".into() },
-                "by": x.updated_by,
-                "at": x.updated_at,
-            })).collect::<Vec<_>>(),
-            "drafts_version": own::drafts_version(&drafts),
-            "max_upload_mb": format!("{:.1}", state.max_upload_bytes as f64 / f64::from(1 << 20)),
-            "other_path": format!("{}/admin/kommun/{m}", lang.other().base()),
-        }),
+        AdminView {
+            m: MunicipalityLine {
+                id: m.as_str(),
+                name: d.name(&m),
+            },
+            csrf: &session.csrf_token,
+            notice,
+            can_measures: grants.allows(Action::EditMeasures, &m),
+            can_values: grants.allows(Action::EditValues, &m),
+            can_publish: grants.allows(Action::Publish, &m),
+            can_comment: grants.allows(Action::Comment, &m),
+            can_invite: grants.allows(Action::ManageUsers, &m),
+            own: own_measures.iter().map(|x| MeasureLine::of(x)).collect(),
+            reportable: reportable
+                .iter()
+                .take(500)
+                .map(|x| MeasureLine::of(x))
+                .collect(),
+            drafts: drafts
+                .iter()
+                .map(|x| DraftLine {
+                    measure: x.row.key.measure.as_str(),
+                    year: x.row.key.year.get(),
+                    gender: x.row.key.gender.code(),
+                    value: match x.row.datum {
+                        kvalitet_domain::Datum::Number(v) => lang.number(v, 2),
+                        _ => "–".into(),
+                    },
+                    by: &x.updated_by,
+                    at: x.updated_at,
+                })
+                .collect(),
+            drafts_version: own::drafts_version(&drafts),
+            max_upload_mb: format!("{:.1}", state.max_upload_bytes as f64 / f64::from(1 << 20)),
+            other_path: format!("{}/admin/kommun/{m}", lang.other().base()),
+        },
     ))
 }
 

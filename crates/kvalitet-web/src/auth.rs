@@ -140,9 +140,9 @@ pub(crate) fn render_private<S: Store>(
     state: &AppState<S>,
     lang: Lang,
     template: &str,
-    ctx: serde_json::Value,
+    view: impl Serialize,
 ) -> Response {
-    match state.render(template, lang, ctx) {
+    match state.render(template, lang, view) {
         Ok(b) => private_page(b, StatusCode::OK),
         Err(e) => e.into_page(state, lang),
     }
