@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use kvalitet_app::Store;
@@ -33,41 +33,96 @@ fn back(state: &AppState<impl Store>, lang: Lang, round: ServiceRoundId, notice:
 }
 
 /// The figures of a round as the results table shows them.
+#[derive(Serialize)]
+struct ResultsView {
+    kinds: Vec<KindLine>,
+    rows: Vec<ResultRow>,
+    min_tests: u32,
+    partly_counts: bool,
+}
+
+/// One kind of figure (a measure) with its spread over the municipalities.
+#[derive(Serialize)]
+struct KindLine {
+    title: &'static str,
+    id: &'static str,
+    mean: Option<String>,
+    min: Option<String>,
+    max: Option<String>,
+    n: Option<usize>,
+    unreliable: usize,
+}
+
+/// One municipality's figures, in the order of the kinds.
+#[derive(Serialize)]
+struct ResultRow {
+    id: String,
+    name: String,
+    emails: usize,
+    calls: usize,
+    figures: Vec<Option<FigureCell>>,
+}
+
+#[derive(Serialize)]
+struct FigureCell {
+    value: String,
+    n: u32,
+    low: String,
+    high: String,
+    unreliable: bool,
+}
+
 fn results_view(
     lang: Lang,
     d: &kvalitet_app::report::Directory,
     r: &ServiceRoundRecord,
     content: &ServiceContent,
-) -> Value {
+) -> ResultsView {
     let res = s::results(r, content);
     let pct = |v: f64| lang.number(v, 0);
-    let kinds: Vec<Value> = FigureKind::ALL
+    let kinds = FigureKind::ALL
         .iter()
         .map(|k| {
             let spread = res.spread.get(k);
-            json!({
-                "title": k.measure().1, "id": k.measure().0,
-                "mean": spread.map(|x| pct(x.mean)), "min": spread.map(|x| pct(x.min)),
-                "max": spread.map(|x| pct(x.max)), "n": spread.map(|x| x.n),
-                "unreliable": res.unreliable.get(k).copied().unwrap_or(0),
-            })
+            KindLine {
+                title: k.measure().1,
+                id: k.measure().0,
+                mean: spread.map(|x| pct(x.mean)),
+                min: spread.map(|x| pct(x.min)),
+                max: spread.map(|x| pct(x.max)),
+                n: spread.map(|x| x.n),
+                unreliable: res.unreliable.get(k).copied().unwrap_or(0),
+            }
         })
         .collect();
-    let rows: Vec<Value> = res
+    let rows = res
         .municipalities
         .iter()
-        .map(|m| {
-            json!({
-                "id": m.municipality.as_str(), "name": d.name(&m.municipality),
-                "emails": m.emails, "calls": m.calls,
-                "figures": FigureKind::ALL.iter().map(|k| m.figures.get(k).map(|f| json!({
-                    "value": pct(f.value), "n": f.n, "low": pct(f.low), "high": pct(f.high),
-                    "unreliable": f.unreliable,
-                }))).collect::<Vec<_>>(),
-            })
+        .map(|m| ResultRow {
+            id: m.municipality.to_string(),
+            name: d.name(&m.municipality),
+            emails: m.emails,
+            calls: m.calls,
+            figures: FigureKind::ALL
+                .iter()
+                .map(|k| {
+                    m.figures.get(k).map(|f| FigureCell {
+                        value: pct(f.value),
+                        n: f.n,
+                        low: pct(f.low),
+                        high: pct(f.high),
+                        unreliable: f.unreliable,
+                    })
+                })
+                .collect(),
         })
         .collect();
-    json!({"kinds": kinds, "rows": rows, "min_tests": r.min_tests, "partly_counts": r.partly_counts})
+    ResultsView {
+        kinds,
+        rows,
+        min_tests: r.min_tests,
+        partly_counts: r.partly_counts,
+    }
 }
 
 /// `GET /admin/service`: the rounds a person runs or tests in, and a form for a new one.
