@@ -319,7 +319,8 @@ fn read_sst(parts: &[&[u8]], limits: Limits) -> Result<Vec<String>, SheetError> 
             "the shared strings claim more strings than the file holds",
         ));
     }
-    let mut strings = Vec::with_capacity(unique);
+    // Grown as strings are read, so a count that the bytes only barely allow costs nothing.
+    let mut strings = Vec::with_capacity(unique.min(4096));
     let mut held = 0usize;
     for _ in 0..unique {
         let s = pieces.rich_string(limits)?;
