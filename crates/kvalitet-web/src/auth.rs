@@ -9,7 +9,6 @@ use axum::extract::{Form, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use kvalitet_app::Store;
 use kvalitet_app::accounts::{self, AccountError};
@@ -257,6 +256,44 @@ struct RoundLine<'a> {
     year: i16,
     name: String,
     status: &'static str,
+}
+
+/// The audit trail of a municipality or of the whole system.
+#[derive(Serialize)]
+struct AuditView<'a> {
+    m: Named,
+    /// The page's own path, for the filter form and the CSV link.
+    path: String,
+    events: Vec<kvalitet_app::ports::AuditEvent>,
+    /// The kind of change filtered on, if any.
+    action: Option<String>,
+    csrf: &'a str,
+    other_path: String,
+}
+
+/// Something shown by its name.
+#[derive(Serialize)]
+struct Named {
+    name: String,
+}
+
+/// The invitation page: a new account's form, or the button of the logged-in owner.
+#[derive(Serialize)]
+struct InvitationView<'a> {
+    email: &'a str,
+    municipality: String,
+    role: &'static str,
+    token: &'a str,
+    csrf: &'a str,
+    error: Option<String>,
+    /// The invited address already has an account.
+    existing: bool,
+    /// The one logged in is that account's owner.
+    owner: bool,
+    current_role: Option<&'static str>,
+    logged_in_as: Option<&'a str>,
+    login_path: String,
+    other_path: String,
 }
 
 /// The login form, with a fresh double-submit token in its cookie and its field.
@@ -618,14 +655,14 @@ async fn audit_page<S: Store>(
         state,
         lang,
         "audit.html",
-        json!({
-            "m": {"name": name},
-            "path": path,
-            "events": events,
-            "action": action,
-            "csrf": session.csrf_token,
-            "other_path": format!("{}{path}", lang.other().base()),
-        }),
+        AuditView {
+            m: Named { name },
+            other_path: format!("{}{path}", lang.other().base()),
+            path,
+            events,
+            action,
+            csrf: &session.csrf_token,
+        },
     ))
 }
 
@@ -672,11 +709,24 @@ async fn invitation_form<S: Store>(
     let body = state.render(
         "invitation.html",
         lang,
-        json!({"email": email, "municipality": d.name(&m), "role": role.code(), "token": token, "csrf": csrf, "error": error,
-               "existing": existing, "owner": owner.is_some(), "current_role": current_role,
-               "logged_in_as": session.as_ref().map(|s| s.user.email.clone()),
-               "login_path": format!("{}/logga-in?next={}/inbjudan/{token}", lang.base(), lang.base()),
-               "other_path": format!("{}/inbjudan/{token}", lang.other().base())}),
+        InvitationView {
+            email: &email,
+            municipality: d.name(&m),
+            role: role.code(),
+            token,
+            csrf: &csrf,
+            error,
+            existing,
+            owner: owner.is_some(),
+            current_role,
+            logged_in_as: session.as_ref().map(|s| s.user.email.as_str()),
+            login_path: format!(
+                "{}/logga-in?next={}/inbjudan/{token}",
+                lang.base(),
+                lang.base()
+            ),
+            other_path: format!("{}/inbjudan/{token}", lang.other().base()),
+        },
     )?;
     let mut r = private_page(body, status);
     let c = format!("{LOGIN_CSRF_COOKIE}={csrf}{}", state.cookie_attributes());
