@@ -125,6 +125,34 @@ fn results_view(
     }
 }
 
+/// The list of service rounds, with the form for a new one.
+#[derive(Serialize)]
+struct ServiceListView<'a> {
+    rounds: Vec<RoundLine<'a>>,
+    /// The person may start a national round.
+    national: bool,
+    /// The municipalities the person may start a round of their own for.
+    organisers: Vec<Organiser<'a>>,
+    csrf: &'a str,
+    other_path: String,
+}
+
+#[derive(Serialize)]
+struct RoundLine<'a> {
+    id: kvalitet_domain::ServiceRoundId,
+    title: &'a str,
+    year: i16,
+    published: bool,
+    organiser: String,
+    members: usize,
+}
+
+#[derive(Serialize)]
+struct Organiser<'a> {
+    id: &'a str,
+    name: String,
+}
+
 /// `GET /admin/service`: the rounds a person runs or tests in, and a form for a new one.
 pub async fn list<S: Store>(
     State(state): State<Arc<AppState<S>>>,
@@ -133,34 +161,40 @@ pub async fn list<S: Store>(
 ) -> Result<Response, WebError> {
     let grants = &session.user.grants;
     let (_, d) = state.directory().await?;
-    let visible: Vec<Value> = s::rounds_for(&state.store, grants, &session.user.email)
-        .await?
+    let listed = s::rounds_for(&state.store, grants, &session.user.email).await?;
+    let rounds = listed
         .iter()
-        .map(|(r, _)| {
-            json!({
-                "id": r.id, "title": r.title, "year": r.year.get(), "published": r.published,
-                "organiser": r.organiser.map_or_else(|| lang.t("national").to_owned(), |m| d.name(&m).to_owned()),
-                "members": r.members.len(),
-            })
+        .map(|(r, _)| RoundLine {
+            id: r.id,
+            title: &r.title,
+            year: r.year.get(),
+            published: r.published,
+            organiser: r
+                .organiser
+                .map_or_else(|| lang.t("national").to_owned(), |m| d.name(&m)),
+            members: r.members.len(),
         })
         .collect();
-    let organisers: Vec<Value> = grants
+    let organisers = grants
         .roles
         .iter()
         .filter(|(m, _)| grants.allows(Action::Publish, m))
-        .map(|(m, _)| json!({"id": m.as_str(), "name": d.name(m)}))
+        .map(|(m, _)| Organiser {
+            id: m.as_str(),
+            name: d.name(m),
+        })
         .collect();
     Ok(render_private(
         &state,
         lang,
         "service-list.html",
-        json!({
-            "rounds": visible,
-            "national": grants.system_admin,
-            "organisers": organisers,
-            "csrf": session.csrf_token,
-            "other_path": format!("{}/admin/service", lang.other().base()),
-        }),
+        ServiceListView {
+            rounds,
+            national: grants.system_admin,
+            organisers,
+            csrf: &session.csrf_token,
+            other_path: format!("{}/admin/service", lang.other().base()),
+        },
     ))
 }
 
