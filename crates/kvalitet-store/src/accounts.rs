@@ -359,9 +359,9 @@ impl Accounts for SqlStore {
         &self,
         token_hash: &str,
         acceptor: Acceptor<'_>,
-        now: Timestamp,
+        at: Timestamp,
     ) -> Result<String, StoreError> {
-        let now = now.to_string();
+        let now = at.to_string();
         let now = now.as_str();
         let mut tx = self.begin().await?;
         let t = &mut tx;
@@ -376,7 +376,7 @@ impl Accounts for SqlStore {
         let municipality = MunicipalityId::parse(&municipality).map_err(invalid)?;
         let actor = Actor {
             who: email.clone(),
-            at: moment(now)?,
+            at,
         };
         let existing =
             fetch_all!(tx t, (i64,), "SELECT id FROM app_user WHERE email = $1", &email)?;

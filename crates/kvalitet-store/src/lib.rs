@@ -190,13 +190,10 @@ pub(crate) fn moment(text: &str) -> Result<kvalitet_domain::Timestamp, StoreErro
     kvalitet_domain::Timestamp::parse(text).map_err(invalid)
 }
 
-/// The current time as RFC 3339 UTC text, as stored in the database.
+/// The current time as RFC 3339 UTC text, as stored in the database (import batches and
+/// sync runs are stamped by the store itself).
 pub(crate) fn now_text() -> String {
-    let now = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    kvalitet_domain::Timestamp::new(time::OffsetDateTime::now_utc()).to_string()
 }
 
 #[cfg(test)]
