@@ -185,6 +185,7 @@ impl<S: Store> AppState<S> {
         let mut templates = Environment::new();
         templates.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         templates.add_filter("num", format_count);
+        templates.add_filter("fill", fill);
         // Templates are compiled into the binary; a broken one fails every test at once.
         templates.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
         // Escapes what HTML needs (& < > " ') and leaves '/' alone, so URLs stay readable.
@@ -219,6 +220,24 @@ impl<S: Store> AppState<S> {
             version: std::sync::Mutex::new(None),
         })
     }
+}
+
+/// A text of the words table with its `{name}` places filled from the filter's named
+/// arguments: `{{ t.key|fill(name=m.name) }}`. The result is escaped as any text is.
+fn fill(text: String, values: minijinja::value::Kwargs) -> Result<String, minijinja::Error> {
+    let mut filled = text;
+    for name in values.args() {
+        let value: minijinja::Value = values.get(name)?;
+        // As a page prints nothing for a missing value, so does a filled place.
+        let text = if value.is_none() || value.is_undefined() {
+            String::new()
+        } else {
+            value.to_string()
+        };
+        filled = filled.replace(&format!("{{{name}}}"), &text);
+    }
+    values.assert_all_used()?;
+    Ok(filled)
 }
 
 /// A whole number with a no-break space between thousands, as Swedish writes it.

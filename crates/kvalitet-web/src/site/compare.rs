@@ -13,36 +13,54 @@ pub async fn compare<S: Store>(
     let st = state.clone();
     cached(&state, lang, key, false, |version, d| async move {
         let table = compare_table(&st, version, &d, &params, lang).await?;
-        let measures: Vec<Value> = d
+        let measures: Vec<Choice> = d
             .set(params.set.as_deref())
             .map(|s| {
                 s.measures()
                     .filter(|(_, i)| d.measures.contains_key(&i.measure))
-                    .map(|(_, i)| json!({"id": i.measure.as_str(), "label": question(lang, &i.question, i.question_en.as_deref()), "selected": table.as_ref().is_some_and(|t| t.measure == i.measure)}))
+                    .map(|(_, i)| Choice {
+                        code: i.measure.to_string(),
+                        label: question(lang, &i.question, i.question_en.as_deref()),
+                        selected: table.as_ref().is_some_and(|t| t.measure == i.measure),
+                    })
                     .collect()
             })
             .unwrap_or_default();
-        let chosen: Vec<String> = table.as_ref().map(|t| t.kommuner.iter().map(|m| m.to_string()).collect()).unwrap_or_default();
-        let slots: Vec<Value> = (0..MAX_COMPARED)
+        let chosen: Vec<String> = table
+            .as_ref()
+            .map(|t| t.kommuner.iter().map(|m| m.to_string()).collect())
+            .unwrap_or_default();
+        let slots: Vec<Slot> = (0..MAX_COMPARED)
             .map(|i| {
                 let selected = chosen.get(i).cloned().unwrap_or_default();
-                json!({
-                    "n": i + 1,
-                    "options": d.kommuner.iter().map(|k| json!({"id": k.id.as_str(), "name": k.title, "selected": k.id.as_str() == selected})).collect::<Vec<_>>(),
-                })
+                Slot {
+                    n: i + 1,
+                    options: d
+                        .kommuner
+                        .iter()
+                        .map(|k| Choice {
+                            code: k.id.to_string(),
+                            label: k.title.clone(),
+                            selected: k.id.as_str() == selected,
+                        })
+                        .collect(),
+                }
             })
             .collect();
         let body = st.render(
             "compare.html",
             lang,
-            json!({
-                "measures": measures,
-                "slots": slots,
-                "table": table.as_ref().map(|t| &t.view),
-                "source": table.as_ref().and_then(|t| d.measures.get(&t.measure)).map(|x| source_label(lang, x, &d)),
-                "query": raw_query_of(&params),
-                "other_path": format!("{}/jamfor{}", lang.other().base(), raw_query_of(&params)),
-            }),
+            CompareView {
+                measures,
+                slots,
+                table: table.as_ref().map(|t| &t.view),
+                source: table
+                    .as_ref()
+                    .and_then(|t| d.measures.get(&t.measure))
+                    .map(|x| source_label(lang, x, &d)),
+                query: raw_query_of(&params),
+                other_path: format!("{}/jamfor{}", lang.other().base(), raw_query_of(&params)),
+            },
         )?;
         Ok(body.into_bytes())
     })
@@ -65,7 +83,7 @@ pub(crate) fn raw_query_of(params: &Params) -> String {
 pub(crate) struct CompareTable {
     pub measure: MeasureId,
     pub kommuner: Vec<MunicipalityId>,
-    pub view: Value,
+    pub view: CompareTableView,
     pub table: Table,
 }
 
@@ -127,11 +145,21 @@ pub(crate) async fn compare_table<S: Store>(
     let mut table_rows = Vec::new();
     for pt in points.iter().rev() {
         let values: Vec<Option<f64>> = kommuner.iter().map(|m| series.number(m, pt.year)).collect();
-        rows.push(json!({
-            "year": pt.year.get(),
-            "values": values.iter().zip(&kommuner).map(|(v, m)| json!({"text": fmt(*v), "missing": lang.missing(match series.datum(m, pt.year) { Some(kvalitet_domain::Datum::Missing(s)) => Some(s), _ => None })})).collect::<Vec<_>>(),
-            "mean": fmt(pt.mean),
-        }));
+        rows.push(CompareRow {
+            year: pt.year.get(),
+            values: values
+                .iter()
+                .zip(&kommuner)
+                .map(|(v, m)| Cell {
+                    text: fmt(*v),
+                    missing: lang.missing(match series.datum(m, pt.year) {
+                        Some(kvalitet_domain::Datum::Missing(s)) => Some(s),
+                        _ => None,
+                    }),
+                })
+                .collect(),
+            mean: fmt(pt.mean),
+        });
         let mut cells = vec![pt.year.to_string()];
         cells.extend(values.iter().map(|v| downloads::machine_number(*v)));
         cells.push(downloads::machine_number(pt.mean));
@@ -153,14 +181,14 @@ pub(crate) async fn compare_table<S: Store>(
     Ok(Some(CompareTable {
         measure: measure.id,
         kommuner: kommuner.clone(),
-        view: json!({
-            "question": question(lang, &p.question, p.question_en.as_deref()),
-            "unit": unit_text,
-            "names": names,
-            "rows": rows,
-            "chart": chart,
-            "kpi": measure.id.as_str(),
-        }),
+        view: CompareTableView {
+            question: question(lang, &p.question, p.question_en.as_deref()),
+            unit: unit_text,
+            names,
+            rows,
+            chart,
+            kpi: measure.id.to_string(),
+        },
         table: Table {
             title: format!("{} ({})", p.title, measure.id),
             numeric: vec![true; header.len()],
@@ -168,4 +196,47 @@ pub(crate) async fn compare_table<S: Store>(
             rows: table_rows,
         },
     }))
+}
+
+/// The compare page: the form's choices and, once chosen, the table and chart.
+#[derive(Serialize)]
+struct CompareView<'a> {
+    measures: Vec<Choice>,
+    slots: Vec<Slot>,
+    table: Option<&'a CompareTableView>,
+    source: Option<String>,
+    query: String,
+    other_path: String,
+}
+
+/// One of the five municipality pickers.
+#[derive(Serialize)]
+struct Slot {
+    n: usize,
+    options: Vec<Choice>,
+}
+
+/// The chosen municipalities year by year, as the page's table and chart show them.
+#[derive(Serialize)]
+pub(crate) struct CompareTableView {
+    question: String,
+    unit: Option<String>,
+    names: Vec<String>,
+    rows: Vec<CompareRow>,
+    chart: String,
+    kpi: String,
+}
+
+#[derive(Serialize)]
+struct CompareRow {
+    year: i16,
+    values: Vec<Cell>,
+    mean: Option<String>,
+}
+
+/// A value, or why it is missing.
+#[derive(Serialize)]
+struct Cell {
+    text: Option<String>,
+    missing: &'static str,
 }

@@ -10,11 +10,7 @@ pub async fn about<S: Store>(
     let st = state.clone();
     cached(&state, lang, "/om".into(), false, |_, _| async move {
         Ok(st
-            .render(
-                "about.html",
-                lang,
-                json!({"other_path": format!("{}/om", lang.other().base())}),
-            )?
+            .render("about.html", lang, OtherPath::new(lang, "/om"))?
             .into_bytes())
     })
     .await
@@ -38,22 +34,28 @@ pub async fn frameworks<S: Store>(
         };
         let mut list = Vec::new();
         for f in kvalitet_app::assessments::loaded_frameworks(&st.store).await? {
-            list.push(json!({
-                "name": f.name,
-                "version": f.version,
-                "valid_from": f.valid_from,
-                "total": describe(f.total),
-                "areas": f.areas.iter().map(|a| json!({
-                    "title": a.title,
-                    "questions": a.questions.len(),
-                    "max": a.stated_max.unwrap_or_else(|| Framework::area_max(a)),
-                    "aggregation": describe(a.aggregation),
-                })).collect::<Vec<_>>(),
-            }));
+            list.push(FrameworkLine {
+                areas: f
+                    .areas
+                    .iter()
+                    .map(|a| AreaLine {
+                        title: a.title.clone(),
+                        questions: a.questions.len(),
+                        max: a.stated_max.unwrap_or_else(|| Framework::area_max(a)),
+                        aggregation: describe(a.aggregation),
+                    })
+                    .collect(),
+                total: describe(f.total),
+                name: f.name,
+                version: f.version,
+                valid_from: f.valid_from,
+            });
         }
-        Ok(st
-            .render("frameworks.html", lang, json!({"frameworks": list, "other_path": format!("{}/ramverk", lang.other().base())}))?
-            .into_bytes())
+        let view = FrameworksView {
+            frameworks: list,
+            other_path: format!("{}/ramverk", lang.other().base()),
+        };
+        Ok(st.render("frameworks.html", lang, view)?.into_bytes())
     })
     .await
 }
@@ -73,7 +75,7 @@ pub async fn accessibility<S: Store>(
                 .render(
                     "accessibility.html",
                     lang,
-                    json!({"other_path": format!("{}/tillganglighet", lang.other().base())}),
+                    OtherPath::new(lang, "/tillganglighet"),
                 )?
                 .into_bytes())
         },
@@ -103,4 +105,28 @@ pub async fn status<S: Store>(State(state): State<Arc<AppState<S>>>) -> Result<R
         })
         .map_err(WebError::internal)?;
     Ok(axum::response::Html(page).into_response())
+}
+
+/// The frameworks page: each loaded framework with how its areas and total are scored.
+#[derive(Serialize)]
+struct FrameworksView {
+    frameworks: Vec<FrameworkLine>,
+    other_path: String,
+}
+
+#[derive(Serialize)]
+struct FrameworkLine {
+    name: String,
+    version: String,
+    valid_from: String,
+    total: String,
+    areas: Vec<AreaLine>,
+}
+
+#[derive(Serialize)]
+struct AreaLine {
+    title: String,
+    questions: usize,
+    max: f64,
+    aggregation: String,
 }

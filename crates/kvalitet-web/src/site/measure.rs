@@ -69,26 +69,29 @@ pub async fn measure<S: Store>(
         let name = d.name(&m);
         let unit_text = unit(lang, p);
         let fmt = |x: Option<f64>| x.map(|x| lang.with_unit(x, p.decimals, unit_text.as_deref()));
-        let figures = v.comparison.as_ref().map(|c| figures(lang, p, c, c.row(&m), &v.population_name));
-        let ranked: Vec<Value> = v
+        let figures = v
+            .comparison
+            .as_ref()
+            .map(|c| figures(lang, p, c, c.row(&m), &v.population_name));
+        let ranked: Vec<RankedRow> = v
             .comparison
             .as_ref()
             .map(|c| {
                 c.ranked()
                     .into_iter()
-                    .map(|r| json!({
-                        "id": r.municipality.as_str(),
-                        "name": r.name,
-                        "value": fmt(r.value),
-                        "missing": lang.missing(r.status),
-                        "rank": r.placement.rank.filter(|_| p.direction != Direction::None),
-                        "shared": r.placement.shared,
-                        "colour": r.placement.colour.code(),
-                        "colour_label": lang.colour(r.placement.colour),
-                        "colour_icon": charts::badge_icon(r.placement.colour),
-                        "trend_label": lang.trend(r.trend),
-                        "selected": r.municipality == m,
-                    }))
+                    .map(|r| RankedRow {
+                        id: r.municipality.to_string(),
+                        name: r.name.to_string(),
+                        value: fmt(r.value),
+                        missing: lang.missing(r.status),
+                        rank: r.placement.rank.filter(|_| p.direction != Direction::None),
+                        shared: r.placement.shared,
+                        colour: r.placement.colour.code(),
+                        colour_label: lang.colour(r.placement.colour),
+                        colour_icon: charts::badge_icon(r.placement.colour),
+                        trend_label: lang.trend(r.trend),
+                        selected: r.municipality == m,
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -96,7 +99,11 @@ pub async fn measure<S: Store>(
         let chart = charts::time_chart(
             &v.points,
             &charts::TimeChartText {
-                title: &format!("{}: {}", name, question(lang, &p.question, p.question_en.as_deref())),
+                title: &format!(
+                    "{}: {}",
+                    name,
+                    question(lang, &p.question, p.question_en.as_deref())
+                ),
                 desc: &series_description(lang, &name, &v.points, p, unit_text.as_deref()),
                 own: &name,
                 mean: texts["mean"],
@@ -115,14 +122,29 @@ pub async fn measure<S: Store>(
             &d.shapes,
             &colour_of,
             Some(&m),
-            &lang.say(&Message::new("map_title").with("year", v.comparison.as_ref().map_or(String::new(), |c| c.year.to_string()))),
+            &lang.say(
+                &Message::new("map_title").with(
+                    "year",
+                    v.comparison
+                        .as_ref()
+                        .map_or(String::new(), |c| c.year.to_string()),
+                ),
+            ),
             &lang.say(&Message::new("map_description").with("name", &name)),
         );
-        let points: Vec<Value> = v
+        let points: Vec<PointRow> = v
             .points
             .iter()
             .rev()
-            .map(|pt| json!({"year": pt.year.get(), "value": fmt(pt.value), "mean": fmt(pt.mean), "worst": fmt(pt.worst), "best": fmt(pt.best), "riket": fmt(pt.riket), "n": pt.n}))
+            .map(|pt| PointRow {
+                year: pt.year.get(),
+                value: fmt(pt.value),
+                mean: fmt(pt.mean),
+                worst: fmt(pt.worst),
+                best: fmt(pt.best),
+                riket: fmt(pt.riket),
+                n: pt.n,
+            })
             .collect();
         let source = source_label(lang, measure, &d);
         let year = v.comparison.as_ref().map(|c| c.year);
@@ -130,68 +152,109 @@ pub async fn measure<S: Store>(
         let comment = comments
             .iter()
             .find(|c| Some(c.year) == year.map(Year::get))
-            .map(|c| json!({"year": c.year, "body": c.body, "date": c.updated_at.date_text()}));
+            .map(|c| CommentView {
+                year: c.year,
+                body: c.body.clone(),
+                date: c.updated_at.date_text(),
+            });
         let history = match year {
-            Some(y) => report::value_history(
-                &st.store,
-                &kvalitet_domain::ValueKey {
-                    measure: measure.id,
-                    area: kvalitet_domain::AreaId::Municipality(m),
-                    year: y,
-                    gender: params.gender,
-                },
-            )
-            .await?,
+            Some(y) => {
+                report::value_history(
+                    &st.store,
+                    &kvalitet_domain::ValueKey {
+                        measure: measure.id,
+                        area: kvalitet_domain::AreaId::Municipality(m),
+                        year: y,
+                        gender: params.gender,
+                    },
+                )
+                .await?
+            }
             None => Vec::new(),
         };
-        let history: Vec<Value> = history
+        let history: Vec<HistoryRow> = history
             .iter()
-            .map(|h| json!({
-                "value": match h.datum {
-                    kvalitet_domain::Datum::Number(x) => lang.with_unit(x, p.decimals, unit_text.as_deref()),
+            .map(|h| HistoryRow {
+                value: match h.datum {
+                    kvalitet_domain::Datum::Number(x) => {
+                        lang.with_unit(x, p.decimals, unit_text.as_deref())
+                    }
                     kvalitet_domain::Datum::Missing(s) => lang.missing(Some(s)).to_owned(),
                     kvalitet_domain::Datum::Deleted => "–".to_owned(),
                 },
-                "from": h.imported_at.date_text(),
-                "until": h.replaced_at.map(|r| r.date_text()),
-                "source": public_source(lang, &h.format),
-            }))
+                from: h.imported_at.date_text(),
+                until: h.replaced_at.map(|r| r.date_text()),
+                source: public_source(lang, &h.format),
+            })
             .collect();
         let answer = v.comparison.as_ref().and_then(|c| c.row(&m)).map(|r| {
-            answer_sentence(lang, &name, r, c_year(&v.comparison), p, unit_text.as_deref())
+            answer_sentence(
+                lang,
+                &name,
+                r,
+                c_year(&v.comparison),
+                p,
+                unit_text.as_deref(),
+            )
         });
         let query = params.query();
         let page = format!("{}/kommun/{}/matt/{}", lang.base(), m, p.measure);
         let body = st.render(
             "measure.html",
             lang,
-            json!({
-                "m": {"id": m.as_str(), "name": name},
-                "question": question(lang, &p.question, p.question_en.as_deref()),
-                "answer": answer,
-                "figures": figures,
-                "ranked": ranked,
-                "points": points,
-                "chart": chart,
-                "map": map,
-                "has_riket": v.points.iter().any(|pt| pt.riket.is_some()),
-                "comment": comment,
-                "history": if history.len() > 1 { history } else { Vec::new() },
-                "kpi": {"id": p.measure.as_str(), "title": p.title, "description": measure.description, "unit": unit_text, "source": source,
-                        "own_reporting": measure.source_kind == SourceKind::OwnReporting, "survey": measure.source_kind == SourceKind::Survey},
-                "updated": v.updated_at.map(|u| u.date_text()),
-                "population_name": v.population_name,
-                "population_size": v.members.len(),
-                "years": year_choices(v.years.iter().copied(), params.year),
-                "genders": gender_choices(lang, &params, p.divided_by_gender),
-                "populations": population_choices(lang, &d, &m, &params),
-                "query": query,
-                "page": page,
-                "embed_url": format!("{}/inbaddning/kommun/{}/matt/{}{}", lang.base(), m, p.measure, query),
-                "oembed": encode(&format!("{}{page}{query}", st.public_url)),
-                "other_path": format!("{}/kommun/{}/matt/{}{}", lang.other().base(), m, p.measure, query),
-                "print": params.pairs.iter().any(|(k, _)| k == "utskrift"),
-            }),
+            MeasurePage {
+                question: question(lang, &p.question, p.question_en.as_deref()),
+                answer,
+                figures,
+                ranked,
+                points,
+                chart,
+                map,
+                has_riket: v.points.iter().any(|pt| pt.riket.is_some()),
+                comment,
+                history: if history.len() > 1 {
+                    history
+                } else {
+                    Vec::new()
+                },
+                kpi: MeasureFacts {
+                    id: p.measure.to_string(),
+                    title: p.title.clone(),
+                    description: measure.description.clone(),
+                    unit: unit_text.clone(),
+                    source,
+                    own_reporting: measure.source_kind == SourceKind::OwnReporting,
+                    survey: measure.source_kind == SourceKind::Survey,
+                },
+                updated: v.updated_at.map(|u| u.date_text()),
+                population_size: v.members.len(),
+                years: year_choices(v.years.iter().copied(), params.year),
+                genders: gender_choices(lang, &params, p.divided_by_gender),
+                populations: population_choices(lang, &d, &m, &params),
+                embed_url: format!(
+                    "{}/inbaddning/kommun/{}/matt/{}{}",
+                    lang.base(),
+                    m,
+                    p.measure,
+                    query
+                ),
+                oembed: encode(&format!("{}{page}{query}", st.public_url)),
+                other_path: format!(
+                    "{}/kommun/{}/matt/{}{}",
+                    lang.other().base(),
+                    m,
+                    p.measure,
+                    query
+                ),
+                print: params.pairs.iter().any(|(k, _)| k == "utskrift"),
+                m: Named {
+                    id: m.to_string(),
+                    name,
+                },
+                population_name: v.population_name.clone(),
+                query,
+                page,
+            },
         )?;
         Ok(body.into_bytes())
     })
@@ -262,18 +325,33 @@ pub async fn embed<S: Store>(
         let m = d.kommun(&id)?.id;
         let v = measure_view(&st, version, &d, &m, &kpi, &params).await?;
         let p = &v.presentation;
-        let figures = v.comparison.as_ref().map(|c| figures(lang, p, c, c.row(&m), &v.population_name));
+        let figures = v
+            .comparison
+            .as_ref()
+            .map(|c| figures(lang, p, c, c.row(&m), &v.population_name));
         let body = st.render(
             "embed.html",
             lang,
-            json!({
-                "m": {"id": m.as_str(), "name": d.name(&m)},
-                "question": question(lang, &p.question, p.question_en.as_deref()),
-                "figures": figures,
-                "population_name": v.population_name,
-                "source": d.measures.get(&p.measure).map(|x| source_label(lang, x, &d)),
-                "page": format!("{}/kommun/{}/matt/{}{}", lang.base(), m, p.measure, params.query()),
-            }),
+            EmbedView {
+                m: Named {
+                    id: m.to_string(),
+                    name: d.name(&m),
+                },
+                question: question(lang, &p.question, p.question_en.as_deref()),
+                figures,
+                population_name: v.population_name.clone(),
+                source: d
+                    .measures
+                    .get(&p.measure)
+                    .map(|x| source_label(lang, x, &d)),
+                page: format!(
+                    "{}/kommun/{}/matt/{}{}",
+                    lang.base(),
+                    m,
+                    p.measure,
+                    params.query()
+                ),
+            },
         )?;
         Ok(body.into_bytes())
     })
@@ -356,4 +434,101 @@ pub async fn oembed<S: Store>(
         )
             .into_response(),
     }
+}
+
+/// The measure page: the answer, the figures, the series, everyone ranked, map, definition.
+#[derive(Serialize)]
+struct MeasurePage {
+    m: Named,
+    question: String,
+    answer: Option<String>,
+    figures: Option<Figures>,
+    ranked: Vec<RankedRow>,
+    points: Vec<PointRow>,
+    chart: String,
+    map: String,
+    has_riket: bool,
+    comment: Option<CommentView>,
+    history: Vec<HistoryRow>,
+    kpi: MeasureFacts,
+    updated: Option<String>,
+    population_name: String,
+    population_size: usize,
+    years: Vec<YearChoice>,
+    genders: Vec<Choice>,
+    populations: Vec<Choice>,
+    query: String,
+    page: String,
+    embed_url: String,
+    oembed: String,
+    other_path: String,
+    print: bool,
+}
+
+/// One municipality in the ranked table of a year.
+#[derive(Serialize)]
+struct RankedRow {
+    id: String,
+    name: String,
+    value: Option<String>,
+    missing: &'static str,
+    rank: Option<usize>,
+    shared: bool,
+    colour: &'static str,
+    colour_label: &'static str,
+    colour_icon: &'static str,
+    trend_label: &'static str,
+    selected: bool,
+}
+
+/// One year of the series table.
+#[derive(Serialize)]
+struct PointRow {
+    year: i16,
+    value: Option<String>,
+    mean: Option<String>,
+    worst: Option<String>,
+    best: Option<String>,
+    riket: Option<String>,
+    n: usize,
+}
+
+/// The municipality's published comment on the year shown.
+#[derive(Serialize)]
+struct CommentView {
+    year: i16,
+    body: String,
+    date: String,
+}
+
+/// One earlier value of the year shown, and when it was replaced.
+#[derive(Serialize)]
+struct HistoryRow {
+    value: String,
+    from: String,
+    until: Option<String>,
+    source: &'static str,
+}
+
+/// The measure's definition as the page states it.
+#[derive(Serialize)]
+struct MeasureFacts {
+    id: String,
+    title: String,
+    description: String,
+    unit: Option<String>,
+    source: String,
+    own_reporting: bool,
+    survey: bool,
+}
+
+/// The embeddable widget of one measure.
+#[derive(Serialize)]
+struct EmbedView {
+    m: Named,
+    question: String,
+    figures: Option<Figures>,
+    population_name: String,
+    source: Option<String>,
+    page: String,
 }

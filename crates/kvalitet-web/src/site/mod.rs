@@ -8,6 +8,7 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use kvalitet_app::Store;
@@ -272,7 +273,43 @@ fn question(lang: Lang, sv: &str, en: Option<&str>) -> String {
     localized(lang, sv, en)
 }
 
-fn gender_choices(lang: Lang, p: &Params, divided: bool) -> Vec<Value> {
+/// One option of a page's choice (gender, population) as the form shows it.
+#[derive(Serialize)]
+struct Choice {
+    code: String,
+    label: String,
+    selected: bool,
+}
+
+/// A municipality as a page names and links it.
+#[derive(Serialize)]
+struct Named {
+    id: String,
+    name: String,
+}
+
+/// One year to choose, the chosen one marked.
+#[derive(Serialize)]
+struct YearChoice {
+    year: i16,
+    selected: bool,
+}
+
+/// A page that has nothing of its own to show but its address in the other language.
+#[derive(Serialize)]
+struct OtherPath {
+    other_path: String,
+}
+
+impl OtherPath {
+    fn new(lang: Lang, path: &str) -> Self {
+        Self {
+            other_path: format!("{}{path}", lang.other().base()),
+        }
+    }
+}
+
+fn gender_choices(lang: Lang, p: &Params, divided: bool) -> Vec<Choice> {
     let genders: &[Gender] = if divided {
         &Gender::ALL
     } else {
@@ -280,12 +317,16 @@ fn gender_choices(lang: Lang, p: &Params, divided: bool) -> Vec<Value> {
     };
     genders
         .iter()
-        .map(|g| json!({"code": g.code(), "label": lang.texts()[format!("g_{}", g.code()).as_str()], "selected": *g == p.gender}))
+        .map(|g| Choice {
+            code: g.code().to_owned(),
+            label: lang.t(&format!("g_{}", g.code())).to_owned(),
+            selected: *g == p.gender,
+        })
         .collect()
 }
 
 /// The populations a kommun's visitor can choose from.
-fn population_choices(lang: Lang, d: &Directory, m: &MunicipalityId, p: &Params) -> Vec<Value> {
+fn population_choices(lang: Lang, d: &Directory, m: &MunicipalityId, p: &Params) -> Vec<Choice> {
     let mut choices: Vec<(Population, String)> = vec![
         (Population::Set, lang.t("population_set").to_owned()),
         (Population::All, lang.t("population_all").to_owned()),
@@ -303,18 +344,25 @@ fn population_choices(lang: Lang, d: &Directory, m: &MunicipalityId, p: &Params)
     }
     choices
         .into_iter()
-        .map(|(pop, label)| json!({"code": pop.code(), "label": label, "selected": pop == p.population}))
+        .map(|(pop, label)| Choice {
+            selected: pop == p.population,
+            code: pop.code(),
+            label,
+        })
         .collect()
 }
 
-fn year_choices(years: impl Iterator<Item = Year>, selected: Option<Year>) -> Vec<Value> {
+fn year_choices(years: impl Iterator<Item = Year>, selected: Option<Year>) -> Vec<YearChoice> {
     let mut years: Vec<Year> = years.collect();
     years.sort();
     years.dedup();
     years
         .iter()
         .rev()
-        .map(|y| json!({"year": y.get(), "selected": Some(*y) == selected}))
+        .map(|y| YearChoice {
+            year: y.get(),
+            selected: Some(*y) == selected,
+        })
         .collect()
 }
 

@@ -9,7 +9,7 @@ pub(crate) fn figures(
     c: &YearComparison,
     own: Option<&ComparedRow>,
     population_name: &str,
-) -> Value {
+) -> Figures {
     let t = lang.texts();
     let unit = unit(lang, p);
     let fmt = |x: Option<f64>| x.map(|x| lang.with_unit(x, p.decimals, unit.as_deref()));
@@ -83,28 +83,73 @@ pub(crate) fn figures(
         ),
         _ => String::new(),
     };
-    json!({
-        "year": c.year.get(),
-        "value": own.and_then(|r| r.value).map(|x| lang.with_unit(x, p.decimals, unit.as_deref())),
-        "missing": lang.missing(own.and_then(|r| r.status)),
-        "mean": fmt(s.mean),
-        "median": fmt(s.median),
-        "range_label": range_label,
-        "range": match (lo, hi) { (Some(a), Some(b)) => Some(format!("{} – {}", fmt(Some(a)).unwrap_or_default(), fmt(Some(b)).unwrap_or_default())), _ => None },
-        "riket": fmt(c.riket),
-        "n": s.n,
-        "population": s.population,
-        "colour": colour.code(),
-        "colour_label": lang.colour(colour),
-        "colour_icon": charts::badge_icon(colour),
-        "colour_note": colour_note,
-        "trend": trend.code(),
-        "trend_label": lang.trend(trend),
-        "trend_text": trend_text,
-        "trend_icon": charts::trend_icon(trend),
-        "rank": rank,
-        "strip": strip,
-    })
+    Figures {
+        year: c.year.get(),
+        value: own
+            .and_then(|r| r.value)
+            .map(|x| lang.with_unit(x, p.decimals, unit.as_deref())),
+        missing: lang.missing(own.and_then(|r| r.status)),
+        mean: fmt(s.mean),
+        median: fmt(s.median),
+        range_label,
+        range: match (lo, hi) {
+            (Some(a), Some(b)) => Some(format!(
+                "{} – {}",
+                fmt(Some(a)).unwrap_or_default(),
+                fmt(Some(b)).unwrap_or_default()
+            )),
+            _ => None,
+        },
+        riket: fmt(c.riket),
+        n: s.n,
+        population: s.population,
+        colour: colour.code(),
+        colour_label: lang.colour(colour),
+        colour_icon: charts::badge_icon(colour),
+        colour_note,
+        trend: trend.code(),
+        trend_label: lang.trend(trend),
+        trend_text,
+        trend_icon: charts::trend_icon(trend),
+        rank,
+        strip,
+    }
+}
+
+/// What a card, the measure page and the widget say about one measure in one year.
+#[derive(Serialize)]
+pub(crate) struct Figures {
+    year: i16,
+    value: Option<String>,
+    missing: &'static str,
+    mean: Option<String>,
+    median: Option<String>,
+    range_label: &'static str,
+    range: Option<String>,
+    riket: Option<String>,
+    n: usize,
+    population: usize,
+    colour: &'static str,
+    colour_label: &'static str,
+    colour_icon: &'static str,
+    colour_note: &'static str,
+    trend: &'static str,
+    trend_label: &'static str,
+    trend_text: String,
+    trend_icon: &'static str,
+    rank: Option<String>,
+    strip: String,
+}
+
+/// One measure's card on the municipality page.
+#[derive(Serialize)]
+pub(crate) struct CardView {
+    id: String,
+    question: String,
+    known: bool,
+    figures: Option<Figures>,
+    spark: String,
+    link: String,
 }
 
 pub(crate) fn card_view(
@@ -114,7 +159,7 @@ pub(crate) fn card_view(
     m: &MunicipalityId,
     params: &Params,
     population_name: &str,
-) -> Value {
+) -> CardView {
     let p = &card.presentation;
     let q = question(lang, &card.question, card.question_en.as_deref());
     let figures = card
@@ -125,14 +170,20 @@ pub(crate) fn card_view(
         &card.points,
         &lang.say(&Message::new("spark_label").with("name", d.name(m))),
     );
-    json!({
-        "id": p.measure.as_str(),
-        "question": q,
-        "known": card.known,
-        "figures": figures,
-        "spark": spark,
-        "link": format!("{}/kommun/{}/matt/{}{}", lang.base(), m, p.measure, params.query()),
-    })
+    CardView {
+        id: p.measure.to_string(),
+        question: q,
+        known: card.known,
+        figures,
+        spark,
+        link: format!(
+            "{}/kommun/{}/matt/{}{}",
+            lang.base(),
+            m,
+            p.measure,
+            params.query()
+        ),
+    }
 }
 
 pub async fn municipality<S: Store>(
@@ -148,52 +199,125 @@ pub async fn municipality<S: Store>(
         let report = build_report(&st, version, &d, &id, &params).await?;
         let m = report.municipality.id;
         let population_name = report.population_name.clone();
-        let areas: Vec<Value> = report
+        let areas: Vec<AreaView> = report
             .areas
             .iter()
-            .map(|a| json!({
-                "title": localized(lang, &a.title, a.title_en.as_deref()),
-                "cards": a.cards.iter().map(|c| card_view(lang, &d, c, &m, &params, &population_name)).collect::<Vec<_>>(),
-            }))
+            .map(|a| AreaView {
+                title: localized(lang, &a.title, a.title_en.as_deref()),
+                cards: a
+                    .cards
+                    .iter()
+                    .map(|c| card_view(lang, &d, c, &m, &params, &population_name))
+                    .collect(),
+            })
             .collect();
         // Published assessment results; publishing changes the data version, so the cache
         // keeps this list up to date.
-        let assessments: Vec<Value> = kvalitet_app::assessments::published_rounds(&st.store, &m)
-            .await?
+        let assessments: Vec<PublishedRound> =
+            kvalitet_app::assessments::published_rounds(&st.store, &m)
+                .await?
+                .into_iter()
+                .map(|r| PublishedRound {
+                    id: r.id.to_string(),
+                    framework: Some(format!("{} {}", r.framework_id, r.framework_version)),
+                    title: r.title,
+                    year: r.year.get(),
+                })
+                .collect();
+        let service: Vec<PublishedRound> =
+            kvalitet_app::service::published_rounds_of(&st.store, &m)
+                .await?
+                .into_iter()
+                .map(|r| PublishedRound {
+                    id: r.id.to_string(),
+                    title: r.title,
+                    year: r.year.get(),
+                    framework: None,
+                })
+                .collect();
+        let years = report
+            .areas
             .iter()
-            .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get(), "framework": format!("{} {}", r.framework_id, r.framework_version)}))
-            .collect();
-        let service: Vec<Value> = kvalitet_app::service::published_rounds_of(&st.store, &m)
-            .await?
-            .iter()
-            .map(|r| json!({"id": r.id, "title": r.title, "year": r.year.get()}))
-            .collect();
-        let years = report.areas.iter().flat_map(|a| a.cards.iter()).flat_map(|c| c.points.iter().map(|p| p.year));
+            .flat_map(|a| a.cards.iter())
+            .flat_map(|c| c.points.iter().map(|p| p.year));
         let set = d.set(params.set.as_deref())?;
         let body = st.render(
             "municipality.html",
             lang,
-            json!({
-                "m": {"id": m.as_str(), "name": report.municipality.title},
-                "set_title": localized(lang, &report.set_title, report.set_title_en.as_deref()),
-                "set_description": localized(lang, &report.set_description, report.set_description_en.as_deref()),
-                "sets": d.sets.iter().map(|s| json!({"id": s.id, "title": localized(lang, &s.title, s.title_en.as_deref()), "selected": s.id == set.id})).collect::<Vec<_>>(),
-                "areas": areas,
-                "assessments": assessments,
-                "service": service,
-                "population_name": population_name,
-                "population_size": report.population_size,
-                "colours": report.colours,
-                "colours_before": report.colours_before,
-                "years": year_choices(years, params.year),
-                "genders": gender_choices(lang, &params, true),
-                "populations": population_choices(lang, &d, &m, &params),
-                "query": params.query(),
-                "other_path": format!("{}/kommun/{}{}", lang.other().base(), m, params.query()),
-                "print": params.pairs.iter().any(|(k, _)| k == "utskrift"),
-            }),
+            MunicipalityView {
+                m: Named {
+                    id: m.to_string(),
+                    name: report.municipality.title.clone(),
+                },
+                set_title: localized(lang, &report.set_title, report.set_title_en.as_deref()),
+                set_description: localized(
+                    lang,
+                    &report.set_description,
+                    report.set_description_en.as_deref(),
+                ),
+                sets: d
+                    .sets
+                    .iter()
+                    .map(|s| Choice {
+                        code: s.id.clone(),
+                        label: localized(lang, &s.title, s.title_en.as_deref()),
+                        selected: s.id == set.id,
+                    })
+                    .collect(),
+                areas,
+                assessments,
+                service,
+                population_name,
+                population_size: report.population_size,
+                colours: &report.colours,
+                colours_before: &report.colours_before,
+                years: year_choices(years, params.year),
+                genders: gender_choices(lang, &params, true),
+                populations: population_choices(lang, &d, &m, &params),
+                query: params.query(),
+                other_path: format!("{}/kommun/{}{}", lang.other().base(), m, params.query()),
+                print: params.pairs.iter().any(|(k, _)| k == "utskrift"),
+            },
         )?;
         Ok(body.into_bytes())
     })
     .await
+}
+
+/// The municipality page: its set's areas of cards, what it has published, and the choices.
+#[derive(Serialize)]
+struct MunicipalityView<'a> {
+    m: Named,
+    set_title: String,
+    set_description: String,
+    sets: Vec<Choice>,
+    areas: Vec<AreaView>,
+    assessments: Vec<PublishedRound>,
+    service: Vec<PublishedRound>,
+    population_name: String,
+    population_size: usize,
+    colours: &'a kvalitet_domain::ColourCounts,
+    colours_before: &'a kvalitet_domain::ColourCounts,
+    years: Vec<YearChoice>,
+    genders: Vec<Choice>,
+    populations: Vec<Choice>,
+    query: String,
+    other_path: String,
+    print: bool,
+}
+
+#[derive(Serialize)]
+struct AreaView {
+    title: String,
+    cards: Vec<CardView>,
+}
+
+/// A published assessment or service round to link to.
+#[derive(Serialize)]
+struct PublishedRound {
+    id: String,
+    title: String,
+    year: i16,
+    /// The framework and its version, for assessment rounds.
+    framework: Option<String>,
 }

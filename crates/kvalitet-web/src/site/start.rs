@@ -24,30 +24,62 @@ pub async fn start<S: Store>(
             .collect();
         // Even a single match is shown as a result list: clearer for screen readers, and the
         // back button keeps working.
-        let mut letters: Vec<(String, Vec<Value>)> = Vec::new();
+        let mut letters: Vec<LetterGroup<'_>> = Vec::new();
         for m in &matching {
             let letter = kvalitet_domain::swedish::index_letter(&m.title);
-            let entry = json!({ "id": m.id.as_str(), "name": m.title });
+            let entry = Link {
+                id: m.id.as_str(),
+                name: &m.title,
+            };
             match letters.last_mut() {
-                Some((l, list)) if *l == letter => list.push(entry),
-                _ => letters.push((letter, vec![entry])),
+                Some(group) if group.letter == letter => group.kommuner.push(entry),
+                _ => letters.push(LetterGroup {
+                    letter,
+                    kommuner: vec![entry],
+                }),
             }
         }
         let set = d.set(None).ok();
         let body = st.render(
             "start.html",
             lang,
-            json!({
-                "q": q,
-                "count": matching.len(),
-                "total": d.kommuner.len(),
-                "letters": letters.iter().map(|(l, list)| json!({"letter": l, "kommuner": list})).collect::<Vec<_>>(),
-                "set_title": set.map(|s| localized(lang, &s.title, s.title_en.as_deref())),
-                "set_description": set.map(|s| localized(lang, &s.description, s.description_en.as_deref())),
-                "other_path": format!("{}/", lang.other().base()),
-            }),
+            StartView {
+                q: &q,
+                count: matching.len(),
+                total: d.kommuner.len(),
+                letters,
+                set_title: set.map(|s| localized(lang, &s.title, s.title_en.as_deref())),
+                set_description: set
+                    .map(|s| localized(lang, &s.description, s.description_en.as_deref())),
+                other_path: format!("{}/", lang.other().base()),
+            },
         )?;
         Ok(body.into_bytes())
     })
     .await
+}
+
+/// The finder: the municipalities matching the search, grouped by their first letter.
+#[derive(Serialize)]
+struct StartView<'a> {
+    q: &'a str,
+    count: usize,
+    total: usize,
+    letters: Vec<LetterGroup<'a>>,
+    set_title: Option<String>,
+    set_description: Option<String>,
+    other_path: String,
+}
+
+#[derive(Serialize)]
+struct LetterGroup<'a> {
+    letter: String,
+    kommuner: Vec<Link<'a>>,
+}
+
+/// A municipality to link to.
+#[derive(Serialize)]
+struct Link<'a> {
+    id: &'a str,
+    name: &'a str,
 }

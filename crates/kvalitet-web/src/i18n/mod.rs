@@ -7,6 +7,8 @@ use std::sync::OnceLock;
 
 use kvalitet_domain::{Colour, Message, MissingStatus, Trend, swedish};
 
+mod pages;
+
 /// The page language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -115,6 +117,7 @@ impl Lang {
         cell.get_or_init(|| {
             TEXTS
                 .iter()
+                .chain(pages::PAGE_TEXTS)
                 .map(|row| (row.0, if column == 1 { row.1 } else { row.2 }))
                 .collect()
         })
@@ -684,11 +687,14 @@ mod tests {
     #[test]
     fn every_text_has_both_languages_and_keys_are_unique() {
         let mut keys = std::collections::HashSet::new();
-        for (key, sv, en) in TEXTS {
+        for (key, sv, en) in TEXTS.iter().chain(pages::PAGE_TEXTS) {
             assert!(keys.insert(key), "{key} twice");
             assert!(!sv.is_empty() && !en.is_empty(), "{key}");
         }
-        assert_eq!(Lang::Sv.texts().len(), TEXTS.len());
+        assert_eq!(
+            Lang::Sv.texts().len(),
+            TEXTS.len() + pages::PAGE_TEXTS.len()
+        );
     }
 
     /// The keys written in the code (in calls of `t` and `Message::new`) of the web, the use
@@ -732,6 +738,31 @@ mod tests {
             .chain(AssessorRole::ALL.iter().map(|c| c.code()))
             .chain(Step::ALL.iter().map(|c| c.code()));
         used.extend(codes.map(|c| ("round codes".to_owned(), format!("w.{c}"))));
+        // The templates' `t.key` places, and no text chosen by language in a template.
+        let templates = root.join("kvalitet-web/templates");
+        for entry in std::fs::read_dir(&templates).unwrap().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(
+                !text.contains("lang == 'sv'") && !text.contains("lang == 'en'"),
+                "{name} chooses words by language; put them in the words table"
+            );
+            for (at, _) in text.match_indices("t.") {
+                let before = text[..at].chars().last().unwrap_or(' ');
+                if before.is_alphanumeric() || before == '_' || before == '.' {
+                    continue;
+                }
+                let key: String = text[at + 2..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                // "t.ex." is Swedish for "e.g.", not a key.
+                let abbreviation = text[at + 2 + key.len()..].starts_with('.');
+                if !key.is_empty() && !abbreviation {
+                    used.push((name.clone(), key));
+                }
+            }
+        }
         let missing: Vec<_> = used
             .iter()
             .filter(|(_, key)| !Lang::Sv.texts().contains_key(key.as_str()))
