@@ -19,6 +19,7 @@ pub mod swedish;
 pub mod text;
 pub mod timestamp;
 pub mod value;
+pub mod words;
 
 pub use access::{Action, Grants, LoginPolicy, Role};
 pub use compare::{Colour, ColourCounts, Comparison, Placement, Summary, Trend, compare, trend};
@@ -33,3 +34,4 @@ pub use message::Message;
 pub use municipality::{County, Municipality, MunicipalityKind};
 pub use timestamp::Timestamp;
 pub use value::{Datum, Gender, MissingStatus, ValueKey, ValueRow, Year};
+pub use words::Lang;

@@ -18,6 +18,7 @@ use kvalitet_app::ports::SessionRecord;
 use kvalitet_domain::{Action, MeasureId, MeasureOrigin, Message, MunicipalityId, Role};
 
 use crate::auth::{message_page, redirect, render_private};
+use crate::extract::PageLang;
 use crate::extract::{Change, Session, Upload};
 use crate::i18n::Lang;
 use crate::{AppState, WebError, query_pairs};
@@ -105,7 +106,7 @@ struct DraftLine<'a> {
 
 pub async fn dashboard<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Session(session): Session,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
@@ -178,7 +179,7 @@ pub async fn dashboard<S: Store>(
 
 pub async fn define_measure<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     change: Change<MeasureForm>,
 ) -> Result<Response, WebError> {
@@ -207,7 +208,7 @@ pub struct ValueFields {
 
 pub async fn enter_value<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     change: Change<ValueFields>,
 ) -> Result<Response, WebError> {
@@ -231,7 +232,7 @@ pub async fn enter_value<S: Store>(
 
 pub async fn upload<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     upload: Upload,
 ) -> Result<Response, WebError> {
@@ -273,7 +274,7 @@ pub struct PublishFields {
 
 pub async fn publish<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     change: Change<PublishFields>,
 ) -> Result<Response, WebError> {
@@ -306,7 +307,7 @@ pub struct CommentFields {
 
 pub async fn comment<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     change: Change<CommentFields>,
 ) -> Result<Response, WebError> {
@@ -337,7 +338,7 @@ pub struct InviteFields {
 
 pub async fn invite<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     change: Change<InviteFields>,
 ) -> Result<Response, WebError> {

@@ -16,6 +16,7 @@ use kvalitet_app::ports::{Actor, SessionRecord};
 use kvalitet_domain::{Action, Message, MunicipalityId};
 
 use crate::WebError;
+use crate::extract::PageLang;
 use crate::extract::{Change, Session};
 use crate::i18n::Lang;
 use crate::site::html_response;
@@ -340,7 +341,7 @@ fn double_submit_ok(headers: &HeaderMap, sent: &str) -> bool {
 /// `GET /logga-in?next=`: the login form.
 pub async fn login_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let pairs = query_pairs(raw.as_deref());
@@ -371,7 +372,7 @@ pub struct LoginFields {
 /// `POST /logga-in`: a session cookie and on to `next`, or the form again with why not.
 pub async fn login<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginFields>,
@@ -421,7 +422,7 @@ pub struct CsrfOnly {
 /// `POST /logga-ut`: ends the session (with its CSRF token) and goes to the start page.
 pub async fn logout<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     headers: HeaderMap,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
@@ -444,7 +445,7 @@ pub async fn logout<S: Store>(
 /// `GET /konto`: the person's roles, the rounds they assess, and the password form.
 pub async fn account<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Session(session): Session,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
@@ -508,7 +509,7 @@ pub struct PasswordFields {
 /// `POST /konto/losenord`: a new password, which ends every session (this one too).
 pub async fn change_password<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     ClientAddress(address): ClientAddress,
     change: Change<PasswordFields>,
 ) -> Result<Response, WebError> {
@@ -544,7 +545,7 @@ pub async fn change_password<S: Store>(
 /// page or, with `?format=csv`, as CSV. `?action=` filters by kind of change.
 pub async fn audit<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Session(session): Session,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
@@ -566,7 +567,7 @@ pub async fn audit<S: Store>(
 /// frameworks, accounts), for system administrators.
 pub async fn audit_all<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Session(session): Session,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
@@ -670,7 +671,7 @@ async fn audit_page<S: Store>(
 /// account, the button with which its logged-in owner accepts.
 pub async fn invitation_page<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
@@ -752,7 +753,7 @@ pub struct InvitationFields {
 /// `POST /inbjudan/{token}`: a new account, or the role added to the logged-in owner's.
 pub async fn accept_invitation<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(token): Path<String>,
     headers: HeaderMap,
     Form(form): Form<InvitationFields>,

@@ -21,11 +21,15 @@ use crate::i18n::Lang;
 use crate::{AppState, auth};
 
 /// The language of the page asked for (set by the routes: Swedish at `/`, English at `/en/`).
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
+pub struct PageLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageLang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<Lang>().copied().unwrap_or(Lang::Sv))
+        Ok(Self(
+            parts.extensions.get::<Lang>().copied().unwrap_or(Lang::Sv),
+        ))
     }
 }
 

@@ -10,8 +10,7 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use kvalitet_app::Store;
 use kvalitet_app::assessments::{self as a, AnswerForm, AssessError, DecisionForm};
@@ -23,6 +22,7 @@ use kvalitet_domain::{Action, DocumentId, Grants, Message, MunicipalityId, Round
 use crate::WebError;
 use crate::auth::{private_page, redirect, render_private};
 use crate::charts::{self, AreaBar};
+use crate::extract::PageLang;
 use crate::extract::{Change, Pairs, Session, Upload};
 use crate::i18n::Lang;
 use crate::site::html_response;
@@ -50,7 +50,7 @@ fn done(state: &AppState<impl Store>, lang: Lang, round: RoundId, notice: &str) 
 /// `GET /admin/kommun/{id}/bedomningar`: the municipality's rounds and a form for a new one.
 pub async fn list<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Session(session): Session,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
@@ -59,36 +59,46 @@ pub async fn list<S: Store>(
     let grants = &session.user.grants;
     let rounds = a::rounds_of(&state.store, grants, session.user.id, &m).await?;
     let frameworks = a::frameworks(&state.store).await?;
-    let rounds: Vec<Value> = rounds
+    let rounds: Vec<RoundLine<'_>> = rounds
         .iter()
-        .map(|r| {
-            json!({
-                "id": r.id, "title": r.title, "year": r.year.get(),
-                "framework": format!("{} {}", r.framework_id, r.framework_version),
-                "kind": word(lang, r.kind.code()), "status": word(lang, r.status.code()),
-            })
+        .map(|r| RoundLine {
+            id: r.id,
+            title: &r.title,
+            year: r.year.get(),
+            framework: format!("{} {}", r.framework_id, r.framework_version),
+            kind: word(lang, r.kind.code()),
+            status: word(lang, r.status.code()),
         })
         .collect();
     Ok(render_private(
         &state,
         lang,
         "rounds.html",
-        json!({
-            "m": {"id": m.as_str(), "name": d.name(&m)},
-            "csrf": session.csrf_token,
-            "rounds": rounds,
-            "can_create": grants.allows(Action::Publish, &m),
-            "frameworks": frameworks.iter().map(|(i, v, _)| json!({"value": format!("{i}|{v}"), "label": format!("{i} {v}")})).collect::<Vec<_>>(),
-            "kinds": RoundKind::ALL.iter().map(|k| json!({"code": k.code(), "label": word(lang, k.code())})).collect::<Vec<_>>(),
-            "other_path": format!("{}/admin/kommun/{m}/bedomningar", lang.other().base()),
-        }),
+        RoundsView {
+            m: Named {
+                id: m.to_string(),
+                name: d.name(&m),
+            },
+            csrf: &session.csrf_token,
+            rounds,
+            can_create: grants.allows(Action::Publish, &m),
+            frameworks: frameworks
+                .iter()
+                .map(|(i, v, _)| Coded {
+                    code: format!("{i}|{v}"),
+                    label: format!("{i} {v}").into(),
+                })
+                .collect(),
+            kinds: coded(lang, RoundKind::ALL.iter().map(|k| k.code())),
+            other_path: format!("{}/admin/kommun/{m}/bedomningar", lang.other().base()),
+        },
     ))
 }
 
 /// `POST /admin/kommun/{id}/bedomningar`: creates a round and goes to it.
 pub async fn create<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     change: Change<RoundFields>,
 ) -> Result<Response, WebError> {
@@ -129,20 +139,45 @@ pub struct RoundFields {
 }
 
 /// The input a question gets on a form: its choices, or the range of a number.
-fn input_of(rule: &Rule) -> Value {
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum Input<'a> {
+    Choice { options: Vec<ChoiceOption<'a>> },
+    Number { min: f64, max: f64 },
+}
+
+#[derive(Serialize)]
+struct ChoiceOption<'a> {
+    label: &'a str,
+    points: f64,
+}
+
+fn input_of(rule: &Rule) -> Input<'_> {
     match rule {
-        Rule::Choice { options } => {
-            json!({"kind": "choice", "options": options.iter().map(|(l, p)| json!({"label": l, "points": p})).collect::<Vec<_>>()})
-        }
-        Rule::Scale { low, high } => json!({"kind": "number", "min": low, "max": high}),
-        Rule::Number { min, max } => json!({"kind": "number", "min": min, "max": max}),
+        Rule::Choice { options } => Input::Choice {
+            options: options
+                .iter()
+                .map(|(label, points)| ChoiceOption {
+                    label,
+                    points: *points,
+                })
+                .collect(),
+        },
+        Rule::Scale { low, high } => Input::Number {
+            min: f64::from(*low),
+            max: f64::from(*high),
+        },
+        Rule::Number { min, max } => Input::Number {
+            min: *min,
+            max: *max,
+        },
     }
 }
 
 /// `GET /admin/bedomning/{round}`: the round's work page.
 pub async fn work<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Session(session): Session,
     Path(round_id): Path<RoundId>,
     RawQuery(raw): RawQuery,
@@ -165,53 +200,111 @@ pub async fn work<S: Store>(
     let may_answer = round::may_answer(r.status, &w.standing).is_ok();
     let sees_all = a::sees_all_answers(grants, user, r);
     let may_decide = round::may_decide(r.status, &w.standing).is_ok();
-    let areas: Vec<Value> = w
+    let areas: Vec<AreaWork<'_>> = w
         .framework
         .areas
         .iter()
         .enumerate()
         .map(|(i, area)| {
             let score = w.scores.areas.get(i);
-            json!({
-                "id": area.id,
-                "title": area.title,
-                "score": score.filter(|s| s.answered > 0).map(|s| lang.number(s.score, 1)),
-                "max": lang.number(Framework::area_score_max(area), 0),
-                "questions": area.questions.iter().map(|q| {
-                    let mine = w.content.answers.iter().find(|x| x.user == user && x.question == q.id);
-                    let agreed = w.content.consensus.iter().find(|c| c.question == q.id);
-                    let others: Vec<Value> = w.content.answers.iter().filter(|x| x.question == q.id && (sees_all || x.user == user)).map(|x| json!({
-                        "who": name_of(x.user), "answer": x.answer, "evidence": x.evidence,
-                        "link": x.link, "comment": x.comment,
-                    })).collect();
-                    let (agreement, differ) = match agreements.get(q.id.as_str()) {
-                        Some(Agreement::Differ { lowest, highest }) => (lang.say(&Message::new("assessors_differ").with("lowest", points(lang, *lowest)).with("highest", points(lang, *highest))), true),
-                        Some(Agreement::Agreed { .. }) => (lang.t("assessors_agree").to_owned(), false),
-                        _ => (lang.t("not_answered").to_owned(), false),
-                    };
-                    let suggested = match agreements.get(q.id.as_str()) {
-                        Some(Agreement::Agreed { answer }) => Some(answer.to_string()),
-                        _ => None,
-                    };
-                    json!({
-                        "id": q.id, "text": q.text, "subarea": q.subarea,
-                        "short": if q.text.chars().count() > 60 { q.text.chars().take(59).collect::<String>() + "…" } else { q.text.clone() }, "input": input_of(&q.rule),
-                        "mine": mine.map(|x| json!({"answer": x.answer, "evidence": x.evidence, "link": x.link, "comment": x.comment})),
-                        "answers": others,
-                        "agreement": agreement, "differ": differ,
-                        "agreed": agreed.map(|c| json!({"answer": c.answer, "reason": c.reason, "by": c.decided_by})),
-                        "suggested": agreed.map(|c| c.answer.clone()).or(suggested),
-                        "documents": w.content.documents.iter().filter(|d| d.question == q.id && (sees_all || d.user == user)).map(|d| json!({"id": d.id, "name": d.filename, "kb": (d.size + 1023) / 1024})).collect::<Vec<_>>(),
+            AreaWork {
+                id: &area.id,
+                title: &area.title,
+                score: score
+                    .filter(|s| s.answered > 0)
+                    .map(|s| lang.number(s.score, 1)),
+                max: lang.number(Framework::area_score_max(area), 0),
+                questions: area
+                    .questions
+                    .iter()
+                    .map(|q| {
+                        let mine = w
+                            .content
+                            .answers
+                            .iter()
+                            .find(|x| x.user == user && x.question == q.id);
+                        let agreed = w.content.consensus.iter().find(|c| c.question == q.id);
+                        let answers = w
+                            .content
+                            .answers
+                            .iter()
+                            .filter(|x| x.question == q.id && (sees_all || x.user == user))
+                            .map(|x| AnswerView {
+                                who: Some(name_of(x.user)),
+                                answer: x.answer.as_deref(),
+                                evidence: &x.evidence,
+                                link: &x.link,
+                                comment: &x.comment,
+                            })
+                            .collect();
+                        let (agreement, differ) = match agreements.get(q.id.as_str()) {
+                            Some(Agreement::Differ { lowest, highest }) => (
+                                lang.say(
+                                    &Message::new("assessors_differ")
+                                        .with("lowest", points(lang, *lowest))
+                                        .with("highest", points(lang, *highest)),
+                                ),
+                                true,
+                            ),
+                            Some(Agreement::Agreed { .. }) => {
+                                (lang.t("assessors_agree").to_owned(), false)
+                            }
+                            _ => (lang.t("not_answered").to_owned(), false),
+                        };
+                        let suggested = match agreements.get(q.id.as_str()) {
+                            Some(Agreement::Agreed { answer }) => Some(answer.to_string()),
+                            _ => None,
+                        };
+                        QuestionWork {
+                            id: &q.id,
+                            text: &q.text,
+                            subarea: q.subarea.as_deref(),
+                            short: if q.text.chars().count() > 60 {
+                                q.text.chars().take(59).collect::<String>() + "…"
+                            } else {
+                                q.text.clone()
+                            },
+                            input: input_of(&q.rule),
+                            mine: mine.map(|x| AnswerView {
+                                who: None,
+                                answer: x.answer.as_deref(),
+                                evidence: &x.evidence,
+                                link: &x.link,
+                                comment: &x.comment,
+                            }),
+                            answers,
+                            agreement,
+                            differ,
+                            agreed: agreed.map(|c| AgreedView {
+                                answer: &c.answer,
+                                reason: &c.reason,
+                                by: &c.decided_by,
+                            }),
+                            suggested: agreed.map(|c| c.answer.clone()).or(suggested),
+                            documents: w
+                                .content
+                                .documents
+                                .iter()
+                                .filter(|d| d.question == q.id && (sees_all || d.user == user))
+                                .map(|d| DocumentView {
+                                    id: d.id,
+                                    name: &d.filename,
+                                    kb: (d.size + 1023) / 1024,
+                                })
+                                .collect(),
+                        }
                     })
-                }).collect::<Vec<_>>(),
-            })
+                    .collect(),
+            }
         })
         .collect();
-    let steps: Vec<Value> = Step::ALL
-        .iter()
-        .filter(|s| s.take(r.status, &w.standing, r.submitted_by).is_ok())
-        .map(|s| json!({"code": s.code(), "label": word(lang, s.code())}))
-        .collect();
+    let steps = coded(
+        lang,
+        Step::ALL
+            .iter()
+            .filter(|s| s.take(r.status, &w.standing, r.submitted_by).is_ok())
+            .map(|s| s.code()),
+    );
     let notice = query_pairs(raw.as_deref())
         .into_iter()
         .find(|(k, _)| k == "klart")
@@ -221,32 +314,196 @@ pub async fn work<S: Store>(
         &state,
         lang,
         "round.html",
-        json!({
-            "r": {
-                "id": r.id, "title": r.title, "year": r.year.get(), "status": word(lang, r.status.code()),
-                "status_code": r.status.code(), "kind": word(lang, r.kind.code()),
-                "survey": r.kind == RoundKind::Survey,
-                "m": r.municipality.as_str(), "m_name": d.name(&r.municipality),
-                "invited": r.invited, "respondents": r.respondents,
+        WorkView {
+            r: RoundFacts {
+                id: r.id,
+                title: &r.title,
+                year: r.year.get(),
+                status: word(lang, r.status.code()),
+                status_code: r.status.code(),
+                kind: word(lang, r.kind.code()),
+                survey: r.kind == RoundKind::Survey,
+                m: r.municipality.to_string(),
+                m_name: d.name(&r.municipality),
+                invited: r.invited,
+                respondents: r.respondents,
             },
-            "f": {"name": w.framework.name, "version": w.framework.version, "valid_from": w.framework.valid_from},
-            "total": lang.number(w.scores.total, 1),
-            "total_max": lang.number(w.framework.total_max(), 0),
-            "areas": areas,
-            "assessors": r.assessors.iter().map(|x| json!({"email": x.email, "name": x.name, "role": word(lang, x.role.code())})).collect::<Vec<_>>(),
-            "roles": AssessorRole::ALL.iter().map(|x| json!({"code": x.code(), "label": word(lang, x.code())})).collect::<Vec<_>>(),
-            "my_role": w.standing.assessor.map(|x| word(lang, x.code())),
-            "can_manage": w.standing.admin && r.status != Status::Published,
-            "may_answer": may_answer,
-            "may_decide": may_decide,
-            "sees_all": sees_all,
-            "steps": steps,
-            "csrf": session.csrf_token,
-            "notice": notice,
-            "min_answers": round::MIN_SURVEY_ANSWERS,
-            "other_path": round_path(lang.other(), r.id),
-        }),
+            f: FrameworkFacts {
+                name: &w.framework.name,
+                version: &w.framework.version,
+                valid_from: &w.framework.valid_from,
+            },
+            total: lang.number(w.scores.total, 1),
+            total_max: lang.number(w.framework.total_max(), 0),
+            areas,
+            assessors: r
+                .assessors
+                .iter()
+                .map(|x| AssessorLine {
+                    email: &x.email,
+                    name: &x.name,
+                    role: word(lang, x.role.code()),
+                })
+                .collect(),
+            roles: coded(lang, AssessorRole::ALL.iter().map(|x| x.code())),
+            my_role: w.standing.assessor.map(|x| word(lang, x.code())),
+            can_manage: w.standing.admin && r.status != Status::Published,
+            may_answer,
+            may_decide,
+            sees_all,
+            steps,
+            csrf: &session.csrf_token,
+            notice,
+            min_answers: round::MIN_SURVEY_ANSWERS,
+            other_path: round_path(lang.other(), r.id),
+        },
     ))
+}
+
+/// A stable code (kind, role, step) with its words, as a form offers it.
+#[derive(Serialize)]
+struct Coded {
+    code: String,
+    label: std::borrow::Cow<'static, str>,
+}
+
+fn coded<'a>(lang: Lang, codes: impl Iterator<Item = &'a str>) -> Vec<Coded> {
+    codes
+        .map(|code| Coded {
+            label: word(lang, code).into(),
+            code: code.to_owned(),
+        })
+        .collect()
+}
+
+/// A municipality as the staff pages name it.
+#[derive(Serialize)]
+struct Named {
+    id: String,
+    name: String,
+}
+
+/// The municipality's assessment rounds and the form for a new one.
+#[derive(Serialize)]
+struct RoundsView<'a> {
+    m: Named,
+    csrf: &'a str,
+    rounds: Vec<RoundLine<'a>>,
+    can_create: bool,
+    frameworks: Vec<Coded>,
+    kinds: Vec<Coded>,
+    other_path: String,
+}
+
+#[derive(Serialize)]
+struct RoundLine<'a> {
+    id: RoundId,
+    title: &'a str,
+    year: i16,
+    framework: String,
+    kind: &'static str,
+    status: &'static str,
+}
+
+/// A round's work page: every area's questions with the answers the person may see.
+#[derive(Serialize)]
+struct WorkView<'a> {
+    r: RoundFacts<'a>,
+    f: FrameworkFacts<'a>,
+    total: String,
+    total_max: String,
+    areas: Vec<AreaWork<'a>>,
+    assessors: Vec<AssessorLine<'a>>,
+    roles: Vec<Coded>,
+    my_role: Option<&'static str>,
+    can_manage: bool,
+    may_answer: bool,
+    may_decide: bool,
+    sees_all: bool,
+    steps: Vec<Coded>,
+    csrf: &'a str,
+    notice: Option<String>,
+    min_answers: u64,
+    other_path: String,
+}
+
+#[derive(Serialize)]
+struct RoundFacts<'a> {
+    id: RoundId,
+    title: &'a str,
+    year: i16,
+    status: &'static str,
+    status_code: &'static str,
+    kind: &'static str,
+    survey: bool,
+    m: String,
+    m_name: String,
+    invited: Option<i64>,
+    respondents: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct FrameworkFacts<'a> {
+    name: &'a str,
+    version: &'a str,
+    valid_from: &'a str,
+}
+
+#[derive(Serialize)]
+struct AreaWork<'a> {
+    id: &'a str,
+    title: &'a str,
+    score: Option<String>,
+    max: String,
+    questions: Vec<QuestionWork<'a>>,
+}
+
+#[derive(Serialize)]
+struct QuestionWork<'a> {
+    id: &'a str,
+    text: &'a str,
+    subarea: Option<&'a str>,
+    short: String,
+    input: Input<'a>,
+    mine: Option<AnswerView<'a>>,
+    answers: Vec<AnswerView<'a>>,
+    agreement: String,
+    differ: bool,
+    agreed: Option<AgreedView<'a>>,
+    suggested: Option<String>,
+    documents: Vec<DocumentView<'a>>,
+}
+
+/// One assessor's answer; `who` on the lists of everyone's answers.
+#[derive(Serialize)]
+struct AnswerView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    who: Option<String>,
+    answer: Option<&'a str>,
+    evidence: &'a str,
+    link: &'a str,
+    comment: &'a str,
+}
+
+#[derive(Serialize)]
+struct AgreedView<'a> {
+    answer: &'a str,
+    reason: &'a str,
+    by: &'a str,
+}
+
+#[derive(Serialize)]
+struct DocumentView<'a> {
+    id: DocumentId,
+    name: &'a str,
+    kb: i64,
+}
+
+#[derive(Serialize)]
+struct AssessorLine<'a> {
+    email: &'a str,
+    name: &'a str,
+    role: &'static str,
 }
 
 /// Splits a form's `prefix.question` fields by question.
@@ -263,7 +520,7 @@ fn by_question<'a>(form: &'a [(String, String)], prefix: &str) -> Vec<(&'a str, 
 /// `POST /admin/bedomning/{round}/svar`: the person's own answers.
 pub async fn answers<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(round_id): Path<RoundId>,
     change: Change<Pairs>,
 ) -> Result<Response, WebError> {
@@ -299,7 +556,7 @@ pub async fn answers<S: Store>(
 /// `POST /admin/bedomning/{round}/konsensus`: the agreed answers and the reasons.
 pub async fn consensus<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(round_id): Path<RoundId>,
     change: Change<Pairs>,
 ) -> Result<Response, WebError> {
@@ -328,7 +585,7 @@ pub async fn consensus<S: Store>(
 /// `POST /admin/bedomning/{round}/bedomare`: gives a person a part, or removes them.
 pub async fn assessor<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(round_id): Path<RoundId>,
     change: Change<AssessorFields>,
 ) -> Result<Response, WebError> {
@@ -363,7 +620,7 @@ pub struct AssessorFields {
 /// `POST /admin/bedomning/{round}/steg`: submits, reviews, returns or publishes.
 pub async fn step<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(round_id): Path<RoundId>,
     change: Change<StepFields>,
 ) -> Result<Response, WebError> {
@@ -392,7 +649,7 @@ pub struct StepFields {
 /// `POST /admin/bedomning/{round}/enkat`: a survey's answer distributions as CSV.
 pub async fn survey<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(round_id): Path<RoundId>,
     upload: Upload,
 ) -> Result<Response, WebError> {
@@ -423,7 +680,7 @@ pub async fn survey<S: Store>(
 /// `POST /admin/bedomning/{round}/dokument`: an evidence file for a question.
 pub async fn upload_document<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(round_id): Path<RoundId>,
     upload: Upload,
 ) -> Result<Response, WebError> {
@@ -492,7 +749,7 @@ pub async fn document<S: Store>(
 /// the round's people before.
 pub async fn report<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     headers: HeaderMap,
     Path((id, round_id)): Path<(String, RoundId)>,
     RawQuery(raw): RawQuery,
@@ -519,17 +776,16 @@ pub async fn report<S: Store>(
     }
     let (_, d) = state.directory().await?;
     let num = |v: f64| lang.number(v, 1);
-    let row = |r: &a::ReportRow| {
-        json!({
-            "title": r.title,
-            "score": r.score.map(num),
-            "max": lang.number(r.max, 0),
-            "answered": r.answered, "questions": r.questions,
-            "mean": r.others.map(|o| num(o.mean)),
-            "min": r.others.map(|o| num(o.min)),
-            "max_others": r.others.map(|o| num(o.max)),
-            "n": r.others.map(|o| o.n),
-        })
+    let row = |r: &'_ a::ReportRow| ReportLine {
+        title: r.title.clone(),
+        score: r.score.map(num),
+        max: lang.number(r.max, 0),
+        answered: r.answered,
+        questions: r.questions,
+        mean: r.others.map(|o| num(o.mean)),
+        min: r.others.map(|o| num(o.min)),
+        max_others: r.others.map(|o| num(o.max)),
+        n: r.others.map(|o| o.n),
     };
     let share = |v: f64, max: f64| if max > 0.0 { v / max * 100.0 } else { 0.0 };
     let bars: Vec<AreaBar<'_>> = rep
@@ -550,46 +806,78 @@ pub async fn report<S: Store>(
     let title = lang.t("area_bars_title");
     let desc = lang.say(&Message::new("area_bars_description").with("compared", rep.compared_with));
     let chart = charts::area_bars(&bars, title, &desc, "areas");
-    let part = |p: &a::PartWithText| json!({"title": p.part.title, "share": lang.number(p.part.share, 0), "texts": p.texts});
-    let earlier: Vec<Value> = rep
+    let part = |p: &'_ a::PartWithText| PartLine {
+        title: p.part.title.clone(),
+        share: lang.number(p.part.share, 0),
+        texts: p.texts.clone(),
+    };
+    let earlier: Vec<EarlierLine> = rep
         .earlier
         .iter()
-        .map(|e| {
-            json!({
-                "title": e.round.title, "year": e.round.year.get(), "version": e.round.framework_version,
-                "comparable": e.comparable, "total": num(e.total),
-                "areas": rep.framework.areas.iter().map(|a| e.areas.get(&a.id).map(|v| num(*v))).collect::<Vec<_>>(),
-            })
+        .map(|e| EarlierLine {
+            title: e.round.title.clone(),
+            year: e.round.year.get(),
+            version: e.round.framework_version.clone(),
+            comparable: e.comparable,
+            total: num(e.total),
+            areas: rep
+                .framework
+                .areas
+                .iter()
+                .map(|a| e.areas.get(&a.id).map(|v| num(*v)))
+                .collect(),
         })
         .collect();
     let body = state.render(
         "round-report.html",
         lang,
-        json!({
-            "r": {
-                "id": rep.round.id, "title": rep.round.title, "year": rep.round.year.get(),
-                "kind": word(lang, rep.round.kind.code()), "status": word(lang, rep.round.status.code()),
-                "published": rep.round.status == Status::Published,
-                "m": rep.round.municipality.as_str(), "m_name": d.name(&rep.round.municipality),
+        ReportView {
+            r: ReportFacts {
+                id: rep.round.id,
+                title: &rep.round.title,
+                year: rep.round.year.get(),
+                kind: word(lang, rep.round.kind.code()),
+                status: word(lang, rep.round.status.code()),
+                published: rep.round.status == Status::Published,
+                m: rep.round.municipality.to_string(),
+                m_name: d.name(&rep.round.municipality),
             },
-            "f": {"name": rep.framework.name, "version": rep.framework.version, "valid_from": rep.framework.valid_from},
-            "total": row(&rep.total),
-            "areas": rep.areas.iter().map(row).collect::<Vec<_>>(),
-            "chart": chart,
-            "strengths": rep.strengths.iter().map(part).collect::<Vec<_>>(),
-            "improvements": rep.improvements.iter().map(part).collect::<Vec<_>>(),
-            "earlier": earlier,
-            "area_titles": rep.framework.areas.iter().map(|a| &a.title).collect::<Vec<_>>(),
-            "survey": rep.survey.iter().map(|s| json!({
-                "question": s.question, "text": s.text, "counts": s.counts, "answers": s.answers,
-                "mean": s.mean.map(|m| lang.number(m, 2)), "index": s.index.map(num), "reported": s.reported,
-            })).collect::<Vec<_>>(),
-            "steps": (rep.survey.first().map_or(0, |s| s.counts.len())),
-            "response_rate": rep.response_rate.map(num),
-            "compared_with": rep.compared_with,
-            "print": print,
-            "other_path": format!("{}/kommun/{id}/bedomning/{round_id}", lang.other().base()),
-        }),
+            f: FrameworkFacts {
+                name: &rep.framework.name,
+                version: &rep.framework.version,
+                valid_from: &rep.framework.valid_from,
+            },
+            total: row(&rep.total),
+            areas: rep.areas.iter().map(row).collect(),
+            chart,
+            strengths: rep.strengths.iter().map(part).collect(),
+            improvements: rep.improvements.iter().map(part).collect(),
+            earlier,
+            area_titles: rep
+                .framework
+                .areas
+                .iter()
+                .map(|a| a.title.as_str())
+                .collect(),
+            survey: rep
+                .survey
+                .iter()
+                .map(|s| SurveyLine {
+                    question: &s.question,
+                    text: &s.text,
+                    counts: &s.counts,
+                    answers: s.answers,
+                    mean: s.mean.map(|m| lang.number(m, 2)),
+                    index: s.index.map(num),
+                    reported: s.reported,
+                })
+                .collect(),
+            steps: rep.survey.first().map_or(0, |s| s.counts.len()),
+            response_rate: rep.response_rate.map(num),
+            compared_with: rep.compared_with,
+            print,
+            other_path: format!("{}/kommun/{id}/bedomning/{round_id}", lang.other().base()),
+        },
     )?;
     if rep.round.status == Status::Published {
         let b = bytes::Bytes::from(body);
@@ -603,7 +891,7 @@ pub async fn report<S: Store>(
 /// `GET /admin/ramverk`: the framework editor (system administrators).
 pub async fn editor<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Session(session): Session,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
@@ -648,14 +936,25 @@ fn render_editor<S: Store>(
     let body = state.render(
         "framework-edit.html",
         lang,
-        json!({
-            "frameworks": frameworks.iter().map(|(i, v, _)| json!({"id": i, "version": v, "query": format!("id={}&version={}", crate::site::encode(i), crate::site::encode(v))})).collect::<Vec<_>>(),
-            "source": source,
-            "notice": notice,
-            "errors": errors,
-            "csrf": session.csrf_token,
-            "other_path": format!("{}/admin/ramverk", lang.other().base()),
-        }),
+        EditorView {
+            frameworks: frameworks
+                .iter()
+                .map(|(i, v, _)| FrameworkLink {
+                    id: i,
+                    version: v,
+                    query: format!(
+                        "id={}&version={}",
+                        crate::site::encode(i),
+                        crate::site::encode(v)
+                    ),
+                })
+                .collect(),
+            source,
+            notice,
+            errors,
+            csrf: &session.csrf_token,
+            other_path: format!("{}/admin/ramverk", lang.other().base()),
+        },
     );
     let mut r = private_page(body?, StatusCode::OK);
     if !errors.is_empty() {
@@ -667,7 +966,7 @@ fn render_editor<S: Store>(
 /// `POST /admin/ramverk`: checks and saves a framework; errors come back beside the text.
 pub async fn save_framework<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     change: Change<FrameworkFields>,
 ) -> Result<Response, WebError> {
     let (session, source) = (&change.session, &change.form.source);
@@ -704,4 +1003,98 @@ pub async fn save_framework<S: Store>(
 #[serde(default)]
 pub struct FrameworkFields {
     source: String,
+}
+
+/// A round's report as residents read it once published.
+#[derive(Serialize)]
+struct ReportView<'a> {
+    r: ReportFacts<'a>,
+    f: FrameworkFacts<'a>,
+    total: ReportLine,
+    areas: Vec<ReportLine>,
+    chart: String,
+    strengths: Vec<PartLine>,
+    improvements: Vec<PartLine>,
+    earlier: Vec<EarlierLine>,
+    area_titles: Vec<&'a str>,
+    survey: Vec<SurveyLine<'a>>,
+    /// The number of answer steps of the survey's statements.
+    steps: usize,
+    response_rate: Option<String>,
+    compared_with: usize,
+    print: bool,
+    other_path: String,
+}
+
+#[derive(Serialize)]
+struct ReportFacts<'a> {
+    id: RoundId,
+    title: &'a str,
+    year: i16,
+    kind: &'static str,
+    status: &'static str,
+    published: bool,
+    m: String,
+    m_name: String,
+}
+
+/// An area's (or the total's) score beside the spread of the other municipalities.
+#[derive(Serialize)]
+struct ReportLine {
+    title: String,
+    score: Option<String>,
+    max: String,
+    answered: usize,
+    questions: usize,
+    mean: Option<String>,
+    min: Option<String>,
+    max_others: Option<String>,
+    n: Option<usize>,
+}
+
+/// A strength or improvement area with what the assessors wrote about it.
+#[derive(Serialize)]
+struct PartLine {
+    title: String,
+    share: String,
+    texts: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct EarlierLine {
+    title: String,
+    year: i16,
+    version: String,
+    comparable: bool,
+    total: String,
+    areas: Vec<Option<String>>,
+}
+
+#[derive(Serialize)]
+struct SurveyLine<'a> {
+    question: &'a str,
+    text: &'a str,
+    counts: &'a [u64],
+    answers: u64,
+    mean: Option<String>,
+    index: Option<String>,
+    reported: bool,
+}
+
+/// The framework editor: the loaded frameworks, the text being edited and its errors.
+#[derive(Serialize)]
+struct EditorView<'a> {
+    frameworks: Vec<FrameworkLink<'a>>,
+    source: &'a str,
+    notice: Option<&'a str>,
+    errors: &'a [String],
+    csrf: &'a str,
+    other_path: String,
+}
+
+#[derive(Serialize)]
+struct FrameworkLink<'a> {
+    id: &'a str,
+    version: &'a str,
+    query: String,
 }

@@ -10,7 +10,6 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use kvalitet_app::Store;
 use kvalitet_app::ports::{ServiceContent, ServiceRoundRecord};
@@ -19,6 +18,7 @@ use kvalitet_domain::{Action, Grants, ServiceRoundId};
 
 use crate::WebError;
 use crate::auth::{private_page, redirect, render_private};
+use crate::extract::PageLang;
 use crate::extract::{Change, Session, Upload};
 use crate::i18n::Lang;
 use crate::site::html_response;
@@ -156,7 +156,7 @@ struct Organiser<'a> {
 /// `GET /admin/service`: the rounds a person runs or tests in, and a form for a new one.
 pub async fn list<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Session(session): Session,
 ) -> Result<Response, WebError> {
     let grants = &session.user.grants;
@@ -201,7 +201,7 @@ pub async fn list<S: Store>(
 /// `POST /admin/service`: creates a round.
 pub async fn create<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     change: Change<RoundForm>,
 ) -> Result<Response, WebError> {
     let session = &change.session;
@@ -218,7 +218,7 @@ pub async fn create<S: Store>(
 /// `GET /admin/service/{id}`: the round's set-up, registration and figures.
 pub async fn round<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Session(session): Session,
     Path(id): Path<ServiceRoundId>,
     RawQuery(raw): RawQuery,
@@ -258,32 +258,35 @@ pub async fn round<S: Store>(
         &state,
         lang,
         "service-round.html",
-        json!({
-            "r": {"id": r.id, "title": r.title, "year": r.year.get(), "published": r.published,
-                  "organiser": r.organiser.map(|m| d.name(&m).to_owned()),
-                  "closed_days": r.closed_days.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")},
-            "members": r.members.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "),
-            "member_names": r.members.iter().map(|m| d.name(m).to_owned()).collect::<Vec<_>>(),
-            "questions_csv": questions_csv,
-            "plan_csv": plan_csv,
-            "questions": content.questions.len(),
-            "plan": content.plan.len(),
-            "contacts": content.contacts.len(),
-            "survey_rows": content.survey.len(),
-            "results": results_view(lang, &d, &r, &content),
-            "manages": manages && !r.published,
-            "registers": !r.published,
-            "csrf": session.csrf_token,
-            "notice": notice,
-            "other_path": format!("{}/admin/service/{id}", lang.other().base()),
-        }),
+        SetUpView {
+            r: RoundFacts::of(&r, &d),
+            members: r
+                .members
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            member_names: r.members.iter().map(|m| d.name(m)).collect(),
+            questions_csv,
+            plan_csv,
+            questions: content.questions.len(),
+            plan: content.plan.len(),
+            contacts: content.contacts.len(),
+            survey_rows: content.survey.len(),
+            results: results_view(lang, &d, &r, &content),
+            manages: manages && !r.published,
+            registers: !r.published,
+            csrf: &session.csrf_token,
+            notice,
+            other_path: format!("{}/admin/service/{id}", lang.other().base()),
+        },
     ))
 }
 
 /// `POST /admin/service/{id}/{part}`: members, question bank or plan from a form.
 pub async fn setup<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path((id, part)): Path<(ServiceRoundId, String)>,
     change: Change<SetupFields>,
 ) -> Result<Response, WebError> {
@@ -321,7 +324,7 @@ pub struct SetupFields {
 /// `POST /admin/service/{id}/{part}` with a file: contacts or survey answers as CSV.
 pub async fn upload<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path((id, part)): Path<(ServiceRoundId, String)>,
     upload: Upload,
 ) -> Result<Response, WebError> {
@@ -346,7 +349,7 @@ pub async fn upload<S: Store>(
 /// `GET /admin/service/{id}/kontakt`: the phone-friendly form for one contact.
 pub async fn contact_form<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Session(session): Session,
     Path(id): Path<ServiceRoundId>,
     RawQuery(raw): RawQuery,
@@ -356,12 +359,26 @@ pub async fn contact_form<S: Store>(
     let (_, d) = state.directory().await?;
     let email = session.user.email.to_lowercase();
     // The tester's own planned contacts that are not registered yet come first.
-    let mine: Vec<Value> = content
+    let mine: Vec<PlannedLine<'_>> = content
         .plan
         .iter()
         .filter(|p| p.tester == email)
-        .filter(|p| !content.contacts.iter().any(|c| (c.contact.municipality, &c.contact.question, c.contact.channel) == (p.municipality, &p.question, p.channel)))
-        .map(|p| json!({"m": p.municipality.as_str(), "name": d.name(&p.municipality), "q": p.question, "channel": p.channel.code(), "on": p.planned_on}))
+        .filter(|p| {
+            !content.contacts.iter().any(|c| {
+                (
+                    c.contact.municipality,
+                    &c.contact.question,
+                    c.contact.channel,
+                ) == (p.municipality, &p.question, p.channel)
+            })
+        })
+        .map(|p| PlannedLine {
+            m: p.municipality.to_string(),
+            name: d.name(&p.municipality),
+            q: &p.question,
+            channel: p.channel.code(),
+            on: &p.planned_on,
+        })
         .collect();
     let notice = query_pairs(raw.as_deref())
         .into_iter()
@@ -370,22 +387,29 @@ pub async fn contact_form<S: Store>(
         &state,
         lang,
         "service-contact.html",
-        json!({
-            "r": {"id": r.id, "title": r.title},
-            "members": r.members.iter().map(|m| json!({"id": m.as_str(), "name": d.name(m)})).collect::<Vec<_>>(),
-            "questions": content.questions.iter().map(|q| json!({"id": q.id, "area": q.area, "text": q.text})).collect::<Vec<_>>(),
-            "mine": mine,
-            "notice": notice,
-            "csrf": session.csrf_token,
-            "other_path": format!("{}/admin/service/{id}/kontakt", lang.other().base()),
-        }),
+        ContactView {
+            r: RoundFacts::of(&r, &d),
+            members: r
+                .members
+                .iter()
+                .map(|m| Organiser {
+                    id: m.as_str(),
+                    name: d.name(m),
+                })
+                .collect(),
+            questions: &content.questions,
+            mine,
+            notice,
+            csrf: &session.csrf_token,
+            other_path: format!("{}/admin/service/{id}/kontakt", lang.other().base()),
+        },
     ))
 }
 
 /// `POST /admin/service/{id}/kontakt`: registers one contact; back to an empty form.
 pub async fn register<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(id): Path<ServiceRoundId>,
     change: Change<ContactFields>,
 ) -> Result<Response, WebError> {
@@ -415,7 +439,7 @@ pub async fn register<S: Store>(
 /// for its organisers and testers before).
 pub async fn public<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     headers: HeaderMap,
     Path(id): Path<ServiceRoundId>,
 ) -> Result<Response, WebError> {
@@ -437,12 +461,11 @@ pub async fn public<S: Store>(
     let body = state.render(
         "service-results.html",
         lang,
-        json!({
-            "r": {"id": r.id, "title": r.title, "year": r.year.get(), "published": r.published,
-                  "closed_days": r.closed_days.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")},
-            "results": results_view(lang, &d, &r, &content),
-            "other_path": format!("{}/servicematning/{id}", lang.other().base()),
-        }),
+        PublicView {
+            r: RoundFacts::of(&r, &d),
+            results: results_view(lang, &d, &r, &content),
+            other_path: format!("{}/servicematning/{id}", lang.other().base()),
+        },
     )?;
     if r.published {
         let b = bytes::Bytes::from(body);
@@ -451,4 +474,82 @@ pub async fn public<S: Store>(
     } else {
         Ok(private_page(body, StatusCode::OK))
     }
+}
+
+/// What the round pages say about the round itself.
+#[derive(Serialize)]
+struct RoundFacts<'a> {
+    id: ServiceRoundId,
+    title: &'a str,
+    year: i16,
+    published: bool,
+    organiser: Option<String>,
+    closed_days: String,
+}
+
+impl<'a> RoundFacts<'a> {
+    fn of(r: &'a ServiceRoundRecord, d: &kvalitet_app::report::Directory) -> Self {
+        Self {
+            id: r.id,
+            title: &r.title,
+            year: r.year.get(),
+            published: r.published,
+            organiser: r.organiser.map(|m| d.name(&m)),
+            closed_days: r
+                .closed_days
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+/// A round's set-up page: members, question bank, plan, imports and the figures so far.
+#[derive(Serialize)]
+struct SetUpView<'a> {
+    r: RoundFacts<'a>,
+    members: String,
+    member_names: Vec<String>,
+    questions_csv: String,
+    plan_csv: String,
+    questions: usize,
+    plan: usize,
+    contacts: usize,
+    survey_rows: usize,
+    results: ResultsView,
+    manages: bool,
+    registers: bool,
+    csrf: &'a str,
+    notice: Option<String>,
+    other_path: String,
+}
+
+/// The phone-friendly form for one contact, with the tester's planned tests.
+#[derive(Serialize)]
+struct ContactView<'a> {
+    r: RoundFacts<'a>,
+    members: Vec<Organiser<'a>>,
+    questions: &'a [kvalitet_app::ports::ServiceQuestion],
+    mine: Vec<PlannedLine<'a>>,
+    notice: bool,
+    csrf: &'a str,
+    other_path: String,
+}
+
+#[derive(Serialize)]
+struct PlannedLine<'a> {
+    m: String,
+    name: String,
+    q: &'a str,
+    channel: &'static str,
+    on: &'a str,
+}
+
+/// A round's figures for everyone once published.
+#[derive(Serialize)]
+struct PublicView<'a> {
+    r: RoundFacts<'a>,
+    results: ResultsView,
+    other_path: String,
 }

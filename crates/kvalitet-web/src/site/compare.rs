@@ -5,7 +5,7 @@ use super::*;
 /// Up to five kommuner side by side for one measure, year by year.
 pub async fn compare<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let params = Params::parse(raw.as_deref())?;

@@ -135,7 +135,7 @@ pub async fn measure_download<S: Store>(
 
 pub async fn compare_download<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(file): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {

@@ -5,7 +5,7 @@ use super::*;
 
 pub async fn about<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
 ) -> Result<Response, WebError> {
     let st = state.clone();
     cached(&state, lang, "/om".into(), false, |_, _| async move {
@@ -19,7 +19,7 @@ pub async fn about<S: Store>(
 /// The loaded assessment frameworks, for anyone to see how results are scored.
 pub async fn frameworks<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
 ) -> Result<Response, WebError> {
     let st = state.clone();
     cached(&state, lang, "/ramverk".into(), false, |_, _| async move {
@@ -62,7 +62,7 @@ pub async fn frameworks<S: Store>(
 
 pub async fn accessibility<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
 ) -> Result<Response, WebError> {
     let st = state.clone();
     cached(
@@ -84,7 +84,7 @@ pub async fn accessibility<S: Store>(
 }
 
 /// Every path the site does not have.
-pub async fn not_found(lang: Lang) -> WebError {
+pub async fn not_found(PageLang(lang): PageLang) -> WebError {
     WebError::not_found(lang.t("page_missing"))
 }
 

@@ -54,7 +54,7 @@ pub(crate) async fn measure_view<S: Store>(
 
 pub async fn measure<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path((id, kpi)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
@@ -314,7 +314,7 @@ pub(crate) fn series_description(
 
 pub async fn embed<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path((id, kpi)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {

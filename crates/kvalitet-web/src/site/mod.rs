@@ -22,6 +22,7 @@ use kvalitet_domain::{
 
 use crate::charts;
 use crate::downloads::{self, Table};
+use crate::extract::PageLang;
 use crate::i18n::Lang;
 use crate::{AppState, WebError, query_pairs};
 
@@ -164,9 +165,9 @@ impl<S: Store> AppState<S> {
         Ok(series)
     }
 
-    /// Renders a template with its view (a typed view struct, or a `json!` value while pages
-    /// move to typed views) and what every page has: language, base path, the other
-    /// language's address, the site's origin.
+    /// Renders a template with its typed view and what every page has: language, base path,
+    /// the other language's address, the site's origin. Templates fail on an undefined name
+    /// (strict mode), so a misspelt field fails the page's test, not a resident's page.
     pub(crate) fn render(
         &self,
         name: &str,
@@ -184,7 +185,7 @@ impl<S: Store> AppState<S> {
             map.entry("origin").or_insert(json!(self.public_url));
         }
         // The texts are made into a template value once per language, not per page.
-        let texts = lang.template_texts();
+        let texts = crate::i18n::template_texts(lang);
         self.templates
             .get_template(name)
             .and_then(|t| {

@@ -188,7 +188,7 @@ pub(crate) fn card_view(
 
 pub async fn municipality<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {

@@ -4,7 +4,7 @@ use super::*;
 
 pub async fn start<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let pairs = query_pairs(raw.as_deref());
