@@ -12,7 +12,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use ring::rand::{SecureRandom, SystemRandom};
 
-use kvalitet_domain::{LoginPolicy, MunicipalityId, Role, Timestamp, UserId};
+use kvalitet_domain::{LoginPolicy, Message, MunicipalityId, Role, Timestamp, UserId};
 
 use crate::ports::{
     Acceptor, Accounts, Actor, AuditLog, Clock, NewUser, SessionRecord, StoreError, UserRecord,
@@ -21,10 +21,11 @@ use crate::ports::{
 /// How long a login lasts.
 pub const SESSION_HOURS: i64 = 12;
 
+/// Why an account action was refused; [`AccountError::message`] is what the person is told.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Message),
     /// Wrong address or password; which of the two is not said.
     #[error("wrong e-mail address or password")]
     WrongCredentials,
@@ -43,6 +44,22 @@ pub enum AccountError {
     Hashing(String),
 }
 
+impl AccountError {
+    /// What to tell the person; failures that are not theirs say only that.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::Invalid(m) => m.clone(),
+            Self::WrongCredentials => Message::new("wrong_credentials"),
+            Self::Throttled { retry_after_secs } => {
+                Message::new("too_many_attempts").with("minutes", retry_after_secs.div_ceil(60))
+            }
+            Self::Busy => Message::new("busy"),
+            Self::NoSuchUser(email) => Message::new("no_such_user").with("email", email),
+            Self::Store(_) | Self::Hashing(_) => Message::new("store_failed"),
+        }
+    }
+}
+
 /// Lower case and trimmed; refuses what cannot be an address.
 pub fn normalise_email(email: &str) -> Result<String, AccountError> {
     let e = email.trim().to_lowercase();
@@ -57,9 +74,9 @@ pub fn normalise_email(email: &str) -> Result<String, AccountError> {
     if ok {
         Ok(e)
     } else {
-        Err(AccountError::Invalid(format!(
-            "{email:?} is not an e-mail address"
-        )))
+        Err(AccountError::Invalid(
+            Message::new("not_an_email").with("value", format!("{email:?}")),
+        ))
     }
 }
 
@@ -229,7 +246,7 @@ pub async fn add_user(
         .map_err(AccountError::Invalid)?;
     let name = name.trim();
     if name.is_empty() {
-        return Err(AccountError::Invalid("a name is needed".into()));
+        return Err(AccountError::Invalid(Message::new("name_needed")));
     }
     let password_hash = hasher.hash(password.to_owned()).await?;
     Ok(store
@@ -441,9 +458,9 @@ pub async fn invite(
     actor: &Actor,
 ) -> Result<String, AccountError> {
     if !grants.allows(kvalitet_domain::Action::ManageUsers, m) {
-        return Err(AccountError::Invalid(format!(
-            "you may not invite people to {m}"
-        )));
+        return Err(AccountError::Invalid(
+            Message::new("may_not_invite").with("municipality", m),
+        ));
     }
     let email = normalise_email(email)?;
     let token = new_token()?;
@@ -479,7 +496,7 @@ pub async fn accept(
 ) -> Result<String, AccountError> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(AccountError::Invalid("a name is needed".into()));
+        return Err(AccountError::Invalid(Message::new("name_needed")));
     }
     LoginPolicy::default()
         .check_password(password)
@@ -539,9 +556,7 @@ pub async fn audit_trail(
         None => grants.system_admin,
     };
     if !allowed {
-        return Err(AccountError::Invalid(
-            "you may not read this audit trail".into(),
-        ));
+        return Err(AccountError::Invalid(Message::new("may_not_read_audit")));
     }
     Ok(store.audit_events(m, limit).await?)
 }

@@ -9,14 +9,16 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use kvalitet_formats::Location;
+
 use kvalitet_domain::assessment::{Answer, Framework, Rule, Scores};
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::round::{
     self, Agreement, AssessorRole, Distribution, Part, RoundKind, Spread, Standing, Status, Step,
 };
 use kvalitet_domain::{
-    Action, AreaId, Datum, DocumentId, Gender, Grants, MeasureOrigin, MunicipalityId, RoundId,
-    SourceKind, UserId, ValueKey, ValueRow, Year,
+    Action, AreaId, Datum, DocumentId, Gender, Grants, MeasureOrigin, Message, MunicipalityId,
+    RoundId, SourceKind, UserId, ValueKey, ValueRow, Year,
 };
 
 use crate::ports::{
@@ -44,9 +46,18 @@ pub async fn framework(
         .into_iter()
         .find(|(i, v, _)| i == id && v == version)
         .map(|(_, _, s)| s)
-        .ok_or_else(|| AssessError::NotFound(format!("framework {id} {version}")))?;
-    parse_stored(&source)
-        .map_err(|e| AssessError::Invalid(format!("framework {id} {version}: {}", e.join("; "))))
+        .ok_or_else(|| {
+            AssessError::NotFound(
+                Message::new("framework_not_found").with("framework", format!("{id} {version}")),
+            )
+        })?;
+    parse_stored(&source).map_err(|e| {
+        AssessError::Invalid(
+            Message::new("at_place")
+                .with("place", format!("{id} {version}"))
+                .with_said("problem", Message::all(e)),
+        )
+    })
 }
 
 /// How many framework texts are kept parsed (there are a handful of versions in use).
@@ -55,7 +66,7 @@ const PARSED_FRAMEWORKS: usize = 64;
 /// A stored framework, read from its TOML text once per process and text rather than on
 /// every page that shows a round: the text is the key, so a changed or new version is parsed
 /// anew, and nothing has to know which database the text came from.
-fn parse_stored(source: &str) -> Result<Framework, Vec<String>> {
+fn parse_stored(source: &str) -> Result<Framework, Vec<Message>> {
     static PARSED: Mutex<Option<HashMap<String, Framework>>> = Mutex::new(None);
     let cached = |source: &str| {
         PARSED
@@ -87,7 +98,7 @@ pub async fn round(store: &impl AssessmentRounds, id: RoundId) -> Result<RoundRe
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| AssessError::NotFound(format!("round {id}")))
+        .ok_or_else(|| AssessError::NotFound(round_not_found(id)))
 }
 
 /// What a person is to a round.
@@ -229,7 +240,7 @@ async fn visible_round(
         Ok(r)
     } else {
         // Not "forbidden": an unpublished round's existence is not told to outsiders.
-        Err(AssessError::NotFound(format!("round {id}")))
+        Err(AssessError::NotFound(round_not_found(id)))
     }
 }
 
@@ -239,7 +250,7 @@ async fn round_to_change(
     grants: &Grants,
     user: UserId,
     round_id: RoundId,
-    may: fn(Status, &Standing) -> Result<(), String>,
+    may: fn(Status, &Standing) -> Result<(), Message>,
 ) -> Result<(RoundRecord, Framework), AssessError> {
     let r = visible_round(store, grants, user, round_id).await?;
     may(r.status, &standing(grants, user, &r)).map_err(AssessError::Forbidden)?;
@@ -251,9 +262,9 @@ fn require_admin(grants: &Grants, m: &MunicipalityId) -> Result<(), AssessError>
     if grants.allows(Action::Publish, m) {
         Ok(())
     } else {
-        Err(AssessError::Forbidden(format!(
-            "only administrators of municipality {m} manage its assessment rounds"
-        )))
+        Err(AssessError::Forbidden(
+            Message::new("only_admins_manage_rounds").with("municipality", m),
+        ))
     }
 }
 
@@ -267,9 +278,10 @@ pub async fn create_round(
 ) -> Result<RoundId, AssessError> {
     require_admin(grants, &new.municipality)?;
     if new.title.trim().is_empty() || new.title.chars().count() > 200 {
-        return Err(AssessError::Invalid(
-            "title: give a title of at most 200 characters".into(),
-        ));
+        return Err(AssessError::Invalid(Message::in_field(
+            "title",
+            Message::new("give_title").with("max", 200),
+        )));
     }
     framework(store, &new.framework_id, &new.framework_version).await?;
     Ok(store.create_round(new, actor).await?)
@@ -287,18 +299,19 @@ pub async fn set_assessor(
     let r = round(store, round_id).await?;
     if r.status != Status::Published && !grants.allows(Action::ViewDrafts, &r.municipality) {
         // Not "forbidden": an unpublished round's existence is not told to outsiders.
-        return Err(AssessError::NotFound(format!("round {round_id}")));
+        return Err(AssessError::NotFound(round_not_found(round_id)));
     }
     require_admin(grants, &r.municipality)?;
     if r.status == Status::Published {
-        return Err(AssessError::Invalid(
-            "the round is published; its assessors stay as they were".into(),
-        ));
+        return Err(AssessError::Invalid(Message::new(
+            "published_assessors_stay",
+        )));
     }
     let email = email.trim().to_lowercase();
     let user = store.user_by_email(&email).await?.ok_or_else(|| {
-        AssessError::Invalid(format!(
-            "email: {email} has no account; invite the person first"
+        AssessError::Invalid(Message::in_field(
+            "email",
+            Message::new("no_account_invite_first").with("email", &email),
         ))
     })?;
     Ok(store.set_assessor(round_id, user.id, role, actor).await?)
@@ -315,12 +328,36 @@ pub struct AnswerForm {
     pub comment: String,
 }
 
-fn check_text(errors: &mut Vec<String>, at: &str, field: &str, text: &str) {
-    if text.chars().count() > MAX_TEXT_CHARS {
-        errors.push(format!(
-            "{at}: {field} is longer than {MAX_TEXT_CHARS} characters"
+fn check_text(errors: &mut Vec<Message>, question: &str, field: &'static str, text: &str) {
+    let n = text.chars().count();
+    if n > MAX_TEXT_CHARS {
+        errors.push(at_question(
+            question,
+            Message::in_field(
+                field,
+                Message::new("too_long")
+                    .with("max", MAX_TEXT_CHARS)
+                    .with("given", n),
+            ),
         ));
     }
+}
+
+/// `problem` said of one question of a form.
+fn at_question(question: &str, problem: Message) -> Message {
+    Message::new("at_question")
+        .with("question", format!("{question:?}"))
+        .with_said("problem", problem)
+}
+
+fn round_not_found(id: RoundId) -> Message {
+    Message::new("round_not_found").with("id", id)
+}
+
+fn not_in_framework(question: &str, f: &Framework) -> Message {
+    Message::new("question_not_in_framework")
+        .with("question", format!("{question:?}"))
+        .with("framework", format!("{} {}", f.id, f.version))
 }
 
 fn rules(framework: &Framework) -> HashMap<&str, &Rule> {
@@ -345,13 +382,13 @@ pub async fn save_answers(
     let mut records = Vec::new();
     let mut seen = BTreeSet::new();
     for form in forms {
-        let at = format!("question {:?}", form.question);
-        let Some(rule) = rules.get(form.question.as_str()) else {
-            errors.push(format!("{at} is not in {} {}", f.id, f.version));
+        let q = form.question.as_str();
+        let Some(rule) = rules.get(q) else {
+            errors.push(not_in_framework(q, &f));
             continue;
         };
-        if !seen.insert(form.question.as_str()) {
-            errors.push(format!("{at} is answered twice"));
+        if !seen.insert(q) {
+            errors.push(at_question(q, Message::new("answered_twice")));
             continue;
         }
         let answer = match form.answer.trim() {
@@ -359,20 +396,21 @@ pub async fn save_answers(
             text => match rule.parse_answer(text) {
                 Ok(a) => Some(a.to_string()),
                 Err(e) => {
-                    errors.push(format!("{at}: {e}"));
+                    errors.push(at_question(q, e));
                     continue;
                 }
             },
         };
         let link = form.link.trim();
         if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
-            errors.push(format!(
-                "{at}: the link must start with https:// or http://"
+            errors.push(at_question(
+                q,
+                Message::in_field("link", Message::new("link_scheme")),
             ));
         }
-        check_text(&mut errors, &at, "the evidence", &form.evidence);
-        check_text(&mut errors, &at, "the comment", &form.comment);
-        check_text(&mut errors, &at, "the link", link);
+        check_text(&mut errors, q, "evidence", &form.evidence);
+        check_text(&mut errors, q, "comment", &form.comment);
+        check_text(&mut errors, q, "link", link);
         let (evidence, comment) = (form.evidence.trim(), form.comment.trim());
         if answer.is_none() && evidence.is_empty() && link.is_empty() && comment.is_empty() {
             continue;
@@ -436,9 +474,9 @@ pub async fn decide(
     let mut errors = Vec::new();
     let mut records = Vec::new();
     for form in forms {
-        let at = format!("question {:?}", form.question);
-        let Some(rule) = rules.get(form.question.as_str()) else {
-            errors.push(format!("{at} is not in {} {}", f.id, f.version));
+        let q = form.question.as_str();
+        let Some(rule) = rules.get(q) else {
+            errors.push(not_in_framework(q, &f));
             continue;
         };
         if form.answer.trim().is_empty() {
@@ -447,17 +485,20 @@ pub async fn decide(
         let answer = match rule.parse_answer(&form.answer) {
             Ok(a) => a,
             Err(e) => {
-                errors.push(format!("{at}: {e}"));
+                errors.push(at_question(q, e));
                 continue;
             }
         };
         let reason = form.reason.trim();
-        check_text(&mut errors, &at, "the reason", reason);
+        check_text(&mut errors, q, "reason", reason);
         if let Some(Agreement::Differ { lowest, highest }) = agreements.get(&form.question)
             && reason.is_empty()
         {
-            errors.push(format!(
-                "{at}: the assessors differ ({lowest}–{highest} points); give the reason for the agreed score"
+            errors.push(at_question(
+                q,
+                Message::new("differ_give_reason")
+                    .with("lowest", lowest)
+                    .with("highest", highest),
             ));
             continue;
         }
@@ -483,7 +524,7 @@ pub async fn decide(
 pub fn parse_distributions(
     framework: &Framework,
     text: &str,
-) -> Result<Vec<(String, Distribution, u8)>, Vec<String>> {
+) -> Result<Vec<(String, Distribution, u8)>, Vec<Message>> {
     let scales: HashMap<&str, (u8, u8)> = framework
         .questions()
         .filter_map(|(_, q)| match q.rule {
@@ -495,8 +536,9 @@ pub fn parse_distributions(
     let header = &table.header;
     if header.first().map(String::as_str) != Some("question") {
         return Err(vec![
-            "line 1, column 1: the header must start with \"question\", then the scale's steps (1;2;3;4;5)"
-                .into(),
+            Location::line(1)
+                .with_field("1")
+                .say(Message::new("distribution_header")),
         ]);
     }
     let mut steps = Vec::new();
@@ -504,59 +546,73 @@ pub fn parse_distributions(
         match h.parse::<u8>() {
             Ok(s) if steps.last().is_none_or(|l| s == l + 1) => steps.push(s),
             _ => {
-                return Err(vec![format!(
-                    "line 1, column {}: {h:?} is not the next step of the scale",
-                    c + 1
+                return Err(vec![Location::line(1).with_field((c + 1).to_string()).say(
+                    Message::new("not_next_step").with("value", format!("{h:?}")),
                 )]);
             }
         }
     }
     let (Some(&low), Some(&high)) = (steps.first(), steps.last()) else {
-        return Err(vec!["line 1: the header names no scale steps".into()]);
+        return Err(vec![Location::line(1).say(Message::new("no_scale_steps"))]);
     };
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut seen = BTreeSet::new();
     for row in table.rows() {
         let (n, cells) = (row.line, row.cells);
+        let line = Location::line(n as u64);
         if cells.len() != header.len() {
-            errors.push(format!(
-                "line {n}: {} columns, the header has {}",
-                cells.len(),
-                header.len()
-            ));
+            errors.push(
+                line.say(
+                    Message::new("column_count")
+                        .with("given", cells.len())
+                        .with("header", header.len()),
+                ),
+            );
             continue;
         }
+        let first = line.clone().with_field("1");
         let q = cells[0].as_str();
         match scales.get(q) {
             None => {
-                errors.push(format!(
-                    "line {n}, column 1: {q:?} is not a 1–5 statement of {} {}",
-                    framework.id, framework.version
-                ));
+                errors.push(
+                    first.say(
+                        Message::new("not_a_scale_statement")
+                            .with("question", format!("{q:?}"))
+                            .with(
+                                "framework",
+                                format!("{} {}", framework.id, framework.version),
+                            ),
+                    ),
+                );
                 continue;
             }
             Some(&(l, h)) if (l, h) != (low, high) => {
-                errors.push(format!(
-                    "line {n}, column 1: {q:?} is answered on {l}–{h}, the header has {low}–{high}"
-                ));
+                errors.push(
+                    first.say(
+                        Message::new("other_scale")
+                            .with("question", format!("{q:?}"))
+                            .with("scale", format!("{l}–{h}"))
+                            .with("header", format!("{low}–{high}")),
+                    ),
+                );
                 continue;
             }
             Some(_) => {}
         }
         if !seen.insert(q.to_owned()) {
-            errors.push(format!("line {n}, column 1: {q:?} is listed twice"));
+            errors.push(first.say(Message::new("listed_twice").with("value", format!("{q:?}"))));
             continue;
         }
         let mut counts = Vec::new();
         for (c, cell) in cells.iter().enumerate().skip(1) {
             match cell.parse::<u64>() {
                 Ok(v) => counts.push(v),
-                Err(_) => errors.push(format!(
-                    "line {n}, column {} ({}): {cell:?} is not a count of answers",
-                    c + 1,
-                    header[c]
-                )),
+                Err(_) => errors.push(
+                    line.clone()
+                        .with_field(format!("{} ({})", c + 1, header[c]))
+                        .say(Message::new("not_a_count").with("value", format!("{cell:?}"))),
+                ),
             }
         }
         if counts.len() == steps.len() {
@@ -564,7 +620,7 @@ pub fn parse_distributions(
         }
     }
     if rows.is_empty() && errors.is_empty() {
-        errors.push("the file has no statements".into());
+        errors.push(Message::new("no_statements"));
     }
     if errors.is_empty() {
         Ok(rows)
@@ -589,9 +645,9 @@ pub async fn import_survey(
 ) -> Result<(), AssessError> {
     let (r, f) = round_to_change(store, grants, user, round_id, round::may_decide).await?;
     if r.kind != RoundKind::Survey {
-        return Err(AssessError::Invalid(
-            "answer distributions are imported into survey rounds".into(),
-        ));
+        return Err(AssessError::Invalid(Message::new(
+            "distributions_in_survey_rounds",
+        )));
     }
     let rows = parse_distributions(&f, text).map_err(AssessError::BadRows)?;
     let respondents = rows.iter().map(|(_, d, _)| d.answers()).max().unwrap_or(0);
@@ -599,8 +655,11 @@ pub async fn import_survey(
     if let Some(invited) = invited
         && invited < respondents
     {
-        return Err(AssessError::Invalid(format!(
-            "invited: {invited} were asked, but {respondents} answered a statement"
+        return Err(AssessError::Invalid(Message::in_field(
+            "invited",
+            Message::new("fewer_invited_than_answered")
+                .with("invited", invited)
+                .with("respondents", respondents),
         )));
     }
     let consensus: Vec<ConsensusRecord> = rows
@@ -640,19 +699,15 @@ pub async fn add_document(
 ) -> Result<DocumentId, AssessError> {
     let (_, f) = round_to_change(store, grants, user, round_id, round::may_answer).await?;
     if !f.questions().any(|(_, q)| q.id == question) {
-        return Err(AssessError::Invalid(format!(
-            "question {question:?} is not in {} {}",
-            f.id, f.version
-        )));
+        return Err(AssessError::Invalid(not_in_framework(question, &f)));
     }
     if body.is_empty() {
-        return Err(AssessError::Invalid("the file is empty".into()));
+        return Err(AssessError::Invalid(Message::new("file_empty")));
     }
     if body.len() > MAX_DOCUMENT_BYTES {
-        return Err(AssessError::Invalid(format!(
-            "the file is larger than {} MB",
-            MAX_DOCUMENT_BYTES >> 20
-        )));
+        return Err(AssessError::Invalid(
+            Message::new("file_too_large").with("mb", MAX_DOCUMENT_BYTES >> 20),
+        ));
     }
     // Only the last path part, without control characters: the name is shown and sent back.
     let name: String = filename
@@ -710,14 +765,16 @@ pub async fn document(
     let (d, body) = store
         .document(id)
         .await?
-        .ok_or_else(|| AssessError::NotFound(format!("document {id}")))?;
+        .ok_or_else(|| AssessError::NotFound(Message::new("document_not_found").with("id", id)))?;
     // Evidence stays with those who worked on or oversee the round, also once published:
     // it may hold internal material the published result does not.
     let r = round(store, d.round).await?;
     if !may_view_unpublished(grants, user, &r)
         || !(d.user == user || sees_all_answers(grants, user, &r))
     {
-        return Err(AssessError::NotFound(format!("document {id}")));
+        return Err(AssessError::NotFound(
+            Message::new("document_not_found").with("id", id),
+        ));
     }
     Ok((d, body))
 }
@@ -764,9 +821,9 @@ pub async fn take_step(
             .map(|c| c.question.as_str())
             .collect();
         if agreed.is_empty() {
-            return Err(AssessError::Invalid(
-                "record the agreed scores before submitting".into(),
-            ));
+            return Err(AssessError::Invalid(Message::new(
+                "agree_before_submitting",
+            )));
         }
         let open: BTreeSet<&str> = content
             .answers
@@ -775,10 +832,10 @@ pub async fn take_step(
             .map(|a| a.question.as_str())
             .collect();
         if !open.is_empty() {
-            return Err(AssessError::Invalid(format!(
-                "questions answered without an agreed score: {}",
-                open.into_iter().collect::<Vec<_>>().join(", ")
-            )));
+            return Err(AssessError::Invalid(
+                Message::new("answered_without_agreement")
+                    .with("questions", open.into_iter().collect::<Vec<_>>().join(", ")),
+            ));
         }
     }
     let submitted_by = (step == Step::Submit).then_some(user);
@@ -1281,7 +1338,7 @@ pub async fn work(
 ) -> Result<RoundWork, AssessError> {
     let r = round(store, round_id).await?;
     if !may_view_unpublished(grants, user, &r) {
-        return Err(AssessError::NotFound(format!("round {round_id}")));
+        return Err(AssessError::NotFound(round_not_found(round_id)));
     }
     let f = framework(store, &r.framework_id, &r.framework_version).await?;
     let content = visible_content(grants, user, &r, store.round_content(round_id).await?);
@@ -1305,9 +1362,9 @@ pub async fn save_framework(
     actor: &Actor,
 ) -> Result<Framework, AssessError> {
     if !grants.system_admin {
-        return Err(AssessError::Forbidden(
-            "only a system administrator loads or edits frameworks".into(),
-        ));
+        return Err(AssessError::Forbidden(Message::new(
+            "only_system_admin_frameworks",
+        )));
     }
     let f = kvalitet_formats::framework_toml::read(text).map_err(AssessError::BadRows)?;
     let published = store
@@ -1323,12 +1380,11 @@ pub async fn save_framework(
         .iter()
         .any(|(i, v, source)| *i == f.id && *v == f.version && source == text);
     if !published.is_empty() && !unchanged {
-        return Err(AssessError::Invalid(format!(
-            "{} {} has {} published results; save the change as a new version",
-            f.id,
-            f.version,
-            published.len()
-        )));
+        return Err(AssessError::Invalid(
+            Message::new("framework_has_results")
+                .with("framework", format!("{} {}", f.id, f.version))
+                .with("results", published.len()),
+        ));
     }
     let record = AuditRecord {
         actor: actor.clone(),
@@ -1362,7 +1418,12 @@ pub fn parse_year(text: &str) -> Result<Year, AssessError> {
         .parse::<i64>()
         .ok()
         .and_then(|y| Year::new(y).ok())
-        .ok_or_else(|| AssessError::Invalid(format!("year: {text:?} is not a year")))
+        .ok_or_else(|| {
+            AssessError::Invalid(Message::in_field(
+                "year",
+                Message::new("not_a_year").with("value", format!("{text:?}")),
+            ))
+        })
 }
 
 #[cfg(test)]

@@ -6,9 +6,8 @@ use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::text::{check_len, max_chars};
 use kvalitet_domain::{
     Action, AreaId, Datum, Direction, Gender, Grants, KoladaMeta, Measure, MeasureId,
-    MeasureOrigin, MeasureProfile, MunicipalityId, ValueKey, ValueRow, Year,
+    MeasureOrigin, MeasureProfile, Message, MunicipalityId, ValueKey, ValueRow, Year,
 };
-use kvalitet_formats::{Format, Record};
 
 use crate::ports::{
     Actor, AuditRecord, ChangeSet, Comment, Draft, ImportSource, OwnData, StoreError, Values,
@@ -18,20 +17,34 @@ use crate::ports::{
 /// The largest upload accepted, by default.
 pub const MAX_UPLOAD_BYTES: usize = 10 << 20;
 
+/// Why an own measure, value or comment was not saved: coded messages the web says in the
+/// person's language; `Display` says them in English.
 #[derive(Debug, thiserror::Error)]
 pub enum OwnError {
-    #[error("you may not do this for municipality {0}")]
+    #[error("{}", self.message())]
     Forbidden(MunicipalityId),
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Message),
     /// Every bad row of an upload, each naming its line and column.
-    #[error("the file was not saved: {}", .0.join("; "))]
-    BadRows(Vec<String>),
+    #[error("{}", self.message())]
+    BadRows(Vec<Message>),
     /// What the change was based on changed meanwhile; nothing was written.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Message),
     #[error(transparent)]
     Store(StoreError),
+}
+
+impl OwnError {
+    /// What to tell the person.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::Forbidden(m) => Message::new("forbidden_in").with("municipality", m),
+            Self::Invalid(m) | Self::Conflict(m) => m.clone(),
+            Self::BadRows(rows) => crate::refusal::nothing_saved(rows),
+            Self::Store(_) => Message::new("store_failed"),
+        }
+    }
 }
 
 impl From<StoreError> for OwnError {
@@ -75,11 +88,12 @@ pub async fn define_measure(
     require(grants, Action::EditMeasures, m)?;
     // Own measures live in the municipality's namespace ("X0180-…"), so they can never take
     // an id that Kolada, a framework or the service measurements will use later.
-    let id = MeasureId::own(m, &form.id).map_err(|e| OwnError::Invalid(format!("id: {e}")))?;
+    let id = MeasureId::own(m, &form.id)
+        .map_err(|e| OwnError::Invalid(Message::in_field("id", e.into())))?;
     let title = form.title.trim();
     let question = form.question.trim();
     if title.is_empty() || question.is_empty() {
-        return Err(OwnError::Invalid("title and question are needed".into()));
+        return Err(OwnError::Invalid(Message::new("title_and_question_needed")));
     }
     for (field, text, max) in [
         ("title", title, max_chars::TITLE),
@@ -89,15 +103,26 @@ pub async fn define_measure(
     ] {
         check_len(field, text, max).map_err(OwnError::Invalid)?;
     }
-    let direction = Direction::parse(form.direction.trim())
-        .ok_or_else(|| OwnError::Invalid("direction: choose higher, lower or none".into()))?;
+    let direction = Direction::parse(form.direction.trim()).ok_or_else(|| {
+        OwnError::Invalid(Message::in_field(
+            "direction",
+            Message::new("choose_direction"),
+        ))
+    })?;
     let decimals: u8 = form
         .decimals
         .trim()
         .parse()
         .ok()
         .filter(|d| *d <= MeasureProfile::MAX_DECIMALS)
-        .ok_or_else(|| OwnError::Invalid("decimals: a whole number from 0 to 6".into()))?;
+        .ok_or_else(|| {
+            OwnError::Invalid(Message::in_field(
+                "decimals",
+                Message::new("whole_number_from_to")
+                    .with("min", 0)
+                    .with("max", MeasureProfile::MAX_DECIMALS),
+            ))
+        })?;
     let unit = Some(form.unit.trim().to_owned()).filter(|u| !u.is_empty());
     let mut measure = Measure::from_kolada(
         id,
@@ -126,7 +151,7 @@ pub async fn define_measure(
 
 /// Whether a number can be a value of the measure, by its unit: a share (per cent) lies in
 /// 0–100, a count or a number of days is not negative; other units are not bounded.
-pub fn check_range(measure: &Measure, x: f64) -> Result<(), String> {
+pub fn check_range(measure: &Measure, x: f64) -> Result<(), Message> {
     let unit = measure.unit.as_deref().unwrap_or_default().to_lowercase();
     let title = measure.title.to_lowercase();
     let share = unit.contains('%')
@@ -136,11 +161,11 @@ pub fn check_range(measure: &Measure, x: f64) -> Result<(), String> {
     let count =
         unit.starts_with("antal") || unit.starts_with("dagar") || unit.starts_with("personer");
     if !x.is_finite() {
-        Err("not a number".into())
+        Err(Message::new("not_a_number").with("value", x))
     } else if share && !(0.0..=100.0).contains(&x) {
-        Err(format!("{x} is outside 0–100 for a share in per cent"))
+        Err(Message::new("share_outside_0_100").with("value", x))
     } else if count && x < 0.0 {
-        Err(format!("{x} is negative for a count"))
+        Err(Message::new("negative_count").with("value", x))
     } else {
         Ok(())
     }
@@ -166,101 +191,51 @@ pub fn parse_upload(
     measures: &std::collections::HashMap<MeasureId, Measure>,
     max_bytes: usize,
 ) -> Result<Vec<ValueRow>, OwnError> {
-    if bytes.len() > max_bytes {
-        return Err(OwnError::Invalid(format!(
-            "the file is {} bytes; at most {max_bytes} are accepted",
-            bytes.len()
-        )));
-    }
-    // A spreadsheet becomes CSV text first and then meets the same checks.
-    let text = kvalitet_formats::table::upload_text(bytes).map_err(OwnError::Invalid)?;
-    let text = text.trim_start_matches('\u{feff}');
-    let header: Vec<String> = text
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split(',')
-        .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
-        .collect();
-    let allowed = ["kpi", "municipality_id", "year", "value", "gender"];
-    let mut errors = Vec::new();
-    for required in ["kpi", "municipality_id", "year", "value"] {
-        if !header.iter().any(|h| h == required) {
-            errors.push(format!("line 1: the column {required} is missing"));
+    let read = kvalitet_formats::table::values_upload(bytes, max_bytes).map_err(|mut e| {
+        if e.len() == 1 {
+            OwnError::Invalid(e.remove(0))
+        } else {
+            OwnError::BadRows(e)
         }
-    }
-    for h in &header {
-        if !allowed.contains(&h.as_str()) {
-            errors.push(format!(
-                "line 1: the column {h:?} is not known (kpi, municipality_id, year, value, gender)"
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(OwnError::BadRows(errors));
-    }
-    for (i, line) in text.lines().enumerate().skip(1) {
-        for (c, cell) in line.split(',').enumerate() {
-            let cell = cell.trim().trim_matches('"');
-            let numeric = cell.parse::<f64>().is_ok();
-            if !numeric && cell.starts_with(['=', '+', '-', '@']) {
-                let column = header.get(c).map_or("?", String::as_str);
-                errors.push(format!(
-                    "line {}, column {column}: a formula ({cell:?}) is not a value",
-                    i + 1
-                ));
-            }
-        }
-    }
+    })?;
+    let mut errors = read.errors;
     let mut rows = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut sink = |r: Result<(kvalitet_formats::Location, Record), kvalitet_formats::RowError>| {
-        match r {
-            Err(e) => errors.push(e.to_string()),
-            Ok((at, Record::Value(row))) => {
-                if row.key.area != AreaId::Municipality(*m) {
-                    errors.push(format!(
-                        "{}: municipality {} is not {m}",
-                        at.clone().with_field("municipality_id"),
-                        row.key.area
-                    ));
-                } else if !measures
-                    .get(&row.key.measure)
-                    .is_some_and(|x| reportable(x, m))
-                {
-                    errors.push(format!(
-                        "{}: {} is neither {m}'s own measure nor a Kolada own-reporting (U) measure",
-                        at.clone().with_field("kpi"),
-                        row.key.measure
-                    ));
-                } else if matches!(row.datum, Datum::Deleted) {
-                    errors.push(format!(
-                        "{}: a value is needed",
-                        at.clone().with_field("value")
-                    ));
-                } else if let (Datum::Number(x), Some(measure)) =
-                    (row.datum, measures.get(&row.key.measure))
-                    && let Err(e) = check_range(measure, x)
-                {
-                    errors.push(format!("{}: {e}", at.clone().with_field("value")));
-                } else if !seen.insert(row.key) {
-                    errors.push(format!("{}: the same measure, year and gender again", at));
-                } else {
-                    rows.push(row);
-                }
-            }
-            Ok(_) => {}
+    for (at, row) in read.rows {
+        if row.key.area != AreaId::Municipality(*m) {
+            errors.push(
+                at.with_field("municipality_id").say(
+                    Message::new("not_this_municipality")
+                        .with("given", row.key.area)
+                        .with("municipality", m),
+                ),
+            );
+        } else if !measures
+            .get(&row.key.measure)
+            .is_some_and(|x| reportable(x, m))
+        {
+            errors.push(
+                at.with_field("kpi").say(
+                    Message::new("not_reportable")
+                        .with("measure", row.key.measure)
+                        .with("municipality", m),
+                ),
+            );
+        } else if matches!(row.datum, Datum::Deleted) {
+            errors.push(at.with_field("value").say(Message::new("value_needed")));
+        } else if let (Datum::Number(x), Some(measure)) =
+            (row.datum, measures.get(&row.key.measure))
+            && let Err(e) = check_range(measure, x)
+        {
+            errors.push(at.with_field("value").say(e));
+        } else if !seen.insert(row.key) {
+            errors.push(at.say(Message::new("row_again")));
+        } else {
+            rows.push(row);
         }
-        true
-    };
-    if let Err(e) = kvalitet_formats::read(text.as_bytes(), Some(Format::ValuesCsv), &mut sink) {
-        return Err(OwnError::BadRows(vec![e.to_string()]));
     }
     if !errors.is_empty() {
         return Err(OwnError::BadRows(errors));
-    }
-    if rows.is_empty() {
-        return Err(OwnError::Invalid("the file has no rows of values".into()));
     }
     Ok(rows)
 }
@@ -306,14 +281,16 @@ pub fn form_value(
     value: &str,
 ) -> Result<ValueRow, OwnError> {
     if !reportable(measure, m) {
-        return Err(OwnError::Invalid(format!(
-            "{} cannot be reported by {m}",
-            measure.id
-        )));
+        return Err(OwnError::Invalid(
+            Message::new("not_reportable")
+                .with("measure", measure.id)
+                .with("municipality", m),
+        ));
     }
-    let year = Year::parse(year).map_err(|e| OwnError::Invalid(format!("year: {e}")))?;
+    let year =
+        Year::parse(year).map_err(|e| OwnError::Invalid(Message::in_field("year", e.into())))?;
     let gender = Gender::parse(if gender.is_empty() { "T" } else { gender })
-        .map_err(|e| OwnError::Invalid(format!("gender: {e}")))?;
+        .map_err(|e| OwnError::Invalid(Message::in_field("gender", e.into())))?;
     let number: f64 = value
         .trim()
         .replace(',', ".")
@@ -321,8 +298,13 @@ pub fn form_value(
         .parse()
         .ok()
         .filter(|x: &f64| x.is_finite())
-        .ok_or_else(|| OwnError::Invalid(format!("value: {value:?} is not a number")))?;
-    check_range(measure, number).map_err(|e| OwnError::Invalid(format!("value: {e}")))?;
+        .ok_or_else(|| {
+            OwnError::Invalid(Message::in_field(
+                "value",
+                Message::new("not_a_number").with("value", format!("{value:?}")),
+            ))
+        })?;
+    check_range(measure, number).map_err(|e| OwnError::Invalid(Message::in_field("value", e)))?;
     Ok(ValueRow {
         key: ValueKey {
             measure: measure.id,
@@ -381,12 +363,10 @@ pub async fn publish(
     require(grants, Action::Publish, m)?;
     let drafts = store.drafts(m).await?;
     if drafts.is_empty() {
-        return Err(OwnError::Invalid("there are no drafts to publish".into()));
+        return Err(OwnError::Invalid(Message::new("no_drafts_to_publish")));
     }
     if drafts_version(&drafts) != shown.trim() {
-        return Err(OwnError::Conflict(
-            "the drafts have changed since the page was shown; look at them again before publishing".into(),
-        ));
+        return Err(OwnError::Conflict(Message::new("drafts_changed")));
     }
     let rows: Vec<ValueRow> = drafts.iter().map(|d| d.row).collect();
     let source = ImportSource {
@@ -421,7 +401,8 @@ pub async fn comment(
     actor: &Actor,
 ) -> Result<(), OwnError> {
     require(grants, Action::Comment, m)?;
-    let year = Year::parse(year).map_err(|e| OwnError::Invalid(format!("year: {e}")))?;
+    let year =
+        Year::parse(year).map_err(|e| OwnError::Invalid(Message::in_field("year", e.into())))?;
     let body = body.trim();
     check_len("comment", body, max_chars::COMMENT).map_err(OwnError::Invalid)?;
     let body = (!body.is_empty()).then_some(body);
@@ -478,8 +459,12 @@ mod tests {
 
     fn bad_rows(r: Result<Vec<ValueRow>, OwnError>) -> String {
         match r {
-            Err(OwnError::BadRows(rows)) => rows.join("\n"),
-            Err(OwnError::Invalid(e)) => e,
+            Err(OwnError::BadRows(rows)) => rows
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(OwnError::Invalid(e)) => e.to_string(),
             other => panic!("expected a refusal, got {other:?}"),
         }
     }
@@ -518,23 +503,26 @@ mod tests {
             "kpi,municipality_id,year,value\nX0180-1,0180,2022,=1+1\nX0180-1,0180,2023,abc\nX0180-1,0180,2021,1\nX0180-1,0180,2021,1\nX1480-1,0180,2022,1\nN15428,0180,2022,1\nX0180-1,1480,2022,1\n",
         ));
         assert!(e.contains("line 2, column value: a formula"), "{e}");
-        assert!(e.contains("line 3") && e.contains("field value"), "{e}");
-        assert!(e.contains("line 5") && e.contains("again"), "{e}");
-        assert!(e.contains("line 6, field kpi: X1480-1 is neither"), "{e}");
-        assert!(e.contains("line 7, field kpi: N15428 is neither"), "{e}");
         assert!(
-            e.contains("line 8, field municipality_id: municipality 1480 is not 0180"),
+            e.contains("line 3, column value: abc is not a number"),
+            "{e}"
+        );
+        assert!(e.contains("line 5") && e.contains("again"), "{e}");
+        assert!(e.contains("line 6, column kpi: X1480-1 is neither"), "{e}");
+        assert!(e.contains("line 7, column kpi: N15428 is neither"), "{e}");
+        assert!(
+            e.contains("line 8, column municipality_id: municipality 1480 is not 0180"),
             "{e}"
         );
         let e = bad_rows(upload(
             "kpi,municipality_id,year,value\nX0180-1,0180,2022,120\nX0180-1,0180,2021,-1\n",
         ));
         assert!(
-            e.contains("line 2, field value: 120 is outside 0–100"),
+            e.contains("line 2, column value: 120 is outside 0–100"),
             "{e}"
         );
         assert!(
-            e.contains("line 3, field value: -1 is outside 0–100"),
+            e.contains("line 3, column value: -1 is outside 0–100"),
             "{e}"
         );
     }
@@ -557,7 +545,7 @@ mod tests {
             &measures(),
             100_000,
         ));
-        assert!(formula.contains("cell D2 holds a formula"), "{formula}");
+        assert!(formula.contains("Cell D2 holds a formula"), "{formula}");
         assert!(
             bad_rows(parse_upload(
                 b"PK\x03\x04garbage",
@@ -565,8 +553,26 @@ mod tests {
                 &measures(),
                 1000
             ))
-            .contains("not a spreadsheet that can be read")
+            .contains("Not a spreadsheet that can be read")
         );
+    }
+
+    /// The same refusal is said in Swedish on a Swedish page: every place and problem.
+    #[test]
+    fn upload_problems_are_said_in_swedish() {
+        let Err(e) = upload(
+            "kpi,municipality_id,year,value\nX0180-1,0180,2022,=1+1\nX0180-1,0180,2021,120\n",
+        ) else {
+            panic!("refused")
+        };
+        let said = kvalitet_domain::Lang::Sv.say(&e.message());
+        assert_eq!(
+            said,
+            "Inget sparades: rad 2, kolumn value: en formel (\"=1+1\") är inte ett värde; \
+             rad 2, kolumn value: =1+1 är inte ett tal. Skriv till exempel 12,5.; \
+             rad 3, kolumn value: 120 ligger utanför 0–100 för en andel i procent",
+        );
+        assert!(!said.contains("line"), "{said}");
     }
 
     /// LibreOffice's .ods (made with odfpy, with the empty rest of the sheet repeated as

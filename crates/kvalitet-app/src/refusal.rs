@@ -1,21 +1,41 @@
 //! Why a change to an assessment or a service round was not made: not allowed, unknown, bad
 //! input (one problem, or every problem of a form or file), or the store failing.
 
+use kvalitet_domain::Message;
+
 use crate::ports::StoreError;
 
+/// Each refusal is a coded message the web says in the person's language; `Display` says it
+/// in English (logs, the command line).
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Message),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Message),
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Message),
     /// Every problem of a form or file, each naming its question, line or column.
-    #[error("nothing was saved: {}", .0.join("; "))]
-    BadRows(Vec<String>),
+    #[error("{}", self.message())]
+    BadRows(Vec<Message>),
     #[error(transparent)]
     Store(StoreError),
+}
+
+impl Refusal {
+    /// What to tell the person; a failing store says only that something went wrong.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::Forbidden(m) | Self::NotFound(m) | Self::Invalid(m) => m.clone(),
+            Self::BadRows(rows) => nothing_saved(rows),
+            Self::Store(_) => Message::new("store_failed"),
+        }
+    }
+}
+
+/// "Nothing was saved:" and every problem, each naming its place.
+pub fn nothing_saved(problems: &[Message]) -> Message {
+    Message::new("nothing_saved").with_list("problems", problems.to_vec())
 }
 
 impl From<StoreError> for Refusal {

@@ -17,7 +17,7 @@ use kvalitet_domain::service::{
 };
 use kvalitet_domain::text::{check_len, check_slug, max_chars};
 use kvalitet_domain::{
-    Action, AreaId, Datum, Gender, Grants, MeasureId, MeasureOrigin, MunicipalityId,
+    Action, AreaId, Datum, Gender, Grants, MeasureId, MeasureOrigin, Message, MunicipalityId,
     ServiceRoundId, SourceKind, ValueKey, ValueRow, Year,
 };
 
@@ -27,6 +27,7 @@ use crate::ports::{
     Values,
 };
 use crate::publish::{self, ResultMeasure, ResultSet};
+use kvalitet_formats::Location;
 use kvalitet_formats::table::Table;
 
 pub use crate::refusal::Refusal as ServiceError;
@@ -61,7 +62,7 @@ pub async fn round(
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| ServiceError::NotFound(format!("service round {id}")))
+        .ok_or_else(|| ServiceError::NotFound(round_not_found(id)))
 }
 
 /// A round someone may see: once published everyone; before, those who run it and testers.
@@ -76,7 +77,7 @@ pub async fn visible_round(
     if r.published || may_register(grants, email, &r, &content.plan) {
         Ok((r, content))
     } else {
-        Err(ServiceError::NotFound(format!("service round {id}")))
+        Err(ServiceError::NotFound(round_not_found(id)))
     }
 }
 
@@ -90,13 +91,17 @@ async fn managed_round(
         Ok(r)
     } else if !r.published {
         // Those who may not run an unpublished round are not told that it exists.
-        Err(ServiceError::NotFound(format!("service round {id}")))
+        Err(ServiceError::NotFound(round_not_found(id)))
     } else {
         Err(ServiceError::Forbidden(match r.organiser {
-            None => "a national round is run by a system administrator".into(),
-            Some(m) => format!("only administrators of municipality {m} run this round"),
+            None => Message::new("national_round_admin"),
+            Some(m) => Message::new("only_admins_run_round").with("municipality", m),
         }))
     }
+}
+
+fn round_not_found(id: ServiceRoundId) -> Message {
+    Message::new("service_round_not_found").with("id", id)
 }
 
 /// What the form for a new round says.
@@ -171,12 +176,12 @@ pub async fn rounds_for(
     Ok(out)
 }
 
-fn parse_date(text: &str) -> Result<Date, String> {
+fn parse_date(text: &str) -> Result<Date, Message> {
     Date::parse(
         text.trim(),
         time::macros::format_description!("[year]-[month]-[day]"),
     )
-    .map_err(|_| format!("{text:?} is not a date like 2026-05-15"))
+    .map_err(|_| Message::new("not_a_date").with("value", format!("{text:?}")))
 }
 
 pub async fn create_round(
@@ -188,20 +193,24 @@ pub async fn create_round(
     let organiser = match form.organiser.trim() {
         "" => None,
         m => Some(MunicipalityId::parse(m).map_err(|_| {
-            ServiceError::Invalid(format!("organiser: {m:?} is not a municipality id"))
+            ServiceError::Invalid(Message::in_field(
+                "organiser",
+                Message::new("not_a_municipality_id").with("value", format!("{m:?}")),
+            ))
         })?),
     };
     if !may_manage(grants, organiser.as_ref()) {
         return Err(ServiceError::Forbidden(match organiser {
-            None => "a national round is created by a system administrator".into(),
-            Some(m) => format!("only administrators of municipality {m} create its rounds"),
+            None => Message::new("national_round_admin"),
+            Some(m) => Message::new("only_admins_create_rounds").with("municipality", m),
         }));
     }
     let title = form.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(ServiceError::Invalid(
-            "title: give a title of at most 200 characters".into(),
-        ));
+        return Err(ServiceError::Invalid(Message::in_field(
+            "title",
+            Message::new("give_title").with("max", 200),
+        )));
     }
     let year = form
         .year
@@ -209,7 +218,12 @@ pub async fn create_round(
         .parse::<i64>()
         .ok()
         .and_then(|y| Year::new(y).ok())
-        .ok_or_else(|| ServiceError::Invalid(format!("year: {:?} is not a year", form.year)))?;
+        .ok_or_else(|| {
+            ServiceError::Invalid(Message::in_field(
+                "year",
+                Message::new("not_a_year").with("value", format!("{:?}", form.year)),
+            ))
+        })?;
     let min_tests = match form.min_tests.trim() {
         "" => Rules::default().min_tests,
         t => t
@@ -217,14 +231,19 @@ pub async fn create_round(
             .ok()
             .filter(|n| (1..=10_000).contains(n))
             .ok_or_else(|| {
-                ServiceError::Invalid(format!("min_tests: {t:?} is not a number of tests"))
+                ServiceError::Invalid(Message::in_field(
+                    "min_tests",
+                    Message::new("not_a_number_of_tests").with("value", format!("{t:?}")),
+                ))
             })?,
     };
     let closed_days = form
         .closed_days
         .split([',', ' ', '\n'])
         .filter(|d| !d.trim().is_empty())
-        .map(|d| parse_date(d).map_err(|e| ServiceError::Invalid(format!("closed_days: {e}"))))
+        .map(|d| {
+            parse_date(d).map_err(|e| ServiceError::Invalid(Message::in_field("closed_days", e)))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let new = NewServiceRound {
         title: title.to_owned(),
@@ -237,13 +256,13 @@ pub async fn create_round(
     Ok(store.create_service_round(&new, actor).await?)
 }
 
-fn member(r: &ServiceRoundRecord, text: &str) -> Result<MunicipalityId, String> {
-    let m =
-        MunicipalityId::parse(text).map_err(|_| format!("{text:?} is not a municipality id"))?;
+fn member(r: &ServiceRoundRecord, text: &str) -> Result<MunicipalityId, Message> {
+    let m = MunicipalityId::parse(text)
+        .map_err(|_| Message::new("not_a_municipality_id").with("value", format!("{text:?}")))?;
     if r.members.contains(&m) {
         Ok(m)
     } else {
-        Err(format!("{m} is not a municipality of this round"))
+        Err(Message::new("not_in_round").with("municipality", m))
     }
 }
 
@@ -266,14 +285,18 @@ pub async fn set_members(
         .filter(|s| !s.is_empty())
     {
         match MunicipalityId::parse(id) {
-            Ok(m) if !known.contains(&m) => errors.push(format!("{m} is not a known kommun")),
-            Ok(m) if r.organiser.is_some_and(|o| o != m) => errors.push(format!(
-                "a municipality's own round tests only itself, not {m}"
-            )),
+            Ok(m) if !known.contains(&m) => {
+                errors.push(Message::new("unknown_kommun").with("municipality", m))
+            }
+            Ok(m) if r.organiser.is_some_and(|o| o != m) => {
+                errors.push(Message::new("own_round_only_itself").with("municipality", m))
+            }
             Ok(m) => {
                 members.insert(m);
             }
-            Err(_) => errors.push(format!("{id:?} is not a municipality id")),
+            Err(_) => {
+                errors.push(Message::new("not_a_municipality_id").with("value", format!("{id:?}")))
+            }
         }
     }
     if !errors.is_empty() {
@@ -289,30 +312,29 @@ pub async fn set_members(
 const MAX_QUESTIONS: usize = 1_000;
 
 /// Reads a question bank: CSV `id;area;text`, every id once.
-pub fn parse_questions(text: &str) -> Result<Vec<ServiceQuestion>, Vec<String>> {
+pub fn parse_questions(text: &str) -> Result<Vec<ServiceQuestion>, Vec<Message>> {
     let table = Table::with_columns(text, &["id", "area", "text"], &[])?;
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     let mut questions = Vec::new();
     for row in table.rows() {
         let (id, area, q) = (row.get("id"), row.get("area"), row.get("text"));
+        let line = Location::line(row.line as u64);
         if id.is_empty() || area.is_empty() || q.is_empty() {
-            errors.push(format!(
-                "line {}: id, area and text are all needed",
-                row.line
-            ));
+            errors.push(line.say(Message::new("id_area_text_needed")));
         } else if !seen.insert(id.to_owned()) {
-            errors.push(format!("{}: {id:?} is listed twice", row.at("id")));
+            errors.push(
+                row.at("id")
+                    .say(Message::new("listed_twice").with("value", format!("{id:?}"))),
+            );
         } else if let Some(e) = [
-            check_slug("id", id)
-                .err()
-                .map(|e| format!("{}: {e}", row.at("id"))),
+            check_slug("id", id).err().map(|e| row.at("id").say(e)),
             check_len("area", area, max_chars::TITLE)
                 .err()
-                .map(|e| format!("line {}: {e}", row.line)),
+                .map(|e| line.say(e)),
             check_len("text", q, max_chars::QUESTION)
                 .err()
-                .map(|e| format!("line {}: {e}", row.line)),
+                .map(|e| line.say(e)),
         ]
         .into_iter()
         .flatten()
@@ -320,10 +342,7 @@ pub fn parse_questions(text: &str) -> Result<Vec<ServiceQuestion>, Vec<String>> 
         {
             errors.push(e);
         } else if questions.len() >= MAX_QUESTIONS {
-            errors.push(format!(
-                "line {}: a bank holds at most {MAX_QUESTIONS} questions",
-                row.line
-            ));
+            errors.push(line.say(Message::new("bank_too_large").with("max", MAX_QUESTIONS)));
             break;
         } else {
             questions.push(ServiceQuestion {
@@ -383,34 +402,34 @@ pub async fn set_plan(
     let mut plan = Vec::new();
     let mut seen = HashSet::new();
     for row in table.rows() {
-        let line = row.line;
-        let m = member(&r, row.get("municipality_id"))
-            .map_err(|e| format!("{}: {e}", row.at("municipality_id")));
+        let line = Location::line(row.line as u64);
+        let m =
+            member(&r, row.get("municipality_id")).map_err(|e| row.at("municipality_id").say(e));
         let q = row.get("question_id");
         if !questions.contains(q) {
-            errors.push(format!(
-                "{}: {q:?} is not in the question bank",
+            errors.push(
                 row.at("question_id")
-            ));
+                    .say(Message::new("not_in_bank").with("question", format!("{q:?}"))),
+            );
         }
         let channel = Channel::parse(row.get("channel"))
-            .ok_or_else(|| format!("{}: use email or phone", row.at("channel")));
-        let day =
-            parse_date(row.get("planned_on")).map_err(|e| format!("{}: {e}", row.at("planned_on")));
+            .ok_or_else(|| row.at("channel").say(Message::new("use_email_or_phone")));
+        let day = parse_date(row.get("planned_on")).map_err(|e| row.at("planned_on").say(e));
         let tester = row.get("tester").to_lowercase();
         if !tester.contains('@') {
-            errors.push(format!(
-                "{}: give the tester's e-mail address",
-                row.at("tester")
-            ));
+            errors.push(row.at("tester").say(Message::new("give_tester_email")));
         }
         match (m, channel, day) {
             (Ok(m), Ok(channel), Ok(day)) => {
                 if !seen.insert((m, q.to_owned(), channel)) {
-                    errors.push(format!(
-                        "line {line}: {q:?} to {m} by {} is planned twice",
-                        channel.code()
-                    ));
+                    errors.push(
+                        line.say(
+                            Message::new("planned_twice")
+                                .with("question", format!("{q:?}"))
+                                .with("municipality", m)
+                                .with_code("channel", channel.code()),
+                        ),
+                    );
                 }
                 plan.push(PlanRow {
                     municipality: m,
@@ -432,17 +451,17 @@ pub async fn set_plan(
     Ok(plan.len())
 }
 
-fn yes_no(text: &str) -> Result<Option<bool>, String> {
+fn yes_no(text: &str) -> Result<Option<bool>, Message> {
     match text.trim().to_lowercase().as_str() {
         "" => Ok(None),
         "ja" | "yes" | "1" | "true" => Ok(Some(true)),
         "nej" | "no" | "0" | "false" => Ok(Some(false)),
-        other => Err(format!("{other:?} is not yes or no")),
+        other => Err(Message::new("not_yes_no").with("value", format!("{other:?}"))),
     }
 }
 
 /// A waiting time as seconds or minutes and seconds (`95` or `1:35`).
-fn seconds(text: &str) -> Result<Option<u32>, String> {
+fn seconds(text: &str) -> Result<Option<u32>, Message> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
@@ -457,7 +476,7 @@ fn seconds(text: &str) -> Result<Option<u32>, String> {
     };
     parsed
         .map(Some)
-        .ok_or_else(|| format!("{t:?} is not seconds or minutes:seconds"))
+        .ok_or_else(|| Message::new("not_seconds").with("value", format!("{t:?}")))
 }
 
 /// The fields of one contact as text, from a CSV row or a form.
@@ -483,11 +502,11 @@ fn read_contact(
     r: &ServiceRoundRecord,
     questions: &HashSet<&str>,
     f: &ContactFields,
-    instant: fn(&str) -> Result<time::OffsetDateTime, String>,
-    at: &dyn Fn(&str) -> String,
-) -> Result<Contact, Vec<String>> {
+    instant: fn(&str) -> Result<time::OffsetDateTime, Message>,
+    at: &dyn Fn(&str) -> Location,
+) -> Result<Contact, Vec<Message>> {
     let mut errors = Vec::new();
-    let mut check = |field: &str, e: String| errors.push(format!("{}: {e}", at(field)));
+    let mut check = |field: &str, e: Message| errors.push(at(field).say(e));
     let municipality = member(r, f.municipality.trim())
         .map_err(|e| check("municipality_id", e))
         .ok();
@@ -495,11 +514,11 @@ fn read_contact(
     if !questions.contains(question.as_str()) {
         check(
             "question_id",
-            format!("{question:?} is not in the question bank"),
+            Message::new("not_in_bank").with("question", format!("{question:?}")),
         );
     }
     let channel = Channel::parse(&f.channel).or_else(|| {
-        check("channel", "use email or phone".into());
+        check("channel", Message::new("use_email_or_phone"));
         None
     });
     let sent_at = instant(&f.sent_at).map_err(|e| check("sent_at", e)).ok();
@@ -517,7 +536,10 @@ fn read_contact(
             other => other,
         })
         .or_else(|| {
-            check("relevance", format!("{t:?} is not yes, partly or no"));
+            check(
+                "relevance",
+                Message::new("not_yes_partly_no").with("value", format!("{t:?}")),
+            );
             None
         }),
     };
@@ -536,7 +558,7 @@ fn read_contact(
             _ => {
                 check(
                     "reception",
-                    format!("{t:?} is outside 0–3 (3 mycket god, 2 god, 1 medelgod, 0 dålig)"),
+                    Message::new("reception_outside").with("value", format!("{t:?}")),
                 );
                 None
             }
@@ -544,11 +566,16 @@ fn read_contact(
     };
     let tester = f.tester.trim().to_lowercase();
     if tester.is_empty() {
-        check("tester", "say who made the test".into());
+        check("tester", Message::new("say_who_tested"));
     }
     let note = f.note.trim().to_owned();
     if note.chars().count() > 2000 {
-        check("note", "longer than 2000 characters".into());
+        check(
+            "note",
+            Message::new("too_long")
+                .with("max", 2000)
+                .with("given", note.chars().count()),
+        );
     }
     let (Some(municipality), Some(channel), Some(sent_at)) = (municipality, channel, sent_at)
     else {
@@ -570,10 +597,10 @@ fn read_contact(
         reception,
         note,
     };
-    let problems: Vec<String> = contact
+    let problems: Vec<Message> = contact
         .problems()
         .into_iter()
-        .map(|p| format!("{}: {p}", at("")))
+        .map(|p| at("").say(p))
         .collect();
     if problems.is_empty() {
         Ok(contact)
@@ -605,10 +632,10 @@ pub fn parse_contacts(
     r: &ServiceRoundRecord,
     content: &ServiceContent,
     text: &str,
-) -> Result<Vec<Contact>, Vec<String>> {
+) -> Result<Vec<Contact>, Vec<Message>> {
     let table = Table::with_columns(text, &CONTACT_COLUMNS, &CONTACT_OPTIONAL)?;
     let questions: HashSet<&str> = content.questions.iter().map(|q| q.id.as_str()).collect();
-    let mut registered: HashMap<(MunicipalityId, String, Channel), String> = content
+    let mut registered: HashMap<(MunicipalityId, String, Channel), Message> = content
         .contacts
         .iter()
         .map(|c| {
@@ -618,7 +645,7 @@ pub fn parse_contacts(
                     c.contact.question.clone(),
                     c.contact.channel,
                 ),
-                "already registered".to_owned(),
+                Message::new("already_registered"),
             )
         })
         .collect();
@@ -641,7 +668,7 @@ pub fn parse_contacts(
         };
         let at = |field: &str| {
             if field.is_empty() {
-                format!("line {line}")
+                Location::line(line as u64)
             } else {
                 row.at(field)
             }
@@ -650,14 +677,17 @@ pub fn parse_contacts(
             Ok(c) => {
                 let key = (c.municipality, c.question.clone(), c.channel);
                 if let Some(first) = registered.get(&key) {
-                    errors.push(format!(
-                        "line {line}: question {:?} to {} by {} is a duplicate contact ({first})",
-                        c.question,
-                        c.municipality,
-                        c.channel.code()
-                    ));
+                    errors.push(
+                        Location::line(line as u64).say(
+                            Message::new("duplicate_contact")
+                                .with("question", format!("{:?}", c.question))
+                                .with("municipality", c.municipality)
+                                .with_code("channel", c.channel.code())
+                                .with_said("first", first.clone()),
+                        ),
+                    );
                 } else {
-                    registered.insert(key, format!("first on line {line}"));
+                    registered.insert(key, Message::new("first_on_line").with("line", line));
                     out.push(c);
                 }
             }
@@ -710,9 +740,9 @@ pub async fn register_contact(
         calendar::parse_swedish_local,
         &|f: &str| {
             if f.is_empty() {
-                "the contact".to_owned()
+                Location::default()
             } else {
-                f.to_owned()
+                Location::default().with_field(f)
             }
         },
     )
@@ -724,12 +754,13 @@ pub async fn register_contact(
             c.contact.channel,
         ) == (contact.municipality, &contact.question, contact.channel)
     }) {
-        return Err(ServiceError::Invalid(format!(
-            "question {:?} was already put to {} by {}: a duplicate contact",
-            contact.question,
-            contact.municipality,
-            contact.channel.code()
-        )));
+        return Err(ServiceError::Invalid(
+            Message::new("duplicate_contact")
+                .with("question", format!("{:?}", contact.question))
+                .with("municipality", contact.municipality)
+                .with_code("channel", contact.channel.code())
+                .with_said("first", Message::new("already_registered")),
+        ));
     }
     Ok(store
         .add_service_contacts(round_id, &[contact], actor)
@@ -745,24 +776,24 @@ async fn registering(
     let r = round(store, round_id).await?;
     let content = store.service_content(round_id).await?;
     if !may_register(grants, email, &r, &content.plan) && !r.published {
-        return Err(ServiceError::NotFound(format!("service round {round_id}")));
+        return Err(ServiceError::NotFound(round_not_found(round_id)));
     }
     if !may_register(grants, email, &r, &content.plan) {
-        return Err(ServiceError::Forbidden(
-            "only the round's organisers and planned testers register contacts".into(),
-        ));
+        return Err(ServiceError::Forbidden(Message::new(
+            "only_planned_testers",
+        )));
     }
     if r.published {
-        return Err(ServiceError::Invalid(
-            "the round is published; its contacts no longer change".into(),
-        ));
+        return Err(ServiceError::Invalid(Message::new(
+            "published_contacts_stay",
+        )));
     }
     Ok((r, content))
 }
 
 /// Reads survey answers: `municipality_id;channel;question;got_answer;1;2;3;4;5`, where
 /// `got_answer` says for e-mail whether the resident got an answer (only those count).
-pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCounts>, Vec<String>> {
+pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCounts>, Vec<Message>> {
     let table = Table::with_columns(
         text,
         &[
@@ -783,24 +814,26 @@ pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCoun
     for row in table.rows() {
         let line = row.line;
         let m = member(r, row.get("municipality_id"))
-            .map_err(|e| errors.push(format!("{}: {e}", row.at("municipality_id"))))
+            .map_err(|e| errors.push(row.at("municipality_id").say(e)))
             .ok();
         let channel = Channel::parse(row.get("channel"));
         if channel.is_none() {
-            errors.push(format!("{}: use email or phone", row.at("channel")));
+            errors.push(row.at("channel").say(Message::new("use_email_or_phone")));
         }
         let question = SurveyQuestion::parse(row.get("question"));
         match (channel, question) {
-            (_, None) => errors.push(format!("{}: use reception, ease or clarity", row.at("question"))),
-            (Some(Channel::Phone), Some(SurveyQuestion::Clarity)) | (Some(Channel::Email), Some(SurveyQuestion::Reception)) => {
-                errors.push(format!("{}: the telephone survey asks reception and ease, the e-mail survey clarity and ease", row.at("question")))
-            }
+            (_, None) => errors.push(row.at("question").say(Message::new("use_survey_question"))),
+            (Some(Channel::Phone), Some(SurveyQuestion::Clarity))
+            | (Some(Channel::Email), Some(SurveyQuestion::Reception)) => errors.push(
+                row.at("question")
+                    .say(Message::new("survey_question_channel")),
+            ),
             _ => {}
         }
         let got_answer = match yes_no(row.get("got_answer")) {
             Ok(v) => v.unwrap_or(true),
             Err(e) => {
-                errors.push(format!("{}: {e}", row.at("got_answer")));
+                errors.push(row.at("got_answer").say(e));
                 true
             }
         };
@@ -809,20 +842,19 @@ pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCoun
             let name = (i + 1).to_string();
             match row.get(&name).parse::<u64>() {
                 Ok(v) => *c = v,
-                Err(_) => errors.push(format!(
-                    "{}: {:?} is not a number of answers",
-                    row.at(&name),
-                    row.get(&name)
+                Err(_) => errors.push(row.at(&name).say(
+                    Message::new("not_a_count").with("value", format!("{:?}", row.get(&name))),
                 )),
             }
         }
         if let (Some(m), Some(channel), Some(question)) = (m, channel, question) {
             if !seen.insert((m, channel, question, got_answer)) {
-                errors.push(format!(
-                    "line {line}: {m} {} {} is listed twice",
-                    channel.code(),
-                    question.code()
-                ));
+                errors.push(
+                    Location::line(line as u64).say(Message::new("listed_twice").with(
+                        "value",
+                        format!("{m} {} {}", channel.code(), question.code()),
+                    )),
+                );
             }
             out.push(SurveyCounts {
                 municipality: m,
@@ -1124,9 +1156,7 @@ pub async fn publish(
 ) -> Result<usize, ServiceError> {
     let r = managed_round(store, grants, round_id).await?;
     if r.published {
-        return Err(ServiceError::Invalid(
-            "the round is already published".into(),
-        ));
+        return Err(ServiceError::Invalid(Message::new("already_published")));
     }
     let content = store.service_content(round_id).await?;
     let res = results(&r, &content);
@@ -1169,9 +1199,7 @@ pub async fn publish(
         }
     }
     if rows.is_empty() {
-        return Err(ServiceError::Invalid(
-            "there are no figures to publish yet".into(),
-        ));
+        return Err(ServiceError::Invalid(Message::new("no_figures_yet")));
     }
     let catalogue = measures(r.year);
     let n = rows.len();
@@ -1256,15 +1284,19 @@ mod tests {
         ))
         .unwrap_err();
         assert!(
-            errors[0].starts_with("line 2, column 1 (id): id: \"q<1\" must be"),
+            errors[0]
+                .to_string()
+                .starts_with("line 2, column 1 (id): Id: \"q<1\" must be"),
             "{errors:?}"
         );
         assert_eq!(
-            errors[1],
+            errors[1].to_string(),
             "line 3: text: at most 1000 characters (1001 given)"
         );
         assert!(
-            errors[2].starts_with("line 4: area: at most 200"),
+            errors[2]
+                .to_string()
+                .starts_with("line 4: area: at most 200"),
             "{errors:?}"
         );
     }

@@ -579,7 +579,7 @@ fn check_frameworks(files: &[PathBuf]) -> ExitCode {
     let mut ok = true;
     for path in files {
         let read = std::fs::read_to_string(path)
-            .map_err(|e| vec![e.to_string()])
+            .map_err(|e| vec![kvalitet_domain::Message::from(e.to_string())])
             .and_then(|text| kvalitet_formats::framework_toml::read(&text));
         match read {
             Ok(f) => {

@@ -193,24 +193,27 @@ fn every_kind_of_bad_row_rejects_the_file_and_names_the_place() {
     let cases = [
         (
             "unknown_municipality.csv",
-            "line 3, field municipality: unknown municipality or group 9999",
+            "line 3, column municipality: unknown municipality or group 9999",
         ),
         (
             "unknown_measure.csv",
-            "line 3, field kpi: unknown measure N99999",
+            "line 3, column kpi: unknown measure N99999",
         ),
         (
             "non_numeric.csv",
-            "line 3, field value: value \"sju\" is not a number",
+            "line 3, column value: sju is not a number",
         ),
-        ("impossible_year.csv", "line 3, field year: year \"1066\""),
+        (
+            "impossible_year.csv",
+            "line 3, column year: 1066 is not a year",
+        ),
         (
             "impossible_gender.csv",
-            "line 3, field gender: gender \"X\"",
+            "line 3, column gender: Gender X does not exist",
         ),
         (
             "conflicting_repeat.csv",
-            "line 4, field value: N15428 0180 2022 T appears again with a different value",
+            "line 4, column value: N15428 0180 2022 T appears again with a different value",
         ),
         (
             "malformed_row.csv",
@@ -252,7 +255,7 @@ fn every_bad_row_of_a_rejected_file_is_listed() {
         "{report}"
     );
     assert!(
-        report.contains("line 2, field municipality") && report.contains("line 4, field value"),
+        report.contains("line 2, column municipality") && report.contains("line 4, column value"),
         "{report}"
     );
     assert_eq!(s.export(&[]).lines().count(), 1);
@@ -311,8 +314,8 @@ fn skip_bad_rows_writes_the_good_ones_and_lists_the_bad() {
         report.contains("read 4, inserted 2, updated 0, unchanged 0, deleted 0, rejected 2"),
         "{report}"
     );
-    assert!(report.contains("line 3, field municipality"), "{report}");
-    assert!(report.contains("line 4, field value"), "{report}");
+    assert!(report.contains("line 3, column municipality"), "{report}");
+    assert!(report.contains("line 4, column value"), "{report}");
     assert_eq!(s.export(&[]).lines().count(), 3);
 }
 
@@ -386,7 +389,7 @@ fn a_forced_format_is_used() {
         &["--format", "kpi-catalogue-csv"],
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("field id"), "{}", text(&out));
+    assert!(text(&out).contains("column id"), "{}", text(&out));
     let out = s.import(
         &[&fixtures().join("values.csv")],
         &["--format", "values-csv"],
@@ -586,7 +589,7 @@ fn own_measures_are_served_in_v3_with_their_owner_and_mirrored() {
     let out = s.import(&[&bad], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
-        text(&out).contains("line 2, field owner: unknown municipality 9999"),
+        text(&out).contains("line 2, column owner: unknown municipality 9999"),
         "{}",
         text(&out)
     );

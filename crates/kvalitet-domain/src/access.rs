@@ -130,18 +130,12 @@ pub struct AttemptLimit {
 
 impl LoginPolicy {
     /// Why a new password is refused, if it is.
-    pub fn check_password(&self, password: &str) -> Result<(), String> {
+    pub fn check_password(&self, password: &str) -> Result<(), crate::Message> {
         let n = password.chars().count();
         if n < self.min_password_chars {
-            Err(format!(
-                "the password needs at least {} characters",
-                self.min_password_chars
-            ))
+            Err(crate::Message::new("password_too_short").with("min", self.min_password_chars))
         } else if n > self.max_password_chars {
-            Err(format!(
-                "the password may have at most {} characters",
-                self.max_password_chars
-            ))
+            Err(crate::Message::new("password_too_long").with("max", self.max_password_chars))
         } else {
             Ok(())
         }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::MeasureId;
+use crate::{MeasureId, Message};
 
 /// How one question is scored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,7 +33,7 @@ impl Rule {
 
     /// Reads an answer as a form or file gives it: a choice's label, or a number (with a
     /// decimal comma or point) for scales and numbers.
-    pub fn parse_answer(&self, text: &str) -> Result<Answer, String> {
+    pub fn parse_answer(&self, text: &str) -> Result<Answer, Message> {
         let text = text.trim();
         let answer = match self {
             Self::Choice { .. } => Answer::Choice(text.to_owned()),
@@ -42,7 +42,9 @@ impl Rule {
                     .parse::<f64>()
                     .ok()
                     .filter(|v| v.is_finite())
-                    .ok_or_else(|| format!("{text:?} is not a number"))?,
+                    .ok_or_else(|| {
+                        Message::new("not_a_number").with("value", format!("{text:?}"))
+                    })?,
             ),
         };
         self.points(&answer)?;
@@ -50,7 +52,7 @@ impl Rule {
     }
 
     /// The points of an answer, or why the answer does not fit the rule.
-    pub fn points(&self, answer: &Answer) -> Result<f64, String> {
+    pub fn points(&self, answer: &Answer) -> Result<f64, Message> {
         match (self, answer) {
             (Self::Choice { options }, Answer::Choice(c)) => options
                 .iter()
@@ -58,24 +60,32 @@ impl Rule {
                 .map(|(_, p)| *p)
                 .ok_or_else(|| {
                     let labels: Vec<&str> = options.iter().map(|(l, _)| l.as_str()).collect();
-                    format!("{c:?} is not one of {}", labels.join(", "))
+                    Message::new("not_a_choice")
+                        .with("value", format!("{c:?}"))
+                        .with("choices", labels.join(", "))
                 }),
             (Self::Scale { low, high }, Answer::Number(v)) => {
                 let (lo, hi) = (f64::from(*low), f64::from(*high));
                 if (lo..=hi).contains(v) {
                     Ok((v - lo) / (hi - lo) * 100.0)
                 } else {
-                    Err(format!("{v} is outside the scale {low}–{high}"))
+                    Err(Message::new("outside_scale")
+                        .with("value", v)
+                        .with("low", low)
+                        .with("high", high))
                 }
             }
             (Self::Number { min, max }, Answer::Number(v)) => {
                 if (*min..=*max).contains(v) {
                     Ok(*v)
                 } else {
-                    Err(format!("{v} is outside {min}–{max}"))
+                    Err(Message::new("outside_range")
+                        .with("value", v)
+                        .with("min", min)
+                        .with("max", max))
                 }
             }
-            (_, a) => Err(format!("the answer {a:?} does not fit the question's rule")),
+            (_, a) => Err(Message::new("answer_misfits_rule").with("answer", format!("{a:?}"))),
         }
     }
 }
@@ -250,43 +260,56 @@ impl Framework {
     }
 
     /// Everything wrong with the framework, each naming its place.
-    pub fn validate(&self) -> Result<(), Vec<String>> {
+    pub fn validate(&self) -> Result<(), Vec<Message>> {
         let mut errors = Vec::new();
         use crate::text::{check_len, check_slug, max_chars};
         if self.id.trim().is_empty() || self.version.trim().is_empty() {
-            errors.push("the framework needs an id and a version".to_owned());
+            errors.push(Message::new("framework_needs_id"));
         } else {
             errors.extend(check_slug("id", &self.id).err());
             errors.extend(check_slug("version", &self.version).err());
         }
         errors.extend(check_len("name", &self.name, max_chars::TITLE).err());
         if self.areas.len() > MAX_AREAS {
-            errors.push(format!(
-                "areas: at most {MAX_AREAS} ({} given)",
-                self.areas.len()
+            errors.push(Message::in_field(
+                "areas",
+                Message::new("too_many")
+                    .with("max", MAX_AREAS)
+                    .with("given", self.areas.len()),
             ));
         }
         let question_count: usize = self.areas.iter().map(|a| a.questions.len()).sum();
         if question_count > MAX_QUESTIONS {
-            errors.push(format!(
-                "questions: at most {MAX_QUESTIONS} in a framework ({question_count} given)"
+            errors.push(Message::in_field(
+                "questions",
+                Message::new("too_many")
+                    .with("max", MAX_QUESTIONS)
+                    .with("given", question_count),
             ));
         }
         if let Some(prefix) = &self.measure_prefix {
             let longest = format!("{prefix}-{}", self.areas.len());
             match MeasureId::parse(&longest) {
-                Err(_) => errors.push(format!(
-                    "measure_prefix: {prefix:?} must be letters, digits, '_' or '-', short enough for {longest:?} (16 at most)"
+                Err(_) => errors.push(Message::in_field(
+                    "measure_prefix",
+                    Message::new("prefix_too_long")
+                        .with("value", format!("{prefix:?}"))
+                        .with("longest", format!("{longest:?}")),
                 )),
-                Ok(_) if MeasureId::parse(prefix).is_ok_and(|m| m.is_kolada()) => errors.push(format!(
-                    "measure_prefix: {prefix:?} has Kolada's form (N or U and five digits)"
-                )),
+                Ok(_) if MeasureId::parse(prefix).is_ok_and(|m| m.is_kolada()) => {
+                    errors.push(Message::in_field(
+                        "measure_prefix",
+                        Message::new("prefix_is_kolada").with("value", format!("{prefix:?}")),
+                    ))
+                }
                 // "X0180" would publish "X0180-1": a municipality's own measure.
-                Ok(m) if m.own_namespace().is_some()
-                    || MeasureId::parse(prefix).is_ok_and(|p| p.own_namespace().is_some()) =>
+                Ok(m)
+                    if m.own_namespace().is_some()
+                        || MeasureId::parse(prefix).is_ok_and(|p| p.own_namespace().is_some()) =>
                 {
-                    errors.push(format!(
-                        "measure_prefix: {prefix:?} would give ids in a municipality's own namespace (X and four digits, then '-')"
+                    errors.push(Message::in_field(
+                        "measure_prefix",
+                        Message::new("prefix_is_own").with("value", format!("{prefix:?}")),
                     ))
                 }
                 Ok(_) => {}
@@ -300,60 +323,87 @@ impl Framework {
                 check_len(&format!("areas[{a}].title"), &area.title, max_chars::TITLE).err(),
             );
             if !areas.insert(area.id.as_str()) {
-                errors.push(format!(
-                    "areas[{a}]: the area id {:?} is used twice",
-                    area.id
+                errors.push(at(
+                    &format!("areas[{a}]"),
+                    Message::new("area_twice").with("id", format!("{:?}", area.id)),
                 ));
             }
             for (q, question) in area.questions.iter().enumerate() {
-                let at = format!("areas[{a}].questions[{q}]");
-                errors.extend(check_slug(&format!("{at}.id"), &question.id).err());
+                let place = format!("areas[{a}].questions[{q}]");
+                errors.extend(check_slug(&format!("{place}.id"), &question.id).err());
                 errors.extend(
-                    check_len(&format!("{at}.text"), &question.text, max_chars::QUESTION).err(),
+                    check_len(
+                        &format!("{place}.text"),
+                        &question.text,
+                        max_chars::QUESTION,
+                    )
+                    .err(),
                 );
                 if let Some(sub) = &question.subarea {
-                    errors.extend(check_len(&format!("{at}.subarea"), sub, max_chars::TITLE).err());
+                    errors.extend(
+                        check_len(&format!("{place}.subarea"), sub, max_chars::TITLE).err(),
+                    );
                 }
                 if !questions.insert(question.id.as_str()) {
-                    errors.push(format!(
-                        "{at}: the question id {:?} is used twice",
-                        question.id
+                    errors.push(at(
+                        &place,
+                        Message::new("question_twice").with("id", format!("{:?}", question.id)),
                     ));
                 }
                 if !(question.weight.is_finite() && question.weight > 0.0) {
-                    errors.push(format!("{at}: the weight must be above 0"));
+                    errors.push(at(&place, Message::new("weight_not_positive")));
                 }
                 match &question.rule {
                     Rule::Choice { options } if options.is_empty() => {
-                        errors.push(format!("{at}: a choice needs options"));
+                        errors.push(at(&place, Message::new("choice_needs_options")));
                     }
                     Rule::Choice { options } => {
                         let mut labels = HashSet::new();
                         if options.len() > MAX_CHOICES {
-                            errors.push(format!("{at}: at most {MAX_CHOICES} choices"));
+                            errors.push(at(
+                                &place,
+                                Message::new("too_many_choices").with("max", MAX_CHOICES),
+                            ));
                         }
                         for (label, points) in options {
                             errors.extend(
-                                check_len(&format!("{at}: a choice"), label, max_chars::QUESTION)
+                                check_len(&format!("{place}.options"), label, max_chars::QUESTION)
                                     .err(),
                             );
                             if !labels.insert(label.as_str()) {
-                                errors.push(format!("{at}: the choice {label:?} is listed twice"));
+                                errors.push(at(
+                                    &place,
+                                    Message::new("choice_twice")
+                                        .with("label", format!("{label:?}")),
+                                ));
                             }
                             if !points.is_finite() || *points < 0.0 {
-                                errors.push(format!(
-                                    "{at}: the choice {label:?} has points {points}"
+                                errors.push(at(
+                                    &place,
+                                    Message::new("choice_bad_points")
+                                        .with("label", format!("{label:?}"))
+                                        .with("points", points),
                                 ));
                             }
                         }
                     }
                     Rule::Scale { low, high } if low >= high => {
-                        errors.push(format!("{at}: the scale {low}–{high} is empty"));
+                        errors.push(at(
+                            &place,
+                            Message::new("empty_scale")
+                                .with("low", low)
+                                .with("high", high),
+                        ));
                     }
                     Rule::Number { min, max }
                         if min.partial_cmp(max) != Some(std::cmp::Ordering::Less) =>
                     {
-                        errors.push(format!("{at}: the range {min}–{max} is empty"));
+                        errors.push(at(
+                            &place,
+                            Message::new("empty_range")
+                                .with("min", min)
+                                .with("max", max),
+                        ));
                     }
                     _ => {}
                 }
@@ -363,9 +413,11 @@ impl Framework {
                 // An area with no questions loaded yet (Kommunkompassen's criteria are
                 // SKR's) states its maximum and is scored from area-level answers.
                 if !area.questions.is_empty() && (computed - stated).abs() > 1e-9 {
-                    errors.push(format!(
-                        "areas[{a}] {:?}: the questions add up to {computed}, not the stated maximum {stated}",
-                        area.id
+                    errors.push(at(
+                        &format!("areas[{a}] {:?}", area.id),
+                        Message::new("max_differs")
+                            .with("computed", computed)
+                            .with("stated", stated),
                     ));
                 }
             }
@@ -380,14 +432,21 @@ impl Framework {
     /// Scores answers by question id. An answer to a question not in this version, or one
     /// outside its rule, is an error naming the question; unanswered questions are left out
     /// of both points and maximum (the report says "n of N answered").
-    pub fn score(&self, answers: &HashMap<String, Answer>) -> Result<Scores, Vec<String>> {
+    pub fn score(&self, answers: &HashMap<String, Answer>) -> Result<Scores, Vec<Message>> {
         let known: HashSet<&str> = self.questions().map(|(_, q)| q.id.as_str()).collect();
-        let mut errors: Vec<String> = answers
+        let mut unknown: Vec<&String> = answers
             .keys()
             .filter(|k| !known.contains(k.as_str()))
-            .map(|k| format!("question {k:?} is not in {} {}", self.id, self.version))
             .collect();
-        errors.sort();
+        unknown.sort();
+        let mut errors: Vec<Message> = unknown
+            .into_iter()
+            .map(|k| {
+                Message::new("question_not_in_framework")
+                    .with("question", format!("{k:?}"))
+                    .with("framework", format!("{} {}", self.id, self.version))
+            })
+            .collect();
         let mut areas = Vec::new();
         for area in &self.areas {
             let (mut points, mut max, mut indices, mut answered) = (0.0, 0.0, Vec::new(), 0);
@@ -403,7 +462,7 @@ impl Framework {
                         indices.push(if m > 0.0 { p / m * 100.0 } else { 0.0 });
                         answered += 1;
                     }
-                    Err(e) => errors.push(format!("question {:?}: {e}", q.id)),
+                    Err(e) => errors.push(at(&format!("{:?}", q.id), e)),
                 }
             }
             areas.push(AreaScore {
@@ -432,6 +491,13 @@ impl Framework {
         };
         Ok(Scores { areas, total })
     }
+}
+
+/// `problem` at a place of a framework or file (`areas[0].questions[2]`, a question's id).
+fn at(place: &str, problem: Message) -> Message {
+    Message::new("at_place")
+        .with("place", place)
+        .with_said("problem", problem)
 }
 
 #[cfg(test)]
@@ -619,12 +685,14 @@ mod tests {
             ]))
             .unwrap_err();
         assert!(
-            e.iter().any(|m| m.contains("\"zz\" is not in f 1")),
+            e.iter()
+                .any(|m| m.to_string().contains("\"zz\" is not in f 1")),
             "{e:?}"
         );
         assert!(
-            e.iter()
-                .any(|m| m.contains("\"Kanske\" is not one of Nej, Delvis, Ja")),
+            e.iter().any(|m| m
+                .to_string()
+                .contains("\"Kanske\" is not one of Nej, Delvis, Ja")),
             "{e:?}"
         );
         let scale = Question {
@@ -641,6 +709,7 @@ mod tests {
         assert!(
             f.score(&answers(&[("s", Answer::Number(6.0))]))
                 .unwrap_err()[0]
+                .to_string()
                 .contains("outside the scale 1–5")
         );
 
@@ -658,18 +727,21 @@ mod tests {
         twice.areas[0].stated_max = Some(10.0);
         let e = twice.validate().unwrap_err();
         assert!(
-            e.iter()
-                .any(|m| m.contains("areas[0].questions[1]: the question id \"a\" is used twice")),
+            e.iter().any(|m| m
+                .to_string()
+                .contains("areas[0].questions[1]: the question id \"a\" is used twice")),
             "{e:?}"
         );
         assert!(
-            e.iter()
-                .any(|m| m.contains("areas[1]: the area id \"x\" is used twice")),
+            e.iter().any(|m| m
+                .to_string()
+                .contains("areas[1]: the area id \"x\" is used twice")),
             "{e:?}"
         );
         assert!(
-            e.iter()
-                .any(|m| m.contains("add up to 6, not the stated maximum 10")),
+            e.iter().any(|m| m
+                .to_string()
+                .contains("add up to 6, not the stated maximum 10")),
             "{e:?}"
         );
 
@@ -684,13 +756,19 @@ mod tests {
         bad.version = "2020\"".into();
         bad.name = "n".repeat(201);
         bad.measure_prefix = Some("X0180".into());
-        let e = bad.validate().unwrap_err().join("\n");
+        let e = bad
+            .validate()
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
         for expected in [
-            "id: \"kk<script>\" must be",
-            "version: \"2020\\\"\" must be",
-            "name: at most 200 characters",
+            "Id: \"kk<script>\" must be",
+            "Version: \"2020\\\"\" must be",
+            "Name: at most 200 characters",
             "areas[0].questions[0].id: \"b\\\"\" must be",
-            "measure_prefix: \"X0180\" would give ids in a municipality's own namespace",
+            "Measure prefix (measure_prefix): \"X0180\" would give ids in a municipality's own namespace",
         ] {
             assert!(e.contains(expected), "{expected} in {e}");
         }

@@ -190,7 +190,7 @@ pub fn stockholm_date(t: OffsetDateTime) -> Date {
 /// Reads an instant that must name its time zone: RFC 3339 with `Z` or an offset
 /// (`2026-03-02T09:15:00+01:00`). A time without a zone is refused: it could be either of two
 /// instants around a clock change, or in another zone altogether.
-pub fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
+pub fn parse_instant(text: &str) -> Result<OffsetDateTime, crate::Message> {
     let text = text.trim();
     let with_t = if text.len() > 10 && text.as_bytes().get(10) == Some(&b' ') {
         format!("{}T{}", &text[..10], &text[11..])
@@ -206,13 +206,9 @@ pub fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
                     .get(with_t.len().saturating_sub(6)..)
                     .is_some_and(|tail| tail.starts_with('+') || tail.starts_with('-'));
             if has_zone {
-                Err(format!(
-                    "{text:?} is not a time like 2026-03-02T09:15:00+01:00"
-                ))
+                Err(crate::Message::new("not_an_instant").with("value", format!("{text:?}")))
             } else {
-                Err(format!(
-                    "{text:?} has no time zone; write it like 2026-03-02T09:15:00+01:00 or with Z for UTC"
-                ))
+                Err(crate::Message::new("no_time_zone").with("value", format!("{text:?}")))
             }
         }
     }
@@ -221,14 +217,14 @@ pub fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
 /// Reads a Swedish wall-clock time as a phone's form gives it (`2026-03-02T09:15`). A time
 /// that does not exist (skipped when summer time starts) is refused; one that occurs twice
 /// (when it ends) is taken as the first, in summer time.
-pub fn parse_swedish_local(text: &str) -> Result<OffsetDateTime, String> {
+pub fn parse_swedish_local(text: &str) -> Result<OffsetDateTime, crate::Message> {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     let format_secs =
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     let text = text.trim();
     let local = PrimitiveDateTime::parse(text, &format)
         .or_else(|_| PrimitiveDateTime::parse(text, &format_secs))
-        .map_err(|_| format!("{text:?} is not a date and time like 2026-03-02T09:15"))?;
+        .map_err(|_| crate::Message::new("not_a_local_time").with("value", format!("{text:?}")))?;
     for hours in [2, 1] {
         let offset = UtcOffset::from_hms(hours, 0, 0).unwrap_or(UtcOffset::UTC);
         let t = local.assume_offset(offset);
@@ -236,9 +232,7 @@ pub fn parse_swedish_local(text: &str) -> Result<OffsetDateTime, String> {
             return Ok(t);
         }
     }
-    Err(format!(
-        "{text:?} does not exist in Swedish time (the clock jumps from 02:00 to 03:00)"
-    ))
+    Err(crate::Message::new("time_does_not_exist").with("value", format!("{text:?}")))
 }
 
 #[cfg(test)]
@@ -383,6 +377,7 @@ mod tests {
         assert!(
             parse_swedish_local("2026-03-29T02:30")
                 .unwrap_err()
+                .to_string()
                 .contains("does not exist")
         );
         assert_eq!(
@@ -409,17 +404,25 @@ mod tests {
         assert!(
             parse_instant("2026-03-02T09:15:00")
                 .unwrap_err()
+                .to_string()
                 .contains("no time zone")
         );
         assert!(
             parse_instant("2026-03-02 09:15")
                 .unwrap_err()
+                .to_string()
                 .contains("no time zone")
         );
-        assert!(parse_instant("igår").unwrap_err().contains("no time zone"));
+        assert!(
+            parse_instant("igår")
+                .unwrap_err()
+                .to_string()
+                .contains("no time zone")
+        );
         assert!(
             parse_instant("2026-13-02T09:15:00+01:00")
                 .unwrap_err()
+                .to_string()
                 .contains("is not a time")
         );
     }

@@ -19,9 +19,14 @@ pub struct Message {
 pub enum Arg {
     Text(String),
     Said(Box<Message>),
-    /// A form field or file column by its name in the code; said with the table's words
-    /// for `field.<name>` where it has them, else as the name (a file's own column).
-    Field(String),
+    /// A word of the table by its key (`field.decimals`, `w.draft`), or `fallback` where
+    /// the table has none (a file's own column name).
+    Term {
+        key: String,
+        fallback: String,
+    },
+    /// Several messages, said one after the other ("…; …").
+    List(Vec<Message>),
 }
 
 impl Message {
@@ -45,23 +50,59 @@ impl Message {
         self
     }
 
+    /// The message with the parameter `name` set to several messages, said in turn.
+    pub fn with_list(mut self, name: &'static str, items: Vec<Message>) -> Self {
+        self.args.push((name, Arg::List(items)));
+        self
+    }
+
+    /// Several problems as one message ("…; …"), e.g. every bad row of a file.
+    pub fn all(problems: Vec<Message>) -> Self {
+        Self::new("list").with_list("items", problems)
+    }
+
+    /// The message with the parameter `name` set to the table's word for `key` (the
+    /// words of a status code, a field's name), or `fallback` where it has none.
+    pub fn with_term(
+        mut self,
+        name: &'static str,
+        key: impl Into<String>,
+        fallback: impl Into<String>,
+    ) -> Self {
+        self.args.push((
+            name,
+            Arg::Term {
+                key: key.into(),
+                fallback: fallback.into(),
+            },
+        ));
+        self
+    }
+
+    /// The message with the parameter `name` set to the words of a stable code (a round's
+    /// status, kind or step: `w.<code>` in the table).
+    pub fn with_code(self, name: &'static str, code: &str) -> Self {
+        self.with_term(name, format!("w.{code}"), code)
+    }
+
     /// A text parameter's value.
     pub fn arg(&self, name: &str) -> Option<&str> {
         self.args
             .iter()
             .find(|(n, _)| *n == name)
             .and_then(|(_, v)| match v {
-                Arg::Text(t) | Arg::Field(t) => Some(t.as_str()),
-                Arg::Said(_) => None,
+                Arg::Text(t) => Some(t.as_str()),
+                Arg::Said(_) | Arg::Term { .. } | Arg::List(_) => None,
             })
     }
 
     /// `problem` said of the field `field` of a form or a file: "decimals: …" is said in
     /// Swedish as "Decimaler: …".
     pub fn in_field(field: impl Into<String>, problem: Message) -> Self {
-        let mut m = Self::new("in_field");
-        m.args.push(("field", Arg::Field(field.into())));
-        m.with_said("problem", problem)
+        let field = field.into();
+        Self::new("in_field")
+            .with_term("field", format!("field.{field}"), field)
+            .with_said("problem", problem)
     }
 }
 
@@ -70,5 +111,32 @@ impl Message {
 impl fmt::Display for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&crate::Lang::En.say(self))
+    }
+}
+
+/// Text that has no words in the table, as it is: what the command line's readers of Kolada's
+/// and other machine files say (in English, to the operator). A page never shows one: the
+/// files people upload and the forms they fill in say what is wrong with codes.
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Self::new("text").with("text", text)
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Self {
+        Self::from(text.to_owned())
+    }
+}
+
+impl From<crate::IdError> for Message {
+    fn from(e: crate::IdError) -> Self {
+        e.message()
+    }
+}
+
+impl From<crate::value::ValueError> for Message {
+    fn from(e: crate::value::ValueError) -> Self {
+        e.message()
     }
 }

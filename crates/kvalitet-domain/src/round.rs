@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::Message;
 use crate::assessment::{Answer, Framework, Rule, Scores};
 use crate::coded::coded_enum;
 use crate::ids::UserId;
@@ -75,7 +76,7 @@ impl Step {
         status: Status,
         who: &Standing,
         submitted_by: Option<UserId>,
-    ) -> Result<Status, String> {
+    ) -> Result<Status, Message> {
         let lead = who.assessor == Some(AssessorRole::Lead);
         let (from, to, allowed): (&[Status], Status, bool) = match self {
             Self::Submit => (&[Status::Draft], Status::Submitted, lead),
@@ -92,20 +93,15 @@ impl Step {
             Self::Publish => (&[Status::Reviewed], Status::Published, who.admin),
         };
         if !from.contains(&status) {
-            return Err(format!(
-                "a round that is {} cannot be given the step {}",
-                status.code(),
-                self.code()
-            ));
+            return Err(Message::new("step_not_from_status")
+                .with_code("status", status.code())
+                .with_code("step", self.code()));
         }
         if !allowed {
             return Err(match self {
-                Self::Submit => "only the round's lead evaluator submits".into(),
-                Self::Review if who.admin => {
-                    "the person who submitted cannot also review; another administrator reviews"
-                        .into()
-                }
-                _ => format!("you may not take the step {}", self.code()),
+                Self::Submit => Message::new("only_lead_submits"),
+                Self::Review if who.admin => Message::new("reviewer_not_submitter"),
+                _ => Message::new("step_not_allowed").with_code("step", self.code()),
             });
         }
         Ok(to)
@@ -113,26 +109,20 @@ impl Step {
 }
 
 /// Whether `who` may record their own answers now.
-pub fn may_answer(status: Status, who: &Standing) -> Result<(), String> {
+pub fn may_answer(status: Status, who: &Standing) -> Result<(), Message> {
     match (status, who.assessor) {
         (Status::Draft, Some(_)) => Ok(()),
-        (Status::Draft, None) => Err("only the round's assessors answer".into()),
-        (s, _) => Err(format!(
-            "the round is {}; answers are changed only in draft",
-            s.code()
-        )),
+        (Status::Draft, None) => Err(Message::new("only_assessors_answer")),
+        (s, _) => Err(Message::new("answers_only_in_draft").with_code("status", s.code())),
     }
 }
 
 /// Whether `who` may record agreed scores (or import survey answers) now.
-pub fn may_decide(status: Status, who: &Standing) -> Result<(), String> {
+pub fn may_decide(status: Status, who: &Standing) -> Result<(), Message> {
     match (status, who.assessor) {
         (Status::Draft, Some(AssessorRole::Lead)) => Ok(()),
-        (Status::Draft, _) => Err("only the round's lead evaluator records agreed scores".into()),
-        (s, _) => Err(format!(
-            "the round is {}; scores are changed only in draft",
-            s.code()
-        )),
+        (Status::Draft, _) => Err(Message::new("only_lead_decides")),
+        (s, _) => Err(Message::new("scores_only_in_draft").with_code("status", s.code())),
     }
 }
 
@@ -350,6 +340,7 @@ mod tests {
             Step::Review
                 .take(Status::Submitted, &lead_admin, Some(UserId(1)))
                 .unwrap_err()
+                .to_string()
                 .contains("cannot also review")
         );
         assert!(

@@ -51,18 +51,23 @@ pub struct Contact {
 
 impl Contact {
     /// Everything that does not fit together, each naming its field.
-    pub fn problems(&self) -> Vec<String> {
+    pub fn problems(&self) -> Vec<crate::Message> {
+        use crate::Message;
         let mut out = Vec::new();
         if let Some(a) = self.answered_at
             && a < self.sent_at
         {
-            out.push("answered_at: the answer came before the question was sent".to_owned());
+            out.push(Message::in_field(
+                "answered_at",
+                Message::new("answer_before_sent"),
+            ));
         }
         if let Some(r) = self.reception
             && r > RECEPTION_MAX
         {
-            out.push(format!(
-                "reception: {r} is outside 0–3 (3 mycket god, 2 god, 1 medelgod, 0 dålig)"
+            out.push(Message::in_field(
+                "reception",
+                Message::new("reception_outside").with("value", r),
             ));
         }
         match self.channel {
@@ -71,23 +76,24 @@ impl Contact {
                     || self.reception.is_some()
                     || self.wait_seconds.is_some()
                 {
-                    out.push(
-                        "an e-mail test has no direct answer, waiting time or reception score"
-                            .to_owned(),
-                    );
+                    out.push(Message::new("email_test_fields"));
                 }
                 if self.answered_at.is_some() != self.relevance.is_some() {
-                    out.push(
-                        "relevance: give it exactly when an answer came (answered_at)".to_owned(),
-                    );
+                    out.push(Message::in_field(
+                        "relevance",
+                        Message::new("relevance_when_answered"),
+                    ));
                 }
             }
             Channel::Phone => {
                 if self.answered_at.is_some() || self.relevance.is_some() {
-                    out.push("a telephone test has no answer time or relevance; use direct_answer and reception".to_owned());
+                    out.push(Message::new("phone_test_fields"));
                 }
                 if self.direct_answer.is_none() {
-                    out.push("direct_answer: say yes or no for a call".to_owned());
+                    out.push(Message::in_field(
+                        "direct_answer",
+                        Message::new("yes_or_no_for_call"),
+                    ));
                 }
             }
         }
@@ -448,14 +454,18 @@ mod tests {
             Some(datetime!(2026-03-02 08:00 +01:00)),
             Some(Relevance::Yes),
         );
-        assert!(e.problems()[0].contains("before the question was sent"));
+        assert!(
+            e.problems()[0]
+                .to_string()
+                .contains("before the question was sent")
+        );
         e.answered_at = None;
-        assert!(e.problems()[0].contains("relevance"));
+        assert!(e.problems()[0].to_string().contains("answered_at"));
         let mut c = call(true, Some(4));
-        assert!(c.problems()[0].contains("outside 0–3"));
+        assert!(c.problems()[0].to_string().contains("outside 0–3"));
         c.reception = Some(3);
         c.direct_answer = None;
-        assert!(c.problems()[0].contains("direct_answer"));
+        assert!(c.problems()[0].to_string().starts_with("Direct answer: "));
         assert!(call(false, Some(0)).problems().is_empty());
     }
 }

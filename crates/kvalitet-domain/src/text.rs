@@ -2,6 +2,8 @@
 //! identifiers they choose, checked wherever such text enters: one place for every limit, so
 //! no form or file can make a page of megabytes or an id that breaks a link.
 
+use crate::Message;
+
 /// The longest text of each kind, in characters.
 pub mod max_chars {
     /// A title: of a measure, a round, a framework, an area.
@@ -19,10 +21,13 @@ pub mod max_chars {
 }
 
 /// Why a text was refused: names the field.
-pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), String> {
+pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), Message> {
     let n = text.chars().count();
     if n > max {
-        Err(format!("{field}: at most {max} characters ({n} given)"))
+        Err(Message::in_field(
+            field,
+            Message::new("too_long").with("max", max).with("given", n),
+        ))
     } else {
         Ok(())
     }
@@ -31,7 +36,7 @@ pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), String> {
 /// A chosen identifier (a framework's id or version, an area's or question's id): 1 to 40
 /// ASCII letters, digits, '_', '-' or '.', so it is safe in a path, an attribute and a file
 /// name without escaping.
-pub fn check_slug(field: &str, id: &str) -> Result<(), String> {
+pub fn check_slug(field: &str, id: &str) -> Result<(), Message> {
     let ok = !id.is_empty()
         && id.len() <= 40
         && id
@@ -41,8 +46,9 @@ pub fn check_slug(field: &str, id: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "{field}: {id:?} must be 1 to 40 letters (a–z, A–Z), digits, '_', '-' or '.'"
+        Err(Message::in_field(
+            field,
+            Message::new("bad_slug").with("value", format!("{id:?}")),
         ))
     }
 }
@@ -54,9 +60,14 @@ mod tests {
     #[test]
     fn lengths_count_characters_not_bytes() {
         assert!(check_len("title", &"å".repeat(200), max_chars::TITLE).is_ok());
+        let refused = check_len("title", &"å".repeat(201), max_chars::TITLE).unwrap_err();
         assert_eq!(
-            check_len("title", &"å".repeat(201), max_chars::TITLE),
-            Err("title: at most 200 characters (201 given)".into())
+            refused.to_string(),
+            "Title: at most 200 characters (201 given)"
+        );
+        assert_eq!(
+            crate::Lang::Sv.say(&refused),
+            "Titel: högst 200 tecken (201 angavs)"
         );
     }
 

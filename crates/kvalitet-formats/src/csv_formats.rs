@@ -75,7 +75,7 @@ impl Row<'_> {
         }
     }
 
-    fn parse<T, E: std::fmt::Display>(
+    fn parse<T, E: Into<kvalitet_domain::Message>>(
         &self,
         column: usize,
         parse: impl FnOnce(&str) -> Result<T, E>,

@@ -105,6 +105,18 @@ pub enum FormatError {
     UnknownHeader(String),
 }
 
+impl FormatError {
+    /// What to tell the person who gave the file.
+    pub fn message(&self) -> kvalitet_domain::Message {
+        use kvalitet_domain::Message;
+        match self {
+            Self::UnknownName(_) => Message::from(self.to_string()),
+            Self::Empty => Message::new("file_empty"),
+            Self::UnknownHeader(h) => Message::new("unknown_header").with("header", h),
+        }
+    }
+}
+
 /// Decides the format from the first bytes without consuming them. JSON is recognised by
 /// its first character; the kind of JSON is decided by the JSON reader from the content.
 pub(crate) fn detect(input: &mut impl BufRead) -> Result<Format, ReadError> {

@@ -2,6 +2,10 @@
 //! areas of questions with their scoring rules, weights and maxima. Errors name the line, or
 //! the area and question.
 
+use kvalitet_domain::Message;
+
+use crate::Location;
+
 use serde::Deserialize;
 
 use kvalitet_domain::assessment::{Aggregation, Area, Framework, Question, Rule};
@@ -46,43 +50,47 @@ struct QuestionFile {
     subarea: Option<String>,
 }
 
-fn aggregation(s: &str) -> Result<Aggregation, String> {
+fn aggregation(s: &str) -> Result<Aggregation, Message> {
     match s {
         "sum" => Ok(Aggregation::Sum),
         "percent_of_max" => Ok(Aggregation::PercentOfMax),
         "mean_of_indices" => Ok(Aggregation::MeanOfIndices),
         other => match other.strip_prefix("scaled_to:").map(str::parse::<f64>) {
             Some(Ok(to)) if to > 0.0 => Ok(Aggregation::ScaledTo(to)),
-            _ => Err(format!(
-                "{other:?} is not sum, percent_of_max, mean_of_indices or scaled_to:N"
-            )),
+            _ => Err(Message::new("bad_aggregation").with("value", format!("{other:?}"))),
         },
     }
 }
 
 /// Reads and validates one framework, written as TOML or (starting with `{`) as JSON with
 /// the same keys; every problem is listed with its place.
-pub fn read(text: &str) -> Result<Framework, Vec<String>> {
+pub fn read(text: &str) -> Result<Framework, Vec<Message>> {
+    // The parsers' own words about the syntax are English; the line is said in the reader's.
     let file: FrameworkFile = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text)
-            .map_err(|e| vec![format!("line {}, column {}: {e}", e.line(), e.column())])?
+        serde_json::from_str(text).map_err(|e| {
+            vec![
+                Location::line(e.line() as u64)
+                    .with_field(e.column().to_string())
+                    .say(e.to_string()),
+            ]
+        })?
     } else {
         toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(1, |s| {
                 text[..s.start.min(text.len())].lines().count().max(1)
             });
-            vec![format!("line {line}: {}", e.message())]
+            vec![Location::line(line as u64).say(e.message().to_owned())]
         })?
     };
     let mut errors = Vec::new();
     let total = aggregation(&file.total).unwrap_or_else(|e| {
-        errors.push(format!("total: {e}"));
+        errors.push(Message::in_field("total", e));
         Aggregation::Sum
     });
     let mut areas = Vec::new();
     for (a, area) in file.areas.into_iter().enumerate() {
         let agg = aggregation(&area.aggregation).unwrap_or_else(|e| {
-            errors.push(format!("areas[{a}].aggregation: {e}"));
+            errors.push(Message::in_field(format!("areas[{a}].aggregation"), e));
             Aggregation::Sum
         });
         let mut questions = Vec::new();
@@ -95,20 +103,21 @@ pub fn read(text: &str) -> Result<Framework, Vec<String>> {
                 "scale" => match (question.low, question.high) {
                     (Some(low), Some(high)) => Rule::Scale { low, high },
                     _ => {
-                        errors.push(format!("{at}: a scale needs low and high"));
+                        errors.push(Message::in_field(at, Message::new("scale_needs_bounds")));
                         continue;
                     }
                 },
                 "number" => match (question.min, question.max) {
                     (Some(min), Some(max)) => Rule::Number { min, max },
                     _ => {
-                        errors.push(format!("{at}: a number needs min and max"));
+                        errors.push(Message::in_field(at, Message::new("number_needs_bounds")));
                         continue;
                     }
                 },
                 other => {
-                    errors.push(format!(
-                        "{at}.rule: {other:?} is not choice, scale or number"
+                    errors.push(Message::in_field(
+                        format!("{at}.rule"),
+                        Message::new("bad_rule").with("value", format!("{other:?}")),
                     ));
                     continue;
                 }
@@ -178,7 +187,7 @@ mod tests {
             "rule": "choice", "options": [["Nej", 0], ["Ja", 3]]}]}]}"#;
         assert_eq!(read(json_text).unwrap(), read(toml_text).unwrap());
         let e = read("{\"id\": \"d\",\n \"nonsense\": 1}").unwrap_err();
-        assert!(e[0].starts_with("line 2, column"), "{e:?}");
+        assert!(e[0].to_string().starts_with("line 2, column"), "{e:?}");
         let mut records = Vec::new();
         let format = crate::read(json_text.as_bytes(), None, &mut |r| {
             records.push(r.is_ok());
@@ -195,15 +204,19 @@ mod tests {
     #[test]
     fn bad_files_name_their_place() {
         let e = read("id = \"x\"\nname = \"X\"\nversion = \"1\"\nvalid_from = \"2020-01-01\"\ntotal = \"avg\"\n[[areas]]\nid = \"a\"\ntitle = \"A\"\naggregation = \"sum\"\nmax = 5\n[[areas.questions]]\nid = \"q\"\ntext = \"?\"\nrule = \"choice\"\noptions = [[\"Ja\", 3]]\n").unwrap_err();
-        assert!(e.iter().any(|m| m.starts_with("total:")), "{e:?}");
         assert!(
-            e.iter()
-                .any(|m| m.contains("add up to 3, not the stated maximum 5")),
+            e.iter().any(|m| m.to_string().starts_with("Total:")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter().any(|m| m
+                .to_string()
+                .contains("add up to 3, not the stated maximum 5")),
             "{e:?}"
         );
         let e = read("id = \"x\"\nnonsense = 1\n").unwrap_err();
         assert!(
-            e[0].starts_with("line 2") || e[0].starts_with("line 1"),
+            e[0].to_string().starts_with("line 2") || e[0].to_string().starts_with("line 1"),
             "{e:?}"
         );
     }

@@ -184,7 +184,7 @@ impl<'a> Obj<'a> {
             .ok_or_else(|| RowError::new(Location::json(path), "expected an object"))
     }
 
-    fn err(&self, field: &str, message: impl std::fmt::Display) -> RowError {
+    fn err(&self, field: &str, message: impl Into<kvalitet_domain::Message>) -> RowError {
         RowError::new(
             Location::json(format!("{}.{field}", self.path)).with_field(field),
             message,
@@ -228,7 +228,7 @@ impl<'a> Obj<'a> {
         }
     }
 
-    fn parse<T, E: std::fmt::Display>(
+    fn parse<T, E: Into<kvalitet_domain::Message>>(
         &self,
         field: &str,
         parse: impl FnOnce(&str) -> Result<T, E>,

@@ -14,6 +14,8 @@ pub mod table;
 
 use std::io::{BufRead, BufReader, Read};
 
+use kvalitet_domain::Message;
+
 pub use detect::{Format, FormatError, detect_head};
 pub use geojson::{MAP_HEIGHT, MAP_WIDTH, project};
 pub use record::{GroupRecord, KpiGroupRecord, Location, ReadError, Record, RowError};
@@ -89,7 +91,7 @@ fn read_plain(
             measure_set_toml::read(text)?
         } else {
             let framework = framework_toml::read(text)
-                .map_err(|errors| ReadError::at(Location::default(), errors.join("; ")))?;
+                .map_err(|errors| ReadError::at(Location::default(), Message::all(errors)))?;
             Record::Framework(Box::new((framework, text.to_owned())))
         };
         sink(Ok((Location::line(1), record)));

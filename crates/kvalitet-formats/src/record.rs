@@ -3,7 +3,8 @@
 use std::fmt;
 
 use kvalitet_domain::{
-    County, GroupKind, Measure, MeasureId, MeasureSet, Municipality, MunicipalityId, ValueRow,
+    County, GroupKind, Measure, MeasureId, MeasureSet, Message, Municipality, MunicipalityId,
+    ValueRow,
 };
 
 /// Where in a file something is: a line (CSV; 1 is the header) or a JSON path, and the
@@ -36,60 +37,97 @@ impl Location {
     }
 }
 
+impl Location {
+    /// The place in words: "rad 3, kolumn year" in Swedish, "line 3, column year" in English.
+    pub fn message(&self) -> Message {
+        let field = self.field.clone().unwrap_or_default();
+        match (self.line, &self.json_path) {
+            (Some(line), _) if self.field.is_some() => Message::new("place_line_column")
+                .with("line", line)
+                .with("column", field),
+            (Some(line), _) => Message::new("place_line").with("line", line),
+            (None, Some(path)) if self.field.is_some() => Message::new("place_path_field")
+                .with("path", path)
+                .with("field", field),
+            (None, Some(path)) => Message::new("place_path").with("path", path),
+            // A form's field, by its words ("Svar kom"), as the form labels it.
+            (None, None) => {
+                Message::new("place_form_field").with_term("field", format!("field.{field}"), field)
+            }
+        }
+    }
+
+    /// `problem` at this place.
+    pub fn say(&self, problem: impl Into<Message>) -> Message {
+        if *self == Self::default() {
+            return problem.into();
+        }
+        Message::new("at_place")
+            .with_said("place", self.message())
+            .with_said("problem", problem.into())
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts = Vec::new();
-        if let Some(line) = self.line {
-            parts.push(format!("line {line}"));
-        }
-        if let Some(path) = &self.json_path {
-            parts.push(path.clone());
-        }
-        if let Some(field) = &self.field {
-            parts.push(format!("field {field}"));
-        }
-        f.write_str(&parts.join(", "))
+        self.message().fmt(f)
     }
 }
 
 /// One row that could not be read; the rest of the file may still be fine.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{location}: {message}")]
+#[error("{}", self.message())]
 pub struct RowError {
     pub location: Location,
-    pub message: String,
+    pub problem: Message,
 }
 
 impl RowError {
-    pub fn new(location: Location, message: impl fmt::Display) -> Self {
+    /// `problem` is a coded message, or (for the command line's machine files) plain text.
+    pub fn new(location: Location, problem: impl Into<Message>) -> Self {
         Self {
             location,
-            message: message.to_string(),
+            problem: problem.into(),
         }
+    }
+
+    /// The place and the problem, to be said in the reader's language.
+    pub fn message(&self) -> Message {
+        self.location.say(self.problem.clone())
     }
 }
 
 /// A file that cannot be read at all (truncated, not the claimed format, no header).
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("{location}: cannot read: {message}")]
-    Broken { location: Location, message: String },
+    #[error("{}", self.message())]
+    Broken {
+        location: Location,
+        problem: Message,
+    },
     #[error(transparent)]
     Format(#[from] crate::FormatError),
 }
 
 impl ReadError {
     pub(crate) fn io(e: std::io::Error) -> Self {
+        Self::at(Location::default(), e.to_string())
+    }
+
+    pub(crate) fn at(location: Location, problem: impl Into<Message>) -> Self {
         Self::Broken {
-            location: Location::default(),
-            message: e.to_string(),
+            location,
+            problem: problem.into(),
         }
     }
 
-    pub(crate) fn at(location: Location, message: impl fmt::Display) -> Self {
-        Self::Broken {
-            location,
-            message: message.to_string(),
+    /// What to tell the person who gave the file.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::Broken { location, problem } => {
+                location.say(Message::new("cannot_read").with_said("problem", problem.clone()))
+            }
+            Self::Format(e) => e.message(),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! or the first sheet of a spreadsheet ([`upload_text`]). The header is lower-cased and every
 //! row keeps its line number (the sheet's row) for error messages.
 
+use kvalitet_domain::Message;
+
 /// The line a record is on. The reader counts the blank lines before a record into it, so the
 /// line is found from the record's first non-blank byte.
 fn line_of(text: &str, position: Option<&csv::Position>) -> usize {
@@ -25,23 +27,109 @@ fn line_of(text: &str, position: Option<&csv::Position>) -> usize {
 /// The text of an uploaded file: a spreadsheet's first sheet as CSV (.xlsx, .ods; see
 /// [`crate::sheet`]), or the bytes themselves when they are UTF-8 text; otherwise why not,
 /// naming the byte where the text stops being UTF-8.
-pub fn upload_text(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, String> {
+pub fn upload_text(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, Message> {
     if bytes.is_empty() {
-        return Err("the file is empty".into());
+        return Err(Message::new("file_empty"));
     }
     if crate::sheet::kind(bytes).is_some() {
         return crate::sheet::to_csv(bytes)
             .map(std::borrow::Cow::Owned)
-            .map_err(|e| e.to_string());
+            .map_err(|e| e.message());
     }
     std::str::from_utf8(bytes)
         .map(std::borrow::Cow::Borrowed)
-        .map_err(|e| {
-            format!(
-                "the file is not UTF-8 text (byte {}); save it as \"CSV UTF-8\" or as .xlsx",
-                e.valid_up_to()
-            )
-        })
+        .map_err(|e| Message::new("not_utf8").with("byte", e.valid_up_to()))
+}
+
+/// The columns of an uploaded file of values, and those it must have.
+const VALUE_COLUMNS: [&str; 5] = ["kpi", "municipality_id", "year", "value", "gender"];
+const VALUE_COLUMNS_NEEDED: [&str; 4] = ["kpi", "municipality_id", "year", "value"];
+
+/// An uploaded file of values read as far as it can be.
+pub struct ValuesUpload {
+    /// The rows that could be read, each with its place.
+    pub rows: Vec<(crate::Location, kvalitet_domain::ValueRow)>,
+    /// Every row that could not be read and every cell that looks like a formula (it would
+    /// run when the file is opened in a spreadsheet again), each with its place.
+    pub errors: Vec<Message>,
+}
+
+/// An uploaded file of values (`kpi,municipality_id,year,value[,gender]`): CSV, or the first
+/// sheet of a spreadsheet, of at most `max_bytes`. A file that cannot be read at all (too
+/// large, not text, a wrong header, no rows) is refused with why; otherwise its rows and the
+/// problems of its other rows come back, so the caller can list every problem at once.
+pub fn values_upload(bytes: &[u8], max_bytes: usize) -> Result<ValuesUpload, Vec<Message>> {
+    if bytes.len() > max_bytes {
+        return Err(vec![
+            Message::new("file_bytes_too_many")
+                .with("size", bytes.len())
+                .with("max", max_bytes),
+        ]);
+    }
+    let text = upload_text(bytes).map_err(|e| vec![e])?;
+    let text = text.trim_start_matches('\u{feff}');
+    let header: Vec<String> = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
+        .collect();
+    let header_line = crate::Location::line(1);
+    let mut errors: Vec<Message> = VALUE_COLUMNS_NEEDED
+        .iter()
+        .filter(|n| !header.iter().any(|h| h == *n))
+        .map(|n| header_line.say(Message::new("column_missing").with("column", n)))
+        .collect();
+    errors.extend(
+        header
+            .iter()
+            .filter(|h| !VALUE_COLUMNS.contains(&h.as_str()))
+            .map(|h| {
+                header_line.say(
+                    Message::new("column_unknown")
+                        .with("column", format!("{h:?}"))
+                        .with("expected", VALUE_COLUMNS.join(", ")),
+                )
+            }),
+    );
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    for (i, line) in text.lines().enumerate().skip(1) {
+        for (c, cell) in line.split(',').enumerate() {
+            let cell = cell.trim().trim_matches('"');
+            let numeric = cell.parse::<f64>().is_ok();
+            if !numeric && cell.starts_with(['=', '+', '-', '@']) {
+                let column = header.get(c).map_or("?", String::as_str);
+                errors.push(
+                    crate::Location::line(i as u64 + 1)
+                        .with_field(column)
+                        .say(Message::new("formula_cell").with("cell", format!("{cell:?}"))),
+                );
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    let read = crate::read(
+        text.as_bytes(),
+        Some(crate::Format::ValuesCsv),
+        &mut |r: Result<(crate::Location, crate::Record), crate::RowError>| {
+            match r {
+                Err(e) => errors.push(e.message()),
+                Ok((at, crate::Record::Value(row))) => rows.push((at, row)),
+                Ok(_) => {}
+            }
+            true
+        },
+    );
+    if let Err(e) = read {
+        return Err(vec![e.message()]);
+    }
+    if rows.is_empty() && errors.is_empty() {
+        return Err(vec![Message::new("no_value_rows")]);
+    }
+    Ok(ValuesUpload { rows, errors })
 }
 
 /// A header and its rows.
@@ -52,10 +140,10 @@ pub struct Table {
 
 impl Table {
     /// Reads the whole text; an empty text is an error.
-    pub fn read(text: &str) -> Result<Self, Vec<String>> {
+    pub fn read(text: &str) -> Result<Self, Vec<Message>> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let Some(first) = text.lines().find(|l| !l.trim().is_empty()) else {
-            return Err(vec!["the file is empty".into()]);
+            return Err(vec![Message::new("file_empty")]);
         };
         let delimiter = if first.contains(';') { b';' } else { b',' };
         let mut reader = csv::ReaderBuilder::new()
@@ -66,8 +154,10 @@ impl Table {
             .from_reader(text.as_bytes());
         let mut records = Vec::new();
         for record in reader.records() {
-            let record =
-                record.map_err(|e| vec![format!("line {}: {e}", line_of(text, e.position()))])?;
+            let record = record.map_err(|e| {
+                let line = line_of(text, e.position()) as u64;
+                vec![crate::Location::line(line).say(Message::new("bad_csv").with("detail", e))]
+            })?;
             if record.iter().all(str::is_empty) {
                 continue;
             }
@@ -93,12 +183,13 @@ impl Table {
         text: &str,
         needed: &[&str],
         optional: &[&str],
-    ) -> Result<Self, Vec<String>> {
+    ) -> Result<Self, Vec<Message>> {
         let table = Self::read(text)?;
-        let mut errors: Vec<String> = needed
+        let header_line = crate::Location::line(1);
+        let mut errors: Vec<Message> = needed
             .iter()
             .filter(|n| !table.header.iter().any(|h| h == *n))
-            .map(|n| format!("line 1: the column {n:?} is missing"))
+            .map(|n| header_line.say(Message::new("column_missing").with("column", n)))
             .collect();
         errors.extend(
             table
@@ -106,14 +197,15 @@ impl Table {
                 .iter()
                 .filter(|h| !needed.contains(&h.as_str()) && !optional.contains(&h.as_str()))
                 .map(|h| {
-                    format!(
-                        "line 1: the column {h:?} is not known (expected {})",
-                        [needed, optional].concat().join(", ")
+                    header_line.say(
+                        Message::new("column_unknown")
+                            .with("column", h)
+                            .with("expected", [needed, optional].concat().join(", ")),
                     )
                 }),
         );
         if errors.is_empty() && table.rows.is_empty() {
-            errors.push("the file has a header but no rows".into());
+            errors.push(Message::new("no_rows"));
         }
         if errors.is_empty() {
             Ok(table)
@@ -148,14 +240,15 @@ impl Row<'_> {
             .map_or("", String::as_str)
     }
 
-    /// "line L, column C (name)", for an error about a cell.
-    pub fn at(&self, name: &str) -> String {
+    /// The place of a cell, for an error about it: its line, and its column by number and
+    /// name ("line 3, column 2 (b)").
+    pub fn at(&self, name: &str) -> crate::Location {
         let column = self
             .header
             .iter()
             .position(|h| h == name)
             .map_or(0, |i| i + 1);
-        format!("line {}, column {column} ({name})", self.line)
+        crate::Location::line(self.line as u64).with_field(format!("{column} ({name})"))
     }
 }
 
@@ -177,8 +270,15 @@ mod tests {
         );
         let row = t.rows().next().unwrap();
         assert_eq!((row.get("b"), row.get("c")), ("x; y", ""));
-        assert_eq!(row.at("b"), "line 3, column 2 (b)");
-        assert_eq!(Table::read(" \n").err().unwrap(), ["the file is empty"]);
+        assert_eq!(row.at("b").to_string(), "line 3, column 2 (b)");
+        assert_eq!(
+            kvalitet_domain::Lang::Sv.say(&row.at("b").say(Message::new("no_rows"))),
+            "rad 3, kolumn 2 (b): Filen har en rubrikrad men inga rader."
+        );
+        assert_eq!(
+            Table::read(" \n").err().unwrap(),
+            [Message::new("file_empty")]
+        );
         let e = Table::with_columns("a,z\n", &["a", "b"], &[])
             .err()
             .unwrap();
@@ -187,19 +287,25 @@ mod tests {
             Table::with_columns("a,b\n", &["a", "b"], &[])
                 .err()
                 .unwrap(),
-            ["the file has a header but no rows"]
+            [Message::new("no_rows")]
         );
     }
 
     #[test]
     fn an_upload_is_text_or_a_spreadsheet() {
         assert_eq!(upload_text(b"a;b\n1;2\n").unwrap(), "a;b\n1;2\n");
-        assert!(upload_text(b"a\n\xe5\n").unwrap_err().contains("byte 2"));
-        assert_eq!(upload_text(b"").unwrap_err(), "the file is empty");
+        assert!(
+            upload_text(b"a\n\xe5\n")
+                .unwrap_err()
+                .to_string()
+                .contains("byte 2")
+        );
+        assert_eq!(upload_text(b"").unwrap_err(), Message::new("file_empty"));
         assert!(
             upload_text(b"PK\x03\x04garbage")
                 .unwrap_err()
-                .contains("not a spreadsheet")
+                .to_string()
+                .contains("Not a spreadsheet")
         );
     }
 }

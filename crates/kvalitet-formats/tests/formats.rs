@@ -86,22 +86,22 @@ N 15428,0180,2022,1,T\n";
     let described: Vec<String> = r.errors.iter().map(ToString::to_string).collect();
     assert_eq!(described.len(), 6, "{described:#?}");
     assert!(
-        described[0].starts_with("line 3, field municipality_id:"),
+        described[0].starts_with("line 3, column municipality_id:"),
         "{}",
         described[0]
     );
     assert!(
-        described[1].starts_with("line 4, field year:"),
+        described[1].starts_with("line 4, column year:"),
         "{}",
         described[1]
     );
     assert!(
-        described[2].starts_with("line 5, field value:"),
+        described[2].starts_with("line 5, column value:"),
         "{}",
         described[2]
     );
     assert!(
-        described[3].starts_with("line 6, field gender:"),
+        described[3].starts_with("line 6, column gender:"),
         "{}",
         described[3]
     );
@@ -111,7 +111,7 @@ N 15428,0180,2022,1,T\n";
         described[4]
     );
     assert!(
-        described[5].starts_with("line 8, field kpi:"),
+        described[5].starts_with("line 8, column kpi:"),
         "{}",
         described[5]
     );
@@ -285,7 +285,7 @@ N00054,Bad,x,y,E,Q,1,2025-04-03,x\n";
     assert!(
         r.errors[0]
             .to_string()
-            .starts_with("line 3, field municipality_type")
+            .starts_with("line 3, column municipality_type")
     );
 }
 
@@ -324,7 +324,7 @@ fn a_forced_format_that_does_not_fit_names_the_missing_column() {
         .format
         .unwrap_err()
         .to_string();
-    assert!(err.contains("line 1, field kpi"), "{err}");
+    assert!(err.contains("line 1, column kpi"), "{err}");
 }
 
 /// Excel 97–2003 files as xlwt writes them (`tests/fixtures/make_xls.py`): shared strings

@@ -58,7 +58,9 @@ async fn email_of(t: &mut Tx, user: i64) -> Result<String, StoreError> {
         .into_iter()
         .next()
         .map(|r| r.0)
-        .ok_or_else(|| StoreError::NotFound(format!("user {user}")))
+        .ok_or_else(|| {
+            StoreError::NotFound(kvalitet_domain::Message::new("user_not_found").with("id", user))
+        })
 }
 
 impl Accounts for SqlStore {
@@ -68,10 +70,9 @@ impl Accounts for SqlStore {
         let taken =
             fetch_all!(tx t, (i64,), "SELECT id FROM app_user WHERE email = $1", &user.email)?;
         if !taken.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "{} already has an account",
-                user.email
-            )));
+            return Err(StoreError::Invalid(
+                kvalitet_domain::Message::new("has_account").with("email", &user.email),
+            ));
         }
         let id = fetch_all!(tx t, (i64,),
         "INSERT INTO app_user (email, name, password_hash, system_admin, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -111,7 +112,9 @@ impl Accounts for SqlStore {
         let email = email_of(t, user).await?;
         let known = fetch_all!(tx t, (String,), "SELECT id FROM municipality WHERE id = $1", municipality.as_str())?;
         if known.is_empty() {
-            return Err(StoreError::NotFound(format!("municipality {municipality}")));
+            return Err(StoreError::NotFound(
+                kvalitet_domain::Message::new("unknown_municipality").with("id", municipality),
+            ));
         }
         let before = fetch_all!(tx t, (String,),
         "SELECT role FROM membership WHERE user_id = $1 AND municipality_id = $2", user, municipality.as_str())?
@@ -369,9 +372,9 @@ impl Accounts for SqlStore {
         "SELECT email, municipality_id, role FROM invitation
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2", token_hash, now)?;
         let Some((email, municipality, role)) = found.into_iter().next() else {
-            return Err(StoreError::NotFound(
-                "the invitation is used, expired or unknown".into(),
-            ));
+            return Err(StoreError::NotFound(kvalitet_domain::Message::new(
+                "invitation_gone",
+            )));
         };
         let municipality = MunicipalityId::parse(&municipality).map_err(invalid)?;
         let actor = Actor {
@@ -383,14 +386,14 @@ impl Accounts for SqlStore {
         let id = match (existing.first(), acceptor) {
             (Some((id,)), Acceptor::Existing { user }) if *id == user.0 => *id,
             (_, Acceptor::Existing { .. }) => {
-                return Err(StoreError::Conflict(format!(
-                    "the invitation is for {email}; log in as that account to accept it"
-                )));
+                return Err(StoreError::Conflict(
+                    kvalitet_domain::Message::new("invitation_for_other").with("email", &email),
+                ));
             }
             (Some(_), Acceptor::NewAccount { .. }) => {
-                return Err(StoreError::Conflict(format!(
-                    "{email} already has an account; log in as it to accept the invitation"
-                )));
+                return Err(StoreError::Conflict(
+                    kvalitet_domain::Message::new("invitation_log_in_first").with("email", &email),
+                ));
             }
             (
                 None,

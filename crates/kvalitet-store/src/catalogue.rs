@@ -146,12 +146,15 @@ pub(crate) async fn apply(tx: &mut Tx, batch: &CatalogueBatch) -> Result<WriteCo
                     Some(o) => format!("municipality {o}'s own"),
                     None => format!("{origin} (no municipality's)"),
                 };
-                return Err(StoreError::Invalid(format!(
-                    "measure {} is held as {}; it cannot be written as {}",
-                    m.id,
-                    describe(was),
-                    describe(&incoming)
-                )));
+                return Err(StoreError::Invalid(
+                    format!(
+                        "measure {} is held as {}; it cannot be written as {}",
+                        m.id,
+                        describe(was),
+                        describe(&incoming)
+                    )
+                    .into(),
+                ));
             }
             let changed = upsert_measure(tx, m, i64::from(year.get())).await?;
             tally(&mut counts, existing.contains(m.id.as_str()), changed);
@@ -290,7 +293,7 @@ async fn memberships(
 
 /// Replaces a measure set and writes the profiles it carries (the latest set wins).
 async fn write_measure_set(tx: &mut Tx, set: &MeasureSet) -> Result<bool, StoreError> {
-    set.validate().map_err(StoreError::Invalid)?;
+    set.validate().map_err(|e| StoreError::Invalid(e.into()))?;
     let existed = exec!(tx, "DELETE FROM measure_set WHERE id = $1", &set.id)? > 0;
     exec!(
         tx,
@@ -322,7 +325,7 @@ async fn write_measure_set(tx: &mut Tx, set: &MeasureSet) -> Result<bool, StoreE
             exec!(tx,
                 "INSERT INTO measure_set_item (set_id, area_position, position, measure_id, question, question_en) VALUES ($1, $2, $3, $4, $5, $6)",
                 &set.id, a as i64, i as i64, item.measure.as_str(), &item.question, item.question_en.clone())
-            .map_err(|e| StoreError::Invalid(format!("measure {} in set {}: {e}", item.measure, set.id)))?;
+            .map_err(|e| StoreError::Invalid(format!("measure {} in set {}: {e}", item.measure, set.id).into()))?;
             if let Some(p) = &item.profile {
                 exec!(tx,
                     "INSERT INTO measure_profile (measure_id, direction, decimals, unit, unit_en, question, question_en)

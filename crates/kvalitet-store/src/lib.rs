@@ -182,7 +182,7 @@ impl Tx {
 
 /// A stored row that does not read back as the domain type it was written from.
 pub(crate) fn invalid(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Invalid(format!("stored data is not valid: {what}"))
+    StoreError::Invalid(format!("stored data is not valid: {what}").into())
 }
 
 /// A stored moment (RFC 3339 text in both backends) read back.

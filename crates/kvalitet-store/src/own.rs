@@ -77,9 +77,9 @@ pub(crate) async fn take_drafts(tx: &mut Tx, drafts: &[Draft]) -> Result<(), Sto
             q.execute(&mut **t).await.map_err(crate::db)?.rows_affected()
         });
         if taken != chunk.len() as u64 {
-            return Err(StoreError::Conflict(
-                "the drafts changed while they were being published (a new upload or another publish); nothing was published".into(),
-            ));
+            return Err(StoreError::Conflict(kvalitet_domain::Message::new(
+                "drafts_changed_publishing",
+            )));
         }
     }
     Ok(())
@@ -131,10 +131,9 @@ impl OwnData for SqlStore {
         actor: &Actor,
     ) -> Result<(), StoreError> {
         let MeasureOrigin::Own(owner) = measure.origin else {
-            return Err(StoreError::Invalid(format!(
-                "{} is not a municipality's own measure",
-                measure.id
-            )));
+            return Err(StoreError::Invalid(
+                kvalitet_domain::Message::new("not_own_measure").with("measure", measure.id),
+            ));
         };
         let mut tx = self.begin().await?;
         let t = &mut tx;
@@ -145,10 +144,9 @@ impl OwnData for SqlStore {
         if let Some((_, _, existing_owner)) = &before
             && existing_owner.as_deref() != Some(owner.as_str())
         {
-            return Err(StoreError::Invalid(format!(
-                "measure {} belongs to someone else",
-                measure.id
-            )));
+            return Err(StoreError::Invalid(
+                kvalitet_domain::Message::new("measure_of_other").with("measure", measure.id),
+            ));
         }
         exec!(t,
         "INSERT INTO measure (id, title, description, unit, direction, source_kind, owner_municipality,
@@ -183,13 +181,16 @@ impl OwnData for SqlStore {
         let mut tx = self.begin().await?;
         for r in rows {
             if r.key.area != AreaId::Municipality(*municipality) {
-                return Err(StoreError::Invalid(format!(
-                    "a draft of {} is not {municipality}'s",
-                    r.key.area
-                )));
+                return Err(StoreError::Invalid(
+                    kvalitet_domain::Message::new("not_this_municipality")
+                        .with("given", r.key.area)
+                        .with("municipality", municipality),
+                ));
             }
             if r.datum == Datum::Deleted {
-                return Err(StoreError::Invalid("a draft cannot delete".into()));
+                return Err(StoreError::Invalid(kvalitet_domain::Message::new(
+                    "value_needed",
+                )));
             }
         }
         for chunk in rows.chunks(DRAFT_BATCH) {

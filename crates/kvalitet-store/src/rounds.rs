@@ -21,6 +21,10 @@ fn round_object(round: i64) -> String {
     format!("round:{round}")
 }
 
+fn round_not_found(round: i64) -> kvalitet_domain::Message {
+    kvalitet_domain::Message::new("round_not_found").with("id", round)
+}
+
 /// The round's municipality and status, locked for the rest of the transaction on
 /// PostgreSQL; `NotFound` for an unknown round.
 async fn round_state(tx: &mut Tx, round: i64) -> Result<(MunicipalityId, Status), StoreError> {
@@ -34,7 +38,7 @@ async fn round_state(tx: &mut Tx, round: i64) -> Result<(MunicipalityId, Status)
     let (m, status) = row
         .into_iter()
         .next()
-        .ok_or_else(|| StoreError::NotFound(round_object(round)))?;
+        .ok_or_else(|| StoreError::NotFound(round_not_found(round)))?;
     Ok((
         MunicipalityId::parse(&m).map_err(invalid)?,
         Status::parse(&status).ok_or_else(|| invalid(&status))?,
@@ -47,10 +51,10 @@ async fn require_draft(tx: &mut Tx, round: i64) -> Result<MunicipalityId, StoreE
     if status == Status::Draft {
         Ok(m)
     } else {
-        Err(StoreError::Invalid(format!(
-            "round {round} is {}; answers change only in draft",
-            status.code()
-        )))
+        Err(StoreError::Invalid(
+            kvalitet_domain::Message::new("answers_only_in_draft")
+                .with_code("status", status.code()),
+        ))
     }
 }
 
@@ -80,11 +84,11 @@ pub(crate) async fn move_status(
 ) -> Result<MunicipalityId, StoreError> {
     let (m, status) = round_state(tx, round).await?;
     if status != from {
-        return Err(StoreError::NotFound(format!(
-            "round {round} in status {} (it is {})",
-            from.code(),
-            status.code()
-        )));
+        return Err(StoreError::Conflict(
+            kvalitet_domain::Message::new("status_changed")
+                .with_code("expected", from.code())
+                .with_code("status", status.code()),
+        ));
     }
     exec!(
         tx,
@@ -107,10 +111,12 @@ impl AssessmentRounds for SqlStore {
         let known = fetch_all!(tx t, (String,), "SELECT id FROM framework WHERE id = $1 AND version = $2",
         &new.framework_id, &new.framework_version)?;
         if known.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "framework {} {} is not loaded",
-                new.framework_id, new.framework_version
-            )));
+            return Err(StoreError::Invalid(
+                kvalitet_domain::Message::new("framework_not_found").with(
+                    "framework",
+                    format!("{} {}", new.framework_id, new.framework_version),
+                ),
+            ));
         }
         let id = fetch_all!(tx t, (i64,),
         "INSERT INTO assessment_round (municipality_id, framework_id, framework_version, kind, title, year, status, created_by, created_at)
@@ -152,7 +158,11 @@ impl AssessmentRounds for SqlStore {
         let email = fetch_all!(tx t, (String,), "SELECT email FROM app_user WHERE id = $1", user)?
             .into_iter()
             .next()
-            .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?
+            .ok_or_else(|| {
+                StoreError::NotFound(
+                    kvalitet_domain::Message::new("user_not_found").with("id", user),
+                )
+            })?
             .0;
         let before = fetch_all!(tx t, (String,), "SELECT role FROM assessment_assessor WHERE round_id = $1 AND user_id = $2", round, user)?
         .into_iter()

@@ -21,6 +21,10 @@ fn object(round: i64) -> String {
     format!("service_round:{round}")
 }
 
+fn round_not_found(round: i64) -> kvalitet_domain::Message {
+    kvalitet_domain::Message::new("service_round_not_found").with("id", round)
+}
+
 fn utc_text(t: OffsetDateTime) -> Result<String, StoreError> {
     t.to_offset(time::UtcOffset::UTC)
         .format(&Rfc3339)
@@ -42,10 +46,10 @@ async fn require_draft(tx: &mut Tx, round: i64) -> Result<Option<MunicipalityId>
     let (organiser, status) = fetch_all!(tx tx, (Option<String>, String), sql, round)?
         .into_iter()
         .next()
-        .ok_or_else(|| StoreError::NotFound(object(round)))?;
+        .ok_or_else(|| StoreError::NotFound(round_not_found(round)))?;
     if status != "draft" {
-        return Err(StoreError::Invalid(format!(
-            "service round {round} is published; its data no longer changes"
+        return Err(StoreError::Invalid(kvalitet_domain::Message::new(
+            "published_contacts_stay",
         )));
     }
     organiser
@@ -374,12 +378,13 @@ impl ServiceRounds for SqlStore {
             "SELECT id FROM service_contact WHERE round_id = $1 AND municipality_id = $2 AND question_id = $3 AND channel = $4",
             round, c.municipality.to_string(), &c.question, c.channel.code())?;
             if !taken.is_empty() {
-                return Err(StoreError::Invalid(format!(
-                    "question {:?} was already put to {} by {}: a duplicate contact",
-                    c.question,
-                    c.municipality,
-                    c.channel.code()
-                )));
+                return Err(StoreError::Invalid(
+                    kvalitet_domain::Message::new("duplicate_contact")
+                        .with("question", format!("{:?}", c.question))
+                        .with("municipality", c.municipality)
+                        .with_code("channel", c.channel.code())
+                        .with_said("first", kvalitet_domain::Message::new("already_registered")),
+                ));
             }
             exec!(t,
             "INSERT INTO service_contact (round_id, municipality_id, question_id, channel, tester, sent_at, answered_at,

@@ -217,7 +217,7 @@ pub async fn enter_value<S: Store>(
     let (_, d) = state.directory().await?;
     let measure = d
         .measure(&f.measure)
-        .map_err(|_| WebError::bad_request("unknown measure"))?;
+        .map_err(|_| unknown_measure(&f.measure))?;
     let row = own::form_value(measure, &m, &f.year, &f.gender, &f.value)?;
     own::save_drafts(
         &state.store,
@@ -255,10 +255,10 @@ pub async fn upload<S: Store>(
     match saved {
         Ok(n) => Ok(back(&state, lang, &m, &format!("fil-{n}"))),
         Err(OwnError::BadRows(rows)) => {
-            let rows = rows.into_iter().take(100).collect::<Vec<_>>().join("; ");
+            let rows = rows.into_iter().take(100).collect::<Vec<_>>();
             Err(WebError::coded(
                 StatusCode::BAD_REQUEST,
-                Message::new("file_not_saved").with("rows", rows),
+                Message::new("file_not_saved").with_list("rows", rows),
             ))
         }
         Err(e) => Err(e.into()),
@@ -313,8 +313,7 @@ pub async fn comment<S: Store>(
 ) -> Result<Response, WebError> {
     let (session, f) = (&change.session, &change.form);
     let m = municipality(lang, session, &id, Action::Comment)?;
-    let measure =
-        MeasureId::parse(f.measure.trim()).map_err(|_| WebError::bad_request("unknown measure"))?;
+    let measure = MeasureId::parse(f.measure.trim()).map_err(|_| unknown_measure(&f.measure))?;
     own::comment(
         &state.store,
         &session.user.grants,
@@ -345,7 +344,7 @@ pub async fn invite<S: Store>(
     let (session, f) = (&change.session, &change.form);
     let m = municipality(lang, session, &id, Action::ManageUsers)?;
     let role = Role::parse(&f.role)
-        .ok_or_else(|| WebError::bad_request("role: reader, editor or admin"))?;
+        .ok_or_else(|| WebError::invalid(Message::in_field("role", Message::new("choose_role"))))?;
     let token = accounts::invite(
         &state.store,
         &session.user.grants,
@@ -363,4 +362,12 @@ pub async fn invite<S: Store>(
             .with("link", link),
     );
     Ok(message_page(&state, lang, StatusCode::OK, &message))
+}
+
+/// A measure id typed into a form that names no measure.
+fn unknown_measure(typed: &str) -> WebError {
+    WebError::invalid(Message::in_field(
+        "measure",
+        Message::new("unknown_measure").with("id", format!("{:?}", typed.trim())),
+    ))
 }

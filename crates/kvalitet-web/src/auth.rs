@@ -431,7 +431,7 @@ pub async fn logout<S: Store>(
         return Ok(redirect(&home, &[]));
     };
     if !csrf_ok(&session, Some(&form.csrf)) {
-        return Err(WebError::forbidden("CSRF"));
+        return Err(WebError::form_expired());
     }
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         accounts::logout(&state.store, token)
@@ -533,7 +533,7 @@ pub async fn change_password<S: Store>(
             ),
             &[],
         )),
-        Err(AccountError::Invalid(m)) => Err(WebError::bad_request(m)),
+        Err(AccountError::Invalid(m)) => Err(WebError::coded(StatusCode::BAD_REQUEST, m)),
         Err(AccountError::WrongCredentials) => {
             Err(WebError::bad_request(lang.t("wrong_current_password")))
         }
@@ -766,12 +766,12 @@ pub async fn accept_invitation<S: Store>(
             .await?
             .ok_or_else(WebError::login_needed)?;
         if !csrf_ok(&session, Some(&form.csrf)) {
-            return Err(WebError::forbidden("CSRF"));
+            return Err(WebError::form_expired());
         }
         accounts::accept_as(&state.store, &*state.clock, &token, &session.user).await
     } else {
         if !double_submit_ok(&headers, &form.csrf) {
-            return Err(WebError::forbidden("CSRF"));
+            return Err(WebError::form_expired());
         }
         accounts::accept(
             &state.store,
@@ -805,7 +805,7 @@ pub async fn accept_invitation<S: Store>(
                 &headers,
                 &token,
                 StatusCode::BAD_REQUEST,
-                Some(m),
+                Some(lang.say(&m)),
             )
             .await
         }

@@ -58,6 +58,16 @@ impl WebError {
         }
     }
 
+    /// Bad input: a coded message, said in the person's language.
+    pub fn invalid(words: Message) -> Self {
+        Self::coded(StatusCode::BAD_REQUEST, words)
+    }
+
+    /// A form sent without its session's CSRF token (an old tab, or another site).
+    pub fn form_expired() -> Self {
+        Self::coded(StatusCode::FORBIDDEN, Message::new("form_expired"))
+    }
+
     /// A refusal whose message is a code, said in the person's language by the page layer.
     pub fn coded(status: StatusCode, words: Message) -> Self {
         Self {
@@ -127,46 +137,51 @@ impl From<ReportError> for WebError {
 
 impl From<kvalitet_app::StoreError> for WebError {
     fn from(e: kvalitet_app::StoreError) -> Self {
-        Self::internal(e)
+        use kvalitet_app::StoreError;
+        match e {
+            StoreError::NotFound(m) => Self::coded(StatusCode::NOT_FOUND, m),
+            StoreError::Conflict(m) => Self::coded(StatusCode::CONFLICT, m),
+            StoreError::Invalid(m) => Self::coded(StatusCode::BAD_REQUEST, m),
+            e => Self::internal(e),
+        }
     }
 }
 
 impl From<kvalitet_app::refusal::Refusal> for WebError {
     fn from(e: kvalitet_app::refusal::Refusal) -> Self {
         use kvalitet_app::refusal::Refusal;
-        match &e {
-            Refusal::Forbidden(_) => Self::forbidden(e.to_string()),
-            Refusal::NotFound(_) => Self::not_found(e.to_string()),
-            Refusal::Invalid(_) | Refusal::BadRows(_) => Self::bad_request(e.to_string()),
-            Refusal::Store(_) => Self::internal(e),
-        }
+        let status = match &e {
+            Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
+            Refusal::NotFound(_) => StatusCode::NOT_FOUND,
+            Refusal::Invalid(_) | Refusal::BadRows(_) => StatusCode::BAD_REQUEST,
+            Refusal::Store(_) => return Self::internal(e),
+        };
+        Self::coded(status, e.message())
     }
 }
 
 impl From<kvalitet_app::own::OwnError> for WebError {
     fn from(e: kvalitet_app::own::OwnError) -> Self {
         use kvalitet_app::own::OwnError;
-        match &e {
-            OwnError::Forbidden(_) => Self::forbidden(e.to_string()),
-            OwnError::Conflict(_) => Self::conflict(e.to_string()),
-            OwnError::Store(_) => Self::internal(e),
-            OwnError::Invalid(_) | OwnError::BadRows(_) => Self::bad_request(e.to_string()),
-        }
+        let status = match &e {
+            OwnError::Forbidden(_) => StatusCode::FORBIDDEN,
+            OwnError::Conflict(_) => StatusCode::CONFLICT,
+            OwnError::Invalid(_) | OwnError::BadRows(_) => StatusCode::BAD_REQUEST,
+            OwnError::Store(_) => return Self::internal(e),
+        };
+        Self::coded(status, e.message())
     }
 }
 
 impl From<kvalitet_app::accounts::AccountError> for WebError {
     fn from(e: kvalitet_app::accounts::AccountError) -> Self {
         use kvalitet_app::accounts::AccountError;
-        match &e {
-            AccountError::Invalid(_) | AccountError::WrongCredentials => {
-                Self::bad_request(e.to_string())
-            }
-            AccountError::NoSuchUser(_) => Self::not_found(e.to_string()),
-            AccountError::Throttled { .. } | AccountError::Busy => {
-                Self::with(axum::http::StatusCode::TOO_MANY_REQUESTS, e.to_string())
-            }
-            AccountError::Store(_) | AccountError::Hashing(_) => Self::internal(e),
-        }
+        let status = match &e {
+            AccountError::Invalid(_) | AccountError::WrongCredentials => StatusCode::BAD_REQUEST,
+            AccountError::NoSuchUser(_) => StatusCode::NOT_FOUND,
+            AccountError::Throttled { .. } | AccountError::Busy => StatusCode::TOO_MANY_REQUESTS,
+            AccountError::Store(_) | AccountError::Hashing(_) => return Self::internal(e),
+        };
+        Self::coded(status, e.message())
     }
 }

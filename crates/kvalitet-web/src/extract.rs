@@ -83,7 +83,7 @@ impl<S: Store, T: DeserializeOwned + Send> FromRequest<Arc<AppState<S>>> for Cha
                 WebError::with(e.status(), crate::rejections::message(lang, e.status()))
             })?;
         if !auth::csrf_ok(&session, Some(&sent.csrf)) {
-            return Err(WebError::forbidden("CSRF"));
+            return Err(WebError::form_expired());
         }
         Ok(Self {
             session,
@@ -112,7 +112,7 @@ impl Upload {
         self.file
             .as_ref()
             .map(|(name, bytes)| (name.as_str(), bytes))
-            .ok_or_else(|| WebError::bad_request("no file was sent"))
+            .ok_or_else(|| WebError::invalid(Message::new("no_file_sent")))
     }
 
     /// A text field, empty when not sent.
@@ -169,7 +169,7 @@ impl<S: Store> FromRequest<Arc<AppState<S>>> for Upload {
             }
         }
         if !auth::csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
-            return Err(WebError::forbidden("CSRF"));
+            return Err(WebError::form_expired());
         }
         Ok(Self {
             session,

@@ -103,13 +103,20 @@ pub async fn create<S: Store>(
     change: Change<RoundFields>,
 ) -> Result<Response, WebError> {
     let (session, f) = (&change.session, &change.form);
-    let m = MunicipalityId::parse(&id).map_err(|_| WebError::not_found("unknown municipality"))?;
-    let (fw, version) = f
-        .framework
-        .split_once('|')
-        .ok_or_else(|| WebError::bad_request("framework: choose a framework version"))?;
+    let m = MunicipalityId::parse(&id).map_err(|_| {
+        WebError::coded(
+            StatusCode::NOT_FOUND,
+            Message::new("unknown_municipality").with("id", &id),
+        )
+    })?;
+    let (fw, version) = f.framework.split_once('|').ok_or_else(|| {
+        WebError::invalid(Message::in_field(
+            "framework",
+            Message::new("choose_framework"),
+        ))
+    })?;
     let kind = RoundKind::parse(&f.kind)
-        .ok_or_else(|| WebError::bad_request("kind: choose a kind of round"))?;
+        .ok_or_else(|| WebError::invalid(Message::in_field("kind", Message::new("choose_kind"))))?;
     let new = NewRound {
         municipality: m,
         framework_id: fw.to_owned(),
@@ -592,10 +599,9 @@ pub async fn assessor<S: Store>(
     let (session, f) = (&change.session, &change.form);
     let role = match f.role.as_str() {
         "remove" => None,
-        code => Some(
-            AssessorRole::parse(code)
-                .ok_or_else(|| WebError::bad_request("role: choose a part"))?,
-        ),
+        code => Some(AssessorRole::parse(code).ok_or_else(|| {
+            WebError::invalid(Message::in_field("role", Message::new("choose_part")))
+        })?),
     };
     a::set_assessor(
         &state.store,
@@ -625,8 +631,9 @@ pub async fn step<S: Store>(
     change: Change<StepFields>,
 ) -> Result<Response, WebError> {
     let session = &change.session;
-    let step = Step::parse(&change.form.step)
-        .ok_or_else(|| WebError::bad_request("step: unknown step"))?;
+    let step = Step::parse(&change.form.step).ok_or_else(|| {
+        WebError::invalid(Message::in_field("step", Message::new("unknown_step")))
+    })?;
     a::take_step(
         &state.store,
         &session.user.grants,
@@ -656,11 +663,14 @@ pub async fn survey<S: Store>(
     let session = &upload.session;
     let (_, bytes) = upload.file()?;
     // CSV, or the first sheet of a spreadsheet.
-    let text = kvalitet_formats::table::upload_text(bytes).map_err(WebError::bad_request)?;
+    let text = kvalitet_formats::table::upload_text(bytes).map_err(WebError::invalid)?;
     let invited = match Some(upload.field("invited").trim()).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-            WebError::bad_request(format!("invited: {s:?} is not a number of people"))
+            WebError::invalid(Message::in_field(
+                "invited",
+                Message::new("not_a_number_of_people").with("value", format!("{s:?}")),
+            ))
         })?),
     };
     a::import_survey(
@@ -772,7 +782,10 @@ pub async fn report<S: Store>(
     }
     let rep = a::report(&state.store, &grants, user, round_id).await?;
     if rep.round.municipality.as_str() != id {
-        return Err(WebError::not_found(format!("round {round_id}")));
+        return Err(WebError::coded(
+            StatusCode::NOT_FOUND,
+            Message::new("round_not_found").with("id", round_id),
+        ));
     }
     let (_, d) = state.directory().await?;
     let num = |v: f64| lang.number(v, 1);
@@ -896,8 +909,9 @@ pub async fn editor<S: Store>(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     if !session.user.grants.system_admin {
-        return Err(WebError::forbidden(
-            "only a system administrator loads or edits frameworks",
+        return Err(WebError::coded(
+            StatusCode::FORBIDDEN,
+            Message::new("only_system_admin_frameworks"),
         ));
     }
     let frameworks = a::frameworks(&state.store).await?;
@@ -992,6 +1006,7 @@ pub async fn save_framework<S: Store>(
         }
         Err(AssessError::BadRows(errors)) => {
             let frameworks = a::frameworks(&state.store).await?;
+            let errors: Vec<String> = errors.iter().map(|e| lang.say(e)).collect();
             render_editor(&state, lang, session, &frameworks, source, None, &errors)
         }
         Err(e) => Err(e.into()),

@@ -309,7 +309,7 @@ pub async fn setup<S: Store>(
         "publicera" => {
             s::publish(&state.store, grants, id, &who).await?;
         }
-        _ => return Err(WebError::not_found("no such form")),
+        _ => return Err(WebError::not_found(lang.t("page_missing"))),
     }
     Ok(back(&state, lang, id, &part))
 }
@@ -331,7 +331,7 @@ pub async fn upload<S: Store>(
     let session = &upload.session;
     let (_, bytes) = upload.file()?;
     // CSV, or the first sheet of a spreadsheet.
-    let text = kvalitet_formats::table::upload_text(bytes).map_err(WebError::bad_request)?;
+    let text = kvalitet_formats::table::upload_text(bytes).map_err(WebError::invalid)?;
     let grants = &session.user.grants;
     let who = state.actor(session);
     match part.as_str() {
@@ -341,7 +341,7 @@ pub async fn upload<S: Store>(
         "enkat" => {
             s::import_survey(&state.store, grants, id, &text, &who).await?;
         }
-        _ => return Err(WebError::not_found("no such form")),
+        _ => return Err(WebError::not_found(lang.t("page_missing"))),
     }
     Ok(back(&state, lang, id, &part))
 }

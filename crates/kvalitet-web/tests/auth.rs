@@ -618,8 +618,8 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     let bad = upload(&app, "/admin/kommun/0180/fil", &bo, &bo_csrf, "kpi,municipality_id,year,value\nX0180-1,0180,2022,87.5\nX0180-1,1480,2022,1\nX0180-1,0180,2021,=SUM(A1)\n").await;
     assert_eq!(bad.status, 400, "{}", bad.body);
     assert!(
-        bad.body.contains("line 3, field municipality_id")
-            && bad.body.contains("line 4, column value: a formula"),
+        bad.body.contains("rad 3, kolumn municipality_id")
+            && bad.body.contains("rad 4, kolumn value: en formel"),
         "{}",
         bad.body
     );
@@ -763,7 +763,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     .await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(
-        refused.body.contains("changed since the page was shown"),
+        refused.body.contains("ändrats sedan sidan visades"),
         "{}",
         refused.body
     );
@@ -1134,7 +1134,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     .await;
     assert_eq!(bad.status, 400);
     assert!(
-        bad.body.contains("is not one of Nej, Delvis, Ja"),
+        bad.body.contains("är inte ett av svaren Nej, Delvis, Ja"),
         "{}",
         bad.body
     );
@@ -1236,7 +1236,7 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     .await;
     assert_eq!(no_reason.status, 400);
     assert!(
-        no_reason.body.contains("give the reason"),
+        no_reason.body.contains("ange motiveringen"),
         "{}",
         no_reason.body
     );
@@ -1509,8 +1509,8 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     .await;
     assert_eq!(refused.status, 400);
     assert!(
-        refused.body.contains("line 2, column 5 (sent_at)")
-            && refused.body.contains("has no time zone"),
+        refused.body.contains("rad 2, kolumn 5 (sent_at)")
+            && refused.body.contains("saknar tidszon"),
         "{}",
         refused.body
     );
@@ -1549,7 +1549,13 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     ];
     let bad_score = request(&app, "POST", "/admin/service/1/kontakt", &bo, &call).await;
     assert_eq!(bad_score.status, 400);
-    assert!(bad_score.body.contains("outside 0–3"), "{}", bad_score.body);
+    assert!(
+        bad_score
+            .body
+            .contains("Bemötande: &quot;4&quot; ligger utanför 0–3"),
+        "{}",
+        bad_score.body
+    );
     let mut call = call.to_vec();
     call[7] = ("reception", "2");
     assert_eq!(

@@ -33,13 +33,13 @@ pub enum StoreError {
     /// The import was not confirmed with [`ImportChunk::Commit`]; nothing was written.
     #[error("import aborted before commit; nothing was written")]
     Aborted,
-    #[error("invalid data: {0}")]
-    Invalid(String),
-    #[error("not found: {0}")]
-    NotFound(String),
+    #[error("{0}")]
+    Invalid(kvalitet_domain::Message),
+    #[error("{0}")]
+    NotFound(kvalitet_domain::Message),
     /// Someone else changed what the change was based on; nothing was written.
-    #[error("changed meanwhile: {0}")]
-    Conflict(String),
+    #[error("{0}")]
+    Conflict(kvalitet_domain::Message),
 }
 
 /// The ports as traits in scope, for code that holds a concrete store (the CLI, tests).

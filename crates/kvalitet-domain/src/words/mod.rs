@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use crate::{Colour, Message, MissingStatus, Trend, swedish};
 
+mod errors;
 mod pages;
 
 /// The page language.
@@ -109,6 +110,7 @@ impl Lang {
             TEXTS
                 .iter()
                 .chain(pages::PAGE_TEXTS)
+                .chain(errors::ERROR_TEXTS)
                 .map(|row| (row.0, if column == 1 { row.1 } else { row.2 }))
                 .collect()
         })
@@ -133,10 +135,15 @@ impl Lang {
             let value = match value {
                 crate::message::Arg::Text(t) => t.clone(),
                 crate::message::Arg::Said(inner) => self.say(inner),
-                crate::message::Arg::Field(name) => self
+                crate::message::Arg::List(items) => items
+                    .iter()
+                    .map(|m| self.say(m))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                crate::message::Arg::Term { key, fallback } => self
                     .texts()
-                    .get(format!("field.{name}").as_str())
-                    .map_or_else(|| name.clone(), |w| (*w).to_owned()),
+                    .get(key.as_str())
+                    .map_or_else(|| fallback.clone(), |w| (*w).to_owned()),
             };
             text = text.replace(&format!("{{{name}}}"), &value);
         }
@@ -681,13 +688,17 @@ mod tests {
     #[test]
     fn every_text_has_both_languages_and_keys_are_unique() {
         let mut keys = std::collections::HashSet::new();
-        for (key, sv, en) in TEXTS.iter().chain(pages::PAGE_TEXTS) {
+        for (key, sv, en) in TEXTS
+            .iter()
+            .chain(pages::PAGE_TEXTS)
+            .chain(errors::ERROR_TEXTS)
+        {
             assert!(keys.insert(key), "{key} twice");
             assert!(!sv.is_empty() && !en.is_empty(), "{key}");
         }
         assert_eq!(
             Lang::Sv.texts().len(),
-            TEXTS.len() + pages::PAGE_TEXTS.len()
+            TEXTS.len() + pages::PAGE_TEXTS.len() + errors::ERROR_TEXTS.len()
         );
     }
 

@@ -62,6 +62,18 @@ pub enum SheetError {
     TooLarge(String),
 }
 
+impl SheetError {
+    /// What to tell the person who gave the file.
+    pub fn message(&self) -> kvalitet_domain::Message {
+        use kvalitet_domain::Message;
+        match self {
+            Self::Broken(detail) => Message::new("sheet_broken").with("detail", detail),
+            Self::Formula(cell) => Message::new("sheet_formula").with("cell", cell),
+            Self::TooLarge(detail) => Message::new("sheet_too_large").with("detail", detail),
+        }
+    }
+}
+
 /// The kinds of spreadsheet read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

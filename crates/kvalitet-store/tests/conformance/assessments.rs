@@ -168,11 +168,15 @@ async fn assessment_rounds_go_from_answers_through_consensus_to_published_measur
     };
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(
-        problems[0].contains("\"Kanske\" is not one of Nej, Delvis, Ja"),
+        problems[0]
+            .to_string()
+            .contains("\"Kanske\" is not one of Nej, Delvis, Ja"),
         "{problems:?}"
     );
     assert!(
-        problems[1].contains("question \"zz\" is not in dx 1"),
+        problems[1]
+            .to_string()
+            .contains("question \"zz\" is not in dx 1"),
         "{problems:?}"
     );
     assert!(store.round_content(round).await.unwrap().answers.is_empty());
@@ -259,10 +263,15 @@ async fn assessment_rounds_go_from_answers_through_consensus_to_published_measur
         panic!("{err:?}")
     };
     assert!(
-        problems[0].contains("the assessors differ (1–3 points)"),
+        problems[0]
+            .to_string()
+            .contains("the assessors differ (1–3 points)"),
         "{problems:?}"
     );
-    assert!(problems[1].contains("\"9\" is not one of"), "{problems:?}");
+    assert!(
+        problems[1].to_string().contains("\"9\" is not one of"),
+        "{problems:?}"
+    );
     assert!(
         store
             .round_content(round)
@@ -658,13 +667,19 @@ async fn survey_rounds_import_distributions_and_leave_out_thin_statements(store:
         panic!("{err:?}")
     };
     assert_eq!(problems.len(), 3, "{problems:?}");
-    assert!(problems[2].starts_with("line 4, column 1: \"U00300\" is listed twice"));
     assert!(
-        problems[0].starts_with("line 2, column 4 (3)"),
+        problems[2]
+            .to_string()
+            .starts_with("line 4, column 1: \"U00300\" is listed twice")
+    );
+    assert!(
+        problems[0].to_string().starts_with("line 2, column 4 (3)"),
         "{problems:?}"
     );
     assert!(
-        problems[1].starts_with("line 3, column 1: \"U00399\" is not a 1–5 statement"),
+        problems[1]
+            .to_string()
+            .starts_with("line 3, column 1: \"U00399\" is not a 1–5 statement"),
         "{problems:?}"
     );
     assert!(

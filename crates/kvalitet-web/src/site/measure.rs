@@ -33,9 +33,11 @@ pub(crate) async fn measure_view<S: Store>(
     let year = match params.year {
         Some(y) if series.years.contains(&y) => Some(y),
         Some(y) => {
-            return Err(WebError::with(
+            return Err(WebError::coded(
                 StatusCode::NOT_FOUND,
-                format!("{} has no values for {y}", measure.id),
+                Message::new("no_values_for_year")
+                    .with("measure", measure.id)
+                    .with("year", y),
             ));
         }
         None => series.latest_year(&members, None),
