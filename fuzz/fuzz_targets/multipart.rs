@@ -54,6 +54,7 @@ fn site() -> &'static Site {
                     &ImportSource {
                         source: "fuzz".into(),
                         format: "fuzz".into(),
+                        at: kvalitet_app::ports::Clock::now(&kvalitet_app::ports::SystemClock),
                     },
                     ChangeSet {
                         catalogue: Some(catalogue),

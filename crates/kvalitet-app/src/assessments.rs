@@ -966,6 +966,7 @@ async fn publish(
     let source = ImportSource {
         source: format!("round {} published by {}", r.id, actor.who),
         format: "publish".into(),
+        at: actor.at,
     };
     let change = ChangeSet {
         catalogue: (!catalogue.is_empty()).then_some(catalogue),
@@ -1398,6 +1399,7 @@ pub async fn save_framework(
     let source = ImportSource {
         source: format!("framework edited by {}", actor.who),
         format: "framework".into(),
+        at: actor.at,
     };
     let batch = CatalogueBatch {
         frameworks: vec![(f.clone(), text.to_owned())],

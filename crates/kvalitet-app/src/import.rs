@@ -23,7 +23,7 @@ use kvalitet_domain::{
 use kvalitet_formats::{Format, Location, Record, RowError};
 
 use crate::ports::{
-    CatalogueBatch, ImportChunk, ImportSource, KnownIds, StoreError, Values, WriteCounts,
+    CatalogueBatch, Clock, ImportChunk, ImportSource, KnownIds, StoreError, Values, WriteCounts,
 };
 
 /// Values per chunk sent to the store.
@@ -42,6 +42,8 @@ pub struct ImportOptions {
     /// `kolada_kpi_catalogue_2026.csv`), otherwise `current_year`.
     pub catalogue_year: Option<Year>,
     pub current_year: Year,
+    /// What time it is: each import batch is stamped with it.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Told how far an import has come, e.g. to draw a progress bar.
@@ -313,6 +315,7 @@ async fn import_input<S: Values>(
     let source = ImportSource {
         source: name.display().to_string(),
         format: format.map_or("unknown", Format::name).to_owned(),
+        at: options.clock.now(),
     };
     let reader = {
         let name = name.to_owned();

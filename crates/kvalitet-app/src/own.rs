@@ -372,6 +372,7 @@ pub async fn publish(
     let source = ImportSource {
         source: format!("published by {}", actor.who),
         format: "publish".into(),
+        at: actor.at,
     };
     let record = AuditRecord {
         actor: actor.clone(),

@@ -1240,6 +1240,7 @@ pub async fn publish(
     let source = ImportSource {
         source: format!("service round {round_id} published by {}", actor.who),
         format: "publish".into(),
+        at: actor.at,
     };
     store.apply(&source, change).await?;
     Ok(n)

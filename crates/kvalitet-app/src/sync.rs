@@ -125,7 +125,10 @@ pub async fn sync<S: Values + Catalogue + SyncLog, F: Fetch>(
         options.per_page,
         options.since.as_deref().unwrap_or("")
     );
-    let (run, finished) = match store.start_sync(base, &fingerprint).await {
+    let (run, finished) = match store
+        .start_sync(base, &fingerprint, options.import.clock.now())
+        .await
+    {
         Ok(started) => started,
         Err(e) => {
             report.errors.push(format!("cannot record the sync: {e}"));
@@ -187,7 +190,7 @@ pub async fn sync<S: Values + Catalogue + SyncLog, F: Fetch>(
     }
     // A run with failures stays open, so the next identical sync retries only what failed.
     if report.succeeded()
-        && let Err(e) = store.finish_sync(run).await
+        && let Err(e) = store.finish_sync(run, options.import.clock.now()).await
     {
         report
             .errors

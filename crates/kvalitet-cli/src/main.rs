@@ -399,12 +399,14 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
 }
 
 async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCode> {
-    let current_year = Year::new(i64::from(time::OffsetDateTime::now_utc().year()))?;
+    let clock = system_clock();
+    let current_year = Year::new(i64::from(clock.now().date().year()))?;
     let options = ImportOptions {
         format: args.format,
         skip_bad_rows: args.skip_bad_rows,
         catalogue_year: args.catalogue_year,
         current_year,
+        clock,
     };
     let progress: Arc<dyn Progress> = if args.quiet {
         Arc::new(NoProgress)
@@ -543,6 +545,7 @@ async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
             skip_bad_rows: false,
             catalogue_year: Some(current_year),
             current_year,
+            clock: system_clock(),
         },
     };
     let bar = SyncBar::new(args.quiet);
@@ -648,11 +651,16 @@ fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     Ok((password, true))
 }
 
+/// The command line tells the time by the system's clock (the site's is set in serve).
+fn system_clock() -> Arc<dyn kvalitet_app::ports::Clock> {
+    Arc::new(kvalitet_app::ports::SystemClock)
+}
+
 fn cli_actor() -> Actor {
     let login = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     Actor {
         who: format!("cli:{login}"),
-        at: kvalitet_app::ports::Clock::now(&kvalitet_app::ports::SystemClock),
+        at: system_clock().now(),
     }
 }
 

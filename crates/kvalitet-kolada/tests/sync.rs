@@ -104,6 +104,7 @@ async fn bad_pages_are_reported_by_url_and_leave_nothing_behind() {
             skip_bad_rows: false,
             catalogue_year: None,
             current_year: year(2026),
+            clock: std::sync::Arc::new(kvalitet_app::ports::SystemClock),
         },
     };
     // One KPI, and years one per query so each misbehaviour has its own page.

@@ -190,12 +190,6 @@ pub(crate) fn moment(text: &str) -> Result<kvalitet_domain::Timestamp, StoreErro
     kvalitet_domain::Timestamp::parse(text).map_err(invalid)
 }
 
-/// The current time as RFC 3339 UTC text, as stored in the database (import batches and
-/// sync runs are stamped by the store itself).
-pub(crate) fn now_text() -> String {
-    kvalitet_domain::Timestamp::new(time::OffsetDateTime::now_utc()).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

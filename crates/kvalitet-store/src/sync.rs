@@ -2,14 +2,16 @@
 //! is resumed where it was.
 
 use kvalitet_app::ports::{StoreError, SyncLog};
+use kvalitet_domain::Timestamp;
 
-use crate::{SqlStore, db, fetch_all, now_text, on_pool};
+use crate::{SqlStore, db, fetch_all, on_pool};
 
 impl SyncLog for SqlStore {
     async fn start_sync(
         &self,
         source: &str,
         options: &str,
+        at: Timestamp,
     ) -> Result<(i64, std::collections::HashSet<String>), StoreError> {
         let mut tx = self.begin().await?;
         let t = &mut tx;
@@ -24,7 +26,7 @@ impl SyncLog for SqlStore {
             None => {
                 let created = fetch_all!(tx t, (i64,),
                     "INSERT INTO sync_run (source, options, started_at) VALUES ($1, $2, $3) RETURNING id",
-                    source, options, now_text())?;
+                    source, options, at.to_string())?;
                 let id = created
                     .first()
                     .map(|r| r.0)
@@ -41,8 +43,8 @@ impl SyncLog for SqlStore {
             .bind(run).bind(url).execute(p).await.map(|_| ()).map_err(db))
     }
 
-    async fn finish_sync(&self, run: i64) -> Result<(), StoreError> {
+    async fn finish_sync(&self, run: i64, at: Timestamp) -> Result<(), StoreError> {
         on_pool!(self, p => sqlx::query("UPDATE sync_run SET finished_at = $1 WHERE id = $2")
-            .bind(now_text()).bind(run).execute(p).await.map(|_| ()).map_err(db))
+            .bind(at.to_string()).bind(run).execute(p).await.map(|_| ()).map_err(db))
     }
 }

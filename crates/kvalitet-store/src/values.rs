@@ -20,7 +20,7 @@ use sqlx::AssertSqlSafe;
 use tokio::sync::mpsc;
 
 use crate::read::{ValueTuple, datum, filter_sql, value_row};
-use crate::{SqlStore, Tx, db, exec, fetch_all, invalid, moment, now_text, on_pool, on_tx};
+use crate::{SqlStore, Tx, db, exec, fetch_all, invalid, moment, on_pool, on_tx};
 
 /// Rows per multi-row INSERT on SQLite (8 parameters each, under SQLite's limit of 32766).
 const ROWS_PER_STATEMENT: usize = 500;
@@ -202,7 +202,7 @@ struct ImportTx {
 impl ImportTx {
     async fn begin(store: &SqlStore, source: &ImportSource) -> Result<Self, StoreError> {
         let mut tx = store.begin().await?;
-        let now = now_text();
+        let now = source.at.to_string();
         let batch_id: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(
             "INSERT INTO import_batch (source, format, imported_at) VALUES ($1, $2, $3) RETURNING id")
             .bind(&source.source).bind(&source.format).bind(&now)

@@ -133,6 +133,7 @@ impl Seed {
         let source = ImportSource {
             source: "test".into(),
             format: "test".into(),
+            at: kvalitet_app::ports::Clock::now(&kvalitet_app::ports::SystemClock),
         };
         store
             .apply(

@@ -43,6 +43,7 @@ async fn import(store: &SqlStore, chunks: Vec<ImportChunk>) {
     let source = ImportSource {
         source: "test".into(),
         format: "test".into(),
+        at: kvalitet_app::ports::Clock::now(&kvalitet_app::ports::SystemClock),
     };
     store.import(&source, rx).await.unwrap();
 }

@@ -12,6 +12,7 @@ pub trait SyncLog: Send + Sync + 'static {
         &self,
         source: &str,
         options: &str,
+        at: kvalitet_domain::Timestamp,
     ) -> impl Future<Output = Result<(i64, std::collections::HashSet<String>), StoreError>> + Send;
 
     /// Records that every page of the query starting at `url` was imported.
@@ -22,5 +23,9 @@ pub trait SyncLog: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Marks a run finished, so the next sync starts afresh.
-    fn finish_sync(&self, run: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn finish_sync(
+        &self,
+        run: i64,
+        at: kvalitet_domain::Timestamp,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

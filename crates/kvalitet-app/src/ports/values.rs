@@ -23,6 +23,8 @@ pub struct ImportSource {
     pub source: String,
     /// The format name (see `kvalitet_formats::Format::name`).
     pub format: String,
+    /// When the import was made: the batch's time in the value history.
+    pub at: kvalitet_domain::Timestamp,
 }
 
 /// Catalogue metadata read from one file.

@@ -213,10 +213,17 @@ fn catalogue() -> CatalogueBatch {
     }
 }
 
+/// The moment every test import is made: the store stamps its batches with the time it is
+/// given, not its own clock.
+fn imported_at() -> kvalitet_domain::Timestamp {
+    kvalitet_domain::Timestamp::parse("2026-03-02T09:15:00Z").unwrap()
+}
+
 fn source() -> ImportSource {
     ImportSource {
         source: "test".into(),
         format: "test".into(),
+        at: imported_at(),
     }
 }
 
@@ -226,11 +233,7 @@ async fn import(store: &SqlStore, chunks: Vec<ImportChunk>) -> Result<WriteCount
         tx.send(c).await.unwrap();
     }
     drop(tx);
-    let source = ImportSource {
-        source: "test".into(),
-        format: "test".into(),
-    };
-    store.import(&source, rx).await
+    store.import(&source(), rx).await
 }
 
 async fn load_catalogue(store: &SqlStore) {

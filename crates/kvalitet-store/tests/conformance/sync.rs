@@ -6,7 +6,7 @@ both_backends!(an_unfinished_sync_is_resumed_with_its_finished_queries,);
 
 async fn an_unfinished_sync_is_resumed_with_its_finished_queries(store: &SqlStore) {
     let (run, done) = store
-        .start_sync("http://a/v3", "kpis=;years=2022")
+        .start_sync("http://a/v3", "kpis=;years=2022", imported_at())
         .await
         .unwrap();
     assert!(done.is_empty());
@@ -19,7 +19,7 @@ async fn an_unfinished_sync_is_resumed_with_its_finished_queries(store: &SqlStor
         .await
         .unwrap();
     let (again, done) = store
-        .start_sync("http://a/v3", "kpis=;years=2022")
+        .start_sync("http://a/v3", "kpis=;years=2022", imported_at())
         .await
         .unwrap();
     assert_eq!(again, run);
@@ -28,14 +28,14 @@ async fn an_unfinished_sync_is_resumed_with_its_finished_queries(store: &SqlStor
         ["http://a/v3/kpi?per_page=5000"]
     );
     let (other, done) = store
-        .start_sync("http://a/v3", "kpis=;years=2023")
+        .start_sync("http://a/v3", "kpis=;years=2023", imported_at())
         .await
         .unwrap();
     assert_ne!(other, run, "other options make another run");
     assert!(done.is_empty());
-    store.finish_sync(run).await.unwrap();
+    store.finish_sync(run, imported_at()).await.unwrap();
     let (fresh, done) = store
-        .start_sync("http://a/v3", "kpis=;years=2022")
+        .start_sync("http://a/v3", "kpis=;years=2022", imported_at())
         .await
         .unwrap();
     assert_ne!(fresh, run, "a finished run is not resumed");

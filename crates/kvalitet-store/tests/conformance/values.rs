@@ -268,6 +268,7 @@ async fn values_are_inserted_updated_or_left_alone_with_revisions_kept(store: &S
     let history = store.value_history(&rows[2].key).await.unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].datum, Datum::Number(81.5));
+    assert_eq!(history[0].imported_at, imported_at());
     assert!(history[0].replaced_at.is_none());
     assert_eq!(history[1].datum, Datum::Number(80.0));
     assert!(history[1].replaced_at.is_some());
