@@ -647,10 +647,9 @@ async fn audit_page<S: Store>(
         return Ok(r);
     }
     let (_, d) = state.directory().await?;
-    let name = match (m, lang) {
-        (Some(m), _) => d.name(&m).to_owned(),
-        (None, Lang::Sv) => "hela systemet".to_owned(),
-        (None, Lang::En) => "the whole system".to_owned(),
+    let name = match m {
+        Some(m) => d.name(&m).to_owned(),
+        None => lang.t("whole_system").to_owned(),
     };
     Ok(render_private(
         state,

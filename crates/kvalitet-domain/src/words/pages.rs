@@ -825,4 +825,26 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "means fewer than {min_tests} tests, an interval wider than ±15 percentage points, or (for survey indices) fewer than 100 answers; uncertain indices are not compared.",
     ),
     ("reason", "Motivering", "Reason"),
+    ("whole_system", "hela systemet", "the whole system"),
+    (
+        "source_published",
+        "Publicerat i kvalitet",
+        "Published in kvalitet",
+    ),
+    ("source_imported_file", "Inläst fil", "Imported file"),
+    (
+        "source_own",
+        "{municipality}, egen mätning",
+        "{municipality}, own measurement",
+    ),
+    (
+        "source_assessments",
+        "Bedömningar publicerade i kvalitet (kommunernas egna och externa bedömare)",
+        "Assessments published in kvalitet (the municipalities' own and external assessors)",
+    ),
+    (
+        "source_service",
+        "Servicemätning publicerad i kvalitet (testfrågor och enkäter)",
+        "Service measurement published in kvalitet (test questions and surveys)",
+    ),
 ];

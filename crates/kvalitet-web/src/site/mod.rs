@@ -392,12 +392,10 @@ async fn build_report<S: Store>(
 /// Where a value came from, in words fit for a public page: from the kind of import only,
 /// never its recorded source (a server's path, a URL, a person's address).
 fn public_source(lang: Lang, format: &str) -> &'static str {
-    match (format, lang) {
-        ("publish", Lang::Sv) => "Publicerat i kvalitet",
-        ("publish", Lang::En) => "Published in kvalitet",
-        ("kolada-json", _) => "Kolada",
-        (_, Lang::Sv) => "Inläst fil",
-        (_, Lang::En) => "Imported file",
+    match format {
+        "publish" => lang.t("source_published"),
+        "kolada-json" => "Kolada",
+        _ => lang.t("source_imported_file"),
     }
 }
 
@@ -406,8 +404,8 @@ fn public_source(lang: Lang, format: &str) -> &'static str {
 /// results published in kvalitet.
 fn source_label(lang: Lang, measure: &kvalitet_domain::Measure, d: &Directory) -> String {
     use kvalitet_domain::MeasureOrigin;
-    match (measure.origin, lang) {
-        (MeasureOrigin::Kolada, _) => {
+    match measure.origin {
+        MeasureOrigin::Kolada => {
             let producer = measure
                 .description
                 .rsplit_once("Källa:")
@@ -417,20 +415,10 @@ fn source_label(lang: Lang, measure: &kvalitet_domain::Measure, d: &Directory) -
                 _ => "Kolada".to_owned(),
             }
         }
-        (MeasureOrigin::Own(owner), Lang::Sv) => format!("{}, egen mätning", d.name(&owner)),
-        (MeasureOrigin::Own(owner), Lang::En) => format!("{}, own measurement", d.name(&owner)),
-        (MeasureOrigin::Assessment, Lang::Sv) => {
-            "Bedömningar publicerade i kvalitet (kommunernas egna och externa bedömare)".to_owned()
+        MeasureOrigin::Own(owner) => {
+            lang.say(&Message::new("source_own").with("municipality", d.name(&owner)))
         }
-        (MeasureOrigin::Assessment, Lang::En) => {
-            "Assessments published in kvalitet (the municipalities' own and external assessors)"
-                .to_owned()
-        }
-        (MeasureOrigin::Service, Lang::Sv) => {
-            "Servicemätning publicerad i kvalitet (testfrågor och enkäter)".to_owned()
-        }
-        (MeasureOrigin::Service, Lang::En) => {
-            "Service measurement published in kvalitet (test questions and surveys)".to_owned()
-        }
+        MeasureOrigin::Assessment => lang.t("source_assessments").to_owned(),
+        MeasureOrigin::Service => lang.t("source_service").to_owned(),
     }
 }
