@@ -10,6 +10,8 @@ const other = process.env.KVALITET_E2E_OTHER;
 const kpi = process.env.KVALITET_E2E_KPI;
 const expectMap = process.env.KVALITET_E2E_MAP === "1";
 if (!base) throw new Error("KVALITET_E2E_URL is not set");
+// Where to write screenshots of every page at both widths (optional).
+const shots = process.env.KVALITET_E2E_SHOTS;
 
 const pages = [];
 for (const prefix of ["", "/en"]) {
@@ -78,6 +80,22 @@ for (const p of pages) {
   if (!p.path.includes("/inbaddning/") && first !== "#main") fail(`${p.path}: first Tab goes to ${first}, not the skip link`);
   console.log(`ok   ${p.what} ${p.path}: ${axe.passes.length} axe rules pass, ${focusable} focusable reached by keyboard`);
   await context.close();
+
+  // Phone first: at a phone's and a desktop's width the page never scrolls sideways (a wide
+  // table scrolls inside its own region). Screenshots of both are kept for a reviewer.
+  for (const [width, height] of [[360, 800], [1280, 900]]) {
+    const sized = await browser.newContext({ viewport: { width, height } });
+    const view = await sized.newPage();
+    await view.goto(base + p.path);
+    const { scroll, inner } = await view.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+    if (scroll > inner) fail(`${p.path}: ${scroll} px wide at a ${inner} px screen`);
+    if (shots) {
+      const name = `${p.path.replace(/[^a-z0-9]+/gi, "_").replace(/^_|_$/g, "") || "start"}-${width}.png`;
+      await view.screenshot({ path: `${shots}/${name}`, fullPage: false });
+    }
+    await sized.close();
+  }
 }
 // The municipality's own measurement, from login to the citizen page.
 {

@@ -7,7 +7,8 @@
 # the admin pages with axe on the way; and runs an assessment round (Delaktighetsindex) from
 # creation through answers, consensus, submission, review and publishing to its public report;
 # and a national service round from set-up, contact uploads and the tester's phone form to the
-# published figures.
+# published figures. Every public page is also loaded at 360 and 1280 px wide: it must not
+# scroll sideways, and a screenshot of each is written to $CARGO_TARGET_DIR/e2e-shots.
 # Data: the real Kolada files in ../shared/data when present (KKiK values, boundaries), else
 # the CLI test fixtures. Installs Debian's chromium and the npm packages when missing.
 set -euo pipefail
@@ -42,4 +43,8 @@ printf '%s\n' "$KVALITET_E2E_PASSWORD" | "$bin" --database-url "$db" user add sa
 "$bin" --database-url "$db" serve --addr 127.0.0.1:0 2>"$work/serve.log" & server=$!
 for _ in $(seq 100); do grep -q "http://" "$work/serve.log" && break; sleep 0.1; done
 export KVALITET_E2E_URL=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -n 1)
+# Screenshots of every public page at 360 and 1280 px wide, for a reviewer to look at.
+export KVALITET_E2E_SHOTS="$target/e2e-shots"
+mkdir -p "$KVALITET_E2E_SHOTS"
 node tests/e2e/a11y.mjs
+echo "screenshots: $KVALITET_E2E_SHOTS"
