@@ -17,6 +17,7 @@ pub mod round;
 pub mod service;
 pub mod swedish;
 pub mod text;
+pub mod ticks;
 pub mod timestamp;
 pub mod value;
 pub mod words;

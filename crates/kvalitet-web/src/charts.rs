@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 use kvalitet_app::report::SeriesPoint;
+use kvalitet_domain::ticks::Ticks;
 use kvalitet_domain::{Colour, Direction, Year};
 
 /// Escapes text for SVG/XML content and attributes.
@@ -24,8 +25,10 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// Maps a value range onto pixels, with a little air around the data.
+/// Maps a value range onto pixels: the axis runs between nice ticks that cover the data
+/// (`kvalitet_domain::ticks`), from 0 when that costs at most half of the axis.
 struct Scale {
+    ticks: Ticks,
     lo: f64,
     hi: f64,
     from: f64,
@@ -39,16 +42,11 @@ impl Scale {
             lo = lo.min(v);
             hi = hi.max(v);
         }
-        if !lo.is_finite() {
-            (lo, hi) = (0.0, 1.0);
-        }
-        if hi - lo < 1e-9 {
-            (lo, hi) = (lo - 1.0, hi + 1.0);
-        }
-        let pad = (hi - lo) * 0.05;
+        let ticks = Ticks::cover(lo, hi, 4, true);
         Self {
-            lo: lo - pad,
-            hi: hi + pad,
+            lo: ticks.lo,
+            hi: ticks.hi,
+            ticks,
             from,
             to,
         }
@@ -68,18 +66,27 @@ struct Frame {
     bottom: f64,
 }
 
-/// Grid lines with value ticks at five levels, and at most eight year labels under the
-/// x axis (the first, every k-th and the last), the year at index i drawn at `x(i)`.
+/// Grid lines at the scale's nice ticks, written with as many decimals as the step needs and
+/// the unit above them, and at most eight year labels under the x axis (the first, every
+/// k-th and the last, never two close together), the year at index i drawn at `x(i)`.
 fn axes(
     svg: &mut String,
     ys: &Scale,
     f: &Frame,
     years: &[Year],
     x: &dyn Fn(usize) -> f64,
-    fmt: &dyn Fn(f64) -> String,
+    fmt: &dyn Fn(f64, u8) -> String,
+    unit: Option<&str>,
 ) {
-    for k in 0..=4 {
-        let v = ys.lo + (ys.hi - ys.lo) * f64::from(k) / 4.0;
+    if let Some(unit) = unit.filter(|u| !u.is_empty()) {
+        let _ = write!(
+            svg,
+            r#"<text class="tick unit" x="{}" y="10" text-anchor="start">{}</text>"#,
+            f.left - 6.0,
+            esc(unit)
+        );
+    }
+    for v in ys.ticks.values() {
         let y = ys.at(v);
         let _ = write!(
             svg,
@@ -88,13 +95,16 @@ fn axes(
             f.w - f.right,
             f.left - 6.0,
             y + 4.0,
-            esc(&fmt(v))
+            esc(&fmt(v, ys.ticks.decimals))
         );
     }
     let n = years.len();
     let every = n.div_ceil(8).max(1);
     for (i, year) in years.iter().enumerate() {
-        if i % every == 0 || i == n - 1 {
+        // The last year is always labelled; the one labelled before it gives way when the
+        // two would touch.
+        let near_last = i + every > n - 1 && i != n - 1;
+        if (i % every == 0 && !near_last) || i == n - 1 {
             let _ = write!(
                 svg,
                 r#"<text class="tick" x="{:.1}" y="{}" text-anchor="middle">{year}</text>"#,
@@ -125,15 +135,18 @@ fn line_path(points: &[(f64, Option<f64>)]) -> String {
 const SERIES_STYLES: [&str; 5] = ["s1", "s2", "s3", "s4", "s5"];
 
 /// Several municipalities' lines over the years (the compare page), each with its own
-/// colour and dash pattern and a direct label at its last point.
+/// colour and dash pattern and a direct label at its last point, and the snitt of all
+/// municipalities (the points' `mean`) as a dashed line labelled `mean_label`.
 pub fn multi_line(
     series: &[Vec<SeriesPoint>],
     names: &[String],
     title: &str,
-    fmt: &dyn Fn(f64) -> String,
+    fmt: &dyn Fn(f64, u8) -> String,
+    unit: Option<&str>,
+    mean_label: &str,
 ) -> String {
     let (w, h) = (640.0, 300.0);
-    let (left, right, top, bottom) = (64.0, 130.0, 16.0, 32.0);
+    let (left, right, top, bottom) = (64.0, 130.0, 24.0, 32.0);
     let years: std::collections::BTreeSet<_> = series
         .iter()
         .flatten()
@@ -145,7 +158,11 @@ pub fn multi_line(
     }
     let years: Vec<_> = years.into_iter().collect();
     let ys = Scale::new(
-        series.iter().flatten().filter_map(|p| p.value),
+        series
+            .iter()
+            .flatten()
+            .flat_map(|p| [p.value, p.mean])
+            .flatten(),
         h - bottom,
         top,
     );
@@ -173,7 +190,27 @@ pub fn multi_line(
         &years,
         &|i| left + i as f64 * step,
         fmt,
+        unit,
     );
+    if let Some(first) = series.first() {
+        let mean: Vec<(f64, Option<f64>)> = years
+            .iter()
+            .map(|y| {
+                let v = first.iter().find(|p| p.year == *y).and_then(|p| p.mean);
+                (x_of(*y), v.map(|v| ys.at(v)))
+            })
+            .collect();
+        let _ = write!(svg, r#"<path class="line-mean" d="{}"/>"#, line_path(&mean));
+        if let Some((lx, ly)) = mean.iter().rev().find_map(|(x, y)| Some((*x, (*y)?))) {
+            let _ = write!(
+                svg,
+                r#"<text class="legend" x="{:.1}" y="{:.1}">{}</text>"#,
+                lx + 6.0,
+                ly + 4.0,
+                esc(mean_label)
+            );
+        }
+    }
     for (i, (points, name)) in series.iter().zip(names).enumerate() {
         let style = SERIES_STYLES[i % SERIES_STYLES.len()];
         let line: Vec<(f64, Option<f64>)> = years
@@ -247,6 +284,8 @@ pub struct TimeChartText<'a> {
     pub mean: &'a str,
     pub range: &'a str,
     pub riket: &'a str,
+    /// The unit of the values, written above the value axis.
+    pub unit: Option<&'a str>,
 }
 
 /// The municipality's line against the snitt (dashed) and the worst–best band, with Riket
@@ -254,10 +293,10 @@ pub struct TimeChartText<'a> {
 pub fn time_chart(
     points: &[SeriesPoint],
     text: &TimeChartText<'_>,
-    fmt: &dyn Fn(f64) -> String,
+    fmt: &dyn Fn(f64, u8) -> String,
 ) -> String {
     let (w, h) = (640.0, 300.0);
-    let (left, right, top, bottom) = (64.0, 16.0, 16.0, 40.0);
+    let (left, right, top, bottom) = (64.0, 16.0, 24.0, 40.0);
     if points.is_empty() {
         return String::new();
     }
@@ -310,7 +349,7 @@ pub fn time_chart(
         right,
         bottom,
     };
-    axes(&mut svg, &ys, &frame, &years, &x, fmt);
+    axes(&mut svg, &ys, &frame, &years, &x, fmt, text.unit);
     let series = |f: fn(&SeriesPoint) -> Option<f64>| -> Vec<(f64, Option<f64>)> {
         points
             .iter()
@@ -570,6 +609,95 @@ pub fn area_bars(bars: &[AreaBar<'_>], title: &str, desc: &str, id: &str) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn point(year: i64, value: f64, worst: f64, best: f64) -> SeriesPoint {
+        SeriesPoint {
+            year: Year::new(year).unwrap(),
+            value: Some(value),
+            mean: Some((worst + best) / 2.0),
+            worst: Some(worst),
+            best: Some(best),
+            riket: None,
+            n: 290,
+        }
+    }
+
+    /// The texts of the value ticks, in drawing order (bottom up).
+    fn ticks(svg: &str) -> Vec<f64> {
+        svg.split(r#"text-anchor="end">"#)
+            .skip(1)
+            .filter_map(|t| t.split('<').next())
+            .map(|t| {
+                t.replace('\u{a0}', "")
+                    .replace(',', ".")
+                    .replace('\u{2212}', "-")
+            })
+            .filter_map(|t| t.parse().ok())
+            .collect()
+    }
+
+    #[test]
+    fn value_ticks_are_nice_numbers_with_the_unit_above() {
+        let text = TimeChartText {
+            title: "t",
+            desc: "d",
+            own: "Ale",
+            mean: "Snitt",
+            range: "Spann",
+            riket: "Riket",
+            unit: Some("procent"),
+        };
+        let fmt = |x: f64, d: u8| kvalitet_domain::swedish::format_number(x, d);
+        for (lo, hi) in [
+            (58.8, 98.2),
+            (0.0, 4.9),
+            (47_417.0, 182_435.0),
+            (-5.0, 105.0),
+        ] {
+            let points: Vec<SeriesPoint> = (2015..=2022)
+                .map(|y| point(y, (lo + hi) / 2.0, lo, hi))
+                .collect();
+            let svg = time_chart(&points, &text, &fmt);
+            let t = ticks(&svg);
+            assert!(t.len() >= 3, "{lo}–{hi}: {t:?}");
+            let step = t[1] - t[0];
+            assert!(
+                kvalitet_domain::ticks::is_nice_step(step),
+                "{lo}–{hi}: {t:?}"
+            );
+            assert!(
+                t.windows(2).all(|w| ((w[1] - w[0]) - step).abs() < 1e-6),
+                "{t:?}"
+            );
+            assert!(t[0] <= lo && *t.last().unwrap() >= hi, "{lo}–{hi}: {t:?}");
+            assert!(svg.contains(r#"class="tick unit""#) && svg.contains(">procent<"));
+        }
+    }
+
+    #[test]
+    fn year_labels_never_crowd_the_last_year() {
+        let points: Vec<SeriesPoint> = (1998..=2022).map(|y| point(y, 1.0, 0.5, 2.0)).collect();
+        let svg = time_chart(
+            &points,
+            &TimeChartText {
+                title: "t",
+                desc: "d",
+                own: "o",
+                mean: "m",
+                range: "r",
+                riket: "k",
+                unit: None,
+            },
+            &|x, d| kvalitet_domain::swedish::format_number(x, d),
+        );
+        let years: Vec<i64> = svg
+            .split(r#"text-anchor="middle">"#)
+            .skip(1)
+            .filter_map(|t| t.split('<').next()?.parse().ok())
+            .collect();
+        assert_eq!(years.last(), Some(&2022));
+        assert!(years.windows(2).all(|w| w[1] - w[0] >= 3), "{years:?}");
+    }
 
     #[test]
     fn text_in_charts_is_escaped() {

@@ -176,7 +176,9 @@ pub(crate) async fn compare_table<S: Store>(
         &chart_points,
         &names,
         &question(lang, &p.question, p.question_en.as_deref()),
-        &|x| lang.number(x, p.decimals),
+        &|x, decimals| lang.number(x, decimals),
+        unit_text.as_deref(),
+        lang.t("mean"),
     );
     Ok(Some(CompareTable {
         measure: measure.id,

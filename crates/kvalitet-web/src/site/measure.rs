@@ -111,8 +111,9 @@ pub async fn measure<S: Store>(
                 mean: texts["mean"],
                 range: texts["range_dir"],
                 riket: texts["riket"],
+                unit: unit_text.as_deref(),
             },
-            &|x| lang.number(x, p.decimals),
+            &|x, decimals| lang.number(x, decimals),
         );
         let colour_of = |k: &MunicipalityId| {
             v.comparison
