@@ -27,6 +27,7 @@ for (const prefix of ["", "/en"]) {
     { path: `${prefix}/kommun/9999`, what: "not-found page", status: 404 },
     { path: `${prefix}/logga-in`, what: "login page" },
     { path: `${prefix}/ramverk`, what: "assessment frameworks" },
+    { path: `${prefix}/oppna-data`, what: "open data page" },
   );
 }
 

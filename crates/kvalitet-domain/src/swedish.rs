@@ -57,6 +57,33 @@ pub fn compare_names(a: &str, b: &str) -> Ordering {
         .then_with(|| a.cmp(b))
 }
 
+/// A name or a typed search as a search key: lower case, without accents or the dots and
+/// rings of å, ä, ö (so "goteborg", "malmo" and "orebro" find Göteborg, Malmö and Örebro),
+/// hyphens and runs of spaces as one space.
+pub fn search_key(text: &str) -> String {
+    let mut key = String::with_capacity(text.len());
+    for c in text.trim().chars().flat_map(char::to_lowercase) {
+        let folded = match c {
+            'å' | 'ä' | 'à' | 'á' | 'â' | 'ã' => 'a',
+            'æ' => 'a',
+            'ö' | 'ø' | 'ò' | 'ó' | 'ô' | 'õ' => 'o',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'ç' => 'c',
+            'ñ' => 'n',
+            '-' | '\u{a0}' => ' ',
+            other => other,
+        };
+        if folded == ' ' && key.ends_with(' ') {
+            continue;
+        }
+        key.push(folded);
+    }
+    key
+}
+
 /// The letter a name is listed under in an A–Ö index ("Å" for "Åre").
 pub fn index_letter(name: &str) -> String {
     name.chars()
@@ -97,6 +124,16 @@ pub fn group_thousands(digits: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn searches_find_names_without_their_dots_and_accents() {
+        assert_eq!(search_key("Göteborg"), "goteborg");
+        assert_eq!(search_key(" Malmö "), "malmo");
+        assert_eq!(search_key("ÖREBRO"), "orebro");
+        assert_eq!(search_key("Upplands-Bro"), "upplands bro");
+        assert_eq!(search_key("Upplands  Väsby"), "upplands vasby");
+        assert!(search_key("Håbo").contains(&search_key("habo")));
+    }
 
     #[test]
     fn municipalities_sort_as_swedish_readers_expect() {

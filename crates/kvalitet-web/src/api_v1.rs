@@ -172,6 +172,27 @@ fn bytes_answer(body: bytes::Bytes) -> Response {
         .into_response()
 }
 
+/// `GET /api/v1`: the routes of the API, so a visitor who tries the root finds them.
+pub async fn index() -> Response {
+    json_answer(
+        StatusCode::OK,
+        &json!({
+            "api": "kvalitet /api/v1",
+            "openapi": "/api/v1/openapi.json",
+            "documentation": "/oppna-data",
+            "routes": [
+                {"path": "/api/v1/municipalities", "about": "municipalities, counties and groups"},
+                {"path": "/api/v1/measures", "about": "measures with their question, unit and direction"},
+                {"path": "/api/v1/compare?measure=ID&year=YEAR", "about": "every municipality's value, colour and rank"},
+                {"path": "/api/v1/municipalities/{id}/report", "about": "a municipality's measure set as on its page"},
+                {"path": "/api/v1/assessments", "about": "published assessment results"},
+                {"path": "/api/v1/service", "about": "published service measurements"},
+            ],
+            "source": "Källa: Kolada (for Kolada's measures); own and published results name their source",
+        }),
+    )
+}
+
 pub async fn openapi() -> Response {
     (
         [

@@ -417,6 +417,14 @@ async fn answer<S: Store>(
     }
 
     match segments.first().map(String::as_str) {
+        // The root lists the routes, so a visitor who tries it finds them.
+        None => Ok(serde_json::to_vec(&serde_json::json!({
+            "api": "Kolada API v3, as served by kvalitet",
+            "documentation": "/oppna-data",
+            "routes": ["/v3/kpi", "/v3/kpi_groups", "/v3/municipality", "/v3/municipality_groups",
+                "/v3/data/kpi/{id}/municipality/{id}/year/{year}"],
+        }))
+        .unwrap_or_default()),
         Some("kpi") if segments.len() <= 2 => {
             let ids = ids_from(segments.get(1));
             let wanted = parse_kpis(&ids)?;

@@ -51,6 +51,7 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/jamfor/{file}", get(site::compare_download::<S>))
         .route("/om", get(site::about::<S>))
         .route("/tillganglighet", get(site::accessibility::<S>))
+        .route("/oppna-data", get(site::open_data::<S>))
         .route("/ramverk", get(site::frameworks::<S>))
         .route(
             "/logga-in",
@@ -178,6 +179,8 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
             }),
         )
         .route("/oembed", get(site::oembed::<S>))
+        .route("/api/v1", get(api_v1::index))
+        .route("/api/v1/", get(api_v1::index))
         .route("/api/v1/openapi.json", get(api_v1::openapi))
         .route("/api/v1/municipalities", get(api_v1::municipalities::<S>))
         .route("/api/v1/measures", get(api_v1::measures::<S>))

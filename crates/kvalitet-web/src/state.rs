@@ -113,7 +113,7 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 26] = [
+const TEMPLATES: [(&str, &str); 27] = [
     (
         "service-table.html",
         include_str!("../templates/service-table.html"),
@@ -173,6 +173,10 @@ const TEMPLATES: [(&str, &str); 26] = [
         include_str!("../templates/accessibility.html"),
     ),
     ("error.html", include_str!("../templates/error.html")),
+    (
+        "open-data.html",
+        include_str!("../templates/open-data.html"),
+    ),
 ];
 
 impl<S: Store> AppState<S> {

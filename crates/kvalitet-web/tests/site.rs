@@ -397,9 +397,23 @@ async fn start_page_finds_municipalities_in_swedish_order() {
     assert!(at("Upplands-Bro") < at("Åre") && at("Åre") < at("Öckerö"));
     let (_, found) = page(&app, "/?q=upplands").await;
     assert!(
-        found.contains("Upplands-Bro") && !found.contains(">Stockholm</a>"),
+        found.contains("Upplands-Bro")
+            && !found.contains(">Stockholm</a>")
+            && found.contains("2 kommuner matchar"),
         "{found}"
     );
+    // Without dots and rings, one match or a whole name goes straight to the page.
+    for (typed, to) in [
+        ("goteborg", "/kommun/1480"),
+        ("OCKERO", "/kommun/1407"),
+        ("upplands%20vasby", "/kommun/0114"),
+    ] {
+        let answer = app.get(&format!("/?q={typed}")).send().await;
+        assert_eq!(answer.status, 303, "{typed}");
+        assert_eq!(answer.location(), Some(to), "{typed}");
+    }
+    let en = app.get("/en/?q=upplands-bro").send().await;
+    assert_eq!(en.location(), Some("/en/kommun/0139"));
     let (_, none) = page(&app, "/?q=%3Cscript%3E").await;
     assert!(
         none.contains("&lt;script&gt;") && !none.contains("<script>"),
@@ -664,5 +678,39 @@ async fn api_answers_openapi_and_key_page_parts_are_pinned() {
     insta::assert_snapshot!(
         "measure_0180_n15428_answer",
         fragment(&measure, "<h1", "</p>")
+    );
+}
+
+/// The roots of both APIs list their routes, and a page says what can be fetched and on
+/// which terms, in both languages.
+#[tokio::test]
+async fn open_data_has_entry_points() {
+    let app = server().await;
+    for root in ["/api/v1", "/api/v1/", "/v3", "/v3/"] {
+        let (status, index) = json(&app, root).await;
+        assert_eq!(status, 200, "{root}");
+        assert!(
+            index["routes"].as_array().is_some_and(|r| r.len() >= 4),
+            "{root}: {index}"
+        );
+        assert_eq!(index["documentation"], "/oppna-data", "{root}");
+    }
+    let (_, v1) = json(&app, "/api/v1").await;
+    assert_eq!(v1["openapi"], "/api/v1/openapi.json");
+    let (status, sv) = page(&app, "/oppna-data").await;
+    assert_eq!(status, 200);
+    assert!(
+        sv.contains("<h1>Öppna data</h1>") && sv.contains("Källa: Kolada"),
+        "{sv}"
+    );
+    let (_, en) = page(&app, "/en/oppna-data").await;
+    assert!(
+        en.contains("<h1>Open data</h1>") && en.contains("href=\"/v3\""),
+        "{en}"
+    );
+    let (_, start) = page(&app, "/").await;
+    assert!(
+        start.contains("href=\"/oppna-data\""),
+        "the footer leads to it"
     );
 }

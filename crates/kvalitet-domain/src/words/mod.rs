@@ -183,7 +183,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Ingen kommun matchar",
         "No municipality matches",
     ),
-    ("matches", "kommuner matchar", "municipalities match"),
+    (
+        "match_count_one",
+        "1 kommun matchar",
+        "1 municipality matches",
+    ),
+    (
+        "match_count",
+        "{count} kommuner matchar",
+        "{count} municipalities match",
+    ),
     ("show_all", "Visa alla", "Show all"),
     ("value", "Kommunens värde", "The municipality's value"),
     ("mean", "Snitt (ovägt)", "Average (unweighted)"),

@@ -847,4 +847,53 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Servicemätning publicerad i kvalitet (testfrågor och enkäter)",
         "Service measurement published in kvalitet (test questions and surveys)",
     ),
+    ("od_title", "Öppna data", "Open data"),
+    (
+        "od_intro",
+        "Allt som sidorna visar går att hämta som filer och via två öppna gränssnitt (API), utan konto och utan nyckel.",
+        "Everything the pages show can be downloaded as files and fetched through two open interfaces (APIs), with no account and no key.",
+    ),
+    ("od_downloads", "Filer att ladda ned", "Downloads"),
+    (
+        "od_downloads_text",
+        "Under varje tabell finns länkar för CSV och Excel med samma siffror som tabellen.",
+        "Under every table there are links to CSV and Excel files with the same figures as the table.",
+    ),
+    ("od_api_v1", "Jämförelser: /api/v1", "Comparisons: /api/v1"),
+    (
+        "od_api_v1_text",
+        "Färger, placeringar, snitt och sammanfattningar som på sidorna, i JSON. Gränssnittet beskrivs i OpenAPI.",
+        "Colours, ranks, averages and summaries as on the pages, in JSON. The interface is described in OpenAPI.",
+    ),
+    (
+        "od_index",
+        "en förteckning över vägarna, i JSON",
+        "a list of the routes, in JSON",
+    ),
+    (
+        "od_openapi",
+        "beskrivningen i OpenAPI 3",
+        "the OpenAPI 3 description",
+    ),
+    (
+        "od_compare",
+        "alla kommuners värden för ett mått och år, med färg och plats",
+        "every municipality's values for a measure and year, with colour and rank",
+    ),
+    (
+        "od_v3",
+        "Koladas gränssnitt: /v3",
+        "Kolada's interface: /v3",
+    ),
+    (
+        "od_v3_text",
+        "Samma vägar och svar som Koladas API version 3, så att program skrivna för Kolada (till exempel Koladas Python-klient) fungerar mot den här webbplatsen.",
+        "The same routes and answers as Kolada's API version 3, so programs written for Kolada (for example Kolada's Python client) work against this site.",
+    ),
+    ("od_terms", "Villkor", "Terms"),
+    (
+        "od_terms_text",
+        "Värden från Kolada får användas fritt, även kommersiellt; ange ”Källa: Kolada”. Kommunernas egna mätningar och resultat som publicerats här anges med sin källa. Bearbetade uppgifter får inte anges som Koladas.",
+        "Values from Kolada may be used freely, also commercially; state \"Källa: Kolada\" (Source: Kolada). The municipalities' own measurements and results published here are given with their source. Processed figures must not be attributed to Kolada.",
+    ),
 ];

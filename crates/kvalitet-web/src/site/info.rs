@@ -83,6 +83,26 @@ pub async fn accessibility<S: Store>(
     .await
 }
 
+/// What can be downloaded and fetched, and on which terms.
+pub async fn open_data<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+) -> Result<Response, WebError> {
+    let st = state.clone();
+    cached(
+        &state,
+        lang,
+        "/oppna-data".into(),
+        false,
+        |_, _| async move {
+            Ok(st
+                .render("open-data.html", lang, OtherPath::new(lang, "/oppna-data"))?
+                .into_bytes())
+        },
+    )
+    .await
+}
+
 /// Every path the site does not have.
 pub async fn not_found(PageLang(lang): PageLang) -> WebError {
     WebError::not_found(lang.t("page_missing"))

@@ -13,17 +13,35 @@ pub async fn start<S: Store>(
         .find(|(k, _)| k == "q")
         .map(|(_, v)| v.trim().to_owned())
         .unwrap_or_default();
-    let key = format!("/?q={q}");
+    let needle = kvalitet_domain::swedish::search_key(&q);
+    if !needle.is_empty() {
+        // One match, or a name typed in full, goes straight to the municipality's page.
+        let (_, d) = state.directory().await?;
+        let keyed: Vec<(&kvalitet_domain::Municipality, String)> = d
+            .kommuner
+            .iter()
+            .map(|m| (m, kvalitet_domain::swedish::search_key(&m.title)))
+            .filter(|(_, key)| key.contains(&needle))
+            .collect();
+        let exact = keyed.iter().find(|(_, key)| *key == needle);
+        if let Some((m, _)) = exact.or(keyed.first().filter(|_| keyed.len() == 1)) {
+            return Ok(crate::auth::redirect(
+                &format!("{}/kommun/{}", lang.base(), m.id),
+                &[],
+            ));
+        }
+    }
+    let key = format!("/?q={needle}");
     let st = state.clone();
     cached(&state, lang, key, false, |_, d| async move {
-        let needle = q.to_lowercase();
         let matching: Vec<&kvalitet_domain::Municipality> = d
             .kommuner
             .iter()
-            .filter(|m| needle.is_empty() || m.title.to_lowercase().contains(&needle))
+            .filter(|m| {
+                needle.is_empty()
+                    || kvalitet_domain::swedish::search_key(&m.title).contains(&needle)
+            })
             .collect();
-        // Even a single match is shown as a result list: clearer for screen readers, and the
-        // back button keeps working.
         let mut letters: Vec<LetterGroup<'_>> = Vec::new();
         for m in &matching {
             let letter = kvalitet_domain::swedish::index_letter(&m.title);
