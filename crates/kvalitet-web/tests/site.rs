@@ -431,7 +431,10 @@ async fn municipality_and_measure_pages_say_colour_in_words() {
     assert!(html.contains("Hur bra är Stockholm jämfört med andra kommuner?"));
     assert!(html.contains("Bland de 25 % bästa"), "colour with words");
     assert!(html.contains("1 av 5"), "rank x of n");
-    assert!(html.contains("Bättre än 2021"), "{html}");
+    assert!(
+        html.contains("Bättre: upp 2,0 procentenheter sedan 2021"),
+        "{html}"
+    );
     assert!(html.contains("Ingen färg"), "the cost has no colour");
     assert!(html.contains("href=\"/kommun/0180/matt/N15428\""));
 

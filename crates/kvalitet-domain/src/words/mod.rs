@@ -632,13 +632,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "För få kommuner har värden för att färga.",
         "Too few municipalities have values to colour.",
     ),
-    ("trend_than", "än", "than"),
-    ("trend_since", "sedan", "since"),
-    (
-        "trend_missing",
-        "värde saknas {previous} eller {year}",
-        "no value for {previous} or {year}",
-    ),
     (
         "strip_label",
         "Kommunens läge mellan sämsta (vänster) och bästa (höger) värde bland {population}",

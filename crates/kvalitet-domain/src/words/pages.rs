@@ -896,4 +896,29 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Värden från Kolada får användas fritt, även kommersiellt; ange ”Källa: Kolada”. Kommunernas egna mätningar och resultat som publicerats här anges med sin källa. Bearbetade uppgifter får inte anges som Koladas.",
         "Values from Kolada may be used freely, also commercially; state \"Källa: Kolada\" (Source: Kolada). The municipalities' own measurements and results published here are given with their source. Processed figures must not be attributed to Kolada.",
     ),
+    (
+        "no_value_for",
+        "värde saknas för {year}",
+        "no value for {year}",
+    ),
+    (
+        "same_value_as",
+        "samma värde som {year}",
+        "the same value as {year}",
+    ),
+    (
+        "percentage_points",
+        "{n} procentenheter",
+        "{n} percentage points",
+    ),
+    (
+        "change_up",
+        "upp {amount} sedan {year}",
+        "up {amount} since {year}",
+    ),
+    (
+        "change_down",
+        "ned {amount} sedan {year}",
+        "down {amount} since {year}",
+    ),
 ];

@@ -41,7 +41,11 @@ pub async fn frameworks<S: Store>(
                     .map(|a| AreaLine {
                         title: a.title.clone(),
                         questions: a.questions.len(),
-                        max: a.stated_max.unwrap_or_else(|| Framework::area_max(a)),
+                        max: {
+                            let max = a.stated_max.unwrap_or_else(|| Framework::area_max(a));
+                            // Points as "21", not "21.0"; a fraction with its decimal comma.
+                            lang.number(max, if max.fract() == 0.0 { 0 } else { 1 })
+                        },
                         aggregation: describe(a.aggregation),
                     })
                     .collect(),
@@ -147,6 +151,6 @@ struct FrameworkLine {
 struct AreaLine {
     title: String,
     questions: usize,
-    max: f64,
+    max: String,
     aggregation: String,
 }

@@ -22,27 +22,16 @@ pub(crate) fn figures(
     };
     let trend = own.map_or(Trend::NotComparable, |r| r.trend);
     let previous_year = c.year.get() - 1;
-    let trend_text = match (own.and_then(|r| r.value), own.and_then(|r| r.previous)) {
-        (Some(now), Some(before)) if trend != Trend::NotComparable => format!(
-            "{} {} {previous_year} ({} → {})",
-            lang.trend(trend),
-            lang.t(match trend {
-                Trend::Better | Trend::Worse => "trend_than",
-                _ => "trend_since",
-            }),
-            lang.with_unit(before, p.decimals, unit.as_deref()),
-            lang.with_unit(now, p.decimals, unit.as_deref())
-        ),
-        _ => format!(
-            "{}: {}",
-            lang.trend(Trend::NotComparable),
-            lang.say(
-                &Message::new("trend_missing")
-                    .with("previous", previous_year)
-                    .with("year", c.year)
-            )
-        ),
-    };
+    let trend_text = trend_words(
+        lang,
+        p,
+        unit.as_deref(),
+        trend,
+        own.and_then(|r| r.value),
+        own.and_then(|r| r.previous),
+        previous_year,
+        c.year.get(),
+    );
     // A rank needs a better direction; costs and volumes are not placed.
     let rank = own
         .and_then(|r| r.placement.rank)
@@ -114,6 +103,61 @@ pub(crate) fn figures(
         rank,
         strip,
     }
+}
+
+/// The change since the year before in words: "Bättre: upp 2,3 procentenheter sedan 2021
+/// (85,1 → 87,4)", "Sämre: ned 4 200 kr sedan 2021", "Oförändrat: samma värde som 2021";
+/// a share changes in procentenheter; when a year has no value, the year that lacks it is
+/// named.
+#[allow(clippy::too_many_arguments)]
+fn trend_words(
+    lang: Lang,
+    p: &Presentation,
+    unit: Option<&str>,
+    trend: Trend,
+    now: Option<f64>,
+    before: Option<f64>,
+    previous_year: i16,
+    year: i16,
+) -> String {
+    let label = lang.trend(trend);
+    let (now, before) = match (now, before) {
+        (Some(now), Some(before)) if trend != Trend::NotComparable => (now, before),
+        (None, _) => {
+            let lacking = Message::new("no_value_for").with("year", year);
+            return format!("{label}: {}", lang.say(&lacking));
+        }
+        _ => {
+            let lacking = Message::new("no_value_for").with("year", previous_year);
+            return format!("{label}: {}", lang.say(&lacking));
+        }
+    };
+    let shown = |x: f64| lang.number(x, p.decimals);
+    let diff = now - before;
+    // The same value as shown, even if the stored figures differ in a later decimal.
+    if shown(now) == shown(before) {
+        let same = Message::new("same_value_as").with("year", previous_year);
+        return format!("{label}: {} ({})", lang.say(&same), shown(now));
+    }
+    let share = unit.is_some_and(|u| u == "procent" || u == "per cent" || u.contains('%'));
+    let amount = if share {
+        lang.say(&Message::new("percentage_points").with("n", shown(diff.abs())))
+    } else {
+        lang.with_unit(diff.abs(), p.decimals, unit)
+    };
+    let change = Message::new(if diff > 0.0 {
+        "change_up"
+    } else {
+        "change_down"
+    })
+    .with("amount", amount)
+    .with("year", previous_year);
+    format!(
+        "{label}: {} ({} → {})",
+        lang.say(&change),
+        shown(before),
+        shown(now)
+    )
 }
 
 /// What a card, the measure page and the widget say about one measure in one year.
@@ -320,4 +364,66 @@ struct PublishedRound {
     year: i16,
     /// The framework and its version, for assessment rounds.
     framework: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn presentation(unit: &str, decimals: u8) -> Presentation {
+        Presentation {
+            measure: MeasureId::parse("N15428").unwrap(),
+            question: "?".into(),
+            question_en: None,
+            title: "t".into(),
+            unit: Some(unit.into()),
+            unit_en: None,
+            direction: Direction::HigherIsBetter,
+            decimals,
+            divided_by_gender: false,
+        }
+    }
+
+    #[test]
+    fn changes_are_said_with_their_size_and_the_year_before() {
+        let share = presentation("procent", 1);
+        let said = |p: &Presentation, unit: &str, trend, now, before| {
+            trend_words(Lang::Sv, p, Some(unit), trend, now, before, 2021, 2022)
+        };
+        assert_eq!(
+            said(&share, "procent", Trend::Better, Some(87.4), Some(85.1)),
+            "Bättre: upp 2,3 procentenheter sedan 2021 (85,1 → 87,4)"
+        );
+        let cost = presentation("kr", 0);
+        assert_eq!(
+            said(&cost, "kr", Trend::Worse, Some(95_800.0), Some(100_000.0)),
+            "Sämre: ned 4\u{a0}200\u{a0}kr sedan 2021 (100\u{a0}000 → 95\u{a0}800)"
+        );
+        assert!(
+            said(&share, "procent", Trend::Unchanged, Some(4.91), Some(4.94))
+                .ends_with("samma värde som 2021 (4,9)"),
+        );
+        assert!(
+            said(&share, "procent", Trend::NotComparable, Some(4.9), None)
+                .ends_with("värde saknas för 2021")
+        );
+        assert!(
+            said(&share, "procent", Trend::NotComparable, None, Some(4.9))
+                .ends_with("värde saknas för 2022")
+        );
+        let en = trend_words(
+            Lang::En,
+            &share,
+            Some("per cent"),
+            Trend::Better,
+            Some(87.4),
+            Some(85.1),
+            2021,
+            2022,
+        );
+        assert!(
+            en.ends_with("up 2.3 percentage points since 2021 (85.1 → 87.4)"),
+            "{en}"
+        );
+    }
 }
