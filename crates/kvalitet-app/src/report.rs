@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use kvalitet_domain::compare::{self, Placement, Summary, Trend};
 use kvalitet_domain::{
-    AreaId, ColourCounts, County, Datum, Direction, Gender, GroupId, GroupKind, Measure, MeasureId,
-    MeasureProfile, MeasureSet, MissingStatus, Municipality, MunicipalityGroup, MunicipalityId,
-    MunicipalityKind, Year, swedish,
+    AreaId, Colour, ColourCounts, County, Datum, Direction, Gender, GroupId, GroupKind, Measure,
+    MeasureId, MeasureProfile, MeasureSet, MissingStatus, Municipality, MunicipalityGroup,
+    MunicipalityId, MunicipalityKind, Year, swedish,
 };
 
 use crate::ports::{Catalogue, MeasureSetSummary, MeasureValues, StoreError, Values};
@@ -613,6 +613,132 @@ pub struct Report {
     /// Colours of the municipality's measures in their latest year, and the year before.
     pub colours: ColourCounts,
     pub colours_before: ColourCounts,
+}
+
+/// What a resident reads first about a municipality: how many of the set's measures have a
+/// value, the strongest and weakest by position, and the measures without a value with why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Headline {
+    /// The measures of the set.
+    pub measures: usize,
+    /// Those with a value for the municipality in their latest year.
+    pub with_values: usize,
+    /// The latest year any of them has.
+    pub year: Option<Year>,
+    /// The best placed first (by rank relative to how many have values), at most three.
+    pub strongest: Vec<Standing>,
+    /// The worst placed first, at most three, none of them among the strongest.
+    pub weakest: Vec<Standing>,
+    /// The measures without a value, in the set's order.
+    pub gaps: Vec<Gap>,
+}
+
+/// A measure where the municipality is placed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Standing {
+    pub measure: MeasureId,
+    pub question: String,
+    pub question_en: Option<String>,
+    pub rank: usize,
+    /// How many have values.
+    pub of: usize,
+    pub colour: Colour,
+    pub year: Year,
+}
+
+/// A measure without a value for the municipality.
+#[derive(Debug, Clone, Serialize)]
+pub struct Gap {
+    pub measure: MeasureId,
+    pub question: String,
+    pub question_en: Option<String>,
+    /// The year compared, when any municipality has values.
+    pub year: Option<Year>,
+    /// Kolada's reason when it gives one.
+    pub status: Option<MissingStatus>,
+    /// Whether the catalogue knows the measure at all.
+    pub known: bool,
+    /// The municipality's latest earlier value and its year.
+    pub latest: Option<(Year, f64)>,
+}
+
+/// How many to name as strongest and weakest.
+const STANDINGS: usize = 3;
+
+/// The headline of a report (see [`Headline`]). Only coloured measures are placed: a
+/// measure without a better direction or with too few values says nothing about strength.
+pub fn headline(report: &Report) -> Headline {
+    let m = report.municipality.id;
+    let cards = report.areas.iter().flat_map(|a| &a.cards);
+    let mut placed = Vec::new();
+    let mut gaps = Vec::new();
+    let (mut measures, mut with_values, mut year) = (0, 0, None::<Year>);
+    for card in cards {
+        measures += 1;
+        let own = card.own(&m);
+        match (own, &card.comparison) {
+            (Some(row), Some(c)) if row.value.is_some() => {
+                with_values += 1;
+                year = year.max(Some(c.year));
+                let coloured = matches!(
+                    row.placement.colour,
+                    Colour::Green | Colour::Yellow | Colour::Red
+                );
+                if let (Some(rank), true) = (row.placement.rank, coloured) {
+                    placed.push(Standing {
+                        measure: card.presentation.measure,
+                        question: card.question.clone(),
+                        question_en: card.question_en.clone(),
+                        rank,
+                        of: c.summary.n,
+                        colour: row.placement.colour,
+                        year: c.year,
+                    });
+                }
+            }
+            _ => gaps.push(Gap {
+                measure: card.presentation.measure,
+                question: card.question.clone(),
+                question_en: card.question_en.clone(),
+                year: card.comparison.as_ref().map(|c| c.year),
+                status: own.and_then(|r| r.status),
+                known: card.known,
+                latest: card
+                    .points
+                    .iter()
+                    .rev()
+                    .find_map(|p| Some((p.year, p.value?))),
+            }),
+        }
+    }
+    // Position 0 is the best, 1 the worst, whatever the number of values.
+    let position = |s: &Standing| {
+        if s.of > 1 {
+            (s.rank - 1) as f64 / (s.of - 1) as f64
+        } else {
+            0.0
+        }
+    };
+    placed.sort_by(|a, b| {
+        position(a)
+            .total_cmp(&position(b))
+            .then_with(|| a.measure.cmp(&b.measure))
+    });
+    let strongest: Vec<Standing> = placed.iter().take(STANDINGS).cloned().collect();
+    let weakest: Vec<Standing> = placed
+        .iter()
+        .rev()
+        .take(STANDINGS.min(placed.len().saturating_sub(strongest.len())))
+        .cloned()
+        .collect();
+    Headline {
+        measures,
+        with_values,
+        year,
+        strongest,
+        weakest,
+        gaps,
+    }
 }
 
 /// Builds a report; `series` gives each measure's values (from a cache in the web layer).

@@ -429,7 +429,19 @@ async fn municipality_and_measure_pages_say_colour_in_words() {
     let (status, html) = page(&app, "/kommun/0180").await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("Hur bra är Stockholm jämfört med andra kommuner?"));
-    assert!(html.contains("Bland de 25 % bästa"), "colour with words");
+    // The answer first: the counts in a sentence and the strongest measures, before any form.
+    let answer = html
+        .find("ett värde för Stockholm")
+        .expect("the headline sentence");
+    assert!(
+        answer < html.find("<form").unwrap(),
+        "the answer comes before the choices"
+    );
+    assert!(html.contains("<h3>Starkast</h3>"), "{html}");
+    assert!(
+        html.contains("Bland de 25\u{a0}% bästa"),
+        "colour with words"
+    );
     assert!(html.contains("1 av 5"), "rank x of n");
     assert!(
         html.contains("Bättre: upp 2,0 procentenheter sedan 2021"),
@@ -466,7 +478,7 @@ async fn municipality_and_measure_pages_say_colour_in_words() {
 
     let (_, en) = page(&app, "/en/kommun/0180/matt/U23401").await;
     assert!(
-        en.contains("Among the best 25 %") && en.contains("EN Hur länge väntar man?"),
+        en.contains("Among the best 25\u{a0}%") && en.contains("EN Hur länge väntar man?"),
         "{en}"
     );
     let (_, group) = page(&app, "/kommun/0180?jamfor=group:G1").await;

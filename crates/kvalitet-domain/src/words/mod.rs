@@ -55,7 +55,7 @@ impl Lang {
         }
     }
 
-    /// A value with its unit: "85,3 %" for percentages, else "12 dagar".
+    /// A value with its unit: "85,3 %" for percentages, else "12 dagar".
     pub fn with_unit(self, x: f64, decimals: u8, unit: Option<&str>) -> String {
         let n = self.number(x, decimals);
         match unit {
@@ -289,8 +289,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "colour_rule",
-        "Färgen visar hur kommunen ligger till jämfört med de andra kommunerna i jämförelsen: grönt = bland de 25 % bästa, gult = bland de 50 % i mitten, rött = bland de 25 % sämsta. Grått betyder att uppgift saknas. Färgen säger inget om resultatet är bra eller dåligt i sig.",
-        "The colour shows how the municipality compares with the others: green = among the best 25 %, yellow = the middle 50 %, red = among the worst 25 %. Grey means no value. The colour does not say whether a result is good or bad in itself.",
+        "Färgen visar hur kommunen ligger till jämfört med de andra kommunerna i jämförelsen: grönt = bland de 25 % bästa, gult = bland de 50 % i mitten, rött = bland de 25 % sämsta. Grått betyder att uppgift saknas. Färgen säger inget om resultatet är bra eller dåligt i sig.",
+        "The colour shows how the municipality compares with the others: green = among the best 25 %, yellow = the middle 50 %, red = among the worst 25 %. Grey means no value. The colour does not say whether a result is good or bad in itself.",
     ),
     (
         "no_colour_rule",
@@ -642,13 +642,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Utvecklingen för {name} de senaste åren (heldragen linje) mot snittet (streckad)",
         "Recent years for {name} (solid line) against the average (dashed)",
     ),
-    ("colour.green", "Bland de 25 % bästa", "Among the best 25 %"),
+    ("colour.green", "Bland de 25 % bästa", "Among the best 25 %"),
     (
         "colour.yellow",
-        "Bland de 50 % i mitten",
-        "Among the middle 50 %",
+        "Bland de 50 % i mitten",
+        "Among the middle 50 %",
     ),
-    ("colour.red", "Bland de 25 % sämsta", "Among the worst 25 %"),
+    ("colour.red", "Bland de 25 % sämsta", "Among the worst 25 %"),
     ("colour.grey", "Uppgift saknas", "No value"),
     ("colour.none", "Ingen färg", "No colour"),
     ("trend.better", "Bättre", "Better"),

@@ -816,7 +816,7 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     (
         "figure_with_interval",
         "Varje siffra med antalet tester eller svar (n) och ett 95-procentigt konfidensintervall.",
-        "Each figure with the number of tests or answers (n) and a 95 % confidence interval.",
+        "Each figure with the number of tests or answers (n) and a 95 % confidence interval.",
     ),
     ("uncertain", "Osäker", "Uncertain"),
     (
@@ -920,5 +920,42 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "change_down",
         "ned {amount} sedan {year}",
         "down {amount} since {year}",
+    ),
+    (
+        "headline_sentence",
+        "Av {measures} mått har {with_values} ett värde för {name} (senast {year}). Jämfört med {population}: {green} bland de 25 % bästa, {yellow} i mitten, {red} bland de 25 % sämsta och {none} utan färg.",
+        "Of {measures} measures, {with_values} have a value for {name} (latest {year}). Compared with {population}: {green} among the best 25 %, {yellow} in the middle, {red} among the worst 25 % and {none} without a colour.",
+    ),
+    ("strongest", "Starkast", "Strongest"),
+    ("weakest", "Svagast", "Weakest"),
+    (
+        "place_of",
+        "plats {rank} av {of} ({year})",
+        "rank {rank} of {of} ({year})",
+    ),
+    (
+        "gaps_title",
+        "Mått utan värde för {name} ({count})",
+        "Measures without a value for {name} ({count})",
+    ),
+    (
+        "gap_no_value",
+        "inget värde för {year}",
+        "no value for {year}",
+    ),
+    (
+        "gap_not_collected",
+        "inga värden finns ännu för någon kommun",
+        "no municipality has values yet",
+    ),
+    (
+        "gap_latest",
+        "senaste värde {value} ({year})",
+        "latest value {value} ({year})",
+    ),
+    (
+        "colours_by_year",
+        "Färger i år och förra året",
+        "Colours this year and last year",
     ),
 ];

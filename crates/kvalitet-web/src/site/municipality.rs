@@ -243,6 +243,8 @@ pub async fn municipality<S: Store>(
         let report = build_report(&st, version, &d, &id, &params).await?;
         let m = report.municipality.id;
         let population_name = report.population_name.clone();
+        let headline = report::headline(&report);
+        // Measures without a value leave the cards for one short list with the reason.
         let areas: Vec<AreaView> = report
             .areas
             .iter()
@@ -251,10 +253,13 @@ pub async fn municipality<S: Store>(
                 cards: a
                     .cards
                     .iter()
+                    .filter(|c| c.own(&m).is_some_and(|r| r.value.is_some()))
                     .map(|c| card_view(lang, &d, c, &m, &params, &population_name))
                     .collect(),
             })
+            .filter(|a| !a.cards.is_empty())
             .collect();
+        let answer = answer_view(lang, &d, &report, &headline, &params);
         // Published assessment results; publishing changes the data version, so the cache
         // keeps this list up to date.
         let assessments: Vec<PublishedRound> =
@@ -289,6 +294,7 @@ pub async fn municipality<S: Store>(
             "municipality.html",
             lang,
             MunicipalityView {
+                answer,
                 m: Named {
                     id: m.to_string(),
                     name: report.municipality.title.clone(),
@@ -331,6 +337,7 @@ pub async fn municipality<S: Store>(
 /// The municipality page: its set's areas of cards, what it has published, and the choices.
 #[derive(Serialize)]
 struct MunicipalityView<'a> {
+    answer: AnswerView,
     m: Named,
     set_title: String,
     set_description: String,
@@ -364,6 +371,128 @@ struct PublishedRound {
     year: i16,
     /// The framework and its version, for assessment rounds.
     framework: Option<String>,
+}
+
+/// The answer first: a sentence with the counts, the strongest and weakest measures, and
+/// the measures without a value with why.
+#[derive(Serialize)]
+struct AnswerView {
+    sentence: String,
+    strongest: Vec<StandingLine>,
+    weakest: Vec<StandingLine>,
+    gaps: Vec<GapLine>,
+    gaps_title: String,
+}
+
+#[derive(Serialize)]
+struct StandingLine {
+    question: String,
+    link: String,
+    place: String,
+    colour: &'static str,
+    colour_label: &'static str,
+    colour_icon: &'static str,
+}
+
+#[derive(Serialize)]
+struct GapLine {
+    question: String,
+    link: String,
+    why: String,
+    latest: Option<String>,
+}
+
+fn answer_view(
+    lang: Lang,
+    d: &Directory,
+    report: &report::Report,
+    h: &report::Headline,
+    params: &Params,
+) -> AnswerView {
+    let m = report.municipality.id;
+    let name = report.municipality.title.as_str();
+    let c = &report.colours;
+    let sentence = lang.say(
+        &Message::new("headline_sentence")
+            .with("measures", h.measures)
+            .with("with_values", h.with_values)
+            .with("name", name)
+            .with("year", h.year.map_or(String::new(), |y| y.to_string()))
+            .with("green", c.green)
+            .with("yellow", c.yellow)
+            .with("red", c.red)
+            .with("none", c.none)
+            .with("population", &report.population_name),
+    );
+    let link = |measure: &MeasureId| {
+        format!(
+            "{}/kommun/{}/matt/{}{}",
+            lang.base(),
+            m,
+            measure,
+            params.query()
+        )
+    };
+    let standing = |s: &report::Standing| StandingLine {
+        question: question(lang, &s.question, s.question_en.as_deref()),
+        link: link(&s.measure),
+        place: lang.say(
+            &Message::new("place_of")
+                .with("rank", s.rank)
+                .with("of", s.of)
+                .with("year", s.year),
+        ),
+        colour: s.colour.code(),
+        colour_label: lang.colour(s.colour),
+        colour_icon: charts::badge_icon(s.colour),
+    };
+    let gaps = h
+        .gaps
+        .iter()
+        .map(|g| {
+            let why = if !g.known {
+                lang.t("not_in_catalogue").to_owned()
+            } else if let Some(status) = g.status {
+                lang.missing(Some(status)).to_owned()
+            } else {
+                match g.year {
+                    Some(y) => lang.say(&Message::new("gap_no_value").with("year", y)),
+                    None => lang.t("gap_not_collected").to_owned(),
+                }
+            };
+            let latest = g.latest.and_then(|(year, value)| {
+                let measure = d.measures.get(&g.measure)?;
+                let p = d.presentation(measure);
+                Some(
+                    lang.say(
+                        &Message::new("gap_latest")
+                            .with(
+                                "value",
+                                lang.with_unit(value, p.decimals, unit(lang, &p).as_deref()),
+                            )
+                            .with("year", year),
+                    ),
+                )
+            });
+            GapLine {
+                question: question(lang, &g.question, g.question_en.as_deref()),
+                link: link(&g.measure),
+                why,
+                latest,
+            }
+        })
+        .collect();
+    AnswerView {
+        sentence,
+        strongest: h.strongest.iter().map(standing).collect(),
+        weakest: h.weakest.iter().map(standing).collect(),
+        gaps,
+        gaps_title: lang.say(
+            &Message::new("gaps_title")
+                .with("name", name)
+                .with("count", h.gaps.len()),
+        ),
+    }
 }
 
 #[cfg(test)]
