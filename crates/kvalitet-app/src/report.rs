@@ -305,24 +305,40 @@ impl Directory {
     }
 
     /// A population's name for people: "alla kommuner", "Storstäder", "Stockholms län".
+    /// The population's name in Swedish (the JSON API's and the downloads' language).
     pub fn population_name(&self, population: &Population, set: Option<&MeasureSet>) -> String {
+        kvalitet_domain::Lang::Sv.say(&self.population_label(population, set))
+    }
+
+    /// The population's name to be said in a reader's language: "alla kommuner" / "all
+    /// municipalities", a group's or county's own name, "Ale och grannkommunerna".
+    pub fn population_label(
+        &self,
+        population: &Population,
+        set: Option<&MeasureSet>,
+    ) -> kvalitet_domain::Message {
+        use kvalitet_domain::Message;
         match population {
-            Population::All => "alla kommuner".into(),
+            Population::All => Message::new("pop_all"),
             Population::Set => match set {
-                Some(s) if !s.participants.is_empty() => format!("deltagarna i {}", s.title),
-                _ => "alla kommuner".into(),
+                Some(s) if !s.participants.is_empty() => {
+                    Message::new("pop_participants").with("set", &s.title)
+                }
+                _ => Message::new("pop_all"),
             },
-            Population::Group(g) => self
-                .groups
-                .get(g)
-                .map_or_else(|| g.to_string(), |g| g.title.clone()),
-            Population::County(c) => self
-                .counties
-                .iter()
-                .find(|k| &k.code == c)
-                .map_or_else(|| c.clone(), |k| k.name.clone()),
-            Population::Neighbours(m) => format!("{} och grannkommunerna", self.name(m)),
-            Population::List(_) => "valda kommuner".into(),
+            Population::Group(g) => Message::from(
+                self.groups
+                    .get(g)
+                    .map_or_else(|| g.to_string(), |g| g.title.clone()),
+            ),
+            Population::County(c) => Message::from(
+                self.counties
+                    .iter()
+                    .find(|k| &k.code == c)
+                    .map_or_else(|| c.clone(), |k| k.name.clone()),
+            ),
+            Population::Neighbours(m) => Message::new("pop_neighbours").with("name", self.name(m)),
+            Population::List(_) => Message::new("pop_list"),
         }
     }
 
@@ -608,6 +624,9 @@ pub struct Report {
     pub gender: Gender,
     pub population: String,
     pub population_name: String,
+    /// The population's name to be said in the reader's language.
+    #[serde(skip)]
+    pub population_label: kvalitet_domain::Message,
     pub population_size: usize,
     pub areas: Vec<ReportArea>,
     /// Colours of the municipality's measures in their latest year, and the year before.
@@ -821,6 +840,7 @@ where
         gender,
         population: population.code(),
         population_name: directory.population_name(population, Some(set)),
+        population_label: directory.population_label(population, Some(set)),
         population_size: members.len(),
         areas,
         colours,

@@ -476,6 +476,19 @@ async fn municipality_and_measure_pages_say_colour_in_words() {
     );
     assert!(html.contains("Kommunens kommentar"));
 
+    // The comparison group is named in the page's language, and the same way in the form.
+    let (_, en_page) = page(&app, "/en/kommun/0180").await;
+    assert!(
+        en_page.contains("compared with all municipalities") && !en_page.contains("alla kommuner"),
+        "{en_page}"
+    );
+    let (_, sv_page) = page(&app, "/kommun/0180").await;
+    assert!(
+        sv_page.contains("<option value=\"set\" selected>Alla kommuner</option>")
+            && !sv_page.contains("Kommunerna i måttsamlingen"),
+        "{sv_page}"
+    );
+
     let (_, en) = page(&app, "/en/kommun/0180/matt/U23401").await;
     assert!(
         en.contains("Among the best 25\u{a0}%") && en.contains("EN Hur länge väntar man?"),

@@ -958,4 +958,16 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Färger i år och förra året",
         "Colours this year and last year",
     ),
+    ("pop_all", "alla kommuner", "all municipalities"),
+    (
+        "pop_participants",
+        "deltagarna i {set}",
+        "the participants in {set}",
+    ),
+    (
+        "pop_neighbours",
+        "{name} och grannkommunerna",
+        "{name} and its neighbours",
+    ),
+    ("pop_list", "valda kommuner", "the chosen municipalities"),
 ];

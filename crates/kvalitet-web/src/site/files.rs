@@ -84,7 +84,7 @@ pub async fn measure_download<S: Store>(
     let params = Params::parse(raw.as_deref())?;
     let (version, d) = state.directory().await?;
     let m = d.kommun(&id)?.id;
-    let v = measure_view(&state, version, &d, &m, &kpi, &params).await?;
+    let v = measure_view(Lang::Sv, &state, version, &d, &m, &kpi, &params).await?;
     let rows = v
         .comparison
         .as_ref()

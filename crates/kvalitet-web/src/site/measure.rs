@@ -15,6 +15,7 @@ pub(crate) struct MeasureView {
 }
 
 pub(crate) async fn measure_view<S: Store>(
+    lang: Lang,
     st: &AppState<S>,
     version: i64,
     d: &Directory,
@@ -45,7 +46,7 @@ pub(crate) async fn measure_view<S: Store>(
     let comparison = year.map(|y| report::compare_year(d, &series, &presentation, &members, y));
     Ok(MeasureView {
         points: report::time_series(&series, &presentation, &members, m),
-        population_name: d.population_name(&params.population, set),
+        population_name: lang.say(&d.population_label(&params.population, set)),
         updated_at: series.updated_at,
         years: series.years.iter().copied().collect(),
         presentation,
@@ -65,7 +66,7 @@ pub async fn measure<S: Store>(
     let st = state.clone();
     cached(&state, lang, key, false, |version, d| async move {
         let m = d.kommun(&id)?.id;
-        let v = measure_view(&st, version, &d, &m, &kpi, &params).await?;
+        let v = measure_view(lang, &st, version, &d, &m, &kpi, &params).await?;
         let measure = d.measure(&kpi)?;
         let p = &v.presentation;
         let name = d.name(&m);
@@ -326,7 +327,7 @@ pub async fn embed<S: Store>(
     let st = state.clone();
     cached(&state, lang, key, true, |version, d| async move {
         let m = d.kommun(&id)?.id;
-        let v = measure_view(&st, version, &d, &m, &kpi, &params).await?;
+        let v = measure_view(lang, &st, version, &d, &m, &kpi, &params).await?;
         let p = &v.presentation;
         let figures = v
             .comparison

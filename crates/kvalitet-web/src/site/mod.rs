@@ -328,10 +328,19 @@ fn gender_choices(lang: Lang, p: &Params, divided: bool) -> Vec<Choice> {
 
 /// The populations a kommun's visitor can choose from.
 fn population_choices(lang: Lang, d: &Directory, m: &MunicipalityId, p: &Params) -> Vec<Choice> {
-    let mut choices: Vec<(Population, String)> = vec![
-        (Population::Set, lang.t("population_set").to_owned()),
-        (Population::All, lang.t("population_all").to_owned()),
-    ];
+    // A set that names no participants compares among all municipalities: one choice,
+    // named as the figures name it.
+    let participants = d
+        .set(p.set.as_deref())
+        .is_ok_and(|s| !s.participants.is_empty());
+    let mut choices: Vec<(Population, String)> = if participants {
+        vec![
+            (Population::Set, lang.t("population_set").to_owned()),
+            (Population::All, lang.t("population_all").to_owned()),
+        ]
+    } else {
+        vec![(Population::Set, lang.t("population_all").to_owned())]
+    };
     if let Some(c) = d.areas.get(m).and_then(|k| k.county_code.clone()) {
         let name = d.population_name(&Population::County(c.clone()), None);
         choices.push((Population::County(c), name));
@@ -346,7 +355,8 @@ fn population_choices(lang: Lang, d: &Directory, m: &MunicipalityId, p: &Params)
     choices
         .into_iter()
         .map(|(pop, label)| Choice {
-            selected: pop == p.population,
+            selected: pop == p.population
+                || (!participants && pop == Population::Set && p.population == Population::All),
             code: pop.code(),
             label,
         })

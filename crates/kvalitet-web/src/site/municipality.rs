@@ -242,7 +242,7 @@ pub async fn municipality<S: Store>(
     cached(&state, lang, key, false, |version, d| async move {
         let report = build_report(&st, version, &d, &id, &params).await?;
         let m = report.municipality.id;
-        let population_name = report.population_name.clone();
+        let population_name = lang.say(&report.population_label);
         let headline = report::headline(&report);
         // Measures without a value leave the cards for one short list with the reason.
         let areas: Vec<AreaView> = report
@@ -422,7 +422,7 @@ fn answer_view(
             .with("yellow", c.yellow)
             .with("red", c.red)
             .with("none", c.none)
-            .with("population", &report.population_name),
+            .with("population", lang.say(&report.population_label)),
     );
     let link = |measure: &MeasureId| {
         format!(
