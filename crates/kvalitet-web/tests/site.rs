@@ -742,3 +742,19 @@ async fn open_data_has_entry_points() {
         "the footer leads to it"
     );
 }
+
+/// The print layout is its own page, also after the screen layout was cached: a measure's
+/// ranking keeps the top ten and the municipality's row.
+#[tokio::test]
+async fn print_layout_is_not_the_cached_screen_page() {
+    let app = server().await;
+    for path in ["/kommun/0180", "/kommun/0180/matt/N15428"] {
+        let (_, screen) = page(&app, path).await;
+        assert!(!screen.contains("<body class=\"print\">"), "{path}");
+        let (_, print) = page(&app, &format!("{path}?utskrift=1")).await;
+        assert!(print.contains("<body class=\"print\">"), "{path}: {print}");
+    }
+    let (_, print) = page(&app, "/kommun/0180/matt/N15428?utskrift=1").await;
+    assert!(print.contains("class=\"print-only note\""));
+    assert!(print.contains("<tr class=\"selected top\">") || print.contains(" top\">"));
+}

@@ -970,4 +970,9 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "{name} and its neighbours",
     ),
     ("pop_list", "valda kommuner", "the chosen municipalities"),
+    (
+        "print_ranked_note",
+        "Utskriften visar de tio bästa och kommunens egen rad; hela listan finns på webbsidan.",
+        "The printout shows the top ten and the municipality's own row; the whole list is on the web page.",
+    ),
 ];

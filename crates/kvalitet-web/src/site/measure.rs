@@ -62,7 +62,7 @@ pub async fn measure<S: Store>(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let params = Params::parse(raw.as_deref())?;
-    let key = format!("/kommun/{id}/matt/{kpi}{}", params.query());
+    let key = format!("/kommun/{id}/matt/{kpi}{}", params.cache_key());
     let st = state.clone();
     cached(&state, lang, key, false, |version, d| async move {
         let m = d.kommun(&id)?.id;
@@ -250,7 +250,7 @@ pub async fn measure<S: Store>(
                     p.measure,
                     query
                 ),
-                print: params.pairs.iter().any(|(k, _)| k == "utskrift"),
+                print: params.print(),
                 m: Named {
                     id: m.to_string(),
                     name,

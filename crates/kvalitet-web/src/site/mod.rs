@@ -92,6 +92,21 @@ impl Params {
     }
 
     /// The query string for links that keep these choices.
+    /// Whether the page is asked for in its print layout (`utskrift`).
+    pub fn print(&self) -> bool {
+        self.pairs.iter().any(|(k, _)| k == "utskrift")
+    }
+
+    /// The query and the layout, as the page cache keys a page: the print layout is
+    /// another page.
+    pub fn cache_key(&self) -> String {
+        format!(
+            "{}{}",
+            self.query(),
+            if self.print() { "#utskrift" } else { "" }
+        )
+    }
+
     pub fn query(&self) -> String {
         let mut parts = Vec::new();
         if let Some(s) = &self.set {

@@ -237,7 +237,7 @@ pub async fn municipality<S: Store>(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let params = Params::parse(raw.as_deref())?;
-    let key = format!("/kommun/{id}{}", params.query());
+    let key = format!("/kommun/{id}{}", params.cache_key());
     let st = state.clone();
     cached(&state, lang, key, false, |version, d| async move {
         let report = build_report(&st, version, &d, &id, &params).await?;
@@ -326,7 +326,7 @@ pub async fn municipality<S: Store>(
                 populations: population_choices(lang, &d, &m, &params),
                 query: params.query(),
                 other_path: format!("{}/kommun/{}{}", lang.other().base(), m, params.query()),
-                print: params.pairs.iter().any(|(k, _)| k == "utskrift"),
+                print: params.print(),
             },
         )?;
         Ok(body.into_bytes())
