@@ -26,6 +26,9 @@ pub struct ServeConfig {
     pub addr: Option<String>,
     /// The address residents and embedding sites use, e.g. `https://kvalitet.example.se`.
     pub public_url: Option<String>,
+    /// Where residents report accessibility problems (an e-mail address or a web page),
+    /// named in the accessibility statement.
+    pub contact: Option<String>,
     /// The largest upload of values, in megabytes.
     pub max_upload_mb: Option<f64>,
     /// Take the client's address from `X-Forwarded-For` (only behind a proxy that sets it).

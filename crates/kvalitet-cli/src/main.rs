@@ -65,6 +65,10 @@ enum Command {
         /// https://kvalitet.example.se) [default: http:// and the listening address]
         #[arg(long, env = "KVALITET_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Where residents report accessibility problems (an e-mail address or a web page),
+        /// shown in the accessibility statement
+        #[arg(long, env = "KVALITET_CONTACT")]
+        contact: Option<String>,
         /// The largest upload of values (CSV or Excel) in megabytes [default: 10]
         #[arg(long, env = "KVALITET_MAX_UPLOAD_MB")]
         max_upload_mb: Option<f64>,
@@ -316,6 +320,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve {
             addr,
             public_url,
+            contact,
             max_upload_mb,
             trust_forwarded_for,
             login_attempts_per_address,
@@ -323,6 +328,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let addr = layered(addr, &[], file.serve.addr, DEFAULT_ADDR);
             let settings = ServeSettings {
                 public_url: public_url.or(file.serve.public_url),
+                contact: contact.or(file.serve.contact),
                 max_upload_mb: max_upload_mb.or(file.serve.max_upload_mb),
                 trust_forwarded_for: trust_forwarded_for
                     .or(file.serve.trust_forwarded_for)
@@ -356,6 +362,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// What `serve` takes from the configuration layers.
 struct ServeSettings {
     public_url: Option<String>,
+    contact: Option<String>,
     max_upload_mb: Option<f64>,
     trust_forwarded_for: bool,
     login_attempts_per_address: Option<u32>,
@@ -364,6 +371,7 @@ struct ServeSettings {
 async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::Result<()> {
     let ServeSettings {
         public_url,
+        contact,
         max_upload_mb,
         trust_forwarded_for,
         login_attempts_per_address,
@@ -376,6 +384,7 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
     let backend = store.backend();
     let mut options = kvalitet_web::SiteOptions {
         public_url: public_url.unwrap_or_else(|| format!("http://{bound}")),
+        contact: contact.unwrap_or_default(),
         trust_forwarded_for,
         ..kvalitet_web::SiteOptions::default()
     };

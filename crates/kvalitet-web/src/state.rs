@@ -15,6 +15,8 @@ pub struct AppState<S> {
     /// The site's address as others reach it (`https://kvalitet.example.se`), for embed codes;
     /// empty gives paths relative to the site.
     pub public_url: String,
+    /// Where residents report accessibility problems; empty when not configured.
+    pub contact: String,
     /// The largest upload of values accepted.
     pub max_upload_bytes: usize,
     /// How failed logins are counted and held back.
@@ -80,6 +82,8 @@ impl cache::CacheSize for Arc<kvalitet_app::report::Series> {
 pub struct SiteOptions {
     /// The address residents and embedding sites use; empty for relative links.
     pub public_url: String,
+    /// Where residents report accessibility problems; empty when not configured.
+    pub contact: String,
     /// The largest upload of values accepted (CSV or Excel).
     pub max_upload_bytes: usize,
     /// How failed logins are counted and held back.
@@ -95,6 +99,7 @@ impl Default for SiteOptions {
     fn default() -> Self {
         Self {
             public_url: String::new(),
+            contact: String::new(),
             max_upload_bytes: kvalitet_app::own::MAX_UPLOAD_BYTES,
             login_policy: kvalitet_domain::LoginPolicy::default(),
             trust_forwarded_for: false,
@@ -209,6 +214,7 @@ impl<S: Store> AppState<S> {
         Arc::new(Self {
             store,
             public_url: options.public_url.trim_end_matches('/').to_owned(),
+            contact: options.contact.trim().to_owned(),
             max_upload_bytes: options.max_upload_bytes,
             login_policy: options.login_policy,
             hasher: kvalitet_app::accounts::Hasher::for_this_machine(),

@@ -758,3 +758,30 @@ async fn print_layout_is_not_the_cached_screen_page() {
     assert!(print.contains("class=\"print-only note\""));
     assert!(print.contains("<tr class=\"selected top\">") || print.contains(" top\">"));
 }
+
+/// The accessibility statement says how far the site complies, its known gaps, where to
+/// report (the configured contact, as a link) and the route to DIGG.
+#[tokio::test]
+async fn the_accessibility_statement_has_what_digg_asks_for() {
+    let app = server_with(kvalitet_web::SiteOptions {
+        contact: "tillganglighet@kommun.se".into(),
+        ..kvalitet_web::SiteOptions::default()
+    })
+    .await;
+    let (status, sv) = page(&app, "/tillganglighet").await;
+    assert_eq!(status, 200);
+    for part in [
+        "delvis förenlig",
+        "<h2>Kända brister</h2>",
+        "href=\"mailto:tillganglighet@kommun.se\"",
+        "href=\"https://www.digg.se/tdosanmalan\"",
+        "1 december 2026",
+    ] {
+        assert!(sv.contains(part), "{part}");
+    }
+    let (_, unset) = page(&server().await, "/en/tillganglighet").await;
+    assert!(
+        unset.contains("contact the organisation running the site") && !unset.contains("mailto:"),
+        "{unset}"
+    );
+}

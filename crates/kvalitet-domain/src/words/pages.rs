@@ -975,4 +975,68 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Utskriften visar de tio bästa och kommunens egen rad; hela listan finns på webbsidan.",
         "The printout shows the top ten and the municipality's own row; the whole list is on the web page.",
     ),
+    (
+        "a11y_intro",
+        "Den här redogörelsen beskriver hur webbplatsen uppfyller lagen (2018:1937) om tillgänglighet till digital offentlig service, kända brister och hur du rapporterar problem.",
+        "This statement describes how the site meets the Swedish law (2018:1937) on accessibility of digital public services, its known gaps, and how to report problems.",
+    ),
+    (
+        "a11y_status_h",
+        "Hur tillgänglig är webbplatsen?",
+        "How accessible is the site?",
+    ),
+    (
+        "a11y_status",
+        "Webbplatsen är delvis förenlig med lagen om tillgänglighet till digital offentlig service, på grund av de brister som beskrivs nedan. Målet är nivå AA i WCAG 2.1 (EN 301 549).",
+        "The site partly complies with the law on accessibility of digital public services, because of the gaps described below. The goal is level AA of WCAG 2.1 (EN 301 549).",
+    ),
+    ("a11y_gaps_h", "Kända brister", "Known gaps"),
+    (
+        "a11y_gap_charts",
+        "På mobiltelefoner kan text i diagram bli mindre än 12 pixlar. Samma siffror finns alltid i tabellen under diagrammet.",
+        "On phones, text in charts can be smaller than 12 pixels. The same figures are always in the table under the chart.",
+    ),
+    (
+        "a11y_gap_map",
+        "Kartan visar kommunernas färger utan namn vid pekning; kommunerna och deras färger finns i listan och tabellen bredvid.",
+        "The map shows the municipalities' colours without names on hover; the municipalities and their colours are in the list and table beside it.",
+    ),
+    (
+        "a11y_gap_staff",
+        "När ett formulär för kommunens medarbetare inte kan sparas visas felet på en egen sida och det som skrivits måste fyllas i igen.",
+        "When a form for municipal staff cannot be saved, the error is shown on a page of its own and what was typed must be entered again.",
+    ),
+    ("a11y_report_h", "Rapportera brister", "Report a problem"),
+    (
+        "a11y_report_to",
+        "Om du inte kan använda något på webbplatsen, eller hittar en brist som inte står här, kontakta oss:",
+        "If you cannot use something on the site, or find a gap not listed here, contact us:",
+    ),
+    (
+        "a11y_report_operator",
+        "Om du inte kan använda något på webbplatsen, eller hittar en brist som inte står här, kontakta den organisation som driver webbplatsen.",
+        "If you cannot use something on the site, or find a gap not listed here, contact the organisation running the site.",
+    ),
+    (
+        "a11y_report_answer",
+        "Vi svarar och försöker ge dig innehållet på annat sätt.",
+        "We answer and try to give you the content another way.",
+    ),
+    ("a11y_digg_h", "Tillsyn", "Enforcement"),
+    (
+        "a11y_digg",
+        "Myndigheten för digital förvaltning (DIGG) har tillsyn över lagen. Om du inte är nöjd med hur vi hanterar dina synpunkter kan du anmäla det till DIGG:",
+        "The Agency for Digital Government (DIGG) supervises the law. If you are not satisfied with how we handle your comments, you can report it to DIGG:",
+    ),
+    (
+        "a11y_digg_link",
+        "anmäl bristande tillgänglighet till DIGG",
+        "report lacking accessibility to DIGG",
+    ),
+    ("a11y_how_h", "Hur vi testar", "How we test"),
+    (
+        "a11y_date",
+        "Redogörelsen gjordes den 1 december 2026 och bygger på en egen granskning och automatiska tester av varje ändring.",
+        "The statement was made on 1 December 2026 and is based on our own review and automatic tests of every change.",
+    ),
 ];

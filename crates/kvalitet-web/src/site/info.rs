@@ -75,13 +75,19 @@ pub async fn accessibility<S: Store>(
         "/tillganglighet".into(),
         false,
         |_, _| async move {
-            Ok(st
-                .render(
-                    "accessibility.html",
-                    lang,
-                    OtherPath::new(lang, "/tillganglighet"),
-                )?
-                .into_bytes())
+            let contact = (!st.contact.is_empty()).then(|| Contact {
+                href: if st.contact.contains('@') && !st.contact.contains('/') {
+                    format!("mailto:{}", st.contact)
+                } else {
+                    st.contact.clone()
+                },
+                text: st.contact.clone(),
+            });
+            let view = AccessibilityView {
+                contact,
+                other_path: format!("{}/tillganglighet", lang.other().base()),
+            };
+            Ok(st.render("accessibility.html", lang, view)?.into_bytes())
         },
     )
     .await
@@ -153,4 +159,17 @@ struct AreaLine {
     questions: usize,
     max: String,
     aggregation: String,
+}
+
+/// The accessibility statement, with where to report problems when the site names it.
+#[derive(Serialize)]
+struct AccessibilityView {
+    contact: Option<Contact>,
+    other_path: String,
+}
+
+#[derive(Serialize)]
+struct Contact {
+    href: String,
+    text: String,
 }
