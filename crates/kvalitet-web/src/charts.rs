@@ -466,6 +466,8 @@ pub fn position_strip(
 pub fn map(
     shapes: &[(kvalitet_domain::MunicipalityId, String)],
     colour_of: &dyn Fn(&kvalitet_domain::MunicipalityId) -> Colour,
+    name_of: &dyn Fn(&kvalitet_domain::MunicipalityId) -> String,
+    colour_words: &dyn Fn(Colour) -> &'static str,
     selected: Option<&kvalitet_domain::MunicipalityId>,
     title: &str,
     desc: &str,
@@ -479,22 +481,58 @@ pub fn map(
         esc(title),
         esc(desc)
     );
+    // Besides its colour, each class has its own pattern (the badges' shapes cannot be
+    // drawn inside a municipality): yellow dotted, red hatched, green plain.
+    svg.push_str(
+        r##"<defs><pattern id="map-dots" width="4" height="4" patternUnits="userSpaceOnUse"><rect width="4" height="4" class="p-yellow"/><circle cx="2" cy="2" r=".9" class="p-mark"/></pattern><pattern id="map-hatch" width="4" height="4" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="4" height="4" class="p-red"/><line x1="0" y1="0" x2="0" y2="4" class="p-line"/></pattern></defs>"##,
+    );
     let mut chosen = None;
     for (m, path) in shapes {
         if Some(m) == selected {
             chosen = Some(path);
         }
+        // The name and the colour in words show on hover (the list beside the map and the
+        // ranked table carry them for everyone).
+        let colour = colour_of(m);
         let _ = write!(
             svg,
-            r#"<path class="m-{}" d="{path}"/>"#,
-            colour_of(m).code()
+            r#"<path class="m-{}" d="{path}"><title>{}: {}</title></path>"#,
+            colour.code(),
+            esc(&name_of(m)),
+            esc(colour_words(colour))
         );
     }
     if let Some(path) = chosen {
         let _ = write!(svg, r#"<path class="m-selected" d="{}"/>"#, esc(path));
+        // A ring around the chosen municipality, so a small one is found (its outline
+        // alone makes a dot).
+        if let Some((cx, cy, r)) = ring_around(path) {
+            let _ = write!(
+                svg,
+                r#"<circle class="m-ring" cx="{cx:.1}" cy="{cy:.1}" r="{r:.1}"/>"#
+            );
+        }
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The centre of a path's bounding box and a radius that clears it: the path's numbers are
+/// read as x y pairs (the map's paths are absolute M/L/Z commands).
+fn ring_around(path: &str) -> Option<(f64, f64, f64)> {
+    let numbers: Vec<f64> = path
+        .split(|c: char| c.is_ascii_alphabetic() || c.is_whitespace() || c == ',')
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for xy in numbers.chunks_exact(2) {
+        (x0, x1) = (x0.min(xy[0]), x1.max(xy[0]));
+        (y0, y1) = (y0.min(xy[1]), y1.max(xy[1]));
+    }
+    (x0 <= x1).then(|| {
+        let r = ((x1 - x0).hypot(y1 - y0) / 2.0 + 4.0).max(9.0);
+        ((x0 + x1) / 2.0, (y0 + y1) / 2.0, r)
+    })
 }
 
 /// The badge of a colour class: a shape per class, so colour is never the only sign.
@@ -697,6 +735,36 @@ mod tests {
             .collect();
         assert_eq!(years.last(), Some(&2022));
         assert!(years.windows(2).all(|w| w[1] - w[0] >= 3), "{years:?}");
+    }
+
+    #[test]
+    fn the_map_names_each_municipality_and_marks_colour_by_pattern_too() {
+        let a = kvalitet_domain::MunicipalityId::parse("0180").unwrap();
+        let b = kvalitet_domain::MunicipalityId::parse("1480").unwrap();
+        let shapes = vec![(a, "M0 0L1 1Z".to_owned()), (b, "M2 2L3 3Z".to_owned())];
+        let svg = map(
+            &shapes,
+            &|m| if *m == a { Colour::Red } else { Colour::Yellow },
+            &|m| {
+                if *m == a {
+                    "Stockholm <1>".into()
+                } else {
+                    "Göteborg".into()
+                }
+            },
+            &|c| if c == Colour::Red { "sämst" } else { "mitten" },
+            Some(&a),
+            "t",
+            "d",
+        );
+        assert!(
+            svg.contains("<title>Stockholm &lt;1&gt;: sämst</title>"),
+            "{svg}"
+        );
+        assert!(svg.contains("<title>Göteborg: mitten</title>"));
+        assert!(
+            svg.contains(r#"<pattern id="map-hatch""#) && svg.contains(r#"<pattern id="map-dots""#)
+        );
     }
 
     #[test]

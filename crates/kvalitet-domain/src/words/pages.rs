@@ -1039,4 +1039,9 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Redogörelsen gjordes den 1 december 2026 och bygger på en egen granskning och automatiska tester av varje ändring.",
         "The statement was made on 1 December 2026 and is based on our own review and automatic tests of every change.",
     ),
+    (
+        "skip_ranked",
+        "Hoppa förbi listan till nedladdningarna",
+        "Skip the list to the downloads",
+    ),
 ];

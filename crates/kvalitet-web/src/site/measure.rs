@@ -125,6 +125,8 @@ pub async fn measure<S: Store>(
         let map = charts::map(
             &d.shapes,
             &colour_of,
+            &|k| d.name(k),
+            &|c| lang.colour(c),
             Some(&m),
             &lang.say(
                 &Message::new("map_title").with(
