@@ -35,6 +35,40 @@ pub fn machine_number(x: Option<f64>) -> String {
     })
 }
 
+/// A number rounded as the page shows it (`decimals`), for machines: point decimals, no
+/// grouping, empty when missing.
+pub fn shown_number(x: Option<f64>, decimals: u8) -> String {
+    x.map_or_else(String::new, |x| {
+        let s = format!("{x:.*}", usize::from(decimals));
+        if s.trim_start_matches('-')
+            .chars()
+            .all(|c| c == '0' || c == '.')
+        {
+            s.trim_start_matches('-').to_owned()
+        } else {
+            s
+        }
+    })
+}
+
+/// A code column's words in Swedish for the Excel variants (`green` → "Bland de 25 % bästa",
+/// `not_comparable` → "Kan inte jämföras"); other columns as they are.
+fn swedish_cell<'a>(column: &str, cell: &'a str) -> std::borrow::Cow<'a, str> {
+    let prefix = match column {
+        "colour" => "colour",
+        "trend" => "trend",
+        "status" => "missing",
+        _ => return cell.into(),
+    };
+    if cell.is_empty() {
+        return cell.into();
+    }
+    match kvalitet_domain::Lang::Sv.t(&format!("{prefix}.{cell}")) {
+        "" => cell.into(),
+        words => words.into(),
+    }
+}
+
 /// Excel and LibreOffice run cells that start with these as formulas (also after leading
 /// spaces); a leading apostrophe keeps them text.
 fn defuse(cell: &str) -> String {
@@ -56,19 +90,34 @@ pub fn csv(table: &Table, excel: bool) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(if excel { b';' } else { b',' })
         .from_writer(out);
-    let _ = w.write_record(&table.header);
+    // The Excel variant is for people: Swedish headings and words; the plain CSV keeps the
+    // machine names and codes.
+    let header: Vec<&str> = table
+        .header
+        .iter()
+        .map(|h| {
+            if excel {
+                swedish_heading(h)
+            } else {
+                h.as_str()
+            }
+        })
+        .collect();
+    let _ = w.write_record(&header);
     for row in &table.rows {
         let cells: Vec<String> = row
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let numeric = table.numeric.get(i).copied().unwrap_or(false);
+                let column = table.header.get(i).map_or("", String::as_str);
                 match (numeric, excel) {
                     (true, true) => c.replace('.', ","),
                     (true, false) => c.clone(),
                     // Both CSVs end up in spreadsheets (the audit trail too): a text cell
                     // is never left to run as a formula.
-                    (false, _) => defuse(c),
+                    (false, true) => defuse(&swedish_cell(column, c)),
+                    (false, false) => defuse(c),
                 }
             })
             .collect();
@@ -97,6 +146,8 @@ fn swedish_heading(name: &str) -> &str {
         "riket" => "Riket",
         "municipality_id" => "Kommunkod",
         "municipality" => "Kommun",
+        "previous_year_value" => "Värde året före",
+        "n_values" => "Antal med värde",
         "id" => "Nummer",
         "at" => "Tid",
         "actor" => "Vem",
@@ -164,7 +215,8 @@ pub fn xlsx(
                     data.write_number_with_format(at, col, x, f)?;
                 }
                 _ => {
-                    data.write_string(at, col, text)?;
+                    let column = table.header.get(c).map_or("", String::as_str);
+                    data.write_string(at, col, swedish_cell(column, text))?;
                 }
             }
         }
@@ -242,6 +294,39 @@ mod tests {
             ],
             numeric: vec![false, false, true],
         }
+    }
+
+    #[test]
+    fn shown_numbers_are_rounded_as_the_page_rounds_them() {
+        assert_eq!(shown_number(Some(85.310222), 1), "85.3");
+        assert_eq!(shown_number(Some(4542.7), 0), "4543");
+        assert_eq!(shown_number(Some(-0.01), 1), "0.0");
+        assert_eq!(shown_number(None, 1), "");
+    }
+
+    #[test]
+    fn the_excel_variants_say_codes_in_swedish_and_the_plain_csv_keeps_them() {
+        let t = Table {
+            title: "T".into(),
+            header: vec!["colour".into(), "trend".into(), "status".into()],
+            rows: vec![vec![
+                "yellow".into(),
+                "not_comparable".into(),
+                "secret".into(),
+            ]],
+            numeric: vec![false; 3],
+        };
+        let excel = String::from_utf8(csv(&t, true)).unwrap();
+        assert!(excel.contains("Färg;Trend;Status"), "{excel}");
+        assert!(
+            !excel.contains("yellow") && !excel.contains("not_comparable"),
+            "{excel}"
+        );
+        let plain = String::from_utf8(csv(&t, false)).unwrap();
+        assert!(
+            plain.starts_with("colour,trend,status\nyellow,not_comparable,secret"),
+            "{plain}"
+        );
     }
 
     #[test]

@@ -513,21 +513,44 @@ async fn compare_page_and_downloads() {
     let six = "/jamfor?matt=N15428&kommun=0180&kommun=1480&kommun=2321&kommun=1407&kommun=0114&kommun=0139";
     assert_eq!(page(&app, six).await.0, 400, "at most five");
 
+    // The measure page's downloads: the series it charts, and the ranked year, under
+    // different names, rounded as the page rounds.
     let (status, head, body) = fetch(&app, "/kommun/0180/matt/N15428/data.csv").await;
     assert_eq!(status, 200);
-    assert!(head.contains("text/csv"));
+    assert!(
+        head.contains("text/csv") && head.contains("kvalitet-N15428-0180-serie.csv"),
+        "{head}"
+    );
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        text.starts_with("year,value,mean,worst,best,riket,n_values\n2021,88.0,")
+            && text.contains("\n2022,90.0,76.0,60.0,90.0,85.3,5"),
+        "{text}"
+    );
+    let (status, head, body) = fetch(&app, "/kommun/0180/matt/N15428/rangordning.csv").await;
+    assert_eq!(status, 200);
+    assert!(
+        head.contains("kvalitet-N15428-2022-rangordning.csv"),
+        "{head}"
+    );
     let text = String::from_utf8(body).unwrap();
     assert!(
         text.starts_with("municipality_id,municipality,year,value,status,rank,colour,trend"),
         "{text}"
     );
     assert!(
-        text.contains("0180,Stockholm,2022,90,,1,green,better,88"),
+        text.contains("0180,Stockholm,2022,90.0,,1,green,better,88.0"),
         "{text}"
     );
     assert!(
         text.contains("0139,Upplands-Bro,2022,,secret,,grey"),
         "{text}"
+    );
+    let (_, _, excel) = fetch(&app, "/kommun/0180/matt/N15428/rangordning-excel.csv").await;
+    let excel = String::from_utf8_lossy(&excel).into_owned();
+    assert!(
+        excel.contains("Kommunkod;Kommun;År;Värde") && excel.contains("Bland de 25\u{a0}% bästa"),
+        "{excel}"
     );
     let (_, _, excel) = fetch(&app, "/kommun/0180/data-excel.csv").await;
     assert!(excel.starts_with(b"\xEF\xBB\xBF"));

@@ -1044,4 +1044,10 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Hoppa förbi listan till nedladdningarna",
         "Skip the list to the downloads",
     ),
+    ("dl_series", "Tidsserien", "The series"),
+    (
+        "dl_ranking",
+        "Alla kommuner det valda året",
+        "Every municipality in the chosen year",
+    ),
 ];

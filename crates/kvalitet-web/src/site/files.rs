@@ -32,23 +32,26 @@ pub async fn municipality_download<S: Store>(
             let c = card.comparison.as_ref();
             let own = c.and_then(|c| c.row(&m));
             let s = c.map(|c| c.summary);
+            let shown = |x: Option<f64>| downloads::shown_number(x, p.decimals);
+            let ranked = p.direction != Direction::None;
             rows.push(vec![
                 area.title.clone(),
                 p.measure.to_string(),
                 card.question.clone(),
                 c.map_or(String::new(), |c| c.year.to_string()),
-                downloads::machine_number(own.and_then(|r| r.value)),
+                shown(own.and_then(|r| r.value)),
                 own.and_then(|r| r.status)
                     .map_or(String::new(), |s| s.code().to_owned()),
                 own.map_or(String::new(), |r| r.placement.colour.code().to_owned()),
                 own.map_or(String::new(), |r| r.trend.code().to_owned()),
                 own.and_then(|r| r.placement.rank)
+                    .filter(|_| ranked)
                     .map_or(String::new(), |r| r.to_string()),
                 s.map_or(String::new(), |s| s.n.to_string()),
-                downloads::machine_number(s.and_then(|s| s.mean)),
-                downloads::machine_number(s.and_then(|s| s.worst)),
-                downloads::machine_number(s.and_then(|s| s.best)),
-                downloads::machine_number(c.and_then(|c| c.riket)),
+                shown(s.and_then(|s| s.mean)),
+                shown(s.and_then(|s| s.worst)),
+                shown(s.and_then(|s| s.best)),
+                shown(c.and_then(|c| c.riket)),
             ]);
         }
     }
@@ -75,41 +78,56 @@ pub async fn municipality_download<S: Store>(
     ))
 }
 
+/// A measure page's downloads: `data.*` the series the chart and its table show, year by
+/// year; `rangordning.*` every municipality in the year shown, as the ranked table. Values
+/// are rounded as the page shows them; a measure without a better direction is not ranked.
 pub async fn measure_download<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Path((id, kpi, file)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let kind = parse_kind(&file)?;
+    let (ranking, kind) = match file.strip_prefix("rangordning") {
+        Some(rest) => (true, parse_kind(&format!("data{rest}"))?),
+        None => (false, parse_kind(&file)?),
+    };
     let params = Params::parse(raw.as_deref())?;
     let (version, d) = state.directory().await?;
     let m = d.kommun(&id)?.id;
     let v = measure_view(Lang::Sv, &state, version, &d, &m, &kpi, &params).await?;
-    let rows = v
-        .comparison
-        .as_ref()
-        .map(|c| {
-            c.ranked()
-                .into_iter()
-                .map(|r| {
-                    vec![
-                        r.municipality.to_string(),
-                        r.name.clone(),
-                        c.year.to_string(),
-                        downloads::machine_number(r.value),
-                        r.status.map_or(String::new(), |s| s.code().to_owned()),
-                        r.placement.rank.map_or(String::new(), |x| x.to_string()),
-                        r.placement.colour.code().to_owned(),
-                        r.trend.code().to_owned(),
-                        downloads::machine_number(r.previous),
-                    ]
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let table = Table {
-        title: format!("{} ({})", v.presentation.title, v.presentation.measure),
-        header: [
+    let p = &v.presentation;
+    let shown = |x: Option<f64>| downloads::shown_number(x, p.decimals);
+    let (table, stem) = if ranking {
+        let ranked = p.direction != Direction::None;
+        let rows = v
+            .comparison
+            .as_ref()
+            .map(|c| {
+                c.ranked()
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            r.municipality.to_string(),
+                            r.name.clone(),
+                            c.year.to_string(),
+                            shown(r.value),
+                            r.status.map_or(String::new(), |s| s.code().to_owned()),
+                            r.placement
+                                .rank
+                                .filter(|_| ranked)
+                                .map_or(String::new(), |x| x.to_string()),
+                            r.placement.colour.code().to_owned(),
+                            r.trend.code().to_owned(),
+                            shown(r.previous),
+                        ]
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let year = v
+            .comparison
+            .as_ref()
+            .map_or(String::new(), |c| c.year.to_string());
+        let header = [
             "municipality_id",
             "municipality",
             "year",
@@ -119,16 +137,49 @@ pub async fn measure_download<S: Store>(
             "colour",
             "trend",
             "previous_year_value",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
-        rows,
-        numeric: [false, false, true, true, false, true, false, false, true].to_vec(),
+        ];
+        (
+            Table {
+                title: format!("{} ({}), {year}", p.title, p.measure),
+                header: header.map(str::to_owned).to_vec(),
+                rows,
+                numeric: [false, false, true, true, false, true, false, false, true].to_vec(),
+            },
+            format!("kvalitet-{}-{year}-rangordning", p.measure),
+        )
+    } else {
+        let rows = v
+            .points
+            .iter()
+            .map(|pt| {
+                vec![
+                    pt.year.to_string(),
+                    shown(pt.value),
+                    shown(pt.mean),
+                    shown(pt.worst),
+                    shown(pt.best),
+                    shown(pt.riket),
+                    pt.n.to_string(),
+                ]
+            })
+            .collect();
+        let header = [
+            "year", "value", "mean", "worst", "best", "riket", "n_values",
+        ];
+        (
+            Table {
+                title: format!("{} ({}) – {}", p.title, p.measure, d.name(&m)),
+                header: header.map(str::to_owned).to_vec(),
+                rows,
+                numeric: [true; 7].to_vec(),
+            },
+            format!("kvalitet-{}-{m}-serie", p.measure),
+        )
     };
     Ok::<_, WebError>(downloads::respond(
         kind,
         &table,
-        &format!("kvalitet-{}-{m}", v.presentation.measure),
+        &stem,
         &about_sheet(&v.population_name, params.gender),
     ))
 }
