@@ -475,6 +475,10 @@ async fn municipality_and_measure_pages_say_colour_in_words() {
         "secret shown with its reason"
     );
     assert!(html.contains("Kommunens kommentar"));
+    assert!(
+        html.contains("<dt>Inläst här</dt>"),
+        "the import date is named for what it is"
+    );
 
     // The comparison group is named in the page's language, and the same way in the form.
     let (_, en_page) = page(&app, "/en/kommun/0180").await;

@@ -210,7 +210,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("year", "År", "Year"),
     ("latest", "Senaste", "Latest"),
     ("refers_to", "Avser", "Refers to"),
-    ("updated", "Uppdaterad", "Updated"),
+    ("updated", "Inläst här", "Loaded here"),
+    (
+        "published_at_source",
+        "Publicerad i Kolada",
+        "Published in Kolada",
+    ),
     ("gender", "Kön", "Gender"),
     ("g_T", "Totalt", "Total"),
     ("g_K", "Kvinnor", "Women"),

@@ -230,6 +230,13 @@ pub async fn measure<S: Store>(
                     unit: unit_text.clone(),
                     source,
                     own_reporting: measure.source_kind == SourceKind::OwnReporting,
+                    published: measure
+                        .kolada
+                        .publication_date
+                        .as_deref()
+                        .and_then(|d| d.get(..10))
+                        .filter(|d| d.len() == 10)
+                        .map(str::to_owned),
                     survey: measure.source_kind == SourceKind::Survey,
                 },
                 updated: v.updated_at.map(|u| u.date_text()),
@@ -526,6 +533,8 @@ struct MeasureFacts {
     source: String,
     own_reporting: bool,
     survey: bool,
+    /// The day the source published the figures (Kolada's publication date).
+    published: Option<String>,
 }
 
 /// The embeddable widget of one measure.
