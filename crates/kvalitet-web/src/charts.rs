@@ -201,15 +201,7 @@ pub fn multi_line(
             })
             .collect();
         let _ = write!(svg, r#"<path class="line-mean" d="{}"/>"#, line_path(&mean));
-        if let Some((lx, ly)) = mean.iter().rev().find_map(|(x, y)| Some((*x, (*y)?))) {
-            let _ = write!(
-                svg,
-                r#"<text class="legend" x="{:.1}" y="{:.1}">{}</text>"#,
-                lx + 6.0,
-                ly + 4.0,
-                esc(mean_label)
-            );
-        }
+        label_line_end(&mut svg, &mean, mean_label);
     }
     for (i, (points, name)) in series.iter().zip(names).enumerate() {
         let style = SERIES_STYLES[i % SERIES_STYLES.len()];
@@ -231,18 +223,23 @@ pub fn multi_line(
             r#"<path class="ml {style}" d="{}"/>"#,
             line_path(&line)
         );
-        if let Some((lx, ly)) = line.iter().rev().find_map(|(x, y)| Some((*x, (*y)?))) {
-            let _ = write!(
-                svg,
-                r#"<text class="legend" x="{:.1}" y="{:.1}">{}</text>"#,
-                lx + 6.0,
-                ly + 4.0,
-                esc(name)
-            );
-        }
+        label_line_end(&mut svg, &line, name);
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// Writes `label` just right of a line's last drawn point (a direct label, not a legend).
+fn label_line_end(svg: &mut String, line: &[(f64, Option<f64>)], label: &str) {
+    if let Some((lx, ly)) = line.iter().rev().find_map(|(x, y)| Some((*x, (*y)?))) {
+        let _ = write!(
+            svg,
+            r#"<text class="legend" x="{:.1}" y="{:.1}">{}</text>"#,
+            lx + 6.0,
+            ly + 4.0,
+            esc(label)
+        );
+    }
 }
 
 /// A small line of the municipality's values (solid) and the snitt (dashed).

@@ -3,17 +3,27 @@
 
 use super::*;
 
+/// A page of fixed text at `path`, cached per language and data version.
+async fn text_page<S: Store>(
+    state: &Arc<AppState<S>>,
+    lang: Lang,
+    path: &'static str,
+    template: &'static str,
+) -> Result<Response, WebError> {
+    let st = state.clone();
+    cached(state, lang, path.into(), false, |_, _| async move {
+        Ok(st
+            .render(template, lang, OtherPath::new(lang, path))?
+            .into_bytes())
+    })
+    .await
+}
+
 pub async fn about<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     PageLang(lang): PageLang,
 ) -> Result<Response, WebError> {
-    let st = state.clone();
-    cached(&state, lang, "/om".into(), false, |_, _| async move {
-        Ok(st
-            .render("about.html", lang, OtherPath::new(lang, "/om"))?
-            .into_bytes())
-    })
-    .await
+    text_page(&state, lang, "/om", "about.html").await
 }
 
 /// The loaded assessment frameworks, for anyone to see how results are scored.
@@ -98,19 +108,7 @@ pub async fn open_data<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     PageLang(lang): PageLang,
 ) -> Result<Response, WebError> {
-    let st = state.clone();
-    cached(
-        &state,
-        lang,
-        "/oppna-data".into(),
-        false,
-        |_, _| async move {
-            Ok(st
-                .render("open-data.html", lang, OtherPath::new(lang, "/oppna-data"))?
-                .into_bytes())
-        },
-    )
-    .await
+    text_page(&state, lang, "/oppna-data", "open-data.html").await
 }
 
 /// Every path the site does not have.
