@@ -304,8 +304,8 @@ impl Directory {
             .collect())
     }
 
-    /// A population's name for people: "alla kommuner", "Storstäder", "Stockholms län".
-    /// The population's name in Swedish (the JSON API's and the downloads' language).
+    /// A population's name in Swedish ("alla kommuner", "Storstäder", "Stockholms län"):
+    /// the JSON API's and the downloads' language.
     pub fn population_name(&self, population: &Population, set: Option<&MeasureSet>) -> String {
         kvalitet_domain::Lang::Sv.say(&self.population_label(population, set))
     }
