@@ -42,8 +42,8 @@ pub fn upload_text(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, Message> {
 }
 
 /// The columns of an uploaded file of values, and those it must have.
-const VALUE_COLUMNS: [&str; 5] = ["kpi", "municipality_id", "year", "value", "gender"];
 const VALUE_COLUMNS_NEEDED: [&str; 4] = ["kpi", "municipality_id", "year", "value"];
+const VALUE_COLUMNS_OPTIONAL: [&str; 1] = ["gender"];
 
 /// An uploaded file of values read as far as it can be.
 pub struct ValuesUpload {
@@ -75,24 +75,7 @@ pub fn values_upload(bytes: &[u8], max_bytes: usize) -> Result<ValuesUpload, Vec
         .split(',')
         .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
         .collect();
-    let header_line = crate::Location::line(1);
-    let mut errors: Vec<Message> = VALUE_COLUMNS_NEEDED
-        .iter()
-        .filter(|n| !header.iter().any(|h| h == *n))
-        .map(|n| header_line.say(Message::new("column_missing").with("column", n)))
-        .collect();
-    errors.extend(
-        header
-            .iter()
-            .filter(|h| !VALUE_COLUMNS.contains(&h.as_str()))
-            .map(|h| {
-                header_line.say(
-                    Message::new("column_unknown")
-                        .with("column", format!("{h:?}"))
-                        .with("expected", VALUE_COLUMNS.join(", ")),
-                )
-            }),
-    );
+    let mut errors = header_problems(&header, &VALUE_COLUMNS_NEEDED, &VALUE_COLUMNS_OPTIONAL);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -130,6 +113,27 @@ pub fn values_upload(bytes: &[u8], max_bytes: usize) -> Result<ValuesUpload, Vec
         return Err(vec![Message::new("no_value_rows")]);
     }
     Ok(ValuesUpload { rows, errors })
+}
+
+/// What is wrong with a header (line 1): each `needed` column that is missing, and each
+/// column that is neither needed nor `optional`.
+fn header_problems(header: &[String], needed: &[&str], optional: &[&str]) -> Vec<Message> {
+    let line = crate::Location::line(1);
+    let missing = needed
+        .iter()
+        .filter(|n| !header.iter().any(|h| h == *n))
+        .map(|n| line.say(Message::new("column_missing").with("column", n)));
+    let unknown = header
+        .iter()
+        .filter(|h| !needed.contains(&h.as_str()) && !optional.contains(&h.as_str()))
+        .map(|h| {
+            line.say(
+                Message::new("column_unknown")
+                    .with("column", format!("{h:?}"))
+                    .with("expected", [needed, optional].concat().join(", ")),
+            )
+        });
+    missing.chain(unknown).collect()
 }
 
 /// A header and its rows.
@@ -185,25 +189,7 @@ impl Table {
         optional: &[&str],
     ) -> Result<Self, Vec<Message>> {
         let table = Self::read(text)?;
-        let header_line = crate::Location::line(1);
-        let mut errors: Vec<Message> = needed
-            .iter()
-            .filter(|n| !table.header.iter().any(|h| h == *n))
-            .map(|n| header_line.say(Message::new("column_missing").with("column", n)))
-            .collect();
-        errors.extend(
-            table
-                .header
-                .iter()
-                .filter(|h| !needed.contains(&h.as_str()) && !optional.contains(&h.as_str()))
-                .map(|h| {
-                    header_line.say(
-                        Message::new("column_unknown")
-                            .with("column", h)
-                            .with("expected", [needed, optional].concat().join(", ")),
-                    )
-                }),
-        );
+        let mut errors = header_problems(&table.header, needed, optional);
         if errors.is_empty() && table.rows.is_empty() {
             errors.push(Message::new("no_rows"));
         }

@@ -21,6 +21,7 @@ use crate::auth::{message_page, redirect, render_private};
 use crate::extract::PageLang;
 use crate::extract::{Change, Session, Upload};
 use crate::i18n::Lang;
+use crate::site::Named;
 use crate::{AppState, WebError, query_pairs};
 
 /// The municipality of an admin request, if the person's role there allows `action`.
@@ -55,7 +56,7 @@ fn back<S: Store>(state: &AppState<S>, lang: Lang, m: &MunicipalityId, notice: &
 /// The administration page of a municipality.
 #[derive(Serialize)]
 struct AdminView<'a> {
-    m: MunicipalityLine<'a>,
+    m: Named,
     csrf: &'a str,
     notice: Option<String>,
     can_measures: bool,
@@ -70,12 +71,6 @@ struct AdminView<'a> {
     drafts_version: String,
     max_upload_mb: String,
     other_path: String,
-}
-
-#[derive(Serialize)]
-struct MunicipalityLine<'a> {
-    id: &'a str,
-    name: String,
 }
 
 #[derive(Serialize)]
@@ -139,10 +134,7 @@ pub async fn dashboard<S: Store>(
         lang,
         "admin.html",
         AdminView {
-            m: MunicipalityLine {
-                id: m.as_str(),
-                name: d.name(&m),
-            },
+            m: Named::of(&d, &m),
             csrf: &session.csrf_token,
             notice,
             can_measures: grants.allows(Action::EditMeasures, &m),

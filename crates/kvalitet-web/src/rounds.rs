@@ -25,7 +25,7 @@ use crate::charts::{self, AreaBar};
 use crate::extract::PageLang;
 use crate::extract::{Change, Pairs, Session, Upload};
 use crate::i18n::Lang;
-use crate::site::html_response;
+use crate::site::{Named, html_response};
 use crate::{AppState, query_pairs};
 
 /// The words for the stable codes of kinds, roles, statuses and steps (`w.` in the table).
@@ -75,10 +75,7 @@ pub async fn list<S: Store>(
         lang,
         "rounds.html",
         RoundsView {
-            m: Named {
-                id: m.to_string(),
-                name: d.name(&m),
-            },
+            m: Named::of(&d, &m),
             csrf: &session.csrf_token,
             rounds,
             can_create: grants.allows(Action::Publish, &m),
@@ -381,13 +378,6 @@ fn coded<'a>(lang: Lang, codes: impl Iterator<Item = &'a str>) -> Vec<Coded> {
             code: code.to_owned(),
         })
         .collect()
-}
-
-/// A municipality as the staff pages name it.
-#[derive(Serialize)]
-struct Named {
-    id: String,
-    name: String,
 }
 
 /// The municipality's assessment rounds and the form for a new one.

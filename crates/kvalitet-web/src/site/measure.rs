@@ -346,10 +346,7 @@ pub async fn embed<S: Store>(
             "embed.html",
             lang,
             EmbedView {
-                m: Named {
-                    id: m.to_string(),
-                    name: d.name(&m),
-                },
+                m: Named::of(&d, &m),
                 question: question(lang, &p.question, p.question_en.as_deref()),
                 figures,
                 population_name: v.population_name.clone(),

@@ -297,11 +297,20 @@ struct Choice {
     selected: bool,
 }
 
-/// A municipality as a page names and links it.
+/// A municipality as a page names and links it (citizen and staff pages alike).
 #[derive(Serialize)]
-struct Named {
+pub(crate) struct Named {
     id: String,
     name: String,
+}
+
+impl Named {
+    pub(crate) fn of(d: &Directory, m: &MunicipalityId) -> Self {
+        Self {
+            id: m.to_string(),
+            name: d.name(m),
+        }
+    }
 }
 
 /// One year to choose, the chosen one marked.
