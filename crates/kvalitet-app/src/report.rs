@@ -424,6 +424,12 @@ impl Series {
         self.values.get(&(*m, year)).and_then(|(_, c)| *c)
     }
 
+    /// The latest year before `year` in which anyone has a number: the year a trend looks
+    /// back to (measures collected every fourth year skip the years between).
+    pub fn previous_year(&self, year: Year) -> Option<Year> {
+        self.years.range(..year).next_back().copied()
+    }
+
     /// Approximate memory, for caches.
     pub fn size(&self) -> usize {
         self.values.len() * 48 + self.years.len() * 8 + 64
@@ -481,6 +487,9 @@ pub struct YearComparison {
     pub summary: Summary,
     /// Kolada's Riket value (weighted), shown apart from the unweighted snitt.
     pub riket: Option<f64>,
+    /// The year each row's trend looks back to: the latest earlier year in which the measure
+    /// was collected at all, so a measure of elections compares 2022 with 2018, not with 2021.
+    pub previous_year: Option<Year>,
     /// In the population's (Swedish alphabetical) order.
     pub rows: Vec<ComparedRow>,
 }
@@ -498,7 +507,8 @@ impl YearComparison {
     }
 }
 
-/// Compares `population` in `year`, with each member's trend against the year before.
+/// Compares `population` in `year`, with each member's trend against the measure's previous
+/// year of collection (see [`YearComparison::previous_year`]).
 pub fn compare_year(
     directory: &Directory,
     series: &Series,
@@ -508,7 +518,7 @@ pub fn compare_year(
 ) -> YearComparison {
     let values: Vec<Option<f64>> = population.iter().map(|m| series.number(m, year)).collect();
     let result = compare::compare(&values, presentation.direction);
-    let previous_year = Year::new(i64::from(year.get()) - 1).ok();
+    let previous_year = series.previous_year(year);
     let rows = population
         .iter()
         .zip(result.placements)
@@ -539,6 +549,7 @@ pub fn compare_year(
         riket: MunicipalityId::parse("0000")
             .ok()
             .and_then(|r| series.number(&r, year)),
+        previous_year,
         rows,
     }
 }
@@ -808,7 +819,7 @@ where
                 if let Some(row) = c.row(m) {
                     colours.add(row.placement.colour);
                 }
-                if let Ok(before) = Year::new(i64::from(c.year.get()) - 1) {
+                if let Some(before) = c.previous_year {
                     let earlier = compare_year(directory, &data, &presentation, &members, before);
                     if let Some(row) = earlier.row(m) {
                         colours_before.add(row.placement.colour);
@@ -892,5 +903,44 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_measure_of_elections_looks_back_to_the_previous_election() {
+        use crate::ports::AreaValue;
+        let stockholm = MunicipalityId::parse("0180").unwrap();
+        let year = |y| Year::new(y).unwrap();
+        let values = [(2014, 80.0), (2018, 82.1), (2022, 84.2)]
+            .into_iter()
+            .map(|(y, x)| AreaValue {
+                area: AreaId::Municipality(stockholm),
+                year: year(y),
+                datum: Datum::Number(x),
+                count: None,
+            })
+            .collect();
+        let series = Series::from(MeasureValues {
+            values,
+            updated_at: None,
+        });
+        let presentation = Presentation {
+            measure: MeasureId::parse("N05401").unwrap(),
+            question: "Valdeltagande".into(),
+            question_en: None,
+            title: "Valdeltagande".into(),
+            unit: Some("procent".into()),
+            unit_en: None,
+            direction: Direction::HigherIsBetter,
+            decimals: 1,
+            divided_by_gender: false,
+        };
+        let directory = Directory::default();
+        let c = compare_year(&directory, &series, &presentation, &[stockholm], year(2022));
+        assert_eq!(c.previous_year, Some(year(2018)));
+        assert_eq!(c.rows[0].previous, Some(82.1));
+        assert_eq!(c.rows[0].trend, Trend::Better);
+        let first = compare_year(&directory, &series, &presentation, &[stockholm], year(2014));
+        assert_eq!(first.previous_year, None);
+        assert_eq!(first.rows[0].trend, Trend::NotComparable);
     }
 }

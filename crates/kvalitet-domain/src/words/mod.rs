@@ -334,11 +334,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("source_kolada", "Kolada", "Kolada"),
     ("compared_with", "Jämfört med", "Compared with"),
-    (
-        "values_of",
-        "kommuner har värden",
-        "municipalities have values",
-    ),
     ("legend", "Förklaring", "Legend"),
     (
         "a11y_title",

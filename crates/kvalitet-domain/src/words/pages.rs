@@ -897,6 +897,21 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Values from Kolada may be used freely, also commercially; state \"Källa: Kolada\" (Source: Kolada). The municipalities' own measurements and results published here are given with their source. Processed figures must not be attributed to Kolada.",
     ),
     (
+        "compared_with_values",
+        "Jämfört med {n} av {size} kommuner ({population}): de som har värden för {year}.",
+        "Compared with {n} of {size} municipalities ({population}): those with values for {year}.",
+    ),
+    (
+        "compared_all_with_values",
+        "Jämfört med {size} kommuner ({population}), alla med värden för {year}.",
+        "Compared with {size} municipalities ({population}), all with values for {year}.",
+    ),
+    (
+        "no_earlier_year",
+        "inget tidigare år att jämföra med",
+        "no earlier year to compare with",
+    ),
+    (
         "no_value_for",
         "värde saknas för {year}",
         "no value for {year}",

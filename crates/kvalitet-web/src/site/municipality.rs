@@ -21,7 +21,7 @@ pub(crate) fn figures(
         _ => "",
     };
     let trend = own.map_or(Trend::NotComparable, |r| r.trend);
-    let previous_year = c.year.get() - 1;
+    let previous_year = c.previous_year.map(|y| y.get());
     let trend_text = trend_words(
         lang,
         p,
@@ -72,7 +72,20 @@ pub(crate) fn figures(
         ),
         _ => String::new(),
     };
+    // Every figure names its comparison and how many in it have values.
+    let compared = lang.say(
+        &Message::new(if s.n == s.population {
+            "compared_all_with_values"
+        } else {
+            "compared_with_values"
+        })
+        .with("n", s.n)
+        .with("size", s.population)
+        .with("population", population_name)
+        .with("year", c.year.get()),
+    );
     Figures {
+        compared,
         year: c.year.get(),
         value: own
             .and_then(|r| r.value)
@@ -105,10 +118,10 @@ pub(crate) fn figures(
     }
 }
 
-/// The change since the year before in words: "Bättre: upp 2,3 procentenheter sedan 2021
-/// (85,1 → 87,4)", "Sämre: ned 4 200 kr sedan 2021", "Oförändrat: samma värde som 2021";
-/// a share changes in procentenheter; when a year has no value, the year that lacks it is
-/// named.
+/// The change since the measure's previous year of collection in words: "Bättre: upp 2,3
+/// procentenheter sedan 2021 (85,1 → 87,4)", "Sämre: ned 4 200 kr sedan 2021", "Oförändrat:
+/// samma värde som 2021"; a share changes in procentenheter; when a year has no value, the year
+/// that lacks it is named, and a first year of collection says so.
 #[allow(clippy::too_many_arguments)]
 fn trend_words(
     lang: Lang,
@@ -117,10 +130,13 @@ fn trend_words(
     trend: Trend,
     now: Option<f64>,
     before: Option<f64>,
-    previous_year: i16,
+    previous_year: Option<i16>,
     year: i16,
 ) -> String {
     let label = lang.trend(trend);
+    let Some(previous_year) = previous_year else {
+        return format!("{label}: {}", lang.t("no_earlier_year"));
+    };
     let (now, before) = match (now, before) {
         (Some(now), Some(before)) if trend != Trend::NotComparable => (now, before),
         (None, _) => {
@@ -163,6 +179,7 @@ fn trend_words(
 /// What a card, the measure page and the widget say about one measure in one year.
 #[derive(Serialize)]
 pub(crate) struct Figures {
+    compared: String,
     year: i16,
     value: Option<String>,
     missing: &'static str,
@@ -517,7 +534,16 @@ mod tests {
     fn changes_are_said_with_their_size_and_the_year_before() {
         let share = presentation("procent", 1);
         let said = |p: &Presentation, unit: &str, trend, now, before| {
-            trend_words(Lang::Sv, p, Some(unit), trend, now, before, 2021, 2022)
+            trend_words(
+                Lang::Sv,
+                p,
+                Some(unit),
+                trend,
+                now,
+                before,
+                Some(2021),
+                2022,
+            )
         };
         assert_eq!(
             said(&share, "procent", Trend::Better, Some(87.4), Some(85.1)),
@@ -540,6 +566,33 @@ mod tests {
             said(&share, "procent", Trend::NotComparable, None, Some(4.9))
                 .ends_with("värde saknas för 2022")
         );
+        // An election measure looks back to the previous election; a first year says so.
+        assert_eq!(
+            trend_words(
+                Lang::Sv,
+                &share,
+                Some("procent"),
+                Trend::Better,
+                Some(84.2),
+                Some(82.1),
+                Some(2018),
+                2022
+            ),
+            "Bättre: upp 2,1 procentenheter sedan 2018 (82,1 → 84,2)"
+        );
+        assert_eq!(
+            trend_words(
+                Lang::Sv,
+                &share,
+                Some("procent"),
+                Trend::NotComparable,
+                Some(84.2),
+                None,
+                None,
+                2022
+            ),
+            "Kan inte jämföras: inget tidigare år att jämföra med"
+        );
         let en = trend_words(
             Lang::En,
             &share,
@@ -547,7 +600,7 @@ mod tests {
             Trend::Better,
             Some(87.4),
             Some(85.1),
-            2021,
+            Some(2021),
             2022,
         );
         assert!(
