@@ -91,6 +91,36 @@ for (const p of pages) {
     const { scroll, inner } = await view.evaluate(() => ({
       scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
     if (scroll > inner) fail(`${p.path}: ${scroll} px wide at a ${inner} px screen`);
+    // Chart text is drawn at 12 px or more at this width, and the value axis counts in nice
+    // steps (1, 2, 2.5 or 5 × 10ⁿ) at equal distances.
+    const charts = await view.evaluate(() => {
+      const small = [], axes = [];
+      const en = document.documentElement.lang === "en";
+      for (const svg of document.querySelectorAll("svg.chart")) {
+        if (svg.getClientRects().length === 0) continue; // the drawing for the other width
+        for (const t of svg.querySelectorAll("text")) {
+          const m = t.getScreenCTM();
+          const px = parseFloat(getComputedStyle(t).fontSize) * (m ? Math.hypot(m.a, m.b) : 1);
+          if (px < 11.95) small.push(`"${t.textContent}" at ${px.toFixed(1)} px`);
+        }
+        const ticks = [...svg.querySelectorAll('text.tick[text-anchor="end"]')].map((t) => {
+          let s = t.textContent.replace(/[\s\u00a0]/g, "").replace("\u2212", "-");
+          s = en ? s.replace(/,/g, "") : s.replace(",", ".");
+          return Number(s);
+        });
+        if (ticks.length > 0) axes.push(ticks);
+      }
+      return { small, axes };
+    });
+    for (const s of charts.small) fail(`${p.path} at ${width} px: chart text ${s}`);
+    for (const ticks of charts.axes) {
+      const steps = ticks.slice(1).map((t, i) => Math.abs(t - ticks[i]));
+      const step = steps[0];
+      const mantissa = step / 10 ** Math.floor(Math.log10(step));
+      const nice = [1, 2, 2.5, 5, 10].some((n) => Math.abs(mantissa - n) < 1e-6);
+      if (ticks.some(Number.isNaN) || ticks.length < 2 || !nice || steps.some((s) => Math.abs(s - step) > step * 1e-6))
+        fail(`${p.path} at ${width} px: axis ticks ${ticks.join(", ")} are not nice`);
+    }
     if (shots) {
       const name = `${p.path.replace(/[^a-z0-9]+/gi, "_").replace(/^_|_$/g, "") || "start"}-${width}.png`;
       await view.screenshot({ path: `${shots}/${name}`, fullPage: false });

@@ -10,8 +10,8 @@ use kvalitet_domain::{
 };
 
 use crate::ports::{
-    Actor, AuditRecord, ChangeSet, Comment, Draft, ImportSource, OwnData, StoreError, Values,
-    WriteCounts,
+    Actor, AuditRecord, ChangeSet, Comment, Draft, ImportSource, Introduction, OwnData, StoreError,
+    Values, WriteCounts,
 };
 
 /// The largest upload accepted, by default.
@@ -240,14 +240,61 @@ pub fn parse_upload(
     Ok(rows)
 }
 
-/// The municipality's comments on a measure, newest year first: public, as residents read
-/// them beside the values.
+/// The municipality's comments on one measure or (with `None`) on all, by measure and newest
+/// year first: public, as residents read them beside the values.
 pub async fn comments(
     store: &impl OwnData,
-    measure: &MeasureId,
+    measure: Option<&MeasureId>,
     m: &MunicipalityId,
 ) -> Result<Vec<Comment>, OwnError> {
     Ok(store.comments(measure, m).await?)
+}
+
+/// The municipality's introduction to its results as residents read it: the newest version,
+/// unless that withdrew it.
+pub async fn introduction(
+    store: &impl OwnData,
+    m: &MunicipalityId,
+) -> Result<Option<Introduction>, OwnError> {
+    Ok(store
+        .introductions(m)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|i| !i.body.is_empty()))
+}
+
+/// Every version of the introduction, newest first, for those who may write it.
+pub async fn introduction_versions(
+    store: &impl OwnData,
+    grants: &Grants,
+    m: &MunicipalityId,
+) -> Result<Vec<Introduction>, OwnError> {
+    require(grants, Action::Comment, m)?;
+    Ok(store.introductions(m).await?)
+}
+
+/// Saves a new version of the introduction (Swedish, and English if written); an empty
+/// Swedish text withdraws it, and an English text needs the Swedish one it translates.
+pub async fn set_introduction(
+    store: &impl OwnData,
+    grants: &Grants,
+    m: &MunicipalityId,
+    body: &str,
+    body_en: &str,
+    actor: &Actor,
+) -> Result<(), OwnError> {
+    require(grants, Action::Comment, m)?;
+    let (body, body_en) = (body.trim(), body_en.trim());
+    check_len("introduction", body, max_chars::INTRODUCTION).map_err(OwnError::Invalid)?;
+    check_len("introduction_en", body_en, max_chars::INTRODUCTION).map_err(OwnError::Invalid)?;
+    if body.is_empty() && !body_en.is_empty() {
+        return Err(OwnError::Invalid(Message::in_field(
+            "introduction",
+            Message::new("introduction_needs_swedish"),
+        )));
+    }
+    Ok(store.set_introduction(m, body, body_en, actor).await?)
 }
 
 /// The municipality's drafts, for those who may see them.

@@ -562,6 +562,9 @@ pub struct SeriesPoint {
     pub mean: Option<f64>,
     pub worst: Option<f64>,
     pub best: Option<f64>,
+    /// The quartiles: the middle half of the population lies between them.
+    pub q1: Option<f64>,
+    pub q3: Option<f64>,
     pub riket: Option<f64>,
     pub n: usize,
 }
@@ -587,6 +590,8 @@ pub fn time_series(
                 mean: s.mean,
                 worst: s.worst,
                 best: s.best,
+                q1: s.q1,
+                q3: s.q3,
                 riket: riket.and_then(|r| series.number(&r, year)),
                 n: s.n,
             }
@@ -661,6 +666,24 @@ pub struct Headline {
     pub weakest: Vec<Standing>,
     /// The measures without a value, in the set's order.
     pub gaps: Vec<Gap>,
+    /// The measures that moved most since their previous year of collection, measured in
+    /// the population's spread ([`compare::spread_change`]), largest first.
+    pub changed: Vec<Moved>,
+}
+
+/// A measure that moved: its value now and before, and the years.
+#[derive(Debug, Clone, Serialize)]
+pub struct Moved {
+    pub presentation: Presentation,
+    pub question: String,
+    pub question_en: Option<String>,
+    pub year: Year,
+    pub previous_year: Year,
+    pub now: f64,
+    pub before: f64,
+    pub trend: Trend,
+    /// |now − before| in units of the population's interquartile range.
+    pub size: f64,
 }
 
 /// A measure where the municipality is placed.
@@ -702,6 +725,7 @@ pub fn headline(report: &Report) -> Headline {
     let cards = report.areas.iter().flat_map(|a| &a.cards);
     let mut placed = Vec::new();
     let mut gaps = Vec::new();
+    let mut changed = Vec::new();
     let (mut measures, mut with_values, mut year) = (0, 0, None::<Year>);
     for card in cards {
         measures += 1;
@@ -710,6 +734,24 @@ pub fn headline(report: &Report) -> Headline {
             (Some(row), Some(c)) if row.value.is_some() => {
                 with_values += 1;
                 year = year.max(Some(c.year));
+                let moved =
+                    compare::spread_change(row.value, row.previous, c.summary.q1, c.summary.q3);
+                if let (Some(size), Some(now), Some(before), Some(previous_year)) =
+                    (moved, row.value, row.previous, c.previous_year)
+                    && matches!(row.trend, Trend::Better | Trend::Worse | Trend::Changed)
+                {
+                    changed.push(Moved {
+                        presentation: card.presentation.clone(),
+                        question: card.question.clone(),
+                        question_en: card.question_en.clone(),
+                        year: c.year,
+                        previous_year,
+                        now,
+                        before,
+                        trend: row.trend,
+                        size,
+                    });
+                }
                 let coloured = matches!(
                     row.placement.colour,
                     Colour::Green | Colour::Yellow | Colour::Red
@@ -761,6 +803,12 @@ pub fn headline(report: &Report) -> Headline {
         .take(STANDINGS.min(placed.len().saturating_sub(strongest.len())))
         .cloned()
         .collect();
+    changed.sort_by(|a, b| {
+        b.size
+            .total_cmp(&a.size)
+            .then_with(|| a.presentation.measure.cmp(&b.presentation.measure))
+    });
+    changed.truncate(STANDINGS);
     Headline {
         measures,
         with_values,
@@ -768,6 +816,7 @@ pub fn headline(report: &Report) -> Headline {
         strongest,
         weakest,
         gaps,
+        changed,
     }
 }
 

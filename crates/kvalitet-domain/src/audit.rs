@@ -17,6 +17,7 @@ coded_enum!(
         ValuesDraft = "values.draft",
         ValuesPublish = "values.publish",
         CommentSet = "comment.set",
+        IntroductionSet = "introduction.set",
         FrameworkSave = "framework.save",
         RoundCreate = "round.create",
         RoundAssessor = "round.assessor",

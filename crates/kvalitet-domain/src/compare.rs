@@ -101,6 +101,20 @@ pub fn trend(now: Option<f64>, before: Option<f64>, direction: Direction, decima
     }
 }
 
+/// How far a value moved, in units of the population's spread (its interquartile range),
+/// so that changes of measures in different units can be ordered: `None` when either value
+/// is missing or the middle half has no width.
+pub fn spread_change(
+    now: Option<f64>,
+    before: Option<f64>,
+    q1: Option<f64>,
+    q3: Option<f64>,
+) -> Option<f64> {
+    let (now, before, q1, q3) = (now?, before?, q1?, q3?);
+    let spread = (q3 - q1).abs();
+    (spread > f64::EPSILON && (now - before).is_finite()).then(|| (now - before).abs() / spread)
+}
+
 /// The summary of one comparison. Worst and best follow the direction; with no direction
 /// they are the lowest and highest value.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

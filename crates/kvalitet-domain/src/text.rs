@@ -16,6 +16,8 @@ pub mod max_chars {
     pub const DESCRIPTION: usize = 10_000;
     /// A comment or note shown with a value.
     pub const COMMENT: usize = 4_000;
+    /// The municipality's introduction to its results, per language.
+    pub const INTRODUCTION: usize = 4_000;
     /// A unit such as "procent" or "dagar".
     pub const UNIT: usize = 50;
 }

@@ -1,7 +1,7 @@
 //! A municipality's own data: own measures, drafts of values (saved all or none, taken back
 //! exactly as read when published) and comments, with the notes other rounds put before them.
 
-use kvalitet_app::ports::{Actor, Comment, Draft, OwnData, StoreError};
+use kvalitet_app::ports::{Actor, Comment, Draft, Introduction, OwnData, StoreError};
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{
     AreaId, Datum, Gender, Measure, MeasureId, MeasureOrigin, MeasureProfile, MissingStatus,
@@ -319,19 +319,73 @@ impl OwnData for SqlStore {
 
     async fn comments(
         &self,
-        measure: &MeasureId,
+        measure: Option<&MeasureId>,
         municipality: &MunicipalityId,
     ) -> Result<Vec<Comment>, StoreError> {
-        let rows = fetch_all!(pool self, (i64, String, String, String),
-        "SELECT year, body, author, updated_at FROM measure_comment WHERE measure_id = $1 AND municipality_id = $2
-         ORDER BY year DESC", measure.as_str(), municipality.as_str())?;
+        let rows = fetch_all!(pool self, (String, i64, String, String, String),
+        "SELECT measure_id, year, body, author, updated_at FROM measure_comment
+         WHERE municipality_id = $1 AND ($2 IS NULL OR measure_id = $2)
+         ORDER BY measure_id, year DESC", municipality.as_str(), measure.map(MeasureId::as_str))?;
         rows.into_iter()
-            .map(|(year, body, author, updated_at)| {
+            .map(|(measure, year, body, author, updated_at)| {
                 Ok(Comment {
+                    measure: MeasureId::parse(&measure).map_err(invalid)?,
                     year: year as i16,
                     body,
                     author,
                     updated_at: moment(&updated_at)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_introduction(
+        &self,
+        municipality: &MunicipalityId,
+        body: &str,
+        body_en: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let before = fetch_all!(tx t, (String, String),
+            "SELECT body, body_en FROM municipality_introduction WHERE municipality_id = $1
+             ORDER BY id DESC LIMIT 1", municipality.as_str())?
+        .into_iter()
+        .next();
+        exec!(t,
+            "INSERT INTO municipality_introduction (municipality_id, body, body_en, author, written_at)
+             VALUES ($1, $2, $3, $4, $5)",
+            municipality.as_str(), body, body_en, &actor.who, actor.at.to_string())?;
+        audit(
+            t,
+            actor,
+            Some(municipality),
+            AuditAction::IntroductionSet,
+            &format!("introduction:{municipality}"),
+            before.map(|(b, e)| serde_json::json!({"body": b, "body_en": e})),
+            Some(serde_json::json!({"body": body, "body_en": body_en})),
+        )
+        .await?;
+        // The introduction is on the public page: the caches must know.
+        bump_version(t).await?;
+        tx.commit().await
+    }
+
+    async fn introductions(
+        &self,
+        municipality: &MunicipalityId,
+    ) -> Result<Vec<Introduction>, StoreError> {
+        let rows = fetch_all!(pool self, (String, String, String, String),
+            "SELECT body, body_en, author, written_at FROM municipality_introduction
+             WHERE municipality_id = $1 ORDER BY id DESC", municipality.as_str())?;
+        rows.into_iter()
+            .map(|(body, body_en, author, written_at)| {
+                Ok(Introduction {
+                    body,
+                    body_en,
+                    author,
+                    written_at: moment(&written_at)?,
                 })
             })
             .collect()

@@ -71,6 +71,18 @@ struct AdminView<'a> {
     drafts_version: String,
     max_upload_mb: String,
     other_path: String,
+    /// The introduction as it stands (prefilled) and its earlier versions.
+    introduction: Option<IntroductionLine>,
+    introduction_history: Vec<IntroductionLine>,
+}
+
+/// One version of the municipality's introduction.
+#[derive(Serialize)]
+struct IntroductionLine {
+    body: String,
+    body_en: String,
+    by: String,
+    at: kvalitet_domain::Timestamp,
 }
 
 #[derive(Serialize)]
@@ -110,6 +122,21 @@ pub async fn dashboard<S: Store>(
     let (_, d) = state.directory().await?;
     let grants = &session.user.grants;
     let drafts = own::drafts(&state.store, grants, &m).await?;
+    let mut introductions: Vec<IntroductionLine> = if grants.allows(Action::Comment, &m) {
+        own::introduction_versions(&state.store, grants, &m)
+            .await?
+            .into_iter()
+            .map(|i| IntroductionLine {
+                body: i.body,
+                body_en: i.body_en,
+                by: i.author,
+                at: i.written_at,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let introduction = (!introductions.is_empty()).then(|| introductions.remove(0));
     let mut own_measures: Vec<_> = d
         .measures
         .values()
@@ -165,6 +192,8 @@ pub async fn dashboard<S: Store>(
             drafts_version: own::drafts_version(&drafts),
             max_upload_mb: format!("{:.1}", state.max_upload_bytes as f64 / f64::from(1 << 20)),
             other_path: format!("{}/admin/kommun/{m}", lang.other().base()),
+            introduction,
+            introduction_history: introductions,
         },
     ))
 }
@@ -317,6 +346,34 @@ pub async fn comment<S: Store>(
     )
     .await?;
     Ok(back(&state, lang, &m, "kommentar"))
+}
+
+/// A new version of the municipality's introduction.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct IntroductionFields {
+    body: String,
+    body_en: String,
+}
+
+pub async fn introduction<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(id): Path<String>,
+    change: Change<IntroductionFields>,
+) -> Result<Response, WebError> {
+    let (session, f) = (&change.session, &change.form);
+    let m = municipality(lang, session, &id, Action::Comment)?;
+    own::set_introduction(
+        &state.store,
+        &session.user.grants,
+        &m,
+        &f.body,
+        &f.body_en,
+        &state.actor(session),
+    )
+    .await?;
+    Ok(back(&state, lang, &m, "inledning"))
 }
 
 /// An invitation: who, and as what.

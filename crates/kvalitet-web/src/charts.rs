@@ -57,6 +57,54 @@ impl Scale {
     }
 }
 
+/// The two drawings of a chart. The page holds both and shows one by the screen's width
+/// (`.chart-wide`, `.chart-narrow` in the style sheet): a 640-unit drawing shrunk onto a
+/// phone would write its 12-unit text at 6 px, so phones get a drawing made for ~300 px with
+/// fewer year labels and the legend stacked under the plot, and text stays at 12 px or more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Width {
+    Wide,
+    Narrow,
+}
+
+impl Width {
+    /// The narrow drawing is as wide as the smallest phone's column (320 px less the
+    /// page's margins), so its text is never drawn smaller than written.
+    fn units(self) -> f64 {
+        match self {
+            Width::Wide => 640.0,
+            Width::Narrow => 288.0,
+        }
+    }
+
+    fn id(self, id: &str) -> String {
+        match self {
+            Width::Wide => id.to_owned(),
+            Width::Narrow => format!("{id}-n"),
+        }
+    }
+
+    fn class(self) -> &'static str {
+        match self {
+            Width::Wide => "chart",
+            Width::Narrow => "chart narrow",
+        }
+    }
+}
+
+/// Both drawings of a chart, each in the box the style sheet shows at its widths; nothing
+/// when there is nothing to draw.
+fn both_widths(draw: impl Fn(Width) -> String) -> String {
+    let wide = draw(Width::Wide);
+    if wide.is_empty() {
+        return wide;
+    }
+    format!(
+        r#"<div class="chart-wide">{wide}</div><div class="chart-narrow">{}</div>"#,
+        draw(Width::Narrow)
+    )
+}
+
 /// A chart's size and margins, in SVG units.
 struct Frame {
     w: f64,
@@ -64,10 +112,15 @@ struct Frame {
     left: f64,
     right: f64,
     bottom: f64,
+    /// How many years may be labelled under the x axis.
+    year_labels: usize,
 }
 
+/// Height of one stacked legend line in a narrow drawing.
+const LEGEND_LINE: f64 = 18.0;
+
 /// Grid lines at the scale's nice ticks, written with as many decimals as the step needs and
-/// the unit above them, and at most eight year labels under the x axis (the first, every
+/// the unit above them, and at most `year_labels` years under the x axis (the first, every
 /// k-th and the last, never two close together), the year at index i drawn at `x(i)`.
 fn axes(
     svg: &mut String,
@@ -99,7 +152,7 @@ fn axes(
         );
     }
     let n = years.len();
-    let every = n.div_ceil(8).max(1);
+    let every = n.div_ceil(f.year_labels).max(1);
     for (i, year) in years.iter().enumerate() {
         // The last year is always labelled; the one labelled before it gives way when the
         // two would touch.
@@ -135,8 +188,9 @@ fn line_path(points: &[(f64, Option<f64>)]) -> String {
 const SERIES_STYLES: [&str; 5] = ["s1", "s2", "s3", "s4", "s5"];
 
 /// Several municipalities' lines over the years (the compare page), each with its own
-/// colour and dash pattern and a direct label at its last point, and the snitt of all
-/// municipalities (the points' `mean`) as a dashed line labelled `mean_label`.
+/// colour and dash pattern and the snitt of all municipalities (the points' `mean`) as a
+/// dashed line labelled `mean_label`. The wide drawing labels each line at its last point;
+/// the narrow one stacks a legend under the plot, where long names fit.
 pub fn multi_line(
     series: &[Vec<SeriesPoint>],
     names: &[String],
@@ -145,8 +199,18 @@ pub fn multi_line(
     unit: Option<&str>,
     mean_label: &str,
 ) -> String {
-    let (w, h) = (640.0, 300.0);
-    let (left, right, top, bottom) = (64.0, 130.0, 24.0, 32.0);
+    both_widths(|width| multi_line_in(width, series, names, title, fmt, unit, mean_label))
+}
+
+fn multi_line_in(
+    width: Width,
+    series: &[Vec<SeriesPoint>],
+    names: &[String],
+    title: &str,
+    fmt: &dyn Fn(f64, u8) -> String,
+    unit: Option<&str>,
+    mean_label: &str,
+) -> String {
     let years: std::collections::BTreeSet<_> = series
         .iter()
         .flatten()
@@ -157,32 +221,49 @@ pub fn multi_line(
         return String::new();
     }
     let years: Vec<_> = years.into_iter().collect();
+    let w = width.units();
+    let (plot_h, top) = (276.0, 24.0);
+    let frame = match width {
+        Width::Wide => Frame {
+            w,
+            h: plot_h + 24.0,
+            left: 64.0,
+            right: 130.0,
+            bottom: 32.0,
+            year_labels: 8,
+        },
+        Width::Narrow => Frame {
+            w,
+            h: plot_h - 60.0 + (series.len() + 1) as f64 * LEGEND_LINE + 8.0,
+            left: 52.0,
+            right: 12.0,
+            bottom: (series.len() + 1) as f64 * LEGEND_LINE + 32.0,
+            year_labels: 4,
+        },
+    };
     let ys = Scale::new(
         series
             .iter()
             .flatten()
             .flat_map(|p| [p.value, p.mean])
             .flatten(),
-        h - bottom,
+        frame.h - frame.bottom,
         top,
     );
     let step = if years.len() > 1 {
-        (w - left - right) / (years.len() - 1) as f64
+        (w - frame.left - frame.right) / (years.len() - 1) as f64
     } else {
         0.0
     };
+    let left = frame.left;
     let x_of = |y| left + years.iter().position(|v| *v == y).unwrap_or(0) as f64 * step;
+    let id = width.id("mc-title");
     let mut svg = format!(
-        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="mc-title"><title id="mc-title">{}</title>"#,
+        r#"<svg class="{}" viewBox="0 0 {w} {}" role="img" aria-labelledby="{id}"><title id="{id}">{}</title>"#,
+        width.class(),
+        frame.h,
         esc(title)
     );
-    let frame = Frame {
-        w,
-        h,
-        left,
-        right,
-        bottom,
-    };
     axes(
         &mut svg,
         &ys,
@@ -192,6 +273,7 @@ pub fn multi_line(
         fmt,
         unit,
     );
+    let mut keys = Vec::new();
     if let Some(first) = series.first() {
         let mean: Vec<(f64, Option<f64>)> = years
             .iter()
@@ -201,7 +283,10 @@ pub fn multi_line(
             })
             .collect();
         let _ = write!(svg, r#"<path class="line-mean" d="{}"/>"#, line_path(&mean));
-        label_line_end(&mut svg, &mean, mean_label);
+        match width {
+            Width::Wide => label_line_end(&mut svg, &mean, mean_label),
+            Width::Narrow => keys.push((Key::Line("line-mean".into()), mean_label)),
+        }
     }
     for (i, (points, name)) in series.iter().zip(names).enumerate() {
         let style = SERIES_STYLES[i % SERIES_STYLES.len()];
@@ -223,10 +308,56 @@ pub fn multi_line(
             r#"<path class="ml {style}" d="{}"/>"#,
             line_path(&line)
         );
-        label_line_end(&mut svg, &line, name);
+        match width {
+            Width::Wide => label_line_end(&mut svg, &line, name),
+            Width::Narrow => keys.push((Key::Line(format!("ml {style}")), name)),
+        }
     }
+    legend(&mut svg, &keys, width, left, frame.h - frame.bottom + 40.0);
     svg.push_str("</svg>");
     svg
+}
+
+/// What a legend entry shows beside its words: a line sample of a class, or a band.
+enum Key {
+    Line(String),
+    Band(&'static str),
+}
+
+/// A legend as words beside samples: in one row in the wide drawing, one entry per line in
+/// the narrow one; the first entry's baseline at `y`.
+fn legend(svg: &mut String, keys: &[(Key, &str)], width: Width, left: f64, y: f64) {
+    let (mut lx, mut ly) = (left, y);
+    for (key, label) in keys {
+        match key {
+            Key::Band(class) => {
+                let _ = write!(
+                    svg,
+                    r#"<rect class="{class}" x="{lx}" y="{}" width="18" height="10"/>"#,
+                    ly - 9.0
+                );
+            }
+            Key::Line(class) => {
+                let _ = write!(
+                    svg,
+                    r#"<line class="{class}" x1="{lx}" x2="{}" y1="{}" y2="{}"/>"#,
+                    lx + 18.0,
+                    ly - 4.0,
+                    ly - 4.0
+                );
+            }
+        }
+        let _ = write!(
+            svg,
+            r#"<text class="legend" x="{}" y="{ly}">{}</text>"#,
+            lx + 22.0,
+            esc(label)
+        );
+        match width {
+            Width::Wide => lx += 34.0 + label.chars().count() as f64 * 6.5,
+            Width::Narrow => ly += LEGEND_LINE,
+        }
+    }
 }
 
 /// Writes `label` just right of a line's last drawn point (a direct label, not a legend).
@@ -242,9 +373,13 @@ fn label_line_end(svg: &mut String, line: &[(f64, Option<f64>)], label: &str) {
     }
 }
 
-/// A small line of the municipality's values (solid) and the snitt (dashed).
+/// How many of the latest years a sparkline draws.
+pub const SPARK_YEARS: usize = 10;
+
+/// A small line of the municipality's values (solid) and the snitt (dashed) in the latest
+/// [`SPARK_YEARS`] years.
 pub fn sparkline(points: &[SeriesPoint], label: &str) -> String {
-    let last: Vec<&SeriesPoint> = points.iter().rev().take(10).rev().collect();
+    let last: Vec<&SeriesPoint> = points.iter().rev().take(SPARK_YEARS).rev().collect();
     if last.iter().all(|p| p.value.is_none()) {
         return String::new();
     }
@@ -279,73 +414,139 @@ pub struct TimeChartText<'a> {
     pub desc: &'a str,
     pub own: &'a str,
     pub mean: &'a str,
+    /// The middle half of the population (between the quartiles).
+    pub middle: &'a str,
+    /// Lowest to highest, drawn only when asked for.
     pub range: &'a str,
     pub riket: &'a str,
     /// The unit of the values, written above the value axis.
     pub unit: Option<&'a str>,
 }
 
-/// The municipality's line against the snitt (dashed) and the worst–best band, with Riket
-/// (dotted) when there is one; y ticks use `fmt`.
+/// The municipality's line against the snitt (dashed) and the band of the middle half (the
+/// interquartile range), with lowest–highest as a lighter band when `whole_range` (one
+/// outlier then sets the axis, which is why it is not the default), and Riket (dotted) when
+/// there is one; y ticks use `fmt`.
 pub fn time_chart(
     points: &[SeriesPoint],
     text: &TimeChartText<'_>,
     fmt: &dyn Fn(f64, u8) -> String,
+    whole_range: bool,
 ) -> String {
-    let (w, h) = (640.0, 300.0);
-    let (left, right, top, bottom) = (64.0, 16.0, 24.0, 40.0);
     if points.is_empty() {
         return String::new();
     }
+    both_widths(|width| time_chart_in(width, points, text, fmt, whole_range))
+}
+
+/// A closed band between two lines of points, for the points that have both ends.
+fn band(
+    svg: &mut String,
+    class: &str,
+    points: &[SeriesPoint],
+    x: &dyn Fn(usize) -> f64,
+    ys: &Scale,
+    ends: fn(&SeriesPoint) -> Option<(f64, f64)>,
+) {
+    let pairs: Vec<(f64, f64, f64)> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let (a, b) = ends(p)?;
+            Some((x(i), ys.at(a.max(b)), ys.at(a.min(b))))
+        })
+        .collect();
+    if pairs.len() > 1 {
+        let mut d = String::new();
+        let upper = pairs.iter().map(|(x, hi, _)| (x, hi));
+        let lower = pairs.iter().rev().map(|(x, _, lo)| (x, lo));
+        for (i, (px, py)) in upper.chain(lower).enumerate() {
+            let _ = write!(d, "{}{px:.1} {py:.1}", if i == 0 { 'M' } else { 'L' });
+        }
+        d.push('Z');
+        let _ = write!(svg, r#"<path class="{class}" d="{d}"/>"#);
+    }
+}
+
+fn time_chart_in(
+    width: Width,
+    points: &[SeriesPoint],
+    text: &TimeChartText<'_>,
+    fmt: &dyn Fn(f64, u8) -> String,
+    whole_range: bool,
+) -> String {
+    let has_riket = points.iter().any(|p| p.riket.is_some());
+    let mut keys = vec![
+        (Key::Line("line-own".into()), text.own),
+        (Key::Line("line-mean".into()), text.mean),
+        (Key::Band("band"), text.middle),
+    ];
+    if whole_range {
+        keys.push((Key::Band("band-range"), text.range));
+    }
+    if has_riket {
+        keys.push((Key::Line("line-riket".into()), text.riket));
+    }
+    let w = width.units();
+    let top = 24.0;
+    let frame = match width {
+        Width::Wide => Frame {
+            w,
+            h: 300.0,
+            left: 64.0,
+            right: 16.0,
+            bottom: 40.0,
+            year_labels: 8,
+        },
+        Width::Narrow => Frame {
+            w,
+            h: 216.0 + keys.len() as f64 * LEGEND_LINE + 8.0,
+            left: 52.0,
+            right: 12.0,
+            bottom: keys.len() as f64 * LEGEND_LINE + 32.0,
+            year_labels: 4,
+        },
+    };
     let ys = Scale::new(
         points
             .iter()
-            .flat_map(|p| [p.value, p.mean, p.worst, p.best, p.riket])
+            .flat_map(|p| {
+                let (lo, hi) = if whole_range {
+                    (p.worst, p.best)
+                } else {
+                    (p.q1, p.q3)
+                };
+                [p.value, p.mean, lo, hi, p.riket]
+            })
             .flatten(),
-        h - bottom,
+        frame.h - frame.bottom,
         top,
     );
     let n = points.len();
     let step = if n > 1 {
-        (w - left - right) / (n - 1) as f64
+        (w - frame.left - frame.right) / (n - 1) as f64
     } else {
         0.0
     };
+    let left = frame.left;
     let x = |i: usize| left + i as f64 * step;
+    let (title_id, desc_id) = (width.id("tc-title"), width.id("tc-desc"));
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="tc-title tc-desc"><title id="tc-title">{}</title><desc id="tc-desc">{}</desc>"#,
+        r#"<svg class="{}" viewBox="0 0 {w} {}" role="img" aria-labelledby="{title_id} {desc_id}"><title id="{title_id}">{}</title><desc id="{desc_id}">{}</desc>"#,
+        width.class(),
+        frame.h,
         esc(text.title),
         esc(text.desc)
     );
-    // Band between worst and best.
-    let upper: Vec<(f64, f64)> = points
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| Some((x(i), ys.at(p.worst?.max(p.best?)))))
-        .collect();
-    let lower: Vec<(f64, f64)> = points
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| Some((x(i), ys.at(p.worst?.min(p.best?)))))
-        .collect();
-    if upper.len() > 1 {
-        let mut d = String::new();
-        for (i, (px, py)) in upper.iter().chain(lower.iter().rev()).enumerate() {
-            let _ = write!(d, "{}{px:.1} {py:.1}", if i == 0 { 'M' } else { 'L' });
-        }
-        d.push('Z');
-        let _ = write!(svg, r#"<path class="band" d="{d}"/>"#);
+    if whole_range {
+        band(&mut svg, "band-range", points, &x, &ys, |p| {
+            Some((p.worst?, p.best?))
+        });
     }
+    band(&mut svg, "band", points, &x, &ys, |p| Some((p.q1?, p.q3?)));
     let years: Vec<Year> = points.iter().map(|p| p.year).collect();
-    let frame = Frame {
-        w,
-        h,
-        left,
-        right,
-        bottom,
-    };
     axes(&mut svg, &ys, &frame, &years, &x, fmt, text.unit);
     let series = |f: fn(&SeriesPoint) -> Option<f64>| -> Vec<(f64, Option<f64>)> {
         points
@@ -359,7 +560,7 @@ pub fn time_chart(
         r#"<path class="line-mean" d="{}"/>"#,
         line_path(&series(|p| p.mean))
     );
-    if points.iter().any(|p| p.riket.is_some()) {
+    if has_riket {
         let _ = write!(
             svg,
             r#"<path class="line-riket" d="{}"/>"#,
@@ -374,42 +575,11 @@ pub fn time_chart(
             r#"<circle class="dot-own" cx="{px:.1}" cy="{py:.1}" r="3.5"/>"#
         );
     }
-    // Legend, as words beside line samples.
-    let ly = h - 8.0;
-    let items = [
-        ("line-own", text.own),
-        ("line-mean", text.mean),
-        ("band-key", text.range),
-        ("line-riket", text.riket),
-    ];
-    let mut lx = left;
-    for (class, label) in items {
-        if class == "line-riket" && !points.iter().any(|p| p.riket.is_some()) {
-            continue;
-        }
-        if class == "band-key" {
-            let _ = write!(
-                svg,
-                r#"<rect class="band" x="{lx}" y="{}" width="18" height="10"/>"#,
-                ly - 9.0
-            );
-        } else {
-            let _ = write!(
-                svg,
-                r#"<line class="{class}" x1="{lx}" x2="{}" y1="{}" y2="{}"/>"#,
-                lx + 18.0,
-                ly - 4.0,
-                ly - 4.0
-            );
-        }
-        let _ = write!(
-            svg,
-            r#"<text class="legend" x="{}" y="{ly}">{}</text>"#,
-            lx + 22.0,
-            esc(label)
-        );
-        lx += 34.0 + label.chars().count() as f64 * 6.5;
-    }
+    let legend_y = match width {
+        Width::Wide => frame.h - 8.0,
+        Width::Narrow => frame.h - frame.bottom + 40.0,
+    };
+    legend(&mut svg, &keys, width, left, legend_y);
     svg.push_str("</svg>");
     svg
 }
@@ -577,14 +747,27 @@ pub struct AreaBar<'a> {
 }
 
 /// Horizontal bars of an assessment's areas as shares of their maxima: the municipality's
-/// bar, a line from the others' lowest to highest, and a tick at their mean.
+/// bar, a line from the others' lowest to highest, and a tick at their mean. The wide
+/// drawing writes each area's name left of its bar; the narrow one above it.
 pub fn area_bars(bars: &[AreaBar<'_>], title: &str, desc: &str, id: &str) -> String {
-    let (w, label_w, row) = (640.0, 250.0, 34.0);
+    both_widths(|width| area_bars_in(width, bars, title, desc, id))
+}
+
+fn area_bars_in(width: Width, bars: &[AreaBar<'_>], title: &str, desc: &str, id: &str) -> String {
+    let w = width.units();
+    // Where a bar starts, how tall a row is, how far down in it the bar starts, and how
+    // many characters of a name fit.
+    let (label_w, row, bar_top, fits) = match width {
+        Width::Wide => (250.0, 34.0, 0.0, 34),
+        Width::Narrow => (0.0, 52.0, 18.0, 40),
+    };
     let plot = w - label_w - 16.0;
     let h = row * bars.len() as f64 + 24.0;
-    let x = |share: f64| label_w + share.clamp(0.0, 100.0) / 100.0 * plot;
+    let x = |share: f64| label_w + 4.0 + share.clamp(0.0, 100.0) / 100.0 * plot;
+    let id = width.id(id);
     let mut svg = format!(
-        r#"<svg class="chart bars" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        r#"<svg class="{} bars" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        width.class(),
         esc(title),
         esc(desc)
     );
@@ -606,22 +789,24 @@ pub fn area_bars(bars: &[AreaBar<'_>], title: &str, desc: &str, id: &str) -> Str
     }
     for (i, bar) in bars.iter().enumerate() {
         let top = i as f64 * row + 4.0;
-        let label: String = if bar.label.chars().count() > 34 {
-            bar.label.chars().take(33).collect::<String>() + "…"
+        let label: String = if bar.label.chars().count() > fits {
+            bar.label.chars().take(fits - 1).collect::<String>() + "…"
         } else {
             bar.label.to_owned()
         };
         let _ = write!(
             svg,
             r#"<text class="tick" x="0" y="{:.1}">{}</text>"#,
-            top + 16.0,
+            top + 13.0,
             esc(&label)
         );
+        let top = top + bar_top;
         if let Some(share) = bar.share {
             let _ = write!(
                 svg,
-                r#"<rect class="bar-own" x="{label_w}" y="{top:.1}" width="{:.1}" height="16"/>"#,
-                (x(share) - label_w).max(1.0)
+                r#"<rect class="bar-own" x="{:.1}" y="{top:.1}" width="{:.1}" height="16"/>"#,
+                x(0.0),
+                (x(share) - x(0.0)).max(1.0)
             );
         }
         if let Some((lo, mean, hi)) = bar.others {
@@ -652,14 +837,22 @@ mod tests {
             mean: Some((worst + best) / 2.0),
             worst: Some(worst),
             best: Some(best),
+            q1: Some(worst + (best - worst) / 4.0),
+            q3: Some(best - (best - worst) / 4.0),
             riket: None,
             n: 290,
         }
     }
 
-    /// The texts of the value ticks, in drawing order (bottom up).
+    /// The wide drawing of a chart that has both.
+    fn wide(svg: &str) -> &str {
+        svg.split("chart-narrow").next().unwrap_or(svg)
+    }
+
+    /// The texts of the value ticks of the wide drawing, in drawing order (bottom up).
     fn ticks(svg: &str) -> Vec<f64> {
-        svg.split(r#"text-anchor="end">"#)
+        wide(svg)
+            .split(r#"text-anchor="end">"#)
             .skip(1)
             .filter_map(|t| t.split('<').next())
             .map(|t| {
@@ -678,6 +871,7 @@ mod tests {
             desc: "d",
             own: "Ale",
             mean: "Snitt",
+            middle: "Mittersta hälften",
             range: "Spann",
             riket: "Riket",
             unit: Some("procent"),
@@ -692,7 +886,7 @@ mod tests {
             let points: Vec<SeriesPoint> = (2015..=2022)
                 .map(|y| point(y, (lo + hi) / 2.0, lo, hi))
                 .collect();
-            let svg = time_chart(&points, &text, &fmt);
+            let svg = time_chart(&points, &text, &fmt, true);
             let t = ticks(&svg);
             assert!(t.len() >= 3, "{lo}–{hi}: {t:?}");
             let step = t[1] - t[0];
@@ -710,6 +904,39 @@ mod tests {
     }
 
     #[test]
+    fn phones_get_their_own_drawing_with_its_own_ids_and_a_stacked_legend() {
+        let points: Vec<SeriesPoint> = (1998..=2022).map(|y| point(y, 1.0, 0.5, 2.0)).collect();
+        let text = TimeChartText {
+            title: "t",
+            desc: "d",
+            own: "Upplands Väsby",
+            mean: "Snitt",
+            middle: "Mittersta hälften",
+            range: "Sämsta – bästa",
+            riket: "Riket",
+            unit: None,
+        };
+        let fmt = |x: f64, d: u8| kvalitet_domain::swedish::format_number(x, d);
+        let svg = time_chart(&points, &text, &fmt, false);
+        let narrow = svg.split("chart-narrow").nth(1).unwrap();
+        assert!(narrow.contains(r#"viewBox="0 0 288 "#), "{narrow}");
+        assert!(narrow.contains(r#"id="tc-title-n""#) && wide(&svg).contains(r#"id="tc-title""#));
+        // At most four years labelled, and every legend entry on its own line.
+        assert!(narrow.matches(r#"text-anchor="middle""#).count() <= 4);
+        let legend_ys: Vec<&str> = narrow
+            .split(r#"<text class="legend" x=""#)
+            .skip(1)
+            .filter_map(|t| t.split("y=\"").nth(1)?.split('"').next())
+            .collect();
+        assert_eq!(legend_ys.len(), 3, "{narrow}");
+        assert!(legend_ys.windows(2).all(|w| w[0] != w[1]));
+        // The whole range is drawn only when asked for, and then named in the legend.
+        assert!(!svg.contains("band-range"));
+        let whole = time_chart(&points, &text, &fmt, true);
+        assert!(whole.contains(r#"class="band-range""#) && whole.contains(">Sämsta – bästa<"));
+    }
+
+    #[test]
     fn year_labels_never_crowd_the_last_year() {
         let points: Vec<SeriesPoint> = (1998..=2022).map(|y| point(y, 1.0, 0.5, 2.0)).collect();
         let svg = time_chart(
@@ -719,13 +946,15 @@ mod tests {
                 desc: "d",
                 own: "o",
                 mean: "m",
+                middle: "h",
                 range: "r",
                 riket: "k",
                 unit: None,
             },
             &|x, d| kvalitet_domain::swedish::format_number(x, d),
+            false,
         );
-        let years: Vec<i64> = svg
+        let years: Vec<i64> = wide(&svg)
             .split(r#"text-anchor="middle">"#)
             .skip(1)
             .filter_map(|t| t.split('<').next()?.parse().ok())
@@ -773,6 +1002,8 @@ mod tests {
                 mean: Some(2.0),
                 worst: Some(0.0),
                 best: Some(3.0),
+                q1: Some(1.0),
+                q3: Some(2.0),
                 riket: None,
                 n: 4,
             }],

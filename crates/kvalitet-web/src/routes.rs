@@ -77,6 +77,10 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/admin/kommun/{id}/publicera", post(admin::publish::<S>))
         .route("/admin/kommun/{id}/kommentar", post(admin::comment::<S>))
         .route(
+            "/admin/kommun/{id}/inledning",
+            post(admin::introduction::<S>),
+        )
+        .route(
             "/admin/kommun/{id}/bedomningar",
             get(rounds::list::<S>).post(rounds::create::<S>),
         )

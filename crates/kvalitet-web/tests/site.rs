@@ -66,6 +66,11 @@ async fn server() -> TestApp {
 }
 
 async fn server_with(options: kvalitet_web::SiteOptions) -> TestApp {
+    seed().options(options).start().await
+}
+
+/// The seed of [`server`], for tests that add people.
+fn seed() -> Seed {
     let kommun =
         |id: &str, title: &str| Municipality::new(m(id), title.into(), MunicipalityKind::Kommun);
     let measure = |id: &str, title: &str| {
@@ -171,12 +176,102 @@ async fn server_with(options: kvalitet_web::SiteOptions) -> TestApp {
         value("N11008", "2321", 2022, n(130000.0)),
         value("N11008", "1407", 2022, n(120000.0)),
     ];
-    Seed::default()
-        .catalogue(|c| *c = catalogue)
-        .values(values)
-        .options(options)
+    Seed::default().catalogue(|c| *c = catalogue).values(values)
+}
+
+/// The municipality's own words on its page: an introduction (with every version kept and
+/// an English translation or the Swedish marked as Swedish) and a comment on a card; and
+/// the summary's "changed most" measured in the spread of the middle half.
+#[tokio::test]
+async fn the_municipality_introduces_its_results_and_comments_on_them() {
+    use kvalitet_domain::Role;
+    let app = seed()
+        .person("bo@kommun.se", "Bo", &[("0180", Role::Editor)])
+        .person("cia@kommun.se", "Cia", &[("0180", Role::Reader)])
         .start()
-        .await
+        .await;
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let saved = bo
+        .post(
+            "/admin/kommun/0180/inledning",
+            &[
+                ("body", "Vi satsar på skolan.\n\nLäs mer <här>."),
+                ("body_en", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let (_, sv) = page(&app, "/kommun/0180").await;
+    assert!(sv.contains("Stockholm om sina resultat"), "{sv}");
+    assert!(sv.contains("<p>Vi satsar på skolan.</p><p>Läs mer &lt;här&gt;.</p>"));
+    let (_, en) = page(&app, "/en/kommun/0180").await;
+    assert!(
+        en.contains(r#"<div lang="sv"><p>Vi satsar på skolan.</p>"#),
+        "no translation: the Swedish, marked as Swedish: {en}"
+    );
+    bo.post(
+        "/admin/kommun/0180/inledning",
+        &[("body", "Skolan först."), ("body_en", "The school first.")],
+    )
+    .await;
+    let (_, en) = page(&app, "/en/kommun/0180").await;
+    assert!(en.contains("<div><p>The school first.</p></div>"), "{en}");
+    let admin = bo.get("/admin/kommun/0180").await;
+    assert!(
+        admin.body.contains("Skolan först.</textarea>")
+            && admin.body.contains("Tidigare versioner (1)")
+            && admin.body.contains("Läs mer &lt;här&gt;."),
+        "the form holds the text, the earlier version is kept: {}",
+        admin.body
+    );
+    let english_alone = bo
+        .post(
+            "/admin/kommun/0180/inledning",
+            &[("body", ""), ("body_en", "Only English.")],
+        )
+        .await;
+    assert_eq!(english_alone.status, 400);
+    assert!(
+        english_alone
+            .body
+            .contains("skriv den svenska texten först"),
+        "{}",
+        english_alone.body
+    );
+    let mut cia = app.logged_in("cia@kommun.se").await;
+    let refused = cia
+        .post("/admin/kommun/0180/inledning", &[("body", "Reader.")])
+        .await;
+    assert_eq!(refused.status, 403, "a reader may not write it");
+
+    let commented = bo
+        .post(
+            "/admin/kommun/0180/kommentar",
+            &[
+                ("measure", "N15428"),
+                ("year", "2022"),
+                ("body", "Sommarskolan gav fler behöriga."),
+            ],
+        )
+        .await;
+    assert_eq!(commented.status, 303);
+    let (_, sv) = page(&app, "/kommun/0180").await;
+    assert!(
+        sv.contains("Stockholm kommenterar:</span> Sommarskolan gav fler behöriga."),
+        "the comment on its card: {sv}"
+    );
+    // Waiting time fell 15 days where the middle half spans 15 (a whole spread); the share
+    // of pupils rose 2 points where it spans 10: the waiting time changed most.
+    let changed = sv
+        .split("Störst förändring sedan förra mätningen")
+        .nth(1)
+        .expect("a list of what changed most");
+    let wait = changed.find("Bättre: ned 15\u{a0}dagar sedan 2021 (45 → 30)");
+    let share = changed.find("Bättre: upp 2,0 procentenheter sedan 2021 (88,0 → 90,0)");
+    assert!(
+        matches!((wait, share), (Some(a), Some(b)) if a < b),
+        "{changed}"
+    );
 }
 
 /// GETs a path; returns the status, the head and the body bytes.

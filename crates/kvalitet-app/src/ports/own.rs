@@ -20,6 +20,7 @@ pub struct Draft {
 /// The municipality's comment on a measure and year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Comment {
+    pub measure: MeasureId,
     pub year: i16,
     pub body: String,
     pub author: String,
@@ -61,10 +62,38 @@ pub trait OwnData: Send + Sync + 'static {
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// The comments on a measure by a municipality, newest year first.
+    /// The comments by a municipality on one measure (or on every measure, with `None`),
+    /// by measure, newest year first.
     fn comments(
         &self,
-        measure: &MeasureId,
+        measure: Option<&MeasureId>,
         municipality: &MunicipalityId,
     ) -> impl Future<Output = Result<Vec<Comment>, StoreError>> + Send;
+
+    /// Saves a new version of the municipality's introduction (an empty text withdraws
+    /// it); earlier versions are kept (audited, public at once).
+    fn set_introduction(
+        &self,
+        municipality: &MunicipalityId,
+        body: &str,
+        body_en: &str,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Every version of the municipality's introduction, newest first.
+    fn introductions(
+        &self,
+        municipality: &MunicipalityId,
+    ) -> impl Future<Output = Result<Vec<Introduction>, StoreError>> + Send;
+}
+
+/// One version of the municipality's own introduction to its results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Introduction {
+    /// In Swedish; empty when the version withdrew the introduction.
+    pub body: String,
+    /// In English; empty when there is no translation (English pages then show the Swedish).
+    pub body_en: String,
+    pub author: String,
+    pub written_at: Timestamp,
 }

@@ -326,6 +326,17 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
     ("field.evidence", "Underlag", "Evidence"),
     ("field.link", "Länk", "Link"),
     ("field.comment", "Kommentar", "Comment"),
+    ("field.introduction", "Inledning", "Introduction"),
+    (
+        "field.introduction_en",
+        "Inledning på engelska",
+        "Introduction in English",
+    ),
+    (
+        "introduction_needs_swedish",
+        "skriv den svenska texten först; den engelska är en översättning av den",
+        "write the Swedish text first; the English one translates it",
+    ),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

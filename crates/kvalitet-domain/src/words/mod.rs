@@ -197,6 +197,22 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("value", "Kommunens värde", "The municipality's value"),
     ("mean", "Snitt (ovägt)", "Average (unweighted)"),
     ("range_dir", "Sämsta – bästa värde", "Worst – best value"),
+    ("middle_half", "Mittersta hälften", "Middle half"),
+    (
+        "range_show",
+        "Visa också hela spannet i diagrammet",
+        "Also show the whole range in the chart",
+    ),
+    (
+        "range_hide",
+        "Visa bara mittersta hälften i diagrammet",
+        "Show only the middle half in the chart",
+    ),
+    (
+        "middle_half_note",
+        "Det skuggade bandet visar den mittersta hälften av kommunerna (mellan första och tredje kvartilen), så att en enstaka avvikande kommun inte bestämmer skalan.",
+        "The shaded band shows the middle half of the municipalities (between the first and third quartile), so that a single outlier does not set the scale.",
+    ),
     (
         "range_none",
         "Lägsta – högsta värde",
@@ -601,6 +617,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "För {name} finns inget värde år {year}: {why}.",
         "There is no value for {name} in {year}: {why}.",
     ),
+    (
+        "spark_caption",
+        "{from}–{to}: {name} heldragen, snittet streckat",
+        "{from}–{to}: {name} solid, the average dashed",
+    ),
+    ("strip_worse", "sämre", "worse"),
+    ("strip_better", "bättre", "better"),
     (
         "series_empty",
         "{name} har inga värden för måttet.",

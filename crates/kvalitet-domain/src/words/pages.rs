@@ -907,6 +907,56 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Compared with {size} municipalities ({population}), all with values for {year}.",
     ),
     (
+        "introduction_edit",
+        "Kommunens inledning till resultaten",
+        "The municipality's introduction to its results",
+    ),
+    (
+        "introduction_help",
+        "Visas för invånarna överst på kommunens sida, direkt när den sparas. Tom rad mellan stycken. Töm den svenska texten för att ta bort inledningen; tidigare versioner sparas.",
+        "Shown to residents at the top of the municipality's page as soon as it is saved. A blank line between paragraphs. Empty the Swedish text to withdraw the introduction; earlier versions are kept.",
+    ),
+    (
+        "introduction_save",
+        "Spara och publicera inledningen",
+        "Save and publish the introduction",
+    ),
+    (
+        "introduction_last",
+        "Senast ändrad {at} av {by}.",
+        "Last changed {at} by {by}.",
+    ),
+    (
+        "introduction_earlier",
+        "Tidigare versioner",
+        "Earlier versions",
+    ),
+    (
+        "introduction_withdrawn",
+        "(inledningen togs bort)",
+        "(the introduction was withdrawn)",
+    ),
+    (
+        "changed_most",
+        "Störst förändring sedan förra mätningen",
+        "Changed most since the previous measurement",
+    ),
+    (
+        "introduction_title",
+        "{name} om sina resultat",
+        "{name} on its results",
+    ),
+    (
+        "written_by_municipality",
+        "Skrivet av {name}",
+        "Written by {name}",
+    ),
+    (
+        "municipality_comment",
+        "{name} kommenterar",
+        "{name} comments",
+    ),
+    (
         "no_earlier_year",
         "inget tidigare år att jämföra med",
         "no earlier year to compare with",

@@ -6,7 +6,62 @@ both_backends!(
     own_measures_drafts_publishing_and_comments,
     publishing_takes_exactly_the_drafts_shown,
     a_measure_keeps_its_owner,
+    an_introduction_keeps_every_version,
 );
+
+/// Each save of the introduction is a new version; the newest first, withdrawing is a version
+/// too, every save is audited and changes the data version.
+async fn an_introduction_keeps_every_version(store: &SqlStore) {
+    use kvalitet_app::ports::Actor;
+    load_catalogue(store).await;
+    let at = |time: &str| Actor {
+        who: "anna@kommun.se".into(),
+        at: t(time),
+    };
+    assert!(store.introductions(&m("0180")).await.unwrap().is_empty());
+    let before = store.data_version().await.unwrap();
+    store
+        .set_introduction(&m("0180"), "Vi är stolta.", "", &at("2026-11-22T10:00:00Z"))
+        .await
+        .unwrap();
+    assert!(store.data_version().await.unwrap() > before);
+    store
+        .set_introduction(
+            &m("0180"),
+            "Vi är stolta över skolan.",
+            "We are proud of the school.",
+            &at("2026-11-23T10:00:00Z"),
+        )
+        .await
+        .unwrap();
+    store
+        .set_introduction(&m("0180"), "", "", &at("2026-11-24T10:00:00Z"))
+        .await
+        .unwrap();
+    let versions = store.introductions(&m("0180")).await.unwrap();
+    let bodies: Vec<(&str, &str)> = versions
+        .iter()
+        .map(|v| (v.body.as_str(), v.body_en.as_str()))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            ("", ""),
+            ("Vi är stolta över skolan.", "We are proud of the school."),
+            ("Vi är stolta.", "")
+        ]
+    );
+    assert_eq!(versions[2].written_at, t("2026-11-22T10:00:00Z"));
+    assert!(store.introductions(&m("1480")).await.unwrap().is_empty());
+    let trail = store.audit_events(Some(&m("0180")), 10).await.unwrap();
+    assert_eq!(
+        trail
+            .iter()
+            .filter(|e| e.action == "introduction.set")
+            .count(),
+        3
+    );
+}
 
 /// The probe's race: values B uploaded while an administrator publishes A were neither
 /// published nor kept, and three simultaneous publishes wrote three audit events. Publishing
@@ -353,7 +408,13 @@ async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
         )
         .await
         .unwrap();
-    let comments = store.comments(&kpi("X0180-1"), &m("0180")).await.unwrap();
+    let comments = store
+        .comments(Some(&kpi("X0180-1")), &m("0180"))
+        .await
+        .unwrap();
+    let all = store.comments(None, &m("0180")).await.unwrap();
+    assert_eq!(all, comments, "one measure commented: all comments are its");
+    assert!(store.comments(None, &m("1480")).await.unwrap().is_empty());
     assert_eq!(
         (comments.len(), comments[0].year, comments[0].body.as_str()),
         (2, 2022, "Bra år.")
@@ -364,7 +425,7 @@ async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
         .unwrap();
     assert_eq!(
         store
-            .comments(&kpi("X0180-1"), &m("0180"))
+            .comments(Some(&kpi("X0180-1")), &m("0180"))
             .await
             .unwrap()
             .len(),

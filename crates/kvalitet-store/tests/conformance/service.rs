@@ -280,7 +280,7 @@ async fn service_rounds_register_contacts_compute_figures_and_publish(store: &Sq
     );
     assert!(store.measure_set("servicematning").await.unwrap().is_some());
     let notes = store
-        .comments(&kpi("SERV-DIREKT"), &m("1280"))
+        .comments(Some(&kpi("SERV-DIREKT")), &m("1280"))
         .await
         .unwrap();
     assert!(

@@ -110,11 +110,17 @@ pub async fn measure<S: Store>(
                 desc: &series_description(lang, &name, &v.points, p, unit_text.as_deref()),
                 own: &name,
                 mean: texts["mean"],
-                range: texts["range_dir"],
+                middle: texts["middle_half"],
+                range: if p.direction == Direction::None {
+                    texts["range_none"]
+                } else {
+                    texts["range_dir"]
+                },
                 riket: texts["riket"],
                 unit: unit_text.as_deref(),
             },
             &|x, decimals| lang.number(x, decimals),
+            params.whole_range(),
         );
         let colour_of = |k: &MunicipalityId| {
             v.comparison
@@ -148,13 +154,15 @@ pub async fn measure<S: Store>(
                 mean: fmt(pt.mean),
                 worst: fmt(pt.worst),
                 best: fmt(pt.best),
+                q1: fmt(pt.q1),
+                q3: fmt(pt.q3),
                 riket: fmt(pt.riket),
                 n: pt.n,
             })
             .collect();
         let source = source_label(lang, measure, &d);
         let year = v.comparison.as_ref().map(|c| c.year);
-        let comments = kvalitet_app::own::comments(&st.store, &measure.id, &m).await?;
+        let comments = kvalitet_app::own::comments(&st.store, Some(&measure.id), &m).await?;
         let comment = comments
             .iter()
             .find(|c| Some(c.year) == year.map(Year::get))
@@ -215,6 +223,15 @@ pub async fn measure<S: Store>(
                 ranked,
                 points,
                 chart,
+                whole_range: params.whole_range(),
+                range_link: if params.whole_range() {
+                    format!("{page}{query}#ts-h")
+                } else {
+                    format!(
+                        "{page}{query}{}spann=1#ts-h",
+                        if query.is_empty() { '?' } else { '&' }
+                    )
+                },
                 map,
                 has_riket: v.points.iter().any(|pt| pt.riket.is_some()),
                 comment,
@@ -456,6 +473,9 @@ struct MeasurePage {
     ranked: Vec<RankedRow>,
     points: Vec<PointRow>,
     chart: String,
+    /// Whether the chart draws lowest–highest too, and the link that turns it on or off.
+    whole_range: bool,
+    range_link: String,
     map: String,
     has_riket: bool,
     comment: Option<CommentView>,
@@ -499,6 +519,8 @@ struct PointRow {
     mean: Option<String>,
     worst: Option<String>,
     best: Option<String>,
+    q1: Option<String>,
+    q3: Option<String>,
     riket: Option<String>,
     n: usize,
 }

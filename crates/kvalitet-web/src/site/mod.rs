@@ -91,22 +91,29 @@ impl Params {
         })
     }
 
-    /// The query string for links that keep these choices.
     /// Whether the page is asked for in its print layout (`utskrift`).
     pub fn print(&self) -> bool {
         self.pairs.iter().any(|(k, _)| k == "utskrift")
     }
 
-    /// The query and the layout, as the page cache keys a page: the print layout is
-    /// another page.
+    /// Whether a time chart should also draw lowest–highest (`spann`), not only the middle
+    /// half.
+    pub fn whole_range(&self) -> bool {
+        self.pairs.iter().any(|(k, _)| k == "spann")
+    }
+
+    /// The query and the layout, as the page cache keys a page: the print layout and the
+    /// chart with the whole range are other pages.
     pub fn cache_key(&self) -> String {
         format!(
-            "{}{}",
+            "{}{}{}",
             self.query(),
-            if self.print() { "#utskrift" } else { "" }
+            if self.print() { "#utskrift" } else { "" },
+            if self.whole_range() { "#spann" } else { "" }
         )
     }
 
+    /// The query string for links that keep these choices.
     pub fn query(&self) -> String {
         let mut parts = Vec::new();
         if let Some(s) = &self.set {

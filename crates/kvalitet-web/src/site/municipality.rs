@@ -210,6 +210,10 @@ pub(crate) struct CardView {
     known: bool,
     figures: Option<Figures>,
     spark: String,
+    /// The sparkline's years and what its lines are, in words under it.
+    spark_caption: String,
+    /// The municipality's own comment on the value shown.
+    comment: Option<String>,
     link: String,
 }
 
@@ -220,8 +224,16 @@ pub(crate) fn card_view(
     m: &MunicipalityId,
     params: &Params,
     population_name: &str,
+    comments: &[kvalitet_app::ports::Comment],
 ) -> CardView {
     let p = &card.presentation;
+    // The municipality's comment on the year the card shows.
+    let comment = card.comparison.as_ref().and_then(|c| {
+        comments
+            .iter()
+            .find(|k| k.measure == p.measure && k.year == c.year.get())
+            .map(|k| k.body.clone())
+    });
     let q = question(lang, &card.question, card.question_en.as_deref());
     let figures = card
         .comparison
@@ -231,7 +243,19 @@ pub(crate) fn card_view(
         &card.points,
         &lang.say(&Message::new("spark_label").with("name", d.name(m))),
     );
+    let drawn = &card.points[card.points.len().saturating_sub(charts::SPARK_YEARS)..];
+    let spark_caption = match (drawn.first(), drawn.last()) {
+        (Some(first), Some(last)) if !spark.is_empty() => lang.say(
+            &Message::new("spark_caption")
+                .with("from", first.year)
+                .with("to", last.year)
+                .with("name", d.name(m)),
+        ),
+        _ => String::new(),
+    };
     CardView {
+        spark_caption,
+        comment,
         id: p.measure.to_string(),
         question: q,
         known: card.known,
@@ -261,6 +285,10 @@ pub async fn municipality<S: Store>(
         let m = report.municipality.id;
         let population_name = lang.say(&report.population_label);
         let headline = report::headline(&report);
+        let comments = kvalitet_app::own::comments(&st.store, None, &m).await?;
+        let introduction = kvalitet_app::own::introduction(&st.store, &m)
+            .await?
+            .map(|i| IntroductionView::new(lang, i));
         // Measures without a value leave the cards for one short list with the reason.
         let areas: Vec<AreaView> = report
             .areas
@@ -271,7 +299,7 @@ pub async fn municipality<S: Store>(
                     .cards
                     .iter()
                     .filter(|c| c.own(&m).is_some_and(|r| r.value.is_some()))
-                    .map(|c| card_view(lang, &d, c, &m, &params, &population_name))
+                    .map(|c| card_view(lang, &d, c, &m, &params, &population_name, &comments))
                     .collect(),
             })
             .filter(|a| !a.cards.is_empty())
@@ -312,6 +340,7 @@ pub async fn municipality<S: Store>(
             lang,
             MunicipalityView {
                 answer,
+                introduction,
                 m: Named {
                     id: m.to_string(),
                     name: report.municipality.title.clone(),
@@ -355,6 +384,7 @@ pub async fn municipality<S: Store>(
 #[derive(Serialize)]
 struct MunicipalityView<'a> {
     answer: AnswerView,
+    introduction: Option<IntroductionView>,
     m: Named,
     set_title: String,
     set_description: String,
@@ -372,6 +402,36 @@ struct MunicipalityView<'a> {
     query: String,
     other_path: String,
     print: bool,
+}
+
+/// The municipality's own introduction in the page's language: an English page shows the
+/// Swedish text (marked as Swedish) when there is no translation.
+#[derive(Serialize)]
+struct IntroductionView {
+    paragraphs: Vec<String>,
+    /// `lang` of the text when it differs from the page's.
+    text_lang: Option<&'static str>,
+    date: String,
+}
+
+impl IntroductionView {
+    fn new(lang: Lang, i: kvalitet_app::ports::Introduction) -> Self {
+        let (text, text_lang) = match lang {
+            Lang::En if !i.body_en.is_empty() => (i.body_en, None),
+            Lang::En => (i.body, Some("sv")),
+            Lang::Sv => (i.body, None),
+        };
+        Self {
+            // Blank lines part paragraphs; the text is escaped by the template.
+            paragraphs: text
+                .split("\n\n")
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            text_lang,
+            date: i.written_at.date_text(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -397,8 +457,19 @@ struct AnswerView {
     sentence: String,
     strongest: Vec<StandingLine>,
     weakest: Vec<StandingLine>,
+    changed: Vec<ChangedLine>,
     gaps: Vec<GapLine>,
     gaps_title: String,
+}
+
+/// A measure that moved much since its previous year, with its trend in words.
+#[derive(Serialize)]
+struct ChangedLine {
+    question: String,
+    link: String,
+    trend: &'static str,
+    trend_icon: &'static str,
+    words: String,
 }
 
 #[derive(Serialize)]
@@ -499,8 +570,32 @@ fn answer_view(
             }
         })
         .collect();
+    let changed = h
+        .changed
+        .iter()
+        .map(|c| {
+            let p = &c.presentation;
+            ChangedLine {
+                question: question(lang, &c.question, c.question_en.as_deref()),
+                link: link(&p.measure),
+                trend: c.trend.code(),
+                trend_icon: charts::trend_icon(c.trend),
+                words: trend_words(
+                    lang,
+                    p,
+                    unit(lang, p).as_deref(),
+                    c.trend,
+                    Some(c.now),
+                    Some(c.before),
+                    Some(c.previous_year.get()),
+                    c.year.get(),
+                ),
+            }
+        })
+        .collect();
     AnswerView {
         sentence,
+        changed,
         strongest: h.strongest.iter().map(standing).collect(),
         weakest: h.weakest.iter().map(standing).collect(),
         gaps,
