@@ -2,6 +2,7 @@
 
 mod config;
 mod progress;
+mod reference;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,6 +80,11 @@ enum Command {
         /// Failed logins allowed from one address (any accounts) in 15 minutes [default: 50]
         #[arg(long, env = "KVALITET_LOGIN_ATTEMPTS_PER_ADDRESS")]
         login_attempts_per_address: Option<u32>,
+        /// Load the built-in KKiK values into a database without values, so the site shows
+        /// real results offline (a database without municipalities gets the built-in
+        /// municipalities, catalogue, map, sets and frameworks on any start)
+        #[arg(long)]
+        demo: bool,
     },
     /// Create or update the database schema (import and serve also do this)
     Migrate,
@@ -324,7 +330,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_upload_mb,
             trust_forwarded_for,
             login_attempts_per_address,
+            demo,
         } => {
+            first_start(&store, demo).await?;
             let addr = layered(addr, &[], file.serve.addr, DEFAULT_ADDR);
             let settings = ServeSettings {
                 public_url: public_url.or(file.serve.public_url),
@@ -404,6 +412,33 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         let _ = tokio::signal::ctrl_c().await;
     };
     kvalitet_web::serve(state, listener, shutdown).await?;
+    Ok(())
+}
+
+/// Loads the built-in reference data into an empty database (and the demo's values when
+/// asked), saying what it did.
+async fn first_start(store: &SqlStore, demo: bool) -> anyhow::Result<()> {
+    let clock = system_clock();
+    let options = ImportOptions {
+        format: None,
+        skip_bad_rows: false,
+        catalogue_year: None,
+        current_year: Year::new(i64::from(clock.now().date().year()))?,
+        clock,
+    };
+    let loaded = reference::load_if_empty(store, &options, demo).await?;
+    if loaded.reference {
+        eprintln!(
+            "loaded the built-in reference data: municipalities, counties, groups, neighbours, map, KPI catalogue, measure sets, frameworks"
+        );
+    } else if !reference::COMPLETE && kvalitet_app::report::overview(store).await?.kommuner == 0 {
+        eprintln!(
+            "this build carries no reference data; get it with `kvalitet sync --set kkik` (or `kvalitet import`)"
+        );
+    }
+    if loaded.demo {
+        eprintln!("loaded the built-in KKiK values (demo)");
+    }
     Ok(())
 }
 

@@ -484,6 +484,61 @@ fn serve_lists_what_is_loaded() {
     );
 }
 
+/// A new site starts with the reference data the binary carries (when it was built with the
+/// data folder beside the checkout, as CI does) and says how to get values; `--demo` adds the
+/// KKiK values; a second start loads nothing again.
+#[test]
+fn the_first_start_loads_the_reference_data_and_the_demo_its_values() {
+    let s = Scratch::new();
+    let (mut child, addr, said) = common::serve_with(&s.url(), &[]);
+    let start = get(&addr, "/");
+    let stockholm = get(&addr, "/kommun/0180");
+    child.kill().unwrap();
+    let _ = child.wait();
+    if said.contains("carries no reference data") {
+        assert!(start.contains("Inga kommuner är inlästa ännu."), "{start}");
+        eprintln!("skipped: this build has no reference data (no ../shared/data)");
+        return;
+    }
+    assert!(
+        said.contains("loaded the built-in reference data"),
+        "{said}"
+    );
+    assert_eq!(
+        start.matches("<li><a href=\"/kommun/").count(),
+        290,
+        "the start page lists the 290 municipalities"
+    );
+    assert!(
+        start.contains("Inga resultat är inlästa ännu")
+            && start.contains("kvalitet sync --set kkik"),
+        "a site without values says how to get them: {start}"
+    );
+    assert!(stockholm.starts_with("HTTP/1.1 200"), "{stockholm}");
+
+    let (mut child, addr, said) = common::serve_with(&s.url(), &["--demo"]);
+    let stockholm = get(&addr, "/kommun/0180");
+    let map = get(&addr, "/kommun/0180/matt/N15428");
+    let start = get(&addr, "/");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        said.contains("loaded the built-in KKiK values") && !said.contains("reference data"),
+        "{said}"
+    );
+    assert!(stockholm.contains("Av 26 mått har"), "{stockholm}");
+    assert!(map.contains("<title>Stockholm: "), "the map is there");
+    assert!(!start.contains("Inga resultat är inlästa ännu"));
+
+    let (mut child, _, said) = common::serve_with(&s.url(), &["--demo"]);
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        !said.contains("loaded"),
+        "a second start loads nothing: {said}"
+    );
+}
+
 fn get(addr: &str, path: &str) -> String {
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     write!(

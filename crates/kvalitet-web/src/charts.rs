@@ -236,7 +236,8 @@ fn multi_line_in(
             w,
             h: plot_h - 60.0 + (series.len() + 1) as f64 * LEGEND_LINE + 8.0,
             left: 52.0,
-            right: 12.0,
+            // Room for half of the last year's label.
+            right: 18.0,
             bottom: (series.len() + 1) as f64 * LEGEND_LINE + 32.0,
             year_labels: 4,
         },
@@ -502,7 +503,8 @@ fn time_chart_in(
             w,
             h: 216.0 + keys.len() as f64 * LEGEND_LINE + 8.0,
             left: 52.0,
-            right: 12.0,
+            // Room for half of the last year's label.
+            right: 18.0,
             bottom: keys.len() as f64 * LEGEND_LINE + 32.0,
             year_labels: 4,
         },

@@ -9,8 +9,15 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_kvalitet");
 /// Starts `kvalitet serve` on a free port of 127.0.0.1 over the database at `url`; returns
 /// the child (kill it when done) and the address it listens on.
 pub fn serve(url: &str) -> (Child, String) {
+    let (child, addr, _) = serve_with(url, &[]);
+    (child, addr)
+}
+
+/// [`serve`] with more arguments; also returns what the server said before listening.
+pub fn serve_with(url: &str, args: &[&str]) -> (Child, String, String) {
     let mut child = Command::new(BIN)
         .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
         .env("KVALITET_DATABASE_URL", url)
         .stderr(Stdio::piped())
         .spawn()
@@ -30,7 +37,8 @@ pub fn serve(url: &str) -> (Child, String) {
             break addr.to_owned();
         }
     };
-    (child, addr)
+    let said = String::from_utf8_lossy(&seen).into_owned();
+    (child, addr, said)
 }
 
 /// Runs `kvalitet ARGS` on the database at `url`, requires success, and returns standard

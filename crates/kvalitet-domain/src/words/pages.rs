@@ -907,6 +907,36 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Compared with {size} municipalities ({population}), all with values for {year}.",
     ),
     (
+        "first_run_title",
+        "Inga resultat är inlästa ännu",
+        "No results are loaded yet",
+    ),
+    (
+        "first_run_text",
+        "Den här webbplatsen är ny. Den som driftar den hämtar resultaten med ett av kommandona nedan; sedan visas varje kommuns resultat här.",
+        "This site is new. Whoever runs it loads the results with one of the commands below; then each municipality's results show here.",
+    ),
+    (
+        "first_run_sync",
+        "Hämta KKiK-måtten från Kolada",
+        "Fetch the KKiK measures from Kolada",
+    ),
+    (
+        "first_run_import",
+        "Läs in en fil med värden",
+        "Load a file of values",
+    ),
+    (
+        "first_run_demo",
+        "Visa inbyggda KKiK-värden utan nätverk",
+        "Show built-in KKiK values without a network",
+    ),
+    (
+        "no_kommuner_yet",
+        "Inga kommuner är inlästa ännu.",
+        "No municipalities are loaded yet.",
+    ),
+    (
         "introduction_edit",
         "Kommunens inledning till resultaten",
         "The municipality's introduction to its results",

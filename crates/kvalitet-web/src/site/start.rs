@@ -58,6 +58,8 @@ pub async fn start<S: Store>(
             }
         }
         let set = d.set(None).ok();
+        // A new site says how to fill it (cached with the page, per data version).
+        let empty = kvalitet_app::report::overview(&st.store).await?.values == 0;
         let body = st.render(
             "start.html",
             lang,
@@ -65,6 +67,7 @@ pub async fn start<S: Store>(
                 q: &q,
                 count: matching.len(),
                 total: d.kommuner.len(),
+                empty,
                 letters,
                 set_title: set.map(|s| localized(lang, &s.title, s.title_en.as_deref())),
                 set_description: set
@@ -83,6 +86,8 @@ struct StartView<'a> {
     q: &'a str,
     count: usize,
     total: usize,
+    /// No values are loaded yet.
+    empty: bool,
     letters: Vec<LetterGroup<'a>>,
     set_title: Option<String>,
     set_description: Option<String>,
