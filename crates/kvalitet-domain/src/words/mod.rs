@@ -62,6 +62,13 @@ impl Lang {
             Some(u) if u == "procent" || u == "per cent" || u.contains('%') => {
                 format!("{n}{}%", swedish::NBSP)
             }
+            // "76 index 0–100" reads as a typing error: an index on a scale is "76 av 100".
+            Some(u) if u.starts_with("index 0–") || u.starts_with("index 0-") => {
+                let top = u
+                    .trim_start_matches("index 0")
+                    .trim_start_matches(['–', '-']);
+                format!("{n} {}{}{top}", self.t("out_of"), swedish::NBSP)
+            }
             Some(u) => format!("{n}{}{u}", swedish::NBSP),
             None => n,
         }
@@ -222,6 +229,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("trend", "Utveckling", "Trend"),
     ("rank", "Plats", "Rank"),
     ("of", "av", "of"),
+    ("out_of", "av", "out of"),
     ("shared", "delad", "shared"),
     ("year", "År", "Year"),
     ("latest", "Senaste", "Latest"),
@@ -746,5 +754,13 @@ mod tests {
         assert_eq!(Lang::En.number(-1234.5, 1), "-1,234.5");
         assert_eq!(Lang::Sv.with_unit(85.31, 1, Some("procent")), "85,3\u{a0}%");
         assert_eq!(Lang::Sv.with_unit(38.0, 0, Some("dagar")), "38\u{a0}dagar");
+        assert_eq!(
+            Lang::Sv.with_unit(76.0, 0, Some("index 0–100")),
+            "76 av\u{a0}100"
+        );
+        assert_eq!(
+            Lang::En.with_unit(76.0, 0, Some("index 0–100")),
+            "76 out of\u{a0}100"
+        );
     }
 }

@@ -139,7 +139,8 @@ pub(crate) async fn compare_table<S: Store>(
         .map_err(WebError::internal)?;
     let all = d.population(&Population::All, None)?;
     let points = report::time_series(&series, &p, &all, &kommuner[0]);
-    let fmt = |x: Option<f64>| x.map(|x| lang.with_unit(x, p.decimals, unit_text.as_deref()));
+    // The unit is said once, in the table's caption; the cells hold numbers.
+    let fmt = |x: Option<f64>| x.map(|x| lang.number(x, p.decimals));
     let names: Vec<String> = kommuner.iter().map(|m| d.name(m)).collect();
     let mut rows = Vec::new();
     let mut table_rows = Vec::new();

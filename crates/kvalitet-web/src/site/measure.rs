@@ -71,7 +71,8 @@ pub async fn measure<S: Store>(
         let p = &v.presentation;
         let name = d.name(&m);
         let unit_text = unit(lang, p);
-        let fmt = |x: Option<f64>| x.map(|x| lang.with_unit(x, p.decimals, unit_text.as_deref()));
+        // The tables say the unit once, in a caption or heading; their cells hold numbers.
+        let fmt = |x: Option<f64>| x.map(|x| lang.number(x, p.decimals));
         let figures = v
             .comparison
             .as_ref()
