@@ -141,6 +141,10 @@ fn seed() -> Seed {
             measure("N15428", "Elever i åk 9 behöriga, andel (%)"),
             measure("U23401", "Väntetid särskilt boende, dagar"),
             measure("N11008", "Kostnad förskola, kr/inskrivet barn"),
+            measure(
+                "N15543",
+                "Elever i åk 6 som uppnått kunskapskraven, andel (%)",
+            ),
         ],
         measure_sets: vec![set],
         shapes: vec![
@@ -177,6 +181,33 @@ fn seed() -> Seed {
         value("N11008", "1407", 2022, n(120000.0)),
     ];
     Seed::default().catalogue(|c| *c = catalogue).values(values)
+}
+
+/// A measure nobody has values for yet says so once, without an empty chart, map or ranking.
+#[tokio::test]
+async fn a_measure_without_values_anywhere_says_so_plainly() {
+    let app = server().await;
+    let (status, html) = page(&app, "/kommun/0180/matt/N15543").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("Det finns ännu inga värden för det här måttet i någon kommun."),
+        "{html}"
+    );
+    for absent in [
+        r#"class="chart""#,
+        r#"id="map-h""#,
+        r#"id="rank-h""#,
+        "inga värden för det här valet",
+    ] {
+        assert!(
+            !html.contains(absent),
+            "{absent} on the page of a measure without values"
+        );
+    }
+    assert!(
+        html.contains(r#"id="about-h""#),
+        "what the measure is stays"
+    );
 }
 
 /// The municipality's own words on its page: an introduction (with every version kept and

@@ -312,6 +312,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("data_table", "Tabell", "Table"),
     (
+        "measure_no_values",
+        "Det finns ännu inga värden för det här måttet i någon kommun. Värdena visas här när de har publicerats.",
+        "No municipality has values for this measure yet. They show here once they are published.",
+    ),
+    (
         "no_data",
         "Det finns inga värden för det här valet.",
         "There are no values for this choice.",

@@ -235,6 +235,8 @@ pub async fn measure<S: Store>(
                 },
                 map,
                 has_riket: v.points.iter().any(|pt| pt.riket.is_some()),
+                // A measure nobody has values for yet shows no empty chart, map or ranking.
+                has_values: !v.points.is_empty(),
                 comment,
                 history: if history.len() > 1 {
                     history
@@ -479,6 +481,7 @@ struct MeasurePage {
     range_link: String,
     map: String,
     has_riket: bool,
+    has_values: bool,
     comment: Option<CommentView>,
     history: Vec<HistoryRow>,
     kpi: MeasureFacts,
