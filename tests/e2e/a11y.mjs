@@ -128,6 +128,19 @@ for (const p of pages) {
     await sized.close();
   }
 }
+// Print: a municipality's page and a measure page fit a few A4 pages (they were 10 and 16).
+{
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  for (const [path, most] of [[`/kommun/${kommun}`, 5], [`/kommun/${kommun}/matt/${kpi}`, 6]]) {
+    await page.goto(base + path);
+    const pdf = await page.pdf({ format: "A4" });
+    const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || []).length;
+    if (pages < 1 || pages > most) fail(`${path} prints on ${pages} A4 pages (at most ${most})`);
+    else console.log(`ok   ${path} prints on ${pages} A4 pages`);
+  }
+  await context.close();
+}
 // The municipality's own measurement, from login to the citizen page.
 {
   const context = await browser.newContext();

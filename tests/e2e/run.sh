@@ -9,7 +9,8 @@
 # and a national service round from set-up, contact uploads and the tester's phone form to the
 # published figures. Every public page is also loaded at 360 and 1280 px wide: it must not
 # scroll sideways, its chart text must be 12 px or more and its value axes count in nice
-# steps; a screenshot of each is written to $CARGO_TARGET_DIR/e2e-shots.
+# steps; a screenshot of each is written to $CARGO_TARGET_DIR/e2e-shots. A municipality page
+# and a measure page must print on at most 5 and 6 A4 pages.
 # Data: the real Kolada files in ../shared/data when present (KKiK values, boundaries), else
 # the CLI test fixtures. Installs Debian's chromium and the npm packages when missing.
 set -euo pipefail

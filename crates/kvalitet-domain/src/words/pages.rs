@@ -1066,6 +1066,21 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("pop_list", "valda kommuner", "the chosen municipalities"),
     (
+        "all_measures_table",
+        "Alla mått med värde",
+        "Every measure with a value",
+    ),
+    (
+        "print_cards_note",
+        "Utskriften visar måtten som en tabell; diagrammen och spannen finns på webbsidan.",
+        "The printout shows the measures as a table; the charts and ranges are on the web page.",
+    ),
+    (
+        "print_series_note",
+        "Utskriften visar de tio senaste åren; hela serien finns på webbsidan och i nedladdningarna.",
+        "The printout shows the latest ten years; the whole series is on the web page and in the downloads.",
+    ),
+    (
         "print_ranked_note",
         "Utskriften visar de tio bästa och kommunens egen rad; hela listan finns på webbsidan.",
         "The printout shows the top ten and the municipality's own row; the whole list is on the web page.",

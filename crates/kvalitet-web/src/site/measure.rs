@@ -100,6 +100,12 @@ pub async fn measure<S: Store>(
             })
             .unwrap_or_default();
         let texts = lang.texts();
+        // Worst–best for a measure with a better direction, lowest–highest for one without.
+        let range_label = if p.direction == Direction::None {
+            texts["range_none"]
+        } else {
+            texts["range_dir"]
+        };
         let chart = charts::time_chart(
             &v.points,
             &charts::TimeChartText {
@@ -112,11 +118,7 @@ pub async fn measure<S: Store>(
                 own: &name,
                 mean: texts["mean"],
                 middle: texts["middle_half"],
-                range: if p.direction == Direction::None {
-                    texts["range_none"]
-                } else {
-                    texts["range_dir"]
-                },
+                range: range_label,
                 riket: texts["riket"],
                 unit: unit_text.as_deref(),
             },
@@ -225,6 +227,7 @@ pub async fn measure<S: Store>(
                 points,
                 chart,
                 whole_range: params.whole_range(),
+                range_label,
                 range_link: if params.whole_range() {
                     format!("{page}{query}#ts-h")
                 } else {
@@ -478,6 +481,7 @@ struct MeasurePage {
     chart: String,
     /// Whether the chart draws lowest–highest too, and the link that turns it on or off.
     whole_range: bool,
+    range_label: &'static str,
     range_link: String,
     map: String,
     has_riket: bool,
