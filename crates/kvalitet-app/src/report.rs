@@ -921,6 +921,11 @@ pub async fn overview(store: &impl Catalogue) -> Result<crate::ports::Overview, 
     store.overview().await
 }
 
+/// Whether any municipality and any value is loaded (cheap).
+pub async fn contents(store: &impl Catalogue) -> Result<crate::ports::Contents, StoreError> {
+    store.contents().await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

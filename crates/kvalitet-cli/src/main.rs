@@ -431,7 +431,7 @@ async fn first_start(store: &SqlStore, demo: bool) -> anyhow::Result<()> {
         eprintln!(
             "loaded the built-in reference data: municipalities, counties, groups, neighbours, map, KPI catalogue, measure sets, frameworks"
         );
-    } else if !reference::COMPLETE && kvalitet_app::report::overview(store).await?.kommuner == 0 {
+    } else if !reference::COMPLETE && !kvalitet_app::report::contents(store).await?.municipalities {
         eprintln!(
             "this build carries no reference data; get it with `kvalitet sync --set kkik` (or `kvalitet import`)"
         );

@@ -24,13 +24,13 @@ pub async fn load_if_empty(
     options: &ImportOptions,
     demo: bool,
 ) -> anyhow::Result<Loaded> {
-    let overview = kvalitet_app::report::overview(store).await?;
+    let contents = kvalitet_app::report::contents(store).await?;
     let mut loaded = Loaded::default();
-    if overview.kommuner == 0 && !REFERENCE.is_empty() {
+    if !contents.municipalities && !REFERENCE.is_empty() {
         import(store, options, REFERENCE).await?;
         loaded.reference = true;
     }
-    if demo && overview.values == 0 {
+    if demo && !contents.values {
         anyhow::ensure!(
             !DEMO.is_empty(),
             "this kvalitet was built without the demo values (the data folder was not beside \

@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use kvalitet_app::ports::{
-    Catalogue, CatalogueBatch, ImportRecord, KpiGroupRecord, MeasureText, Overview, StoreError,
-    WriteCounts,
+    Catalogue, CatalogueBatch, Contents, ImportRecord, KpiGroupRecord, MeasureText, Overview,
+    StoreError, WriteCounts,
 };
 use kvalitet_domain::{
     County, Direction, GroupId, GroupKind, Measure, MeasureId, MeasureProfile, MeasureSet,
@@ -501,6 +501,18 @@ impl Catalogue for SqlStore {
         rows.into_iter()
             .map(|(id, path)| Ok((MunicipalityId::parse(&id).map_err(invalid)?, path)))
             .collect()
+    }
+
+    async fn contents(&self) -> Result<Contents, StoreError> {
+        // LIMIT 1 inside: neither backend counts further than the first row.
+        let rows = fetch_all!(pool self, (i64, i64),
+            "SELECT (SELECT count(*) FROM (SELECT 1 FROM municipality WHERE kind = 'kommun' LIMIT 1) AS m),
+                    (SELECT count(*) FROM (SELECT 1 FROM value LIMIT 1) AS v)")?;
+        let (m, v) = rows.first().copied().unwrap_or((0, 0));
+        Ok(Contents {
+            municipalities: m > 0,
+            values: v > 0,
+        })
     }
 
     async fn overview(&self) -> Result<Overview, StoreError> {

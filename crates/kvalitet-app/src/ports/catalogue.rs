@@ -131,5 +131,17 @@ pub trait Catalogue: Send + Sync + 'static {
         &self,
     ) -> impl Future<Output = Result<Vec<(MunicipalityId, String)>, StoreError>> + Send;
 
+    /// Counts of everything loaded (reads every value: for the status page).
     fn overview(&self) -> impl Future<Output = Result<Overview, StoreError>> + Send;
+
+    /// Whether any municipality and any value is loaded, without counting them: what a
+    /// starting server and a new site's start page ask.
+    fn contents(&self) -> impl Future<Output = Result<Contents, StoreError>> + Send;
+}
+
+/// Whether a site has anything loaded yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contents {
+    pub municipalities: bool,
+    pub values: bool,
 }

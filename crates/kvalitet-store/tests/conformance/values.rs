@@ -503,7 +503,20 @@ async fn measure_sets_round_trip(store: &SqlStore) {
 }
 
 async fn overview_counts_what_is_loaded(store: &SqlStore) {
+    use kvalitet_app::ports::Contents;
+    let nothing = Contents {
+        municipalities: false,
+        values: false,
+    };
+    assert_eq!(store.contents().await.unwrap(), nothing);
     load_catalogue(store).await;
+    assert_eq!(
+        store.contents().await.unwrap(),
+        Contents {
+            municipalities: true,
+            values: false
+        }
+    );
     import(
         store,
         vec![
@@ -524,6 +537,7 @@ async fn overview_counts_what_is_loaded(store: &SqlStore) {
         (3, 1, 1, 1, 2, 2)
     );
     assert_eq!((o.first_year, o.last_year), (Some(1998), Some(2022)));
+    assert!(store.contents().await.unwrap().values);
     assert_eq!(o.recent_imports.len(), 2);
     assert_eq!(o.recent_imports[0].inserted, 2);
     let known = store.known_ids().await.unwrap();

@@ -59,7 +59,7 @@ pub async fn start<S: Store>(
         }
         let set = d.set(None).ok();
         // A new site says how to fill it (cached with the page, per data version).
-        let empty = kvalitet_app::report::overview(&st.store).await?.values == 0;
+        let empty = !kvalitet_app::report::contents(&st.store).await?.values;
         let body = st.render(
             "start.html",
             lang,
