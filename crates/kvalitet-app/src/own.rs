@@ -285,6 +285,8 @@ pub async fn set_introduction(
     actor: &Actor,
 ) -> Result<(), OwnError> {
     require(grants, Action::Comment, m)?;
+    // Browsers send a textarea's line breaks as CRLF; paragraphs are parted by blank lines.
+    let (body, body_en) = (body.replace("\r\n", "\n"), body_en.replace("\r\n", "\n"));
     let (body, body_en) = (body.trim(), body_en.trim());
     check_len("introduction", body, max_chars::INTRODUCTION).map_err(OwnError::Invalid)?;
     check_len("introduction_en", body_en, max_chars::INTRODUCTION).map_err(OwnError::Invalid)?;

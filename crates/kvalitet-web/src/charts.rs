@@ -119,9 +119,35 @@ struct Frame {
 /// Height of one stacked legend line in a narrow drawing.
 const LEGEND_LINE: f64 = 18.0;
 
+impl Frame {
+    /// A phone's drawing: 24 units for the unit label, a 168-unit plot, 32 for the years,
+    /// then one line per legend entry; room on the right for half of the last year's label.
+    fn narrow(legend_lines: usize) -> Self {
+        let legend = legend_lines as f64 * LEGEND_LINE;
+        Frame {
+            w: Width::Narrow.units(),
+            h: 24.0 + 168.0 + 32.0 + legend,
+            left: 52.0,
+            right: 18.0,
+            bottom: 32.0 + legend,
+            year_labels: 4,
+        }
+    }
+}
+
+/// What is written above the value axis, in the page's language.
+pub struct Axis<'a> {
+    /// The unit of the values.
+    pub unit: Option<&'a str>,
+    /// "axeln börjar vid": said with the lowest tick when the axis of positive values does
+    /// not start at 0, so a reader does not take the distance from the bottom for the value.
+    pub starts_at: &'a str,
+}
+
 /// Grid lines at the scale's nice ticks, written with as many decimals as the step needs and
-/// the unit above them, and at most `year_labels` years under the x axis (the first, every
-/// k-th and the last, never two close together), the year at index i drawn at `x(i)`.
+/// the unit above them (and where the axis starts, when not at 0), and at most `year_labels`
+/// years under the x axis (the first, every k-th and the last, never two close together), the
+/// year at index i drawn at `x(i)`.
 fn axes(
     svg: &mut String,
     ys: &Scale,
@@ -129,14 +155,27 @@ fn axes(
     years: &[Year],
     x: &dyn Fn(usize) -> f64,
     fmt: &dyn Fn(f64, u8) -> String,
-    unit: Option<&str>,
+    axis: &Axis<'_>,
 ) {
-    if let Some(unit) = unit.filter(|u| !u.is_empty()) {
+    let mut above: Vec<String> = axis
+        .unit
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    if ys.lo > 0.0 {
+        above.push(format!(
+            "{} {}",
+            axis.starts_at,
+            fmt(ys.lo, ys.ticks.decimals)
+        ));
+    }
+    if !above.is_empty() {
         let _ = write!(
             svg,
             r#"<text class="tick unit" x="{}" y="10" text-anchor="start">{}</text>"#,
             f.left - 6.0,
-            esc(unit)
+            esc(&above.join(" · "))
         );
     }
     for v in ys.ticks.values() {
@@ -196,10 +235,10 @@ pub fn multi_line(
     names: &[String],
     title: &str,
     fmt: &dyn Fn(f64, u8) -> String,
-    unit: Option<&str>,
+    axis: &Axis<'_>,
     mean_label: &str,
 ) -> String {
-    both_widths(|width| multi_line_in(width, series, names, title, fmt, unit, mean_label))
+    both_widths(|width| multi_line_in(width, series, names, title, fmt, axis, mean_label))
 }
 
 fn multi_line_in(
@@ -208,7 +247,7 @@ fn multi_line_in(
     names: &[String],
     title: &str,
     fmt: &dyn Fn(f64, u8) -> String,
-    unit: Option<&str>,
+    axis: &Axis<'_>,
     mean_label: &str,
 ) -> String {
     let years: std::collections::BTreeSet<_> = series
@@ -222,25 +261,18 @@ fn multi_line_in(
     }
     let years: Vec<_> = years.into_iter().collect();
     let w = width.units();
-    let (plot_h, top) = (276.0, 24.0);
+    let top = 24.0;
     let frame = match width {
         Width::Wide => Frame {
             w,
-            h: plot_h + 24.0,
+            h: 300.0,
             left: 64.0,
             right: 130.0,
             bottom: 32.0,
             year_labels: 8,
         },
-        Width::Narrow => Frame {
-            w,
-            h: plot_h - 60.0 + (series.len() + 1) as f64 * LEGEND_LINE + 8.0,
-            left: 52.0,
-            // Room for half of the last year's label.
-            right: 18.0,
-            bottom: (series.len() + 1) as f64 * LEGEND_LINE + 32.0,
-            year_labels: 4,
-        },
+        // The snitt and each municipality on a legend line of their own.
+        Width::Narrow => Frame::narrow(series.len() + 1),
     };
     let ys = Scale::new(
         series
@@ -272,7 +304,7 @@ fn multi_line_in(
         &years,
         &|i| left + i as f64 * step,
         fmt,
-        unit,
+        axis,
     );
     let mut keys = Vec::new();
     if let Some(first) = series.first() {
@@ -420,8 +452,8 @@ pub struct TimeChartText<'a> {
     /// Lowest to highest, drawn only when asked for.
     pub range: &'a str,
     pub riket: &'a str,
-    /// The unit of the values, written above the value axis.
-    pub unit: Option<&'a str>,
+    /// What is written above the value axis.
+    pub axis: Axis<'a>,
 }
 
 /// The municipality's line against the snitt (dashed) and the band of the middle half (the
@@ -499,15 +531,7 @@ fn time_chart_in(
             bottom: 40.0,
             year_labels: 8,
         },
-        Width::Narrow => Frame {
-            w,
-            h: 216.0 + keys.len() as f64 * LEGEND_LINE + 8.0,
-            left: 52.0,
-            // Room for half of the last year's label.
-            right: 18.0,
-            bottom: keys.len() as f64 * LEGEND_LINE + 32.0,
-            year_labels: 4,
-        },
+        Width::Narrow => Frame::narrow(keys.len()),
     };
     let ys = Scale::new(
         points
@@ -549,7 +573,7 @@ fn time_chart_in(
     }
     band(&mut svg, "band", points, &x, &ys, |p| Some((p.q1?, p.q3?)));
     let years: Vec<Year> = points.iter().map(|p| p.year).collect();
-    axes(&mut svg, &ys, &frame, &years, &x, fmt, text.unit);
+    axes(&mut svg, &ys, &frame, &years, &x, fmt, &text.axis);
     let series = |f: fn(&SeriesPoint) -> Option<f64>| -> Vec<(f64, Option<f64>)> {
         points
             .iter()
@@ -876,7 +900,10 @@ mod tests {
             middle: "Mittersta hälften",
             range: "Spann",
             riket: "Riket",
-            unit: Some("procent"),
+            axis: Axis {
+                unit: Some("procent"),
+                starts_at: "axeln börjar vid",
+            },
         };
         let fmt = |x: f64, d: u8| kvalitet_domain::swedish::format_number(x, d);
         for (lo, hi) in [
@@ -901,7 +928,14 @@ mod tests {
                 "{t:?}"
             );
             assert!(t[0] <= lo && *t.last().unwrap() >= hi, "{lo}–{hi}: {t:?}");
-            assert!(svg.contains(r#"class="tick unit""#) && svg.contains(">procent<"));
+            assert!(svg.contains(r#"class="tick unit""#) && svg.contains(">procent"));
+            // An axis of positive values that does not start at 0 says where it starts.
+            let from = t[0];
+            assert_eq!(
+                wide(&svg).contains(&format!("procent · axeln börjar vid {}", fmt(from, 0))),
+                from > 0.0,
+                "{lo}–{hi}: {t:?}"
+            );
         }
     }
 
@@ -916,7 +950,10 @@ mod tests {
             middle: "Mittersta hälften",
             range: "Sämsta – bästa",
             riket: "Riket",
-            unit: None,
+            axis: Axis {
+                unit: None,
+                starts_at: "axeln börjar vid",
+            },
         };
         let fmt = |x: f64, d: u8| kvalitet_domain::swedish::format_number(x, d);
         let svg = time_chart(&points, &text, &fmt, false);
@@ -951,7 +988,10 @@ mod tests {
                 middle: "h",
                 range: "r",
                 riket: "k",
-                unit: None,
+                axis: Axis {
+                    unit: None,
+                    starts_at: "axeln börjar vid",
+                },
             },
             &|x, d| kvalitet_domain::swedish::format_number(x, d),
             false,

@@ -226,7 +226,7 @@ async fn the_municipality_introduces_its_results_and_comments_on_them() {
         .post(
             "/admin/kommun/0180/inledning",
             &[
-                ("body", "Vi satsar på skolan.\n\nLäs mer <här>."),
+                ("body", "Vi satsar på skolan.\r\n\r\nLäs mer <här>."),
                 ("body_en", ""),
             ],
         )

@@ -205,6 +205,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("mean", "Snitt (ovägt)", "Average (unweighted)"),
     ("range_dir", "Sämsta – bästa värde", "Worst – best value"),
     ("middle_half", "Mittersta hälften", "Middle half"),
+    ("axis_starts_at", "axeln börjar vid", "the axis starts at"),
     (
         "range_show",
         "Visa också hela spannet i diagrammet",

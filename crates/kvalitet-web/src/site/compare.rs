@@ -178,7 +178,10 @@ pub(crate) async fn compare_table<S: Store>(
         &names,
         &question(lang, &p.question, p.question_en.as_deref()),
         &|x, decimals| lang.number(x, decimals),
-        unit_text.as_deref(),
+        &charts::Axis {
+            unit: unit_text.as_deref(),
+            starts_at: lang.t("axis_starts_at"),
+        },
         lang.t("mean"),
     );
     Ok(Some(CompareTable {

@@ -120,7 +120,10 @@ pub async fn measure<S: Store>(
                 middle: texts["middle_half"],
                 range: range_label,
                 riket: texts["riket"],
-                unit: unit_text.as_deref(),
+                axis: charts::Axis {
+                    unit: unit_text.as_deref(),
+                    starts_at: texts["axis_starts_at"],
+                },
             },
             &|x, decimals| lang.number(x, decimals),
             params.whole_range(),
