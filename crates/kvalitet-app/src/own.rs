@@ -65,7 +65,7 @@ fn require(grants: &Grants, action: Action, m: &MunicipalityId) -> Result<(), Ow
 }
 
 /// What a form says about an own measure.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct MeasureForm {
     pub id: String,
@@ -183,7 +183,8 @@ fn reportable(measure: &Measure, m: &MunicipalityId) -> bool {
 }
 
 /// Reads an uploaded CSV or spreadsheet (.xlsx, .ods or .xls, first sheet) file of values
-/// (`kpi,municipality_id,year,value[,gender]`) for `m`. Any bad row rejects the whole file;
+/// (`kpi,[municipality_id,]year,value[,gender]`, commas or semicolons, a decimal point or
+/// comma) for `m`. Any bad row rejects the whole file;
 /// every bad row is listed with its line (the sheet's row) and column.
 pub fn parse_upload(
     bytes: &[u8],
@@ -191,13 +192,14 @@ pub fn parse_upload(
     measures: &std::collections::HashMap<MeasureId, Measure>,
     max_bytes: usize,
 ) -> Result<Vec<ValueRow>, OwnError> {
-    let read = kvalitet_formats::table::values_upload(bytes, max_bytes).map_err(|mut e| {
-        if e.len() == 1 {
-            OwnError::Invalid(e.remove(0))
-        } else {
-            OwnError::BadRows(e)
-        }
-    })?;
+    let read =
+        kvalitet_formats::table::values_upload(bytes, max_bytes, Some(m)).map_err(|mut e| {
+            if e.len() == 1 {
+                OwnError::Invalid(e.remove(0))
+            } else {
+                OwnError::BadRows(e)
+            }
+        })?;
     let mut errors = read.errors;
     let mut rows = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -440,23 +442,53 @@ pub async fn publish(
     Ok(store.apply(&source, change).await?)
 }
 
-/// Sets or removes (empty text) the comment on a measure and year.
+/// Sets or removes (empty text) the comment on a measure and year. A comment belongs to a
+/// measure the catalogue knows (`measures`) and to a year in which the municipality has a
+/// value or a reason for none, since residents read it beside that value; removing one
+/// needs neither.
+#[allow(clippy::too_many_arguments)]
 pub async fn comment(
-    store: &impl OwnData,
+    store: &(impl OwnData + Values),
     grants: &Grants,
     m: &MunicipalityId,
-    measure: &MeasureId,
+    measures: &std::collections::HashMap<MeasureId, Measure>,
+    measure: &str,
     year: &str,
     body: &str,
     actor: &Actor,
 ) -> Result<(), OwnError> {
     require(grants, Action::Comment, m)?;
+    let typed = measure.trim();
+    let measure = MeasureId::parse(typed)
+        .ok()
+        .filter(|id| measures.contains_key(id))
+        .ok_or_else(|| {
+            OwnError::Invalid(Message::in_field(
+                "measure",
+                Message::new("unknown_measure").with("id", format!("{typed:?}")),
+            ))
+        })?;
     let year =
         Year::parse(year).map_err(|e| OwnError::Invalid(Message::in_field("year", e.into())))?;
     let body = body.trim();
     check_len("comment", body, max_chars::COMMENT).map_err(OwnError::Invalid)?;
     let body = (!body.is_empty()).then_some(body);
-    Ok(store.set_comment(measure, m, year, body, actor).await?)
+    if body.is_some() {
+        let values = store.measure_values(&measure, Gender::Total).await?;
+        let shown = values
+            .values
+            .iter()
+            .any(|v| v.area == AreaId::Municipality(*m) && v.year == year);
+        if !shown {
+            return Err(OwnError::Invalid(Message::in_field(
+                "year",
+                Message::new("comment_needs_value")
+                    .with("measure", measure)
+                    .with("year", year),
+            )));
+        }
+    }
+    Ok(store.set_comment(&measure, m, year, body, actor).await?)
 }
 
 #[cfg(test)]
@@ -541,9 +573,9 @@ mod tests {
             ))
             .contains("not UTF-8")
         );
-        assert!(
-            bad_rows(upload("kpi,year,value\n")).contains("the column municipality_id is missing")
-        );
+        assert!(bad_rows(upload("kpi,value\n")).contains("the column year is missing"));
+        // The page's municipality stands for a missing column; Swedish Excel's CSV is read.
+        assert!(bad_rows(upload("kpi,year,value\n")).contains("no rows"));
         assert!(
             bad_rows(upload("kpi,municipality_id,year,value,note\n"))
                 .contains("\"note\" is not known")

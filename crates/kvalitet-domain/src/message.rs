@@ -104,6 +104,23 @@ impl Message {
             .with_term("field", format!("field.{field}"), field)
             .with_said("problem", problem)
     }
+
+    /// The field an [`in_field`](Self::in_field) message is about, and its problem without
+    /// the field's name: a form puts the problem beside its field.
+    pub fn field_problem(&self) -> Option<(&str, &Message)> {
+        if self.code != "in_field" {
+            return None;
+        }
+        let field = self.args.iter().find_map(|(name, arg)| match arg {
+            Arg::Term { fallback, .. } if *name == "field" => Some(fallback.as_str()),
+            _ => None,
+        })?;
+        let problem = self.args.iter().find_map(|(name, arg)| match arg {
+            Arg::Said(inner) if *name == "problem" => Some(inner.as_ref()),
+            _ => None,
+        })?;
+        Some((field, problem))
+    }
 }
 
 /// The message in English, for logs, the command line and the JSON API; pages say it in
@@ -138,5 +155,20 @@ impl From<crate::IdError> for Message {
 impl From<crate::value::ValueError> for Message {
     fn from(e: crate::value::ValueError) -> Self {
         e.message()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fields_problem_can_be_put_beside_the_field() {
+        let problem = Message::new("whole_number_from_to")
+            .with("min", 0)
+            .with("max", 6);
+        let m = Message::in_field("decimals", problem.clone());
+        assert_eq!(m.field_problem(), Some(("decimals", &problem)));
+        assert_eq!(problem.field_problem(), None);
     }
 }

@@ -42,8 +42,7 @@ pub fn upload_text(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, Message> {
 }
 
 /// The columns of an uploaded file of values, and those it must have.
-const VALUE_COLUMNS_NEEDED: [&str; 4] = ["kpi", "municipality_id", "year", "value"];
-const VALUE_COLUMNS_OPTIONAL: [&str; 1] = ["gender"];
+const VALUE_COLUMNS: [&str; 5] = ["kpi", "municipality_id", "year", "value", "gender"];
 
 /// An uploaded file of values read as far as it can be.
 pub struct ValuesUpload {
@@ -55,10 +54,18 @@ pub struct ValuesUpload {
 }
 
 /// An uploaded file of values (`kpi,municipality_id,year,value[,gender]`): CSV, or the first
-/// sheet of a spreadsheet, of at most `max_bytes`. A file that cannot be read at all (too
-/// large, not text, a wrong header, no rows) is refused with why; otherwise its rows and the
-/// problems of its other rows come back, so the caller can list every problem at once.
-pub fn values_upload(bytes: &[u8], max_bytes: usize) -> Result<ValuesUpload, Vec<Message>> {
+/// sheet of a spreadsheet, of at most `max_bytes`, as people make them: commas or semicolons
+/// (Swedish Excel's CSV), a decimal point or comma ("71,5", "1 234,5"), municipality codes that
+/// a spreadsheet shortened ("180" for 0180), and, when the file is uploaded on one
+/// municipality's page (`municipality`), no `municipality_id` column at all. A file that
+/// cannot be read at all (too large, not text, a wrong header, no rows) is refused with why;
+/// otherwise its rows and the problems of its other rows come back, so the caller can list
+/// every problem at once.
+pub fn values_upload(
+    bytes: &[u8],
+    max_bytes: usize,
+    municipality: Option<&kvalitet_domain::MunicipalityId>,
+) -> Result<ValuesUpload, Vec<Message>> {
     if bytes.len() > max_bytes {
         return Err(vec![
             Message::new("file_bytes_too_many")
@@ -67,40 +74,82 @@ pub fn values_upload(bytes: &[u8], max_bytes: usize) -> Result<ValuesUpload, Vec
         ]);
     }
     let text = upload_text(bytes).map_err(|e| vec![e])?;
-    let text = text.trim_start_matches('\u{feff}');
-    let header: Vec<String> = text
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split(',')
-        .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
+    let table = Table::read(&text)?;
+    let needed: &[&str] = if municipality.is_some() {
+        &["kpi", "year", "value"]
+    } else {
+        &["kpi", "municipality_id", "year", "value"]
+    };
+    let optional: Vec<&str> = VALUE_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !needed.contains(c))
         .collect();
-    let mut errors = header_problems(&header, &VALUE_COLUMNS_NEEDED, &VALUE_COLUMNS_OPTIONAL);
+    let mut errors = header_problems(&table.header, needed, &optional);
     if !errors.is_empty() {
         return Err(errors);
     }
-    for (i, line) in text.lines().enumerate().skip(1) {
-        for (c, cell) in line.split(',').enumerate() {
-            let cell = cell.trim().trim_matches('"');
-            let numeric = cell.parse::<f64>().is_ok();
-            if !numeric && cell.starts_with(['=', '+', '-', '@']) {
-                let column = header.get(c).map_or("?", String::as_str);
+    // The rows in the one form the reader knows; what it says about its line n is said of
+    // the uploaded file's line `lines[n - 2]` (the header is line 1 in both).
+    let mut canonical = String::from("kpi,municipality_id,year,value,gender\n");
+    let mut lines: Vec<u64> = Vec::with_capacity(table.rows.len());
+    for row in table.rows() {
+        for (c, cell) in row.cells.iter().enumerate() {
+            if cell.parse::<f64>().is_err()
+                && decimal_point(cell).parse::<f64>().is_err()
+                && cell.starts_with(['=', '+', '-', '@'])
+            {
+                let column = table.header.get(c).map_or("?", String::as_str);
                 errors.push(
-                    crate::Location::line(i as u64 + 1)
+                    crate::Location::line(row.line as u64)
                         .with_field(column)
                         .say(Message::new("formula_cell").with("cell", format!("{cell:?}"))),
                 );
             }
         }
+        let given = row.get("municipality_id");
+        let area = match (given, municipality) {
+            ("", Some(m)) => m.as_str().to_owned(),
+            (given, _) => padded_code(given),
+        };
+        let gender = match row.get("gender") {
+            "" => "T",
+            given => given,
+        };
+        let cells = [
+            row.get("kpi").to_owned(),
+            area,
+            row.get("year").to_owned(),
+            decimal_point(row.get("value")),
+            gender.to_owned(),
+        ];
+        let Some(record) = csv_line(&cells) else {
+            continue;
+        };
+        canonical.push_str(&record);
+        lines.push(row.line as u64);
     }
+    let original = |mut at: crate::Location| {
+        at.line = at
+            .line
+            .and_then(|n| lines.get(usize::try_from(n).ok()?.checked_sub(2)?).copied())
+            .or(at.line);
+        at
+    };
     let mut rows = Vec::new();
     let read = crate::read(
-        text.as_bytes(),
+        canonical.as_bytes(),
         Some(crate::Format::ValuesCsv),
         &mut |r: Result<(crate::Location, crate::Record), crate::RowError>| {
             match r {
-                Err(e) => errors.push(e.message()),
-                Ok((at, crate::Record::Value(row))) => rows.push((at, row)),
+                Err(e) => errors.push(
+                    crate::RowError {
+                        location: original(e.location),
+                        problem: e.problem,
+                    }
+                    .message(),
+                ),
+                Ok((at, crate::Record::Value(row))) => rows.push((original(at), row)),
                 Ok(_) => {}
             }
             true
@@ -113,6 +162,47 @@ pub fn values_upload(bytes: &[u8], max_bytes: usize) -> Result<ValuesUpload, Vec
         return Err(vec![Message::new("no_value_rows")]);
     }
     Ok(ValuesUpload { rows, errors })
+}
+
+/// One CSV record (quoted where needed, ending in a line break).
+fn csv_line(cells: &[String]) -> Option<String> {
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    writer.write_record(cells).ok()?;
+    String::from_utf8(writer.into_inner().ok()?).ok()
+}
+
+/// A number written with a decimal comma and spaces between thousands ("1 234,5", "−3,2")
+/// in the form the reader takes ("1234.5", "-3.2"); any other text as it is.
+fn decimal_point(cell: &str) -> String {
+    let compact: String = cell
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .map(|c| if c == '\u{2212}' { '-' } else { c })
+        .collect();
+    let digits = compact.strip_prefix('-').unwrap_or(&compact);
+    let looks_swedish = !digits.is_empty()
+        && !digits.contains('.')
+        && digits.matches(',').count() <= 1
+        && digits.chars().all(|c| c.is_ascii_digit() || c == ',')
+        && !digits.starts_with(',')
+        && !digits.ends_with(',');
+    if looks_swedish {
+        compact.replace(',', ".")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// A municipality code a spreadsheet read as a number ("180") with its leading zeros back
+/// ("0180"); anything else as it is, for the reader to judge.
+fn padded_code(code: &str) -> String {
+    if (1..4).contains(&code.len()) && code.chars().all(|c| c.is_ascii_digit()) {
+        format!("{code:0>4}")
+    } else {
+        code.to_owned()
+    }
 }
 
 /// What is wrong with a header (line 1): each `needed` column that is missing, and each
@@ -274,6 +364,84 @@ mod tests {
                 .err()
                 .unwrap(),
             [Message::new("no_rows")]
+        );
+    }
+
+    #[test]
+    fn values_are_read_as_swedish_excel_writes_them() {
+        let m = kvalitet_domain::MunicipalityId::parse("0180").unwrap();
+        // Semicolons, decimal commas, a shortened code, a blank line, no gender column.
+        let file = "\u{feff}KPI;Municipality_id;Year;Value\nX0180-1;180;2022;71,5\n\nX0180-1;0180;2021;1 234,5\n";
+        let read = values_upload(file.as_bytes(), 1 << 20, None).unwrap();
+        assert!(read.errors.is_empty(), "{:?}", read.errors);
+        let got: Vec<(String, String, f64)> = read
+            .rows
+            .iter()
+            .map(|(at, r)| {
+                let kvalitet_domain::Datum::Number(x) = r.datum else {
+                    panic!("a number")
+                };
+                (at.to_string(), r.key.area.to_string(), x)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("line 2".to_owned(), "0180".to_owned(), 71.5),
+                ("line 4".to_owned(), "0180".to_owned(), 1234.5)
+            ]
+        );
+        // On a municipality's page the column may be left out; a bad row names its line.
+        let read = values_upload(
+            b"kpi;year;value\nX0180-1;2022;71\nX0180-1;20x2;3\n",
+            1 << 20,
+            Some(&m),
+        )
+        .unwrap();
+        assert_eq!(read.rows.len(), 1);
+        assert_eq!(read.rows[0].1.key.area.to_string(), "0180");
+        assert_eq!(read.errors.len(), 1);
+        assert!(
+            read.errors[0].to_string().starts_with("line 3"),
+            "{:?}",
+            read.errors
+        );
+        // Without a page's municipality the column is needed.
+        let refused = values_upload(b"kpi;year;value\nX0180-1;2022;71\n", 1 << 20, None)
+            .err()
+            .unwrap();
+        assert!(
+            refused[0].to_string().contains("municipality_id"),
+            "{refused:?}"
+        );
+        // A formula is still refused, with its cell; a negative number is not a formula.
+        let read = values_upload(
+            b"kpi;municipality_id;year;value\nX0180-1;0180;2022;=1+1\nX0180-1;0180;2021;\xe2\x88\x923,5\n",
+            1 << 20,
+            None,
+        )
+        .unwrap();
+        assert!(
+            read.errors
+                .iter()
+                .any(|e| e.to_string().contains("line 2, column value")),
+            "{:?}",
+            read.errors
+        );
+        assert_eq!(read.rows.len(), 1, "{:?}", read.errors);
+        for (cell, read_as) in [
+            ("71,5", "71.5"),
+            ("−3,2", "-3.2"),
+            ("1\u{a0}234", "1234"),
+            ("1,234.5", "1,234.5"),
+            ("abc", "abc"),
+            (",5", ",5"),
+        ] {
+            assert_eq!(decimal_point(cell), read_as, "{cell}");
+        }
+        assert_eq!(
+            (padded_code("180"), padded_code("0180"), padded_code("18a")),
+            ("0180".into(), "0180".into(), "18a".into())
         );
     }
 

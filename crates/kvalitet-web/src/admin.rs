@@ -15,7 +15,7 @@ use kvalitet_app::Store;
 use kvalitet_app::accounts;
 use kvalitet_app::own::{self, MeasureForm, OwnError};
 use kvalitet_app::ports::SessionRecord;
-use kvalitet_domain::{Action, MeasureId, MeasureOrigin, Message, MunicipalityId, Role};
+use kvalitet_domain::{Action, MeasureOrigin, Message, MunicipalityId, Role};
 
 use crate::auth::{message_page, redirect, render_private};
 use crate::extract::PageLang;
@@ -53,6 +53,29 @@ fn back<S: Store>(state: &AppState<S>, lang: Lang, m: &MunicipalityId, notice: &
     )
 }
 
+/// What the change just made did, in a sentence, from the code the redirect after it carries
+/// ("fil-6": six values saved as drafts); an unknown code says nothing.
+fn notice_words(lang: Lang, code: &str) -> Option<String> {
+    let counted = |prefix: &str| {
+        code.strip_prefix(prefix)
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    let message = if let Some(n) = counted("fil-") {
+        Message::new("notice_file").with("n", n)
+    } else if let Some(n) = counted("publicerat-") {
+        Message::new("notice_published").with("n", n)
+    } else {
+        Message::new(match code {
+            "kommentar" => "notice_comment",
+            "inledning" => "notice_introduction",
+            "matt" => "notice_measure",
+            "utkast" => "notice_draft",
+            _ => return None,
+        })
+    };
+    Some(lang.say(&message))
+}
+
 /// The administration page of a municipality.
 #[derive(Serialize)]
 struct AdminView<'a> {
@@ -74,6 +97,8 @@ struct AdminView<'a> {
     /// The introduction as it stands (prefilled) and its earlier versions.
     introduction: Option<IntroductionLine>,
     introduction_history: Vec<IntroductionLine>,
+    /// A form sent back with its problems.
+    failed: Option<Failed>,
 }
 
 /// One version of the municipality's introduction.
@@ -119,6 +144,82 @@ pub async fn dashboard<S: Store>(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let m = municipality(lang, &session, &id, Action::ViewDrafts)?;
+    let notice = query_pairs(raw.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "klart")
+        .and_then(|(_, v)| notice_words(lang, &v));
+    admin_page(&state, lang, &session, m, notice, None).await
+}
+
+/// A form sent back to the person who filled it in: what they typed, each problem beside its
+/// field, and all of them in a summary at the top of the page that links to the fields (the
+/// page answers 400, so nothing was saved and the browser does not cache it).
+#[derive(Serialize)]
+pub(crate) struct Failed {
+    /// Which form of the page, also the prefix of its fields' ids ("m", "v", "c", "i").
+    form: &'static str,
+    /// What was typed, by field name.
+    values: serde_json::Value,
+    /// Each problem that belongs to a field, said without the field's name, by field name.
+    fields: std::collections::BTreeMap<String, String>,
+    /// Every problem said whole, with the field it links to.
+    summary: Vec<SummaryLine>,
+}
+
+#[derive(Serialize)]
+struct SummaryLine {
+    text: String,
+    field: Option<String>,
+}
+
+impl Failed {
+    pub(crate) fn new(
+        lang: Lang,
+        form: &'static str,
+        typed: &impl Serialize,
+        problems: &[Message],
+    ) -> Self {
+        let mut fields = std::collections::BTreeMap::new();
+        let mut summary = Vec::new();
+        for problem in problems {
+            let field = problem.field_problem().map(|(field, alone)| {
+                fields
+                    .entry(field.to_owned())
+                    .or_insert_with(|| lang.say(alone));
+                field.to_owned()
+            });
+            summary.push(SummaryLine {
+                text: lang.say(problem),
+                field,
+            });
+        }
+        Self {
+            form,
+            values: serde_json::to_value(typed).unwrap_or_default(),
+            fields,
+            summary,
+        }
+    }
+}
+
+/// The problems a form's use case found with what was typed; any other refusal stays one.
+fn typed_wrong(e: OwnError) -> Result<Vec<Message>, WebError> {
+    match e {
+        OwnError::Invalid(problem) => Ok(vec![problem]),
+        OwnError::BadRows(problems) => Ok(problems),
+        other => Err(other.into()),
+    }
+}
+
+/// The administration page, with a form sent back when `failed` says so.
+async fn admin_page<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    m: MunicipalityId,
+    notice: Option<String>,
+    failed: Option<Failed>,
+) -> Result<Response, WebError> {
     let (_, d) = state.directory().await?;
     let grants = &session.user.grants;
     let drafts = own::drafts(&state.store, grants, &m).await?;
@@ -152,13 +253,15 @@ pub async fn dashboard<S: Store>(
         })
         .collect();
     reportable.sort_by_key(|x| (x.origin == MeasureOrigin::Kolada, x.id));
-    let notice = query_pairs(raw.as_deref())
-        .into_iter()
-        .find(|(k, _)| k == "klart")
-        .map(|(_, v)| v);
-    Ok(render_private(
-        &state,
+    let status = if failed.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut page = render_private(
+        state,
         lang,
+        session,
         "admin.html",
         AdminView {
             m: Named::of(&d, &m),
@@ -194,8 +297,13 @@ pub async fn dashboard<S: Store>(
             other_path: format!("{}/admin/kommun/{m}", lang.other().base()),
             introduction,
             introduction_history: introductions,
+            failed,
         },
-    ))
+    );
+    if page.status() == StatusCode::OK {
+        *page.status_mut() = status;
+    }
+    Ok(page)
 }
 
 pub async fn define_measure<S: Store>(
@@ -206,19 +314,25 @@ pub async fn define_measure<S: Store>(
 ) -> Result<Response, WebError> {
     let session = &change.session;
     let m = municipality(lang, session, &id, Action::EditMeasures)?;
-    own::define_measure(
+    let saved = own::define_measure(
         &state.store,
         &session.user.grants,
         &m,
         &change.form,
         &state.actor(session),
     )
-    .await?;
-    Ok(back(&state, lang, &m, "matt"))
+    .await;
+    match saved {
+        Ok(_) => Ok(back(&state, lang, &m, "matt")),
+        Err(e) => {
+            let failed = Failed::new(lang, "m", &change.form, &typed_wrong(e)?);
+            admin_page(&state, lang, session, m, None, Some(failed)).await
+        }
+    }
 }
 
 /// A value typed into the form.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct ValueFields {
     measure: String,
@@ -236,19 +350,29 @@ pub async fn enter_value<S: Store>(
     let (session, f) = (&change.session, &change.form);
     let m = municipality(lang, session, &id, Action::EditValues)?;
     let (_, d) = state.directory().await?;
-    let measure = d
-        .measure(&f.measure)
-        .map_err(|_| unknown_measure(&f.measure))?;
-    let row = own::form_value(measure, &m, &f.year, &f.gender, &f.value)?;
-    own::save_drafts(
-        &state.store,
-        &session.user.grants,
-        &m,
-        &[row],
-        &state.actor(session),
-    )
-    .await?;
-    Ok(back(&state, lang, &m, "utkast"))
+    let saved = match d.measure(&f.measure) {
+        Err(_) => Err(OwnError::Invalid(unknown_measure(&f.measure))),
+        Ok(measure) => match own::form_value(measure, &m, &f.year, &f.gender, &f.value) {
+            Ok(row) => {
+                own::save_drafts(
+                    &state.store,
+                    &session.user.grants,
+                    &m,
+                    &[row],
+                    &state.actor(session),
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        },
+    };
+    match saved {
+        Ok(()) => Ok(back(&state, lang, &m, "utkast")),
+        Err(e) => {
+            let failed = Failed::new(lang, "v", f, &typed_wrong(e)?);
+            admin_page(&state, lang, session, m, None, Some(failed)).await
+        }
+    }
 }
 
 pub async fn upload<S: Store>(
@@ -275,14 +399,13 @@ pub async fn upload<S: Store>(
     };
     match saved {
         Ok(n) => Ok(back(&state, lang, &m, &format!("fil-{n}"))),
-        Err(OwnError::BadRows(rows)) => {
-            let rows = rows.into_iter().take(100).collect::<Vec<_>>();
-            Err(WebError::coded(
-                StatusCode::BAD_REQUEST,
-                Message::new("file_not_saved").with_list("rows", rows),
-            ))
+        Err(e) => {
+            // The page comes back with every problem of the file listed (at most 100).
+            let mut problems = typed_wrong(e)?;
+            problems.truncate(100);
+            let failed = Failed::new(lang, "u", &serde_json::json!({}), &problems);
+            admin_page(&state, lang, session, m, None, Some(failed)).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -318,7 +441,7 @@ pub async fn publish<S: Store>(
 }
 
 /// A comment on a measure and year.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct CommentFields {
     measure: String,
@@ -334,22 +457,29 @@ pub async fn comment<S: Store>(
 ) -> Result<Response, WebError> {
     let (session, f) = (&change.session, &change.form);
     let m = municipality(lang, session, &id, Action::Comment)?;
-    let measure = MeasureId::parse(f.measure.trim()).map_err(|_| unknown_measure(&f.measure))?;
-    own::comment(
+    let (_, d) = state.directory().await?;
+    let saved = own::comment(
         &state.store,
         &session.user.grants,
         &m,
-        &measure,
+        &d.measures,
+        &f.measure,
         &f.year,
         &f.body,
         &state.actor(session),
     )
-    .await?;
-    Ok(back(&state, lang, &m, "kommentar"))
+    .await;
+    match saved {
+        Ok(()) => Ok(back(&state, lang, &m, "kommentar")),
+        Err(e) => {
+            let failed = Failed::new(lang, "c", f, &typed_wrong(e)?);
+            admin_page(&state, lang, session, m, None, Some(failed)).await
+        }
+    }
 }
 
 /// A new version of the municipality's introduction.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct IntroductionFields {
     body: String,
@@ -364,7 +494,7 @@ pub async fn introduction<S: Store>(
 ) -> Result<Response, WebError> {
     let (session, f) = (&change.session, &change.form);
     let m = municipality(lang, session, &id, Action::Comment)?;
-    own::set_introduction(
+    let saved = own::set_introduction(
         &state.store,
         &session.user.grants,
         &m,
@@ -372,8 +502,14 @@ pub async fn introduction<S: Store>(
         &f.body_en,
         &state.actor(session),
     )
-    .await?;
-    Ok(back(&state, lang, &m, "inledning"))
+    .await;
+    match saved {
+        Ok(()) => Ok(back(&state, lang, &m, "inledning")),
+        Err(e) => {
+            let failed = Failed::new(lang, "i", f, &typed_wrong(e)?);
+            admin_page(&state, lang, session, m, None, Some(failed)).await
+        }
+    }
 }
 
 /// An invitation: who, and as what.
@@ -414,9 +550,9 @@ pub async fn invite<S: Store>(
 }
 
 /// A measure id typed into a form that names no measure.
-fn unknown_measure(typed: &str) -> WebError {
-    WebError::invalid(Message::in_field(
+fn unknown_measure(typed: &str) -> Message {
+    Message::in_field(
         "measure",
         Message::new("unknown_measure").with("id", format!("{:?}", typed.trim())),
-    ))
+    )
 }

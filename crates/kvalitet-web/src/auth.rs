@@ -135,14 +135,44 @@ pub(crate) fn private_page(body: String, status: StatusCode) -> Response {
     r
 }
 
-/// Renders a page for one person: never kept by caches.
+/// A page's view with who is logged in: the header of every staff page names the person and
+/// has a log-out button (public pages are cached for everyone and say neither).
+#[derive(Serialize)]
+pub(crate) struct WithStaff<'a, V> {
+    #[serde(flatten)]
+    view: V,
+    staff: Staff<'a>,
+}
+
+#[derive(Serialize)]
+struct Staff<'a> {
+    name: &'a str,
+    csrf: &'a str,
+}
+
+pub(crate) fn with_staff<V: Serialize>(session: &SessionRecord, view: V) -> WithStaff<'_, V> {
+    WithStaff {
+        view,
+        staff: Staff {
+            name: if session.user.name.is_empty() {
+                &session.user.email
+            } else {
+                &session.user.name
+            },
+            csrf: &session.csrf_token,
+        },
+    }
+}
+
+/// Renders a page for one logged-in person: never kept by caches.
 pub(crate) fn render_private<S: Store>(
     state: &AppState<S>,
     lang: Lang,
+    session: &SessionRecord,
     template: &str,
     view: impl Serialize,
 ) -> Response {
-    match state.render(template, lang, view) {
+    match state.render(template, lang, with_staff(session, view)) {
         Ok(b) => private_page(b, StatusCode::OK),
         Err(e) => e.into_page(state, lang),
     }
@@ -463,7 +493,7 @@ pub async fn account<S: Store>(
         .map(|(m, r)| RoleLine {
             id: m.as_str(),
             name: d.name(m),
-            role: r.code(),
+            role: lang.t(&format!("w.{}", r.code())),
         })
         .collect();
     let rounds =
@@ -481,19 +511,22 @@ pub async fn account<S: Store>(
     let body = state.render(
         "account.html",
         lang,
-        AccountView {
-            user: AccountUser {
-                name: &session.user.name,
-                email: &session.user.email,
-                system_admin: session.user.grants.system_admin,
+        with_staff(
+            &session,
+            AccountView {
+                user: AccountUser {
+                    name: &session.user.name,
+                    email: &session.user.email,
+                    system_admin: session.user.grants.system_admin,
+                },
+                roles,
+                rounds,
+                csrf: &session.csrf_token,
+                notice,
+                error: None,
+                other_path: format!("{}/konto", lang.other().base()),
             },
-            roles,
-            rounds,
-            csrf: &session.csrf_token,
-            notice,
-            error: None,
-            other_path: format!("{}/konto", lang.other().base()),
-        },
+        ),
     )?;
     Ok(private_page(body, StatusCode::OK))
 }
@@ -654,6 +687,7 @@ async fn audit_page<S: Store>(
     Ok(render_private(
         state,
         lang,
+        session,
         "audit.html",
         AuditView {
             m: Named { name },
@@ -705,14 +739,14 @@ async fn invitation_form<S: Store>(
     let (_, d) = state.directory().await?;
     let current_role = owner
         .and_then(|s| s.user.grants.role_in(&m))
-        .map(|r| r.code());
+        .map(|r| lang.t(&format!("w.{}", r.code())));
     let body = state.render(
         "invitation.html",
         lang,
         InvitationView {
             email: &email,
             municipality: d.name(&m),
-            role: role.code(),
+            role: lang.t(&format!("w.{}", role.code())),
             token,
             csrf: &csrf,
             error,

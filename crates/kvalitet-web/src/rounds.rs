@@ -73,6 +73,7 @@ pub async fn list<S: Store>(
     Ok(render_private(
         &state,
         lang,
+        &session,
         "rounds.html",
         RoundsView {
             m: Named::of(&d, &m),
@@ -317,6 +318,7 @@ pub async fn work<S: Store>(
     Ok(render_private(
         &state,
         lang,
+        &session,
         "round.html",
         WorkView {
             r: RoundFacts {
@@ -940,25 +942,28 @@ fn render_editor<S: Store>(
     let body = state.render(
         "framework-edit.html",
         lang,
-        EditorView {
-            frameworks: frameworks
-                .iter()
-                .map(|(i, v, _)| FrameworkLink {
-                    id: i,
-                    version: v,
-                    query: format!(
-                        "id={}&version={}",
-                        crate::site::encode(i),
-                        crate::site::encode(v)
-                    ),
-                })
-                .collect(),
-            source,
-            notice,
-            errors,
-            csrf: &session.csrf_token,
-            other_path: format!("{}/admin/ramverk", lang.other().base()),
-        },
+        crate::auth::with_staff(
+            session,
+            EditorView {
+                frameworks: frameworks
+                    .iter()
+                    .map(|(i, v, _)| FrameworkLink {
+                        id: i,
+                        version: v,
+                        query: format!(
+                            "id={}&version={}",
+                            crate::site::encode(i),
+                            crate::site::encode(v)
+                        ),
+                    })
+                    .collect(),
+                source,
+                notice,
+                errors,
+                csrf: &session.csrf_token,
+                other_path: format!("{}/admin/ramverk", lang.other().base()),
+            },
+        ),
     );
     let mut r = private_page(body?, StatusCode::OK);
     if !errors.is_empty() {

@@ -187,6 +187,7 @@ pub async fn list<S: Store>(
     Ok(render_private(
         &state,
         lang,
+        &session,
         "service-list.html",
         ServiceListView {
             rounds,
@@ -257,6 +258,7 @@ pub async fn round<S: Store>(
     Ok(render_private(
         &state,
         lang,
+        &session,
         "service-round.html",
         SetUpView {
             r: RoundFacts::of(&r, &d),
@@ -386,6 +388,7 @@ pub async fn contact_form<S: Store>(
     Ok(render_private(
         &state,
         lang,
+        &session,
         "service-contact.html",
         ContactView {
             r: RoundFacts::of(&r, &d),

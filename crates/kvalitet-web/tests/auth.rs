@@ -175,7 +175,7 @@ async fn login_sets_a_safe_cookie_and_logout_needs_the_csrf_token() {
     let page = request(&app, "GET", "/konto", &session, &[]).await;
     assert_eq!(page.status, 200);
     assert!(
-        page.body.contains("Anna (anna@kommun.se)") && page.body.contains(">admin<"),
+        page.body.contains("Anna (anna@kommun.se)") && page.body.contains(">Administratör<"),
         "{}",
         page.body
     );
@@ -185,6 +185,19 @@ async fn login_sets_a_safe_cookie_and_logout_needs_the_csrf_token() {
             .contains("cache-control: no-store")
     );
     let csrf = page.hidden("csrf");
+    // Every staff page's header names the person and can log out; the public pages, cached
+    // for everyone, lead staff to their account and name no one.
+    let admin = request(&app, "GET", "/admin/kommun/0180", &session, &[]).await;
+    assert!(
+        admin.body.contains("Inloggad som Anna")
+            && admin.body.contains(&format!(
+                r#"<form class="logout" method="post" action="/logga-ut"><input type="hidden" name="csrf" value="{csrf}">"#
+            )),
+        "{}",
+        admin.body
+    );
+    let public = request(&app, "GET", "/", &session, &[]).await;
+    assert!(public.body.contains(">För personal</a>") && !public.body.contains("Anna"));
 
     let forged = request(&app, "POST", "/logga-ut", &session, &[("csrf", "0000")]).await;
     assert_eq!(forged.status, 403, "a logout without the token is refused");
@@ -196,6 +209,106 @@ async fn login_sets_a_safe_cookie_and_logout_needs_the_csrf_token() {
     let gone = request(&app, "GET", "/konto", &session, &[]).await;
     assert_eq!(gone.status, 303, "the session is over");
     assert!(gone.head().contains("/logga-in"));
+}
+
+/// A form with a mistake comes back as it was typed, each problem in Swedish beside its field
+/// and in a summary that links to it; nothing is saved (the probe: an English error page that
+/// lost the input).
+#[tokio::test]
+async fn a_form_with_a_mistake_comes_back_with_what_was_typed() {
+    let app = server().await;
+    let anna = session_pair(&login(&app, "anna@kommun.se", PASSWORD).await);
+    let csrf = request(&app, "GET", "/admin/kommun/0180", &anna, &[])
+        .await
+        .hidden("csrf");
+    let sent = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/matt",
+        &anna,
+        &[
+            ("csrf", &csrf),
+            ("id", "X0180-7"),
+            ("title", "Nöjda <besökare>"),
+            ("question", "Hur nöjda?"),
+            ("unit", "procent"),
+            ("direction", "lower"),
+            ("decimals", "9"),
+            ("definition", "Egen enkät."),
+        ],
+    )
+    .await;
+    assert_eq!(sent.status, 400, "{:?} {}", sent.location(), sent.body);
+    let page = &sent.body;
+    assert!(
+        page.contains("Inget sparades. Rätta det här och skicka igen:"),
+        "{page}"
+    );
+    assert!(
+        page.contains(r##"<a href="#m-decimals">Decimaler: "##),
+        "the summary links to the field: {page}"
+    );
+    assert!(
+        page.contains(r#"<p class="field-error" id="m-decimals-error">"#)
+            && page.contains(r#"id="m-decimals" name="decimals" value="9" aria-invalid="true" aria-describedby="m-decimals-error""#),
+        "the problem beside its field: {page}"
+    );
+    assert!(
+        page.contains(r#"value="Nöjda &lt;besökare&gt;""#)
+            && page.contains(r#"<option value="lower" selected>"#)
+            && page.contains("Egen enkät.</textarea>"),
+        "what was typed is kept, escaped: {page}"
+    );
+    assert!(!page.contains("decimals:"), "no field codes: {page}");
+    assert!(
+        !request(&app, "GET", "/v3/kpi/X0180-7", "", &[])
+            .await
+            .body
+            .contains("X0180-7"),
+        "nothing was saved"
+    );
+
+    // A comment on a measure id that does not exist keeps its text.
+    let comment = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/kommentar",
+        &anna,
+        &[
+            ("csrf", &csrf),
+            ("measure", "N99"),
+            ("year", "2022"),
+            ("body", "Lång text som inte får försvinna."),
+        ],
+    )
+    .await;
+    assert_eq!(comment.status, 400, "{}", comment.body);
+    assert!(
+        comment.body.contains(r##"<a href="#c-measure">"##)
+            && comment
+                .body
+                .contains("Lång text som inte får försvinna.</textarea>"),
+        "{}",
+        comment.body
+    );
+
+    // A file with bad rows: the page lists every row with its line, the forms still there.
+    let bad = upload(
+        &app,
+        "/admin/kommun/0180/fil",
+        &anna,
+        &csrf,
+        "kpi;year;value\nX0180-1;2022;1\nX0180-1;20x2;1\n",
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(
+        bad.body.contains("Inget sparades")
+            && bad.body.contains("rad 3")
+            && bad.body.contains(r#"id="u-file""#),
+        "{}",
+        bad.body
+    );
 }
 
 /// Failed logins are held back per account and address, the same for accounts that exist
@@ -715,6 +828,20 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         "{}",
         published.head()
     );
+    let told = request(
+        &app,
+        "GET",
+        published.location().unwrap_or_default(),
+        &anna,
+        &[],
+    )
+    .await;
+    assert!(
+        told.body
+            .contains("3 värden är publicerade och syns nu för invånarna."),
+        "the notice is a sentence, not a code: {}",
+        told.body
+    );
     // The same page sent again (a double click, a second tab) publishes nothing more.
     let again = request(
         &app,
@@ -866,7 +993,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     let form = request(&app, "GET", &format!("/inbjudan/{token}"), "", &[]).await;
     assert_eq!(form.status, 200);
     assert!(
-        form.body.contains("eva@kommun.se") && form.body.contains("editor"),
+        form.body.contains("eva@kommun.se") && form.body.contains("inbjuden som redaktör"),
         "{}",
         form.body
     );
@@ -915,7 +1042,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
         request(&app, "GET", "/konto", &eva, &[])
             .await
             .body
-            .contains(">editor<")
+            .contains(">Redaktör<")
     );
     assert_eq!(
         request(&app, "GET", &format!("/inbjudan/{token}"), "", &[])
@@ -1016,7 +1143,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     assert_eq!(anna_click.status, 400, "{}", anna_click.body);
     let bo_account = request(&app, "GET", "/konto", &bo, &[]).await;
     assert!(
-        bo_account.body.contains(">editor<"),
+        bo_account.body.contains(">Redaktör<"),
         "Bo is still an editor"
     );
     assert_eq!(
@@ -1027,7 +1154,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     // Bo himself accepts, logged in.
     let as_bo = request(&app, "GET", &link, &bo, &[]).await;
     assert!(
-        as_bo.body.contains("är nu editor och blir reader"),
+        as_bo.body.contains("är nu redaktör och blir läsare"),
         "{}",
         as_bo.body
     );
@@ -1044,7 +1171,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
         request(&app, "GET", "/konto", &bo, &[])
             .await
             .body
-            .contains(">reader<")
+            .contains(">Läsare<")
     );
 }
 

@@ -333,6 +333,11 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "Introduction in English",
     ),
     (
+        "comment_needs_value",
+        "kommunen har inget värde för {measure} år {year} att kommentera",
+        "the municipality has no value for {measure} in {year} to comment on",
+    ),
+    (
         "introduction_needs_swedish",
         "skriv den svenska texten först; den engelska är en översättning av den",
         "write the Swedish text first; the English one translates it",

@@ -42,6 +42,48 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Missing values never count as zero. They are left out of averages, colours and ranks.",
     ),
     ("my_account", "Mitt konto", "My account"),
+    ("for_staff", "För personal", "For staff"),
+    (
+        "form_not_saved",
+        "Inget sparades. Rätta det här och skicka igen:",
+        "Nothing was saved. Correct this and send again:",
+    ),
+    (
+        "own_measure_id",
+        "Id (t.ex. {example})",
+        "Id (e.g. {example})",
+    ),
+    (
+        "notice_file",
+        "{n} värden från filen är sparade som utkast. Invånarna ser dem först när de publiceras.",
+        "{n} values from the file are saved as drafts. Residents see them only once they are published.",
+    ),
+    (
+        "notice_published",
+        "{n} värden är publicerade och syns nu för invånarna.",
+        "{n} values are published and residents see them now.",
+    ),
+    (
+        "notice_comment",
+        "Kommentaren är sparad och syns nu för invånarna vid värdet.",
+        "The comment is saved and residents now see it with the value.",
+    ),
+    (
+        "notice_introduction",
+        "Inledningen är sparad och syns nu överst på kommunens sida.",
+        "The introduction is saved and now shows at the top of the municipality's page.",
+    ),
+    (
+        "notice_measure",
+        "Måttet är sparat.",
+        "The measure is saved.",
+    ),
+    (
+        "notice_draft",
+        "Värdet är sparat som utkast. Invånarna ser det först när det publiceras.",
+        "The value is saved as a draft. Residents see it only once it is published.",
+    ),
+    ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",
         "systemadministratör",
@@ -128,8 +170,8 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "columns_kpi_municipality_id",
-        "Kolumner: kpi, municipality_id, year, value och (valfritt) gender. CSV i UTF-8, Excel (.xlsx, .xls) eller LibreOffice (.ods): första bladet, bara värden, högst {max_upload_mb} MB. Alla rader sparas som utkast, eller ingen om någon rad är fel.",
-        "Columns: kpi, municipality_id, year, value and (optional) gender. CSV in UTF-8, Excel (.xlsx, .xls) or LibreOffice (.ods): the first sheet, values only, at most {max_upload_mb} MB. Every row is saved as a draft, or none if a row is wrong.",
+        "Kolumner: kpi, year, value och (valfritt) gender och municipality_id. CSV i UTF-8 med komma eller semikolon (som Excel sparar), decimalpunkt eller decimalkomma; Excel (.xlsx, .xls) eller LibreOffice (.ods): första bladet, bara värden; högst {max_upload_mb} MB. Kommunkoder som 180 läses som 0180. Alla rader sparas som utkast, eller ingen om någon rad är fel.",
+        "Columns: kpi, year, value and (optional) gender and municipality_id. CSV in UTF-8 with commas or semicolons (as Excel saves it), a decimal point or comma; Excel (.xlsx, .xls) or LibreOffice (.ods): the first sheet, values only; at most {max_upload_mb} MB. Municipality codes such as 180 are read as 0180. Every row is saved as a draft, or none if a row is wrong.",
     ),
     ("file", "Fil", "File"),
     ("upload", "Ladda upp", "Upload"),

@@ -154,13 +154,24 @@ async fn every_role_every_action_own_and_other_municipality(store: &SqlStore) {
                 (Ok(_), true) | (Err(OwnError::Invalid(_)), true) => {}
                 (r, a) => panic!("{tag} Publish: allowed {a}, got {r:?}"),
             }
+            // Removing a comment needs no value that year: what is checked here is who may.
+            let measures = std::collections::HashMap::from([(
+                kpi(&measure_id),
+                kvalitet_domain::Measure::from_kolada(
+                    kpi(&measure_id),
+                    "t".into(),
+                    String::new(),
+                    kvalitet_domain::KoladaMeta::default(),
+                ),
+            )]);
             let commented = own::comment(
                 store,
                 grants,
                 &target,
-                &kpi(&measure_id),
+                &measures,
+                &measure_id,
                 "2022",
-                "Kommentar.",
+                "",
                 &actor,
             )
             .await;

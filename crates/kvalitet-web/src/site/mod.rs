@@ -204,6 +204,7 @@ impl<S: Store> AppState<S> {
                 .or_insert(json!(lang.other().base().to_owned() + "/"));
             map.entry("print").or_insert(json!(false));
             map.entry("oembed").or_insert(json!(false));
+            map.entry("staff").or_insert(json!(false));
             map.entry("origin").or_insert(json!(self.public_url));
         }
         // The texts are made into a template value once per language, not per page.
