@@ -163,11 +163,25 @@ for (const p of pages) {
   await page.fill("#m-title", "Nöjda besökare, andel (%)");
   await page.fill("#m-question", "Hur nöjda är besökarna i simhallen?");
   await page.fill("#m-unit", "procent");
+  // A mistake sends the form back as typed, the problem beside its field and in a summary.
+  await page.fill("#m-decimals", "9");
   await Promise.all([page.waitForNavigation(), page.click("form[action$='/matt'] button")]);
+  if (!(await page.locator(".error-summary a[href='#m-decimals']").count())) fail("no error summary linking to the field");
+  if ((await page.inputValue("#m-title")) !== "Nöjda besökare, andel (%)") fail("the typed title was lost");
+  await axeCheck("administration page with a form sent back");
+  {
+    await page.setViewportSize({ width: 360, height: 800 });
+    const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+    if (scroll > inner) fail(`the administration page is ${scroll} px wide at ${inner} px`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+  await page.fill("#m-decimals", "1");
+  await Promise.all([page.waitForNavigation(), page.click("form[action$='/matt'] button")]);
+  // The values as Swedish Excel saves them: semicolons, decimal commas, no municipality column.
   await page.setInputFiles("#u-file", {
     name: "values.csv",
     mimeType: "text/csv",
-    buffer: Buffer.from(`kpi,municipality_id,year,value\n${id},${kommun},2022,91.5\n${id},${kommun},2021,88\n`),
+    buffer: Buffer.from(`\ufeffkpi;year;value\n${id};2022;91,5\n${id};2021;88\n`),
   });
   await Promise.all([page.waitForNavigation(), page.click("form[action$='/fil'] button")]);
   if (!(await page.content()).includes(`${id}</th>`)) fail("the uploaded drafts are not listed");

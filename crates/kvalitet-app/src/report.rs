@@ -626,6 +626,9 @@ pub struct ReportArea {
     pub title: String,
     pub title_en: Option<String>,
     pub cards: Vec<Card>,
+    /// The municipality's own measures, after the set's areas: shown, but not counted in the
+    /// set's summary (they are compared with no one).
+    pub own: bool,
 }
 
 /// A municipality's results over a measure set.
@@ -722,7 +725,11 @@ const STANDINGS: usize = 3;
 /// measure without a better direction or with too few values says nothing about strength.
 pub fn headline(report: &Report) -> Headline {
     let m = report.municipality.id;
-    let cards = report.areas.iter().flat_map(|a| &a.cards);
+    let cards = report
+        .areas
+        .iter()
+        .filter(|a| !a.own)
+        .flat_map(|a| &a.cards);
     let mut placed = Vec::new();
     let mut gaps = Vec::new();
     let mut changed = Vec::new();
@@ -888,6 +895,37 @@ where
             title: area.title.clone(),
             title_en: area.title_en.clone(),
             cards,
+            own: false,
+        });
+    }
+    let mut own: Vec<&Measure> = directory
+        .measures
+        .values()
+        .filter(|x| x.origin == kvalitet_domain::MeasureOrigin::Own(*m))
+        .collect();
+    own.sort_by_key(|x| x.id);
+    let mut own_cards = Vec::new();
+    for measure in own {
+        let presentation = directory.presentation(measure);
+        let data = series(measure.id).await?;
+        let comparison = data
+            .latest_year(&[*m], until)
+            .map(|y| compare_year(directory, &data, &presentation, &members, y));
+        own_cards.push(Card {
+            points: time_series(&data, &presentation, &members, m),
+            question: presentation.question.clone(),
+            question_en: presentation.question_en.clone(),
+            presentation,
+            known: true,
+            comparison,
+        });
+    }
+    if !own_cards.is_empty() {
+        areas.push(ReportArea {
+            title: kvalitet_domain::Lang::Sv.t("own_measures_area").to_owned(),
+            title_en: Some(kvalitet_domain::Lang::En.t("own_measures_area").to_owned()),
+            cards: own_cards,
+            own: true,
         });
     }
     Ok(Report {

@@ -145,6 +145,7 @@ fn seed() -> Seed {
                 "N15543",
                 "Elever i åk 6 som uppnått kunskapskraven, andel (%)",
             ),
+            measure("X0180-1", "Nöjda besökare i simhallen, andel (%)").owned_by(m("0180")),
         ],
         measure_sets: vec![set],
         shapes: vec![
@@ -179,8 +180,27 @@ fn seed() -> Seed {
         value("N11008", "1480", 2022, n(140000.0)),
         value("N11008", "2321", 2022, n(130000.0)),
         value("N11008", "1407", 2022, n(120000.0)),
+        value("X0180-1", "0180", 2022, n(91.5)),
     ];
     Seed::default().catalogue(|c| *c = catalogue).values(values)
+}
+
+/// The ranking lists those with a value; the others are one line with their names and why.
+#[tokio::test]
+async fn the_ranking_lists_values_and_names_the_rest_in_one_line() {
+    let app = server().await;
+    let (_, html) = page(&app, "/kommun/0180/matt/N15428?ar=2022&jamfor=all").await;
+    let ranking = html
+        .split(r#"id="rank-h""#)
+        .nth(1)
+        .and_then(|r| r.split("</section>").next())
+        .unwrap_or_default();
+    assert_eq!(ranking.matches("<tr class=").count(), 5, "{ranking}");
+    assert!(
+        ranking.contains("<summary>Utan värde: 1 kommun</summary>")
+            && ranking.contains(">Upplands-Bro</a>: "),
+        "{ranking}"
+    );
 }
 
 /// A measure nobody has values for yet says so once, without an empty chart, map or ranking.
@@ -291,6 +311,15 @@ async fn the_municipality_introduces_its_results_and_comments_on_them() {
         sv.contains("Stockholm kommenterar:</span> Sommarskolan gav fler behöriga."),
         "the comment on its card: {sv}"
     );
+    // The municipality's own measures have an area of their own, after the set's, compared
+    // with no one (no place "1 av 1"), and outside the set's counts.
+    let own = sv
+        .split("<h2 id=\"area-2\">Kommunens egna mått</h2>")
+        .nth(1)
+        .expect("an area of own measures");
+    assert!(own.contains("91,5"), "{own}");
+    assert!(!own.contains("1 av 1"), "{own}");
+    assert!(sv.contains("Av 3 mått"), "the set's count stays: {sv}");
     // Waiting time fell 15 days where the middle half spans 15 (a whole spread); the share
     // of pupils rose 2 points where it spans 10: the waiting time changed most.
     let changed = sv

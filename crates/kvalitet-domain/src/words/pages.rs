@@ -44,6 +44,21 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ("my_account", "Mitt konto", "My account"),
     ("for_staff", "För personal", "For staff"),
     (
+        "own_measures_area",
+        "Kommunens egna mått",
+        "The municipality's own measures",
+    ),
+    (
+        "without_value_one",
+        "Utan värde: 1 kommun",
+        "Without a value: 1 municipality",
+    ),
+    (
+        "without_value_count",
+        "Utan värde: {n} kommuner",
+        "Without a value: {n} municipalities",
+    ),
+    (
         "form_not_saved",
         "Inget sparades. Rätta det här och skicka igen:",
         "Nothing was saved. Correct this and send again:",

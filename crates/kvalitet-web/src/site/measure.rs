@@ -77,7 +77,7 @@ pub async fn measure<S: Store>(
             .comparison
             .as_ref()
             .map(|c| figures(lang, p, c, c.row(&m), &v.population_name));
-        let ranked: Vec<RankedRow> = v
+        let all_rows: Vec<RankedRow> = v
             .comparison
             .as_ref()
             .map(|c| {
@@ -99,6 +99,11 @@ pub async fn measure<S: Store>(
                     .collect()
             })
             .unwrap_or_default();
+        // The ranking lists those with a value (and the municipality itself); the others are
+        // one line with their names behind it, not hundreds of rows saying "no value".
+        let (ranked, without): (Vec<RankedRow>, Vec<RankedRow>) = all_rows
+            .into_iter()
+            .partition(|r| r.value.is_some() || r.selected);
         let texts = lang.texts();
         // Worst–best for a measure with a better direction, lowest–highest for one without.
         let range_label = if p.direction == Direction::None {
@@ -227,6 +232,7 @@ pub async fn measure<S: Store>(
                 answer,
                 figures,
                 ranked,
+                without,
                 points,
                 chart,
                 whole_range: params.whole_range(),
@@ -256,6 +262,7 @@ pub async fn measure<S: Store>(
                     unit: unit_text.clone(),
                     source,
                     own_reporting: measure.source_kind == SourceKind::OwnReporting,
+                    from_kolada: measure.origin == kvalitet_domain::MeasureOrigin::Kolada,
                     published: measure
                         .kolada
                         .publication_date
@@ -480,6 +487,8 @@ struct MeasurePage {
     answer: Option<String>,
     figures: Option<Figures>,
     ranked: Vec<RankedRow>,
+    /// Members of the comparison without a value, each with why.
+    without: Vec<RankedRow>,
     points: Vec<PointRow>,
     chart: String,
     /// Whether the chart draws lowest–highest too, and the link that turns it on or off.
@@ -562,6 +571,8 @@ struct MeasureFacts {
     unit: Option<String>,
     source: String,
     own_reporting: bool,
+    /// Whether the title is Kolada's (own measures and published results have their own).
+    from_kolada: bool,
     survey: bool,
     /// The day the source published the figures (Kolada's publication date).
     published: Option<String>,

@@ -35,7 +35,8 @@ pub(crate) fn figures(
     // A rank needs a better direction; costs and volumes are not placed.
     let rank = own
         .and_then(|r| r.placement.rank)
-        .filter(|_| p.direction != Direction::None)
+        // A place needs a direction and someone to be placed against ("1 av 1" says nothing).
+        .filter(|_| p.direction != Direction::None && s.n > 1)
         .map(|rank| {
             let shared = own.is_some_and(|r| r.placement.shared);
             format!(
