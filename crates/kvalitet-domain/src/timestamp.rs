@@ -46,6 +46,45 @@ impl Timestamp {
         format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
     }
 
+    /// The moment on Swedish clocks (Europe/Stockholm): UTC+1, and UTC+2 from the last
+    /// Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC, the EU's summer time
+    /// that Sweden has kept since 1996. Written out here rather than taken from a time-zone
+    /// database: it is one fixed rule, and the pages need only Sweden's clock.
+    pub fn in_sweden(self) -> OffsetDateTime {
+        let utc = self.0.to_offset(time::UtcOffset::UTC);
+        let last_sunday = |month| {
+            time::Date::from_calendar_date(utc.year(), month, 31)
+                .map(|last| {
+                    let back = i64::from(last.weekday().number_days_from_sunday());
+                    last - time::Duration::days(back)
+                })
+                .map(|day| day.with_hms(1, 0, 0).map(|t| t.assume_utc()))
+        };
+        let summer = match (
+            last_sunday(time::Month::March),
+            last_sunday(time::Month::October),
+        ) {
+            (Ok(Ok(start)), Ok(Ok(end))) => utc >= start && utc < end,
+            _ => false,
+        };
+        let hours = if summer { 2 } else { 1 };
+        time::UtcOffset::from_hms(hours, 0, 0).map_or(utc, |offset| utc.to_offset(offset))
+    }
+
+    /// The moment as staff pages show it: the date and the 24-hour clock in Swedish time,
+    /// "2026-12-01 04:36" (the ISO date, as Swedish usage writes it).
+    pub fn local_text(self) -> String {
+        let t = self.in_sweden();
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        )
+    }
+
     /// The moment `d` later (or earlier, for a negative duration).
     pub fn plus(self, d: time::Duration) -> Self {
         Self::new(self.0 + d)
@@ -76,6 +115,15 @@ mod tests {
         let t = Timestamp::parse("2026-11-22T11:30:05.25+01:00").unwrap();
         assert_eq!(t.to_string(), "2026-11-22T10:30:05Z");
         assert_eq!(t.date_text(), "2026-11-22");
+        // Winter: UTC+1; summer from the last Sunday of March 01:00 UTC (2026-03-29) to the
+        // last Sunday of October 01:00 UTC (2026-10-25): UTC+2.
+        let at = |text: &str| Timestamp::parse(text).unwrap().local_text();
+        assert_eq!(at("2026-12-01T03:36:12Z"), "2026-12-01 04:36");
+        assert_eq!(at("2026-03-29T00:59:00Z"), "2026-03-29 01:59");
+        assert_eq!(at("2026-03-29T01:00:00Z"), "2026-03-29 03:00");
+        assert_eq!(at("2026-07-01T22:30:00Z"), "2026-07-02 00:30");
+        assert_eq!(at("2026-10-25T00:59:00Z"), "2026-10-25 02:59");
+        assert_eq!(at("2026-10-25T01:00:00Z"), "2026-10-25 02:00");
         assert_eq!(Timestamp::parse(&t.to_string()), Ok(t));
         assert_eq!(
             t.plus(time::Duration::days(10)).to_string(),

@@ -195,6 +195,7 @@ impl<S: Store> AppState<S> {
         templates.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         templates.add_filter("num", format_count);
         templates.add_filter("fill", fill);
+        templates.add_filter("local", local_time);
         // Templates are compiled into the binary; a broken one fails every test at once.
         templates.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
         // Escapes what HTML needs (& < > " ') and leaves '/' alone, so URLs stay readable.
@@ -251,6 +252,12 @@ fn fill(text: String, values: minijinja::value::Kwargs) -> Result<String, miniji
 }
 
 /// A whole number with a no-break space between thousands, as Swedish writes it.
+/// A stored moment (RFC 3339, as views carry them) in Swedish time for staff pages; other
+/// text as it is.
+fn local_time(text: String) -> String {
+    kvalitet_domain::Timestamp::parse(&text).map_or(text, |t| t.local_text())
+}
+
 fn format_count(n: u64) -> String {
     kvalitet_domain::swedish::group_thousands(&n.to_string())
 }

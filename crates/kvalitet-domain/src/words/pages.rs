@@ -43,6 +43,7 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("my_account", "Mitt konto", "My account"),
     ("for_staff", "För personal", "For staff"),
+    ("time_local", "Tid (svensk tid)", "Time (Swedish time)"),
     (
         "own_measures_area",
         "Kommunens egna mått",
@@ -242,7 +243,6 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Ändringar, nyast först",
         "Changes, newest first",
     ),
-    ("time_utc", "Tid (UTC)", "Time (UTC)"),
     ("who", "Vem", "Who"),
     ("change", "Ändring", "Change"),
     ("what", "Vad", "What"),
