@@ -89,6 +89,12 @@ struct AdminView<'a> {
     can_invite: bool,
     own: Vec<MeasureLine<'a>>,
     reportable: Vec<MeasureLine<'a>>,
+    /// How many of the reportable measures the picker shows, when not all.
+    picker_note: Option<String>,
+    /// The search that narrowed the picker.
+    search: String,
+    /// The measures a comment can be written on (the set's and the municipality's own).
+    commentable: Vec<MeasureLine<'a>>,
     drafts: Vec<DraftLine<'a>>,
     /// The fingerprint of the drafts shown, which publishing must match.
     drafts_version: String,
@@ -144,12 +150,35 @@ pub async fn dashboard<S: Store>(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let m = municipality(lang, &session, &id, Action::ViewDrafts)?;
-    let notice = query_pairs(raw.as_deref())
-        .into_iter()
+    let pairs = query_pairs(raw.as_deref());
+    let notice = pairs
+        .iter()
         .find(|(k, _)| k == "klart")
-        .and_then(|(_, v)| notice_words(lang, &v));
-    admin_page(&state, lang, &session, m, notice, None).await
+        .and_then(|(_, v)| notice_words(lang, v));
+    let search = pairs
+        .into_iter()
+        .find(|(k, _)| k == "sok")
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    let page = AdminPage {
+        notice,
+        search,
+        failed: None,
+    };
+    admin_page(&state, lang, &session, m, page).await
 }
+
+/// What one showing of the administration page adds to its data: a notice of the change
+/// just made, a search among the measures to report, or a form sent back.
+#[derive(Default)]
+struct AdminPage {
+    notice: Option<String>,
+    search: Option<String>,
+    failed: Option<Failed>,
+}
+
+/// How many measures the value form offers at once; a search finds the others.
+const PICKER_MAX: usize = 500;
 
 /// A form sent back to the person who filled it in: what they typed, each problem beside its
 /// field, and all of them in a summary at the top of the page that links to the fields (the
@@ -211,15 +240,19 @@ fn typed_wrong(e: OwnError) -> Result<Vec<Message>, WebError> {
     }
 }
 
-/// The administration page, with a form sent back when `failed` says so.
+/// The administration page, with what `page` adds.
 async fn admin_page<S: Store>(
     state: &AppState<S>,
     lang: Lang,
     session: &SessionRecord,
     m: MunicipalityId,
-    notice: Option<String>,
-    failed: Option<Failed>,
+    page: AdminPage,
 ) -> Result<Response, WebError> {
+    let AdminPage {
+        notice,
+        search,
+        failed,
+    } = page;
     let (_, d) = state.directory().await?;
     let grants = &session.user.grants;
     let drafts = own::drafts(&state.store, grants, &m).await?;
@@ -253,6 +286,26 @@ async fn admin_page<S: Store>(
         })
         .collect();
     reportable.sort_by_key(|x| (x.origin == MeasureOrigin::Kolada, x.id));
+    let reportable_total = reportable.len();
+    if let Some(search) = &search {
+        let key = kvalitet_domain::swedish::search_key(search);
+        reportable.retain(|x| {
+            kvalitet_domain::swedish::search_key(&format!("{} {}", x.id, x.title)).contains(&key)
+        });
+    }
+    let reportable_found = reportable.len();
+    // A comment can be written on any measure the municipality's pages show.
+    let mut commentable: Vec<&kvalitet_domain::Measure> = d
+        .set(None)
+        .map(|set| {
+            set.areas
+                .iter()
+                .flat_map(|a| &a.items)
+                .filter_map(|i| d.measures.get(&i.measure))
+                .collect()
+        })
+        .unwrap_or_default();
+    commentable.extend(own_measures.iter().copied());
     let status = if failed.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -275,9 +328,19 @@ async fn admin_page<S: Store>(
             own: own_measures.iter().map(|x| MeasureLine::of(x)).collect(),
             reportable: reportable
                 .iter()
-                .take(500)
+                .take(PICKER_MAX)
                 .map(|x| MeasureLine::of(x))
                 .collect(),
+            picker_note: (search.is_some() || reportable_found > PICKER_MAX).then(|| {
+                lang.say(
+                    &Message::new("picker_shown")
+                        .with("shown", reportable_found.min(PICKER_MAX))
+                        .with("found", reportable_found)
+                        .with("total", reportable_total),
+                )
+            }),
+            search: search.clone().unwrap_or_default(),
+            commentable: commentable.iter().map(|x| MeasureLine::of(x)).collect(),
             drafts: drafts
                 .iter()
                 .map(|x| DraftLine {
@@ -326,7 +389,17 @@ pub async fn define_measure<S: Store>(
         Ok(_) => Ok(back(&state, lang, &m, "matt")),
         Err(e) => {
             let failed = Failed::new(lang, "m", &change.form, &typed_wrong(e)?);
-            admin_page(&state, lang, session, m, None, Some(failed)).await
+            admin_page(
+                &state,
+                lang,
+                session,
+                m,
+                AdminPage {
+                    failed: Some(failed),
+                    ..AdminPage::default()
+                },
+            )
+            .await
         }
     }
 }
@@ -370,7 +443,17 @@ pub async fn enter_value<S: Store>(
         Ok(()) => Ok(back(&state, lang, &m, "utkast")),
         Err(e) => {
             let failed = Failed::new(lang, "v", f, &typed_wrong(e)?);
-            admin_page(&state, lang, session, m, None, Some(failed)).await
+            admin_page(
+                &state,
+                lang,
+                session,
+                m,
+                AdminPage {
+                    failed: Some(failed),
+                    ..AdminPage::default()
+                },
+            )
+            .await
         }
     }
 }
@@ -404,7 +487,17 @@ pub async fn upload<S: Store>(
             let mut problems = typed_wrong(e)?;
             problems.truncate(100);
             let failed = Failed::new(lang, "u", &serde_json::json!({}), &problems);
-            admin_page(&state, lang, session, m, None, Some(failed)).await
+            admin_page(
+                &state,
+                lang,
+                session,
+                m,
+                AdminPage {
+                    failed: Some(failed),
+                    ..AdminPage::default()
+                },
+            )
+            .await
         }
     }
 }
@@ -473,7 +566,17 @@ pub async fn comment<S: Store>(
         Ok(()) => Ok(back(&state, lang, &m, "kommentar")),
         Err(e) => {
             let failed = Failed::new(lang, "c", f, &typed_wrong(e)?);
-            admin_page(&state, lang, session, m, None, Some(failed)).await
+            admin_page(
+                &state,
+                lang,
+                session,
+                m,
+                AdminPage {
+                    failed: Some(failed),
+                    ..AdminPage::default()
+                },
+            )
+            .await
         }
     }
 }
@@ -507,7 +610,17 @@ pub async fn introduction<S: Store>(
         Ok(()) => Ok(back(&state, lang, &m, "inledning")),
         Err(e) => {
             let failed = Failed::new(lang, "i", f, &typed_wrong(e)?);
-            admin_page(&state, lang, session, m, None, Some(failed)).await
+            admin_page(
+                &state,
+                lang,
+                session,
+                m,
+                AdminPage {
+                    failed: Some(failed),
+                    ..AdminPage::default()
+                },
+            )
+            .await
         }
     }
 }

@@ -676,6 +676,21 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     );
     let defined = request(&app, "POST", "/admin/kommun/0180/matt", &anna, &define).await;
     assert_eq!(defined.status, 303, "{}", defined.body);
+    // The value form's picker can be searched by name or id, and says how much it shows.
+    let found = request(&app, "GET", "/admin/kommun/0180?sok=besokare", &anna, &[]).await;
+    assert!(
+        found.body.contains(r#"<option value="X0180-1">X0180-1 "#)
+            && found.body.contains("Visar 1 av 1 träffar bland 1 mått"),
+        "{}",
+        found.body
+    );
+    let none = request(&app, "GET", "/admin/kommun/0180?sok=simhall", &anna, &[]).await;
+    assert!(
+        !none.body.contains(r#"<option value="X0180-1">X0180-1 "#)
+            && none.body.contains("Visar 0 av 0 träffar"),
+        "{}",
+        none.body
+    );
     assert_eq!(
         request(
             &app,

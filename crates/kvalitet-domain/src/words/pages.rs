@@ -43,6 +43,16 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("my_account", "Mitt konto", "My account"),
     ("for_staff", "För personal", "For staff"),
+    (
+        "find_measure",
+        "Sök mått (namn eller id)",
+        "Find a measure (name or id)",
+    ),
+    (
+        "picker_shown",
+        "Visar {shown} av {found} träffar bland {total} mått som kommunen kan rapportera. Sök på namn eller id för att hitta andra.",
+        "Showing {shown} of {found} matches among the {total} measures the municipality can report. Search by name or id to find others.",
+    ),
     ("time_local", "Tid (svensk tid)", "Time (Swedish time)"),
     (
         "own_measures_area",
