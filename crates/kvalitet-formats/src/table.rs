@@ -5,23 +5,37 @@
 
 use kvalitet_domain::Message;
 
-/// The line a record is on. The reader counts the blank lines before a record into it, so the
-/// line is found from the record's first non-blank byte.
-fn line_of(text: &str, position: Option<&csv::Position>) -> usize {
-    let start = position
-        .and_then(|p| usize::try_from(p.byte()).ok())
-        .unwrap_or(0)
-        .min(text.len());
-    let rest = &text.as_bytes()[start..];
-    let first = rest
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map_or(text.len(), |i| start + i);
-    text.as_bytes()[..first]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+/// Finds the line each record of one text is on, for records met in order. The reader counts
+/// the blank lines before a record into it, so the line is found from the record's first
+/// non-blank byte.
+#[derive(Default)]
+struct LineCounter {
+    /// A byte already counted up to, and the newlines before it.
+    byte: usize,
+    newlines: usize,
+}
+
+impl LineCounter {
+    fn line_of(&mut self, text: &str, position: Option<&csv::Position>) -> usize {
+        let start = position
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(0)
+            .min(text.len());
+        let first = text.as_bytes()[start..]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map_or(text.len(), |i| start + i);
+        if first < self.byte {
+            // Out of order (never, for a reader going forward): count from the start.
+            *self = Self::default();
+        }
+        self.newlines += text.as_bytes()[self.byte..first]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.byte = first;
+        self.newlines + 1
+    }
 }
 
 /// The text of an uploaded file: a spreadsheet's first sheet as CSV (.xlsx, .ods; see
@@ -91,7 +105,10 @@ pub fn values_upload(
     }
     // The rows in the one form the reader knows; what it says about its line n is said of
     // the uploaded file's line `lines[n - 2]` (the header is line 1 in both).
-    let mut canonical = String::from("kpi,municipality_id,year,value,gender\n");
+    let mut canonical = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::with_capacity(text.len() + 64));
+    let _ = canonical.write_record(["kpi", "municipality_id", "year", "value", "gender"]);
     let mut lines: Vec<u64> = Vec::with_capacity(table.rows.len());
     for row in table.rows() {
         for (c, cell) in row.cells.iter().enumerate() {
@@ -123,12 +140,11 @@ pub fn values_upload(
             decimal_point(row.get("value")),
             gender.to_owned(),
         ];
-        let Some(record) = csv_line(&cells) else {
-            continue;
-        };
-        canonical.push_str(&record);
-        lines.push(row.line as u64);
+        if canonical.write_record(&cells).is_ok() {
+            lines.push(row.line as u64);
+        }
     }
+    let canonical = canonical.into_inner().unwrap_or_default();
     let original = |mut at: crate::Location| {
         at.line = at
             .line
@@ -138,7 +154,7 @@ pub fn values_upload(
     };
     let mut rows = Vec::new();
     let read = crate::read(
-        canonical.as_bytes(),
+        canonical.as_slice(),
         Some(crate::Format::ValuesCsv),
         &mut |r: Result<(crate::Location, crate::Record), crate::RowError>| {
             match r {
@@ -162,15 +178,6 @@ pub fn values_upload(
         return Err(vec![Message::new("no_value_rows")]);
     }
     Ok(ValuesUpload { rows, errors })
-}
-
-/// One CSV record (quoted where needed, ending in a line break).
-fn csv_line(cells: &[String]) -> Option<String> {
-    let mut writer = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::new());
-    writer.write_record(cells).ok()?;
-    String::from_utf8(writer.into_inner().ok()?).ok()
 }
 
 /// A number written with a decimal comma and spaces between thousands ("1 234,5", "−3,2")
@@ -247,16 +254,19 @@ impl Table {
             .delimiter(delimiter)
             .from_reader(text.as_bytes());
         let mut records = Vec::new();
+        // Lines are counted onward from the previous record, not from the start of the text
+        // each time: a 100,000-row upload would otherwise count its lines 100,000 times over.
+        let mut lines = LineCounter::default();
         for record in reader.records() {
             let record = record.map_err(|e| {
-                let line = line_of(text, e.position()) as u64;
+                let line = lines.line_of(text, e.position()) as u64;
                 vec![crate::Location::line(line).say(Message::new("bad_csv").with("detail", e))]
             })?;
             if record.iter().all(str::is_empty) {
                 continue;
             }
             records.push((
-                line_of(text, record.position()),
+                lines.line_of(text, record.position()),
                 record.iter().map(str::to_owned).collect::<Vec<_>>(),
             ));
         }

@@ -88,13 +88,13 @@ struct AdminView<'a> {
     can_comment: bool,
     can_invite: bool,
     own: Vec<MeasureLine<'a>>,
-    reportable: Vec<MeasureLine<'a>>,
+    /// The measures the forms offer: those to report, then those to comment on (the set's
+    /// and the municipality's own).
+    pickable: Vec<MeasureLine<'a>>,
     /// How many of the reportable measures the picker shows, when not all.
     picker_note: Option<String>,
     /// The search that narrowed the picker.
     search: String,
-    /// The measures a comment can be written on (the set's and the municipality's own).
-    commentable: Vec<MeasureLine<'a>>,
     drafts: Vec<DraftLine<'a>>,
     /// The fingerprint of the drafts shown, which publishing must match.
     drafts_version: String,
@@ -287,12 +287,13 @@ async fn admin_page<S: Store>(
         .collect();
     reportable.sort_by_key(|x| (x.origin == MeasureOrigin::Kolada, x.id));
     let reportable_total = reportable.len();
-    if let Some(search) = &search {
-        let key = kvalitet_domain::swedish::search_key(search);
-        reportable.retain(|x| {
-            kvalitet_domain::swedish::search_key(&format!("{} {}", x.id, x.title)).contains(&key)
-        });
-    }
+    let wanted = |x: &&kvalitet_domain::Measure| {
+        search.as_deref().is_none_or(|search| {
+            kvalitet_domain::swedish::search_key(&format!("{} {}", x.id, x.title))
+                .contains(&kvalitet_domain::swedish::search_key(search))
+        })
+    };
+    reportable.retain(wanted);
     let reportable_found = reportable.len();
     // A comment can be written on any measure the municipality's pages show.
     let mut commentable: Vec<&kvalitet_domain::Measure> = d
@@ -306,6 +307,7 @@ async fn admin_page<S: Store>(
         })
         .unwrap_or_default();
     commentable.extend(own_measures.iter().copied());
+    commentable.retain(wanted);
     let status = if failed.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -326,11 +328,18 @@ async fn admin_page<S: Store>(
             can_comment: grants.allows(Action::Comment, &m),
             can_invite: grants.allows(Action::ManageUsers, &m),
             own: own_measures.iter().map(|x| MeasureLine::of(x)).collect(),
-            reportable: reportable
-                .iter()
-                .take(PICKER_MAX)
-                .map(|x| MeasureLine::of(x))
-                .collect(),
+            // One list for both forms' pickers: what may be reported (at most PICKER_MAX,
+            // narrowed by a search), then what the pages show that may be commented on.
+            pickable: {
+                let mut seen = std::collections::HashSet::new();
+                reportable
+                    .iter()
+                    .take(PICKER_MAX)
+                    .chain(commentable.iter())
+                    .filter(|x| seen.insert(x.id))
+                    .map(|x| MeasureLine::of(x))
+                    .collect()
+            },
             picker_note: (search.is_some() || reportable_found > PICKER_MAX).then(|| {
                 lang.say(
                     &Message::new("picker_shown")
@@ -340,7 +349,6 @@ async fn admin_page<S: Store>(
                 )
             }),
             search: search.clone().unwrap_or_default(),
-            commentable: commentable.iter().map(|x| MeasureLine::of(x)).collect(),
             drafts: drafts
                 .iter()
                 .map(|x| DraftLine {

@@ -49,6 +49,11 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Find a measure (name or id)",
     ),
     (
+        "measure_type_or_pick",
+        "Mått (skriv id eller namn och välj i listan)",
+        "Measure (type its id or name and pick from the list)",
+    ),
+    (
         "picker_shown",
         "Visar {shown} av {found} träffar bland {total} mått som kommunen kan rapportera. Sök på namn eller id för att hitta andra.",
         "Showing {shown} of {found} matches among the {total} measures the municipality can report. Search by name or id to find others.",
