@@ -287,10 +287,10 @@ async fn admin_page<S: Store>(
         .collect();
     reportable.sort_by_key(|x| (x.origin == MeasureOrigin::Kolada, x.id));
     let reportable_total = reportable.len();
+    let key = search.as_deref().map(kvalitet_domain::swedish::search_key);
     let wanted = |x: &&kvalitet_domain::Measure| {
-        search.as_deref().is_none_or(|search| {
-            kvalitet_domain::swedish::search_key(&format!("{} {}", x.id, x.title))
-                .contains(&kvalitet_domain::swedish::search_key(search))
+        key.as_ref().is_none_or(|key| {
+            kvalitet_domain::swedish::search_key(&format!("{} {}", x.id, x.title)).contains(key)
         })
     };
     reportable.retain(wanted);
