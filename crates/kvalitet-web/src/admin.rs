@@ -355,9 +355,19 @@ async fn admin_page<S: Store>(
                     measure: x.row.key.measure.as_str(),
                     year: x.row.key.year.get(),
                     gender: x.row.key.gender.code(),
+                    // With the measure's own decimals, as residents will see it ("71", not
+                    // "71,00"); a reason for no value in words.
                     value: match x.row.datum {
-                        kvalitet_domain::Datum::Number(v) => lang.number(v, 2),
-                        _ => "–".into(),
+                        kvalitet_domain::Datum::Number(v) => lang.number(
+                            v,
+                            d.measures
+                                .get(&x.row.key.measure)
+                                .map_or(2, |measure| d.presentation(measure).decimals),
+                        ),
+                        kvalitet_domain::Datum::Missing(status) => {
+                            lang.missing(Some(status)).to_owned()
+                        }
+                        kvalitet_domain::Datum::Deleted => "–".into(),
                     },
                     by: &x.updated_by,
                     at: x.updated_at,

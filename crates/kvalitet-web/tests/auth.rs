@@ -785,6 +785,13 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     )
     .await;
     assert_eq!(good.status, 303, "{}", good.body);
+    let listed = request(&app, "GET", "/admin/kommun/0180", &bo, &[]).await;
+    assert!(
+        listed.body.contains(r#"<td class="num">87,5</td>"#)
+            && listed.body.contains(r#"<td class="num">84,0</td>"#),
+        "drafts with the measure's one decimal: {}",
+        listed.body
+    );
     // The same values from LibreOffice.
     let ods = upload_bytes(
         &app,
@@ -1872,6 +1879,6 @@ async fn own_values_upload_as_ods_and_old_excel_files() {
             sent.location()
         );
         let drafts = anna.get("/admin/kommun/0180").await;
-        assert!(drafts.body.contains("87,50"), "{name}: {}", drafts.body);
+        assert!(drafts.body.contains("87,5</td>"), "{name}: {}", drafts.body);
     }
 }
