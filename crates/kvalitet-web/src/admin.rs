@@ -231,6 +231,33 @@ impl Failed {
     }
 }
 
+/// After a form's use case: back to the page with the notice it saved under, or, when what
+/// was typed was wrong, the page again with form `form` as typed and its problems (at most
+/// 100, for a file).
+async fn form_answer<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    m: MunicipalityId,
+    form: &'static str,
+    typed: &impl Serialize,
+    saved: Result<String, OwnError>,
+) -> Result<Response, WebError> {
+    match saved {
+        Ok(notice) => Ok(back(state, lang, &m, &notice)),
+        Err(e) => {
+            let mut problems = typed_wrong(e)?;
+            problems.truncate(100);
+            let failed = Failed::new(lang, form, typed, &problems);
+            let page = AdminPage {
+                failed: Some(failed),
+                ..AdminPage::default()
+            };
+            admin_page(state, lang, session, m, page).await
+        }
+    }
+}
+
 /// The problems a form's use case found with what was typed; any other refusal stays one.
 fn typed_wrong(e: OwnError) -> Result<Vec<Message>, WebError> {
     match e {
@@ -403,23 +430,16 @@ pub async fn define_measure<S: Store>(
         &state.actor(session),
     )
     .await;
-    match saved {
-        Ok(_) => Ok(back(&state, lang, &m, "matt")),
-        Err(e) => {
-            let failed = Failed::new(lang, "m", &change.form, &typed_wrong(e)?);
-            admin_page(
-                &state,
-                lang,
-                session,
-                m,
-                AdminPage {
-                    failed: Some(failed),
-                    ..AdminPage::default()
-                },
-            )
-            .await
-        }
-    }
+    form_answer(
+        &state,
+        lang,
+        session,
+        m,
+        "m",
+        &change.form,
+        saved.map(|_| "matt".to_owned()),
+    )
+    .await
 }
 
 /// A value typed into the form.
@@ -457,23 +477,16 @@ pub async fn enter_value<S: Store>(
             Err(e) => Err(e),
         },
     };
-    match saved {
-        Ok(()) => Ok(back(&state, lang, &m, "utkast")),
-        Err(e) => {
-            let failed = Failed::new(lang, "v", f, &typed_wrong(e)?);
-            admin_page(
-                &state,
-                lang,
-                session,
-                m,
-                AdminPage {
-                    failed: Some(failed),
-                    ..AdminPage::default()
-                },
-            )
-            .await
-        }
-    }
+    form_answer(
+        &state,
+        lang,
+        session,
+        m,
+        "v",
+        f,
+        saved.map(|()| "utkast".to_owned()),
+    )
+    .await
 }
 
 pub async fn upload<S: Store>(
@@ -498,26 +511,16 @@ pub async fn upload<S: Store>(
         .map(|()| rows.len()),
         Err(e) => Err(e),
     };
-    match saved {
-        Ok(n) => Ok(back(&state, lang, &m, &format!("fil-{n}"))),
-        Err(e) => {
-            // The page comes back with every problem of the file listed (at most 100).
-            let mut problems = typed_wrong(e)?;
-            problems.truncate(100);
-            let failed = Failed::new(lang, "u", &serde_json::json!({}), &problems);
-            admin_page(
-                &state,
-                lang,
-                session,
-                m,
-                AdminPage {
-                    failed: Some(failed),
-                    ..AdminPage::default()
-                },
-            )
-            .await
-        }
-    }
+    form_answer(
+        &state,
+        lang,
+        session,
+        m,
+        "u",
+        &serde_json::json!({}),
+        saved.map(|n| format!("fil-{n}")),
+    )
+    .await
 }
 
 /// The publish button's form: the fingerprint of the drafts the page showed.
@@ -580,23 +583,16 @@ pub async fn comment<S: Store>(
         &state.actor(session),
     )
     .await;
-    match saved {
-        Ok(()) => Ok(back(&state, lang, &m, "kommentar")),
-        Err(e) => {
-            let failed = Failed::new(lang, "c", f, &typed_wrong(e)?);
-            admin_page(
-                &state,
-                lang,
-                session,
-                m,
-                AdminPage {
-                    failed: Some(failed),
-                    ..AdminPage::default()
-                },
-            )
-            .await
-        }
-    }
+    form_answer(
+        &state,
+        lang,
+        session,
+        m,
+        "c",
+        f,
+        saved.map(|()| "kommentar".to_owned()),
+    )
+    .await
 }
 
 /// A new version of the municipality's introduction.
@@ -624,23 +620,16 @@ pub async fn introduction<S: Store>(
         &state.actor(session),
     )
     .await;
-    match saved {
-        Ok(()) => Ok(back(&state, lang, &m, "inledning")),
-        Err(e) => {
-            let failed = Failed::new(lang, "i", f, &typed_wrong(e)?);
-            admin_page(
-                &state,
-                lang,
-                session,
-                m,
-                AdminPage {
-                    failed: Some(failed),
-                    ..AdminPage::default()
-                },
-            )
-            .await
-        }
-    }
+    form_answer(
+        &state,
+        lang,
+        session,
+        m,
+        "i",
+        f,
+        saved.map(|()| "inledning".to_owned()),
+    )
+    .await
 }
 
 /// An invitation: who, and as what.
