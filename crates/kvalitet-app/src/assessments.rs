@@ -26,7 +26,7 @@ use crate::ports::{
     ConsensusRecord, DocumentRecord, ImportSource, NewRound, RoundContent, RoundFilter,
     RoundRecord, StatusStep, SurveyRecord, Values,
 };
-use crate::publish::{self, ResultMeasure, ResultSet};
+use crate::publish::{self, PublishCheck, ResultMeasure, ResultSet};
 
 /// The largest evidence file accepted.
 pub const MAX_DOCUMENT_BYTES: usize = 10 << 20;
@@ -317,6 +317,15 @@ pub async fn set_assessor(
     Ok(store.set_assessor(round_id, user.id, role, actor).await?)
 }
 
+/// An evidence file sent with an assessor's answers, for one question.
+#[derive(Debug, Clone, Copy)]
+pub struct Attachment<'a> {
+    pub question: &'a str,
+    /// The file's name on the sender's machine (only its last part is kept).
+    pub filename: &'a str,
+    pub body: &'a [u8],
+}
+
 /// One question's entry on an assessor's form.
 #[derive(Debug, Clone, Default)]
 pub struct AnswerForm {
@@ -344,9 +353,12 @@ fn check_text(errors: &mut Vec<Message>, question: &str, field: &'static str, te
 }
 
 /// `problem` said of one question of a form.
+/// A problem with the answer to one question; `id` (not said) lets a form put it beside
+/// the question's field.
 fn at_question(question: &str, problem: Message) -> Message {
     Message::new("at_question")
         .with("question", format!("{question:?}"))
+        .with("id", question)
         .with_said("problem", problem)
 }
 
@@ -374,6 +386,7 @@ pub async fn save_answers(
     user: UserId,
     round_id: RoundId,
     forms: &[AnswerForm],
+    attachments: &[Attachment<'_>],
     actor: &Actor,
 ) -> Result<(), AssessError> {
     let (_, f) = round_to_change(store, grants, user, round_id, round::may_answer).await?;
@@ -425,10 +438,64 @@ pub async fn save_answers(
             updated_at: actor.at,
         });
     }
+    let mut documents = Vec::new();
+    for file in attachments {
+        let q = file.question;
+        if !rules.contains_key(q) {
+            errors.push(not_in_framework(q, &f));
+            continue;
+        }
+        match document_record(round_id, user, file, actor) {
+            Ok(record) => documents.push((record, file.body)),
+            Err(problem) => errors.push(at_question(q, Message::in_field("file", problem))),
+        }
+    }
     if !errors.is_empty() {
         return Err(AssessError::BadRows(errors));
     }
-    Ok(store.save_answers(round_id, user, &records, actor).await?)
+    Ok(store
+        .save_answers(round_id, user, &records, &documents, actor)
+        .await?)
+}
+
+/// The record of an evidence file, or why it is refused (empty, too large).
+fn document_record(
+    round: RoundId,
+    user: UserId,
+    file: &Attachment<'_>,
+    actor: &Actor,
+) -> Result<DocumentRecord, Message> {
+    if file.body.is_empty() {
+        return Err(Message::new("file_empty"));
+    }
+    if file.body.len() > MAX_DOCUMENT_BYTES {
+        return Err(Message::new("file_too_large").with("mb", MAX_DOCUMENT_BYTES >> 20));
+    }
+    // Only the last path part, without control characters: the name is shown and sent back.
+    let name: String = file
+        .filename
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
+    let name = if name.trim().is_empty() {
+        "bilaga".to_owned()
+    } else {
+        name
+    };
+    Ok(DocumentRecord {
+        id: DocumentId(0),
+        round,
+        question: file.question.to_owned(),
+        user,
+        content_type: content_type_of(&name).to_owned(),
+        filename: name,
+        size: file.body.len() as i64,
+        uploaded_at: actor.at,
+    })
 }
 
 /// The agreed answer to one question, as the lead evaluator records it.
@@ -496,9 +563,12 @@ pub async fn decide(
         {
             errors.push(at_question(
                 q,
-                Message::new("differ_give_reason")
-                    .with("lowest", lowest)
-                    .with("highest", highest),
+                Message::in_field(
+                    "reason",
+                    Message::new("differ_give_reason")
+                        .with("lowest", lowest)
+                        .with("highest", highest),
+                ),
             ));
             continue;
         }
@@ -683,58 +753,6 @@ pub async fn import_survey(
     Ok(store
         .save_consensus(round_id, &consensus, Some(&survey), actor)
         .await?)
-}
-
-/// Stores an evidence file for a question; an assessor does this while the round is a draft.
-#[allow(clippy::too_many_arguments)]
-pub async fn add_document(
-    store: &(impl Values + AssessmentRounds),
-    grants: &Grants,
-    user: UserId,
-    round_id: RoundId,
-    question: &str,
-    filename: &str,
-    body: &[u8],
-    actor: &Actor,
-) -> Result<DocumentId, AssessError> {
-    let (_, f) = round_to_change(store, grants, user, round_id, round::may_answer).await?;
-    if !f.questions().any(|(_, q)| q.id == question) {
-        return Err(AssessError::Invalid(not_in_framework(question, &f)));
-    }
-    if body.is_empty() {
-        return Err(AssessError::Invalid(Message::new("file_empty")));
-    }
-    if body.len() > MAX_DOCUMENT_BYTES {
-        return Err(AssessError::Invalid(
-            Message::new("file_too_large").with("mb", MAX_DOCUMENT_BYTES >> 20),
-        ));
-    }
-    // Only the last path part, without control characters: the name is shown and sent back.
-    let name: String = filename
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .take(200)
-        .collect();
-    let name = if name.trim().is_empty() {
-        "bilaga".to_owned()
-    } else {
-        name
-    };
-    let content_type = content_type_of(&name);
-    let record = DocumentRecord {
-        id: DocumentId(0),
-        round: round_id,
-        question: question.to_owned(),
-        user,
-        filename: name,
-        content_type: content_type.to_owned(),
-        size: body.len() as i64,
-        uploaded_at: actor.at,
-    };
-    Ok(store.add_document(&record, body, actor).await?)
 }
 
 /// The type a document is served with, by its name's ending; anything else is a download.
@@ -1032,7 +1050,7 @@ pub struct EarlierRound {
 #[derive(Debug, Clone, Serialize)]
 pub struct PartWithText {
     pub part: Part,
-    /// The agreed reasons and the assessors' evidence and comments in it.
+    /// The agreed reasons in it, each once (the assessors' own notes stay internal).
     pub texts: Vec<String>,
 }
 
@@ -1153,22 +1171,18 @@ pub async fn report(
             })
             .map(|q| q.id.as_str())
             .collect();
-        let mut out: Vec<String> = content
+        // Only the agreed reasons are public: the assessors' own evidence and comments are
+        // their internal working notes (the form marks them so), and a reason shared by
+        // several questions is said once.
+        let mut seen = BTreeSet::new();
+        content
             .consensus
             .iter()
-            .filter(|c| questions.contains(c.question.as_str()) && !c.reason.is_empty())
-            .map(|c| c.reason.clone())
-            .collect();
-        out.extend(
-            content
-                .answers
-                .iter()
-                .filter(|a| questions.contains(a.question.as_str()))
-                .flat_map(|a| [a.evidence.clone(), a.comment.clone()])
-                .filter(|t| !t.is_empty()),
-        );
-        out.dedup();
-        out
+            .filter(|c| questions.contains(c.question.as_str()))
+            .map(|c| c.reason.trim())
+            .filter(|reason| !reason.is_empty() && seen.insert(*reason))
+            .map(str::to_owned)
+            .collect()
     };
     let with_text = |p: &Part| PartWithText {
         part: p.clone(),
@@ -1351,6 +1365,59 @@ pub async fn work(
         framework: f,
         content,
     })
+}
+
+/// The check before publishing `w`'s round.
+pub fn publish_check(w: &RoundWork, min_survey_answers: u64) -> PublishCheck {
+    let questions = w.framework.questions().count();
+    let agreed: BTreeSet<&str> = w
+        .content
+        .consensus
+        .iter()
+        .map(|c| c.question.as_str())
+        .collect();
+    let reasons = w
+        .content
+        .consensus
+        .iter()
+        .filter(|c| !c.reason.trim().is_empty())
+        .count();
+    let mut check = PublishCheck {
+        public: vec![
+            Message::new("public_round_facts"),
+            Message::new("public_round_scores"),
+            Message::new("public_round_reasons").with("n", reasons),
+        ],
+        internal: vec![Message::new("internal_round_notes")],
+        warnings: Vec::new(),
+    };
+    let unanswered = questions.saturating_sub(agreed.len());
+    if unanswered > 0 {
+        check.warnings.push(
+            Message::new("warn_unanswered")
+                .with("n", unanswered)
+                .with("of", questions),
+        );
+    }
+    if w.round.kind == RoundKind::Survey {
+        let few = w
+            .content
+            .distributions
+            .iter()
+            .filter(|(_, counts)| counts.iter().sum::<u64>() < min_survey_answers)
+            .count();
+        if w.content.distributions.is_empty() {
+            check.warnings.push(Message::new("warn_no_survey"));
+        } else if few > 0 {
+            check.warnings.push(
+                Message::new("warn_few_answers")
+                    .with("n", few)
+                    .with("min", min_survey_answers),
+            );
+        }
+    }
+    check.warnings.push(Message::new("warn_published_final"));
+    check
 }
 
 /// Loads or replaces a framework version from its file text, written or edited in the UI;

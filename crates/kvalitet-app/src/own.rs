@@ -13,6 +13,7 @@ use crate::ports::{
     Actor, AuditRecord, ChangeSet, Comment, Draft, ImportSource, Introduction, OwnData, StoreError,
     Values, WriteCounts,
 };
+use crate::publish::PublishCheck;
 
 /// The largest upload accepted, by default.
 pub const MAX_UPLOAD_BYTES: usize = 10 << 20;
@@ -31,6 +32,9 @@ pub enum OwnError {
     /// What the change was based on changed meanwhile; nothing was written.
     #[error("{0}")]
     Conflict(Message),
+    /// What the change names is not there (a draft taken back already).
+    #[error("{0}")]
+    NotFound(Message),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -40,7 +44,7 @@ impl OwnError {
     pub fn message(&self) -> Message {
         match self {
             Self::Forbidden(m) => Message::new("forbidden_in").with("municipality", m),
-            Self::Invalid(m) | Self::Conflict(m) => m.clone(),
+            Self::Invalid(m) | Self::Conflict(m) | Self::NotFound(m) => m.clone(),
             Self::BadRows(rows) => crate::refusal::nothing_saved(rows),
             Self::Store(_) => Message::new("store_failed"),
         }
@@ -51,6 +55,7 @@ impl From<StoreError> for OwnError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(why) => Self::Conflict(why),
+            StoreError::NotFound(what) => Self::NotFound(what),
             e => Self::Store(e),
         }
     }
@@ -309,6 +314,56 @@ pub async fn drafts(
 ) -> Result<Vec<Draft>, OwnError> {
     require(grants, Action::ViewDrafts, m)?;
     Ok(store.drafts(m).await?)
+}
+
+/// Takes back one draft before it is published: an editor's undo of a mistyped value.
+pub async fn remove_draft(
+    store: &impl OwnData,
+    grants: &Grants,
+    m: &MunicipalityId,
+    key: &ValueKey,
+    actor: &Actor,
+) -> Result<(), OwnError> {
+    require(grants, Action::EditValues, m)?;
+    if key.area != AreaId::Municipality(*m) {
+        return Err(OwnError::Forbidden(*m));
+    }
+    Ok(store.remove_draft(m, key, actor).await?)
+}
+
+/// The check before publishing the drafts: how many values become public and for how many
+/// measures, and which of them replace or repeat a published value.
+pub fn publish_check(drafts: &[Draft]) -> PublishCheck {
+    let measures: std::collections::BTreeSet<_> =
+        drafts.iter().map(|d| d.row.key.measure).collect();
+    let replaced = drafts
+        .iter()
+        .filter(|d| d.published.is_some_and(|p| p != d.row.datum))
+        .count();
+    let same = drafts
+        .iter()
+        .filter(|d| d.published == Some(d.row.datum))
+        .count();
+    let mut check = PublishCheck {
+        public: vec![
+            Message::new("public_drafts")
+                .with("n", drafts.len())
+                .with("measures", measures.len()),
+        ],
+        internal: vec![Message::new("internal_drafts_who")],
+        warnings: Vec::new(),
+    };
+    if replaced > 0 {
+        check
+            .warnings
+            .push(Message::new("warn_drafts_replace").with("n", replaced));
+    }
+    if same > 0 {
+        check
+            .warnings
+            .push(Message::new("warn_drafts_same").with("n", same));
+    }
+    check
 }
 
 /// Saves checked rows as drafts, all or none.

@@ -6,10 +6,19 @@
 
 use kvalitet_domain::{
     Direction, Measure, MeasureId, MeasureOrigin, MeasureProfile, MeasureSet, MeasureSetArea,
-    MeasureSetItem, MunicipalityId, SourceKind, Year,
+    MeasureSetItem, Message, MunicipalityId, SourceKind, Year,
 };
 
 use crate::ports::CatalogueBatch;
+
+/// What publishing makes public, what stays internal, and what the publisher should know
+/// first: the confirmation page before every publishing lists them.
+#[derive(Debug, Clone, Default)]
+pub struct PublishCheck {
+    pub public: Vec<Message>,
+    pub internal: Vec<Message>,
+    pub warnings: Vec<Message>,
+}
 
 /// One result to publish as a measure.
 #[derive(Debug, Clone)]

@@ -26,7 +26,7 @@ use crate::ports::{
     ServiceContent, ServiceQuestion, ServiceRoundRecord, ServiceRounds, StatusStep, SurveyCounts,
     Values,
 };
-use crate::publish::{self, ResultMeasure, ResultSet};
+use crate::publish::{self, PublishCheck, ResultMeasure, ResultSet};
 use kvalitet_formats::Location;
 use kvalitet_formats::table::Table;
 
@@ -1143,6 +1143,76 @@ fn measures(year: Year) -> CatalogueBatch {
         participants: Vec::new(),
     };
     publish::as_measures(MeasureOrigin::Service, year, set, results)
+}
+
+/// The round and its check before publishing, for those who run it (refused once published).
+pub async fn publish_preview(
+    store: &impl ServiceRounds,
+    grants: &Grants,
+    round_id: ServiceRoundId,
+) -> Result<(ServiceRoundRecord, PublishCheck), ServiceError> {
+    let r = managed_round(store, grants, round_id).await?;
+    if r.published {
+        return Err(ServiceError::Invalid(Message::new("already_published")));
+    }
+    let content = store.service_content(round_id).await?;
+    let check = publish_check(&r, &content);
+    Ok((r, check))
+}
+
+/// The check before publishing a service round: its figures become measures on the
+/// members' pages; figures resting on fewer tests than the round's minimum are marked
+/// unreliable there (survey indices left out), and planned tests not registered are missing.
+pub fn publish_check(r: &ServiceRoundRecord, content: &ServiceContent) -> PublishCheck {
+    let res = results(r, content);
+    let mut check = PublishCheck {
+        public: vec![
+            Message::new("public_service_figures").with("n", res.municipalities.len()),
+            Message::new("public_service_notes"),
+        ],
+        internal: vec![Message::new("internal_service_contacts")],
+        warnings: Vec::new(),
+    };
+    let unreliable: usize = res.unreliable.values().sum();
+    if unreliable > 0 {
+        check.warnings.push(
+            Message::new("warn_unreliable_figures")
+                .with("n", unreliable)
+                .with("min", r.min_tests),
+        );
+    }
+    let not_registered = content
+        .plan
+        .iter()
+        .filter(|p| {
+            !content.contacts.iter().any(|c| {
+                (
+                    c.contact.municipality,
+                    &c.contact.question,
+                    c.contact.channel,
+                ) == (p.municipality, &p.question, p.channel)
+            })
+        })
+        .count();
+    if not_registered > 0 {
+        check.warnings.push(
+            Message::new("warn_planned_not_registered")
+                .with("n", not_registered)
+                .with("of", content.plan.len()),
+        );
+    }
+    let without = r
+        .members
+        .iter()
+        .filter(|m| !res.municipalities.iter().any(|f| f.municipality == **m))
+        .count();
+    if without > 0 {
+        check
+            .warnings
+            .push(Message::new("warn_members_without_figures").with("n", without));
+    }
+    check.warnings.push(Message::new("warn_published_final"));
+    check
 }
 
 /// Publishes a round: every member's figures become values of the round's year (survey

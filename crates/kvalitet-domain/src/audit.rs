@@ -14,12 +14,19 @@ coded_enum!(
         InvitationCreate = "invitation.create",
         InvitationAccept = "invitation.accept",
         MeasureDefine = "measure.define",
+        /// An own measure no longer offered for new values, or offered again.
+        MeasureRetire = "measure.retire",
         ValuesDraft = "values.draft",
+        /// One draft taken back before publishing.
+        ValuesDraftRemove = "values.draft_remove",
         ValuesPublish = "values.publish",
         CommentSet = "comment.set",
         IntroductionSet = "introduction.set",
         FrameworkSave = "framework.save",
         RoundCreate = "round.create",
+        RoundRename = "round.rename",
+        /// A draft round removed with everything in it.
+        RoundDelete = "round.delete",
         RoundAssessor = "round.assessor",
         RoundAnswers = "round.answers",
         RoundConsensus = "round.consensus",
@@ -32,6 +39,8 @@ coded_enum!(
         ServiceCreate = "service.create",
         ServiceSetup = "service.setup",
         ServiceContacts = "service.contacts",
+        ServiceContactEdit = "service.contact_edit",
+        ServiceContactRemove = "service.contact_remove",
         ServiceSurvey = "service.survey",
         ServicePublish = "service.publish",
     }

@@ -105,6 +105,22 @@ impl Message {
             .with_said("problem", problem)
     }
 
+    /// The text put into the parameter `name`, if any.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.args.iter().find_map(|(n, arg)| match arg {
+            Arg::Text(t) if *n == name => Some(t.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The message put into the parameter `name`, if any.
+    pub fn said(&self, name: &str) -> Option<&Message> {
+        self.args.iter().find_map(|(n, arg)| match arg {
+            Arg::Said(inner) if *n == name => Some(inner.as_ref()),
+            _ => None,
+        })
+    }
+
     /// The field an [`in_field`](Self::in_field) message is about, and its problem without
     /// the field's name: a form puts the problem beside its field.
     pub fn field_problem(&self) -> Option<(&str, &Message)> {

@@ -231,6 +231,40 @@ impl OwnData for SqlStore {
         tx.commit().await
     }
 
+    async fn remove_draft(
+        &self,
+        municipality: &MunicipalityId,
+        key: &ValueKey,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let removed = fetch_all!(tx t, (Option<f64>, Option<String>),
+        "DELETE FROM draft_value WHERE measure_id = $1 AND area_id = $2 AND year = $3 AND gender = $4
+         RETURNING value, status",
+        key.measure.as_str(), municipality.as_str(), i64::from(key.year.get()), key.gender.code())?;
+        let Some((value, status)) = removed.into_iter().next() else {
+            return Err(StoreError::NotFound(
+                kvalitet_domain::Message::new("no_such_draft")
+                    .with("measure", key.measure)
+                    .with("year", key.year.get()),
+            ));
+        };
+        audit(
+            t,
+            actor,
+            Some(municipality),
+            AuditAction::ValuesDraftRemove,
+            &format!("measures:{}", key.measure),
+            Some(serde_json::json!({
+                "year": key.year.get(), "gender": key.gender.code(), "value": value, "status": status
+            })),
+            None,
+        )
+        .await?;
+        tx.commit().await
+    }
+
     async fn drafts(&self, municipality: &MunicipalityId) -> Result<Vec<Draft>, StoreError> {
         type Row = (
             String,
@@ -241,22 +275,40 @@ impl OwnData for SqlStore {
             Option<String>,
             String,
             String,
+            Option<f64>,
+            Option<String>,
         );
+        // Each draft with the value published under its key, if any: the page shows both.
         let rows = fetch_all!(pool self, Row,
-        "SELECT measure_id, area_id, year, gender, value, status, updated_by, updated_at FROM draft_value
-         WHERE area_id = $1 ORDER BY measure_id, year, gender", municipality.as_str())?;
+        "SELECT d.measure_id, d.area_id, d.year, d.gender, d.value, d.status, d.updated_by, d.updated_at,
+                v.value, v.status
+         FROM draft_value d
+         LEFT JOIN value v ON v.measure_id = d.measure_id AND v.area_id = d.area_id
+              AND v.year = d.year AND v.gender = d.gender
+         WHERE d.area_id = $1 ORDER BY d.measure_id, d.year, d.gender", municipality.as_str())?;
+        let datum_of = |value: Option<f64>, status: Option<String>| match (value, status) {
+            (Some(x), _) => Ok(Some(Datum::Number(x))),
+            (None, Some(s)) => Ok(Some(Datum::Missing(
+                MissingStatus::parse(&s).map_err(invalid)?,
+            ))),
+            (None, None) => Ok(None),
+        };
         rows.into_iter()
             .map(
-                |(measure, area, year, gender, value, status, updated_by, updated_at)| {
-                    let datum = match (value, status) {
-                        (Some(x), _) => Datum::Number(x),
-                        (None, Some(s)) => {
-                            Datum::Missing(MissingStatus::parse(&s).map_err(invalid)?)
-                        }
-                        (None, None) => {
-                            return Err(invalid("a draft with neither number nor status"));
-                        }
-                    };
+                |(
+                    measure,
+                    area,
+                    year,
+                    gender,
+                    value,
+                    status,
+                    updated_by,
+                    updated_at,
+                    published_value,
+                    published_status,
+                )| {
+                    let datum = datum_of(value, status)?
+                        .ok_or_else(|| invalid("a draft with neither number nor status"))?;
                     Ok(Draft {
                         row: ValueRow {
                             key: ValueKey {
@@ -268,6 +320,7 @@ impl OwnData for SqlStore {
                             datum,
                             count: None,
                         },
+                        published: datum_of(published_value, published_status)?,
                         updated_by,
                         updated_at: moment(&updated_at)?,
                     })

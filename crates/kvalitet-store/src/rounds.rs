@@ -342,6 +342,7 @@ impl AssessmentRounds for SqlStore {
         round: RoundId,
         user: UserId,
         answers: &[AnswerRecord],
+        documents: &[(DocumentRecord, &[u8])],
         actor: &Actor,
     ) -> Result<(), StoreError> {
         let round = round.0;
@@ -358,20 +359,38 @@ impl AssessmentRounds for SqlStore {
                  updated_at = excluded.updated_at",
             round, user, &a.question, a.answer.as_deref(), &a.evidence, &a.link, &a.comment, actor.at.to_string())?;
         }
-        let after: serde_json::Map<String, serde_json::Value> = answers
-            .iter()
-            .map(|a| (a.question.clone(), serde_json::json!(a.answer)))
-            .collect();
-        audit(
-            t,
-            actor,
-            Some(&m),
-            AuditAction::RoundAnswers,
-            &round_object(round),
-            None,
-            Some(serde_json::Value::Object(after)),
-        )
-        .await?;
+        if !answers.is_empty() {
+            let after: serde_json::Map<String, serde_json::Value> = answers
+                .iter()
+                .map(|a| (a.question.clone(), serde_json::json!(a.answer)))
+                .collect();
+            audit(
+                t,
+                actor,
+                Some(&m),
+                AuditAction::RoundAnswers,
+                &round_object(round),
+                None,
+                Some(serde_json::Value::Object(after)),
+            )
+            .await?;
+        }
+        for (d, body) in documents {
+            exec!(t,
+            "INSERT INTO assessment_document (round_id, question_id, user_id, filename, content_type, body, uploaded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            round, &d.question, user, &d.filename, &d.content_type, *body, actor.at.to_string())?;
+            audit(
+                t,
+                actor,
+                Some(&m),
+                AuditAction::RoundDocument,
+                &round_object(round),
+                None,
+                Some(serde_json::json!({"question": d.question, "file": d.filename, "bytes": body.len()})),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -484,36 +503,6 @@ impl AssessmentRounds for SqlStore {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn add_document(
-        &self,
-        d: &DocumentRecord,
-        body: &[u8],
-        actor: &Actor,
-    ) -> Result<DocumentId, StoreError> {
-        let mut tx = self.begin().await?;
-        let t = &mut tx;
-        let m = require_draft(t, d.round.0).await?;
-        let id = fetch_all!(tx t, (i64,),
-        "INSERT INTO assessment_document (round_id, question_id, user_id, filename, content_type, body, uploaded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        d.round.0, &d.question, d.user.0, &d.filename, &d.content_type, body, actor.at.to_string())?
-    .first()
-    .map(|r| r.0)
-    .ok_or_else(|| invalid("no id returned"))?;
-        audit(
-        t,
-        actor,
-        Some(&m),
-        AuditAction::RoundDocument,
-        &round_object(d.round.0),
-        None,
-        Some(serde_json::json!({"question": d.question, "file": d.filename, "bytes": body.len()})),
-    )
-    .await?;
-        tx.commit().await?;
-        Ok(DocumentId(id))
     }
 
     async fn document(

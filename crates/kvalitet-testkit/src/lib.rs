@@ -278,7 +278,18 @@ impl Call<'_> {
     }
 
     /// A multipart body: the text fields, then the file as the field `file`.
-    pub fn upload(mut self, fields: &[(&str, &str)], filename: &str, file: &[u8]) -> Self {
+    pub fn upload(self, fields: &[(&str, &str)], filename: &str, file: &[u8]) -> Self {
+        self.upload_as(fields, "file", filename, file)
+    }
+
+    /// A multipart body: the text fields, then the file as the field `field`.
+    pub fn upload_as(
+        mut self,
+        fields: &[(&str, &str)],
+        field: &str,
+        filename: &str,
+        file: &[u8],
+    ) -> Self {
         let boundary = "XkvalitetX";
         let mut body = Vec::new();
         for (k, v) in fields {
@@ -290,7 +301,7 @@ impl Call<'_> {
             );
         }
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
         );
         body.extend_from_slice(file);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());

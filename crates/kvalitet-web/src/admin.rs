@@ -20,6 +20,7 @@ use kvalitet_domain::{Action, MeasureOrigin, Message, MunicipalityId, Role};
 use crate::auth::{message_page, redirect, render_private};
 use crate::extract::PageLang;
 use crate::extract::{Change, Session, Upload};
+use crate::forms::{ConfirmView, Failed, notice_words};
 use crate::i18n::Lang;
 use crate::site::Named;
 use crate::{AppState, WebError, query_pairs};
@@ -51,29 +52,6 @@ fn back<S: Store>(state: &AppState<S>, lang: Lang, m: &MunicipalityId, notice: &
         &format!("{}/admin/kommun/{m}?klart={notice}", lang.base()),
         &[],
     )
-}
-
-/// What the change just made did, in a sentence, from the code the redirect after it carries
-/// ("fil-6": six values saved as drafts); an unknown code says nothing.
-fn notice_words(lang: Lang, code: &str) -> Option<String> {
-    let counted = |prefix: &str| {
-        code.strip_prefix(prefix)
-            .and_then(|n| n.parse::<u64>().ok())
-    };
-    let message = if let Some(n) = counted("fil-") {
-        Message::new("notice_file").with("n", n)
-    } else if let Some(n) = counted("publicerat-") {
-        Message::new("notice_published").with("n", n)
-    } else {
-        Message::new(match code {
-            "kommentar" => "notice_comment",
-            "inledning" => "notice_introduction",
-            "matt" => "notice_measure",
-            "utkast" => "notice_draft",
-            _ => return None,
-        })
-    };
-    Some(lang.say(&message))
 }
 
 /// The administration page of a municipality.
@@ -138,6 +116,8 @@ struct DraftLine<'a> {
     year: i16,
     gender: &'static str,
     value: String,
+    /// The value residents see now, which publishing the draft replaces.
+    published: Option<String>,
     by: &'a str,
     at: kvalitet_domain::Timestamp,
 }
@@ -179,57 +159,6 @@ struct AdminPage {
 
 /// How many measures the value form offers at once; a search finds the others.
 const PICKER_MAX: usize = 500;
-
-/// A form sent back to the person who filled it in: what they typed, each problem beside its
-/// field, and all of them in a summary at the top of the page that links to the fields (the
-/// page answers 400, so nothing was saved and the browser does not cache it).
-#[derive(Serialize)]
-pub(crate) struct Failed {
-    /// Which form of the page, also the prefix of its fields' ids ("m", "v", "c", "i").
-    form: &'static str,
-    /// What was typed, by field name.
-    values: serde_json::Value,
-    /// Each problem that belongs to a field, said without the field's name, by field name.
-    fields: std::collections::BTreeMap<String, String>,
-    /// Every problem said whole, with the field it links to.
-    summary: Vec<SummaryLine>,
-}
-
-#[derive(Serialize)]
-struct SummaryLine {
-    text: String,
-    field: Option<String>,
-}
-
-impl Failed {
-    pub(crate) fn new(
-        lang: Lang,
-        form: &'static str,
-        typed: &impl Serialize,
-        problems: &[Message],
-    ) -> Self {
-        let mut fields = std::collections::BTreeMap::new();
-        let mut summary = Vec::new();
-        for problem in problems {
-            let field = problem.field_problem().map(|(field, alone)| {
-                fields
-                    .entry(field.to_owned())
-                    .or_insert_with(|| lang.say(alone));
-                field.to_owned()
-            });
-            summary.push(SummaryLine {
-                text: lang.say(problem),
-                field,
-            });
-        }
-        Self {
-            form,
-            values: serde_json::to_value(typed).unwrap_or_default(),
-            fields,
-            summary,
-        }
-    }
-}
 
 /// After a form's use case: back to the page with the notice it saved under, or, when what
 /// was typed was wrong, the page again with form `form` as typed and its problems (at most
@@ -378,13 +307,10 @@ async fn admin_page<S: Store>(
             search: search.clone().unwrap_or_default(),
             drafts: drafts
                 .iter()
-                .map(|x| DraftLine {
-                    measure: x.row.key.measure.as_str(),
-                    year: x.row.key.year.get(),
-                    gender: x.row.key.gender.code(),
+                .map(|x| {
                     // With the measure's own decimals, as residents will see it ("71", not
                     // "71,00"); a reason for no value in words.
-                    value: match x.row.datum {
+                    let shown = |datum: kvalitet_domain::Datum| match datum {
                         kvalitet_domain::Datum::Number(v) => lang.number(
                             v,
                             d.measures
@@ -395,9 +321,16 @@ async fn admin_page<S: Store>(
                             lang.missing(Some(status)).to_owned()
                         }
                         kvalitet_domain::Datum::Deleted => "–".into(),
-                    },
-                    by: &x.updated_by,
-                    at: x.updated_at,
+                    };
+                    DraftLine {
+                        measure: x.row.key.measure.as_str(),
+                        year: x.row.key.year.get(),
+                        gender: x.row.key.gender.code(),
+                        value: shown(x.row.datum),
+                        published: x.published.map(shown),
+                        by: &x.updated_by,
+                        at: x.updated_at,
+                    }
                 })
                 .collect(),
             drafts_version: own::drafts_version(&drafts),
@@ -523,13 +456,40 @@ pub async fn upload<S: Store>(
     .await
 }
 
-/// The publish button's form: the fingerprint of the drafts the page showed.
+/// The publish button's form: the fingerprint of the drafts the page showed, and
+/// `confirmed=1` once the person has seen the confirmation page.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct PublishFields {
     drafts: String,
+    confirmed: String,
 }
 
+/// `GET /admin/kommun/{id}/publicera`: what publishing the drafts makes public and which of
+/// them replace a published value, with the button that publishes.
+pub async fn confirm_publish<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Session(session): Session,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let m = municipality(lang, &session, &id, Action::Publish)?;
+    let drafts = own::drafts(&state.store, &session.user.grants, &m).await?;
+    if drafts.is_empty() {
+        return Ok(back(&state, lang, &m, "inga-utkast"));
+    }
+    let (_, d) = state.directory().await?;
+    let mut view = ConfirmView::of(lang, &own::publish_check(&drafts), &session.csrf_token);
+    view.what = lang.say(&Message::new("drafts_of").with("name", d.name(&m)));
+    view.action = format!("{}/admin/kommun/{m}/publicera", lang.base());
+    view.hidden = vec![("drafts", own::drafts_version(&drafts))];
+    view.back = format!("{}/admin/kommun/{m}#drafts-h", lang.base());
+    view.other_path = format!("{}/admin/kommun/{m}/publicera", lang.other().base());
+    Ok(render_private(&state, lang, &session, "confirm.html", view))
+}
+
+/// `POST /admin/kommun/{id}/publicera`: publishes the drafts the confirmation page showed;
+/// without `confirmed=1`, to that page.
 pub async fn publish<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     PageLang(lang): PageLang,
@@ -538,6 +498,12 @@ pub async fn publish<S: Store>(
 ) -> Result<Response, WebError> {
     let session = &change.session;
     let m = municipality(lang, session, &id, Action::Publish)?;
+    if change.form.confirmed != "1" {
+        return Ok(redirect(
+            &format!("{}/admin/kommun/{m}/publicera", lang.base()),
+            &[],
+        ));
+    }
     let counts = own::publish(
         &state.store,
         &session.user.grants,
@@ -552,6 +518,51 @@ pub async fn publish<S: Store>(
         &m,
         &format!("publicerat-{}", counts.inserted + counts.updated),
     ))
+}
+
+/// `POST /admin/kommun/{id}/utkast/ta-bort`: takes back one draft (measure, year, gender).
+pub async fn remove_draft<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(id): Path<String>,
+    change: Change<DraftKeyFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    let m = municipality(lang, session, &id, Action::EditValues)?;
+    let f = &change.form;
+    let bad = |field: &str| {
+        WebError::invalid(Message::in_field(field, Message::new("no_such_draft_key")))
+    };
+    let key = kvalitet_domain::ValueKey {
+        measure: kvalitet_domain::MeasureId::parse(&f.measure).map_err(|_| bad("measure"))?,
+        area: kvalitet_domain::AreaId::Municipality(m),
+        year: f
+            .year
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|y| kvalitet_domain::Year::new(y).ok())
+            .ok_or_else(|| bad("year"))?,
+        gender: kvalitet_domain::Gender::parse(&f.gender).map_err(|_| bad("gender"))?,
+    };
+    own::remove_draft(
+        &state.store,
+        &session.user.grants,
+        &m,
+        &key,
+        &state.actor(session),
+    )
+    .await?;
+    Ok(back(&state, lang, &m, "borttaget"))
+}
+
+/// Which draft a remove button takes back.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DraftKeyFields {
+    measure: String,
+    year: String,
+    gender: String,
 }
 
 /// A comment on a measure and year.

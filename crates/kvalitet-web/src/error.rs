@@ -166,6 +166,7 @@ impl From<kvalitet_app::own::OwnError> for WebError {
         let status = match &e {
             OwnError::Forbidden(_) => StatusCode::FORBIDDEN,
             OwnError::Conflict(_) => StatusCode::CONFLICT,
+            OwnError::NotFound(_) => StatusCode::NOT_FOUND,
             OwnError::Invalid(_) | OwnError::BadRows(_) => StatusCode::BAD_REQUEST,
             OwnError::Store(_) => return Self::internal(e),
         };

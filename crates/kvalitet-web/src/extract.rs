@@ -97,22 +97,36 @@ impl<S: Store, T: DeserializeOwned + Send> FromRequest<Arc<AppState<S>>> for Cha
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct UploadLimit(pub usize);
 
-/// A change sent as a file upload (a multipart form): the logged-in session, checked before
-/// the body is read; the form's text fields, whose `csrf` must be the session's token; and
-/// its one file (the field `file`) with the file's name.
+/// A change sent as a form that may carry files (a multipart form, or a plain one when the
+/// browser sent no file input): the logged-in session, checked before the body is read; the
+/// form's text fields, whose `csrf` must be the session's token; and its files by field name
+/// (file inputs left empty are not files). The route's body limit bounds the whole.
 pub(crate) struct Upload {
     pub session: SessionRecord,
     pub fields: HashMap<String, String>,
-    file: Option<(String, bytes::Bytes)>,
+    files: Vec<SentFile>,
+}
+
+/// One file of a form: the field it came in, its name on the sender's machine, its bytes.
+pub(crate) struct SentFile {
+    pub field: String,
+    pub name: String,
+    pub bytes: bytes::Bytes,
 }
 
 impl Upload {
-    /// The file's name and bytes, or the refusal when none was sent.
+    /// The file's name and bytes (the field `file`), or the refusal when none was sent.
     pub fn file(&self) -> Result<(&str, &bytes::Bytes), WebError> {
-        self.file
-            .as_ref()
-            .map(|(name, bytes)| (name.as_str(), bytes))
+        self.files
+            .iter()
+            .find(|f| f.field == "file")
+            .map(|f| (f.name.as_str(), &f.bytes))
             .ok_or_else(|| WebError::invalid(Message::new("no_file_sent")))
+    }
+
+    /// Every file sent, in the order sent.
+    pub fn files(&self) -> &[SentFile] {
+        &self.files
     }
 
     /// A text field, empty when not sent.
@@ -149,24 +163,44 @@ impl<S: Store> FromRequest<Arc<AppState<S>>> for Upload {
                 WebError::bad_request(lang.t("upload_broken"))
             }
         };
-        let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(|e| broken(e.status()))?;
+        let multipart = parts
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/"));
+        let request = Request::from_parts(parts, body);
         let mut fields = HashMap::new();
-        let mut file = None;
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|e| broken(e.status()))?
-        {
-            let name = field.name().unwrap_or_default().to_owned();
-            let filename = field.file_name().map(str::to_owned);
-            let bytes = field.bytes().await.map_err(|e| broken(e.status()))?;
-            if name == "file" {
-                file = Some((filename.unwrap_or_default(), bytes));
-            } else {
-                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+        let mut files = Vec::new();
+        if multipart {
+            let mut multipart = Multipart::from_request(request, state)
+                .await
+                .map_err(|e| broken(e.status()))?;
+            while let Some(field) = multipart
+                .next_field()
+                .await
+                .map_err(|e| broken(e.status()))?
+            {
+                let name = field.name().unwrap_or_default().to_owned();
+                let filename = field.file_name().map(str::to_owned);
+                let bytes = field.bytes().await.map_err(|e| broken(e.status()))?;
+                match filename {
+                    // An empty file input: the browser sends a part without a name or bytes.
+                    Some(f) if f.is_empty() && bytes.is_empty() => {}
+                    Some(name_there) => files.push(SentFile {
+                        field: name,
+                        name: name_there,
+                        bytes,
+                    }),
+                    None => {
+                        fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+                    }
+                }
             }
+        } else {
+            let Form(sent) = Form::<HashMap<String, String>>::from_request(request, state)
+                .await
+                .map_err(|e| broken(e.status()))?;
+            fields = sent;
         }
         if !auth::csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
             return Err(WebError::form_expired());
@@ -174,7 +208,7 @@ impl<S: Store> FromRequest<Arc<AppState<S>>> for Upload {
         Ok(Self {
             session,
             fields,
-            file,
+            files,
         })
     }
 }

@@ -10,6 +10,7 @@ mod charts;
 mod downloads;
 mod error;
 mod extract;
+mod forms;
 mod i18n;
 mod kolada_v3;
 mod rejections;

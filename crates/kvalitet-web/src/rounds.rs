@@ -24,6 +24,7 @@ use crate::auth::{private_page, redirect, render_private};
 use crate::charts::{self, AreaBar};
 use crate::extract::PageLang;
 use crate::extract::{Change, Pairs, Session, Upload};
+use crate::forms::{ConfirmView, Failed, notice_of};
 use crate::i18n::Lang;
 use crate::site::{Named, html_response};
 use crate::{AppState, query_pairs};
@@ -187,6 +188,49 @@ pub async fn work<S: Store>(
     Path(round_id): Path<RoundId>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
+    let page = WorkPage {
+        notice: notice_of(lang, raw.as_deref()),
+        ..WorkPage::default()
+    };
+    work_page(&state, lang, &session, round_id, page).await
+}
+
+/// What one showing of a round's work page adds: the notice of the change just made, or a
+/// form sent back with what was typed into it (shown instead of what is saved).
+#[derive(Default)]
+struct WorkPage {
+    notice: Option<String>,
+    failed: Option<Failed>,
+    typed: HashMap<String, String>,
+    /// Files were chosen in the form sent back: the browser cannot keep them.
+    files_again: bool,
+}
+
+/// The answers form ("svar") and the consensus form ("konsensus") of the work page.
+const ANSWERS_FORM: &str = "svar";
+const CONSENSUS_FORM: &str = "konsensus";
+
+async fn work_page<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    round_id: RoundId,
+    page: WorkPage,
+) -> Result<Response, WebError> {
+    let WorkPage {
+        notice,
+        failed,
+        typed,
+        files_again,
+    } = page;
+    let form_sent_back = |form: &str| failed.as_ref().is_some_and(|f| f.form() == form);
+    let (answers_back, consensus_back) =
+        (form_sent_back(ANSWERS_FORM), form_sent_back(CONSENSUS_FORM));
+    let typed_field = |prefix: &str, q: &str| {
+        typed
+            .get(&format!("{prefix}.{q}"))
+            .map_or("", String::as_str)
+    };
     let grants = &session.user.grants;
     let user = session.user.id;
     let w = a::work(&state.store, grants, user, round_id).await?;
@@ -270,13 +314,23 @@ pub async fn work<S: Store>(
                                 q.text.clone()
                             },
                             input: input_of(&q.rule),
-                            mine: mine.map(|x| AnswerView {
-                                who: None,
-                                answer: x.answer.as_deref(),
-                                evidence: &x.evidence,
-                                link: &x.link,
-                                comment: &x.comment,
-                            }),
+                            mine: if answers_back {
+                                Some(AnswerView {
+                                    who: None,
+                                    answer: Some(typed_field("a", &q.id)).filter(|a| !a.is_empty()),
+                                    evidence: typed_field("e", &q.id),
+                                    link: typed_field("l", &q.id),
+                                    comment: typed_field("c", &q.id),
+                                })
+                            } else {
+                                mine.map(|x| AnswerView {
+                                    who: None,
+                                    answer: x.answer.as_deref(),
+                                    evidence: &x.evidence,
+                                    link: &x.link,
+                                    comment: &x.comment,
+                                })
+                            },
                             answers,
                             agreement,
                             differ,
@@ -285,7 +339,16 @@ pub async fn work<S: Store>(
                                 reason: &c.reason,
                                 by: &c.decided_by,
                             }),
-                            suggested: agreed.map(|c| c.answer.clone()).or(suggested),
+                            suggested: if consensus_back {
+                                Some(typed_field("k", &q.id).to_owned())
+                            } else {
+                                agreed.map(|c| c.answer.clone()).or(suggested)
+                            },
+                            reason: if consensus_back {
+                                typed_field("r", &q.id)
+                            } else {
+                                agreed.map_or("", |c| c.reason.as_str())
+                            },
                             documents: w
                                 .content
                                 .documents
@@ -310,15 +373,11 @@ pub async fn work<S: Store>(
             .filter(|s| s.take(r.status, &w.standing, r.submitted_by).is_ok())
             .map(|s| s.code()),
     );
-    let notice = query_pairs(raw.as_deref())
-        .into_iter()
-        .find(|(k, _)| k == "klart")
-        .map(|(_, v)| v);
     let (_, d) = state.directory().await?;
-    Ok(render_private(
-        &state,
+    let mut response = render_private(
+        state,
         lang,
-        &session,
+        session,
         "round.html",
         WorkView {
             r: RoundFacts {
@@ -362,8 +421,14 @@ pub async fn work<S: Store>(
             notice,
             min_answers: round::MIN_SURVEY_ANSWERS,
             other_path: round_path(lang.other(), r.id),
+            failed: failed.as_ref(),
+            files_again,
         },
-    ))
+    );
+    if failed.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(response)
 }
 
 /// A stable code (kind, role, step) with its words, as a form offers it.
@@ -424,6 +489,8 @@ struct WorkView<'a> {
     notice: Option<String>,
     min_answers: u64,
     other_path: String,
+    failed: Option<&'a Failed>,
+    files_again: bool,
 }
 
 #[derive(Serialize)]
@@ -470,6 +537,8 @@ struct QuestionWork<'a> {
     differ: bool,
     agreed: Option<AgreedView<'a>>,
     suggested: Option<String>,
+    /// What the consensus form's reason shows: the agreed reason, or what was typed.
+    reason: &'a str,
     documents: Vec<DocumentView<'a>>,
 }
 
@@ -516,40 +585,75 @@ fn by_question<'a>(form: &'a [(String, String)], prefix: &str) -> Vec<(&'a str, 
         .collect()
 }
 
-/// `POST /admin/bedomning/{round}/svar`: the person's own answers.
+/// `POST /admin/bedomning/{round}/svar`: the person's own answers and the evidence files
+/// chosen with them (`f.QUESTION`), saved together; when something is wrong, nothing is
+/// saved and the page comes back as typed.
 pub async fn answers<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     PageLang(lang): PageLang,
     Path(round_id): Path<RoundId>,
-    change: Change<Pairs>,
+    upload: Upload,
 ) -> Result<Response, WebError> {
-    let (session, Pairs(form)) = (&change.session, &change.form);
+    let session = &upload.session;
+    let form = &upload.fields;
     let field = |prefix: &str, q: &str| {
-        form.iter()
-            .find(|(k, _)| k.split_once('.') == Some((prefix, q)))
-            .map(|(_, v)| v.clone())
+        form.get(&format!("{prefix}.{q}"))
+            .cloned()
             .unwrap_or_default()
     };
-    let forms: Vec<AnswerForm> = by_question(form, "a")
+    let questions: std::collections::BTreeSet<&str> = form
+        .keys()
+        .filter_map(|k| k.split_once('.'))
+        .filter(|(p, _)| ["a", "e", "l", "c"].contains(p))
+        .map(|(_, q)| q)
+        .collect();
+    let forms: Vec<AnswerForm> = questions
         .into_iter()
-        .map(|(q, answer)| AnswerForm {
+        .map(|q| AnswerForm {
             question: q.to_owned(),
-            answer: answer.to_owned(),
+            answer: field("a", q),
             evidence: field("e", q),
             link: field("l", q),
             comment: field("c", q),
         })
         .collect();
-    a::save_answers(
+    let attachments: Vec<a::Attachment<'_>> = upload
+        .files()
+        .iter()
+        .filter_map(|f| {
+            let question = f.field.strip_prefix("f.")?;
+            Some(a::Attachment {
+                question,
+                filename: &f.name,
+                body: &f.bytes,
+            })
+        })
+        .collect();
+    let saved = a::save_answers(
         &state.store,
         &session.user.grants,
         session.user.id,
         round_id,
         &forms,
+        &attachments,
         &state.actor(session),
     )
-    .await?;
-    Ok(done(&state, lang, round_id, "svar"))
+    .await;
+    let back = WorkPage {
+        files_again: !attachments.is_empty(),
+        ..WorkPage::default()
+    };
+    form_answer(
+        &state,
+        lang,
+        session,
+        round_id,
+        ANSWERS_FORM,
+        form,
+        saved,
+        back,
+    )
+    .await
 }
 
 /// `POST /admin/bedomning/{round}/konsensus`: the agreed answers and the reasons.
@@ -569,7 +673,7 @@ pub async fn consensus<S: Store>(
             reason: reasons.get(q).copied().unwrap_or_default().to_owned(),
         })
         .collect();
-    a::decide(
+    let saved = a::decide(
         &state.store,
         &session.user.grants,
         session.user.id,
@@ -577,8 +681,80 @@ pub async fn consensus<S: Store>(
         &forms,
         &state.actor(session),
     )
-    .await?;
-    Ok(done(&state, lang, round_id, "konsensus"))
+    .await;
+    let typed: HashMap<String, String> = form.iter().cloned().collect();
+    let back = WorkPage::default();
+    form_answer(
+        &state,
+        lang,
+        session,
+        round_id,
+        CONSENSUS_FORM,
+        &typed,
+        saved,
+        back,
+    )
+    .await
+}
+
+/// After a work-page form's use case: back to the page with its notice, or, when what was
+/// typed was wrong, the page again as typed with each problem beside its question's field.
+#[allow(clippy::too_many_arguments)]
+async fn form_answer<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    round_id: RoundId,
+    form: &'static str,
+    typed: &HashMap<String, String>,
+    saved: Result<(), AssessError>,
+    back: WorkPage,
+) -> Result<Response, WebError> {
+    let mut problems = match saved {
+        Ok(()) => return Ok(done(state, lang, round_id, form)),
+        Err(AssessError::BadRows(problems)) => problems,
+        Err(AssessError::Invalid(problem)) => vec![problem],
+        Err(other) => return Err(other.into()),
+    };
+    problems.truncate(100);
+    let mut typed = typed.clone();
+    typed.remove("csrf");
+    let answer_prefix = if form == ANSWERS_FORM { "a" } else { "k" };
+    let failed = Failed::located(lang, form, &typed, &problems, |p| {
+        question_field(p, answer_prefix)
+    });
+    let page = WorkPage {
+        failed: Some(failed),
+        typed,
+        ..back
+    };
+    work_page(state, lang, session, round_id, page).await
+}
+
+/// The form field a problem with one question's answer belongs to ("e.kk1" for its
+/// evidence; the answer's own field, `answer_prefix`, when it names none), and the problem
+/// said without the question.
+fn question_field<'m>(problem: &'m Message, answer_prefix: &str) -> Option<(String, &'m Message)> {
+    if problem.code != "at_question" {
+        return None;
+    }
+    let question = problem.text("id")?;
+    let inner = problem.said("problem")?;
+    let (prefix, alone) = match inner.field_problem() {
+        Some((field, alone)) => (
+            match field {
+                "evidence" => "e",
+                "link" => "l",
+                "comment" => "c",
+                "file" => "f",
+                "reason" => "r",
+                _ => answer_prefix,
+            },
+            alone,
+        ),
+        None => (answer_prefix, inner),
+    };
+    Some((format!("{prefix}.{question}"), alone))
 }
 
 /// `POST /admin/bedomning/{round}/bedomare`: gives a person a part, or removes them.
@@ -626,6 +802,13 @@ pub async fn step<S: Store>(
     let step = Step::parse(&change.form.step).ok_or_else(|| {
         WebError::invalid(Message::in_field("step", Message::new("unknown_step")))
     })?;
+    if step == Step::Publish && change.form.confirmed != "1" {
+        // Publishing is asked about first, on a page that says what becomes public.
+        return Ok(redirect(
+            &format!("{}/publicera", round_path(lang, round_id)),
+            &[],
+        ));
+    }
     a::take_step(
         &state.store,
         &session.user.grants,
@@ -638,11 +821,49 @@ pub async fn step<S: Store>(
     Ok(done(&state, lang, round_id, step.code()))
 }
 
-/// The step button's form.
+/// The step button's form; publishing carries `confirmed=1` from its confirmation page.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct StepFields {
     step: String,
+    confirmed: String,
+}
+
+/// `GET /admin/bedomning/{round}/publicera`: what publishing the round makes public, what
+/// stays internal and what to know first, with the button that publishes.
+pub async fn confirm_publish<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Session(session): Session,
+    Path(round_id): Path<RoundId>,
+) -> Result<Response, WebError> {
+    let w = a::work(
+        &state.store,
+        &session.user.grants,
+        session.user.id,
+        round_id,
+    )
+    .await?;
+    let r = &w.round;
+    Step::Publish
+        .take(r.status, &w.standing, r.submitted_by)
+        .map_err(|m| WebError::coded(StatusCode::FORBIDDEN, m))?;
+    let check = a::publish_check(&w, round::MIN_SURVEY_ANSWERS);
+    let mut view = ConfirmView::of(lang, &check, &session.csrf_token);
+    view.what = format!("{} {}", r.title, r.year.get());
+    view.public.insert(
+        1,
+        lang.say(
+            &Message::new("public_round_total")
+                .with("score", lang.number(w.scores.total, 1))
+                .with("max", lang.number(w.framework.total_max(), 0)),
+        ),
+    );
+    view.action = format!("{}/steg", round_path(lang, round_id));
+    view.hidden = vec![("step", Step::Publish.code().to_owned())];
+    view.back = round_path(lang, round_id);
+    view.other_path = format!("{}/publicera", round_path(lang.other(), round_id));
+    Ok(render_private(&state, lang, &session, "confirm.html", view))
 }
 
 /// `POST /admin/bedomning/{round}/enkat`: a survey's answer distributions as CSV.
@@ -677,30 +898,6 @@ pub async fn survey<S: Store>(
     )
     .await?;
     Ok(done(&state, lang, round_id, "enkat"))
-}
-
-/// `POST /admin/bedomning/{round}/dokument`: an evidence file for a question.
-pub async fn upload_document<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
-    PageLang(lang): PageLang,
-    Path(round_id): Path<RoundId>,
-    upload: Upload,
-) -> Result<Response, WebError> {
-    let session = &upload.session;
-    let (name, bytes) = upload.file()?;
-    let question = upload.field("question");
-    a::add_document(
-        &state.store,
-        &session.user.grants,
-        session.user.id,
-        round_id,
-        question,
-        name,
-        bytes,
-        &state.actor(session),
-    )
-    .await?;
-    Ok(done(&state, lang, round_id, "dokument"))
 }
 
 /// `GET /admin/dokument/{id}`: an evidence file, always as a download.

@@ -19,6 +19,8 @@ use crate::{admin, api_v1, auth, kolada_v3, rejections, rounds, service, site};
 /// The widget's height report, and the listener for the pages that embed widgets.
 const EMBED_JS: &str = include_str!("../templates/embed.js");
 const EMBED_HOST_JS: &str = include_str!("../templates/embed-host.js");
+/// The staff pages' one script: the warning before leaving unsaved changes.
+const FORMS_JS: &str = include_str!("../templates/forms.js");
 
 /// The site's style sheet (no inline styles, so the CSP can forbid them).
 const SITE_CSS: &str = include_str!("../templates/site.css");
@@ -74,7 +76,14 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             "/admin/kommun/{id}/fil",
             upload(post(admin::upload::<S>), max_upload_bytes),
         )
-        .route("/admin/kommun/{id}/publicera", post(admin::publish::<S>))
+        .route(
+            "/admin/kommun/{id}/publicera",
+            get(admin::confirm_publish::<S>).post(admin::publish::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/utkast/ta-bort",
+            post(admin::remove_draft::<S>),
+        )
         .route("/admin/kommun/{id}/kommentar", post(admin::comment::<S>))
         .route(
             "/admin/kommun/{id}/inledning",
@@ -85,7 +94,13 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             get(rounds::list::<S>).post(rounds::create::<S>),
         )
         .route("/admin/bedomning/{round}", get(rounds::work::<S>))
-        .route("/admin/bedomning/{round}/svar", post(rounds::answers::<S>))
+        .route(
+            "/admin/bedomning/{round}/svar",
+            upload(
+                post(rounds::answers::<S>),
+                kvalitet_app::assessments::MAX_DOCUMENT_BYTES,
+            ),
+        )
         .route(
             "/admin/bedomning/{round}/konsensus",
             post(rounds::consensus::<S>),
@@ -95,14 +110,11 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             post(rounds::assessor::<S>),
         )
         .route("/admin/bedomning/{round}/steg", post(rounds::step::<S>))
-        .route("/admin/bedomning/{round}/enkat", post(rounds::survey::<S>))
         .route(
-            "/admin/bedomning/{round}/dokument",
-            upload(
-                post(rounds::upload_document::<S>),
-                kvalitet_app::assessments::MAX_DOCUMENT_BYTES,
-            ),
+            "/admin/bedomning/{round}/publicera",
+            get(rounds::confirm_publish::<S>),
         )
+        .route("/admin/bedomning/{round}/enkat", post(rounds::survey::<S>))
         .route("/admin/dokument/{id}", get(rounds::document::<S>))
         .route("/kommun/{id}/bedomning/{round}", get(rounds::report::<S>))
         .route(
@@ -117,6 +129,10 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route(
             "/admin/service/{id}/kontakt",
             get(service::contact_form::<S>).post(service::register::<S>),
+        )
+        .route(
+            "/admin/service/{id}/publicera",
+            get(service::confirm_publish::<S>).post(service::publish::<S>),
         )
         .route("/admin/service/{id}/{part}", post(service::setup::<S>))
         .route(
@@ -166,6 +182,18 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
                         (header::CACHE_CONTROL, "public, max-age=3600"),
                     ],
                     EMBED_JS,
+                )
+            }),
+        )
+        .route(
+            "/static/forms.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    FORMS_JS,
                 )
             }),
         )

@@ -20,6 +20,7 @@ use crate::WebError;
 use crate::auth::{private_page, redirect, render_private};
 use crate::extract::PageLang;
 use crate::extract::{Change, Session, Upload};
+use crate::forms::{ConfirmFields, ConfirmView};
 use crate::i18n::Lang;
 use crate::site::html_response;
 use crate::{AppState, query_pairs};
@@ -308,12 +309,53 @@ pub async fn setup<S: Store>(
         "plan" => {
             s::set_plan(&state.store, grants, id, text, &who).await?;
         }
-        "publicera" => {
-            s::publish(&state.store, grants, id, &who).await?;
-        }
         _ => return Err(WebError::not_found(lang.t("page_missing"))),
     }
     Ok(back(&state, lang, id, &part))
+}
+
+/// `GET /admin/service/{id}/publicera`: what publishing makes public and every warning
+/// (unreliable figures, planned tests not registered), with the button that publishes.
+pub async fn confirm_publish<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Session(session): Session,
+    Path(id): Path<ServiceRoundId>,
+) -> Result<Response, WebError> {
+    let (r, check) = s::publish_preview(&state.store, &session.user.grants, id).await?;
+    let mut view = ConfirmView::of(lang, &check, &session.csrf_token);
+    view.what = format!("{} {}", r.title, r.year.get());
+    view.action = format!("{}/admin/service/{id}/publicera", lang.base());
+    view.back = format!("{}/admin/service/{id}", lang.base());
+    view.other_path = format!("{}/admin/service/{id}/publicera", lang.other().base());
+    Ok(render_private(&state, lang, &session, "confirm.html", view))
+}
+
+/// `POST /admin/service/{id}/publicera`: publishes the round's figures once the person has
+/// seen the confirmation page; without `confirmed=1`, to that page.
+pub async fn publish<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(id): Path<ServiceRoundId>,
+    change: Change<ConfirmFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    if !change.form.confirmed() {
+        // Refused alike for a round one may not run, as the publishing itself would be.
+        s::publish_preview(&state.store, &session.user.grants, id).await?;
+        return Ok(redirect(
+            &format!("{}/admin/service/{id}/publicera", lang.base()),
+            &[],
+        ));
+    }
+    s::publish(
+        &state.store,
+        &session.user.grants,
+        id,
+        &state.actor(session),
+    )
+    .await?;
+    Ok(back(&state, lang, id, "publicera"))
 }
 
 /// A set-up form: its text (members, a question bank or a plan).

@@ -304,7 +304,7 @@ async fn a_form_with_a_mistake_comes_back_with_what_was_typed() {
     assert_eq!(bad.status, 400, "{}", bad.body);
     assert!(
         bad.body.contains("Inget sparades")
-            && bad.body.contains("rad 3")
+            && bad.body.contains("Rad 3")
             && bad.body.contains(r#"id="u-file""#),
         "{}",
         bad.body
@@ -507,7 +507,7 @@ async fn refusals_are_pages_in_the_persons_language() {
         wide.body
     );
     assert_eq!(request(&app, "GET", "/healthz", "", &[]).await.status, 200);
-    let wrong_method = request(&app, "GET", "/admin/kommun/0180/publicera", &bo, &[]).await;
+    let wrong_method = request(&app, "GET", "/admin/kommun/0180/varde", &bo, &[]).await;
     assert_eq!(wrong_method.status, 405);
     assert!(
         wrong_method.body.contains("Det går inte att göra så här"),
@@ -750,8 +750,8 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     let bad = upload(&app, "/admin/kommun/0180/fil", &bo, &bo_csrf, "kpi,municipality_id,year,value\nX0180-1,0180,2022,87.5\nX0180-1,1480,2022,1\nX0180-1,0180,2021,=SUM(A1)\n").await;
     assert_eq!(bad.status, 400, "{}", bad.body);
     assert!(
-        bad.body.contains("rad 3, kolumn municipality_id")
-            && bad.body.contains("rad 4, kolumn value: en formel"),
+        bad.body.contains("Rad 3, kolumn municipality_id")
+            && bad.body.contains("Rad 4, kolumn value: en formel"),
         "{}",
         bad.body
     );
@@ -840,12 +840,33 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     let shown = request(&app, "GET", "/admin/kommun/0180", &anna, &[])
         .await
         .hidden("drafts");
-    let published = request(
+    // The button asks first: a page that says what becomes public, and what it replaces.
+    let asked = request(
         &app,
         "POST",
         "/admin/kommun/0180/publicera",
         &anna,
         &[("csrf", &anna_csrf), ("drafts", &shown)],
+    )
+    .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    assert_eq!(asked.location(), Some("/admin/kommun/0180/publicera"));
+    let confirm = request(&app, "GET", "/admin/kommun/0180/publicera", &anna, &[]).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    for said in [
+        "Publicera utkasten för Stockholm?",
+        "3 värden för 1 mått",
+        "name=\"confirmed\" value=\"1\"",
+    ] {
+        assert!(confirm.body.contains(said), "{said}: {}", confirm.body);
+    }
+    assert_eq!(confirm.hidden("drafts"), shown);
+    let published = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/publicera",
+        &anna,
+        &[("csrf", &anna_csrf), ("drafts", &shown), ("confirmed", "1")],
     )
     .await;
     assert_eq!(published.status, 303, "{}", published.body);
@@ -874,7 +895,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         "POST",
         "/admin/kommun/0180/publicera",
         &anna,
-        &[("csrf", &anna_csrf), ("drafts", &shown)],
+        &[("csrf", &anna_csrf), ("drafts", &shown), ("confirmed", "1")],
     )
     .await;
     assert!(matches!(again.status, 400 | 409), "{}", again.status);
@@ -911,7 +932,7 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         "POST",
         "/admin/kommun/0180/publicera",
         &anna,
-        &[("csrf", &anna_csrf), ("drafts", &stale)],
+        &[("csrf", &anna_csrf), ("drafts", &stale), ("confirmed", "1")],
     )
     .await;
     assert_eq!(refused.status, 409, "{}", refused.body);
@@ -919,6 +940,80 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
         refused.body.contains("ändrats sedan sidan visades"),
         "{}",
         refused.body
+    );
+
+    // A draft that would replace a published value shows both; the confirmation counts
+    // it; an editor can take a single draft back, and the audit trail keeps it.
+    let retyped = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/varde",
+        &bo,
+        &[
+            ("csrf", &bo_csrf),
+            ("measure", "X0180-1"),
+            ("year", "2022"),
+            ("gender", "T"),
+            ("value", "90"),
+        ],
+    )
+    .await;
+    assert_eq!(retyped.status, 303, "{}", retyped.body);
+    let listed = request(&app, "GET", "/admin/kommun/0180", &bo, &[]).await;
+    assert!(
+        listed
+            .body
+            .contains(r#"<td class="num">90,0</td><td class="num">87,5</td>"#),
+        "the draft beside the value residents see now: {}",
+        listed.body
+    );
+    let confirm = request(&app, "GET", "/admin/kommun/0180/publicera", &anna, &[]).await;
+    assert!(
+        confirm
+            .body
+            .contains("1 av värdena ersätter ett publicerat värde"),
+        "{}",
+        confirm.body
+    );
+    let removed = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/utkast/ta-bort",
+        &bo,
+        &[
+            ("csrf", &bo_csrf),
+            ("measure", "X0180-1"),
+            ("year", "2022"),
+            ("gender", "T"),
+        ],
+    )
+    .await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    let listed = request(&app, "GET", "/admin/kommun/0180", &bo, &[]).await;
+    assert!(
+        !listed.body.contains(r#"<td class="num">90,0</td>"#),
+        "{}",
+        listed.body
+    );
+    let again = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/utkast/ta-bort",
+        &bo,
+        &[
+            ("csrf", &bo_csrf),
+            ("measure", "X0180-1"),
+            ("year", "2022"),
+            ("gender", "T"),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, 404, "gone already: {}", again.body);
+    let trail = request(&app, "GET", "/kommun/0180/logg", &anna, &[]).await;
+    assert!(
+        trail.body.contains("values.draft_remove") || trail.body.contains("tog bort ett utkast"),
+        "{}",
+        trail.body
     );
 
     // A change made through this server shows at once, without waiting for VERSION_TTL.
@@ -1319,15 +1414,49 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     )
     .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
-    let doc = upload_fields(
-        &app,
-        "/admin/bedomning/1/dokument",
-        &eva,
-        &[("csrf", &eva_csrf), ("question", "a1")],
-        "rutin.txt",
-        "Rutin för synpunkter",
-    )
-    .await;
+    // A file goes with the answers in one save; a wrong answer beside it saves neither, and
+    // the page comes back as typed, the problem beside its field.
+    let refused = app
+        .post("/admin/bedomning/1/svar")
+        .cookies(&eva)
+        .upload_as(
+            &[
+                ("csrf", &eva_csrf),
+                ("a.a1", "Ja"),
+                ("a.a2", "Kanske"),
+                ("e.a2", "Se rutinen"),
+            ],
+            "f.a1",
+            "rutin.txt",
+            "Rutin för synpunkter".as_bytes(),
+        )
+        .send()
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    for shown in [
+        "id=\"svar-a.a2-error\"",
+        "href=\"#svar-a.a2\"",
+        ">Se rutinen</textarea>",
+        "välj dem igen",
+    ] {
+        assert!(refused.body.contains(shown), "{shown}: {}", refused.body);
+    }
+    let doc = app
+        .post("/admin/bedomning/1/svar")
+        .cookies(&eva)
+        .upload_as(
+            &[
+                ("csrf", &eva_csrf),
+                ("a.a1", "Ja"),
+                ("e.a1", "Blankett finns"),
+                ("l.a1", "https://example.se/synpunkter"),
+            ],
+            "f.a1",
+            "rutin.txt",
+            "Rutin för synpunkter".as_bytes(),
+        )
+        .send()
+        .await;
     assert_eq!(doc.status, 303, "{}", doc.body);
     let fetched = request(&app, "GET", "/admin/dokument/1", &eva, &[]).await;
     assert_eq!(fetched.status, 200);
@@ -1509,7 +1638,34 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         "the lead does not review"
     );
     assert_eq!(step(&anna, &csrf, "review").await.status, 303);
-    assert_eq!(step(&anna, &csrf, "publish").await.status, 303);
+    // Publishing asks first, on a page that says what becomes public and what to know.
+    let asked = step(&anna, &csrf, "publish").await;
+    assert_eq!(asked.location(), Some("/admin/bedomning/1/publicera"));
+    assert_eq!(
+        request(&app, "GET", "/admin/bedomning/1/publicera", &eva, &[])
+            .await
+            .status,
+        403,
+        "the lead may not publish"
+    );
+    let confirm = request(&app, "GET", "/admin/bedomning/1/publicera", &anna, &[]).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    for said in [
+        "Bedömarnas egna svar, underlag, länkar, kommentarer och filer.",
+        "Totalpoängen: 66,7 av 100.",
+        "kan inte ändras",
+    ] {
+        assert!(confirm.body.contains(said), "{said}: {}", confirm.body);
+    }
+    let published = request(
+        &app,
+        "POST",
+        "/admin/bedomning/1/steg",
+        &anna,
+        &[("csrf", &csrf), ("step", "publish"), ("confirmed", "1")],
+    )
+    .await;
+    assert_eq!(published.status, 303, "{}", published.body);
     let late = request(
         &app,
         "POST",
@@ -1750,12 +1906,28 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         "not published yet"
     );
 
-    let published = request(
+    let asked = request(
         &app,
         "POST",
         "/admin/service/1/publicera",
         &sam,
         &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(asked.location(), Some("/admin/service/1/publicera"));
+    let confirm = request(&app, "GET", "/admin/service/1/publicera", &sam, &[]).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(
+        confirm.body.contains("bygger på färre än") && confirm.body.contains("markeras som osäkra"),
+        "the unreliable figures are named before publishing: {}",
+        confirm.body
+    );
+    let published = request(
+        &app,
+        "POST",
+        "/admin/service/1/publicera",
+        &sam,
+        &[("csrf", &csrf), ("confirmed", "1")],
     )
     .await;
     assert_eq!(published.status, 303, "{}", published.body);

@@ -5,7 +5,9 @@ use std::future::Future;
 use serde::Serialize;
 
 use kvalitet_domain::Timestamp;
-use kvalitet_domain::{Measure, MeasureId, MeasureProfile, MunicipalityId, ValueRow, Year};
+use kvalitet_domain::{
+    Datum, Measure, MeasureId, MeasureProfile, MunicipalityId, ValueKey, ValueRow, Year,
+};
 
 use super::{Actor, StoreError};
 
@@ -13,6 +15,8 @@ use super::{Actor, StoreError};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draft {
     pub row: ValueRow,
+    /// The value published under the same key, which publishing the draft replaces.
+    pub published: Option<Datum>,
     pub updated_by: String,
     pub updated_at: Timestamp,
 }
@@ -42,6 +46,15 @@ pub trait OwnData: Send + Sync + 'static {
         &self,
         municipality: &MunicipalityId,
         rows: &[ValueRow],
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes one draft of the municipality (audited with its value); `NotFound` when
+    /// there is none under the key.
+    fn remove_draft(
+        &self,
+        municipality: &MunicipalityId,
+        key: &ValueKey,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 

@@ -160,13 +160,15 @@ pub trait AssessmentRounds: Send + Sync + 'static {
         version: &str,
     ) -> impl Future<Output = Result<Vec<(RoundId, ConsensusRecord)>, StoreError>> + Send;
 
-    /// Saves one assessor's answers (each replaces the earlier one), if the round is
-    /// still in draft; all or none (audited).
+    /// Saves one assessor's answers (each replaces the earlier one) and the evidence files
+    /// sent with them, if the round is still in draft; all or none (audited, the files
+    /// without their bytes).
     fn save_answers(
         &self,
         round: RoundId,
         user: UserId,
         answers: &[AnswerRecord],
+        documents: &[(DocumentRecord, &[u8])],
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
@@ -191,14 +193,6 @@ pub trait AssessmentRounds: Send + Sync + 'static {
         action: AuditAction,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-
-    /// Stores an evidence file (audited without its bytes); returns its id.
-    fn add_document(
-        &self,
-        document: &DocumentRecord,
-        body: &[u8],
-        actor: &Actor,
-    ) -> impl Future<Output = Result<DocumentId, StoreError>> + Send;
 
     /// An evidence file with its bytes.
     fn document(

@@ -342,6 +342,12 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "skriv den svenska texten först; den engelska är en översättning av den",
         "write the Swedish text first; the English one translates it",
     ),
+    (
+        "no_such_draft",
+        "det finns inget utkast för {measure} {year}",
+        "there is no draft for {measure} {year}",
+    ),
+    ("no_such_draft_key", "okänt utkast", "unknown draft"),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

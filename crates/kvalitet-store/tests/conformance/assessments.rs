@@ -159,6 +159,7 @@ async fn assessment_rounds_go_from_answers_through_consensus_to_published_measur
         eval,
         round,
         &[form("a1", "Ja"), form("a2", "Kanske"), form("zz", "Ja")],
+        &[],
         &actor("eval@skr.se"),
     )
     .await
@@ -188,6 +189,7 @@ async fn assessment_rounds_go_from_answers_through_consensus_to_published_measur
                 admin,
                 round,
                 &[form("a1", "Ja")],
+                &[],
                 &actor("admin@sthlm.se")
             )
             .await,
@@ -196,22 +198,57 @@ async fn assessment_rounds_go_from_answers_through_consensus_to_published_measur
         "an administrator who is not an assessor does not answer"
     );
 
+    // Files go with the answers: an empty one refuses the whole save, named at its question.
+    let file = |question, body: &'static [u8]| a::Attachment {
+        question,
+        filename: "C:\\Users\\eva\\rutin.pdf",
+        body,
+    };
+    let err = a::save_answers(
+        store,
+        &eval_g,
+        eval,
+        round,
+        &[form("a1", "Ja")],
+        &[file("a1", b"%PDF-1.7"), file("a2", b"")],
+        &actor("eval@skr.se"),
+    )
+    .await
+    .unwrap_err();
+    let AssessError::BadRows(problems) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let content = store.round_content(round).await.unwrap();
+    assert!(content.answers.is_empty() && content.documents.is_empty());
     a::save_answers(
         store,
         &eval_g,
         eval,
         round,
         &[form("a1", "Ja"), form("a2", "Delvis"), form("b1", "Nej")],
+        &[file("a1", b"%PDF-1.7")],
         &actor("eval@skr.se"),
     )
     .await
     .unwrap();
+    let documents = store.round_content(round).await.unwrap().documents;
+    assert_eq!(documents.len(), 1);
+    assert_eq!(
+        (
+            documents[0].filename.as_str(),
+            documents[0].content_type.as_str()
+        ),
+        ("rutin.pdf", "application/pdf"),
+        "only the name's last part is kept"
+    );
     a::save_answers(
         store,
         &lead_g,
         lead,
         round,
         &[form("a1", "Ja"), form("a2", "Ja"), form("b1", "Nej")],
+        &[],
         &actor("lead@skr.se"),
     )
     .await
@@ -380,6 +417,7 @@ async fn assessment_rounds_go_from_answers_through_consensus_to_published_measur
             eval,
             round,
             &[form("a1", "Nej")],
+            &[],
             &actor("eval@skr.se")
         )
         .await
@@ -464,6 +502,7 @@ async fn assessment_rounds_go_from_answers_through_consensus_to_published_measur
         lead2,
         round2,
         &[form("a1", "Ja"), form("a2", "Ja"), form("b1", "Ja")],
+        &[],
         &actor("lead@malmo.se"),
     )
     .await

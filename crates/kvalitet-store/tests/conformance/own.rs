@@ -181,6 +181,42 @@ async fn publishing_takes_exactly_the_drafts_shown(store: &SqlStore) {
         "one audit event for one change"
     );
     assert!(store.drafts(&m("0180")).await.unwrap().is_empty());
+
+    // A new draft under a published key carries the published value beside it; one draft
+    // is taken back alone, audited, and taking it back twice is "not found".
+    own::save_drafts(
+        store,
+        &admin,
+        &m("0180"),
+        &[row(2022, 4.0), row(2023, 5.0)],
+        &actor("bo@kommun.se"),
+    )
+    .await
+    .unwrap();
+    let drafts = store.drafts(&m("0180")).await.unwrap();
+    assert_eq!(
+        drafts.iter().map(|d| d.published).collect::<Vec<_>>(),
+        [Some(Datum::Number(3.0)), None]
+    );
+    let check = own::publish_check(&drafts);
+    assert_eq!(check.warnings.len(), 1, "{check:?}");
+    let key = row(2022, 4.0).key;
+    own::remove_draft(store, &admin, &m("0180"), &key, &actor("bo@kommun.se"))
+        .await
+        .unwrap();
+    assert_eq!(store.drafts(&m("0180")).await.unwrap().len(), 1);
+    assert!(matches!(
+        own::remove_draft(store, &admin, &m("0180"), &key, &actor("bo@kommun.se")).await,
+        Err(own::OwnError::NotFound(_))
+    ));
+    let removed = store.audit_events(Some(&m("0180")), 100).await.unwrap();
+    assert_eq!(
+        removed
+            .iter()
+            .filter(|e| e.action == "values.draft_remove")
+            .count(),
+        1
+    );
 }
 
 /// The probe's claim: an own measure `KK2020` made before Kommunkompassen was published let

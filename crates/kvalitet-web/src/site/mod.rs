@@ -225,14 +225,10 @@ pub fn html_response(body: impl Into<bytes::Bytes>, embeddable: bool) -> Respons
     } else {
         "frame-ancestors 'none'"
     };
-    // Only the widget runs a script (its own file, to report its height to the host page).
-    let script = if embeddable {
-        "script-src 'self'; "
-    } else {
-        ""
-    };
+    // Scripts only from the site's own files: the widget's (to report its height to the
+    // host page) and the staff pages' (the warning before leaving unsaved changes).
     let csp = format!(
-        "default-src 'none'; {script}style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; {frame}"
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; {frame}"
     );
     let mut response = (
         [
