@@ -287,6 +287,61 @@ pub async fn create_round(
     Ok(store.create_round(new, actor).await?)
 }
 
+/// Renames a round that is not published yet; its municipality's administrators do this.
+pub async fn rename_round(
+    store: &impl AssessmentRounds,
+    grants: &Grants,
+    round_id: RoundId,
+    title: &str,
+    actor: &Actor,
+) -> Result<(), AssessError> {
+    let r = managed(store, grants, round_id).await?;
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AssessError::Invalid(Message::in_field(
+            "title",
+            Message::new("give_title").with("max", 200),
+        )));
+    }
+    if r.status == Status::Published {
+        return Err(AssessError::Invalid(Message::new("published_round_stays")));
+    }
+    Ok(store.rename_round(round_id, title, actor).await?)
+}
+
+/// Removes a round still in draft, with everything in it (a round made on the wrong
+/// framework, or by mistake); its municipality's administrators do this. Returns its
+/// municipality, where the person goes next.
+pub async fn delete_round(
+    store: &impl AssessmentRounds,
+    grants: &Grants,
+    round_id: RoundId,
+    actor: &Actor,
+) -> Result<MunicipalityId, AssessError> {
+    let r = managed(store, grants, round_id).await?;
+    if r.status != Status::Draft {
+        return Err(AssessError::Invalid(
+            Message::new("only_draft_rounds_removed").with_code("status", r.status.code()),
+        ));
+    }
+    store.delete_round(round_id, actor).await?;
+    Ok(r.municipality)
+}
+
+/// A round its municipality's administrators manage; not found for those who may not see it.
+async fn managed(
+    store: &impl AssessmentRounds,
+    grants: &Grants,
+    round_id: RoundId,
+) -> Result<RoundRecord, AssessError> {
+    let r = round(store, round_id).await?;
+    if r.status != Status::Published && !grants.allows(Action::ViewDrafts, &r.municipality) {
+        return Err(AssessError::NotFound(round_not_found(round_id)));
+    }
+    require_admin(grants, &r.municipality)?;
+    Ok(r)
+}
+
 /// Gives the person with `email` a part in the round, or removes them with `None`.
 pub async fn set_assessor(
     store: &(impl Accounts + AssessmentRounds),

@@ -143,6 +143,98 @@ impl AssessmentRounds for SqlStore {
         Ok(RoundId(id))
     }
 
+    async fn rename_round(
+        &self,
+        round: RoundId,
+        title: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let round = round.0;
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let (m, status) = round_state(t, round).await?;
+        if status == Status::Published {
+            return Err(StoreError::Invalid(kvalitet_domain::Message::new(
+                "published_round_stays",
+            )));
+        }
+        let before =
+            fetch_all!(tx t, (String,), "SELECT title FROM assessment_round WHERE id = $1", round)?
+                .into_iter()
+                .next()
+                .map(|r| r.0)
+                .unwrap_or_default();
+        exec!(
+            t,
+            "UPDATE assessment_round SET title = $1 WHERE id = $2",
+            title,
+            round
+        )?;
+        audit(
+            t,
+            actor,
+            Some(&m),
+            AuditAction::RoundRename,
+            &round_object(round),
+            Some(serde_json::json!({"title": before})),
+            Some(serde_json::json!({"title": title})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn delete_round(&self, round: RoundId, actor: &Actor) -> Result<(), StoreError> {
+        let round = round.0;
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let m = require_draft(t, round).await?;
+        let (title, framework, version, year) = fetch_all!(tx t, (String, String, String, i64),
+            "SELECT title, framework_id, framework_version, year FROM assessment_round WHERE id = $1", round)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::NotFound(round_not_found(round)))?;
+        // Children first, so that neither backend depends on cascading deletes being on.
+        exec!(
+            t,
+            "DELETE FROM assessment_assessor WHERE round_id = $1",
+            round
+        )?;
+        exec!(
+            t,
+            "DELETE FROM assessment_answer WHERE round_id = $1",
+            round
+        )?;
+        exec!(
+            t,
+            "DELETE FROM assessment_consensus WHERE round_id = $1",
+            round
+        )?;
+        exec!(
+            t,
+            "DELETE FROM assessment_document WHERE round_id = $1",
+            round
+        )?;
+        exec!(
+            t,
+            "DELETE FROM assessment_distribution WHERE round_id = $1",
+            round
+        )?;
+        exec!(t, "DELETE FROM assessment_round WHERE id = $1", round)?;
+        audit(
+            t,
+            actor,
+            Some(&m),
+            AuditAction::RoundDelete,
+            &round_object(round),
+            Some(serde_json::json!({
+                "title": title, "framework": framework, "version": version, "year": year,
+            })),
+            None,
+        )
+        .await?;
+        tx.commit().await
+    }
+
     async fn set_assessor(
         &self,
         round: RoundId,

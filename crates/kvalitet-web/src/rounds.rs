@@ -24,7 +24,7 @@ use crate::auth::{private_page, redirect, render_private};
 use crate::charts::{self, AreaBar};
 use crate::extract::PageLang;
 use crate::extract::{Change, Pairs, Session, Upload};
-use crate::forms::{ConfirmView, Failed, notice_of};
+use crate::forms::{ConfirmFields, ConfirmView, Failed, notice_of};
 use crate::i18n::Lang;
 use crate::site::{Named, html_response};
 use crate::{AppState, query_pairs};
@@ -54,6 +54,7 @@ pub async fn list<S: Store>(
     PageLang(lang): PageLang,
     Session(session): Session,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let (_, d) = state.directory().await?;
     let m = d.kommun(&id)?.id;
@@ -90,6 +91,7 @@ pub async fn list<S: Store>(
                 .collect(),
             kinds: coded(lang, RoundKind::ALL.iter().map(|k| k.code())),
             other_path: format!("{}/admin/kommun/{m}/bedomningar", lang.other().base()),
+            notice: notice_of(lang, raw.as_deref()),
         },
     ))
 }
@@ -413,6 +415,7 @@ async fn work_page<S: Store>(
             roles: coded(lang, AssessorRole::ALL.iter().map(|x| x.code())),
             my_role: w.standing.assessor.map(|x| word(lang, x.code())),
             can_manage: w.standing.admin && r.status != Status::Published,
+            can_delete: w.standing.admin && r.status == Status::Draft,
             may_answer,
             may_decide,
             sees_all,
@@ -457,6 +460,7 @@ struct RoundsView<'a> {
     frameworks: Vec<Coded>,
     kinds: Vec<Coded>,
     other_path: String,
+    notice: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -481,6 +485,7 @@ struct WorkView<'a> {
     roles: Vec<Coded>,
     my_role: Option<&'static str>,
     can_manage: bool,
+    can_delete: bool,
     may_answer: bool,
     may_decide: bool,
     sees_all: bool,
@@ -781,6 +786,85 @@ pub async fn assessor<S: Store>(
     )
     .await?;
     Ok(done(&state, lang, round_id, "bedomare"))
+}
+
+/// `POST /admin/bedomning/{round}/namn`: renames a round not yet published.
+pub async fn rename<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(round_id): Path<RoundId>,
+    change: Change<RenameFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    let saved = a::rename_round(
+        &state.store,
+        &session.user.grants,
+        round_id,
+        &change.form.title,
+        &state.actor(session),
+    )
+    .await;
+    let typed: HashMap<String, String> =
+        HashMap::from([("title".to_owned(), change.form.title.clone())]);
+    match saved {
+        Err(AssessError::Invalid(problem)) => {
+            let page = WorkPage {
+                failed: Some(Failed::new(lang, "namn", &typed, &[problem])),
+                ..WorkPage::default()
+            };
+            work_page(&state, lang, session, round_id, page).await
+        }
+        saved => {
+            saved?;
+            Ok(done(&state, lang, round_id, "namn"))
+        }
+    }
+}
+
+/// The rename form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RenameFields {
+    title: String,
+}
+
+/// `POST /admin/bedomning/{round}/ta-bort`: removes a draft round with everything in it,
+/// once the person has ticked that they mean it; back to the municipality's rounds.
+pub async fn delete<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(round_id): Path<RoundId>,
+    change: Change<ConfirmFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    if !change.form.confirmed() {
+        let problem = Message::in_field("confirmed", Message::new("tick_to_remove"));
+        let page = WorkPage {
+            failed: Some(Failed::new(
+                lang,
+                "ta-bort",
+                &HashMap::<String, String>::new(),
+                &[problem],
+            )),
+            ..WorkPage::default()
+        };
+        return work_page(&state, lang, session, round_id, page).await;
+    }
+    let m = a::delete_round(
+        &state.store,
+        &session.user.grants,
+        round_id,
+        &state.actor(session),
+    )
+    .await?;
+    state.invalidate_version();
+    Ok(redirect(
+        &format!(
+            "{}/admin/kommun/{m}/bedomningar?klart=borttaget",
+            lang.base()
+        ),
+        &[],
+    ))
 }
 
 /// A person's part in a round, or `remove`.

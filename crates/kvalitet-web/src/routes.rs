@@ -110,6 +110,11 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             post(rounds::assessor::<S>),
         )
         .route("/admin/bedomning/{round}/steg", post(rounds::step::<S>))
+        .route("/admin/bedomning/{round}/namn", post(rounds::rename::<S>))
+        .route(
+            "/admin/bedomning/{round}/ta-bort",
+            post(rounds::delete::<S>),
+        )
         .route(
             "/admin/bedomning/{round}/publicera",
             get(rounds::confirm_publish::<S>),

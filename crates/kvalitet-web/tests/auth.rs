@@ -1300,6 +1300,91 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
 /// answers on their own (with a document), the lead settles the disagreement with a reason,
 /// the round is submitted, reviewed and published, and only then do residents see the
 /// report. Outsiders meet 404 or 403 at every step.
+/// A round made by mistake can be renamed, and removed while it is a draft, with a tick to
+/// say so; the audit trail keeps both.
+#[tokio::test]
+async fn a_draft_round_can_be_renamed_and_removed() {
+    let app = server().await;
+    let anna = session_pair(&login(&app, "anna@kommun.se", PASSWORD).await);
+    let csrf = request(&app, "GET", "/admin/kommun/0180/bedomningar", &anna, &[])
+        .await
+        .hidden("csrf");
+    let created = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/bedomningar",
+        &anna,
+        &[
+            ("csrf", &csrf),
+            ("framework", "dx|1"),
+            ("kind", "external"),
+            ("title", "Fel ramverk"),
+            ("year", "2025"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
+        let (app, anna) = (app.clone(), anna.clone());
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            request(&app, "POST", path, &anna, &fields).await
+        }
+    };
+    let empty = post(
+        "/admin/bedomning/1/namn",
+        vec![("csrf", csrf.clone()), ("title", "   ".into())],
+    )
+    .await;
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    assert!(
+        empty.body.contains(r#"id="namn-title-error""#),
+        "{}",
+        empty.body
+    );
+    let renamed = post(
+        "/admin/bedomning/1/namn",
+        vec![("csrf", csrf.clone()), ("title", "Delaktighet 2025".into())],
+    )
+    .await;
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    let page = request(&app, "GET", "/admin/bedomning/1?klart=namn", &anna, &[]).await;
+    assert!(
+        page.body.contains("<h1>Delaktighet 2025</h1>") && page.body.contains("Namnet är ändrat."),
+        "{}",
+        page.body
+    );
+    let unticked = post("/admin/bedomning/1/ta-bort", vec![("csrf", csrf.clone())]).await;
+    assert_eq!(unticked.status, 400, "{}", unticked.body);
+    assert!(
+        unticked.body.contains("kryssa i rutan"),
+        "{}",
+        unticked.body
+    );
+    let removed = post(
+        "/admin/bedomning/1/ta-bort",
+        vec![("csrf", csrf.clone()), ("confirmed", "1".into())],
+    )
+    .await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    assert_eq!(
+        removed.location(),
+        Some("/admin/kommun/0180/bedomningar?klart=borttaget")
+    );
+    assert_eq!(
+        request(&app, "GET", "/admin/bedomning/1", &anna, &[])
+            .await
+            .status,
+        404
+    );
+    let trail = request(&app, "GET", "/kommun/0180/logg", &anna, &[]).await;
+    assert!(
+        trail.body.contains("round.delete") || trail.body.contains("tog bort"),
+        "{}",
+        trail.body
+    );
+}
+
 #[tokio::test]
 async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     let app = server().await;

@@ -131,6 +131,23 @@ pub trait AssessmentRounds: Send + Sync + 'static {
         actor: &Actor,
     ) -> impl Future<Output = Result<RoundId, StoreError>> + Send;
 
+    /// Renames a round that is not published (audited with both names).
+    fn rename_round(
+        &self,
+        round: RoundId,
+        title: &str,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes a round in draft with its assessors, answers, agreed answers, files and
+    /// distributions, all or nothing (audited with its name and framework); `Invalid` once
+    /// it has left the draft.
+    fn delete_round(
+        &self,
+        round: RoundId,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Gives a person a part in a round, or with `None` removes them (audited).
     fn set_assessor(
         &self,

@@ -348,6 +348,22 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "there is no draft for {measure} {year}",
     ),
     ("no_such_draft_key", "okänt utkast", "unknown draft"),
+    (
+        "published_round_stays",
+        "en publicerad omgång ändras inte",
+        "a published round is not changed",
+    ),
+    (
+        "only_draft_rounds_removed",
+        "bara en omgång som är utkast kan tas bort; den här är {status}",
+        "only a round in draft can be removed; this one is {status}",
+    ),
+    (
+        "tick_to_remove",
+        "kryssa i rutan för att bekräfta att omgången ska tas bort",
+        "tick the box to confirm that the round is to be removed",
+    ),
+    ("field.confirmed", "Bekräftelse", "Confirmation"),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

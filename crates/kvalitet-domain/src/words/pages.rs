@@ -328,6 +328,20 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Remove the draft {measure} {year} {gender}",
     ),
     ("remove", "Ta bort", "Remove"),
+    ("round_settings", "Omgången", "The round"),
+    ("round_name", "Namn", "Name"),
+    ("rename", "Byt namn", "Rename"),
+    ("delete_round", "Ta bort omgången", "Remove the round"),
+    (
+        "delete_round_note",
+        "En omgång som inte lämnats in kan tas bort, till exempel om den skapades på fel ramverk. Alla svar, motiveringar och filer i den tas bort; kommunens logg behåller att den fanns.",
+        "A round not yet submitted can be removed, for instance when it was made on the wrong framework. Every answer, reason and file in it is removed; the municipality's audit trail keeps that it existed.",
+    ),
+    (
+        "delete_round_confirm",
+        "Ja, ta bort omgången med alla svar och filer",
+        "Yes, remove the round with every answer and file",
+    ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",

@@ -6,7 +6,129 @@ both_backends!(
     frameworks_are_kept_per_version,
     assessment_rounds_go_from_answers_through_consensus_to_published_measures,
     survey_rounds_import_distributions_and_leave_out_thin_statements,
+    a_draft_round_is_renamed_and_removed_with_everything_in_it,
 );
+
+/// A round made by mistake: renamed by its administrator, removed with its assessors,
+/// answers and files while in draft (all of it), refused once submitted.
+async fn a_draft_round_is_renamed_and_removed_with_everything_in_it(store: &SqlStore) {
+    use kvalitet_app::assessments::{self as a, AnswerForm, AssessError, DecisionForm};
+    use kvalitet_app::ports::{Actor, NewRound};
+    use kvalitet_domain::round::{AssessorRole, RoundKind, Step};
+    load_catalogue(store).await;
+    load_framework(store, ROUND_FRAMEWORK).await;
+    let (admin, admin_g) = person(store, "admin@sthlm.se", Some("0180")).await;
+    let (_, malmo_g) = person(store, "admin@malmo.se", Some("1280")).await;
+    let actor = Actor {
+        who: "admin@sthlm.se".into(),
+        at: t("2026-11-23T09:00:00Z"),
+    };
+    let new = NewRound {
+        municipality: m("0180"),
+        framework_id: "dx".into(),
+        framework_version: "1".into(),
+        kind: RoundKind::SelfAssessment,
+        title: "Fel".into(),
+        year: Year::new(2025).unwrap(),
+    };
+    let round = a::create_round(store, &admin_g, &new, &actor)
+        .await
+        .unwrap();
+    a::set_assessor(
+        store,
+        &admin_g,
+        round,
+        "admin@sthlm.se",
+        Some(AssessorRole::Lead),
+        &actor,
+    )
+    .await
+    .unwrap();
+    let lead_g = store
+        .user_by_email("admin@sthlm.se")
+        .await
+        .unwrap()
+        .unwrap()
+        .grants;
+    let answer = AnswerForm {
+        question: "a1".into(),
+        answer: "Ja".into(),
+        ..AnswerForm::default()
+    };
+    let file = a::Attachment {
+        question: "a1",
+        filename: "rutin.txt",
+        body: b"rutin",
+    };
+    a::save_answers(store, &lead_g, admin, round, &[answer], &[file], &actor)
+        .await
+        .unwrap();
+    assert!(matches!(
+        a::rename_round(store, &malmo_g, round, "Annat", &actor).await,
+        Err(AssessError::NotFound(_))
+    ));
+    a::rename_round(store, &admin_g, round, "  Rätt namn ", &actor)
+        .await
+        .unwrap();
+    assert_eq!(a::round(store, round).await.unwrap().title, "Rätt namn");
+    assert!(matches!(
+        a::delete_round(store, &malmo_g, round, &actor).await,
+        Err(AssessError::NotFound(_))
+    ));
+    assert_eq!(
+        a::delete_round(store, &admin_g, round, &actor)
+            .await
+            .unwrap(),
+        m("0180")
+    );
+    assert!(matches!(
+        a::round(store, round).await,
+        Err(AssessError::NotFound(_))
+    ));
+    let content = store.round_content(round).await.unwrap();
+    assert!(content.answers.is_empty() && content.documents.is_empty());
+    let actions: Vec<String> = store
+        .audit_events(Some(&m("0180")), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions.contains(&"round.rename".to_owned())
+            && actions.contains(&"round.delete".to_owned())
+    );
+
+    // Once submitted, it stays.
+    let kept = a::create_round(store, &admin_g, &new, &actor)
+        .await
+        .unwrap();
+    a::set_assessor(
+        store,
+        &admin_g,
+        kept,
+        "admin@sthlm.se",
+        Some(AssessorRole::Lead),
+        &actor,
+    )
+    .await
+    .unwrap();
+    let agreed = DecisionForm {
+        question: "a1".into(),
+        answer: "Ja".into(),
+        reason: String::new(),
+    };
+    a::decide(store, &lead_g, admin, kept, &[agreed], &actor)
+        .await
+        .unwrap();
+    a::take_step(store, &lead_g, admin, kept, Step::Submit, &actor)
+        .await
+        .unwrap();
+    assert!(matches!(
+        a::delete_round(store, &admin_g, kept, &actor).await,
+        Err(AssessError::Invalid(_))
+    ));
+}
 
 const ROUND_FRAMEWORK: &str = r#"
 id = "dx"
