@@ -217,6 +217,11 @@ pub fn parse_upload(
                         .with("municipality", m),
                 ),
             );
+        } else if measures.get(&row.key.measure).is_some_and(|x| x.retired) {
+            errors.push(
+                at.with_field("kpi")
+                    .say(Message::new("measure_retired").with("measure", row.key.measure)),
+            );
         } else if !measures
             .get(&row.key.measure)
             .is_some_and(|x| reportable(x, m))
@@ -316,6 +321,26 @@ pub async fn drafts(
     Ok(store.drafts(m).await?)
 }
 
+/// Retires one of the municipality's own measures (a mistyped or discontinued one: its
+/// values and pages stay, new values are refused), or takes it up again.
+pub async fn set_retired(
+    store: &impl OwnData,
+    grants: &Grants,
+    m: &MunicipalityId,
+    measure: &str,
+    retired: bool,
+    actor: &Actor,
+) -> Result<(), OwnError> {
+    require(grants, Action::EditMeasures, m)?;
+    let id = MeasureId::parse(measure.trim()).map_err(|_| {
+        OwnError::Invalid(Message::in_field(
+            "measure",
+            Message::new("not_own_measure").with("measure", measure.trim()),
+        ))
+    })?;
+    Ok(store.set_measure_retired(&id, m, retired, actor).await?)
+}
+
 /// Takes back one draft before it is published: an editor's undo of a mistyped value.
 pub async fn remove_draft(
     store: &impl OwnData,
@@ -386,6 +411,12 @@ pub fn form_value(
     gender: &str,
     value: &str,
 ) -> Result<ValueRow, OwnError> {
+    if measure.retired {
+        return Err(OwnError::Invalid(Message::in_field(
+            "measure",
+            Message::new("measure_retired").with("measure", measure.id),
+        )));
+    }
     if !reportable(measure, m) {
         return Err(OwnError::Invalid(
             Message::new("not_reportable")

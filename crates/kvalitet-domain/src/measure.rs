@@ -155,6 +155,9 @@ pub struct Measure {
     pub source_kind: SourceKind,
     pub origin: MeasureOrigin,
     pub kolada: KoladaMeta,
+    /// No longer offered for new values (an own measure its municipality retired); its
+    /// values stay and are shown.
+    pub retired: bool,
 }
 
 impl Measure {
@@ -171,6 +174,7 @@ impl Measure {
             source_kind: SourceKind::infer_kolada(&id, &description),
             direction: Direction::None,
             origin: MeasureOrigin::Kolada,
+            retired: false,
             id,
             title,
             description,
@@ -202,6 +206,7 @@ impl Measure {
                 municipality_type: Some("K".into()),
                 ..KoladaMeta::default()
             },
+            retired: false,
         }
     }
 

@@ -172,6 +172,40 @@ impl OwnData for SqlStore {
         tx.commit().await
     }
 
+    async fn set_measure_retired(
+        &self,
+        measure: &MeasureId,
+        owner: &MunicipalityId,
+        retired: bool,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let retired_at = retired.then(|| actor.at.to_string());
+        let changed = fetch_all!(tx t, (String,),
+        "UPDATE measure SET retired_at = $1 WHERE id = $2 AND origin = 'own' AND owner_municipality = $3
+         RETURNING id",
+        retired_at, measure.as_str(), owner.as_str())?;
+        if changed.is_empty() {
+            return Err(StoreError::NotFound(
+                kvalitet_domain::Message::new("not_own_measure").with("measure", measure),
+            ));
+        }
+        audit(
+            t,
+            actor,
+            Some(owner),
+            AuditAction::MeasureRetire,
+            &format!("measure:{measure}"),
+            Some(serde_json::json!({"retired": !retired})),
+            Some(serde_json::json!({"retired": retired})),
+        )
+        .await?;
+        // The catalogue changed: the pages' lists of measures must know.
+        bump_version(t).await?;
+        tx.commit().await
+    }
+
     async fn save_drafts(
         &self,
         municipality: &MunicipalityId,

@@ -138,6 +138,7 @@ pub(crate) struct MeasureRow {
     prel_publication_date: Option<String>,
     publication_date: Option<String>,
     has_ou_data: bool,
+    retired: bool,
 }
 
 pub(crate) const MEASURE_COLUMNS: &str =
@@ -145,7 +146,8 @@ pub(crate) const MEASURE_COLUMNS: &str =
         COALESCE((SELECT p.direction FROM measure_profile p WHERE p.measure_id = measure.id), direction) AS direction,
         source_kind, origin, owner_municipality,
         operating_area, perspective, is_divided_by_gender, municipality_type, auspice, publ_period,
-        prel_publication_date, publication_date, has_ou_data FROM measure";
+        prel_publication_date, publication_date, has_ou_data,
+        retired_at IS NOT NULL AS retired FROM measure";
 
 pub(crate) fn measure_from_row(r: MeasureRow) -> Result<Measure, StoreError> {
     Ok(Measure {
@@ -173,5 +175,6 @@ pub(crate) fn measure_from_row(r: MeasureRow) -> Result<Measure, StoreError> {
             publication_date: r.publication_date,
             has_ou_data: r.has_ou_data,
         },
+        retired: r.retired,
     })
 }

@@ -98,6 +98,7 @@ struct IntroductionLine {
 struct MeasureLine<'a> {
     id: &'a str,
     title: &'a str,
+    retired: bool,
 }
 
 impl<'a> MeasureLine<'a> {
@@ -105,6 +106,7 @@ impl<'a> MeasureLine<'a> {
         Self {
             id: m.id.as_str(),
             title: &m.title,
+            retired: m.retired,
         }
     }
 }
@@ -237,8 +239,9 @@ async fn admin_page<S: Store>(
         .measures
         .values()
         .filter(|x| {
-            x.origin == MeasureOrigin::Own(m)
-                || (x.origin == MeasureOrigin::Kolada && x.id.as_str().starts_with('U'))
+            !x.retired
+                && (x.origin == MeasureOrigin::Own(m)
+                    || (x.origin == MeasureOrigin::Kolada && x.id.as_str().starts_with('U')))
         })
         .collect();
     reportable.sort_by_key(|x| (x.origin == MeasureOrigin::Kolada, x.id));
@@ -518,6 +521,46 @@ pub async fn publish<S: Store>(
         &m,
         &format!("publicerat-{}", counts.inserted + counts.updated),
     ))
+}
+
+/// `POST /admin/kommun/{id}/matt/avsluta`: retires an own measure (`retired=1`) or takes
+/// it up again (`retired=0`).
+pub async fn retire_measure<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(id): Path<String>,
+    change: Change<RetireFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    let m = municipality(lang, session, &id, Action::EditMeasures)?;
+    let retired = change.form.retired == "1";
+    own::set_retired(
+        &state.store,
+        &session.user.grants,
+        &m,
+        &change.form.measure,
+        retired,
+        &state.actor(session),
+    )
+    .await?;
+    Ok(back(
+        &state,
+        lang,
+        &m,
+        if retired {
+            "pensionerat"
+        } else {
+            "aterupptaget"
+        },
+    ))
+}
+
+/// Which own measure to retire or take up again.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RetireFields {
+    measure: String,
+    retired: String,
 }
 
 /// `POST /admin/kommun/{id}/utkast/ta-bort`: takes back one draft (measure, year, gender).

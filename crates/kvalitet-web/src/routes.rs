@@ -81,6 +81,10 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             get(admin::confirm_publish::<S>).post(admin::publish::<S>),
         )
         .route(
+            "/admin/kommun/{id}/matt/avsluta",
+            post(admin::retire_measure::<S>),
+        )
+        .route(
             "/admin/kommun/{id}/utkast/ta-bort",
             post(admin::remove_draft::<S>),
         )

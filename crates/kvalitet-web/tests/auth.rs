@@ -1009,6 +1009,56 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     )
     .await;
     assert_eq!(again.status, 404, "gone already: {}", again.body);
+
+    // A retired own measure keeps its values but takes no new ones until taken up again.
+    let retire = |flag: &'static str| {
+        let (app, bo, bo_csrf) = (app.clone(), bo.clone(), bo_csrf.clone());
+        async move {
+            request(
+                &app,
+                "POST",
+                "/admin/kommun/0180/matt/avsluta",
+                &bo,
+                &[
+                    ("csrf", &bo_csrf),
+                    ("measure", "X0180-1"),
+                    ("retired", flag),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(retire("1").await.status, 303);
+    let value = |year: &'static str| {
+        let (app, bo, bo_csrf) = (app.clone(), bo.clone(), bo_csrf.clone());
+        async move {
+            request(
+                &app,
+                "POST",
+                "/admin/kommun/0180/varde",
+                &bo,
+                &[
+                    ("csrf", &bo_csrf),
+                    ("measure", "X0180-1"),
+                    ("year", year),
+                    ("gender", "T"),
+                    ("value", "50"),
+                ],
+            )
+            .await
+        }
+    };
+    let refused = value("2018").await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("är avslutat"), "{}", refused.body);
+    let page = request(&app, "GET", "/kommun/0180/matt/X0180-1", "", &[]).await;
+    assert!(
+        page.body.contains("87,5"),
+        "its values stay public: {}",
+        page.body
+    );
+    assert_eq!(retire("0").await.status, 303);
+    assert_eq!(value("2018").await.status, 303);
     let trail = request(&app, "GET", "/kommun/0180/logg", &anna, &[]).await;
     assert!(
         trail.body.contains("values.draft_remove") || trail.body.contains("tog bort ett utkast"),

@@ -41,6 +41,17 @@ pub trait OwnData: Send + Sync + 'static {
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Retires the municipality's own measure (no longer offered for new values; its values
+    /// stay), or with `retired == false` takes it up again (audited); `NotFound` unless the
+    /// measure is the municipality's own.
+    fn set_measure_retired(
+        &self,
+        measure: &MeasureId,
+        owner: &MunicipalityId,
+        retired: bool,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Saves drafts of one municipality's values, all or none (audited).
     fn save_drafts(
         &self,

@@ -364,6 +364,11 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "tick the box to confirm that the round is to be removed",
     ),
     ("field.confirmed", "Bekräftelse", "Confirmation"),
+    (
+        "measure_retired",
+        "måttet {measure} är avslutat och tar inte emot nya värden; återuppta det först",
+        "the measure {measure} is retired and takes no new values; take it up again first",
+    ),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

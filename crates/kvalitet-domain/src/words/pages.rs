@@ -342,6 +342,24 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Ja, ta bort omgången med alla svar och filer",
         "Yes, remove the round with every answer and file",
     ),
+    ("retired", "avslutat", "retired"),
+    ("retire", "Avsluta", "Retire"),
+    ("unretire", "Återuppta", "Take up again"),
+    (
+        "retire_of",
+        "Avsluta måttet {measure}",
+        "Retire the measure {measure}",
+    ),
+    (
+        "unretire_of",
+        "Återuppta måttet {measure}",
+        "Take up the measure {measure} again",
+    ),
+    (
+        "retire_note",
+        "Ett avslutat mått finns kvar med sina värden på kommunens sidor men erbjuds inte för nya värden. Det kan återupptas.",
+        "A retired measure stays with its values on the municipality's pages but is not offered for new values. It can be taken up again.",
+    ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",

@@ -217,6 +217,48 @@ async fn publishing_takes_exactly_the_drafts_shown(store: &SqlStore) {
             .count(),
         1
     );
+
+    // Retiring: only the owner's own measure, kept in the catalogue with the flag set.
+    assert!(matches!(
+        own::set_retired(
+            store,
+            &admin,
+            &m("0180"),
+            "N00001",
+            true,
+            &actor("anna@kommun.se")
+        )
+        .await,
+        Err(own::OwnError::NotFound(_))
+    ));
+    own::set_retired(
+        store,
+        &admin,
+        &m("0180"),
+        id.as_str(),
+        true,
+        &actor("anna@kommun.se"),
+    )
+    .await
+    .unwrap();
+    let retired = || async {
+        kvalitet_app::ports::Catalogue::measure(store, &id)
+            .await
+            .unwrap()
+            .map(|x| x.retired)
+    };
+    assert_eq!(retired().await, Some(true));
+    own::set_retired(
+        store,
+        &admin,
+        &m("0180"),
+        id.as_str(),
+        false,
+        &actor("anna@kommun.se"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(retired().await, Some(false));
 }
 
 /// The probe's claim: an own measure `KK2020` made before Kommunkompassen was published let

@@ -1,0 +1,5 @@
+-- kvalitet schema 14 (postgres): when a municipality retired one of its own measures. A retired
+-- measure keeps its values and pages but is no longer offered for new values. Keep in step
+-- with ../sqlite/0014_measure_retired.sql.
+
+ALTER TABLE measure ADD COLUMN retired_at TEXT;
