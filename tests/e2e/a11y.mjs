@@ -186,6 +186,10 @@ for (const p of pages) {
   await Promise.all([page.waitForNavigation(), page.click("form[action$='/fil'] button")]);
   if (!(await page.content()).includes(`${id}</th>`)) fail("the uploaded drafts are not listed");
   await axeCheck("administration page with drafts");
+  // Publishing asks first: what becomes public, what it replaces.
+  await Promise.all([page.waitForNavigation(), page.click("form[action$='/publicera'] button")]);
+  if (!(await page.content()).includes("Det här blir offentligt")) fail("publishing the drafts did not ask first");
+  await axeCheck("confirmation before publishing drafts");
   await Promise.all([page.waitForNavigation(), page.click("form[action$='/publicera'] button")]);
   await page.goto(`${base}/kommun/${kommun}/matt/${id}`);
   const published = await page.content();
@@ -196,6 +200,19 @@ for (const p of pages) {
   }
   await page.goto(`${base}/kommun/${kommun}/logg`);
   await axeCheck("audit trail page");
+  // Typed work is not lost by a stray tap: leaving asks first.
+  await page.goto(`${base}/admin/kommun/${kommun}`);
+  await page.click("#c-comment");
+  await page.keyboard.type("Ett utkast till kommentar");
+  const asked = new Promise((resolve) => {
+    const timer = setTimeout(() => resolve("none"), 5000);
+    page.once("dialog", async (d) => { clearTimeout(timer); resolve(d.type()); await d.dismiss(); });
+  });
+  await page.click("a.brand", { noWaitAfter: true });
+  if ((await asked) !== "beforeunload") fail("leaving a page with unsaved changes did not ask first");
+  else console.log("ok   leaving unsaved changes asks first");
+  page.once("dialog", (d) => d.accept());
+  await Promise.all([page.waitForNavigation(), page.click("a.brand")]);
   await context.close();
 }
 
@@ -239,6 +256,7 @@ for (const p of pages) {
   for (const [i, s] of selects.entries()) await s.selectOption(i % 2 === 0 ? "Ja" : "Delvis");
   await page.fill("textarea[name='e.d1']", "Medborgardialog hölls i mars");
   await submit(page, "/svar");
+  await page.fill("textarea[name='r.d1']", "Dialog i mars med 40 deltagare");
   await submit(page, "/konsensus");
   await axeCheck(page, "assessment work page after consensus");
   await submit(page, "/steg");
@@ -249,6 +267,8 @@ for (const p of pages) {
   const step = (name) =>
     Promise.all([page.waitForNavigation(), page.click(`form[action$='/steg']:has(input[value=${name}]) button`)]);
   await step("review");
+  await step("publish");
+  await axeCheck(page, "confirmation before publishing an assessment round");
   await step("publish");
   if (!(await page.content()).includes("Publicerad")) fail("the round was not published");
   await page.goto(`${base}/admin/ramverk?id=delaktighetsindex&version=B`);
@@ -265,7 +285,8 @@ for (const p of pages) {
     await axeCheck(page, `assessment report ${prefix || "/"}`);
   }
   const report = await page.content();
-  if (!report.includes("Medborgardialog hölls i mars")) fail("the report does not show the evidence of its strengths");
+  if (!report.includes("Dialog i mars med 40 deltagare")) fail("the report does not show the agreed reason");
+  if (report.includes("Medborgardialog hölls i mars")) fail("the report shows an assessor's internal evidence");
   else console.log("ok   assessment round: created, answered, agreed, submitted, reviewed, published, reported");
   await resident.close();
 }
@@ -316,16 +337,20 @@ for (const p of pages) {
   const tester = await loggedIn("e2e@kommun.se");
   await tester.page.goto(`${roundUrl}/kontakt`);
   await axeCheck(tester.page, "phone-friendly contact form");
-  await tester.page.selectOption("#c-m", other);
-  await tester.page.selectOption("#c-q", "q2");
+  await tester.page.selectOption("#c-municipality", other);
+  await tester.page.selectOption("#c-question", "q2");
   await tester.page.check("input[name=channel][value=phone]");
-  await tester.page.fill("#c-sent", "2022-03-07T10:15");
-  await tester.page.selectOption("#c-direct", "nej");
-  await tester.page.selectOption("#c-rec", "2");
+  await tester.page.fill("#c-sent_at", "2022-03-07T10:15");
+  if (await tester.page.isVisible("#c-relevance")) fail("the e-mail fields show for a call");
+  await tester.page.selectOption("#c-direct_answer", "nej");
+  await tester.page.selectOption("#c-reception", "2");
   await send(tester.page, "/kontakt");
   if (!(await tester.page.content()).includes("Kontakten är sparad")) fail("the tester's contact was not saved");
   await tester.context.close();
   await page.goto(roundUrl);
+  await send(page, "/publicera");
+  await axeCheck(page, "confirmation before publishing a service round");
+  if (!(await page.content()).includes("Det här blir offentligt")) fail("publishing the service round did not ask first");
   await send(page, "/publicera");
   await coordinator.context.close();
   const resident = await browser.newContext();

@@ -480,7 +480,7 @@ fn seconds(text: &str) -> Result<Option<u32>, Message> {
 }
 
 /// The fields of one contact as text, from a CSV row or a form.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct ContactFields {
     pub municipality: String,
@@ -765,6 +765,66 @@ pub async fn register_contact(
     Ok(store
         .add_service_contacts(round_id, &[contact], actor)
         .await?)
+}
+
+/// Changes (`Some` fields) or removes (`None`) one registered contact until the round is
+/// published: the person who registered it or is its tester, or those who run the round.
+#[allow(clippy::too_many_arguments)]
+pub async fn change_contact(
+    store: &impl ServiceRounds,
+    grants: &Grants,
+    email: &str,
+    round_id: ServiceRoundId,
+    contact_id: i64,
+    fields: Option<&ContactFields>,
+    actor: &Actor,
+) -> Result<(), ServiceError> {
+    let (r, content) = registering(store, grants, email, round_id).await?;
+    let existing = content
+        .contacts
+        .iter()
+        .find(|c| c.id == contact_id)
+        .ok_or_else(|| {
+            ServiceError::NotFound(Message::new("no_such_contact").with("id", contact_id))
+        })?;
+    if !may_change_contact(grants, email, &r, existing) {
+        return Err(ServiceError::Forbidden(Message::new("not_your_contact")));
+    }
+    let contact = match fields {
+        None => None,
+        Some(fields) => {
+            let questions: HashSet<&str> =
+                content.questions.iter().map(|q| q.id.as_str()).collect();
+            let mut fields = fields.clone();
+            fields.tester = existing.contact.tester.clone();
+            Some(
+                read_contact(
+                    &r,
+                    &questions,
+                    &fields,
+                    calendar::parse_swedish_local,
+                    &|f: &str| Location::default().with_field(f),
+                )
+                .map_err(ServiceError::BadRows)?,
+            )
+        }
+    };
+    Ok(store
+        .change_service_contact(round_id, contact_id, contact.as_ref(), actor)
+        .await?)
+}
+
+/// Whether a person may change a registered contact: its tester, who registered it, or
+/// those who run the round.
+pub fn may_change_contact(
+    grants: &Grants,
+    email: &str,
+    r: &ServiceRoundRecord,
+    c: &crate::ports::ContactRecord,
+) -> bool {
+    may_manage(grants, r.organiser.as_ref())
+        || c.contact.tester.eq_ignore_ascii_case(email)
+        || c.registered_by.eq_ignore_ascii_case(email)
 }
 
 async fn registering(

@@ -113,6 +113,14 @@ impl Message {
         })
     }
 
+    /// The fallback of the term put into the parameter `name` (a field's own name), if any.
+    pub fn term(&self, name: &str) -> Option<&str> {
+        self.args.iter().find_map(|(n, arg)| match arg {
+            Arg::Term { fallback, .. } if *n == name => Some(fallback.as_str()),
+            _ => None,
+        })
+    }
+
     /// The message put into the parameter `name`, if any.
     pub fn said(&self, name: &str) -> Option<&Message> {
         self.args.iter().find_map(|(n, arg)| match arg {

@@ -363,6 +363,86 @@ impl ServiceRounds for SqlStore {
         Ok(())
     }
 
+    async fn change_service_contact(
+        &self,
+        round: ServiceRoundId,
+        id: i64,
+        contact: Option<&Contact>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let round = round.0;
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let organiser = require_draft(t, round).await?;
+        let before = fetch_all!(tx t, (String, String, String, String),
+        "SELECT municipality_id, question_id, channel, sent_at FROM service_contact WHERE round_id = $1 AND id = $2",
+        round, id)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            StoreError::NotFound(kvalitet_domain::Message::new("no_such_contact").with("id", id))
+        })?;
+        let before = serde_json::json!({
+            "municipality": before.0, "question": before.1, "channel": before.2, "sent_at": before.3,
+        });
+        let (action, after) = match contact {
+            None => {
+                exec!(
+                    t,
+                    "DELETE FROM service_contact WHERE round_id = $1 AND id = $2",
+                    round,
+                    id
+                )?;
+                (AuditAction::ServiceContactRemove, None)
+            }
+            Some(c) => {
+                let taken = fetch_all!(tx t, (i64,),
+                "SELECT id FROM service_contact WHERE round_id = $1 AND municipality_id = $2 AND question_id = $3
+                     AND channel = $4 AND id <> $5",
+                round, c.municipality.to_string(), &c.question, c.channel.code(), id)?;
+                if !taken.is_empty() {
+                    return Err(StoreError::Invalid(
+                        kvalitet_domain::Message::new("duplicate_contact")
+                            .with("question", format!("{:?}", c.question))
+                            .with("municipality", c.municipality)
+                            .with_code("channel", c.channel.code())
+                            .with_said(
+                                "first",
+                                kvalitet_domain::Message::new("already_registered"),
+                            ),
+                    ));
+                }
+                exec!(t,
+                "UPDATE service_contact SET municipality_id = $1, question_id = $2, channel = $3, tester = $4,
+                     sent_at = $5, answered_at = $6, relevance = $7, direct_answer = $8, wait_seconds = $9,
+                     reception = $10, note = $11, registered_by = $12, registered_at = $13
+                 WHERE round_id = $14 AND id = $15",
+                c.municipality.to_string(), &c.question, c.channel.code(), &c.tester, utc_text(c.sent_at)?,
+                c.answered_at.map(utc_text).transpose()?, c.relevance.map(Relevance::code), c.direct_answer,
+                c.wait_seconds.map(i64::from), c.reception.map(i64::from), &c.note, &actor.who,
+                actor.at.to_string(), round, id)?;
+                (
+                    AuditAction::ServiceContactEdit,
+                    Some(serde_json::json!({
+                        "municipality": c.municipality.to_string(), "question": c.question,
+                        "channel": c.channel.code(), "sent_at": utc_text(c.sent_at)?,
+                    })),
+                )
+            }
+        };
+        audit(
+            t,
+            actor,
+            organiser.as_ref(),
+            action,
+            &object(round),
+            Some(before),
+            after,
+        )
+        .await?;
+        tx.commit().await
+    }
+
     async fn add_service_contacts(
         &self,
         round: ServiceRoundId,

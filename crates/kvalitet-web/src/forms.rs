@@ -39,6 +39,7 @@ pub(crate) fn notice_words(lang: Lang, code: &str) -> Option<String> {
             "fragor" => "notice_questions",
             "plan" => "notice_plan",
             "kontakter" => "notice_contacts",
+            "andrad" => "notice_contact_changed",
             "namn" => "notice_renamed",
             "borttaget" => "notice_removed",
             "pensionerat" => "notice_retired",

@@ -140,6 +140,14 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             get(service::contact_form::<S>).post(service::register::<S>),
         )
         .route(
+            "/admin/service/{id}/kontakt/{contact}",
+            post(service::change_contact::<S>),
+        )
+        .route(
+            "/admin/service/{id}/kontakt/{contact}/ta-bort",
+            post(service::remove_contact::<S>),
+        )
+        .route(
             "/admin/service/{id}/publicera",
             get(service::confirm_publish::<S>).post(service::publish::<S>),
         )

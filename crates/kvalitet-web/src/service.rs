@@ -20,10 +20,12 @@ use crate::WebError;
 use crate::auth::{private_page, redirect, render_private};
 use crate::extract::PageLang;
 use crate::extract::{Change, Session, Upload};
-use crate::forms::{ConfirmFields, ConfirmView};
+use crate::forms::{ConfirmFields, ConfirmView, Failed, notice_of};
 use crate::i18n::Lang;
 use crate::site::html_response;
 use crate::{AppState, query_pairs};
+use kvalitet_app::ports::SessionRecord;
+use kvalitet_domain::Message;
 
 fn back(state: &AppState<impl Store>, lang: Lang, round: ServiceRoundId, notice: &str) -> Response {
     state.invalidate_version();
@@ -390,7 +392,9 @@ pub async fn upload<S: Store>(
     Ok(back(&state, lang, id, &part))
 }
 
-/// `GET /admin/service/{id}/kontakt`: the phone-friendly form for one contact.
+/// `GET /admin/service/{id}/kontakt`: the phone-friendly form for one contact. A tapped
+/// planned test (`?m=&q=&kanal=`) fills the form; `?andra=ID` opens a registered contact
+/// for change.
 pub async fn contact_form<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     PageLang(lang): PageLang,
@@ -398,39 +402,134 @@ pub async fn contact_form<S: Store>(
     Path(id): Path<ServiceRoundId>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let (r, content) =
-        s::visible_round(&state.store, &session.user.grants, &session.user.email, id).await?;
-    let (_, d) = state.directory().await?;
+    let query = query_pairs(raw.as_deref());
+    let asked = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let page = ContactPage {
+        typed: ContactFields {
+            municipality: asked("m"),
+            question: asked("q"),
+            channel: asked("kanal"),
+            ..ContactFields::default()
+        },
+        editing: asked("andra").parse().ok(),
+        notice: notice_of(lang, raw.as_deref()).or_else(|| {
+            (asked("klart") == "1").then(|| lang.t("contact_saved_register_next").to_owned())
+        }),
+        failed: None,
+    };
+    contact_page(&state, lang, &session, id, page).await
+}
+
+/// What one showing of the contact page holds: the form's values, the contact being
+/// changed, the notice of the change just made, or the form sent back with its problems.
+struct ContactPage {
+    typed: ContactFields,
+    editing: Option<i64>,
+    notice: Option<String>,
+    failed: Option<Failed>,
+}
+
+async fn contact_page<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    id: ServiceRoundId,
+    page: ContactPage,
+) -> Result<Response, WebError> {
+    let ContactPage {
+        mut typed,
+        editing,
+        notice,
+        failed,
+    } = page;
     let email = session.user.email.to_lowercase();
-    // The tester's own planned contacts that are not registered yet come first.
-    let mine: Vec<PlannedLine<'_>> = content
+    let grants = &session.user.grants;
+    let (r, content) = s::visible_round(&state.store, grants, &email, id).await?;
+    let (_, d) = state.directory().await?;
+    let local = |t| {
+        kvalitet_domain::Timestamp::new(t)
+            .local_text()
+            .replacen(' ', "T", 1)
+    };
+    // A contact opened for change fills the form, unless the form came back as typed.
+    let editing = editing.and_then(|cid| content.contacts.iter().find(|c| c.id == cid));
+    if let (Some(c), None) = (editing, &failed) {
+        let x = &c.contact;
+        typed = ContactFields {
+            municipality: x.municipality.to_string(),
+            question: x.question.clone(),
+            channel: x.channel.code().to_owned(),
+            tester: String::new(),
+            sent_at: local(x.sent_at),
+            answered_at: x.answered_at.map(local).unwrap_or_default(),
+            relevance: x.relevance.map(|v| v.code().to_owned()).unwrap_or_default(),
+            direct_answer: match x.direct_answer {
+                Some(true) => "ja".into(),
+                Some(false) => "nej".into(),
+                None => String::new(),
+            },
+            wait: x.wait_seconds.map(|w| w.to_string()).unwrap_or_default(),
+            reception: x.reception.map(|v| v.to_string()).unwrap_or_default(),
+            note: x.note.clone(),
+        };
+    }
+    let planned_done = |p: &kvalitet_app::ports::PlanRow| {
+        content.contacts.iter().any(|c| {
+            (
+                c.contact.municipality,
+                &c.contact.question,
+                c.contact.channel,
+            ) == (p.municipality, &p.question, p.channel)
+        })
+    };
+    // The tester's own planned tests not registered yet, today's first, each a link that
+    // fills the form.
+    let today = state.actor(session).at.local_text();
+    let today = today.split(' ').next().unwrap_or_default();
+    let mut mine: Vec<PlannedLine<'_>> = content
         .plan
         .iter()
-        .filter(|p| p.tester == email)
-        .filter(|p| {
-            !content.contacts.iter().any(|c| {
-                (
-                    c.contact.municipality,
-                    &c.contact.question,
-                    c.contact.channel,
-                ) == (p.municipality, &p.question, p.channel)
-            })
-        })
+        .filter(|p| p.tester.eq_ignore_ascii_case(&email) && !planned_done(p))
         .map(|p| PlannedLine {
             m: p.municipality.to_string(),
             name: d.name(&p.municipality),
             q: &p.question,
             channel: p.channel.code(),
+            channel_words: channel_words(lang, p.channel),
             on: &p.planned_on,
+            today: p.planned_on == today,
         })
         .collect();
-    let notice = query_pairs(raw.as_deref())
-        .into_iter()
-        .any(|(k, _)| k == "klart");
-    Ok(render_private(
-        &state,
+    mine.sort_by_key(|p| (!p.today, p.on));
+    let registered: Vec<RegisteredLine<'_>> = content
+        .contacts
+        .iter()
+        .filter(|c| {
+            c.contact.tester.eq_ignore_ascii_case(&email)
+                || c.registered_by.eq_ignore_ascii_case(&email)
+        })
+        .map(|c| RegisteredLine {
+            id: c.id,
+            name: d.name(&c.contact.municipality),
+            q: &c.contact.question,
+            channel_words: channel_words(lang, c.contact.channel),
+            sent: local(c.contact.sent_at).replacen('T', " ", 1),
+        })
+        .collect();
+    let action = match editing {
+        Some(c) => format!("{}/admin/service/{id}/kontakt/{}", lang.base(), c.id),
+        None => format!("{}/admin/service/{id}/kontakt", lang.base()),
+    };
+    let mut response = render_private(
+        state,
         lang,
-        &session,
+        session,
         "service-contact.html",
         ContactView {
             r: RoundFacts::of(&r, &d),
@@ -444,11 +543,28 @@ pub async fn contact_form<S: Store>(
                 .collect(),
             questions: &content.questions,
             mine,
+            registered,
+            changeable: !r.published,
+            editing: editing.map(|c| c.id),
+            action,
+            form: &typed,
             notice,
+            failed: failed.as_ref(),
             csrf: &session.csrf_token,
             other_path: format!("{}/admin/service/{id}/kontakt", lang.other().base()),
         },
-    ))
+    );
+    if failed.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(response)
+}
+
+fn channel_words(lang: Lang, channel: kvalitet_domain::service::Channel) -> &'static str {
+    match channel {
+        kvalitet_domain::service::Channel::Email => lang.t("e_mail"),
+        kvalitet_domain::service::Channel::Phone => lang.t("telephone"),
+    }
 }
 
 /// `POST /admin/service/{id}/kontakt`: registers one contact; back to an empty form.
@@ -464,7 +580,7 @@ pub async fn register<S: Store>(
         tester: String::new(),
         ..change.form
     };
-    s::register_contact(
+    let saved = s::register_contact(
         &state.store,
         &session.user.grants,
         &session.user.email,
@@ -472,12 +588,118 @@ pub async fn register<S: Store>(
         &fields,
         &state.actor(session),
     )
+    .await;
+    contact_answer(&state, lang, session, id, None, fields, saved, "1").await
+}
+
+/// `POST /admin/service/{id}/kontakt/{contact}`: changes one registered contact.
+pub async fn change_contact<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path((id, contact)): Path<(ServiceRoundId, i64)>,
+    change: Change<ContactFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    let fields = change.form;
+    let saved = s::change_contact(
+        &state.store,
+        &session.user.grants,
+        &session.user.email,
+        id,
+        contact,
+        Some(&fields),
+        &state.actor(session),
+    )
+    .await;
+    contact_answer(
+        &state,
+        lang,
+        session,
+        id,
+        Some(contact),
+        fields,
+        saved,
+        "andrad",
+    )
+    .await
+}
+
+/// `POST /admin/service/{id}/kontakt/{contact}/ta-bort`: removes one registered contact.
+pub async fn remove_contact<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path((id, contact)): Path<(ServiceRoundId, i64)>,
+    change: Change<ConfirmFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    s::change_contact(
+        &state.store,
+        &session.user.grants,
+        &session.user.email,
+        id,
+        contact,
+        None,
+        &state.actor(session),
+    )
     .await?;
     state.invalidate_version();
     Ok(redirect(
-        &format!("{}/admin/service/{id}/kontakt?klart=1", lang.base()),
+        &format!("{}/admin/service/{id}/kontakt?klart=borttaget", lang.base()),
         &[],
     ))
+}
+
+/// After the contact form's use case: back to an empty form with the notice, or the form
+/// again as typed with each problem beside its field.
+#[allow(clippy::too_many_arguments)]
+async fn contact_answer<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    id: ServiceRoundId,
+    editing: Option<i64>,
+    typed: ContactFields,
+    saved: Result<(), s::ServiceError>,
+    notice: &str,
+) -> Result<Response, WebError> {
+    let problems = match saved {
+        Ok(()) => {
+            state.invalidate_version();
+            return Ok(redirect(
+                &format!("{}/admin/service/{id}/kontakt?klart={notice}", lang.base()),
+                &[],
+            ));
+        }
+        Err(s::ServiceError::BadRows(problems)) => problems,
+        Err(s::ServiceError::Invalid(problem)) => vec![problem],
+        Err(other) => return Err(other.into()),
+    };
+    let failed = Failed::located(lang, "c", &typed, &problems, contact_field);
+    let page = ContactPage {
+        typed,
+        editing,
+        notice: None,
+        failed: Some(failed),
+    };
+    contact_page(state, lang, session, id, page).await
+}
+
+/// The contact form's field a problem names ("rad …" never: the form's problems name a
+/// field by its column name, `municipality_id`, as the file's do), and the problem alone.
+fn contact_field(problem: &Message) -> Option<(String, &Message)> {
+    if problem.code != "at_place" {
+        return None;
+    }
+    let place = problem.said("place")?;
+    let field = place.term("field")?;
+    let alone = problem.said("problem")?;
+    let field = match field {
+        "municipality_id" => "municipality",
+        "question_id" => "question",
+        "wait_seconds" => "wait",
+        other => other,
+    };
+    Some((field.to_owned(), alone))
 }
 
 /// `GET /servicematning/{id}`: the figures of a published round for everyone (a preview
@@ -570,14 +792,23 @@ struct SetUpView<'a> {
     other_path: String,
 }
 
-/// The phone-friendly form for one contact, with the tester's planned tests.
+/// The phone-friendly form for one contact, with the tester's planned tests and the
+/// contacts they registered.
 #[derive(Serialize)]
 struct ContactView<'a> {
     r: RoundFacts<'a>,
     members: Vec<Organiser<'a>>,
     questions: &'a [kvalitet_app::ports::ServiceQuestion],
     mine: Vec<PlannedLine<'a>>,
-    notice: bool,
+    registered: Vec<RegisteredLine<'a>>,
+    /// Registered contacts can be changed until the round is published.
+    changeable: bool,
+    editing: Option<i64>,
+    action: String,
+    /// What the form shows: empty, a tapped planned test, a contact to change, or as typed.
+    form: &'a ContactFields,
+    notice: Option<String>,
+    failed: Option<&'a Failed>,
     csrf: &'a str,
     other_path: String,
 }
@@ -588,7 +819,19 @@ struct PlannedLine<'a> {
     name: String,
     q: &'a str,
     channel: &'static str,
+    channel_words: &'static str,
     on: &'a str,
+    today: bool,
+}
+
+/// A contact the person registered.
+#[derive(Serialize)]
+struct RegisteredLine<'a> {
+    id: i64,
+    name: String,
+    q: &'a str,
+    channel_words: &'static str,
+    sent: String,
 }
 
 /// A round's figures for everyone once published.

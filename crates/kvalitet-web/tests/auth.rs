@@ -1977,9 +1977,27 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     let form = request(&app, "GET", "/admin/service/1/kontakt", &bo, &[]).await;
     assert_eq!(form.status, 200, "{}", form.body);
     assert!(
-        form.body.contains("2025-03-03: Göteborg, q1 (phone)"),
-        "the planned test is listed"
+        form.body.contains(
+            r#"<a href="?m=1480&amp;q=q1&amp;kanal=phone">2025-03-03: Göteborg, q1, Telefon</a>"#
+        ),
+        "the planned test is a link that fills the form: {}",
+        form.body
     );
+    let tapped = request(
+        &app,
+        "GET",
+        "/admin/service/1/kontakt?m=1480&q=q1&kanal=phone",
+        &bo,
+        &[],
+    )
+    .await;
+    for filled in [
+        r#"<option value="1480" selected>"#,
+        r#"value="phone" checked"#,
+        r#"<fieldset class="for-email" hidden>"#,
+    ] {
+        assert!(tapped.body.contains(filled), "{filled}: {}", tapped.body);
+    }
     let bo_csrf = form.hidden("csrf");
     let call = [
         ("csrf", bo_csrf.as_str()),
@@ -2000,6 +2018,14 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         "{}",
         bad_score.body
     );
+    for kept in [
+        r#"id="c-reception-error""#,
+        "href=\"#c-reception\"",
+        r#"value="2:10""#,
+        r#"value="2025-03-03T10:15""#,
+    ] {
+        assert!(bad_score.body.contains(kept), "{kept}: {}", bad_score.body);
+    }
     let mut call = call.to_vec();
     call[7] = ("reception", "2");
     assert_eq!(
@@ -2007,6 +2033,57 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
             .await
             .status,
         303
+    );
+    // The tester's own contact is listed and can be changed (not refused as a duplicate of
+    // itself) or removed and entered again, until the round is published.
+    let listed = request(&app, "GET", "/admin/service/1/kontakt?klart=1", &bo, &[]).await;
+    let contact_id: String = listed
+        .body
+        .split("?andra=")
+        .nth(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
+        .unwrap_or_default();
+    assert!(!contact_id.is_empty(), "{}", listed.body);
+    let opened = request(
+        &app,
+        "GET",
+        &format!("/admin/service/1/kontakt?andra={contact_id}"),
+        &bo,
+        &[],
+    )
+    .await;
+    assert!(
+        opened.body.contains("Ändra kontakten")
+            && opened.body.contains(r#"value="2025-03-03T10:15""#),
+        "{}",
+        opened.body
+    );
+    call[7] = ("reception", "3");
+    let changed = request(
+        &app,
+        "POST",
+        &format!("/admin/service/1/kontakt/{contact_id}"),
+        &bo,
+        &call,
+    )
+    .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    let removed = request(
+        &app,
+        "POST",
+        &format!("/admin/service/1/kontakt/{contact_id}/ta-bort"),
+        &bo,
+        &[("csrf", &bo_csrf)],
+    )
+    .await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    call[7] = ("reception", "2");
+    assert_eq!(
+        request(&app, "POST", "/admin/service/1/kontakt", &bo, &call)
+            .await
+            .status,
+        303,
+        "entered again after removal"
     );
     let dan = session_pair(&login(&app, "dan@kommun.se", PASSWORD).await);
     assert_eq!(

@@ -133,6 +133,17 @@ pub trait ServiceRounds: Send + Sync + 'static {
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Replaces one registered contact of a round in draft by `contact`, or with `None`
+    /// removes it (audited with what it was); `NotFound` for an unknown id, `Invalid` when
+    /// the change would register the same municipality, question and channel twice.
+    fn change_service_contact(
+        &self,
+        round: ServiceRoundId,
+        id: i64,
+        contact: Option<&Contact>,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Replaces the survey answers of a round in draft (audited).
     fn save_service_survey(
         &self,

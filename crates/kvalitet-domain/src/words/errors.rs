@@ -369,6 +369,16 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "måttet {measure} är avslutat och tar inte emot nya värden; återuppta det först",
         "the measure {measure} is retired and takes no new values; take it up again first",
     ),
+    (
+        "no_such_contact",
+        "kontakten {id} finns inte (längre)",
+        "the contact {id} does not exist (any more)",
+    ),
+    (
+        "not_your_contact",
+        "bara den som registrerade kontakten, testaren eller omgångens organisatörer kan ändra den",
+        "only the one who registered the contact, its tester or the round's organisers can change it",
+    ),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

@@ -360,6 +360,41 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Ett avslutat mått finns kvar med sina värden på kommunens sidor men erbjuds inte för nya värden. Det kan återupptas.",
         "A retired measure stays with its values on the municipality's pages but is not offered for new values. It can be taken up again.",
     ),
+    ("change_contact", "Ändra kontakten", "Change the contact"),
+    (
+        "tap_to_fill",
+        "Tryck på ett test så fylls formuläret i.",
+        "Tap a test to fill in the form.",
+    ),
+    ("today", "i dag", "today"),
+    (
+        "your_registered_contacts",
+        "Dina registrerade kontakter",
+        "Your registered contacts",
+    ),
+    (
+        "registered_change_note",
+        "Du kan ändra eller ta bort dem tills omgången publiceras.",
+        "You can change or remove them until the round is published.",
+    ),
+    ("change", "Ändra", "Change"),
+    (
+        "change_contact_of",
+        "Ändra kontakten {what}",
+        "Change the contact {what}",
+    ),
+    (
+        "remove_contact_of",
+        "Ta bort kontakten {what}",
+        "Remove the contact {what}",
+    ),
+    ("save_change", "Spara ändringen", "Save the change"),
+    ("cancel_change", "Avbryt ändringen", "Cancel the change"),
+    (
+        "notice_contact_changed",
+        "Kontakten är ändrad.",
+        "The contact is changed.",
+    ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",

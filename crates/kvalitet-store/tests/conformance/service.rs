@@ -192,6 +192,63 @@ async fn service_rounds_register_contacts_compute_figures_and_publish(store: &Sq
             .iter()
             .any(|c| c.contact.note == "Kopplades runt, \"vänta\"")
     );
+    // The tester corrects the contact (not a duplicate of itself), someone else may not,
+    // and a removed contact can be entered again.
+    let mut corrected = fields.clone();
+    corrected.relevance = "ja".into();
+    assert!(matches!(
+        s::change_contact(
+            store,
+            &tester,
+            "other@skr.se",
+            round,
+            phone.id,
+            Some(&corrected),
+            &actor
+        )
+        .await,
+        Err(ServiceError::NotFound(_) | ServiceError::Forbidden(_))
+    ));
+    s::change_contact(
+        store,
+        &tester,
+        "testare@skr.se",
+        round,
+        phone.id,
+        Some(&corrected),
+        &actor,
+    )
+    .await
+    .unwrap();
+    let relevance = |content: &kvalitet_app::ports::ServiceContent| {
+        content
+            .contacts
+            .iter()
+            .find(|c| c.id == phone.id)
+            .and_then(|c| c.contact.relevance)
+    };
+    assert_eq!(
+        relevance(&store.service_content(round).await.unwrap()),
+        Some(kvalitet_domain::service::Relevance::Yes)
+    );
+    s::change_contact(
+        store,
+        &tester,
+        "testare@skr.se",
+        round,
+        phone.id,
+        None,
+        &actor,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        store.service_content(round).await.unwrap().contacts.len(),
+        6
+    );
+    s::register_contact(store, &tester, "testare@skr.se", round, &fields, &actor)
+        .await
+        .unwrap();
 
     s::import_survey(store, &coordinator, round,
         "municipality_id;channel;question;got_answer;1;2;3;4;5\n0180;phone;reception;ja;10;10;20;60;100\n0180;email;ease;nej;5;5;5;5;5\n0180;email;ease;ja;1;1;1;1;1\n", &actor)
