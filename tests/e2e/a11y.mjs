@@ -154,7 +154,9 @@ for (const p of pages) {
   await page.fill("#email", "e2e@kommun.se");
   await page.fill("#password", process.env.KVALITET_E2E_PASSWORD);
   await Promise.all([page.waitForNavigation(), page.click("form.login button[type=submit]")]);
-  if (!page.url().endsWith("/konto")) fail(`login went to ${page.url()}`);
+  if (!page.url().endsWith("/att-gora")) fail(`login went to ${page.url()}`);
+  await axeCheck("staff start page (Att göra)");
+  await page.goto(`${base}/konto`);
   await axeCheck("account page");
   await page.goto(`${base}/admin/kommun/${kommun}`);
   await axeCheck("administration page");

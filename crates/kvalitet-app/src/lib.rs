@@ -14,6 +14,7 @@ pub mod report;
 pub mod service;
 pub mod stats;
 pub mod sync;
+pub mod todo;
 
 pub use ports::{
     CatalogueBatch, ImportChunk, ImportSource, KnownIds, Overview, Store, StoreError, StoredValue,

@@ -218,7 +218,8 @@ pub(crate) fn csrf_ok(session: &SessionRecord, sent: Option<&str>) -> bool {
 /// removed, backslashes as slashes, dot segments resolved) and kept only when the result is
 /// on the same origin; then only its normalised path and query are used.
 fn safe_next(lang: Lang, next: Option<&str>) -> String {
-    let fallback = || format!("{}/konto", lang.base());
+    // Staff land on what waits for them.
+    let fallback = || format!("{}/att-gora", lang.base());
     let Some(next) = next.filter(|n| n.starts_with('/')) else {
         return fallback();
     };
@@ -505,7 +506,7 @@ pub async fn account<S: Store>(
             title: &r.title,
             year: r.year.get(),
             name: d.name(&r.municipality),
-            status: r.status.code(),
+            status: lang.t(&format!("w.{}", r.status.code())),
         })
         .collect();
     let body = state.render(
@@ -865,9 +866,9 @@ mod tests {
             " /konto",
             "/\r\n/evil.example/x",
         ] {
-            assert_eq!(safe_next(Lang::Sv, Some(evil)), "/konto", "{evil:?}");
+            assert_eq!(safe_next(Lang::Sv, Some(evil)), "/att-gora", "{evil:?}");
         }
-        assert_eq!(safe_next(Lang::En, None), "/en/konto");
+        assert_eq!(safe_next(Lang::En, None), "/en/att-gora");
         assert_eq!(
             safe_next(Lang::Sv, Some("/admin/kommun/0180")),
             "/admin/kommun/0180"

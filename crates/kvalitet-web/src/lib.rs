@@ -19,6 +19,7 @@ mod routes;
 mod service;
 mod site;
 mod state;
+mod todo;
 
 pub use error::WebError;
 pub use i18n::Lang;

@@ -60,6 +60,7 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             get(auth::login_page::<S>).post(auth::login::<S>),
         )
         .route("/logga-ut", post(auth::logout::<S>))
+        .route("/att-gora", get(crate::todo::start::<S>))
         .route("/konto", get(auth::account::<S>))
         .route("/konto/losenord", post(auth::change_password::<S>))
         .route("/kommun/{id}/logg", get(auth::audit::<S>))

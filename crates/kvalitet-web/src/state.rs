@@ -118,7 +118,7 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 28] = [
+const TEMPLATES: [(&str, &str); 29] = [
     (
         "service-table.html",
         include_str!("../templates/service-table.html"),
@@ -142,6 +142,7 @@ const TEMPLATES: [(&str, &str); 28] = [
     ("rounds.html", include_str!("../templates/rounds.html")),
     ("round.html", include_str!("../templates/round.html")),
     ("confirm.html", include_str!("../templates/confirm.html")),
+    ("todo.html", include_str!("../templates/todo.html")),
     (
         "round-report.html",
         include_str!("../templates/round-report.html"),

@@ -820,6 +820,13 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     assert_eq!(typed.status, 303, "{}", typed.body);
     let drafts = request(&app, "GET", "/admin/kommun/0180", &anna, &[]).await;
     assert!(drafts.body.contains("bo@kommun.se"), "{}", drafts.body);
+    let todo = request(&app, "GET", "/att-gora", &anna, &[]).await;
+    assert!(
+        todo.body
+            .contains("utkast väntar på publicering i Stockholm"),
+        "the administrator's start page counts the drafts: {}",
+        todo.body
+    );
 
     // Not public yet.
     let v3 = request(&app, "GET", "/v3/data/kpi/X0180-1/year/2022", "", &[]).await;
@@ -1500,6 +1507,14 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         account.body.contains("/admin/bedomning/1"),
         "the evaluator finds the round"
     );
+    let todo = request(&app, "GET", "/att-gora", &eva, &[]).await;
+    assert!(
+        todo.body.contains("Delaktighet 2025, Stockholm (Utkast)")
+            && todo.body.contains("ge dina svar")
+            && todo.body.contains("Eva: 0 av 2 svar"),
+        "the evaluator's start page says what to do and how far each has come: {}",
+        todo.body
+    );
     let page = request(&app, "GET", "/admin/bedomning/1", &eva, &[]).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let eva_csrf = page.hidden("csrf");
@@ -1767,6 +1782,12 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         "only the lead submits"
     );
     assert_eq!(step(&eva, &eva_csrf, "submit").await.status, 303);
+    let todo = request(&app, "GET", "/att-gora", &anna, &[]).await;
+    assert!(
+        todo.body.contains("granska"),
+        "the reviewer sees the round to review: {}",
+        todo.body
+    );
     assert_eq!(
         step(&eva, &eva_csrf, "review").await.status,
         403,
@@ -1974,6 +1995,13 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
 
     // The planned tester registers a call on the phone form, in Swedish time.
     let bo = session_pair(&login(&app, "bo@kommun.se", PASSWORD).await);
+    let todo = request(&app, "GET", "/att-gora", &bo, &[]).await;
+    assert!(
+        todo.body
+            .contains("1 av dina planerade tester är inte registrerade"),
+        "the tester's start page leads to the planned tests: {}",
+        todo.body
+    );
     let form = request(&app, "GET", "/admin/service/1/kontakt", &bo, &[]).await;
     assert_eq!(form.status, 200, "{}", form.body);
     assert!(

@@ -1,0 +1,221 @@
+//! The staff start page ("Att göra"), where everyone lands after logging in: what waits for
+//! them (drafts to publish, rounds to answer, agree, submit, review or publish, planned
+//! tests to register, today's first), with the progress of each round and plan.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::Response;
+use serde::Serialize;
+
+use kvalitet_app::Store;
+use kvalitet_app::todo;
+use kvalitet_domain::round::Step;
+
+use crate::auth::render_private;
+use crate::extract::{PageLang, Session};
+use crate::{AppState, WebError};
+
+/// `GET /att-gora`: what waits for the logged-in person.
+pub async fn start<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Session(session): Session,
+) -> Result<Response, WebError> {
+    let today = state.actor(&session).at.local_text();
+    let today = today.split(' ').next().unwrap_or_default();
+    let todo = todo::todo(
+        &state.store,
+        &session.user.grants,
+        session.user.id,
+        &session.user.email,
+        today,
+    )
+    .await?;
+    let (_, d) = state.directory().await?;
+    let say = |m: kvalitet_domain::Message| lang.say(&m);
+    let count =
+        |code: &'static str, n: usize| say(kvalitet_domain::Message::new(code).with("n", n));
+    let drafts = todo
+        .drafts
+        .iter()
+        .map(|x| Line {
+            href: format!("{}/admin/kommun/{}#drafts-h", lang.base(), x.municipality),
+            text: say(kvalitet_domain::Message::new(if x.may_publish {
+                "todo_drafts_publish"
+            } else {
+                "todo_drafts_wait"
+            })
+            .with("n", x.drafts)
+            .with("name", d.name(&x.municipality))),
+            note: None,
+            urgent: x.may_publish,
+        })
+        .collect();
+    let rounds = todo
+        .rounds
+        .iter()
+        .map(|t| {
+            let r = &t.round;
+            // Submitting needs agreed answers first: until then, answering is the task.
+            let what: Vec<String> = t
+                .answer
+                .then(|| lang.t("todo_answer").to_owned())
+                .into_iter()
+                .chain(
+                    t.steps
+                        .iter()
+                        .filter(|s| **s != Step::Submit || t.agreed > 0)
+                        .map(|s| lang.t(step_task(*s)).to_owned()),
+                )
+                .collect();
+            let progress: Vec<String> = t
+                .progress
+                .iter()
+                .map(|(name, n)| {
+                    say(kvalitet_domain::Message::new("todo_assessor_progress")
+                        .with("name", name)
+                        .with("n", n)
+                        .with("of", t.questions))
+                })
+                .chain(std::iter::once(say(kvalitet_domain::Message::new(
+                    "todo_agreed_progress",
+                )
+                .with("n", t.agreed)
+                .with("of", t.questions))))
+                .collect();
+            Line {
+                href: format!("{}/admin/bedomning/{}", lang.base(), r.id),
+                text: format!(
+                    "{}, {} ({})",
+                    titled_with_year(&r.title, r.year.get()),
+                    d.name(&r.municipality),
+                    lang.t(&format!("w.{}", r.status.code()))
+                ),
+                note: Some(if what.is_empty() {
+                    progress.join(" · ")
+                } else {
+                    format!("{}. {}", what.join(", "), progress.join(" · "))
+                }),
+                urgent: !what.is_empty(),
+            }
+        })
+        .collect();
+    let service = todo
+        .service
+        .iter()
+        .map(|t| {
+            let r = &t.round;
+            let mut notes = Vec::new();
+            if t.mine > 0 {
+                notes.push(say(kvalitet_domain::Message::new("todo_tests_mine")
+                    .with("n", t.mine)
+                    .with("today", t.mine_today)));
+            }
+            if t.manages {
+                notes.push(say(kvalitet_domain::Message::new("todo_plan_progress")
+                    .with("n", t.registered)
+                    .with("of", t.planned)));
+            }
+            Line {
+                href: if t.mine > 0 {
+                    format!("{}/admin/service/{}/kontakt", lang.base(), r.id)
+                } else {
+                    format!("{}/admin/service/{}", lang.base(), r.id)
+                },
+                text: titled_with_year(&r.title, r.year.get()),
+                note: Some(notes.join(" · ")),
+                urgent: t.mine_today > 0,
+            }
+        })
+        .collect();
+    let nothing = todo.drafts.is_empty() && todo.rounds.is_empty() && todo.service.is_empty();
+    Ok(render_private(
+        &state,
+        lang,
+        &session,
+        "todo.html",
+        TodoView {
+            name: &session.user.name,
+            drafts,
+            rounds,
+            service,
+            nothing,
+            municipalities: session
+                .user
+                .grants
+                .roles
+                .iter()
+                .map(|(m, role)| Line {
+                    href: format!("{}/admin/kommun/{m}", lang.base()),
+                    text: format!("{} ({})", d.name(m), lang.t(&format!("w.{}", role.code()))),
+                    note: None,
+                    urgent: false,
+                })
+                .collect(),
+            system_admin: session.user.grants.system_admin,
+            today_count: todo.service.iter().map(|t| t.mine_today).sum::<usize>(),
+            summary: {
+                let waiting = todo.drafts.len()
+                    + todo
+                        .rounds
+                        .iter()
+                        .filter(|t| t.answer || !t.steps.is_empty())
+                        .count()
+                    + todo.service.iter().filter(|t| t.mine > 0).count();
+                count(
+                    if waiting == 1 {
+                        "todo_summary_one"
+                    } else {
+                        "todo_summary"
+                    },
+                    waiting,
+                )
+            },
+            other_path: format!("{}/att-gora", lang.other().base()),
+        },
+    ))
+}
+
+/// A round's title with its year, unless the title already says it.
+fn titled_with_year(title: &str, year: i16) -> String {
+    if title.contains(&year.to_string()) {
+        title.to_owned()
+    } else {
+        format!("{title} {year}")
+    }
+}
+
+/// The task a step is, in the table of words.
+fn step_task(step: Step) -> &'static str {
+    match step {
+        Step::Submit => "todo_submit",
+        Step::Review => "todo_review",
+        Step::Return => "todo_return",
+        Step::Publish => "todo_publish",
+    }
+}
+
+/// One line of the page: a link, what it is, and how far it has come.
+#[derive(Serialize)]
+struct Line {
+    href: String,
+    text: String,
+    note: Option<String>,
+    /// Something the person can do now.
+    urgent: bool,
+}
+
+#[derive(Serialize)]
+struct TodoView<'a> {
+    name: &'a str,
+    drafts: Vec<Line>,
+    rounds: Vec<Line>,
+    service: Vec<Line>,
+    nothing: bool,
+    municipalities: Vec<Line>,
+    system_admin: bool,
+    today_count: usize,
+    summary: String,
+    other_path: String,
+}
