@@ -69,6 +69,12 @@ mod tests {
             assert!(codes.insert(a.code()), "{} twice", a.code());
             assert_eq!(AuditAction::parse(a.code()), Some(*a));
         }
+        for a in AuditAction::ALL {
+            let key = format!("audit.{}", a.code());
+            for lang in [crate::words::Lang::Sv, crate::words::Lang::En] {
+                assert!(!lang.t(&key).is_empty(), "no words for {key}");
+            }
+        }
         for step in Step::ALL {
             assert_eq!(
                 AuditAction::round_step(*step).code(),

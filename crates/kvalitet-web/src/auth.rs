@@ -296,11 +296,41 @@ struct AuditView<'a> {
     m: Named,
     /// The page's own path, for the filter form and the CSV link.
     path: String,
-    events: Vec<kvalitet_app::ports::AuditEvent>,
-    /// The kind of change filtered on, if any.
-    action: Option<String>,
+    events: Vec<AuditLine<'a>>,
+    shown: String,
+    /// The kinds of change and the people to filter on, the chosen one selected.
+    kinds: Vec<Choice>,
+    people: Vec<PersonChoice<'a>>,
+    from: String,
+    to: String,
+    /// The filter's query, for the CSV link of the same events.
+    query: String,
     csrf: &'a str,
     other_path: String,
+}
+
+/// One change said as a sentence ("anna@kommun.se publicerade värden"), with its object
+/// and its before and after for those who want the details.
+#[derive(Serialize)]
+struct AuditLine<'a> {
+    at: kvalitet_domain::Timestamp,
+    sentence: String,
+    object: &'a str,
+    before: Option<&'a str>,
+    after: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    code: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct PersonChoice<'a> {
+    email: &'a str,
+    selected: bool,
 }
 
 /// Something shown by its name.
@@ -629,10 +659,21 @@ async fn audit_page<S: Store>(
             .filter(|v| !v.is_empty())
     };
     let action = get("action");
-    let events = accounts::audit_trail(&state.store, &session.user.grants, m.as_ref(), 10_000)
-        .await?
+    let person = get("person");
+    // Dates as the date inputs send them (ISO); a change is on the day of its Swedish time.
+    let from = get("fran");
+    let to = get("till");
+    let all = accounts::audit_trail(&state.store, &session.user.grants, m.as_ref(), 10_000).await?;
+    let people: std::collections::BTreeSet<String> = all.iter().map(|e| e.actor.clone()).collect();
+    let events = all
         .into_iter()
         .filter(|e| action.as_ref().is_none_or(|a| &e.action == a))
+        .filter(|e| person.as_ref().is_none_or(|p| &e.actor == p))
+        .filter(|e| {
+            let day = e.at.local_text();
+            let day = day.split(' ').next().unwrap_or_default();
+            from.as_deref().is_none_or(|f| day >= f) && to.as_deref().is_none_or(|t| day <= t)
+        })
         .collect::<Vec<_>>();
     let (path, scope) = match m {
         Some(m) => (format!("/kommun/{m}/logg"), m.to_string()),
@@ -694,8 +735,39 @@ async fn audit_page<S: Store>(
             m: Named { name },
             other_path: format!("{}{path}", lang.other().base()),
             path,
-            events,
-            action,
+            shown: lang.say(&Message::new("audit_shown").with("n", events.len())),
+            events: events
+                .iter()
+                .map(|e| AuditLine {
+                    at: e.at,
+                    sentence: lang.say(
+                        &Message::new("audit_sentence")
+                            .with("who", &e.actor)
+                            .with_term("did", format!("audit.{}", e.action), &e.action),
+                    ),
+                    object: &e.object,
+                    before: e.before.as_deref(),
+                    after: e.after.as_deref(),
+                })
+                .collect(),
+            kinds: kvalitet_domain::audit::AuditAction::ALL
+                .iter()
+                .map(|a| Choice {
+                    code: a.code(),
+                    label: lang.t(&format!("audit.{}", a.code())),
+                    selected: action.as_deref() == Some(a.code()),
+                })
+                .collect(),
+            people: people
+                .iter()
+                .map(|p| PersonChoice {
+                    selected: person.as_deref() == Some(p.as_str()),
+                    email: p,
+                })
+                .collect(),
+            from: from.unwrap_or_default(),
+            to: to.unwrap_or_default(),
+            query: raw.unwrap_or_default().to_owned(),
             csrf: &session.csrf_token,
         },
     ))

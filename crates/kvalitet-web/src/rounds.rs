@@ -60,14 +60,36 @@ pub async fn list<S: Store>(
     let m = d.kommun(&id)?.id;
     let grants = &session.user.grants;
     let rounds = a::rounds_of(&state.store, grants, session.user.id, &m).await?;
-    let frameworks = a::frameworks(&state.store).await?;
+    // Frameworks by their names and versions, as their files title them.
+    let frameworks: Vec<(String, String, String)> = a::frameworks(&state.store)
+        .await?
+        .into_iter()
+        .map(|(id, version, text)| {
+            let label = match kvalitet_formats::framework_toml::read(&text) {
+                Ok(f) => lang.say(
+                    &Message::new("framework_label")
+                        .with("name", &f.name)
+                        .with("version", &f.version)
+                        .with("valid_from", &f.valid_from),
+                ),
+                Err(_) => format!("{id} {version}"),
+            };
+            (id, version, label)
+        })
+        .collect();
+    let label_of = |id: &str, version: &str| {
+        frameworks
+            .iter()
+            .find(|(i, v, _)| i == id && v == version)
+            .map_or_else(|| format!("{id} {version}"), |(_, _, l)| l.clone())
+    };
     let rounds: Vec<RoundLine<'_>> = rounds
         .iter()
         .map(|r| RoundLine {
             id: r.id,
             title: &r.title,
             year: r.year.get(),
-            framework: format!("{} {}", r.framework_id, r.framework_version),
+            framework: label_of(&r.framework_id, &r.framework_version),
             kind: word(lang, r.kind.code()),
             status: word(lang, r.status.code()),
         })
@@ -84,9 +106,9 @@ pub async fn list<S: Store>(
             can_create: grants.allows(Action::Publish, &m),
             frameworks: frameworks
                 .iter()
-                .map(|(i, v, _)| Coded {
+                .map(|(i, v, label)| Coded {
                     code: format!("{i}|{v}"),
-                    label: format!("{i} {v}").into(),
+                    label: label.clone().into(),
                 })
                 .collect(),
             kinds: coded(lang, RoundKind::ALL.iter().map(|k| k.code())),

@@ -523,10 +523,36 @@ async fn the_audit_trail_is_for_the_municipalitys_own_people_only() {
     let own = request(&app, "GET", "/kommun/0180/logg", &session, &[]).await;
     assert_eq!(own.status, 200);
     assert!(
-        own.body.contains("role.set") && own.body.contains("user:anna@kommun.se"),
-        "{}",
+        own.body.contains("cli:test ändrade en roll") && own.body.contains("(user:anna@kommun.se)"),
+        "changes are said as sentences: {}",
         own.body
     );
+    let filtered = request(
+        &app,
+        "GET",
+        "/kommun/0180/logg?action=role.set&person=cli%3Atest&fran=2000-01-01",
+        &session,
+        &[],
+    )
+    .await;
+    assert!(
+        filtered
+            .body
+            .contains(r#"<option value="role.set" selected>"#)
+            && filtered.body.contains("<option selected>cli:test</option>")
+            && filtered.body.contains("cli:test ändrade en roll"),
+        "{}",
+        filtered.body
+    );
+    let none = request(
+        &app,
+        "GET",
+        "/kommun/0180/logg?fran=2999-01-01",
+        &session,
+        &[],
+    )
+    .await;
+    assert!(none.body.contains("0 ändringar visas."), "{}", none.body);
     let csv = request(&app, "GET", "/kommun/0180/logg?format=csv", &session, &[]).await;
     assert!(
         csv.body
@@ -1449,7 +1475,12 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     let dan = session_pair(&login(&app, "dan@kommun.se", PASSWORD).await);
     let list = request(&app, "GET", "/admin/kommun/0180/bedomningar", &anna, &[]).await;
     assert_eq!(list.status, 200, "{}", list.body);
-    assert!(list.body.contains("dx 1"), "the framework is offered");
+    assert!(
+        list.body
+            .contains(r#"<option value="dx|1">Delaktighet, version 1 (från 2020-01-01)</option>"#),
+        "the framework is offered by its name and version: {}",
+        list.body
+    );
     let csrf = list.hidden("csrf");
     let new = [
         ("framework", "dx|1"),
