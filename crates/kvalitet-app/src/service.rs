@@ -1205,6 +1205,26 @@ fn measures(year: Year) -> CatalogueBatch {
     publish::as_measures(MeasureOrigin::Service, year, set, results)
 }
 
+/// The testers the plan names who have no account yet: they cannot log in to register
+/// their tests until they are invited.
+pub async fn testers_without_account(
+    store: &impl crate::ports::Accounts,
+    content: &ServiceContent,
+) -> Result<Vec<String>, ServiceError> {
+    let testers: std::collections::BTreeSet<String> = content
+        .plan
+        .iter()
+        .map(|p| p.tester.to_lowercase())
+        .collect();
+    let mut missing = Vec::new();
+    for email in testers {
+        if store.user_by_email(&email).await?.is_none() {
+            missing.push(email);
+        }
+    }
+    Ok(missing)
+}
+
 /// The round and its check before publishing, for those who run it (refused once published).
 pub async fn publish_preview(
     store: &impl ServiceRounds,

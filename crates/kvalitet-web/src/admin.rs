@@ -17,7 +17,7 @@ use kvalitet_app::own::{self, MeasureForm, OwnError};
 use kvalitet_app::ports::SessionRecord;
 use kvalitet_domain::{Action, MeasureOrigin, Message, MunicipalityId, Role};
 
-use crate::auth::{message_page, redirect, render_private};
+use crate::auth::{redirect, render_private};
 use crate::extract::PageLang;
 use crate::extract::{Change, Session, Upload};
 use crate::forms::{ConfirmView, Failed, notice_words};
@@ -81,6 +81,7 @@ struct AdminView<'a> {
     /// The introduction as it stands (prefilled) and its earlier versions.
     introduction: Option<IntroductionLine>,
     introduction_history: Vec<IntroductionLine>,
+    invitation: Option<InvitationNotice>,
     /// A form sent back with its problems.
     failed: Option<Failed>,
 }
@@ -145,7 +146,7 @@ pub async fn dashboard<S: Store>(
     let page = AdminPage {
         notice,
         search,
-        failed: None,
+        ..AdminPage::default()
     };
     admin_page(&state, lang, &session, m, page).await
 }
@@ -157,6 +158,14 @@ struct AdminPage {
     notice: Option<String>,
     search: Option<String>,
     failed: Option<Failed>,
+    invitation: Option<InvitationNotice>,
+}
+
+/// An invitation just made: the link to send, shown once (only its hash is kept).
+#[derive(Serialize)]
+struct InvitationNotice {
+    text: String,
+    link: String,
 }
 
 /// How many measures the value form offers at once; a search finds the others.
@@ -210,6 +219,7 @@ async fn admin_page<S: Store>(
         notice,
         search,
         failed,
+        invitation,
     } = page;
     let (_, d) = state.directory().await?;
     let grants = &session.user.grants;
@@ -341,6 +351,7 @@ async fn admin_page<S: Store>(
             other_path: format!("{}/admin/kommun/{m}", lang.other().base()),
             introduction,
             introduction_history: introductions,
+            invitation,
             failed,
         },
     );
@@ -714,13 +725,18 @@ pub async fn invite<S: Store>(
     )
     .await?;
     let link = format!("{}{}/inbjudan/{token}", state.public_url, lang.base());
-    let message = lang.say(
-        &Message::new("invitation_link")
-            .with("email", &f.email)
-            .with("days", accounts::INVITATION_DAYS)
-            .with("link", link),
-    );
-    Ok(message_page(&state, lang, StatusCode::OK, &message))
+    let page = AdminPage {
+        invitation: Some(InvitationNotice {
+            text: lang.say(
+                &Message::new("invitation_made")
+                    .with("email", f.email.trim())
+                    .with("days", accounts::INVITATION_DAYS),
+            ),
+            link,
+        }),
+        ..AdminPage::default()
+    };
+    admin_page(&state, lang, session, m, page).await
 }
 
 /// A measure id typed into a form that names no measure.

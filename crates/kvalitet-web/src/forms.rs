@@ -27,6 +27,7 @@ pub(crate) fn notice_words(lang: Lang, code: &str) -> Option<String> {
             "utkast" => "notice_draft",
             "inga-utkast" => "notice_no_drafts",
             "skapad" => "notice_round_created",
+            "ny" => "notice_service_created",
             "svar" => "notice_answers",
             "konsensus" => "notice_consensus",
             "bedomare" => "notice_assessors",

@@ -216,7 +216,7 @@ pub async fn create<S: Store>(
         &state.actor(session),
     )
     .await?;
-    Ok(back(&state, lang, id, "skapad"))
+    Ok(back(&state, lang, id, "ny"))
 }
 
 /// `GET /admin/service/{id}`: the round's set-up, registration and figures.
@@ -231,10 +231,12 @@ pub async fn round<S: Store>(
     let (r, content) = s::visible_round(&state.store, grants, &session.user.email, id).await?;
     let (_, d) = state.directory().await?;
     let manages = s::may_manage(grants, r.organiser.as_ref());
-    let notice = query_pairs(raw.as_deref())
-        .into_iter()
-        .find(|(k, _)| k == "klart")
-        .map(|(_, v)| v);
+    let notice = notice_of(lang, raw.as_deref());
+    let without_account = if manages && !r.published {
+        s::testers_without_account(&state.store, &content).await?
+    } else {
+        Vec::new()
+    };
     let questions_csv: String = std::iter::once("id;area;text".to_owned())
         .chain(
             content
@@ -281,6 +283,13 @@ pub async fn round<S: Store>(
             results: results_view(lang, &d, &r, &content),
             manages: manages && !r.published,
             registers: !r.published,
+            without_account: (!without_account.is_empty()).then(|| {
+                lang.say(
+                    &Message::new("testers_without_account")
+                        .with("n", without_account.len())
+                        .with("emails", without_account.join(", ")),
+                )
+            }),
             csrf: &session.csrf_token,
             notice,
             other_path: format!("{}/admin/service/{id}", lang.other().base()),
@@ -787,6 +796,8 @@ struct SetUpView<'a> {
     results: ResultsView,
     manages: bool,
     registers: bool,
+    /// The planned testers who cannot log in yet.
+    without_account: Option<String>,
     csrf: &'a str,
     notice: Option<String>,
     other_path: String,

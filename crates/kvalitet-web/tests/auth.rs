@@ -1187,6 +1187,12 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     )
     .await;
     assert_eq!(made.status, 200, "{}", made.body);
+    assert!(
+        made.body.contains(r#"class="invitation-link""#)
+            && made.body.contains("Inbjudan till Eva@Kommun.se är skapad"),
+        "the link is shown on the administration page, to be clicked or copied: {}",
+        made.body
+    );
     let at = made.body.find("/inbjudan/").unwrap() + "/inbjudan/".len();
     let token: String = made.body[at..]
         .chars()
@@ -1979,7 +1985,7 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         ),
         (
             "plan",
-            "municipality_id;question_id;channel;planned_on;tester\n1480;q1;phone;2025-03-03;bo@kommun.se",
+            "municipality_id;question_id;channel;planned_on;tester\n1480;q1;phone;2025-03-03;bo@kommun.se\n0180;q1;email;2025-03-04;ny.testare@skr.se",
         ),
     ] {
         let a = request(
@@ -1992,6 +1998,15 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         .await;
         assert_eq!(a.status, 303, "{part}: {}", a.body);
     }
+    let set_up = request(&app, "GET", "/admin/service/1?klart=plan", &sam, &[]).await;
+    assert!(
+        set_up.body.contains("Planen är sparad.")
+            && set_up
+                .body
+                .contains("1 planerade testare har inget konto än och kan inte logga in för att registrera sina tester: ny.testare@skr.se"),
+        "a planned tester without an account is named: {}",
+        set_up.body
+    );
     let header = "municipality_id,question_id,channel,tester,sent_at,answered_at,relevance,direct_answer,wait_seconds,reception";
     let bad = format!("{header}\n0180,q1,email,t@skr.se,2025-03-03T09:00:00,,,,,\n");
     let refused = upload_fields(

@@ -492,11 +492,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The file was not saved. Correct the rows and try again: {rows}",
     ),
     (
-        "invitation_link",
-        "Skicka den här länken till {email} (den visas bara nu och gäller i {days} dagar): {link}",
-        "Send this link to {email} (it is shown only now and works for {days} days): {link}",
-    ),
-    (
         "too_many_attempts",
         "För många misslyckade försök. Vänta {minutes} min och försök igen.",
         "Too many failed attempts. Wait {minutes} min and try again.",

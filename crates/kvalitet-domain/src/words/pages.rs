@@ -629,6 +629,21 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ("audit_details", "Detaljer", "Details"),
     ("audit_shown", "{n} ändringar visas.", "{n} changes shown."),
     ("what_happened", "Vad som hände", "What happened"),
+    (
+        "invitation_made",
+        "Inbjudan till {email} är skapad. Skicka länken nedan till personen: den visas bara nu och gäller i {days} dagar.",
+        "The invitation to {email} is made. Send the link below to the person: it is shown only now and works for {days} days.",
+    ),
+    (
+        "testers_without_account",
+        "{n} planerade testare har inget konto än och kan inte logga in för att registrera sina tester: {emails}. Bjud in dem från kommunens administrationssida.",
+        "{n} planned testers have no account yet and cannot log in to register their tests: {emails}. Invite them from the municipality's administration page.",
+    ),
+    (
+        "notice_service_created",
+        "Servicemätningen är skapad. Lägg till kommuner, frågor och plan nedan.",
+        "The service measurement is created. Add municipalities, questions and the plan below.",
+    ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",
