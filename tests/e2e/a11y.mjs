@@ -40,6 +40,25 @@ const browser = await chromium.launch({
 });
 let failures = 0;
 const fail = (msg) => { failures += 1; console.log(`FAIL ${msg}`); };
+// A staff page at a phone's and a desktop's width: no sideways scroll, and a screenshot of
+// each for a reviewer (the viewport is put back to the desktop's).
+const staffWidths = async (page, name) => {
+  for (const width of [360, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+    if (scroll > inner) {
+      // Name the outermost elements that stick out, so that the fix is easy to find.
+      const wide = await page.evaluate(() => [...document.querySelectorAll("body *")]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1
+          && !(e.parentElement && e.parentElement.getBoundingClientRect().right > window.innerWidth + 1))
+        .slice(0, 3)
+        .map((e) => `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}${e.className ? "." + String(e.className).split(" ").join(".") : ""}`));
+      fail(`staff page ${name} is ${scroll} px wide at ${inner} px: ${wide.join(", ")}`);
+    }
+    if (shots) await page.screenshot({ path: `${shots}/staff-${name}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+};
 
 for (const p of pages) {
   const context = await browser.newContext();
@@ -156,6 +175,7 @@ for (const p of pages) {
   await Promise.all([page.waitForNavigation(), page.click("form.login button[type=submit]")]);
   if (!page.url().endsWith("/att-gora")) fail(`login went to ${page.url()}`);
   await axeCheck("staff start page (Att göra)");
+  await staffWidths(page, "todo");
   await page.goto(`${base}/konto`);
   await axeCheck("account page");
   await page.goto(`${base}/admin/kommun/${kommun}`);
@@ -188,10 +208,12 @@ for (const p of pages) {
   await Promise.all([page.waitForNavigation(), page.click("form[action$='/fil'] button")]);
   if (!(await page.content()).includes(`${id}</th>`)) fail("the uploaded drafts are not listed");
   await axeCheck("administration page with drafts");
+  await staffWidths(page, "admin-drafts");
   // Publishing asks first: what becomes public, what it replaces.
   await Promise.all([page.waitForNavigation(), page.click("form[action$='/publicera'] button")]);
   if (!(await page.content()).includes("Det här blir offentligt")) fail("publishing the drafts did not ask first");
   await axeCheck("confirmation before publishing drafts");
+  await staffWidths(page, "confirm-drafts");
   await Promise.all([page.waitForNavigation(), page.click("form[action$='/publicera'] button")]);
   await page.goto(`${base}/kommun/${kommun}/matt/${id}`);
   const published = await page.content();
@@ -202,6 +224,7 @@ for (const p of pages) {
   }
   await page.goto(`${base}/kommun/${kommun}/logg`);
   await axeCheck("audit trail page");
+  await staffWidths(page, "audit");
   // Typed work is not lost by a stray tap: leaving asks first.
   await page.goto(`${base}/admin/kommun/${kommun}`);
   await page.click("#c-comment");
@@ -244,6 +267,7 @@ for (const p of pages) {
   let page = lead.page;
   await page.goto(`${base}/admin/kommun/${kommun}/bedomningar`);
   await axeCheck(page, "assessment rounds page");
+  await staffWidths(page, "rounds");
   await page.fill("#n-title", "Delaktighetsindex E2E");
   await page.selectOption("#n-framework", "delaktighetsindex|B");
   await page.selectOption("#n-kind", "self_assessment");
@@ -254,6 +278,7 @@ for (const p of pages) {
   await page.selectOption("#p-role", "lead");
   await submit(page, "/bedomare");
   await axeCheck(page, "assessment work page with the answer form");
+  await staffWidths(page, "round");
   const selects = await page.locator("select[name^='a.']").all();
   for (const [i, s] of selects.entries()) await s.selectOption(i % 2 === 0 ? "Ja" : "Delvis");
   await page.fill("textarea[name='e.d1']", "Medborgardialog hölls i mars");
@@ -336,9 +361,11 @@ for (const p of pages) {
   });
   await send(page, "/fil/kontakter");
   await axeCheck(page, "service round page with figures");
+  await staffWidths(page, "service-round");
   const tester = await loggedIn("e2e@kommun.se");
   await tester.page.goto(`${roundUrl}/kontakt`);
   await axeCheck(tester.page, "phone-friendly contact form");
+  await staffWidths(tester.page, "contact");
   await tester.page.selectOption("#c-municipality", other);
   await tester.page.selectOption("#c-question", "q2");
   await tester.page.check("input[name=channel][value=phone]");
