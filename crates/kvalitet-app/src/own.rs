@@ -205,6 +205,9 @@ pub fn parse_upload(
                 OwnError::BadRows(e)
             }
         })?;
+    if read.rows.is_empty() && read.errors.is_empty() {
+        return Err(OwnError::Invalid(Message::new("no_values_filled")));
+    }
     let mut errors = read.errors;
     let mut rows = Vec::new();
     let mut seen = std::collections::HashSet::new();

@@ -111,6 +111,10 @@ pub fn values_upload(
     let _ = canonical.write_record(["kpi", "municipality_id", "year", "value", "gender"]);
     let mut lines: Vec<u64> = Vec::with_capacity(table.rows.len());
     for row in table.rows() {
+        // A row whose value was left empty (a template's row not filled in) is no value.
+        if row.get("value").is_empty() {
+            continue;
+        }
         for (c, cell) in row.cells.iter().enumerate() {
             if cell.parse::<f64>().is_err()
                 && decimal_point(cell).parse::<f64>().is_err()
@@ -233,6 +237,19 @@ fn header_problems(header: &[String], needed: &[&str], optional: &[&str]) -> Vec
     missing.chain(unknown).collect()
 }
 
+/// The machine name of a column headed in Swedish, as the site's own downloads for Excel
+/// head them ("Mått", "År", "Värde"): a file downloaded, filled in and uploaded again reads.
+fn machine_column(heading: &str) -> &str {
+    match heading {
+        "mått" => "kpi",
+        "år" => "year",
+        "värde" => "value",
+        "kön" => "gender",
+        "kommunkod" => "municipality_id",
+        other => other,
+    }
+}
+
 /// A header and its rows.
 pub struct Table {
     pub header: Vec<String>,
@@ -273,7 +290,11 @@ impl Table {
         let mut rows = records.into_iter();
         let header = rows
             .next()
-            .map(|(_, h)| h.into_iter().map(|c| c.to_lowercase()).collect())
+            .map(|(_, h)| {
+                h.into_iter()
+                    .map(|c| machine_column(&c.to_lowercase()).to_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(Self {
             header,

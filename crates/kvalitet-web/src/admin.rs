@@ -574,6 +574,55 @@ pub struct RetireFields {
     retired: String,
 }
 
+/// `GET /admin/kommun/{id}/mall/{file}`: the values upload's template (`varden.csv` or
+/// `varden.xlsx`): its columns, and a row per own measure still in use for last year, its
+/// value left for the person to fill in.
+pub async fn template<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Session(session): Session,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let m = municipality(lang, &session, &id, Action::EditValues)?;
+    let kind = match file.as_str() {
+        "varden.csv" => crate::downloads::Kind::ExcelCsv,
+        "varden.xlsx" => crate::downloads::Kind::Xlsx,
+        _ => return Err(WebError::not_found(lang.t("page_missing"))),
+    };
+    let (_, d) = state.directory().await?;
+    let last_year = state.actor(&session).at.in_sweden().year() - 1;
+    let mut own: Vec<_> = d
+        .measures
+        .values()
+        .filter(|x| x.origin == MeasureOrigin::Own(m) && !x.retired)
+        .collect();
+    own.sort_by_key(|x| x.id);
+    let table = crate::downloads::Table {
+        title: lang.say(&Message::new("template_title").with("name", d.name(&m))),
+        header: ["kpi", "year", "value", "gender"]
+            .map(str::to_owned)
+            .to_vec(),
+        rows: own
+            .iter()
+            .map(|x| {
+                vec![
+                    x.id.to_string(),
+                    last_year.to_string(),
+                    String::new(),
+                    "T".to_owned(),
+                ]
+            })
+            .collect(),
+        numeric: vec![false, true, true, false],
+    };
+    Ok(crate::downloads::respond(
+        kind,
+        &table,
+        &format!("kvalitet-mall-varden-{m}"),
+        &[],
+    ))
+}
+
 /// `POST /admin/kommun/{id}/utkast/ta-bort`: takes back one draft (measure, year, gender).
 pub async fn remove_draft<S: Store>(
     State(state): State<Arc<AppState<S>>>,

@@ -135,6 +135,7 @@ fn swedish_heading(name: &str) -> &str {
         "question" => "Fråga",
         "year" => "År",
         "value" => "Värde",
+        "gender" => "Kön",
         "status" => "Status",
         "colour" => "Färg",
         "trend" => "Trend",

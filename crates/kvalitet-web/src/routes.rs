@@ -81,6 +81,7 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             "/admin/kommun/{id}/publicera",
             get(admin::confirm_publish::<S>).post(admin::publish::<S>),
         )
+        .route("/admin/kommun/{id}/mall/{file}", get(admin::template::<S>))
         .route(
             "/admin/kommun/{id}/matt/avsluta",
             post(admin::retire_measure::<S>),

@@ -1043,6 +1043,25 @@ async fn own_values_are_drafts_until_an_administrator_publishes_them() {
     .await;
     assert_eq!(again.status, 404, "gone already: {}", again.body);
 
+    // The upload's template lists the own measures for last year; filled in, it uploads.
+    let template = request(&app, "GET", "/admin/kommun/0180/mall/varden.csv", &bo, &[]).await;
+    assert_eq!(template.status, 200, "{}", template.body);
+    assert!(
+        template.body.contains("Mått;År;Värde;Kön") && template.body.contains("X0180-1;"),
+        "{}",
+        template.body
+    );
+    let filled = template.body.replacen(";;T", ";77,5;T", 1);
+    let uploaded = upload(&app, "/admin/kommun/0180/fil", &bo, &bo_csrf, &filled).await;
+    assert_eq!(
+        uploaded.status, 303,
+        "the filled-in template uploads: {}",
+        uploaded.body
+    );
+    let xlsx = request(&app, "GET", "/admin/kommun/0180/mall/varden.xlsx", &bo, &[]).await;
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.head().contains("spreadsheetml"), "{}", xlsx.head());
+
     // A retired own measure keeps its values but takes no new ones until taken up again.
     let retire = |flag: &'static str| {
         let (app, bo, bo_csrf) = (app.clone(), bo.clone(), bo_csrf.clone());

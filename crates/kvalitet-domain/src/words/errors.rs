@@ -379,6 +379,11 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "bara den som registrerade kontakten, testaren eller omgångens organisatörer kan ändra den",
         "only the one who registered the contact, its tester or the round's organisers can change it",
     ),
+    (
+        "no_values_filled",
+        "filen har inga värden ifyllda (rader med tomt värde hoppas över)",
+        "the file has no values filled in (rows with an empty value are left out)",
+    ),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

@@ -644,6 +644,16 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Servicemätningen är skapad. Lägg till kommuner, frågor och plan nedan.",
         "The service measurement is created. Add municipalities, questions and the plan below.",
     ),
+    (
+        "template_title",
+        "Värden att ladda upp för {name}",
+        "Values to upload for {name}",
+    ),
+    (
+        "template_download",
+        "Mall att fylla i, med kommunens egna mått:",
+        "A template to fill in, with the municipality's own measures:",
+    ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",
