@@ -74,8 +74,10 @@ struct AdminView<'a> {
     /// The search that narrowed the picker.
     search: String,
     drafts: Vec<DraftLine<'a>>,
-    /// The fingerprint of the drafts shown, which publishing must match.
+    /// The fingerprint of the drafts, which publishing must match.
     drafts_version: String,
+    /// "The first 200 of 100,000 drafts" when not all are listed.
+    drafts_note: Option<String>,
     max_upload_mb: String,
     other_path: String,
     /// The introduction as it stands (prefilled) and its earlier versions.
@@ -170,6 +172,10 @@ struct InvitationNotice {
 
 /// How many measures the value form offers at once; a search finds the others.
 const PICKER_MAX: usize = 500;
+
+/// How many drafts the page lists (a 100,000-row upload would make a page of tens of
+/// megabytes); the confirmation before publishing counts them all.
+const DRAFTS_SHOWN: usize = 200;
 
 /// After a form's use case: back to the page with the notice it saved under, or, when what
 /// was typed was wrong, the page again with form `form` as typed and its problems (at most
@@ -320,6 +326,7 @@ async fn admin_page<S: Store>(
             search: search.clone().unwrap_or_default(),
             drafts: drafts
                 .iter()
+                .take(DRAFTS_SHOWN)
                 .map(|x| {
                     // With the measure's own decimals, as residents will see it ("71", not
                     // "71,00"); a reason for no value in words.
@@ -347,6 +354,13 @@ async fn admin_page<S: Store>(
                 })
                 .collect(),
             drafts_version: own::drafts_version(&drafts),
+            drafts_note: (drafts.len() > DRAFTS_SHOWN).then(|| {
+                lang.say(
+                    &Message::new("drafts_shown")
+                        .with("shown", DRAFTS_SHOWN)
+                        .with("total", drafts.len()),
+                )
+            }),
             max_upload_mb: format!("{:.1}", state.max_upload_bytes as f64 / f64::from(1 << 20)),
             other_path: format!("{}/admin/kommun/{m}", lang.other().base()),
             introduction,

@@ -346,14 +346,9 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ("retire", "Avsluta", "Retire"),
     ("unretire", "Återuppta", "Take up again"),
     (
-        "retire_of",
-        "Avsluta måttet {measure}",
-        "Retire the measure {measure}",
-    ),
-    (
-        "unretire_of",
-        "Återuppta måttet {measure}",
-        "Take up the measure {measure} again",
+        "retire_which",
+        "Avsluta eller återuppta ett mått",
+        "Retire a measure or take it up again",
     ),
     (
         "retire_note",
@@ -653,6 +648,11 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "template_download",
         "Mall att fylla i, med kommunens egna mått:",
         "A template to fill in, with the municipality's own measures:",
+    ),
+    (
+        "drafts_shown",
+        "Här visas de första {shown} av {total} utkast; alla publiceras.",
+        "The first {shown} of {total} drafts are listed here; all are published.",
     ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
