@@ -58,6 +58,7 @@ pub async fn start<S: Store>(
         .map(|t| {
             let r = &t.round;
             // Submitting needs agreed answers first: until then, answering is the task.
+            // Returning a round is a possibility, not a task.
             let what: Vec<String> = t
                 .answer
                 .then(|| lang.t("todo_answer").to_owned())
@@ -65,6 +66,7 @@ pub async fn start<S: Store>(
                 .chain(
                     t.steps
                         .iter()
+                        .filter(|s| **s != Step::Return)
                         .filter(|s| **s != Step::Submit || t.agreed > 0)
                         .map(|s| lang.t(step_task(*s)).to_owned()),
                 )
@@ -191,6 +193,7 @@ fn step_task(step: Step) -> &'static str {
     match step {
         Step::Submit => "todo_submit",
         Step::Review => "todo_review",
+        // Not listed as a task (see above); the words stay for the step's own button.
         Step::Return => "todo_return",
         Step::Publish => "todo_publish",
     }
