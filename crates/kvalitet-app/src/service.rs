@@ -1205,6 +1205,18 @@ fn measures(year: Year) -> CatalogueBatch {
     publish::as_measures(MeasureOrigin::Service, year, set, results)
 }
 
+/// Whether a planned test has been registered: a contact to the same municipality with the
+/// same question by the same channel (a round puts each question once per channel).
+pub fn is_registered(planned: &PlanRow, contacts: &[crate::ports::ContactRecord]) -> bool {
+    contacts.iter().any(|c| {
+        (
+            c.contact.municipality,
+            &c.contact.question,
+            c.contact.channel,
+        ) == (planned.municipality, &planned.question, planned.channel)
+    })
+}
+
 /// The testers the plan names who have no account yet: they cannot log in to register
 /// their tests until they are invited.
 pub async fn testers_without_account(
@@ -1264,15 +1276,7 @@ pub fn publish_check(r: &ServiceRoundRecord, content: &ServiceContent) -> Publis
     let not_registered = content
         .plan
         .iter()
-        .filter(|p| {
-            !content.contacts.iter().any(|c| {
-                (
-                    c.contact.municipality,
-                    &c.contact.question,
-                    c.contact.channel,
-                ) == (p.municipality, &p.question, p.channel)
-            })
-        })
+        .filter(|p| !is_registered(p, &content.contacts))
         .count();
     if not_registered > 0 {
         check.warnings.push(

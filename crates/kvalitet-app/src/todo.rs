@@ -150,15 +150,7 @@ pub async fn todo(
             continue;
         }
         let content = store.service_content(r.id).await?;
-        let done = |p: &crate::ports::PlanRow| {
-            content.contacts.iter().any(|c| {
-                (
-                    c.contact.municipality,
-                    &c.contact.question,
-                    c.contact.channel,
-                ) == (p.municipality, &p.question, p.channel)
-            })
-        };
+        let done = |p: &crate::ports::PlanRow| service::is_registered(p, &content.contacts);
         let mine: Vec<_> = content
             .plan
             .iter()

@@ -85,6 +85,13 @@ impl Timestamp {
         )
     }
 
+    /// The day of the moment in Swedish time, as an ISO date ("2026-12-01"): what a date
+    /// input sends and a plan's day is written as.
+    pub fn local_date_text(self) -> String {
+        let d = self.in_sweden().date();
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    }
+
     /// The moment `d` later (or earlier, for a negative duration).
     pub fn plus(self, d: time::Duration) -> Self {
         Self::new(self.0 + d)

@@ -36,6 +36,17 @@ fn instant(text: &str) -> Result<OffsetDateTime, StoreError> {
 }
 
 /// The round's organiser (for the audit trail), refusing a round that is not a draft.
+/// A contact that is registered already (same municipality, question and channel).
+fn duplicate_contact(c: &Contact) -> StoreError {
+    StoreError::Invalid(
+        kvalitet_domain::Message::new("duplicate_contact")
+            .with("question", format!("{:?}", c.question))
+            .with("municipality", c.municipality)
+            .with_code("channel", c.channel.code())
+            .with_said("first", kvalitet_domain::Message::new("already_registered")),
+    )
+}
+
 async fn require_draft(tx: &mut Tx, round: i64) -> Result<Option<MunicipalityId>, StoreError> {
     let sql = match tx {
         Tx::Sqlite(_) => "SELECT organiser_id, status FROM service_round WHERE id = $1",
@@ -401,16 +412,7 @@ impl ServiceRounds for SqlStore {
                      AND channel = $4 AND id <> $5",
                 round, c.municipality.to_string(), &c.question, c.channel.code(), id)?;
                 if !taken.is_empty() {
-                    return Err(StoreError::Invalid(
-                        kvalitet_domain::Message::new("duplicate_contact")
-                            .with("question", format!("{:?}", c.question))
-                            .with("municipality", c.municipality)
-                            .with_code("channel", c.channel.code())
-                            .with_said(
-                                "first",
-                                kvalitet_domain::Message::new("already_registered"),
-                            ),
-                    ));
+                    return Err(duplicate_contact(c));
                 }
                 exec!(t,
                 "UPDATE service_contact SET municipality_id = $1, question_id = $2, channel = $3, tester = $4,
@@ -458,13 +460,7 @@ impl ServiceRounds for SqlStore {
             "SELECT id FROM service_contact WHERE round_id = $1 AND municipality_id = $2 AND question_id = $3 AND channel = $4",
             round, c.municipality.to_string(), &c.question, c.channel.code())?;
             if !taken.is_empty() {
-                return Err(StoreError::Invalid(
-                    kvalitet_domain::Message::new("duplicate_contact")
-                        .with("question", format!("{:?}", c.question))
-                        .with("municipality", c.municipality)
-                        .with_code("channel", c.channel.code())
-                        .with_said("first", kvalitet_domain::Message::new("already_registered")),
-                ));
+                return Err(duplicate_contact(c));
             }
             exec!(t,
             "INSERT INTO service_contact (round_id, municipality_id, question_id, channel, tester, sent_at, answered_at,

@@ -20,7 +20,7 @@ use kvalitet_domain::{Action, MeasureOrigin, Message, MunicipalityId, Role};
 use crate::auth::{redirect, render_private};
 use crate::extract::PageLang;
 use crate::extract::{Change, Session, Upload};
-use crate::forms::{ConfirmView, Failed, notice_words};
+use crate::forms::{ConfirmView, Failed, answered, notice_words};
 use crate::i18n::Lang;
 use crate::site::Named;
 use crate::{AppState, WebError, query_pairs};
@@ -283,12 +283,8 @@ async fn admin_page<S: Store>(
         .unwrap_or_default();
     commentable.extend(own_measures.iter().copied());
     commentable.retain(wanted);
-    let status = if failed.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let mut page = render_private(
+    let sent_back = failed.is_some();
+    let page = render_private(
         state,
         lang,
         session,
@@ -369,10 +365,7 @@ async fn admin_page<S: Store>(
             failed,
         },
     );
-    if page.status() == StatusCode::OK {
-        *page.status_mut() = status;
-    }
-    Ok(page)
+    Ok(answered(page, sent_back))
 }
 
 pub async fn define_measure<S: Store>(

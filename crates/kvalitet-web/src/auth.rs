@@ -670,9 +670,9 @@ async fn audit_page<S: Store>(
         .filter(|e| action.as_ref().is_none_or(|a| &e.action == a))
         .filter(|e| person.as_ref().is_none_or(|p| &e.actor == p))
         .filter(|e| {
-            let day = e.at.local_text();
-            let day = day.split(' ').next().unwrap_or_default();
-            from.as_deref().is_none_or(|f| day >= f) && to.as_deref().is_none_or(|t| day <= t)
+            let day = e.at.local_date_text();
+            from.as_deref().is_none_or(|f| day.as_str() >= f)
+                && to.as_deref().is_none_or(|t| day.as_str() <= t)
         })
         .collect::<Vec<_>>();
     let (path, scope) = match m {

@@ -51,6 +51,18 @@ pub(crate) fn notice_words(lang: Lang, code: &str) -> Option<String> {
     Some(lang.say(&message))
 }
 
+/// A rendered page that shows a form sent back answers 400 (nothing was saved, and the
+/// browser does not cache it); a page that failed to render keeps its own status.
+pub(crate) fn answered(
+    mut page: axum::response::Response,
+    sent_back: bool,
+) -> axum::response::Response {
+    if sent_back && page.status() == axum::http::StatusCode::OK {
+        *page.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    page
+}
+
 /// The notice of the query `klart=CODE` a redirect after a change carries.
 pub(crate) fn notice_of(lang: Lang, raw_query: Option<&str>) -> Option<String> {
     crate::query_pairs(raw_query)

@@ -398,7 +398,7 @@ async fn work_page<S: Store>(
             .map(|s| s.code()),
     );
     let (_, d) = state.directory().await?;
-    let mut response = render_private(
+    let response = render_private(
         state,
         lang,
         session,
@@ -450,10 +450,7 @@ async fn work_page<S: Store>(
             files_again,
         },
     );
-    if failed.is_some() {
-        *response.status_mut() = StatusCode::BAD_REQUEST;
-    }
-    Ok(response)
+    Ok(crate::forms::answered(response, failed.is_some()))
 }
 
 /// A stable code (kind, role, step) with its words, as a form offers it.

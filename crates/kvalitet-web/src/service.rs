@@ -488,23 +488,15 @@ async fn contact_page<S: Store>(
             note: x.note.clone(),
         };
     }
-    let planned_done = |p: &kvalitet_app::ports::PlanRow| {
-        content.contacts.iter().any(|c| {
-            (
-                c.contact.municipality,
-                &c.contact.question,
-                c.contact.channel,
-            ) == (p.municipality, &p.question, p.channel)
-        })
-    };
     // The tester's own planned tests not registered yet, today's first, each a link that
     // fills the form.
-    let today = state.actor(session).at.local_text();
-    let today = today.split(' ').next().unwrap_or_default();
+    let today = state.actor(session).at.local_date_text();
     let mut mine: Vec<PlannedLine<'_>> = content
         .plan
         .iter()
-        .filter(|p| p.tester.eq_ignore_ascii_case(&email) && !planned_done(p))
+        .filter(|p| {
+            p.tester.eq_ignore_ascii_case(&email) && !s::is_registered(p, &content.contacts)
+        })
         .map(|p| PlannedLine {
             m: p.municipality.to_string(),
             name: d.name(&p.municipality),
@@ -535,7 +527,7 @@ async fn contact_page<S: Store>(
         Some(c) => format!("{}/admin/service/{id}/kontakt/{}", lang.base(), c.id),
         None => format!("{}/admin/service/{id}/kontakt", lang.base()),
     };
-    let mut response = render_private(
+    let response = render_private(
         state,
         lang,
         session,
@@ -563,10 +555,7 @@ async fn contact_page<S: Store>(
             other_path: format!("{}/admin/service/{id}/kontakt", lang.other().base()),
         },
     );
-    if failed.is_some() {
-        *response.status_mut() = StatusCode::BAD_REQUEST;
-    }
-    Ok(response)
+    Ok(crate::forms::answered(response, failed.is_some()))
 }
 
 fn channel_words(lang: Lang, channel: kvalitet_domain::service::Channel) -> &'static str {

@@ -22,14 +22,13 @@ pub async fn start<S: Store>(
     PageLang(lang): PageLang,
     Session(session): Session,
 ) -> Result<Response, WebError> {
-    let today = state.actor(&session).at.local_text();
-    let today = today.split(' ').next().unwrap_or_default();
+    let today = state.actor(&session).at.local_date_text();
     let todo = todo::todo(
         &state.store,
         &session.user.grants,
         session.user.id,
         &session.user.email,
-        today,
+        &today,
     )
     .await?;
     let (_, d) = state.directory().await?;
