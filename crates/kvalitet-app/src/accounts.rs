@@ -462,11 +462,21 @@ pub async fn invite(
             Message::new("may_not_invite").with("municipality", m),
         ));
     }
+    record_invitation(store, email, Some((*m, role)), actor).await
+}
+
+/// Records an invitation (for a role, or for an account only) and returns its link's token.
+pub(crate) async fn record_invitation(
+    store: &impl Accounts,
+    email: &str,
+    grant: Option<(MunicipalityId, Role)>,
+    actor: &Actor,
+) -> Result<String, AccountError> {
     let email = normalise_email(email)?;
     let token = new_token()?;
     let expires = actor.at.plus(time::Duration::days(INVITATION_DAYS));
     store
-        .create_invitation(&token_hash(&token), &email, m, role, expires, actor)
+        .create_invitation(&token_hash(&token), &email, grant, expires, actor)
         .await?;
     Ok(token)
 }
@@ -476,7 +486,7 @@ pub async fn invitation(
     store: &impl Accounts,
     clock: &dyn Clock,
     token: &str,
-) -> Result<Option<(String, MunicipalityId, Role)>, AccountError> {
+) -> Result<Option<crate::ports::Invitation>, AccountError> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }

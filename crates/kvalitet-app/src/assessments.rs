@@ -309,6 +309,26 @@ pub async fn rename_round(
     Ok(store.rename_round(round_id, title, actor).await?)
 }
 
+/// Sets or clears (an empty text) the date by which a round should be done; reminders go
+/// before it. Its municipality's administrators do this, until it is published.
+pub async fn set_deadline(
+    store: &impl AssessmentRounds,
+    grants: &Grants,
+    round_id: RoundId,
+    text: &str,
+    actor: &Actor,
+) -> Result<(), AssessError> {
+    let r = managed(store, grants, round_id).await?;
+    if r.status == Status::Published {
+        return Err(AssessError::Invalid(Message::new("published_round_stays")));
+    }
+    let deadline = kvalitet_domain::calendar::parse_deadline(text)
+        .map_err(|e| AssessError::Invalid(Message::in_field("deadline", e)))?;
+    Ok(store
+        .set_round_deadline(round_id, deadline.map(|d| d.to_string()).as_deref(), actor)
+        .await?)
+}
+
 /// Removes a round still in draft, with everything in it (a round made on the wrong
 /// framework, or by mistake); its municipality's administrators do this. Returns its
 /// municipality, where the person goes next.

@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod export;
 pub mod import;
 pub mod kolada_v3;
+pub mod mail;
 pub mod own;
 pub mod ports;
 pub mod publish;

@@ -7,7 +7,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
-use time::Date;
 
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::calendar::{self, Calendar};
@@ -176,13 +175,7 @@ pub async fn rounds_for(
     Ok(out)
 }
 
-fn parse_date(text: &str) -> Result<Date, Message> {
-    Date::parse(
-        text.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map_err(|_| Message::new("not_a_date").with("value", format!("{text:?}")))
-}
+use calendar::parse_date;
 
 pub async fn create_round(
     store: &impl ServiceRounds,
@@ -1400,6 +1393,63 @@ pub async fn publish(
     Ok(n)
 }
 
+/// Sets or clears (an empty text) the date by which the plan's tests should be registered;
+/// for those who run the round, before it is published.
+pub async fn set_deadline(
+    store: &impl ServiceRounds,
+    grants: &Grants,
+    round_id: ServiceRoundId,
+    text: &str,
+    actor: &Actor,
+) -> Result<(), ServiceError> {
+    managed_round(store, grants, round_id).await?;
+    let deadline = calendar::parse_deadline(text)
+        .map_err(|e| ServiceError::Invalid(Message::in_field("deadline", e)))?;
+    Ok(store
+        .set_service_deadline(round_id, deadline.map(|d| d.to_string()).as_deref(), actor)
+        .await?)
+}
+
+/// Invites a planned tester who has no account to make one, with no role in any
+/// municipality (a national round's testers work for many); for those who run the round,
+/// before it is published. Returns the link's token.
+pub async fn invite_tester(
+    store: &(impl ServiceRounds + crate::ports::Accounts),
+    grants: &Grants,
+    round_id: ServiceRoundId,
+    email: &str,
+    actor: &Actor,
+) -> Result<String, ServiceError> {
+    let r = managed_round(store, grants, round_id).await?;
+    if r.published {
+        return Err(ServiceError::Invalid(Message::new(
+            "published_contacts_stay",
+        )));
+    }
+    let content = store.service_content(round_id).await?;
+    let email = email.trim().to_lowercase();
+    if !content
+        .plan
+        .iter()
+        .any(|p| p.tester.eq_ignore_ascii_case(&email))
+    {
+        return Err(ServiceError::Invalid(
+            Message::new("not_a_planned_tester").with("email", &email),
+        ));
+    }
+    if store.user_by_email(&email).await?.is_some() {
+        return Err(ServiceError::Invalid(
+            Message::new("tester_has_account").with("email", &email),
+        ));
+    }
+    crate::accounts::record_invitation(store, &email, None, actor)
+        .await
+        .map_err(|e| match e {
+            crate::accounts::AccountError::Invalid(m) => ServiceError::Invalid(m),
+            other => ServiceError::Invalid(Message::new("store_failed").with("why", other)),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1427,6 +1477,7 @@ mod tests {
                 .collect(),
             created_by: "t".into(),
             created_at: kvalitet_domain::Timestamp::parse("2025-01-01T00:00:00Z").unwrap(),
+            deadline: None,
         }
     }
 

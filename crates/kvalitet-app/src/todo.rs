@@ -59,6 +59,9 @@ pub struct ServiceTask {
     pub planned: usize,
     pub registered: usize,
     pub manages: bool,
+    /// The first and last day of the plan's tests (ISO dates), for the year at a glance.
+    pub tests_from: Option<String>,
+    pub tests_to: Option<String>,
 }
 
 /// What waits for the person with `grants` (`user`, `email`) on `today` (an ISO date in
@@ -157,6 +160,8 @@ pub async fn todo(
             .filter(|p| p.tester.eq_ignore_ascii_case(email) && !done(p))
             .collect();
         todo.service.push(ServiceTask {
+            tests_from: content.plan.iter().map(|p| p.planned_on.clone()).min(),
+            tests_to: content.plan.iter().map(|p| p.planned_on.clone()).max(),
             mine: mine.len(),
             mine_today: mine.iter().filter(|p| p.planned_on == today).count(),
             planned: content.plan.len(),

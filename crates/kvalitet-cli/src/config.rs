@@ -18,6 +18,20 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     #[serde(default)]
     pub serve: ServeConfig,
+    #[serde(default)]
+    pub mail: MailConfig,
+}
+
+/// The SMTP relay through which invitations, notices and reminders go. Without it nothing is
+/// e-mailed: invitation links are shown to copy, and Att göra is the only reminder.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp://user:password@relay:587?tls=required` (STARTTLS), `smtps://...` (TLS) or
+    /// `smtp://relay:25` (plain, for a relay on the same host or network).
+    pub smtp_url: Option<String>,
+    /// The sender, e.g. `kvalitet <noreply@kommun.se>`.
+    pub from: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

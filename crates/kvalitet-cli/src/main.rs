@@ -80,6 +80,13 @@ enum Command {
         /// Failed logins allowed from one address (any accounts) in 15 minutes [default: 50]
         #[arg(long, env = "KVALITET_LOGIN_ATTEMPTS_PER_ADDRESS")]
         login_attempts_per_address: Option<u32>,
+        /// The SMTP relay for invitations, notices and reminders, e.g.
+        /// smtp://user:password@relay.kommun.se:587?tls=required [default: no e-mail]
+        #[arg(long, env = "KVALITET_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// The sender of e-mail, e.g. "kvalitet <noreply@kommun.se>"
+        #[arg(long, env = "KVALITET_MAIL_FROM")]
+        mail_from: Option<String>,
         /// Load the built-in KKiK values into a database without values, so the site shows
         /// real results offline (a database without municipalities gets the built-in
         /// municipalities, catalogue, map, sets and frameworks on any start)
@@ -330,6 +337,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_upload_mb,
             trust_forwarded_for,
             login_attempts_per_address,
+            smtp_url,
+            mail_from,
             demo,
         } => {
             first_start(&store, demo).await?;
@@ -343,6 +352,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .unwrap_or(false),
                 login_attempts_per_address: login_attempts_per_address
                     .or(file.serve.login_attempts_per_address),
+                smtp_url: smtp_url.or(file.mail.smtp_url),
+                mail_from: mail_from.or(file.mail.from),
             };
             serve(store.clone(), &addr, settings).await?;
             ExitCode::SUCCESS
@@ -374,6 +385,8 @@ struct ServeSettings {
     max_upload_mb: Option<f64>,
     trust_forwarded_for: bool,
     login_attempts_per_address: Option<u32>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
 }
 
 async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::Result<()> {
@@ -383,7 +396,19 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         max_upload_mb,
         trust_forwarded_for,
         login_attempts_per_address,
+        smtp_url,
+        mail_from,
     } = settings;
+    let mailer = match (smtp_url.filter(|u| !u.is_empty()), mail_from) {
+        (Some(url), Some(from)) => Some(
+            kvalitet_mail::SmtpMailer::new(&url, &from)
+                .with_context(|| format!("the mail settings ({}) are not usable", redact(&url)))?,
+        ),
+        (Some(_), None) => {
+            anyhow::bail!("an SMTP relay needs a sender: set --mail-from or [mail] from")
+        }
+        (None, _) => None,
+    };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -394,6 +419,7 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         public_url: public_url.unwrap_or_else(|| format!("http://{bound}")),
         contact: contact.unwrap_or_default(),
         trust_forwarded_for,
+        mail: mailer.is_some(),
         ..kvalitet_web::SiteOptions::default()
     };
     if let Some(n) = login_attempts_per_address {
@@ -408,6 +434,10 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         options.max_upload_bytes = (mb * f64::from(1 << 20)) as usize;
     }
     let state = kvalitet_web::AppState::with_options(store, backend, options);
+    if let Some(mailer) = mailer {
+        eprintln!("e-mail goes through the configured SMTP relay");
+        tokio::spawn(kvalitet_web::run_mail(state.clone(), mailer));
+    }
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -25,6 +25,7 @@ coded_enum!(
         FrameworkSave = "framework.save",
         RoundCreate = "round.create",
         RoundRename = "round.rename",
+        RoundDeadline = "round.deadline",
         /// A draft round removed with everything in it.
         RoundDelete = "round.delete",
         RoundAssessor = "round.assessor",
@@ -39,6 +40,7 @@ coded_enum!(
         ServiceCreate = "service.create",
         ServiceSetup = "service.setup",
         ServiceContacts = "service.contacts",
+        ServiceDeadline = "service.deadline",
         ServiceContactEdit = "service.contact_edit",
         ServiceContactRemove = "service.contact_remove",
         ServiceSurvey = "service.survey",

@@ -187,6 +187,23 @@ pub fn stockholm_date(t: OffsetDateTime) -> Date {
     t.to_offset(stockholm_offset(t)).date()
 }
 
+/// An ISO date (2026-12-15), refused with the text typed.
+pub fn parse_date(text: &str) -> Result<Date, crate::Message> {
+    Date::parse(
+        text.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| crate::Message::new("not_a_date").with("value", format!("{text:?}")))
+}
+
+/// A round's deadline as typed: empty for none, else an ISO date (2026-12-15).
+pub fn parse_deadline(text: &str) -> Result<Option<Date>, crate::Message> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_date(text).map(Some)
+}
+
 /// Reads an instant that must name its time zone: RFC 3339 with `Z` or an offset
 /// (`2026-03-02T09:15:00+01:00`). A time without a zone is refused: it could be either of two
 /// instants around a clock change, or in another zone altogether.

@@ -2,7 +2,7 @@
 //! Every change writes its audit event in the same transaction.
 
 use kvalitet_app::ports::{
-    Acceptor, Accounts, Actor, NewUser, SessionRecord, StoreError, UserRecord,
+    Acceptor, Accounts, Actor, Invitation, NewUser, SessionRecord, StoreError, UserRecord,
 };
 use kvalitet_domain::Timestamp;
 use kvalitet_domain::access::AttemptLimit;
@@ -307,27 +307,28 @@ impl Accounts for SqlStore {
         &self,
         token_hash: &str,
         email: &str,
-        municipality: &MunicipalityId,
-        role: Role,
+        grant: Option<(MunicipalityId, Role)>,
         expires_at: Timestamp,
         actor: &Actor,
     ) -> Result<(), StoreError> {
         let expires_at = expires_at.to_string();
         let expires_at = expires_at.as_str();
+        let municipality = grant.map(|g| g.0);
+        let role = grant.map(|g| g.1.code());
         let mut tx = self.begin().await?;
         let t = &mut tx;
         exec!(t,
         "INSERT INTO invitation (token_hash, email, municipality_id, role, created_by, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        token_hash, email, municipality.as_str(), role.code(), &actor.who, actor.at.to_string(), expires_at)?;
+        token_hash, email, municipality.as_ref().map(|m| m.as_str()), role, &actor.who, actor.at.to_string(), expires_at)?;
         audit(
             t,
             actor,
-            Some(municipality),
+            municipality.as_ref(),
             AuditAction::InvitationCreate,
             &format!("user:{email}"),
             None,
-            Some(serde_json::json!({"role": role.code(), "expires_at": expires_at})),
+            Some(serde_json::json!({"role": role, "expires_at": expires_at})),
         )
         .await?;
         tx.commit().await
@@ -337,20 +338,19 @@ impl Accounts for SqlStore {
         &self,
         token_hash: &str,
         now: Timestamp,
-    ) -> Result<Option<(String, MunicipalityId, Role)>, StoreError> {
+    ) -> Result<Option<Invitation>, StoreError> {
         let now = now.to_string();
         let now = now.as_str();
-        let rows = fetch_all!(pool self, (String, String, String),
+        let rows = fetch_all!(pool self, (String, Option<String>, Option<String>),
         "SELECT email, municipality_id, role FROM invitation
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2", token_hash, now)?;
         rows.into_iter()
             .next()
             .map(|(email, m, role)| {
-                Ok((
+                Ok(Invitation {
                     email,
-                    MunicipalityId::parse(&m).map_err(invalid)?,
-                    Role::parse(&role).ok_or_else(|| invalid(&role))?,
-                ))
+                    grant: stored_grant(m.as_deref(), role.as_deref())?,
+                })
             })
             .transpose()
     }
@@ -368,7 +368,7 @@ impl Accounts for SqlStore {
         let now = now.as_str();
         let mut tx = self.begin().await?;
         let t = &mut tx;
-        let found = fetch_all!(tx t, (String, String, String),
+        let found = fetch_all!(tx t, (String, Option<String>, Option<String>),
         "SELECT email, municipality_id, role FROM invitation
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2", token_hash, now)?;
         let Some((email, municipality, role)) = found.into_iter().next() else {
@@ -376,7 +376,9 @@ impl Accounts for SqlStore {
                 "invitation_gone",
             )));
         };
-        let municipality = MunicipalityId::parse(&municipality).map_err(invalid)?;
+        let grant = stored_grant(municipality.as_deref(), role.as_deref())?;
+        let municipality = grant.map(|g| g.0);
+        let role = grant.map(|g| g.1.code());
         let actor = Actor {
             who: email.clone(),
             at,
@@ -408,7 +410,7 @@ impl Accounts for SqlStore {
                 audit(
                     t,
                     &actor,
-                    Some(&municipality),
+                    municipality.as_ref(),
                     AuditAction::UserCreate,
                     &format!("user:{email}"),
                     None,
@@ -420,14 +422,16 @@ impl Accounts for SqlStore {
                     .ok_or_else(|| invalid("no id returned"))?
             }
         };
-        exec!(
-            t,
-            "INSERT INTO membership (user_id, municipality_id, role) VALUES ($1, $2, $3)
-         ON CONFLICT (user_id, municipality_id) DO UPDATE SET role = excluded.role",
-            id,
-            municipality.as_str(),
-            &role
-        )?;
+        if let Some((m, role)) = grant {
+            exec!(
+                t,
+                "INSERT INTO membership (user_id, municipality_id, role) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id, municipality_id) DO UPDATE SET role = excluded.role",
+                id,
+                m.as_str(),
+                role.code()
+            )?;
+        }
         exec!(
             t,
             "UPDATE invitation SET used_at = $1 WHERE token_hash = $2",
@@ -437,7 +441,7 @@ impl Accounts for SqlStore {
         audit(
             t,
             &actor,
-            Some(&municipality),
+            municipality.as_ref(),
             AuditAction::InvitationAccept,
             &format!("user:{email}"),
             None,
@@ -446,5 +450,20 @@ impl Accounts for SqlStore {
         .await?;
         tx.commit().await?;
         Ok(email)
+    }
+}
+
+/// An invitation's stored municipality and role: both, or neither for an account only.
+fn stored_grant(
+    m: Option<&str>,
+    role: Option<&str>,
+) -> Result<Option<(MunicipalityId, Role)>, StoreError> {
+    match (m, role) {
+        (Some(m), Some(role)) => Ok(Some((
+            MunicipalityId::parse(m).map_err(invalid)?,
+            Role::parse(role).ok_or_else(|| invalid(role))?,
+        ))),
+        (None, None) => Ok(None),
+        _ => Err(invalid("an invitation with a municipality but no role")),
     }
 }

@@ -72,6 +72,7 @@ type RoundRow = (
     Option<i64>,
     String,
     String,
+    Option<String>,
 );
 
 /// Moves a round's status inside an open transaction; `NotFound` when it is not in `from`.
@@ -178,6 +179,45 @@ impl AssessmentRounds for SqlStore {
             &round_object(round),
             Some(serde_json::json!({"title": before})),
             Some(serde_json::json!({"title": title})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn set_round_deadline(
+        &self,
+        round: RoundId,
+        deadline: Option<&str>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let round = round.0;
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let (m, status) = round_state(t, round).await?;
+        if status == Status::Published {
+            return Err(StoreError::Invalid(kvalitet_domain::Message::new(
+                "published_round_stays",
+            )));
+        }
+        let before = fetch_all!(tx t, (Option<String>,),
+            "SELECT deadline FROM assessment_round WHERE id = $1", round)?
+        .into_iter()
+        .next()
+        .and_then(|r| r.0);
+        exec!(
+            t,
+            "UPDATE assessment_round SET deadline = $1 WHERE id = $2",
+            deadline,
+            round
+        )?;
+        audit(
+            t,
+            actor,
+            Some(&m),
+            AuditAction::RoundDeadline,
+            &round_object(round),
+            Some(serde_json::json!({"deadline": before})),
+            Some(serde_json::json!({"deadline": deadline})),
         )
         .await?;
         tx.commit().await
@@ -306,7 +346,7 @@ impl AssessmentRounds for SqlStore {
     }
         let rows = fetch_all!(pool self, RoundRow,
         concat!("SELECT r.id, r.municipality_id, r.framework_id, r.framework_version, r.kind, r.title,
-                r.year, r.status, r.submitted_by, r.invited, r.respondents, r.created_by, r.created_at
+                r.year, r.status, r.submitted_by, r.invited, r.respondents, r.created_by, r.created_at, r.deadline
          FROM assessment_round r", matching!(), " ORDER BY r.year DESC, r.id DESC"),
         &municipality, &fw, &version, status, filter.id.map(|i| i.0), filter.assessor.map(|u| u.0))?;
         let mut assessors: HashMap<i64, Vec<AssessorRecord>> = HashMap::new();
@@ -343,6 +383,7 @@ impl AssessmentRounds for SqlStore {
                     respondents: r.10,
                     created_by: r.11,
                     created_at: moment(&r.12)?,
+                    deadline: r.13,
                     assessors: assessors.remove(&id).unwrap_or_default(),
                 })
             })

@@ -112,6 +112,7 @@ type RoundRow = (
     String,
     String,
     String,
+    Option<String>,
 );
 
 fn channel(s: &str) -> Result<Channel, StoreError> {
@@ -186,7 +187,7 @@ impl ServiceRounds for SqlStore {
     ) -> Result<Vec<ServiceRoundRecord>, StoreError> {
         let id = id.map(|v| v.0);
         let rows = fetch_all!(pool self, RoundRow,
-        "SELECT id, title, year, organiser_id, status, partly_counts, min_tests, closed_days, created_by, created_at
+        "SELECT id, title, year, organiser_id, status, partly_counts, min_tests, closed_days, created_by, created_at, deadline
          FROM service_round WHERE ($1 IS NULL OR id = $1) ORDER BY year DESC, id DESC", id)?;
         let members = fetch_all!(pool self, (i64, String),
         "SELECT round_id, municipality_id FROM service_member WHERE ($1 IS NULL OR round_id = $1)
@@ -227,6 +228,7 @@ impl ServiceRounds for SqlStore {
                     members: members_of.remove(&r.0).unwrap_or_default(),
                     created_by: r.8,
                     created_at: moment(&r.9)?,
+                    deadline: r.10,
                 })
             })
             .collect()
@@ -372,6 +374,40 @@ impl ServiceRounds for SqlStore {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn set_service_deadline(
+        &self,
+        round: ServiceRoundId,
+        deadline: Option<&str>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let round = round.0;
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let organiser = require_draft(t, round).await?;
+        let before = fetch_all!(tx t, (Option<String>,),
+            "SELECT deadline FROM service_round WHERE id = $1", round)?
+        .into_iter()
+        .next()
+        .and_then(|r| r.0);
+        exec!(
+            t,
+            "UPDATE service_round SET deadline = $1 WHERE id = $2",
+            deadline,
+            round
+        )?;
+        audit(
+            t,
+            actor,
+            organiser.as_ref(),
+            AuditAction::ServiceDeadline,
+            &format!("service_round:{round}"),
+            Some(serde_json::json!({"deadline": before})),
+            Some(serde_json::json!({"deadline": deadline})),
+        )
+        .await?;
+        tx.commit().await
     }
 
     async fn change_service_contact(

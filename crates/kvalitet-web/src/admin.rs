@@ -165,9 +165,25 @@ struct AdminPage {
 
 /// An invitation just made: the link to send, shown once (only its hash is kept).
 #[derive(Serialize)]
-struct InvitationNotice {
-    text: String,
-    link: String,
+pub(crate) struct InvitationNotice {
+    pub(crate) text: String,
+    pub(crate) link: String,
+}
+
+/// Queues e-mail about a change already made; a failure is logged and reported as `false`
+/// (the page then shows the link to pass on by hand), never undoing the change.
+pub(crate) async fn queue_logged<S: Store>(
+    store: &S,
+    mails: &[kvalitet_app::ports::Mail],
+    at: kvalitet_domain::Timestamp,
+) -> bool {
+    match kvalitet_app::mail::queue(store, mails, at).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "e-mail not queued");
+            false
+        }
+    }
 }
 
 /// How many measures the value form offers at once; a search finds the others.
@@ -781,12 +797,30 @@ pub async fn invite<S: Store>(
     )
     .await?;
     let link = format!("{}{}/inbjudan/{token}", state.public_url, lang.base());
+    let (_, d) = state.directory().await?;
+    let email = f.email.trim().to_lowercase();
+    let mailed = state.mail
+        && queue_logged(
+            &state.store,
+            &[kvalitet_app::mail::invitation_mail(
+                &email,
+                &link,
+                &d.name(&m),
+                role,
+            )],
+            state.clock.now(),
+        )
+        .await;
     let page = AdminPage {
         invitation: Some(InvitationNotice {
             text: lang.say(
-                &Message::new("invitation_made")
-                    .with("email", f.email.trim())
-                    .with("days", accounts::INVITATION_DAYS),
+                &Message::new(if mailed {
+                    "invitation_mailed"
+                } else {
+                    "invitation_made"
+                })
+                .with("email", &email)
+                .with("days", accounts::INVITATION_DAYS),
             ),
             link,
         }),

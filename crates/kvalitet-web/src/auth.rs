@@ -345,6 +345,8 @@ struct InvitationView<'a> {
     email: &'a str,
     municipality: String,
     role: &'static str,
+    /// An account only, with no role: a tester's.
+    account_only: bool,
     token: &'a str,
     csrf: &'a str,
     error: Option<String>,
@@ -795,9 +797,10 @@ async fn invitation_form<S: Store>(
     let found = accounts::invitation(&state.store, &*state.clock, token)
         .await
         .map_err(WebError::internal)?;
-    let Some((email, m, role)) = found else {
+    let Some(found) = found else {
         return Err(WebError::not_found(lang.t("invitation_gone")));
     };
+    let email = found.email;
     let existing = accounts::has_account(&state.store, &email)
         .await
         .map_err(WebError::internal)?;
@@ -811,15 +814,19 @@ async fn invitation_form<S: Store>(
     };
     let (_, d) = state.directory().await?;
     let current_role = owner
-        .and_then(|s| s.user.grants.role_in(&m))
+        .zip(found.grant)
+        .and_then(|(s, (m, _))| s.user.grants.role_in(&m))
         .map(|r| lang.t(&format!("w.{}", r.code())));
     let body = state.render(
         "invitation.html",
         lang,
         InvitationView {
             email: &email,
-            municipality: d.name(&m),
-            role: lang.t(&format!("w.{}", role.code())),
+            municipality: found.grant.map(|g| d.name(&g.0)).unwrap_or_default(),
+            role: found
+                .grant
+                .map_or("", |g| lang.t(&format!("w.{}", g.1.code()))),
+            account_only: found.grant.is_none(),
             token,
             csrf: &csrf,
             error,

@@ -39,6 +39,7 @@ pub(crate) fn notice_words(lang: Lang, code: &str) -> Option<String> {
             "medlemmar" => "notice_members",
             "fragor" => "notice_questions",
             "plan" => "notice_plan",
+            "sista-dag" => "notice_deadline",
             "kontakter" => "notice_contacts",
             "andrad" => "notice_contact_changed",
             "namn" => "notice_renamed",

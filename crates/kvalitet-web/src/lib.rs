@@ -5,6 +5,7 @@
 mod admin;
 mod api_v1;
 mod auth;
+mod background;
 mod cache;
 mod charts;
 mod downloads;
@@ -21,6 +22,7 @@ mod site;
 mod state;
 mod todo;
 
+pub use background::{remind, run_mail};
 pub use error::WebError;
 pub use i18n::Lang;
 pub(crate) use kolada_v3::query_pairs;

@@ -416,6 +416,7 @@ async fn work_page<S: Store>(
                 m_name: d.name(&r.municipality),
                 invited: r.invited,
                 respondents: r.respondents,
+                deadline: r.deadline.as_deref(),
             },
             f: FrameworkFacts {
                 name: &w.framework.name,
@@ -530,6 +531,7 @@ struct RoundFacts<'a> {
     m_name: String,
     invited: Option<i64>,
     respondents: Option<i64>,
+    deadline: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -847,6 +849,46 @@ pub struct RenameFields {
     title: String,
 }
 
+/// `POST /admin/bedomning/{round}/sista-dag`: sets or clears the round's deadline; a date
+/// that is not one comes back in the form with its problem.
+pub async fn deadline<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(round_id): Path<RoundId>,
+    change: Change<DeadlineFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    let saved = a::set_deadline(
+        &state.store,
+        &session.user.grants,
+        round_id,
+        &change.form.deadline,
+        &state.actor(session),
+    )
+    .await;
+    match saved {
+        Err(AssessError::Invalid(problem)) => {
+            let typed = HashMap::from([("deadline".to_owned(), change.form.deadline.clone())]);
+            let page = WorkPage {
+                failed: Some(Failed::new(lang, "sista-dag", &typed, &[problem])),
+                ..WorkPage::default()
+            };
+            work_page(&state, lang, session, round_id, page).await
+        }
+        saved => {
+            saved?;
+            Ok(done(&state, lang, round_id, "sista-dag"))
+        }
+    }
+}
+
+/// The deadline form: an ISO date, or empty for none.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DeadlineFields {
+    deadline: String,
+}
+
 /// `POST /admin/bedomning/{round}/ta-bort`: removes a draft round with everything in it,
 /// once the person has ticked that they mean it; back to the municipality's rounds.
 pub async fn delete<S: Store>(
@@ -912,16 +954,56 @@ pub async fn step<S: Store>(
             &[],
         ));
     }
+    let actor = state.actor(session);
     a::take_step(
         &state.store,
         &session.user.grants,
         session.user.id,
         round_id,
         step,
-        &state.actor(session),
+        &actor,
     )
     .await?;
+    if state.mail {
+        notify(&state, lang, session, round_id, step, actor.at).await;
+    }
     Ok(done(&state, lang, round_id, step.code()))
+}
+
+/// Tells by e-mail those who can act on the round now (or its assessors that it is
+/// published); a failure is logged, the step stays taken.
+async fn notify<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    round_id: RoundId,
+    step: Step,
+    at: kvalitet_domain::Timestamp,
+) {
+    let Ok(r) = a::round(&state.store, round_id).await else {
+        return;
+    };
+    let Ok((_, d)) = state.directory().await else {
+        return;
+    };
+    let link = if step == Step::Publish {
+        format!(
+            "{}{}/kommun/{}/bedomning/{}",
+            state.public_url,
+            lang.base(),
+            r.municipality,
+            round_id.0
+        )
+    } else {
+        format!("{}{}", state.public_url, round_path(lang, round_id))
+    };
+    let name = d.name(&r.municipality);
+    if let Err(e) =
+        kvalitet_app::mail::notify_step(&state.store, round_id, &session.user, &name, &link, at)
+            .await
+    {
+        tracing::warn!(error = %e, "no e-mail about the step");
+    }
 }
 
 /// The step button's form; publishing carries `confirmed=1` from its confirmation page.

@@ -118,6 +118,10 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/admin/bedomning/{round}/steg", post(rounds::step::<S>))
         .route("/admin/bedomning/{round}/namn", post(rounds::rename::<S>))
         .route(
+            "/admin/bedomning/{round}/sista-dag",
+            post(rounds::deadline::<S>),
+        )
+        .route(
             "/admin/bedomning/{round}/ta-bort",
             post(rounds::delete::<S>),
         )
@@ -152,6 +156,10 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route(
             "/admin/service/{id}/publicera",
             get(service::confirm_publish::<S>).post(service::publish::<S>),
+        )
+        .route(
+            "/admin/service/{id}/testare",
+            post(service::invite_tester::<S>),
         )
         .route("/admin/service/{id}/{part}", post(service::setup::<S>))
         .route(

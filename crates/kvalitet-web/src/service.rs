@@ -227,11 +227,58 @@ pub async fn round<S: Store>(
     Path(id): Path<ServiceRoundId>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
+    let notice = notice_of(lang, raw.as_deref());
+    round_page(&state, lang, &session, id, notice, None).await
+}
+
+/// `POST /admin/service/{id}/testare`: invites a planned tester without an account (by
+/// e-mail when a relay is configured); the page shows the link once, to pass on by hand.
+pub async fn invite_tester<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(id): Path<ServiceRoundId>,
+    change: Change<SetupFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    let email = change.form.text.trim().to_lowercase();
+    let actor = state.actor(session);
+    let token = s::invite_tester(&state.store, &session.user.grants, id, &email, &actor).await?;
+    let link = format!("{}{}/inbjudan/{token}", state.public_url, lang.base());
+    let r = s::round(&state.store, id).await?;
+    let mailed = state.mail
+        && crate::admin::queue_logged(
+            &state.store,
+            &[kvalitet_app::mail::tester_invitation_mail(
+                &email, &link, &r.title,
+            )],
+            actor.at,
+        )
+        .await;
+    let text = lang.say(
+        &Message::new(if mailed {
+            "tester_invitation_mailed"
+        } else {
+            "tester_invitation_made"
+        })
+        .with("email", &email)
+        .with("days", kvalitet_app::accounts::INVITATION_DAYS),
+    );
+    let invitation = crate::admin::InvitationNotice { text, link };
+    round_page(&state, lang, session, id, None, Some(invitation)).await
+}
+
+async fn round_page<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    id: ServiceRoundId,
+    notice: Option<String>,
+    invitation: Option<crate::admin::InvitationNotice>,
+) -> Result<Response, WebError> {
     let grants = &session.user.grants;
     let (r, content) = s::visible_round(&state.store, grants, &session.user.email, id).await?;
     let (_, d) = state.directory().await?;
     let manages = s::may_manage(grants, r.organiser.as_ref());
-    let notice = notice_of(lang, raw.as_deref());
     let without_account = if manages && !r.published {
         s::testers_without_account(&state.store, &content).await?
     } else {
@@ -261,9 +308,9 @@ pub async fn round<S: Store>(
             .collect::<Vec<_>>()
             .join("\n");
     Ok(render_private(
-        &state,
+        state,
         lang,
-        &session,
+        session,
         "service-round.html",
         SetUpView {
             r: RoundFacts::of(&r, &d),
@@ -283,13 +330,16 @@ pub async fn round<S: Store>(
             results: results_view(lang, &d, &r, &content),
             manages: manages && !r.published,
             registers: !r.published,
-            without_account: (!without_account.is_empty()).then(|| {
+            without_account_text: (!without_account.is_empty()).then(|| {
                 lang.say(
                     &Message::new("testers_without_account")
                         .with("n", without_account.len())
                         .with("emails", without_account.join(", ")),
                 )
             }),
+            without_account,
+            mail: state.mail,
+            invitation,
             csrf: &session.csrf_token,
             notice,
             other_path: format!("{}/admin/service/{id}", lang.other().base()),
@@ -319,6 +369,9 @@ pub async fn setup<S: Store>(
         }
         "plan" => {
             s::set_plan(&state.store, grants, id, text, &who).await?;
+        }
+        "sista-dag" => {
+            s::set_deadline(&state.store, grants, id, text, &who).await?;
         }
         _ => return Err(WebError::not_found(lang.t("page_missing"))),
     }
@@ -750,6 +803,7 @@ struct RoundFacts<'a> {
     published: bool,
     organiser: Option<String>,
     closed_days: String,
+    deadline: Option<&'a str>,
 }
 
 impl<'a> RoundFacts<'a> {
@@ -766,6 +820,7 @@ impl<'a> RoundFacts<'a> {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(", "),
+            deadline: r.deadline.as_deref(),
         }
     }
 }
@@ -785,8 +840,13 @@ struct SetUpView<'a> {
     results: ResultsView,
     manages: bool,
     registers: bool,
-    /// The planned testers who cannot log in yet.
-    without_account: Option<String>,
+    /// The planned testers who cannot log in yet, and the sentence that says so.
+    without_account: Vec<String>,
+    without_account_text: Option<String>,
+    /// Invitations go by e-mail.
+    mail: bool,
+    /// An invitation just made, with its link.
+    invitation: Option<crate::admin::InvitationNotice>,
     csrf: &'a str,
     notice: Option<String>,
     other_path: String,

@@ -30,6 +30,8 @@ pub struct AppState<S> {
     pub trust_forwarded_for: bool,
     /// "sqlite" or "postgres", shown on the start page.
     pub backend: &'static str,
+    /// An SMTP relay is configured: invitations, notices and reminders are queued as e-mail.
+    pub mail: bool,
     pub(crate) templates: Environment<'static>,
     /// Answers of the `/v3/` API, valid until the next import.
     pub(crate) v3_cache: cache::ResponseCache<kolada_v3::Answer>,
@@ -93,6 +95,8 @@ pub struct SiteOptions {
     pub trust_forwarded_for: bool,
     /// What time it is.
     pub clock: Arc<dyn kvalitet_app::ports::Clock>,
+    /// An SMTP relay is configured (the caller runs [`crate::run_mail`]).
+    pub mail: bool,
 }
 
 impl Default for SiteOptions {
@@ -104,6 +108,7 @@ impl Default for SiteOptions {
             login_policy: kvalitet_domain::LoginPolicy::default(),
             trust_forwarded_for: false,
             clock: Arc::new(kvalitet_app::ports::SystemClock),
+            mail: false,
         }
     }
 }
@@ -224,6 +229,7 @@ impl<S: Store> AppState<S> {
             clock: options.clock,
             trust_forwarded_for: options.trust_forwarded_for,
             backend,
+            mail: options.mail,
             templates,
             v3_cache: cache::ResponseCache::new(V3_CACHE_BYTES),
             v3_rows: cache::ResponseCache::new(V3_CACHE_BYTES),

@@ -14,6 +14,7 @@ use kvalitet_domain::round::Step;
 
 use crate::auth::render_private;
 use crate::extract::{PageLang, Session};
+use crate::i18n::Lang;
 use crate::{AppState, WebError};
 
 /// `GET /att-gora`: what waits for the logged-in person.
@@ -23,6 +24,7 @@ pub async fn start<S: Store>(
     Session(session): Session,
 ) -> Result<Response, WebError> {
     let today = state.actor(&session).at.local_date_text();
+    let today_date = kvalitet_domain::calendar::parse_date(&today).ok();
     let todo = todo::todo(
         &state.store,
         &session.user.grants,
@@ -93,11 +95,14 @@ pub async fn start<S: Store>(
                     d.name(&r.municipality),
                     lang.t(&format!("w.{}", r.status.code()))
                 ),
-                note: Some(if what.is_empty() {
-                    progress.join(" · ")
-                } else {
-                    format!("{}. {}", what.join(", "), progress.join(" · "))
-                }),
+                note: Some(
+                    deadline_note(lang, r.deadline.as_deref(), today_date)
+                        .into_iter()
+                        .chain((!what.is_empty()).then(|| what.join(", ")))
+                        .chain(std::iter::once(progress.join(" · ")))
+                        .collect::<Vec<_>>()
+                        .join(". "),
+                ),
                 urgent: !what.is_empty(),
             }
         })
@@ -107,7 +112,9 @@ pub async fn start<S: Store>(
         .iter()
         .map(|t| {
             let r = &t.round;
-            let mut notes = Vec::new();
+            let mut notes: Vec<String> = deadline_note(lang, r.deadline.as_deref(), today_date)
+                .into_iter()
+                .collect();
             if t.mine > 0 {
                 notes.push(say(kvalitet_domain::Message::new("todo_tests_mine")
                     .with("n", t.mine)
@@ -131,6 +138,7 @@ pub async fn start<S: Store>(
         })
         .collect();
     let nothing = todo.drafts.is_empty() && todo.rounds.is_empty() && todo.service.is_empty();
+    let year = year_at_a_glance(lang, &todo, today_date, &|m| d.name(m));
     Ok(render_private(
         &state,
         lang,
@@ -142,6 +150,12 @@ pub async fn start<S: Store>(
             rounds,
             service,
             nothing,
+            year,
+            year_note: today_date
+                .map(
+                    |t| say(kvalitet_domain::Message::new("todo_year_note").with("year", t.year())),
+                )
+                .unwrap_or_default(),
             municipalities: session
                 .user
                 .grants
@@ -176,6 +190,144 @@ pub async fn start<S: Store>(
             other_path: format!("{}/att-gora", lang.other().base()),
         },
     ))
+}
+
+/// A month of the year at a glance and what falls in it.
+#[derive(Serialize)]
+struct Month {
+    name: String,
+    now: bool,
+    events: Vec<Line>,
+}
+
+/// "15 december" (or "15 December") of an ISO date; the text itself if it is not one.
+fn day_month(lang: Lang, iso: &str) -> String {
+    match kvalitet_domain::calendar::parse_date(iso) {
+        Ok(d) => lang.say(
+            &kvalitet_domain::Message::new("day_month")
+                .with("day", d.day())
+                .with("month", lang.t(&format!("month.{}", u8::from(d.month())))),
+        ),
+        Err(_) => iso.to_owned(),
+    }
+}
+
+/// How near a deadline is, from the person's today.
+fn deadline_note(lang: Lang, deadline: Option<&str>, today: Option<time::Date>) -> Option<String> {
+    let (text, today) = (deadline?, today?);
+    let d = kvalitet_domain::calendar::parse_date(text).ok()?;
+    let left = (d - today).whole_days();
+    let m = match left {
+        0 => kvalitet_domain::Message::new("todo_deadline_today"),
+        n if n < 0 => kvalitet_domain::Message::new("todo_deadline_passed")
+            .with("date", day_month(lang, text)),
+        n => kvalitet_domain::Message::new("todo_deadline_in")
+            .with("date", day_month(lang, text))
+            .with("n", n),
+    };
+    Some(lang.say(&m))
+}
+
+/// This year's deadlines and test periods of the person's unpublished rounds, by month
+/// (only months with something in them, in order).
+fn year_at_a_glance(
+    lang: Lang,
+    todo: &todo::Todo,
+    today: Option<time::Date>,
+    name: &dyn Fn(&kvalitet_domain::MunicipalityId) -> String,
+) -> Vec<Month> {
+    let Some(today) = today else {
+        return Vec::new();
+    };
+    let year = today.year().to_string();
+    // (ISO date, line): sorted by date, then grouped by month.
+    let mut events: Vec<(String, Line)> = Vec::new();
+    for t in &todo.rounds {
+        let r = &t.round;
+        if let Some(d) = r.deadline.as_deref().filter(|d| d.starts_with(&year)) {
+            let title = format!(
+                "{} ({})",
+                titled_with_year(&r.title, r.year.get()),
+                name(&r.municipality)
+            );
+            events.push((
+                d.to_owned(),
+                Line {
+                    href: format!("{}/admin/bedomning/{}", lang.base(), r.id),
+                    text: format!(
+                        "{}: {}",
+                        day_month(lang, d),
+                        lang.say(
+                            &kvalitet_domain::Message::new("todo_year_deadline")
+                                .with("title", title)
+                        )
+                    ),
+                    note: None,
+                    urgent: false,
+                },
+            ));
+        }
+    }
+    for t in &todo.service {
+        let r = &t.round;
+        let href = format!("{}/admin/service/{}", lang.base(), r.id);
+        let title = titled_with_year(&r.title, r.year.get());
+        if let (Some(from), Some(to)) = (&t.tests_from, &t.tests_to)
+            && (from.starts_with(&year) || to.starts_with(&year))
+        {
+            events.push((
+                from.clone(),
+                Line {
+                    href: href.clone(),
+                    text: lang.say(
+                        &kvalitet_domain::Message::new("todo_year_tests")
+                            .with("from", day_month(lang, from))
+                            .with("to", day_month(lang, to))
+                            .with("title", &title),
+                    ),
+                    note: None,
+                    urgent: false,
+                },
+            ));
+        }
+        if let Some(d) = r.deadline.as_deref().filter(|d| d.starts_with(&year)) {
+            events.push((
+                d.to_owned(),
+                Line {
+                    href,
+                    text: format!(
+                        "{}: {}",
+                        day_month(lang, d),
+                        lang.say(
+                            &kvalitet_domain::Message::new("todo_year_deadline")
+                                .with("title", &title)
+                        )
+                    ),
+                    note: None,
+                    urgent: false,
+                },
+            ));
+        }
+    }
+    events.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut months: Vec<Month> = Vec::new();
+    for (date, line) in events {
+        let Ok(d) = kvalitet_domain::calendar::parse_date(&date) else {
+            continue;
+        };
+        let month = u8::from(d.month());
+        let name = lang.t(&format!("month.{month}"));
+        let name = name[..1].to_uppercase() + &name[1..];
+        match months.last_mut() {
+            Some(m) if m.name == name => m.events.push(line),
+            _ => months.push(Month {
+                name,
+                now: d.year() == today.year() && d.month() == today.month(),
+                events: vec![line],
+            }),
+        }
+    }
+    months
 }
 
 /// A round's title with its year, unless the title already says it.
@@ -215,6 +367,8 @@ struct TodoView<'a> {
     rounds: Vec<Line>,
     service: Vec<Line>,
     nothing: bool,
+    year: Vec<Month>,
+    year_note: String,
     municipalities: Vec<Line>,
     system_admin: bool,
     today_count: usize,

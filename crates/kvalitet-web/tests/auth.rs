@@ -1208,7 +1208,7 @@ async fn an_invitation_link_makes_an_account_with_its_role_once() {
     assert_eq!(made.status, 200, "{}", made.body);
     assert!(
         made.body.contains(r#"class="invitation-link""#)
-            && made.body.contains("Inbjudan till Eva@Kommun.se är skapad"),
+            && made.body.contains("Inbjudan till eva@kommun.se är skapad"),
         "the link is shown on the administration page, to be clicked or copied: {}",
         made.body
     );
@@ -2358,4 +2358,175 @@ async fn own_values_upload_as_ods_and_old_excel_files() {
         let drafts = anna.get("/admin/kommun/0180").await;
         assert!(drafts.body.contains("87,5</td>"), "{name}: {}", drafts.body);
     }
+}
+
+/// With an SMTP relay configured: the coordinator invites a planned tester without an
+/// account by e-mail (an account with no role), sets the round's deadline, the invitation
+/// is in the outbox with its link, and the tester who accepts lands on Att göra with the
+/// round and its deadline.
+#[tokio::test]
+async fn a_coordinator_invites_a_tester_by_e_mail_and_sets_a_deadline() {
+    use kvalitet_app::ports::Outbox;
+    let app = Seed::default()
+        .kommun("0180", "Stockholm")
+        .system_admin("sam@skr.se", "Sam")
+        .options(kvalitet_web::SiteOptions {
+            mail: true,
+            public_url: "https://kvalitet.example".into(),
+            ..kvalitet_web::SiteOptions::default()
+        })
+        .start()
+        .await;
+    let sam = session_pair(&login(&app, "sam@skr.se", PASSWORD).await);
+    let csrf = request(&app, "GET", "/admin/service", &sam, &[])
+        .await
+        .hidden("csrf");
+    let round = [
+        ("title", "Servicemätning 2026"),
+        ("year", "2026"),
+        ("organiser", ""),
+        ("min_tests", "10"),
+        ("csrf", &csrf),
+    ];
+    assert_eq!(
+        request(&app, "POST", "/admin/service", &sam, &round)
+            .await
+            .status,
+        303
+    );
+    let today = kvalitet_domain::Timestamp::new(time::OffsetDateTime::now_utc()).local_date_text();
+    let plan = format!(
+        "municipality_id;question_id;channel;planned_on;tester\n0180;q1;email;{today};Ny.Testare@skr.se"
+    );
+    for (part, text) in [
+        ("medlemmar", "0180"),
+        ("fragor", "id;area;text\nq1;bygglov;Behöver jag bygglov?"),
+        ("plan", plan.as_str()),
+    ] {
+        let a = request(
+            &app,
+            "POST",
+            &format!("/admin/service/1/{part}"),
+            &sam,
+            &[("csrf", &csrf), ("text", text)],
+        )
+        .await;
+        assert_eq!(a.status, 303, "{part}: {}", a.body);
+    }
+    let page = request(&app, "GET", "/admin/service/1", &sam, &[]).await;
+    assert!(page.body.contains("Skicka inbjudan"), "{}", page.body);
+
+    // A date that is not one is refused by name; a real one is kept and shown.
+    let bad = request(
+        &app,
+        "POST",
+        "/admin/service/1/sista-dag",
+        &sam,
+        &[("csrf", &csrf), ("text", "31/12")],
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("31/12"), "{}", bad.body);
+    let deadline = format!("{}-12-31", &today[..4]);
+    let ok = request(
+        &app,
+        "POST",
+        "/admin/service/1/sista-dag",
+        &sam,
+        &[("csrf", &csrf), ("text", &deadline)],
+    )
+    .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let page = request(&app, "GET", "/admin/service/1?klart=sista-dag", &sam, &[]).await;
+    assert!(
+        page.body.contains("Sista dagen är sparad.") && page.body.contains(&deadline),
+        "{}",
+        page.body
+    );
+
+    // Only a planned tester can be invited this way, and only once without an account.
+    let stranger = request(
+        &app,
+        "POST",
+        "/admin/service/1/testare",
+        &sam,
+        &[("csrf", &csrf), ("text", "vem@x.se")],
+    )
+    .await;
+    assert_eq!(stranger.status, 400, "{}", stranger.body);
+    let invited = request(
+        &app,
+        "POST",
+        "/admin/service/1/testare",
+        &sam,
+        &[("csrf", &csrf), ("text", "ny.testare@skr.se")],
+    )
+    .await;
+    assert_eq!(invited.status, 200, "{}", invited.body);
+    assert!(
+        invited.body.contains("skickas med e-post"),
+        "{}",
+        invited.body
+    );
+    let outbox = app.store.outbox(10).await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].to, "ny.testare@skr.se");
+    let claimed = app
+        .store
+        .claim_mail(
+            kvalitet_domain::Timestamp::new(time::OffsetDateTime::now_utc()),
+            kvalitet_domain::Timestamp::new(
+                time::OffsetDateTime::now_utc() + time::Duration::minutes(5),
+            ),
+            10,
+        )
+        .await
+        .unwrap();
+    let body = &claimed[0].mail.body;
+    let at = body.find("https://kvalitet.example/inbjudan/").unwrap()
+        + "https://kvalitet.example/inbjudan/".len();
+    let token = &body[at..at + 64];
+    assert!(
+        body.contains("Servicemätning 2026") && body.contains("In English"),
+        "{body}"
+    );
+
+    // The link makes an account that has no role anywhere; the tester lands on Att göra.
+    let form = request(&app, "GET", &format!("/inbjudan/{token}"), "", &[]).await;
+    assert!(form.body.contains("inbjuden som testare"), "{}", form.body);
+    let login_csrf = form.hidden("csrf");
+    let cookie = form
+        .cookie("kv_login")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let made = request(
+        &app,
+        "POST",
+        &format!("/inbjudan/{token}"),
+        &cookie,
+        &[
+            ("csrf", &login_csrf),
+            ("name", "Ny Testare"),
+            ("password", "ett långt lösenord"),
+        ],
+    )
+    .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let tester = session_pair(&login(&app, "ny.testare@skr.se", "ett långt lösenord").await);
+    let todo = request(&app, "GET", "/att-gora", &tester, &[]).await;
+    assert!(
+        todo.body.contains("Servicemätning 2026")
+            && todo.body.contains("Sista dag 31 december")
+            && todo.body.contains("Året i korthet"),
+        "{}",
+        todo.body
+    );
+    let admin = request(&app, "GET", "/admin/kommun/0180", &tester, &[]).await;
+    assert_eq!(
+        admin.status, 403,
+        "a tester has no role in the municipality"
+    );
 }

@@ -34,6 +34,15 @@ pub enum Acceptor<'a> {
     Existing { user: UserId },
 }
 
+/// An invitation that can still be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// Lower case.
+    pub email: String,
+    /// The role in a municipality it gives; `None`: an account only (a tester).
+    pub grant: Option<(MunicipalityId, Role)>,
+}
+
 /// A person to create.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -126,23 +135,23 @@ pub trait Accounts: Send + Sync + 'static {
         token_hash: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Records an invitation to `email` for `role` in `municipality` (audited).
+    /// Records an invitation to `email` for a role in a municipality, or for an account only
+    /// when `grant` is `None` (audited).
     fn create_invitation(
         &self,
         token_hash: &str,
         email: &str,
-        municipality: &MunicipalityId,
-        role: Role,
+        grant: Option<(MunicipalityId, Role)>,
         expires_at: Timestamp,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// An unused invitation that has not expired before `now`: address, municipality, role.
+    /// An unused invitation that has not expired before `now`.
     fn invitation(
         &self,
         token_hash: &str,
         now: Timestamp,
-    ) -> impl Future<Output = Result<Option<(String, MunicipalityId, Role)>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<Invitation>, StoreError>> + Send;
 
     /// Uses an invitation: a new account is made, or the logged-in account of the invited
     /// address gets the role. `NotFound` when the invitation is used, expired or unknown;

@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod catalogue;
 mod clock;
+mod mail;
 mod own;
 mod rounds;
 mod service;
@@ -18,6 +19,7 @@ pub use accounts::*;
 pub use audit::*;
 pub use catalogue::*;
 pub use clock::*;
+pub use mail::*;
 pub use own::*;
 pub use rounds::*;
 pub use service::*;
@@ -45,8 +47,8 @@ pub enum StoreError {
 /// The ports as traits in scope, for code that holds a concrete store (the CLI, tests).
 pub mod prelude {
     pub use super::{
-        Accounts, AssessmentRounds, AuditLog, Catalogue, DataVersion, OwnData, ServiceRounds,
-        Store, SyncLog, Values,
+        Accounts, AssessmentRounds, AuditLog, Catalogue, DataVersion, Outbox, OwnData,
+        ServiceRounds, Store, SyncLog, Values,
     };
 }
 
@@ -61,6 +63,7 @@ pub trait Store:
     + ServiceRounds
     + SyncLog
     + DataVersion
+    + Outbox
 {
 }
 
@@ -74,5 +77,6 @@ impl<T> Store for T where
         + ServiceRounds
         + SyncLog
         + DataVersion
+        + Outbox
 {
 }

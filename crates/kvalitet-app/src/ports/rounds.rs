@@ -40,6 +40,8 @@ pub struct RoundRecord {
     pub respondents: Option<i64>,
     pub created_by: String,
     pub created_at: Timestamp,
+    /// The ISO date by which the round's work should be done.
+    pub deadline: Option<String>,
     pub assessors: Vec<AssessorRecord>,
 }
 
@@ -136,6 +138,15 @@ pub trait AssessmentRounds: Send + Sync + 'static {
         &self,
         round: RoundId,
         title: &str,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Sets or clears the date by which a round not yet published should be done (audited
+    /// with both dates); `Invalid` once published.
+    fn set_round_deadline(
+        &self,
+        round: RoundId,
+        deadline: Option<&str>,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 

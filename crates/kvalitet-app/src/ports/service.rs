@@ -40,6 +40,8 @@ pub struct ServiceRoundRecord {
     pub members: Vec<MunicipalityId>,
     pub created_by: String,
     pub created_at: Timestamp,
+    /// The ISO date by which the plan's tests should be registered.
+    pub deadline: Option<String>,
 }
 
 /// A question of a round's bank.
@@ -130,6 +132,15 @@ pub trait ServiceRounds: Send + Sync + 'static {
         &self,
         round: ServiceRoundId,
         contacts: &[Contact],
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Sets or clears the date by which a round in draft should be done (audited with both
+    /// dates); `Invalid` once published.
+    fn set_service_deadline(
+        &self,
+        round: ServiceRoundId,
+        deadline: Option<&str>,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 

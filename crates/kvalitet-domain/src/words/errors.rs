@@ -384,6 +384,17 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "filen har inga värden ifyllda (rader med tomt värde hoppas över)",
         "the file has no values filled in (rows with an empty value are left out)",
     ),
+    (
+        "not_a_planned_tester",
+        "{email} är inte testare i omgångens plan.",
+        "{email} is not a tester in the round's plan.",
+    ),
+    (
+        "tester_has_account",
+        "{email} har redan ett konto och kan logga in.",
+        "{email} already has an account and can log in.",
+    ),
+    ("field.deadline", "Sista dag", "Deadline"),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

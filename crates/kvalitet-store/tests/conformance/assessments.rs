@@ -130,7 +130,7 @@ async fn a_draft_round_is_renamed_and_removed_with_everything_in_it(store: &SqlS
     ));
 }
 
-const ROUND_FRAMEWORK: &str = r#"
+pub(crate) const ROUND_FRAMEWORK: &str = r#"
 id = "dx"
 name = "Delaktighet"
 version = "1"
