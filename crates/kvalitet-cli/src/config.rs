@@ -124,6 +124,17 @@ mod tests {
     }
 
     #[test]
+    fn the_mail_relay_is_read_from_the_file() {
+        let c: FileConfig = toml::from_str(
+            "[mail]\nsmtp_url = \"smtp://relay:25\"\nfrom = \"kvalitet <noreply@kommun.se>\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.mail.smtp_url.as_deref(), Some("smtp://relay:25"));
+        assert_eq!(c.mail.from.as_deref(), Some("kvalitet <noreply@kommun.se>"));
+        assert!(toml::from_str::<FileConfig>("[mail]\nsmtp = \"x\"\n").is_err());
+    }
+
+    #[test]
     fn unknown_keys_in_the_file_are_errors() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kvalitet.toml");

@@ -165,3 +165,33 @@ fn a_bad_configuration_is_refused_with_what_is_wrong() {
     let e = SmtpMailer::new("smtp://127.0.0.1:25", "not an address").unwrap_err();
     assert!(e.to_string().contains("not an address"), "{e}");
 }
+
+/// The real pieces together: a message queued in an SQLite outbox is sent through the relay
+/// by the sending use case and marked sent; a second round sends nothing.
+#[tokio::test]
+async fn the_outbox_is_sent_through_the_relay_once() {
+    use kvalitet_app::ports::{FixedClock, Outbox};
+    let (port, received) = fake_relay("250 ok\r\n").await;
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        kvalitet_store::SqlStore::open(&format!("sqlite://{}", dir.path().join("k.db").display()))
+            .await
+            .unwrap();
+    let now = kvalitet_domain::Timestamp::parse("2026-12-01T08:00:00Z").unwrap();
+    store.queue_mail(&[mail()], now).await.unwrap();
+    let mailer = SmtpMailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "noreply@kommun.example",
+    )
+    .unwrap();
+    let done = kvalitet_app::mail::deliver(&store, &mailer, &FixedClock(now))
+        .await
+        .unwrap();
+    assert_eq!(done.sent, 1);
+    let again = kvalitet_app::mail::deliver(&store, &mailer, &FixedClock(now))
+        .await
+        .unwrap();
+    assert_eq!(again.sent, 0);
+    assert_eq!(received.lock().unwrap().len(), 1);
+    assert!(store.outbox(5).await.unwrap()[0].sent_at.is_some());
+}
