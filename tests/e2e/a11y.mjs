@@ -206,6 +206,11 @@ for (const p of pages) {
     buffer: Buffer.from(`\ufeffkpi;year;value\n${id};2022;91,5\n${id};2021;88\n`),
   });
   await Promise.all([page.waitForNavigation(), page.click("form[action$='/fil'] button")]);
+  // First a preview of what the file changes; nothing is saved until the second click.
+  if (!(await page.content()).includes("Spara 2 värden som utkast")) fail("the upload was not previewed");
+  await axeCheck("preview of an upload");
+  await staffWidths(page, "upload-preview");
+  await Promise.all([page.waitForNavigation(), page.click("form[action$='/fil/spara'] button")]);
   if (!(await page.content()).includes(`${id}</th>`)) fail("the uploaded drafts are not listed");
   await axeCheck("administration page with drafts");
   await staffWidths(page, "admin-drafts");

@@ -257,7 +257,7 @@ pub async fn data<S: Values + Catalogue>(
     Ok(rows)
 }
 
-async fn collect_values<S: Values>(
+pub(crate) async fn collect_values<S: Values>(
     store: &S,
     filter: &ValueFilter,
 ) -> Result<Vec<StoredValue>, StoreError> {

@@ -406,6 +406,180 @@ pub async fn save_drafts(
     Ok(store.save_drafts(m, rows, actor).await?)
 }
 
+/// How long an upload's preview waits to be saved.
+pub const PREVIEW_MINUTES: i64 = 60;
+
+/// An upload checked and compared with what is published, kept until it is saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadPreview {
+    /// For the save button (shown once; only its hash is kept).
+    pub token: String,
+    /// Rows with no published value yet.
+    pub new: Vec<ValueRow>,
+    /// Rows that replace a published value, with that value.
+    pub changed: Vec<(ValueRow, Datum)>,
+    /// Rows equal to the published value: not saved again.
+    pub unchanged: usize,
+}
+
+impl UploadPreview {
+    /// The rows saving makes drafts of.
+    pub fn to_save(&self) -> usize {
+        self.new.len() + self.changed.len()
+    }
+}
+
+/// Compares checked upload rows with the published values and keeps them for
+/// [`save_preview`]; nothing becomes a draft yet.
+pub async fn preview_upload(
+    store: &(impl Values + OwnData),
+    grants: &Grants,
+    m: &MunicipalityId,
+    user: kvalitet_domain::UserId,
+    rows: &[ValueRow],
+    at: kvalitet_domain::Timestamp,
+) -> Result<UploadPreview, OwnError> {
+    require(grants, Action::EditValues, m)?;
+    let published = published_of(store, m, rows).await?;
+    let mut preview = UploadPreview {
+        token: String::new(),
+        new: Vec::new(),
+        changed: Vec::new(),
+        unchanged: 0,
+    };
+    for row in rows {
+        match published.get(&row.key) {
+            None => preview.new.push(*row),
+            Some(old) if same_datum(old, &row.datum) => preview.unchanged += 1,
+            Some(old) => preview.changed.push((*row, *old)),
+        }
+    }
+    let token = crate::accounts::new_token()
+        .map_err(|_| OwnError::Invalid(Message::new("store_failed")))?;
+    let kept: Vec<ValueRow> = preview
+        .new
+        .iter()
+        .copied()
+        .chain(preview.changed.iter().map(|(r, _)| *r))
+        .collect();
+    store
+        .keep_upload(
+            &crate::accounts::token_hash(&token),
+            m,
+            user,
+            &rows_text(&kept),
+            at,
+        )
+        .await?;
+    preview.token = token;
+    Ok(preview)
+}
+
+/// Saves a previewed upload's new and changed rows as drafts (all or none); `NotFound` when
+/// the preview is unknown, someone else's, or older than [`PREVIEW_MINUTES`]. Returns how
+/// many drafts were saved.
+pub async fn save_preview(
+    store: &impl OwnData,
+    grants: &Grants,
+    m: &MunicipalityId,
+    user: kvalitet_domain::UserId,
+    token: &str,
+    actor: &Actor,
+) -> Result<usize, OwnError> {
+    require(grants, Action::EditValues, m)?;
+    let not_before = actor.at.plus(time::Duration::minutes(-PREVIEW_MINUTES));
+    let text = store
+        .take_upload(&crate::accounts::token_hash(token), m, user, not_before)
+        .await?
+        .ok_or_else(|| OwnError::NotFound(Message::new("preview_gone")))?;
+    let rows = text_rows(&text, m).map_err(|e| OwnError::Store(StoreError::Invalid(e)))?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    store.save_drafts(m, &rows, actor).await?;
+    Ok(rows.len())
+}
+
+fn same_datum(a: &Datum, b: &Datum) -> bool {
+    match (a, b) {
+        (Datum::Number(x), Datum::Number(y)) => x.to_bits() == y.to_bits(),
+        (a, b) => a == b,
+    }
+}
+
+/// The published values of the rows' keys.
+async fn published_of(
+    store: &impl Values,
+    m: &MunicipalityId,
+    rows: &[ValueRow],
+) -> Result<std::collections::HashMap<ValueKey, Datum>, OwnError> {
+    if rows.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut measures: Vec<MeasureId> = rows.iter().map(|r| r.key.measure).collect();
+    measures.sort_unstable();
+    measures.dedup();
+    let mut years: Vec<Year> = rows.iter().map(|r| r.key.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    let filter = crate::ports::ValueFilter {
+        measures,
+        areas: vec![AreaId::Municipality(*m)],
+        years,
+        ..Default::default()
+    };
+    let values = crate::kolada_v3::collect_values(store, &filter).await?;
+    Ok(values
+        .into_iter()
+        .map(|v| (v.row.key, v.row.datum))
+        .collect())
+}
+
+/// Checked rows as the text a preview keeps: measure, year, gender and the value cell per
+/// line (a number written so that it reads back to the same bits, or a status code).
+fn rows_text(rows: &[ValueRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        let cell = match r.datum {
+            Datum::Number(x) => format!("{x:?}"),
+            Datum::Missing(s) => s.code().to_owned(),
+            Datum::Deleted => continue,
+        };
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{cell}\n",
+            r.key.measure,
+            r.key.year.get(),
+            r.key.gender.code()
+        ));
+    }
+    out
+}
+
+/// The rows of [`rows_text`] back, for municipality `m`.
+fn text_rows(text: &str, m: &MunicipalityId) -> Result<Vec<ValueRow>, Message> {
+    let bad = |line: &str| Message::new("preview_unreadable").with("line", line);
+    text.lines()
+        .map(|line| {
+            let mut f = line.split('\t');
+            let (Some(measure), Some(year), Some(gender), Some(cell), None) =
+                (f.next(), f.next(), f.next(), f.next(), f.next())
+            else {
+                return Err(bad(line));
+            };
+            Ok(ValueRow {
+                key: ValueKey {
+                    measure: MeasureId::parse(measure).map_err(|_| bad(line))?,
+                    area: AreaId::Municipality(*m),
+                    year: Year::parse(year).map_err(|_| bad(line))?,
+                    gender: Gender::parse(gender).map_err(|_| bad(line))?,
+                },
+                datum: Datum::parse_cell(cell).map_err(|_| bad(line))?,
+                count: None,
+            })
+        })
+        .collect()
+}
+
 /// One value from a form: measure, year, gender and a number.
 pub fn form_value(
     measure: &Measure,
@@ -585,6 +759,30 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+
+    #[test]
+    fn a_kept_preview_reads_back_to_the_same_rows() {
+        let key = |year: i64, gender: &str| ValueKey {
+            measure: MeasureId::parse("X0180-1").unwrap(),
+            area: AreaId::Municipality(m("0180")),
+            year: Year::new(year).unwrap(),
+            gender: Gender::parse(gender).unwrap(),
+        };
+        let rows = vec![
+            ValueRow {
+                key: key(2022, "T"),
+                datum: Datum::Number(0.1 + 0.2),
+                count: None,
+            },
+            ValueRow {
+                key: key(2023, "K"),
+                datum: Datum::Missing(kvalitet_domain::MissingStatus::Secret),
+                count: None,
+            },
+        ];
+        assert_eq!(text_rows(&rows_text(&rows), &m("0180")).unwrap(), rows);
+        assert!(text_rows("X0180-1\t2022\n", &m("0180")).is_err());
+    }
 
     fn m(s: &str) -> MunicipalityId {
         MunicipalityId::parse(s).unwrap()

@@ -2,10 +2,11 @@
 //! exactly as read when published) and comments, with the notes other rounds put before them.
 
 use kvalitet_app::ports::{Actor, Comment, Draft, Introduction, OwnData, StoreError};
+use kvalitet_domain::Timestamp;
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{
     AreaId, Datum, Gender, Measure, MeasureId, MeasureOrigin, MeasureProfile, MissingStatus,
-    MunicipalityId, ValueKey, ValueRow, Year,
+    MunicipalityId, UserId, ValueKey, ValueRow, Year,
 };
 
 use crate::audit::audit;
@@ -263,6 +264,47 @@ impl OwnData for SqlStore {
         )
         .await?;
         tx.commit().await
+    }
+
+    async fn keep_upload(
+        &self,
+        token_hash: &str,
+        municipality: &MunicipalityId,
+        user: UserId,
+        rows_text: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        exec!(t,
+            "INSERT INTO upload_preview (token_hash, municipality_id, user_id, created_at, rows_text)
+             VALUES ($1, $2, $3, $4, $5)",
+            token_hash, municipality.as_str(), user.0, at.to_string(), rows_text)?;
+        tx.commit().await
+    }
+
+    async fn take_upload(
+        &self,
+        token_hash: &str,
+        municipality: &MunicipalityId,
+        user: UserId,
+        not_before: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        let not_before = not_before.to_string();
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let found = fetch_all!(tx t, (String,),
+            "DELETE FROM upload_preview
+             WHERE token_hash = $1 AND municipality_id = $2 AND user_id = $3 AND created_at >= $4
+             RETURNING rows_text",
+            token_hash, municipality.as_str(), user.0, &not_before)?;
+        exec!(
+            t,
+            "DELETE FROM upload_preview WHERE created_at < $1",
+            &not_before
+        )?;
+        tx.commit().await?;
+        Ok(found.into_iter().next().map(|r| r.0))
     }
 
     async fn remove_draft(

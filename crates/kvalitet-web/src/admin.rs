@@ -469,28 +469,164 @@ pub async fn upload<S: Store>(
     let m = municipality(lang, session, &id, Action::EditValues)?;
     let (_, file) = upload.file()?;
     let (_, d) = state.directory().await?;
-    let saved = match own::parse_upload(file, &m, &d.measures, state.max_upload_bytes) {
-        Ok(rows) => own::save_drafts(
-            &state.store,
-            &session.user.grants,
-            &m,
-            &rows,
-            &state.actor(session),
-        )
-        .await
-        .map(|()| rows.len()),
+    let previewed = match own::parse_upload(file, &m, &d.measures, state.max_upload_bytes) {
+        Ok(rows) => {
+            own::preview_upload(
+                &state.store,
+                &session.user.grants,
+                &m,
+                session.user.id,
+                &rows,
+                state.clock.now(),
+            )
+            .await
+        }
         Err(e) => Err(e),
     };
-    form_answer(
-        &state,
-        lang,
-        session,
-        m,
-        "u",
-        &serde_json::json!({}),
-        saved.map(|n| format!("fil-{n}")),
+    match previewed {
+        Ok(preview) => {
+            let view = preview_view(lang, session, &m, &d, &preview);
+            Ok(render_private(
+                &state,
+                lang,
+                session,
+                "upload-preview.html",
+                view,
+            ))
+        }
+        Err(e) => {
+            form_answer(
+                &state,
+                lang,
+                session,
+                m,
+                "u",
+                &serde_json::json!({}),
+                Err(e),
+            )
+            .await
+        }
+    }
+}
+
+/// How many rows of each kind the preview lists (the counts are always whole).
+const PREVIEW_ROWS: usize = 200;
+
+/// An upload's preview: what saving would make drafts of, against what is published.
+#[derive(Serialize)]
+struct PreviewView<'a> {
+    m: String,
+    name: String,
+    summary: String,
+    changed: Vec<PreviewLine>,
+    new: Vec<PreviewLine>,
+    more: Option<String>,
+    to_save: usize,
+    save_label: String,
+    token: String,
+    csrf: &'a str,
+    other_path: String,
+}
+
+#[derive(Serialize)]
+struct PreviewLine {
+    measure: String,
+    title: String,
+    year: i16,
+    gender: &'static str,
+    value: String,
+    published: Option<String>,
+}
+
+fn preview_view<'a>(
+    lang: Lang,
+    session: &'a SessionRecord,
+    m: &MunicipalityId,
+    d: &kvalitet_app::report::Directory,
+    p: &own::UploadPreview,
+) -> PreviewView<'a> {
+    let shown = |row: &kvalitet_domain::ValueRow, datum: kvalitet_domain::Datum| match datum {
+        kvalitet_domain::Datum::Number(v) => lang.number(
+            v,
+            d.measures
+                .get(&row.key.measure)
+                .map_or(2, |measure| d.presentation(measure).decimals),
+        ),
+        kvalitet_domain::Datum::Missing(status) => lang.missing(Some(status)).to_owned(),
+        kvalitet_domain::Datum::Deleted => "–".into(),
+    };
+    let line =
+        |row: &kvalitet_domain::ValueRow, published: Option<kvalitet_domain::Datum>| PreviewLine {
+            measure: row.key.measure.to_string(),
+            title: d
+                .measures
+                .get(&row.key.measure)
+                .map(|x| x.title.clone())
+                .unwrap_or_default(),
+            year: row.key.year.get(),
+            gender: lang.t(&format!("g_{}", row.key.gender.code())),
+            value: shown(row, row.datum),
+            published: published.map(|old| shown(row, old)),
+        };
+    let hidden =
+        p.changed.len().saturating_sub(PREVIEW_ROWS) + p.new.len().saturating_sub(PREVIEW_ROWS);
+    PreviewView {
+        m: m.to_string(),
+        name: d.name(m),
+        summary: lang.say(
+            &Message::new("preview_summary")
+                .with("new", p.new.len())
+                .with("changed", p.changed.len())
+                .with("unchanged", p.unchanged),
+        ),
+        changed: p
+            .changed
+            .iter()
+            .take(PREVIEW_ROWS)
+            .map(|(row, old)| line(row, Some(*old)))
+            .collect(),
+        new: p
+            .new
+            .iter()
+            .take(PREVIEW_ROWS)
+            .map(|row| line(row, None))
+            .collect(),
+        more: (hidden > 0).then(|| lang.say(&Message::new("preview_more").with("n", hidden))),
+        to_save: p.to_save(),
+        save_label: lang.say(&Message::new("preview_save").with("n", p.to_save())),
+        token: p.token.clone(),
+        csrf: &session.csrf_token,
+        other_path: format!("{}/admin/kommun/{m}", lang.other().base()),
+    }
+}
+
+/// The save button of an upload's preview.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PreviewFields {
+    preview: String,
+}
+
+/// `POST /admin/kommun/{id}/fil/spara`: saves a previewed upload's new and changed values
+/// as drafts, all or none.
+pub async fn save_upload<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(id): Path<String>,
+    change: Change<PreviewFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    let m = municipality(lang, session, &id, Action::EditValues)?;
+    let n = own::save_preview(
+        &state.store,
+        &session.user.grants,
+        &m,
+        session.user.id,
+        &change.form.preview,
+        &state.actor(session),
     )
-    .await
+    .await?;
+    Ok(back(&state, lang, &m, &format!("fil-{n}")))
 }
 
 /// The publish button's form: the fingerprint of the drafts the page showed, and

@@ -78,6 +78,10 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             upload(post(admin::upload::<S>), max_upload_bytes),
         )
         .route(
+            "/admin/kommun/{id}/fil/spara",
+            post(admin::save_upload::<S>),
+        )
+        .route(
             "/admin/kommun/{id}/publicera",
             get(admin::confirm_publish::<S>).post(admin::publish::<S>),
         )

@@ -123,7 +123,7 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 29] = [
+const TEMPLATES: [(&str, &str); 30] = [
     (
         "service-table.html",
         include_str!("../templates/service-table.html"),
@@ -148,6 +148,10 @@ const TEMPLATES: [(&str, &str); 29] = [
     ("round.html", include_str!("../templates/round.html")),
     ("confirm.html", include_str!("../templates/confirm.html")),
     ("todo.html", include_str!("../templates/todo.html")),
+    (
+        "upload-preview.html",
+        include_str!("../templates/upload-preview.html"),
+    ),
     (
         "round-report.html",
         include_str!("../templates/round-report.html"),

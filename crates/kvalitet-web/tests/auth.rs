@@ -101,11 +101,36 @@ async fn upload_bytes(
     name: &str,
     file: &[u8],
 ) -> Answer {
-    app.post(path)
+    let sent = app
+        .post(path)
         .cookies(cookies)
         .upload(&[("csrf", csrf)], name, file)
         .send()
-        .await
+        .await;
+    save_preview(app, path, cookies, csrf, sent).await
+}
+
+/// An upload of values answers with a preview; saving it is the person's second click.
+/// Tests about what an upload saves take that click; any other answer is passed on.
+async fn save_preview(
+    app: &TestApp,
+    path: &str,
+    cookies: &str,
+    csrf: &str,
+    sent: Answer,
+) -> Answer {
+    if sent.status != 200 || !sent.body.contains(r#"name="preview""#) {
+        return sent;
+    }
+    let token = sent.hidden("preview");
+    request(
+        app,
+        "POST",
+        &format!("{path}/spara"),
+        cookies,
+        &[("csrf", csrf), ("preview", &token)],
+    )
+    .await
 }
 
 /// POSTs a multipart form with text fields and a file.
@@ -2348,7 +2373,12 @@ async fn own_values_upload_as_ods_and_old_excel_files() {
             include_bytes!("../../kvalitet-app/tests/fixtures/upload.xls").as_slice(),
         ),
     ] {
-        let sent = anna.upload("/admin/kommun/0180/fil", &[], name, file).await;
+        let previewed = anna.upload("/admin/kommun/0180/fil", &[], name, file).await;
+        assert_eq!(previewed.status, 200, "{name}: {}", previewed.body);
+        let token = previewed.hidden("preview");
+        let sent = anna
+            .post("/admin/kommun/0180/fil/spara", &[("preview", &token)])
+            .await;
         assert_eq!(sent.status, 303, "{name}: {}", sent.body);
         assert!(
             sent.location().is_some_and(|l| l.contains("fil-2")),
@@ -2528,5 +2558,124 @@ async fn a_coordinator_invites_a_tester_by_e_mail_and_sets_a_deadline() {
     assert_eq!(
         admin.status, 403,
         "a tester has no role in the municipality"
+    );
+}
+
+/// An upload is first a preview: new, changed (with the published value) and unchanged rows
+/// against what residents see, nothing saved; saving makes drafts of the new and changed
+/// only; a preview is saved once, by its own maker.
+#[tokio::test]
+async fn an_upload_is_previewed_against_what_is_published_before_it_is_saved() {
+    let app = server().await;
+    let anna = session_pair(&login(&app, "anna@kommun.se", PASSWORD).await);
+    let bo = session_pair(&login(&app, "bo@kommun.se", PASSWORD).await);
+    let anna_csrf = request(&app, "GET", "/admin/kommun/0180", &anna, &[])
+        .await
+        .hidden("csrf");
+    let bo_csrf = request(&app, "GET", "/admin/kommun/0180", &bo, &[])
+        .await
+        .hidden("csrf");
+    let define = [
+        ("csrf", anna_csrf.as_str()),
+        ("id", "X0180-1"),
+        ("title", "Nöjda besökare, andel (%)"),
+        ("question", "Hur nöjda är besökarna?"),
+        ("direction", "higher"),
+        ("decimals", "1"),
+    ];
+    assert_eq!(
+        request(&app, "POST", "/admin/kommun/0180/matt", &anna, &define)
+            .await
+            .status,
+        303
+    );
+    // 2021 and 2022 published first.
+    let first = upload(
+        &app,
+        "/admin/kommun/0180/fil",
+        &bo,
+        &bo_csrf,
+        "kpi;year;value\nX0180-1;2021;84\nX0180-1;2022;87,5\n",
+    )
+    .await;
+    assert_eq!(first.status, 303, "{}", first.body);
+    let shown = request(&app, "GET", "/admin/kommun/0180", &anna, &[])
+        .await
+        .hidden("drafts");
+    let published = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/publicera",
+        &anna,
+        &[("csrf", &anna_csrf), ("drafts", &shown), ("confirmed", "1")],
+    )
+    .await;
+    assert_eq!(published.status, 303, "{}", published.body);
+
+    // 2021 unchanged, 2022 changed, 2023 new.
+    let file = "kpi;year;value\nX0180-1;2021;84\nX0180-1;2022;88\nX0180-1;2023;90\n";
+    let preview = app
+        .post("/admin/kommun/0180/fil")
+        .cookies(&bo)
+        .upload(&[("csrf", &bo_csrf)], "v.csv", file.as_bytes())
+        .send()
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    for said in [
+        "Filen har 1 nya värden, 1 som ändrar ett publicerat värde och 1 som är lika med det publicerade",
+        "<td class=\"num\">87,5</td><td class=\"num\">88,0</td>",
+        "<td class=\"num\">90,0</td>",
+        "Spara 2 värden som utkast",
+        "Nöjda besökare, andel (%)",
+    ] {
+        assert!(preview.body.contains(said), "{said}: {}", preview.body);
+    }
+    let before = request(&app, "GET", "/admin/kommun/0180", &bo, &[]).await;
+    assert!(
+        before.body.contains("Inga utkast"),
+        "nothing saved by the preview"
+    );
+    let token = preview.hidden("preview");
+
+    // Not someone else's preview.
+    let other = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/fil/spara",
+        &anna,
+        &[("csrf", &anna_csrf), ("preview", &token)],
+    )
+    .await;
+    assert_eq!(other.status, 404, "{}", other.body);
+    let saved = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/fil/spara",
+        &bo,
+        &[("csrf", &bo_csrf), ("preview", &token)],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(saved.head().contains("fil-2"), "{}", saved.head());
+    let drafts = request(&app, "GET", "/admin/kommun/0180", &bo, &[]).await;
+    assert!(
+        drafts.body.contains("<td class=\"num\">88,0</td>")
+            && drafts.body.contains("<td class=\"num\">90,0</td>"),
+        "{}",
+        drafts.body
+    );
+    let again = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/fil/spara",
+        &bo,
+        &[("csrf", &bo_csrf), ("preview", &token)],
+    )
+    .await;
+    assert_eq!(again.status, 404, "saved once: {}", again.body);
+    assert!(
+        again.body.contains("Ladda upp filen igen"),
+        "{}",
+        again.body
     );
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use kvalitet_domain::Timestamp;
 use kvalitet_domain::{
-    Datum, Measure, MeasureId, MeasureProfile, MunicipalityId, ValueKey, ValueRow, Year,
+    Datum, Measure, MeasureId, MeasureProfile, MunicipalityId, UserId, ValueKey, ValueRow, Year,
 };
 
 use super::{Actor, StoreError};
@@ -59,6 +59,27 @@ pub trait OwnData: Send + Sync + 'static {
         rows: &[ValueRow],
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Keeps a checked upload (its rows as text) for its preview, under a token's hash, for
+    /// the person who made it.
+    fn keep_upload(
+        &self,
+        token_hash: &str,
+        municipality: &MunicipalityId,
+        user: UserId,
+        rows_text: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Takes (and forgets) a kept upload of this person and municipality made at or after
+    /// `not_before`; forgets every older one on the way.
+    fn take_upload(
+        &self,
+        token_hash: &str,
+        municipality: &MunicipalityId,
+        user: UserId,
+        not_before: Timestamp,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 
     /// Removes one draft of the municipality (audited with its value); `NotFound` when
     /// there is none under the key.

@@ -395,6 +395,16 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "{email} already has an account and can log in.",
     ),
     ("field.deadline", "Sista dag", "Deadline"),
+    (
+        "preview_gone",
+        "Granskningen finns inte längre: den gäller en timme och sparas en gång. Ladda upp filen igen.",
+        "The preview is gone: it lasts an hour and is saved once. Upload the file again.",
+    ),
+    (
+        "preview_unreadable",
+        "En sparad granskning kunde inte läsas: {line}",
+        "A kept preview could not be read: {line}",
+    ),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

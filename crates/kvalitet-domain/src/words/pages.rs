@@ -809,6 +809,48 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "{from}–{to}: tests in {title}",
     ),
     ("todo_this_month", "denna månad", "this month"),
+    (
+        "preview_title",
+        "Granska uppladdningen för {name}",
+        "Check the upload for {name}",
+    ),
+    (
+        "preview_summary",
+        "Filen har {new} nya värden, {changed} som ändrar ett publicerat värde och {unchanged} som är lika med det publicerade (de sparas inte igen).",
+        "The file has {new} new values, {changed} that change a published value and {unchanged} equal to the published one (not saved again).",
+    ),
+    (
+        "preview_note",
+        "Inget är sparat än. Spara gör värdena till utkast, som invånarna inte ser förrän en administratör publicerar dem.",
+        "Nothing is saved yet. Saving makes the values drafts, which residents do not see until an administrator publishes them.",
+    ),
+    (
+        "preview_changed_h",
+        "Ändrar ett publicerat värde",
+        "Change a published value",
+    ),
+    ("preview_new_h", "Nya värden", "New values"),
+    ("preview_becomes", "Blir", "Becomes"),
+    (
+        "preview_more",
+        "Ytterligare {n} rader visas inte här; de sparas också.",
+        "A further {n} rows are not shown here; they are saved too.",
+    ),
+    (
+        "preview_save",
+        "Spara {n} värden som utkast",
+        "Save {n} values as drafts",
+    ),
+    (
+        "preview_nothing",
+        "Inget att spara: varje värde i filen är redan publicerat med samma värde.",
+        "Nothing to save: every value in the file is already published as it is.",
+    ),
+    (
+        "preview_cancel",
+        "Tillbaka utan att spara",
+        "Back without saving",
+    ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",
