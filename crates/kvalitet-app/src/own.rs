@@ -10,8 +10,8 @@ use kvalitet_domain::{
 };
 
 use crate::ports::{
-    Actor, AuditRecord, ChangeSet, Comment, Draft, ImportSource, Introduction, OwnData, StoreError,
-    Values, WriteCounts,
+    Actor, AuditRecord, ChangeSet, Comment, Draft, ImportSource, Introduction, Note, OwnData,
+    StoreError, Values, WriteCounts,
 };
 use crate::publish::PublishCheck;
 
@@ -386,6 +386,25 @@ pub fn publish_check(drafts: &[Draft]) -> PublishCheck {
             .warnings
             .push(Message::new("warn_drafts_replace").with("n", replaced));
     }
+    let reasons: std::collections::BTreeSet<&str> = drafts
+        .iter()
+        .filter(|d| corrects(d))
+        .filter_map(|d| d.reason.as_deref())
+        .collect();
+    for reason in &reasons {
+        check
+            .public
+            .push(Message::new("public_correction_reason").with("reason", reason));
+    }
+    let unexplained = drafts
+        .iter()
+        .filter(|d| corrects(d) && d.reason.is_none())
+        .count();
+    if unexplained > 0 {
+        check
+            .warnings
+            .push(Message::new("warn_corrections_unexplained").with("n", unexplained));
+    }
     if same > 0 {
         check
             .warnings
@@ -394,16 +413,58 @@ pub fn publish_check(drafts: &[Draft]) -> PublishCheck {
     check
 }
 
-/// Saves checked rows as drafts, all or none.
+/// Saves checked rows as drafts, all or none, with the reason (possibly empty) residents
+/// will read for those that correct a published value.
 pub async fn save_drafts(
     store: &impl OwnData,
     grants: &Grants,
     m: &MunicipalityId,
     rows: &[ValueRow],
+    reason: &str,
     actor: &Actor,
 ) -> Result<(), OwnError> {
     require(grants, Action::EditValues, m)?;
-    Ok(store.save_drafts(m, rows, actor).await?)
+    let reason = correction_reason(reason)?;
+    Ok(store.save_drafts(m, rows, reason.as_deref(), actor).await?)
+}
+
+/// The longest reason for a correction.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// A correction's reason as typed: trimmed, empty for none, at most [`MAX_REASON_CHARS`].
+fn correction_reason(text: &str) -> Result<Option<String>, OwnError> {
+    let text = text.trim();
+    check_len("reason", text, MAX_REASON_CHARS).map_err(OwnError::Invalid)?;
+    Ok((!text.is_empty()).then(|| text.to_owned()))
+}
+
+/// Whether a draft changes a published value (a correction, which residents are told of).
+fn corrects(d: &Draft) -> bool {
+    d.published.is_some_and(|p| !same_datum(&p, &d.row.datum))
+}
+
+/// The notes that tell residents why published values changed: one per measure and year
+/// whose drafts correct a value with a reason ("Rättat 2026-12-01: …"), in Swedish like the
+/// municipality's own comments they stand beside.
+fn correction_notes(drafts: &[Draft], m: &MunicipalityId, actor: &Actor) -> Vec<Note> {
+    let mut seen = std::collections::BTreeSet::new();
+    drafts
+        .iter()
+        .filter(|d| corrects(d))
+        .filter_map(|d| Some((d, d.reason.as_deref()?)))
+        .filter(|(d, reason)| seen.insert((d.row.key.measure, d.row.key.year, reason.to_string())))
+        .map(|(d, reason)| Note {
+            measure: d.row.key.measure,
+            municipality: *m,
+            year: d.row.key.year,
+            text: kvalitet_domain::Lang::Sv.say(
+                &Message::new("correction_note")
+                    .with("date", actor.at.local_date_text())
+                    .with("reason", reason),
+            ),
+            author: actor.who.clone(),
+        })
+        .collect()
 }
 
 /// How long an upload's preview waits to be saved.
@@ -484,6 +545,7 @@ pub async fn save_preview(
     m: &MunicipalityId,
     user: kvalitet_domain::UserId,
     token: &str,
+    reason: &str,
     actor: &Actor,
 ) -> Result<usize, OwnError> {
     require(grants, Action::EditValues, m)?;
@@ -496,7 +558,9 @@ pub async fn save_preview(
     if rows.is_empty() {
         return Ok(0);
     }
-    store.save_drafts(m, &rows, actor).await?;
+    store
+        .save_drafts(m, &rows, correction_reason(reason)?.as_deref(), actor)
+        .await?;
     Ok(rows.len())
 }
 
@@ -698,6 +762,7 @@ pub async fn publish(
     };
     let change = ChangeSet {
         values: rows,
+        notes: correction_notes(&drafts, m, actor),
         drafts_taken: drafts,
         audit: vec![record],
         ..ChangeSet::default()

@@ -211,6 +211,7 @@ impl OwnData for SqlStore {
         &self,
         municipality: &MunicipalityId,
         rows: &[ValueRow],
+        reason: Option<&str>,
         actor: &Actor,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
@@ -230,10 +231,11 @@ impl OwnData for SqlStore {
         }
         for chunk in rows.chunks(DRAFT_BATCH) {
             let sql = format!(
-            "INSERT INTO draft_value (measure_id, area_id, year, gender, value, status, updated_by, updated_at) VALUES {}
+            "INSERT INTO draft_value (measure_id, area_id, year, gender, value, status, updated_by, updated_at, reason) VALUES {}
              ON CONFLICT (measure_id, area_id, year, gender) DO UPDATE SET value = excluded.value,
-                status = excluded.status, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            placeholders(&tx, chunk.len(), 8)
+                status = excluded.status, updated_by = excluded.updated_by, updated_at = excluded.updated_at,
+                reason = excluded.reason",
+            placeholders(&tx, chunk.len(), 9)
         );
             on_tx!(&mut tx, t => {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
@@ -244,7 +246,8 @@ impl OwnData for SqlStore {
                         Datum::Deleted => (None, None),
                     };
                     q = q.bind(r.key.measure.as_str()).bind(r.key.area.as_str()).bind(i64::from(r.key.year.get()))
-                        .bind(r.key.gender.code()).bind(value).bind(status).bind(actor.who.as_str()).bind(actor.at.to_string());
+                        .bind(r.key.gender.code()).bind(value).bind(status).bind(actor.who.as_str()).bind(actor.at.to_string())
+                        .bind(reason);
                 }
                 q.execute(&mut **t).await.map_err(crate::db)?;
             });
@@ -353,11 +356,12 @@ impl OwnData for SqlStore {
             String,
             Option<f64>,
             Option<String>,
+            Option<String>,
         );
         // Each draft with the value published under its key, if any: the page shows both.
         let rows = fetch_all!(pool self, Row,
         "SELECT d.measure_id, d.area_id, d.year, d.gender, d.value, d.status, d.updated_by, d.updated_at,
-                v.value, v.status
+                v.value, v.status, d.reason
          FROM draft_value d
          LEFT JOIN value v ON v.measure_id = d.measure_id AND v.area_id = d.area_id
               AND v.year = d.year AND v.gender = d.gender
@@ -382,6 +386,7 @@ impl OwnData for SqlStore {
                     updated_at,
                     published_value,
                     published_status,
+                    reason,
                 )| {
                     let datum = datum_of(value, status)?
                         .ok_or_else(|| invalid("a draft with neither number nor status"))?;
@@ -397,6 +402,7 @@ impl OwnData for SqlStore {
                             count: None,
                         },
                         published: datum_of(published_value, published_status)?,
+                        reason,
                         updated_by,
                         updated_at: moment(&updated_at)?,
                     })

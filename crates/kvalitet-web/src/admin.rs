@@ -420,6 +420,8 @@ pub struct ValueFields {
     year: String,
     gender: String,
     value: String,
+    /// Why the value corrects a published one, if it does.
+    reason: String,
 }
 
 pub async fn enter_value<S: Store>(
@@ -440,6 +442,7 @@ pub async fn enter_value<S: Store>(
                     &session.user.grants,
                     &m,
                     &[row],
+                    &f.reason,
                     &state.actor(session),
                 )
                 .await
@@ -605,6 +608,8 @@ fn preview_view<'a>(
 #[serde(default)]
 pub struct PreviewFields {
     preview: String,
+    /// Why the file changes published values, if it does.
+    reason: String,
 }
 
 /// `POST /admin/kommun/{id}/fil/spara`: saves a previewed upload's new and changed values
@@ -623,6 +628,7 @@ pub async fn save_upload<S: Store>(
         &m,
         session.user.id,
         &change.form.preview,
+        &change.form.reason,
         &state.actor(session),
     )
     .await?;

@@ -2679,3 +2679,119 @@ async fn an_upload_is_previewed_against_what_is_published_before_it_is_saved() {
         again.body
     );
 }
+
+/// A published value corrected: the draft carries a reason, the confirmation says it will
+/// be shown (and warns of a correction without one), and residents read "Rättat …" with
+/// the value, which keeps its earlier version in its history.
+#[tokio::test]
+async fn a_published_value_is_corrected_with_a_reason_residents_read() {
+    let app = server().await;
+    let anna = session_pair(&login(&app, "anna@kommun.se", PASSWORD).await);
+    let csrf = request(&app, "GET", "/admin/kommun/0180", &anna, &[])
+        .await
+        .hidden("csrf");
+    let define = [
+        ("csrf", csrf.as_str()),
+        ("id", "X0180-1"),
+        ("title", "Nöjda besökare, andel (%)"),
+        ("question", "Hur nöjda är besökarna?"),
+        ("direction", "higher"),
+        ("decimals", "1"),
+    ];
+    assert_eq!(
+        request(&app, "POST", "/admin/kommun/0180/matt", &anna, &define)
+            .await
+            .status,
+        303
+    );
+    async fn publish(app: &TestApp, anna: &str, csrf: &str) -> Answer {
+        let shown = request(app, "GET", "/admin/kommun/0180", anna, &[])
+            .await
+            .hidden("drafts");
+        let confirm = request(app, "GET", "/admin/kommun/0180/publicera", anna, &[]).await;
+        let done = request(
+            app,
+            "POST",
+            "/admin/kommun/0180/publicera",
+            anna,
+            &[("csrf", csrf), ("drafts", &shown), ("confirmed", "1")],
+        )
+        .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        confirm
+    }
+    async fn enter(app: &TestApp, anna: &str, csrf: &str, value: &str, reason: &str) -> Answer {
+        request(
+            app,
+            "POST",
+            "/admin/kommun/0180/varde",
+            anna,
+            &[
+                ("csrf", csrf),
+                ("measure", "X0180-1"),
+                ("year", "2022"),
+                ("gender", "T"),
+                ("value", value),
+                ("reason", reason),
+            ],
+        )
+        .await
+    }
+    assert_eq!(enter(&app, &anna, &csrf, "80", "").await.status, 303);
+    publish(&app, &anna, &csrf).await;
+
+    // Corrected without a reason: the confirmation warns.
+    assert_eq!(enter(&app, &anna, &csrf, "81", "").await.status, 303);
+    let asked = request(&app, "GET", "/admin/kommun/0180/publicera", &anna, &[]).await;
+    assert!(
+        asked.body.contains("rättar ett publicerat värde utan skäl"),
+        "{}",
+        asked.body
+    );
+    // With one: the confirmation says what residents will read.
+    let long = "x".repeat(501);
+    let refused = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/varde",
+        &anna,
+        &[
+            ("csrf", &csrf),
+            ("measure", "X0180-1"),
+            ("year", "2022"),
+            ("gender", "T"),
+            ("value", "82"),
+            ("reason", &long),
+        ],
+    )
+    .await;
+    assert_eq!(
+        refused.status, 400,
+        "a reason of 501 characters: {}",
+        refused.body
+    );
+    let reason = "Svaren från filial Syd räknades två gånger.";
+    assert_eq!(enter(&app, &anna, &csrf, "82", reason).await.status, 303);
+    let confirm = publish(&app, &anna, &csrf).await;
+    assert!(
+        confirm
+            .body
+            .contains("Skälet till rättelsen, som visas vid värdet")
+            && confirm
+                .body
+                .contains("Svaren från filial Syd räknades två gånger.")
+            && !confirm.body.contains("utan skäl"),
+        "{}",
+        confirm.body
+    );
+    let page = request(&app, "GET", "/kommun/0180/matt/X0180-1", "", &[]).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Rättat 20")
+            && page
+                .body
+                .contains("Svaren från filial Syd räknades två gånger."),
+        "residents read the reason: {}",
+        page.body
+    );
+}

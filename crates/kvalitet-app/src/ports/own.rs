@@ -17,6 +17,8 @@ pub struct Draft {
     pub row: ValueRow,
     /// The value published under the same key, which publishing the draft replaces.
     pub published: Option<Datum>,
+    /// Why the draft corrects the published value, shown to residents once published.
+    pub reason: Option<String>,
     pub updated_by: String,
     pub updated_at: Timestamp,
 }
@@ -52,11 +54,13 @@ pub trait OwnData: Send + Sync + 'static {
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Saves drafts of one municipality's values, all or none (audited).
+    /// Saves drafts of one municipality's values, all or none (audited), with the reason
+    /// for the correction of those that change a published value.
     fn save_drafts(
         &self,
         municipality: &MunicipalityId,
         rows: &[ValueRow],
+        reason: Option<&str>,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 

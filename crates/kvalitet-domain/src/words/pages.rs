@@ -831,6 +831,7 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("preview_new_h", "Nya värden", "New values"),
     ("preview_becomes", "Blir", "Becomes"),
+    ("preview_value", "Värde", "Value"),
     (
         "preview_more",
         "Ytterligare {n} rader visas inte här; de sparas också.",
@@ -850,6 +851,31 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "preview_cancel",
         "Tillbaka utan att spara",
         "Back without saving",
+    ),
+    (
+        "correction_note",
+        "Rättat {date}: {reason}",
+        "Corrected {date}: {reason}",
+    ),
+    (
+        "public_correction_reason",
+        "Skälet till rättelsen, som visas vid värdet: ”{reason}”",
+        "The reason for the correction, shown with the value: “{reason}”",
+    ),
+    (
+        "warn_corrections_unexplained",
+        "{n} utkast rättar ett publicerat värde utan skäl: invånarna ser bara att värdet ändrats. Ange ett skäl när värdet sparas.",
+        "{n} drafts correct a published value without a reason: residents only see that the value changed. Give a reason when saving the value.",
+    ),
+    (
+        "reason_label",
+        "Skäl om värdet rättar ett publicerat värde (visas för invånarna)",
+        "Reason if the value corrects a published one (shown to residents)",
+    ),
+    (
+        "preview_reason_label",
+        "Skäl till ändringarna av publicerade värden (visas för invånarna)",
+        "Reason for the changes to published values (shown to residents)",
     ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (

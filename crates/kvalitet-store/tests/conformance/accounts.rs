@@ -143,7 +143,7 @@ async fn every_role_every_action_own_and_other_municipality(store: &SqlStore) {
                 Datum::Number(1.0),
             );
             check(
-                own::save_drafts(store, grants, &target, &[row], &actor).await,
+                own::save_drafts(store, grants, &target, &[row], "", &actor).await,
                 kvalitet_domain::Action::EditValues,
             );
             let shown = own::drafts_version(&store.drafts(&target).await.unwrap());

@@ -102,6 +102,7 @@ async fn publishing_takes_exactly_the_drafts_shown(store: &SqlStore) {
         &admin,
         &m("0180"),
         &[row(2021, 1.0), row(2022, 2.0)],
+        "",
         &actor("anna@kommun.se"),
     )
     .await
@@ -113,6 +114,7 @@ async fn publishing_takes_exactly_the_drafts_shown(store: &SqlStore) {
         &admin,
         &m("0180"),
         &[row(2022, 3.0)],
+        "",
         &actor("bo@kommun.se"),
     )
     .await
@@ -137,6 +139,7 @@ async fn publishing_takes_exactly_the_drafts_shown(store: &SqlStore) {
         &admin,
         &m("0180"),
         &[row(2021, 5.0)],
+        "",
         &actor("bo@kommun.se"),
     )
     .await
@@ -189,6 +192,7 @@ async fn publishing_takes_exactly_the_drafts_shown(store: &SqlStore) {
         &admin,
         &m("0180"),
         &[row(2022, 4.0), row(2023, 5.0)],
+        "  Fel i underlaget.  ",
         &actor("bo@kommun.se"),
     )
     .await
@@ -198,8 +202,19 @@ async fn publishing_takes_exactly_the_drafts_shown(store: &SqlStore) {
         drafts.iter().map(|d| d.published).collect::<Vec<_>>(),
         [Some(Datum::Number(3.0)), None]
     );
+    assert_eq!(drafts[0].reason.as_deref(), Some("Fel i underlaget."));
     let check = own::publish_check(&drafts);
-    assert_eq!(check.warnings.len(), 1, "{check:?}");
+    assert_eq!(
+        check.warnings.len(),
+        1,
+        "a replacement, with its reason: {check:?}"
+    );
+    assert!(
+        check
+            .public
+            .iter()
+            .any(|p| p.code == "public_correction_reason")
+    );
     let key = row(2022, 4.0).key;
     own::remove_draft(store, &admin, &m("0180"), &key, &actor("bo@kommun.se"))
         .await
@@ -411,7 +426,7 @@ async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
     unique.sort_by_key(|r| (r.key.year, r.key.gender));
     unique.dedup_by_key(|r| (r.key.year, r.key.gender));
     store
-        .save_drafts(&m("0180"), &unique, &actor)
+        .save_drafts(&m("0180"), &unique, None, &actor)
         .await
         .unwrap();
     assert_eq!(store.drafts(&m("0180")).await.unwrap().len(), unique.len());
@@ -423,7 +438,10 @@ async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
         Datum::Number(1.0),
     )];
     assert!(
-        store.save_drafts(&m("0180"), &wrong, &actor).await.is_err(),
+        store
+            .save_drafts(&m("0180"), &wrong, None, &actor)
+            .await
+            .is_err(),
         "a draft for another municipality"
     );
     assert_eq!(
