@@ -238,6 +238,13 @@ async fn visible_round(
     let r = round(store, id).await?;
     if r.status == Status::Published || may_view_unpublished(grants, user, &r) {
         Ok(r)
+    } else if let Some(c) = r.corrections.last() {
+        // Residents knew the round: they are told why it is away and since when.
+        Err(AssessError::NotFound(
+            Message::new("round_under_correction")
+                .with("date", c.at.local_date_text())
+                .with("reason", &c.reason),
+        ))
     } else {
         // Not "forbidden": an unpublished round's existence is not told to outsiders.
         Err(AssessError::NotFound(round_not_found(id)))
@@ -327,6 +334,36 @@ pub async fn set_deadline(
     Ok(store
         .set_round_deadline(round_id, deadline.map(|d| d.to_string()).as_deref(), actor)
         .await?)
+}
+
+/// Reopens a published round to correct it (an answer agreed wrongly, a mistyped survey):
+/// back to draft for its assessors, with a reason residents read on its report once it is
+/// published again, through the same steps (answers, consensus, submit, review, publish),
+/// which write its measures anew with their revision history. Until then its report says
+/// that it is being corrected and why; the values published from it stay. For its
+/// municipality's administrators.
+pub async fn reopen_for_correction(
+    store: &impl AssessmentRounds,
+    grants: &Grants,
+    round_id: RoundId,
+    reason: &str,
+    actor: &Actor,
+) -> Result<(), AssessError> {
+    let r = managed(store, grants, round_id).await?;
+    if r.status != Status::Published {
+        return Err(AssessError::Invalid(Message::new(
+            "only_published_corrected",
+        )));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AssessError::Invalid(Message::in_field(
+            "reason",
+            Message::new("correction_needs_reason"),
+        )));
+    }
+    kvalitet_domain::text::check_len("reason", reason, 500).map_err(AssessError::Invalid)?;
+    Ok(store.reopen_round(round_id, reason, actor).await?)
 }
 
 /// Removes a round still in draft, with everything in it (a round made on the wrong

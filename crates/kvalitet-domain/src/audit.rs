@@ -26,6 +26,8 @@ coded_enum!(
         RoundCreate = "round.create",
         RoundRename = "round.rename",
         RoundDeadline = "round.deadline",
+        /// A published round reopened to be corrected, with the reason.
+        RoundCorrect = "round.correct",
         /// A draft round removed with everything in it.
         RoundDelete = "round.delete",
         RoundAssessor = "round.assessor",

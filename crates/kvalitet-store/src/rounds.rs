@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use kvalitet_app::ports::{
     Actor, AnswerRecord, AssessmentRounds, AssessorRecord, ConsensusRecord, DocumentRecord,
-    NewRound, RoundContent, RoundFilter, RoundRecord, StoreError, SurveyRecord,
+    NewRound, RoundContent, RoundCorrection, RoundFilter, RoundRecord, StoreError, SurveyRecord,
 };
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{
@@ -223,6 +223,49 @@ impl AssessmentRounds for SqlStore {
         tx.commit().await
     }
 
+    async fn reopen_round(
+        &self,
+        round: RoundId,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let round = round.0;
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let (m, status) = round_state(t, round).await?;
+        if status != Status::Published {
+            return Err(StoreError::Invalid(kvalitet_domain::Message::new(
+                "only_published_corrected",
+            )));
+        }
+        exec!(
+            t,
+            "UPDATE assessment_round SET status = 'draft', submitted_by = NULL WHERE id = $1",
+            round
+        )?;
+        exec!(
+            t,
+            "INSERT INTO assessment_correction (round_id, corrected_at, corrected_by, reason) VALUES ($1, $2, $3, $4)",
+            round,
+            actor.at.to_string(),
+            &actor.who,
+            reason
+        )?;
+        audit(
+            t,
+            actor,
+            Some(&m),
+            AuditAction::RoundCorrect,
+            &round_object(round),
+            Some(serde_json::json!({"status": "published"})),
+            Some(serde_json::json!({"status": "draft", "reason": reason})),
+        )
+        .await?;
+        // The public report of the round changes: cached pages must go.
+        crate::version::bump_version(t).await?;
+        tx.commit().await
+    }
+
     async fn delete_round(&self, round: RoundId, actor: &Actor) -> Result<(), StoreError> {
         let round = round.0;
         let mut tx = self.begin().await?;
@@ -350,7 +393,20 @@ impl AssessmentRounds for SqlStore {
          FROM assessment_round r", matching!(), " ORDER BY r.year DESC, r.id DESC"),
         &municipality, &fw, &version, status, filter.id.map(|i| i.0), filter.assessor.map(|u| u.0))?;
         let mut assessors: HashMap<i64, Vec<AssessorRecord>> = HashMap::new();
+        let mut corrections: HashMap<i64, Vec<RoundCorrection>> = HashMap::new();
         if !rows.is_empty() {
+            for (round, at, by, reason) in fetch_all!(pool self, (i64, String, String, String),
+            concat!("SELECT c.round_id, c.corrected_at, c.corrected_by, c.reason
+             FROM assessment_correction c JOIN assessment_round r ON r.id = c.round_id", matching!(),
+             " ORDER BY c.round_id, c.corrected_at"),
+            &municipality, &fw, &version, status, filter.id.map(|i| i.0), filter.assessor.map(|u| u.0))?
+            {
+                corrections.entry(round).or_default().push(RoundCorrection {
+                    at: moment(&at)?,
+                    by,
+                    reason,
+                });
+            }
             for (round, user, email, name, role) in fetch_all!(pool self, (i64, i64, String, String, String),
             concat!("SELECT a.round_id, a.user_id, u.email, u.name, a.role
              FROM assessment_assessor a JOIN app_user u ON u.id = a.user_id
@@ -385,6 +441,7 @@ impl AssessmentRounds for SqlStore {
                     created_at: moment(&r.12)?,
                     deadline: r.13,
                     assessors: assessors.remove(&id).unwrap_or_default(),
+                    corrections: corrections.remove(&id).unwrap_or_default(),
                 })
             })
             .collect()

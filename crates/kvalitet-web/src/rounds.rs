@@ -439,6 +439,7 @@ async fn work_page<S: Store>(
             my_role: w.standing.assessor.map(|x| word(lang, x.code())),
             can_manage: w.standing.admin && r.status != Status::Published,
             can_delete: w.standing.admin && r.status == Status::Draft,
+            can_correct: w.standing.admin && r.status == Status::Published,
             may_answer,
             may_decide,
             sees_all,
@@ -506,6 +507,8 @@ struct WorkView<'a> {
     my_role: Option<&'static str>,
     can_manage: bool,
     can_delete: bool,
+    /// The round is published and the person may reopen it to correct it.
+    can_correct: bool,
     may_answer: bool,
     may_decide: bool,
     sees_all: bool,
@@ -882,6 +885,46 @@ pub async fn deadline<S: Store>(
     }
 }
 
+/// `POST /admin/bedomning/{round}/ratta`: reopens a published round to correct it, with
+/// the reason residents read; a missing reason comes back in the form.
+pub async fn correct<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(round_id): Path<RoundId>,
+    change: Change<CorrectFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    let saved = a::reopen_for_correction(
+        &state.store,
+        &session.user.grants,
+        round_id,
+        &change.form.reason,
+        &state.actor(session),
+    )
+    .await;
+    match saved {
+        Err(AssessError::Invalid(problem)) => {
+            let typed = HashMap::from([("reason".to_owned(), change.form.reason.clone())]);
+            let page = WorkPage {
+                failed: Some(Failed::new(lang, "ratta", &typed, &[problem])),
+                ..WorkPage::default()
+            };
+            work_page(&state, lang, session, round_id, page).await
+        }
+        saved => {
+            saved?;
+            Ok(done(&state, lang, round_id, "rattas"))
+        }
+    }
+}
+
+/// Why a published round is reopened.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CorrectFields {
+    reason: String,
+}
+
 /// The deadline form: an ISO date, or empty for none.
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -1228,6 +1271,18 @@ pub async fn report<S: Store>(
                 published: rep.round.status == Status::Published,
                 m: rep.round.municipality.to_string(),
                 m_name: d.name(&rep.round.municipality),
+                corrections: rep
+                    .round
+                    .corrections
+                    .iter()
+                    .map(|c| {
+                        lang.say(
+                            &Message::new("round_corrected")
+                                .with("date", c.at.local_date_text())
+                                .with("reason", &c.reason),
+                        )
+                    })
+                    .collect(),
             },
             f: FrameworkFacts {
                 name: &rep.framework.name,
@@ -1428,6 +1483,8 @@ struct ReportFacts<'a> {
     published: bool,
     m: String,
     m_name: String,
+    /// Each correction since it was first published: "Rättad 1 december 2026: …".
+    corrections: Vec<String>,
 }
 
 /// An area's (or the total's) score beside the spread of the other municipalities.

@@ -125,6 +125,7 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             "/admin/bedomning/{round}/sista-dag",
             post(rounds::deadline::<S>),
         )
+        .route("/admin/bedomning/{round}/ratta", post(rounds::correct::<S>))
         .route(
             "/admin/bedomning/{round}/ta-bort",
             post(rounds::delete::<S>),

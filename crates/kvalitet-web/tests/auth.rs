@@ -1974,6 +1974,96 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
         widget.body
     );
 
+    // A published round is corrected: reopened with a reason residents read, answered
+    // again, published again through the same steps, and its report lists the correction.
+    let work = request(&app, "GET", "/admin/bedomning/1", &anna, &[]).await;
+    assert!(
+        work.body.contains("Rätta den publicerade omgången"),
+        "{}",
+        work.body
+    );
+    let bare = request(
+        &app,
+        "POST",
+        "/admin/bedomning/1/ratta",
+        &anna,
+        &[("csrf", &csrf), ("reason", " ")],
+    )
+    .await;
+    assert_eq!(bare.status, 400, "{}", bare.body);
+    assert!(
+        bare.body.contains("Skriv varför omgången rättas"),
+        "{}",
+        bare.body
+    );
+    let reason = "Fråga a1 bedömdes på fel underlag.";
+    assert_eq!(
+        request(
+            &app,
+            "POST",
+            "/admin/bedomning/1/ratta",
+            &bo,
+            &[("csrf", &bo_csrf), ("reason", reason)]
+        )
+        .await
+        .status,
+        403,
+        "an assessor does not reopen"
+    );
+    let reopened = request(
+        &app,
+        "POST",
+        "/admin/bedomning/1/ratta",
+        &anna,
+        &[("csrf", &csrf), ("reason", reason)],
+    )
+    .await;
+    assert_eq!(reopened.status, 303, "{}", reopened.body);
+    let away = request(&app, "GET", "/kommun/0180/bedomning/1", "", &[]).await;
+    assert_eq!(away.status, 404);
+    assert!(
+        away.body.contains("Bedömningen rättas sedan") && away.body.contains(reason),
+        "{}",
+        away.body
+    );
+    assert_eq!(
+        request(&app, "GET", "/kommun/0180/matt/DX1", "", &[])
+            .await
+            .status,
+        200,
+        "the published values stay meanwhile"
+    );
+    assert_eq!(step(&eva, &eva_csrf, "submit").await.status, 303);
+    assert_eq!(step(&anna, &csrf, "review").await.status, 303);
+    let again = request(
+        &app,
+        "POST",
+        "/admin/bedomning/1/steg",
+        &anna,
+        &[("csrf", &csrf), ("step", "publish"), ("confirmed", "1")],
+    )
+    .await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    let report = request(&app, "GET", "/kommun/0180/bedomning/1", "", &[]).await;
+    assert_eq!(report.status, 200);
+    assert!(
+        report.body.contains("Rättad 20") && report.body.contains(reason),
+        "{}",
+        report.body
+    );
+    assert!(
+        !report.body.contains("anna@kommun.se"),
+        "who reopened it stays internal"
+    );
+    let trail = request(&app, "GET", "/kommun/0180/logg", &anna, &[]).await;
+    assert!(
+        trail
+            .body
+            .contains("öppnade en publicerad bedömningsomgång för rättelse"),
+        "{}",
+        trail.body
+    );
+
     assert_eq!(
         request(&app, "GET", "/admin/ramverk", &anna, &[])
             .await

@@ -43,6 +43,18 @@ pub struct RoundRecord {
     /// The ISO date by which the round's work should be done.
     pub deadline: Option<String>,
     pub assessors: Vec<AssessorRecord>,
+    /// Each time the published round was reopened to be corrected, oldest first.
+    pub corrections: Vec<RoundCorrection>,
+}
+
+/// A published round reopened to be corrected, with the reason residents read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoundCorrection {
+    pub at: Timestamp,
+    /// Who reopened it: for the audit trail and staff, never on a public page.
+    #[serde(skip)]
+    pub by: String,
+    pub reason: String,
 }
 
 /// A person taking part in a round.
@@ -147,6 +159,16 @@ pub trait AssessmentRounds: Send + Sync + 'static {
         &self,
         round: RoundId,
         deadline: Option<&str>,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Reopens a published round to be corrected: back to draft (its published values stay
+    /// until it is published again), with the reason recorded (audited); `Invalid` unless it
+    /// is published.
+    fn reopen_round(
+        &self,
+        round: RoundId,
+        reason: &str,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 

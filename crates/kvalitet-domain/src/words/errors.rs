@@ -405,6 +405,21 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "En sparad granskning kunde inte läsas: {line}",
         "A kept preview could not be read: {line}",
     ),
+    (
+        "only_published_corrected",
+        "Bara en publicerad omgång kan öppnas för rättelse; en omgång som inte är publicerad ändras direkt.",
+        "Only a published round can be reopened to be corrected; one that is not published is changed directly.",
+    ),
+    (
+        "correction_needs_reason",
+        "Skriv varför omgången rättas; skälet visas för invånarna.",
+        "Write why the round is corrected; residents read the reason.",
+    ),
+    (
+        "round_under_correction",
+        "Bedömningen rättas sedan {date}: {reason} Resultatet visas igen när den rättade omgången publiceras; kommunens publicerade värden finns kvar till dess.",
+        "The assessment is being corrected since {date}: {reason} The result is shown again when the corrected round is published; the municipality's published values stay until then.",
+    ),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

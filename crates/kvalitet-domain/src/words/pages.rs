@@ -527,6 +527,11 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "created an assessment round",
     ),
     (
+        "audit.round.correct",
+        "öppnade en publicerad bedömningsomgång för rättelse",
+        "reopened a published assessment round to correct it",
+    ),
+    (
         "audit.round.deadline",
         "ändrade sista dag för en bedömningsomgång",
         "changed the deadline of an assessment round",
@@ -876,6 +881,36 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "preview_reason_label",
         "Skäl till ändringarna av publicerade värden (visas för invånarna)",
         "Reason for the changes to published values (shown to residents)",
+    ),
+    (
+        "round_corrected",
+        "Rättad {date}: {reason}",
+        "Corrected {date}: {reason}",
+    ),
+    (
+        "round_corrections",
+        "Omgången har rättats efter att den först publicerades:",
+        "The round has been corrected since it was first published:",
+    ),
+    (
+        "correct_round",
+        "Rätta den publicerade omgången",
+        "Correct the published round",
+    ),
+    (
+        "correct_round_note",
+        "Omgången går tillbaka till utkast för bedömarna och publiceras igen genom samma steg. Till dess säger rapporten att den rättas och varför; de publicerade värdena finns kvar. Skälet visas för invånarna på rapporten.",
+        "The round goes back to draft for its assessors and is published again through the same steps. Until then its report says that it is being corrected and why; the published values stay. Residents read the reason on the report.",
+    ),
+    (
+        "correct_round_reason",
+        "Varför omgången rättas (visas för invånarna)",
+        "Why the round is corrected (shown to residents)",
+    ),
+    (
+        "notice_reopened",
+        "Omgången är öppnad för rättelse. Publicera den igen när den är rättad.",
+        "The round is reopened to be corrected. Publish it again once corrected.",
     ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (

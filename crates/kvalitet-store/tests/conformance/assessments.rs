@@ -7,7 +7,79 @@ both_backends!(
     assessment_rounds_go_from_answers_through_consensus_to_published_measures,
     survey_rounds_import_distributions_and_leave_out_thin_statements,
     a_draft_round_is_renamed_and_removed_with_everything_in_it,
+    a_published_round_is_reopened_for_correction_with_its_reason,
 );
+
+/// A published round reopened: back to draft, the correction listed with its reason (and
+/// who, for staff), audited; a round that is not published is refused.
+async fn a_published_round_is_reopened_for_correction_with_its_reason(store: &SqlStore) {
+    use kvalitet_app::ports::{Actor, NewRound, RoundFilter};
+    use kvalitet_domain::audit::AuditAction;
+    use kvalitet_domain::round::{RoundKind, Status};
+    load_catalogue(store).await;
+    load_framework(store, ROUND_FRAMEWORK).await;
+    let (_, admin_g) = person(store, "admin@sthlm.se", Some("0180")).await;
+    let actor = Actor {
+        who: "admin@sthlm.se".into(),
+        at: t("2026-12-01T09:00:00Z"),
+    };
+    let new = NewRound {
+        municipality: m("0180"),
+        framework_id: "dx".into(),
+        framework_version: "1".into(),
+        kind: RoundKind::SelfAssessment,
+        title: "Delaktighet".into(),
+        year: Year::new(2026).unwrap(),
+    };
+    let round = kvalitet_app::assessments::create_round(store, &admin_g, &new, &actor)
+        .await
+        .unwrap();
+    assert!(
+        store.reopen_round(round, "x", &actor).await.is_err(),
+        "a draft is not reopened"
+    );
+    for (from, to, action) in [
+        (Status::Draft, Status::Submitted, AuditAction::RoundSubmit),
+        (
+            Status::Submitted,
+            Status::Reviewed,
+            AuditAction::RoundReview,
+        ),
+        (
+            Status::Reviewed,
+            Status::Published,
+            AuditAction::RoundPublish,
+        ),
+    ] {
+        store
+            .set_round_status(round, from, to, None, action, &actor)
+            .await
+            .unwrap();
+    }
+    store
+        .reopen_round(round, "Fel underlag.", &actor)
+        .await
+        .unwrap();
+    let r = store
+        .rounds(&RoundFilter {
+            id: Some(round),
+            ..RoundFilter::default()
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(r.status, Status::Draft);
+    assert_eq!(r.corrections.len(), 1);
+    assert_eq!(
+        (
+            r.corrections[0].reason.as_str(),
+            r.corrections[0].by.as_str()
+        ),
+        ("Fel underlag.", "admin@sthlm.se")
+    );
+    let trail = store.audit_events(Some(&m("0180")), 10).await.unwrap();
+    assert_eq!(trail[0].action, "round.correct");
+}
 
 /// A round made by mistake: renamed by its administrator, removed with its assessors,
 /// answers and files while in draft (all of it), refused once submitted.
