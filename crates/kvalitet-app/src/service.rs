@@ -644,6 +644,7 @@ pub fn parse_contacts(
         .collect();
     let mut errors = Vec::new();
     let mut out = Vec::new();
+    let mut skipped = 0;
     for row in table.rows() {
         let line = row.line;
         let fields = ContactFields {
@@ -659,6 +660,22 @@ pub fn parse_contacts(
             reception: row.get("reception").into(),
             note: row.get("note").into(),
         };
+        // A template's planned test not filled in yet (nothing from the sending time on).
+        let unfilled = [
+            &fields.sent_at,
+            &fields.answered_at,
+            &fields.relevance,
+            &fields.direct_answer,
+            &fields.wait,
+            &fields.reception,
+            &fields.note,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty());
+        if unfilled {
+            skipped += 1;
+            continue;
+        }
         let at = |field: &str| {
             if field.is_empty() {
                 Location::line(line as u64)
@@ -687,11 +704,44 @@ pub fn parse_contacts(
             Err(e) => errors.extend(e),
         }
     }
+    if errors.is_empty() && out.is_empty() && skipped > 0 {
+        errors.push(Message::new("no_contacts_filled"));
+    }
     if errors.is_empty() {
         Ok(out)
     } else {
         Err(errors)
     }
+}
+
+/// The contacts template of a round: a row per planned test not yet registered, with its
+/// municipality, question, channel and tester filled in, the rest for the tester; rows left
+/// unfilled are skipped when the file comes back. With `tester`, only that tester's tests.
+pub fn contacts_template(
+    content: &ServiceContent,
+    tester: Option<&str>,
+) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let mut header = CONTACT_COLUMNS.to_vec();
+    header.extend_from_slice(&CONTACT_OPTIONAL);
+    let rows = content
+        .plan
+        .iter()
+        .filter(|p| !is_registered(p, &content.contacts))
+        .filter(|p| tester.is_none_or(|t| p.tester.eq_ignore_ascii_case(t)))
+        .map(|p| {
+            header
+                .iter()
+                .map(|column| match *column {
+                    "municipality_id" => p.municipality.to_string(),
+                    "question_id" => p.question.clone(),
+                    "channel" => p.channel.code().to_owned(),
+                    "tester" => p.tester.clone(),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .collect();
+    (header, rows)
 }
 
 /// Registers contacts from a CSV file, all or none.

@@ -166,6 +166,10 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             "/admin/service/{id}/testare",
             post(service::invite_tester::<S>),
         )
+        .route(
+            "/admin/service/{id}/mall/{file}",
+            get(service::contacts_template::<S>),
+        )
         .route("/admin/service/{id}/{part}", post(service::setup::<S>))
         .route(
             "/admin/service/{id}/fil/{part}",

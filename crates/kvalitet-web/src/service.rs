@@ -231,6 +231,38 @@ pub async fn round<S: Store>(
     round_page(&state, lang, &session, id, notice, None).await
 }
 
+/// `GET /admin/service/{id}/mall/kontakter.{csv,xlsx}`: the contacts file to fill in, a row
+/// per planned test not yet registered (a tester gets their own).
+pub async fn contacts_template<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Session(session): Session,
+    Path((id, file)): Path<(ServiceRoundId, String)>,
+) -> Result<Response, WebError> {
+    let kind = match file.as_str() {
+        "kontakter.csv" => crate::downloads::Kind::ExcelCsv,
+        "kontakter.xlsx" => crate::downloads::Kind::Xlsx,
+        _ => return Err(WebError::not_found(lang.t("page_missing"))),
+    };
+    let grants = &session.user.grants;
+    let (r, content) = s::visible_round(&state.store, grants, &session.user.email, id).await?;
+    let manages = s::may_manage(grants, r.organiser.as_ref());
+    let (header, rows) =
+        s::contacts_template(&content, (!manages).then_some(session.user.email.as_str()));
+    let table = crate::downloads::Table {
+        title: r.title.clone(),
+        numeric: vec![false; header.len()],
+        header: header.into_iter().map(str::to_owned).collect(),
+        rows,
+    };
+    Ok(crate::downloads::respond(
+        kind,
+        &table,
+        &format!("kvalitet-mall-kontakter-{id}"),
+        &[],
+    ))
+}
+
 /// `POST /admin/service/{id}/testare`: invites a planned tester without an account (by
 /// e-mail when a relay is configured); the page shows the link once, to pass on by hand.
 pub async fn invite_tester<S: Store>(

@@ -2564,6 +2564,65 @@ async fn a_coordinator_invites_a_tester_by_e_mail_and_sets_a_deadline() {
         page.body
     );
 
+    // The contacts template: a row per planned test, the rest to fill in; left unfilled, a
+    // row is skipped, and a file with none filled is refused.
+    let template = request(
+        &app,
+        "GET",
+        "/admin/service/1/mall/kontakter.csv",
+        &sam,
+        &[],
+    )
+    .await;
+    assert_eq!(template.status, 200);
+    assert!(
+        template.body.contains("0180;q1;email;ny.testare@skr.se"),
+        "{}",
+        template.body
+    );
+    let unfilled = upload_fields(
+        &app,
+        "/admin/service/1/fil/kontakter",
+        &sam,
+        &[("csrf", &csrf)],
+        "k.csv",
+        &template.body,
+    )
+    .await;
+    assert_eq!(unfilled.status, 400, "{}", unfilled.body);
+    assert!(
+        unfilled.body.contains("inga ifyllda kontakter"),
+        "{}",
+        unfilled.body
+    );
+    let filled = template.body.replace(
+        "ny.testare@skr.se;",
+        &format!("ny.testare@skr.se;{today}T09:00:00+01:00"),
+    );
+    let registered = upload_fields(
+        &app,
+        "/admin/service/1/fil/kontakter",
+        &sam,
+        &[("csrf", &csrf)],
+        "k.csv",
+        &filled,
+    )
+    .await;
+    assert_eq!(registered.status, 303, "{}", registered.body);
+    let after = request(
+        &app,
+        "GET",
+        "/admin/service/1/mall/kontakter.csv",
+        &sam,
+        &[],
+    )
+    .await;
+    assert!(
+        !after.body.contains("ny.testare@skr.se"),
+        "registered tests leave the template: {}",
+        after.body
+    );
+
     // Only a planned tester can be invited this way, and only once without an account.
     let stranger = request(
         &app,

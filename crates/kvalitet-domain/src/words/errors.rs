@@ -420,6 +420,11 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "Bedömningen rättas sedan {date}: {reason} Resultatet visas igen när den rättade omgången publiceras; kommunens publicerade värden finns kvar till dess.",
         "The assessment is being corrected since {date}: {reason} The result is shown again when the corrected round is published; the municipality's published values stay until then.",
     ),
+    (
+        "no_contacts_filled",
+        "Filen har inga ifyllda kontakter: fyll i minst sändningstiden för ett planerat test.",
+        "The file has no contacts filled in: fill in at least the sending time of a planned test.",
+    ),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

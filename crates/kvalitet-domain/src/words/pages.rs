@@ -912,6 +912,11 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Omgången är öppnad för rättelse. Publicera den igen när den är rättad.",
         "The round is reopened to be corrected. Publish it again once corrected.",
     ),
+    (
+        "contacts_template_download",
+        "En mall med en rad per planerat test som inte är registrerat, med kommun, fråga, kanal och testare ifyllda (rader som lämnas tomma hoppas över):",
+        "A template with a row per planned test not yet registered, with municipality, question, channel and tester filled in (rows left empty are skipped):",
+    ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",
