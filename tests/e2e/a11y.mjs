@@ -214,6 +214,10 @@ for (const p of pages) {
   if (!(await page.content()).includes(`${id}</th>`)) fail("the uploaded drafts are not listed");
   await axeCheck("administration page with drafts");
   await staffWidths(page, "admin-drafts");
+  // A draft is taken back alone; the other stays.
+  await Promise.all([page.waitForNavigation(), page.click("form[action$='/utkast/ta-bort']:has(input[name=year][value='2021']) button")]);
+  if ((await page.locator("form[action$='/utkast/ta-bort']").count()) !== 1) fail("taking back one draft did not leave the other");
+  else console.log("ok   one draft taken back, the other kept");
   // Publishing asks first: what becomes public, what it replaces.
   await Promise.all([page.waitForNavigation(), page.click("form[action$='/publicera'] button")]);
   if (!(await page.content()).includes("Det här blir offentligt")) fail("publishing the drafts did not ask first");
@@ -320,6 +324,18 @@ for (const p of pages) {
   if (!report.includes("Dialog i mars med 40 deltagare")) fail("the report does not show the agreed reason");
   if (report.includes("Medborgardialog hölls i mars")) fail("the report shows an assessor's internal evidence");
   else console.log("ok   assessment round: created, answered, agreed, submitted, reviewed, published, reported");
+  // The published round is reopened to be corrected: residents are told why.
+  const corrector = await loggedIn("samordnare@skr.se");
+  await corrector.page.goto(roundUrl);
+  await corrector.page.fill("#ratta-reason", "Fråga 1 bedömdes på fel underlag.");
+  await Promise.all([corrector.page.waitForNavigation(), corrector.page.click("form[action$='/ratta'] button")]);
+  if (!(await corrector.page.content()).includes("öppnad för rättelse")) fail("the round was not reopened");
+  await corrector.context.close();
+  const away = await page.goto(`${base}/kommun/${kommun}/bedomning/${id}`);
+  const awayText = await page.content();
+  if (away.status() !== 404 || !awayText.includes("Fråga 1 bedömdes på fel underlag.")) fail("residents are not told why the round is away");
+  else console.log("ok   a published round reopened for correction, with its reason for residents");
+  await axeCheck(page, "report of a round being corrected");
   await resident.close();
 }
 
@@ -357,8 +373,15 @@ for (const p of pages) {
   await send(page, "/medlemmar");
   await page.fill("#f-questions", "id;area;text\nq1;bygglov;Behöver jag bygglov för en altan?\nq2;förskola;Hur söker jag förskoleplats?");
   await send(page, "/fragor");
-  await page.fill("#f-plan", `municipality_id;question_id;channel;planned_on;tester\n${other};q2;phone;2022-03-07;e2e@kommun.se`);
+  await page.fill("#f-plan", `municipality_id;question_id;channel;planned_on;tester\n${other};q2;phone;2022-03-07;e2e@kommun.se\n${kommun};q2;phone;2022-03-08;ny.testare@skr.se`);
   await send(page, "/plan");
+  await page.fill("#f-deadline", "2022-03-31");
+  await send(page, "/sista-dag");
+  if (!(await page.content()).includes("Sista dagen är sparad")) fail("the round's deadline was not saved");
+  // A planned tester without an account is invited from the round's page.
+  await send(page, "/testare");
+  if (!(await page.content()).includes("invitation-link")) fail("the tester's invitation link is not shown");
+  await axeCheck(page, "service round page with a tester's invitation");
   await page.setInputFiles("#f-contacts", {
     name: "kontakter.csv",
     mimeType: "text/csv",
@@ -367,13 +390,17 @@ for (const p of pages) {
   await send(page, "/fil/kontakter");
   await axeCheck(page, "service round page with figures");
   await staffWidths(page, "service-round");
+  // The tester's day: Att göra (with the deadline), the round's contact form, a tap on the
+  // planned test fills it in.
   const tester = await loggedIn("e2e@kommun.se");
-  await tester.page.goto(`${roundUrl}/kontakt`);
+  if (!tester.page.url().endsWith("/att-gora")) fail(`the tester landed on ${tester.page.url()}`);
+  if (!(await tester.page.content()).includes("Sista dagen 31 mars har passerat")) fail("Att göra does not show the round's deadline");
+  await Promise.all([tester.page.waitForNavigation(), tester.page.click(`a[href$='${new URL(roundUrl).pathname}/kontakt']`)]);
   await axeCheck(tester.page, "phone-friendly contact form");
   await staffWidths(tester.page, "contact");
-  await tester.page.selectOption("#c-municipality", other);
-  await tester.page.selectOption("#c-question", "q2");
-  await tester.page.check("input[name=channel][value=phone]");
+  await Promise.all([tester.page.waitForNavigation(), tester.page.click("a[href*='kanal=phone']")]);
+  if ((await tester.page.inputValue("#c-question")) !== "q2" || (await tester.page.inputValue("#c-municipality")) !== other) fail("tapping the planned test did not fill the form");
+  else console.log("ok   the tester's day: Att göra, the round, a tap fills the form");
   await tester.page.fill("#c-sent_at", "2022-03-07T10:15");
   if (await tester.page.isVisible("#c-relevance")) fail("the e-mail fields show for a call");
   await tester.page.selectOption("#c-direct_answer", "nej");
