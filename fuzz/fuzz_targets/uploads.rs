@@ -42,6 +42,7 @@ fn fixture() -> &'static Fixture {
             created_by: "fuzz".into(),
             created_at: kvalitet_domain::Timestamp::parse("2025-01-01T00:00:00Z").expect("a moment"),
             deadline: None,
+            corrections: Vec::new(),
         };
         let content = ServiceContent {
             questions: kvalitet_app::service::parse_questions("id;area;text\nq1;bygglov;Fråga?\n")

@@ -75,6 +75,13 @@ pub async fn visible_round(
     let content = store.service_content(id).await?;
     if r.published || may_register(grants, email, &r, &content.plan) {
         Ok((r, content))
+    } else if let Some(c) = r.corrections.last() {
+        // Residents knew the round: they are told why it is away and since when.
+        Err(ServiceError::NotFound(
+            Message::new("service_under_correction")
+                .with("date", c.at.local_date_text())
+                .with("reason", &c.reason),
+        ))
     } else {
         Err(ServiceError::NotFound(round_not_found(id)))
     }
@@ -1460,6 +1467,34 @@ pub async fn set_deadline(
         .await?)
 }
 
+/// Reopens a published round to correct it (a contact registered wrongly, survey answers
+/// mistyped), with a reason residents read: back to draft for those who run it and its
+/// testers, published again as before, which writes its figures anew with their history.
+/// Until then its results page says that it is being corrected and why.
+pub async fn reopen_for_correction(
+    store: &impl ServiceRounds,
+    grants: &Grants,
+    round_id: ServiceRoundId,
+    reason: &str,
+    actor: &Actor,
+) -> Result<(), ServiceError> {
+    let r = managed_round(store, grants, round_id).await?;
+    if !r.published {
+        return Err(ServiceError::Invalid(Message::new(
+            "only_published_corrected",
+        )));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ServiceError::Invalid(Message::in_field(
+            "text",
+            Message::new("correction_needs_reason"),
+        )));
+    }
+    check_len("text", reason, 500).map_err(ServiceError::Invalid)?;
+    Ok(store.reopen_service_round(round_id, reason, actor).await?)
+}
+
 /// Invites a planned tester who has no account to make one, with no role in any
 /// municipality (a national round's testers work for many); for those who run the round,
 /// before it is published. Returns the link's token.
@@ -1528,6 +1563,7 @@ mod tests {
             created_by: "t".into(),
             created_at: kvalitet_domain::Timestamp::parse("2025-01-01T00:00:00Z").unwrap(),
             deadline: None,
+            corrections: Vec::new(),
         }
     }
 

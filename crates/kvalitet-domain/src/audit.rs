@@ -43,6 +43,8 @@ coded_enum!(
         ServiceSetup = "service.setup",
         ServiceContacts = "service.contacts",
         ServiceDeadline = "service.deadline",
+        /// A published service round reopened to be corrected, with the reason.
+        ServiceCorrect = "service.correct",
         ServiceContactEdit = "service.contact_edit",
         ServiceContactRemove = "service.contact_remove",
         ServiceSurvey = "service.survey",

@@ -192,6 +192,23 @@ impl ServiceRounds for SqlStore {
         let members = fetch_all!(pool self, (i64, String),
         "SELECT round_id, municipality_id FROM service_member WHERE ($1 IS NULL OR round_id = $1)
          ORDER BY round_id, municipality_id", id)?;
+        let mut corrections_of: std::collections::HashMap<
+            i64,
+            Vec<kvalitet_app::ports::RoundCorrection>,
+        > = std::collections::HashMap::new();
+        for (round, at, by, reason) in fetch_all!(pool self, (i64, String, String, String),
+            "SELECT round_id, corrected_at, corrected_by, reason FROM service_correction
+             WHERE ($1 IS NULL OR round_id = $1) ORDER BY round_id, corrected_at", id)?
+        {
+            corrections_of
+                .entry(round)
+                .or_default()
+                .push(kvalitet_app::ports::RoundCorrection {
+                    at: moment(&at)?,
+                    by,
+                    reason,
+                });
+        }
         let mut members_of: std::collections::HashMap<i64, Vec<MunicipalityId>> =
             std::collections::HashMap::new();
         for (round, m) in members {
@@ -229,6 +246,7 @@ impl ServiceRounds for SqlStore {
                     created_by: r.8,
                     created_at: moment(&r.9)?,
                     deadline: r.10,
+                    corrections: corrections_of.remove(&r.0).unwrap_or_default(),
                 })
             })
             .collect()
@@ -407,6 +425,61 @@ impl ServiceRounds for SqlStore {
             Some(serde_json::json!({"deadline": deadline})),
         )
         .await?;
+        tx.commit().await
+    }
+
+    async fn reopen_service_round(
+        &self,
+        round: ServiceRoundId,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let round = round.0;
+        let mut tx = self.begin().await?;
+        let sql = match tx {
+            Tx::Sqlite(_) => "SELECT organiser_id, status FROM service_round WHERE id = $1",
+            Tx::Postgres(_) => {
+                "SELECT organiser_id, status FROM service_round WHERE id = $1 FOR UPDATE"
+            }
+        };
+        let t = &mut tx;
+        let (organiser, status) = fetch_all!(tx t, (Option<String>, String), sql, round)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::NotFound(round_not_found(round)))?;
+        if status != "published" {
+            return Err(StoreError::Invalid(kvalitet_domain::Message::new(
+                "only_published_corrected",
+            )));
+        }
+        let organiser = organiser
+            .map(|m| MunicipalityId::parse(&m).map_err(invalid))
+            .transpose()?;
+        exec!(
+            t,
+            "UPDATE service_round SET status = 'draft' WHERE id = $1",
+            round
+        )?;
+        exec!(
+            t,
+            "INSERT INTO service_correction (round_id, corrected_at, corrected_by, reason) VALUES ($1, $2, $3, $4)",
+            round,
+            actor.at.to_string(),
+            &actor.who,
+            reason
+        )?;
+        audit(
+            t,
+            actor,
+            organiser.as_ref(),
+            AuditAction::ServiceCorrect,
+            &format!("service_round:{round}"),
+            Some(serde_json::json!({"status": "published"})),
+            Some(serde_json::json!({"status": "draft", "reason": reason})),
+        )
+        .await?;
+        // The public results page changes: cached pages must go.
+        crate::version::bump_version(t).await?;
         tx.commit().await
     }
 

@@ -40,7 +40,7 @@ pub(crate) fn notice_words(lang: Lang, code: &str) -> Option<String> {
             "fragor" => "notice_questions",
             "plan" => "notice_plan",
             "sista-dag" => "notice_deadline",
-            "rattas" => "notice_reopened",
+            "rattas" | "ratta" => "notice_reopened",
             "kontakter" => "notice_contacts",
             "andrad" => "notice_contact_changed",
             "namn" => "notice_renamed",

@@ -361,6 +361,7 @@ async fn round_page<S: Store>(
             survey_rows: content.survey.len(),
             results: results_view(lang, &d, &r, &content),
             manages: manages && !r.published,
+            can_correct: manages && r.published,
             registers: !r.published,
             without_account_text: (!without_account.is_empty()).then(|| {
                 lang.say(
@@ -404,6 +405,9 @@ pub async fn setup<S: Store>(
         }
         "sista-dag" => {
             s::set_deadline(&state.store, grants, id, text, &who).await?;
+        }
+        "ratta" => {
+            s::reopen_for_correction(&state.store, grants, id, text, &who).await?;
         }
         _ => return Err(WebError::not_found(lang.t("page_missing"))),
     }
@@ -794,8 +798,8 @@ pub async fn public<S: Store>(
     Path(id): Path<ServiceRoundId>,
 ) -> Result<Response, WebError> {
     let session = state.current_session(&headers).await?;
-    // A published round never changes, and publishing changes the data version: its page
-    // is kept per version.
+    // Publishing and reopening a round change the data version: its page is kept per
+    // version.
     let key = format!("{}/servicematning/{id}", lang.base());
     let version = state.data_version().await?;
     if let Some(body) = state.pages.get(version, &key) {
@@ -814,6 +818,17 @@ pub async fn public<S: Store>(
         PublicView {
             r: RoundFacts::of(&r, &d),
             results: results_view(lang, &d, &r, &content),
+            corrections: r
+                .corrections
+                .iter()
+                .map(|c| {
+                    lang.say(
+                        &Message::new("round_corrected")
+                            .with("date", c.at.local_date_text())
+                            .with("reason", &c.reason),
+                    )
+                })
+                .collect(),
             other_path: format!("{}/servicematning/{id}", lang.other().base()),
         },
     )?;
@@ -871,6 +886,8 @@ struct SetUpView<'a> {
     survey_rows: usize,
     results: ResultsView,
     manages: bool,
+    /// The round is published and the person runs it: it may be reopened to be corrected.
+    can_correct: bool,
     registers: bool,
     /// The planned testers who cannot log in yet, and the sentence that says so.
     without_account: Vec<String>,
@@ -931,5 +948,7 @@ struct RegisteredLine<'a> {
 struct PublicView<'a> {
     r: RoundFacts<'a>,
     results: ResultsView,
+    /// Each correction since it was first published: "Rättad 1 december 2026: …".
+    corrections: Vec<String>,
     other_path: String,
 }

@@ -2426,6 +2426,78 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         own.body.contains("service.contacts"),
         "the national round's tests are in the municipality's trail"
     );
+
+    // The published round is reopened to correct it: residents are told why meanwhile, the
+    // contacts can change again, and once published again the page lists the correction.
+    let page = request(&app, "GET", "/admin/service/1", &sam, &[]).await;
+    assert!(
+        page.body.contains("Rätta den publicerade mätningen"),
+        "{}",
+        page.body
+    );
+    let reason = "Ett samtal registrerades på fel kommun.";
+    let refused = request(
+        &app,
+        "POST",
+        "/admin/service/1/ratta",
+        &anna,
+        &[("csrf", &anna_csrf), ("text", reason)],
+    )
+    .await;
+    assert_eq!(
+        refused.status, 403,
+        "a national round is the coordinator's: {}",
+        refused.body
+    );
+    let bare = request(
+        &app,
+        "POST",
+        "/admin/service/1/ratta",
+        &sam,
+        &[("csrf", &csrf), ("text", "")],
+    )
+    .await;
+    assert_eq!(bare.status, 400, "{}", bare.body);
+    let reopened = request(
+        &app,
+        "POST",
+        "/admin/service/1/ratta",
+        &sam,
+        &[("csrf", &csrf), ("text", reason)],
+    )
+    .await;
+    assert_eq!(reopened.status, 303, "{}", reopened.body);
+    let away = request(&app, "GET", "/servicematning/1", "", &[]).await;
+    assert_eq!(away.status, 404);
+    assert!(
+        away.body.contains("Servicemätningen rättas sedan") && away.body.contains(reason),
+        "{}",
+        away.body
+    );
+    let republished = request(
+        &app,
+        "POST",
+        "/admin/service/1/publicera",
+        &sam,
+        &[("csrf", &csrf), ("confirmed", "1")],
+    )
+    .await;
+    assert_eq!(republished.status, 303, "{}", republished.body);
+    let results = request(&app, "GET", "/servicematning/1", "", &[]).await;
+    assert_eq!(results.status, 200);
+    assert!(
+        results.body.contains("Rättad 20") && results.body.contains(reason),
+        "{}",
+        results.body
+    );
+    let trail = request(&app, "GET", "/admin/logg?action=service.correct", &sam, &[]).await;
+    assert!(
+        trail
+            .body
+            .contains("öppnade en publicerad servicemätning för rättelse"),
+        "{}",
+        trail.body
+    );
 }
 
 /// A municipality's staff upload own values as LibreOffice's .ods and Excel 97–2003's .xls

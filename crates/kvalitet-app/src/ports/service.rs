@@ -42,6 +42,8 @@ pub struct ServiceRoundRecord {
     pub created_at: Timestamp,
     /// The ISO date by which the plan's tests should be registered.
     pub deadline: Option<String>,
+    /// Each time the published round was reopened to be corrected, oldest first.
+    pub corrections: Vec<super::RoundCorrection>,
 }
 
 /// A question of a round's bank.
@@ -141,6 +143,16 @@ pub trait ServiceRounds: Send + Sync + 'static {
         &self,
         round: ServiceRoundId,
         deadline: Option<&str>,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Reopens a published round to be corrected: back to draft (its published figures stay
+    /// until it is published again), with the reason recorded (audited); `Invalid` unless it
+    /// is published.
+    fn reopen_service_round(
+        &self,
+        round: ServiceRoundId,
+        reason: &str,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 

@@ -425,6 +425,11 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "Filen har inga ifyllda kontakter: fyll i minst sändningstiden för ett planerat test.",
         "The file has no contacts filled in: fill in at least the sending time of a planned test.",
     ),
+    (
+        "service_under_correction",
+        "Servicemätningen rättas sedan {date}: {reason} Resultatet visas igen när den rättade mätningen publiceras; de publicerade värdena finns kvar till dess.",
+        "The service round is being corrected since {date}: {reason} The result is shown again when the corrected round is published; the published values stay until then.",
+    ),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

@@ -537,6 +537,11 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "changed the deadline of an assessment round",
     ),
     (
+        "audit.service.correct",
+        "öppnade en publicerad servicemätning för rättelse",
+        "reopened a published service round to correct it",
+    ),
+    (
         "audit.service.deadline",
         "ändrade sista dag för en servicemätning",
         "changed the deadline of a service round",
@@ -916,6 +921,16 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "contacts_template_download",
         "En mall med en rad per planerat test som inte är registrerat, med kommun, fråga, kanal och testare ifyllda (rader som lämnas tomma hoppas över):",
         "A template with a row per planned test not yet registered, with municipality, question, channel and tester filled in (rows left empty are skipped):",
+    ),
+    (
+        "correct_service_round",
+        "Rätta den publicerade mätningen",
+        "Correct the published round",
+    ),
+    (
+        "correct_service_round_note",
+        "Mätningen går tillbaka till utkast: kontakter och enkätsvar kan ändras och den publiceras igen. Till dess säger resultatsidan att den rättas och varför; de publicerade värdena finns kvar. Skälet visas för invånarna.",
+        "The round goes back to draft: contacts and survey answers can be changed and it is published again. Until then its results page says that it is being corrected and why; the published values stay. Residents read the reason.",
     ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (

@@ -313,6 +313,36 @@ async fn service_rounds_register_contacts_compute_figures_and_publish(store: &Sq
         n, 9,
         "4 + 4 test figures and one survey index with 200 answers"
     );
+    // Reopened to be corrected: back to draft with the reason; published again, anew.
+    assert!(matches!(
+        s::reopen_for_correction(store, &admin_0180, round, "fel", &actor).await,
+        Err(ServiceError::NotFound(_) | ServiceError::Forbidden(_))
+    ));
+    s::reopen_for_correction(
+        store,
+        &coordinator,
+        round,
+        "Ett samtal på fel kommun.",
+        &actor,
+    )
+    .await
+    .unwrap();
+    let reopened = s::round(store, round).await.unwrap();
+    assert!(!reopened.published);
+    assert_eq!(reopened.corrections.len(), 1);
+    assert_eq!(reopened.corrections[0].reason, "Ett samtal på fel kommun.");
+    assert!(
+        s::reopen_for_correction(store, &coordinator, round, "igen", &actor)
+            .await
+            .is_err(),
+        "a draft is not reopened"
+    );
+    assert_eq!(
+        s::publish(store, &coordinator, round, &actor)
+            .await
+            .unwrap(),
+        9
+    );
     // Published figures say where they come from: not Kolada.
     assert_eq!(
         store
