@@ -48,6 +48,21 @@ fn duplicate_contact(c: &Contact) -> StoreError {
 }
 
 async fn require_draft(tx: &mut Tx, round: i64) -> Result<Option<MunicipalityId>, StoreError> {
+    let (organiser, published) = locked_round(tx, round).await?;
+    if published {
+        return Err(StoreError::Invalid(kvalitet_domain::Message::new(
+            "published_contacts_stay",
+        )));
+    }
+    Ok(organiser)
+}
+
+/// A round's organiser and whether it is published, its row locked (on PostgreSQL) until the
+/// transaction ends, so a change checked against its status cannot race a publish.
+async fn locked_round(
+    tx: &mut Tx,
+    round: i64,
+) -> Result<(Option<MunicipalityId>, bool), StoreError> {
     let sql = match tx {
         Tx::Sqlite(_) => "SELECT organiser_id, status FROM service_round WHERE id = $1",
         Tx::Postgres(_) => {
@@ -58,14 +73,10 @@ async fn require_draft(tx: &mut Tx, round: i64) -> Result<Option<MunicipalityId>
         .into_iter()
         .next()
         .ok_or_else(|| StoreError::NotFound(round_not_found(round)))?;
-    if status != "draft" {
-        return Err(StoreError::Invalid(kvalitet_domain::Message::new(
-            "published_contacts_stay",
-        )));
-    }
-    organiser
+    let organiser = organiser
         .map(|m| MunicipalityId::parse(&m).map_err(invalid))
-        .transpose()
+        .transpose()?;
+    Ok((organiser, status == "published"))
 }
 
 /// In a national round, also writes the change into the trail of each municipality it
@@ -436,25 +447,13 @@ impl ServiceRounds for SqlStore {
     ) -> Result<(), StoreError> {
         let round = round.0;
         let mut tx = self.begin().await?;
-        let sql = match tx {
-            Tx::Sqlite(_) => "SELECT organiser_id, status FROM service_round WHERE id = $1",
-            Tx::Postgres(_) => {
-                "SELECT organiser_id, status FROM service_round WHERE id = $1 FOR UPDATE"
-            }
-        };
         let t = &mut tx;
-        let (organiser, status) = fetch_all!(tx t, (Option<String>, String), sql, round)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| StoreError::NotFound(round_not_found(round)))?;
-        if status != "published" {
+        let (organiser, published) = locked_round(t, round).await?;
+        if !published {
             return Err(StoreError::Invalid(kvalitet_domain::Message::new(
                 "only_published_corrected",
             )));
         }
-        let organiser = organiser
-            .map(|m| MunicipalityId::parse(&m).map_err(invalid))
-            .transpose()?;
         exec!(
             t,
             "UPDATE service_round SET status = 'draft' WHERE id = $1",
