@@ -369,20 +369,26 @@ for (const p of pages) {
   await page.fill("#s-year", "2022");
   await send(page, "/admin/service");
   const roundUrl = page.url().split("?")[0];
-  await page.fill("#f-members", `${kommun}, ${other}`);
+  await page.fill("#medlemmar-text", `${kommun}, ${other}`);
   await send(page, "/medlemmar");
-  await page.fill("#f-questions", "id;area;text\nq1;bygglov;Behöver jag bygglov för en altan?\nq2;förskola;Hur söker jag förskoleplats?");
+  await page.fill("#fragor-text", "id;area;text\nq1;bygglov;Behöver jag bygglov för en altan?\nq2;förskola;Hur söker jag förskoleplats?");
   await send(page, "/fragor");
-  await page.fill("#f-plan", `municipality_id;question_id;channel;planned_on;tester\n${other};q2;phone;2022-03-07;e2e@kommun.se\n${kommun};q2;phone;2022-03-08;ny.testare@skr.se`);
+  // A refused plan comes back as typed, its problems beside it and summed up above.
+  await page.fill("#plan-text", "municipality_id;question_id;channel;planned_on;tester\n9999;q9;fax;;");
   await send(page, "/plan");
-  await page.fill("#f-deadline", "2022-03-31");
+  if (!(await page.content()).includes("error-summary") || !(await page.inputValue("#plan-text")).includes("9999;q9;fax")) fail("a refused plan did not come back as typed with its problems");
+  else console.log("ok   a refused plan comes back as typed");
+  await axeCheck(page, "service round page with a refused plan");
+  await page.fill("#plan-text", `municipality_id;question_id;channel;planned_on;tester\n${other};q2;phone;2022-03-07;e2e@kommun.se\n${kommun};q2;phone;2022-03-08;ny.testare@skr.se`);
+  await send(page, "/plan");
+  await page.fill("#sista-dag-text", "2022-03-31");
   await send(page, "/sista-dag");
   if (!(await page.content()).includes("Sista dagen är sparad")) fail("the round's deadline was not saved");
   // A planned tester without an account is invited from the round's page.
   await send(page, "/testare");
   if (!(await page.content()).includes("invitation-link")) fail("the tester's invitation link is not shown");
   await axeCheck(page, "service round page with a tester's invitation");
-  await page.setInputFiles("#f-contacts", {
+  await page.setInputFiles("#kontakter-file", {
     name: "kontakter.csv",
     mimeType: "text/csv",
     buffer: Buffer.from(`municipality_id,question_id,channel,tester,sent_at,answered_at,relevance,direct_answer,wait_seconds,reception\n${kommun},q1,email,t@skr.se,2022-03-07T09:00:00+01:00,2022-03-08T09:00:00+01:00,yes,,,\n${kommun},q1,phone,t@skr.se,2022-03-07T10:00:00+01:00,,,ja,40,3\n`),

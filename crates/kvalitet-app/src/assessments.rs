@@ -4,7 +4,7 @@
 //! against everyone who published on the same framework version. Every use case checks the
 //! person's standing itself, whatever the caller checked.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use serde::Serialize;
@@ -703,6 +703,41 @@ pub async fn decide(
 /// Reads a survey's answer distributions: a header `question` followed by the scale's steps
 /// (`question;1;2;3;4;5` for HME), then one row per statement with the number of answers
 /// per step. Commas or semicolons separate; errors name line and column.
+/// The answer distributions template of a survey round's framework: `question` and the steps
+/// of its scale as the header, a row per statement on that scale with the counts to fill in
+/// (statements on another scale, if a framework mixed them, are left out: one file, one scale).
+pub fn distribution_template(framework: &Framework) -> (Vec<String>, Vec<Vec<String>>) {
+    let scales: Vec<(&str, (u8, u8))> = framework
+        .questions()
+        .filter_map(|(_, q)| match q.rule {
+            Rule::Scale { low, high } => Some((q.id.as_str(), (low, high))),
+            _ => None,
+        })
+        .collect();
+    // The scale most statements use.
+    let mut uses: BTreeMap<(u8, u8), usize> = BTreeMap::new();
+    for (_, scale) in &scales {
+        *uses.entry(*scale).or_default() += 1;
+    }
+    let Some((&(low, high), _)) = uses.iter().max_by_key(|(_, n)| **n) else {
+        return (vec!["question".to_owned()], Vec::new());
+    };
+    let header = std::iter::once("question".to_owned())
+        .chain((low..=high).map(|s| s.to_string()))
+        .collect();
+    let steps = usize::from(high - low) + 1;
+    let rows = scales
+        .iter()
+        .filter(|(_, scale)| *scale == (low, high))
+        .map(|(id, _)| {
+            std::iter::once((*id).to_owned())
+                .chain(std::iter::repeat_n(String::new(), steps))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
 pub fn parse_distributions(
     framework: &Framework,
     text: &str,
@@ -755,6 +790,10 @@ pub fn parse_distributions(
         }
         let first = line.clone().with_field("1");
         let q = cells[0].as_str();
+        // A template's statement left empty: no counts on any step.
+        if cells.iter().skip(1).all(|c| c.trim().is_empty()) {
+            continue;
+        }
         match scales.get(q) {
             None => {
                 errors.push(
@@ -790,6 +829,8 @@ pub fn parse_distributions(
         for (c, cell) in cells.iter().enumerate().skip(1) {
             match cell.parse::<u64>() {
                 Ok(v) => counts.push(v),
+                // An empty step in a filled row is a step nobody chose.
+                Err(_) if cell.trim().is_empty() => counts.push(0),
                 Err(_) => errors.push(
                     line.clone()
                         .with_field(format!("{} ({})", c + 1, header[c]))

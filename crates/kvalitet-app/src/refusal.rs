@@ -31,6 +31,16 @@ impl Refusal {
             Self::Store(_) => Message::new("store_failed"),
         }
     }
+
+    /// The problems with what was typed or uploaded, to show beside the form that sent it;
+    /// any other refusal (not allowed, unknown, a failing store) as it was.
+    pub fn into_problems(self) -> Result<Vec<Message>, Self> {
+        match self {
+            Self::Invalid(problem) => Ok(vec![problem]),
+            Self::BadRows(problems) => Ok(problems),
+            other => Err(other),
+        }
+    }
 }
 
 /// "Nothing was saved:" and every problem, each naming its place.

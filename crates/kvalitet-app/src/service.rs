@@ -111,7 +111,7 @@ fn round_not_found(id: ServiceRoundId) -> Message {
 }
 
 /// What the form for a new round says.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct RoundForm {
     pub title: String,
@@ -903,26 +903,91 @@ async fn registering(
 
 /// Reads survey answers: `municipality_id;channel;question;got_answer;1;2;3;4;5`, where
 /// `got_answer` says for e-mail whether the resident got an answer (only those count).
+const SURVEY_STEPS: [&str; 5] = ["1", "2", "3", "4", "5"];
+const SURVEY_COLUMNS: [&str; 8] = [
+    "municipality_id",
+    "channel",
+    "question",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+];
+const SURVEY_OPTIONAL: [&str; 1] = ["got_answer"];
+
+/// The questions each channel's survey asks (the e-mail survey has no reception question,
+/// the telephone survey no clarity question).
+fn survey_questions(channel: Channel) -> [SurveyQuestion; 2] {
+    match channel {
+        Channel::Email => [SurveyQuestion::Ease, SurveyQuestion::Clarity],
+        Channel::Phone => [SurveyQuestion::Reception, SurveyQuestion::Ease],
+    }
+}
+
+/// The survey answers template of a round: a row per municipality, channel and question,
+/// with the answers already saved filled in (an upload replaces them all, so the file comes
+/// back whole), the rest empty; rows left empty are skipped when the file comes back.
+pub fn survey_template(
+    r: &ServiceRoundRecord,
+    content: &ServiceContent,
+) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let mut header = SURVEY_COLUMNS.to_vec();
+    header.extend_from_slice(&SURVEY_OPTIONAL);
+    let row = |m: MunicipalityId,
+               channel: Channel,
+               question: SurveyQuestion,
+               counts: Option<&SurveyCounts>| {
+        let mut cells = vec![
+            m.to_string(),
+            channel.code().to_owned(),
+            question.code().to_owned(),
+        ];
+        match counts {
+            Some(s) => {
+                cells.extend(s.counts.iter().map(u64::to_string));
+                cells.push(if s.got_answer { "ja" } else { "nej" }.to_owned());
+            }
+            None => cells.extend(std::iter::repeat_n(String::new(), 6)),
+        }
+        cells
+    };
+    let mut rows = Vec::new();
+    for &m in &r.members {
+        for channel in [Channel::Email, Channel::Phone] {
+            for question in survey_questions(channel) {
+                let saved: Vec<&SurveyCounts> = content
+                    .survey
+                    .iter()
+                    .filter(|s| (s.municipality, s.channel, s.question) == (m, channel, question))
+                    .collect();
+                if saved.is_empty() {
+                    rows.push(row(m, channel, question, None));
+                }
+                rows.extend(
+                    saved
+                        .into_iter()
+                        .map(|s| row(m, channel, question, Some(s))),
+                );
+            }
+        }
+    }
+    (header, rows)
+}
+
 pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCounts>, Vec<Message>> {
-    let table = Table::with_columns(
-        text,
-        &[
-            "municipality_id",
-            "channel",
-            "question",
-            "1",
-            "2",
-            "3",
-            "4",
-            "5",
-        ],
-        &["got_answer"],
-    )?;
+    let table = Table::with_columns(text, &SURVEY_COLUMNS, &SURVEY_OPTIONAL)?;
     let mut errors = Vec::new();
     let mut out = Vec::new();
     let mut seen = HashSet::new();
+    let mut skipped = 0;
     for row in table.rows() {
         let line = row.line;
+        // A template's row not filled in: no answer counted on any step.
+        if SURVEY_STEPS.iter().all(|s| row.get(s).trim().is_empty()) {
+            skipped += 1;
+            continue;
+        }
         let m = member(r, row.get("municipality_id"))
             .map_err(|e| errors.push(row.at("municipality_id").say(e)))
             .ok();
@@ -933,8 +998,7 @@ pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCoun
         let question = SurveyQuestion::parse(row.get("question"));
         match (channel, question) {
             (_, None) => errors.push(row.at("question").say(Message::new("use_survey_question"))),
-            (Some(Channel::Phone), Some(SurveyQuestion::Clarity))
-            | (Some(Channel::Email), Some(SurveyQuestion::Reception)) => errors.push(
+            (Some(c), Some(q)) if !survey_questions(c).contains(&q) => errors.push(
                 row.at("question")
                     .say(Message::new("survey_question_channel")),
             ),
@@ -948,13 +1012,16 @@ pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCoun
             }
         };
         let mut counts = [0u64; 5];
-        for (i, c) in counts.iter_mut().enumerate() {
-            let name = (i + 1).to_string();
-            match row.get(&name).parse::<u64>() {
+        for (c, name) in counts.iter_mut().zip(SURVEY_STEPS) {
+            // An empty step in a filled row is a step nobody chose.
+            let cell = row.get(name).trim();
+            match cell.parse::<u64>() {
                 Ok(v) => *c = v,
-                Err(_) => errors.push(row.at(&name).say(
-                    Message::new("not_a_count").with("value", format!("{:?}", row.get(&name))),
-                )),
+                Err(_) if cell.is_empty() => *c = 0,
+                Err(_) => errors.push(
+                    row.at(name)
+                        .say(Message::new("not_a_count").with("value", format!("{cell:?}"))),
+                ),
             }
         }
         if let (Some(m), Some(channel), Some(question)) = (m, channel, question) {
@@ -974,6 +1041,9 @@ pub fn parse_survey(r: &ServiceRoundRecord, text: &str) -> Result<Vec<SurveyCoun
                 counts,
             });
         }
+    }
+    if errors.is_empty() && out.is_empty() && skipped > 0 {
+        errors.push(Message::new("no_survey_filled"));
     }
     if errors.is_empty() {
         Ok(out)

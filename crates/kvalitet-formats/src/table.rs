@@ -237,17 +237,51 @@ fn header_problems(header: &[String], needed: &[&str], optional: &[&str]) -> Vec
     missing.chain(unknown).collect()
 }
 
-/// The machine name of a column headed in Swedish, as the site's own downloads for Excel
-/// head them ("Mått", "År", "Värde"): a file downloaded, filled in and uploaded again reads.
+/// The Swedish headings of the columns the site writes for people (Excel files) and reads
+/// back, so a downloaded template returns as it went out: (machine name, Swedish heading).
+const HEADINGS: [(&str, &str); 26] = [
+    ("area", "Område"),
+    ("kpi", "Mått"),
+    ("question", "Fråga"),
+    ("year", "År"),
+    ("value", "Värde"),
+    ("gender", "Kön"),
+    ("status", "Status"),
+    ("colour", "Färg"),
+    ("trend", "Trend"),
+    ("rank", "Placering"),
+    ("n", "Antal kommuner"),
+    ("mean", "Snitt"),
+    ("worst", "Sämst"),
+    ("best", "Bäst"),
+    ("riket", "Riket"),
+    ("municipality_id", "Kommunkod"),
+    ("municipality", "Kommun"),
+    ("previous_year_value", "Värde året före"),
+    ("n_values", "Antal med värde"),
+    ("id", "Nummer"),
+    ("at", "Tid"),
+    ("actor", "Vem"),
+    ("action", "Ändring"),
+    ("object", "Vad"),
+    ("before", "Före"),
+    ("after", "Efter"),
+];
+
+/// The Swedish heading of a column, or its machine name when it has none.
+pub fn swedish_heading(name: &str) -> &str {
+    HEADINGS
+        .iter()
+        .find(|(machine, _)| *machine == name)
+        .map_or(name, |(_, swedish)| swedish)
+}
+
+/// The machine name of a (lower-cased) heading, Swedish or not.
 fn machine_column(heading: &str) -> &str {
-    match heading {
-        "mått" => "kpi",
-        "år" => "year",
-        "värde" => "value",
-        "kön" => "gender",
-        "kommunkod" => "municipality_id",
-        other => other,
-    }
+    HEADINGS
+        .iter()
+        .find(|(_, swedish)| swedish.to_lowercase() == heading)
+        .map_or(heading, |(machine, _)| machine)
 }
 
 /// A header and its rows.

@@ -261,7 +261,8 @@ struct AccountView<'a> {
     rounds: Vec<RoundLine<'a>>,
     csrf: &'a str,
     notice: Option<&'static str>,
-    error: Option<String>,
+    /// The password form sent back (never with what was typed in it).
+    failed: Option<crate::forms::Failed>,
     other_path: String,
 }
 
@@ -512,12 +513,23 @@ pub async fn account<S: Store>(
     Session(session): Session,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let (_, d) = state.directory().await?;
     let pairs = query_pairs(raw.as_deref());
     let notice = pairs
         .iter()
         .find(|(k, _)| k == "klart")
         .map(|_| lang.t("password_changed"));
+    account_page(&state, lang, &session, notice, None).await
+}
+
+/// The account page, with a notice or the password form sent back with its problem.
+async fn account_page<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    notice: Option<&'static str>,
+    failed: Option<crate::forms::Failed>,
+) -> Result<Response, WebError> {
+    let (_, d) = state.directory().await?;
     let roles = session
         .user
         .grants
@@ -541,11 +553,12 @@ pub async fn account<S: Store>(
             status: lang.t(&format!("w.{}", r.status.code())),
         })
         .collect();
+    let sent_back = failed.is_some();
     let body = state.render(
         "account.html",
         lang,
         with_staff(
-            &session,
+            session,
             AccountView {
                 user: AccountUser {
                     name: &session.user.name,
@@ -556,12 +569,15 @@ pub async fn account<S: Store>(
                 rounds,
                 csrf: &session.csrf_token,
                 notice,
-                error: None,
+                failed,
                 other_path: format!("{}/konto", lang.other().base()),
             },
         ),
     )?;
-    Ok(private_page(body, StatusCode::OK))
+    Ok(crate::forms::answered(
+        private_page(body, StatusCode::OK),
+        sent_back,
+    ))
 }
 
 /// The password form's fields.
@@ -599,12 +615,27 @@ pub async fn change_password<S: Store>(
             ),
             &[],
         )),
-        Err(AccountError::Invalid(m)) => Err(WebError::coded(StatusCode::BAD_REQUEST, m)),
+        Err(AccountError::Invalid(m)) => {
+            let failed = password_failed(lang, Message::in_field("new", m));
+            account_page(&state, lang, &session, None, Some(failed)).await
+        }
         Err(AccountError::WrongCredentials) => {
-            Err(WebError::bad_request(lang.t("wrong_current_password")))
+            let m = Message::in_field("current", Message::new("wrong_current_password"));
+            account_page(&state, lang, &session, None, Some(password_failed(lang, m))).await
         }
         Err(e) => Err(held_back(lang, &e).unwrap_or_else(|| WebError::internal(e))),
     }
+}
+
+/// The password form sent back: its problem beside its field, and nothing typed in it kept.
+fn password_failed(lang: Lang, problem: Message) -> crate::forms::Failed {
+    let nothing: [(&str, &str); 0] = [];
+    crate::forms::Failed::new(
+        lang,
+        "pw",
+        &std::collections::HashMap::from(nothing),
+        &[problem],
+    )
 }
 
 /// The audit trail of one municipality, for its readers, editors and administrators; as a

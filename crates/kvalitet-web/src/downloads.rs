@@ -97,7 +97,7 @@ pub fn csv(table: &Table, excel: bool) -> Vec<u8> {
         .iter()
         .map(|h| {
             if excel {
-                swedish_heading(h)
+                kvalitet_formats::table::swedish_heading(h)
             } else {
                 h.as_str()
             }
@@ -124,40 +124,6 @@ pub fn csv(table: &Table, excel: bool) -> Vec<u8> {
         let _ = w.write_record(&cells);
     }
     w.into_inner().unwrap_or_default()
-}
-
-/// The Swedish heading of a column whose machine name the CSV uses; other headings (a
-/// municipality's name in a comparison) are kept as they are.
-fn swedish_heading(name: &str) -> &str {
-    match name {
-        "area" => "Område",
-        "kpi" => "Mått",
-        "question" => "Fråga",
-        "year" => "År",
-        "value" => "Värde",
-        "gender" => "Kön",
-        "status" => "Status",
-        "colour" => "Färg",
-        "trend" => "Trend",
-        "rank" => "Placering",
-        "n" => "Antal kommuner",
-        "mean" => "Snitt",
-        "worst" => "Sämst",
-        "best" => "Bäst",
-        "riket" => "Riket",
-        "municipality_id" => "Kommunkod",
-        "municipality" => "Kommun",
-        "previous_year_value" => "Värde året före",
-        "n_values" => "Antal med värde",
-        "id" => "Nummer",
-        "at" => "Tid",
-        "actor" => "Vem",
-        "action" => "Ändring",
-        "object" => "Vad",
-        "before" => "Före",
-        "after" => "Efter",
-        other => other,
-    }
 }
 
 /// The number format of a numeric column: thousands grouped, as many decimals as its values
@@ -190,7 +156,12 @@ pub fn xlsx(
     let data = book.add_worksheet();
     data.set_name("Data")?;
     for (c, heading) in table.header.iter().enumerate() {
-        data.write_string_with_format(0, c as u16, swedish_heading(heading), &bold)?;
+        data.write_string_with_format(
+            0,
+            c as u16,
+            kvalitet_formats::table::swedish_heading(heading),
+            &bold,
+        )?;
     }
     let formats: Vec<Option<Format>> = (0..table.header.len())
         .map(|c| {

@@ -56,8 +56,21 @@ pub async fn list<S: Store>(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
+    let notice = notice_of(lang, raw.as_deref());
+    list_page(&state, lang, &session, &id, notice, None).await
+}
+
+/// A municipality's rounds, with a notice after a change or the new round's form sent back.
+async fn list_page<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    id: &str,
+    notice: Option<String>,
+    failed: Option<Failed>,
+) -> Result<Response, WebError> {
     let (_, d) = state.directory().await?;
-    let m = d.kommun(&id)?.id;
+    let m = d.kommun(id)?.id;
     let grants = &session.user.grants;
     let rounds = a::rounds_of(&state.store, grants, session.user.id, &m).await?;
     // Frameworks by their names and versions, as their files title them.
@@ -94,10 +107,11 @@ pub async fn list<S: Store>(
             status: word(lang, r.status.code()),
         })
         .collect();
-    Ok(render_private(
-        &state,
+    let sent_back = failed.is_some();
+    let response = render_private(
+        state,
         lang,
-        &session,
+        session,
         "rounds.html",
         RoundsView {
             m: Named::of(&d, &m),
@@ -113,9 +127,11 @@ pub async fn list<S: Store>(
                 .collect(),
             kinds: coded(lang, RoundKind::ALL.iter().map(|k| k.code())),
             other_path: format!("{}/admin/kommun/{m}/bedomningar", lang.other().base()),
-            notice: notice_of(lang, raw.as_deref()),
+            notice,
+            failed,
         },
-    ))
+    );
+    Ok(crate::forms::answered(response, sent_back))
 }
 
 /// `POST /admin/kommun/{id}/bedomningar`: creates a round and goes to it.
@@ -132,34 +148,47 @@ pub async fn create<S: Store>(
             Message::new("unknown_municipality").with("id", &id),
         )
     })?;
-    let (fw, version) = f.framework.split_once('|').ok_or_else(|| {
-        WebError::invalid(Message::in_field(
-            "framework",
-            Message::new("choose_framework"),
-        ))
-    })?;
+    let created = match new_round(m, f) {
+        Ok(new) => {
+            a::create_round(
+                &state.store,
+                &session.user.grants,
+                &new,
+                &state.actor(session),
+            )
+            .await
+        }
+        Err(problem) => Err(AssessError::Invalid(problem)),
+    };
+    match created {
+        Ok(round) => Ok(done(&state, lang, round, "skapad")),
+        Err(e) => {
+            let failed = Failed::new(lang, "n", f, &e.into_problems()?);
+            list_page(&state, lang, session, &id, None, Some(failed)).await
+        }
+    }
+}
+
+/// The new round a form describes, or the first problem with it (naming its field).
+fn new_round(m: MunicipalityId, f: &RoundFields) -> Result<NewRound, Message> {
+    let (fw, version) = f
+        .framework
+        .split_once('|')
+        .ok_or_else(|| Message::in_field("framework", Message::new("choose_framework")))?;
     let kind = RoundKind::parse(&f.kind)
-        .ok_or_else(|| WebError::invalid(Message::in_field("kind", Message::new("choose_kind"))))?;
-    let new = NewRound {
+        .ok_or_else(|| Message::in_field("kind", Message::new("choose_kind")))?;
+    Ok(NewRound {
         municipality: m,
         framework_id: fw.to_owned(),
         framework_version: version.to_owned(),
         kind,
         title: f.title.trim().to_owned(),
-        year: a::parse_year(&f.year)?,
-    };
-    let round = a::create_round(
-        &state.store,
-        &session.user.grants,
-        &new,
-        &state.actor(session),
-    )
-    .await?;
-    Ok(done(&state, lang, round, "skapad"))
+        year: a::parse_year(&f.year).map_err(|e| e.message())?,
+    })
 }
 
 /// A new round's form.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct RoundFields {
     framework: String,
@@ -482,6 +511,8 @@ struct RoundsView<'a> {
     kinds: Vec<Coded>,
     other_path: String,
     notice: Option<String>,
+    /// The new round's form sent back with its problems.
+    failed: Option<Failed>,
 }
 
 #[derive(Serialize)]
@@ -794,22 +825,48 @@ pub async fn assessor<S: Store>(
     change: Change<AssessorFields>,
 ) -> Result<Response, WebError> {
     let (session, f) = (&change.session, &change.form);
-    let role = match f.role.as_str() {
-        "remove" => None,
-        code => Some(AssessorRole::parse(code).ok_or_else(|| {
-            WebError::invalid(Message::in_field("role", Message::new("choose_part")))
-        })?),
+    let saved = match f.role.as_str() {
+        "remove" => Ok(None),
+        code => AssessorRole::parse(code).map(Some).ok_or_else(|| {
+            AssessError::Invalid(Message::in_field("role", Message::new("choose_part")))
+        }),
     };
-    a::set_assessor(
-        &state.store,
-        &session.user.grants,
-        round_id,
-        &f.email,
-        role,
-        &state.actor(session),
-    )
-    .await?;
-    Ok(done(&state, lang, round_id, "bedomare"))
+    let saved = match saved {
+        Ok(role) => {
+            a::set_assessor(
+                &state.store,
+                &session.user.grants,
+                round_id,
+                &f.email,
+                role,
+                &state.actor(session),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(()) => Ok(done(&state, lang, round_id, "bedomare")),
+        Err(e) => {
+            let typed = HashMap::from([
+                ("email".to_owned(), f.email.clone()),
+                ("role".to_owned(), f.role.clone()),
+            ]);
+            // A problem that names no field is about the person.
+            let problems = e.into_problems()?;
+            let failed = Failed::located(lang, "p", &typed, &problems, |p| {
+                Some(match p.field_problem() {
+                    Some((field, alone)) => (field.to_owned(), alone),
+                    None => ("email".to_owned(), p),
+                })
+            });
+            let page = WorkPage {
+                failed: Some(failed),
+                ..WorkPage::default()
+            };
+            work_page(&state, lang, session, round_id, page).await
+        }
+    }
 }
 
 /// `POST /admin/bedomning/{round}/namn`: renames a round not yet published.
@@ -1103,29 +1160,94 @@ pub async fn survey<S: Store>(
 ) -> Result<Response, WebError> {
     let session = &upload.session;
     let (_, bytes) = upload.file()?;
-    // CSV, or the first sheet of a spreadsheet.
-    let text = kvalitet_formats::table::upload_text(bytes).map_err(WebError::invalid)?;
-    let invited = match Some(upload.field("invited").trim()).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-            WebError::invalid(Message::in_field(
-                "invited",
-                Message::new("not_a_number_of_people").with("value", format!("{s:?}")),
-            ))
-        })?),
+    let invited_text = upload.field("invited").trim().to_owned();
+    let invited = match Some(invited_text.as_str()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| {
+                AssessError::Invalid(Message::in_field(
+                    "invited",
+                    Message::new("not_a_number_of_people").with("value", format!("{s:?}")),
+                ))
+            }),
     };
-    a::import_survey(
+    // CSV, or the first sheet of a spreadsheet.
+    let text = kvalitet_formats::table::upload_text(bytes).map_err(AssessError::Invalid);
+    let saved = match (text, invited) {
+        (Ok(text), Ok(invited)) => {
+            a::import_survey(
+                &state.store,
+                &session.user.grants,
+                session.user.id,
+                round_id,
+                &text,
+                invited,
+                round::MIN_SURVEY_ANSWERS,
+                &state.actor(session),
+            )
+            .await
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    match saved {
+        Ok(()) => Ok(done(&state, lang, round_id, "enkat")),
+        Err(e) => {
+            let typed = HashMap::from([("invited".to_owned(), invited_text)]);
+            // The file cannot be given back: its problems are said beside the file field.
+            let problems = e.into_problems()?;
+            let failed = Failed::located(lang, "s", &typed, &problems, |p| {
+                Some(match p.field_problem() {
+                    Some(("invited", alone)) => ("invited".to_owned(), alone),
+                    _ => ("file".to_owned(), p),
+                })
+            });
+            let page = WorkPage {
+                failed: Some(failed),
+                files_again: true,
+                ..WorkPage::default()
+            };
+            work_page(&state, lang, session, round_id, page).await
+        }
+    }
+}
+
+/// `GET /admin/bedomning/{round}/mall/enkat.{csv,xlsx}`: the answer distributions file to
+/// fill in, a row per statement of the framework's scale, for those who import them.
+pub async fn template<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Session(session): Session,
+    Path((round_id, file)): Path<(RoundId, String)>,
+) -> Result<Response, WebError> {
+    let kind = match file.as_str() {
+        "enkat.csv" => crate::downloads::Kind::ExcelCsv,
+        "enkat.xlsx" => crate::downloads::Kind::Xlsx,
+        _ => return Err(WebError::not_found(lang.t("page_missing"))),
+    };
+    let w = a::work(
         &state.store,
         &session.user.grants,
         session.user.id,
         round_id,
-        &text,
-        invited,
-        round::MIN_SURVEY_ANSWERS,
-        &state.actor(session),
     )
     .await?;
-    Ok(done(&state, lang, round_id, "enkat"))
+    let (header, rows) = a::distribution_template(&w.framework);
+    let table = crate::downloads::Table {
+        title: w.round.title.clone(),
+        numeric: vec![false; header.len()],
+        header,
+        rows,
+    };
+    Ok(crate::downloads::respond(
+        kind,
+        &table,
+        &format!("kvalitet-mall-enkat-{round_id}"),
+        &[],
+    ))
 }
 
 /// `GET /admin/dokument/{id}`: an evidence file, always as a download.

@@ -135,6 +135,10 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             get(rounds::confirm_publish::<S>),
         )
         .route("/admin/bedomning/{round}/enkat", post(rounds::survey::<S>))
+        .route(
+            "/admin/bedomning/{round}/mall/{file}",
+            get(rounds::template::<S>),
+        )
         .route("/admin/dokument/{id}", get(rounds::document::<S>))
         .route("/kommun/{id}/bedomning/{round}", get(rounds::report::<S>))
         .route(
@@ -168,7 +172,7 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         )
         .route(
             "/admin/service/{id}/mall/{file}",
-            get(service::contacts_template::<S>),
+            get(service::template::<S>),
         )
         .route("/admin/service/{id}/{part}", post(service::setup::<S>))
         .route(

@@ -3,7 +3,7 @@
 //! their intervals and warnings, publishing, and the public results page. Every change needs
 //! a session and its CSRF token; the use cases check the person's rights again.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
@@ -136,6 +136,8 @@ struct ServiceListView<'a> {
     national: bool,
     /// The municipalities the person may start a round of their own for.
     organisers: Vec<Organiser<'a>>,
+    /// The new round's form sent back with its problems.
+    failed: Option<Failed>,
     csrf: &'a str,
     other_path: String,
 }
@@ -162,6 +164,16 @@ pub async fn list<S: Store>(
     PageLang(lang): PageLang,
     Session(session): Session,
 ) -> Result<Response, WebError> {
+    list_page(&state, lang, &session, None).await
+}
+
+/// The list of rounds, with the new round's form sent back when `failed`.
+async fn list_page<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    failed: Option<Failed>,
+) -> Result<Response, WebError> {
     let grants = &session.user.grants;
     let (_, d) = state.directory().await?;
     let listed = s::rounds_for(&state.store, grants, &session.user.email).await?;
@@ -187,19 +199,22 @@ pub async fn list<S: Store>(
             name: d.name(m),
         })
         .collect();
-    Ok(render_private(
-        &state,
+    let sent_back = failed.is_some();
+    let response = render_private(
+        state,
         lang,
-        &session,
+        session,
         "service-list.html",
         ServiceListView {
             rounds,
             national: grants.system_admin,
             organisers,
+            failed,
             csrf: &session.csrf_token,
             other_path: format!("{}/admin/service", lang.other().base()),
         },
-    ))
+    );
+    Ok(crate::forms::answered(response, sent_back))
 }
 
 /// `POST /admin/service`: creates a round.
@@ -209,14 +224,20 @@ pub async fn create<S: Store>(
     change: Change<RoundForm>,
 ) -> Result<Response, WebError> {
     let session = &change.session;
-    let id = s::create_round(
+    let created = s::create_round(
         &state.store,
         &session.user.grants,
         &change.form,
         &state.actor(session),
     )
-    .await?;
-    Ok(back(&state, lang, id, "ny"))
+    .await;
+    match created {
+        Ok(id) => Ok(back(&state, lang, id, "ny")),
+        Err(e) => {
+            let failed = Failed::new(lang, "s", &change.form, &e.into_problems()?);
+            list_page(&state, lang, session, Some(failed)).await
+        }
+    }
 }
 
 /// `GET /admin/service/{id}`: the round's set-up, registration and figures.
@@ -227,28 +248,39 @@ pub async fn round<S: Store>(
     Path(id): Path<ServiceRoundId>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let notice = notice_of(lang, raw.as_deref());
-    round_page(&state, lang, &session, id, notice, None).await
+    let page = Page {
+        notice: notice_of(lang, raw.as_deref()),
+        ..Page::default()
+    };
+    round_page(&state, lang, &session, id, page).await
 }
 
-/// `GET /admin/service/{id}/mall/kontakter.{csv,xlsx}`: the contacts file to fill in, a row
-/// per planned test not yet registered (a tester gets their own).
-pub async fn contacts_template<S: Store>(
+/// `GET /admin/service/{id}/mall/{kontakter,enkat}.{csv,xlsx}`: the file to fill in. The
+/// contacts file has a row per planned test not yet registered (a tester gets their own);
+/// the survey file, for the organiser, a row per municipality, channel and question.
+pub async fn template<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     PageLang(lang): PageLang,
     Session(session): Session,
     Path((id, file)): Path<(ServiceRoundId, String)>,
 ) -> Result<Response, WebError> {
-    let kind = match file.as_str() {
-        "kontakter.csv" => crate::downloads::Kind::ExcelCsv,
-        "kontakter.xlsx" => crate::downloads::Kind::Xlsx,
-        _ => return Err(WebError::not_found(lang.t("page_missing"))),
+    let missing = || WebError::not_found(lang.t("page_missing"));
+    let (name, kind) = file.rsplit_once('.').ok_or_else(missing)?;
+    let kind = match kind {
+        "csv" => crate::downloads::Kind::ExcelCsv,
+        "xlsx" => crate::downloads::Kind::Xlsx,
+        _ => return Err(missing()),
     };
     let grants = &session.user.grants;
     let (r, content) = s::visible_round(&state.store, grants, &session.user.email, id).await?;
     let manages = s::may_manage(grants, r.organiser.as_ref());
-    let (header, rows) =
-        s::contacts_template(&content, (!manages).then_some(session.user.email.as_str()));
+    let (header, rows) = match name {
+        "kontakter" => {
+            s::contacts_template(&content, (!manages).then_some(session.user.email.as_str()))
+        }
+        "enkat" if manages => s::survey_template(&r, &content),
+        _ => return Err(missing()),
+    };
     let table = crate::downloads::Table {
         title: r.title.clone(),
         numeric: vec![false; header.len()],
@@ -258,7 +290,7 @@ pub async fn contacts_template<S: Store>(
     Ok(crate::downloads::respond(
         kind,
         &table,
-        &format!("kvalitet-mall-kontakter-{id}"),
+        &format!("kvalitet-mall-{name}-{id}"),
         &[],
     ))
 }
@@ -274,7 +306,18 @@ pub async fn invite_tester<S: Store>(
     let session = &change.session;
     let email = change.form.text.trim().to_lowercase();
     let actor = state.actor(session);
-    let token = s::invite_tester(&state.store, &session.user.grants, id, &email, &actor).await?;
+    let token = match s::invite_tester(&state.store, &session.user.grants, id, &email, &actor).await
+    {
+        Ok(token) => token,
+        Err(e) => {
+            let problems = e.into_problems()?;
+            let typed = HashMap::from([("text", email.as_str())]);
+            let failed = Failed::located(lang, "testare", &typed, &problems, |p| {
+                Some(("text".into(), p))
+            });
+            return round_page(&state, lang, session, id, Page::failed(failed)).await;
+        }
+    };
     let link = format!("{}{}/inbjudan/{token}", state.public_url, lang.base());
     let r = s::round(&state.store, id).await?;
     let mailed = state.mail
@@ -296,7 +339,29 @@ pub async fn invite_tester<S: Store>(
         .with("days", kvalitet_app::accounts::INVITATION_DAYS),
     );
     let invitation = crate::admin::InvitationNotice { text, link };
-    round_page(&state, lang, session, id, None, Some(invitation)).await
+    let page = Page {
+        invitation: Some(invitation),
+        ..Page::default()
+    };
+    round_page(&state, lang, session, id, page).await
+}
+
+/// What the round page shows besides the round: a notice after a change, an invitation
+/// just made, or a form sent back with its problems (then with HTTP 400).
+#[derive(Default)]
+struct Page {
+    notice: Option<String>,
+    invitation: Option<crate::admin::InvitationNotice>,
+    failed: Option<Failed>,
+}
+
+impl Page {
+    fn failed(failed: Failed) -> Self {
+        Self {
+            failed: Some(failed),
+            ..Self::default()
+        }
+    }
 }
 
 async fn round_page<S: Store>(
@@ -304,9 +369,13 @@ async fn round_page<S: Store>(
     lang: Lang,
     session: &SessionRecord,
     id: ServiceRoundId,
-    notice: Option<String>,
-    invitation: Option<crate::admin::InvitationNotice>,
+    page: Page,
 ) -> Result<Response, WebError> {
+    let Page {
+        notice,
+        invitation,
+        failed,
+    } = page;
     let grants = &session.user.grants;
     let (r, content) = s::visible_round(&state.store, grants, &session.user.email, id).await?;
     let (_, d) = state.directory().await?;
@@ -339,7 +408,8 @@ async fn round_page<S: Store>(
             }))
             .collect::<Vec<_>>()
             .join("\n");
-    Ok(render_private(
+    let sent_back = failed.is_some();
+    let response = render_private(
         state,
         lang,
         session,
@@ -373,11 +443,13 @@ async fn round_page<S: Store>(
             without_account,
             mail: state.mail,
             invitation,
+            failed,
             csrf: &session.csrf_token,
             notice,
             other_path: format!("{}/admin/service/{id}", lang.other().base()),
         },
-    ))
+    );
+    Ok(crate::forms::answered(response, sent_back))
 }
 
 /// `POST /admin/service/{id}/{part}`: members, question bank or plan from a form.
@@ -391,27 +463,47 @@ pub async fn setup<S: Store>(
     let grants = &session.user.grants;
     let text = &change.form.text;
     let who = state.actor(session);
-    match part.as_str() {
+    let (form, saved) = match part.as_str() {
         "medlemmar" => {
             let (_, d) = state.directory().await?;
             let known: HashSet<_> = d.kommuner.iter().map(|m| m.id).collect();
-            s::set_members(&state.store, grants, id, text, &known, &who).await?;
+            let saved = s::set_members(&state.store, grants, id, text, &known, &who).await;
+            ("medlemmar", saved.map(drop))
         }
-        "fragor" => {
-            s::set_questions(&state.store, grants, id, text, &who).await?;
-        }
-        "plan" => {
-            s::set_plan(&state.store, grants, id, text, &who).await?;
-        }
-        "sista-dag" => {
-            s::set_deadline(&state.store, grants, id, text, &who).await?;
-        }
-        "ratta" => {
-            s::reopen_for_correction(&state.store, grants, id, text, &who).await?;
-        }
+        "fragor" => (
+            "fragor",
+            s::set_questions(&state.store, grants, id, text, &who)
+                .await
+                .map(drop),
+        ),
+        "plan" => (
+            "plan",
+            s::set_plan(&state.store, grants, id, text, &who)
+                .await
+                .map(drop),
+        ),
+        "sista-dag" => (
+            "sista-dag",
+            s::set_deadline(&state.store, grants, id, text, &who)
+                .await
+                .map(drop),
+        ),
+        "ratta" => (
+            "ratta",
+            s::reopen_for_correction(&state.store, grants, id, text, &who)
+                .await
+                .map(drop),
+        ),
         _ => return Err(WebError::not_found(lang.t("page_missing"))),
-    }
-    Ok(back(&state, lang, id, &part))
+    };
+    let problems = match saved {
+        Ok(()) => return Ok(back(&state, lang, id, form)),
+        Err(e) => e.into_problems()?,
+    };
+    // Every problem of a pasted text belongs to its one field.
+    let typed = HashMap::from([("text", text.as_str())]);
+    let failed = Failed::located(lang, form, &typed, &problems, |p| Some(("text".into(), p)));
+    round_page(&state, lang, session, id, Page::failed(failed)).await
 }
 
 /// `GET /admin/service/{id}/publicera`: what publishing makes public and every warning
@@ -473,21 +565,35 @@ pub async fn upload<S: Store>(
     upload: Upload,
 ) -> Result<Response, WebError> {
     let session = &upload.session;
+    let form = match part.as_str() {
+        "kontakter" => "kontakter",
+        "enkat" => "enkat",
+        _ => return Err(WebError::not_found(lang.t("page_missing"))),
+    };
     let (_, bytes) = upload.file()?;
-    // CSV, or the first sheet of a spreadsheet.
-    let text = kvalitet_formats::table::upload_text(bytes).map_err(WebError::invalid)?;
     let grants = &session.user.grants;
     let who = state.actor(session);
-    match part.as_str() {
-        "kontakter" => {
-            s::import_contacts(&state.store, grants, &session.user.email, id, &text, &who).await?;
+    // CSV, or the first sheet of a spreadsheet.
+    let saved = match kvalitet_formats::table::upload_text(bytes) {
+        Err(problem) => Err(s::ServiceError::Invalid(problem)),
+        Ok(text) if form == "kontakter" => {
+            s::import_contacts(&state.store, grants, &session.user.email, id, &text, &who)
+                .await
+                .map(drop)
         }
-        "enkat" => {
-            s::import_survey(&state.store, grants, id, &text, &who).await?;
-        }
-        _ => return Err(WebError::not_found(lang.t("page_missing"))),
-    }
-    Ok(back(&state, lang, id, &part))
+        Ok(text) => s::import_survey(&state.store, grants, id, &text, &who)
+            .await
+            .map(drop),
+    };
+    let problems = match saved {
+        Ok(()) => return Ok(back(&state, lang, id, form)),
+        Err(e) => e.into_problems()?,
+    };
+    // A file cannot be given back: its problems are said beside the file field.
+    let failed = Failed::located(lang, form, &HashMap::<&str, &str>::new(), &problems, |p| {
+        Some(("file".into(), p))
+    });
+    round_page(&state, lang, session, id, Page::failed(failed)).await
 }
 
 /// `GET /admin/service/{id}/kontakt`: the phone-friendly form for one contact. A tapped
@@ -896,6 +1002,7 @@ struct SetUpView<'a> {
     mail: bool,
     /// An invitation just made, with its link.
     invitation: Option<crate::admin::InvitationNotice>,
+    failed: Option<Failed>,
     csrf: &'a str,
     notice: Option<String>,
     other_path: String,

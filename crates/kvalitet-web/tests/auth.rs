@@ -615,6 +615,13 @@ async fn changing_the_password_ends_the_session() {
     )
     .await;
     assert_eq!(short.status, 400);
+    // Sent back on the account page, beside the field, and the passwords never typed back.
+    assert!(
+        short.body.contains("pw-new-error") && short.body.contains("Mitt konto"),
+        "{}",
+        short.body
+    );
+    assert!(!short.body.contains(PASSWORD), "{}", short.body);
     let wrong = request(
         &app,
         "POST",
@@ -628,6 +635,7 @@ async fn changing_the_password_ends_the_session() {
     )
     .await;
     assert_eq!(wrong.status, 400);
+    assert!(wrong.body.contains("pw-current-error"), "{}", wrong.body);
     let changed = request(
         &app,
         "POST",
@@ -1554,6 +1562,18 @@ async fn an_assessment_round_over_http_from_creation_to_a_public_report() {
     )
     .await;
     assert_eq!(other.status, 403, "another municipality's administrator");
+    let mut typo = new.to_vec();
+    typo[3] = ("year", "tjugo");
+    typo.push(("csrf", &csrf));
+    let refused = request(&app, "POST", "/admin/kommun/0180/bedomningar", &anna, &typo).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("n-year-error")
+            && refused.body.contains(r#"value="tjugo""#)
+            && refused.body.contains(r#"<option value="dx|1" selected>"#),
+        "the form comes back as typed: {}",
+        refused.body
+    );
     let mut with = new.to_vec();
     with.push(("csrf", &csrf));
     let created = request(&app, "POST", "/admin/kommun/0180/bedomningar", &anna, &with).await;
@@ -2102,6 +2122,23 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
         403,
         "national rounds are the coordinator's"
     );
+    // A year that is not one comes back in the form as typed, beside its field.
+    let typo = [
+        ("title", "Servicemätning 2025"),
+        ("year", "20255"),
+        ("organiser", ""),
+        ("min_tests", "10"),
+        ("csrf", csrf.as_str()),
+    ];
+    let refused = request(&app, "POST", "/admin/service", &sam, &typo).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("s-year-error")
+            && refused.body.contains(r#"value="20255""#)
+            && refused.body.contains(r#"value="Servicemätning 2025""#),
+        "{}",
+        refused.body
+    );
     let mut with = national.to_vec();
     with.push(("csrf", &csrf));
     let created = request(&app, "POST", "/admin/service", &sam, &with).await;
@@ -2619,6 +2656,51 @@ async fn a_coordinator_invites_a_tester_by_e_mail_and_sets_a_deadline() {
     .await;
     assert_eq!(bad.status, 400, "{}", bad.body);
     assert!(bad.body.contains("31/12"), "{}", bad.body);
+    // Refused set-up comes back on the round's page as typed, never on a dead end.
+    assert!(
+        bad.body.contains("error-summary") && bad.body.contains("sista-dag-text-error"),
+        "{}",
+        bad.body
+    );
+    let pasted = "municipality_id;question_id;channel;planned_on;tester\n0180;q9;fax;2026-13-01;x";
+    let bad_plan = request(
+        &app,
+        "POST",
+        "/admin/service/1/plan",
+        &sam,
+        &[("csrf", &csrf), ("text", pasted)],
+    )
+    .await;
+    assert_eq!(bad_plan.status, 400, "{}", bad_plan.body);
+    assert!(
+        bad_plan
+            .body
+            .contains("0180;q9;fax;2026-13-01;x</textarea>"),
+        "{}",
+        bad_plan.body
+    );
+    assert!(
+        bad_plan.body.contains("href=\"#plan-text\"")
+            && !bad_plan.body.contains("Startsida</a></p>"),
+        "{}",
+        bad_plan.body
+    );
+    let bad_file = upload_fields(
+        &app,
+        "/admin/service/1/fil/kontakter",
+        &sam,
+        &[("csrf", &csrf)],
+        "k.csv",
+        "a;b\n1;2",
+    )
+    .await;
+    assert_eq!(bad_file.status, 400, "{}", bad_file.body);
+    assert!(
+        bad_file.body.contains("kontakter-file-error")
+            && bad_file.body.contains("href=\"#kontakter-file\""),
+        "{}",
+        bad_file.body
+    );
     let deadline = format!("{}-12-31", &today[..4]);
     let ok = request(
         &app,
@@ -2694,6 +2776,56 @@ async fn a_coordinator_invites_a_tester_by_e_mail_and_sets_a_deadline() {
         "registered tests leave the template: {}",
         after.body
     );
+
+    // The survey template: a row per municipality, channel and question; empty rows are
+    // skipped, an empty step of a filled row counts nobody, and what is saved comes back.
+    let survey = request(&app, "GET", "/admin/service/1/mall/enkat.csv", &sam, &[]).await;
+    assert_eq!(survey.status, 200, "{}", survey.body);
+    for row in [
+        "0180;email;ease;;",
+        "0180;email;clarity;;",
+        "0180;phone;reception;;",
+        "0180;phone;ease;;",
+    ] {
+        assert!(survey.body.contains(row), "{row}: {}", survey.body);
+    }
+    let empty = upload_fields(
+        &app,
+        "/admin/service/1/fil/enkat",
+        &sam,
+        &[("csrf", &csrf)],
+        "e.csv",
+        &survey.body,
+    )
+    .await;
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    assert!(
+        empty.body.contains("inga ifyllda enkätsvar"),
+        "{}",
+        empty.body
+    );
+    let answered = survey
+        .body
+        .replace("0180;phone;ease;;;;;;", "0180;phone;ease;1;2;;30;40;");
+    let saved = upload_fields(
+        &app,
+        "/admin/service/1/fil/enkat",
+        &sam,
+        &[("csrf", &csrf)],
+        "e.csv",
+        &answered,
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let again = request(&app, "GET", "/admin/service/1/mall/enkat.xlsx", &sam, &[]).await;
+    assert_eq!(again.status, 200);
+    let again = request(&app, "GET", "/admin/service/1/mall/enkat.csv", &sam, &[]).await;
+    assert!(
+        again.body.contains("0180;phone;ease;1;2;0;30;40;ja"),
+        "{}",
+        again.body
+    );
+    assert!(again.body.contains("0180;email;ease;;"), "{}", again.body);
 
     // Only a planned tester can be invited this way, and only once without an account.
     let stranger = request(
@@ -3014,5 +3146,158 @@ async fn a_published_value_is_corrected_with_a_reason_residents_read() {
                 .contains("Svaren från filial Syd räknades två gånger."),
         "residents read the reason: {}",
         page.body
+    );
+}
+
+const SURVEY_FRAMEWORK: &str = r#"
+id = "hmex"
+name = "HME"
+version = "2015"
+valid_from = "2015-01-01"
+total = "mean_of_indices"
+measure_prefix = "HMEX"
+
+[[areas]]
+id = "motivation"
+title = "Motivation"
+aggregation = "mean_of_indices"
+
+[[areas.questions]]
+id = "U00300"
+text = "Mitt arbete känns meningsfullt."
+rule = "scale"
+low = 1
+high = 5
+
+[[areas.questions]]
+id = "U00301"
+text = "Jag lär nytt."
+rule = "scale"
+low = 1
+high = 5
+"#;
+
+/// A survey round's distributions: the template lists the statements on the framework's
+/// scale; sent back empty, or with a count that is not one, it comes back on the round's page
+/// with the problem beside the file field and the typed number kept; filled, it is saved.
+#[tokio::test]
+async fn survey_distributions_come_from_a_template_and_problems_stay_on_the_round_page() {
+    let app = Seed::default()
+        .kommun("0180", "Stockholm")
+        .framework(SURVEY_FRAMEWORK)
+        .person("anna@kommun.se", "Anna", &[("0180", Role::Admin)])
+        .start()
+        .await;
+    let anna = session_pair(&login(&app, "anna@kommun.se", PASSWORD).await);
+    let csrf = request(&app, "GET", "/admin/kommun/0180/bedomningar", &anna, &[])
+        .await
+        .hidden("csrf");
+    let created = request(
+        &app,
+        "POST",
+        "/admin/kommun/0180/bedomningar",
+        &anna,
+        &[
+            ("csrf", &csrf),
+            ("framework", "hmex|2015"),
+            ("kind", "survey"),
+            ("title", "HME 2025"),
+            ("year", "2025"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    // A person without an account comes back in the form as typed.
+    let nobody = request(
+        &app,
+        "POST",
+        "/admin/bedomning/1/bedomare",
+        &anna,
+        &[("csrf", &csrf), ("email", "ingen@x.se"), ("role", "lead")],
+    )
+    .await;
+    assert_eq!(nobody.status, 400, "{}", nobody.body);
+    assert!(
+        nobody.body.contains("p-email-error") && nobody.body.contains(r#"value="ingen@x.se""#),
+        "{}",
+        nobody.body
+    );
+    let lead = request(
+        &app,
+        "POST",
+        "/admin/bedomning/1/bedomare",
+        &anna,
+        &[("csrf", &csrf), ("email", "anna@kommun.se"), ("role", "lead")],
+    )
+    .await;
+    assert_eq!(lead.status, 303, "{}", lead.body);
+    let page = request(&app, "GET", "/admin/bedomning/1", &anna, &[]).await;
+    assert!(
+        page.body.contains("/admin/bedomning/1/mall/enkat.xlsx"),
+        "{}",
+        page.body
+    );
+    let template = request(&app, "GET", "/admin/bedomning/1/mall/enkat.csv", &anna, &[]).await;
+    assert_eq!(template.status, 200);
+    assert!(
+        template.body.contains("Fråga;1;2;3;4;5") && template.body.contains("U00300;;;;;"),
+        "{}",
+        template.body
+    );
+    let xlsx = request(
+        &app,
+        "GET",
+        "/admin/bedomning/1/mall/enkat.xlsx",
+        &anna,
+        &[],
+    )
+    .await;
+    assert_eq!(xlsx.status, 200);
+
+    let empty = upload_fields(
+        &app,
+        "/admin/bedomning/1/enkat",
+        &anna,
+        &[("csrf", &csrf), ("invited", "40")],
+        "e.csv",
+        &template.body,
+    )
+    .await;
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    assert!(
+        empty.body.contains("s-file-error")
+            && empty.body.contains(r#"value="40""#)
+            && empty.body.contains("HME 2025"),
+        "{}",
+        empty.body
+    );
+    let wrong = template.body.replace("U00300;;;;;", "U00300;1;två;3;4;5");
+    let wrong = upload_fields(
+        &app,
+        "/admin/bedomning/1/enkat",
+        &anna,
+        &[("csrf", &csrf), ("invited", "40")],
+        "e.csv",
+        &wrong,
+    )
+    .await;
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    assert!(wrong.body.contains("två"), "{}", wrong.body);
+    let filled = template.body.replace("U00300;;;;;", "U00300;1;2;;10;20");
+    let saved = upload_fields(
+        &app,
+        "/admin/bedomning/1/enkat",
+        &anna,
+        &[("csrf", &csrf), ("invited", "40")],
+        "e.csv",
+        &filled,
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let after = request(&app, "GET", "/admin/bedomning/1?klart=enkat", &anna, &[]).await;
+    assert!(
+        after.body.contains("33"),
+        "33 respondents of 40: {}",
+        after.body
     );
 }

@@ -426,6 +426,11 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "The file has no contacts filled in: fill in at least the sending time of a planned test.",
     ),
     (
+        "no_survey_filled",
+        "Filen har inga ifyllda enkätsvar: fyll i antalet svar på stegen 1–5 för minst en rad.",
+        "The file has no survey answers filled in: fill in the number of answers on steps 1–5 for at least one row.",
+    ),
+    (
         "service_under_correction",
         "Servicemätningen rättas sedan {date}: {reason} Resultatet visas igen när den rättade mätningen publiceras; de publicerade värdena finns kvar till dess.",
         "The service round is being corrected since {date}: {reason} The result is shown again when the corrected round is published; the published values stay until then.",

@@ -923,6 +923,16 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "A template with a row per planned test not yet registered, with municipality, question, channel and tester filled in (rows left empty are skipped):",
     ),
     (
+        "survey_template_download",
+        "En mall med en rad per kommun, kanal och fråga, med de svar som redan är sparade ifyllda (en ny fil ersätter alla; rader som lämnas tomma hoppas över):",
+        "A template with a row per municipality, channel and question, with the answers already saved filled in (a new file replaces them all; rows left empty are skipped):",
+    ),
+    (
+        "distribution_template_download",
+        "En mall med en rad per påstående i ramverkets skala, att fylla i med antalet svar per steg (rader som lämnas tomma hoppas över):",
+        "A template with a row per statement on the framework's scale, to fill in with the answers per step (rows left empty are skipped):",
+    ),
+    (
         "correct_service_round",
         "Rätta den publicerade mätningen",
         "Correct the published round",
