@@ -419,6 +419,9 @@ for (const p of pages) {
   await axeCheck(page, "confirmation before publishing a service round");
   if (!(await page.content()).includes("Det här blir offentligt")) fail("publishing the service round did not ask first");
   await send(page, "/publicera");
+  await page.goto(`${base}/admin/epost`);
+  await axeCheck(page, "the e-mail outbox");
+  await staffWidths(page, "outbox");
   await coordinator.context.close();
   const resident = await browser.newContext();
   page = await resident.newPage();

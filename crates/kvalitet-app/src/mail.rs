@@ -7,14 +7,15 @@
 use time::Date;
 
 use kvalitet_domain::round::{Status, Step};
-use kvalitet_domain::{Lang, Message, MunicipalityId, Role, Timestamp};
+use kvalitet_domain::{Grants, Lang, Message, MunicipalityId, Role, Timestamp};
 
 use crate::accounts::INVITATION_DAYS;
 use crate::assessments as a;
 use crate::ports::{
-    Accounts, AssessmentRounds, Clock, Mail, MailError, Mailer, Outbox, RoundFilter, RoundRecord,
-    ServiceRounds, StoreError, UserRecord,
+    Accounts, AssessmentRounds, Clock, Mail, MailError, Mailer, Outbox, OutboxEntry, RoundFilter,
+    RoundRecord, ServiceRounds, StoreError, UserRecord,
 };
+use crate::refusal::Refusal;
 use crate::service;
 
 const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
@@ -27,6 +28,18 @@ pub const REMINDER_DAYS: [i64; 4] = [7, 3, 1, 0];
 /// Messages a sender takes at a time, and how long its claim keeps others away.
 const BATCH: u32 = 20;
 const CLAIM_MINUTES: i64 = 10;
+
+/// Messages the outbox view lists, newest first.
+pub const OUTBOX_SHOWN: u32 = 500;
+
+/// The outbox as system administrators see it: what was sent, what waits and what was given
+/// up with the relay's answer. Addresses are personal data: nobody else sees them here.
+pub async fn outbox(store: &impl Outbox, grants: &Grants) -> Result<Vec<OutboxEntry>, Refusal> {
+    if !grants.system_admin {
+        return Err(Refusal::Forbidden(Message::new("only_system_admins_page")));
+    }
+    Ok(store.outbox(OUTBOX_SHOWN).await?)
+}
 
 /// What one round of sending did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -669,8 +669,9 @@ pub async fn audit_all<S: Store>(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     if !session.user.grants.system_admin {
-        return Err(WebError::forbidden(
-            "only system administrators read the whole audit trail",
+        return Err(WebError::coded(
+            StatusCode::FORBIDDEN,
+            Message::new("only_system_admins_page"),
         ));
     }
     audit_page(&state, lang, &session, None, raw.as_deref()).await

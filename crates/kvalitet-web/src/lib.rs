@@ -14,6 +14,7 @@ mod extract;
 mod forms;
 mod i18n;
 mod kolada_v3;
+mod outbox;
 mod rejections;
 mod rounds;
 mod routes;

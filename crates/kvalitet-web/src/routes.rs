@@ -65,6 +65,7 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/konto/losenord", post(auth::change_password::<S>))
         .route("/kommun/{id}/logg", get(auth::audit::<S>))
         .route("/admin/logg", get(auth::audit_all::<S>))
+        .route("/admin/epost", get(crate::outbox::page::<S>))
         .route("/admin/kommun/{id}", get(admin::dashboard::<S>))
         .route("/admin/kommun/{id}/inbjudan", post(admin::invite::<S>))
         .route(

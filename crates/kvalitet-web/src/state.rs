@@ -123,7 +123,7 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 30] = [
+const TEMPLATES: [(&str, &str); 31] = [
     (
         "service-table.html",
         include_str!("../templates/service-table.html"),
@@ -189,6 +189,7 @@ const TEMPLATES: [(&str, &str); 30] = [
         include_str!("../templates/accessibility.html"),
     ),
     ("error.html", include_str!("../templates/error.html")),
+    ("outbox.html", include_str!("../templates/outbox.html")),
     (
         "open-data.html",
         include_str!("../templates/open-data.html"),

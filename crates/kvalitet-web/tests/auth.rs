@@ -2454,9 +2454,19 @@ async fn a_service_round_over_http_from_set_up_to_published_figures() {
     let trail = request(&app, "GET", "/admin/logg?action=service.publish", &sam, &[]).await;
     assert_eq!(trail.status, 200);
     assert!(trail.body.contains("service_round:1"), "{}", trail.body);
+    let refused = request(&app, "GET", "/admin/logg", &anna, &[]).await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused.body.contains("Bara systemadministratörer"),
+        "{}",
+        refused.body
+    );
     assert_eq!(
-        request(&app, "GET", "/admin/logg", &anna, &[]).await.status,
-        403
+        request(&app, "GET", "/admin/epost", &anna, &[])
+            .await
+            .status,
+        403,
+        "the outbox's addresses are for system administrators"
     );
     let own = request(&app, "GET", "/kommun/0180/logg?format=csv", &anna, &[]).await;
     assert!(
@@ -2851,6 +2861,14 @@ async fn a_coordinator_invites_a_tester_by_e_mail_and_sets_a_deadline() {
         "{}",
         invited.body
     );
+    // The system administrator sees the invitation wait in the outbox; nobody else sees it.
+    let outbox = request(&app, "GET", "/admin/epost", &sam, &[]).await;
+    assert_eq!(outbox.status, 200, "{}", outbox.body);
+    assert!(
+        outbox.body.contains("ny.testare@skr.se") && outbox.body.contains("<td>Väntar</td>"),
+        "{}",
+        outbox.body
+    );
     let outbox = app.store.outbox(10).await.unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].to, "ny.testare@skr.se");
@@ -3227,7 +3245,11 @@ async fn survey_distributions_come_from_a_template_and_problems_stay_on_the_roun
         "POST",
         "/admin/bedomning/1/bedomare",
         &anna,
-        &[("csrf", &csrf), ("email", "anna@kommun.se"), ("role", "lead")],
+        &[
+            ("csrf", &csrf),
+            ("email", "anna@kommun.se"),
+            ("role", "lead"),
+        ],
     )
     .await;
     assert_eq!(lead.status, 303, "{}", lead.body);

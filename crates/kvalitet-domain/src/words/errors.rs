@@ -656,6 +656,11 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "Questions answered without an agreed score: {questions}",
     ),
     (
+        "only_system_admins_page",
+        "Bara systemadministratörer ser den här sidan.",
+        "Only system administrators see this page.",
+    ),
+    (
         "only_system_admin_frameworks",
         "Bara en systemadministratör läser in eller redigerar ramverk.",
         "Only a system administrator loads or edits frameworks.",
