@@ -65,10 +65,10 @@ struct AdminView<'a> {
     can_publish: bool,
     can_comment: bool,
     can_invite: bool,
-    own: Vec<MeasureLine<'a>>,
-    /// The measures the forms offer: those to report, then those to comment on (the set's
-    /// and the municipality's own).
-    pickable: Vec<MeasureLine<'a>>,
+    /// The municipality has own measures.
+    has_own: bool,
+    /// The long lists as rendered HTML (see [`AdminLists`]).
+    lists: AdminLists,
     /// How many of the reportable measures the picker shows, when not all.
     picker_note: Option<String>,
     /// The search that narrowed the picker.
@@ -102,6 +102,80 @@ struct MeasureLine<'a> {
     id: &'a str,
     title: &'a str,
     retired: bool,
+}
+
+/// The administration page's long lists — the own measures as links and as the retire
+/// form's options, and the pickers' measures — rendered once per data version, language and
+/// municipality and kept: they are the same for everyone and most of the page's work (250
+/// own measures make 750 rows). A search's picker is rendered each time.
+#[derive(Serialize)]
+struct AdminLists {
+    own_links: String,
+    own_options: String,
+    picker_options: String,
+}
+
+#[derive(Serialize)]
+struct ListPart<'a> {
+    part: &'static str,
+    m: &'a str,
+    own: &'a [MeasureLine<'a>],
+    pickable: &'a [MeasureLine<'a>],
+}
+
+impl AdminLists {
+    fn of<'a, S: Store>(
+        state: &AppState<S>,
+        lang: Lang,
+        version: i64,
+        m: &MunicipalityId,
+        cacheable: bool,
+        own: &[MeasureLine<'a>],
+        pickable: impl FnOnce() -> Vec<MeasureLine<'a>>,
+    ) -> Result<Self, WebError> {
+        let key = |part: &str| format!("admin-lists:{part}:{m}:{}", lang.code());
+        let cached = |part: &str| {
+            cacheable
+                .then(|| state.pages.get(version, &key(part)))
+                .flatten()
+                .and_then(|b| String::from_utf8(b.to_vec()).ok())
+        };
+        let render = |part: &'static str, own: &[MeasureLine<'_>], pickable: &[MeasureLine<'_>]| {
+            let html = state.render(
+                "admin-lists.html",
+                lang,
+                ListPart {
+                    part,
+                    m: m.as_str(),
+                    own,
+                    pickable,
+                },
+            )?;
+            if cacheable {
+                state
+                    .pages
+                    .put(version, key(part), bytes::Bytes::from(html.clone()));
+            }
+            Ok::<_, WebError>(html)
+        };
+        let own_links = match cached("own") {
+            Some(html) => html,
+            None => render("own", own, &[])?,
+        };
+        let own_options = match cached("retire") {
+            Some(html) => html,
+            None => render("retire", own, &[])?,
+        };
+        let picker_options = match cached("picker") {
+            Some(html) => html,
+            None => render("picker", &[], &pickable())?,
+        };
+        Ok(Self {
+            own_links,
+            own_options,
+            picker_options,
+        })
+    }
 }
 
 impl<'a> MeasureLine<'a> {
@@ -243,7 +317,7 @@ async fn admin_page<S: Store>(
         failed,
         invitation,
     } = page;
-    let (_, d) = state.directory().await?;
+    let (version, d) = state.directory().await?;
     let grants = &session.user.grants;
     let drafts = own::drafts(&state.store, grants, &m).await?;
     let mut introductions: Vec<IntroductionLine> = if grants.allows(Action::Comment, &m) {
@@ -299,6 +373,28 @@ async fn admin_page<S: Store>(
         .unwrap_or_default();
     commentable.extend(own_measures.iter().copied());
     commentable.retain(wanted);
+    // One list for both forms' pickers: what may be reported (at most PICKER_MAX, narrowed
+    // by a search), then what the pages show that may be commented on.
+    let pickable = || -> Vec<MeasureLine<'_>> {
+        let mut seen = std::collections::HashSet::new();
+        reportable
+            .iter()
+            .take(PICKER_MAX)
+            .chain(commentable.iter())
+            .filter(|x| seen.insert(x.id))
+            .map(|x| MeasureLine::of(x))
+            .collect()
+    };
+    let own_lines: Vec<MeasureLine<'_>> = own_measures.iter().map(|x| MeasureLine::of(x)).collect();
+    let lists = AdminLists::of(
+        state,
+        lang,
+        version,
+        &m,
+        search.is_none(),
+        &own_lines,
+        pickable,
+    )?;
     let sent_back = failed.is_some();
     let page = render_private(
         state,
@@ -314,19 +410,8 @@ async fn admin_page<S: Store>(
             can_publish: grants.allows(Action::Publish, &m),
             can_comment: grants.allows(Action::Comment, &m),
             can_invite: grants.allows(Action::ManageUsers, &m),
-            own: own_measures.iter().map(|x| MeasureLine::of(x)).collect(),
-            // One list for both forms' pickers: what may be reported (at most PICKER_MAX,
-            // narrowed by a search), then what the pages show that may be commented on.
-            pickable: {
-                let mut seen = std::collections::HashSet::new();
-                reportable
-                    .iter()
-                    .take(PICKER_MAX)
-                    .chain(commentable.iter())
-                    .filter(|x| seen.insert(x.id))
-                    .map(|x| MeasureLine::of(x))
-                    .collect()
-            },
+            has_own: !own_measures.is_empty(),
+            lists,
             picker_note: (search.is_some() || reportable_found > PICKER_MAX).then(|| {
                 lang.say(
                     &Message::new("picker_shown")

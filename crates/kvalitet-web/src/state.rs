@@ -123,7 +123,7 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 31] = [
+const TEMPLATES: [(&str, &str); 32] = [
     (
         "service-table.html",
         include_str!("../templates/service-table.html"),
@@ -189,6 +189,10 @@ const TEMPLATES: [(&str, &str); 31] = [
         include_str!("../templates/accessibility.html"),
     ),
     ("error.html", include_str!("../templates/error.html")),
+    (
+        "admin-lists.html",
+        include_str!("../templates/admin-lists.html"),
+    ),
     ("outbox.html", include_str!("../templates/outbox.html")),
     (
         "open-data.html",
