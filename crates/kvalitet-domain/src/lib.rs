@@ -7,6 +7,7 @@ pub mod audit;
 pub mod calendar;
 mod coded;
 pub mod compare;
+pub mod goals;
 pub mod group;
 pub mod ids;
 pub mod measure;

@@ -6,6 +6,7 @@ mod csv_formats;
 mod detect;
 pub mod framework_toml;
 mod geojson;
+pub mod goal_file;
 mod json_formats;
 mod measure_set_toml;
 mod record;

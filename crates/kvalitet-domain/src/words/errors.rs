@@ -435,6 +435,107 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "Servicemätningen rättas sedan {date}: {reason} Resultatet visas igen när den rättade mätningen publiceras; de publicerade värdena finns kvar till dess.",
         "The service round is being corrected since {date}: {reason} The result is shown again when the corrected round is published; the published values stay until then.",
     ),
+    ("at_goal", "mål {id}: {problem}", "goal {id}: {problem}"),
+    (
+        "at_indicator",
+        "indikator {n} ({measure}): {problem}",
+        "indicator {n} ({measure}): {problem}",
+    ),
+    (
+        "not_a_level",
+        "{value} är ingen nivå: välj vision, kf, namnd, unit eller activity",
+        "{value} is not a level: choose vision, kf, namnd, unit or activity",
+    ),
+    (
+        "not_an_activity_state",
+        "{value} är inget läge för en aktivitet: välj not_started, ongoing, done eller cancelled",
+        "{value} is not an activity state: choose not_started, ongoing, done or cancelled",
+    ),
+    (
+        "not_an_aim",
+        "{value} är ingen riktning: välj higher, lower, range eller none",
+        "{value} is not an aim: choose higher, lower, range or none",
+    ),
+    (
+        "not_a_trend_base",
+        "{value} är ingen jämförelse för trenden: välj previous eller baseline",
+        "{value} is not a trend base: choose previous or baseline",
+    ),
+    (
+        "not_a_gender",
+        "{value} är inget kön: välj T, K eller M",
+        "{value} is not a gender: choose T, K or M",
+    ),
+    (
+        "band_needs_two",
+        "målet för {year} ska vara ett intervall [lägst, högst] när riktningen är range",
+        "the target for {year} must be a band [low, high] when the aim is range",
+    ),
+    (
+        "band_only_for_range",
+        "målet för {year} är ett intervall, men bara riktningen range har intervall",
+        "the target for {year} is a band, but only the aim range has bands",
+    ),
+    (
+        "goal_motivation_needed",
+        "skriv en motivering: vad bedömningen vilar på",
+        "write a motivation: what the judgement rests on",
+    ),
+    (
+        "too_many_goals",
+        "planen har fler än {max} mål",
+        "the plan has more than {max} goals",
+    ),
+    (
+        "goal_listed_twice",
+        "id:t finns två gånger",
+        "the id is listed twice",
+    ),
+    (
+        "goal_unknown",
+        "målet {other} finns inte i planen",
+        "the goal {other} is not in the plan",
+    ),
+    (
+        "period_backwards",
+        "perioden slutar ({to}) före den börjar ({from})",
+        "the period ends ({to}) before it begins ({from})",
+    ),
+    (
+        "state_only_for_activities",
+        "läge och slutdatum finns bara för aktiviteter (level = \"activity\")",
+        "state and due date are only for activities (level = \"activity\")",
+    ),
+    (
+        "too_many_indicators",
+        "målet har fler än {max} indikatorer",
+        "the goal has more than {max} indicators",
+    ),
+    (
+        "measure_unknown_here",
+        "måttet finns inte bland kommunens mått (Koladas och de egna)",
+        "the measure is not among the municipality's measures (Kolada's and its own)",
+    ),
+    (
+        "target_before_baseline",
+        "målåret {year} ligger inte efter basåret {baseline}",
+        "the target year {year} is not after the baseline year {baseline}",
+    ),
+    (
+        "target_band_upside_down",
+        "intervallet för {year} har sin lägsta gräns över den högsta",
+        "the band for {year} has its low bound above its high one",
+    ),
+    (
+        "target_without_aim",
+        "ett mål att nå kräver en riktning (higher, lower eller range)",
+        "a target needs an aim (higher, lower or range)",
+    ),
+    (
+        "goal_cycle",
+        "målen pekar på varandra i en ring: {goals}",
+        "the goals point at each other in a circle: {goals}",
+    ),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

@@ -1,0 +1,1079 @@
+//! Goals and follow-up (mål- och resultatstyrning): an indicator's aim and targets, and its
+//! separate signals — target status, trend, and progress toward the target by Open SDG's
+//! measure with its −5..+5 score — plus a goal's *suggested* status from its children and the
+//! *official* status a person sets with a motivation. The signals are never merged into one
+//! colour; position among municipalities is `compare`'s.
+//!
+//! The rules follow `docs/goals.md` (Open SDG's progress measure, Statistics Canada's
+//! thresholds, the Decidim lesson: average, never sum, leave out what has no value).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::Message;
+use crate::coded::coded_enum;
+use crate::compare::Trend;
+
+coded_enum!(
+    /// Which way an indicator should go: up, down, into a band, or nowhere in particular.
+    Aim { Higher = "higher", Lower = "lower", Within = "range", Neither = "none" }
+);
+
+/// A year's target. For `Aim::Higher` the value to reach (`low`), for `Aim::Lower` the value
+/// to stay at or under (`high`), for `Aim::Within` the band; a single value has both equal.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Target {
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Target {
+    pub fn at(value: f64) -> Self {
+        Self {
+            low: value,
+            high: value,
+        }
+    }
+
+    /// Whether `value` meets the target under `aim`; `None` when the aim has no direction.
+    pub fn met_by(self, aim: Aim, value: f64) -> Option<bool> {
+        match aim {
+            Aim::Higher => Some(value >= self.low),
+            Aim::Lower => Some(value <= self.high),
+            Aim::Within => Some(self.low <= value && value <= self.high),
+            Aim::Neither => None,
+        }
+    }
+
+    /// How far `value` is from meeting the target (0 when it does), and the bound it is
+    /// measured against.
+    fn shortfall(self, aim: Aim, value: f64) -> Option<(f64, f64)> {
+        match aim {
+            Aim::Higher => Some(((self.low - value).max(0.0), self.low)),
+            Aim::Lower => Some(((value - self.high).max(0.0), self.high)),
+            Aim::Within if value < self.low => Some((self.low - value, self.low)),
+            Aim::Within => Some(((value - self.high).max(0.0), self.high)),
+            Aim::Neither => None,
+        }
+    }
+}
+
+coded_enum!(
+    /// An indicator's value against this period's target.
+    TargetStatus { Met = "met", Near = "near", NotMet = "not_met" }
+);
+
+/// How close to a target counts as "near": within `near` (a share, 0.05 = 5 %) of the
+/// target's bound. A municipality may choose its own.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct StatusBands {
+    pub near: f64,
+}
+
+impl Default for StatusBands {
+    fn default() -> Self {
+        Self { near: 0.05 }
+    }
+}
+
+/// The target status of `value`: met, near (short by at most `bands.near` of the bound's
+/// size) or not met; `None` for an indicator without direction.
+pub fn target_status(
+    aim: Aim,
+    value: f64,
+    target: Target,
+    bands: StatusBands,
+) -> Option<TargetStatus> {
+    let (short, bound) = target.shortfall(aim, value)?;
+    Some(if short <= 0.0 {
+        TargetStatus::Met
+    } else if short <= bands.near * bound.abs() {
+        TargetStatus::Near
+    } else {
+        TargetStatus::NotMet
+    })
+}
+
+coded_enum!(
+    /// What an indicator's trend compares its latest value with.
+    TrendBase { Previous = "previous", Baseline = "baseline" }
+);
+
+/// A series of values by year.
+pub type Series = BTreeMap<i32, f64>;
+
+/// The latest value's trend against the stated base: the value before it in the series, or
+/// the baseline (the baseline year's value, or the first after it). Values equal at the
+/// shown precision are unchanged; for a band, better is closer to it.
+pub fn indicator_trend(
+    aim: Aim,
+    series: &Series,
+    base: TrendBase,
+    baseline_year: i32,
+    target: Option<Target>,
+    decimals: u8,
+) -> Trend {
+    let Some((&year, &now)) = series.last_key_value() else {
+        return Trend::NotComparable;
+    };
+    let before = match base {
+        TrendBase::Previous => series.range(..year).next_back(),
+        TrendBase::Baseline => series.range(baseline_year..year).next(),
+    };
+    let Some((_, &before)) = before else {
+        return Trend::NotComparable;
+    };
+    let scale = 10f64.powi(i32::from(decimals.min(12)));
+    let (n, b) = ((now * scale).round(), (before * scale).round());
+    if n == b {
+        return Trend::Unchanged;
+    }
+    let better = match (aim, target) {
+        (Aim::Higher, _) => n > b,
+        (Aim::Lower, _) => n < b,
+        (Aim::Within, Some(t)) => {
+            let distance = |v: f64| t.shortfall(Aim::Within, v).map_or(0.0, |(s, _)| s);
+            let (dn, db) = (distance(now), distance(before));
+            if (dn * scale).round() == (db * scale).round() {
+                return Trend::Unchanged;
+            }
+            dn < db
+        }
+        (Aim::Within, None) | (Aim::Neither, _) => return Trend::Changed,
+    };
+    if better { Trend::Better } else { Trend::Worse }
+}
+
+coded_enum!(
+    /// Progress toward the target (Open SDG's categories).
+    Progress {
+        Achieved = "achieved",
+        OnTrack = "on_track",
+        AccelerationNeeded = "acceleration_needed",
+        LimitedProgress = "limited_progress",
+        Deterioration = "deterioration",
+        NotAssessable = "not_assessable",
+    }
+);
+
+impl Progress {
+    /// The category of a score on the −5..+5 scale: [2.5, 5] on track, [0, 2.5[ acceleration
+    /// needed, [−2.5, 0[ limited progress, below −2.5 deterioration.
+    pub fn of_score(score: f64) -> Self {
+        if score >= 2.5 {
+            Self::OnTrack
+        } else if score >= 0.0 {
+            Self::AccelerationNeeded
+        } else if score >= -2.5 {
+            Self::LimitedProgress
+        } else {
+            Self::Deterioration
+        }
+    }
+}
+
+/// How growth was measured: compound annual growth where every value is positive, a straight
+/// line where one is negative (growth of a value that crosses zero has no compound rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rate {
+    Compound,
+    Linear,
+}
+
+/// An indicator's progress: the category, the score, and what they came from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ProgressMeasure {
+    pub category: Progress,
+    /// −5..+5; none when not assessable.
+    pub score: Option<f64>,
+    /// Observed growth over required growth, with a target.
+    pub ratio: Option<f64>,
+    /// Observed growth per year in the aimed direction (a share), without a target.
+    pub growth: Option<f64>,
+    pub rate: Option<Rate>,
+    /// The years compared: the base and the latest.
+    pub from_year: Option<i32>,
+    pub to_year: Option<i32>,
+}
+
+impl ProgressMeasure {
+    fn not_assessable() -> Self {
+        Self {
+            category: Progress::NotAssessable,
+            score: None,
+            ratio: None,
+            growth: None,
+            rate: None,
+            from_year: None,
+            to_year: None,
+        }
+    }
+}
+
+/// Open SDG replaces a zero base or target by this, so that growth rates exist.
+const ZERO_STANDIN: f64 = 0.001;
+
+/// The score of a ratio of observed to required growth: −60 % → −5, 60 % → 0, 130 % → +5,
+/// linear between, held at the ends.
+fn ratio_score(r: f64) -> f64 {
+    piecewise(r, &[(-0.6, -5.0), (0.6, 0.0), (1.3, 5.0)])
+}
+
+/// The score of yearly growth without a target: −2 % → −5, 0 → −2.5, 0.5 % → 0,
+/// 1.5 % → 2.5, 2 % → +5, linear between, held at the ends.
+fn growth_score(g: f64) -> f64 {
+    piecewise(
+        g,
+        &[
+            (-0.02, -5.0),
+            (0.0, -2.5),
+            (0.005, 0.0),
+            (0.015, 2.5),
+            (0.02, 5.0),
+        ],
+    )
+}
+
+fn piecewise(x: f64, anchors: &[(f64, f64)]) -> f64 {
+    let (Some(&(x0, y0)), Some(&(xn, yn))) = (anchors.first(), anchors.last()) else {
+        return 0.0;
+    };
+    if x <= x0 {
+        return y0;
+    }
+    if x >= xn {
+        return yn;
+    }
+    for pair in anchors.windows(2) {
+        let ((a, fa), (b, fb)) = (pair[0], pair[1]);
+        if x <= b {
+            return fa + (x - a) * (fb - fa) / (b - a);
+        }
+    }
+    yn
+}
+
+/// Growth per year from `(t0, y0)` to `(t, y)`: compound where both are positive (a zero
+/// taken as 0.001), else a straight line.
+fn yearly_growth(t0: i32, y0: f64, t: i32, y: f64, rate: Rate) -> f64 {
+    let years = f64::from(t - t0);
+    match rate {
+        Rate::Compound => (y / y0).powf(1.0 / years) - 1.0,
+        Rate::Linear => (y - y0) / years,
+    }
+}
+
+fn stand_in(v: f64) -> f64 {
+    if v == 0.0 { ZERO_STANDIN } else { v }
+}
+
+/// Progress of an indicator toward its final `target` (year and target), by Open SDG's
+/// measure: observed compound growth since the baseline over the growth the target needs.
+/// Without a target, the observed growth itself against 1.5 % / 0.5 % / 0 a year. Needs the
+/// baseline year's value (or the first after it) and a later one.
+pub fn progress(
+    aim: Aim,
+    series: &Series,
+    baseline_year: i32,
+    target: Option<(i32, Target)>,
+) -> ProgressMeasure {
+    if aim == Aim::Neither {
+        return ProgressMeasure::not_assessable();
+    }
+    let Some((&t0, &base)) = series.range(baseline_year..).next() else {
+        return ProgressMeasure::not_assessable();
+    };
+    let Some((&t, &latest)) = series.last_key_value().filter(|(y, _)| **y > t0) else {
+        return ProgressMeasure::not_assessable();
+    };
+    let years = (Some(t0), Some(t));
+    let Some((target_year, target)) = target else {
+        return without_target(aim, t0, base, t, latest);
+    };
+    if target.met_by(aim, latest) == Some(true) {
+        return ProgressMeasure {
+            category: Progress::Achieved,
+            score: Some(5.0),
+            ratio: None,
+            growth: None,
+            rate: None,
+            from_year: years.0,
+            to_year: years.1,
+        };
+    }
+    // A band not reached is aimed at from the side the latest value is on.
+    let (aim, goal) = match aim {
+        Aim::Within if latest < target.low => (Aim::Higher, target.low),
+        Aim::Within => (Aim::Lower, target.high),
+        Aim::Higher => (Aim::Higher, target.low),
+        _ => (Aim::Lower, target.high),
+    };
+    if target_year <= t0 {
+        return ProgressMeasure::not_assessable();
+    }
+    let (y0, yt, y_goal) = (stand_in(base), stand_in(latest), stand_in(goal));
+    let rate = if y0 > 0.0 && yt > 0.0 && y_goal > 0.0 {
+        Rate::Compound
+    } else {
+        Rate::Linear
+    };
+    let observed = yearly_growth(t0, y0, t, yt, rate);
+    let required = yearly_growth(t0, y0, target_year, y_goal, rate);
+    let toward = |g: f64| if aim == Aim::Higher { g } else { -g };
+    if toward(required) <= 0.0 {
+        // The target was met at the baseline and is not now: the value went the wrong way.
+        return ProgressMeasure {
+            category: Progress::Deterioration,
+            score: Some(-5.0),
+            ratio: None,
+            growth: None,
+            rate: Some(rate),
+            from_year: years.0,
+            to_year: years.1,
+        };
+    }
+    let r = observed / required;
+    let category = if r >= 0.95 {
+        Progress::OnTrack
+    } else if r >= 0.6 {
+        Progress::AccelerationNeeded
+    } else if r >= 0.0 {
+        Progress::LimitedProgress
+    } else {
+        Progress::Deterioration
+    };
+    ProgressMeasure {
+        category,
+        score: Some(ratio_score(r)),
+        ratio: Some(r),
+        growth: None,
+        rate: Some(rate),
+        from_year: years.0,
+        to_year: years.1,
+    }
+}
+
+fn without_target(aim: Aim, t0: i32, base: f64, t: i32, latest: f64) -> ProgressMeasure {
+    let (y0, yt) = (stand_in(base), stand_in(latest));
+    let (rate, growth) = if y0 > 0.0 && yt > 0.0 {
+        (Rate::Compound, yearly_growth(t0, y0, t, yt, Rate::Compound))
+    } else {
+        // A straight line as a share of the base's size, so it compares with the thresholds.
+        (
+            Rate::Linear,
+            yearly_growth(t0, y0, t, yt, Rate::Linear) / y0.abs(),
+        )
+    };
+    let g = match aim {
+        Aim::Lower => -growth,
+        Aim::Within => return ProgressMeasure::not_assessable(),
+        _ => growth,
+    };
+    let category = if g >= 0.015 {
+        Progress::OnTrack
+    } else if g >= 0.005 {
+        Progress::AccelerationNeeded
+    } else if g >= 0.0 {
+        Progress::LimitedProgress
+    } else {
+        Progress::Deterioration
+    };
+    ProgressMeasure {
+        category,
+        score: Some(growth_score(g)),
+        ratio: None,
+        growth: Some(g),
+        rate: Some(rate),
+        from_year: Some(t0),
+        to_year: Some(t),
+    }
+}
+
+/// One child of a goal for its suggested status: an indicator's progress or a sub-goal's
+/// suggested status, with its weight.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Child {
+    pub category: Progress,
+    pub score: Option<f64>,
+    pub weight: f64,
+}
+
+/// A goal's suggested status from its children.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Suggested {
+    pub category: Progress,
+    /// The weighted mean of the children's scores; none when no child has one.
+    pub score: Option<f64>,
+    /// Children with a score, and those left out for having none.
+    pub counted: usize,
+    pub left_out: usize,
+}
+
+/// The suggested status: the weighted mean of the children's scores (never a sum; a child
+/// without a score left out and counted), "achieved" only when every child is.
+pub fn suggest(children: &[Child]) -> Suggested {
+    let scored: Vec<&Child> = children.iter().filter(|c| c.score.is_some()).collect();
+    let left_out = children.len() - scored.len();
+    let weights: f64 = scored.iter().map(|c| c.weight).sum();
+    let score = (weights > 0.0).then(|| {
+        scored
+            .iter()
+            .map(|c| c.score.unwrap_or(0.0) * c.weight)
+            .sum::<f64>()
+            / weights
+    });
+    let all_achieved =
+        !children.is_empty() && children.iter().all(|c| c.category == Progress::Achieved);
+    let category = match score {
+        _ if all_achieved => Progress::Achieved,
+        Some(s) => Progress::of_score(s),
+        None => Progress::NotAssessable,
+    };
+    Suggested {
+        category,
+        score,
+        counted: scored.len(),
+        left_out,
+    }
+}
+
+coded_enum!(
+    /// The official status of a goal, as a named person judged it.
+    Official {
+        Fulfilled = "fulfilled",
+        PartlyFulfilled = "partly",
+        NotFulfilled = "not_fulfilled",
+        CannotAssess = "cannot_assess",
+    }
+);
+
+impl Official {
+    /// The official status a suggested category reads as, to show where the two differ:
+    /// achieved is fulfilled, on track or needing acceleration partly fulfilled, limited
+    /// progress or deterioration not fulfilled.
+    pub fn reading_of(category: Progress) -> Self {
+        match category {
+            Progress::Achieved => Self::Fulfilled,
+            Progress::OnTrack | Progress::AccelerationNeeded => Self::PartlyFulfilled,
+            Progress::LimitedProgress | Progress::Deterioration => Self::NotFulfilled,
+            Progress::NotAssessable => Self::CannotAssess,
+        }
+    }
+}
+
+/// The longest motivation of an official status.
+pub const MAX_MOTIVATION_CHARS: usize = 4000;
+
+/// A status needs a motivation: what it rests on, in words.
+pub fn motivation(text: &str) -> Result<String, Message> {
+    let text = text.trim();
+    if text.is_empty() {
+        Err(Message::in_field(
+            "motivation",
+            Message::new("goal_motivation_needed"),
+        ))
+    } else if let Err(e) = crate::text::check_len("motivation", text, MAX_MOTIVATION_CHARS) {
+        Err(e)
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+coded_enum!(
+    /// Where a goal sits in the municipality's steering: the council's vision and goals,
+    /// a committee's (nämnd, förvaltning), a unit's, or an activity.
+    Level {
+        Vision = "vision",
+        Council = "kf",
+        Committee = "namnd",
+        Unit = "unit",
+        Activity = "activity",
+    }
+);
+
+coded_enum!(
+    /// How an activity is going.
+    ActivityState {
+        NotStarted = "not_started",
+        Ongoing = "ongoing",
+        Done = "done",
+        Cancelled = "cancelled",
+    }
+);
+
+/// An indicator of a goal as a plan states it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanIndicator {
+    pub measure: String,
+    /// T, K or M.
+    pub gender: String,
+    pub aim: Aim,
+    pub baseline_year: i32,
+    /// The targets by year: a path, the last being the final target.
+    pub targets: BTreeMap<i32, Target>,
+    pub weight: f64,
+    pub trend_base: TrendBase,
+    /// The comparison group for its position (a group id); none for all kommuner.
+    pub group: Option<String>,
+}
+
+/// A goal (or activity) as a plan states it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanGoal {
+    pub id: String,
+    pub parent: Option<String>,
+    pub level: Level,
+    pub title: String,
+    pub description: String,
+    /// The organisational unit that owns it (a nämnd, a förvaltning, a unit).
+    pub owner: String,
+    /// The years it runs (a mandate period or a single year).
+    pub from_year: Option<i32>,
+    pub to_year: Option<i32>,
+    /// Other goals this one also serves (across branches).
+    pub serves: Vec<String>,
+    pub weight: f64,
+    pub indicators: Vec<PlanIndicator>,
+    /// An activity's state and due date (ISO).
+    pub state: Option<ActivityState>,
+    pub due: Option<String>,
+}
+
+/// The most goals a plan holds, and indicators a goal has: far above any municipality's.
+pub const MAX_GOALS: usize = 5_000;
+pub const MAX_INDICATORS_PER_GOAL: usize = 200;
+const MAX_TITLE_CHARS: usize = 300;
+const MAX_DESCRIPTION_CHARS: usize = 8_000;
+
+/// Everything wrong with a plan, each naming its goal (and indicator): duplicate ids, an
+/// unknown parent or served goal, a cycle, an unknown measure, a weight that is not above
+/// zero, a target year before the baseline, a band upside down.
+pub fn plan_problems(goals: &[PlanGoal], known_measure: impl Fn(&str) -> bool) -> Vec<Message> {
+    let mut problems = Vec::new();
+    let at = |id: &str, problem: Message| {
+        Message::new("at_goal")
+            .with("id", format!("{id:?}"))
+            .with_said("problem", problem)
+    };
+    if goals.len() > MAX_GOALS {
+        return vec![Message::new("too_many_goals").with("max", MAX_GOALS)];
+    }
+    let mut ids = BTreeSet::new();
+    for g in goals {
+        if let Err(e) = crate::text::check_slug("id", &g.id) {
+            problems.push(at(&g.id, e));
+        }
+        if !ids.insert(g.id.as_str()) {
+            problems.push(at(&g.id, Message::new("goal_listed_twice")));
+        }
+    }
+    for g in goals {
+        let title = g.title.trim().chars().count();
+        if title == 0 || title > MAX_TITLE_CHARS {
+            problems.push(at(
+                &g.id,
+                Message::new("give_title").with("max", MAX_TITLE_CHARS),
+            ));
+        }
+        if let Err(e) = crate::text::check_len("description", &g.description, MAX_DESCRIPTION_CHARS)
+        {
+            problems.push(at(&g.id, e));
+        }
+        if let (Some(from), Some(to)) = (g.from_year, g.to_year)
+            && from > to
+        {
+            problems.push(at(
+                &g.id,
+                Message::new("period_backwards")
+                    .with("from", from)
+                    .with("to", to),
+            ));
+        }
+        if g.level != Level::Activity && (g.state.is_some() || g.due.is_some()) {
+            problems.push(at(&g.id, Message::new("state_only_for_activities")));
+        }
+        if g.indicators.len() > MAX_INDICATORS_PER_GOAL {
+            problems.push(at(
+                &g.id,
+                Message::new("too_many_indicators").with("max", MAX_INDICATORS_PER_GOAL),
+            ));
+        }
+        for other in g.parent.iter().chain(&g.serves) {
+            if !ids.contains(other.as_str()) {
+                problems.push(at(
+                    &g.id,
+                    Message::new("goal_unknown").with("other", format!("{other:?}")),
+                ));
+            }
+        }
+        if !(g.weight > 0.0 && g.weight.is_finite()) {
+            problems.push(at(&g.id, Message::new("weight_not_positive")));
+        }
+        for (n, i) in g.indicators.iter().enumerate() {
+            let place = |problem: Message| {
+                at(
+                    &g.id,
+                    Message::new("at_indicator")
+                        .with("n", n + 1)
+                        .with("measure", &i.measure)
+                        .with_said("problem", problem),
+                )
+            };
+            if !known_measure(&i.measure) {
+                problems.push(place(Message::new("measure_unknown_here")));
+            }
+            if !(i.weight > 0.0 && i.weight.is_finite()) {
+                problems.push(place(Message::new("weight_not_positive")));
+            }
+            for (&year, t) in &i.targets {
+                if year <= i.baseline_year {
+                    problems.push(place(
+                        Message::new("target_before_baseline")
+                            .with("year", year)
+                            .with("baseline", i.baseline_year),
+                    ));
+                }
+                if !t.low.is_finite() || !t.high.is_finite() || t.low > t.high {
+                    problems.push(place(
+                        Message::new("target_band_upside_down").with("year", year),
+                    ));
+                }
+            }
+            if i.aim == Aim::Neither && !i.targets.is_empty() {
+                problems.push(place(Message::new("target_without_aim")));
+            }
+        }
+    }
+    if let Some(cycle) = parent_cycle(goals) {
+        problems.push(Message::new("goal_cycle").with("goals", cycle.join(" → ")));
+    }
+    problems
+}
+
+/// A chain of parents that comes back to where it began, if there is one.
+fn parent_cycle(goals: &[PlanGoal]) -> Option<Vec<String>> {
+    let parent: HashMap<&str, &str> = goals
+        .iter()
+        .filter_map(|g| g.parent.as_deref().map(|p| (g.id.as_str(), p)))
+        .collect();
+    let mut cleared: BTreeSet<&str> = BTreeSet::new();
+    for g in goals {
+        let mut path: Vec<&str> = Vec::new();
+        let mut at = Some(g.id.as_str());
+        while let Some(id) = at {
+            if cleared.contains(id) {
+                break;
+            }
+            if let Some(start) = path.iter().position(|p| *p == id) {
+                let mut cycle: Vec<String> =
+                    path[start..].iter().map(|s| (*s).to_owned()).collect();
+                cycle.push(id.to_owned());
+                return Some(cycle);
+            }
+            path.push(id);
+            at = parent.get(id).copied();
+        }
+        cleared.extend(path);
+    }
+    None
+}
+
+/// The target that applies in `year`: the path's target for that year, or the latest one
+/// before it (a path states the years it changes).
+pub fn target_in(targets: &BTreeMap<i32, Target>, year: i32) -> Option<Target> {
+    targets.range(..=year).next_back().map(|(_, t)| *t)
+}
+
+/// The final target of a path: its last year and target.
+pub fn final_target(targets: &BTreeMap<i32, Target>) -> Option<(i32, Target)> {
+    targets.last_key_value().map(|(y, t)| (*y, *t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(points: &[(i32, f64)]) -> Series {
+        points.iter().copied().collect()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn target_status_has_bands_for_each_aim() {
+        let b = StatusBands::default();
+        let t = Target::at(80.0);
+        assert_eq!(
+            target_status(Aim::Higher, 80.0, t, b),
+            Some(TargetStatus::Met)
+        );
+        // 5 % of 80 is 4: 76 is near, 75.9 is not.
+        assert_eq!(
+            target_status(Aim::Higher, 76.0, t, b),
+            Some(TargetStatus::Near)
+        );
+        assert_eq!(
+            target_status(Aim::Higher, 75.9, t, b),
+            Some(TargetStatus::NotMet)
+        );
+        assert_eq!(
+            target_status(Aim::Lower, 84.0, t, b),
+            Some(TargetStatus::Near)
+        );
+        assert_eq!(
+            target_status(Aim::Lower, 79.0, t, b),
+            Some(TargetStatus::Met)
+        );
+        let band = Target {
+            low: 0.97,
+            high: 1.03,
+        };
+        assert_eq!(
+            target_status(Aim::Within, 1.0, band, b),
+            Some(TargetStatus::Met)
+        );
+        assert_eq!(
+            target_status(Aim::Within, 1.08, band, b),
+            Some(TargetStatus::Near)
+        );
+        assert_eq!(
+            target_status(Aim::Within, 0.9, band, b),
+            Some(TargetStatus::NotMet)
+        );
+        assert_eq!(target_status(Aim::Neither, 1.0, band, b), None);
+        // A target of zero: only meeting it counts, there is no "near" of nothing.
+        assert_eq!(
+            target_status(Aim::Lower, 0.1, Target::at(0.0), b),
+            Some(TargetStatus::NotMet)
+        );
+    }
+
+    #[test]
+    fn trend_states_its_base() {
+        let s = series(&[(2019, 50.0), (2021, 55.0), (2022, 53.0)]);
+        assert_eq!(
+            indicator_trend(Aim::Higher, &s, TrendBase::Previous, 2019, None, 0),
+            Trend::Worse
+        );
+        assert_eq!(
+            indicator_trend(Aim::Higher, &s, TrendBase::Baseline, 2019, None, 0),
+            Trend::Better
+        );
+        assert_eq!(
+            indicator_trend(Aim::Lower, &s, TrendBase::Previous, 2019, None, 0),
+            Trend::Better
+        );
+        assert_eq!(
+            indicator_trend(Aim::Neither, &s, TrendBase::Previous, 2019, None, 0),
+            Trend::Changed
+        );
+        // Equal when rounded: unchanged, never "better" between two equal numbers.
+        let flat = series(&[(2021, 55.04), (2022, 54.96)]);
+        assert_eq!(
+            indicator_trend(Aim::Higher, &flat, TrendBase::Previous, 2021, None, 1),
+            Trend::Unchanged
+        );
+        assert_eq!(
+            indicator_trend(
+                Aim::Higher,
+                &series(&[(2022, 1.0)]),
+                TrendBase::Previous,
+                2020,
+                None,
+                0
+            ),
+            Trend::NotComparable
+        );
+        // The baseline missing: the first value after it is the base.
+        let late = series(&[(2020, 10.0), (2023, 12.0)]);
+        assert_eq!(
+            indicator_trend(Aim::Higher, &late, TrendBase::Baseline, 2018, None, 0),
+            Trend::Better
+        );
+        // Into a band: closer is better, whichever side.
+        let band = Some(Target {
+            low: 40.0,
+            high: 60.0,
+        });
+        let s = series(&[(2021, 80.0), (2022, 30.0)]);
+        assert_eq!(
+            indicator_trend(Aim::Within, &s, TrendBase::Previous, 2021, band, 0),
+            Trend::Better
+        );
+    }
+
+    /// Hand-checked: from 50 in 2015 to 60 in 2020, a target of 70 in 2025.
+    /// Observed (60/50)^(1/5) − 1 = 3.7137 %, required (70/50)^(1/10) − 1 = 3.4227 %,
+    /// R = 1.0853: on track, score 5 × (1.0853 − 0.6)/0.7 = 3.466.
+    #[test]
+    fn progress_toward_a_higher_target() {
+        let s = series(&[(2015, 50.0), (2018, 55.0), (2020, 60.0)]);
+        let p = progress(Aim::Higher, &s, 2015, Some((2025, Target::at(70.0))));
+        assert_eq!(p.category, Progress::OnTrack);
+        assert_eq!(p.rate, Some(Rate::Compound));
+        let r = p.ratio.unwrap();
+        assert!((r - 1.08526).abs() < 1e-4, "{r}");
+        assert!((p.score.unwrap() - 3.4661).abs() < 1e-3, "{:?}", p.score);
+        // Slower: 50 → 52 in five years, R = 0.7875 / 3.4220 = 0.2301: limited progress.
+        let slow = progress(
+            Aim::Higher,
+            &series(&[(2015, 50.0), (2020, 52.0)]),
+            2015,
+            Some((2025, Target::at(70.0))),
+        );
+        assert_eq!(slow.category, Progress::LimitedProgress);
+        assert!(
+            (slow.ratio.unwrap() - 0.23013).abs() < 1e-4,
+            "{:?}",
+            slow.ratio
+        );
+        // The wrong way: deterioration, R < 0.
+        let worse = progress(
+            Aim::Higher,
+            &series(&[(2015, 50.0), (2020, 45.0)]),
+            2015,
+            Some((2025, Target::at(70.0))),
+        );
+        assert_eq!(worse.category, Progress::Deterioration);
+        assert!(worse.score.unwrap() < -2.5);
+        // Reached: achieved, whatever the pace.
+        let done = progress(
+            Aim::Higher,
+            &series(&[(2015, 50.0), (2020, 71.0)]),
+            2015,
+            Some((2025, Target::at(70.0))),
+        );
+        assert_eq!((done.category, done.score), (Progress::Achieved, Some(5.0)));
+    }
+
+    /// Hand-checked: waiting days from 120 (2016) to 100 (2020), target 60 in 2026.
+    /// Observed (100/120)^(1/4) − 1 = −4.4557 %, required (60/120)^(1/10) − 1 = −6.6967 %,
+    /// R = 0.6654: acceleration needed, score 5 × 0.0654/0.7 = 0.467.
+    #[test]
+    fn progress_toward_a_lower_target() {
+        let s = series(&[(2016, 120.0), (2020, 100.0)]);
+        let p = progress(Aim::Lower, &s, 2016, Some((2026, Target::at(60.0))));
+        assert_eq!(p.category, Progress::AccelerationNeeded);
+        assert!((p.ratio.unwrap() - 0.66536).abs() < 1e-4, "{:?}", p.ratio);
+        assert!((p.score.unwrap() - 0.4669).abs() < 1e-3, "{:?}", p.score);
+    }
+
+    #[test]
+    fn progress_into_a_band_and_with_zero_and_negative_values() {
+        let band = Target {
+            low: 40.0,
+            high: 60.0,
+        };
+        // Above the band: aimed down at 60. 100 → 80 over 2 years of 5 needed.
+        let p = progress(
+            Aim::Within,
+            &series(&[(2020, 100.0), (2022, 80.0)]),
+            2020,
+            Some((2025, band)),
+        );
+        assert_ne!(p.category, Progress::NotAssessable);
+        assert!(p.ratio.unwrap() > 0.95, "{:?}", p.ratio);
+        let inside = progress(
+            Aim::Within,
+            &series(&[(2020, 100.0), (2022, 50.0)]),
+            2020,
+            Some((2025, band)),
+        );
+        assert_eq!(inside.category, Progress::Achieved);
+        // A zero base is taken as 0.001, so the rate exists and is large.
+        let zero = progress(
+            Aim::Higher,
+            &series(&[(2020, 0.0), (2022, 5.0)]),
+            2020,
+            Some((2026, Target::at(10.0))),
+        );
+        assert_eq!(zero.category, Progress::OnTrack);
+        assert!(zero.score.unwrap().is_finite());
+        // Crossing zero: a straight line. −4 → −1 over 3 of 6 years toward +2: R = 1 / 1 = 1.
+        let neg = progress(
+            Aim::Higher,
+            &series(&[(2020, -4.0), (2023, -1.0)]),
+            2020,
+            Some((2026, Target::at(2.0))),
+        );
+        assert_eq!(neg.rate, Some(Rate::Linear));
+        assert!(close(neg.ratio.unwrap(), 1.0), "{:?}", neg.ratio);
+        assert_eq!(neg.category, Progress::OnTrack);
+    }
+
+    #[test]
+    fn progress_needs_two_values_and_a_direction() {
+        let one = series(&[(2020, 5.0)]);
+        assert_eq!(
+            progress(Aim::Higher, &one, 2020, Some((2025, Target::at(9.0)))).category,
+            Progress::NotAssessable
+        );
+        let before_baseline = series(&[(2018, 5.0), (2019, 6.0)]);
+        assert_eq!(
+            progress(Aim::Higher, &before_baseline, 2020, None).category,
+            Progress::NotAssessable
+        );
+        let two = series(&[(2020, 5.0), (2021, 6.0)]);
+        assert_eq!(
+            progress(Aim::Neither, &two, 2020, None).category,
+            Progress::NotAssessable
+        );
+        // Met at the baseline and fallen below since: the target asks for no growth.
+        let fell = progress(
+            Aim::Higher,
+            &series(&[(2020, 90.0), (2022, 70.0)]),
+            2020,
+            Some((2025, Target::at(80.0))),
+        );
+        assert_eq!(
+            (fell.category, fell.score),
+            (Progress::Deterioration, Some(-5.0))
+        );
+    }
+
+    /// Without a target, the yearly growth against 1.5 % / 0.5 % / 0: 100 → 102.01 in two
+    /// years is 1 % a year (acceleration needed, score 1.25); for a lower-is-better
+    /// indicator the same numbers are −1 % (deterioration, score −3.75).
+    #[test]
+    fn progress_without_a_target() {
+        let s = series(&[(2020, 100.0), (2022, 102.01)]);
+        let up = progress(Aim::Higher, &s, 2020, None);
+        assert_eq!(up.category, Progress::AccelerationNeeded);
+        assert!(close(up.growth.unwrap(), 0.01), "{:?}", up.growth);
+        assert!((up.score.unwrap() - 1.25).abs() < 1e-9);
+        let down = progress(Aim::Lower, &s, 2020, None);
+        assert_eq!(down.category, Progress::Deterioration);
+        assert!((down.score.unwrap() + 3.75).abs() < 1e-9);
+        let fast = progress(
+            Aim::Higher,
+            &series(&[(2020, 100.0), (2021, 103.0)]),
+            2020,
+            None,
+        );
+        assert_eq!((fast.category, fast.score), (Progress::OnTrack, Some(5.0)));
+    }
+
+    #[test]
+    fn a_goal_suggests_the_weighted_mean_and_counts_what_it_left_out() {
+        let c = |category, score, weight| Child {
+            category,
+            score,
+            weight,
+        };
+        let s = suggest(&[
+            c(Progress::OnTrack, Some(4.0), 1.0),
+            c(Progress::Deterioration, Some(-4.0), 3.0),
+            c(Progress::NotAssessable, None, 5.0),
+        ]);
+        // (4 − 12) / 4 = −2: limited progress; the child without a score weighs nothing.
+        assert_eq!(s.score, Some(-2.0));
+        assert_eq!(s.category, Progress::LimitedProgress);
+        assert_eq!((s.counted, s.left_out), (2, 1));
+        let all = suggest(&[
+            c(Progress::Achieved, Some(5.0), 1.0),
+            c(Progress::Achieved, Some(5.0), 2.0),
+        ]);
+        assert_eq!(all.category, Progress::Achieved);
+        let not_all = suggest(&[
+            c(Progress::Achieved, Some(5.0), 1.0),
+            c(Progress::NotAssessable, None, 1.0),
+        ]);
+        assert_eq!(
+            not_all.category,
+            Progress::OnTrack,
+            "achieved only when every child is"
+        );
+        assert_eq!(suggest(&[]).category, Progress::NotAssessable);
+        assert_eq!(
+            Official::reading_of(not_all.category),
+            Official::PartlyFulfilled
+        );
+    }
+
+    #[test]
+    fn a_status_needs_a_motivation() {
+        assert!(motivation("  ").is_err());
+        assert_eq!(motivation(" Målet nåddes. ").unwrap(), "Målet nåddes.");
+        assert!(motivation(&"x".repeat(MAX_MOTIVATION_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn a_plan_names_each_problem() {
+        let ind = |measure: &str, baseline, targets: &[(i32, f64)], weight| PlanIndicator {
+            measure: measure.into(),
+            gender: "T".into(),
+            aim: Aim::Higher,
+            baseline_year: baseline,
+            targets: targets.iter().map(|(y, v)| (*y, Target::at(*v))).collect(),
+            weight,
+            trend_base: TrendBase::Previous,
+            group: None,
+        };
+        let goal = |id: &str, parent: Option<&str>, indicators| PlanGoal {
+            id: id.into(),
+            parent: parent.map(Into::into),
+            level: Level::Council,
+            title: format!("Mål {id}"),
+            description: String::new(),
+            owner: "Kommunstyrelsen".into(),
+            from_year: Some(2023),
+            to_year: Some(2026),
+            serves: vec![],
+            weight: 1.0,
+            indicators,
+            state: None,
+            due: None,
+        };
+        let good = vec![
+            goal("vision", None, vec![]),
+            goal(
+                "kf1",
+                Some("vision"),
+                vec![ind("N15428", 2020, &[(2022, 80.0), (2026, 90.0)], 1.0)],
+            ),
+        ];
+        assert!(plan_problems(&good, |m| m == "N15428").is_empty());
+        let bad = vec![
+            goal("a", Some("c"), vec![ind("X1", 2020, &[(2019, 5.0)], 0.0)]),
+            goal("b", Some("a"), vec![]),
+            goal("c", Some("b"), vec![]),
+            goal("d", Some("nowhere"), vec![]),
+            goal("d", None, vec![]),
+        ];
+        // The innermost problem of each message, under its goal and indicator.
+        fn innermost(m: &Message) -> &'static str {
+            m.said("problem").map_or(m.code, innermost)
+        }
+        let found = plan_problems(&bad, |_| false);
+        let inner: BTreeSet<&str> = found.iter().map(innermost).collect();
+        for code in [
+            "goal_listed_twice",
+            "goal_unknown",
+            "measure_unknown_here",
+            "weight_not_positive",
+            "target_before_baseline",
+            "goal_cycle",
+        ] {
+            assert!(inner.contains(code), "{code}: {inner:?}");
+        }
+        let codes: Vec<&str> = found.iter().map(|m| m.code).collect();
+        assert_eq!(
+            codes.iter().filter(|c| **c == "at_goal").count(),
+            5,
+            "{codes:?}"
+        );
+    }
+
+    #[test]
+    fn a_path_of_targets_applies_from_its_years() {
+        let path: BTreeMap<i32, Target> =
+            [(2022, Target::at(80.0)), (2026, Target::at(90.0))].into();
+        assert_eq!(target_in(&path, 2021), None);
+        assert_eq!(target_in(&path, 2024), Some(Target::at(80.0)));
+        assert_eq!(final_target(&path), Some((2026, Target::at(90.0))));
+    }
+}
