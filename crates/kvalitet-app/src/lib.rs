@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod assessments;
 pub mod export;
+pub mod goals;
 pub mod import;
 pub mod kolada_v3;
 pub mod mail;

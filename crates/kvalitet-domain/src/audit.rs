@@ -49,6 +49,11 @@ coded_enum!(
         ServiceContactRemove = "service.contact_remove",
         ServiceSurvey = "service.survey",
         ServicePublish = "service.publish",
+        /// A goal plan saved as the municipality's draft.
+        GoalImport = "goal.import",
+        GoalPublish = "goal.publish",
+        /// A goal's official status set, with its motivation.
+        GoalStatus = "goal.status",
     }
 );
 

@@ -691,6 +691,140 @@ pub fn final_target(targets: &BTreeMap<i32, Target>) -> Option<(i32, Target)> {
     targets.last_key_value().map(|(y, t)| (*y, *t))
 }
 
+/// An indicator followed up in a year: its latest value up to then and the four signals
+/// (position is the measure pages' and added by the caller).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorResult {
+    pub measure: String,
+    pub gender: String,
+    pub aim: Aim,
+    pub weight: f64,
+    /// The latest year with a value, and the value.
+    pub latest: Option<(i32, f64)>,
+    /// The target for the latest value's year.
+    pub target: Option<Target>,
+    pub status: Option<TargetStatus>,
+    pub trend: Trend,
+    pub trend_base: TrendBase,
+    pub progress: ProgressMeasure,
+}
+
+/// A goal followed up: its indicators' results and its suggested status.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoalResult {
+    pub id: String,
+    pub indicators: Vec<IndicatorResult>,
+    pub suggested: Suggested,
+}
+
+/// Follows up a checked plan in `year`: each indicator's signals from its values up to that
+/// year, and each goal's suggested status from its indicators and sub-goals (a sub-goal is
+/// one child with its weight, so its indicators are averaged first). Activities are shown by
+/// their state and do not count toward a status. `series` gives an indicator's values by
+/// year, `decimals` the precision of a measure's values (for "unchanged").
+pub fn follow_up(
+    goals: &[PlanGoal],
+    series: impl Fn(&PlanIndicator) -> Series,
+    decimals: impl Fn(&str) -> u8,
+    year: i32,
+    bands: StatusBands,
+) -> Vec<GoalResult> {
+    let index: HashMap<&str, usize> = goals
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.id.as_str(), i))
+        .collect();
+    // Deepest first, so every sub-goal is done before its parent; a walk never takes more
+    // steps than there are goals (a checked plan has no cycles).
+    let depth = |g: &PlanGoal| {
+        let mut d = 0;
+        let mut at = g.parent.as_deref();
+        while let Some(p) = at.filter(|_| d < goals.len()) {
+            d += 1;
+            at = index.get(p).and_then(|&i| goals[i].parent.as_deref());
+        }
+        d
+    };
+    let mut order: Vec<(usize, usize)> = goals
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (depth(g), i))
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, g) in goals.iter().enumerate() {
+        if let Some(p) = &g.parent {
+            children.entry(p.as_str()).or_default().push(i);
+        }
+    }
+    let mut results: Vec<Option<GoalResult>> = vec![None; goals.len()];
+    for (_, i) in order {
+        let g = &goals[i];
+        let indicators: Vec<IndicatorResult> = g
+            .indicators
+            .iter()
+            .map(|ind| {
+                let all = series(ind);
+                let upto: Series = all.range(..=year).map(|(y, v)| (*y, *v)).collect();
+                let latest = upto.last_key_value().map(|(y, v)| (*y, *v));
+                let target = latest.and_then(|(y, _)| target_in(&ind.targets, y));
+                IndicatorResult {
+                    measure: ind.measure.clone(),
+                    gender: ind.gender.clone(),
+                    aim: ind.aim,
+                    weight: ind.weight,
+                    latest,
+                    target,
+                    status: latest
+                        .zip(target)
+                        .and_then(|((_, v), t)| target_status(ind.aim, v, t, bands)),
+                    trend: indicator_trend(
+                        ind.aim,
+                        &upto,
+                        ind.trend_base,
+                        ind.baseline_year,
+                        final_target(&ind.targets).map(|(_, t)| t),
+                        decimals(&ind.measure),
+                    ),
+                    trend_base: ind.trend_base,
+                    progress: progress(
+                        ind.aim,
+                        &upto,
+                        ind.baseline_year,
+                        final_target(&ind.targets),
+                    ),
+                }
+            })
+            .collect();
+        let mut inputs: Vec<Child> = indicators
+            .iter()
+            .map(|r| Child {
+                category: r.progress.category,
+                score: r.progress.score,
+                weight: r.weight,
+            })
+            .collect();
+        for &c in children.get(g.id.as_str()).map_or(&[][..], Vec::as_slice) {
+            if goals[c].level == Level::Activity {
+                continue;
+            }
+            if let Some(r) = &results[c] {
+                inputs.push(Child {
+                    category: r.suggested.category,
+                    score: r.suggested.score,
+                    weight: goals[c].weight,
+                });
+            }
+        }
+        results[i] = Some(GoalResult {
+            id: g.id.clone(),
+            indicators,
+            suggested: suggest(&inputs),
+        });
+    }
+    results.into_iter().flatten().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1066,6 +1200,81 @@ mod tests {
             5,
             "{codes:?}"
         );
+    }
+
+    #[test]
+    fn a_plan_is_followed_up_from_the_leaves() {
+        let ind = |measure: &str, aim, targets: &[(i32, f64)]| PlanIndicator {
+            measure: measure.into(),
+            gender: "T".into(),
+            aim,
+            baseline_year: 2015,
+            targets: targets.iter().map(|(y, v)| (*y, Target::at(*v))).collect(),
+            weight: 1.0,
+            trend_base: TrendBase::Previous,
+            group: None,
+        };
+        let goal = |id: &str, parent: Option<&str>, level, indicators| PlanGoal {
+            id: id.into(),
+            parent: parent.map(Into::into),
+            level,
+            title: id.into(),
+            description: String::new(),
+            owner: String::new(),
+            from_year: None,
+            to_year: None,
+            serves: vec![],
+            weight: 1.0,
+            indicators,
+            state: None,
+            due: None,
+        };
+        let plan = vec![
+            goal("vision", None, Level::Vision, vec![]),
+            goal(
+                "kf",
+                Some("vision"),
+                Level::Council,
+                vec![ind("UP", Aim::Higher, &[(2020, 58.0), (2025, 70.0)])],
+            ),
+            goal(
+                "namnd",
+                Some("kf"),
+                Level::Committee,
+                vec![
+                    ind("DOWN", Aim::Lower, &[(2026, 60.0)]),
+                    ind("NONE", Aim::Higher, &[(2026, 1.0)]),
+                ],
+            ),
+            goal("act", Some("namnd"), Level::Activity, vec![]),
+        ];
+        let values = |i: &PlanIndicator| -> Series {
+            match i.measure.as_str() {
+                "UP" => series(&[(2015, 50.0), (2018, 55.0), (2020, 60.0), (2023, 99.0)]),
+                "DOWN" => series(&[(2015, 120.0), (2019, 100.0)]),
+                _ => Series::new(),
+            }
+        };
+        let results = follow_up(&plan, values, |_| 0, 2020, StatusBands::default());
+        let by_id: HashMap<&str, &GoalResult> =
+            results.iter().map(|r| (r.id.as_str(), r)).collect();
+        let up = &by_id["kf"].indicators[0];
+        // Values after the year are not seen: 60 in 2020 against that year's target 58.
+        assert_eq!(up.latest, Some((2020, 60.0)));
+        assert_eq!(up.status, Some(TargetStatus::Met));
+        assert_eq!(up.trend, Trend::Better);
+        assert_eq!(up.progress.category, Progress::OnTrack);
+        let namnd = &by_id["namnd"].suggested;
+        // The indicator without values is left out and counted; the activity does not count.
+        assert_eq!((namnd.counted, namnd.left_out), (1, 1));
+        let down = by_id["namnd"].indicators[0].progress.score.unwrap();
+        assert_eq!(namnd.score, Some(down));
+        // kf: its indicator and its sub-goal, each one child.
+        let kf = &by_id["kf"].suggested;
+        let expected = (up.progress.score.unwrap() + down) / 2.0;
+        assert!(close(kf.score.unwrap(), expected), "{kf:?}");
+        assert_eq!(by_id["vision"].suggested.score, kf.score);
+        assert_eq!(by_id["act"].suggested.category, Progress::NotAssessable);
     }
 
     #[test]

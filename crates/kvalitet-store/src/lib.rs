@@ -10,6 +10,7 @@
 mod accounts;
 mod audit;
 mod catalogue;
+mod goals;
 mod mail;
 mod own;
 mod read;

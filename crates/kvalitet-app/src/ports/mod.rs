@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod catalogue;
 mod clock;
+mod goals;
 mod mail;
 mod own;
 mod rounds;
@@ -19,6 +20,7 @@ pub use accounts::*;
 pub use audit::*;
 pub use catalogue::*;
 pub use clock::*;
+pub use goals::*;
 pub use mail::*;
 pub use own::*;
 pub use rounds::*;
@@ -47,7 +49,7 @@ pub enum StoreError {
 /// The ports as traits in scope, for code that holds a concrete store (the CLI, tests).
 pub mod prelude {
     pub use super::{
-        Accounts, AssessmentRounds, AuditLog, Catalogue, DataVersion, Outbox, OwnData,
+        Accounts, AssessmentRounds, AuditLog, Catalogue, DataVersion, Goals, Outbox, OwnData,
         ServiceRounds, Store, SyncLog, Values,
     };
 }
@@ -64,6 +66,7 @@ pub trait Store:
     + SyncLog
     + DataVersion
     + Outbox
+    + Goals
 {
 }
 
@@ -78,5 +81,6 @@ impl<T> Store for T where
         + SyncLog
         + DataVersion
         + Outbox
+        + Goals
 {
 }

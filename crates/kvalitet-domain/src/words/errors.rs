@@ -536,6 +536,31 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "målen pekar på varandra i en ring: {goals}",
         "the goals point at each other in a circle: {goals}",
     ),
+    (
+        "goal_plan_not_draft",
+        "Målplanen är inte längre utkastet: någon har sparat eller publicerat en annan under tiden. Ladda om sidan.",
+        "The goal plan is no longer the draft: someone saved or published another meanwhile. Reload the page.",
+    ),
+    (
+        "goals_editors_only",
+        "Bara kommunens redaktörer och administratörer får spara en målplan för {municipality}.",
+        "Only the municipality's editors and administrators may save a goal plan for {municipality}.",
+    ),
+    (
+        "goals_admins_publish",
+        "Bara kommunens administratörer får publicera målplanen och sätta målens status för {municipality}.",
+        "Only the municipality's administrators may publish the goal plan and set the goals' status for {municipality}.",
+    ),
+    (
+        "choose_goal_status",
+        "välj uppfyllt, delvis uppfyllt, ej uppfyllt eller kan inte bedömas",
+        "choose fulfilled, partly fulfilled, not fulfilled or cannot be assessed",
+    ),
+    (
+        "goal_not_found",
+        "Målet {id} finns inte i kommunens målplan.",
+        "The goal {id} is not in the municipality's goal plan.",
+    ),
     ("field.reason", "Motivering", "Reason"),
     ("field.file", "Fil", "File"),
     (

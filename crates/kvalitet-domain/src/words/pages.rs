@@ -537,6 +537,21 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "changed the deadline of an assessment round",
     ),
     (
+        "audit.goal.import",
+        "sparade en målplan som utkast",
+        "saved a goal plan as a draft",
+    ),
+    (
+        "audit.goal.publish",
+        "publicerade målplanen",
+        "published the goal plan",
+    ),
+    (
+        "audit.goal.status",
+        "satte ett måls status med motivering",
+        "set a goal's status with a motivation",
+    ),
+    (
         "audit.service.correct",
         "öppnade en publicerad servicemätning för rättelse",
         "reopened a published service round to correct it",

@@ -1,0 +1,181 @@
+//! The goals port: goal plans stored in their file format (a draft and a published one per
+//! municipality, earlier ones superseded and kept) and the official statuses of goals, each
+//! change audited in its transaction.
+
+use kvalitet_app::ports::{Actor, Goals, PlanStatus, StatusRecord, StoreError, StoredPlan};
+use kvalitet_domain::audit::AuditAction;
+use kvalitet_domain::goals::Official;
+use kvalitet_domain::{Message, MunicipalityId};
+
+use crate::audit::audit;
+use crate::version::bump_version;
+use crate::{SqlStore, exec, fetch_all, invalid, moment};
+
+type PlanRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+impl Goals for SqlStore {
+    async fn save_goal_draft(
+        &self,
+        municipality: &MunicipalityId,
+        source: &str,
+        actor: &Actor,
+    ) -> Result<i64, StoreError> {
+        let m = municipality.as_str();
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let replaced = exec!(
+            t,
+            "DELETE FROM goal_plan WHERE municipality_id = $1 AND status = 'draft'",
+            m
+        )?;
+        let id = fetch_all!(tx t, (i64,),
+            "INSERT INTO goal_plan (municipality_id, status, source, created_by, created_at)
+             VALUES ($1, 'draft', $2, $3, $4) RETURNING id",
+            m, source, &actor.who, actor.at.to_string())?
+        .first()
+        .map(|r| r.0)
+        .ok_or_else(|| invalid("no id returned"))?;
+        audit(
+            t,
+            actor,
+            Some(municipality),
+            AuditAction::GoalImport,
+            &format!("goal_plan:{id}"),
+            None,
+            Some(serde_json::json!({"bytes": source.len(), "replaced_draft": replaced > 0})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn goal_plans(
+        &self,
+        municipality: &MunicipalityId,
+    ) -> Result<Vec<StoredPlan>, StoreError> {
+        let rows = fetch_all!(pool self, PlanRow,
+            "SELECT id, status, source, created_by, created_at, published_by, published_at
+             FROM goal_plan WHERE municipality_id = $1 AND status <> 'superseded' ORDER BY id",
+            municipality.as_str())?;
+        rows.into_iter()
+            .map(
+                |(id, status, source, created_by, created_at, published_by, published_at)| {
+                    Ok(StoredPlan {
+                        id,
+                        municipality: *municipality,
+                        status: PlanStatus::parse(&status).ok_or_else(|| invalid(&status))?,
+                        source,
+                        created_by,
+                        created_at: moment(&created_at)?,
+                        published_by,
+                        published_at: published_at.as_deref().map(moment).transpose()?,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    async fn publish_goal_plan(
+        &self,
+        municipality: &MunicipalityId,
+        plan: i64,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let m = municipality.as_str();
+        let at = actor.at.to_string();
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        // Taking the draft first (the row lock on PostgreSQL, the write lock on SQLite)
+        // means two publishers cannot both see it as the draft.
+        let taken = exec!(t,
+            "UPDATE goal_plan SET status = 'superseded' WHERE municipality_id = $1 AND status = 'published'
+             AND EXISTS (SELECT 1 FROM goal_plan WHERE id = $2 AND municipality_id = $1 AND status = 'draft')",
+            m, plan)?;
+        let published = exec!(
+            t,
+            "UPDATE goal_plan SET status = 'published', published_by = $3, published_at = $4
+             WHERE id = $2 AND municipality_id = $1 AND status = 'draft'",
+            m,
+            plan,
+            &actor.who,
+            &at
+        )?;
+        if published == 0 {
+            return Err(StoreError::Conflict(Message::new("goal_plan_not_draft")));
+        }
+        audit(
+            t,
+            actor,
+            Some(municipality),
+            AuditAction::GoalPublish,
+            &format!("goal_plan:{plan}"),
+            None,
+            Some(serde_json::json!({"superseded_earlier": taken > 0})),
+        )
+        .await?;
+        bump_version(t).await?;
+        tx.commit().await
+    }
+
+    async fn set_goal_status(
+        &self,
+        municipality: &MunicipalityId,
+        status: &StatusRecord,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        exec!(
+            t,
+            "INSERT INTO goal_status (municipality_id, goal_id, status, motivation, set_by, set_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            municipality.as_str(),
+            &status.goal,
+            status.status.code(),
+            &status.motivation,
+            &status.set_by,
+            status.set_at.to_string()
+        )?;
+        audit(
+            t,
+            actor,
+            Some(municipality),
+            AuditAction::GoalStatus,
+            &format!("goal:{}", status.goal),
+            None,
+            Some(serde_json::json!({"status": status.status.code(), "motivation": status.motivation})),
+        )
+        .await?;
+        bump_version(t).await?;
+        tx.commit().await
+    }
+
+    async fn goal_statuses(
+        &self,
+        municipality: &MunicipalityId,
+    ) -> Result<Vec<StatusRecord>, StoreError> {
+        let rows = fetch_all!(pool self, (String, String, String, String, String),
+            "SELECT goal_id, status, motivation, set_by, set_at FROM goal_status
+             WHERE municipality_id = $1 ORDER BY id",
+            municipality.as_str())?;
+        rows.into_iter()
+            .map(|(goal, status, motivation, set_by, set_at)| {
+                Ok(StatusRecord {
+                    goal,
+                    status: Official::parse(&status).ok_or_else(|| invalid(&status))?,
+                    motivation,
+                    set_by,
+                    set_at: moment(&set_at)?,
+                })
+            })
+            .collect()
+    }
+}
