@@ -115,6 +115,23 @@ enum Command {
     /// Work with assessment frameworks (Kommunkompassen, Informationsindex, ...)
     #[command(subcommand)]
     Framework(FrameworkCommand),
+    /// Work with goal plans: vision, goals, indicators and targets (docs/goals.md)
+    #[command(subcommand)]
+    Goals(GoalsCommand),
+}
+
+#[derive(Subcommand)]
+enum GoalsCommand {
+    /// Read and check plan files (TOML or JSON) against the measures in the database; prints
+    /// each plan's goals by level, or every problem with its place
+    Check { files: Vec<PathBuf> },
+    /// Save a plan as its municipality's draft (replacing an earlier draft), checked whole;
+    /// with --publish also publish it
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        publish: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -365,6 +382,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Command::Framework(FrameworkCommand::Check { files }) => check_frameworks(&files),
+        Command::Goals(command) => goals(&store, command).await?,
         Command::User(command) => {
             user(&store, command).await?;
             ExitCode::SUCCESS
@@ -650,6 +668,93 @@ async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `kvalitet goals check|import`: plans checked against the measures the database knows; an
+/// import runs as the command line's system actor, as every other command does.
+async fn goals(store: &SqlStore, command: GoalsCommand) -> anyhow::Result<ExitCode> {
+    let known = store.known_ids().await?;
+    let known_measure =
+        |id: &str| MeasureId::parse(id).is_ok_and(|id| known.measures.contains(&id));
+    let read = |path: &PathBuf| -> Result<String, Vec<kvalitet_domain::Message>> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| vec![kvalitet_domain::Message::from(e.to_string())])?;
+        if text.len() > kvalitet_app::goals::MAX_PLAN_BYTES {
+            return Err(vec![kvalitet_domain::Message::from(format!(
+                "larger than {} MB",
+                kvalitet_app::goals::MAX_PLAN_BYTES >> 20
+            ))]);
+        }
+        Ok(text)
+    };
+    let fail = |path: &PathBuf, errors: Vec<kvalitet_domain::Message>| {
+        for e in errors {
+            eprintln!("{}: {e}", path.display());
+        }
+        ExitCode::FAILURE
+    };
+    match command {
+        GoalsCommand::Check { files } => {
+            let mut code = ExitCode::SUCCESS;
+            for path in &files {
+                match read(path).and_then(|t| kvalitet_formats::goal_file::read(&t, known_measure))
+                {
+                    Ok(plan) => {
+                        let count = |level| plan.goals.iter().filter(|g| g.level == level).count();
+                        let indicators: usize = plan.goals.iter().map(|g| g.indicators.len()).sum();
+                        use kvalitet_domain::goals::Level;
+                        println!(
+                            "{}: {}: {} goals (vision {}, kf {}, namnd {}, unit {}, activities {}), {indicators} indicators",
+                            path.display(),
+                            plan.municipality,
+                            plan.goals.len(),
+                            count(Level::Vision),
+                            count(Level::Council),
+                            count(Level::Committee),
+                            count(Level::Unit),
+                            count(Level::Activity),
+                        );
+                    }
+                    Err(errors) => code = fail(path, errors),
+                }
+            }
+            Ok(code)
+        }
+        GoalsCommand::Import { file, publish } => {
+            let text = match read(&file) {
+                Ok(text) => text,
+                Err(errors) => return Ok(fail(&file, errors)),
+            };
+            let grants = kvalitet_domain::Grants {
+                system_admin: true,
+                ..kvalitet_domain::Grants::default()
+            };
+            let actor = cli_actor();
+            let imported =
+                kvalitet_app::goals::import_plan(store, &grants, &text, known_measure, &actor)
+                    .await;
+            let (m, id, n) = match imported {
+                Ok(done) => done,
+                Err(kvalitet_app::refusal::Refusal::BadRows(errors)) => {
+                    return Ok(fail(&file, errors));
+                }
+                Err(e) => return Ok(fail(&file, vec![e.message()])),
+            };
+            println!(
+                "{}: saved as the draft goal plan of {m} ({n} goals)",
+                file.display()
+            );
+            if publish {
+                if let Err(e) =
+                    kvalitet_app::goals::publish_plan(store, &grants, &m, id, &actor).await
+                {
+                    return Ok(fail(&file, vec![e.message()]));
+                }
+                println!("{}: published", file.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn check_frameworks(files: &[PathBuf]) -> ExitCode {

@@ -971,3 +971,52 @@ fn frameworks_load_through_import_and_are_shown() {
     assert!(page.contains("poäng omräknade till 100"), "{page}");
     assert!(page.contains("Motivation (U00201)"), "{page}");
 }
+
+/// A goal plan is checked against the measures the database knows, refused with each place,
+/// and saved as the municipality's draft, or published with `--publish`.
+#[test]
+fn goal_plans_are_checked_imported_and_published() {
+    let s = Scratch::new();
+    s.load_catalogue();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/examples/goal-plan.toml");
+    // The example follows U21468, which the test catalogue does not have: refused, by name.
+    let unknown = s.run(&["goals", "check", &example.display().to_string()]);
+    assert_eq!(unknown.status.code(), Some(1), "{}", text(&unknown));
+    assert!(
+        text(&unknown).contains("kf-omsorg") && text(&unknown).contains("U21468"),
+        "{}",
+        text(&unknown)
+    );
+    let plan = s.dir.path().join("plan.toml");
+    let source = std::fs::read_to_string(&example)
+        .unwrap()
+        .replace("measure = \"U21468\"", "measure = \"N15428\"");
+    std::fs::write(&plan, &source).unwrap();
+    let plan = plan.display().to_string();
+    let checked = s.run(&["goals", "check", &plan]);
+    assert!(checked.status.success(), "{}", text(&checked));
+    assert!(
+        text(&checked).contains(
+            "0180: 5 goals (vision 1, kf 2, namnd 1, unit 0, activities 1), 2 indicators"
+        ),
+        "{}",
+        text(&checked)
+    );
+    let imported = s.run(&["goals", "import", &plan, "--publish"]);
+    assert!(imported.status.success(), "{}", text(&imported));
+    assert!(
+        text(&imported).contains("saved as the draft goal plan of 0180 (5 goals)")
+            && text(&imported).contains("published"),
+        "{}",
+        text(&imported)
+    );
+    let broken = s.dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        source.replace("parent = \"vision\"", "parent = \"kf-omsorg\""),
+    )
+    .unwrap();
+    let refused = s.run(&["goals", "import", &broken.display().to_string()]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(text(&refused).contains("circle"), "{}", text(&refused));
+}
