@@ -20,6 +20,7 @@ for (const prefix of ["", "/en"]) {
     { path: `${prefix}/?q=sk`, what: "search result" },
     { path: `${prefix}/kommun/${kommun}`, what: "municipality page" },
     { path: `${prefix}/kommun/${kommun}/matt/${kpi}`, what: "measure page", map: expectMap },
+    { path: `${prefix}/kommun/${kommun}/mal`, what: "goals page" },
     { path: `${prefix}/jamfor?matt=${kpi}&kommun=${kommun}&kommun=${other}`, what: "compare page" },
     { path: `${prefix}/om`, what: "method page" },
     { path: `${prefix}/tillganglighet`, what: "accessibility statement" },

@@ -42,6 +42,33 @@ printf '%s\n' "$KVALITET_E2E_PASSWORD" | "$bin" --database-url "$db" user add e2
 # A national coordinator, who reviews and publishes the assessment the first one submits.
 printf '%s\n' "$KVALITET_E2E_PASSWORD" | "$bin" --database-url "$db" user add samordnare@skr.se --name "Samordnare" \
     --system-admin --password-stdin >/dev/null 2>&1
+# A published goal plan for the residents' goals page.
+cat >"$work/plan.toml" <<PLAN
+municipality = "$KVALITET_E2E_KOMMUN"
+[[goals]]
+id = "vision"
+level = "vision"
+title = "En kommun där alla kan växa"
+[[goals]]
+id = "kf1"
+parent = "vision"
+level = "kf"
+title = "Alla elever ska nå kunskapsmålen"
+owner = "Kommunfullmäktige"
+[[goals.indicators]]
+measure = "$KVALITET_E2E_KPI"
+aim = "higher"
+baseline_year = 2015
+targets = { 2022 = 80, 2026 = 90 }
+[[goals]]
+id = "a1"
+parent = "kf1"
+level = "activity"
+title = "Läsombud på varje skola"
+state = "ongoing"
+due = "2025-06-30"
+PLAN
+"$bin" --database-url "$db" goals import "$work/plan.toml" --publish >/dev/null
 "$bin" --database-url "$db" serve --addr 127.0.0.1:0 2>"$work/serve.log" & server=$!
 for _ in $(seq 100); do grep -q "http://" "$work/serve.log" && break; sleep 0.1; done
 export KVALITET_E2E_URL=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -n 1)

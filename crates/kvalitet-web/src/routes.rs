@@ -44,6 +44,7 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/kommun/{id}", get(site::municipality::<S>))
         .route("/kommun/{id}/{file}", get(site::municipality_download::<S>))
         .route("/kommun/{id}/matt/{kpi}", get(site::measure::<S>))
+        .route("/kommun/{id}/mal", get(site::goals::<S>))
         .route(
             "/kommun/{id}/matt/{kpi}/{file}",
             get(site::measure_download::<S>),

@@ -123,7 +123,7 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 32] = [
+const TEMPLATES: [(&str, &str); 33] = [
     (
         "service-table.html",
         include_str!("../templates/service-table.html"),
@@ -189,6 +189,7 @@ const TEMPLATES: [(&str, &str); 32] = [
         include_str!("../templates/accessibility.html"),
     ),
     ("error.html", include_str!("../templates/error.html")),
+    ("goals.html", include_str!("../templates/goals.html")),
     (
         "admin-lists.html",
         include_str!("../templates/admin-lists.html"),

@@ -967,3 +967,92 @@ async fn the_accessibility_statement_has_what_digg_asks_for() {
         "{unset}"
     );
 }
+
+/// The residents' goals page: nothing before a plan is published (a draft is not shown), then
+/// the tree with each goal's official status and motivation, what its indicators suggest, and
+/// each indicator's signals in words; a judgement that differs from the suggestion says so.
+#[tokio::test]
+async fn the_goals_page_shows_the_published_plan_with_its_signals_in_words() {
+    use kvalitet_app::goals;
+    use kvalitet_app::ports::Actor;
+    let app = server().await;
+    let grants = kvalitet_domain::Grants {
+        system_admin: true,
+        ..kvalitet_domain::Grants::default()
+    };
+    let actor = Actor {
+        who: "cli:test".into(),
+        at: kvalitet_domain::Timestamp::parse("2026-12-01T09:00:00Z").unwrap(),
+    };
+    let plan = r#"
+municipality = "0180"
+
+[[goals]]
+id = "vision"
+level = "vision"
+title = "En stad där alla kan växa"
+
+[[goals]]
+id = "kf1"
+parent = "vision"
+level = "kf"
+title = "Alla elever ska nå kunskapsmålen"
+owner = "Kommunfullmäktige"
+
+[[goals.indicators]]
+measure = "N15428"
+aim = "higher"
+baseline_year = 2021
+targets = { 2022 = 89, 2026 = 95 }
+"#;
+    let (m, id, _) = goals::import_plan(&app.store, &grants, plan, |_| true, &actor)
+        .await
+        .unwrap();
+    let (status, draft) = page(&app, "/kommun/0180/mal").await;
+    assert_eq!(status, 200);
+    assert!(
+        draft.contains("inte publicerat några mål") && !draft.contains("Alla elever"),
+        "{draft}"
+    );
+    goals::publish_plan(&app.store, &grants, &m, id, &actor)
+        .await
+        .unwrap();
+    goals::set_status(
+        &app.store,
+        &grants,
+        &m,
+        "kf1",
+        "not_fulfilled",
+        "Behörigheten ökar men skillnaderna mellan skolorna består.",
+        &actor,
+    )
+    .await
+    .unwrap();
+    // Changed behind the site's back (not through a page), so it sees the new data version
+    // once the one it holds has aged out.
+    tokio::time::sleep(kvalitet_web::VERSION_TTL + std::time::Duration::from_millis(50)).await;
+    let (status, html) = page(&app, "/kommun/0180/mal").await;
+    assert_eq!(status, 200, "{html}");
+    for needle in [
+        "Alla elever ska nå kunskapsmålen",
+        "Fullmäktiges mål",
+        "Ej uppfyllt",
+        "skillnaderna mellan skolorna består",
+        // 90 in 2022 against that year's 89; 88 → 90; R = 1.47 toward 95 in 2026.
+        "90,0 (2022)",
+        "<td>nått</td>",
+        "bättre",
+        "i fas",
+        "Bedömningen skiljer sig",
+        "Uppföljning med värden till och med 2022",
+    ] {
+        assert!(html.contains(needle), "{needle}: {html}");
+    }
+    let (_, english) = page(&app, "/en/kommun/0180/mal").await;
+    assert!(
+        english.contains("on track") && english.contains("Not fulfilled"),
+        "{english}"
+    );
+    let (bad, _) = page(&app, "/kommun/0180/mal?ar=tjugo").await;
+    assert_eq!(bad, 400);
+}

@@ -28,6 +28,7 @@ use crate::{AppState, WebError, query_pairs};
 
 mod compare;
 mod files;
+mod goals;
 mod info;
 mod measure;
 mod municipality;
@@ -35,6 +36,7 @@ mod start;
 
 pub use compare::*;
 pub use files::*;
+pub use goals::*;
 pub use info::*;
 pub use measure::*;
 pub use municipality::*;
