@@ -4,8 +4,6 @@
 
 use kvalitet_domain::Message;
 
-use crate::Location;
-
 use serde::Deserialize;
 
 use kvalitet_domain::assessment::{Aggregation, Area, Framework, Question, Rule};
@@ -65,23 +63,7 @@ fn aggregation(s: &str) -> Result<Aggregation, Message> {
 /// Reads and validates one framework, written as TOML or (starting with `{`) as JSON with
 /// the same keys; every problem is listed with its place.
 pub fn read(text: &str) -> Result<Framework, Vec<Message>> {
-    // The parsers' own words about the syntax are English; the line is said in the reader's.
-    let file: FrameworkFile = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map_err(|e| {
-            vec![
-                Location::line(e.line() as u64)
-                    .with_field(e.column().to_string())
-                    .say(e.to_string()),
-            ]
-        })?
-    } else {
-        toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| {
-                text[..s.start.min(text.len())].lines().count().max(1)
-            });
-            vec![Location::line(line as u64).say(e.message().to_owned())]
-        })?
-    };
+    let file: FrameworkFile = crate::toml_or_json(text)?;
     let mut errors = Vec::new();
     let total = aggregation(&file.total).unwrap_or_else(|e| {
         errors.push(Message::in_field("total", e));

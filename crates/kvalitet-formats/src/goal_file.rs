@@ -12,8 +12,6 @@ use kvalitet_domain::goals::{
 };
 use kvalitet_domain::{Message, MunicipalityId};
 
-use crate::Location;
-
 /// A plan as read: its municipality and its goals, checked against the plan's rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GoalPlan {
@@ -82,23 +80,7 @@ enum TargetFile {
 /// plan with any problem is refused. `known_measure` says which measures the municipality
 /// may follow (Kolada's and its own).
 pub fn read(text: &str, known_measure: impl Fn(&str) -> bool) -> Result<GoalPlan, Vec<Message>> {
-    // The parsers' own words about the syntax are English; the line is said in the reader's.
-    let file: PlanFile = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map_err(|e| {
-            vec![
-                Location::line(e.line() as u64)
-                    .with_field(e.column().to_string())
-                    .say(e.to_string()),
-            ]
-        })?
-    } else {
-        toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| {
-                text[..s.start.min(text.len())].lines().count().max(1)
-            });
-            vec![Location::line(line as u64).say(e.message().to_owned())]
-        })?
-    };
+    let file: PlanFile = crate::toml_or_json(text)?;
     let mut errors = Vec::new();
     let municipality = MunicipalityId::parse(&file.municipality).map_err(|_| {
         vec![Message::in_field(

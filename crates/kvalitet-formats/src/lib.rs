@@ -52,6 +52,28 @@ pub(crate) fn looks_like_toml(text: &str) -> bool {
     measure_set_toml::looks_like_toml(text)
 }
 
+/// A file people write by hand, as TOML or (starting with `{`) as JSON with the same keys:
+/// read into `T`, or its syntax error with the line (and column). The parsers' own words about
+/// the syntax are English; the line is said in the reader's language.
+pub(crate) fn toml_or_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Vec<Message>> {
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| {
+            vec![
+                Location::line(e.line() as u64)
+                    .with_field(e.column().to_string())
+                    .say(e.to_string()),
+            ]
+        })
+    } else {
+        toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].lines().count().max(1)
+            });
+            vec![Location::line(line as u64).say(e.message().to_owned())]
+        })
+    }
+}
+
 /// Which TOML format a text is: a framework has a `valid_from`, a measure set has not.
 pub(crate) fn toml_format(text: &str) -> Format {
     if text
