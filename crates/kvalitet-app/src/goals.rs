@@ -3,11 +3,19 @@
 //! published plan by everyone, the draft by the municipality's people), and official statuses
 //! set by administrators with a motivation. The rules are the domain's (`goals`).
 
-use kvalitet_domain::goals::{self, Official};
-use kvalitet_domain::{Action, Grants, Message, MunicipalityId};
-use kvalitet_formats::goal_file::{self, GoalPlan};
+use std::collections::BTreeMap;
 
-use crate::ports::{Actor, Goals, PlanStatus, StatusRecord, StoredPlan};
+use kvalitet_domain::goals::{
+    self, GoalResult, IndicatorResult, Official, Period, PlanGoal, PlanIndicator,
+};
+use kvalitet_domain::{Action, Grants, Message, MunicipalityId, Placement, Timestamp};
+use kvalitet_formats::goal_file::{self, GoalPlan};
+use kvalitet_formats::goal_report::{
+    Band, FollowUpReport, GoalEntry, IndicatorEntry, OfficialEntry, PeriodEntry, PositionEntry,
+    ProgressEntry, SuggestedEntry, TargetEntry, YearValue,
+};
+
+use crate::ports::{Actor, Goals, PlanStatus, StatusRecord, StoredPeriod, StoredPlan};
 use crate::refusal::Refusal;
 
 /// The largest plan file read, far above a municipality's (300 goals are about 150 kB).
@@ -145,4 +153,209 @@ pub async fn statuses(
         .into_iter()
         .map(|s| (s.goal.clone(), s))
         .collect())
+}
+
+/// Every official status a goal was given, the latest first: the judgements as they were
+/// made, none replaced.
+pub async fn history(
+    store: &impl Goals,
+    m: &MunicipalityId,
+    goal: &str,
+) -> Result<Vec<StatusRecord>, Refusal> {
+    let mut records: Vec<StatusRecord> = store
+        .goal_statuses(m)
+        .await?
+        .into_iter()
+        .filter(|s| s.goal == goal)
+        .collect();
+    records.reverse();
+    Ok(records)
+}
+
+/// Whether the municipality has published a goal plan (for a link to it).
+pub async fn has_published(store: &impl Goals, m: &MunicipalityId) -> Result<bool, Refusal> {
+    Ok(store
+        .goal_plans(m)
+        .await?
+        .iter()
+        .any(|p| p.status == PlanStatus::Published))
+}
+
+/// A plan followed up as its document: every goal with its official status (without who set
+/// it: public documents name no addresses) and suggested status, every indicator with its
+/// four signals and its values up to `year`. `values` gives an indicator's values,
+/// `position` its place among municipalities.
+#[allow(clippy::too_many_arguments)]
+pub fn follow_up_report<'s>(
+    municipality: &MunicipalityId,
+    name: String,
+    year: i32,
+    published: Option<Timestamp>,
+    goals: &[PlanGoal],
+    results: &[GoalResult],
+    values: impl Fn(&PlanIndicator) -> Option<&'s goals::Series>,
+    position: impl Fn(&PlanGoal, &IndicatorResult) -> Option<Placement>,
+    statuses: &BTreeMap<String, StatusRecord>,
+) -> FollowUpReport {
+    let result_of: std::collections::HashMap<&str, &GoalResult> =
+        results.iter().map(|r| (r.id.as_str(), r)).collect();
+    let entries = goals
+        .iter()
+        .map(|goal| {
+            let result = result_of.get(goal.id.as_str()).copied();
+            let indicators = goal
+                .indicators
+                .iter()
+                .map(|ind| {
+                    let r = result.and_then(|r| {
+                        r.indicators
+                            .iter()
+                            .find(|x| x.measure == ind.measure && x.gender == ind.gender)
+                    });
+                    IndicatorEntry {
+                        measure: ind.measure.clone(),
+                        gender: ind.gender.clone(),
+                        aim: ind.aim.code().to_owned(),
+                        baseline_year: ind.baseline_year,
+                        targets: ind
+                            .targets
+                            .iter()
+                            .map(|(y, t)| TargetEntry {
+                                year: *y,
+                                low: t.low,
+                                high: t.high,
+                            })
+                            .collect(),
+                        weight: ind.weight,
+                        group: ind.group.clone(),
+                        latest: r
+                            .and_then(|r| r.latest)
+                            .map(|(year, value)| YearValue { year, value }),
+                        target: r.and_then(|r| r.target).map(|t| Band {
+                            low: t.low,
+                            high: t.high,
+                        }),
+                        target_status: r.and_then(|r| r.status).map(|s| s.code().to_owned()),
+                        trend: r.map(|r| r.trend.code().to_owned()),
+                        trend_base: ind.trend_base.code().to_owned(),
+                        progress: r.map(|r| ProgressEntry {
+                            category: r.progress.category.code().to_owned(),
+                            score: r.progress.score,
+                            ratio: r.progress.ratio,
+                            growth: r.progress.growth,
+                            from_year: r.progress.from_year,
+                            to_year: r.progress.to_year,
+                        }),
+                        position: r.and_then(|r| position(goal, r)).map(|p| PositionEntry {
+                            colour: p.colour.code().to_owned(),
+                            rank: p.rank,
+                            shared: p.shared,
+                        }),
+                        values: values(ind)
+                            .map(|s| {
+                                s.range(..=year)
+                                    .map(|(year, value)| YearValue {
+                                        year: *year,
+                                        value: *value,
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    }
+                })
+                .collect();
+            GoalEntry {
+                id: goal.id.clone(),
+                parent: goal.parent.clone(),
+                level: goal.level.code().to_owned(),
+                title: goal.title.clone(),
+                description: goal.description.clone(),
+                owner: goal.owner.clone(),
+                from: goal.from_year,
+                to: goal.to_year,
+                serves: goal.serves.clone(),
+                weight: goal.weight,
+                state: goal.state.map(|s| s.code().to_owned()),
+                due: goal.due.clone(),
+                official: statuses.get(&goal.id).map(|o| OfficialEntry {
+                    status: o.status.code().to_owned(),
+                    motivation: o.motivation.clone(),
+                    set_at: o.set_at.to_string(),
+                }),
+                suggested: result.map(|r| SuggestedEntry {
+                    category: r.suggested.category.code().to_owned(),
+                    score: r.suggested.score,
+                    counted: r.suggested.counted,
+                    left_out: r.suggested.left_out,
+                }),
+                indicators,
+            }
+        })
+        .collect();
+    FollowUpReport {
+        municipality: municipality.as_str().to_owned(),
+        name,
+        year,
+        published: published.map(|t| t.to_string()),
+        period: None,
+        goals: entries,
+    }
+}
+
+/// Closes a follow-up period: `report` (the published plan `plan` followed up in the
+/// period's year, as it stands now) is frozen as its snapshot. By administrators only; a
+/// period's code is closed once.
+pub async fn close_period(
+    store: &impl Goals,
+    grants: &Grants,
+    m: &MunicipalityId,
+    period: &Period,
+    plan: i64,
+    mut report: FollowUpReport,
+    actor: &Actor,
+) -> Result<i64, Refusal> {
+    if !grants.allows(Action::Publish, m) {
+        return Err(Refusal::Forbidden(
+            Message::new("goals_admins_publish").with("municipality", m),
+        ));
+    }
+    report.period = Some(PeriodEntry {
+        code: period.code.clone(),
+        kind: period.kind.code().to_owned(),
+        title: period.title.clone(),
+        closes_on: period.closes_on.clone(),
+        taken_at: actor.at.to_string(),
+    });
+    let snapshot = serde_json::to_string(&report)
+        .map_err(|e| Refusal::Store(crate::ports::StoreError::Database(e.to_string())))?;
+    Ok(store
+        .close_goal_period(m, period, plan, &snapshot, actor)
+        .await?)
+}
+
+/// The municipality's closed periods, latest first (public: each froze a published plan).
+pub async fn periods(store: &impl Goals, m: &MunicipalityId) -> Result<Vec<StoredPeriod>, Refusal> {
+    Ok(store.goal_periods(m).await?)
+}
+
+/// One closed period and its snapshot read back, or none.
+pub async fn period(
+    store: &impl Goals,
+    m: &MunicipalityId,
+    code: &str,
+) -> Result<Option<(StoredPeriod, FollowUpReport)>, Refusal> {
+    let Some(stored) = store
+        .goal_periods(m)
+        .await?
+        .into_iter()
+        .find(|p| p.period.code == code)
+    else {
+        return Ok(None);
+    };
+    let report = serde_json::from_str(&stored.snapshot).map_err(|e| {
+        Refusal::Store(crate::ports::StoreError::Invalid(Message::from(format!(
+            "the snapshot of period {code} does not read back: {e}"
+        ))))
+    })?;
+    Ok(Some((stored, report)))
 }

@@ -205,6 +205,11 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>, explicit: bool) -> Result<(), Im
     Ok(())
 }
 
+/// A file's format: the one given, else the one its first bytes show.
+pub fn detected_format(path: &Path, given: Option<Format>) -> Option<Format> {
+    given.or_else(|| head(path).and_then(|text| kvalitet_formats::detect_head(&text).ok()))
+}
+
 /// The first 64 KiB of a file as text (gzip undone), for a quick look.
 fn head(path: &Path) -> Option<String> {
     let file = File::open(path).ok()?;
@@ -261,9 +266,7 @@ pub async fn import_file<S: Values>(
     options: &ImportOptions,
     progress: Arc<dyn Progress>,
 ) -> Result<FileReport, ImportError> {
-    let format = options
-        .format
-        .or_else(|| head(path).and_then(|text| kvalitet_formats::detect_head(&text).ok()));
+    let format = detected_format(path, options.format);
     let opened = path.to_owned();
     let open: Opener = Box::new(move || {
         let file = File::open(&opened)?;

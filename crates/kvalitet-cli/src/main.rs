@@ -4,7 +4,7 @@ mod config;
 mod progress;
 mod reference;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -96,8 +96,8 @@ enum Command {
     /// Create or update the database schema (import and serve also do this)
     Migrate,
     /// Import files or directories: Kolada API v3 JSON, long value CSV (optionally .gz),
-    /// the KPI catalogue and municipality CSVs. Metadata is imported before values; each
-    /// file is one transaction.
+    /// the KPI catalogue and municipality CSVs, measure sets, frameworks and goal plans.
+    /// Metadata is imported before values, and goal plans last; each file is one transaction.
     Import(ImportArgs),
     /// Write values as CSV (kpi,municipality_id,year,gender,value,status,count), which
     /// `import` reads back
@@ -246,6 +246,9 @@ struct ImportArgs {
     /// No progress bar
     #[arg(long, short)]
     quiet: bool,
+    /// Publish the goal plans imported (each is otherwise saved as its municipality's draft)
+    #[arg(long)]
+    publish_goals: bool,
 }
 
 #[derive(Args)]
@@ -505,7 +508,19 @@ async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCode> 
     } else {
         Arc::new(progress::Bar::new())
     };
-    let report = import_paths(store, &args.paths, &options, progress).await?;
+    // Goal plans are whole plans for the goals use case, read after the measures they name.
+    let (plans, others): (Vec<_>, Vec<_>) =
+        kvalitet_app::import::plan_files(&args.paths, args.format)?
+            .into_iter()
+            .map(|(path, _)| path)
+            .partition(|path| {
+                kvalitet_app::import::detected_format(path, args.format) == Some(Format::GoalPlan)
+            });
+    let report = if others.is_empty() {
+        kvalitet_app::import::ImportReport::default()
+    } else {
+        import_paths(store, &others, &options, progress).await?
+    };
     for file in &report.files {
         let c = &file.counts;
         let format = file.format.unwrap_or("unknown format");
@@ -533,15 +548,24 @@ async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCode> 
         }
     }
     let (read, rejected, c) = report.totals();
-    println!(
-        "total: {} file(s), read {read}, inserted {}, updated {}, unchanged {}, deleted {}, rejected {rejected}",
-        report.files.len(),
-        c.inserted,
-        c.updated,
-        c.unchanged,
-        c.deleted
-    );
-    Ok(if !report.succeeded() {
+    if !report.files.is_empty() {
+        println!(
+            "total: {} file(s), read {read}, inserted {}, updated {}, unchanged {}, deleted {}, rejected {rejected}",
+            report.files.len(),
+            c.inserted,
+            c.updated,
+            c.unchanged,
+            c.deleted
+        );
+    }
+    let mut plans_saved = true;
+    if !plans.is_empty() {
+        let known = store.known_ids().await?;
+        for path in &plans {
+            plans_saved &= import_goal_plan(store, &known, path, args.publish_goals).await;
+        }
+    }
+    Ok(if !report.succeeded() || !plans_saved {
         ExitCode::FAILURE
     } else if rejected > 0 {
         ExitCode::from(EXIT_ROWS_SKIPPED)
@@ -676,28 +700,12 @@ async fn goals(store: &SqlStore, command: GoalsCommand) -> anyhow::Result<ExitCo
     let known = store.known_ids().await?;
     let known_measure =
         |id: &str| MeasureId::parse(id).is_ok_and(|id| known.measures.contains(&id));
-    let read = |path: &PathBuf| -> Result<String, Vec<kvalitet_domain::Message>> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| vec![kvalitet_domain::Message::from(e.to_string())])?;
-        if text.len() > kvalitet_app::goals::MAX_PLAN_BYTES {
-            return Err(vec![kvalitet_domain::Message::from(format!(
-                "larger than {} MB",
-                kvalitet_app::goals::MAX_PLAN_BYTES >> 20
-            ))]);
-        }
-        Ok(text)
-    };
-    let fail = |path: &PathBuf, errors: Vec<kvalitet_domain::Message>| {
-        for e in errors {
-            eprintln!("{}: {e}", path.display());
-        }
-        ExitCode::FAILURE
-    };
     match command {
         GoalsCommand::Check { files } => {
             let mut code = ExitCode::SUCCESS;
             for path in &files {
-                match read(path).and_then(|t| kvalitet_formats::goal_file::read(&t, known_measure))
+                match read_plan_file(path)
+                    .and_then(|t| kvalitet_formats::goal_file::read(&t, known_measure))
                 {
                     Ok(plan) => {
                         let count = |level| plan.goals.iter().filter(|g| g.level == level).count();
@@ -715,46 +723,90 @@ async fn goals(store: &SqlStore, command: GoalsCommand) -> anyhow::Result<ExitCo
                             count(Level::Activity),
                         );
                     }
-                    Err(errors) => code = fail(path, errors),
+                    Err(errors) => {
+                        report_plan_problems(path, errors);
+                        code = ExitCode::FAILURE;
+                    }
                 }
             }
             Ok(code)
         }
         GoalsCommand::Import { file, publish } => {
-            let text = match read(&file) {
-                Ok(text) => text,
-                Err(errors) => return Ok(fail(&file, errors)),
-            };
-            let grants = kvalitet_domain::Grants {
-                system_admin: true,
-                ..kvalitet_domain::Grants::default()
-            };
-            let actor = cli_actor();
-            let imported =
-                kvalitet_app::goals::import_plan(store, &grants, &text, known_measure, &actor)
-                    .await;
-            let (m, id, n) = match imported {
-                Ok(done) => done,
-                Err(kvalitet_app::refusal::Refusal::BadRows(errors)) => {
-                    return Ok(fail(&file, errors));
-                }
-                Err(e) => return Ok(fail(&file, vec![e.message()])),
-            };
-            println!(
-                "{}: saved as the draft goal plan of {m} ({n} goals)",
-                file.display()
-            );
-            if publish {
-                if let Err(e) =
-                    kvalitet_app::goals::publish_plan(store, &grants, &m, id, &actor).await
-                {
-                    return Ok(fail(&file, vec![e.message()]));
-                }
-                println!("{}: published", file.display());
-            }
-            Ok(ExitCode::SUCCESS)
+            Ok(if import_goal_plan(store, &known, &file, publish).await {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
+}
+
+/// A plan file read whole (at most `MAX_PLAN_BYTES`), or why not.
+fn read_plan_file(path: &Path) -> Result<String, Vec<kvalitet_domain::Message>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| vec![kvalitet_domain::Message::from(e.to_string())])?;
+    if text.len() > kvalitet_app::goals::MAX_PLAN_BYTES {
+        return Err(vec![kvalitet_domain::Message::from(format!(
+            "larger than {} MB",
+            kvalitet_app::goals::MAX_PLAN_BYTES >> 20
+        ))]);
+    }
+    Ok(text)
+}
+
+fn report_plan_problems(path: &Path, errors: Vec<kvalitet_domain::Message>) {
+    for e in errors {
+        eprintln!("{}: {e}", path.display());
+    }
+}
+
+/// Saves a plan file as its municipality's draft (and publishes it when asked) as the command
+/// line's system actor, as every other command does; says what happened. True when saved.
+async fn import_goal_plan(
+    store: &SqlStore,
+    known: &kvalitet_app::ports::KnownIds,
+    path: &Path,
+    publish: bool,
+) -> bool {
+    let known_measure =
+        |id: &str| MeasureId::parse(id).is_ok_and(|id| known.measures.contains(&id));
+    let text = match read_plan_file(path) {
+        Ok(text) => text,
+        Err(errors) => {
+            report_plan_problems(path, errors);
+            return false;
+        }
+    };
+    let grants = kvalitet_domain::Grants {
+        system_admin: true,
+        ..kvalitet_domain::Grants::default()
+    };
+    let actor = cli_actor();
+    let imported =
+        kvalitet_app::goals::import_plan(store, &grants, &text, known_measure, &actor).await;
+    let (m, id, n) = match imported {
+        Ok(done) => done,
+        Err(kvalitet_app::refusal::Refusal::BadRows(errors)) => {
+            report_plan_problems(path, errors);
+            return false;
+        }
+        Err(e) => {
+            report_plan_problems(path, vec![e.message()]);
+            return false;
+        }
+    };
+    println!(
+        "{}: goal-plan: saved as the draft goal plan of {m} ({n} goals)",
+        path.display()
+    );
+    if publish {
+        if let Err(e) = kvalitet_app::goals::publish_plan(store, &grants, &m, id, &actor).await {
+            report_plan_problems(path, vec![e.message()]);
+            return false;
+        }
+        println!("{}: published", path.display());
+    }
+    true
 }
 
 fn check_frameworks(files: &[PathBuf]) -> ExitCode {

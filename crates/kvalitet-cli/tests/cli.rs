@@ -1019,4 +1019,33 @@ fn goal_plans_are_checked_imported_and_published() {
     let refused = s.run(&["goals", "import", &broken.display().to_string()]);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     assert!(text(&refused).contains("circle"), "{}", text(&refused));
+
+    // `kvalitet import` takes plans too, in a directory with values: the values first, the
+    // plan after them, a broken plan refused with its place while the rest is written.
+    let dir = s.dir.path().join("move-in");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("plan.toml"), &source).unwrap();
+    std::fs::write(
+        dir.join("values.csv"),
+        "kpi,municipality_id,year,value\nN15428,0180,2023,91.5\n",
+    )
+    .unwrap();
+    let moved = s.run(&["import", "--quiet", &dir.display().to_string()]);
+    assert!(moved.status.success(), "{}", text(&moved));
+    let said = text(&moved);
+    let values_at = said.find("values-csv: read 1, inserted 1").expect(&said);
+    let plan_at = said
+        .find("plan.toml: goal-plan: saved as the draft goal plan of 0180 (5 goals)")
+        .expect(&said);
+    assert!(values_at < plan_at, "{said}");
+    assert!(!said.contains("published"), "{said}");
+    std::fs::copy(&broken, dir.join("plan.toml")).unwrap();
+    let refused = s.run(&[
+        "import",
+        "--quiet",
+        "--publish-goals",
+        &dir.display().to_string(),
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(text(&refused).contains("circle"), "{}", text(&refused));
 }

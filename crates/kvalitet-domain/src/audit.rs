@@ -54,6 +54,8 @@ coded_enum!(
         GoalPublish = "goal.publish",
         /// A goal's official status set, with its motivation.
         GoalStatus = "goal.status",
+        /// A follow-up period closed, its snapshot frozen.
+        GoalPeriodClose = "goal.period_close",
     }
 );
 

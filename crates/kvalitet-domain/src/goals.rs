@@ -825,6 +825,136 @@ pub fn follow_up(
     results.into_iter().flatten().collect()
 }
 
+coded_enum!(
+    /// A follow-up period of the municipality's year: the tertials (T1 to 30 April, T2 to 31
+    /// August), the delårsrapport (at least half and at most two thirds of the year: 31
+    /// August by default), the årsredovisning (helår), or one of its own.
+    PeriodKind {
+        T1 = "t1",
+        T2 = "t2",
+        Interim = "interim",
+        Annual = "annual",
+        Other = "other",
+    }
+);
+
+impl PeriodKind {
+    /// The day a period of this kind closes in `year` (ISO), when the kind says it.
+    pub fn closes_on(self, year: i32) -> Option<String> {
+        let day = match self {
+            Self::T1 => "04-30",
+            Self::T2 | Self::Interim => "08-31",
+            Self::Annual => "12-31",
+            Self::Other => return None,
+        };
+        Some(format!("{year}-{day}"))
+    }
+
+    /// The code a period of this kind gets in `year` unless one is given (`delar-2025`).
+    pub fn code_in(self, year: i32) -> String {
+        let stem = match self {
+            Self::T1 => "t1",
+            Self::T2 => "t2",
+            Self::Interim => "delar",
+            Self::Annual => "helar",
+            Self::Other => "period",
+        };
+        format!("{stem}-{year}")
+    }
+}
+
+/// A follow-up period to close, as its administrator gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub code: String,
+    pub kind: PeriodKind,
+    pub title: String,
+    /// The year followed up: values up to it count.
+    pub year: i32,
+    /// The day the period closes (ISO date).
+    pub closes_on: String,
+}
+
+/// The longest period title.
+pub const MAX_PERIOD_TITLE_CHARS: usize = 200;
+
+/// A period from its form's fields: the kind chosen, the year, and optionally a code, title
+/// and closing day (else the kind's). Every problem names its field.
+pub fn period(
+    kind: &str,
+    year: &str,
+    code: &str,
+    title: &str,
+    closes_on: &str,
+) -> Result<Period, Vec<Message>> {
+    let mut problems = Vec::new();
+    let kind = PeriodKind::parse(kind);
+    if kind.is_none() {
+        problems.push(Message::in_field(
+            "kind",
+            Message::new("choose_period_kind"),
+        ));
+    }
+    let typed_year = year;
+    let year = year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1950..=2100).contains(y));
+    if year.is_none() {
+        problems.push(Message::in_field(
+            "year",
+            Message::new("not_a_year").with("value", format!("{:?}", typed_year.trim())),
+        ));
+    }
+    let (Some(kind), Some(year)) = (kind, year) else {
+        return Err(problems);
+    };
+    let code = match code.trim() {
+        "" => kind.code_in(year),
+        given => given.to_owned(),
+    };
+    if let Err(e) = crate::text::check_slug("code", &code) {
+        problems.push(e);
+    }
+    let closes_on = match closes_on.trim() {
+        "" => kind
+            .closes_on(year)
+            .unwrap_or_else(|| format!("{year}-12-31")),
+        given => given.to_owned(),
+    };
+    let date_ok = time::Date::parse(
+        &closes_on,
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .is_ok_and(|d| d.year() == year || d.year() == year + 1);
+    if !date_ok {
+        problems.push(Message::in_field(
+            "closes_on",
+            Message::new("period_close_date").with("year", year),
+        ));
+    }
+    let title = title.trim().to_owned();
+    if title.chars().count() > MAX_PERIOD_TITLE_CHARS {
+        problems.push(Message::in_field(
+            "title",
+            Message::new("too_long")
+                .with("max", MAX_PERIOD_TITLE_CHARS)
+                .with("given", title.chars().count()),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Period {
+        code,
+        kind,
+        title,
+        year,
+        closes_on,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1284,5 +1414,41 @@ mod tests {
         assert_eq!(target_in(&path, 2021), None);
         assert_eq!(target_in(&path, 2024), Some(Target::at(80.0)));
         assert_eq!(final_target(&path), Some((2026, Target::at(90.0))));
+    }
+
+    #[test]
+    fn a_period_takes_its_kinds_code_and_closing_day_unless_given() {
+        let p = period("interim", "2025", "", "Delårsrapport 2025", "").unwrap();
+        assert_eq!(
+            (p.code.as_str(), p.closes_on.as_str(), p.kind),
+            ("delar-2025", "2025-08-31", PeriodKind::Interim)
+        );
+        let t1 = period("t1", "2026", "", "", "").unwrap();
+        assert_eq!(
+            (t1.code.as_str(), t1.closes_on.as_str()),
+            ("t1-2026", "2026-04-30")
+        );
+        let own = period("other", "2025", "budget-uppf", "", "2025-10-31").unwrap();
+        assert_eq!(
+            (own.code.as_str(), own.closes_on.as_str()),
+            ("budget-uppf", "2025-10-31")
+        );
+        // An annual report closed in February of the next year is fine; a day in 2023 is not.
+        assert!(period("annual", "2025", "", "", "2026-02-15").is_ok());
+        let fields = |r: Result<Period, Vec<Message>>| -> Vec<String> {
+            r.unwrap_err()
+                .iter()
+                .filter_map(|m| m.field_problem().map(|(f, _)| f.to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            fields(period("annual", "2025", "", "", "2023-12-31")),
+            ["closes_on"]
+        );
+        assert_eq!(
+            fields(period("quarter", "tjugo", "", "", "")),
+            ["kind", "year"]
+        );
+        assert_eq!(fields(period("t2", "2025", "a b", "", "")), ["code"]);
     }
 }

@@ -400,7 +400,8 @@ impl MetadataHandler {
             | Format::NeighboursJson
             | Format::GeoJson
             | Format::MeasureSetToml
-            | Format::FrameworkToml => {
+            | Format::FrameworkToml
+            | Format::GoalPlan => {
                 return Err(ReadError::at(
                     Location::default(),
                     format!("{} is not a metadata CSV format", format.name()),

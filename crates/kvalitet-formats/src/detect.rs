@@ -33,10 +33,13 @@ pub enum Format {
     MeasureSetToml,
     /// An assessment framework in TOML (it has a `valid_from`).
     FrameworkToml,
+    /// A municipality's goal plan in TOML or JSON (it has `[[goals]]`); imported whole by the
+    /// goals use case, after the measures it names.
+    GoalPlan,
 }
 
 impl Format {
-    pub const ALL: [Format; 13] = [
+    pub const ALL: [Format; 14] = [
         Self::CountiesCsv,
         Self::MunicipalitiesCsv,
         Self::KommunerCsv,
@@ -50,6 +53,7 @@ impl Format {
         Self::GeoJson,
         Self::MeasureSetToml,
         Self::FrameworkToml,
+        Self::GoalPlan,
     ];
 
     /// The name used by `--format`.
@@ -68,6 +72,7 @@ impl Format {
             Self::GeoJson => "geojson",
             Self::MeasureSetToml => "measure-set-toml",
             Self::FrameworkToml => "framework-toml",
+            Self::GoalPlan => "goal-plan",
         }
     }
 
@@ -130,6 +135,9 @@ pub fn detect_head(text: &str) -> Result<Format, FormatError> {
     let text = text.trim_start_matches('\u{feff}').trim_start();
     if text.is_empty() {
         return Err(FormatError::Empty);
+    }
+    if crate::goal_file::looks_like_goal_plan(text) {
+        return Ok(Format::GoalPlan);
     }
     if text.starts_with('{') && text.contains("\"valid_from\"") && text.contains("\"areas\"") {
         // An assessment framework written as JSON (Kolada's objects have no valid_from).
@@ -229,5 +237,23 @@ mod tests {
             assert_eq!(Format::parse(f.name()).unwrap(), f);
         }
         assert!(Format::parse("xml").is_err());
+    }
+
+    #[test]
+    fn goal_plans_are_recognised_in_toml_and_json() {
+        let toml = include_str!("../../../data/examples/goal-plan.toml");
+        assert_eq!(detect_head(toml), Ok(Format::GoalPlan));
+        let json =
+            r#"{"municipality": "0180", "goals": [{"id": "v", "level": "vision", "title": "V"}]}"#;
+        assert_eq!(detect_head(json), Ok(Format::GoalPlan));
+        // A measure set and Kolada JSON are not plans.
+        assert_eq!(
+            detect_head("id = \"kkik\"\ntitle = \"KKiK\"\n[[areas]]\n"),
+            Ok(Format::MeasureSetToml)
+        );
+        assert_eq!(
+            detect_head(r#"{"count": 1, "values": [{"id": "0180"}]}"#),
+            Ok(Format::KoladaJson)
+        );
     }
 }

@@ -76,6 +76,16 @@ enum TargetFile {
     Band([f64; 2]),
 }
 
+/// Whether a file's first bytes are a goal plan: TOML with a `[[goals]]` table, or JSON with
+/// `"municipality"` and `"goals"` keys (Kolada's JSON has neither together).
+pub fn looks_like_goal_plan(head: &str) -> bool {
+    if head.starts_with('{') {
+        head.contains("\"goals\"") && head.contains("\"municipality\"")
+    } else {
+        head.lines().any(|l| l.trim() == "[[goals]]")
+    }
+}
+
 /// Reads a plan and checks it whole: every problem is listed, each with its place, and a
 /// plan with any problem is refused. `known_measure` says which measures the municipality
 /// may follow (Kolada's and its own).

@@ -7,6 +7,7 @@ mod detect;
 pub mod framework_toml;
 mod geojson;
 pub mod goal_file;
+pub mod goal_report;
 mod json_formats;
 mod measure_set_toml;
 mod record;
@@ -104,6 +105,14 @@ fn read_plain(
         Some(f) => f,
         None => detect::detect(&mut input)?,
     };
+    if format == Format::GoalPlan {
+        // A plan is checked against the measures in the database and saved as a draft by the
+        // goals use case, never as records in a batch.
+        return Err(ReadError::at(
+            Location::default(),
+            "a goal plan is imported whole by `kvalitet import` or `kvalitet goals import`",
+        ));
+    }
     if matches!(format, Format::MeasureSetToml | Format::FrameworkToml) {
         let mut text = String::new();
         input

@@ -2,10 +2,26 @@
 //! municipality, earlier ones superseded and kept) and the official statuses of goals, each
 //! change audited in its transaction.
 
-use kvalitet_app::ports::{Actor, Goals, PlanStatus, StatusRecord, StoreError, StoredPlan};
+use kvalitet_app::ports::{
+    Actor, Goals, PlanStatus, StatusRecord, StoreError, StoredPeriod, StoredPlan,
+};
 use kvalitet_domain::audit::AuditAction;
-use kvalitet_domain::goals::Official;
+use kvalitet_domain::goals::{Official, Period, PeriodKind};
 use kvalitet_domain::{Message, MunicipalityId};
+
+/// A period row: id, code, kind, title, year, closes_on, plan, snapshot, taken_by, taken_at.
+type PeriodRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    String,
+);
 
 use crate::audit::audit;
 use crate::version::bump_version;
@@ -176,6 +192,93 @@ impl Goals for SqlStore {
                     set_at: moment(&set_at)?,
                 })
             })
+            .collect()
+    }
+
+    async fn close_goal_period(
+        &self,
+        municipality: &MunicipalityId,
+        period: &Period,
+        plan: i64,
+        snapshot: &str,
+        actor: &Actor,
+    ) -> Result<i64, StoreError> {
+        let m = municipality.as_str();
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let exists = fetch_all!(tx t, (i64,),
+            "SELECT id FROM goal_period WHERE municipality_id = $1 AND code = $2",
+            m, &period.code)?;
+        if !exists.is_empty() {
+            return Err(StoreError::Conflict(
+                Message::new("period_exists").with("code", &period.code),
+            ));
+        }
+        // A period closed at the same moment by someone else meets the unique index and is
+        // refused the same way (as a conflict), never written twice.
+        let inserted = fetch_all!(tx t, (i64,),
+            "INSERT INTO goal_period (municipality_id, code, kind, title, year, closes_on, plan_id,
+                 snapshot, taken_by, taken_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            m, &period.code, period.kind.code(), &period.title, i64::from(period.year),
+            &period.closes_on, plan, snapshot, &actor.who, actor.at.to_string());
+        let id = match inserted {
+            Ok(rows) => rows
+                .first()
+                .map(|r| r.0)
+                .ok_or_else(|| invalid("no id returned"))?,
+            Err(StoreError::Database(e)) if e.to_lowercase().contains("unique") => {
+                return Err(StoreError::Conflict(
+                    Message::new("period_exists").with("code", &period.code),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        audit(
+            t,
+            actor,
+            Some(municipality),
+            AuditAction::GoalPeriodClose,
+            &format!("goal_period:{}", period.code),
+            None,
+            Some(serde_json::json!({
+                "kind": period.kind.code(), "year": period.year, "closes_on": period.closes_on,
+                "plan": plan, "bytes": snapshot.len(),
+            })),
+        )
+        .await?;
+        bump_version(t).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn goal_periods(
+        &self,
+        municipality: &MunicipalityId,
+    ) -> Result<Vec<StoredPeriod>, StoreError> {
+        let rows = fetch_all!(pool self, PeriodRow,
+            "SELECT id, code, kind, title, year, closes_on, plan_id, snapshot, taken_by, taken_at
+             FROM goal_period WHERE municipality_id = $1 ORDER BY closes_on DESC, id DESC",
+            municipality.as_str())?;
+        rows.into_iter()
+            .map(
+                |(id, code, kind, title, year, closes_on, plan, snapshot, taken_by, taken_at)| {
+                    Ok(StoredPeriod {
+                        id,
+                        period: Period {
+                            code,
+                            kind: PeriodKind::parse(&kind).ok_or_else(|| invalid(&kind))?,
+                            title,
+                            year: i32::try_from(year).map_err(|_| invalid("year"))?,
+                            closes_on,
+                        },
+                        plan,
+                        snapshot,
+                        taken_by,
+                        taken_at: moment(&taken_at)?,
+                    })
+                },
+            )
             .collect()
     }
 }

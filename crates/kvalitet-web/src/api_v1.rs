@@ -33,6 +33,12 @@ impl From<ReportError> for ApiError {
     }
 }
 
+impl From<kvalitet_app::refusal::Refusal> for ApiError {
+    fn from(e: kvalitet_app::refusal::Refusal) -> Self {
+        Self(e.into())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         json_answer(self.0.status, &json!({ "error": self.0.message }))
@@ -187,6 +193,7 @@ pub async fn index() -> Response {
                 {"path": "/api/v1/municipalities/{id}/report", "about": "a municipality's measure set as on its page"},
                 {"path": "/api/v1/assessments", "about": "published assessment results"},
                 {"path": "/api/v1/service", "about": "published service measurements"},
+                {"path": "/api/v1/goals?municipality=ID", "about": "a municipality's published goals with every signal of their indicators; &period=CODE for a closed period's snapshot"},
             ],
             "source": "Källa: Kolada (for Kolada's measures); own and published results name their source",
         }),
@@ -488,6 +495,68 @@ pub async fn service<S: Store>(
         Ok::<_, ApiError>(json!({ "count": rounds.len(), "rounds": rounds }))
     };
     cached(&state, format!("service?{key}"), make).await
+}
+
+/// `GET /api/v1/goals?municipality=ID[&year=YEAR | &period=CODE]`: a municipality's
+/// published goal plan followed up in a year (default: the latest with a value), each goal
+/// with its official and suggested status, each indicator with its four signals, never merged
+/// into one; or a closed period's frozen snapshot with the values revised since beside it.
+pub async fn goals<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let key = raw.clone().unwrap_or_default();
+    let make = async {
+        let q = Query::parse(raw.as_deref(), &["municipality", "year", "period"])?;
+        let m = q.municipality()?.ok_or_else(|| {
+            ApiError::from(WebError::bad_request(
+                "municipality is required, e.g. municipality=0180",
+            ))
+        })?;
+        let year = q.year()?.map(|y| i32::from(y.get()));
+        let (version, d) = state.directory().await?;
+        d.kommun(m.as_str())?;
+        if let Some(code) = q.get("period") {
+            if year.is_some() {
+                return Err(WebError::bad_request("give year or period, not both").into());
+            }
+            let (_, frozen) = kvalitet_app::goals::period(&state.store, &m, code)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::from(WebError::not_found(format!(
+                        "period={code}: no such closed period; see /api/v1/goals?municipality={m}"
+                    )))
+                })?;
+            let now = crate::site::live_report(&state, version, &d, &m, Some(frozen.year)).await?;
+            let revisions = now
+                .map(|(_, now)| frozen.revisions(&now))
+                .unwrap_or_default();
+            let mut body = serde_json::to_value(&frozen).map_err(WebError::internal)?;
+            body["revisions"] = serde_json::to_value(revisions).map_err(WebError::internal)?;
+            return Ok(body);
+        }
+        let periods: Vec<Value> = kvalitet_app::goals::periods(&state.store, &m)
+            .await?
+            .into_iter()
+            .map(|p| {
+                json!({
+                    "code": p.period.code, "kind": p.period.kind.code(), "title": p.period.title,
+                    "year": p.period.year, "closes_on": p.period.closes_on,
+                })
+            })
+            .collect();
+        let Some((_, report)) = crate::site::live_report(&state, version, &d, &m, year).await?
+        else {
+            return Ok(json!({
+                "municipality": m.as_str(), "name": d.name(&m), "published": null,
+                "goals": [], "periods": periods,
+            }));
+        };
+        let mut body = serde_json::to_value(&report).map_err(WebError::internal)?;
+        body["periods"] = Value::Array(periods);
+        Ok::<_, ApiError>(body)
+    };
+    cached(&state, format!("goals?{key}"), make).await
 }
 
 pub async fn not_found() -> Response {

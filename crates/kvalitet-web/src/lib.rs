@@ -12,6 +12,7 @@ mod downloads;
 mod error;
 mod extract;
 mod forms;
+mod goals_admin;
 mod i18n;
 mod kolada_v3;
 mod outbox;

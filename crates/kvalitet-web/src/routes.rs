@@ -14,7 +14,7 @@ use kvalitet_app::Store;
 use crate::extract::UploadLimit;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::{admin, api_v1, auth, kolada_v3, rejections, rounds, service, site};
+use crate::{admin, api_v1, auth, goals_admin, kolada_v3, rejections, rounds, service, site};
 
 /// The widget's height report, and the listener for the pages that embed widgets.
 const EMBED_JS: &str = include_str!("../templates/embed.js");
@@ -46,6 +46,14 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/kommun/{id}/matt/{kpi}", get(site::measure::<S>))
         .route("/kommun/{id}/mal", get(site::goals::<S>))
         .route(
+            "/kommun/{id}/mal/uppfoljning/{code}",
+            get(site::goal_period::<S>),
+        )
+        .route(
+            "/kommun/{id}/mal/uppfoljning/{code}/{file}",
+            get(site::goal_period_download::<S>),
+        )
+        .route(
             "/kommun/{id}/matt/{kpi}/{file}",
             get(site::measure_download::<S>),
         )
@@ -69,6 +77,30 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/admin/epost", get(crate::outbox::page::<S>))
         .route("/admin/kommun/{id}", get(admin::dashboard::<S>))
         .route("/admin/kommun/{id}/inbjudan", post(admin::invite::<S>))
+        .route(
+            "/admin/kommun/{id}/mal",
+            get(goals_admin::overview::<S>).merge(upload(
+                post(goals_admin::save_plan::<S>),
+                kvalitet_app::goals::MAX_PLAN_BYTES,
+            )),
+        )
+        .route(
+            "/admin/kommun/{id}/mal/publicera",
+            get(goals_admin::confirm_publish::<S>).post(goals_admin::publish::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/mal/period",
+            post(goals_admin::close_period::<S>),
+        )
+        .route("/admin/kommun/{id}/mal/{goal}", get(goals_admin::goal::<S>))
+        .route(
+            "/admin/kommun/{id}/mal/{goal}/status",
+            post(goals_admin::set_status::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/malplan/{file}",
+            get(goals_admin::plan_file::<S>),
+        )
         .route(
             "/inbjudan/{token}",
             get(auth::invitation_page::<S>).post(auth::accept_invitation::<S>),
@@ -261,6 +293,7 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/api/v1/compare", get(api_v1::compare::<S>))
         .route("/api/v1/assessments", get(api_v1::assessments::<S>))
         .route("/api/v1/service", get(api_v1::service::<S>))
+        .route("/api/v1/goals", get(api_v1::goals::<S>))
         .route(
             "/api/v1/municipalities/{id}/report",
             get(api_v1::report::<S>),

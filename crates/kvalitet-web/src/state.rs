@@ -123,7 +123,23 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 33] = [
+const TEMPLATES: [(&str, &str); 37] = [
+    (
+        "goals-admin.html",
+        include_str!("../templates/goals-admin.html"),
+    ),
+    (
+        "goal-admin.html",
+        include_str!("../templates/goal-admin.html"),
+    ),
+    (
+        "goal-indicators.html",
+        include_str!("../templates/goal-indicators.html"),
+    ),
+    (
+        "goal-status.html",
+        include_str!("../templates/goal-status.html"),
+    ),
     (
         "service-table.html",
         include_str!("../templates/service-table.html"),

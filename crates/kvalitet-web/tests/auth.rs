@@ -3323,3 +3323,232 @@ async fn survey_distributions_come_from_a_template_and_problems_stay_on_the_roun
         after.body
     );
 }
+
+/// The goals for the municipality's people: readers see the plans, editors upload or edit
+/// one (every problem beside the text they sent), administrators publish after a
+/// confirmation and judge goals with a motivation; another municipality's people see nothing.
+#[tokio::test]
+async fn goal_plans_are_edited_published_and_judged_by_the_right_people() {
+    let app = server().await;
+    let plan = r#"municipality = "0180"
+
+[[goals]]
+id = "vision"
+level = "vision"
+title = "En stad där alla kan växa"
+
+[[goals]]
+id = "kf1"
+parent = "vision"
+level = "kf"
+title = "Fler i arbete"
+owner = "Kommunfullmäktige"
+from = 2023
+to = 2026
+"#;
+    let mut cia = app.logged_in("cia@kommun.se").await;
+    let read = cia.get("/admin/kommun/0180/mal").await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert!(!read.body.contains("p-source"), "readers do not edit");
+
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let start = bo.get("/admin/kommun/0180/mal").await;
+    assert!(
+        start.body.contains("p-source") && start.body.contains("En stad d"),
+        "the editor starts from the example: {}",
+        start.body
+    );
+    // A plan following a measure the database does not know, as a file: refused, the text
+    // kept, the problem beside it.
+    let unknown = plan.to_owned()
+        + "\n[[goals.indicators]]\nmeasure = \"N99999\"\naim = \"higher\"\nbaseline_year = 2022\n";
+    let refused = bo
+        .upload(
+            "/admin/kommun/0180/mal",
+            &[],
+            "plan.toml",
+            unknown.as_bytes(),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("N99999")
+            && refused.body.contains(r#"id="p-source-error""#)
+            && refused.body.contains("aria-invalid"),
+        "{}",
+        refused.body
+    );
+    let saved = bo.post("/admin/kommun/0180/mal", &[("source", plan)]).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        saved.location(),
+        Some("/admin/kommun/0180/mal?klart=sparad")
+    );
+    assert_eq!(bo.get("/admin/kommun/0180/mal/publicera").await.status, 403);
+    // Not public before it is published.
+    assert!(
+        !app.get("/kommun/0180/mal")
+            .send()
+            .await
+            .body
+            .contains("Fler i arbete")
+    );
+
+    let mut anna = app.logged_in("anna@kommun.se").await;
+    let overview = anna.get("/admin/kommun/0180/mal").await;
+    assert!(
+        overview.body.contains("Fler i arbete") && overview.body.contains("bo@kommun.se"),
+        "{}",
+        overview.body
+    );
+    let confirm = anna.get("/admin/kommun/0180/mal/publicera").await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(confirm.body.contains("2 mål"), "{}", confirm.body);
+    let id = confirm.hidden("plan");
+    let published = anna
+        .post(
+            "/admin/kommun/0180/mal/publicera",
+            &[("plan", &id), ("confirmed", "1")],
+        )
+        .await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    let public = app.get("/kommun/0180/mal").send().await;
+    assert!(public.body.contains("Fler i arbete"), "{}", public.body);
+
+    // A judgement needs a motivation; the form comes back with the choice kept.
+    let bare = anna
+        .post(
+            "/admin/kommun/0180/mal/kf1/status",
+            &[("status", "partly"), ("motivation", "  ")],
+        )
+        .await;
+    assert_eq!(bare.status, 400, "{}", bare.body);
+    assert!(
+        bare.body.contains(r#"id="s-motivation-error""#)
+            && bare.body.contains(r#"value="partly" checked"#),
+        "{}",
+        bare.body
+    );
+    let judged = anna
+        .post(
+            "/admin/kommun/0180/mal/kf1/status",
+            &[
+                ("status", "partly"),
+                (
+                    "motivation",
+                    "Sysselsättningen ökar men inte i alla stadsdelar.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(judged.status, 303, "{}", judged.body);
+    let goal = anna.get("/admin/kommun/0180/mal/kf1?klart=bedomd").await;
+    assert!(
+        goal.body.contains("Bedömningen är sparad")
+            && goal.body.contains("inte i alla stadsdelar")
+            && goal.body.contains("anna@kommun.se"),
+        "{}",
+        goal.body
+    );
+    let public = app.get("/kommun/0180/mal").send().await;
+    assert!(
+        public.body.contains("inte i alla stadsdelar") && !public.body.contains("anna@kommun.se"),
+        "{}",
+        public.body
+    );
+    let file = anna.get("/admin/kommun/0180/malplan/publicerad.toml").await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.body, plan);
+    assert_eq!(anna.get("/admin/kommun/0180/mal/nope").await.status, 404);
+
+    // Closing a period freezes the published plan's follow-up; a code is closed once and a
+    // bad field comes back beside itself.
+    let closed = anna
+        .post(
+            "/admin/kommun/0180/mal/period",
+            &[
+                ("kind", "annual"),
+                ("year", "2025"),
+                ("title", "Årsredovisning 2025"),
+            ],
+        )
+        .await;
+    assert_eq!(closed.status, 303, "{}", closed.body);
+    let listed = anna.get("/admin/kommun/0180/mal?klart=stangd").await;
+    assert!(
+        listed
+            .body
+            .contains("/kommun/0180/mal/uppfoljning/helar-2025")
+            && listed.body.contains("2025-12-31"),
+        "{}",
+        listed.body
+    );
+    let twice = anna
+        .post(
+            "/admin/kommun/0180/mal/period",
+            &[("kind", "annual"), ("year", "2025")],
+        )
+        .await;
+    assert_eq!(twice.status, 400, "{}", twice.body);
+    assert!(
+        twice.body.contains("helar-2025 är redan stängd"),
+        "{}",
+        twice.body
+    );
+    let bad_day = anna
+        .post(
+            "/admin/kommun/0180/mal/period",
+            &[("kind", "other"), ("year", "2025"), ("closes_on", "31/12")],
+        )
+        .await;
+    assert_eq!(bad_day.status, 400);
+    assert!(
+        bad_day.body.contains(r#"id="c-closes_on-error""#)
+            && bad_day.body.contains(r#"value="31/12""#),
+        "{}",
+        bad_day.body
+    );
+    let frozen = app
+        .get("/kommun/0180/mal/uppfoljning/helar-2025")
+        .send()
+        .await;
+    assert_eq!(frozen.status, 200, "{}", frozen.body);
+    assert!(
+        frozen.body.contains("Årsredovisning 2025")
+            && frozen.body.contains("inte i alla stadsdelar"),
+        "{}",
+        frozen.body
+    );
+    assert_eq!(
+        bo.post(
+            "/admin/kommun/0180/mal/period",
+            &[("kind", "t1"), ("year", "2025")]
+        )
+        .await
+        .status,
+        403
+    );
+
+    // Readers do not judge; another municipality's administrator sees nothing.
+    let by_reader = cia
+        .post(
+            "/admin/kommun/0180/mal/kf1/status",
+            &[("status", "fulfilled"), ("motivation", "Klart.")],
+        )
+        .await;
+    assert_eq!(by_reader.status, 403, "{}", by_reader.body);
+    let mut dan = app.logged_in("dan@kommun.se").await;
+    assert_eq!(dan.get("/admin/kommun/0180/mal").await.status, 403);
+    assert_eq!(
+        dan.get("/admin/kommun/0180/malplan/publicerad.toml")
+            .await
+            .status,
+        403
+    );
+    let trail = anna.get("/kommun/0180/logg").await;
+    assert!(
+        trail.body.contains("goal.publish") || trail.body.contains("publicerade"),
+        "{}",
+        trail.body
+    );
+}

@@ -1055,4 +1055,131 @@ targets = { 2022 = 89, 2026 = 95 }
     );
     let (bad, _) = page(&app, "/kommun/0180/mal?ar=tjugo").await;
     assert_eq!(bad, 400);
+
+    // The API has every signal apart, the score and the judgement beside the suggestion.
+    let (status, api) = json(&app, "/api/v1/goals?municipality=0180").await;
+    assert_eq!(status, 200, "{api}");
+    assert_eq!(api["year"], 2022);
+    let kf1 = &api["goals"][1];
+    assert_eq!(kf1["id"], "kf1");
+    assert_eq!(kf1["parent"], "vision");
+    assert_eq!(kf1["official"]["status"], "not_fulfilled");
+    assert_eq!(kf1["suggested"]["category"], "on_track");
+    assert_eq!(kf1["suggested"]["counted"], 1);
+    let ind = &kf1["indicators"][0];
+    assert_eq!(ind["measure"], "N15428");
+    assert_eq!(ind["aim"], "higher");
+    assert_eq!(ind["latest"]["value"], 90.0);
+    assert_eq!(ind["target"]["low"], 89.0);
+    assert_eq!(ind["target_status"], "met");
+    assert_eq!(ind["trend"], "better");
+    assert_eq!(ind["progress"]["category"], "on_track");
+    assert!(
+        ind["progress"]["score"].as_f64().is_some_and(|s| s > 2.5),
+        "{ind}"
+    );
+    assert!(
+        ["green", "yellow", "red"].contains(&ind["position"]["colour"].as_str().unwrap_or("")),
+        "{ind}"
+    );
+    assert!(html.contains("Jämfört med andra kommuner"), "{html}");
+    let (_, earlier) = json(&app, "/api/v1/goals?municipality=0180&year=2021").await;
+    assert_eq!(earlier["goals"][1]["indicators"][0]["latest"]["year"], 2021);
+    let (_, none) = json(&app, "/api/v1/goals?municipality=1480").await;
+    assert_eq!(none["goals"], serde_json::json!([]));
+    // A period closed on this follow-up freezes it; a value revised afterwards is shown
+    // beside the snapshot, never in it.
+    let report: kvalitet_formats::goal_report::FollowUpReport =
+        serde_json::from_value(api.clone()).unwrap();
+    let period = kvalitet_domain::goals::period("interim", "2022", "", "", "").unwrap();
+    goals::close_period(&app.store, &grants, &m, &period, id, report, &actor)
+        .await
+        .unwrap();
+    let options = kvalitet_app::import::ImportOptions {
+        format: None,
+        skip_bad_rows: false,
+        catalogue_year: None,
+        current_year: kvalitet_domain::Year::new(2026).unwrap(),
+        clock: std::sync::Arc::new(kvalitet_app::ports::FixedClock(actor.at)),
+    };
+    let revised = kvalitet_app::import::import_bytes(
+        &app.store,
+        "revision.csv",
+        b"kpi,municipality_id,year,value\nN15428,0180,2022,91.5\n".to_vec(),
+        &options,
+    )
+    .await
+    .unwrap();
+    assert!(revised.failure.is_none(), "{revised:?}");
+    tokio::time::sleep(kvalitet_web::VERSION_TTL + std::time::Duration::from_millis(50)).await;
+    let (status, frozen) = page(&app, "/kommun/0180/mal/uppfoljning/delar-2022").await;
+    assert_eq!(status, 200, "{frozen}");
+    assert!(
+        frozen.contains("Delårsrapport 2022")
+            && frozen.contains("90,0 (2022)")
+            && frozen.contains("var 90,0 i ögonblicksbilden och är nu 91,5"),
+        "{frozen}"
+    );
+    let (_, live) = page(&app, "/kommun/0180/mal").await;
+    assert!(
+        live.contains("91,5 (2022)") && live.contains("/kommun/0180/mal/uppfoljning/delar-2022"),
+        "{live}"
+    );
+    let (_, snapshot) = json(&app, "/api/v1/goals?municipality=0180&period=delar-2022").await;
+    assert_eq!(snapshot["period"]["kind"], "interim");
+    assert_eq!(
+        snapshot["goals"][1]["indicators"][0]["latest"]["value"],
+        90.0
+    );
+    assert_eq!(snapshot["revisions"][0]["now"], 91.5);
+    let csv = app
+        .get("/kommun/0180/mal/uppfoljning/delar-2022/uppfoljning.csv")
+        .send()
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body.starts_with("goal,parent,level,goal_title")
+            && csv
+                .body
+                .contains("kf1,vision,kf,Alla elever ska nå kunskapsmålen")
+            && csv.body.contains("N15428"),
+        "{}",
+        csv.body
+    );
+    let xlsx = app
+        .get("/kommun/0180/mal/uppfoljning/delar-2022/uppfoljning.xlsx")
+        .send()
+        .await;
+    assert_eq!(xlsx.status, 200);
+    // The same code is closed once.
+    let again = goals::close_period(
+        &app.store,
+        &grants,
+        &m,
+        &period,
+        id,
+        serde_json::from_value(api.clone()).unwrap(),
+        &actor,
+    )
+    .await;
+    assert!(again.is_err());
+    for (path, want) in [
+        ("/kommun/0180/mal/uppfoljning/nope", 404),
+        ("/kommun/0180/mal/uppfoljning/delar-2022/data.pdf", 404),
+    ] {
+        assert_eq!(page(&app, path).await.0, want, "{path}");
+    }
+    for (path, want) in [
+        ("/api/v1/goals?municipality=0180&period=nope", 404),
+        (
+            "/api/v1/goals?municipality=0180&period=delar-2022&year=2022",
+            400,
+        ),
+        ("/api/v1/goals", 400),
+        ("/api/v1/goals?municipality=9999", 404),
+        ("/api/v1/goals?municipality=0180&year=x", 400),
+    ] {
+        let (status, body) = json(&app, path).await;
+        assert_eq!(status, want, "{path}: {body}");
+    }
 }

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
-use kvalitet_domain::goals::Official;
+use kvalitet_domain::goals::{Official, Period};
 use kvalitet_domain::{MunicipalityId, Timestamp};
 
 use super::{Actor, StoreError};
@@ -59,6 +59,19 @@ pub struct StatusRecord {
     pub set_at: Timestamp,
 }
 
+/// A closed follow-up period as stored, with its frozen snapshot (the follow-up report as
+/// JSON, `kvalitet_formats::goal_report`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredPeriod {
+    pub id: i64,
+    pub period: Period,
+    /// The published plan it followed up.
+    pub plan: i64,
+    pub snapshot: String,
+    pub taken_by: String,
+    pub taken_at: Timestamp,
+}
+
 /// Goal plans and statuses; every change is audited in its own transaction.
 pub trait Goals: Send + Sync + 'static {
     /// Saves a checked plan as the municipality's draft, replacing an earlier draft.
@@ -97,4 +110,21 @@ pub trait Goals: Send + Sync + 'static {
         &self,
         municipality: &MunicipalityId,
     ) -> impl Future<Output = Result<Vec<StatusRecord>, StoreError>> + Send;
+
+    /// Closes a follow-up period with its snapshot of the published plan `plan`, frozen for
+    /// good. `Conflict` when the municipality already closed a period with its code.
+    fn close_goal_period(
+        &self,
+        municipality: &MunicipalityId,
+        period: &Period,
+        plan: i64,
+        snapshot: &str,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// The municipality's closed periods, latest closing first, with their snapshots.
+    fn goal_periods(
+        &self,
+        municipality: &MunicipalityId,
+    ) -> impl Future<Output = Result<Vec<StoredPeriod>, StoreError>> + Send;
 }

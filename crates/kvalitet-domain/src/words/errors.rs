@@ -562,6 +562,46 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "The goal {id} is not in the municipality's goal plan.",
     ),
     ("field.reason", "Motivering", "Reason"),
+    ("field.closes_on", "Stängs", "Closes on"),
+    ("field.code", "Kod", "Code"),
+    (
+        "choose_period_kind",
+        "välj T1, T2, delår, helår eller annan",
+        "choose T1, T2, interim, annual or other",
+    ),
+    (
+        "period_close_date",
+        "skriv dagen perioden stängs som ÅÅÅÅ-MM-DD, under {year} eller året efter",
+        "write the day the period closes as YYYY-MM-DD, in {year} or the year after",
+    ),
+    (
+        "period_exists",
+        "Perioden {code} är redan stängd; dess ögonblicksbild ändras inte. Ge den nya perioden en annan kod.",
+        "The period {code} is already closed; its snapshot does not change. Give the new period another code.",
+    ),
+    (
+        "period_needs_published_plan",
+        "Det finns ingen publicerad målplan att följa upp. Publicera planen först.",
+        "There is no published goal plan to follow up. Publish the plan first.",
+    ),
+    (
+        "period_not_found",
+        "Uppföljningsperioden {code} finns inte.",
+        "The follow-up period {code} does not exist.",
+    ),
+    ("field.motivation", "Motivering", "Motivation"),
+    ("field.status", "Status", "Status"),
+    ("field.source", "Planen", "The plan"),
+    (
+        "goals_file_not_text",
+        "{file} är inte text (UTF-8); spara planen som TOML eller JSON",
+        "{file} is not text (UTF-8); save the plan as TOML or JSON",
+    ),
+    (
+        "goal_plan_not_found",
+        "Det finns ingen sådan målplan.",
+        "There is no such goal plan.",
+    ),
     ("field.file", "Fil", "File"),
     (
         "nothing_saved",

@@ -1,6 +1,7 @@
 //! The goals port with its use cases: a plan imported as a draft (checked whole, by editors),
 //! published by an administrator (the earlier one kept as superseded), read back, and official
-//! statuses with motivations; every change in the audit trail.
+//! statuses with motivations, closed follow-up periods with their frozen snapshots; every
+//! change in the audit trail.
 
 use kvalitet_app::goals;
 use kvalitet_app::ports::prelude::*;
@@ -14,6 +15,7 @@ both_backends!(
     a_plan_goes_from_draft_to_published_and_the_earlier_one_is_kept,
     a_bad_plan_is_refused_whole_with_each_place,
     a_status_needs_an_administrator_a_motivation_and_a_known_goal,
+    a_closed_period_keeps_its_snapshot_and_its_code_once,
 );
 
 const PLAN: &str = r#"
@@ -218,5 +220,70 @@ async fn a_status_needs_an_administrator_a_motivation_and_a_known_goal(store: &S
         store.goal_statuses(&muni).await.unwrap().len(),
         2,
         "the history is kept"
+    );
+}
+
+async fn a_closed_period_keeps_its_snapshot_and_its_code_once(store: &SqlStore) {
+    load_catalogue(store).await;
+    let (_, anna) = person(store, "anna@kommun.se", Some("0180")).await;
+    let a = actor("anna@kommun.se", "2026-12-01T09:00:00Z");
+    let muni = m("0180");
+    let (_, plan, _) = goals::import_plan(store, &anna, PLAN, |_| true, &a)
+        .await
+        .unwrap();
+    goals::publish_plan(store, &anna, &muni, plan, &a)
+        .await
+        .unwrap();
+    let published = goals::plan(store, None, &muni, false)
+        .await
+        .unwrap()
+        .unwrap();
+    let report = goals::follow_up_report(
+        &muni,
+        "Stockholm".into(),
+        2025,
+        published.stored.published_at,
+        &published.plan.goals,
+        &[],
+        |_| None,
+        |_, _| None,
+        &Default::default(),
+    );
+    let period = kvalitet_domain::goals::period("interim", "2025", "", "Delår 2025", "").unwrap();
+    let (_, cia) = person(store, "cia@kommun.se", None).await;
+    let outsider = goals::close_period(store, &cia, &muni, &period, plan, report.clone(), &a).await;
+    assert!(
+        matches!(outsider, Err(Refusal::Forbidden(_))),
+        "{outsider:?}"
+    );
+    goals::close_period(store, &anna, &muni, &period, plan, report.clone(), &a)
+        .await
+        .unwrap();
+    let again = goals::close_period(store, &anna, &muni, &period, plan, report.clone(), &a).await;
+    assert!(matches!(again, Err(Refusal::Invalid(_))), "{again:?}");
+    let (stored, frozen) = goals::period(store, &muni, "delar-2025")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.period.closes_on, "2025-08-31");
+    assert_eq!(stored.plan, plan);
+    assert_eq!(
+        frozen.goals, report.goals,
+        "the snapshot reads back as frozen"
+    );
+    assert_eq!(
+        frozen.period.as_ref().map(|p| p.title.as_str()),
+        Some("Delår 2025")
+    );
+    assert!(
+        goals::period(store, &muni, "helar-2025")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let events = store.audit_events(Some(&muni), 10).await.unwrap();
+    assert!(
+        events.iter().any(|e| e.action == "goal.period_close"),
+        "{events:?}"
     );
 }

@@ -1,23 +1,22 @@
 //! "Så går det för kommunens mål": a municipality's published goals as a tree, each goal with
 //! its official status and motivation, the status its indicators suggest (and whether the two
-//! differ), and each indicator's signals in words — never a colour alone.
+//! differ), and each indicator's signals in words with a line of its values — never a colour
+//! alone. Also the follow-up as one report (`goal_report`), the one computation behind this
+//! page, the staff pages, the API and a closed period's snapshot; and the page of a closed
+//! period, drawn from its snapshot with the values revised since beside it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use kvalitet_app::ports::StatusRecord;
+use kvalitet_app::goals::Plan;
+use kvalitet_domain::Placement;
 use kvalitet_domain::goals::{self as g, GoalResult, Official, PlanGoal, Progress};
+use kvalitet_formats::goal_report::{FollowUpReport, GoalEntry, IndicatorEntry, Revision};
 
 use super::*;
 
-/// `GET /kommun/{id}/mal[?ar=YEAR]`: the published goals followed up in a year (by default
-/// the latest year any indicator has a value).
-pub async fn goals<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
-    PageLang(lang): PageLang,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, WebError> {
-    let asked_year = query_pairs(raw.as_deref())
+/// A year asked for in `?ar=`, checked.
+fn asked_year(raw: Option<&str>) -> Result<Option<i32>, WebError> {
+    query_pairs(raw)
         .into_iter()
         .find(|(k, _)| k == "ar")
         .map(|(_, v)| {
@@ -28,101 +27,517 @@ pub async fn goals<S: Store>(
                     WebError::invalid(Message::new("not_a_year").with("value", format!("{v:?}")))
                 })
         })
-        .transpose()?;
+        .transpose()
+}
+
+/// `GET /kommun/{id}/mal[?ar=YEAR]`: the published goals followed up in a year (by default
+/// the latest year any indicator has a value), and the closed periods.
+pub async fn goals<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    let asked_year = asked_year(raw.as_deref())?;
     let key = format!("/kommun/{id}/mal?ar={}", asked_year.unwrap_or(0));
     let st = state.clone();
     cached(&state, lang, key, false, |version, d| async move {
         let m = d.kommun(&id)?.id;
-        let plan = kvalitet_app::goals::plan(&st.store, None, &m, false).await?;
-        let statuses = kvalitet_app::goals::statuses(&st.store, &m).await?;
         let mut view = GoalsView {
             m: Named::of(&d, &m),
             published: None,
             year: 0,
             goals: Vec::new(),
+            periods: period_lines(lang, &st, &m).await?,
+            period: None,
+            revisions: Vec::new(),
             other_path: format!("{}/kommun/{m}/mal", lang.other().base()),
         };
-        if let Some(plan) = plan {
-            // Each indicator's values for this municipality, read once per measure and gender.
-            let mut series: HashMap<(String, String), g::Series> = HashMap::new();
-            for ind in plan.plan.goals.iter().flat_map(|goal| &goal.indicators) {
-                let key = (ind.measure.clone(), ind.gender.clone());
-                if series.contains_key(&key) {
-                    continue;
-                }
-                let values = match (MeasureId::parse(&ind.measure), Gender::parse(&ind.gender)) {
-                    (Ok(measure), Ok(gender)) => {
-                        let s = st
-                            .series(version, measure, gender)
-                            .await
-                            .map_err(WebError::internal)?;
-                        s.years
-                            .iter()
-                            .filter_map(|y| s.number(&m, *y).map(|v| (i32::from(y.get()), v)))
-                            .collect()
-                    }
-                    _ => g::Series::new(),
-                };
-                series.insert(key, values);
-            }
-            let latest = series
-                .values()
-                .filter_map(|s| s.keys().next_back())
-                .max()
-                .copied();
-            let year = asked_year.or(latest).unwrap_or(2000);
-            let decimals = |measure: &str| {
-                MeasureId::parse(measure)
-                    .ok()
-                    .and_then(|id| d.measures.get(&id))
-                    .map_or(1, |x| d.presentation(x).decimals)
-            };
-            let results = g::follow_up(
-                &plan.plan.goals,
-                |ind| {
-                    series
-                        .get(&(ind.measure.clone(), ind.gender.clone()))
-                        .cloned()
-                        .unwrap_or_default()
-                },
-                decimals,
-                year,
-                g::StatusBands::default(),
-            );
-            view.year = year;
+        if let Some((plan, report)) = live_report(&st, version, &d, &m, asked_year).await? {
+            view.year = report.year;
             view.published = plan.stored.published_at.map(|at| at.local_date_text());
-            view.goals = tree(lang, &d, &plan.plan.goals, &results, &statuses);
+            view.goals = tree(lang, &d, &report);
         }
         Ok(st.render("goals.html", lang, view)?.into_bytes())
     })
     .await
 }
 
-/// The goals in the plan's order, each after its parent, with its depth for the outline.
-fn tree(
+/// `GET /kommun/{id}/mal/uppfoljning/{code}`: a closed period's follow-up for the council and
+/// residents, exactly as its snapshot froze it, with every value revised since listed beside.
+pub async fn goal_period<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path((id, code)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let key = format!("/kommun/{id}/mal/uppfoljning/{code}");
+    let st = state.clone();
+    cached(&state, lang, key, false, |version, d| async move {
+        let m = d.kommun(&id)?.id;
+        let (stored, frozen) = kvalitet_app::goals::period(&st.store, &m, &code)
+            .await?
+            .ok_or_else(|| {
+                WebError::coded(
+                    StatusCode::NOT_FOUND,
+                    Message::new("period_not_found").with("code", &code),
+                )
+            })?;
+        let revisions = match live_report(&st, version, &d, &m, Some(frozen.year)).await? {
+            Some((_, now)) => frozen.revisions(&now),
+            None => Vec::new(),
+        };
+        let view = GoalsView {
+            m: Named::of(&d, &m),
+            published: frozen
+                .published
+                .as_deref()
+                .and_then(|t| kvalitet_domain::Timestamp::parse(t).ok())
+                .map(|t| t.local_date_text()),
+            year: frozen.year,
+            goals: tree(lang, &d, &frozen),
+            periods: Vec::new(),
+            period: Some(PeriodView {
+                code: stored.period.code.clone(),
+                title: period_title(lang, &stored.period),
+                closes_on: stored.period.closes_on.clone(),
+                taken: stored.taken_at.local_text(),
+            }),
+            revisions: revisions
+                .iter()
+                .map(|r| revision_line(lang, &d, &frozen, r))
+                .collect(),
+            other_path: format!(
+                "{}/kommun/{m}/mal/uppfoljning/{}",
+                lang.other().base(),
+                encode(&code)
+            ),
+        };
+        Ok(st.render("goals.html", lang, view)?.into_bytes())
+    })
+    .await
+}
+
+/// `GET /kommun/{id}/mal/uppfoljning/{code}/{uppfoljning.csv|uppfoljning-excel.csv|
+/// uppfoljning.xlsx}`: the snapshot as a table, a row per indicator (a goal without
+/// indicators has one row), for the council's own reports.
+pub async fn goal_period_download<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Path((id, code, file)): Path<(String, String, String)>,
+) -> Result<Response, WebError> {
+    let kind = match file.as_str() {
+        "uppfoljning.csv" => downloads::Kind::Csv,
+        "uppfoljning-excel.csv" => downloads::Kind::ExcelCsv,
+        "uppfoljning.xlsx" => downloads::Kind::Xlsx,
+        _ => {
+            return Err(WebError::coded(
+                StatusCode::NOT_FOUND,
+                Message::new("period_not_found").with("code", &code),
+            ));
+        }
+    };
+    let (_, d) = state.directory().await?;
+    let m = d.kommun(&id)?.id;
+    let (stored, frozen) = kvalitet_app::goals::period(&state.store, &m, &code)
+        .await?
+        .ok_or_else(|| {
+            WebError::coded(
+                StatusCode::NOT_FOUND,
+                Message::new("period_not_found").with("code", &code),
+            )
+        })?;
+    let table = follow_up_table(&d, &frozen);
+    let about = vec![
+        ("Kommun".to_owned(), frozen.name.clone()),
+        ("Period".to_owned(), period_title(Lang::Sv, &stored.period)),
+        ("Stängd".to_owned(), stored.period.closes_on.clone()),
+        (
+            "Ögonblicksbild tagen".to_owned(),
+            stored.taken_at.to_string(),
+        ),
+        ("Värden till och med".to_owned(), frozen.year.to_string()),
+        (
+            "Källa".to_owned(),
+            "Kolada och kommunens egna mått, enligt ögonblicksbilden".to_owned(),
+        ),
+    ];
+    Ok(downloads::respond(
+        kind,
+        &table,
+        &format!("mal-{m}-{}", stored.period.code),
+        &about,
+    ))
+}
+
+/// The snapshot's rows: machine codes in the cells (words in the Excel variants' headings).
+fn follow_up_table(d: &Directory, report: &FollowUpReport) -> downloads::Table {
+    let header: Vec<String> = [
+        "goal",
+        "parent",
+        "level",
+        "goal_title",
+        "owner",
+        "official",
+        "motivation",
+        "suggested",
+        "suggested_score",
+        "measure",
+        "measure_title",
+        "gender",
+        "aim",
+        "year",
+        "value",
+        "target_low",
+        "target_high",
+        "target_status",
+        "trend",
+        "progress",
+        "progress_score",
+        "position",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let numeric: Vec<bool> = header
+        .iter()
+        .map(|h| {
+            matches!(
+                h.as_str(),
+                "suggested_score"
+                    | "year"
+                    | "value"
+                    | "target_low"
+                    | "target_high"
+                    | "progress_score"
+            )
+        })
+        .collect();
+    let number = |x: Option<f64>| downloads::machine_number(x);
+    let mut rows = Vec::new();
+    for goal in &report.goals {
+        let goal_cells = vec![
+            goal.id.clone(),
+            goal.parent.clone().unwrap_or_default(),
+            goal.level.clone(),
+            goal.title.clone(),
+            goal.owner.clone(),
+            goal.official
+                .as_ref()
+                .map_or_else(String::new, |o| o.status.clone()),
+            goal.official
+                .as_ref()
+                .map_or_else(String::new, |o| o.motivation.clone()),
+            goal.suggested
+                .as_ref()
+                .map_or_else(String::new, |s| s.category.clone()),
+            number(goal.suggested.as_ref().and_then(|s| s.score)),
+        ];
+        if goal.indicators.is_empty() {
+            let mut row = goal_cells.clone();
+            row.resize(header.len(), String::new());
+            rows.push(row);
+        }
+        for ind in &goal.indicators {
+            let mut row = goal_cells.clone();
+            row.extend([
+                ind.measure.clone(),
+                measure_title(d, ind),
+                ind.gender.clone(),
+                ind.aim.clone(),
+                ind.latest.map_or_else(String::new, |v| v.year.to_string()),
+                number(ind.latest.map(|v| v.value)),
+                number(ind.target.map(|t| t.low)),
+                number(ind.target.map(|t| t.high)),
+                ind.target_status.clone().unwrap_or_default(),
+                ind.trend.clone().unwrap_or_default(),
+                ind.progress
+                    .as_ref()
+                    .map_or_else(String::new, |p| p.category.clone()),
+                number(ind.progress.as_ref().and_then(|p| p.score)),
+                ind.position
+                    .as_ref()
+                    .map_or_else(String::new, |p| p.colour.clone()),
+            ]);
+            rows.push(row);
+        }
+    }
+    downloads::Table {
+        title: format!("Måluppföljning {} {}", report.name, report.year),
+        header,
+        rows,
+        numeric,
+    }
+}
+
+fn measure_title(d: &Directory, ind: &IndicatorEntry) -> String {
+    MeasureId::parse(&ind.measure)
+        .ok()
+        .and_then(|id| d.measures.get(&id))
+        .map_or_else(|| ind.measure.clone(), |x| x.title.clone())
+}
+
+/// "Delårsrapport 2025" or the kind's name with the year when the period has no title.
+fn period_title(lang: Lang, p: &g::Period) -> String {
+    if p.title.is_empty() {
+        format!(
+            "{} {}",
+            lang.t(&format!("period_kind.{}", p.kind.code())),
+            p.year
+        )
+    } else {
+        p.title.clone()
+    }
+}
+
+/// The closed periods of `m`, latest first, for links.
+async fn period_lines<S: Store>(
     lang: Lang,
+    state: &AppState<S>,
+    m: &MunicipalityId,
+) -> Result<Vec<PeriodView>, WebError> {
+    Ok(kvalitet_app::goals::periods(&state.store, m)
+        .await?
+        .iter()
+        .map(|p| PeriodView {
+            code: p.period.code.clone(),
+            title: period_title(lang, &p.period),
+            closes_on: p.period.closes_on.clone(),
+            taken: p.taken_at.local_text(),
+        })
+        .collect())
+}
+
+fn revision_line(lang: Lang, d: &Directory, frozen: &FollowUpReport, r: &Revision) -> String {
+    let goal = frozen
+        .goals
+        .iter()
+        .find(|g| g.id == r.goal)
+        .map_or(r.goal.as_str(), |g| g.title.as_str());
+    let decimals = MeasureId::parse(&r.measure)
+        .ok()
+        .and_then(|id| d.measures.get(&id))
+        .map_or(1, |x| d.presentation(x).decimals);
+    let shown = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| lang.number(v, decimals));
+    let title = MeasureId::parse(&r.measure)
+        .ok()
+        .and_then(|id| d.measures.get(&id))
+        .map_or_else(|| r.measure.clone(), |x| x.title.clone());
+    lang.say(
+        &Message::new("goal_revision")
+            .with("goal", goal)
+            .with("measure", title)
+            .with("year", r.year)
+            .with("frozen", shown(r.frozen))
+            .with("now", shown(r.now)),
+    )
+}
+
+/// The published plan of `m` followed up in `year` (default: the latest with a value) as its
+/// report, with the plan; none without a published plan.
+pub(crate) async fn live_report<S: Store>(
+    state: &AppState<S>,
+    version: i64,
     d: &Directory,
-    goals: &[PlanGoal],
-    results: &[GoalResult],
-    statuses: &BTreeMap<String, StatusRecord>,
-) -> Vec<GoalView> {
-    let result: HashMap<&str, &GoalResult> = results.iter().map(|r| (r.id.as_str(), r)).collect();
-    let mut children: BTreeMap<Option<&str>, Vec<&PlanGoal>> = BTreeMap::new();
-    for goal in goals {
+    m: &MunicipalityId,
+    year: Option<i32>,
+) -> Result<Option<(Plan, FollowUpReport)>, WebError> {
+    let Some(plan) = kvalitet_app::goals::plan(&state.store, None, m, false).await? else {
+        return Ok(None);
+    };
+    let report = plan_report(state, version, d, m, &plan, year).await?;
+    Ok(Some((plan, report)))
+}
+
+/// `plan` of `m` (published or a draft) followed up in `year` (default: the latest with a
+/// value) as its report: the one computation behind every goals page, the API and snapshots.
+pub(crate) async fn plan_report<S: Store>(
+    state: &AppState<S>,
+    version: i64,
+    d: &Directory,
+    m: &MunicipalityId,
+    plan: &Plan,
+    year: Option<i32>,
+) -> Result<FollowUpReport, WebError> {
+    let statuses = kvalitet_app::goals::statuses(&state.store, m).await?;
+    let followed = follow_up_plan(state, version, d, m, &plan.plan, year).await?;
+    Ok(kvalitet_app::goals::follow_up_report(
+        m,
+        d.name(m),
+        followed.year,
+        plan.stored.published_at,
+        &plan.plan.goals,
+        &followed.results,
+        |ind| {
+            followed
+                .values
+                .get(&(ind.measure.clone(), ind.gender.clone()))
+        },
+        |goal, r| followed.position(goal, r).copied(),
+        &statuses,
+    ))
+}
+
+/// A plan followed up in a year, with each indicator's position among municipalities.
+struct FollowedUp {
+    /// The year asked for, else the latest year any indicator has a value.
+    pub year: i32,
+    /// Per goal (activities excluded), in the plan's order.
+    pub results: Vec<GoalResult>,
+    /// Per indicator (measure, gender, group): its place in its comparison group in the year
+    /// of its latest value; none without a value or a known group.
+    positions: HashMap<(String, String, Option<String>), Placement>,
+    /// Each indicator's values for the municipality, by (measure, gender).
+    pub values: HashMap<(String, String), g::Series>,
+}
+
+impl FollowedUp {
+    fn position(&self, goal: &PlanGoal, result: &g::IndicatorResult) -> Option<&Placement> {
+        let group = goal
+            .indicators
+            .iter()
+            .find(|i| i.measure == result.measure && i.gender == result.gender)
+            .and_then(|i| i.group.clone());
+        self.positions
+            .get(&(result.measure.clone(), result.gender.clone(), group))
+    }
+}
+
+/// Follows up `plan` of `m` in `year` (default: the latest with a value) from the cached
+/// series of the data version.
+async fn follow_up_plan<S: Store>(
+    state: &AppState<S>,
+    version: i64,
+    d: &Directory,
+    m: &MunicipalityId,
+    plan: &kvalitet_formats::goal_file::GoalPlan,
+    year: Option<i32>,
+) -> Result<FollowedUp, WebError> {
+    // Each indicator's values, read once per measure and gender.
+    let mut loaded: HashMap<(String, String), Option<Arc<Series>>> = HashMap::new();
+    for ind in plan.goals.iter().flat_map(|goal| &goal.indicators) {
+        let key = (ind.measure.clone(), ind.gender.clone());
+        if loaded.contains_key(&key) {
+            continue;
+        }
+        let series = match (MeasureId::parse(&ind.measure), Gender::parse(&ind.gender)) {
+            (Ok(measure), Ok(gender)) => Some(
+                state
+                    .series(version, measure, gender)
+                    .await
+                    .map_err(WebError::internal)?,
+            ),
+            _ => None,
+        };
+        loaded.insert(key, series);
+    }
+    let own: HashMap<(String, String), g::Series> = loaded
+        .iter()
+        .map(|(key, s)| {
+            let values = s.as_ref().map_or_else(g::Series::new, |s| {
+                s.years
+                    .iter()
+                    .filter_map(|y| s.number(m, *y).map(|v| (i32::from(y.get()), v)))
+                    .collect()
+            });
+            (key.clone(), values)
+        })
+        .collect();
+    let latest = own
+        .values()
+        .filter_map(|s| s.keys().next_back())
+        .max()
+        .copied();
+    let year = year.or(latest).unwrap_or(2000);
+    let decimals = |measure: &str| {
+        MeasureId::parse(measure)
+            .ok()
+            .and_then(|id| d.measures.get(&id))
+            .map_or(1, |x| d.presentation(x).decimals)
+    };
+    let results = g::follow_up(
+        &plan.goals,
+        |ind| {
+            own.get(&(ind.measure.clone(), ind.gender.clone()))
+                .cloned()
+                .unwrap_or_default()
+        },
+        decimals,
+        year,
+        g::StatusBands::default(),
+    );
+    let mut positions = HashMap::new();
+    let result_of: HashMap<&str, &GoalResult> =
+        results.iter().map(|r| (r.id.as_str(), r)).collect();
+    let with_results = plan
+        .goals
+        .iter()
+        .filter_map(|goal| result_of.get(goal.id.as_str()).map(|r| (goal, *r)));
+    for (goal, r) in with_results {
+        for (ind, result) in goal.indicators.iter().zip(&r.indicators) {
+            let key = (ind.measure.clone(), ind.gender.clone(), ind.group.clone());
+            if positions.contains_key(&key) {
+                continue;
+            }
+            let (Some((latest_year, _)), Some(Some(series)), Some(measure)) = (
+                result.latest,
+                loaded.get(&(ind.measure.clone(), ind.gender.clone())),
+                MeasureId::parse(&ind.measure)
+                    .ok()
+                    .and_then(|id| d.measures.get(&id)),
+            ) else {
+                continue;
+            };
+            let population =
+                comparison_group(ind.group.as_deref()).and_then(|p| d.population(&p, None));
+            let (Ok(population), Ok(latest_year)) = (population, Year::new(i64::from(latest_year)))
+            else {
+                continue;
+            };
+            let compared = report::compare_year(
+                d,
+                series,
+                &d.presentation(measure),
+                &population,
+                latest_year,
+            );
+            if let Some(row) = compared.row(m) {
+                positions.insert(key, row.placement);
+            }
+        }
+    }
+    Ok(FollowedUp {
+        year,
+        results,
+        positions,
+        values: own,
+    })
+}
+
+/// An indicator's comparison group: a group id (`G92787`) or a population as the compare
+/// page writes it (`county:01`, `neighbours:0180`); none is all kommuner.
+fn comparison_group(group: Option<&str>) -> Result<Population, report::ReportError> {
+    match group {
+        None => Ok(Population::All),
+        Some(g) if g.contains(':') || g == "all" => Population::parse(g),
+        Some(g) => Population::parse(&format!("group:{g}")),
+    }
+}
+
+/// The goals of a report in the plan's order, each after its parent, with its depth for the
+/// outline.
+pub(crate) fn tree(lang: Lang, d: &Directory, report: &FollowUpReport) -> Vec<GoalView> {
+    let mut children: HashMap<Option<&str>, Vec<&GoalEntry>> = HashMap::new();
+    for goal in &report.goals {
         children
             .entry(goal.parent.as_deref())
             .or_default()
             .push(goal);
     }
     let mut out = Vec::new();
-    let mut stack: Vec<(&PlanGoal, usize)> = children
+    let mut stack: Vec<(&GoalEntry, usize)> = children
         .get(&None)
         .map(|roots| roots.iter().rev().map(|goal| (*goal, 0)).collect())
         .unwrap_or_default();
     while let Some((goal, depth)) = stack.pop() {
-        if let Some(r) = result.get(goal.id.as_str()) {
-            out.push(goal_view(lang, d, goal, r, statuses.get(&goal.id), depth));
-        }
+        out.push(goal_view(lang, d, goal, depth));
         if let Some(kids) = children.get(&Some(goal.id.as_str())) {
             stack.extend(kids.iter().rev().map(|k| (*k, depth + 1)));
         }
@@ -130,83 +545,141 @@ fn tree(
     out
 }
 
-fn goal_view(
-    lang: Lang,
-    d: &Directory,
-    goal: &PlanGoal,
-    r: &GoalResult,
-    official: Option<&StatusRecord>,
-    depth: usize,
-) -> GoalView {
-    let say = |m: Message| lang.say(&m);
-    let s = &r.suggested;
-    let suggested = say(Message::new("goal_suggested")
-        .with(
-            "category",
-            lang.t(&format!("progress.{}", s.category.code())),
-        )
-        .with("counted", s.counted)
-        .with("all", s.counted + s.left_out));
-    let score = s.score.map(|x| lang.number(x, 1));
-    let differs = official.is_some_and(|o| o.status != Official::reading_of(s.category));
+fn goal_view(lang: Lang, d: &Directory, goal: &GoalEntry, depth: usize) -> GoalView {
+    let suggested = goal
+        .suggested
+        .as_ref()
+        .and_then(|s| Progress::parse(&s.category).map(|p| (p, s)));
+    let official = goal
+        .official
+        .as_ref()
+        .and_then(|o| Official::parse(&o.status).map(|status| (status, o)));
     GoalView {
         id: goal.id.clone(),
         depth: depth.min(6),
-        level: lang.t(&format!("goal_level.{}", goal.level.code())),
+        level: g::Level::parse(&goal.level)
+            .map_or("", |l| lang.t(&format!("goal_level.{}", l.code()))),
         title: goal.title.clone(),
         description: goal.description.clone(),
         owner: goal.owner.clone(),
         activity: goal
             .state
+            .as_deref()
+            .and_then(g::ActivityState::parse)
             .map(|st| lang.t(&format!("activity.{}", st.code()))),
         due: goal.due.clone(),
-        official: official.map(|o| OfficialView {
-            status: lang.t(&format!("official.{}", o.status.code())),
-            shape: official_shape(o.status),
+        official: official.map(|(status, o)| OfficialView {
+            status: lang.t(&format!("official.{}", status.code())),
+            shape: official_shape(status),
             motivation: o.motivation.clone(),
-            date: o.set_at.local_date_text(),
+            date: kvalitet_domain::Timestamp::parse(&o.set_at)
+                .map_or_else(|_| o.set_at.clone(), |t| t.local_date_text()),
         }),
-        suggested,
-        suggested_shape: progress_shape(s.category),
-        score,
-        differs,
-        indicators: r
+        suggested: suggested.map_or_else(String::new, |(p, s)| {
+            lang.say(
+                &Message::new("goal_suggested")
+                    .with("category", lang.t(&format!("progress.{}", p.code())))
+                    .with("counted", s.counted)
+                    .with("all", s.counted + s.left_out),
+            )
+        }),
+        suggested_shape: suggested.map_or("", |(p, _)| progress_shape(p)),
+        suggested_official: suggested.map(|(p, _)| Official::reading_of(p).code()),
+        score: suggested
+            .and_then(|(_, s)| s.score)
+            .map(|x| lang.number(x, 1)),
+        differs: matches!((official, suggested), (Some((o, _)), Some((p, _))) if o != Official::reading_of(p)),
+        indicators: goal
             .indicators
             .iter()
-            .map(|i| {
-                let measure = MeasureId::parse(&i.measure)
-                    .ok()
-                    .and_then(|id| d.measures.get(&id));
-                let p = measure.map(|x| d.presentation(x));
-                let decimals = p.as_ref().map_or(1, |p| p.decimals);
-                let fmt = |v: f64| lang.number(v, decimals);
-                IndicatorView {
-                    id: i.measure.clone(),
-                    title: measure.map_or_else(|| i.measure.clone(), |x| x.title.clone()),
-                    linked: measure.is_some(),
-                    value: i.latest.map(|(y, v)| format!("{} ({y})", fmt(v))),
-                    target: i.target.map(|t| {
-                        if t.low == t.high {
-                            fmt(t.low)
-                        } else {
-                            format!("{}–{}", fmt(t.low), fmt(t.high))
-                        }
-                    }),
-                    status: i
-                        .status
-                        .map(|st| lang.t(&format!("target_status.{}", st.code())).to_owned()),
-                    trend: lang.t(&format!("goal_trend.{}", i.trend.code())).to_owned(),
-                    trend_base: lang
-                        .t(&format!("trend_base.{}", i.trend_base.code()))
-                        .to_owned(),
-                    progress: lang
-                        .t(&format!("progress.{}", i.progress.category.code()))
-                        .to_owned(),
-                    shape: progress_shape(i.progress.category),
-                }
-            })
+            .map(|i| indicator_view(lang, d, i))
             .collect(),
     }
+}
+
+fn indicator_view(lang: Lang, d: &Directory, i: &IndicatorEntry) -> IndicatorView {
+    let measure = MeasureId::parse(&i.measure)
+        .ok()
+        .and_then(|id| d.measures.get(&id));
+    let decimals = measure.map_or(1, |x| d.presentation(x).decimals);
+    let fmt = |v: f64| lang.number(v, decimals);
+    let word = |prefix: &str, code: &Option<String>| {
+        code.as_deref()
+            .map(|c| lang.t(&format!("{prefix}.{c}")).to_owned())
+    };
+    let progress = i
+        .progress
+        .as_ref()
+        .and_then(|p| Progress::parse(&p.category))
+        .unwrap_or(Progress::NotAssessable);
+    let colour = i.position.as_ref().and_then(|p| match p.colour.as_str() {
+        "green" => Some(Colour::Green),
+        "yellow" => Some(Colour::Yellow),
+        "red" => Some(Colour::Red),
+        _ => None,
+    });
+    IndicatorView {
+        id: i.measure.clone(),
+        title: measure.map_or_else(|| i.measure.clone(), |x| x.title.clone()),
+        linked: measure.is_some(),
+        value: i.latest.map(|v| format!("{} ({})", fmt(v.value), v.year)),
+        target: i.target.map(|t| {
+            if t.low == t.high {
+                fmt(t.low)
+            } else {
+                format!("{}–{}", fmt(t.low), fmt(t.high))
+            }
+        }),
+        status: word("target_status", &i.target_status),
+        trend: word("goal_trend", &i.trend).unwrap_or_default(),
+        trend_base: lang.t(&format!("trend_base.{}", i.trend_base)).to_owned(),
+        progress: lang.t(&format!("progress.{}", progress.code())).to_owned(),
+        shape: progress_shape(progress),
+        position: colour.map(|c| PositionView {
+            colour: c.code(),
+            words: lang.t(&format!("colour.{}", c.code())),
+            rank: i.position.as_ref().and_then(|p| p.rank),
+            badge: charts::badge_icon(c),
+        }),
+        spark: indicator_line(lang, i),
+    }
+}
+
+/// The indicator's values against its target path, as a sparkline whose label says the same
+/// in words (the table beside it has the numbers).
+fn indicator_line(lang: Lang, i: &IndicatorEntry) -> String {
+    let (Some(first), Some(last)) = (i.values.first(), i.values.last()) else {
+        return String::new();
+    };
+    let value_in = |y: i32| i.values.iter().find(|v| v.year == y).map(|v| v.value);
+    let target_in = |y: i32| {
+        i.targets
+            .iter()
+            .rev()
+            .find(|t| t.year <= y)
+            .map(|t| (t.low + t.high) / 2.0)
+    };
+    let points: Vec<SeriesPoint> = (first.year..=last.year)
+        .filter_map(|y| {
+            Some(SeriesPoint {
+                year: Year::new(i64::from(y)).ok()?,
+                value: value_in(y),
+                mean: target_in(y),
+                worst: None,
+                best: None,
+                q1: None,
+                q3: None,
+                riket: None,
+                n: 0,
+            })
+        })
+        .collect();
+    let label = lang.say(
+        &Message::new("goal_spark")
+            .with("from", first.year)
+            .with("to", last.year),
+    );
+    charts::sparkline(&points, &label)
 }
 
 /// A shape per category, so a status reads without colour: ● on track/achieved, ◐ needs
@@ -221,7 +694,7 @@ fn progress_shape(p: Progress) -> &'static str {
     }
 }
 
-fn official_shape(o: Official) -> &'static str {
+pub(crate) fn official_shape(o: Official) -> &'static str {
     match o {
         Official::Fulfilled => "●",
         Official::PartlyFulfilled => "◐",
@@ -237,12 +710,26 @@ struct GoalsView {
     published: Option<String>,
     year: i32,
     goals: Vec<GoalView>,
+    /// The closed periods, on the live page.
+    periods: Vec<PeriodView>,
+    /// The period shown, on a period's page.
+    period: Option<PeriodView>,
+    /// Values revised since the period's snapshot, in words.
+    revisions: Vec<String>,
     other_path: String,
 }
 
 #[derive(Serialize)]
-struct GoalView {
-    id: String,
+struct PeriodView {
+    code: String,
+    title: String,
+    closes_on: String,
+    taken: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct GoalView {
+    pub id: String,
     depth: usize,
     level: &'static str,
     title: String,
@@ -253,6 +740,8 @@ struct GoalView {
     official: Option<OfficialView>,
     suggested: String,
     suggested_shape: &'static str,
+    /// The official status the suggestion reads as (the judging form's default).
+    pub suggested_official: Option<&'static str>,
     score: Option<String>,
     /// The official status reads otherwise than the suggestion.
     differs: bool,
@@ -279,4 +768,15 @@ struct IndicatorView {
     trend_base: String,
     progress: String,
     shape: &'static str,
+    position: Option<PositionView>,
+    /// The values of the latest years (solid) against the target path (dashed), as SVG.
+    spark: String,
+}
+
+#[derive(Serialize)]
+struct PositionView {
+    colour: &'static str,
+    words: &'static str,
+    rank: Option<usize>,
+    badge: &'static str,
 }

@@ -330,6 +330,7 @@ pub async fn municipality<S: Store>(
                     framework: None,
                 })
                 .collect();
+        let has_goals = kvalitet_app::goals::has_published(&st.store, &m).await?;
         let years = report
             .areas
             .iter()
@@ -364,6 +365,7 @@ pub async fn municipality<S: Store>(
                 areas,
                 assessments,
                 service,
+                has_goals,
                 population_name,
                 population_size: report.population_size,
                 colours: &report.colours,
@@ -393,6 +395,8 @@ struct MunicipalityView<'a> {
     areas: Vec<AreaView>,
     assessments: Vec<PublishedRound>,
     service: Vec<PublishedRound>,
+    /// The municipality has published goals (linked to their page).
+    has_goals: bool,
     population_name: String,
     population_size: usize,
     colours: &'a kvalitet_domain::ColourCounts,
