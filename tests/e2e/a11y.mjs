@@ -251,6 +251,58 @@ for (const p of pages) {
   await context.close();
 }
 
+// Goals for the municipality's people: the plans, a goal judged (a refusal first), a period
+// closed into its snapshot, which residents read.
+{
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const axeCheck = async (what) => {
+    const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    for (const v of r.violations) {
+      fail(`${what}: axe ${v.id} (${v.impact}): ${v.help}`);
+      for (const n of v.nodes.slice(0, 3)) console.log(`     ${n.target.join(" ")}: ${n.failureSummary.split("\n").join(" ")}`);
+    }
+    console.log(`ok   ${what}: ${r.passes.length} axe rules pass`);
+  };
+  const submit = (action) =>
+    Promise.all([page.waitForNavigation(), page.click(`form[action$='${action}'] button[type=submit]`)]);
+  await page.goto(`${base}/logga-in`);
+  await page.fill("#email", "e2e@kommun.se");
+  await page.fill("#password", process.env.KVALITET_E2E_PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click("form.login button[type=submit]")]);
+  await page.goto(`${base}/admin/kommun/${kommun}/mal`);
+  await axeCheck("goals staff page");
+  await staffWidths(page, "goals");
+  await page.goto(`${base}/admin/kommun/${kommun}/mal/kf1`);
+  await page.check("#s-status-partly");
+  // Blanks pass the browser's own check of a required field; the server's check refuses them.
+  await page.fill("#s-motivation", "   ");
+  await submit("/kf1/status");
+  if (!(await page.locator(".error-summary a[href='#s-motivation']").count())) fail("a judgement without a motivation was not sent back");
+  await axeCheck("a goal's page with the judgement sent back");
+  await page.fill("#s-motivation", "Fler elever når målen, men inte på alla skolor.");
+  await submit("/kf1/status");
+  if (!(await page.content()).includes("inte på alla skolor")) fail("the judgement is not on the goal's page");
+  await axeCheck("a goal's page with its judgement");
+  await staffWidths(page, "goal");
+  await page.goto(`${base}/admin/kommun/${kommun}/mal`);
+  await page.selectOption("#c-kind", "annual");
+  await page.fill("#c-year", "2022");
+  await submit("/mal/period");
+  if (!(await page.content()).includes("helar-2022")) fail("the closed period is not listed");
+  for (const prefix of ["", "/en"]) {
+    await page.goto(`${base}${prefix}/kommun/${kommun}/mal/uppfoljning/helar-2022`);
+    await axeCheck(`closed period page ${prefix || "/"}`);
+  }
+  await staffWidths(page, "goal-period");
+  if (!(await page.content()).includes("inte på alla skolor")) {
+    fail("the period page does not show the motivation");
+  } else {
+    console.log("ok   goals: judged with a motivation, a period closed, its snapshot on the residents' page");
+  }
+  await context.close();
+}
+
 // An assessment round: the administrator leads a self-assessment, the coordinator reviews
 // and publishes it, and residents read the report.
 {

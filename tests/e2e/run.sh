@@ -68,7 +68,7 @@ title = "Läsombud på varje skola"
 state = "ongoing"
 due = "2025-06-30"
 PLAN
-"$bin" --database-url "$db" goals import "$work/plan.toml" --publish >/dev/null
+"$bin" --database-url "$db" import --quiet --publish-goals "$work/plan.toml" >/dev/null
 "$bin" --database-url "$db" serve --addr 127.0.0.1:0 2>"$work/serve.log" & server=$!
 for _ in $(seq 100); do grep -q "http://" "$work/serve.log" && break; sleep 0.1; done
 export KVALITET_E2E_URL=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -n 1)

@@ -1053,7 +1053,6 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Indikatorer för målet",
         "Indicators of the goal",
     ),
-    ("goal_col_indicator", "Indikator", "Indicator"),
     ("goal_col_value", "Senaste värde", "Latest value"),
     ("goal_col_target", "Målvärde", "Target"),
     ("goal_col_status", "Mot målvärdet", "Against the target"),
@@ -1068,7 +1067,6 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Jämfört med andra kommuner",
         "Compared with other municipalities",
     ),
-    ("goal_col_chart", "Utveckling", "Over time"),
     (
         "goal_spark",
         "Värdena {from}–{to} (heldragen linje) och målvärdena (streckad linje)",
