@@ -82,8 +82,9 @@ nginx -c "$out/nginx.conf" -p "$out"
 sleep 1
 pids+=("$(cat "$out/nginx.pid")")
 
-run() { # name url -> a table row
-    wrk -t2 -c64 -d"${seconds}s" --latency "$2" >"$out/wrk" 2>&1
+run() { # name url [wrk options] -> a table row
+    curl -s -o /dev/null "$2" # computed once per data version, before the clients come
+    wrk -t2 -c64 -d"${seconds}s" --timeout 10s --latency "${@:3}" "$2" >"$out/wrk" 2>&1
     if grep -q "Non-2xx" "$out/wrk"; then
         echo "$1 answered with errors:" >&2; cat "$out/wrk" >&2; exit 1
     fi

@@ -3,20 +3,26 @@
 //! published plan by everyone, the draft by the municipality's people), and official statuses
 //! set by administrators with a motivation. The rules are the domain's (`goals`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use kvalitet_domain::goals::{
     self, GoalResult, IndicatorResult, Official, Period, PlanGoal, PlanIndicator,
 };
-use kvalitet_domain::{Action, Grants, Message, MunicipalityId, Placement, Timestamp};
+use kvalitet_domain::{
+    Action, AreaId, Datum, Gender, Grants, MeasureId, Message, MunicipalityId, Placement,
+    Timestamp, Year,
+};
 use kvalitet_formats::goal_file::{self, GoalPlan};
 use kvalitet_formats::goal_report::{
     Band, FollowUpReport, GoalEntry, IndicatorEntry, OfficialEntry, PeriodEntry, PositionEntry,
     ProgressEntry, SuggestedEntry, TargetEntry, YearValue,
 };
 
-use crate::ports::{Actor, Goals, PlanStatus, StatusRecord, StoredPeriod, StoredPlan};
+use crate::ports::{
+    Actor, Goals, PlanStatus, StatusRecord, StoredPeriod, StoredPlan, ValueFilter, Values,
+};
 use crate::refusal::Refusal;
+use crate::report::{Directory, Population, ReportError};
 
 /// The largest plan file read, far above a municipality's (300 goals are about 150 kB).
 pub const MAX_PLAN_BYTES: usize = 4 << 20;
@@ -358,4 +364,210 @@ pub async fn period(
         ))))
     })?;
     Ok(Some((stored, report)))
+}
+
+/// A plan followed up in a year: each goal's result, each indicator's values and its position
+/// among municipalities.
+#[derive(Debug, Clone)]
+pub struct FollowedUp {
+    /// The year asked for, else the latest year any indicator has a value.
+    pub year: i32,
+    /// Per goal (activities excluded), in the plan's order.
+    pub results: Vec<GoalResult>,
+    /// Per indicator (measure, gender, group): its place in its comparison group in the year
+    /// of its latest value; none without a value or a known group.
+    positions: HashMap<(String, String, Option<String>), Placement>,
+    /// Each indicator's values for the municipality, by (measure, gender).
+    pub values: HashMap<(String, String), goals::Series>,
+}
+
+impl FollowedUp {
+    /// The position of a goal's indicator.
+    pub fn position(&self, goal: &PlanGoal, result: &IndicatorResult) -> Option<Placement> {
+        let group = goal
+            .indicators
+            .iter()
+            .find(|i| i.measure == result.measure && i.gender == result.gender)
+            .and_then(|i| i.group.clone());
+        self.positions
+            .get(&(result.measure.clone(), result.gender.clone(), group))
+            .copied()
+    }
+}
+
+/// An indicator's comparison group: a group id (`G92787`) or a population as the compare
+/// page writes it (`county:01`, `neighbours:0180`); none is all kommuner.
+pub fn comparison_group(group: Option<&str>) -> Result<Population, ReportError> {
+    match group {
+        None => Ok(Population::All),
+        Some(g) if g.contains(':') || g == "all" => Population::parse(g),
+        Some(g) => Population::parse(&format!("group:{g}")),
+    }
+}
+
+/// Follows up `plan` of `m` in `year` (default: the latest year any indicator has a value).
+/// Two queries however large the plan: the municipality's values of every indicator, then
+/// every kommun's values of those measures in the years of the indicators' latest values,
+/// for their positions (the colours of the measure pages, in each indicator's group).
+pub async fn follow_up_plan(
+    store: &impl Values,
+    d: &Directory,
+    m: &MunicipalityId,
+    plan: &GoalPlan,
+    year: Option<i32>,
+) -> Result<FollowedUp, Refusal> {
+    let indicators = || plan.goals.iter().flat_map(|g| &g.indicators);
+    let measures: Vec<MeasureId> = indicators()
+        .filter_map(|i| MeasureId::parse(&i.measure).ok())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let genders: Vec<Gender> = indicators()
+        .filter_map(|i| Gender::parse(&i.gender).ok())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let key = |measure: &MeasureId, gender: Gender| (measure.to_string(), gender.code().to_owned());
+    let mut values: HashMap<(String, String), goals::Series> = HashMap::new();
+    if !measures.is_empty() {
+        let own = ValueFilter {
+            measures: measures.clone(),
+            areas: vec![AreaId::Municipality(*m)],
+            years: Vec::new(),
+            genders: genders.clone(),
+            changed_since: None,
+        };
+        for row in store.select_values(&own).await? {
+            if let Datum::Number(v) = row.datum {
+                values
+                    .entry(key(&row.key.measure, row.key.gender))
+                    .or_default()
+                    .insert(i32::from(row.key.year.get()), v);
+            }
+        }
+    }
+    let latest = values
+        .values()
+        .filter_map(|s| s.keys().next_back())
+        .max()
+        .copied();
+    let year = year.or(latest).unwrap_or(2000);
+    let decimals = |measure: &str| {
+        MeasureId::parse(measure)
+            .ok()
+            .and_then(|id| d.measures.get(&id))
+            .map_or(1, |x| d.presentation(x).decimals)
+    };
+    let results = goals::follow_up(
+        &plan.goals,
+        |ind| {
+            values
+                .get(&(ind.measure.clone(), ind.gender.clone()))
+                .cloned()
+                .unwrap_or_default()
+        },
+        decimals,
+        year,
+        goals::StatusBands::default(),
+    );
+    // Each indicator's latest year, then every kommun's value of its measure in that year.
+    let result_of: HashMap<&str, &GoalResult> =
+        results.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut wanted: HashMap<(String, String, Option<String>), i32> = HashMap::new();
+    for goal in &plan.goals {
+        let Some(r) = result_of.get(goal.id.as_str()) else {
+            continue;
+        };
+        for (ind, result) in goal.indicators.iter().zip(&r.indicators) {
+            if let Some((latest_year, _)) = result.latest {
+                wanted.insert(
+                    (ind.measure.clone(), ind.gender.clone(), ind.group.clone()),
+                    latest_year,
+                );
+            }
+        }
+    }
+    let years: Vec<Year> = wanted
+        .values()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter_map(|y| Year::new(i64::from(y)).ok())
+        .collect();
+    let mut all: HashMap<(String, String, i32), HashMap<MunicipalityId, f64>> = HashMap::new();
+    if !years.is_empty() {
+        let everyone = ValueFilter {
+            measures,
+            areas: Vec::new(),
+            years,
+            genders,
+            changed_since: None,
+        };
+        for row in store.select_values(&everyone).await? {
+            if let (Datum::Number(v), AreaId::Municipality(area)) = (row.datum, row.key.area) {
+                let (measure, gender) = key(&row.key.measure, row.key.gender);
+                all.entry((measure, gender, i32::from(row.key.year.get())))
+                    .or_default()
+                    .insert(area, v);
+            }
+        }
+    }
+    let mut positions = HashMap::new();
+    for ((measure, gender, group), latest_year) in wanted {
+        let (Some(found), Some(x)) = (
+            all.get(&(measure.clone(), gender.clone(), latest_year)),
+            MeasureId::parse(&measure)
+                .ok()
+                .and_then(|id| d.measures.get(&id)),
+        ) else {
+            continue;
+        };
+        let Ok(population) =
+            comparison_group(group.as_deref()).and_then(|p| d.population(&p, None))
+        else {
+            continue;
+        };
+        let Some(at) = population.iter().position(|p| p == m) else {
+            continue;
+        };
+        let numbers: Vec<Option<f64>> = population.iter().map(|p| found.get(p).copied()).collect();
+        let compared = kvalitet_domain::compare(&numbers, d.presentation(x).direction);
+        if let Some(place) = compared.placements.get(at) {
+            positions.insert((measure, gender, group), *place);
+        }
+    }
+    Ok(FollowedUp {
+        year,
+        results,
+        positions,
+        values,
+    })
+}
+
+/// `plan` of `m` (published or a draft) followed up in `year` as its report: the one
+/// computation behind every goals page, the API and a period's snapshot.
+pub async fn plan_report(
+    store: &(impl Values + Goals),
+    d: &Directory,
+    m: &MunicipalityId,
+    plan: &Plan,
+    year: Option<i32>,
+) -> Result<FollowUpReport, Refusal> {
+    let statuses = statuses(store, m).await?;
+    let followed = follow_up_plan(store, d, m, &plan.plan, year).await?;
+    Ok(follow_up_report(
+        m,
+        d.name(m),
+        followed.year,
+        plan.stored.published_at,
+        &plan.plan.goals,
+        &followed.results,
+        |ind| {
+            followed
+                .values
+                .get(&(ind.measure.clone(), ind.gender.clone()))
+        },
+        |goal, r| followed.position(goal, r),
+        &statuses,
+    ))
 }

@@ -411,6 +411,35 @@ impl Values for SqlStore {
         })
     }
 
+    async fn select_values(&self, filter: &ValueFilter) -> Result<Vec<ValueRow>, StoreError> {
+        let (where_sql, text_args, years) = filter_sql(filter, "v");
+        let sql = format!(
+            "SELECT v.measure_id, v.area_id, v.year, v.gender, v.value, v.status, v.count
+             FROM value v{where_sql}"
+        );
+        type Row = (
+            String,
+            String,
+            i64,
+            String,
+            Option<f64>,
+            Option<String>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = on_pool!(self, p => {
+            // Only placeholders are formatted into the SQL; every value is bound.
+            let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql.as_str()));
+            for a in &text_args {
+                query = query.bind(a);
+            }
+            for y in &years {
+                query = query.bind(*y);
+            }
+            query.fetch_all(p).await.map_err(db)
+        })?;
+        rows.into_iter().map(value_row).collect()
+    }
+
     async fn deleted_values(&self, filter: &ValueFilter) -> Result<Vec<ValueKey>, StoreError> {
         let (where_sql, text_args, years) = filter_sql(filter, "r");
         let sql = format!(

@@ -514,7 +514,7 @@ pub async fn goals<S: Store>(
             ))
         })?;
         let year = q.year()?.map(|y| i32::from(y.get()));
-        let (version, d) = state.directory().await?;
+        let (_, d) = state.directory().await?;
         d.kommun(m.as_str())?;
         if let Some(code) = q.get("period") {
             if year.is_some() {
@@ -527,7 +527,7 @@ pub async fn goals<S: Store>(
                         "period={code}: no such closed period; see /api/v1/goals?municipality={m}"
                     )))
                 })?;
-            let now = crate::site::live_report(&state, version, &d, &m, Some(frozen.year)).await?;
+            let now = crate::site::live_report(&state, &d, &m, Some(frozen.year)).await?;
             let revisions = now
                 .map(|(_, now)| frozen.revisions(&now))
                 .unwrap_or_default();
@@ -545,8 +545,7 @@ pub async fn goals<S: Store>(
                 })
             })
             .collect();
-        let Some((_, report)) = crate::site::live_report(&state, version, &d, &m, year).await?
-        else {
+        let Some((_, report)) = crate::site::live_report(&state, &d, &m, year).await? else {
             return Ok(json!({
                 "municipality": m.as_str(), "name": d.name(&m), "published": null,
                 "goals": [], "periods": periods,

@@ -95,8 +95,8 @@ async fn shown<S: Store>(
         goals: Vec::new(),
     };
     if let Some(plan) = shown.plan() {
-        let (version, d) = state.directory().await?;
-        let report = plan_report(state, version, &d, m, plan, None).await?;
+        let (_, d) = state.directory().await?;
+        let report = plan_report(state, &d, m, plan, None).await?;
         shown.goals = tree(lang, &d, &report);
         shown.report = Some(report);
     }
@@ -355,9 +355,8 @@ pub async fn close_period<S: Store>(
             Ok(period) => period,
             Err(problems) => return sent_back(problems).await,
         };
-    let (version, d) = state.directory().await?;
-    let Some((plan, report)) = live_report(&state, version, &d, &m, Some(period.year)).await?
-    else {
+    let (_, d) = state.directory().await?;
+    let Some((plan, report)) = live_report(&state, &d, &m, Some(period.year)).await? else {
         return sent_back(vec![Message::new("period_needs_published_plan")]).await;
     };
     let closed = goals_app::close_period(

@@ -254,6 +254,13 @@ pub trait Values: Send + Sync + 'static {
         out: mpsc::Sender<Vec<ValueRow>>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
+    /// The values matching `filter` without provenance, in no particular order: many
+    /// measures read at once (a goal plan's indicators) in one query.
+    fn select_values(
+        &self,
+        filter: &ValueFilter,
+    ) -> impl Future<Output = Result<Vec<ValueRow>, StoreError>> + Send;
+
     /// Every value of one measure and gender, for all areas and years.
     fn measure_values(
         &self,

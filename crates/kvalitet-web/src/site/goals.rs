@@ -8,8 +8,7 @@
 use std::collections::HashMap;
 
 use kvalitet_app::goals::Plan;
-use kvalitet_domain::Placement;
-use kvalitet_domain::goals::{self as g, GoalResult, Official, PlanGoal, Progress};
+use kvalitet_domain::goals::{self as g, Official, Progress};
 use kvalitet_formats::goal_report::{FollowUpReport, GoalEntry, IndicatorEntry, Revision};
 
 use super::*;
@@ -41,7 +40,7 @@ pub async fn goals<S: Store>(
     let asked_year = asked_year(raw.as_deref())?;
     let key = format!("/kommun/{id}/mal?ar={}", asked_year.unwrap_or(0));
     let st = state.clone();
-    cached(&state, lang, key, false, |version, d| async move {
+    cached(&state, lang, key, false, |_, d| async move {
         let m = d.kommun(&id)?.id;
         let mut view = GoalsView {
             m: Named::of(&d, &m),
@@ -53,7 +52,7 @@ pub async fn goals<S: Store>(
             revisions: Vec::new(),
             other_path: format!("{}/kommun/{m}/mal", lang.other().base()),
         };
-        if let Some((plan, report)) = live_report(&st, version, &d, &m, asked_year).await? {
+        if let Some((plan, report)) = live_report(&st, &d, &m, asked_year).await? {
             view.year = report.year;
             view.published = plan.stored.published_at.map(|at| at.local_date_text());
             view.goals = tree(lang, &d, &report);
@@ -72,7 +71,7 @@ pub async fn goal_period<S: Store>(
 ) -> Result<Response, WebError> {
     let key = format!("/kommun/{id}/mal/uppfoljning/{code}");
     let st = state.clone();
-    cached(&state, lang, key, false, |version, d| async move {
+    cached(&state, lang, key, false, |_, d| async move {
         let m = d.kommun(&id)?.id;
         let (stored, frozen) = kvalitet_app::goals::period(&st.store, &m, &code)
             .await?
@@ -82,7 +81,7 @@ pub async fn goal_period<S: Store>(
                     Message::new("period_not_found").with("code", &code),
                 )
             })?;
-        let revisions = match live_report(&st, version, &d, &m, Some(frozen.year)).await? {
+        let revisions = match live_report(&st, &d, &m, Some(frozen.year)).await? {
             Some((_, now)) => frozen.revisions(&now),
             None => Vec::new(),
         };
@@ -334,7 +333,6 @@ fn revision_line(lang: Lang, d: &Directory, frozen: &FollowUpReport, r: &Revisio
 /// report, with the plan; none without a published plan.
 pub(crate) async fn live_report<S: Store>(
     state: &AppState<S>,
-    version: i64,
     d: &Directory,
     m: &MunicipalityId,
     year: Option<i32>,
@@ -342,183 +340,20 @@ pub(crate) async fn live_report<S: Store>(
     let Some(plan) = kvalitet_app::goals::plan(&state.store, None, m, false).await? else {
         return Ok(None);
     };
-    let report = plan_report(state, version, d, m, &plan, year).await?;
+    let report = plan_report(state, d, m, &plan, year).await?;
     Ok(Some((plan, report)))
 }
 
 /// `plan` of `m` (published or a draft) followed up in `year` (default: the latest with a
-/// value) as its report: the one computation behind every goals page, the API and snapshots.
+/// value) as its report (see `kvalitet_app::goals::plan_report`).
 pub(crate) async fn plan_report<S: Store>(
     state: &AppState<S>,
-    version: i64,
     d: &Directory,
     m: &MunicipalityId,
     plan: &Plan,
     year: Option<i32>,
 ) -> Result<FollowUpReport, WebError> {
-    let statuses = kvalitet_app::goals::statuses(&state.store, m).await?;
-    let followed = follow_up_plan(state, version, d, m, &plan.plan, year).await?;
-    Ok(kvalitet_app::goals::follow_up_report(
-        m,
-        d.name(m),
-        followed.year,
-        plan.stored.published_at,
-        &plan.plan.goals,
-        &followed.results,
-        |ind| {
-            followed
-                .values
-                .get(&(ind.measure.clone(), ind.gender.clone()))
-        },
-        |goal, r| followed.position(goal, r).copied(),
-        &statuses,
-    ))
-}
-
-/// A plan followed up in a year, with each indicator's position among municipalities.
-struct FollowedUp {
-    /// The year asked for, else the latest year any indicator has a value.
-    pub year: i32,
-    /// Per goal (activities excluded), in the plan's order.
-    pub results: Vec<GoalResult>,
-    /// Per indicator (measure, gender, group): its place in its comparison group in the year
-    /// of its latest value; none without a value or a known group.
-    positions: HashMap<(String, String, Option<String>), Placement>,
-    /// Each indicator's values for the municipality, by (measure, gender).
-    pub values: HashMap<(String, String), g::Series>,
-}
-
-impl FollowedUp {
-    fn position(&self, goal: &PlanGoal, result: &g::IndicatorResult) -> Option<&Placement> {
-        let group = goal
-            .indicators
-            .iter()
-            .find(|i| i.measure == result.measure && i.gender == result.gender)
-            .and_then(|i| i.group.clone());
-        self.positions
-            .get(&(result.measure.clone(), result.gender.clone(), group))
-    }
-}
-
-/// Follows up `plan` of `m` in `year` (default: the latest with a value) from the cached
-/// series of the data version.
-async fn follow_up_plan<S: Store>(
-    state: &AppState<S>,
-    version: i64,
-    d: &Directory,
-    m: &MunicipalityId,
-    plan: &kvalitet_formats::goal_file::GoalPlan,
-    year: Option<i32>,
-) -> Result<FollowedUp, WebError> {
-    // Each indicator's values, read once per measure and gender.
-    let mut loaded: HashMap<(String, String), Option<Arc<Series>>> = HashMap::new();
-    for ind in plan.goals.iter().flat_map(|goal| &goal.indicators) {
-        let key = (ind.measure.clone(), ind.gender.clone());
-        if loaded.contains_key(&key) {
-            continue;
-        }
-        let series = match (MeasureId::parse(&ind.measure), Gender::parse(&ind.gender)) {
-            (Ok(measure), Ok(gender)) => Some(
-                state
-                    .series(version, measure, gender)
-                    .await
-                    .map_err(WebError::internal)?,
-            ),
-            _ => None,
-        };
-        loaded.insert(key, series);
-    }
-    let own: HashMap<(String, String), g::Series> = loaded
-        .iter()
-        .map(|(key, s)| {
-            let values = s.as_ref().map_or_else(g::Series::new, |s| {
-                s.years
-                    .iter()
-                    .filter_map(|y| s.number(m, *y).map(|v| (i32::from(y.get()), v)))
-                    .collect()
-            });
-            (key.clone(), values)
-        })
-        .collect();
-    let latest = own
-        .values()
-        .filter_map(|s| s.keys().next_back())
-        .max()
-        .copied();
-    let year = year.or(latest).unwrap_or(2000);
-    let decimals = |measure: &str| {
-        MeasureId::parse(measure)
-            .ok()
-            .and_then(|id| d.measures.get(&id))
-            .map_or(1, |x| d.presentation(x).decimals)
-    };
-    let results = g::follow_up(
-        &plan.goals,
-        |ind| {
-            own.get(&(ind.measure.clone(), ind.gender.clone()))
-                .cloned()
-                .unwrap_or_default()
-        },
-        decimals,
-        year,
-        g::StatusBands::default(),
-    );
-    let mut positions = HashMap::new();
-    let result_of: HashMap<&str, &GoalResult> =
-        results.iter().map(|r| (r.id.as_str(), r)).collect();
-    let with_results = plan
-        .goals
-        .iter()
-        .filter_map(|goal| result_of.get(goal.id.as_str()).map(|r| (goal, *r)));
-    for (goal, r) in with_results {
-        for (ind, result) in goal.indicators.iter().zip(&r.indicators) {
-            let key = (ind.measure.clone(), ind.gender.clone(), ind.group.clone());
-            if positions.contains_key(&key) {
-                continue;
-            }
-            let (Some((latest_year, _)), Some(Some(series)), Some(measure)) = (
-                result.latest,
-                loaded.get(&(ind.measure.clone(), ind.gender.clone())),
-                MeasureId::parse(&ind.measure)
-                    .ok()
-                    .and_then(|id| d.measures.get(&id)),
-            ) else {
-                continue;
-            };
-            let population =
-                comparison_group(ind.group.as_deref()).and_then(|p| d.population(&p, None));
-            let (Ok(population), Ok(latest_year)) = (population, Year::new(i64::from(latest_year)))
-            else {
-                continue;
-            };
-            let compared = report::compare_year(
-                d,
-                series,
-                &d.presentation(measure),
-                &population,
-                latest_year,
-            );
-            if let Some(row) = compared.row(m) {
-                positions.insert(key, row.placement);
-            }
-        }
-    }
-    Ok(FollowedUp {
-        year,
-        results,
-        positions,
-        values: own,
-    })
-}
-
-/// An indicator's comparison group: a group id (`G92787`) or a population as the compare
-/// page writes it (`county:01`, `neighbours:0180`); none is all kommuner.
-fn comparison_group(group: Option<&str>) -> Result<Population, report::ReportError> {
-    match group {
-        None => Ok(Population::All),
-        Some(g) if g.contains(':') || g == "all" => Population::parse(g),
-        Some(g) => Population::parse(&format!("group:{g}")),
-    }
+    Ok(kvalitet_app::goals::plan_report(&state.store, d, m, plan, year).await?)
 }
 
 /// The goals of a report in the plan's order, each after its parent, with its depth for the
