@@ -4,7 +4,8 @@
 # (../shared/data) with ten years of values for every kommun (2016-2025, generated). Times the
 # import of the plan, the first (computed) request of the residents' goals page and of
 # /api/v1/goals, both under 64 concurrent clients (wrk) beside nginx serving the same page as
-# a static file (the ceiling), and closing a period (the snapshot of the whole plan) over HTTP.
+# a static file (the ceiling; both gzipped, as browsers take them), and closing a period (the
+# snapshot of the whole plan) over HTTP.
 # Usage: bench/goals.sh [SECONDS]  (default 10). Needs ../shared/data; installs wrk and nginx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,7 +68,9 @@ api_first=$(first "/api/v1/goals?municipality=0180" api.json)
 grep -q "Enhetens mål 199" "$out/page.html" || { echo "the goals page lacks goals" >&2; exit 1; }
 indicators=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(len(g["indicators"]) for g in d["goals"]), len(d["goals"]))' "$out/api.json")
 
-chmod 755 "$out" && chmod 644 "$out/page.html"
+# nginx serves the page gzipped as kvalitet does (compressed once, at the same level).
+gzip -k -1 "$out/page.html"
+chmod 755 "$out" && chmod 644 "$out/page.html" "$out/page.html.gz"
 cat >"$out/nginx.conf" <<NGINX
 worker_processes 2;
 pid $out/nginx.pid;
@@ -75,7 +78,7 @@ error_log $out/nginx-error.log;
 events { worker_connections 1024; }
 http {
     access_log off;
-    server { listen 127.0.0.1:18213; root $out; location / { default_type text/html; } }
+    server { listen 127.0.0.1:18213; root $out; gzip_static on; location / { default_type text/html; } }
 }
 NGINX
 nginx -c "$out/nginx.conf" -p "$out"
@@ -84,7 +87,8 @@ pids+=("$(cat "$out/nginx.pid")")
 
 run() { # name url [wrk options] -> a table row
     curl -s -o /dev/null "$2" # computed once per data version, before the clients come
-    wrk -t2 -c64 -d"${seconds}s" --timeout 10s --latency "${@:3}" "$2" >"$out/wrk" 2>&1
+    # As browsers do, the clients take gzip.
+    wrk -t2 -c64 -d"${seconds}s" --timeout 10s --latency -H "Accept-Encoding: gzip" "$2" >"$out/wrk" 2>&1
     if grep -q "Non-2xx" "$out/wrk"; then
         echo "$1 answered with errors:" >&2; cat "$out/wrk" >&2; exit 1
     fi
@@ -120,12 +124,12 @@ echo
 echo "| step | seconds |"
 echo "|---|---:|"
 echo "| import and publish the plan (\`kvalitet import --publish-goals\`, checked whole) | $(echo "$t1 - $t0" | bc | cut -c1-5) |"
-echo "| first request of /kommun/0180/mal (computed: 1,000 series read, followed up, positions among 290) | $page_first |"
+echo "| first request of /kommun/0180/mal (computed: the plan's values in two queries, followed up, positions among 290, rendered) | $page_first |"
 echo "| first request of /api/v1/goals?municipality=0180 | $api_first |"
-echo "| close a period in 2025 (follow-up from the cached series + the snapshot written, one POST) | ${snap_warm#* } |"
-echo "| close a period in 2024 (another year: follow-up computed again) | ${snap_cold#* } |"
+echo "| close a period in 2025 (the plan followed up again and its snapshot written, one POST) | ${snap_warm#* } |"
+echo "| close a period in 2024 (another year) | ${snap_cold#* } |"
 echo
-echo "Page $(wc -c <"$out/page.html") bytes, API answer $(wc -c <"$out/api.json") bytes, snapshot $bytes bytes."
+echo "Page $(wc -c <"$out/page.html") bytes ($(curl -s -H 'Accept-Encoding: gzip' "$base/kommun/0180/mal" | wc -c) gzipped), API answer $(wc -c <"$out/api.json") bytes ($(curl -s -H 'Accept-Encoding: gzip' "$base/api/v1/goals?municipality=0180" | wc -c) gzipped), snapshot $bytes bytes."
 echo
 echo "| server, 64 clients | requests/s | p50 | p99 |"
 echo "|---|---:|---:|---:|"

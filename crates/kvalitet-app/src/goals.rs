@@ -503,13 +503,17 @@ pub async fn follow_up_plan(
             genders,
             changed_since: None,
         };
-        for row in store.select_values(&everyone).await? {
-            if let (Datum::Number(v), AreaId::Municipality(area)) = (row.datum, row.key.area) {
-                let (measure, gender) = key(&row.key.measure, row.key.gender);
-                all.entry((measure, gender, i32::from(row.key.year.get())))
-                    .or_default()
-                    .insert(area, v);
-            }
+        for list in store.numbers_by_measure_year(&everyone).await? {
+            let (measure, gender) = key(&list.measure, list.gender);
+            let numbers = list
+                .numbers
+                .into_iter()
+                .filter_map(|(area, v)| match area {
+                    AreaId::Municipality(m) => Some((m, v)),
+                    AreaId::Group(_) => None,
+                })
+                .collect();
+            all.insert((measure, gender, i32::from(list.year.get())), numbers);
         }
     }
     let mut positions = HashMap::new();

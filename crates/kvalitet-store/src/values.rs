@@ -11,7 +11,8 @@ use std::sync::Arc;
 use futures_util::TryStreamExt;
 use kvalitet_app::ports::{
     AreaValue, CatalogueBatch, ChangeSet, ImportChunk, ImportSource, KnownIds, MeasureValues,
-    StatusStep, StoreError, StoredValue, ValueFilter, ValueRevision, Values, WriteCounts,
+    MeasureYearNumbers, StatusStep, StoreError, StoredValue, ValueFilter, ValueRevision, Values,
+    WriteCounts,
 };
 use kvalitet_domain::{
     AreaId, Datum, Gender, GroupId, MeasureId, MunicipalityId, ValueKey, ValueRow, Year,
@@ -438,6 +439,58 @@ impl Values for SqlStore {
             query.fetch_all(p).await.map_err(db)
         })?;
         rows.into_iter().map(value_row).collect()
+    }
+
+    async fn numbers_by_measure_year(
+        &self,
+        filter: &ValueFilter,
+    ) -> Result<Vec<MeasureYearNumbers>, StoreError> {
+        let (where_sql, text_args, years) = filter_sql(filter, "v");
+        // One row per list, the areas and numbers joined as text ("0180:91.5,0114:88"): a
+        // row costs far more than its bytes, and a plan's positions need 290 areas of 1,000
+        // measures. Both write each float so that it reads back exactly (17 significant digits).
+        let joined = if self.backend() == "postgres" {
+            "string_agg(v.area_id || ':' || v.value::text, ',')"
+        } else {
+            "group_concat(v.area_id || ':' || printf('%!.17g', v.value), ',')"
+        };
+        let sql = format!(
+            "SELECT v.measure_id, v.gender, v.year, {joined} FROM value v{where_sql}
+             {} v.value IS NOT NULL GROUP BY v.measure_id, v.gender, v.year",
+            if where_sql.is_empty() { "WHERE" } else { "AND" }
+        );
+        let rows: Vec<(String, String, i64, String)> = on_pool!(self, p => {
+            // Only placeholders are formatted into the SQL; every value is bound.
+            let mut query =
+                sqlx::query_as::<_, (String, String, i64, String)>(sqlx::AssertSqlSafe(sql.as_str()));
+            for a in &text_args {
+                query = query.bind(a);
+            }
+            for y in &years {
+                query = query.bind(*y);
+            }
+            query.fetch_all(p).await.map_err(db)
+        })?;
+        rows.into_iter()
+            .map(|(measure, gender, year, joined)| {
+                let numbers = joined
+                    .split(',')
+                    .map(|pair| {
+                        let (area, number) = pair.split_once(':').ok_or_else(|| invalid(pair))?;
+                        Ok((
+                            AreaId::parse(area).map_err(invalid)?,
+                            number.parse::<f64>().map_err(|_| invalid(pair))?,
+                        ))
+                    })
+                    .collect::<Result<_, StoreError>>()?;
+                Ok(MeasureYearNumbers {
+                    measure: MeasureId::parse(&measure).map_err(invalid)?,
+                    gender: Gender::parse(&gender).map_err(invalid)?,
+                    year: Year::new(year).map_err(invalid)?,
+                    numbers,
+                })
+            })
+            .collect()
     }
 
     async fn deleted_values(&self, filter: &ValueFilter) -> Result<Vec<ValueKey>, StoreError> {

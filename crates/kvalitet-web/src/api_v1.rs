@@ -150,15 +150,27 @@ where
         Err(e) => return WebError::internal(e).into_api(),
     };
     let key = format!("api|{key}");
+    let gz_key = format!("{key}|gzip");
+    let with_gzip = |body: bytes::Bytes, gz: Option<bytes::Bytes>| {
+        let mut response = bytes_answer(body);
+        if let Some(gz) = gz {
+            response.extensions_mut().insert(crate::gzip::Gzipped(gz));
+        }
+        response
+    };
     if let Some(body) = state.pages.get(version, &key) {
-        return bytes_answer(body);
+        return with_gzip(body, state.pages.get(version, &gz_key));
     }
     match make.await {
         Ok(value) => match serde_json::to_vec(&value) {
             Ok(bytes) => {
                 let body = bytes::Bytes::from(bytes);
+                let gz = crate::gzip::gzip(&body);
                 state.pages.put(version, key, body.clone());
-                bytes_answer(body)
+                if let Some(gz) = &gz {
+                    state.pages.put(version, gz_key, gz.clone());
+                }
+                with_gzip(body, gz)
             }
             Err(e) => WebError::internal(e).into_api(),
         },

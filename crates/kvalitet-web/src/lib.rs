@@ -13,6 +13,7 @@ mod error;
 mod extract;
 mod forms;
 mod goals_admin;
+mod gzip;
 mod i18n;
 mod kolada_v3;
 mod outbox;

@@ -303,5 +303,6 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/v3", get(kolada_v3::handle::<S>))
         .route("/v3/", get(kolada_v3::handle::<S>))
         .route("/v3/{*rest}", get(kolada_v3::handle::<S>))
+        .layer(axum::middleware::from_fn(crate::gzip::serve_gzipped))
         .with_state(state)
 }

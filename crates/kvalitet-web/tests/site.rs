@@ -1055,6 +1055,17 @@ targets = { 2022 = 89, 2026 = 95 }
     );
     let (bad, _) = page(&app, "/kommun/0180/mal?ar=tjugo").await;
     assert_eq!(bad, 400);
+    // Kept pages go gzipped (compressed once) to clients that take it, plain to the others.
+    let gz = app
+        .get("/kommun/0180/mal")
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await;
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    assert_eq!(gz.header("vary"), Some("accept-encoding"));
+    let plain = app.get("/kommun/0180/mal").send().await;
+    assert_eq!(plain.header("content-encoding"), None);
+    assert!(plain.body.contains("Alla elever ska nå kunskapsmålen"));
 
     // The API has every signal apart, the score and the judgement beside the suggestion.
     let (status, api) = json(&app, "/api/v1/goals?municipality=0180").await;

@@ -205,6 +205,15 @@ pub struct MeasureValues {
     pub updated_at: Option<Timestamp>,
 }
 
+/// Every area's number of one measure, gender and year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureYearNumbers {
+    pub measure: MeasureId,
+    pub gender: Gender,
+    pub year: Year,
+    pub numbers: Vec<(AreaId, f64)>,
+}
+
 /// Values and the two ways in for them (a streamed import, a change set of a use case), and
 /// reading values back.
 pub trait Values: Send + Sync + 'static {
@@ -260,6 +269,14 @@ pub trait Values: Send + Sync + 'static {
         &self,
         filter: &ValueFilter,
     ) -> impl Future<Output = Result<Vec<ValueRow>, StoreError>> + Send;
+
+    /// Every area's number (missing values left out) of each measure, gender and year that
+    /// match `filter`, one list per measure, gender and year: the input of comparisons for
+    /// many measures, read as one row per list rather than one per value.
+    fn numbers_by_measure_year(
+        &self,
+        filter: &ValueFilter,
+    ) -> impl Future<Output = Result<Vec<MeasureYearNumbers>, StoreError>> + Send;
 
     /// Every value of one measure and gender, for all areas and years.
     fn measure_values(

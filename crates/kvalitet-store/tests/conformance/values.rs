@@ -13,7 +13,78 @@ both_backends!(
     measure_sets_round_trip,
     overview_counts_what_is_loaded,
     measure_values_all_values_and_shapes_read_back,
+    many_measures_are_read_in_one_query_each_way,
 );
+
+/// A goal plan's values: `select_values` (rows) and `numbers_by_measure_year` (one list per
+/// measure, gender and year, missing values left out, numbers exact).
+async fn many_measures_are_read_in_one_query_each_way(store: &SqlStore) {
+    load_catalogue(store).await;
+    import(
+        store,
+        vec![
+            ImportChunk::Values(vec![
+                value("N15428", "0180", 2022, Gender::Total, Datum::Number(88.5)),
+                value(
+                    "N15428",
+                    "1480",
+                    2022,
+                    Gender::Total,
+                    Datum::Number(0.1 + 0.2),
+                ),
+                value(
+                    "N15428",
+                    "0114",
+                    2022,
+                    Gender::Total,
+                    Datum::Missing(MissingStatus::Secret),
+                ),
+                value("N15428", "0180", 2021, Gender::Total, Datum::Number(87.0)),
+                value("N15428", "0180", 2022, Gender::Women, Datum::Number(90.0)),
+                value(
+                    "N00003",
+                    "0180",
+                    2022,
+                    Gender::Total,
+                    Datum::Number(-1234567.25),
+                ),
+            ]),
+            ImportChunk::Commit,
+        ],
+    )
+    .await
+    .unwrap();
+    let filter = kvalitet_app::ports::ValueFilter {
+        measures: vec![kpi("N15428"), kpi("N00003")],
+        areas: Vec::new(),
+        years: vec![kvalitet_domain::Year::new(2022).unwrap()],
+        genders: vec![Gender::Total],
+        changed_since: None,
+    };
+    let mut lists = store.numbers_by_measure_year(&filter).await.unwrap();
+    lists.sort_by_key(|l| l.measure);
+    let said: Vec<(String, Vec<(String, f64)>)> = lists
+        .into_iter()
+        .map(|l| {
+            let mut numbers: Vec<(String, f64)> =
+                l.numbers.iter().map(|(a, v)| (a.to_string(), *v)).collect();
+            numbers.sort_by(|a, b| a.0.cmp(&b.0));
+            (l.measure.to_string(), numbers)
+        })
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            ("N00003".to_owned(), vec![("0180".to_owned(), -1234567.25)]),
+            (
+                "N15428".to_owned(),
+                vec![("0180".to_owned(), 88.5), ("1480".to_owned(), 0.1 + 0.2)]
+            ),
+        ]
+    );
+    let rows = store.select_values(&filter).await.unwrap();
+    assert_eq!(rows.len(), 4, "the secret value is a row too: {rows:?}");
+}
 
 async fn measure_values_all_values_and_shapes_read_back(store: &SqlStore) {
     load_catalogue(store).await;

@@ -266,12 +266,24 @@ where
 {
     let (version, directory) = state.directory().await?;
     let key = format!("{}{key}", lang.code());
+    let gz_key = format!("{key}|gzip");
+    let with_gzip = |body: bytes::Bytes, gz: Option<bytes::Bytes>| {
+        let mut response = html_response(body, embeddable);
+        if let Some(gz) = gz {
+            response.extensions_mut().insert(crate::gzip::Gzipped(gz));
+        }
+        response
+    };
     if let Some(body) = state.pages.get(version, &key) {
-        return Ok(html_response(body, embeddable));
+        return Ok(with_gzip(body, state.pages.get(version, &gz_key)));
     }
     let body = bytes::Bytes::from(make(version, directory).await?);
+    let gz = crate::gzip::gzip(&body);
     state.pages.put(version, key, body.clone());
-    Ok(html_response(body, embeddable))
+    if let Some(gz) = &gz {
+        state.pages.put(version, gz_key, gz.clone());
+    }
+    Ok(with_gzip(body, gz))
 }
 
 // ---------------------------------------------------------------------------------------
