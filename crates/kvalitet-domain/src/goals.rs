@@ -543,6 +543,9 @@ pub struct PlanGoal {
 
 /// The most goals a plan holds, and indicators a goal has: far above any municipality's.
 pub const MAX_GOALS: usize = 5_000;
+/// Ids a goal cannot have: the staff pages' addresses `…/mal/publicera` and `…/mal/period`
+/// are these words, so a goal with one would have no page of its own.
+pub const RESERVED_GOAL_IDS: [&str; 2] = ["publicera", "period"];
 pub const MAX_INDICATORS_PER_GOAL: usize = 200;
 const MAX_TITLE_CHARS: usize = 300;
 const MAX_DESCRIPTION_CHARS: usize = 8_000;
@@ -564,6 +567,12 @@ pub fn plan_problems(goals: &[PlanGoal], known_measure: impl Fn(&str) -> bool) -
     for g in goals {
         if let Err(e) = crate::text::check_slug("id", &g.id) {
             problems.push(at(&g.id, e));
+        }
+        if RESERVED_GOAL_IDS.contains(&g.id.as_str()) {
+            problems.push(at(
+                &g.id,
+                Message::in_field("id", Message::new("goal_id_reserved")),
+            ));
         }
         if !ids.insert(g.id.as_str()) {
             problems.push(at(&g.id, Message::new("goal_listed_twice")));
@@ -1307,6 +1316,7 @@ mod tests {
             goal("c", Some("b"), vec![]),
             goal("d", Some("nowhere"), vec![]),
             goal("d", None, vec![]),
+            goal("period", None, vec![]),
         ];
         // The innermost problem of each message, under its goal and indicator.
         fn innermost(m: &Message) -> &'static str {
@@ -1321,13 +1331,14 @@ mod tests {
             "weight_not_positive",
             "target_before_baseline",
             "goal_cycle",
+            "goal_id_reserved",
         ] {
             assert!(inner.contains(code), "{code}: {inner:?}");
         }
         let codes: Vec<&str> = found.iter().map(|m| m.code).collect();
         assert_eq!(
             codes.iter().filter(|c| **c == "at_goal").count(),
-            5,
+            6,
             "{codes:?}"
         );
     }

@@ -26,7 +26,7 @@ use crate::site::Named;
 use crate::{AppState, WebError, query_pairs};
 
 /// The municipality of an admin request, if the person's role there allows `action`.
-fn municipality(
+pub(crate) fn municipality(
     lang: Lang,
     session: &SessionRecord,
     id: &str,

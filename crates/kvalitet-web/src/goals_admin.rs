@@ -18,32 +18,13 @@ use kvalitet_domain::goals::{Level, Official, PeriodKind};
 use kvalitet_domain::{Action, Message, MunicipalityId};
 use kvalitet_formats::goal_report::FollowUpReport;
 
+use crate::admin::municipality;
 use crate::auth::{redirect, render_private};
 use crate::extract::{Change, PageLang, Session, Upload};
 use crate::forms::{ConfirmView, Failed, answered};
 use crate::i18n::Lang;
 use crate::site::{GoalView, Named, live_report, official_shape, plan_report, tree};
 use crate::{AppState, WebError, query_pairs};
-
-/// The municipality of a staff goals page, if the person may do `action` there.
-fn municipality(
-    lang: Lang,
-    session: &SessionRecord,
-    id: &str,
-    action: Action,
-) -> Result<MunicipalityId, WebError> {
-    let m = MunicipalityId::parse(id).map_err(|_| {
-        WebError::coded(
-            StatusCode::NOT_FOUND,
-            Message::new("unknown_municipality").with("id", id),
-        )
-    })?;
-    if session.user.grants.allows(action, &m) {
-        Ok(m)
-    } else {
-        Err(WebError::forbidden(lang.t("role_too_low")))
-    }
-}
 
 fn goals_path(lang: Lang, m: &MunicipalityId) -> String {
     format!("{}/admin/kommun/{m}/mal", lang.base())

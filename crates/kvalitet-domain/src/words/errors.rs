@@ -598,6 +598,11 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "{file} is not text (UTF-8); save the plan as TOML or JSON",
     ),
     (
+        "goal_id_reserved",
+        "ordet används av sidornas adresser; välj ett annat id",
+        "the word is used by the pages' addresses; choose another id",
+    ),
+    (
         "goal_plan_not_found",
         "Det finns ingen sådan målplan.",
         "There is no such goal plan.",
