@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use kvalitet_app::Store;
 use kvalitet_app::goals::{self as goals_app, Plan};
-use kvalitet_app::ports::{SessionRecord, StoredPlan};
+use kvalitet_app::ports::SessionRecord;
 use kvalitet_domain::goals::{Level, Official, PeriodKind};
 use kvalitet_domain::{Action, Message, MunicipalityId};
 use kvalitet_formats::goal_report::FollowUpReport;
@@ -85,9 +85,8 @@ async fn shown<S: Store>(
 }
 
 /// "Saved 2026-12-01 by anna@kommun.se" of a stored plan, for its people.
-fn plan_said(lang: Lang, p: &StoredPlan) -> String {
-    let count =
-        kvalitet_formats::goal_file::read(&p.source, |_| true).map_or(0, |plan| plan.goals.len());
+fn plan_said(lang: Lang, plan: &Plan) -> String {
+    let (p, count) = (&plan.stored, plan.plan.goals.len());
     let (at, by) = match (&p.published_at, &p.published_by) {
         (Some(at), Some(by)) => (at, by),
         _ => (&p.created_at, &p.created_by),
@@ -176,10 +175,10 @@ async fn overview_page<S: Store>(
         csrf: &session.csrf_token,
         notice,
         published: shown.published.as_ref().map(|p| PlanLine {
-            said: plan_said(lang, &p.stored),
+            said: plan_said(lang, p),
         }),
         draft: shown.draft.as_ref().map(|p| PlanLine {
-            said: plan_said(lang, &p.stored),
+            said: plan_said(lang, p),
         }),
         showing: lang.t(if shown.draft.is_some() {
             "goals_admin_showing_draft"
