@@ -25,6 +25,8 @@ for (const prefix of ["", "/en"]) {
     { path: `${prefix}/om`, what: "method page" },
     { path: `${prefix}/tillganglighet`, what: "accessibility statement" },
     { path: `${prefix}/inbaddning/kommun/${kommun}/matt/${kpi}`, what: "embed widget" },
+    { path: `${prefix}/inbaddning/kommun/${kommun}/mal`, what: "goals widget" },
+    { path: `${prefix}/inbaddning/kommun/${kommun}/mal/kf1`, what: "a goal's widget" },
     { path: `${prefix}/kommun/9999`, what: "not-found page", status: 404 },
     { path: `${prefix}/logga-in`, what: "login page" },
     { path: `${prefix}/ramverk`, what: "assessment frameworks" },
@@ -300,6 +302,27 @@ for (const p of pages) {
   } else {
     console.log("ok   goals: judged with a motivation, a period closed, its snapshot on the residents' page");
   }
+  // The goal-by-goal editor: a new goal in the draft, then an indicator on its page, sent
+  // back once for a target path that does not read.
+  await page.goto(`${base}/admin/kommun/${kommun}/mal`);
+  await page.fill("#n-id", "kf9");
+  await page.fill("#n-title", "Tryggare gator");
+  await page.selectOption("#n-level", "kf");
+  await page.selectOption("#n-parent", "vision");
+  await submit("/malplan/nytt-mal");
+  if (!page.url().includes("/mal/kf9")) fail(`a new goal did not lead to its page: ${page.url()}`);
+  await axeCheck("a new goal's page with its editor");
+  await page.fill("#in-measure", kpi);
+  await page.fill("#in-baseline_year", "2015");
+  await page.fill("#in-targets", "2024: tjugo");
+  await submit("/kf9/indikator");
+  if (!(await page.locator(".error-summary a[href='#in-targets']").count())) fail("a target path that does not read was not sent back");
+  if ((await page.inputValue("#in-targets")) !== "2024: tjugo") fail("the target path typed was lost");
+  await axeCheck("an indicator sent back");
+  await page.fill("#in-targets", "2024: 90");
+  await submit("/kf9/indikator");
+  if (!(await page.locator("#i0-measure").count())) fail("the indicator was not saved");
+  await staffWidths(page, "goal-editor");
   await context.close();
 }
 

@@ -48,8 +48,57 @@ pub async fn import_plan(
             Message::new("goals_editors_only").with("municipality", m),
         ));
     }
-    let id = store.save_goal_draft(&m, text, actor).await?;
+    let id = store.save_goal_draft(&m, text, None, actor).await?;
     Ok((m, id, plan.goals.len()))
+}
+
+/// Makes one change to the plan being worked on (the draft, else the published plan, else
+/// a new plan) and saves the result, checked whole, as the draft: the goal-by-goal editor.
+/// `based_on` is the stored plan the editor's page showed (none when there was none); a
+/// plan saved by someone else in between is refused (`goal_plan_changed`), never
+/// overwritten. Returns the new draft's id.
+pub async fn edit_plan(
+    store: &impl Goals,
+    grants: &Grants,
+    m: &MunicipalityId,
+    based_on: Option<i64>,
+    edit: goals::PlanEdit,
+    known_measure: impl Fn(&str) -> bool,
+    actor: &Actor,
+) -> Result<i64, Refusal> {
+    if !grants.allows(Action::EditMeasures, m) {
+        return Err(Refusal::Forbidden(
+            Message::new("goals_editors_only").with("municipality", m),
+        ));
+    }
+    let plans = store.goal_plans(m).await?;
+    let current = plans
+        .iter()
+        .find(|p| p.status == PlanStatus::Draft)
+        .or_else(|| plans.iter().find(|p| p.status == PlanStatus::Published));
+    if current.map(|p| p.id) != based_on {
+        return Err(Refusal::Invalid(Message::new("goal_plan_changed")));
+    }
+    let mut goals = match current {
+        // Checked when it was saved; its measures stay named by their ids.
+        Some(p) => {
+            goal_file::read(&p.source, |_| true)
+                .map_err(Refusal::BadRows)?
+                .goals
+        }
+        None => Vec::new(),
+    };
+    goals::apply_edit(&mut goals, edit).map_err(Refusal::Invalid)?;
+    let problems = goals::plan_problems(&goals, known_measure);
+    if !problems.is_empty() {
+        return Err(Refusal::BadRows(problems));
+    }
+    let text = goal_file::write(&GoalPlan {
+        municipality: *m,
+        goals,
+    })
+    .map_err(Refusal::Invalid)?;
+    Ok(store.save_goal_draft(m, &text, based_on, actor).await?)
 }
 
 /// A stored plan read back in full.

@@ -595,13 +595,19 @@ pub fn plan_problems(goals: &[PlanGoal], known_measure: impl Fn(&str) -> bool) -
         {
             problems.push(at(
                 &g.id,
-                Message::new("period_backwards")
-                    .with("from", from)
-                    .with("to", to),
+                Message::in_field(
+                    "to",
+                    Message::new("period_backwards")
+                        .with("from", from)
+                        .with("to", to),
+                ),
             ));
         }
         if g.level != Level::Activity && (g.state.is_some() || g.due.is_some()) {
-            problems.push(at(&g.id, Message::new("state_only_for_activities")));
+            problems.push(at(
+                &g.id,
+                Message::in_field("state", Message::new("state_only_for_activities")),
+            ));
         }
         if g.indicators.len() > MAX_INDICATORS_PER_GOAL {
             problems.push(at(
@@ -609,16 +615,23 @@ pub fn plan_problems(goals: &[PlanGoal], known_measure: impl Fn(&str) -> bool) -
                 Message::new("too_many_indicators").with("max", MAX_INDICATORS_PER_GOAL),
             ));
         }
-        for other in g.parent.iter().chain(&g.serves) {
+        let links = g.parent.iter().map(|p| ("parent", p));
+        for (field, other) in links.chain(g.serves.iter().map(|s| ("serves", s))) {
             if !ids.contains(other.as_str()) {
                 problems.push(at(
                     &g.id,
-                    Message::new("goal_unknown").with("other", format!("{other:?}")),
+                    Message::in_field(
+                        field,
+                        Message::new("goal_unknown").with("other", format!("{other:?}")),
+                    ),
                 ));
             }
         }
         if !(g.weight > 0.0 && g.weight.is_finite()) {
-            problems.push(at(&g.id, Message::new("weight_not_positive")));
+            problems.push(at(
+                &g.id,
+                Message::in_field("weight", Message::new("weight_not_positive")),
+            ));
         }
         for (n, i) in g.indicators.iter().enumerate() {
             let place = |problem: Message| {
@@ -631,27 +644,38 @@ pub fn plan_problems(goals: &[PlanGoal], known_measure: impl Fn(&str) -> bool) -
                 )
             };
             if !known_measure(&i.measure) {
-                problems.push(place(Message::new("measure_unknown_here")));
+                problems.push(place(Message::in_field(
+                    "measure",
+                    Message::new("measure_unknown_here"),
+                )));
             }
             if !(i.weight > 0.0 && i.weight.is_finite()) {
-                problems.push(place(Message::new("weight_not_positive")));
+                problems.push(place(Message::in_field(
+                    "weight",
+                    Message::new("weight_not_positive"),
+                )));
             }
             for (&year, t) in &i.targets {
                 if year <= i.baseline_year {
-                    problems.push(place(
+                    problems.push(place(Message::in_field(
+                        "targets",
                         Message::new("target_before_baseline")
                             .with("year", year)
                             .with("baseline", i.baseline_year),
-                    ));
+                    )));
                 }
                 if !t.low.is_finite() || !t.high.is_finite() || t.low > t.high {
-                    problems.push(place(
+                    problems.push(place(Message::in_field(
+                        "targets",
                         Message::new("target_band_upside_down").with("year", year),
-                    ));
+                    )));
                 }
             }
             if i.aim == Aim::Neither && !i.targets.is_empty() {
-                problems.push(place(Message::new("target_without_aim")));
+                problems.push(place(Message::in_field(
+                    "aim",
+                    Message::new("target_without_aim"),
+                )));
             }
         }
     }
@@ -962,6 +986,521 @@ pub fn period(
         year,
         closes_on,
     })
+}
+
+/// A goal's fields as the staff pages' form sends them, every one text. The goal's
+/// indicators have a form of their own.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct GoalFields {
+    pub id: String,
+    pub parent: String,
+    pub level: String,
+    pub title: String,
+    pub description: String,
+    pub owner: String,
+    pub from: String,
+    pub to: String,
+    /// The ids of the goals it also serves, separated by commas or blanks.
+    pub serves: String,
+    pub weight: String,
+    pub state: String,
+    pub due: String,
+}
+
+impl GoalFields {
+    /// The form filled in with a goal as the plan has it.
+    pub fn of(g: &PlanGoal) -> Self {
+        let year = |y: Option<i32>| y.map_or_else(String::new, |y| y.to_string());
+        Self {
+            id: g.id.clone(),
+            parent: g.parent.clone().unwrap_or_default(),
+            level: g.level.code().to_owned(),
+            title: g.title.clone(),
+            description: g.description.clone(),
+            owner: g.owner.clone(),
+            from: year(g.from_year),
+            to: year(g.to_year),
+            serves: g.serves.join(", "),
+            weight: decimal_text(g.weight),
+            state: g.state.map_or("", ActivityState::code).to_owned(),
+            due: g.due.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// An indicator's fields as its form sends them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct IndicatorFields {
+    pub measure: String,
+    pub gender: String,
+    pub aim: String,
+    pub baseline_year: String,
+    /// The target path: `2024: 80; 2026: 90`, a band as `2026: 0,97–1,03`.
+    pub targets: String,
+    pub weight: String,
+    pub trend_base: String,
+    pub group: String,
+}
+
+impl IndicatorFields {
+    /// The form filled in with an indicator as the plan has it.
+    pub fn of(i: &PlanIndicator) -> Self {
+        Self {
+            measure: i.measure.clone(),
+            gender: i.gender.clone(),
+            aim: i.aim.code().to_owned(),
+            baseline_year: i.baseline_year.to_string(),
+            targets: targets_text(&i.targets),
+            weight: decimal_text(i.weight),
+            trend_base: i.trend_base.code().to_owned(),
+            group: i.group.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// A number as a Swedish form shows it: a decimal comma, no needless zeros.
+fn decimal_text(x: f64) -> String {
+    x.to_string().replace('.', ",")
+}
+
+/// Reads a number typed with a decimal comma or point, blanks between the thousands.
+fn typed_number(text: &str) -> Option<f64> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            ',' => '.',
+            '−' => '-',
+            c => c,
+        })
+        .collect();
+    compact.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// Reads a field that must be one of a coded enum's codes; the problem names the field.
+pub fn coded_field<T>(
+    field: &str,
+    text: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    not_one: &'static str,
+) -> Result<T, Message> {
+    parse(text).ok_or_else(|| {
+        Message::in_field(
+            field,
+            Message::new(not_one).with("value", format!("{:?}", text.trim())),
+        )
+    })
+}
+
+/// An indicator's gender: T (everyone), K or M.
+pub fn gender_field(text: &str) -> Result<String, Message> {
+    let g = text.trim().to_uppercase();
+    match g.as_str() {
+        "" => Ok("T".to_owned()),
+        "T" | "K" | "M" => Ok(g),
+        _ => Err(Message::in_field(
+            "gender",
+            Message::new("not_a_gender").with("value", format!("{:?}", text.trim())),
+        )),
+    }
+}
+
+/// The year of a field, or none when it is empty.
+fn year_field(field: &str, text: &str) -> Result<Option<i32>, Message> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse::<i32>()
+        .ok()
+        .filter(|y| (1950..=2100).contains(y))
+        .map(Some)
+        .ok_or_else(|| {
+            Message::in_field(
+                field,
+                Message::new("not_a_year").with("value", format!("{text:?}")),
+            )
+        })
+}
+
+/// A weight above zero, 1 when the field is empty.
+fn weight_field(text: &str) -> Result<f64, Message> {
+    if text.trim().is_empty() {
+        return Ok(1.0);
+    }
+    typed_number(text)
+        .filter(|w| *w > 0.0)
+        .ok_or_else(|| Message::in_field("weight", Message::new("weight_not_positive")))
+}
+
+/// A goal from its form; its indicators are left empty (they are edited one by one). Every
+/// problem names its field; the plan's own rules (ids, parents, cycles) are checked on the
+/// whole plan after.
+pub fn goal_from_fields(f: &GoalFields) -> Result<PlanGoal, Vec<Message>> {
+    let mut problems = Vec::new();
+    let mut keep = |r: Result<(), Message>| {
+        if let Err(e) = r {
+            problems.push(e);
+        }
+    };
+    let level = coded_field("level", &f.level, Level::parse, "not_a_level");
+    let state = match f.state.trim() {
+        "" => Ok(None),
+        s => coded_field("state", s, ActivityState::parse, "not_an_activity_state").map(Some),
+    };
+    let due = match f.due.trim() {
+        "" => Ok(None),
+        d => crate::calendar::parse_date(d)
+            .map(|_| Some(d.to_owned()))
+            .map_err(|_| {
+                Message::in_field(
+                    "due",
+                    Message::new("not_a_date").with("value", format!("{d:?}")),
+                )
+            }),
+    };
+    let from = year_field("from", &f.from);
+    let to = year_field("to", &f.to);
+    let weight = weight_field(&f.weight);
+    keep(crate::text::check_slug("id", f.id.trim()));
+    let title = f.title.trim();
+    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+        keep(Err(Message::in_field(
+            "title",
+            Message::new("give_title").with("max", MAX_TITLE_CHARS),
+        )));
+    }
+    keep(crate::text::check_len(
+        "description",
+        f.description.trim(),
+        MAX_DESCRIPTION_CHARS,
+    ));
+    keep(crate::text::check_len(
+        "owner",
+        f.owner.trim(),
+        MAX_TITLE_CHARS,
+    ));
+    let (level, state, due, from, to, weight) = match (level, state, due, from, to, weight) {
+        (Ok(level), Ok(state), Ok(due), Ok(from), Ok(to), Ok(weight)) if problems.is_empty() => {
+            (level, state, due, from, to, weight)
+        }
+        (level, state, due, from, to, weight) => {
+            problems.extend(
+                [
+                    level.err(),
+                    state.err(),
+                    due.err(),
+                    from.err(),
+                    to.err(),
+                    weight.err(),
+                ]
+                .into_iter()
+                .flatten(),
+            );
+            return Err(problems);
+        }
+    };
+    Ok(PlanGoal {
+        id: f.id.trim().to_owned(),
+        parent: Some(f.parent.trim().to_owned()).filter(|p| !p.is_empty()),
+        level,
+        title: title.to_owned(),
+        description: f.description.trim().to_owned(),
+        owner: f.owner.trim().to_owned(),
+        from_year: from,
+        to_year: to,
+        serves: f
+            .serves
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        weight,
+        indicators: Vec::new(),
+        state,
+        due,
+    })
+}
+
+/// An indicator from its form. Every problem names its field; whether the measure exists is
+/// the plan's rule.
+pub fn indicator_from_fields(f: &IndicatorFields) -> Result<PlanIndicator, Vec<Message>> {
+    let measure = f.measure.trim();
+    let measure = if measure.is_empty() {
+        Err(Message::in_field(
+            "measure",
+            Message::new("give_measure_id"),
+        ))
+    } else {
+        Ok(measure.to_uppercase())
+    };
+    let aim = coded_field("aim", &f.aim, Aim::parse, "not_an_aim");
+    let trend_base = match f.trend_base.trim() {
+        "" => Ok(TrendBase::Previous),
+        b => coded_field("trend_base", b, TrendBase::parse, "not_a_trend_base"),
+    };
+    let baseline = year_field("baseline_year", &f.baseline_year).and_then(|y| {
+        y.ok_or_else(|| {
+            Message::in_field(
+                "baseline_year",
+                Message::new("not_a_year").with("value", "\"\""),
+            )
+        })
+    });
+    let targets = match &aim {
+        Ok(aim) => parse_targets(&f.targets, *aim),
+        Err(_) => Ok(BTreeMap::new()),
+    };
+    let gender = gender_field(&f.gender);
+    let weight = weight_field(&f.weight);
+    let group = f.group.trim();
+    match (measure, aim, trend_base, baseline, targets, gender, weight) {
+        (
+            Ok(measure),
+            Ok(aim),
+            Ok(trend_base),
+            Ok(baseline_year),
+            Ok(targets),
+            Ok(gender),
+            Ok(weight),
+        ) => Ok(PlanIndicator {
+            measure,
+            gender,
+            aim,
+            baseline_year,
+            targets,
+            weight,
+            trend_base,
+            group: Some(group.to_owned()).filter(|g| !g.is_empty()),
+        }),
+        (measure, aim, trend_base, baseline, targets, gender, weight) => Err([
+            measure.err(),
+            aim.err(),
+            trend_base.err(),
+            baseline.err(),
+            targets.err(),
+            gender.err(),
+            weight.err(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()),
+    }
+}
+
+/// The most years a target path holds.
+const MAX_TARGET_YEARS: usize = 100;
+
+/// Reads a target path as a form gives it: `2024: 80; 2026: 90` (a year and its value, by
+/// semicolons or lines; `=` also separates), a band `2026: 0,97–1,03` when the aim is a
+/// range. Decimal comma or point. Empty is no target.
+pub fn parse_targets(text: &str, aim: Aim) -> Result<BTreeMap<i32, Target>, Message> {
+    let bad = |item: &str, problem: Message| {
+        Message::in_field(
+            "targets",
+            Message::new("target_item")
+                .with("item", format!("{:?}", item.trim()))
+                .with_said("problem", problem),
+        )
+    };
+    let mut targets = BTreeMap::new();
+    for item in text.split([';', '\n']).filter(|i| !i.trim().is_empty()) {
+        if targets.len() >= MAX_TARGET_YEARS {
+            return Err(Message::in_field(
+                "targets",
+                Message::new("too_many_targets").with("max", MAX_TARGET_YEARS),
+            ));
+        }
+        let Some((year, value)) = item.split_once([':', '=']) else {
+            return Err(bad(item, Message::new("target_needs_year")));
+        };
+        let year = year
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (1950..=2100).contains(y))
+            .ok_or_else(|| {
+                bad(
+                    item,
+                    Message::new("not_a_year").with("value", format!("{:?}", year.trim())),
+                )
+            })?;
+        let band = ["–", "—", "..", " - "]
+            .iter()
+            .find_map(|sep| value.split_once(sep));
+        let number = |v: &str| {
+            typed_number(v).ok_or_else(|| {
+                bad(
+                    item,
+                    Message::new("not_a_number").with("value", format!("{:?}", v.trim())),
+                )
+            })
+        };
+        let target = match (aim, band) {
+            (Aim::Within, Some((low, high))) => Target {
+                low: number(low)?,
+                high: number(high)?,
+            },
+            (Aim::Within, None) => {
+                return Err(bad(item, Message::new("band_needs_two").with("year", year)));
+            }
+            (_, Some(_)) => {
+                return Err(bad(
+                    item,
+                    Message::new("band_only_for_range").with("year", year),
+                ));
+            }
+            (_, None) => Target::at(number(value)?),
+        };
+        if targets.insert(year, target).is_some() {
+            return Err(bad(
+                item,
+                Message::new("target_year_twice").with("year", year),
+            ));
+        }
+    }
+    Ok(targets)
+}
+
+/// A target path as its form shows it, the way `parse_targets` reads it back.
+pub fn targets_text(targets: &BTreeMap<i32, Target>) -> String {
+    targets
+        .iter()
+        .map(|(year, t)| {
+            if t.low == t.high {
+                format!("{year}: {}", decimal_text(t.low))
+            } else {
+                format!("{year}: {}–{}", decimal_text(t.low), decimal_text(t.high))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One change to a plan, as the staff pages' goal-by-goal editor makes them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanEdit {
+    /// A new goal (its id must be new).
+    AddGoal(PlanGoal),
+    /// A goal's own fields saved from its form; its indicators stay.
+    UpdateGoal(PlanGoal),
+    /// A goal taken out of the plan; refused while goals sit under it. Other goals stop
+    /// serving it.
+    RemoveGoal(String),
+    /// An indicator of a goal added (`index` none) or replaced.
+    SetIndicator {
+        goal: String,
+        index: Option<usize>,
+        indicator: PlanIndicator,
+    },
+    RemoveIndicator {
+        goal: String,
+        index: usize,
+    },
+}
+
+/// Makes one change to a plan's goals. The result still has to pass `plan_problems`.
+pub fn apply_edit(goals: &mut Vec<PlanGoal>, edit: PlanEdit) -> Result<(), Message> {
+    let position = |goals: &[PlanGoal], id: &str| {
+        goals
+            .iter()
+            .position(|g| g.id == id)
+            .ok_or_else(|| Message::new("goal_not_found").with("id", format!("{id:?}")))
+    };
+    match edit {
+        PlanEdit::AddGoal(goal) => {
+            if goals.iter().any(|g| g.id == goal.id) {
+                return Err(Message::in_field(
+                    "id",
+                    Message::new("goal_id_taken").with("id", &goal.id),
+                ));
+            }
+            if goals.len() >= MAX_GOALS {
+                return Err(Message::new("too_many_goals").with("max", MAX_GOALS));
+            }
+            // After its parent's last descendant, so the plan's order stays an outline.
+            let at = match &goal.parent {
+                Some(parent) => goals
+                    .iter()
+                    .rposition(|g| g.id == *parent || descends_from(goals, &g.id, parent))
+                    .map_or(goals.len(), |i| i + 1),
+                None => goals.len(),
+            };
+            goals.insert(at, goal);
+        }
+        PlanEdit::UpdateGoal(mut goal) => {
+            let at = position(goals, &goal.id)?;
+            goal.indicators = std::mem::take(&mut goals[at].indicators);
+            goals[at] = goal;
+        }
+        PlanEdit::RemoveGoal(id) => {
+            let at = position(goals, &id)?;
+            let children: Vec<&str> = goals
+                .iter()
+                .filter(|g| g.parent.as_deref() == Some(id.as_str()))
+                .map(|g| g.title.as_str())
+                .collect();
+            if !children.is_empty() {
+                return Err(Message::new("goal_has_children").with("goals", children.join(", ")));
+            }
+            goals.remove(at);
+            for g in goals.iter_mut() {
+                g.serves.retain(|s| *s != id);
+            }
+        }
+        PlanEdit::SetIndicator {
+            goal,
+            index,
+            indicator,
+        } => {
+            let at = position(goals, &goal)?;
+            let indicators = &mut goals[at].indicators;
+            match index {
+                None if indicators.len() >= MAX_INDICATORS_PER_GOAL => {
+                    return Err(
+                        Message::new("too_many_indicators").with("max", MAX_INDICATORS_PER_GOAL)
+                    );
+                }
+                None => indicators.push(indicator),
+                Some(i) => {
+                    *indicators
+                        .get_mut(i)
+                        .ok_or_else(|| Message::new("indicator_not_found").with("n", i + 1))? =
+                        indicator;
+                }
+            }
+        }
+        PlanEdit::RemoveIndicator { goal, index } => {
+            let at = position(goals, &goal)?;
+            let indicators = &mut goals[at].indicators;
+            if index >= indicators.len() {
+                return Err(Message::new("indicator_not_found").with("n", index + 1));
+            }
+            indicators.remove(index);
+        }
+    }
+    Ok(())
+}
+
+/// Whether goal `id` sits somewhere under `ancestor` (a cycle ends the walk).
+fn descends_from(goals: &[PlanGoal], id: &str, ancestor: &str) -> bool {
+    let mut at = id;
+    for _ in 0..goals.len() {
+        let Some(parent) = goals
+            .iter()
+            .find(|g| g.id == at)
+            .and_then(|g| g.parent.as_deref())
+        else {
+            return false;
+        };
+        if parent == ancestor {
+            return true;
+        }
+        at = parent;
+    }
+    false
 }
 
 #[cfg(test)]
@@ -1461,5 +2000,196 @@ mod tests {
             ["kind", "year"]
         );
         assert_eq!(fields(period("t2", "2025", "a b", "", "")), ["code"]);
+    }
+
+    #[test]
+    fn a_target_path_reads_with_decimal_commas_and_bands() {
+        let path = parse_targets("2024: 80; 2026 = 90,5\n", Aim::Higher).unwrap();
+        assert_eq!(path[&2024], Target::at(80.0));
+        assert_eq!(path[&2026], Target::at(90.5));
+        let band = parse_targets("2026: 0,97–1,03", Aim::Within).unwrap();
+        assert_eq!(
+            band[&2026],
+            Target {
+                low: 0.97,
+                high: 1.03
+            }
+        );
+        assert_eq!(targets_text(&band), "2026: 0,97–1,03");
+        assert_eq!(
+            parse_targets(&targets_text(&path), Aim::Higher).unwrap(),
+            path
+        );
+        assert!(parse_targets("", Aim::Higher).unwrap().is_empty());
+        for (bad, aim, needle) in [
+            ("80", Aim::Higher, "target_needs_year"),
+            ("tjugo: 80", Aim::Higher, "not_a_year"),
+            ("2024: mycket", Aim::Higher, "not_a_number"),
+            ("2024: 1", Aim::Within, "band_needs_two"),
+            ("2024: 1–2", Aim::Lower, "band_only_for_range"),
+            ("2024: 1; 2024: 2", Aim::Higher, "target_year_twice"),
+        ] {
+            let e = parse_targets(bad, aim).unwrap_err();
+            let (field, problem) = e.field_problem().unwrap();
+            assert_eq!(field, "targets");
+            assert_eq!(
+                problem.said("problem").map(|m| m.code),
+                Some(needle),
+                "{bad}"
+            );
+        }
+        let many = (1950..2100)
+            .map(|y| format!("{y}: 1"))
+            .collect::<Vec<_>>()
+            .join(";");
+        assert!(parse_targets(&many, Aim::Higher).is_err());
+    }
+
+    #[test]
+    fn a_goal_form_names_each_field_wrong() {
+        let ok = goal_from_fields(&GoalFields {
+            id: " kf1 ".into(),
+            level: "kf".into(),
+            title: "Fler i jobb".into(),
+            from: "2023".into(),
+            serves: "kf2, kf3".into(),
+            weight: "1,5".into(),
+            ..GoalFields::default()
+        })
+        .unwrap();
+        assert_eq!((ok.id.as_str(), ok.weight), ("kf1", 1.5));
+        assert_eq!(ok.serves, vec!["kf2".to_owned(), "kf3".to_owned()]);
+        assert_eq!(GoalFields::of(&ok).weight, "1,5");
+        let bad = goal_from_fields(&GoalFields {
+            id: "k f".into(),
+            level: "kommun".into(),
+            from: "förra året".into(),
+            weight: "0".into(),
+            state: "snart".into(),
+            due: "31/12".into(),
+            ..GoalFields::default()
+        })
+        .unwrap_err();
+        let mut fields: Vec<&str> = bad
+            .iter()
+            .filter_map(|m| m.field_problem())
+            .map(|(f, _)| f)
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            ["due", "from", "id", "level", "state", "title", "weight"]
+        );
+        let indicator = indicator_from_fields(&IndicatorFields {
+            measure: "n15428".into(),
+            aim: "higher".into(),
+            baseline_year: "2022".into(),
+            targets: "2026: 90".into(),
+            ..IndicatorFields::default()
+        })
+        .unwrap();
+        assert_eq!(
+            (indicator.measure.as_str(), indicator.gender.as_str()),
+            ("N15428", "T")
+        );
+        assert_eq!(IndicatorFields::of(&indicator).targets, "2026: 90");
+        let bad = indicator_from_fields(&IndicatorFields {
+            aim: "upp".into(),
+            gender: "X".into(),
+            ..IndicatorFields::default()
+        })
+        .unwrap_err();
+        let mut fields: Vec<&str> = bad
+            .iter()
+            .filter_map(|m| m.field_problem())
+            .map(|(f, _)| f)
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(fields, ["aim", "baseline_year", "gender", "measure"]);
+    }
+
+    #[test]
+    fn plan_edits_keep_an_outline_and_refuse_what_would_break_it() {
+        let goal = |id: &str, parent: Option<&str>| PlanGoal {
+            id: id.into(),
+            parent: parent.map(Into::into),
+            level: Level::Council,
+            title: id.to_uppercase(),
+            description: String::new(),
+            owner: String::new(),
+            from_year: None,
+            to_year: None,
+            serves: Vec::new(),
+            weight: 1.0,
+            indicators: Vec::new(),
+            state: None,
+            due: None,
+        };
+        let mut goals = vec![
+            goal("v", None),
+            goal("a", Some("v")),
+            goal("a1", Some("a")),
+            goal("b", Some("v")),
+        ];
+        goals[3].serves = vec!["a1".into()];
+        // A new goal under `a` comes after a's last descendant.
+        apply_edit(&mut goals, PlanEdit::AddGoal(goal("a2", Some("a")))).unwrap();
+        let order: Vec<&str> = goals.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(order, ["v", "a", "a1", "a2", "b"]);
+        let taken = apply_edit(&mut goals, PlanEdit::AddGoal(goal("a2", None))).unwrap_err();
+        assert_eq!(taken.field_problem().map(|(f, _)| f), Some("id"));
+        // Indicators stay when the goal's own fields are saved.
+        let indicator = PlanIndicator {
+            measure: "N15428".into(),
+            gender: "T".into(),
+            aim: Aim::Higher,
+            baseline_year: 2022,
+            targets: BTreeMap::new(),
+            weight: 1.0,
+            trend_base: TrendBase::Previous,
+            group: None,
+        };
+        apply_edit(
+            &mut goals,
+            PlanEdit::SetIndicator {
+                goal: "a".into(),
+                index: None,
+                indicator: indicator.clone(),
+            },
+        )
+        .unwrap();
+        let mut renamed = goal("a", Some("v"));
+        renamed.title = "Nytt".into();
+        apply_edit(&mut goals, PlanEdit::UpdateGoal(renamed)).unwrap();
+        assert_eq!(
+            (goals[1].title.as_str(), goals[1].indicators.len()),
+            ("Nytt", 1)
+        );
+        assert!(
+            apply_edit(
+                &mut goals,
+                PlanEdit::RemoveIndicator {
+                    goal: "a".into(),
+                    index: 1
+                }
+            )
+            .is_err()
+        );
+        apply_edit(
+            &mut goals,
+            PlanEdit::RemoveIndicator {
+                goal: "a".into(),
+                index: 0,
+            },
+        )
+        .unwrap();
+        assert!(goals[1].indicators.is_empty());
+        // A goal with goals under it stays; a leaf goes, and no goal serves it any longer.
+        let kept = apply_edit(&mut goals, PlanEdit::RemoveGoal("a".into())).unwrap_err();
+        assert_eq!(kept.code, "goal_has_children");
+        apply_edit(&mut goals, PlanEdit::RemoveGoal("a1".into())).unwrap();
+        assert!(goals.iter().all(|g| g.id != "a1" && g.serves.is_empty()));
+        assert!(plan_problems(&goals, |_| true).is_empty());
+        assert!(apply_edit(&mut goals, PlanEdit::RemoveGoal("saknas".into())).is_err());
     }
 }

@@ -147,6 +147,20 @@ impl Message {
     }
 }
 
+impl Message {
+    /// The field problem within a message that places it ("goal \"kf1\": indicator 2: …"),
+    /// however deep: a form of one goal puts the plan's problems with that goal beside its
+    /// fields.
+    pub fn inner_field_problem(&self) -> Option<(&str, &Message)> {
+        self.field_problem().or_else(|| {
+            self.args.iter().find_map(|(_, arg)| match arg {
+                Arg::Said(inner) => inner.inner_field_problem(),
+                _ => None,
+            })
+        })
+    }
+}
+
 /// The message in English, for logs, the command line and the JSON API; pages say it in
 /// the person's language with [`crate::Lang::say`].
 impl fmt::Display for Message {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use kvalitet_domain::goals::{
     ActivityState, Aim, Level, PlanGoal, PlanIndicator, Target, TrendBase, plan_problems,
@@ -19,7 +19,7 @@ pub struct GoalPlan {
     pub goals: Vec<PlanGoal>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct PlanFile {
     municipality: String,
@@ -27,29 +27,37 @@ struct PlanFile {
     goals: Vec<GoalFile>,
 }
 
-#[derive(Deserialize)]
+// The file's shape, read and written: what is left out when written is what reading fills
+// in by default, so a written plan reads back the same.
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct GoalFile {
     id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     parent: Option<String>,
     level: String,
     title: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     description: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     owner: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     from: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     to: Option<i32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     serves: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     weight: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     due: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     indicators: Vec<IndicatorFile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct IndicatorFile {
     measure: String,
@@ -58,10 +66,13 @@ struct IndicatorFile {
     aim: String,
     baseline_year: i32,
     /// Year → a value, or `[low, high]` for a band.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     targets: BTreeMap<String, TargetFile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     weight: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     trend_base: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     group: Option<String>,
 }
 
@@ -69,7 +80,7 @@ fn total() -> String {
     "T".to_owned()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(untagged)]
 enum TargetFile {
     Value(f64),
@@ -231,6 +242,61 @@ pub fn read(text: &str, known_measure: impl Fn(&str) -> bool) -> Result<GoalPlan
     }
 }
 
+/// A plan as its file (TOML), the way `read` reads it back: what the goal-by-goal editor
+/// saves. The file's comments are not kept (a plan edited in the form is written anew).
+pub fn write(plan: &GoalPlan) -> Result<String, Message> {
+    let weight = |w: f64| Some(w).filter(|w| *w != 1.0);
+    let file = PlanFile {
+        municipality: plan.municipality.to_string(),
+        goals: plan
+            .goals
+            .iter()
+            .map(|g| GoalFile {
+                id: g.id.clone(),
+                parent: g.parent.clone(),
+                level: g.level.code().to_owned(),
+                title: g.title.clone(),
+                description: g.description.clone(),
+                owner: g.owner.clone(),
+                from: g.from_year,
+                to: g.to_year,
+                serves: g.serves.clone(),
+                weight: weight(g.weight),
+                state: g.state.map(|s| s.code().to_owned()),
+                due: g.due.clone(),
+                indicators: g
+                    .indicators
+                    .iter()
+                    .map(|i| IndicatorFile {
+                        measure: i.measure.clone(),
+                        gender: i.gender.clone(),
+                        aim: i.aim.code().to_owned(),
+                        baseline_year: i.baseline_year,
+                        targets: i
+                            .targets
+                            .iter()
+                            .map(|(year, t)| {
+                                let target = if t.low == t.high && i.aim != Aim::Within {
+                                    TargetFile::Value(t.low)
+                                } else {
+                                    TargetFile::Band([t.low, t.high])
+                                };
+                                (year.to_string(), target)
+                            })
+                            .collect(),
+                        weight: weight(i.weight),
+                        trend_base: Some(i.trend_base)
+                            .filter(|b| *b != TrendBase::Previous)
+                            .map(|b| b.code().to_owned()),
+                        group: i.group.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    toml::to_string(&file).map_err(|e| Message::from(format!("the plan could not be written: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +368,19 @@ due = "2025-06-30"
         // The same keys as JSON.
         let json = r#"{"municipality":"0180","goals":[{"id":"v","level":"vision","title":"V"}]}"#;
         assert_eq!(read(json, |_| true).unwrap().goals.len(), 1);
+    }
+
+    #[test]
+    fn a_written_plan_reads_back_the_same() {
+        let plan = read(PLAN, |_| true).unwrap();
+        let text = write(&plan).unwrap();
+        assert!(looks_like_goal_plan(&text), "{text}");
+        assert_eq!(read(&text, |_| true).unwrap(), plan, "{text}");
+        // Text that needs quoting survives too.
+        let mut odd = plan.clone();
+        odd.goals[0].title = "\"Alla\" ska med\n[[goals]]\\".to_owned();
+        odd.goals[0].description = "Rad ett\nrad två = tre".to_owned();
+        assert_eq!(read(&write(&odd).unwrap(), |_| true).unwrap(), odd);
     }
 
     #[test]

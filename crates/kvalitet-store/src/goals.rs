@@ -37,28 +37,72 @@ type PlanRow = (
     Option<String>,
 );
 
+/// The id an `INSERT … RETURNING id` gave, or `conflict` when the row met a unique index
+/// (someone else wrote the same thing at the same moment).
+fn inserted_id(
+    inserted: Result<Vec<(i64,)>, StoreError>,
+    conflict: impl FnOnce() -> StoreError,
+) -> Result<i64, StoreError> {
+    match inserted {
+        Ok(rows) => rows
+            .first()
+            .map(|r| r.0)
+            .ok_or_else(|| invalid("no id returned")),
+        Err(StoreError::Database(e)) if e.to_lowercase().contains("unique") => Err(conflict()),
+        Err(e) => Err(e),
+    }
+}
+
 impl Goals for SqlStore {
     async fn save_goal_draft(
         &self,
         municipality: &MunicipalityId,
         source: &str,
+        based_on: Option<i64>,
         actor: &Actor,
     ) -> Result<i64, StoreError> {
         let m = municipality.as_str();
+        let changed = || StoreError::Conflict(Message::new("goal_plan_changed"));
         let mut tx = self.begin().await?;
         let t = &mut tx;
-        let replaced = exec!(
-            t,
-            "DELETE FROM goal_plan WHERE municipality_id = $1 AND status = 'draft'",
-            m
-        )?;
-        let id = fetch_all!(tx t, (i64,),
+        let replaced = match based_on {
+            None => exec!(
+                t,
+                "DELETE FROM goal_plan WHERE municipality_id = $1 AND status = 'draft'",
+                m
+            )?,
+            // Deleting the very draft the edit began from takes its row (a second saver
+            // waits on PostgreSQL, then finds it gone); an edit of the published plan
+            // needs there to be no draft, and a draft inserted meanwhile meets the unique
+            // index below.
+            Some(base) => {
+                let replaced = exec!(
+                    t,
+                    "DELETE FROM goal_plan WHERE municipality_id = $1 AND status = 'draft' AND id = $2",
+                    m,
+                    base
+                )?;
+                if replaced == 0 {
+                    let current = fetch_all!(tx t, (i64, String),
+                        "SELECT id, status FROM goal_plan
+                         WHERE municipality_id = $1 AND status IN ('draft', 'published')",
+                        m)?;
+                    let published_base = current
+                        .iter()
+                        .all(|(id, status)| status == "published" && *id == base)
+                        && !current.is_empty();
+                    if !published_base {
+                        return Err(changed());
+                    }
+                }
+                replaced
+            }
+        };
+        let inserted = fetch_all!(tx t, (i64,),
             "INSERT INTO goal_plan (municipality_id, status, source, created_by, created_at)
              VALUES ($1, 'draft', $2, $3, $4) RETURNING id",
-            m, source, &actor.who, actor.at.to_string())?
-        .first()
-        .map(|r| r.0)
-        .ok_or_else(|| invalid("no id returned"))?;
+            m, source, &actor.who, actor.at.to_string());
+        let id = inserted_id(inserted, changed)?;
         audit(
             t,
             actor,
@@ -222,18 +266,9 @@ impl Goals for SqlStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
             m, &period.code, period.kind.code(), &period.title, i64::from(period.year),
             &period.closes_on, plan, snapshot, &actor.who, actor.at.to_string());
-        let id = match inserted {
-            Ok(rows) => rows
-                .first()
-                .map(|r| r.0)
-                .ok_or_else(|| invalid("no id returned"))?,
-            Err(StoreError::Database(e)) if e.to_lowercase().contains("unique") => {
-                return Err(StoreError::Conflict(
-                    Message::new("period_exists").with("code", &period.code),
-                ));
-            }
-            Err(e) => return Err(e),
-        };
+        let id = inserted_id(inserted, || {
+            StoreError::Conflict(Message::new("period_exists").with("code", &period.code))
+        })?;
         audit(
             t,
             actor,

@@ -79,8 +79,8 @@ pub(crate) fn notice_of(lang: Lang, raw_query: Option<&str>) -> Option<String> {
 #[derive(Serialize)]
 pub(crate) struct Failed {
     /// Which form of the page, also the prefix of its fields' ids ("m", "v", "c", "i",
-    /// "svar").
-    form: &'static str,
+    /// "svar"; "i2" for the third of a list of like forms).
+    form: String,
     /// What was typed, by field name.
     values: serde_json::Value,
     /// Each problem that belongs to a field, said without the field's name, by field name.
@@ -97,14 +97,19 @@ struct SummaryLine {
 
 impl Failed {
     /// The form sent back.
-    pub(crate) fn form(&self) -> &'static str {
-        self.form
+    pub(crate) fn form(&self) -> &str {
+        &self.form
+    }
+
+    /// What was typed in a field, if it was text.
+    pub(crate) fn typed(&self, field: &str) -> Option<&str> {
+        self.values.get(field).and_then(serde_json::Value::as_str)
     }
 
     /// A form whose problems name their field (`Message::in_field`).
     pub(crate) fn new(
         lang: Lang,
-        form: &'static str,
+        form: impl Into<String>,
         typed: &impl Serialize,
         problems: &[Message],
     ) -> Self {
@@ -118,7 +123,7 @@ impl Failed {
     /// without it, or `None` for a problem of the whole form.
     pub(crate) fn located<'m>(
         lang: Lang,
-        form: &'static str,
+        form: impl Into<String>,
         typed: &impl Serialize,
         problems: &'m [Message],
         locate: impl Fn(&'m Message) -> Option<(String, &'m Message)>,
@@ -138,7 +143,7 @@ impl Failed {
             });
         }
         Self {
-            form,
+            form: form.into(),
             values: serde_json::to_value(typed).unwrap_or_default(),
             fields,
             summary,

@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use kvalitet_app::Store;
 use kvalitet_app::goals::{self as goals_app, Plan};
 use kvalitet_app::ports::SessionRecord;
-use kvalitet_domain::goals::{Level, Official, PeriodKind};
+use kvalitet_domain::goals::{
+    ActivityState, Aim, GoalFields, IndicatorFields, Level, Official, PeriodKind, PlanEdit,
+    TrendBase,
+};
 use kvalitet_domain::{Action, Message, MunicipalityId};
 use kvalitet_formats::goal_report::FollowUpReport;
 
@@ -41,6 +44,7 @@ fn notice(lang: Lang, raw: Option<&str>) -> Option<String> {
         "publicerad" => "goals_notice_published",
         "bedomd" => "goals_notice_judged",
         "stangd" => "goals_notice_closed",
+        "borttaget" => "goals_notice_removed",
         _ => return None,
     };
     Some(lang.t(key).to_owned())
@@ -134,6 +138,12 @@ struct OverviewView<'a> {
     /// The text the editor starts from: the draft's, else the published plan's, else the
     /// example.
     source: String,
+    /// The stored plan the forms change (the draft, else the published plan); none before
+    /// the first.
+    based_on: Option<i64>,
+    levels: Vec<Choice>,
+    /// The goals a new goal can sit under, in the plan's order.
+    parents: Vec<Choice>,
     failed: Option<Failed>,
     other_path: String,
 }
@@ -190,6 +200,9 @@ async fn overview_page<S: Store>(
             || EXAMPLE_PLAN.replace("\"0180\"", &format!("\"{m}\"")),
             |p| p.stored.source.clone(),
         ),
+        based_on: shown.plan().map(|p| p.stored.id),
+        levels: level_choices(lang),
+        parents: parent_choices(&shown, None),
         goals: shown.goals,
         can_edit: grants.allows(Action::EditMeasures, m),
         can_publish: grants.allows(Action::Publish, m),
@@ -212,19 +225,49 @@ async fn overview_page<S: Store>(
                 by: p.taken_by,
             })
             .collect(),
-        kinds: PeriodKind::ALL
-            .iter()
-            .map(|k| Choice {
-                code: k.code(),
-                label: lang.t(&format!("period_kind.{}", k.code())),
-            })
-            .collect(),
+        kinds: choices(
+            lang,
+            "period_kind.",
+            PeriodKind::ALL.iter().map(|k| k.code()),
+        ),
         period_year: shown.report.as_ref().map_or(0, |r| r.year),
         failed,
         other_path: format!("{}/admin/kommun/{m}/mal", lang.other().base()),
     };
     let response = render_private(state, lang, session, "goals-admin.html", view);
     Ok(answered(response, sent_back))
+}
+
+fn level_choices(lang: Lang) -> Vec<Choice> {
+    Level::ALL
+        .iter()
+        .map(|l| Choice {
+            code: l.code().to_owned(),
+            label: lang.t(&format!("goal_level.{}", l.code())).to_owned(),
+        })
+        .collect()
+}
+
+/// The goals of the plan being worked on, indented by depth, that `goal` (none for a new
+/// one) may sit under: not itself, nor one under it.
+fn parent_choices(shown: &Shown, goal: Option<&str>) -> Vec<Choice> {
+    let mut out = Vec::new();
+    let mut skip_below: Option<usize> = None;
+    for g in &shown.goals {
+        if skip_below.is_some_and(|d| g.depth > d) {
+            continue;
+        }
+        skip_below = None;
+        if goal == Some(g.id.as_str()) {
+            skip_below = Some(g.depth);
+            continue;
+        }
+        out.push(Choice {
+            code: g.id.clone(),
+            label: format!("{}{}", "\u{a0}\u{a0}".repeat(g.depth), g.title),
+        });
+    }
+    out
 }
 
 /// The documented example, the editor's start for a municipality without a plan.
@@ -523,8 +566,17 @@ struct HistoryLine {
 
 #[derive(Serialize)]
 struct Choice {
-    code: &'static str,
-    label: &'static str,
+    code: String,
+    label: String,
+}
+
+fn choices(lang: Lang, prefix: &str, codes: impl Iterator<Item = &'static str>) -> Vec<Choice> {
+    codes
+        .map(|code| Choice {
+            code: code.to_owned(),
+            label: lang.t(&format!("{prefix}{code}")).to_owned(),
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -542,7 +594,40 @@ struct GoalPageView<'a> {
     /// The status checked on the form: as sent back, else the one the suggestion reads as.
     chosen: String,
     failed: Option<Failed>,
+    /// The goal-by-goal editor, for editors.
+    editor: Option<EditorView>,
     other_path: String,
+}
+
+/// The forms that change one goal: its own fields, each indicator, a new indicator, and
+/// taking the goal out.
+#[derive(Serialize)]
+struct EditorView {
+    /// The stored plan the forms change.
+    based_on: i64,
+    /// The goal's fields as the plan has them (a form sent back shows what was typed).
+    fields: GoalFields,
+    levels: Vec<Choice>,
+    parents: Vec<Choice>,
+    states: Vec<Choice>,
+    indicators: Vec<IndicatorForm>,
+    /// The new indicator's form: empty, or as sent back.
+    blank: IndicatorForm,
+    aims: Vec<Choice>,
+    genders: Vec<Choice>,
+    trend_bases: Vec<Choice>,
+    /// Goals sit under this one: it cannot be taken out.
+    has_children: bool,
+}
+
+#[derive(Serialize)]
+struct IndicatorForm {
+    /// The form's id prefix: `i0`, `i1`, … and `in` for a new one.
+    prefix: String,
+    /// The indicator's place among the goal's (empty for a new one).
+    index: String,
+    title: String,
+    fields: IndicatorFields,
 }
 
 /// `GET /admin/kommun/{id}/mal/{goal}`: one goal with its signals, its judgements so far and
@@ -574,7 +659,7 @@ async fn goal_page<S: Store>(
     m: &MunicipalityId,
     goal: &str,
     notice: Option<String>,
-    failed: Option<(Failed, String)>,
+    failed: Option<Failed>,
 ) -> Result<Response, WebError> {
     let (_, d) = state.directory().await?;
     let shown = shown(state, lang, session, m).await?;
@@ -613,16 +698,73 @@ async fn goal_page<S: Store>(
     } else {
         "goals_admin_showing_published"
     });
+    let grants = &session.user.grants;
+    let editor = grants.allows(Action::EditMeasures, m).then(|| {
+        let title = |i: &kvalitet_domain::goals::PlanIndicator| {
+            kvalitet_domain::MeasureId::parse(&i.measure)
+                .ok()
+                .and_then(|id| d.measures.get(&id))
+                .map_or_else(
+                    || i.measure.clone(),
+                    |x| format!("{} ({})", x.title, i.measure),
+                )
+        };
+        EditorView {
+            based_on: plan.stored.id,
+            fields: GoalFields::of(planned),
+            levels: level_choices(lang),
+            parents: parent_choices(&shown, Some(goal)),
+            states: choices(
+                lang,
+                "activity.",
+                ActivityState::ALL.iter().map(|a| a.code()),
+            ),
+            indicators: planned
+                .indicators
+                .iter()
+                .enumerate()
+                .map(|(n, i)| IndicatorForm {
+                    prefix: format!("i{n}"),
+                    index: n.to_string(),
+                    title: title(i),
+                    fields: IndicatorFields::of(i),
+                })
+                .collect(),
+            blank: IndicatorForm {
+                prefix: "in".to_owned(),
+                index: String::new(),
+                title: String::new(),
+                fields: IndicatorFields {
+                    gender: "T".to_owned(),
+                    aim: Aim::Higher.code().to_owned(),
+                    weight: "1".to_owned(),
+                    trend_base: TrendBase::Previous.code().to_owned(),
+                    ..IndicatorFields::default()
+                },
+            },
+            aims: choices(lang, "goal_aim.", Aim::ALL.iter().map(|a| a.code())),
+            genders: choices(lang, "g_", ["T", "K", "M"].into_iter()),
+            trend_bases: choices(lang, "trend_base.", TrendBase::ALL.iter().map(|b| b.code())),
+            has_children: plan
+                .plan
+                .goals
+                .iter()
+                .any(|c| c.parent.as_deref() == Some(goal)),
+        }
+    });
     let g = shown
         .goals
         .into_iter()
         .find(|v| v.id == goal)
         .ok_or_else(not_found)?;
     let sent_back = failed.is_some();
-    let (failed, chosen) = match failed {
-        Some((f, chosen)) => (Some(f), chosen),
-        None => (None, g.suggested_official.unwrap_or("").to_owned()),
-    };
+    let chosen = failed
+        .as_ref()
+        .filter(|f| f.form() == "s")
+        .and_then(|f| f.typed("status"))
+        .or(g.suggested_official)
+        .unwrap_or("")
+        .to_owned();
     let view = GoalPageView {
         m: Named::of(&d, m),
         csrf: &session.csrf_token,
@@ -632,16 +774,11 @@ async fn goal_page<S: Store>(
         plan_said,
         year,
         history,
-        can_judge: session.user.grants.allows(Action::Publish, m),
-        officials: Official::ALL
-            .iter()
-            .map(|o| Choice {
-                code: o.code(),
-                label: lang.t(&format!("official.{}", o.code())),
-            })
-            .collect(),
+        can_judge: grants.allows(Action::Publish, m),
+        officials: choices(lang, "official.", Official::ALL.iter().map(|o| o.code())),
         chosen,
         failed,
+        editor,
         other_path: format!(
             "{}/admin/kommun/{m}/mal/{}",
             lang.other().base(),
@@ -695,16 +832,238 @@ pub async fn set_status<S: Store>(
         Err(refusal) => {
             let problems = refusal.into_problems()?;
             let failed = Failed::new(lang, "s", f, &problems);
-            goal_page(
-                &state,
-                lang,
-                session,
-                &m,
-                &goal,
-                None,
-                Some((failed, f.status.clone())),
-            )
+            goal_page(&state, lang, session, &m, &goal, None, Some(failed)).await
+        }
+    }
+}
+
+/// The stored plan a form was made from (`based_on`), as the use case takes it.
+fn based_on(text: &str) -> Option<i64> {
+    text.trim().parse().ok()
+}
+
+/// Makes one change to the plan being worked on, checked against the measures the
+/// municipality may follow.
+async fn edit<S: Store>(
+    state: &AppState<S>,
+    session: &SessionRecord,
+    m: &MunicipalityId,
+    based_on_text: &str,
+    change: PlanEdit,
+) -> Result<i64, kvalitet_app::refusal::Refusal> {
+    let known = state.store.known_ids().await?;
+    let known_measure = |id: &str| {
+        kvalitet_domain::MeasureId::parse(id).is_ok_and(|id| known.measures.contains(&id))
+    };
+    goals_app::edit_plan(
+        &state.store,
+        &session.user.grants,
+        m,
+        based_on(based_on_text),
+        change,
+        known_measure,
+        &state.actor(session),
+    )
+    .await
+}
+
+/// A refusal's problems placed beside the fields of the form they belong to, however deep
+/// the plan's rules put them ("goal \"kf1\": indicator 2: target …").
+fn sent_back_form(
+    lang: Lang,
+    form: impl Into<String>,
+    typed: &impl Serialize,
+    problems: &[Message],
+) -> Failed {
+    Failed::located(lang, form, typed, problems, |p| {
+        p.inner_field_problem()
+            .map(|(field, alone)| (field.to_owned(), alone))
+    })
+}
+
+fn goal_path(lang: Lang, m: &MunicipalityId, goal: &str) -> String {
+    format!("{}/{}", goals_path(lang, m), crate::site::encode(goal))
+}
+
+/// A goal's form: the plan it was made from and the goal's fields.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct GoalForm {
+    based_on: String,
+    #[serde(flatten)]
+    fields: GoalFields,
+}
+
+/// `POST /admin/kommun/{id}/malplan/nytt-mal`: a new goal from the staff goals page, saved
+/// into the draft; then its own page, to add indicators. Or the form back with each problem.
+pub async fn add_goal<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(id): Path<String>,
+    change: Change<GoalForm>,
+) -> Result<Response, WebError> {
+    let (session, f) = (&change.session, &change.form);
+    let m = municipality(lang, session, &id, Action::EditMeasures)?;
+    let result = match kvalitet_domain::goals::goal_from_fields(&f.fields) {
+        Ok(goal) => edit(&state, session, &m, &f.based_on, PlanEdit::AddGoal(goal))
             .await
+            .map_err(|r| r.into_problems()),
+        Err(problems) => Err(Ok(problems)),
+    };
+    match result {
+        Ok(_) => {
+            state.invalidate_version();
+            Ok(redirect(
+                &format!("{}?klart=sparad", goal_path(lang, &m, f.fields.id.trim())),
+                &[],
+            ))
+        }
+        Err(problems) => {
+            let failed = sent_back_form(lang, "n", f, &(problems?));
+            overview_page(&state, lang, session, &m, None, Some(failed)).await
+        }
+    }
+}
+
+/// `POST /admin/kommun/{id}/mal/{goal}/andra`: a goal's own fields saved into the draft
+/// (its id stays; its indicators have their own forms).
+pub async fn save_goal<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path((id, goal)): Path<(String, String)>,
+    change: Change<GoalForm>,
+) -> Result<Response, WebError> {
+    let (session, f) = (&change.session, &change.form);
+    let m = municipality(lang, session, &id, Action::EditMeasures)?;
+    let fields = GoalFields {
+        id: goal.clone(),
+        ..f.fields.clone()
+    };
+    let result = match kvalitet_domain::goals::goal_from_fields(&fields) {
+        Ok(g) => edit(&state, session, &m, &f.based_on, PlanEdit::UpdateGoal(g))
+            .await
+            .map_err(|r| r.into_problems()),
+        Err(problems) => Err(Ok(problems)),
+    };
+    changed(&state, lang, session, &m, &goal, "g".to_owned(), f, result).await
+}
+
+/// The answer to a change on a goal's page: back to the page with its notice, or the page
+/// with the form sent back.
+#[allow(clippy::too_many_arguments)]
+async fn changed<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    m: &MunicipalityId,
+    goal: &str,
+    form: String,
+    typed: &impl Serialize,
+    result: Result<i64, Result<Vec<Message>, kvalitet_app::refusal::Refusal>>,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(_) => {
+            state.invalidate_version();
+            Ok(redirect(
+                &format!("{}?klart=sparad", goal_path(lang, m, goal)),
+                &[],
+            ))
+        }
+        Err(problems) => {
+            let failed = sent_back_form(lang, form, typed, &(problems?));
+            goal_page(state, lang, session, m, goal, None, Some(failed)).await
+        }
+    }
+}
+
+/// An indicator's form: the plan it was made from, its place (empty for a new one), and
+/// whether it is saved or taken out.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct IndicatorFormFields {
+    based_on: String,
+    index: String,
+    action: String,
+    #[serde(flatten)]
+    fields: IndicatorFields,
+}
+
+/// `POST /admin/kommun/{id}/mal/{goal}/indikator`: an indicator of the goal added, saved
+/// or (`action=remove`) taken out, in the draft.
+pub async fn save_indicator<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path((id, goal)): Path<(String, String)>,
+    change: Change<IndicatorFormFields>,
+) -> Result<Response, WebError> {
+    let (session, f) = (&change.session, &change.form);
+    let m = municipality(lang, session, &id, Action::EditMeasures)?;
+    let index = f.index.trim().parse::<usize>().ok();
+    let prefix = index.map_or_else(|| "in".to_owned(), |n| format!("i{n}"));
+    let change = match (f.action.as_str(), index) {
+        ("remove", Some(index)) => Ok(PlanEdit::RemoveIndicator {
+            goal: goal.clone(),
+            index,
+        }),
+        _ => kvalitet_domain::goals::indicator_from_fields(&f.fields).map(|indicator| {
+            PlanEdit::SetIndicator {
+                goal: goal.clone(),
+                index,
+                indicator,
+            }
+        }),
+    };
+    let result = match change {
+        Ok(change) => edit(&state, session, &m, &f.based_on, change)
+            .await
+            .map_err(|r| r.into_problems()),
+        Err(problems) => Err(Ok(problems)),
+    };
+    changed(&state, lang, session, &m, &goal, prefix, f, result).await
+}
+
+/// Taking a goal out: the plan it was made from and the editor's yes.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct RemoveGoalFields {
+    based_on: String,
+    confirmed: String,
+}
+
+/// `POST /admin/kommun/{id}/mal/{goal}/ta-bort`: the goal taken out of the draft (not while
+/// goals sit under it); its judgements stay on record.
+pub async fn remove_goal<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path((id, goal)): Path<(String, String)>,
+    change: Change<RemoveGoalFields>,
+) -> Result<Response, WebError> {
+    let (session, f) = (&change.session, &change.form);
+    let m = municipality(lang, session, &id, Action::EditMeasures)?;
+    if f.confirmed != "1" {
+        let problem = Message::in_field("confirmed", Message::new("goal_remove_confirm"));
+        let failed = Failed::new(lang, "r", f, &[problem]);
+        return goal_page(&state, lang, session, &m, &goal, None, Some(failed)).await;
+    }
+    match edit(
+        &state,
+        session,
+        &m,
+        &f.based_on,
+        PlanEdit::RemoveGoal(goal.clone()),
+    )
+    .await
+    {
+        Ok(_) => {
+            state.invalidate_version();
+            Ok(redirect(
+                &format!("{}?klart=borttaget", goals_path(lang, &m)),
+                &[],
+            ))
+        }
+        Err(refusal) => {
+            let failed = Failed::new(lang, "r", f, &refusal.into_problems()?);
+            goal_page(&state, lang, session, &m, &goal, None, Some(failed)).await
         }
     }
 }

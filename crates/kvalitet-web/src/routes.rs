@@ -58,6 +58,11 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             get(site::measure_download::<S>),
         )
         .route("/inbaddning/kommun/{id}/matt/{kpi}", get(site::embed::<S>))
+        .route("/inbaddning/kommun/{id}/mal", get(site::goals_embed::<S>))
+        .route(
+            "/inbaddning/kommun/{id}/mal/{goal}",
+            get(site::goal_embed::<S>),
+        )
         .route("/jamfor", get(site::compare::<S>))
         .route("/jamfor/{file}", get(site::compare_download::<S>))
         .route("/om", get(site::about::<S>))
@@ -93,6 +98,22 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             post(goals_admin::close_period::<S>),
         )
         .route("/admin/kommun/{id}/mal/{goal}", get(goals_admin::goal::<S>))
+        .route(
+            "/admin/kommun/{id}/malplan/nytt-mal",
+            post(goals_admin::add_goal::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/mal/{goal}/andra",
+            post(goals_admin::save_goal::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/mal/{goal}/indikator",
+            post(goals_admin::save_indicator::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/mal/{goal}/ta-bort",
+            post(goals_admin::remove_goal::<S>),
+        )
         .route(
             "/admin/kommun/{id}/mal/{goal}/status",
             post(goals_admin::set_status::<S>),

@@ -123,7 +123,15 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 37] = [
+const TEMPLATES: [(&str, &str); 39] = [
+    (
+        "indicator-form.html",
+        include_str!("../templates/indicator-form.html"),
+    ),
+    (
+        "goal-embed.html",
+        include_str!("../templates/goal-embed.html"),
+    ),
     (
         "goals-admin.html",
         include_str!("../templates/goals-admin.html"),

@@ -774,10 +774,50 @@ async fn oembed_gives_the_widget_code_for_a_measure_page() {
         assert!(!o.to_string().contains("evil") && !o.to_string().contains("javascript"));
     }
     assert_eq!(json(&app, "/oembed?url=x&format=xml").await.0, 501);
-    let (_, page) = page(&app, "/kommun/0180/matt/N15428").await;
+    let (_, measure_page) = page(&app, "/kommun/0180/matt/N15428").await;
     assert!(
-        page.contains("application/json+oembed"),
+        measure_page.contains("application/json+oembed"),
         "the measure page announces its oEmbed"
+    );
+
+    // The goals page and a goal's section on it (`#goal-ID`) embed the same way.
+    let grants = kvalitet_domain::Grants {
+        system_admin: true,
+        ..kvalitet_domain::Grants::default()
+    };
+    let actor = kvalitet_app::ports::Actor {
+        who: "cli:test".into(),
+        at: kvalitet_domain::Timestamp::parse("2026-12-01T09:00:00Z").unwrap(),
+    };
+    let plan = "municipality = \"0180\"\n[[goals]]\nid = \"kf1\"\nlevel = \"kf\"\ntitle = \"Trygg skola\"\n";
+    let (m, id, _) = kvalitet_app::goals::import_plan(&app.store, &grants, plan, |_| true, &actor)
+        .await
+        .unwrap();
+    kvalitet_app::goals::publish_plan(&app.store, &grants, &m, id, &actor)
+        .await
+        .unwrap();
+    let goals_url = "https%3A%2F%2Fk.example.se%2Fkommun%2F0180%2Fmal";
+    let (status, o) = json(&app, &format!("/oembed?url={goals_url}%23goal-kf1")).await;
+    assert_eq!(status, 200, "{o}");
+    let html = o["html"].as_str().unwrap();
+    assert!(
+        html.contains(r#"src="https://k.example.se/inbaddning/kommun/0180/mal/kf1""#)
+            && html.contains(r#"title="Trygg skola – Stockholm""#),
+        "{html}"
+    );
+    let (_, o) = json(&app, &format!("/oembed?url={goals_url}%3Far%3D2022")).await;
+    assert!(
+        o["html"]
+            .as_str()
+            .unwrap()
+            .contains(r#"src="https://k.example.se/inbaddning/kommun/0180/mal?ar=2022""#),
+        "{o}"
+    );
+    tokio::time::sleep(kvalitet_web::VERSION_TTL + std::time::Duration::from_millis(50)).await;
+    let (_, goals_page) = page(&app, "/kommun/0180/mal").await;
+    assert!(
+        goals_page.contains("/oembed?url=https:%2F%2Fk.example.se%2Fkommun%2F0180%2Fmal\""),
+        "the goals page announces its oEmbed"
     );
 }
 
@@ -1067,6 +1107,53 @@ targets = { 2022 = 89, 2026 = 95 }
     assert_eq!(plain.header("content-encoding"), None);
     assert!(plain.body.contains("Alla elever ska nå kunskapsmålen"));
 
+    // The goals as a widget for the municipality's own site: the plan's top levels with
+    // their status, or one goal with its indicators; framable, unlike the pages.
+    let (status, head, widget) = fetch(&app, "/inbaddning/kommun/0180/mal").await;
+    let widget = String::from_utf8(widget).unwrap();
+    assert_eq!(status, 200, "{widget}");
+    assert!(
+        widget.contains("Alla elever ska nå kunskapsmålen")
+            && widget.contains("Ej uppfyllt")
+            && !widget.contains("90,0 (2022)")
+            && !head.to_ascii_lowercase().contains("x-frame-options"),
+        "{head}{widget}"
+    );
+    let (status, one) = page(&app, "/inbaddning/kommun/0180/mal/kf1?ar=2022").await;
+    assert_eq!(status, 200, "{one}");
+    for needle in [
+        "90,0 (2022)",
+        "i fas",
+        "Ej uppfyllt",
+        "skillnaderna mellan skolorna",
+    ] {
+        assert!(one.contains(needle), "{needle}: {one}");
+    }
+    let (_, vision) = page(&app, "/inbaddning/kommun/0180/mal/vision").await;
+    assert!(
+        vision.contains("Mål under detta mål") && vision.contains("Alla elever ska nå"),
+        "{vision}"
+    );
+    assert_eq!(
+        page(&app, "/inbaddning/kommun/0180/mal/saknas").await.0,
+        404
+    );
+    assert_eq!(page(&app, "/inbaddning/kommun/0180/mal?ar=x").await.0, 400);
+    // The goals page gives the code for the goal chosen (a form, no script needed), and the
+    // plan's for a goal the plan does not have.
+    let (_, chosen) = page(&app, "/kommun/0180/mal?inbadda=kf1").await;
+    assert!(
+        chosen.contains(r#"iframe src="/inbaddning/kommun/0180/mal/kf1" title="Alla elever"#)
+            && chosen.contains(r#"<option value="kf1" selected>"#),
+        "{chosen}"
+    );
+    let (_, unknown) = page(&app, "/kommun/0180/mal?inbadda=%3Cscript%3E").await;
+    assert!(
+        unknown.contains(r#"iframe src="/inbaddning/kommun/0180/mal" title="Stockholm: så"#),
+        "{unknown}"
+    );
+    assert!(!unknown.contains("<script>"));
+
     // The API has every signal apart, the score and the judgement beside the suggestion.
     let (status, api) = json(&app, "/api/v1/goals?municipality=0180").await;
     assert_eq!(status, 200, "{api}");
@@ -1193,4 +1280,259 @@ targets = { 2022 = 89, 2026 = 95 }
         let (status, body) = json(&app, path).await;
         assert_eq!(status, want, "{path}: {body}");
     }
+}
+
+#[tokio::test]
+async fn editors_build_a_plan_goal_by_goal_in_forms() {
+    use kvalitet_domain::Role;
+    let app = seed()
+        .person("anna@kommun.se", "Anna", &[("0180", Role::Admin)])
+        .person("bo@kommun.se", "Bo", &[("0180", Role::Editor)])
+        .person("cia@kommun.se", "Cia", &[("0180", Role::Reader)])
+        .person("dan@kommun.se", "Dan", &[("1480", Role::Admin)])
+        .start()
+        .await;
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let start = bo.get("/admin/kommun/0180/mal").await;
+    assert!(start.body.contains(r#"id="n-title""#), "{}", start.body);
+    assert_eq!(start.hidden("based_on"), "");
+    // The first goal starts the plan, in the draft; its page follows.
+    let added = bo
+        .post(
+            "/admin/kommun/0180/malplan/nytt-mal",
+            &[
+                ("based_on", ""),
+                ("id", "vision"),
+                ("title", "En stad för alla"),
+                ("level", "vision"),
+                ("parent", ""),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    assert_eq!(
+        added.location(),
+        Some("/admin/kommun/0180/mal/vision?klart=sparad")
+    );
+    let overview = bo.get("/admin/kommun/0180/mal").await;
+    let first = overview.hidden("based_on");
+    assert!(first.parse::<i64>().is_ok(), "{first}");
+    let kf1 = [
+        ("id", "kf1"),
+        ("title", "Alla elever ska nå målen"),
+        ("level", "kf"),
+        ("parent", "vision"),
+        ("owner", "Kommunfullmäktige"),
+    ];
+    let mut with_base = vec![("based_on", first.as_str())];
+    with_base.extend_from_slice(&kf1);
+    assert_eq!(
+        bo.post("/admin/kommun/0180/malplan/nytt-mal", &with_base)
+            .await
+            .status,
+        303
+    );
+    // A form made from an older plan is refused, what was typed kept: no one's change is
+    // overwritten.
+    let mut stale = vec![("based_on", first.as_str())];
+    stale.extend_from_slice(&[("id", "kf2"), ("title", "Trygg vård"), ("level", "kf")]);
+    let refused = bo.post("/admin/kommun/0180/malplan/nytt-mal", &stale).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("har ändrats") && refused.body.contains(r#"value="Trygg vård""#),
+        "{}",
+        refused.body
+    );
+    // A taken id is refused beside its field.
+    let page = bo.get("/admin/kommun/0180/mal/kf1").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let base = page.hidden("based_on");
+    let mut again = vec![("based_on", base.as_str())];
+    again.extend_from_slice(&kf1);
+    let taken = bo.post("/admin/kommun/0180/malplan/nytt-mal", &again).await;
+    assert_eq!(taken.status, 400);
+    assert!(taken.body.contains(r#"id="n-id-error""#), "{}", taken.body);
+
+    // An indicator with a target path; bad ones come back beside their fields.
+    let indicator = |base: &str, targets: &str, measure: &str| {
+        vec![
+            ("based_on".to_owned(), base.to_owned()),
+            ("index".to_owned(), String::new()),
+            ("action".to_owned(), "save".to_owned()),
+            ("measure".to_owned(), measure.to_owned()),
+            ("aim".to_owned(), "higher".to_owned()),
+            ("baseline_year".to_owned(), "2021".to_owned()),
+            ("targets".to_owned(), targets.to_owned()),
+            ("gender".to_owned(), "T".to_owned()),
+            ("trend_base".to_owned(), "previous".to_owned()),
+            ("weight".to_owned(), "1".to_owned()),
+            ("group".to_owned(), String::new()),
+        ]
+    };
+    fn post(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+        fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+    let bad = bo
+        .post(
+            "/admin/kommun/0180/mal/kf1/indikator",
+            &post(&indicator(&base, "2026: mycket", "N15428")),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(
+        bad.body.contains(r#"id="in-targets-error""#) && bad.body.contains("2026: mycket"),
+        "{}",
+        bad.body
+    );
+    let unknown = bo
+        .post(
+            "/admin/kommun/0180/mal/kf1/indikator",
+            &post(&indicator(&base, "2026: 95", "N99999")),
+        )
+        .await;
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+    assert!(
+        unknown.body.contains(r#"id="in-measure-error""#),
+        "{}",
+        unknown.body
+    );
+    let saved = bo
+        .post(
+            "/admin/kommun/0180/mal/kf1/indikator",
+            &post(&indicator(&base, "2022: 89; 2026: 95", "N15428")),
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = bo.get("/admin/kommun/0180/mal/kf1").await;
+    assert!(
+        page.body.contains(r#"value="2022: 89; 2026: 95""#)
+            && page.body.contains(r#"id="i0-measure""#),
+        "{}",
+        page.body
+    );
+    // The goal's own fields saved keep its indicators.
+    let base = page.hidden("based_on");
+    let renamed = bo
+        .post(
+            "/admin/kommun/0180/mal/kf1/andra",
+            &[
+                ("based_on", base.as_str()),
+                ("title", "Alla elever ska nå kunskapsmålen"),
+                ("level", "kf"),
+                ("parent", "vision"),
+                ("from", "2023"),
+                ("to", "2026"),
+                ("weight", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    let draft = bo.get("/admin/kommun/0180/malplan/utkast.toml").await;
+    assert!(
+        draft.body.contains("Alla elever ska nå kunskapsmålen")
+            && draft.body.contains("N15428")
+            && draft.body.contains("from = 2023"),
+        "{}",
+        draft.body
+    );
+    let base = draft_base(&mut bo).await;
+    let backwards = bo
+        .post(
+            "/admin/kommun/0180/mal/kf1/andra",
+            &[
+                ("based_on", base.as_str()),
+                ("title", "X"),
+                ("level", "kf"),
+                ("parent", "vision"),
+                ("from", "2026"),
+                ("to", "2023"),
+            ],
+        )
+        .await;
+    assert_eq!(backwards.status, 400);
+    assert!(
+        backwards.body.contains(r#"id="g-to-error""#),
+        "{}",
+        backwards.body
+    );
+
+    // Readers and another municipality's people change nothing.
+    let mut cia = app.logged_in("cia@kommun.se").await;
+    let read = cia.get("/admin/kommun/0180/mal/kf1").await;
+    assert!(!read.body.contains("g-title"), "readers get no editor");
+    let base = draft_base(&mut bo).await;
+    for who in ["cia@kommun.se", "dan@kommun.se"] {
+        let mut v = app.logged_in(who).await;
+        let denied = v
+            .post(
+                "/admin/kommun/0180/mal/kf1/ta-bort",
+                &[("based_on", base.as_str()), ("confirmed", "1")],
+            )
+            .await;
+        assert_eq!(denied.status, 403, "{who}");
+    }
+    // An indicator taken out, then the goal (not its parent, which has goals under it).
+    let removed = bo
+        .post(
+            "/admin/kommun/0180/mal/kf1/indikator",
+            &[
+                ("based_on", base.as_str()),
+                ("index", "0"),
+                ("action", "remove"),
+            ],
+        )
+        .await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    let base = draft_base(&mut bo).await;
+    let parent = bo
+        .post(
+            "/admin/kommun/0180/mal/vision/ta-bort",
+            &[("based_on", base.as_str()), ("confirmed", "1")],
+        )
+        .await;
+    assert_eq!(parent.status, 400);
+    assert!(parent.body.contains("mål under sig"), "{}", parent.body);
+    let unconfirmed = bo
+        .post(
+            "/admin/kommun/0180/mal/kf1/ta-bort",
+            &[("based_on", base.as_str())],
+        )
+        .await;
+    assert_eq!(unconfirmed.status, 400);
+    let gone = bo
+        .post(
+            "/admin/kommun/0180/mal/kf1/ta-bort",
+            &[("based_on", base.as_str()), ("confirmed", "1")],
+        )
+        .await;
+    assert_eq!(gone.status, 303, "{}", gone.body);
+    assert_eq!(
+        gone.location(),
+        Some("/admin/kommun/0180/mal?klart=borttaget")
+    );
+    let draft = bo.get("/admin/kommun/0180/malplan/utkast.toml").await;
+    assert!(
+        draft.body.contains("vision") && !draft.body.contains("kf1"),
+        "{}",
+        draft.body
+    );
+    // Nothing is public until an administrator publishes the draft.
+    assert!(
+        !app.get("/kommun/0180/mal")
+            .send()
+            .await
+            .body
+            .contains("En stad för alla")
+    );
+}
+
+/// The plan the staff goals page's forms are made from now.
+async fn draft_base(visitor: &mut kvalitet_testkit::Visitor<'_>) -> String {
+    visitor
+        .get("/admin/kommun/0180/mal")
+        .await
+        .hidden("based_on")
 }

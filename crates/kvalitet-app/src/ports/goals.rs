@@ -74,11 +74,14 @@ pub struct StoredPeriod {
 
 /// Goal plans and statuses; every change is audited in its own transaction.
 pub trait Goals: Send + Sync + 'static {
-    /// Saves a checked plan as the municipality's draft, replacing an earlier draft.
+    /// Saves a checked plan as the municipality's draft, replacing an earlier draft. With
+    /// `based_on`, only while that plan is still the one being worked on (the draft, else the
+    /// published plan when there is no draft): `Conflict` when someone saved in between.
     fn save_goal_draft(
         &self,
         municipality: &MunicipalityId,
         source: &str,
+        based_on: Option<i64>,
         actor: &Actor,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 

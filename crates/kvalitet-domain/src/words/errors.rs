@@ -507,6 +507,52 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "state and due date are only for activities (level = \"activity\")",
     ),
     (
+        "goal_remove_confirm",
+        "kryssa i rutan för att ta bort målet",
+        "tick the box to remove the goal",
+    ),
+    (
+        "goal_id_taken",
+        "planen har redan ett mål med id {id}: välj ett annat",
+        "the plan already has a goal with the id {id}: choose another",
+    ),
+    (
+        "goal_has_children",
+        "målet har mål under sig ({goals}): flytta eller ta bort dem först",
+        "the goal has goals under it ({goals}): move or remove them first",
+    ),
+    (
+        "indicator_not_found",
+        "indikator {n} finns inte längre: ladda om sidan",
+        "indicator {n} no longer exists: reload the page",
+    ),
+    (
+        "give_measure_id",
+        "ange måttets id, till exempel N15428",
+        "give the measure's id, for example N15428",
+    ),
+    ("target_item", "{item}: {problem}", "{item}: {problem}"),
+    (
+        "target_needs_year",
+        "skriv året, ett kolon och målvärdet, till exempel 2026: 90",
+        "write the year, a colon and the target, for example 2026: 90",
+    ),
+    (
+        "too_many_targets",
+        "högst {max} år med mål",
+        "at most {max} years with targets",
+    ),
+    (
+        "target_year_twice",
+        "året {year} har två mål",
+        "the year {year} has two targets",
+    ),
+    (
+        "goal_plan_changed",
+        "planen har ändrats av någon annan sedan du öppnade sidan: det du skrev står kvar nedan, men planen visar nu deras ändring. Kontrollera och spara igen",
+        "someone else has changed the plan since you opened the page: what you typed is kept below, but the plan now shows their change. Check and save again",
+    ),
+    (
         "too_many_indicators",
         "målet har fler än {max} indikatorer",
         "the goal has more than {max} indicators",

@@ -16,6 +16,7 @@ both_backends!(
     a_bad_plan_is_refused_whole_with_each_place,
     a_status_needs_an_administrator_a_motivation_and_a_known_goal,
     a_closed_period_keeps_its_snapshot_and_its_code_once,
+    goal_by_goal_edits_never_overwrite_another_save,
 );
 
 const PLAN: &str = r#"
@@ -285,5 +286,117 @@ async fn a_closed_period_keeps_its_snapshot_and_its_code_once(store: &SqlStore) 
     assert!(
         events.iter().any(|e| e.action == "goal.period_close"),
         "{events:?}"
+    );
+}
+
+async fn goal_by_goal_edits_never_overwrite_another_save(store: &SqlStore) {
+    use kvalitet_domain::goals::{GoalFields, PlanEdit, goal_from_fields};
+    load_catalogue(store).await;
+    let (_, anna) = person(store, "anna@kommun.se", Some("0180")).await;
+    let a = actor("anna@kommun.se", "2026-12-01T09:00:00Z");
+    let muni = m("0180");
+    let goal = |id: &str, parent: &str| {
+        goal_from_fields(&GoalFields {
+            id: id.into(),
+            parent: parent.into(),
+            level: "kf".into(),
+            title: format!("Mål {id}"),
+            ..GoalFields::default()
+        })
+        .unwrap()
+    };
+    // The first goal starts a plan; a second "first" made from nothing is refused.
+    let first = goals::edit_plan(
+        store,
+        &anna,
+        &muni,
+        None,
+        PlanEdit::AddGoal(goal("a", "")),
+        |_| true,
+        &a,
+    )
+    .await
+    .unwrap();
+    let again = goals::edit_plan(
+        store,
+        &anna,
+        &muni,
+        None,
+        PlanEdit::AddGoal(goal("b", "")),
+        |_| true,
+        &a,
+    )
+    .await;
+    assert!(
+        matches!(again, Err(Refusal::Invalid(ref m)) if m.code == "goal_plan_changed"),
+        "{again:?}"
+    );
+    // Published, the plan is what an edit starts from until there is a draft.
+    goals::publish_plan(store, &anna, &muni, first, &a)
+        .await
+        .unwrap();
+    let draft = goals::edit_plan(
+        store,
+        &anna,
+        &muni,
+        Some(first),
+        PlanEdit::AddGoal(goal("a1", "a")),
+        |_| true,
+        &a,
+    )
+    .await
+    .unwrap();
+    let stale = goals::edit_plan(
+        store,
+        &anna,
+        &muni,
+        Some(first),
+        PlanEdit::AddGoal(goal("a2", "a")),
+        |_| true,
+        &a,
+    )
+    .await;
+    assert!(matches!(stale, Err(Refusal::Invalid(_))), "{stale:?}");
+    // The port itself refuses a save based on a plan that is no longer current, whatever
+    // the use case saw.
+    let conflict = store.save_goal_draft(&muni, "x", Some(first), &a).await;
+    assert!(
+        matches!(conflict, Err(StoreError::Conflict(_))),
+        "{conflict:?}"
+    );
+    let next = store
+        .save_goal_draft(&muni, "municipality = \"0180\"\n", Some(draft), &a)
+        .await
+        .unwrap();
+    assert!(next > draft);
+    let plans = store.goal_plans(&muni).await.unwrap();
+    assert_eq!(
+        plans
+            .iter()
+            .filter(|p| p.status == PlanStatus::Draft)
+            .count(),
+        1
+    );
+    // An unknown measure or a broken link is refused whole, nothing saved.
+    let dangling = goals::edit_plan(
+        store,
+        &anna,
+        &muni,
+        Some(next),
+        PlanEdit::AddGoal(goal("c", "nowhere")),
+        |_| true,
+        &a,
+    )
+    .await;
+    assert!(matches!(dangling, Err(Refusal::BadRows(_))), "{dangling:?}");
+    assert_eq!(
+        store
+            .goal_plans(&muni)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .max(),
+        Some(next)
     );
 }

@@ -29,8 +29,19 @@ fn asked_year(raw: Option<&str>) -> Result<Option<i32>, WebError> {
         .transpose()
 }
 
-/// `GET /kommun/{id}/mal[?ar=YEAR]`: the published goals followed up in a year (by default
-/// the latest year any indicator has a value), and the closed periods.
+/// The goal asked for in `?inbadda=` (the embed code the page shows), unchecked: a goal the
+/// plan does not have gets the whole plan's code.
+fn asked_embed(raw: Option<&str>) -> String {
+    query_pairs(raw)
+        .into_iter()
+        .find(|(k, _)| k == "inbadda")
+        .map(|(_, v)| v.chars().take(64).collect())
+        .unwrap_or_default()
+}
+
+/// `GET /kommun/{id}/mal[?ar=YEAR][&inbadda=GOAL]`: the published goals followed up in a year
+/// (by default the latest year any indicator has a value), the closed periods, and the code
+/// to embed the goals (or the goal chosen) in another site.
 pub async fn goals<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     PageLang(lang): PageLang,
@@ -38,7 +49,11 @@ pub async fn goals<S: Store>(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let asked_year = asked_year(raw.as_deref())?;
-    let key = format!("/kommun/{id}/mal?ar={}", asked_year.unwrap_or(0));
+    let asked_embed = asked_embed(raw.as_deref());
+    let key = format!(
+        "/kommun/{id}/mal?ar={}&inbadda={asked_embed}",
+        asked_year.unwrap_or(0)
+    );
     let st = state.clone();
     cached(&state, lang, key, false, |_, d| async move {
         let m = d.kommun(&id)?.id;
@@ -50,14 +65,150 @@ pub async fn goals<S: Store>(
             periods: period_lines(lang, &st, &m).await?,
             period: None,
             revisions: Vec::new(),
+            embed: None,
+            oembed: Some(encode(&format!(
+                "{}{}/kommun/{m}/mal",
+                st.public_url,
+                lang.base()
+            ))),
             other_path: format!("{}/kommun/{m}/mal", lang.other().base()),
         };
         if let Some((plan, report)) = live_report(&st, &d, &m, asked_year).await? {
             view.year = report.year;
             view.published = plan.stored.published_at.map(|at| at.local_date_text());
             view.goals = tree(lang, &d, &report);
+            view.embed = Some(embed_code(
+                lang,
+                &view.m,
+                &view.goals,
+                &asked_embed,
+                asked_year,
+            ));
         }
         Ok(st.render("goals.html", lang, view)?.into_bytes())
+    })
+    .await
+}
+
+/// The embed code of the goals page: the whole plan's widget, or the chosen goal's, and the
+/// goals to choose among (a form that works without JavaScript).
+fn embed_code(
+    lang: Lang,
+    m: &Named,
+    goals: &[GoalView],
+    asked: &str,
+    year: Option<i32>,
+) -> EmbedCode {
+    let chosen = goals.iter().find(|g| g.id == asked);
+    let year_query = year.map_or_else(String::new, |y| format!("?ar={y}"));
+    let (src, title) = match chosen {
+        Some(g) => (
+            format!(
+                "{}/inbaddning/kommun/{}/mal/{}{year_query}",
+                lang.base(),
+                m.id,
+                encode(&g.id)
+            ),
+            format!("{} – {}", g.title, m.name),
+        ),
+        None => (
+            format!("{}/inbaddning/kommun/{}/mal{year_query}", lang.base(), m.id),
+            lang.say(&Message::new("goals_heading").with("name", &m.name)),
+        ),
+    };
+    EmbedCode {
+        choices: goals
+            .iter()
+            .filter(|g| g.activity.is_none())
+            .map(|g| EmbedChoice {
+                id: g.id.clone(),
+                title: format!("{}{}", "\u{a0}\u{a0}".repeat(g.depth), g.title),
+                selected: chosen.is_some_and(|c| c.id == g.id),
+            })
+            .collect(),
+        src,
+        title,
+        year,
+    }
+}
+
+/// `GET /inbaddning/kommun/{id}/mal[?ar=YEAR]`: the widget of a municipality's goals for
+/// another site: the vision and the council's goals (the plan's first two levels) with their
+/// official and suggested status.
+pub async fn goals_embed<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    goal_widget(state, lang, id, None, raw).await
+}
+
+/// `GET /inbaddning/kommun/{id}/mal/{goal}[?ar=YEAR]`: the widget of one goal: its status,
+/// its indicators' signals and its goals one level down.
+pub async fn goal_embed<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path((id, goal)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    goal_widget(state, lang, id, Some(goal), raw).await
+}
+
+async fn goal_widget<S: Store>(
+    state: Arc<AppState<S>>,
+    lang: Lang,
+    id: String,
+    goal: Option<String>,
+    raw: Option<String>,
+) -> Result<Response, WebError> {
+    let asked_year = asked_year(raw.as_deref())?;
+    let key = format!(
+        "/inbaddning/kommun/{id}/mal/{}?ar={}",
+        goal.as_deref().unwrap_or(""),
+        asked_year.unwrap_or(0)
+    );
+    let st = state.clone();
+    cached(&state, lang, key, true, |_, d| async move {
+        let m = d.kommun(&id)?.id;
+        let (all, year) = match live_report(&st, &d, &m, asked_year).await? {
+            Some((_, report)) => (tree(lang, &d, &report), report.year),
+            None => (Vec::new(), 0),
+        };
+        let page = format!("{}/kommun/{m}/mal", lang.base());
+        let view = match goal {
+            None => GoalWidgetView {
+                m: Named::of(&d, &m),
+                year,
+                goal: None,
+                goals: all.into_iter().filter(|g| g.depth <= 1).collect(),
+                page,
+            },
+            Some(goal) => {
+                let at = all.iter().position(|g| g.id == goal).ok_or_else(|| {
+                    WebError::coded(
+                        StatusCode::NOT_FOUND,
+                        Message::new("goal_not_found").with("id", format!("{goal:?}")),
+                    )
+                })?;
+                let mut below = all.into_iter().skip(at);
+                let chosen = below
+                    .next()
+                    .ok_or_else(|| WebError::internal("goal vanished"))?;
+                let depth = chosen.depth;
+                GoalWidgetView {
+                    m: Named::of(&d, &m),
+                    year,
+                    page: format!("{page}#goal-{}", chosen.id),
+                    goals: below
+                        .take_while(|g| g.depth > depth)
+                        .filter(|g| g.depth == depth + 1)
+                        .collect(),
+                    goal: Some(chosen),
+                }
+            }
+        };
+        Ok(st.render("goal-embed.html", lang, view)?.into_bytes())
     })
     .await
 }
@@ -101,6 +252,8 @@ pub async fn goal_period<S: Store>(
                 closes_on: stored.period.closes_on.clone(),
                 taken: stored.taken_at.local_text(),
             }),
+            embed: None,
+            oembed: None,
             revisions: revisions
                 .iter()
                 .map(|r| revision_line(lang, &d, &frozen, r))
@@ -551,7 +704,40 @@ struct GoalsView {
     period: Option<PeriodView>,
     /// Values revised since the period's snapshot, in words.
     revisions: Vec<String>,
+    /// The code to embed the goals in another site, on the live page.
+    embed: Option<EmbedCode>,
+    /// The live page's own address for its oEmbed link.
+    oembed: Option<String>,
     other_path: String,
+}
+
+#[derive(Serialize)]
+struct EmbedCode {
+    choices: Vec<EmbedChoice>,
+    /// The widget's path (the origin is the template's).
+    src: String,
+    title: String,
+    /// The year asked for, kept when another goal is chosen.
+    year: Option<i32>,
+}
+
+#[derive(Serialize)]
+struct EmbedChoice {
+    id: String,
+    title: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct GoalWidgetView {
+    m: Named,
+    year: i32,
+    /// The goal of a goal's widget; none in the plan's.
+    goal: Option<GoalView>,
+    /// The plan's first two levels, or the goal's goals one level down.
+    goals: Vec<GoalView>,
+    /// The goals page (at the goal), for "more".
+    page: String,
 }
 
 #[derive(Serialize)]
@@ -565,9 +751,9 @@ struct PeriodView {
 #[derive(Serialize)]
 pub(crate) struct GoalView {
     pub id: String,
-    depth: usize,
+    pub depth: usize,
     level: &'static str,
-    title: String,
+    pub title: String,
     description: String,
     owner: String,
     activity: Option<&'static str>,

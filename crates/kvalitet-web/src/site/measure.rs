@@ -401,7 +401,7 @@ pub async fn embed<S: Store>(
     .await
 }
 
-/// oEmbed (https://oembed.com/) for measure pages: `/oembed?url=<measure page URL>` gives the
+/// oEmbed (https://oembed.com/) for measure and goals pages: `/oembed?url=<page URL>` gives the
 /// widget's iframe code, so sites that support oEmbed embed a measure from its address alone.
 pub async fn oembed<S: Store>(
     State(state): State<Arc<AppState<S>>>,
@@ -432,18 +432,50 @@ pub async fn oembed<S: Store>(
         };
         let query = asked.query().unwrap_or_default();
         let parts: Vec<&str> = path.split('/').collect();
-        let ["kommun", id, "matt", kpi] = parts[..] else {
-            return Err(WebError::bad_request("url is not a measure page (…/kommun/ID/matt/KPI)"));
-        };
         let origin = state.public_url.as_str();
         let (_, d) = state.directory().await?;
-        let m = d.kommun(id)?;
-        let measure = d.measure(kpi)?;
-        let p = d.presentation(measure);
-        let title = format!("{} – {}", question(lang, &p.question, p.question_en.as_deref()), m.title);
+        let (title, src) = match parts[..] {
+            ["kommun", id, "matt", kpi] => {
+                let m = d.kommun(id)?;
+                let measure = d.measure(kpi)?;
+                let p = d.presentation(measure);
+                let title = format!("{} – {}", question(lang, &p.question, p.question_en.as_deref()), m.title);
+                let query = if query.is_empty() { String::new() } else { format!("?{query}") };
+                (title, format!("{origin}{}/inbaddning/kommun/{}/matt/{}{query}", lang.base(), m.id, measure.id))
+            }
+            ["kommun", id, "mal"] => {
+                // A goal's section (`#goal-ID`) or the page's embed choice (`?inbadda=ID`)
+                // gets that goal's widget; the page alone, the plan's.
+                let m = d.kommun(id)?;
+                let pairs = query_pairs(Some(query));
+                let pick = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+                let goal_id = asked
+                    .fragment()
+                    .and_then(|f| f.strip_prefix("goal-"))
+                    .map(str::to_owned)
+                    .or_else(|| pick("inbadda"));
+                let year = pick("ar").and_then(|y| y.parse::<i32>().ok());
+                let plan = kvalitet_app::goals::plan(&state.store, None, &m.id, false).await?;
+                let goal = goal_id.and_then(|id| plan?.plan.goals.into_iter().find(|g| g.id == id));
+                let year = year.map_or_else(String::new, |y| format!("?ar={y}"));
+                match goal {
+                    Some(g) => (
+                        format!("{} – {}", g.title, m.title),
+                        format!("{origin}{}/inbaddning/kommun/{}/mal/{}{year}", lang.base(), m.id, encode(&g.id)),
+                    ),
+                    None => (
+                        lang.say(&Message::new("goals_heading").with("name", &m.title)),
+                        format!("{origin}{}/inbaddning/kommun/{}/mal{year}", lang.base(), m.id),
+                    ),
+                }
+            }
+            _ => {
+                return Err(WebError::bad_request(
+                    "url is not a measure or goals page (…/kommun/ID/matt/KPI or …/kommun/ID/mal)",
+                ));
+            }
+        };
         let (width, height) = (400, 360);
-        let query = if query.is_empty() { String::new() } else { format!("?{query}") };
-        let src = format!("{origin}{}/inbaddning/kommun/{}/matt/{}{query}", lang.base(), m.id, measure.id);
         let html = format!(
             r#"<iframe src="{}" title="{}" width="{width}" height="{height}" loading="lazy"></iframe><script src="{}/static/embed-host.js" async></script>"#,
             charts::esc(&src),
