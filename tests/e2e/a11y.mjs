@@ -84,7 +84,12 @@ for (const p of pages) {
   // Keyboard: Tab through the page and collect what receives focus.
   const focusable = await page.evaluate(() => {
     const sel = "a[href], button, select, input:not([type=hidden]), textarea, [tabindex]:not([tabindex='-1'])";
-    const els = [...document.querySelectorAll(sel)].filter((e) => !e.disabled);
+    // What a closed <details> holds is reached by opening it from its summary, not by Tab.
+    const folded = (e) => {
+      const d = e.closest("details:not([open])");
+      return d && !d.querySelector("summary")?.contains(e);
+    };
+    const els = [...document.querySelectorAll(sel)].filter((e) => !e.disabled && !folded(e));
     els.forEach((e, i) => e.setAttribute("data-kb", String(i)));
     return els.length;
   });

@@ -15,6 +15,7 @@ pub mod refusal;
 pub mod report;
 pub mod service;
 pub mod stats;
+pub mod surveys;
 pub mod sync;
 pub mod todo;
 

@@ -118,6 +118,41 @@ enum Command {
     /// Work with goal plans: vision, goals, indicators and targets (docs/goals.md)
     #[command(subcommand)]
     Goals(GoalsCommand),
+    /// Work with surveys: weighting respondents (docs/surveys.md); needs no database
+    #[command(subcommand)]
+    Survey(SurveyCommand),
+}
+
+#[derive(Subcommand)]
+enum SurveyCommand {
+    /// Rake respondents' weights to the population's shares: writes `id,weight` to standard
+    /// output and a JSON summary (converged, iterations, max_error, deff, n_eff, min and max
+    /// weight) to standard error; exits 3 when the weights did not converge, 1 on bad input
+    Weight(WeightArgs),
+}
+
+#[derive(clap::Args)]
+struct WeightArgs {
+    /// The respondents: an id column, then a column per variable, optionally base_weight
+    /// (CSV with commas or semicolons, or .xlsx/.ods)
+    #[arg(long)]
+    sample: PathBuf,
+    /// The population's shares: the columns variable, level, share (each variable's shares
+    /// summing to 1)
+    #[arg(long)]
+    targets: PathBuf,
+    /// Cap every weight at K times the mean weight (K at least 1)
+    #[arg(long, value_name = "K")]
+    cap: Option<f64>,
+    /// Keep every weight at least K times the mean weight (K from 0 to 1)
+    #[arg(long, value_name = "K")]
+    floor: Option<f64>,
+    /// The largest difference allowed between a weighted share and its target
+    #[arg(long, default_value_t = 1e-6)]
+    tolerance: f64,
+    /// The most raking cycles
+    #[arg(long, default_value_t = 1_000)]
+    max_iterations: usize,
 }
 
 #[derive(Subcommand)]
@@ -335,9 +370,19 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let file = FileConfig::load(cli.config.as_deref())?;
+    // Weighting reads two files and writes to the terminal: no database is opened.
+    let Cli {
+        command,
+        config,
+        database_url,
+    } = cli;
+    let command = match command {
+        Command::Survey(SurveyCommand::Weight(args)) => return survey_weight(&args),
+        other => other,
+    };
+    let file = FileConfig::load(config.as_deref())?;
     let database_url = layered(
-        cli.database_url,
+        database_url,
         &["DATABASE_URL"],
         file.database_url,
         DEFAULT_DATABASE_URL,
@@ -345,7 +390,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let store = SqlStore::open(&database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&database_url)))?;
-    let code = match cli.command {
+    let code = match command {
         Command::Migrate => {
             eprintln!("{}: schema is up to date", redact(&database_url));
             ExitCode::SUCCESS
@@ -386,6 +431,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Framework(FrameworkCommand::Check { files }) => check_frameworks(&files),
         Command::Goals(command) => goals(&store, command).await?,
+        Command::Survey(_) => unreachable!("answered before the database is opened"),
         Command::User(command) => {
             user(&store, command).await?;
             ExitCode::SUCCESS
@@ -1013,4 +1059,93 @@ async fn export(store: &SqlStore, args: ExportArgs) -> anyhow::Result<()> {
     };
     eprintln!("exported {n} values");
     Ok(())
+}
+
+/// A file read whole, refused before reading when it is larger than `max` bytes.
+fn read_bounded(path: &Path, max: u64) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > max {
+        anyhow::bail!("{}: larger than {} MB", path.display(), max >> 20);
+    }
+    Ok(bytes)
+}
+
+/// `kvalitet survey weight`: respondents raked to the population's shares; the weights to
+/// standard output, the summary to standard error (docs/surveys.md).
+fn survey_weight(args: &WeightArgs) -> anyhow::Result<ExitCode> {
+    use kvalitet_app::surveys::{self, WeightingError, WeightingInput};
+    use kvalitet_domain::weighting::{Bounds, RakeOptions};
+    use std::io::Write;
+    if args.cap.is_some_and(|k| !(k >= 1.0 && k.is_finite())) {
+        anyhow::bail!("--cap must be a number of at least 1 (times the mean weight)");
+    }
+    if args.floor.is_some_and(|k| !(0.0..=1.0).contains(&k)) {
+        anyhow::bail!("--floor must be a number from 0 to 1 (times the mean weight)");
+    }
+    if !(args.tolerance > 0.0 && args.tolerance < 1.0) {
+        anyhow::bail!("--tolerance must be above 0 and below 1");
+    }
+    if args.max_iterations == 0 || args.max_iterations > 100_000 {
+        anyhow::bail!("--max-iterations must be from 1 to 100000");
+    }
+    let sample = read_bounded(&args.sample, surveys::MAX_SAMPLE_BYTES)?;
+    let targets = read_bounded(&args.targets, surveys::MAX_TARGETS_BYTES)?;
+    let options = RakeOptions {
+        tolerance: args.tolerance,
+        max_iterations: args.max_iterations,
+        bounds: Bounds {
+            low: args.floor,
+            high: args.cap,
+        },
+    };
+    let weighted = match surveys::weight_files(&sample, &targets, &options) {
+        Ok(w) => w,
+        Err(WeightingError::In(input, problems)) => {
+            let path = match input {
+                WeightingInput::Targets => &args.targets,
+                WeightingInput::Sample => &args.sample,
+            };
+            for problem in problems {
+                eprintln!("{}: {problem}", path.display());
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(WeightingError::Together(problem)) => {
+            eprintln!(
+                "{} and {}: {problem}",
+                args.sample.display(),
+                args.targets.display()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = csv::Writer::from_writer(std::io::BufWriter::new(stdout.lock()));
+    out.write_record(["id", "weight"])?;
+    for (id, w) in weighted.ids.iter().zip(&weighted.raked.weights) {
+        out.write_record([id.as_str(), &w.to_string()])?;
+    }
+    out.flush()?;
+    let summary = serde_json::json!({
+        "converged": weighted.raked.converged,
+        "iterations": weighted.raked.iterations,
+        "max_error": weighted.raked.max_error,
+        "n": weighted.ids.len(),
+        "deff": weighted.deff,
+        "n_eff": weighted.n_eff,
+        "min_weight": weighted.min_weight,
+        "max_weight": weighted.max_weight,
+    });
+    writeln!(std::io::stderr(), "{summary}")?;
+    Ok(if weighted.raked.converged {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
 }

@@ -1049,3 +1049,161 @@ fn goal_plans_are_checked_imported_and_published() {
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     assert!(text(&refused).contains("circle"), "{}", text(&refused));
 }
+
+#[test]
+fn survey_weight_rakes_a_file_to_the_targets_without_a_database() {
+    let s = Scratch::new();
+    let write = |name: &str, text: &str| {
+        std::fs::write(s.dir.path().join(name), text).unwrap();
+    };
+    write(
+        "targets.csv",
+        "variable;level;share\nsex;K;0,5\nsex;M;0,5\nage;ung;0,4\nage;äldre;0,6\n",
+    );
+    // 30 young women, 10 older women, 20 young men, 40 older men.
+    let mut sample = String::from("id,sex,age,note\n");
+    for (n, (sex, age, count)) in [
+        ("K", "ung", 30),
+        ("K", "äldre", 10),
+        ("M", "ung", 20),
+        ("M", "äldre", 40),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for i in 0..count {
+            sample.push_str(&format!("p{n}-{i},{sex},{age},\n"));
+        }
+    }
+    write("sample.csv", &sample);
+    let out = s.run(&[
+        "survey",
+        "weight",
+        "--sample",
+        "sample.csv",
+        "--targets",
+        "targets.csv",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("id,weight"));
+    let weights: Vec<(String, f64)> = lines
+        .map(|l| {
+            let (id, w) = l.split_once(',').unwrap();
+            (id.to_owned(), w.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(weights.len(), 100);
+    let share = |prefixes: &[&str]| {
+        weights
+            .iter()
+            .filter(|(id, _)| prefixes.iter().any(|p| id.starts_with(p)))
+            .map(|(_, w)| w)
+            .sum::<f64>()
+            / 100.0
+    };
+    assert!((share(&["p0-", "p1-"]) - 0.5).abs() < 1e-6, "women");
+    assert!((share(&["p0-", "p2-"]) - 0.4).abs() < 1e-6, "young");
+    let summary: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stderr).trim()).unwrap();
+    assert_eq!(summary["converged"], true);
+    assert_eq!(summary["n"], 100);
+    assert!(summary["deff"].as_f64().unwrap() > 1.0);
+    assert!(
+        !s.dir.path().join("kvalitet.db").exists(),
+        "no database is made"
+    );
+
+    // A cap the targets cannot live with: weights written, exit 3, the error said.
+    let capped = s.run(&[
+        "survey",
+        "weight",
+        "--sample",
+        "sample.csv",
+        "--targets",
+        "targets.csv",
+        "--cap",
+        "1.1",
+    ]);
+    assert_eq!(capped.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&capped.stderr).contains("\"converged\":false"));
+
+    // Bad input names the file, line and column, and writes no weights.
+    write("bad.csv", "id,sex,age\na,K,ung\nb,X,ung\na,M,äldre\n");
+    let bad = s.run(&[
+        "survey",
+        "weight",
+        "--sample",
+        "bad.csv",
+        "--targets",
+        "targets.csv",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(bad.stdout.is_empty());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("bad.csv: line 3, column 2 (sex)")
+            && err.contains("bad.csv: line 4, column 1 (id)"),
+        "{err}"
+    );
+    write("sum.csv", "variable,level,share\nsex,K,0.5\nsex,M,0.4\n");
+    let sum = s.run(&[
+        "survey",
+        "weight",
+        "--sample",
+        "sample.csv",
+        "--targets",
+        "sum.csv",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&sum.stderr).contains("sum.csv: the shares of sex sum to 0.9000")
+    );
+    write(
+        "empty.csv",
+        "variable,level,share\nsex,K,0.4\nsex,M,0.4\nsex,X,0.2\n",
+    );
+    let empty = s.run(&[
+        "survey",
+        "weight",
+        "--sample",
+        "sample.csv",
+        "--targets",
+        "empty.csv",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&empty.stderr).contains("sex = X"),
+        "{}",
+        String::from_utf8_lossy(&empty.stderr)
+    );
+    std::fs::write(
+        s.dir.path().join("latin1.csv"),
+        b"variable,level,share\nsex,K\xf6,1\n",
+    )
+    .unwrap();
+    let latin1 = s.run(&[
+        "survey",
+        "weight",
+        "--sample",
+        "sample.csv",
+        "--targets",
+        "latin1.csv",
+    ]);
+    assert_eq!(latin1.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&latin1.stderr).contains("latin1.csv"));
+    let cap = s.run(&[
+        "survey",
+        "weight",
+        "--sample",
+        "sample.csv",
+        "--targets",
+        "targets.csv",
+        "--cap",
+        "0.5",
+    ]);
+    assert!(!cap.status.success());
+}

@@ -21,6 +21,7 @@ pub mod text;
 pub mod ticks;
 pub mod timestamp;
 pub mod value;
+pub mod weighting;
 pub mod words;
 
 pub use access::{Action, Grants, LoginPolicy, Role};

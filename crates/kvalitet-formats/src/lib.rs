@@ -13,6 +13,7 @@ mod measure_set_toml;
 mod record;
 pub mod sheet;
 pub mod table;
+pub mod weighting_files;
 
 use std::io::{BufRead, BufReader, Read};
 

@@ -371,9 +371,9 @@ pub struct Row<'a> {
     pub cells: &'a [String],
 }
 
-impl Row<'_> {
-    /// The cell of a column, empty when the row is short.
-    pub fn get(&self, name: &str) -> &str {
+impl<'a> Row<'a> {
+    /// The cell of a column, empty when the row is short (borrowed from the table).
+    pub fn get(&self, name: &str) -> &'a str {
         self.header
             .iter()
             .position(|h| h == name)

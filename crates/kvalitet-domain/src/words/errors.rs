@@ -506,6 +506,72 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "läge och slutdatum finns bara för aktiviteter (level = \"activity\")",
         "state and due date are only for activities (level = \"activity\")",
     ),
+    ("value_missing", "värdet saknas", "the value is missing"),
+    (
+        "share_not_a_share",
+        "{value} är ingen andel: skriv ett tal från 0 till 1, till exempel 0,25",
+        "{value} is not a share: write a number from 0 to 1, for example 0.25",
+    ),
+    (
+        "level_listed_twice",
+        "{variable} = {level} står två gånger",
+        "{variable} = {level} is listed twice",
+    ),
+    (
+        "too_many_levels",
+        "{variable} har fler än {max} nivåer",
+        "{variable} has more than {max} levels",
+    ),
+    (
+        "too_many_rows",
+        "filen har fler än {max} rader",
+        "the file has more than {max} rows",
+    ),
+    (
+        "id_listed_twice",
+        "id:t {id} står redan på rad {first}",
+        "the id {id} is already on line {first}",
+    ),
+    (
+        "level_unknown",
+        "{value} är ingen nivå av {variable} i målen (de är: {levels})",
+        "{value} is not a level of {variable} in the targets (they are: {levels})",
+    ),
+    (
+        "weighting_no_margins",
+        "ange minst en variabel att vikta efter",
+        "give at least one variable to weight by",
+    ),
+    (
+        "weighting_too_many_margins",
+        "högst {max} variabler att vikta efter",
+        "at most {max} variables to weight by",
+    ),
+    (
+        "weighting_no_respondents",
+        "det finns inga svarande att vikta",
+        "there are no respondents to weight",
+    ),
+    (
+        "weighting_bad_base",
+        "startvikterna ska vara en per svarande och större än 0",
+        "the base weights must be one per respondent and above 0",
+    ),
+    (
+        "weighting_bad_margin",
+        "variabeln {variable} passar inte ihop med de svarande: kontrollera nivåerna",
+        "the variable {variable} does not fit the respondents: check its levels",
+    ),
+    (
+        "weighting_shares_sum",
+        "andelarna för {variable} summerar till {sum}, inte 1",
+        "the shares of {variable} sum to {sum}, not 1",
+    ),
+    (
+        "weighting_empty_level",
+        "{variable} = {level} har målandelen {share} men inga svarande: slå ihop nivån med en annan eller ta bort den ur målen",
+        "{variable} = {level} has the target share {share} but no respondents: merge the level with another or drop it from the targets",
+    ),
     (
         "goal_remove_confirm",
         "kryssa i rutan för att ta bort målet",

@@ -1,0 +1,32 @@
+//! The files of `kvalitet survey weight`: any bytes split into a targets file and a
+//! respondents file are read or refused with their problems, and what reads is raked without
+//! a panic, its weights finite and summing to the respondents' number.
+#![no_main]
+
+use kvalitet_domain::weighting::{RakeOptions, rake};
+use kvalitet_formats::weighting_files::{read_respondents, read_targets};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let (targets, sample) = text.split_once("\n\n").unwrap_or((&text, "id,x\n1,a\n"));
+    let Ok(margins) = read_targets(targets) else {
+        return;
+    };
+    let Ok(respondents) = read_respondents(sample, &margins) else {
+        return;
+    };
+    let options = RakeOptions {
+        max_iterations: 50,
+        ..RakeOptions::default()
+    };
+    if let Ok(raked) = rake(&respondents.codes, &margins, respondents.base_weights.as_deref(), &options) {
+        assert!(raked.weights.iter().all(|w| w.is_finite() && *w >= 0.0));
+        let total: f64 = respondents
+            .base_weights
+            .as_deref()
+            .map_or(respondents.ids.len() as f64, |b| b.iter().sum());
+        let sum: f64 = raked.weights.iter().sum();
+        assert!((sum - total).abs() <= 1e-6 * total.max(1.0), "{sum} vs {total}");
+    }
+});
