@@ -129,6 +129,9 @@ enum SurveyCommand {
     /// output and a JSON summary (converged, iterations, max_error, deff, n_eff, min and max
     /// weight) to standard error; exits 3 when the weights did not converge, 1 on bad input
     Weight(WeightArgs),
+    /// Read and check questionnaire files (TOML or JSON, as data/surveys/): prints each one's
+    /// sections and questions, or every problem with its place
+    Check { files: Vec<PathBuf> },
 }
 
 #[derive(clap::Args)]
@@ -378,6 +381,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } = cli;
     let command = match command {
         Command::Survey(SurveyCommand::Weight(args)) => return survey_weight(&args),
+        Command::Survey(SurveyCommand::Check { files }) => return Ok(check_questionnaires(&files)),
         other => other,
     };
     let file = FileConfig::load(config.as_deref())?;
@@ -1148,4 +1152,51 @@ fn survey_weight(args: &WeightArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(3)
     })
+}
+
+/// `kvalitet survey check`: questionnaires read and checked whole.
+fn check_questionnaires(files: &[PathBuf]) -> ExitCode {
+    use kvalitet_formats::questionnaire_file::{self, MAX_QUESTIONNAIRE_BYTES};
+    let mut ok = true;
+    for path in files {
+        let read = read_bounded(path, MAX_QUESTIONNAIRE_BYTES as u64)
+            .map_err(|e| vec![kvalitet_domain::Message::from(e.to_string())])
+            .and_then(|bytes| {
+                String::from_utf8(bytes).map_err(|e| {
+                    vec![
+                        kvalitet_domain::Message::new("not_utf8")
+                            .with("byte", e.utf8_error().valid_up_to()),
+                    ]
+                })
+            })
+            .and_then(|text| questionnaire_file::read(&text));
+        match read {
+            Ok(q) => {
+                println!(
+                    "{}: {} \"{}\": {} sections, {} questions",
+                    path.display(),
+                    q.id,
+                    q.title.sv,
+                    q.sections.len(),
+                    q.questions().count()
+                );
+                for section in &q.sections {
+                    let kinds: Vec<&str> =
+                        section.questions.iter().map(|x| x.kind.code()).collect();
+                    println!("  {}: {}", section.title.sv, kinds.join(", "));
+                }
+            }
+            Err(problems) => {
+                ok = false;
+                for problem in problems {
+                    eprintln!("{}: {problem}", path.display());
+                }
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -1207,3 +1207,34 @@ fn survey_weight_rakes_a_file_to_the_targets_without_a_database() {
     ]);
     assert!(!cap.status.success());
 }
+
+#[test]
+fn survey_check_reads_the_shipped_questionnaires_and_names_problems() {
+    let s = Scratch::new();
+    let surveys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/surveys");
+    let hme = surveys.join("hme.toml");
+    let out = s.run(&["survey", "check", hme.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("hme \"Hållbart medarbetarengagemang (HME)\": 3 sections, 9 questions"),
+        "{said}"
+    );
+    std::fs::write(
+        s.dir.path().join("bad.toml"),
+        "id = \"x\"\ntitle = \"T\"\n[[sections]]\ntitle = \"S\"\n[[sections.questions]]\nid = \"q\"\nkind = \"single\"\ntext = \"Välj\"\n",
+    )
+    .unwrap();
+    let bad = s.run(&["survey", "check", "bad.toml"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("bad.toml: question \"q\"") && err.contains("2 to 100 options"),
+        "{err}"
+    );
+    assert!(!s.dir.path().join("kvalitet.db").exists());
+}

@@ -14,6 +14,7 @@ pub mod measure;
 pub mod measure_set;
 pub mod message;
 pub mod municipality;
+pub mod questionnaire;
 pub mod round;
 pub mod service;
 pub mod swedish;

@@ -538,6 +538,98 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "{value} is not a level of {variable} in the targets (they are: {levels})",
     ),
     (
+        "not_a_question_kind",
+        "{value} är ingen frågetyp: välj single, multiple, scale, number eller text",
+        "{value} is not a question kind: choose single, multiple, scale, number or text",
+    ),
+    (
+        "questionnaire_empty",
+        "enkäten har inga frågor",
+        "the questionnaire has no questions",
+    ),
+    (
+        "too_many_questions",
+        "enkäten har fler än {max} frågor",
+        "the questionnaire has more than {max} questions",
+    ),
+    (
+        "question_listed_twice",
+        "frågans id finns två gånger",
+        "the question's id is listed twice",
+    ),
+    (
+        "condition_looks_back",
+        "villkoret gäller frågan {question}, som inte kommer före denna",
+        "the condition is on the question {question}, which does not come before this one",
+    ),
+    (
+        "condition_on_choice",
+        "villkoret kan bara gälla en flervalsfråga, inte {question}",
+        "a condition can only be on a choice question, not {question}",
+    ),
+    (
+        "option_unknown",
+        "{question} har inget svarsalternativ {option}",
+        "{question} has no option {option}",
+    ),
+    (
+        "condition_empty",
+        "ange vilka svar som visar frågan",
+        "give the answers that show the question",
+    ),
+    (
+        "options_count",
+        "en flervalsfråga ska ha 2 till {max} svarsalternativ",
+        "a choice question must have 2 to {max} options",
+    ),
+    (
+        "option_listed_twice",
+        "svarsalternativet {option} finns två gånger",
+        "the option {option} is listed twice",
+    ),
+    (
+        "option_needs_text",
+        "svarsalternativet {option} saknar text",
+        "the option {option} has no text",
+    ),
+    (
+        "options_only_for_choices",
+        "bara flervalsfrågor har svarsalternativ",
+        "only choice questions have options",
+    ),
+    (
+        "scale_not_offered",
+        "skalan {low}–{high} finns inte: välj 1–5 eller 0–10",
+        "the scale {low}–{high} is not offered: choose 1–5 or 0–10",
+    ),
+    (
+        "bounds_backwards",
+        "lägsta värdet {low} är inte mindre än högsta {high}",
+        "the lowest value {low} is not below the highest {high}",
+    ),
+    ("answer_required", "svara på frågan", "answer the question"),
+    (
+        "choose_one_option",
+        "välj ett av svarsalternativen",
+        "choose one of the options",
+    ),
+    (
+        "choose_listed_options",
+        "välj bland svarsalternativen",
+        "choose among the options",
+    ),
+    ("one_number", "skriv ett tal", "write one number"),
+    (
+        "number_out_of_range",
+        "skriv ett tal från {low} till {high}",
+        "write a number from {low} to {high}",
+    ),
+    (
+        "scale_answer_outside",
+        "välj ett heltal från {low} till {high}",
+        "choose a whole number from {low} to {high}",
+    ),
+    (
         "weighting_no_margins",
         "ange minst en variabel att vikta efter",
         "give at least one variable to weight by",

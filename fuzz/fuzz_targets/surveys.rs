@@ -1,4 +1,5 @@
-//! The files of `kvalitet survey weight`: any bytes split into a targets file and a
+//! Survey files. A questionnaire (TOML or JSON): any text is read or refused with its
+//! problems. The files of `kvalitet survey weight`: any bytes split into a targets file and a
 //! respondents file are read or refused with their problems, and what reads is raked without
 //! a panic, its weights finite and summing to the respondents' number.
 #![no_main]
@@ -9,6 +10,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
+    if let Ok(q) = kvalitet_formats::questionnaire_file::read(&text) {
+        assert!(kvalitet_domain::questionnaire::questionnaire_problems(&q).is_empty());
+    }
     let (targets, sample) = text.split_once("\n\n").unwrap_or((&text, "id,x\n1,a\n"));
     let Ok(margins) = read_targets(targets) else {
         return;
