@@ -106,6 +106,59 @@ mod tests {
     }
 
     #[test]
+    fn hme_answered_here_scores_as_the_imported_distributions_do() {
+        use kvalitet_domain::questionnaire::Answer;
+        use kvalitet_domain::survey_results::{Response, scale_distribution};
+        let framework = kvalitet_formats::framework_toml::read(include_str!(
+            "../../../data/frameworks/hme.toml"
+        ))
+        .unwrap();
+        let imported = crate::assessments::parse_distributions(
+            &framework,
+            include_str!("../../../data/examples/hme-distribution.csv"),
+        )
+        .unwrap();
+        let questionnaire = kvalitet_formats::questionnaire_file::read(include_str!(
+            "../../../data/surveys/hme.toml"
+        ))
+        .unwrap();
+        // Every answer of the imported distributions given one by one, as respondents would
+        // here (each respondent answering every statement on the same step, and a "vet ej"
+        // that must not count).
+        let mut responses = Vec::new();
+        for (statement, distribution, low) in &imported {
+            for (step, count) in distribution.0.iter().enumerate() {
+                for _ in 0..*count {
+                    let answer = Answer::Number(f64::from(*low) + step as f64);
+                    responses.push(Response {
+                        weight: 1.0,
+                        answers: [(statement.clone(), answer)].into_iter().collect(),
+                        background: Default::default(),
+                    });
+                }
+            }
+            responses.push(Response {
+                weight: 1.0,
+                answers: [(statement.clone(), Answer::DontKnow)]
+                    .into_iter()
+                    .collect(),
+                background: Default::default(),
+            });
+        }
+        let refs: Vec<&Response> = responses.iter().collect();
+        for (statement, distribution, low) in &imported {
+            let question = questionnaire
+                .questions()
+                .find(|q| q.id == *statement)
+                .unwrap();
+            let here = scale_distribution(question, &refs).unwrap();
+            assert_eq!(&here, distribution, "{statement}");
+            assert_eq!(here.mean(*low), distribution.mean(*low));
+        }
+        assert_eq!(imported.len(), 9);
+    }
+
+    #[test]
     fn the_example_files_weight() {
         let w = weight_files(
             include_bytes!("../../../data/examples/weighting-respondents.csv"),

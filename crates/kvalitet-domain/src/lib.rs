@@ -17,6 +17,7 @@ pub mod municipality;
 pub mod questionnaire;
 pub mod round;
 pub mod service;
+pub mod survey_results;
 pub mod swedish;
 pub mod text;
 pub mod ticks;

@@ -251,11 +251,12 @@ fn sums(weights: &[f64]) -> (f64, f64) {
 pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// A weighted estimate with its 95 % margin (half the interval's width), computed from the
-/// effective number of respondents.
+/// effective number of respondents; none where no margin is honest (a single respondent, a
+/// self-selected sample).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
     pub value: f64,
-    pub margin: f64,
+    pub margin: Option<f64>,
     /// Respondents counted, and their effective number.
     pub n: usize,
     pub n_eff: f64,
@@ -278,7 +279,7 @@ pub fn weighted_share(yes: &[bool], weights: &[f64]) -> Option<Estimate> {
     let n_eff = effective_n(weights);
     Some(Estimate {
         value: p,
-        margin: Z95 * (p * (1.0 - p) / n_eff).sqrt(),
+        margin: Some(Z95 * (p * (1.0 - p) / n_eff).sqrt()),
         n: yes.len(),
         n_eff,
     })
@@ -299,14 +300,9 @@ pub fn weighted_mean(values: &[f64], weights: &[f64]) -> Option<Estimate> {
         .map(|(x, w)| w * (x - mean) * (x - mean))
         .sum::<f64>()
         / sum;
-    let corrected = if n_eff > 1.0 {
-        variance * n_eff / (n_eff - 1.0)
-    } else {
-        f64::NAN
-    };
     Some(Estimate {
         value: mean,
-        margin: Z95 * (corrected / n_eff).sqrt(),
+        margin: (n_eff > 1.0).then(|| Z95 * (variance * n_eff / (n_eff - 1.0) / n_eff).sqrt()),
         n: values.len(),
         n_eff,
     })
@@ -453,22 +449,24 @@ mod tests {
         let yes: Vec<bool> = (0..100).map(|i| i < 40).collect();
         let s = weighted_share(&yes, &equal).unwrap();
         assert!(close(s.value, 0.4, 1e-12));
-        assert!(close(s.margin, Z95 * (0.24f64 / 100.0).sqrt(), 1e-12));
+        let margin = |e: Estimate| e.margin.unwrap();
+        assert!(close(margin(s), Z95 * (0.24f64 / 100.0).sqrt(), 1e-12));
         // Unequal weights: fewer effective respondents, a wider margin.
         let unequal: Vec<f64> = (0..100)
             .map(|i| if i % 2 == 0 { 0.5 } else { 1.5 })
             .collect();
         let u = weighted_share(&yes, &unequal).unwrap();
-        assert!(u.n_eff < 100.0 && u.margin > s.margin * (100.0 / u.n_eff).sqrt() * 0.99);
+        assert!(u.n_eff < 100.0 && margin(u) > margin(s) * (100.0 / u.n_eff).sqrt() * 0.99);
         let values: Vec<f64> = (0..100).map(|i| f64::from(i % 5 + 1)).collect();
         let m = weighted_mean(&values, &equal).unwrap();
         assert!(close(m.value, 3.0, 1e-12));
         // Sample variance of 1..5 repeated: 2 × 100/99.
         assert!(close(
-            m.margin,
+            margin(m),
             Z95 * (2.0f64 * 100.0 / 99.0 / 100.0).sqrt(),
             1e-12
         ));
+        assert_eq!(weighted_mean(&[3.0], &[1.0]).unwrap().margin, None);
         assert!(weighted_share(&[], &[]).is_none());
     }
 }
