@@ -347,6 +347,67 @@ pub fn shown(q: &Question, answers: &BTreeMap<String, Answer>) -> bool {
     }
 }
 
+/// Reads a whole answer page as a form sends it (`fields`: each question's values by its id),
+/// in the questionnaire's order: answers to questions a condition hides are dropped (a
+/// browser without script sends them), a required question counts only when shown. Every
+/// problem is said for its question's field.
+pub fn read_submission(
+    q: &Questionnaire,
+    fields: &BTreeMap<String, Vec<String>>,
+) -> Result<BTreeMap<String, Answer>, Vec<Message>> {
+    let mut answers = BTreeMap::new();
+    let mut problems = Vec::new();
+    for question in q.questions() {
+        if !shown(question, &answers) {
+            continue;
+        }
+        let sent: Vec<&str> = fields
+            .get(&question.id)
+            .map(|v| v.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        match read_answer(question, &sent) {
+            Ok(Some(answer)) => {
+                answers.insert(question.id.clone(), answer);
+            }
+            Ok(None) => {}
+            Err(problem) => problems.push(Message::in_field(question.id.clone(), problem)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(answers)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The questions of `new` that keep an id of `old` but ask something else (another kind,
+/// text, options, scale or condition): once answers have been given, a changed question must
+/// be a new question with a new id, or the answers of two versions would be counted together
+/// as if the same thing had been asked. Translations and help texts may change.
+pub fn changed_questions(old: &Questionnaire, new: &Questionnaire) -> Vec<String> {
+    let asked = |q: &Question| {
+        (
+            q.kind,
+            q.text.sv.clone(),
+            q.options
+                .iter()
+                .map(|o| (o.code.clone(), o.text.sv.clone()))
+                .collect::<Vec<_>>(),
+            q.low.map(f64::to_bits),
+            q.high.map(f64::to_bits),
+            q.show_if.clone().map(|c| (c.question, c.any_of)),
+            q.dont_know,
+        )
+    };
+    new.questions()
+        .filter(|n| {
+            old.questions()
+                .any(|o| o.id == n.id && asked(o) != asked(n))
+        })
+        .map(|n| n.id.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,5 +556,55 @@ mod tests {
             "{:?}",
             questionnaire_problems(&odd)
         );
+    }
+
+    #[test]
+    fn a_page_is_read_whole_and_hidden_answers_are_dropped() {
+        let mut uses = question("uses", QuestionKind::Single);
+        uses.options = options(&["ja", "nej"]);
+        uses.required = true;
+        let mut how = question("how", QuestionKind::Scale);
+        how.required = true;
+        how.show_if = Some(Condition {
+            question: "uses".into(),
+            any_of: vec!["ja".into()],
+        });
+        let q = Questionnaire {
+            id: "bib".into(),
+            title: text("Biblioteket"),
+            intro: None,
+            sections: vec![Section {
+                title: text("Del"),
+                questions: vec![uses, how],
+            }],
+        };
+        let fields = |pairs: &[(&str, &str)]| -> BTreeMap<String, Vec<String>> {
+            let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for (k, v) in pairs {
+                m.entry((*k).into()).or_default().push((*v).into());
+            }
+            m
+        };
+        // "nej" hides the scale: its answer (sent anyway) is dropped, its requirement too.
+        let no = read_submission(&q, &fields(&[("uses", "nej"), ("how", "9")])).unwrap();
+        assert_eq!(no.len(), 1);
+        // "ja" shows it: required, and within the scale.
+        let missing = read_submission(&q, &fields(&[("uses", "ja")])).unwrap_err();
+        assert_eq!(missing[0].field_problem().map(|(f, _)| f), Some("how"));
+        let out = read_submission(&q, &fields(&[("uses", "ja"), ("how", "9")])).unwrap_err();
+        assert_eq!(
+            out[0].field_problem().unwrap().1.code,
+            "scale_answer_outside"
+        );
+        let yes = read_submission(&q, &fields(&[("uses", "ja"), ("how", "4")])).unwrap();
+        assert_eq!(yes.get("how"), Some(&Answer::Number(4.0)));
+        // A new version: a translation may change, the question may not.
+        let mut translated = q.clone();
+        translated.sections[0].questions[1].text.en = Some("How satisfied?".into());
+        assert!(changed_questions(&q, &translated).is_empty());
+        let mut reworded = q.clone();
+        reworded.sections[0].questions[1].text.sv = "Hur nöjd var du?".into();
+        reworded.sections[0].questions[0].options[1].code = "nej_aldrig".into();
+        assert_eq!(changed_questions(&q, &reworded), ["uses", "how"]);
     }
 }
