@@ -239,13 +239,7 @@ async fn overview_page<S: Store>(
 }
 
 fn level_choices(lang: Lang) -> Vec<Choice> {
-    Level::ALL
-        .iter()
-        .map(|l| Choice {
-            code: l.code().to_owned(),
-            label: lang.t(&format!("goal_level.{}", l.code())).to_owned(),
-        })
-        .collect()
+    choices(lang, "goal_level.", Level::ALL.iter().map(|l| l.code()))
 }
 
 /// The goals of the plan being worked on, indented by depth, that `goal` (none for a new
