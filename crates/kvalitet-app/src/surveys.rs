@@ -37,6 +37,9 @@ pub struct Weighted {
     pub n_eff: f64,
     pub min_weight: f64,
     pub max_weight: f64,
+    /// Each variable with its discrepancy from the targets in percentage points, before
+    /// weighting (from the base weights) and after.
+    pub discrepancies: Vec<(String, f64, f64)>,
 }
 
 /// Reads the targets (`variable,level,share`) and the respondents (an id column, a column per
@@ -54,6 +57,11 @@ pub fn weight_files(
     let margins = read_targets(&targets_text).map_err(in_targets)?;
     let sample_text = upload_text(sample).map_err(|e| in_sample(vec![e]))?;
     let respondents = read_respondents(&sample_text, &margins).map_err(in_sample)?;
+    let base = respondents
+        .base_weights
+        .clone()
+        .unwrap_or_else(|| vec![1.0; respondents.ids.len()]);
+    let before = weighting::discrepancies(&respondents.codes, &margins, &base);
     let raked = weighting::rake(
         &respondents.codes,
         &margins,
@@ -67,7 +75,13 @@ pub fn weight_files(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), w| {
             (lo.min(*w), hi.max(*w))
         });
+    let after = weighting::discrepancies(&respondents.codes, &margins, &raked.weights);
     Ok(Weighted {
+        discrepancies: margins
+            .iter()
+            .zip(before.into_iter().zip(after))
+            .map(|(m, (b, a))| (m.variable.clone(), b, a))
+            .collect(),
         ids: respondents.ids,
         deff: weighting::design_effect(&raked.weights),
         n_eff: weighting::effective_n(&raked.weights),
@@ -90,6 +104,9 @@ mod tests {
         assert!((w.raked.weights[3] - 2.0).abs() < 1e-12 && w.raked.converged);
         assert!((w.deff - 4.0 / 3.0).abs() < 1e-12 && (w.n_eff - 3.0).abs() < 1e-12);
         assert_eq!((w.min_weight, w.max_weight), (w.raked.weights[0], 2.0));
+        let (variable, before, after) = &w.discrepancies[0];
+        assert_eq!(variable, "sex");
+        assert!((before - 50.0).abs() < 1e-9 && after.abs() < 1e-9);
         let only_women = b"id,sex\na,K\nb,K\n";
         assert!(matches!(
             weight_files(only_women, targets, &RakeOptions::default()),

@@ -1145,6 +1145,13 @@ fn survey_weight(args: &WeightArgs) -> anyhow::Result<ExitCode> {
         "n_eff": weighted.n_eff,
         "min_weight": weighted.min_weight,
         "max_weight": weighted.max_weight,
+        "discrepancy": weighted
+            .discrepancies
+            .iter()
+            .map(|(variable, before, after)| {
+                (variable.clone(), serde_json::json!({"before": before, "after": after}))
+            })
+            .collect::<serde_json::Map<_, _>>(),
     });
     writeln!(std::io::stderr(), "{summary}")?;
     Ok(if weighted.raked.converged {

@@ -1114,6 +1114,9 @@ fn survey_weight_rakes_a_file_to_the_targets_without_a_database() {
     assert_eq!(summary["converged"], true);
     assert_eq!(summary["n"], 100);
     assert!(summary["deff"].as_f64().unwrap() > 1.0);
+    // 40 women against 50 %: 20 points off before (10 + 10), none after.
+    assert!((summary["discrepancy"]["sex"]["before"].as_f64().unwrap() - 20.0).abs() < 1e-9);
+    assert!(summary["discrepancy"]["age"]["after"].as_f64().unwrap() < 1e-4);
     assert!(
         !s.dir.path().join("kvalitet.db").exists(),
         "no database is made"

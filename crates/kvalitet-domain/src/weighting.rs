@@ -222,6 +222,32 @@ fn bound(weights: &mut [f64], total: f64, bounds: Bounds) {
     }
 }
 
+/// Each margin's total absolute discrepancy between the weighted shares and the targets,
+/// Σ|share − target| over its levels, in percentage points. ANES rakes on the variables
+/// where it is at least 5 before weighting and looks at it again after; `codes` and
+/// `margins` as for [`rake`] (already checked there).
+pub fn discrepancies(codes: &[Vec<u32>], margins: &[Margin], weights: &[f64]) -> Vec<f64> {
+    let total: f64 = weights.iter().sum();
+    margins
+        .iter()
+        .zip(codes)
+        .map(|(margin, column)| {
+            let mut totals = vec![0.0; margin.levels.len()];
+            for (&c, w) in column.iter().zip(weights) {
+                if let Some(t) = totals.get_mut(c as usize) {
+                    *t += w;
+                }
+            }
+            100.0
+                * totals
+                    .iter()
+                    .zip(&margin.shares)
+                    .map(|(t, share)| (t / total - share).abs())
+                    .sum::<f64>()
+        })
+        .collect()
+}
+
 /// Kish's design effect of unequal weights, n·Σw²/(Σw)²: 1 for equal weights.
 pub fn design_effect(weights: &[f64]) -> f64 {
     let (sum, squares) = sums(weights);
@@ -335,6 +361,10 @@ mod tests {
         for (w, want) in r.weights.iter().zip([2.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0, 2.0]) {
             assert!(close(*w, want, 1e-12), "{:?}", r.weights);
         }
+        // Three in four were women against half: 25 + 25 points off before, none after.
+        let sex = [margin("sex", &[("K", 0.5), ("M", 0.5)])];
+        assert!(close(discrepancies(&codes, &sex, &[1.0; 4])[0], 50.0, 1e-9));
+        assert!(close(discrepancies(&codes, &sex, &r.weights)[0], 0.0, 1e-9));
         // Kish: n·Σw²/(Σw)² = 4·(3·4/9 + 4)/16 = 4/3.
         assert!(close(design_effect(&r.weights), 4.0 / 3.0, 1e-12));
         assert!(close(effective_n(&r.weights), 3.0, 1e-12));
