@@ -1065,20 +1065,6 @@ fn decimal_text(x: f64) -> String {
     x.to_string().replace('.', ",")
 }
 
-/// Reads a number typed with a decimal comma or point, blanks between the thousands.
-fn typed_number(text: &str) -> Option<f64> {
-    let compact: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            ',' => '.',
-            '−' => '-',
-            c => c,
-        })
-        .collect();
-    compact.parse::<f64>().ok().filter(|x| x.is_finite())
-}
-
 /// Reads a field that must be one of a coded enum's codes; the problem names the field.
 pub fn coded_field<T>(
     field: &str,
@@ -1130,7 +1116,7 @@ fn weight_field(text: &str) -> Result<f64, Message> {
     if text.trim().is_empty() {
         return Ok(1.0);
     }
-    typed_number(text)
+    crate::swedish::parse_number(text)
         .filter(|w| *w > 0.0)
         .ok_or_else(|| Message::in_field("weight", Message::new("weight_not_positive")))
 }
@@ -1331,7 +1317,7 @@ pub fn parse_targets(text: &str, aim: Aim) -> Result<BTreeMap<i32, Target>, Mess
             .iter()
             .find_map(|sep| value.split_once(sep));
         let number = |v: &str| {
-            typed_number(v).ok_or_else(|| {
+            crate::swedish::parse_number(v).ok_or_else(|| {
                 bad(
                     item,
                     Message::new("not_a_number").with("value", format!("{:?}", v.trim())),

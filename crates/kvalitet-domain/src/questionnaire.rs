@@ -299,11 +299,7 @@ pub fn read_answer(q: &Question, sent: &[&str]) -> Result<Option<Answer>, Messag
             let [text] = given[..] else {
                 return Err(Message::new("one_number"));
             };
-            let x = text
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
+            let x = crate::swedish::parse_number(text)
                 .ok_or_else(|| Message::new("not_a_number").with("value", format!("{text:?}")))?;
             let (low, high) = match q.kind {
                 QuestionKind::Scale => (q.low.or(Some(1.0)), q.high.or(Some(5.0))),

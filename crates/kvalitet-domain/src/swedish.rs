@@ -92,6 +92,21 @@ pub fn index_letter(name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Reads a number as a person types it in a form or a Swedish file: a decimal comma or point,
+/// blanks (also no-break) between the thousands, the minus sign or a hyphen; only finite.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            ',' => '.',
+            MINUS => '-',
+            c => c,
+        })
+        .collect();
+    compact.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
 /// A number with `decimals` decimals in Swedish display form: "1 234,5", "−3,5".
 pub fn format_number(x: f64, decimals: u8) -> String {
     let text = format!("{:.*}", usize::from(decimals), x.abs());
@@ -133,6 +148,14 @@ mod tests {
         assert_eq!(search_key("Upplands-Bro"), "upplands bro");
         assert_eq!(search_key("Upplands  Väsby"), "upplands vasby");
         assert!(search_key("Håbo").contains(&search_key("habo")));
+    }
+
+    #[test]
+    fn numbers_are_read_as_typed() {
+        assert_eq!(parse_number("1 234,5"), Some(1234.5));
+        assert_eq!(parse_number("\u{a0}−3.25 "), Some(-3.25));
+        assert_eq!(parse_number("inf"), None);
+        assert_eq!(parse_number("tjugo"), None);
     }
 
     #[test]

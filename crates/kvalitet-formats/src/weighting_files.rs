@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use kvalitet_domain::Message;
+use kvalitet_domain::swedish::parse_number;
 use kvalitet_domain::weighting::{MAX_LEVELS, MAX_MARGINS, Margin};
 
 use crate::table::Table;
@@ -18,15 +19,6 @@ pub const SHARE_SUM_TOLERANCE: f64 = 0.001;
 pub const MAX_RESPONDENTS: usize = 10_000_000;
 /// Problems listed before reading stops.
 const MAX_PROBLEMS: usize = 50;
-
-/// Reads a number with a decimal comma or point.
-fn number(text: &str) -> Option<f64> {
-    text.trim()
-        .replace(',', ".")
-        .parse::<f64>()
-        .ok()
-        .filter(|x| x.is_finite())
-}
 
 /// Reads the population's shares: one row per variable and level. The variables keep the
 /// order they first appear in; their names are compared without case.
@@ -45,7 +37,7 @@ pub fn read_targets(text: &str) -> Result<Vec<Margin>, Vec<Message>> {
             problems.push(row.at("level").say(Message::new("value_missing")));
             continue;
         }
-        let Some(share) = number(row.get("share")).filter(|s| (0.0..=1.0).contains(s)) else {
+        let Some(share) = parse_number(row.get("share")).filter(|s| (0.0..=1.0).contains(s)) else {
             problems.push(row.at("share").say(
                 Message::new("share_not_a_share").with("value", format!("{:?}", row.get("share"))),
             ));
@@ -197,7 +189,7 @@ pub fn read_respondents(text: &str, margins: &[Margin]) -> Result<Respondents, V
             }
         }
         if has_base {
-            match number(row.get("base_weight")).filter(|w| *w > 0.0) {
+            match parse_number(row.get("base_weight")).filter(|w| *w > 0.0) {
                 Some(w) => base.push(w),
                 None => problems.push(
                     row.at("base_weight")

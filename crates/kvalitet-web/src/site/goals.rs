@@ -192,9 +192,9 @@ async fn goal_widget<S: Store>(
                     )
                 })?;
                 let mut below = all.into_iter().skip(at);
-                let chosen = below
-                    .next()
-                    .ok_or_else(|| WebError::internal("goal vanished"))?;
+                let Some(chosen) = below.next() else {
+                    unreachable!("`at` is the position of a goal in `all`")
+                };
                 let depth = chosen.depth;
                 GoalWidgetView {
                     m: Named::of(&d, &m),
