@@ -1,11 +1,27 @@
-//! Surveys as use cases (docs/surveys.md). So far: weighting a file of respondents to a file of
-//! population shares, for analysts (`kvalitet survey weight`), with the design effect and
-//! effective number of respondents that every weighted result's margin rests on.
+//! Surveys as use cases (docs/surveys.md): building a survey and its versions, personal links,
+//! answering (an open link or a personal one, each answer checked whole), results per
+//! question; and weighting a file of respondents to a file of population shares, for analysts
+//! (`kvalitet survey weight`), with the design effect and effective number of respondents
+//! that every weighted result's margin rests on.
 
-use kvalitet_domain::Message;
+use std::collections::BTreeMap;
+
+use kvalitet_domain::questionnaire::{
+    Answer, Question, QuestionKind, Questionnaire, changed_questions, read_submission,
+};
+use kvalitet_domain::survey_results::{QuestionResult, Response, ResultRules, question_result};
+use kvalitet_domain::{Action, Grants, Message, MunicipalityId, Timestamp};
+use kvalitet_formats::questionnaire_file;
 use kvalitet_domain::weighting::{self, RakeOptions, Raked};
 use kvalitet_formats::table::upload_text;
+use kvalitet_formats::table::Table;
 use kvalitet_formats::weighting_files::{read_respondents, read_targets};
+
+use crate::accounts::{new_token, normalise_email, token_hash};
+use crate::ports::{
+    Actor, NewInvitation, NewSurvey, Respondent, StoreError, StoredSurvey, SurveyStatus, Surveys,
+};
+use crate::refusal::Refusal;
 
 /// The largest respondents file read (a million respondents with a dozen columns is about
 /// 60 MB) and targets file.
@@ -88,6 +104,446 @@ pub fn weight_files(
         min_weight,
         max_weight,
         raked,
+    })
+}
+
+/// The longest a survey's personal data may be kept after it closes (ten years).
+pub const MAX_RETENTION_DAYS: u32 = 3650;
+/// The most personal links made at once.
+pub const MAX_INVITATIONS: usize = 100_000;
+/// The largest invitation list read.
+pub const MAX_INVITATION_LIST_BYTES: usize = 16 << 20;
+
+/// A survey as stored with its questionnaire read.
+#[derive(Debug, Clone)]
+pub struct Survey {
+    pub stored: StoredSurvey,
+    pub questionnaire: Questionnaire,
+}
+
+/// How a new survey is set up: its address, who answers and how long personal data is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SurveySetup<'a> {
+    pub code: &'a str,
+    pub open_link: bool,
+    pub retention_days: u32,
+}
+
+fn may_edit(grants: &Grants, m: &MunicipalityId) -> Result<(), Refusal> {
+    if grants.allows(Action::EditMeasures, m) {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden(
+            Message::new("surveys_editors_only").with("municipality", m),
+        ))
+    }
+}
+
+fn read_stored(stored: StoredSurvey) -> Result<Survey, Refusal> {
+    // Checked when it was saved; a rule made stricter since must not hide the survey.
+    let questionnaire = questionnaire_file::read(&stored.source).map_err(Refusal::BadRows)?;
+    Ok(Survey {
+        stored,
+        questionnaire,
+    })
+}
+
+fn not_found() -> Refusal {
+    Refusal::NotFound(Message::new("survey_not_found"))
+}
+
+/// Creates a survey as a draft from a questionnaire file (one of the shipped templates, or
+/// the municipality's own); every problem of the set-up and the file is named at once.
+pub async fn create(
+    store: &impl Surveys,
+    grants: &Grants,
+    m: &MunicipalityId,
+    setup: SurveySetup<'_>,
+    source: &str,
+    actor: &Actor,
+) -> Result<i64, Refusal> {
+    may_edit(grants, m)?;
+    let mut problems = Vec::new();
+    if let Err(e) = kvalitet_domain::text::check_slug("code", setup.code) {
+        problems.push(e);
+    }
+    if !(1..=MAX_RETENTION_DAYS).contains(&setup.retention_days) {
+        problems.push(Message::in_field(
+            "retention_days",
+            Message::new("retention_days_range").with("max", MAX_RETENTION_DAYS),
+        ));
+    }
+    if let Err(file) = questionnaire_file::read(source) {
+        problems.extend(file);
+    }
+    if !problems.is_empty() {
+        return Err(Refusal::BadRows(problems));
+    }
+    let survey = NewSurvey {
+        code: setup.code,
+        source,
+        open_link: setup.open_link,
+        retention_days: setup.retention_days,
+    };
+    Ok(store.create_survey(m, &survey, actor).await?)
+}
+
+/// The municipality's surveys, for its people.
+pub async fn list(
+    store: &impl Surveys,
+    grants: &Grants,
+    m: &MunicipalityId,
+) -> Result<Vec<Survey>, Refusal> {
+    if !grants.allows(Action::ViewDrafts, m) {
+        return Err(Refusal::Forbidden(
+            Message::new("surveys_staff_only").with("municipality", m),
+        ));
+    }
+    store
+        .surveys(m)
+        .await?
+        .into_iter()
+        .map(read_stored)
+        .collect()
+}
+
+/// One survey, for its municipality's people.
+pub async fn for_staff(
+    store: &impl Surveys,
+    grants: &Grants,
+    m: &MunicipalityId,
+    id: i64,
+) -> Result<Survey, Refusal> {
+    if !grants.allows(Action::ViewDrafts, m) {
+        return Err(Refusal::Forbidden(
+            Message::new("surveys_staff_only").with("municipality", m),
+        ));
+    }
+    read_stored(store.survey(m, Some(id), "").await?.ok_or_else(not_found)?)
+}
+
+/// Saves a changed questionnaire, based on the version the editor showed. Once answers have
+/// been given, a question that keeps its id must ask the same thing (a changed question is a
+/// new question with a new id): each one changed is named and nothing is saved.
+pub async fn save_questionnaire(
+    store: &impl Surveys,
+    grants: &Grants,
+    m: &MunicipalityId,
+    id: i64,
+    based_on: i64,
+    source: &str,
+    actor: &Actor,
+) -> Result<i64, Refusal> {
+    may_edit(grants, m)?;
+    let new = questionnaire_file::read(source).map_err(Refusal::BadRows)?;
+    let current = read_stored(store.survey(m, Some(id), "").await?.ok_or_else(not_found)?)?;
+    if current.stored.responses > 0 {
+        let changed: Vec<Message> = changed_questions(&current.questionnaire, &new)
+            .into_iter()
+            .map(|q| {
+                Message::new("at_question")
+                    .with("question", format!("{q:?}"))
+                    .with_said("problem", Message::new("question_changed_after_answers"))
+            })
+            .collect();
+        if !changed.is_empty() {
+            return Err(Refusal::BadRows(changed));
+        }
+    }
+    Ok(store
+        .save_survey_version(m, id, based_on, source, actor)
+        .await?)
+}
+
+/// Opens a draft or closes an open survey: an administrator's step, since an open survey is
+/// in front of residents. Closing cuts the ties between personal links and answers.
+pub async fn set_status(
+    store: &impl Surveys,
+    grants: &Grants,
+    m: &MunicipalityId,
+    id: i64,
+    from: SurveyStatus,
+    to: SurveyStatus,
+    actor: &Actor,
+) -> Result<(), Refusal> {
+    if !grants.allows(Action::Publish, m) {
+        return Err(Refusal::Forbidden(
+            Message::new("surveys_admins_only").with("municipality", m),
+        ));
+    }
+    let allowed = matches!(
+        (from, to),
+        (SurveyStatus::Draft, SurveyStatus::Open) | (SurveyStatus::Open, SurveyStatus::Closed)
+    );
+    if !allowed {
+        return Err(Refusal::Invalid(Message::new("survey_status_step")));
+    }
+    Ok(store.set_survey_status(m, id, from, to, actor).await?)
+}
+
+/// One person to invite: an address for the mail (optional: links can be handed out on
+/// paper) and background variables (age band, sex, area, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitee {
+    pub email: Option<String>,
+    pub background: BTreeMap<String, String>,
+}
+
+/// Reads an invitation list: a CSV (or spreadsheet text) with an optional `email` column and
+/// one column per background variable; every problem named by its line and column.
+pub fn read_invitation_list(text: &str) -> Result<Vec<Invitee>, Vec<Message>> {
+    if text.len() > MAX_INVITATION_LIST_BYTES {
+        return Err(vec![
+            Message::new("file_too_large").with("mb", MAX_INVITATION_LIST_BYTES >> 20),
+        ]);
+    }
+    let table = Table::read(text)?;
+    if table.rows.is_empty() {
+        return Err(vec![Message::new("no_rows")]);
+    }
+    if table.rows.len() > MAX_INVITATIONS {
+        return Err(vec![
+            Message::new("too_many_rows").with("max", MAX_INVITATIONS),
+        ]);
+    }
+    let mut problems = Vec::new();
+    for (i, h) in table.header.iter().enumerate() {
+        if let Err(e) = kvalitet_domain::text::check_slug("column", h) {
+            problems.push(
+                kvalitet_formats::Location::line(1)
+                    .with_field(format!("{}", i + 1))
+                    .say(e),
+            );
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut seen = std::collections::HashMap::new();
+    let mut invitees = Vec::with_capacity(table.rows.len());
+    for row in table.rows() {
+        let email = match row.get("email") {
+            "" => None,
+            given => match normalise_email(given) {
+                Ok(e) => {
+                    if let Some(first) = seen.insert(e.clone(), row.line) {
+                        problems.push(
+                            row.at("email")
+                                .say(Message::new("id_listed_twice").with("line", first)),
+                        );
+                    }
+                    Some(e)
+                }
+                Err(e) => {
+                    problems.push(row.at("email").say(e.message()));
+                    None
+                }
+            },
+        };
+        let background = table
+            .header
+            .iter()
+            .filter(|h| h.as_str() != "email")
+            .map(|h| (h.clone(), row.get(h).to_owned()))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        invitees.push(Invitee { email, background });
+    }
+    if problems.is_empty() {
+        Ok(invitees)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Makes a personal link for each invitee (or `count` links without names, to hand out) and
+/// returns each with its token, the only time the token is seen: only its hash is kept.
+pub async fn make_links(
+    store: &impl Surveys,
+    grants: &Grants,
+    m: &MunicipalityId,
+    id: i64,
+    invitees: Vec<Invitee>,
+    actor: &Actor,
+) -> Result<Vec<(Invitee, String)>, Refusal> {
+    may_edit(grants, m)?;
+    if invitees.is_empty() || invitees.len() > MAX_INVITATIONS {
+        return Err(Refusal::Invalid(Message::in_field(
+            "count",
+            Message::new("links_count").with("max", MAX_INVITATIONS),
+        )));
+    }
+    let mut made = Vec::with_capacity(invitees.len());
+    let mut rows = Vec::with_capacity(invitees.len());
+    for invitee in invitees {
+        let token = new_token().map_err(|_| Refusal::Store(StoreError::Database("random".into())))?;
+        rows.push(NewInvitation {
+            token_hash: token_hash(&token),
+            email: invitee.email.clone(),
+            background: serde_json::to_string(&invitee.background)
+                .map_err(|e| Refusal::Store(StoreError::Database(e.to_string())))?,
+        });
+        made.push((invitee, token));
+    }
+    store.invite(m, id, &rows, actor).await?;
+    Ok(made)
+}
+
+/// How a respondent reached the survey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link<'a> {
+    /// The survey's public address.
+    Open { municipality: &'a MunicipalityId, code: &'a str },
+    /// A personal link's token.
+    Personal(&'a str),
+}
+
+/// The survey a respondent's link leads to, when it may be answered: an unknown link, a
+/// draft or a survey without an open link is not found; a closed survey and a used link
+/// each say so.
+pub async fn for_respondent(store: &impl Surveys, link: Link<'_>) -> Result<Survey, Refusal> {
+    let stored = match link {
+        Link::Open { municipality, code } => {
+            let s = store
+                .survey(municipality, None, code)
+                .await?
+                .ok_or_else(not_found)?;
+            if !s.open_link {
+                return Err(not_found());
+            }
+            s
+        }
+        Link::Personal(token) => {
+            let found = store
+                .survey_invitation(&token_hash(token))
+                .await?
+                .ok_or_else(not_found)?;
+            if found.answered {
+                return Err(Refusal::Invalid(Message::new("survey_link_used")));
+            }
+            store
+                .survey(&found.municipality, Some(found.survey), "")
+                .await?
+                .ok_or_else(not_found)?
+        }
+    };
+    match stored.status {
+        SurveyStatus::Draft => Err(not_found()),
+        SurveyStatus::Closed => Err(Refusal::Invalid(Message::new("survey_not_open"))),
+        SurveyStatus::Open => read_stored(stored),
+    }
+}
+
+/// Reads and stores one respondent's answers: every problem is said beside its question and
+/// nothing is kept; a personal link is used up in the same transaction as the answer.
+pub async fn submit(
+    store: &impl Surveys,
+    survey: &Survey,
+    link: Link<'_>,
+    fields: &BTreeMap<String, Vec<String>>,
+    at: Timestamp,
+) -> Result<(), Refusal> {
+    let answers = read_submission(&survey.questionnaire, fields).map_err(Refusal::BadRows)?;
+    if answers.is_empty() {
+        return Err(Refusal::Invalid(Message::new("survey_nothing_answered")));
+    }
+    let json = serde_json::to_string(&answers)
+        .map_err(|e| Refusal::Store(StoreError::Database(e.to_string())))?;
+    let hash;
+    let respondent = match link {
+        Link::Open { .. } => Respondent::OpenLink,
+        Link::Personal(token) => {
+            hash = token_hash(token);
+            Respondent::Invitation(&hash)
+        }
+    };
+    store
+        .submit_response(
+            survey.stored.id,
+            respondent,
+            survey.stored.version_id,
+            &json,
+            at,
+        )
+        .await?;
+    Ok(())
+}
+
+/// A survey's results: each question's figures over every answer given to it (in any
+/// version: a question keeps its meaning under its id), and the free-text answers, which are
+/// for staff only.
+#[derive(Debug, Clone)]
+pub struct SurveyResults {
+    pub survey: Survey,
+    pub rules: ResultRules,
+    pub responses: usize,
+    /// Whether any answer carries a weight (else weighted equals unweighted).
+    pub weighted: bool,
+    pub questions: Vec<(Question, QuestionResult)>,
+    pub texts: Vec<(Question, Vec<String>)>,
+}
+
+/// The stored answers as the domain counts them. An answer row that cannot be read is a
+/// store fault, never skipped silently.
+pub fn read_responses(
+    stored: &[crate::ports::StoredResponse],
+) -> Result<Vec<Response>, Refusal> {
+    stored
+        .iter()
+        .map(|r| {
+            let fault = |e: serde_json::Error| {
+                Refusal::Store(StoreError::Invalid(
+                    Message::new("store_failed").with("detail", e.to_string()),
+                ))
+            };
+            Ok(Response {
+                weight: r.weight.unwrap_or(1.0),
+                answers: serde_json::from_str::<BTreeMap<String, Answer>>(&r.answers)
+                    .map_err(fault)?,
+                background: serde_json::from_str(&r.background).map_err(fault)?,
+            })
+        })
+        .collect()
+}
+
+/// The results of a survey, for its municipality's people.
+pub async fn results(
+    store: &impl Surveys,
+    grants: &Grants,
+    m: &MunicipalityId,
+    id: i64,
+) -> Result<SurveyResults, Refusal> {
+    let survey = for_staff(store, grants, m, id).await?;
+    let stored = store.responses(m, id).await?;
+    let responses = read_responses(&stored)?;
+    let refs: Vec<&Response> = responses.iter().collect();
+    let rules = ResultRules {
+        self_selected: survey.stored.open_link || stored.iter().any(|r| r.self_selected),
+        ..ResultRules::default()
+    };
+    let mut questions = Vec::new();
+    let mut texts = Vec::new();
+    for q in survey.questionnaire.questions() {
+        if q.kind == QuestionKind::Text {
+            let said = responses
+                .iter()
+                .filter_map(|r| match r.answers.get(&q.id) {
+                    Some(Answer::Text(t)) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect();
+            texts.push((q.clone(), said));
+        } else {
+            questions.push((q.clone(), question_result(q, &refs, &rules)));
+        }
+    }
+    Ok(SurveyResults {
+        weighted: stored.iter().any(|r| r.weight.is_some()),
+        responses: responses.len(),
+        rules,
+        questions,
+        texts,
+        survey,
     })
 }
 

@@ -56,6 +56,13 @@ coded_enum!(
         GoalStatus = "goal.status",
         /// A follow-up period closed, its snapshot frozen.
         GoalPeriodClose = "goal.period_close",
+        /// A survey created, its questionnaire changed, opened or closed.
+        SurveyCreate = "survey.create",
+        SurveyVersion = "survey.version",
+        SurveyStatus = "survey.status",
+        /// Personal links made, and one deleted on the person's request.
+        SurveyInvite = "survey.invite",
+        SurveyInvitationDelete = "survey.invitation_delete",
     }
 );
 

@@ -245,8 +245,9 @@ fn kind_problems(q: &Question) -> Vec<Message> {
     problems
 }
 
-/// One answer as stored and counted.
-#[derive(Debug, Clone, PartialEq)]
+/// One answer as stored and counted (stored as JSON: `{"choice": "ja"}`, `"dont_know"`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Answer {
     Choice(String),
     Choices(Vec<String>),

@@ -39,7 +39,7 @@ type PlanRow = (
 
 /// The id an `INSERT … RETURNING id` gave, or `conflict` when the row met a unique index
 /// (someone else wrote the same thing at the same moment).
-fn inserted_id(
+pub(crate) fn inserted_id(
     inserted: Result<Vec<(i64,)>, StoreError>,
     conflict: impl FnOnce() -> StoreError,
 ) -> Result<i64, StoreError> {

@@ -16,6 +16,7 @@ mod own;
 mod read;
 mod rounds;
 mod service;
+mod surveys;
 mod sync;
 mod values;
 mod version;

@@ -12,6 +12,7 @@ mod mail;
 mod own;
 mod rounds;
 mod service;
+mod surveys;
 mod sync;
 mod values;
 mod version;
@@ -25,6 +26,7 @@ pub use mail::*;
 pub use own::*;
 pub use rounds::*;
 pub use service::*;
+pub use surveys::*;
 pub use sync::*;
 pub use values::*;
 pub use version::*;
@@ -50,7 +52,7 @@ pub enum StoreError {
 pub mod prelude {
     pub use super::{
         Accounts, AssessmentRounds, AuditLog, Catalogue, DataVersion, Goals, Outbox, OwnData,
-        ServiceRounds, Store, SyncLog, Values,
+        ServiceRounds, Store, Surveys, SyncLog, Values,
     };
 }
 
@@ -67,6 +69,7 @@ pub trait Store:
     + DataVersion
     + Outbox
     + Goals
+    + Surveys
 {
 }
 
@@ -82,5 +85,6 @@ impl<T> Store for T where
         + DataVersion
         + Outbox
         + Goals
+    + Surveys
 {
 }

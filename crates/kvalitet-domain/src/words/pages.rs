@@ -556,6 +556,27 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "stängde en uppföljningsperiod",
         "closed a follow-up period",
     ),
+    ("audit.survey.create", "skapade en enkät", "created a survey"),
+    (
+        "audit.survey.version",
+        "ändrade en enkäts frågor",
+        "changed a survey's questions",
+    ),
+    (
+        "audit.survey.status",
+        "öppnade eller stängde en enkät",
+        "opened or closed a survey",
+    ),
+    (
+        "audit.survey.invite",
+        "skapade personliga enkätlänkar",
+        "made personal survey links",
+    ),
+    (
+        "audit.survey.invitation_delete",
+        "raderade en persons enkätlänk på begäran",
+        "deleted a person's survey link on request",
+    ),
     (
         "audit.service.correct",
         "öppnade en publicerad servicemätning för rättelse",

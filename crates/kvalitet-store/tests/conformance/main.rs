@@ -95,6 +95,7 @@ mod goals;
 mod mail;
 mod own;
 mod service;
+mod surveys;
 mod sync;
 mod values;
 
