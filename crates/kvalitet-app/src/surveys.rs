@@ -10,11 +10,11 @@ use kvalitet_domain::questionnaire::{
     Answer, Question, QuestionKind, Questionnaire, changed_questions, read_submission,
 };
 use kvalitet_domain::survey_results::{QuestionResult, Response, ResultRules, question_result};
+use kvalitet_domain::weighting::{self, RakeOptions, Raked};
 use kvalitet_domain::{Action, Grants, Message, MunicipalityId, Timestamp};
 use kvalitet_formats::questionnaire_file;
-use kvalitet_domain::weighting::{self, RakeOptions, Raked};
-use kvalitet_formats::table::upload_text;
 use kvalitet_formats::table::Table;
+use kvalitet_formats::table::upload_text;
 use kvalitet_formats::weighting_files::{read_respondents, read_targets};
 
 use crate::accounts::{new_token, normalise_email, token_hash};
@@ -376,7 +376,8 @@ pub async fn make_links(
     let mut made = Vec::with_capacity(invitees.len());
     let mut rows = Vec::with_capacity(invitees.len());
     for invitee in invitees {
-        let token = new_token().map_err(|_| Refusal::Store(StoreError::Database("random".into())))?;
+        let token =
+            new_token().map_err(|_| Refusal::Store(StoreError::Database("random".into())))?;
         rows.push(NewInvitation {
             token_hash: token_hash(&token),
             email: invitee.email.clone(),
@@ -393,7 +394,10 @@ pub async fn make_links(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Link<'a> {
     /// The survey's public address.
-    Open { municipality: &'a MunicipalityId, code: &'a str },
+    Open {
+        municipality: &'a MunicipalityId,
+        code: &'a str,
+    },
     /// A personal link's token.
     Personal(&'a str),
 }
@@ -485,9 +489,7 @@ pub struct SurveyResults {
 
 /// The stored answers as the domain counts them. An answer row that cannot be read is a
 /// store fault, never skipped silently.
-pub fn read_responses(
-    stored: &[crate::ports::StoredResponse],
-) -> Result<Vec<Response>, Refusal> {
+pub fn read_responses(stored: &[crate::ports::StoredResponse]) -> Result<Vec<Response>, Refusal> {
     stored
         .iter()
         .map(|r| {

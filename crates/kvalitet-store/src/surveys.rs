@@ -3,8 +3,8 @@
 //! closes; addresses go after the retention period).
 
 use kvalitet_app::ports::{
-    Actor, InvitationLookup, InvitationRecord, NewInvitation, NewSurvey, Respondent,
-    StoreError, StoredResponse, StoredSurvey, SurveyStatus, Surveys,
+    Actor, InvitationLookup, InvitationRecord, NewInvitation, NewSurvey, Respondent, StoreError,
+    StoredResponse, StoredSurvey, SurveyStatus, Surveys,
 };
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::{Message, MunicipalityId, Timestamp};
@@ -120,9 +120,8 @@ impl Surveys for SqlStore {
         let taken = fetch_all!(tx t, (i64,),
             "SELECT id FROM survey WHERE municipality_id = $1 AND code = $2",
             municipality.as_str(), survey.code)?;
-        let code_taken = || {
-            StoreError::Conflict(Message::new("survey_code_taken").with("code", survey.code))
-        };
+        let code_taken =
+            || StoreError::Conflict(Message::new("survey_code_taken").with("code", survey.code));
         if !taken.is_empty() {
             return Err(code_taken());
         }
@@ -276,19 +275,33 @@ impl Surveys for SqlStore {
         let mut tx = self.begin().await?;
         let t = &mut tx;
         let moved = match to {
-            SurveyStatus::Open => exec!(t,
+            SurveyStatus::Open => exec!(
+                t,
                 "UPDATE survey SET status = 'open', opened_at = COALESCE(opened_at, $4)
                  WHERE id = $1 AND municipality_id = $2 AND status = $3",
-                survey, municipality.as_str(), from.code(), &at)?,
-            SurveyStatus::Closed => exec!(t,
+                survey,
+                municipality.as_str(),
+                from.code(),
+                &at
+            )?,
+            SurveyStatus::Closed => exec!(
+                t,
                 "UPDATE survey SET status = 'closed', closed_at = $4
                  WHERE id = $1 AND municipality_id = $2 AND status = $3",
-                survey, municipality.as_str(), from.code(), &at)?,
-            SurveyStatus::Draft => exec!(t,
+                survey,
+                municipality.as_str(),
+                from.code(),
+                &at
+            )?,
+            SurveyStatus::Draft => exec!(
+                t,
                 "UPDATE survey SET status = 'draft'
                  WHERE id = $1 AND municipality_id = $2 AND status = $3
                    AND NOT EXISTS (SELECT 1 FROM survey_response WHERE survey_id = $1)",
-                survey, municipality.as_str(), from.code())?,
+                survey,
+                municipality.as_str(),
+                from.code()
+            )?,
         };
         if moved == 0 {
             Self::survey_status_in(t, municipality, survey).await?;
@@ -381,7 +394,10 @@ impl Surveys for SqlStore {
             .collect()
     }
 
-    async fn survey_invitation(&self, token_hash: &str) -> Result<Option<InvitationLookup>, StoreError> {
+    async fn survey_invitation(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<InvitationLookup>, StoreError> {
         let rows = fetch_all!(pool self, (String, i64, bool),
             "SELECT s.municipality_id, s.id, i.answered_at IS NOT NULL
              FROM survey_invitation i JOIN survey s ON s.id = i.survey_id
@@ -501,9 +517,10 @@ impl Surveys for SqlStore {
         let found = fetch_all!(tx t, (Option<i64>,),
             "SELECT response_id FROM survey_invitation WHERE id = $1 AND survey_id = $2",
             invitation, survey)?;
-        let (response,) = found.into_iter().next().ok_or_else(|| {
-            StoreError::NotFound(Message::new("survey_invitation_not_found"))
-        })?;
+        let (response,) = found
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::NotFound(Message::new("survey_invitation_not_found")))?;
         exec!(t, "DELETE FROM survey_invitation WHERE id = $1", invitation)?;
         if let Some(response) = response {
             exec!(t, "DELETE FROM survey_response WHERE id = $1", response)?;

@@ -104,7 +104,7 @@ impl<S: Store> AppState<S> {
         }
     }
 
-    fn cookie_attributes(&self) -> &'static str {
+    pub(crate) fn cookie_attributes(&self) -> &'static str {
         if self.public_url.starts_with("https://") {
             "; Path=/; HttpOnly; SameSite=Lax; Secure"
         } else {
@@ -398,7 +398,13 @@ impl WebError {
 
 /// Whether a double-submit token sent with a form is the one its cookie holds.
 fn double_submit_ok(headers: &HeaderMap, sent: &str) -> bool {
-    let expected = cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    double_submit_ok_in(headers, LOGIN_CSRF_COOKIE, sent)
+}
+
+/// Whether a double-submit token sent with a form is the one the cookie `name` holds: for
+/// forms of people without a session (logging in, answering a survey).
+pub(crate) fn double_submit_ok_in(headers: &HeaderMap, name: &str, sent: &str) -> bool {
+    let expected = cookie(headers, name).unwrap_or("");
     !sent.is_empty() && accounts::same_token(sent, expected)
 }
 

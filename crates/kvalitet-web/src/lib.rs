@@ -23,6 +23,7 @@ mod routes;
 mod service;
 mod site;
 mod state;
+mod surveys;
 mod todo;
 
 pub use background::{remind, run_mail};

@@ -14,7 +14,9 @@ use kvalitet_app::Store;
 use crate::extract::UploadLimit;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::{admin, api_v1, auth, goals_admin, kolada_v3, rejections, rounds, service, site};
+use crate::{
+    admin, api_v1, auth, goals_admin, kolada_v3, rejections, rounds, service, site, surveys,
+};
 
 /// The widget's height report, and the listener for the pages that embed widgets.
 const EMBED_JS: &str = include_str!("../templates/embed.js");
@@ -235,6 +237,56 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             upload(post(service::upload::<S>), max_upload_bytes),
         )
         .route("/servicematning/{id}", get(service::public::<S>))
+        .route(
+            "/admin/kommun/{id}/enkater",
+            get(surveys::list::<S>).merge(upload(
+                post(surveys::create::<S>),
+                kvalitet_formats::questionnaire_file::MAX_QUESTIONNAIRE_BYTES,
+            )),
+        )
+        .route(
+            "/admin/kommun/{id}/enkater/{survey}",
+            get(surveys::survey::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/enkater/{survey}/fragor",
+            post(surveys::save_questions::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/enkater/{survey}/status",
+            post(surveys::set_status::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/enkater/{survey}/lankar",
+            upload(
+                post(surveys::make_links::<S>),
+                kvalitet_app::surveys::MAX_INVITATION_LIST_BYTES,
+            ),
+        )
+        .route(
+            "/admin/kommun/{id}/enkater/{survey}/lankar/{invitation}/ta-bort",
+            post(surveys::delete_link::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/enkater/{survey}/forhandsvisning",
+            get(surveys::preview::<S>).post(surveys::preview_check::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/enkater/{survey}/resultat",
+            get(surveys::results::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/enkater/{survey}/fil/{file}",
+            get(surveys::download::<S>),
+        )
+        .route(
+            "/kommun/{id}/enkat/{code}",
+            get(surveys::answer_open::<S>).post(surveys::submit_open::<S>),
+        )
+        .route(
+            "/enkat/{token}",
+            get(surveys::answer_personal::<S>).post(surveys::submit_personal::<S>),
+        )
         .fallback(site::not_found)
         .layer(axum::middleware::from_fn_with_state(
             (state.clone(), lang),

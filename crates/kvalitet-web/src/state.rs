@@ -123,7 +123,17 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 39] = [
+const TEMPLATES: [(&str, &str); 43] = [
+    ("surveys.html", include_str!("../templates/surveys.html")),
+    ("survey.html", include_str!("../templates/survey.html")),
+    (
+        "survey-answer.html",
+        include_str!("../templates/survey-answer.html"),
+    ),
+    (
+        "survey-results.html",
+        include_str!("../templates/survey-results.html"),
+    ),
     (
         "indicator-form.html",
         include_str!("../templates/indicator-form.html"),

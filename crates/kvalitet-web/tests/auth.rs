@@ -3552,3 +3552,213 @@ to = 2026
         trail.body
     );
 }
+
+/// A survey over HTTP: built from a template by an editor (a bad set-up sent back with each
+/// problem beside its field), previewed, opened by an administrator, answered through its
+/// open address (with the double-submit token; a bad answer sent back beside its question)
+/// and through personal links (one answer each), its results and downloads for staff only,
+/// and closed.
+#[tokio::test]
+async fn a_survey_is_built_answered_and_counted_over_http() {
+    let app = server().await;
+    let mut cia = app.logged_in("cia@kommun.se").await;
+    let list = cia.get("/admin/kommun/0180/enkater").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(!list.body.contains("n-code"), "readers do not build");
+
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let bad = bo
+        .post(
+            "/admin/kommun/0180/enkater",
+            &[
+                ("code", "a b"),
+                ("template", "medborgarpanel"),
+                ("retention_days", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(
+        bad.body.contains(r#"id="n-code-error""#)
+            && bad.body.contains(r#"id="n-retention_days-error""#)
+            && bad.body.contains(r#"value="a b""#),
+        "{}",
+        bad.body
+    );
+    let made = bo
+        .post(
+            "/admin/kommun/0180/enkater",
+            &[
+                ("code", "panel-2026"),
+                ("template", "medborgarpanel"),
+                ("retention_days", "90"),
+                ("open_link", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let page_path = made
+        .location()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = bo.get(&page_path).await;
+    assert!(page.body.contains("Medborgarpanelen") && page.body.contains("f-source"));
+    // Another municipality's administrator sees nothing of it.
+    let mut dan = app.logged_in("dan@kommun.se").await;
+    assert_eq!(dan.get(&page_path).await.status, 403);
+
+    // The preview checks answers and saves nothing.
+    let preview = bo.get(&format!("{page_path}/forhandsvisning")).await;
+    assert!(
+        preview.body.contains("Hur trygg känner du dig"),
+        "{}",
+        preview.body
+    );
+    let checked = bo
+        .post(
+            &format!("{page_path}/forhandsvisning"),
+            &[("trygghet", "9")],
+        )
+        .await;
+    assert_eq!(checked.status, 400, "{}", checked.body);
+    assert!(
+        checked.body.contains(r#"id="q-trygghet-error""#),
+        "{}",
+        checked.body
+    );
+
+    // Not answerable before an administrator opens it; an editor may not.
+    assert_eq!(
+        app.get("/kommun/0180/enkat/panel-2026").send().await.status,
+        404
+    );
+    let step = [("to", "open")];
+    assert_eq!(
+        bo.post(&format!("{page_path}/status"), &step).await.status,
+        403
+    );
+    let mut anna = app.logged_in("anna@kommun.se").await;
+    assert_eq!(
+        anna.post(&format!("{page_path}/status"), &step)
+            .await
+            .status,
+        303
+    );
+
+    // A resident answers on the open address.
+    let mut resident = app.visitor();
+    let form = resident.get("/kommun/0180/enkat/panel-2026").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains(r#"type="radio" name="trygghet""#));
+    let csrf = form.hidden("csrf");
+    let version = form.hidden("version");
+    // Without the cookie's token (a page elsewhere posting), nothing is taken.
+    let forged = app
+        .post("/kommun/0180/enkat/panel-2026")
+        .form(&[("csrf", "x"), ("version", &version), ("trygghet", "4")])
+        .send()
+        .await;
+    assert_ne!(forged.status, 200);
+    let wrong = resident
+        .send(app.post("/kommun/0180/enkat/panel-2026").form(&[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("trygghet", "9"),
+        ]))
+        .await;
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    assert!(
+        wrong.body.contains(r#"id="q-trygghet-error""#),
+        "{}",
+        wrong.body
+    );
+    let csrf = wrong.hidden("csrf");
+    for score in ["4", "5", "3", "4", "2", "vet_ej"] {
+        let sent = resident
+            .send(app.post("/kommun/0180/enkat/panel-2026").form(&[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("trygghet", score),
+                ("fardmedel", "cykel"),
+                ("fardmedel", "bil"),
+            ]))
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        assert!(sent.body.contains("Tack!"), "{}", sent.body);
+    }
+
+    // Personal links: a file to send, each link answering once.
+    let links = bo
+        .post(&format!("{page_path}/lankar"), &[("count", "2")])
+        .await;
+    assert_eq!(links.status, 200, "{}", links.body);
+    assert_eq!(links.header("cache-control"), Some("no-store"));
+    let link = links
+        .body
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').nth(1))
+        .unwrap()
+        .to_owned();
+    let path = link
+        .split_once("/enkat/")
+        .map(|(_, t)| format!("/enkat/{t}"))
+        .unwrap();
+    let mut invited = app.visitor();
+    let form = invited.get(&path).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let answer = [
+        ("csrf", form.hidden("csrf")),
+        ("version", form.hidden("version")),
+        ("rekommendera", "8".to_owned()),
+    ];
+    let answer: Vec<(&str, &str)> = answer.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        invited.send(app.post(&path).form(&answer)).await.status,
+        200
+    );
+    let again = invited.send(app.post(&path).form(&answer)).await;
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert!(again.body.contains("redan använts"), "{}", again.body);
+
+    // Results for staff: self-selected, so labelled and without margins.
+    let results = cia.get(&format!("{page_path}/resultat")).await;
+    assert_eq!(results.status, 200, "{}", results.body);
+    assert!(
+        results.body.contains("Inte statistiskt representativt")
+            && results.body.contains("Hur trygg")
+            && !results.body.contains(" ± "),
+        "{}",
+        results.body
+    );
+    let answers = cia.get(&format!("{page_path}/fil/svar.csv")).await;
+    assert_eq!(answers.status, 200);
+    assert!(
+        answers.body.contains("cykel;bil") && !answers.body.contains("enkat/"),
+        "{}",
+        answers.body
+    );
+    assert_eq!(
+        answers.body.lines().count(),
+        8,
+        "a header and seven answers"
+    );
+    let table = cia.get(&format!("{page_path}/fil/resultat.xlsx")).await;
+    assert_eq!(table.status, 200);
+    assert_eq!(dan.get(&format!("{page_path}/resultat")).await.status, 403);
+
+    // Closed: no more answers, and the address says so.
+    let close = [("to", "closed")];
+    assert_eq!(
+        anna.post(&format!("{page_path}/status"), &close)
+            .await
+            .status,
+        303
+    );
+    let shut = app.get("/kommun/0180/enkat/panel-2026").send().await;
+    assert_eq!(shut.status, 400, "{}", shut.body);
+    assert!(shut.body.contains("tar inte emot svar"), "{}", shut.body);
+}

@@ -85,6 +85,6 @@ impl<T> Store for T where
         + DataVersion
         + Outbox
         + Goals
-    + Surveys
+        + Surveys
 {
 }

@@ -1311,4 +1311,94 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "{measure} har inga värden för {year}.",
         "{measure} has no values for {year}.",
     ),
+    (
+        "survey_not_found",
+        "Enkäten finns inte, eller tar inte emot svar här.",
+        "The survey does not exist, or does not take answers here.",
+    ),
+    (
+        "survey_code_taken",
+        "Kommunen har redan en enkät med koden {code}.",
+        "The municipality already has a survey with the code {code}.",
+    ),
+    (
+        "survey_closed",
+        "Enkäten är stängd; den kan inte ändras.",
+        "The survey is closed; it cannot be changed.",
+    ),
+    (
+        "survey_version_changed",
+        "Enkätens frågor har ändrats sedan sidan visades. Ladda sidan igen och försök på nytt.",
+        "The survey's questions have changed since the page was shown. Reload the page and try again.",
+    ),
+    (
+        "survey_status_changed",
+        "Enkätens status har ändrats sedan sidan visades; titta på den igen.",
+        "The survey's status has changed since the page was shown; look at it again.",
+    ),
+    (
+        "survey_status_step",
+        "En enkät öppnas från utkast och stängs när den är öppen.",
+        "A survey is opened from a draft and closed when open.",
+    ),
+    (
+        "survey_token_taken",
+        "En länk kunde inte skapas; försök igen.",
+        "A link could not be made; try again.",
+    ),
+    (
+        "survey_link_used",
+        "Den här länken har redan använts för att svara. Varje personlig länk tar emot ett svar.",
+        "This link has already been used to answer. Each personal link takes one answer.",
+    ),
+    (
+        "survey_not_open",
+        "Enkäten tar inte emot svar just nu.",
+        "The survey is not taking answers at the moment.",
+    ),
+    (
+        "survey_invitation_not_found",
+        "Länken finns inte (den kan redan vara raderad).",
+        "The link does not exist (it may already have been deleted).",
+    ),
+    (
+        "surveys_editors_only",
+        "Bara redaktörer och administratörer i {municipality} kan bygga enkäter.",
+        "Only editors and administrators of {municipality} can build surveys.",
+    ),
+    (
+        "surveys_staff_only",
+        "Bara kommunens egna användare ser enkäterna i {municipality}.",
+        "Only the municipality's own users see the surveys of {municipality}.",
+    ),
+    (
+        "surveys_admins_only",
+        "Bara administratörer i {municipality} kan öppna och stänga enkäter.",
+        "Only administrators of {municipality} can open and close surveys.",
+    ),
+    (
+        "retention_days_range",
+        "ange ett antal dagar från 1 till {max}",
+        "give a number of days from 1 to {max}",
+    ),
+    (
+        "question_changed_after_answers",
+        "frågan har redan besvarats och får inte ändra innebörd; ge den ändrade frågan ett nytt id",
+        "the question has already been answered and may not change its meaning; give the changed question a new id",
+    ),
+    (
+        "links_count",
+        "ange hur många länkar (1 till {max}) eller välj en lista",
+        "give how many links (1 to {max}) or choose a list",
+    ),
+    (
+        "survey_nothing_answered",
+        "Inget svar har fyllts i.",
+        "No answer has been filled in.",
+    ),
+    (
+        "survey_file_needed",
+        "välj en mall eller en egen fil",
+        "choose a template or a file of your own",
+    ),
 ];

@@ -79,9 +79,16 @@ async fn a_survey_is_built_opened_answered_and_closed(store: &SqlStore) {
     let (_, other) = person(store, "olle@annan.se", Some("0114")).await;
     let a = actor("anna@kommun.se");
     let muni = m("0180");
-    let id = surveys::create(store, &anna, &muni, setup("bibliotek-2026", true), SURVEY, &a)
-        .await
-        .unwrap();
+    let id = surveys::create(
+        store,
+        &anna,
+        &muni,
+        setup("bibliotek-2026", true),
+        SURVEY,
+        &a,
+    )
+    .await
+    .unwrap();
     // Another municipality's people may neither build here nor see it.
     assert!(matches!(
         surveys::create(store, &other, &muni, setup("x", true), SURVEY, &a).await,
@@ -93,7 +100,17 @@ async fn a_survey_is_built_opened_answered_and_closed(store: &SqlStore) {
     ));
     // The code is the survey's address: once per municipality.
     assert_eq!(
-        code_of(surveys::create(store, &anna, &muni, setup("bibliotek-2026", true), SURVEY, &a).await),
+        code_of(
+            surveys::create(
+                store,
+                &anna,
+                &muni,
+                setup("bibliotek-2026", true),
+                SURVEY,
+                &a
+            )
+            .await
+        ),
         "survey_code_taken"
     );
     // A bad set-up and a bad file are refused together, nothing written.
@@ -110,7 +127,10 @@ async fn a_survey_is_built_opened_answered_and_closed(store: &SqlStore) {
         &a,
     )
     .await;
-    assert!(matches!(bad, Err(Refusal::BadRows(ref p)) if p.len() >= 3), "{bad:?}");
+    assert!(
+        matches!(bad, Err(Refusal::BadRows(ref p)) if p.len() >= 3),
+        "{bad:?}"
+    );
     assert_eq!(store.surveys(&muni).await.unwrap().len(), 1);
 
     // A draft is not answerable, even by its address.
@@ -132,14 +152,44 @@ async fn a_survey_is_built_opened_answered_and_closed(store: &SqlStore) {
     );
     // Opening is an administrator's step, and only from a draft.
     assert_eq!(
-        code_of(surveys::set_status(store, &anna, &muni, id, SurveyStatus::Open, SurveyStatus::Draft, &a).await),
+        code_of(
+            surveys::set_status(
+                store,
+                &anna,
+                &muni,
+                id,
+                SurveyStatus::Open,
+                SurveyStatus::Draft,
+                &a
+            )
+            .await
+        ),
         "survey_status_step"
     );
-    surveys::set_status(store, &anna, &muni, id, SurveyStatus::Draft, SurveyStatus::Open, &a)
-        .await
-        .unwrap();
+    surveys::set_status(
+        store,
+        &anna,
+        &muni,
+        id,
+        SurveyStatus::Draft,
+        SurveyStatus::Open,
+        &a,
+    )
+    .await
+    .unwrap();
     assert_eq!(
-        code_of(surveys::set_status(store, &anna, &muni, id, SurveyStatus::Draft, SurveyStatus::Open, &a).await),
+        code_of(
+            surveys::set_status(
+                store,
+                &anna,
+                &muni,
+                id,
+                SurveyStatus::Draft,
+                SurveyStatus::Open,
+                &a
+            )
+            .await
+        ),
         "survey_status_changed"
     );
 
@@ -147,7 +197,9 @@ async fn a_survey_is_built_opened_answered_and_closed(store: &SqlStore) {
     assert_eq!(survey.questionnaire.questions().count(), 2);
     // A bad answer is refused beside its question; nothing is kept.
     let refused = surveys::submit(store, &survey, open, &form(&[("besokt", "kanske")]), a.at).await;
-    assert!(matches!(refused, Err(Refusal::BadRows(ref p)) if p[0].field_problem().map(|(f, _)| f) == Some("besokt")));
+    assert!(
+        matches!(refused, Err(Refusal::BadRows(ref p)) if p[0].field_problem().map(|(f, _)| f) == Some("besokt"))
+    );
     for (visited, score) in [
         ("ja", "5"),
         ("ja", "4"),
@@ -169,7 +221,10 @@ async fn a_survey_is_built_opened_answered_and_closed(store: &SqlStore) {
     }
     let results = surveys::results(store, &anna, &muni, id).await.unwrap();
     assert_eq!(results.responses, 7);
-    assert!(results.rules.self_selected, "an open link's answers are self-selected");
+    assert!(
+        results.rules.self_selected,
+        "an open link's answers are self-selected"
+    );
     let (_, visited) = &results.questions[0];
     assert_eq!(visited.answered, 7);
     assert_eq!(visited.options[0].count, 6);
@@ -179,11 +234,23 @@ async fn a_survey_is_built_opened_answered_and_closed(store: &SqlStore) {
     let mean = satisfied.mean.unwrap().unweighted;
     assert!((mean.value - 3.6).abs() < 1e-12 && mean.margin.is_none());
     let stored = store.responses(&muni, id).await.unwrap();
-    assert!(stored.iter().all(|r| r.self_selected && r.answered_on == "2026-12-02"));
+    assert!(
+        stored
+            .iter()
+            .all(|r| r.self_selected && r.answered_on == "2026-12-02")
+    );
 
-    surveys::set_status(store, &anna, &muni, id, SurveyStatus::Open, SurveyStatus::Closed, &a)
-        .await
-        .unwrap();
+    surveys::set_status(
+        store,
+        &anna,
+        &muni,
+        id,
+        SurveyStatus::Open,
+        SurveyStatus::Closed,
+        &a,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         code_of(surveys::for_respondent(store, open).await),
         "survey_not_open"
@@ -217,9 +284,17 @@ async fn a_personal_link_takes_one_answer_even_when_two_race(store: &SqlStore) {
         .await
         .unwrap();
     assert_eq!(links.len(), 3);
-    surveys::set_status(store, &anna, &muni, id, SurveyStatus::Draft, SurveyStatus::Open, &a)
-        .await
-        .unwrap();
+    surveys::set_status(
+        store,
+        &anna,
+        &muni,
+        id,
+        SurveyStatus::Draft,
+        SurveyStatus::Open,
+        &a,
+    )
+    .await
+    .unwrap();
     // No open link on this survey: its address leads nowhere.
     let open = Link::Open {
         municipality: &muni,
@@ -243,7 +318,10 @@ async fn a_personal_link_takes_one_answer_even_when_two_race(store: &SqlStore) {
         surveys::submit(store, &survey, link, &answer, a.at),
     );
     assert_eq!(
-        [first.is_ok(), second.is_ok()].iter().filter(|ok| **ok).count(),
+        [first.is_ok(), second.is_ok()]
+            .iter()
+            .filter(|ok| **ok)
+            .count(),
         1,
         "{first:?} {second:?}"
     );
@@ -277,9 +355,17 @@ async fn an_answered_question_cannot_change_its_meaning(store: &SqlStore) {
     let id = surveys::create(store, &anna, &muni, setup("bibliotek", true), SURVEY, &a)
         .await
         .unwrap();
-    surveys::set_status(store, &anna, &muni, id, SurveyStatus::Draft, SurveyStatus::Open, &a)
-        .await
-        .unwrap();
+    surveys::set_status(
+        store,
+        &anna,
+        &muni,
+        id,
+        SurveyStatus::Draft,
+        SurveyStatus::Open,
+        &a,
+    )
+    .await
+    .unwrap();
     let open = Link::Open {
         municipality: &muni,
         code: "bibliotek",
@@ -337,9 +423,17 @@ async fn personal_data_is_cut_deleted_on_request_and_purged(store: &SqlStore) {
     let links = surveys::make_links(store, &anna, &muni, id, people, &a)
         .await
         .unwrap();
-    surveys::set_status(store, &anna, &muni, id, SurveyStatus::Draft, SurveyStatus::Open, &a)
-        .await
-        .unwrap();
+    surveys::set_status(
+        store,
+        &anna,
+        &muni,
+        id,
+        SurveyStatus::Draft,
+        SurveyStatus::Open,
+        &a,
+    )
+    .await
+    .unwrap();
     for (_, token) in &links[..2] {
         let link = Link::Personal(token);
         let survey = surveys::for_respondent(store, link).await.unwrap();
@@ -357,12 +451,22 @@ async fn personal_data_is_cut_deleted_on_request_and_purged(store: &SqlStore) {
     );
     assert_eq!(store.responses(&muni, id).await.unwrap().len(), 1);
     assert!(matches!(
-        store.delete_invitation(&muni, id, invitations[0].id, &a).await,
+        store
+            .delete_invitation(&muni, id, invitations[0].id, &a)
+            .await,
         Err(StoreError::NotFound(_))
     ));
-    surveys::set_status(store, &anna, &muni, id, SurveyStatus::Open, SurveyStatus::Closed, &a)
-        .await
-        .unwrap();
+    surveys::set_status(
+        store,
+        &anna,
+        &muni,
+        id,
+        SurveyStatus::Open,
+        SurveyStatus::Closed,
+        &a,
+    )
+    .await
+    .unwrap();
     // Closed, no answer can be traced to a person any more: deleting the invitation leaves
     // the answers.
     assert!(
@@ -390,6 +494,14 @@ async fn personal_data_is_cut_deleted_on_request_and_purged(store: &SqlStore) {
     assert!(store.invitations(&muni, id).await.unwrap().is_empty());
     assert_eq!(store.responses(&muni, id).await.unwrap().len(), 1);
     let events = store.audit_events(Some(&muni), 100).await.unwrap();
-    assert!(events.iter().any(|e| e.action == "survey.invitation_delete"));
-    assert!(!events.iter().any(|e| e.after.as_ref().is_some_and(|a| a.contains("p0@"))));
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "survey.invitation_delete")
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.after.as_ref().is_some_and(|a| a.contains("p0@")))
+    );
 }
