@@ -331,6 +331,67 @@ for (const p of pages) {
   await context.close();
 }
 
+// A survey: built from a template, previewed and opened by the administrator, answered by a
+// resident on a phone through its open address (an empty page sent back first), and its
+// results read by staff.
+{
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const axeCheck = async (p, what) => {
+    const r = await new AxeBuilder({ page: p }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    for (const v of r.violations) {
+      fail(`${what}: axe ${v.id} (${v.impact}): ${v.help}`);
+      for (const n of v.nodes.slice(0, 3)) console.log(`     ${n.target.join(" ")}: ${n.failureSummary.split("\n").join(" ")}`);
+    }
+    console.log(`ok   ${what}: ${r.passes.length} axe rules pass`);
+  };
+  const submit = (p, action) =>
+    Promise.all([p.waitForNavigation(), p.click(`form[action$='${action}'] button[type=submit]`)]);
+  await page.goto(`${base}/logga-in`);
+  await page.fill("#email", "e2e@kommun.se");
+  await page.fill("#password", process.env.KVALITET_E2E_PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click("form.login button[type=submit]")]);
+  await page.goto(`${base}/admin/kommun/${kommun}/enkater`);
+  await axeCheck(page, "surveys page");
+  await staffWidths(page, "surveys");
+  await page.fill("#n-code", "bibliotek-e2e");
+  await page.selectOption("#n-template", "brukarundersokning");
+  await page.check("#n-open_link");
+  await submit(page, "/enkater");
+  const surveyUrl = page.url().split("?")[0];
+  if (!/\/enkater\/\d+$/.test(surveyUrl)) fail(`a new survey did not lead to its page: ${page.url()}`);
+  await axeCheck(page, "a survey's page");
+  await staffWidths(page, "survey");
+  await page.goto(`${surveyUrl}/forhandsvisning`);
+  await axeCheck(page, "a survey's preview");
+  await page.goto(surveyUrl);
+  await submit(page, "/status");
+  const resident = await browser.newContext({ viewport: { width: 360, height: 800 } });
+  const phone = await resident.newPage();
+  for (const prefix of ["", "/en"]) {
+    await phone.goto(`${base}${prefix}/kommun/${kommun}/enkat/bibliotek-e2e`);
+    await axeCheck(phone, `survey answer page ${prefix || "/"}`);
+  }
+  await staffWidths(phone, "survey-answer");
+  await phone.setViewportSize({ width: 360, height: 800 });
+  await phone.goto(`${base}/kommun/${kommun}/enkat/bibliotek-e2e`);
+  await submit(phone, "/enkat/bibliotek-e2e");
+  if (!(await phone.locator(".error-summary").count())) fail("an empty answer page was not sent back");
+  await axeCheck(phone, "survey answer page sent back");
+  await phone.check("input[name=bemotande][value='4']");
+  await phone.check("input[name=helhet][value='5']");
+  await submit(phone, "/enkat/bibliotek-e2e");
+  if (!(await phone.content()).includes("Tack!")) fail("the answers were not taken");
+  await axeCheck(phone, "survey thank-you page");
+  await resident.close();
+  await page.goto(`${surveyUrl}/resultat`);
+  await axeCheck(page, "survey results");
+  await staffWidths(page, "survey-results");
+  if (!(await page.content()).includes("Inte statistiskt representativt")) fail("open-link results are not labelled");
+  else console.log("ok   survey: built, opened, answered on a phone, results labelled self-selected");
+  await context.close();
+}
+
 // An assessment round: the administrator leads a self-assessment, the coordinator reviews
 // and publishes it, and residents read the report.
 {

@@ -9,17 +9,23 @@ use std::collections::BTreeMap;
 use kvalitet_domain::questionnaire::{
     Answer, Question, QuestionKind, Questionnaire, changed_questions, read_submission,
 };
-use kvalitet_domain::survey_results::{QuestionResult, Response, ResultRules, question_result};
+use kvalitet_domain::survey_results::{
+    Publish, QuestionResult, Response, ResultRules, publishable, question_result,
+};
 use kvalitet_domain::weighting::{self, RakeOptions, Raked};
-use kvalitet_domain::{Action, Grants, Message, MunicipalityId, Timestamp};
+use kvalitet_domain::{
+    Action, AreaId, Datum, Gender, Grants, MeasureId, Message, MunicipalityId, Timestamp,
+    ValueKey, ValueRow, Year,
+};
 use kvalitet_formats::questionnaire_file;
 use kvalitet_formats::table::Table;
 use kvalitet_formats::table::upload_text;
 use kvalitet_formats::weighting_files::{read_respondents, read_targets};
 
 use crate::accounts::{new_token, normalise_email, token_hash};
+use crate::own::{self, MeasureForm, OwnError};
 use crate::ports::{
-    Actor, NewInvitation, NewSurvey, Respondent, StoreError, StoredSurvey, SurveyStatus, Surveys,
+    Actor, NewInvitation, OwnData, Values, NewSurvey, Respondent, StoreError, StoredSurvey, SurveyStatus, Surveys,
 };
 use crate::refusal::Refusal;
 
@@ -547,6 +553,142 @@ pub async fn results(
         texts,
         survey,
     })
+}
+
+/// A survey result an administrator publishes as a measure of the municipality: which
+/// question, what of it (a share of chosen options, or a mean), the measure's id and title
+/// as typed, and the year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultMeasure<'a> {
+    pub question: &'a str,
+    pub what: Publish,
+    pub measure: &'a str,
+    pub title: &'a str,
+    pub year: &'a str,
+}
+
+fn own_refusal(e: OwnError) -> Refusal {
+    match e {
+        OwnError::Forbidden(m) => {
+            Refusal::Forbidden(Message::new("surveys_admins_only").with("municipality", m))
+        }
+        OwnError::Invalid(m) | OwnError::Conflict(m) => Refusal::Invalid(m),
+        OwnError::BadRows(rows) => Refusal::BadRows(rows),
+        OwnError::NotFound(m) => Refusal::NotFound(m),
+        OwnError::Store(e) => Refusal::Store(e),
+    }
+}
+
+/// Makes a survey result a measure of the municipality through the one publishing path: the
+/// municipality's own measure (defined or updated, its definition saying how the figure was
+/// made), the year's value as a draft that an administrator publishes with the other drafts,
+/// and the year's comment with n, the effective n and the margin, or the words that the
+/// answers are self-selected. Returns the measure's id.
+pub async fn result_as_measure(
+    store: &(impl Surveys + OwnData + Values),
+    grants: &Grants,
+    m: &MunicipalityId,
+    id: i64,
+    spec: &ResultMeasure<'_>,
+    actor: &Actor,
+) -> Result<MeasureId, Refusal> {
+    if !grants.allows(Action::Publish, m) {
+        return Err(Refusal::Forbidden(
+            Message::new("surveys_admins_only").with("municipality", m),
+        ));
+    }
+    let year = Year::parse(spec.year)
+        .map_err(|e| Refusal::Invalid(Message::in_field("year", e.into())))?;
+    let survey = for_staff(store, grants, m, id).await?;
+    let q = survey
+        .questionnaire
+        .questions()
+        .find(|q| q.id == spec.question)
+        .ok_or_else(|| Refusal::NotFound(Message::new("survey_question_unknown")))?;
+    let stored = store.responses(m, id).await?;
+    let responses = read_responses(&stored)?;
+    let refs: Vec<&Response> = responses.iter().collect();
+    let rules = ResultRules {
+        self_selected: survey.stored.open_link || stored.iter().any(|r| r.self_selected),
+        ..ResultRules::default()
+    };
+    let estimate = publishable(q, &refs, &rules, &spec.what)
+        .map_err(|e| Refusal::Invalid(Message::in_field("what", e)))?;
+    let sv = kvalitet_domain::Lang::Sv;
+    let title = survey.questionnaire.title.sv.as_str();
+    let (value, unit, decimals, how) = match &spec.what {
+        Publish::Share(codes) => {
+            let said: Vec<&str> = codes
+                .iter()
+                .map(|c| {
+                    q.options
+                        .iter()
+                        .find(|o| &o.code == c)
+                        .map_or(c.as_str(), |o| o.text.sv.as_str())
+                })
+                .collect();
+            (
+                estimate.value * 100.0,
+                "procent",
+                "0",
+                Message::new("survey_measure_share").with("answers", said.join(", ")),
+            )
+        }
+        Publish::Mean => (
+            estimate.value,
+            "",
+            "1",
+            Message::new("survey_measure_mean"),
+        ),
+    };
+    let definition = sv.say(
+        &Message::new("survey_measure_definition")
+            .with("survey", title)
+            .with("question", &q.text.sv)
+            .with_said("how", how),
+    );
+    let form = MeasureForm {
+        id: spec.measure.to_owned(),
+        title: spec.title.to_owned(),
+        question: q.text.sv.clone(),
+        unit: unit.to_owned(),
+        direction: "higher".to_owned(),
+        decimals: decimals.to_owned(),
+        definition,
+    };
+    let measure = own::define_measure(store, grants, m, &form, actor)
+        .await
+        .map_err(own_refusal)?;
+    let row = ValueRow {
+        key: ValueKey {
+            measure,
+            area: AreaId::Municipality(*m),
+            year,
+            gender: Gender::Total,
+        },
+        datum: Datum::Number(value),
+        count: None,
+    };
+    own::save_drafts(store, grants, m, &[row], "", actor)
+        .await
+        .map_err(own_refusal)?;
+    let scale = if matches!(spec.what, Publish::Share(_)) { 100.0 } else { 1.0 };
+    let note = match estimate.margin {
+        Some(margin) => Message::new("survey_measure_note")
+            .with("survey", title)
+            .with("year", year)
+            .with("n", estimate.n)
+            .with("n_eff", sv.number(estimate.n_eff, 0))
+            .with("margin", sv.number(margin * scale, 1)),
+        None => Message::new("survey_measure_note_self_selected")
+            .with("survey", title)
+            .with("year", year)
+            .with("n", estimate.n),
+    };
+    store
+        .set_comment(&measure, m, year, Some(&sv.say(&note)), actor)
+        .await?;
+    Ok(measure)
 }
 
 #[cfg(test)]

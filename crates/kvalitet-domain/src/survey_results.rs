@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::Message;
 use crate::questionnaire::{Answer, Question, QuestionKind};
 use crate::round::Distribution;
 use crate::weighting::{Estimate, weighted_mean, weighted_share};
@@ -202,6 +203,94 @@ pub fn breakdown(
         .collect()
 }
 
+/// What of a question becomes a measure's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Publish {
+    /// The share who answered any of these options (or scale steps), of those who answered.
+    Share(Vec<String>),
+    /// A scale's or number's mean.
+    Mean,
+}
+
+/// The figure of `q` that `what` asks for, weighted (with weights of 1 it is the answers as
+/// given), for publishing as a measure: refused when too few answered (the smallest cell),
+/// for a mean of a choice question, and for codes the question does not offer. A
+/// self-selected sample's figure carries no margin.
+pub fn publishable(
+    q: &Question,
+    responses: &[&Response],
+    rules: &ResultRules,
+    what: &Publish,
+) -> Result<Estimate, Message> {
+    let mut valued: Vec<(&Answer, f64)> = Vec::new();
+    for r in responses {
+        match r.answers.get(&q.id) {
+            Some(Answer::DontKnow) | None => {}
+            Some(a) => valued.push((a, r.weight)),
+        }
+    }
+    if valued.len() < rules.min_cell {
+        return Err(Message::new("survey_too_few_to_publish")
+            .with("n", valued.len())
+            .with("min", rules.min_cell));
+    }
+    let weights: Vec<f64> = valued.iter().map(|(_, w)| *w).collect();
+    let estimate = match what {
+        Publish::Share(codes) => {
+            let offered: Vec<String> = match q.kind {
+                QuestionKind::Single | QuestionKind::Multiple => {
+                    q.options.iter().map(|o| o.code.clone()).collect()
+                }
+                QuestionKind::Scale => {
+                    let (low, high) = (q.low.unwrap_or(1.0) as i64, q.high.unwrap_or(5.0) as i64);
+                    (low..=high).map(|s| s.to_string()).collect()
+                }
+                QuestionKind::Number | QuestionKind::Text => Vec::new(),
+            };
+            if codes.is_empty() {
+                return Err(Message::new("survey_choose_options"));
+            }
+            if let Some(unknown) = codes.iter().find(|c| !offered.contains(c)) {
+                return Err(Message::new("option_unknown")
+                    .with("question", format!("{:?}", q.id))
+                    .with("option", format!("{unknown:?}")));
+            }
+            let yes: Vec<bool> = valued
+                .iter()
+                .map(|(a, _)| match a {
+                    Answer::Choice(c) => codes.contains(c),
+                    Answer::Choices(cs) => cs.iter().any(|c| codes.contains(c)),
+                    Answer::Number(x) => codes.iter().any(|c| c.parse::<f64>() == Ok(*x)),
+                    _ => false,
+                })
+                .collect();
+            weighted_share(&yes, &weights)
+        }
+        Publish::Mean => {
+            if !matches!(q.kind, QuestionKind::Scale | QuestionKind::Number) {
+                return Err(Message::new("survey_mean_needs_numbers"));
+            }
+            let values: Vec<f64> = valued
+                .iter()
+                .map(|(a, _)| match a {
+                    Answer::Number(x) => *x,
+                    _ => f64::NAN,
+                })
+                .collect();
+            weighted_mean(&values, &weights)
+        }
+    };
+    let estimate = estimate.ok_or_else(|| Message::new("survey_too_few_to_publish"))?;
+    Ok(if rules.self_selected {
+        Estimate {
+            margin: None,
+            ..estimate
+        }
+    } else {
+        estimate
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,5 +408,39 @@ mod tests {
             &ResultRules::default(),
         );
         assert!(few.suppressed && few.mean.is_none());
+    }
+
+    #[test]
+    fn a_published_figure_is_the_chosen_share_or_mean_weighted() {
+        let all: Vec<Response> = [1.0, 2.0, 4.0, 5.0, 5.0, 4.0]
+            .iter()
+            .zip([1.0, 1.0, 1.0, 1.0, 2.0, 2.0])
+            .map(|(x, w)| response(Answer::Number(*x), w, "Norr"))
+            .collect();
+        let refs: Vec<&Response> = all.iter().collect();
+        let scale = question(QuestionKind::Scale);
+        let rules = ResultRules::default();
+        let satisfied = Publish::Share(vec!["4".into(), "5".into()]);
+        // Weighted: (1 + 1 + 2 + 2) of 8 answered 4 or 5.
+        let share = publishable(&scale, &refs, &rules, &satisfied).unwrap();
+        assert!((share.value - 0.75).abs() < 1e-12 && share.margin.is_some());
+        let mean = publishable(&scale, &refs, &rules, &Publish::Mean).unwrap();
+        assert!((mean.value - 30.0 / 8.0).abs() < 1e-12);
+        let refused = |what: &Publish, n: usize| {
+            publishable(&scale, &refs[..n], &rules, what).unwrap_err().code
+        };
+        assert_eq!(refused(&satisfied, 4), "survey_too_few_to_publish");
+        assert_eq!(refused(&Publish::Share(vec!["6".into()]), 6), "option_unknown");
+        assert_eq!(refused(&Publish::Share(Vec::new()), 6), "survey_choose_options");
+        let choice = question(QuestionKind::Single);
+        assert_eq!(
+            publishable(&choice, &refs, &rules, &Publish::Mean).unwrap_err().code,
+            "survey_mean_needs_numbers"
+        );
+        let open = ResultRules {
+            self_selected: true,
+            ..rules
+        };
+        assert!(publishable(&scale, &refs, &open, &satisfied).unwrap().margin.is_none());
     }
 }

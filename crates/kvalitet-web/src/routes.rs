@@ -276,6 +276,10 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             get(surveys::results::<S>),
         )
         .route(
+            "/admin/kommun/{id}/enkater/{survey}/matt",
+            post(surveys::result_as_measure::<S>),
+        )
+        .route(
             "/admin/kommun/{id}/enkater/{survey}/fil/{file}",
             get(surveys::download::<S>),
         )

@@ -1042,6 +1042,12 @@ struct OptionLine {
 #[derive(Serialize)]
 struct ResultLine {
     id: String,
+    /// Whether a mean can be published (a scale or a number).
+    numeric: bool,
+    /// The codes and labels a share can count.
+    choices: Vec<Choice>,
+    /// The measure id offered for publishing it.
+    measure: String,
     text: String,
     answered: usize,
     dont_know: usize,
@@ -1065,6 +1071,10 @@ struct ResultsView<'a> {
     weighted: bool,
     questions: Vec<ResultLine>,
     texts: Vec<TextLine>,
+    /// The person may make results measures, and the year and form sent back for it.
+    can_publish: bool,
+    year: i32,
+    failed: Option<Failed>,
     csrf: &'a str,
     other_path: String,
 }
@@ -1088,6 +1098,16 @@ fn result_line(lang: Lang, q: &Question, r: &QuestionResult, weighted: bool) -> 
     let (mean, weighted_mean) = both(&r.mean, false);
     ResultLine {
         id: q.id.clone(),
+        numeric: matches!(q.kind, QuestionKind::Scale | QuestionKind::Number),
+        choices: r
+            .options
+            .iter()
+            .map(|o| Choice {
+                code: o.code.clone(),
+                label: option_label(lang, q, &o.code),
+            })
+            .collect(),
+        measure: String::new(),
         text: q.text.in_english(lang == Lang::En).to_owned(),
         answered: r.answered,
         dont_know: r.dont_know,
@@ -1120,17 +1140,34 @@ pub async fn results<S: Store>(
     Path((id, survey)): Path<(String, i64)>,
 ) -> Result<Response, WebError> {
     let m = municipality(lang, &session, &id, Action::ViewDrafts)?;
+    results_page(&state, lang, &session, &m, survey, None).await
+}
+
+async fn results_page<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    m: &MunicipalityId,
+    survey: i64,
+    failed: Option<Failed>,
+) -> Result<Response, WebError> {
     let (_, d) = state.directory().await?;
-    let r = app::results(&state.store, &session.user.grants, &m, survey).await?;
+    let r = app::results(&state.store, &session.user.grants, m, survey).await?;
+    let sent_back = failed.is_some();
     let view = ResultsView {
-        m: Named::of(&d, &m),
+        m: Named::of(&d, m),
         survey: line(lang, &r.survey),
         self_selected: r.rules.self_selected,
         weighted: r.weighted,
         questions: r
             .questions
             .iter()
-            .map(|(q, res)| result_line(lang, q, res, r.weighted))
+            .enumerate()
+            .map(|(i, (q, res))| {
+                let mut l = result_line(lang, q, res, r.weighted);
+                l.measure = format!("E{survey}-{}", i + 1);
+                l
+            })
             .collect(),
         texts: r
             .texts
@@ -1140,19 +1177,76 @@ pub async fn results<S: Store>(
                 answers: answers.clone(),
             })
             .collect(),
+        can_publish: session.user.grants.allows(Action::Publish, m),
+        year: kvalitet_domain::calendar::stockholm_date(state.clock.now().datetime()).year(),
+        failed,
         csrf: &session.csrf_token,
         other_path: format!(
             "{}/admin/kommun/{m}/enkater/{survey}/resultat",
             lang.other().base()
         ),
     };
-    Ok(render_private(
-        &state,
-        lang,
-        &session,
-        "survey-results.html",
-        view,
-    ))
+    let response = render_private(state, lang, session, "survey-results.html", view);
+    Ok(answered(response, sent_back))
+}
+
+/// `POST /admin/kommun/{id}/enkater/{survey}/matt`: a question's share (of the options
+/// ticked) or mean made the municipality's own measure, its value a draft that the
+/// administrator publishes with the others; or the results back with the problem beside the
+/// question's form.
+pub async fn result_as_measure<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path((id, survey)): Path<(String, i64)>,
+    change: Change<Pairs>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    let m = municipality(lang, session, &id, Action::Publish)?;
+    let pairs = change.form.0;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let options: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "option")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let what = if field("what") == "mean" {
+        kvalitet_domain::survey_results::Publish::Mean
+    } else {
+        kvalitet_domain::survey_results::Publish::Share(options.clone())
+    };
+    let spec = app::ResultMeasure {
+        question: field("question"),
+        what,
+        measure: field("id"),
+        title: field("title"),
+        year: field("year"),
+    };
+    let made =
+        app::result_as_measure(&state.store, &session.user.grants, &m, survey, &spec, &state.actor(session))
+            .await;
+    match made {
+        Ok(_) => {
+            state.invalidate_version();
+            Ok(redirect(
+                &format!("{}/admin/kommun/{m}?klart=utkast", lang.base()),
+                &[],
+            ))
+        }
+        Err(refusal) => {
+            let problems = refusal.into_problems()?;
+            let typed = serde_json::json!({
+                "what": field("what"), "id": spec.measure, "title": spec.title,
+                "year": spec.year, "option": options,
+            });
+            let failed = Failed::new(lang, format!("p-{}", spec.question), &typed, &problems);
+            results_page(&state, lang, session, &m, survey, Some(failed)).await
+        }
+    }
 }
 
 /// The results as a table: a row per option (or mean) of each question.

@@ -3750,6 +3750,56 @@ async fn a_survey_is_built_answered_and_counted_over_http() {
     assert_eq!(table.status, 200);
     assert_eq!(dan.get(&format!("{page_path}/resultat")).await.status, 403);
 
+    // A result made a measure: refused without a choice (beside the question's form), then
+    // a draft the administrator publishes like any other, read by residents and on /v3.
+    let publish = format!("{page_path}/matt");
+    let none_ticked = anna
+        .post(
+            &publish,
+            &[("question", "trygghet"), ("what", "share"), ("id", "T1"), ("title", "Trygga"), ("year", "2026")],
+        )
+        .await;
+    assert_eq!(none_ticked.status, 400, "{}", none_ticked.body);
+    assert!(none_ticked.body.contains(r#"id="p-trygghet-what-error""#), "{}", none_ticked.body);
+    assert_eq!(
+        cia.post(&publish, &[("question", "trygghet")]).await.status,
+        403,
+        "readers do not publish"
+    );
+    let made = anna
+        .post(
+            &publish,
+            &[
+                ("question", "trygghet"),
+                ("what", "share"),
+                ("option", "4"),
+                ("option", "5"),
+                ("id", "T1"),
+                ("title", "Trygga i sitt område"),
+                ("year", "2026"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let admin = anna.get("/admin/kommun/0180").await;
+    assert!(admin.body.contains("X0180-T1"), "{}", admin.body);
+    let drafts = admin.hidden("drafts");
+    let published = anna
+        .post("/admin/kommun/0180/publicera", &[("drafts", &drafts), ("confirmed", "1")])
+        .await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    tokio::time::sleep(kvalitet_web::VERSION_TTL + std::time::Duration::from_millis(50)).await;
+    let citizen = app.get("/kommun/0180/matt/X0180-T1").send().await;
+    assert_eq!(citizen.status, 200, "{}", citizen.body);
+    // 3 of the 5 who answered (4, 5, 3, 4, 2) said 4 or 5: 60 %.
+    assert!(
+        citizen.body.contains("60") && citizen.body.contains("Inte statistiskt representativt"),
+        "{}",
+        citizen.body
+    );
+    let v3 = app.get("/v3/data/kpi/X0180-T1/municipality/0180").send().await;
+    assert!(v3.body.contains("\"value\":60"), "{}", v3.body);
+
     // Closed: no more answers, and the address says so.
     let close = [("to", "closed")];
     assert_eq!(

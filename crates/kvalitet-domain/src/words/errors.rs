@@ -1401,4 +1401,25 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "välj en mall eller en egen fil",
         "choose a template or a file of your own",
     ),
+    (
+        "survey_too_few_to_publish",
+        "för få har svarat för att publicera ({n}; minst {min} behövs)",
+        "too few have answered to publish ({n}; at least {min} are needed)",
+    ),
+    (
+        "survey_choose_options",
+        "välj vilka svar andelen ska räkna",
+        "choose which answers the share counts",
+    ),
+    (
+        "survey_mean_needs_numbers",
+        "ett medelvärde kan bara räknas för en skala eller ett tal",
+        "a mean can only be computed for a scale or a number",
+    ),
+    (
+        "survey_question_unknown",
+        "Enkäten har ingen sådan fråga.",
+        "The survey has no such question.",
+    ),
+    ("field.what", "Vad som publiceras", "What is published"),
 ];

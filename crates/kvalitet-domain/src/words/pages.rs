@@ -1834,6 +1834,51 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Inbjudna med personliga länkar",
         "Invited with personal links",
     ),
+    (
+        "survey_measure_share",
+        "andelen av dem som svarat (vet ej räknas inte) som svarade {answers}",
+        "the share of those who answered (don't know not counted) who answered {answers}",
+    ),
+    (
+        "survey_measure_mean",
+        "medelvärdet av svaren (vet ej räknas inte)",
+        "the mean of the answers (don't know not counted)",
+    ),
+    (
+        "survey_measure_definition",
+        "Från kommunens enkät ”{survey}”, frågan ”{question}”: {how}. Antal svar och felmarginal står i kommentaren för varje år.",
+        "From the municipality's survey “{survey}”, the question “{question}”: {how}. The number of answers and the margin of error are in each year's comment.",
+    ),
+    (
+        "survey_measure_note",
+        "Enkäten ”{survey}” {year}: {n} svar (effektivt antal {n_eff}), felmarginal ±{margin} med 95 % säkerhet.",
+        "The survey “{survey}” {year}: {n} answers (effective number {n_eff}), margin of error ±{margin} at 95 % confidence.",
+    ),
+    (
+        "survey_measure_note_self_selected",
+        "Enkäten ”{survey}” {year}: {n} svar från dem som själva valde att svara. Inte statistiskt representativt; ingen felmarginal kan anges.",
+        "The survey “{survey}” {year}: {n} answers from those who chose to answer. Not statistically representative; no margin of error can be given.",
+    ),
+    ("survey_publish_as_measure", "Publicera som mått", "Publish as a measure"),
+    ("survey_publish_what", "Vad blir måttets värde", "What becomes the measure's value"),
+    (
+        "survey_publish_share",
+        "Andelen som svarade något av de ikryssade svaren",
+        "The share who gave any of the ticked answers",
+    ),
+    ("survey_publish_mean", "Medelvärdet", "The mean"),
+    (
+        "survey_publish_measure",
+        "Måttets id (kommunens egna, högst 10 tecken)",
+        "The measure's id (the municipality's own, at most 10 characters)",
+    ),
+    ("survey_publish_title", "Måttets namn", "The measure's name"),
+    (
+        "survey_publish_hint",
+        "Värdet blir ett utkast som publiceras från administrationssidan, som andra egna värden; antal svar och felmarginal följer med som kommentar.",
+        "The value becomes a draft published from the administration page like other own values; the number of answers and the margin go with it as a comment.",
+    ),
+    ("survey_publish_make", "Gör till utkast", "Make a draft"),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",
