@@ -9,6 +9,7 @@ pub mod import;
 pub mod kolada_v3;
 pub mod mail;
 pub mod own;
+pub mod panels;
 pub mod ports;
 pub mod publish;
 pub mod refusal;

@@ -14,8 +14,8 @@ use kvalitet_domain::survey_results::{
 };
 use kvalitet_domain::weighting::{self, RakeOptions, Raked};
 use kvalitet_domain::{
-    Action, AreaId, Datum, Gender, Grants, MeasureId, Message, MunicipalityId, Timestamp,
-    ValueKey, ValueRow, Year,
+    Action, AreaId, Datum, Gender, Grants, MeasureId, Message, MunicipalityId, Timestamp, ValueKey,
+    ValueRow, Year,
 };
 use kvalitet_formats::questionnaire_file;
 use kvalitet_formats::table::Table;
@@ -25,7 +25,8 @@ use kvalitet_formats::weighting_files::{read_respondents, read_targets};
 use crate::accounts::{new_token, normalise_email, token_hash};
 use crate::own::{self, MeasureForm, OwnError};
 use crate::ports::{
-    Actor, NewInvitation, OwnData, Values, NewSurvey, Respondent, StoreError, StoredSurvey, SurveyStatus, Surveys,
+    Actor, NewInvitation, NewSurvey, OwnData, Respondent, StoreError, StoredSurvey, SurveyStatus,
+    Surveys, Values,
 };
 use crate::refusal::Refusal;
 
@@ -634,12 +635,7 @@ pub async fn result_as_measure(
                 Message::new("survey_measure_share").with("answers", said.join(", ")),
             )
         }
-        Publish::Mean => (
-            estimate.value,
-            "",
-            "1",
-            Message::new("survey_measure_mean"),
-        ),
+        Publish::Mean => (estimate.value, "", "1", Message::new("survey_measure_mean")),
     };
     let definition = sv.say(
         &Message::new("survey_measure_definition")
@@ -672,7 +668,11 @@ pub async fn result_as_measure(
     own::save_drafts(store, grants, m, &[row], "", actor)
         .await
         .map_err(own_refusal)?;
-    let scale = if matches!(spec.what, Publish::Share(_)) { 100.0 } else { 1.0 };
+    let scale = if matches!(spec.what, Publish::Share(_)) {
+        100.0
+    } else {
+        1.0
+    };
     let note = match estimate.margin {
         Some(margin) => Message::new("survey_measure_note")
             .with("survey", title)

@@ -63,6 +63,14 @@ coded_enum!(
         /// Personal links made, and one deleted on the person's request.
         SurveyInvite = "survey.invite",
         SurveyInvitationDelete = "survey.invitation_delete",
+        /// A wave's answers weighted to the panel's population margins.
+        SurveyWeights = "survey.weights",
+        /// A citizen panel created, members added or leaving, margins imported, a wave sent.
+        PanelCreate = "panel.create",
+        PanelMembers = "panel.members",
+        PanelMemberLeave = "panel.member_leave",
+        PanelMargins = "panel.margins",
+        PanelWave = "panel.wave",
     }
 );
 

@@ -427,20 +427,35 @@ mod tests {
         let mean = publishable(&scale, &refs, &rules, &Publish::Mean).unwrap();
         assert!((mean.value - 30.0 / 8.0).abs() < 1e-12);
         let refused = |what: &Publish, n: usize| {
-            publishable(&scale, &refs[..n], &rules, what).unwrap_err().code
+            publishable(&scale, &refs[..n], &rules, what)
+                .unwrap_err()
+                .code
         };
         assert_eq!(refused(&satisfied, 4), "survey_too_few_to_publish");
-        assert_eq!(refused(&Publish::Share(vec!["6".into()]), 6), "option_unknown");
-        assert_eq!(refused(&Publish::Share(Vec::new()), 6), "survey_choose_options");
+        assert_eq!(
+            refused(&Publish::Share(vec!["6".into()]), 6),
+            "option_unknown"
+        );
+        assert_eq!(
+            refused(&Publish::Share(Vec::new()), 6),
+            "survey_choose_options"
+        );
         let choice = question(QuestionKind::Single);
         assert_eq!(
-            publishable(&choice, &refs, &rules, &Publish::Mean).unwrap_err().code,
+            publishable(&choice, &refs, &rules, &Publish::Mean)
+                .unwrap_err()
+                .code,
             "survey_mean_needs_numbers"
         );
         let open = ResultRules {
             self_selected: true,
             ..rules
         };
-        assert!(publishable(&scale, &refs, &open, &satisfied).unwrap().margin.is_none());
+        assert!(
+            publishable(&scale, &refs, &open, &satisfied)
+                .unwrap()
+                .margin
+                .is_none()
+        );
     }
 }

@@ -13,6 +13,7 @@ mod catalogue;
 mod goals;
 mod mail;
 mod own;
+mod panels;
 mod read;
 mod rounds;
 mod service;

@@ -20,7 +20,8 @@ macro_rules! survey_select {
              (SELECT COUNT(*) FROM survey_response r WHERE r.survey_id = s.id),
              (SELECT COUNT(*) FROM survey_invitation i WHERE i.survey_id = s.id),
              (SELECT COUNT(*) FROM survey_invitation i
-              WHERE i.survey_id = s.id AND i.answered_at IS NOT NULL)
+              WHERE i.survey_id = s.id AND i.answered_at IS NOT NULL),
+             s.panel_id
          FROM survey s JOIN survey_version v ON v.survey_id = s.id
               AND v.version = (SELECT MAX(version) FROM survey_version WHERE survey_id = s.id)
          WHERE s.municipality_id = $1"
@@ -43,6 +44,7 @@ type SurveyRow = (
     i64,
     i64,
     i64,
+    Option<i64>,
 );
 
 fn survey_record(m: &MunicipalityId, row: SurveyRow) -> Result<StoredSurvey, StoreError> {
@@ -62,6 +64,7 @@ fn survey_record(m: &MunicipalityId, row: SurveyRow) -> Result<StoredSurvey, Sto
         responses,
         invited,
         answered,
+        panel,
     ) = row;
     let count = |n: i64| u64::try_from(n).map_err(|_| invalid("count"));
     Ok(StoredSurvey {
@@ -71,6 +74,7 @@ fn survey_record(m: &MunicipalityId, row: SurveyRow) -> Result<StoredSurvey, Sto
         status: SurveyStatus::parse(&status).ok_or_else(|| invalid(&status))?,
         open_link,
         retention_days: u32::try_from(retention_days).map_err(|_| invalid("retention_days"))?,
+        panel,
         created_by,
         created_at: moment(&created_at)?,
         opened_at: opened_at.as_deref().map(moment).transpose()?,
@@ -310,7 +314,8 @@ impl Surveys for SqlStore {
         if to == SurveyStatus::Closed {
             exec!(
                 t,
-                "UPDATE survey_invitation SET response_id = NULL WHERE survey_id = $1",
+                "UPDATE survey_invitation SET response_id = NULL WHERE survey_id = $1
+                 AND NOT EXISTS (SELECT 1 FROM survey WHERE id = $1 AND panel_id IS NOT NULL)",
                 survey
             )?;
         }

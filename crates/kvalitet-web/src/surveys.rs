@@ -1226,9 +1226,15 @@ pub async fn result_as_measure<S: Store>(
         title: field("title"),
         year: field("year"),
     };
-    let made =
-        app::result_as_measure(&state.store, &session.user.grants, &m, survey, &spec, &state.actor(session))
-            .await;
+    let made = app::result_as_measure(
+        &state.store,
+        &session.user.grants,
+        &m,
+        survey,
+        &spec,
+        &state.actor(session),
+    )
+    .await;
     match made {
         Ok(_) => {
             state.invalidate_version();

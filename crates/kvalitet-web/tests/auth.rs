@@ -3756,11 +3756,21 @@ async fn a_survey_is_built_answered_and_counted_over_http() {
     let none_ticked = anna
         .post(
             &publish,
-            &[("question", "trygghet"), ("what", "share"), ("id", "T1"), ("title", "Trygga"), ("year", "2026")],
+            &[
+                ("question", "trygghet"),
+                ("what", "share"),
+                ("id", "T1"),
+                ("title", "Trygga"),
+                ("year", "2026"),
+            ],
         )
         .await;
     assert_eq!(none_ticked.status, 400, "{}", none_ticked.body);
-    assert!(none_ticked.body.contains(r#"id="p-trygghet-what-error""#), "{}", none_ticked.body);
+    assert!(
+        none_ticked.body.contains(r#"id="p-trygghet-what-error""#),
+        "{}",
+        none_ticked.body
+    );
     assert_eq!(
         cia.post(&publish, &[("question", "trygghet")]).await.status,
         403,
@@ -3785,7 +3795,10 @@ async fn a_survey_is_built_answered_and_counted_over_http() {
     assert!(admin.body.contains("X0180-T1"), "{}", admin.body);
     let drafts = admin.hidden("drafts");
     let published = anna
-        .post("/admin/kommun/0180/publicera", &[("drafts", &drafts), ("confirmed", "1")])
+        .post(
+            "/admin/kommun/0180/publicera",
+            &[("drafts", &drafts), ("confirmed", "1")],
+        )
         .await;
     assert_eq!(published.status, 303, "{}", published.body);
     tokio::time::sleep(kvalitet_web::VERSION_TTL + std::time::Duration::from_millis(50)).await;
@@ -3797,7 +3810,10 @@ async fn a_survey_is_built_answered_and_counted_over_http() {
         "{}",
         citizen.body
     );
-    let v3 = app.get("/v3/data/kpi/X0180-T1/municipality/0180").send().await;
+    let v3 = app
+        .get("/v3/data/kpi/X0180-T1/municipality/0180")
+        .send()
+        .await;
     assert!(v3.body.contains("\"value\":60"), "{}", v3.body);
 
     // Closed: no more answers, and the address says so.

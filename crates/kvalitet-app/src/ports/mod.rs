@@ -10,6 +10,7 @@ mod clock;
 mod goals;
 mod mail;
 mod own;
+mod panels;
 mod rounds;
 mod service;
 mod surveys;
@@ -24,6 +25,7 @@ pub use clock::*;
 pub use goals::*;
 pub use mail::*;
 pub use own::*;
+pub use panels::*;
 pub use rounds::*;
 pub use service::*;
 pub use surveys::*;
@@ -52,7 +54,7 @@ pub enum StoreError {
 pub mod prelude {
     pub use super::{
         Accounts, AssessmentRounds, AuditLog, Catalogue, DataVersion, Goals, Outbox, OwnData,
-        ServiceRounds, Store, Surveys, SyncLog, Values,
+        Panels, ServiceRounds, Store, Surveys, SyncLog, Values,
     };
 }
 
@@ -70,6 +72,7 @@ pub trait Store:
     + Outbox
     + Goals
     + Surveys
+    + Panels
 {
 }
 
@@ -86,5 +89,6 @@ impl<T> Store for T where
         + Outbox
         + Goals
         + Surveys
+        + Panels
 {
 }

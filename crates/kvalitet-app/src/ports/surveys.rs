@@ -57,6 +57,8 @@ pub struct StoredSurvey {
     pub status: SurveyStatus,
     pub open_link: bool,
     pub retention_days: u32,
+    /// The panel whose wave it is.
+    pub panel: Option<i64>,
     pub created_by: String,
     pub created_at: Timestamp,
     pub opened_at: Option<Timestamp>,
@@ -161,7 +163,8 @@ pub trait Surveys: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<StoredSurvey>, StoreError>> + Send;
 
     /// Moves the survey from `from` to `to` (draft -> open -> closed). Closing removes the
-    /// links between invitations and answers. `Conflict` when it was no longer in `from`.
+    /// links between invitations and answers, except for a panel's wave (the panel follows
+    /// its members' answers across waves). `Conflict` when it was no longer in `from`.
     fn set_survey_status(
         &self,
         municipality: &MunicipalityId,

@@ -1422,4 +1422,64 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "The survey has no such question.",
     ),
     ("field.what", "Vad som publiceras", "What is published"),
+    (
+        "panel_not_found",
+        "Panelen finns inte.",
+        "The panel does not exist.",
+    ),
+    (
+        "panel_code_taken",
+        "Kommunen har redan en panel med koden {code}.",
+        "The municipality already has a panel with the code {code}.",
+    ),
+    (
+        "panel_member_unknown",
+        "Medlemmen finns inte i panelen (eller har redan lämnat den).",
+        "The member is not in the panel (or has already left it).",
+    ),
+    (
+        "panel_wave_survey",
+        "Enkäten kan inte bli en omgång i panelen: den är stängd eller hör till en annan panel.",
+        "The survey cannot become a wave of the panel: it is closed or belongs to another panel.",
+    ),
+    (
+        "panel_recruitment_unknown",
+        "{value} är inget rekryteringssätt; skriv probability (urval ur befolkningsregistret) eller self (självrekryterad)",
+        "{value} is not a way of recruiting; write probability (a sample from the population register) or self (self-recruited)",
+    ),
+    (
+        "panel_replaces_active",
+        "{email} är fortfarande med i panelen; registrera först att personen lämnat",
+        "{email} is still on the panel; record first that they have left",
+    ),
+    (
+        "panel_replaces_unknown",
+        "{email} är inte medlem i panelen",
+        "{email} is not a member of the panel",
+    ),
+    (
+        "panel_member_already",
+        "{email} är redan med i panelen",
+        "{email} is already on the panel",
+    ),
+    (
+        "panel_no_members",
+        "Panelen har inga aktiva medlemmar att bjuda in.",
+        "The panel has no active members to invite.",
+    ),
+    (
+        "survey_not_a_wave",
+        "Enkäten är ingen panelomgång; bara en panels omgångar vägs mot befolkningen här.",
+        "The survey is not a panel wave; only a panel's waves are weighted to the population here.",
+    ),
+    (
+        "panel_no_margins",
+        "Panelen har ingen befolkningsfördelning att väga mot; läs in en först.",
+        "The panel has no population margins to weight to; import them first.",
+    ),
+    (
+        "weighting_answers_lack",
+        "{n} svar saknar en känd nivå för {variable}; vikta bara när alla svar har den",
+        "{n} answers lack a known level of {variable}; weight only when every answer has one",
+    ),
 ];

@@ -562,6 +562,36 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "created a survey",
     ),
     (
+        "audit.survey.weights",
+        "vägde en enkäts svar mot befolkningen",
+        "weighted a survey's answers to the population",
+    ),
+    (
+        "audit.panel.create",
+        "skapade en medborgarpanel",
+        "created a citizen panel",
+    ),
+    (
+        "audit.panel.members",
+        "lade till medlemmar i en panel",
+        "added members to a panel",
+    ),
+    (
+        "audit.panel.member_leave",
+        "noterade att en medlem lämnat en panel",
+        "recorded that a member left a panel",
+    ),
+    (
+        "audit.panel.margins",
+        "läste in befolkningens fördelning för en panel",
+        "imported the population margins of a panel",
+    ),
+    (
+        "audit.panel.wave",
+        "skickade en panelomgång",
+        "sent a panel wave",
+    ),
+    (
         "audit.survey.version",
         "ändrade en enkäts frågor",
         "changed a survey's questions",
@@ -1859,8 +1889,16 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Enkäten ”{survey}” {year}: {n} svar från dem som själva valde att svara. Inte statistiskt representativt; ingen felmarginal kan anges.",
         "The survey “{survey}” {year}: {n} answers from those who chose to answer. Not statistically representative; no margin of error can be given.",
     ),
-    ("survey_publish_as_measure", "Publicera som mått", "Publish as a measure"),
-    ("survey_publish_what", "Vad blir måttets värde", "What becomes the measure's value"),
+    (
+        "survey_publish_as_measure",
+        "Publicera som mått",
+        "Publish as a measure",
+    ),
+    (
+        "survey_publish_what",
+        "Vad blir måttets värde",
+        "What becomes the measure's value",
+    ),
     (
         "survey_publish_share",
         "Andelen som svarade något av de ikryssade svaren",

@@ -19,6 +19,7 @@ both_backends!(
     a_personal_link_takes_one_answer_even_when_two_race,
     an_answered_question_cannot_change_its_meaning,
     personal_data_is_cut_deleted_on_request_and_purged,
+    a_panel_has_members_waves_and_weighted_answers,
 );
 
 const SURVEY: &str = r#"
@@ -503,5 +504,173 @@ async fn personal_data_is_cut_deleted_on_request_and_purged(store: &SqlStore) {
         !events
             .iter()
             .any(|e| e.after.as_ref().is_some_and(|a| a.contains("p0@")))
+    );
+}
+
+const MEMBERS: &str = "email,recruitment,age_band,sex\n\
+a@x.se,probability,18-39,K\nb@x.se,probability,18-39,M\nc@x.se,probability,40-,K\n\
+d@x.se,self,40-,M\ne@x.se,self,40-,M\nf@x.se,probability,40-,M\n";
+
+const POPULATION: &str = "variable,level,share\nage_band,18-39,0.5\nage_band,40-,0.5\n\
+sex,K,0.5\nsex,M,0.5\n";
+
+async fn a_panel_has_members_waves_and_weighted_answers(store: &SqlStore) {
+    use kvalitet_app::panels;
+    load_catalogue(store).await;
+    let (_, anna) = person(store, "anna@kommun.se", Some("0180")).await;
+    let a = actor("anna@kommun.se");
+    let muni = m("0180");
+    let panel = panels::create(store, &anna, &muni, "panelen", "Medborgarpanelen", &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        code_of(panels::create(store, &anna, &muni, "panelen", "Igen", &a).await),
+        "panel_code_taken"
+    );
+    // A bad list is refused whole, each problem at its place.
+    let bad = panels::add_members(
+        store,
+        &anna,
+        &muni,
+        panel,
+        "email,recruitment\nx@x.se,lottad\nnot-an-address,self\n",
+        "2026-12-02",
+        &a,
+    )
+    .await;
+    assert!(
+        matches!(bad, Err(Refusal::BadRows(ref p)) if p.len() == 2),
+        "{bad:?}"
+    );
+    assert_eq!(
+        panels::add_members(store, &anna, &muni, panel, MEMBERS, "2026-12-02", &a)
+            .await
+            .unwrap(),
+        6
+    );
+    // A member leaves; a replacement names them (only once they have left).
+    let members = store.members(&muni, panel).await.unwrap();
+    let replacement =
+        "email,recruitment,replaces,age_band,sex\ng@x.se,probability,b@x.se,18-39,M\n";
+    assert!(matches!(
+        panels::add_members(store, &anna, &muni, panel, replacement, "2026-12-02", &a).await,
+        Err(Refusal::BadRows(ref p))
+            if p.len() == 1 && format!("{:?}", p[0]).contains("panel_replaces_active")
+    ));
+    panels::leave(store, &anna, &muni, panel, members[1].id, "2026-12-02", &a)
+        .await
+        .unwrap();
+    panels::add_members(store, &anna, &muni, panel, replacement, "2026-12-03", &a)
+        .await
+        .unwrap();
+    let members = store.members(&muni, panel).await.unwrap();
+    assert_eq!(members.len(), 7);
+    assert_eq!(members[6].replaces, Some(members[1].id));
+    assert_eq!(members[1].left_on.as_deref(), Some("2026-12-02"));
+
+    // The population margins, and the panel beside them.
+    assert!(matches!(
+        panels::set_margins(store, &anna, &muni, panel, "31 dec", POPULATION, &a).await,
+        Err(Refusal::Invalid(_))
+    ));
+    panels::set_margins(store, &anna, &muni, panel, "2025-12-31", POPULATION, &a)
+        .await
+        .unwrap();
+    let p = panels::load(store, &anna, &muni, panel).await.unwrap();
+    assert_eq!(p.reference_date.as_deref(), Some("2025-12-31"));
+    let shares = panels::representativeness(&p);
+    // Six active members: two 18-39, four 40-.
+    let age = &shares[0];
+    assert_eq!(age.variable, "age_band");
+    assert_eq!(
+        age.levels.iter().map(|l| l.members).collect::<Vec<_>>(),
+        [2, 4]
+    );
+    assert!(
+        (age.discrepancy - (100.0 / 6.0 * 2.0)).abs() < 1e-9,
+        "{age:?}"
+    );
+
+    // A wave: every active member gets a link carrying their background.
+    let survey = surveys::create(store, &anna, &muni, setup("omgang-1", false), SURVEY, &a)
+        .await
+        .unwrap();
+    let links = panels::start_wave(store, &anna, &muni, panel, survey, &a)
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 6, "the member who left is not invited");
+    surveys::set_status(
+        store,
+        &anna,
+        &muni,
+        survey,
+        SurveyStatus::Draft,
+        SurveyStatus::Open,
+        &a,
+    )
+    .await
+    .unwrap();
+    // Everyone but f (40-, M) answers: both ages and both sexes answer in both age bands,
+    // so raking can meet both margins.
+    let answering = links.iter().enumerate().filter(|(i, _)| *i != 4);
+    for (k, (_, (_, token))) in answering.enumerate() {
+        let link = Link::Personal(token);
+        let s = surveys::for_respondent(store, link).await.unwrap();
+        let score = ["5", "4", "2", "3", "1"][k];
+        surveys::submit(
+            store,
+            &s,
+            link,
+            &form(&[("besokt", "ja"), ("nojd", score)]),
+            a.at,
+        )
+        .await
+        .unwrap();
+    }
+    let p = panels::load(store, &anna, &muni, panel).await.unwrap();
+    assert_eq!((p.waves[0].answered, p.waves[0].invited), (5, 6));
+    assert_eq!(p.cumulative(), (5, 6));
+    // Weighted to the population: the weighted answers match the margins.
+    let w = panels::weight_wave(store, &anna, &muni, survey, &a)
+        .await
+        .unwrap();
+    assert!(w.converged && w.weighted == 5 && w.deff > 1.0, "{w:?}");
+    let results = surveys::results(store, &anna, &muni, survey).await.unwrap();
+    assert!(results.weighted && !results.rules.self_selected);
+    let stored = store.responses(&muni, survey).await.unwrap();
+    let young: f64 = stored
+        .iter()
+        .filter(|r| r.background.contains("18-39"))
+        .filter_map(|r| r.weight)
+        .sum();
+    let all: f64 = stored.iter().filter_map(|r| r.weight).sum();
+    assert!((young / all - 0.5).abs() < 1e-6, "{young} of {all}");
+    // A panel's wave keeps who answered when it closes (the panel follows its members).
+    surveys::set_status(
+        store,
+        &anna,
+        &muni,
+        survey,
+        SurveyStatus::Open,
+        SurveyStatus::Closed,
+        &a,
+    )
+    .await
+    .unwrap();
+    let invitations = store.invitations(&muni, survey).await.unwrap();
+    assert!(
+        store
+            .delete_invitation(&muni, survey, invitations[0].id, &a)
+            .await
+            .unwrap(),
+        "the member's answer goes with them on request"
+    );
+    let p = panels::load(store, &anna, &muni, panel).await.unwrap();
+    let series = panels::series(store, &anna, &muni, &p).await.unwrap();
+    assert_eq!(series.len(), 1, "{series:?}");
+    assert_eq!(series[0].question, "nojd");
+    assert!(
+        series[0].points[0].1.is_none(),
+        "four answers left: too few to show"
     );
 }
