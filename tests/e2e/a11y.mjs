@@ -389,6 +389,23 @@ for (const p of pages) {
   await staffWidths(page, "survey-results");
   if (!(await page.content()).includes("Inte statistiskt representativt")) fail("open-link results are not labelled");
   else console.log("ok   survey: built, opened, answered on a phone, results labelled self-selected");
+  // A panel: members and the population from files, the panel beside the population.
+  await page.goto(`${base}/admin/kommun/${kommun}/paneler`);
+  await axeCheck(page, "panels page");
+  await page.fill("#n-title", "Medborgarpanelen E2E");
+  await page.fill("#n-code", "panel-e2e");
+  await submit(page, "/paneler");
+  const members = "email,recruitment,age_band,sex\n" + Array.from({ length: 20 }, (_, i) =>
+    `m${i}@example.se,${i % 4 ? "probability" : "self"},${i % 3 ? "40-" : "18-39"},${i % 2 ? "K" : "M"}`).join("\n");
+  await page.setInputFiles("#a-file", { name: "members.csv", mimeType: "text/csv", buffer: Buffer.from(members) });
+  await submit(page, "/medlemmar");
+  await page.fill("#b-reference_date", "2025-12-31");
+  await page.setInputFiles("#b-file", { name: "pop.csv", mimeType: "text/csv",
+    buffer: Buffer.from("variable,level,share\nage_band,18-39,0.4\nage_band,40-,0.6\nsex,K,0.5\nsex,M,0.5\n") });
+  await submit(page, "/befolkning");
+  if (!(await page.content()).includes("2025-12-31")) fail("the population margins were not imported");
+  await axeCheck(page, "a panel's page");
+  await staffWidths(page, "panel");
   await context.close();
 }
 

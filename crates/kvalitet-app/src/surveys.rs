@@ -25,7 +25,7 @@ use kvalitet_formats::weighting_files::{read_respondents, read_targets};
 use crate::accounts::{new_token, normalise_email, token_hash};
 use crate::own::{self, MeasureForm, OwnError};
 use crate::ports::{
-    Actor, NewInvitation, NewSurvey, OwnData, Respondent, StoreError, StoredSurvey, SurveyStatus,
+    Actor, NewInvitation, NewResponse, NewSurvey, OwnData, StoreError, StoredSurvey, SurveyStatus,
     Surveys, Values,
 };
 use crate::refusal::Refusal;
@@ -445,8 +445,35 @@ pub async fn for_respondent(store: &impl Surveys, link: Link<'_>) -> Result<Surv
     }
 }
 
+/// Reads one respondent's answers as an answer to store: every problem is said beside its
+/// question, and an empty page is refused.
+pub fn prepare(
+    survey: &Survey,
+    link: Link<'_>,
+    fields: &BTreeMap<String, Vec<String>>,
+    at: Timestamp,
+) -> Result<NewResponse, Refusal> {
+    let answers = read_submission(&survey.questionnaire, fields).map_err(Refusal::BadRows)?;
+    if answers.is_empty() {
+        return Err(Refusal::Invalid(Message::new("survey_nothing_answered")));
+    }
+    Ok(NewResponse {
+        survey: survey.stored.id,
+        token_hash: match link {
+            Link::Open { .. } => None,
+            Link::Personal(token) => Some(token_hash(token)),
+        },
+        version_id: survey.stored.version_id,
+        answers: serde_json::to_string(&answers)
+            .map_err(|e| Refusal::Store(StoreError::Database(e.to_string())))?,
+        at,
+    })
+}
+
 /// Reads and stores one respondent's answers: every problem is said beside its question and
-/// nothing is kept; a personal link is used up in the same transaction as the answer.
+/// nothing is kept; a personal link is used up in the same transaction as the answer. (The
+/// site sends answers through its queue, which stores those arriving together in one
+/// transaction.)
 pub async fn submit(
     store: &impl Surveys,
     survey: &Survey,
@@ -454,30 +481,13 @@ pub async fn submit(
     fields: &BTreeMap<String, Vec<String>>,
     at: Timestamp,
 ) -> Result<(), Refusal> {
-    let answers = read_submission(&survey.questionnaire, fields).map_err(Refusal::BadRows)?;
-    if answers.is_empty() {
-        return Err(Refusal::Invalid(Message::new("survey_nothing_answered")));
+    let response = prepare(survey, link, fields, at)?;
+    let mut outcomes = store.submit_responses(&[response]).await?;
+    match outcomes.pop() {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(e)) => Err(e.into()),
+        None => Err(Refusal::Store(StoreError::Database("no outcome".into()))),
     }
-    let json = serde_json::to_string(&answers)
-        .map_err(|e| Refusal::Store(StoreError::Database(e.to_string())))?;
-    let hash;
-    let respondent = match link {
-        Link::Open { .. } => Respondent::OpenLink,
-        Link::Personal(token) => {
-            hash = token_hash(token);
-            Respondent::Invitation(&hash)
-        }
-    };
-    store
-        .submit_response(
-            survey.stored.id,
-            respondent,
-            survey.stored.version_id,
-            &json,
-            at,
-        )
-        .await?;
-    Ok(())
 }
 
 /// A survey's results: each question's figures over every answer given to it (in any
@@ -490,6 +500,8 @@ pub struct SurveyResults {
     pub responses: usize,
     /// Whether any answer carries a weight (else weighted equals unweighted).
     pub weighted: bool,
+    /// The weights' design effect and effective number of answers, when weighted.
+    pub design: Option<(f64, f64)>,
     pub questions: Vec<(Question, QuestionResult)>,
     pub texts: Vec<(Question, Vec<String>)>,
 }
@@ -546,8 +558,16 @@ pub async fn results(
             questions.push((q.clone(), question_result(q, &refs, &rules)));
         }
     }
+    let weighted = stored.iter().any(|r| r.weight.is_some());
+    let weights: Vec<f64> = responses.iter().map(|r| r.weight).collect();
     Ok(SurveyResults {
-        weighted: stored.iter().any(|r| r.weight.is_some()),
+        weighted,
+        design: weighted.then(|| {
+            (
+                weighting::design_effect(&weights),
+                weighting::effective_n(&weights),
+            )
+        }),
         responses: responses.len(),
         rules,
         questions,

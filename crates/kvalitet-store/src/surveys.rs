@@ -3,7 +3,7 @@
 //! closes; addresses go after the retention period).
 
 use kvalitet_app::ports::{
-    Actor, InvitationLookup, InvitationRecord, NewInvitation, NewSurvey, Respondent, StoreError,
+    Actor, InvitationLookup, InvitationRecord, NewInvitation, NewResponse, NewSurvey, StoreError,
     StoredResponse, StoredSurvey, SurveyStatus, Surveys,
 };
 use kvalitet_domain::audit::AuditAction;
@@ -420,63 +420,77 @@ impl Surveys for SqlStore {
             .transpose()
     }
 
-    async fn submit_response(
+    async fn submit_responses(
         &self,
-        survey: i64,
-        respondent: Respondent<'_>,
-        version_id: i64,
-        answers: &str,
-        at: Timestamp,
-    ) -> Result<i64, StoreError> {
+        batch: &[NewResponse],
+    ) -> Result<Vec<Result<i64, StoreError>>, StoreError> {
         let mut tx = self.begin().await?;
         let t = &mut tx;
-        let open = fetch_all!(tx t, (String, bool, i64),
-            "SELECT s.status, s.open_link,
-                 (SELECT MAX(id) FROM survey_version WHERE survey_id = s.id)
-             FROM survey s WHERE s.id = $1",
-            survey)?;
-        let (status, open_link, latest) = open.into_iter().next().ok_or_else(not_found)?;
-        if status != "open" || (respondent == Respondent::OpenLink && !open_link) {
-            return Err(conflict("survey_not_open"));
-        }
-        if latest != version_id {
-            return Err(conflict("survey_version_changed"));
-        }
-        // The link is used up first, in the same transaction as the answer: of two answers
-        // sent at once on one link, the second finds it answered and nothing of it is kept.
-        let (background, self_selected) = match respondent {
-            Respondent::OpenLink => ("{}".to_owned(), true),
-            Respondent::Invitation(hash) => {
-                let used = fetch_all!(tx t, (String,),
-                    "UPDATE survey_invitation SET answered_at = $3
-                     WHERE token_hash = $1 AND survey_id = $2 AND answered_at IS NULL
-                     RETURNING background",
-                    hash, survey, at.to_string())?;
-                match used.into_iter().next() {
-                    Some((background,)) => (background, false),
-                    None => return Err(conflict("survey_link_used")),
-                }
+        // Each survey's state is read once per batch, inside the transaction that writes.
+        let mut surveys: std::collections::HashMap<i64, Option<(String, bool, i64)>> =
+            std::collections::HashMap::new();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for r in batch {
+            if !surveys.contains_key(&r.survey) {
+                let row = fetch_all!(tx t, (String, bool, i64),
+                    "SELECT s.status, s.open_link,
+                         (SELECT MAX(id) FROM survey_version WHERE survey_id = s.id)
+                     FROM survey s WHERE s.id = $1",
+                    r.survey)?;
+                surveys.insert(r.survey, row.into_iter().next());
             }
-        };
-        let inserted = fetch_all!(tx t, (i64,),
-            "INSERT INTO survey_response (survey_id, version_id, answers, background,
-                 self_selected, answered_on)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            survey, version_id, answers, &background, self_selected, at.date_text())?;
-        let id = inserted
-            .first()
-            .map(|r| r.0)
-            .ok_or_else(|| invalid("no id returned"))?;
-        if let Respondent::Invitation(hash) = respondent {
-            exec!(
-                t,
-                "UPDATE survey_invitation SET response_id = $2 WHERE token_hash = $1",
-                hash,
-                id
-            )?;
+            let Some(Some((status, open_link, latest))) = surveys.get(&r.survey) else {
+                outcomes.push(Err(not_found()));
+                continue;
+            };
+            if status != "open" || (r.token_hash.is_none() && !open_link) {
+                outcomes.push(Err(conflict("survey_not_open")));
+                continue;
+            }
+            if *latest != r.version_id {
+                outcomes.push(Err(conflict("survey_version_changed")));
+                continue;
+            }
+            // The link is used up first: of two answers on one link, the second finds it
+            // answered and nothing of it is kept.
+            let (background, self_selected) = match &r.token_hash {
+                None => ("{}".to_owned(), true),
+                Some(hash) => {
+                    let used = fetch_all!(tx t, (String,),
+                        "UPDATE survey_invitation SET answered_at = $3
+                         WHERE token_hash = $1 AND survey_id = $2 AND answered_at IS NULL
+                         RETURNING background",
+                        hash, r.survey, r.at.to_string())?;
+                    match used.into_iter().next() {
+                        Some((background,)) => (background, false),
+                        None => {
+                            outcomes.push(Err(conflict("survey_link_used")));
+                            continue;
+                        }
+                    }
+                }
+            };
+            let inserted = fetch_all!(tx t, (i64,),
+                "INSERT INTO survey_response (survey_id, version_id, answers, background,
+                     self_selected, answered_on)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                r.survey, r.version_id, &r.answers, &background, self_selected, r.at.date_text())?;
+            let id = inserted
+                .first()
+                .map(|row| row.0)
+                .ok_or_else(|| invalid("no id returned"))?;
+            if let Some(hash) = &r.token_hash {
+                exec!(
+                    t,
+                    "UPDATE survey_invitation SET response_id = $2 WHERE token_hash = $1",
+                    hash,
+                    id
+                )?;
+            }
+            outcomes.push(Ok(id));
         }
         tx.commit().await?;
-        Ok(id)
+        Ok(outcomes)
     }
 
     async fn responses(

@@ -3,6 +3,7 @@
 //! what is loaded (`/status`) and a health check.
 
 mod admin;
+mod answers;
 mod api_v1;
 mod auth;
 mod background;
@@ -17,6 +18,7 @@ mod gzip;
 mod i18n;
 mod kolada_v3;
 mod outbox;
+mod panels;
 mod rejections;
 mod rounds;
 mod routes;

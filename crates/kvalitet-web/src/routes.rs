@@ -15,7 +15,7 @@ use crate::extract::UploadLimit;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::{
-    admin, api_v1, auth, goals_admin, kolada_v3, rejections, rounds, service, site, surveys,
+    admin, api_v1, auth, goals_admin, kolada_v3, panels, rejections, rounds, service, site, surveys,
 };
 
 /// The widget's height report, and the listener for the pages that embed widgets.
@@ -282,6 +282,44 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route(
             "/admin/kommun/{id}/enkater/{survey}/fil/{file}",
             get(surveys::download::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/enkater/{survey}/vikta",
+            post(surveys::weight::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/paneler",
+            get(panels::list::<S>).post(panels::create::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/paneler/{panel}",
+            get(panels::panel::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/paneler/{panel}/medlemmar",
+            upload(
+                post(panels::add_members::<S>),
+                kvalitet_app::panels::MAX_MEMBER_LIST_BYTES,
+            ),
+        )
+        .route(
+            "/admin/kommun/{id}/paneler/{panel}/befolkning",
+            upload(
+                post(panels::margins::<S>),
+                kvalitet_app::panels::MAX_MARGINS_BYTES,
+            ),
+        )
+        .route(
+            "/admin/kommun/{id}/paneler/{panel}/omgang",
+            post(panels::start_wave::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/paneler/{panel}/medlem/{member}/lamnar",
+            post(panels::leave::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/paneler/{panel}/{file}",
+            get(panels::report::<S>),
         )
         .route(
             "/kommun/{id}/enkat/{code}",

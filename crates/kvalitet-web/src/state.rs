@@ -45,6 +45,8 @@ pub struct AppState<S> {
     pub(crate) pages: cache::ResponseCache,
     /// The last data version seen and when it was read.
     pub(crate) version: std::sync::Mutex<Option<(std::time::Instant, i64)>>,
+    /// Survey answers on their way to the store, written together at busy times.
+    pub(crate) answers: crate::answers::AnswerQueue,
 }
 
 /// How long a data version is trusted before the database is asked again: an import
@@ -123,7 +125,9 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 43] = [
+const TEMPLATES: [(&str, &str); 45] = [
+    ("panels.html", include_str!("../templates/panels.html")),
+    ("panel.html", include_str!("../templates/panel.html")),
     ("surveys.html", include_str!("../templates/surveys.html")),
     ("survey.html", include_str!("../templates/survey.html")),
     (
@@ -281,6 +285,7 @@ impl<S: Store> AppState<S> {
             series_cache: cache::ResponseCache::new(SERIES_CACHE_BYTES),
             pages: cache::ResponseCache::new(PAGE_CACHE_BYTES),
             version: std::sync::Mutex::new(None),
+            answers: crate::answers::AnswerQueue::default(),
         })
     }
 }

@@ -66,6 +66,7 @@ fn notice(lang: Lang, raw: Option<&str>) -> Option<String> {
         "oppnad" => "survey_notice_opened",
         "stangd" => "survey_notice_closed",
         "raderad" => "survey_notice_deleted",
+        "viktad" => "survey_notice_weighted",
         _ => return None,
     };
     Some(lang.t(key).to_owned())
@@ -285,6 +286,8 @@ struct SurveyView<'a> {
     address: Option<String>,
     version: i64,
     retention_days: u32,
+    /// The panel whose wave it is.
+    panel: Option<i64>,
     source: String,
     can_edit: bool,
     can_run: bool,
@@ -328,6 +331,7 @@ async fn survey_page<S: Store>(
         }),
         version: stored.version,
         retention_days: stored.retention_days,
+        panel: stored.panel,
         source: failed
             .as_ref()
             .and_then(|f| f.typed("source"))
@@ -524,6 +528,16 @@ pub async fn make_links<S: Store>(
             return survey_page(&state, lang, session, &m, survey, None, Some(failed)).await;
         }
     };
+    Ok(links_file(&state, lang, survey, &made))
+}
+
+/// The personal links just made, as a CSV file to send from: address, link, background.
+pub(crate) fn links_file<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    survey: i64,
+    made: &[(Invitee, String)],
+) -> Response {
     let variables: Vec<String> = made
         .iter()
         .flat_map(|(i, _)| i.background.keys().cloned())
@@ -554,12 +568,12 @@ pub async fn make_links<S: Store>(
         rows,
         numeric,
     };
-    Ok(no_store(downloads::respond(
+    no_store(downloads::respond(
         Kind::Csv,
         &table,
         &format!("lankar-{survey}"),
         &[],
-    )))
+    ))
 }
 
 fn no_store(mut r: Response) -> Response {
@@ -571,6 +585,37 @@ fn no_store(mut r: Response) -> Response {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct NoFields {}
+
+/// `POST /admin/kommun/{id}/enkater/{survey}/vikta`: a panel wave's answers weighted to the
+/// panel's population margins; refused with the reason (no margins, answers without a
+/// level, a level without answers) on the survey's page.
+pub async fn weight<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path((id, survey)): Path<(String, i64)>,
+    change: Change<NoFields>,
+) -> Result<Response, WebError> {
+    let session = &change.session;
+    let m = municipality(lang, session, &id, Action::EditMeasures)?;
+    let weighted = kvalitet_app::panels::weight_wave(
+        &state.store,
+        &session.user.grants,
+        &m,
+        survey,
+        &state.actor(session),
+    )
+    .await;
+    match weighted {
+        Ok(_) => Ok(redirect(
+            &format!("{}?klart=viktad", survey_path(lang, &m, survey)),
+            &[],
+        )),
+        Err(refusal) => {
+            let failed = Failed::new(lang, "w", &serde_json::json!({}), &refusal.into_problems()?);
+            survey_page(&state, lang, session, &m, survey, None, Some(failed)).await
+        }
+    }
+}
 
 /// `POST /admin/kommun/{id}/enkater/{survey}/lankar/{invitation}/ta-bort`: a person's link
 /// deleted on their request, with their answer while the survey is open.
@@ -964,7 +1009,7 @@ pub async fn submit_personal<S: Store>(
 }
 
 async fn submit<S: Store>(
-    state: &AppState<S>,
+    state: &Arc<AppState<S>>,
     lang: Lang,
     address: &Address,
     headers: &HeaderMap,
@@ -980,8 +1025,14 @@ async fn submit<S: Store>(
     }
     let survey = app::for_respondent(&state.store, address.link()).await?;
     let sent = answer_fields(pairs);
-    let clock_now = state.clock.now();
-    match app::submit(&state.store, &survey, address.link(), &sent, clock_now).await {
+    let stored = match app::prepare(&survey, address.link(), &sent, state.clock.now()) {
+        Ok(response) => crate::answers::store_answer(state, response)
+            .await
+            .map(drop)
+            .map_err(kvalitet_app::refusal::Refusal::from),
+        Err(refusal) => Err(refusal),
+    };
+    match stored {
         Ok(()) => show_thanks(state, lang, &survey),
         Err(refusal) => {
             let problems = refusal.into_problems()?;
@@ -1069,6 +1120,9 @@ struct ResultsView<'a> {
     survey: SurveyLine,
     self_selected: bool,
     weighted: bool,
+    /// The weights' design effect and the effective number of answers, in words.
+    deff: Option<String>,
+    n_eff: Option<String>,
     questions: Vec<ResultLine>,
     texts: Vec<TextLine>,
     /// The person may make results measures, and the year and form sent back for it.
@@ -1159,6 +1213,8 @@ async fn results_page<S: Store>(
         survey: line(lang, &r.survey),
         self_selected: r.rules.self_selected,
         weighted: r.weighted,
+        deff: r.design.map(|(deff, _)| lang.number(deff, 2)),
+        n_eff: r.design.map(|(_, n_eff)| lang.number(n_eff, 0)),
         questions: r
             .questions
             .iter()

@@ -3828,3 +3828,138 @@ async fn a_survey_is_built_answered_and_counted_over_http() {
     assert_eq!(shut.status, 400, "{}", shut.body);
     assert!(shut.body.contains("tar inte emot svar"), "{}", shut.body);
 }
+
+/// A citizen panel over HTTP: created, members added from a list (a bad list sent back),
+/// the population margins imported, the panel beside the population (also as a file), a
+/// wave sent as personal links, answered, weighted to the population, and the weighted
+/// results; another municipality sees nothing.
+#[tokio::test]
+async fn a_panel_is_built_compared_sent_a_wave_and_weighted_over_http() {
+    let app = server().await;
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let made = bo
+        .post(
+            "/admin/kommun/0180/paneler",
+            &[("code", "panelen"), ("title", "Stockholmspanelen")],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let panel = made
+        .location()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let bad = bo
+        .upload(
+            &format!("{panel}/medlemmar"),
+            &[],
+            "m.csv",
+            b"email,recruitment\nx@x.se,lottad\n",
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(
+        bad.body.contains(r#"id="a-file-error""#) && bad.body.contains("lottad"),
+        "{}",
+        bad.body
+    );
+    let mut members = String::from("email,recruitment,age_band\n");
+    for i in 0..12 {
+        let age = if i % 3 == 0 { "18-39" } else { "40-" };
+        members.push_str(&format!("p{i}@x.se,probability,{age}\n"));
+    }
+    let added = bo
+        .upload(
+            &format!("{panel}/medlemmar"),
+            &[],
+            "m.csv",
+            members.as_bytes(),
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let margins = bo
+        .upload(
+            &format!("{panel}/befolkning"),
+            &[("reference_date", "2025-12-31")],
+            "pop.csv",
+            b"variable,level,share\nage_band,18-39,0.5\nage_band,40-,0.5\n",
+        )
+        .await;
+    assert_eq!(margins.status, 303, "{}", margins.body);
+    let page = bo.get(&panel).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    // 4 of 12 are 18-39: 33 % against 50 %, a difference of 33 points in all.
+    assert!(
+        page.body.contains("33 %") && page.body.contains("2025-12-31"),
+        "{}",
+        page.body
+    );
+    let report = bo.get(&format!("{panel}/representativitet.csv")).await;
+    assert!(
+        report.body.contains("age_band,18-39,0.5,0.333"),
+        "{}",
+        report.body
+    );
+    let mut dan = app.logged_in("dan@kommun.se").await;
+    assert_eq!(dan.get(&panel).await.status, 403);
+
+    // A wave: a survey sent to the twelve, answered by all, weighted.
+    let survey = bo
+        .post(
+            "/admin/kommun/0180/enkater",
+            &[
+                ("code", "omgang-1"),
+                ("template", "medborgarpanel"),
+                ("retention_days", "90"),
+            ],
+        )
+        .await;
+    let survey_path = survey
+        .location()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let survey_id = survey_path.rsplit('/').next().unwrap().to_owned();
+    let links = bo
+        .post(&format!("{panel}/omgang"), &[("survey", &survey_id)])
+        .await;
+    assert_eq!(links.status, 200, "{}", links.body);
+    assert_eq!(links.body.lines().count(), 13, "{}", links.body);
+    let mut anna = app.logged_in("anna@kommun.se").await;
+    anna.post(&format!("{survey_path}/status"), &[("to", "open")])
+        .await;
+    for (i, line) in links.body.lines().skip(1).enumerate() {
+        let path = line
+            .split(',')
+            .nth(1)
+            .and_then(|l| l.split_once("/enkat/"))
+            .map(|(_, t)| format!("/enkat/{t}"))
+            .unwrap();
+        let mut member = app.visitor();
+        let form = member.get(&path).await;
+        // The young answer 5, the others 1: unweighted mean 7/3, weighted 3.
+        let score = if line.contains("18-39") { "5" } else { "1" };
+        let sent = member
+            .send(app.post(&path).form(&[
+                ("csrf", &form.hidden("csrf")),
+                ("version", &form.hidden("version")),
+                ("trygghet", score),
+            ]))
+            .await;
+        assert_eq!(sent.status, 200, "{i}: {}", sent.body);
+    }
+    let weighted = bo.post(&format!("{survey_path}/vikta"), &[]).await;
+    assert_eq!(weighted.status, 303, "{}", weighted.body);
+    let results = bo.get(&format!("{survey_path}/resultat")).await;
+    assert!(
+        results.body.contains("designeffekt") && results.body.contains("<strong>3,0</strong>"),
+        "{}",
+        results.body
+    );
+    let page = bo.get(&panel).await;
+    assert!(page.body.contains("12 svar av 12"), "{}", page.body);
+}

@@ -90,13 +90,15 @@ pub struct InvitationRecord {
     pub answered: bool,
 }
 
-/// Who is answering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Respondent<'a> {
-    /// Anyone, through the survey's public address (self-selected).
-    OpenLink,
-    /// The holder of a personal link, by its token's hash.
-    Invitation(&'a str),
+/// An answered questionnaire to store: the survey, the personal link's token hash (none for
+/// the open address), the questionnaire version answered, the answers as JSON and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewResponse {
+    pub survey: i64,
+    pub token_hash: Option<String>,
+    pub version_id: i64,
+    pub answers: String,
+    pub at: Timestamp,
 }
 
 /// One answered questionnaire.
@@ -196,19 +198,17 @@ pub trait Surveys: Send + Sync + 'static {
         token_hash: &str,
     ) -> impl Future<Output = Result<Option<InvitationLookup>, StoreError>> + Send;
 
-    /// Stores one answered questionnaire of version `version_id`, atomically with using up
-    /// the personal link: `Conflict("survey_link_used")` when the link has been answered,
+    /// Stores answered questionnaires, several in one transaction (one commit for many
+    /// respondents at busy times), each with its own outcome: `Conflict("survey_link_used")`
+    /// when its personal link has been answered (also by an earlier one of the same batch),
     /// `Conflict("survey_not_open")` when the survey is not open (or the open link is not
-    /// offered), `Conflict("survey_version_changed")` when `version_id` is no longer the
-    /// latest. The answer carries the invitation's background; an open link's has none.
-    fn submit_response(
+    /// offered), `Conflict("survey_version_changed")` when its version is no longer the
+    /// latest; nothing of a refused one is written. Each personal link is used up in the
+    /// same transaction as its answer. The outer error is the store failing (nothing written).
+    fn submit_responses(
         &self,
-        survey: i64,
-        respondent: Respondent<'_>,
-        version_id: i64,
-        answers: &str,
-        at: Timestamp,
-    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+        batch: &[NewResponse],
+    ) -> impl Future<Output = Result<Vec<Result<i64, StoreError>>, StoreError>> + Send;
 
     /// The survey's answers, oldest first.
     fn responses(
