@@ -1,5 +1,7 @@
-//! Survey files. A questionnaire (TOML or JSON): any text is read or refused with its
-//! problems. The files of `kvalitet survey weight`: any bytes split into a targets file and a
+//! Survey files and answers. A questionnaire (TOML or JSON): any text is read or refused with
+//! its problems. An invitation list and a panel's member list: read or refused. An answer
+//! page as a browser sends it (`field=value&…`) against the shipped medborgarpanel wave: read
+//! or refused question by question, and what reads survives being stored as JSON. The files of `kvalitet survey weight`: any bytes split into a targets file and a
 //! respondents file are read or refused with their problems, and what reads is raked without
 //! a panic, its weights finite and summing to the respondents' number.
 #![no_main]
@@ -8,10 +10,33 @@ use kvalitet_domain::weighting::{RakeOptions, rake};
 use kvalitet_formats::weighting_files::{read_respondents, read_targets};
 use libfuzzer_sys::fuzz_target;
 
+/// The shipped medborgarpanel wave, read once.
+fn questionnaire() -> &'static kvalitet_domain::questionnaire::Questionnaire {
+    static WAVE: std::sync::OnceLock<kvalitet_domain::questionnaire::Questionnaire> =
+        std::sync::OnceLock::new();
+    WAVE.get_or_init(|| {
+        kvalitet_formats::questionnaire_file::read(include_str!("../../data/surveys/medborgarpanel.toml"))
+            .expect("the shipped wave reads")
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     if let Ok(q) = kvalitet_formats::questionnaire_file::read(&text) {
         assert!(kvalitet_domain::questionnaire::questionnaire_problems(&q).is_empty());
+    }
+    let _ = kvalitet_app::surveys::read_invitation_list(&text);
+    let _ = kvalitet_app::panels::read_members(&text);
+    let mut fields: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for pair in text.split('&').take(1000) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        fields.entry(k.to_owned()).or_default().push(v.to_owned());
+    }
+    if let Ok(answers) = kvalitet_domain::questionnaire::read_submission(questionnaire(), &fields) {
+        let json = serde_json::to_string(&answers).expect("answers serialise");
+        let back: std::collections::BTreeMap<String, kvalitet_domain::questionnaire::Answer> =
+            serde_json::from_str(&json).expect("answers read back");
+        assert_eq!(back, answers);
     }
     let (targets, sample) = text.split_once("\n\n").unwrap_or((&text, "id,x\n1,a\n"));
     let Ok(margins) = read_targets(targets) else {

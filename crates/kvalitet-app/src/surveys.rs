@@ -125,7 +125,8 @@ pub const MAX_INVITATION_LIST_BYTES: usize = 16 << 20;
 #[derive(Debug, Clone)]
 pub struct Survey {
     pub stored: StoredSurvey,
-    pub questionnaire: Questionnaire,
+    /// Read once per text and shared (see [`read_questionnaire`]).
+    pub questionnaire: std::sync::Arc<Questionnaire>,
 }
 
 /// How a new survey is set up: its address, who answers and how long personal data is kept.
@@ -146,9 +147,34 @@ fn may_edit(grants: &Grants, m: &MunicipalityId) -> Result<(), Refusal> {
     }
 }
 
-fn read_stored(stored: StoredSurvey) -> Result<Survey, Refusal> {
+/// The questionnaires read lately, by their text: every answer sent reads its survey's
+/// questionnaire, and reading and checking the file each time cost more than storing the
+/// answer. Keyed by the whole text (compared on a hit), so an edited draft is read again.
+static READ: std::sync::Mutex<Vec<(String, std::sync::Arc<Questionnaire>)>> =
+    std::sync::Mutex::new(Vec::new());
+const READ_KEPT: usize = 64;
+
+/// A stored questionnaire's text read (once per text; see [`READ`]).
+fn read_questionnaire(source: &str) -> Result<std::sync::Arc<Questionnaire>, Refusal> {
+    let kept = |read: &Vec<(String, std::sync::Arc<Questionnaire>)>| {
+        read.iter().find(|(text, _)| text == source).map(|(_, q)| q.clone())
+    };
+    if let Some(q) = READ.lock().ok().and_then(|read| kept(&read)) {
+        return Ok(q);
+    }
     // Checked when it was saved; a rule made stricter since must not hide the survey.
-    let questionnaire = questionnaire_file::read(&stored.source).map_err(Refusal::BadRows)?;
+    let q = std::sync::Arc::new(questionnaire_file::read(source).map_err(Refusal::BadRows)?);
+    if let Ok(mut read) = READ.lock() {
+        if read.len() >= READ_KEPT {
+            read.remove(0);
+        }
+        read.push((source.to_owned(), q.clone()));
+    }
+    Ok(q)
+}
+
+fn read_stored(stored: StoredSurvey) -> Result<Survey, Refusal> {
+    let questionnaire = read_questionnaire(&stored.source)?;
     Ok(Survey {
         stored,
         questionnaire,
@@ -226,7 +252,7 @@ pub async fn for_staff(
             Message::new("surveys_staff_only").with("municipality", m),
         ));
     }
-    read_stored(store.survey(m, Some(id), "").await?.ok_or_else(not_found)?)
+    read_stored(store.survey(m, Some(id), "", true).await?.ok_or_else(not_found)?)
 }
 
 /// Saves a changed questionnaire, based on the version the editor showed. Once answers have
@@ -243,7 +269,7 @@ pub async fn save_questionnaire(
 ) -> Result<i64, Refusal> {
     may_edit(grants, m)?;
     let new = questionnaire_file::read(source).map_err(Refusal::BadRows)?;
-    let current = read_stored(store.survey(m, Some(id), "").await?.ok_or_else(not_found)?)?;
+    let current = read_stored(store.survey(m, Some(id), "", true).await?.ok_or_else(not_found)?)?;
     if current.stored.responses > 0 {
         let changed: Vec<Message> = changed_questions(&current.questionnaire, &new)
             .into_iter()
@@ -416,7 +442,7 @@ pub async fn for_respondent(store: &impl Surveys, link: Link<'_>) -> Result<Surv
     let stored = match link {
         Link::Open { municipality, code } => {
             let s = store
-                .survey(municipality, None, code)
+                .survey(municipality, None, code, false)
                 .await?
                 .ok_or_else(not_found)?;
             if !s.open_link {
@@ -433,7 +459,7 @@ pub async fn for_respondent(store: &impl Surveys, link: Link<'_>) -> Result<Surv
                 return Err(Refusal::Invalid(Message::new("survey_link_used")));
             }
             store
-                .survey(&found.municipality, Some(found.survey), "")
+                .survey(&found.municipality, Some(found.survey), "", false)
                 .await?
                 .ok_or_else(not_found)?
         }

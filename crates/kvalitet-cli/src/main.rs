@@ -505,6 +505,7 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         options.max_upload_bytes = (mb * f64::from(1 << 20)) as usize;
     }
     let state = kvalitet_web::AppState::with_options(store, backend, options);
+    tokio::spawn(kvalitet_web::run_upkeep(state.clone()));
     if let Some(mailer) = mailer {
         eprintln!("e-mail goes through the configured SMTP relay");
         tokio::spawn(kvalitet_web::run_mail(state.clone(), mailer));

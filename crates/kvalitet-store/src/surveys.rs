@@ -12,19 +12,31 @@ use kvalitet_domain::{Message, MunicipalityId, Timestamp};
 use crate::audit::audit;
 use crate::{SqlStore, exec, fetch_all, invalid, moment};
 
-/// The columns of a [`StoredSurvey`], with its latest version and counts.
+/// The columns of a [`StoredSurvey`] with its latest version and, when `$counts` is
+/// `counted`, its counts (the respondents' pages leave them out: counting a survey's answers
+/// on every answer sent would grow with the survey).
 macro_rules! survey_select {
-    () => {
-        "SELECT s.id, s.code, s.status, s.open_link, s.retention_days, s.created_by,
-             s.created_at, s.opened_at, s.closed_at, v.version, v.id, v.source,
-             (SELECT COUNT(*) FROM survey_response r WHERE r.survey_id = s.id),
+    (counted) => {
+        survey_select!(
+            "(SELECT COUNT(*) FROM survey_response r WHERE r.survey_id = s.id),
              (SELECT COUNT(*) FROM survey_invitation i WHERE i.survey_id = s.id),
              (SELECT COUNT(*) FROM survey_invitation i
-              WHERE i.survey_id = s.id AND i.answered_at IS NOT NULL),
-             s.panel_id
-         FROM survey s JOIN survey_version v ON v.survey_id = s.id
-              AND v.version = (SELECT MAX(version) FROM survey_version WHERE survey_id = s.id)
-         WHERE s.municipality_id = $1"
+              WHERE i.survey_id = s.id AND i.answered_at IS NOT NULL)"
+        )
+    };
+    (uncounted) => {
+        survey_select!("CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT)")
+    };
+    ($counts:literal) => {
+        concat!(
+            "SELECT s.id, s.code, s.status, s.open_link, s.retention_days, s.created_by,
+                 s.created_at, s.opened_at, s.closed_at, v.version, v.id, v.source, ",
+            $counts,
+            ", s.panel_id
+             FROM survey s JOIN survey_version v ON v.survey_id = s.id
+                  AND v.version = (SELECT MAX(version) FROM survey_version WHERE survey_id = s.id)
+             WHERE s.municipality_id = $1"
+        )
     };
 }
 
@@ -240,7 +252,7 @@ impl Surveys for SqlStore {
         municipality: &MunicipalityId,
     ) -> Result<Vec<StoredSurvey>, StoreError> {
         let rows = fetch_all!(pool self, SurveyRow,
-            concat!(survey_select!(), " ORDER BY s.id DESC"),
+            concat!(survey_select!(counted), " ORDER BY s.id DESC"),
             municipality.as_str())?;
         rows.into_iter()
             .map(|row| survey_record(municipality, row))
@@ -252,14 +264,18 @@ impl Surveys for SqlStore {
         municipality: &MunicipalityId,
         id: Option<i64>,
         code: &str,
+        counted: bool,
     ) -> Result<Option<StoredSurvey>, StoreError> {
-        let rows = match id {
-            Some(id) => fetch_all!(pool self, SurveyRow,
-                concat!(survey_select!(), " AND s.id = $2"),
-                municipality.as_str(), id)?,
-            None => fetch_all!(pool self, SurveyRow,
-                concat!(survey_select!(), " AND s.code = $2"),
-                municipality.as_str(), code)?,
+        let m = municipality.as_str();
+        let rows = match (id, counted) {
+            (Some(id), true) => fetch_all!(pool self, SurveyRow,
+                concat!(survey_select!(counted), " AND s.id = $2"), m, id)?,
+            (None, true) => fetch_all!(pool self, SurveyRow,
+                concat!(survey_select!(counted), " AND s.code = $2"), m, code)?,
+            (Some(id), false) => fetch_all!(pool self, SurveyRow,
+                concat!(survey_select!(uncounted), " AND s.id = $2"), m, id)?,
+            (None, false) => fetch_all!(pool self, SurveyRow,
+                concat!(survey_select!(uncounted), " AND s.code = $2"), m, code)?,
         };
         rows.into_iter()
             .next()

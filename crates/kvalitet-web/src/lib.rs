@@ -28,7 +28,7 @@ mod state;
 mod surveys;
 mod todo;
 
-pub use background::{remind, run_mail};
+pub use background::{remind, run_mail, run_upkeep};
 pub use error::WebError;
 pub use i18n::Lang;
 pub(crate) use kolada_v3::query_pairs;

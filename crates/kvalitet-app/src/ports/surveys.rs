@@ -156,12 +156,14 @@ pub trait Surveys: Send + Sync + 'static {
         municipality: &MunicipalityId,
     ) -> impl Future<Output = Result<Vec<StoredSurvey>, StoreError>> + Send;
 
-    /// One survey by id, or by its code when `id` is `None`.
+    /// One survey by id, or by its code when `id` is `None`; with its counts when
+    /// `counted` (else they are 0: a respondent's page does not need them).
     fn survey(
         &self,
         municipality: &MunicipalityId,
         id: Option<i64>,
         code: &str,
+        counted: bool,
     ) -> impl Future<Output = Result<Option<StoredSurvey>, StoreError>> + Send;
 
     /// Moves the survey from `from` to `to` (draft -> open -> closed). Closing removes the
