@@ -10,7 +10,7 @@ use kvalitet_domain::questionnaire::{
     Answer, Question, QuestionKind, Questionnaire, changed_questions, read_submission,
 };
 use kvalitet_domain::survey_results::{
-    Publish, QuestionResult, Response, ResultRules, publishable, question_result,
+    Publish, QuestionResult, Response, ResultRules, breakdown, publishable, question_result,
 };
 use kvalitet_domain::weighting::{self, RakeOptions, Raked};
 use kvalitet_domain::{
@@ -157,7 +157,9 @@ const READ_KEPT: usize = 64;
 /// A stored questionnaire's text read (once per text; see [`READ`]).
 fn read_questionnaire(source: &str) -> Result<std::sync::Arc<Questionnaire>, Refusal> {
     let kept = |read: &Vec<(String, std::sync::Arc<Questionnaire>)>| {
-        read.iter().find(|(text, _)| text == source).map(|(_, q)| q.clone())
+        read.iter()
+            .find(|(text, _)| text == source)
+            .map(|(_, q)| q.clone())
     };
     if let Some(q) = READ.lock().ok().and_then(|read| kept(&read)) {
         return Ok(q);
@@ -252,7 +254,12 @@ pub async fn for_staff(
             Message::new("surveys_staff_only").with("municipality", m),
         ));
     }
-    read_stored(store.survey(m, Some(id), "", true).await?.ok_or_else(not_found)?)
+    read_stored(
+        store
+            .survey(m, Some(id), "", true)
+            .await?
+            .ok_or_else(not_found)?,
+    )
 }
 
 /// Saves a changed questionnaire, based on the version the editor showed. Once answers have
@@ -269,7 +276,12 @@ pub async fn save_questionnaire(
 ) -> Result<i64, Refusal> {
     may_edit(grants, m)?;
     let new = questionnaire_file::read(source).map_err(Refusal::BadRows)?;
-    let current = read_stored(store.survey(m, Some(id), "", true).await?.ok_or_else(not_found)?)?;
+    let current = read_stored(
+        store
+            .survey(m, Some(id), "", true)
+            .await?
+            .ok_or_else(not_found)?,
+    )?;
     if current.stored.responses > 0 {
         let changed: Vec<Message> = changed_questions(&current.questionnaire, &new)
             .into_iter()
@@ -530,6 +542,10 @@ pub struct SurveyResults {
     pub design: Option<(f64, f64)>,
     pub questions: Vec<(Question, QuestionResult)>,
     pub texts: Vec<(Question, Vec<String>)>,
+    /// The variables the results can be broken down by.
+    pub variables: Vec<String>,
+    /// The breakdown asked for: the variable, and per question (by id) its results per level.
+    pub by: Option<(String, Vec<(String, Vec<(String, QuestionResult)>)>)>,
 }
 
 /// The stored answers as the domain counts them. An answer row that cannot be read is a
@@ -560,9 +576,52 @@ pub async fn results(
     m: &MunicipalityId,
     id: i64,
 ) -> Result<SurveyResults, Refusal> {
+    results_by(store, grants, m, id, None).await
+}
+
+/// The variables answers can be broken down by: the background variables the answers carry
+/// (from invitations and panels), then the survey's single-choice questions (an age band or
+/// an area asked in the survey itself).
+fn breakdown_variables(survey: &Survey, responses: &[Response]) -> Vec<String> {
+    let mut variables: Vec<String> = responses
+        .iter()
+        .flat_map(|r| r.background.keys().cloned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for q in survey.questionnaire.questions() {
+        if q.kind == QuestionKind::Single && !variables.contains(&q.id) {
+            variables.push(q.id.clone());
+        }
+    }
+    variables
+}
+
+/// The results, and broken down by `by` (a background variable or a single-choice question,
+/// see [`breakdown_variables`]) when given: each question's results per level, a level with
+/// fewer than five answers to the question suppressed.
+pub async fn results_by(
+    store: &impl Surveys,
+    grants: &Grants,
+    m: &MunicipalityId,
+    id: i64,
+    by: Option<&str>,
+) -> Result<SurveyResults, Refusal> {
     let survey = for_staff(store, grants, m, id).await?;
     let stored = store.responses(m, id).await?;
-    let responses = read_responses(&stored)?;
+    let mut responses = read_responses(&stored)?;
+    let variables = breakdown_variables(&survey, &responses);
+    let by = by.filter(|v| variables.iter().any(|x| x == v));
+    // A question to break down by is read as a background variable of its answer.
+    if let Some(variable) = by
+        && survey.questionnaire.questions().any(|q| q.id == variable)
+    {
+        for r in &mut responses {
+            if let Some(Answer::Choice(code)) = r.answers.get(variable) {
+                r.background.insert(variable.to_owned(), code.clone());
+            }
+        }
+    }
     let refs: Vec<&Response> = responses.iter().collect();
     let rules = ResultRules {
         self_selected: survey.stored.open_link || stored.iter().any(|r| r.self_selected),
@@ -570,6 +629,7 @@ pub async fn results(
     };
     let mut questions = Vec::new();
     let mut texts = Vec::new();
+    let mut broken_down = Vec::new();
     for q in survey.questionnaire.questions() {
         if q.kind == QuestionKind::Text {
             let said = responses
@@ -581,6 +641,11 @@ pub async fn results(
                 .collect();
             texts.push((q.clone(), said));
         } else {
+            if let Some(variable) = by
+                && q.id != variable
+            {
+                broken_down.push((q.id.clone(), breakdown(q, &refs, variable, &rules)));
+            }
             questions.push((q.clone(), question_result(q, &refs, &rules)));
         }
     }
@@ -598,6 +663,8 @@ pub async fn results(
         rules,
         questions,
         texts,
+        by: by.map(|variable| (variable.to_owned(), broken_down)),
+        variables,
         survey,
     })
 }

@@ -33,7 +33,10 @@ pub async fn run_upkeep<S: Store>(state: Arc<AppState<S>>) {
             .await
         {
             Ok(0) => {}
-            Ok(n) => tracing::info!(invitations = n, "survey personal data past retention deleted"),
+            Ok(n) => tracing::info!(
+                invitations = n,
+                "survey personal data past retention deleted"
+            ),
             Err(e) => tracing::warn!(error = %e, "survey personal data not purged"),
         }
     }

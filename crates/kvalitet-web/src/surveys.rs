@@ -1099,6 +1099,8 @@ struct ResultLine {
     choices: Vec<Choice>,
     /// The measure id offered for publishing it.
     measure: String,
+    /// Its results per level of the chosen breakdown.
+    breakdown: Vec<BreakdownRow>,
     text: String,
     answered: usize,
     dont_know: usize,
@@ -1125,6 +1127,9 @@ struct ResultsView<'a> {
     n_eff: Option<String>,
     questions: Vec<ResultLine>,
     texts: Vec<TextLine>,
+    /// What the answers can be broken down by, and the one chosen.
+    variables: Vec<Choice>,
+    by: Option<String>,
     /// The person may make results measures, and the year and form sent back for it.
     can_publish: bool,
     year: i32,
@@ -1162,6 +1167,7 @@ fn result_line(lang: Lang, q: &Question, r: &QuestionResult, weighted: bool) -> 
             })
             .collect(),
         measure: String::new(),
+        breakdown: Vec::new(),
         text: q.text.in_english(lang == Lang::En).to_owned(),
         answered: r.answered,
         dont_know: r.dont_know,
@@ -1192,9 +1198,15 @@ pub async fn results<S: Store>(
     PageLang(lang): PageLang,
     Session(session): Session,
     Path((id, survey)): Path<(String, i64)>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let m = municipality(lang, &session, &id, Action::ViewDrafts)?;
-    results_page(&state, lang, &session, &m, survey, None).await
+    let by = query_pairs(raw.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "dela")
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty());
+    results_page(&state, lang, &session, &m, survey, by.as_deref(), None).await
 }
 
 async fn results_page<S: Store>(
@@ -1203,10 +1215,18 @@ async fn results_page<S: Store>(
     session: &SessionRecord,
     m: &MunicipalityId,
     survey: i64,
+    by: Option<&str>,
     failed: Option<Failed>,
 ) -> Result<Response, WebError> {
     let (_, d) = state.directory().await?;
-    let r = app::results(&state.store, &session.user.grants, m, survey).await?;
+    let r = app::results_by(&state.store, &session.user.grants, m, survey, by).await?;
+    let en = lang == Lang::En;
+    let question_of = |id: &str| r.survey.questionnaire.questions().find(|q| q.id == id);
+    // A level of the breakdown in words: a question's option text, else as the data has it.
+    let level_words = |level: &str| match r.by.as_ref().and_then(|(v, _)| question_of(v)) {
+        Some(q) => option_label(lang, q, level),
+        None => level.to_owned(),
+    };
     let sent_back = failed.is_some();
     let view = ResultsView {
         m: Named::of(&d, m),
@@ -1222,9 +1242,24 @@ async fn results_page<S: Store>(
             .map(|(i, (q, res))| {
                 let mut l = result_line(lang, q, res, r.weighted);
                 l.measure = format!("E{survey}-{}", i + 1);
+                if let Some((_, all)) = &r.by
+                    && let Some((_, levels)) = all.iter().find(|(id, _)| *id == q.id)
+                {
+                    l.breakdown = breakdown_rows(lang, q, levels, &level_words);
+                }
                 l
             })
             .collect(),
+        variables: r
+            .variables
+            .iter()
+            .map(|v| Choice {
+                code: v.clone(),
+                label: question_of(v)
+                    .map_or_else(|| v.clone(), |q| q.text.in_english(en).to_owned()),
+            })
+            .collect(),
+        by: r.by.as_ref().map(|(v, _)| v.clone()),
         texts: r
             .texts
             .iter()
@@ -1244,6 +1279,51 @@ async fn results_page<S: Store>(
     };
     let response = render_private(state, lang, session, "survey-results.html", view);
     Ok(answered(response, sent_back))
+}
+
+/// One level of a breakdown: its answers, and each option's share (or the mean) with its
+/// margin; nothing when fewer than five answered.
+#[derive(Serialize)]
+struct BreakdownRow {
+    level: String,
+    answered: usize,
+    suppressed: bool,
+    cells: Vec<String>,
+}
+
+fn breakdown_rows(
+    lang: Lang,
+    q: &Question,
+    levels: &[(String, QuestionResult)],
+    level_words: &dyn Fn(&str) -> String,
+) -> Vec<BreakdownRow> {
+    let said = |f: Figure, unit: &str| match f.margin {
+        Some(m) => format!("{}{unit} ± {m}", f.value),
+        None => format!("{}{unit}", f.value),
+    };
+    levels
+        .iter()
+        .map(|(level, r)| BreakdownRow {
+            level: level_words(level),
+            answered: r.answered,
+            suppressed: r.suppressed,
+            cells: if q.kind == QuestionKind::Single || q.kind == QuestionKind::Multiple {
+                r.options
+                    .iter()
+                    .map(|o| {
+                        o.share
+                            .map(|b| said(figure(lang, &b.weighted, true), " %"))
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            } else {
+                r.mean
+                    .map(|b| said(figure(lang, &b.weighted, false), ""))
+                    .into_iter()
+                    .collect()
+            },
+        })
+        .collect()
 }
 
 /// `POST /admin/kommun/{id}/enkater/{survey}/matt`: a question's share (of the options
@@ -1306,7 +1386,7 @@ pub async fn result_as_measure<S: Store>(
                 "year": spec.year, "option": options,
             });
             let failed = Failed::new(lang, format!("p-{}", spec.question), &typed, &problems);
-            results_page(&state, lang, session, &m, survey, Some(failed)).await
+            results_page(&state, lang, session, &m, survey, None, Some(failed)).await
         }
     }
 }

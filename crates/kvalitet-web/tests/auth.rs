@@ -3960,6 +3960,25 @@ async fn a_panel_is_built_compared_sent_a_wave_and_weighted_over_http() {
         "{}",
         results.body
     );
+    // Broken down by age: the four young are too few to show, the eight others answered 1.
+    let by_age = bo
+        .get(&format!("{survey_path}/resultat?dela=age_band"))
+        .await;
+    assert_eq!(by_age.status, 200, "{}", by_age.body);
+    let table = by_age
+        .body
+        .split(r#"id="b-trygghet""#)
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        table.contains(
+            "<th scope=\"row\">18-39</th><td class=\"num\">4</td><td colspan=\"1\">för få svar"
+        ) && table.contains(
+            "<th scope=\"row\">40-</th><td class=\"num\">8</td><td class=\"num\">1,0 ± 0,0"
+        ),
+        "{}",
+        by_age.body
+    );
     let page = bo.get(&panel).await;
     assert!(page.body.contains("12 svar av 12"), "{}", page.body);
 }

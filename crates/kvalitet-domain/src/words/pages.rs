@@ -2101,6 +2101,13 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Befolkningens fördelning är inläst.",
         "The population margins have been imported.",
     ),
+    ("survey_break_down_by", "Dela upp efter", "Break down by"),
+    ("survey_no_breakdown", "Ingen uppdelning", "No breakdown"),
+    (
+        "survey_breakdown_caption",
+        "Uppdelat (vägt där svaren är vägda); färre än fem svar visas inte",
+        "Broken down (weighted where the answers are); fewer than five answers are not shown",
+    ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",

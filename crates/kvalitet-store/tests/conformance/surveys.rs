@@ -342,7 +342,11 @@ async fn a_personal_link_takes_one_answer_even_when_two_race(store: &SqlStore) {
         invitations.iter().map(|i| i.answered).collect::<Vec<_>>(),
         [true, false, false]
     );
-    let record = store.survey(&muni, Some(id), "", true).await.unwrap().unwrap();
+    let record = store
+        .survey(&muni, Some(id), "", true)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((record.invited, record.answered_invitations), (3, 1));
     let results = surveys::results(store, &anna, &muni, id).await.unwrap();
     assert!(!results.rules.self_selected);
