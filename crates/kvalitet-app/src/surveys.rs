@@ -804,6 +804,52 @@ pub async fn result_as_measure(
     Ok(measure)
 }
 
+/// A survey's answers as the answer distributions a survey round (HME) imports: a header
+/// `question` and the steps of the scale most of its scale questions use, then a row per such
+/// question with the count of answers on each step ("vet ej" left out), and the number
+/// invited when the survey had personal links. The same distributions an HME file from a
+/// survey company gives, so HME answered here is scored by the same rule.
+pub async fn distributions(
+    store: &impl Surveys,
+    grants: &Grants,
+    m: &MunicipalityId,
+    id: i64,
+) -> Result<(String, Option<i64>), Refusal> {
+    let survey = for_staff(store, grants, m, id).await?;
+    let stored = store.responses(m, id).await?;
+    let responses = read_responses(&stored)?;
+    let refs: Vec<&Response> = responses.iter().collect();
+    let scale = |q: &Question| (q.low.unwrap_or(1.0) as i64, q.high.unwrap_or(5.0) as i64);
+    let mut uses: BTreeMap<(i64, i64), usize> = BTreeMap::new();
+    for q in survey.questionnaire.questions() {
+        if q.kind == QuestionKind::Scale {
+            *uses.entry(scale(q)).or_default() += 1;
+        }
+    }
+    let Some((&(low, high), _)) = uses.iter().max_by_key(|(_, n)| **n) else {
+        return Err(Refusal::Invalid(Message::new("survey_no_scale_questions")));
+    };
+    let mut text = String::from("question");
+    for step in low..=high {
+        text.push_str(&format!(";{step}"));
+    }
+    text.push('\n');
+    for q in survey.questionnaire.questions() {
+        if q.kind != QuestionKind::Scale || scale(q) != (low, high) {
+            continue;
+        }
+        if let Some(d) = kvalitet_domain::survey_results::scale_distribution(q, &refs) {
+            text.push_str(&q.id);
+            for count in &d.0 {
+                text.push_str(&format!(";{count}"));
+            }
+            text.push('\n');
+        }
+    }
+    let invited = i64::try_from(survey.stored.invited).ok().filter(|n| *n > 0);
+    Ok((text, invited))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -439,13 +439,14 @@ impl Surveys for SqlStore {
     async fn submit_responses(
         &self,
         batch: &[NewResponse],
-    ) -> Result<Vec<Result<i64, StoreError>>, StoreError> {
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
         let mut tx = self.begin().await?;
         let t = &mut tx;
         // Each survey's state is read once per batch, inside the transaction that writes.
         let mut surveys: std::collections::HashMap<i64, Option<(String, bool, i64)>> =
             std::collections::HashMap::new();
         let mut outcomes = Vec::with_capacity(batch.len());
+        let mut open: Vec<&NewResponse> = Vec::new();
         for r in batch {
             if !surveys.contains_key(&r.survey) {
                 let row = fetch_all!(tx t, (String, bool, i64),
@@ -467,43 +468,63 @@ impl Surveys for SqlStore {
                 outcomes.push(Err(conflict("survey_version_changed")));
                 continue;
             }
+            let Some(hash) = &r.token_hash else {
+                // Open-address answers of the batch go in with one statement below.
+                open.push(r);
+                outcomes.push(Ok(()));
+                continue;
+            };
             // The link is used up first: of two answers on one link, the second finds it
             // answered and nothing of it is kept.
-            let (background, self_selected) = match &r.token_hash {
-                None => ("{}".to_owned(), true),
-                Some(hash) => {
-                    let used = fetch_all!(tx t, (String,),
-                        "UPDATE survey_invitation SET answered_at = $3
-                         WHERE token_hash = $1 AND survey_id = $2 AND answered_at IS NULL
-                         RETURNING background",
-                        hash, r.survey, r.at.to_string())?;
-                    match used.into_iter().next() {
-                        Some((background,)) => (background, false),
-                        None => {
-                            outcomes.push(Err(conflict("survey_link_used")));
-                            continue;
-                        }
-                    }
-                }
+            let used = fetch_all!(tx t, (String,),
+                "UPDATE survey_invitation SET answered_at = $3
+                 WHERE token_hash = $1 AND survey_id = $2 AND answered_at IS NULL
+                 RETURNING background",
+                hash, r.survey, r.at.to_string())?;
+            let Some((background,)) = used.into_iter().next() else {
+                outcomes.push(Err(conflict("survey_link_used")));
+                continue;
             };
             let inserted = fetch_all!(tx t, (i64,),
                 "INSERT INTO survey_response (survey_id, version_id, answers, background,
                      self_selected, answered_on)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                r.survey, r.version_id, &r.answers, &background, self_selected, r.at.date_text())?;
+                 VALUES ($1, $2, $3, $4, FALSE, $5) RETURNING id",
+                r.survey, r.version_id, &r.answers, &background, r.at.date_text())?;
             let id = inserted
                 .first()
                 .map(|row| row.0)
                 .ok_or_else(|| invalid("no id returned"))?;
-            if let Some(hash) = &r.token_hash {
-                exec!(
-                    t,
-                    "UPDATE survey_invitation SET response_id = $2 WHERE token_hash = $1",
-                    hash,
-                    id
-                )?;
-            }
-            outcomes.push(Ok(id));
+            exec!(
+                t,
+                "UPDATE survey_invitation SET response_id = $2 WHERE token_hash = $1",
+                hash,
+                id
+            )?;
+            outcomes.push(Ok(()));
+        }
+        // One statement for all the open address's answers: at busy times most answers
+        // come this way, and each statement is a round trip to PostgreSQL.
+        if !open.is_empty() {
+            crate::on_tx!(t, t => {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO survey_response (survey_id, version_id, answers, background, \
+                     self_selected, answered_on) ",
+                );
+                insert.push_values(&open, |mut row, r| {
+                    row.push_bind(r.survey)
+                        .push_bind(r.version_id)
+                        .push_bind(r.answers.as_str())
+                        .push_bind("{}")
+                        .push_bind(true)
+                        .push_bind(r.at.date_text());
+                });
+                insert
+                    .build()
+                    .execute(&mut **t)
+                    .await
+                    .map(|done| done.rows_affected())
+                    .map_err(crate::db)
+            })?;
         }
         tx.commit().await?;
         Ok(outcomes)

@@ -17,7 +17,7 @@ use crate::AppState;
 const MAX_BATCH: usize = 256;
 const QUEUE: usize = 4096;
 
-type Job = (NewResponse, oneshot::Sender<Result<i64, StoreError>>);
+type Job = (NewResponse, oneshot::Sender<Result<(), StoreError>>);
 
 /// The sending end of the queue, made with the writer task on the first answer.
 #[derive(Default)]
@@ -29,7 +29,7 @@ pub(crate) struct AnswerQueue {
 pub(crate) async fn store_answer<S: Store>(
     state: &Arc<AppState<S>>,
     response: NewResponse,
-) -> Result<i64, StoreError> {
+) -> Result<(), StoreError> {
     let sender = state.answers.sender.get_or_init(|| {
         let (sender, receiver) = mpsc::channel(QUEUE);
         // The task holds the state weakly: when the site goes, the queue's sender goes with

@@ -302,6 +302,23 @@ async fn work_page<S: Store>(
     let may_answer = round::may_answer(r.status, &w.standing).is_ok();
     let sees_all = a::sees_all_answers(grants, user, r);
     let may_decide = round::may_decide(r.status, &w.standing).is_ok();
+    // A person who cannot see the municipality's surveys is offered none.
+    let our_surveys = if r.kind == RoundKind::Survey && may_decide {
+        kvalitet_app::surveys::list(&state.store, grants, &r.municipality)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| s.stored.responses > 0)
+            .map(|s| {
+                (
+                    s.stored.id,
+                    format!("{} ({})", s.questionnaire.title.sv, s.stored.code),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let areas: Vec<AreaWork<'_>> = w
         .framework
         .areas
@@ -479,6 +496,7 @@ async fn work_page<S: Store>(
             other_path: round_path(lang.other(), r.id),
             failed: failed.as_ref(),
             files_again,
+            our_surveys,
         },
     );
     Ok(crate::forms::answered(response, failed.is_some()))
@@ -550,6 +568,8 @@ struct WorkView<'a> {
     other_path: String,
     failed: Option<&'a Failed>,
     files_again: bool,
+    /// The municipality's surveys in kvalitet a survey round can take its answers from.
+    our_surveys: Vec<(i64, String)>,
 }
 
 #[derive(Serialize)]
@@ -1152,6 +1172,61 @@ pub async fn confirm_publish<S: Store>(
 }
 
 /// `POST /admin/bedomning/{round}/enkat`: a survey's answer distributions as CSV.
+/// A survey round's distributions taken from a survey answered in kvalitet (HME's nine
+/// statements, say): the answers counted per step as a survey company's file gives them, and
+/// imported by the same path, so the indices come out as from that file.
+async fn survey_from_kvalitet<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    round_id: RoundId,
+    survey: i64,
+) -> Result<Response, WebError> {
+    let w = a::work(
+        &state.store,
+        &session.user.grants,
+        session.user.id,
+        round_id,
+    )
+    .await?;
+    let (text, invited) = kvalitet_app::surveys::distributions(
+        &state.store,
+        &session.user.grants,
+        &w.round.municipality,
+        survey,
+    )
+    .await?;
+    let saved = a::import_survey(
+        &state.store,
+        &session.user.grants,
+        session.user.id,
+        round_id,
+        &text,
+        invited,
+        round::MIN_SURVEY_ANSWERS,
+        &state.actor(session),
+    )
+    .await;
+    match saved {
+        Ok(()) => Ok(done(state, lang, round_id, "enkat")),
+        Err(e) => {
+            let problems = e.into_problems()?;
+            let failed = Failed::located(
+                lang,
+                "s",
+                &HashMap::<String, String>::new(),
+                &problems,
+                |p| Some(("from_survey".to_owned(), p)),
+            );
+            let page = WorkPage {
+                failed: Some(failed),
+                ..WorkPage::default()
+            };
+            work_page(state, lang, session, round_id, page).await
+        }
+    }
+}
+
 pub async fn survey<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     PageLang(lang): PageLang,
@@ -1159,6 +1234,9 @@ pub async fn survey<S: Store>(
     upload: Upload,
 ) -> Result<Response, WebError> {
     let session = &upload.session;
+    if let Ok(survey) = upload.field("from_survey").trim().parse::<i64>() {
+        return survey_from_kvalitet(&state, lang, session, round_id, survey).await;
+    }
     let (_, bytes) = upload.file()?;
     let invited_text = upload.field("invited").trim().to_owned();
     let invited = match Some(invited_text.as_str()).filter(|s| !s.is_empty()) {

@@ -1028,7 +1028,6 @@ async fn submit<S: Store>(
     let stored = match app::prepare(&survey, address.link(), &sent, state.clock.now()) {
         Ok(response) => crate::answers::store_answer(state, response)
             .await
-            .map(drop)
             .map_err(kvalitet_app::refusal::Refusal::from),
         Err(refusal) => Err(refusal),
     };

@@ -3982,3 +3982,124 @@ async fn a_panel_is_built_compared_sent_a_wave_and_weighted_over_http() {
     let page = bo.get(&panel).await;
     assert!(page.body.contains("12 svar av 12"), "{}", page.body);
 }
+
+/// HME answered in kvalitet, taken into a survey round, gives the index the same answers give
+/// when imported as a survey company's distribution file.
+#[tokio::test]
+async fn hme_answered_here_gives_the_same_index_as_the_imported_file() {
+    let app = Seed::default()
+        .kommun("0180", "Stockholm")
+        .framework(include_str!("../../../data/frameworks/hme.toml"))
+        .person("anna@kommun.se", "Anna", &[("0180", Role::Admin)])
+        .start()
+        .await;
+    let file = include_str!("../../../data/examples/hme-distribution.csv");
+    let mut anna = app.logged_in("anna@kommun.se").await;
+    let make_round = async |anna: &mut kvalitet_testkit::Visitor<'_>, title: &str| {
+        let fields = [
+            ("framework", "hme|2015"),
+            ("kind", "survey"),
+            ("title", title),
+            ("year", "2026"),
+        ];
+        let made = anna.post("/admin/kommun/0180/bedomningar", &fields).await;
+        assert_eq!(made.status, 303, "{}", made.body);
+        let path = made
+            .location()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+        let lead = anna
+            .post(
+                &format!("{path}/bedomare"),
+                &[("email", "anna@kommun.se"), ("role", "lead")],
+            )
+            .await;
+        assert_eq!(lead.status, 303, "{}", lead.body);
+        path
+    };
+    let imported = make_round(&mut anna, "HME från fil").await;
+    let sent = anna
+        .upload(
+            &format!("{imported}/enkat"),
+            &[],
+            "hme.csv",
+            file.as_bytes(),
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+
+    // The same answers given one by one on the HME template's answer page.
+    let made = anna
+        .post(
+            "/admin/kommun/0180/enkater",
+            &[
+                ("code", "hme-2026"),
+                ("template", "hme"),
+                ("retention_days", "30"),
+                ("open_link", "1"),
+            ],
+        )
+        .await;
+    let survey = made
+        .location()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    anna.post(&format!("{survey}/status"), &[("to", "open")])
+        .await;
+    let mut steps: Vec<(String, Vec<u32>)> = Vec::new();
+    for line in file.lines().skip(1) {
+        let mut cells = line.split(';');
+        let id = cells.next().unwrap().to_owned();
+        let mut answers = Vec::new();
+        for (step, count) in cells.enumerate() {
+            answers.extend(std::iter::repeat_n(step as u32 + 1, count.parse().unwrap()));
+        }
+        steps.push((id, answers));
+    }
+    let respondents = steps.iter().map(|(_, a)| a.len()).max().unwrap();
+    let mut resident = app.visitor();
+    let form = resident.get("/kommun/0180/enkat/hme-2026").await;
+    let (csrf, version) = (form.hidden("csrf"), form.hidden("version"));
+    for i in 0..respondents {
+        let mut fields = vec![
+            ("csrf".to_owned(), csrf.clone()),
+            ("version".to_owned(), version.clone()),
+        ];
+        for (id, answers) in &steps {
+            if let Some(step) = answers.get(i) {
+                fields.push((id.clone(), step.to_string()));
+            }
+        }
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let sent = resident
+            .send(app.post("/kommun/0180/enkat/hme-2026").form(&fields))
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+    }
+    let here = make_round(&mut anna, "HME här").await;
+    let survey_id = survey.rsplit('/').next().unwrap();
+    let page = anna.get(&here).await;
+    assert!(page.body.contains("s-from_survey"), "{}", page.body);
+    let taken = anna
+        .post(&format!("{here}/enkat"), &[("from_survey", survey_id)])
+        .await;
+    assert_eq!(taken.status, 303, "{}", taken.body);
+    let total = |body: &str| {
+        body.split("<dd>")
+            .find(|part| part.contains(" av 100"))
+            .map(|part| part.split(" av ").next().unwrap_or_default().to_owned())
+    };
+    let from_file = total(&anna.get(&imported).await.body);
+    let from_here = total(&anna.get(&here).await.body);
+    assert!(from_file.is_some(), "no total on the round page");
+    assert_eq!(from_file, from_here);
+}

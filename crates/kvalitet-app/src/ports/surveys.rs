@@ -210,7 +210,7 @@ pub trait Surveys: Send + Sync + 'static {
     fn submit_responses(
         &self,
         batch: &[NewResponse],
-    ) -> impl Future<Output = Result<Vec<Result<i64, StoreError>>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Result<(), StoreError>>, StoreError>> + Send;
 
     /// The survey's answers, oldest first.
     fn responses(

@@ -1482,4 +1482,9 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "{n} svar saknar en känd nivå för {variable}; vikta bara när alla svar har den",
         "{n} answers lack a known level of {variable}; weight only when every answer has one",
     ),
+    (
+        "survey_no_scale_questions",
+        "Enkäten har inga skalfrågor att räkna.",
+        "The survey has no scale questions to count.",
+    ),
 ];

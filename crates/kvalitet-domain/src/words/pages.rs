@@ -2108,6 +2108,16 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Uppdelat (vägt där svaren är vägda); färre än fem svar visas inte",
         "Broken down (weighted where the answers are); fewer than five answers are not shown",
     ),
+    (
+        "round_from_survey",
+        "Eller ta svaren från en enkät i kvalitet",
+        "Or take the answers from a survey in kvalitet",
+    ),
+    (
+        "round_from_survey_hint",
+        "Svaren på enkätens skalfrågor räknas per steg, som i en fil från ett enkätföretag; frågornas id ska vara påståendenas (HME: U00300–U00308, som i mallen).",
+        "The answers to the survey's scale questions are counted per step, as in a file from a survey company; the questions' ids must be the statements' (HME: U00300–U00308, as in the template).",
+    ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",
