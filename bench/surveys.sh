@@ -5,13 +5,13 @@
 # serving the answer page as a static file (the ceiling for handing out the page at all).
 # Reports answers per second, p50 and p99, and checks that every answer sent was stored.
 # Usage: bench/surveys.sh [SECONDS]  (default 10). Installs wrk, nginx and PostgreSQL when
-# missing (PostgreSQL through .ci/postgres.sh).
+# missing (PostgreSQL through .ci/postgres.sh, a throw-away cluster with fsync on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 out=$(mktemp -d /tmp/kvalitet-surveys.XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$out"' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$out"; [ -n "${KVALITET_PG_DIR:-}" ] && .ci/postgres.sh stop "$KVALITET_PG_DIR"' EXIT
 command -v wrk >/dev/null && command -v nginx >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk nginx; } >&2
 cargo build --release --quiet
 bin=${CARGO_TARGET_DIR:-target}/release/kvalitet
@@ -94,11 +94,8 @@ bench() { # name database-url
 echo "| 200 respondents at once | answers/s | p50 | p99 |"
 echo "|---|---|---|---|"
 bench "kvalitet on SQLite: POST an answer page" "sqlite://$out/s.db"
-if [ -z "${TEST_POSTGRES_URL:-}" ]; then
-    .ci/postgres.sh start >"$out/pg.env"
-    # shellcheck disable=SC1091
-    source "$out/pg.env"
-fi
+# A cluster of its own with fsync on, as a real server commits.
+eval "$(KVALITET_PG_FSYNC=on .ci/postgres.sh start)"
 pgdb=kvalitet_bench_surveys_$$
 psql -q "$TEST_POSTGRES_URL" -c "CREATE DATABASE $pgdb" >/dev/null
 bench "kvalitet on PostgreSQL: POST an answer page" "${TEST_POSTGRES_URL%/*}/$pgdb"

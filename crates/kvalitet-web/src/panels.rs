@@ -231,12 +231,18 @@ struct PanelView<'a> {
     wave_codes: Vec<String>,
     /// Surveys that can be sent as a new wave.
     choices: Vec<WaveChoice>,
+    /// The latest members, at most [`MEMBERS_SHOWN`], and how many more there are.
     members: Vec<MemberLine>,
+    members_not_shown: usize,
     today: String,
     can_edit: bool,
     failed: Option<Failed>,
     other_path: String,
 }
+
+/// The most members listed on the page (a panel may have thousands; the counts above cover
+/// them all).
+const MEMBERS_SHOWN: usize = 500;
 
 fn recruitment_words(lang: Lang, r: Recruitment) -> &'static str {
     lang.t(match r {
@@ -333,9 +339,12 @@ async fn panel_page<S: Store>(
                 ),
             })
             .collect(),
+        members_not_shown: p.members.len().saturating_sub(MEMBERS_SHOWN),
         members: p
             .members
             .iter()
+            .rev()
+            .take(MEMBERS_SHOWN)
             .map(|x| MemberLine {
                 id: x.stored.id,
                 email: x.stored.email.clone().unwrap_or_default(),

@@ -2118,6 +2118,11 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Svaren på enkätens skalfrågor räknas per steg, som i en fil från ett enkätföretag; frågornas id ska vara påståendenas (HME: U00300–U00308, som i mallen).",
         "The answers to the survey's scale questions are counted per step, as in a file from a survey company; the questions' ids must be the statements' (HME: U00300–U00308, as in the template).",
     ),
+    (
+        "panel_members_latest",
+        "De {shown} senast tillagda visas; {more} till finns i panelen.",
+        "The {shown} added last are shown; {more} more are on the panel.",
+    ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",
