@@ -300,6 +300,26 @@ pub async fn save_questionnaire(
         .await?)
 }
 
+/// Makes one change of the question form (a question added to a section or a new one, or a
+/// question removed) to the version the editor showed, and saves the result like an edited
+/// text: checked whole, and once answered, refused if a question changed its meaning.
+pub async fn edit_questions(
+    store: &impl Surveys,
+    grants: &Grants,
+    m: &MunicipalityId,
+    id: i64,
+    based_on: i64,
+    edit: &kvalitet_domain::questionnaire::QuestionEdit,
+    actor: &Actor,
+) -> Result<i64, Refusal> {
+    may_edit(grants, m)?;
+    let current = for_staff(store, grants, m, id).await?;
+    let changed = kvalitet_domain::questionnaire::apply_question_edit(&current.questionnaire, edit)
+        .map_err(Refusal::BadRows)?;
+    let text = questionnaire_file::write(&changed).map_err(Refusal::Invalid)?;
+    save_questionnaire(store, grants, m, id, based_on, &text, actor).await
+}
+
 /// Opens a draft or closes an open survey: an administrator's step, since an open survey is
 /// in front of residents. Closing cuts the ties between personal links and answers.
 pub async fn set_status(
@@ -528,6 +548,9 @@ pub async fn submit(
     }
 }
 
+/// A question's results per level of a breakdown.
+pub type Levels = Vec<(String, QuestionResult)>;
+
 /// A survey's results: each question's figures over every answer given to it (in any
 /// version: a question keeps its meaning under its id), and the free-text answers, which are
 /// for staff only.
@@ -545,7 +568,7 @@ pub struct SurveyResults {
     /// The variables the results can be broken down by.
     pub variables: Vec<String>,
     /// The breakdown asked for: the variable, and per question (by id) its results per level.
-    pub by: Option<(String, Vec<(String, Vec<(String, QuestionResult)>)>)>,
+    pub by: Option<(String, Vec<(String, Levels)>)>,
 }
 
 /// The stored answers as the domain counts them. An answer row that cannot be read is a

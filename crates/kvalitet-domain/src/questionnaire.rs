@@ -405,6 +405,210 @@ pub fn changed_questions(old: &Questionnaire, new: &Questionnaire) -> Vec<String
         .collect()
 }
 
+/// A question as the question form sends it: where it goes (an existing section by its
+/// number, or a new section's title), and its fields as typed. Options are one per line,
+/// `code = text` or just the text (its code made from it); a scale is `1-5` or `0-10`; a
+/// condition names an earlier question and the codes that show this one, separated by
+/// commas.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct QuestionFields {
+    pub section: String,
+    pub new_section: String,
+    pub id: String,
+    pub kind: String,
+    pub text: String,
+    pub text_en: String,
+    pub help: String,
+    pub options: String,
+    pub scale: String,
+    pub low_label: String,
+    pub high_label: String,
+    pub dont_know: String,
+    pub required: String,
+    pub show_if: String,
+    pub show_if_answers: String,
+}
+
+/// One change of the question form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuestionEdit {
+    Add(Box<QuestionFields>),
+    /// Removes the question with this id (and any condition on it is refused by the rules).
+    Remove(String),
+}
+
+/// A code made from an option's text: lower case ASCII letters and digits joined by `_`
+/// (å, ä → a, ö → o), at most 40 characters.
+fn code_of(text: &str) -> String {
+    let mut code = String::new();
+    for c in text.to_lowercase().chars() {
+        let c = match c {
+            'å' | 'ä' | 'à' | 'á' => 'a',
+            'ö' | 'ø' | 'ó' => 'o',
+            'é' | 'è' => 'e',
+            'ü' => 'u',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            code.push(c);
+        } else if !code.is_empty() && !code.ends_with('_') {
+            code.push('_');
+        }
+    }
+    let code = code.trim_end_matches('_');
+    code.chars().take(40).collect()
+}
+
+fn filled(text: &str) -> Option<Bilingual> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| Bilingual {
+        sv: t.to_owned(),
+        en: None,
+    })
+}
+
+/// The question the form describes, or each problem of its own fields (the whole
+/// questionnaire's rules are checked after the change, by [`apply_question_edit`]).
+pub fn question_from_fields(f: &QuestionFields) -> Result<Question, Vec<Message>> {
+    let mut problems = Vec::new();
+    let kind = QuestionKind::parse(f.kind.trim()).unwrap_or_else(|| {
+        problems.push(Message::in_field(
+            "kind",
+            Message::new("not_a_question_kind").with("value", format!("{:?}", f.kind)),
+        ));
+        QuestionKind::Text
+    });
+    let options: Vec<Choice> = f
+        .options
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| match line.split_once(" = ") {
+            Some((code, text)) => Choice {
+                code: code.trim().to_owned(),
+                text: Bilingual {
+                    sv: text.trim().to_owned(),
+                    en: None,
+                },
+            },
+            None => Choice {
+                code: code_of(line),
+                text: Bilingual {
+                    sv: line.to_owned(),
+                    en: None,
+                },
+            },
+        })
+        .collect();
+    let (low, high) = match (kind, f.scale.trim()) {
+        (QuestionKind::Scale, "0-10" | "0–10") => (Some(0.0), Some(10.0)),
+        (QuestionKind::Scale, "" | "1-5" | "1–5") => (Some(1.0), Some(5.0)),
+        (QuestionKind::Scale, other) => {
+            problems.push(Message::in_field(
+                "scale",
+                Message::new("scale_choose").with("value", format!("{other:?}")),
+            ));
+            (None, None)
+        }
+        _ => (None, None),
+    };
+    let show_if = match f.show_if.trim() {
+        "" => None,
+        question => Some(Condition {
+            question: question.to_owned(),
+            any_of: f
+                .show_if_answers
+                .split(',')
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .collect(),
+        }),
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let is_scale = kind == QuestionKind::Scale;
+    Ok(Question {
+        id: f.id.trim().to_owned(),
+        kind,
+        text: Bilingual {
+            sv: f.text.trim().to_owned(),
+            en: filled(&f.text_en).map(|b| b.sv),
+        },
+        help: filled(&f.help),
+        options: if matches!(kind, QuestionKind::Single | QuestionKind::Multiple) {
+            options
+        } else {
+            Vec::new()
+        },
+        low,
+        high,
+        low_label: filled(&f.low_label).filter(|_| is_scale),
+        high_label: filled(&f.high_label).filter(|_| is_scale),
+        dont_know: !f.dont_know.is_empty(),
+        required: !f.required.is_empty(),
+        show_if,
+    })
+}
+
+/// The questionnaire with one change of the question form made, checked whole: every
+/// problem is named (by field for the new question's own fields, by question for the rest).
+pub fn apply_question_edit(
+    q: &Questionnaire,
+    edit: &QuestionEdit,
+) -> Result<Questionnaire, Vec<Message>> {
+    let mut changed = q.clone();
+    match edit {
+        QuestionEdit::Add(f) => {
+            let question = question_from_fields(f)?;
+            match f.section.trim() {
+                "new" | "" => {
+                    let Some(title) = filled(&f.new_section) else {
+                        return Err(vec![Message::in_field(
+                            "new_section",
+                            Message::new("give_title").with("max", MAX_TEXT_CHARS),
+                        )]);
+                    };
+                    changed.sections.push(Section {
+                        title,
+                        questions: vec![question],
+                    });
+                }
+                number => {
+                    let section = number
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| changed.sections.get_mut(i))
+                        .ok_or_else(|| {
+                            vec![Message::in_field(
+                                "section",
+                                Message::new("section_unknown"),
+                            )]
+                        })?;
+                    section.questions.push(question);
+                }
+            }
+        }
+        QuestionEdit::Remove(id) => {
+            let before = changed.questions().count();
+            for section in &mut changed.sections {
+                section.questions.retain(|x| x.id != *id);
+            }
+            if changed.questions().count() == before {
+                return Err(vec![Message::new("survey_question_unknown")]);
+            }
+            changed.sections.retain(|s| !s.questions.is_empty());
+        }
+    }
+    let problems = questionnaire_problems(&changed);
+    if problems.is_empty() {
+        Ok(changed)
+    } else {
+        Err(problems)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,5 +807,78 @@ mod tests {
         reworded.sections[0].questions[1].text.sv = "Hur nöjd var du?".into();
         reworded.sections[0].questions[0].options[1].code = "nej_aldrig".into();
         assert_eq!(changed_questions(&q, &reworded), ["uses", "how"]);
+    }
+
+    #[test]
+    fn the_question_form_adds_and_removes_questions_checked_whole() {
+        let q = Questionnaire {
+            id: "x".into(),
+            title: Bilingual {
+                sv: "X".into(),
+                en: None,
+            },
+            intro: None,
+            sections: vec![Section {
+                title: Bilingual {
+                    sv: "Del".into(),
+                    en: None,
+                },
+                questions: Vec::new(),
+            }],
+        };
+        let visited = QuestionFields {
+            section: "0".into(),
+            id: "besokt".into(),
+            kind: "single".into(),
+            text: "Har du besökt biblioteket?".into(),
+            options: "Ja, ofta\nnej = Nej".into(),
+            required: "1".into(),
+            ..QuestionFields::default()
+        };
+        let q = apply_question_edit(&q, &QuestionEdit::Add(Box::new(visited.clone()))).unwrap();
+        let codes: Vec<&str> = q.sections[0].questions[0]
+            .options
+            .iter()
+            .map(|o| o.code.as_str())
+            .collect();
+        assert_eq!(codes, ["ja_ofta", "nej"]);
+        let satisfied = QuestionFields {
+            section: "new".into(),
+            new_section: "Nöjdhet".into(),
+            id: "nojd".into(),
+            kind: "scale".into(),
+            scale: "0-10".into(),
+            text: "Hur nöjd är du?".into(),
+            low_label: "Inte alls".into(),
+            dont_know: "1".into(),
+            show_if: "besokt".into(),
+            show_if_answers: "ja_ofta".into(),
+            ..QuestionFields::default()
+        };
+        let q = apply_question_edit(&q, &QuestionEdit::Add(Box::new(satisfied.clone()))).unwrap();
+        let added = &q.sections[1].questions[0];
+        assert_eq!((added.low, added.high), (Some(0.0), Some(10.0)));
+        assert!(added.dont_know && added.show_if.is_some() && added.low_label.is_some());
+        // The same id again, a condition on an answer not offered, a scale not offered:
+        // each refused, by the whole questionnaire's rules or the form's own.
+        assert!(apply_question_edit(&q, &QuestionEdit::Add(Box::new(visited))).is_err());
+        let wrong_condition = QuestionFields {
+            id: "nojd2".into(),
+            show_if_answers: "kanske".into(),
+            ..satisfied.clone()
+        };
+        assert!(apply_question_edit(&q, &QuestionEdit::Add(Box::new(wrong_condition))).is_err());
+        let wrong_scale = QuestionFields {
+            id: "nojd3".into(),
+            scale: "1-7".into(),
+            ..satisfied
+        };
+        let refused =
+            apply_question_edit(&q, &QuestionEdit::Add(Box::new(wrong_scale))).unwrap_err();
+        assert_eq!(refused[0].field_problem().map(|(f, _)| f), Some("scale"));
+        // Removing the question another's condition names is refused; removing both is not.
+        assert!(apply_question_edit(&q, &QuestionEdit::Remove("besokt".into())).is_err());
+        let q = apply_question_edit(&q, &QuestionEdit::Remove("nojd".into())).unwrap();
+        assert_eq!(q.sections.len(), 1, "an emptied section goes");
     }
 }

@@ -3,7 +3,7 @@
 //! is in `docs/surveys.md`; the shipped templates are in `data/surveys/`. Errors name the line
 //! (syntax) or the question (meaning); the rules are the domain's (`questionnaire`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use kvalitet_domain::Message;
 use kvalitet_domain::questionnaire::{
@@ -14,64 +14,83 @@ use kvalitet_domain::questionnaire::{
 /// The largest questionnaire file read.
 pub const MAX_QUESTIONNAIRE_BYTES: usize = 1 << 20;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     id: String,
     title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     title_en: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     intro: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     intro_en: Option<String>,
     #[serde(default)]
     sections: Vec<SectionFile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct SectionFile {
     title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     title_en: Option<String>,
     #[serde(default)]
     questions: Vec<QuestionFile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct QuestionFile {
     id: String,
     kind: String,
     text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     text_en: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     help_en: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     options: Vec<ChoiceFile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     high: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     low_label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     low_label_en: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     high_label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     high_label_en: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     dont_know: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     show_if: Option<ConditionFile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ChoiceFile {
     code: String,
     text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     text_en: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ConditionFile {
     question: String,
     any_of: Vec<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn bilingual(sv: String, en: Option<String>) -> Bilingual {
@@ -162,6 +181,77 @@ pub fn read(text: &str) -> Result<Questionnaire, Vec<Message>> {
     }
 }
 
+/// A questionnaire as its file (TOML), the way [`read`] reads it back: what the question
+/// form saves. The file's comments are not kept (a questionnaire changed in the form is
+/// written anew).
+pub fn write(q: &Questionnaire) -> Result<String, Message> {
+    let split = |b: &Bilingual| (b.sv.clone(), b.en.clone());
+    let optional = |b: &Option<Bilingual>| match b {
+        Some(b) => (Some(b.sv.clone()), b.en.clone()),
+        None => (None, None),
+    };
+    let (title, title_en) = split(&q.title);
+    let (intro, intro_en) = optional(&q.intro);
+    let file = File {
+        id: q.id.clone(),
+        title,
+        title_en,
+        intro,
+        intro_en,
+        sections: q
+            .sections
+            .iter()
+            .map(|s| {
+                let (title, title_en) = split(&s.title);
+                SectionFile {
+                    title,
+                    title_en,
+                    questions: s
+                        .questions
+                        .iter()
+                        .map(|x| {
+                            let (text, text_en) = split(&x.text);
+                            let (help, help_en) = optional(&x.help);
+                            let (low_label, low_label_en) = optional(&x.low_label);
+                            let (high_label, high_label_en) = optional(&x.high_label);
+                            QuestionFile {
+                                id: x.id.clone(),
+                                kind: x.kind.code().to_owned(),
+                                text,
+                                text_en,
+                                help,
+                                help_en,
+                                options: x
+                                    .options
+                                    .iter()
+                                    .map(|o| ChoiceFile {
+                                        code: o.code.clone(),
+                                        text: o.text.sv.clone(),
+                                        text_en: o.text.en.clone(),
+                                    })
+                                    .collect(),
+                                low: x.low,
+                                high: x.high,
+                                low_label,
+                                low_label_en,
+                                high_label,
+                                high_label_en,
+                                dont_know: x.dont_know,
+                                required: x.required,
+                                show_if: x.show_if.as_ref().map(|c| ConditionFile {
+                                    question: c.question.clone(),
+                                    any_of: c.any_of.clone(),
+                                }),
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    };
+    toml::to_string(&file).map_err(|e| Message::new("text").with("text", e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +272,9 @@ mod tests {
             ),
         ] {
             let q = read(text).unwrap_or_else(|e| panic!("{id}: {e:?}"));
+            // Written as the question form saves it, it reads back the same.
+            let written = write(&q).unwrap();
+            assert_eq!(read(&written).unwrap(), q, "{id}:\n{written}");
             assert_eq!((q.id.as_str(), q.questions().count()), (id, questions));
             assert!(
                 q.questions().all(|x| x.text.en.is_some()),

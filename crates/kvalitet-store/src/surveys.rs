@@ -448,13 +448,13 @@ impl Surveys for SqlStore {
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut open: Vec<&NewResponse> = Vec::new();
         for r in batch {
-            if !surveys.contains_key(&r.survey) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = surveys.entry(r.survey) {
                 let row = fetch_all!(tx t, (String, bool, i64),
                     "SELECT s.status, s.open_link,
                          (SELECT MAX(id) FROM survey_version WHERE survey_id = s.id)
                      FROM survey s WHERE s.id = $1",
                     r.survey)?;
-                surveys.insert(r.survey, row.into_iter().next());
+                slot.insert(row.into_iter().next());
             }
             let Some(Some((status, open_link, latest))) = surveys.get(&r.survey) else {
                 outcomes.push(Err(not_found()));

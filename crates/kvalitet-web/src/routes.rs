@@ -253,6 +253,10 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             post(surveys::save_questions::<S>),
         )
         .route(
+            "/admin/kommun/{id}/enkater/{survey}/fraga",
+            post(surveys::edit_question::<S>),
+        )
+        .route(
             "/admin/kommun/{id}/enkater/{survey}/status",
             post(surveys::set_status::<S>),
         )

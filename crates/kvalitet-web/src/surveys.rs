@@ -289,6 +289,12 @@ struct SurveyView<'a> {
     /// The panel whose wave it is.
     panel: Option<i64>,
     source: String,
+    /// The questions in order, the sections a new one can go in, the kinds, and the
+    /// choice questions a condition can name: the question form.
+    questions: Vec<QuestionLine>,
+    sections: Vec<Choice>,
+    kinds: Vec<Choice>,
+    conditions: Vec<Choice>,
     can_edit: bool,
     can_run: bool,
     invitations: Vec<InvitationLine>,
@@ -332,6 +338,45 @@ async fn survey_page<S: Store>(
         version: stored.version,
         retention_days: stored.retention_days,
         panel: stored.panel,
+        questions: survey
+            .questionnaire
+            .questions()
+            .map(|q| QuestionLine {
+                id: q.id.clone(),
+                text: q.text.in_english(lang == Lang::En).to_owned(),
+                kind: lang.t(&format!("question_kind.{}", q.kind.code())),
+            })
+            .collect(),
+        sections: survey
+            .questionnaire
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(i, sec)| Choice {
+                code: i.to_string(),
+                label: sec.title.in_english(lang == Lang::En).to_owned(),
+            })
+            .chain(std::iter::once(Choice {
+                code: "new".into(),
+                label: lang.t("survey_new_section").to_owned(),
+            }))
+            .collect(),
+        kinds: QuestionKind::ALL
+            .iter()
+            .map(|k| Choice {
+                code: k.code().to_owned(),
+                label: lang.t(&format!("question_kind.{}", k.code())).to_owned(),
+            })
+            .collect(),
+        conditions: survey
+            .questionnaire
+            .questions()
+            .filter(|q| matches!(q.kind, QuestionKind::Single | QuestionKind::Multiple))
+            .map(|q| Choice {
+                code: q.id.clone(),
+                label: q.text.in_english(lang == Lang::En).to_owned(),
+            })
+            .collect(),
         source: failed
             .as_ref()
             .and_then(|f| f.typed("source"))
@@ -374,6 +419,81 @@ pub async fn survey<S: Store>(
         None,
     )
     .await
+}
+
+#[derive(Serialize)]
+struct QuestionLine {
+    id: String,
+    text: String,
+    kind: &'static str,
+}
+
+/// The question form's fields: the question, and the version the page showed.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct QuestionFormFields {
+    #[serde(flatten)]
+    question: kvalitet_domain::questionnaire::QuestionFields,
+    version: String,
+    /// The question to remove (the remove buttons).
+    remove: String,
+}
+
+/// The fields of the question form that a problem can stand beside.
+const QUESTION_FORM_FIELDS: [&str; 9] = [
+    "section",
+    "new_section",
+    "id",
+    "kind",
+    "text",
+    "options",
+    "scale",
+    "show_if",
+    "show_if_answers",
+];
+
+/// `POST /admin/kommun/{id}/enkater/{survey}/fraga`: a question added (or, with `remove`,
+/// taken away) through the form, the questionnaire checked whole and saved as an edited text
+/// would be; or the form back with each problem beside its field and what was typed.
+pub async fn edit_question<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path((id, survey)): Path<(String, i64)>,
+    change: Change<QuestionFormFields>,
+) -> Result<Response, WebError> {
+    use kvalitet_domain::questionnaire::QuestionEdit;
+    let (session, f) = (&change.session, &change.form);
+    let m = municipality(lang, session, &id, Action::EditMeasures)?;
+    let edit = if f.remove.trim().is_empty() {
+        QuestionEdit::Add(Box::new(f.question.clone()))
+    } else {
+        QuestionEdit::Remove(f.remove.trim().to_owned())
+    };
+    let saved = app::edit_questions(
+        &state.store,
+        &session.user.grants,
+        &m,
+        survey,
+        f.version.trim().parse().unwrap_or(0),
+        &edit,
+        &state.actor(session),
+    )
+    .await;
+    match saved {
+        Ok(_) => Ok(redirect(
+            &format!("{}?klart=fragor#q-h", survey_path(lang, &m, survey)),
+            &[],
+        )),
+        Err(refusal) => {
+            let problems = refusal.into_problems()?;
+            let failed = Failed::located(lang, "qf", &f.question, &problems, |p| {
+                p.inner_field_problem()
+                    .filter(|(field, _)| QUESTION_FORM_FIELDS.contains(field))
+                    .map(|(field, alone)| (field.to_owned(), alone))
+            });
+            survey_page(&state, lang, session, &m, survey, None, Some(failed)).await
+        }
+    }
 }
 
 #[derive(Deserialize, Serialize, Default)]

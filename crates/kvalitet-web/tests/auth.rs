@@ -3606,6 +3606,44 @@ async fn a_survey_is_built_answered_and_counted_over_http() {
         .to_owned();
     let page = bo.get(&page_path).await;
     assert!(page.body.contains("Medborgarpanelen") && page.body.contains("f-source"));
+    // A question added through the form: a scale not offered is sent back beside its field
+    // with what was typed; then added, and a question taken away.
+    let version = page.hidden("version");
+    let question = |scale: &'static str| {
+        vec![
+            ("version", version.clone()),
+            ("section", "new".to_owned()),
+            ("new_section", "Biblioteket".to_owned()),
+            ("kind", "scale".to_owned()),
+            ("id", "bibliotek_nojd".to_owned()),
+            ("text", "Hur nöjd är du med biblioteket?".to_owned()),
+            ("scale", scale.to_owned()),
+            ("dont_know", "1".to_owned()),
+        ]
+    };
+    let fields = question("1-7");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = bo.post(&format!("{page_path}/fraga"), &fields).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains(r#"id="qf-scale-error""#)
+            && refused.body.contains("Hur nöjd är du med biblioteket?"),
+        "{}",
+        refused.body
+    );
+    let fields = question("0-10");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let added = bo.post(&format!("{page_path}/fraga"), &fields).await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let removed = bo
+        .post(
+            &format!("{page_path}/fraga"),
+            &[("version", &version), ("remove", "bibliotek_nojd")],
+        )
+        .await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    let page = bo.get(&page_path).await;
+    assert!(!page.body.contains("bibliotek_nojd:"), "{}", page.body);
     // Another municipality's administrator sees nothing of it.
     let mut dan = app.logged_in("dan@kommun.se").await;
     assert_eq!(dan.get(&page_path).await.status, 403);

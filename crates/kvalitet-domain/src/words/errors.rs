@@ -1487,4 +1487,14 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "Enkäten har inga skalfrågor att räkna.",
         "The survey has no scale questions to count.",
     ),
+    (
+        "scale_choose",
+        "välj skalan 1-5 eller 0-10 ({value} angavs)",
+        "choose the scale 1-5 or 0-10 ({value} given)",
+    ),
+    (
+        "section_unknown",
+        "välj en del av enkäten, eller en ny del",
+        "choose a part of the survey, or a new part",
+    ),
 ];
