@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod assessments;
+pub mod budget;
 pub mod export;
 pub mod goals;
 pub mod import;

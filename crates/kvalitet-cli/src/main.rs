@@ -121,6 +121,40 @@ enum Command {
     /// Work with surveys: weighting respondents (docs/surveys.md); needs no database
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// Work with citizen budgets (docs/dialogue.md); needs no database
+    #[command(subcommand)]
+    Budget(BudgetCommand),
+}
+
+#[derive(Subcommand)]
+enum BudgetCommand {
+    /// Count a round in Pabulib's .pb format: prints the selected project ids (in the order
+    /// chosen), their total cost and the budget as JSON; exits 1 on a bad file, naming the line
+    Count(CountArgs),
+}
+
+#[derive(clap::Args)]
+struct CountArgs {
+    /// The round (META, PROJECTS, VOTES)
+    file: PathBuf,
+    /// greedy: by votes, skipping what does not fit; mes: the Method of Equal Shares with
+    /// cost utilities
+    #[arg(long, value_enum)]
+    rule: CountRule,
+    /// add1: raise each voter's share by one unit until the budget is used (mes only)
+    #[arg(long, value_enum)]
+    completion: Option<CountCompletion>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CountRule {
+    Greedy,
+    Mes,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CountCompletion {
+    Add1,
 }
 
 #[derive(Subcommand)]
@@ -382,6 +416,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = match command {
         Command::Survey(SurveyCommand::Weight(args)) => return survey_weight(&args),
         Command::Survey(SurveyCommand::Check { files }) => return Ok(check_questionnaires(&files)),
+        Command::Budget(BudgetCommand::Count(args)) => return budget_count(&args),
         other => other,
     };
     let file = FileConfig::load(config.as_deref())?;
@@ -435,7 +470,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Framework(FrameworkCommand::Check { files }) => check_frameworks(&files),
         Command::Goals(command) => goals(&store, command).await?,
-        Command::Survey(_) => unreachable!("answered before the database is opened"),
+        Command::Survey(_) | Command::Budget(_) => {
+            unreachable!("answered before the database is opened")
+        }
         Command::User(command) => {
             user(&store, command).await?;
             ExitCode::SUCCESS
@@ -1079,6 +1116,44 @@ fn read_bounded(path: &Path, max: u64) -> anyhow::Result<Vec<u8>> {
         anyhow::bail!("{}: larger than {} MB", path.display(), max >> 20);
     }
     Ok(bytes)
+}
+
+/// `kvalitet budget count`: a `.pb` round counted by a rule, the outcome as JSON on standard
+/// output (docs/dialogue.md).
+fn budget_count(args: &CountArgs) -> anyhow::Result<ExitCode> {
+    use kvalitet_domain::budget::{Completion, Rule};
+    let rule = match (args.rule, args.completion) {
+        (CountRule::Greedy, None) => Rule::Greedy,
+        (CountRule::Greedy, Some(_)) => anyhow::bail!("--completion goes with --rule mes only"),
+        (CountRule::Mes, completion) => Rule::EqualShares {
+            completion: match completion {
+                Some(CountCompletion::Add1) => Completion::Add1,
+                None => Completion::None,
+            },
+        },
+    };
+    let bytes = read_bounded(&args.file, kvalitet_app::budget::MAX_PB_BYTES)?;
+    let counted = match kvalitet_app::budget::count_pb(&bytes, rule) {
+        Ok(c) => c,
+        Err(problems) => {
+            for problem in problems {
+                eprintln!("{}: {problem}", args.file.display());
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let projects = &counted.round.election.projects;
+    let summary = serde_json::json!({
+        "rule": rule.code(),
+        "selected": counted.outcome.funded.iter().map(|&p| &projects[p].id).collect::<Vec<_>>(),
+        "cost": counted.outcome.cost,
+        "budget": counted.round.election.budget,
+        "voters": counted.round.election.ballots.len(),
+        "share": counted.outcome.share,
+        "runs": counted.outcome.runs,
+    });
+    println!("{summary}");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `kvalitet survey weight`: respondents raked to the population's shares; the weights to

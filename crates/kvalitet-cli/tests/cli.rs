@@ -1241,3 +1241,108 @@ fn survey_check_reads_the_shipped_questionnaires_and_names_problems() {
     );
     assert!(!s.dir.path().join("kvalitet.db").exists());
 }
+
+/// The real Pabulib rounds beside the pabutools check (tests/pabutools/instances).
+fn pabulib_rounds() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/pabutools/instances");
+    let mut rounds: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    rounds.sort();
+    rounds
+}
+
+#[test]
+fn budget_count_by_greedy_gives_the_official_outcome_of_real_rounds() {
+    let s = Scratch::new();
+    let mut checked = 0;
+    for round in pabulib_rounds() {
+        let file = std::fs::read_to_string(&round).unwrap();
+        // Rounds decided by greedy with skipping that record their outcome: greedy must
+        // repeat it.
+        if !file.lines().any(|l| l.trim() == "rule;greedy") {
+            continue;
+        }
+        let projects = file
+            .split("PROJECTS")
+            .nth(1)
+            .unwrap()
+            .split("VOTES")
+            .next()
+            .unwrap();
+        let mut lines = projects.lines().filter(|l| !l.trim().is_empty());
+        let header: Vec<&str> = lines.next().unwrap().split(';').map(str::trim).collect();
+        let Some(selected_at) = header.iter().position(|h| *h == "selected") else {
+            continue;
+        };
+        let mut official: Vec<String> = lines
+            .filter(|l| l.split(';').nth(selected_at).map(str::trim) == Some("1"))
+            .map(|l| l.split(';').next().unwrap().to_owned())
+            .collect();
+        official.sort();
+        let out = s.run(&[
+            "budget",
+            "count",
+            &round.display().to_string(),
+            "--rule",
+            "greedy",
+        ]);
+        assert!(out.status.success(), "{}", text(&out));
+        let said: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut ours: Vec<String> = said["selected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        ours.sort();
+        assert_eq!(ours, official, "{}", round.display());
+        let cost = said["cost"].as_u64().unwrap();
+        assert!(cost <= said["budget"].as_u64().unwrap());
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} greedy rounds with an outcome");
+}
+
+#[test]
+fn budget_count_refuses_a_bad_round_naming_the_line() {
+    let s = Scratch::new();
+    let path = s.dir.path().join("bad.pb");
+    std::fs::write(
+        &path,
+        "META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;60\n2;\nVOTES\nvoter_id;vote\na;1\n",
+    )
+    .unwrap();
+    let out = s.run(&[
+        "budget",
+        "count",
+        &path.display().to_string(),
+        "--rule",
+        "mes",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out);
+    assert!(
+        said.contains("line 8") && said.contains("project 2"),
+        "{said}"
+    );
+    std::fs::write(
+        &path,
+        "META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;60\nVOTES\nvoter_id;vote\na;1,7\n",
+    )
+    .unwrap();
+    let out = s.run(&[
+        "budget",
+        "count",
+        &path.display().to_string(),
+        "--rule",
+        "greedy",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out);
+    assert!(
+        said.contains("line 10") && said.contains("project 7"),
+        "{said}"
+    );
+}

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod assessment;
 pub mod audit;
+pub mod budget;
 pub mod calendar;
 mod coded;
 pub mod compare;

@@ -1497,4 +1497,120 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "välj en del av enkäten, eller en ny del",
         "choose a part of the survey, or a new part",
     ),
+    (
+        "budget_too_many_projects",
+        "Omgången har fler än {max} projekt.",
+        "The round has more than {max} projects.",
+    ),
+    (
+        "budget_too_many_ballots",
+        "Omgången har fler än {max} röster.",
+        "The round has more than {max} ballots.",
+    ),
+    (
+        "budget_lot_not_an_order",
+        "Lottningen måste ordna varje projekt en gång.",
+        "The lot must order every project once.",
+    ),
+    (
+        "budget_ballot_unknown_project",
+        "röst {ballot} gäller projekt {project}, som inte finns",
+        "ballot {ballot} is for project {project}, which does not exist",
+    ),
+    (
+        "budget_ballot_project_twice",
+        "röst {ballot} tar upp projekt {project} två gånger",
+        "ballot {ballot} names project {project} twice",
+    ),
+    (
+        "pb_unreadable",
+        "filen kan inte läsas här: {reason}",
+        "the file cannot be read here: {reason}",
+    ),
+    (
+        "pb_no_section",
+        "filen måste börja med avsnittet META",
+        "the file must begin with the META section",
+    ),
+    (
+        "pb_too_many_meta",
+        "fler än {max} rader i META",
+        "more than {max} lines in META",
+    ),
+    (
+        "pb_cost_not_an_amount",
+        "projekt {project} saknar en kostnad i hela kronor ({value} angavs)",
+        "project {project} lacks a cost in whole units ({value} given)",
+    ),
+    (
+        "pb_project_twice",
+        "projekt {project} finns redan",
+        "project {project} is listed already",
+    ),
+    (
+        "pb_voter_twice",
+        "röstande {voter} har redan röstat på rad {first}",
+        "voter {voter} already voted on line {first}",
+    ),
+    ("pb_meta_missing", "META saknar {key}", "META lacks {key}"),
+    (
+        "pb_meta_bad",
+        "META:s {key} ska vara ett heltal ({value} angavs)",
+        "META's {key} must be a whole number ({value} given)",
+    ),
+    (
+        "pb_vote_type_unsupported",
+        "röstsättet {value} räknas inte här; approval, choose-1 och cumulative gör det",
+        "the vote type {value} is not counted here; approval, choose-1 and cumulative are",
+    ),
+    (
+        "pb_ballot_too_long",
+        "rösten tar upp fler än {max} projekt",
+        "the ballot names more than {max} projects",
+    ),
+    (
+        "pb_vote_unknown_project",
+        "rösten gäller projekt {project}, som inte finns",
+        "the ballot is for project {project}, which does not exist",
+    ),
+    (
+        "pb_vote_project_twice",
+        "rösten tar upp projekt {project} två gånger",
+        "the ballot names project {project} twice",
+    ),
+    (
+        "pb_ballot_over_length",
+        "rösten tar upp {n} projekt, högst {max} får väljas",
+        "the ballot names {n} projects; at most {max} may be chosen",
+    ),
+    (
+        "pb_ballot_under_length",
+        "rösten tar upp {n} projekt, minst {min} ska väljas",
+        "the ballot names {n} projects; at least {min} must be chosen",
+    ),
+    (
+        "pb_ballot_over_budget",
+        "rösten kostar {total} tillsammans, mer än de {max} som får väljas",
+        "the ballot's projects cost {total} together, more than the {max} allowed",
+    ),
+    (
+        "pb_points_not_matching",
+        "{points} poäng för {projects} projekt",
+        "{points} points for {projects} projects",
+    ),
+    (
+        "pb_points_not_a_number",
+        "poängen {value} är inget heltal",
+        "the points {value} are not a whole number",
+    ),
+    (
+        "pb_points_out_of_range",
+        "{value} poäng på ett projekt är utanför det tillåtna",
+        "{value} points on one project are outside what is allowed",
+    ),
+    (
+        "pb_points_sum",
+        "poängen summerar till {sum}, ska vara mellan {min} och {max}",
+        "the points sum to {sum}; they must be between {min} and {max}",
+    ),
 ];

@@ -1,0 +1,44 @@
+//! Citizen-budget rounds in Pabulib's `.pb` format: any text is read or refused with its
+//! problems; a round that reads is counted by greedy, equal shares and equal shares with
+//! completion without a panic, each outcome within the budget and funding no project twice,
+//! and a round written back reads back the same.
+#![no_main]
+
+use kvalitet_domain::budget::{Completion, Rule, count};
+use kvalitet_formats::pabulib;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(round) = pabulib::read(text) else {
+        return;
+    };
+    let lot: Vec<usize> = (0..round.election.projects.len()).collect();
+    for rule in [
+        Rule::Greedy,
+        Rule::EqualShares {
+            completion: Completion::None,
+        },
+        Rule::EqualShares {
+            completion: Completion::Add1,
+        },
+    ] {
+        let outcome = count(&round.election, rule, &lot).expect("a round that reads counts");
+        assert!(outcome.cost <= round.election.budget, "{rule:?} over the budget");
+        let mut funded = outcome.funded.clone();
+        funded.sort_unstable();
+        funded.dedup();
+        assert_eq!(funded.len(), outcome.funded.len(), "{rule:?} funds a project twice");
+    }
+    let written = pabulib::write(
+        &round.meta,
+        &round.election,
+        &round.names,
+        &round.voters,
+        None,
+    );
+    let again = pabulib::read(&written).expect("a written round reads");
+    assert_eq!(again.election, round.election);
+});
