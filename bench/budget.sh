@@ -31,7 +31,7 @@ for rule in greedy mes mes-add1; do
             "$bin" budget count "$work/round.pb" "${args[@]}" >"$work/$rule.json" 2>>"$work/time.txt"
     done
     grep "kvalitet $rule:" "$work/time.txt" | tr '\n' ' '
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(f"({len(d["selected"])} projects, {d["cost"]} of {d["budget"]}, {d["runs"]} runs)")' "$work/$rule.json"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("(%d projects, %d of %d, %d runs)" % (len(d["selected"]), d["cost"], d["budget"], d["runs"]))' "$work/$rule.json"
 done
 cat > "$work/theirs.py" <<'PY'
 import json, sys, time
