@@ -1309,38 +1309,30 @@ fn budget_count_by_greedy_gives_the_official_outcome_of_real_rounds() {
 fn budget_count_refuses_a_bad_round_naming_the_line() {
     let s = Scratch::new();
     let path = s.dir.path().join("bad.pb");
-    std::fs::write(
-        &path,
+    let refused = |round: &str, rule: &str| {
+        std::fs::write(&path, round).unwrap();
+        let out = s.run(&[
+            "budget",
+            "count",
+            &path.display().to_string(),
+            "--rule",
+            rule,
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        text(&out)
+    };
+    let said = refused(
         "META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;60\n2;\nVOTES\nvoter_id;vote\na;1\n",
-    )
-    .unwrap();
-    let out = s.run(&[
-        "budget",
-        "count",
-        &path.display().to_string(),
-        "--rule",
         "mes",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let said = text(&out);
+    );
     assert!(
         said.contains("line 8") && said.contains("project 2"),
         "{said}"
     );
-    std::fs::write(
-        &path,
+    let said = refused(
         "META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;60\nVOTES\nvoter_id;vote\na;1,7\n",
-    )
-    .unwrap();
-    let out = s.run(&[
-        "budget",
-        "count",
-        &path.display().to_string(),
-        "--rule",
         "greedy",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let said = text(&out);
+    );
     assert!(
         said.contains("line 10") && said.contains("project 7"),
         "{said}"
