@@ -1731,8 +1731,8 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ("survey_questions", "Frågorna", "The questions"),
     (
         "survey_questions_intro",
-        "Ändra frågorna som text. Innan någon svarat ändras enkäten direkt; efter det blir ändringen en ny version, och en fråga som redan besvarats får inte byta innebörd (ge den ett nytt id).",
-        "Change the questions as text. Before anyone has answered, the survey changes at once; after that the change is a new version, and a question already answered may not change its meaning (give it a new id).",
+        "Lägg till frågor en i taget, ta bort dem här eller ändra dem som text. Innan någon svarat ändras enkäten direkt; efter det blir ändringen en ny version, och en fråga som redan besvarats får inte byta innebörd (ge den ett nytt id).",
+        "Add questions one at a time, remove them here or edit them as text. Before anyone has answered, the survey changes at once; after that the change is a new version, and a question already answered may not change its meaning (give it a new id).",
     ),
     (
         "survey_questions_text",
