@@ -1658,7 +1658,7 @@ mod tests {
         assert!(
             errors[2]
                 .to_string()
-                .starts_with("line 4: area: at most 200"),
+                .starts_with("line 4: Area: at most 200"),
             "{errors:?}"
         );
     }

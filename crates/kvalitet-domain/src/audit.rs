@@ -71,6 +71,15 @@ coded_enum!(
         PanelMemberLeave = "panel.member_leave",
         PanelMargins = "panel.margins",
         PanelWave = "panel.wave",
+        /// A citizen-budget round created, a project added or judged, voting opened with
+        /// the lot drawn, one-time codes made, the round counted, a round imported.
+        BudgetCreate = "budget.create",
+        BudgetProject = "budget.project",
+        BudgetFeasibility = "budget.feasibility",
+        BudgetOpen = "budget.open",
+        BudgetCodes = "budget.codes",
+        BudgetCount = "budget.count",
+        BudgetImport = "budget.import",
     }
 );
 

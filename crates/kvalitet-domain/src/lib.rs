@@ -5,6 +5,7 @@ pub mod access;
 pub mod assessment;
 pub mod audit;
 pub mod budget;
+pub mod budget_round;
 pub mod calendar;
 mod coded;
 pub mod compare;

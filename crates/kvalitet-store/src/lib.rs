@@ -9,6 +9,7 @@
 
 mod accounts;
 mod audit;
+mod budgets;
 mod catalogue;
 mod goals;
 mod mail;

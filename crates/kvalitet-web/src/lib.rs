@@ -7,6 +7,7 @@ mod answers;
 mod api_v1;
 mod auth;
 mod background;
+mod budget;
 mod cache;
 mod charts;
 mod downloads;

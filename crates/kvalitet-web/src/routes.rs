@@ -15,7 +15,8 @@ use crate::extract::UploadLimit;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::{
-    admin, api_v1, auth, goals_admin, kolada_v3, panels, rejections, rounds, service, site, surveys,
+    admin, api_v1, auth, budget, goals_admin, kolada_v3, panels, rejections, rounds, service, site,
+    surveys,
 };
 
 /// The widget's height report, and the listener for the pages that embed widgets.
@@ -324,6 +325,53 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route(
             "/admin/kommun/{id}/paneler/{panel}/{file}",
             get(panels::report::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/medborgarbudget",
+            get(budget::list::<S>).post(budget::create::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/medborgarbudget/fil",
+            upload(
+                post(budget::import::<S>),
+                kvalitet_app::budget::MAX_PB_UPLOAD_BYTES,
+            ),
+        )
+        .route(
+            "/admin/kommun/{id}/medborgarbudget/{round}",
+            get(budget::round::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/medborgarbudget/{round}/projekt",
+            post(budget::add_project::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/medborgarbudget/{round}/projekt/{project}",
+            post(budget::judge::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/medborgarbudget/{round}/oppna",
+            post(budget::open::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/medborgarbudget/{round}/koder",
+            post(budget::codes::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/medborgarbudget/{round}/rakna",
+            post(budget::count::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/medborgarbudget/{round}/omgang.pb",
+            get(budget::export::<S>),
+        )
+        .route(
+            "/kommun/{id}/medborgarbudget/{code}",
+            get(budget::public::<S>).post(budget::vote::<S>),
+        )
+        .route(
+            "/kommun/{id}/medborgarbudget/{code}/omgang.pb",
+            get(budget::public_export::<S>),
         )
         .route(
             "/kommun/{id}/enkat/{code}",

@@ -125,8 +125,14 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 45] = [
+const TEMPLATES: [(&str, &str); 48] = [
     ("panels.html", include_str!("../templates/panels.html")),
+    ("budgets.html", include_str!("../templates/budgets.html")),
+    ("budget.html", include_str!("../templates/budget.html")),
+    (
+        "budget-round.html",
+        include_str!("../templates/budget-round.html"),
+    ),
     ("panel.html", include_str!("../templates/panel.html")),
     ("surveys.html", include_str!("../templates/surveys.html")),
     ("survey.html", include_str!("../templates/survey.html")),

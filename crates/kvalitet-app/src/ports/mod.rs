@@ -5,6 +5,7 @@ pub use kvalitet_formats::KpiGroupRecord;
 
 mod accounts;
 mod audit;
+mod budgets;
 mod catalogue;
 mod clock;
 mod goals;
@@ -20,6 +21,7 @@ mod version;
 
 pub use accounts::*;
 pub use audit::*;
+pub use budgets::*;
 pub use catalogue::*;
 pub use clock::*;
 pub use goals::*;
@@ -53,8 +55,8 @@ pub enum StoreError {
 /// The ports as traits in scope, for code that holds a concrete store (the CLI, tests).
 pub mod prelude {
     pub use super::{
-        Accounts, AssessmentRounds, AuditLog, Catalogue, DataVersion, Goals, Outbox, OwnData,
-        Panels, ServiceRounds, Store, Surveys, SyncLog, Values,
+        Accounts, AssessmentRounds, AuditLog, Budgets, Catalogue, DataVersion, Goals, Outbox,
+        OwnData, Panels, ServiceRounds, Store, Surveys, SyncLog, Values,
     };
 }
 
@@ -73,6 +75,7 @@ pub trait Store:
     + Goals
     + Surveys
     + Panels
+    + Budgets
 {
 }
 
@@ -90,5 +93,6 @@ impl<T> Store for T where
         + Goals
         + Surveys
         + Panels
+        + Budgets
 {
 }
