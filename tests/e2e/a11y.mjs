@@ -406,6 +406,67 @@ for (const p of pages) {
   if (!(await page.content()).includes("2025-12-31")) fail("the population margins were not imported");
   await axeCheck(page, "a panel's page");
   await staffWidths(page, "panel");
+  // A citizen budget: a round set up with its rules, projects added and judged, voting
+  // opened; the ballot page on a phone (an empty ballot sent back); and a counted round read
+  // from a .pb file, whose public page explains the result.
+  const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+  await page.goto(`${base}/admin/kommun/${kommun}/medborgarbudget`);
+  await axeCheck(page, "citizen budgets page");
+  await staffWidths(page, "budgets");
+  await page.fill("#n-title", "Medborgarbudget E2E");
+  await page.fill("#n-code", "mb-e2e");
+  await page.fill("#n-description", "Förslag för parker och lekplatser i hela kommunen.");
+  await page.fill("#n-amount", "500000");
+  await page.fill("#n-max_projects", "2");
+  await page.fill("#n-first_day", day(-1));
+  await page.fill("#n-last_day", day(14));
+  await page.fill("#n-areas", "Norr\nSöder");
+  await submit(page, "/medborgarbudget");
+  const budgetUrl = page.url().split("?")[0];
+  if (!/\/medborgarbudget\/\d+$/.test(budgetUrl)) fail(`a new round did not lead to its page: ${page.url()}`);
+  for (const [code, title, cost] of [["lek", "Ny lekplats i Norrparken", "250000"], ["bank", "Parkbänkar längs ån", "120000"], ["ljus", "Belysning på gångvägen", "200000"]]) {
+    await page.fill("#p-title", title);
+    await page.fill("#p-code", code);
+    await page.fill("#p-cost", cost);
+    await submit(page, "/projekt");
+  }
+  for (let i = 0; i < 3; i++) {
+    const form = page.locator("form[action*='/projekt/']").nth(i);
+    await form.locator("input[value=yes]").check();
+    await Promise.all([page.waitForNavigation(), form.locator("button[type=submit]").click()]);
+  }
+  await axeCheck(page, "a citizen budget's page");
+  await staffWidths(page, "budget");
+  await submit(page, "/oppna");
+  if (!(await page.content()).includes("lotten dragen")) fail("voting was not opened");
+  const voter = await browser.newContext({ viewport: { width: 360, height: 800 } });
+  const ballot = await voter.newPage();
+  for (const prefix of ["", "/en"]) {
+    await ballot.goto(`${base}${prefix}/kommun/${kommun}/medborgarbudget/mb-e2e`);
+    await axeCheck(ballot, `ballot page ${prefix || "/"}`);
+  }
+  await staffWidths(ballot, "budget-ballot");
+  await ballot.goto(`${base}/kommun/${kommun}/medborgarbudget/mb-e2e`);
+  await submit(ballot, "/medborgarbudget/mb-e2e");
+  if (!(await ballot.locator(".error-summary").count())) fail("an empty ballot was not sent back");
+  await axeCheck(ballot, "ballot page sent back");
+  const pb = "META\nkey;value\nnum_projects;3\nnum_votes;5\nbudget;300000\nvote_type;approval\n" +
+    "PROJECTS\nproject_id;cost;votes;name\nlek;200000;4;Ny lekplats\nbank;100000;2;Parkbänkar\nljus;150000;2;Belysning\n" +
+    "VOTES\nvoter_id;vote\n1;lek\n2;lek,bank\n3;lek,ljus\n4;lek\n5;ljus,bank\n";
+  await page.goto(`${base}/admin/kommun/${kommun}/medborgarbudget`);
+  await page.setInputFiles("#i-file", { name: "park.pb", mimeType: "text/plain", buffer: Buffer.from(pb) });
+  await page.fill("#i-code", "park-e2e");
+  await page.fill("#i-first_day", day(-30));
+  await page.fill("#i-last_day", day(-16));
+  await submit(page, "/medborgarbudget/fil");
+  for (const prefix of ["", "/en"]) {
+    await ballot.goto(`${base}${prefix}/kommun/${kommun}/medborgarbudget/park-e2e`);
+    await axeCheck(ballot, `citizen budget result ${prefix || "/"}`);
+  }
+  await staffWidths(ballot, "budget-result");
+  if (!(await ballot.content()).includes("What each rule would have chosen")) fail("the result page does not compare the rules");
+  else console.log("ok   citizen budget: set up, opened, ballot on a phone, a counted round explained");
+  await voter.close();
   await context.close();
 }
 

@@ -920,12 +920,14 @@ pub async fn import_pb(
     .into();
     typed.max_projects = pb.meta("max_length").unwrap_or("").to_owned();
     typed.points = pb.meta("max_sum_points").unwrap_or("").to_owned();
+    // Without a title typed: the file's description, else the round's code.
     if typed.title.trim().is_empty() {
         typed.title = pb
             .meta("description")
-            .unwrap_or("")
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or(&typed.code)
             .chars()
-            .take(200)
+            .take(max_chars::TITLE)
             .collect();
     }
     let mut setup = read_round_form(&typed).map_err(Refusal::BadRows)?;
