@@ -313,5 +313,9 @@ async fn a_pb_file_is_imported_or_refused_at_its_line() {
     let made = bo.upload(path, &fields, "park.pb", fixed.as_bytes()).await;
     assert_eq!(made.status, 303, "{}", made.body);
     let public = app.get("/kommun/0180/medborgarbudget/park").send().await;
-    assert!(public.body.contains("Lekplats") && public.body.contains("Får pengar"));
+    assert!(
+        public.body.contains("Lekplats") && public.body.contains("Får pengar"),
+        "{}",
+        public.body
+    );
 }

@@ -2612,6 +2612,11 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "{ballots} röster av {codes} utdelade koder.",
         "{ballots} ballots from {codes} codes handed out.",
     ),
+    (
+        "budget_participation_ballots",
+        "{ballots} röster.",
+        "{ballots} ballots.",
+    ),
     ("budget_fewer_than_five", "färre än 5", "fewer than 5"),
     (
         "budget_pb_open_data",
