@@ -366,20 +366,22 @@ pub async fn for_staff(
 ) -> Result<Round, Refusal> {
     may_view(grants, m)?;
     let stored = store
-        .budget_round(m, Some(id), "")
+        .budget_round(m, Some(id), "", true)
         .await?
         .ok_or_else(round_not_found)?;
     load(store, stored).await
 }
 
-/// A round's public page by its code: open or counted.
+/// A round's public page by its code: open or counted; with its counts of codes and ballots
+/// when `counted` (a voter's request goes without).
 pub async fn for_public(
     store: &impl Budgets,
     m: &MunicipalityId,
     code: &str,
+    counted: bool,
 ) -> Result<Round, Refusal> {
     let stored = store
-        .budget_round(m, None, code)
+        .budget_round(m, None, code, counted)
         .await?
         .filter(|r| r.status != BudgetStatus::Draft)
         .ok_or_else(round_not_found)?;
@@ -555,15 +557,14 @@ pub struct BallotForm {
     pub choices: Vec<(String, String)>,
 }
 
-/// Casts a resident's ballot: the round open and today within its window, the area one of
-/// the round's when it asks, the ballot within the rules, the code unused. Every refusal names
-/// its field; nothing is written then.
-pub async fn vote(
-    store: &impl Budgets,
+/// Checks a resident's ballot before it is cast: the round open and today within its window,
+/// the area one of the round's when it asks, the ballot within the rules. Every refusal names
+/// its field. Gives the ballot to cast with its code's hash.
+pub fn prepare_ballot(
     round: &Round,
     form: &BallotForm,
     now: Timestamp,
-) -> Result<(), Refusal> {
+) -> Result<NewBudgetBallot, Refusal> {
     let setup = &round.stored.setup;
     if round.stored.status != BudgetStatus::Open {
         return Err(Refusal::Invalid(Message::new("budget_not_open")));
@@ -629,7 +630,7 @@ pub async fn vote(
     let Some(ballot) = ballot.filter(|_| problems.is_empty()) else {
         return Err(Refusal::BadRows(problems));
     };
-    let cast = NewBudgetBallot {
+    Ok(NewBudgetBallot {
         round: round.stored.id,
         code_hash: token_hash(&code),
         choices: ballot
@@ -638,13 +639,37 @@ pub async fn vote(
             .collect(),
         area: area.to_owned(),
         at: now,
-    };
-    store.cast_budget_ballot(&cast).await.map_err(|e| match e {
+    })
+}
+
+/// A code's refusal from the store as a problem with the form's code field; any other as it
+/// was.
+pub fn cast_refusal(e: StoreError) -> Refusal {
+    match e {
         StoreError::NotFound(m) | StoreError::Conflict(m) if m.code.starts_with("budget_code") => {
             Refusal::BadRows(vec![Message::in_field("code", m)])
         }
         other => other.into(),
-    })
+    }
+}
+
+/// Checks and casts a resident's ballot alone ([`prepare_ballot`], then the code used up with
+/// the ballot stored in one transaction); nothing is written on a refusal. The site sends
+/// ballots arriving together through one transaction instead.
+pub async fn vote(
+    store: &impl Budgets,
+    round: &Round,
+    form: &BallotForm,
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    let ballot = prepare_ballot(round, form, now)?;
+    let mut outcomes = store
+        .cast_budget_ballots(std::slice::from_ref(&ballot))
+        .await?;
+    outcomes
+        .pop()
+        .unwrap_or_else(|| Err(StoreError::Database("no outcome".into())))
+        .map_err(cast_refusal)
 }
 
 /// Why a project won or lost under a rule, as stored with the count.

@@ -17,16 +17,30 @@ use crate::audit::audit;
 use crate::goals::inserted_id;
 use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment};
 
-/// A round's columns with its counts, for the municipality `$1`, followed by `$tail`.
+/// A round's columns for the municipality `$1`, followed by `$tail`: with its counts of codes
+/// and ballots (`counted`), or with zeros (`uncounted`: a voter's request, which would
+/// otherwise count the whole round each time).
 macro_rules! round_select {
-    ($tail:literal) => {
+    (counted, $tail:literal) => {
+        round_select!(
+            "(SELECT COUNT(*) FROM budget_voter v WHERE v.round_id = r.id) AS codes,
+             (SELECT COUNT(*) FROM budget_ballot b WHERE b.round_id = r.id) AS ballots",
+            $tail
+        )
+    };
+    (uncounted, $tail:literal) => {
+        round_select!(
+            "CAST(0 AS BIGINT) AS codes, CAST(0 AS BIGINT) AS ballots",
+            $tail
+        )
+    };
+    ($counts:literal, $tail:literal) => {
         concat!(
-            "SELECT r.id, r.code, r.title, r.description, r.amount,
-         r.ballot_kind, r.max_projects, r.points, r.rule, r.first_day, r.last_day, r.areas,
-         r.status, r.lot, r.result, r.created_by, r.created_at, r.opened_at, r.counted_at,
-         (SELECT COUNT(*) FROM budget_voter v WHERE v.round_id = r.id) AS codes,
-         (SELECT COUNT(*) FROM budget_ballot b WHERE b.round_id = r.id) AS ballots
-     FROM budget_round r WHERE r.municipality_id = $1 ",
+            "SELECT r.id, r.code, r.title, r.description, r.amount, r.ballot_kind,
+                 r.max_projects, r.points, r.rule, r.first_day, r.last_day, r.areas, r.status,
+                 r.lot, r.result, r.created_by, r.created_at, r.opened_at, r.counted_at, ",
+            $counts,
+            " FROM budget_round r WHERE r.municipality_id = $1 ",
             $tail
         )
     };
@@ -315,7 +329,7 @@ impl Budgets for SqlStore {
         &self,
         municipality: &MunicipalityId,
     ) -> Result<Vec<StoredBudgetRound>, StoreError> {
-        let rows = fetch_all!(pool self, RoundRow, round_select!("ORDER BY r.id DESC"),
+        let rows = fetch_all!(pool self, RoundRow, round_select!(counted, "ORDER BY r.id DESC"),
             municipality.as_str())?;
         rows.into_iter()
             .map(|r| round_record(municipality, r))
@@ -327,12 +341,18 @@ impl Budgets for SqlStore {
         municipality: &MunicipalityId,
         id: Option<i64>,
         code: &str,
+        counted: bool,
     ) -> Result<Option<StoredBudgetRound>, StoreError> {
-        let rows = match id {
-            Some(id) => fetch_all!(pool self, RoundRow, round_select!("AND r.id = $2"),
-                municipality.as_str(), id)?,
-            None => fetch_all!(pool self, RoundRow, round_select!("AND r.code = $2"),
-                municipality.as_str(), code)?,
+        let m = municipality.as_str();
+        let rows = match (id, counted) {
+            (Some(id), true) => fetch_all!(pool self, RoundRow,
+                round_select!(counted, "AND r.id = $2"), m, id)?,
+            (Some(id), false) => fetch_all!(pool self, RoundRow,
+                round_select!(uncounted, "AND r.id = $2"), m, id)?,
+            (None, true) => fetch_all!(pool self, RoundRow,
+                round_select!(counted, "AND r.code = $2"), m, code)?,
+            (None, false) => fetch_all!(pool self, RoundRow,
+                round_select!(uncounted, "AND r.code = $2"), m, code)?,
         };
         rows.into_iter()
             .next()
@@ -503,14 +523,24 @@ impl Budgets for SqlStore {
             return Err(conflict("budget_counted"));
         }
         let at = actor.at.to_string();
-        for hash in code_hashes {
-            exec!(
-                t,
-                "INSERT INTO budget_voter (round_id, code_hash, created_at) VALUES ($1, $2, $3)",
-                round,
-                hash,
-                &at
-            )?;
+        // Many rows per statement: each statement is a round trip to PostgreSQL, and a
+        // municipality prints codes by the ten thousand. 3 binds a row, well within both
+        // backends' limits on binds per statement.
+        for chunk in code_hashes.chunks(5_000) {
+            crate::on_tx!(t, t => {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO budget_voter (round_id, code_hash, created_at) ",
+                );
+                insert.push_values(chunk, |mut row, hash| {
+                    row.push_bind(round).push_bind(hash.as_str()).push_bind(at.as_str());
+                });
+                insert
+                    .build()
+                    .execute(&mut **t)
+                    .await
+                    .map(|done| done.rows_affected())
+                    .map_err(crate::db)
+            })?;
         }
         audit(
             t,
@@ -526,43 +556,73 @@ impl Budgets for SqlStore {
         Ok(code_hashes.len())
     }
 
-    async fn cast_budget_ballot(&self, ballot: &NewBudgetBallot) -> Result<(), StoreError> {
+    async fn cast_budget_ballots(
+        &self,
+        ballots: &[NewBudgetBallot],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
         let mut tx = self.begin().await?;
         let t = &mut tx;
-        let status = fetch_all!(tx t, (String,),
-            "SELECT status FROM budget_round WHERE id = $1", ballot.round)?;
-        if status.first().map(|(s,)| s.as_str()) != Some("open") {
-            return Err(conflict("budget_not_open"));
+        // Each round's status is read once per batch, inside the transaction that writes.
+        let mut open: std::collections::HashMap<i64, bool> = std::collections::HashMap::new();
+        let mut outcomes = Vec::with_capacity(ballots.len());
+        let mut taken: Vec<&NewBudgetBallot> = Vec::with_capacity(ballots.len());
+        for b in ballots {
+            if let std::collections::hash_map::Entry::Vacant(slot) = open.entry(b.round) {
+                let status = fetch_all!(tx t, (String,),
+                    "SELECT status FROM budget_round WHERE id = $1", b.round)?;
+                slot.insert(status.first().is_some_and(|(s,)| s == "open"));
+            }
+            if open.get(&b.round) != Some(&true) {
+                outcomes.push(Err(conflict("budget_not_open")));
+                continue;
+            }
+            // The code is used up first: of two ballots on one code, the second finds it
+            // used and nothing of it is kept.
+            let used = exec!(
+                t,
+                "UPDATE budget_voter SET voted_at = $3
+                 WHERE code_hash = $1 AND round_id = $2 AND voted_at IS NULL",
+                &b.code_hash,
+                b.round,
+                b.at.to_string()
+            )?;
+            if used == 0 {
+                let known = fetch_all!(tx t, (i64,),
+                    "SELECT id FROM budget_voter WHERE code_hash = $1 AND round_id = $2",
+                    &b.code_hash, b.round)?;
+                outcomes.push(Err(if known.is_empty() {
+                    StoreError::NotFound(Message::new("budget_code_unknown"))
+                } else {
+                    conflict("budget_code_used")
+                }));
+                continue;
+            }
+            taken.push(b);
+            outcomes.push(Ok(()));
         }
-        // The code is used up first: of two ballots on one code, the second finds it used
-        // and nothing of it is kept.
-        let used = exec!(
-            t,
-            "UPDATE budget_voter SET voted_at = $3
-             WHERE code_hash = $1 AND round_id = $2 AND voted_at IS NULL",
-            &ballot.code_hash,
-            ballot.round,
-            ballot.at.to_string()
-        )?;
-        if used == 0 {
-            let known = fetch_all!(tx t, (i64,),
-                "SELECT id FROM budget_voter WHERE code_hash = $1 AND round_id = $2",
-                &ballot.code_hash, ballot.round)?;
-            return Err(if known.is_empty() {
-                StoreError::NotFound(Message::new("budget_code_unknown"))
-            } else {
-                conflict("budget_code_used")
-            });
+        // The batch's ballots in statements of many rows: each statement is a round trip to
+        // PostgreSQL. 4 binds a row.
+        for chunk in taken.chunks(1_000) {
+            crate::on_tx!(t, t => {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO budget_ballot (round_id, choices, area, cast_on) ",
+                );
+                insert.push_values(chunk, |mut row, b| {
+                    row.push_bind(b.round)
+                        .push_bind(choices_json(&b.choices))
+                        .push_bind(b.area.as_str())
+                        .push_bind(b.at.local_date_text());
+                });
+                insert
+                    .build()
+                    .execute(&mut **t)
+                    .await
+                    .map(|done| done.rows_affected())
+                    .map_err(crate::db)
+            })?;
         }
-        exec!(
-            t,
-            "INSERT INTO budget_ballot (round_id, choices, area, cast_on) VALUES ($1, $2, $3, $4)",
-            ballot.round,
-            choices_json(&ballot.choices),
-            &ballot.area,
-            ballot.at.local_date_text()
-        )?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
     async fn budget_ballots(

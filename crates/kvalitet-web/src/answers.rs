@@ -1,61 +1,109 @@
-//! The queue survey answers are written through: one task takes every answer waiting and
-//! stores them in one transaction, so that at busy moments (a reminder just sent, a panel
-//! wave opening) hundreds of respondents share one commit instead of queuing for one each.
-//! A lone answer is written at once; nothing waits on a timer. Written by hand: it is a few
-//! lines over tokio's channels, and no crate does this batching for a database port.
+//! The queues that survey answers and citizen-budget ballots are written through: one task per
+//! kind takes every item waiting and stores them in one transaction, so that at busy moments
+//! (a reminder just sent, a panel wave or a vote opening) hundreds of residents share one
+//! commit instead of queuing for one each. A lone item is written at once; nothing waits on a
+//! timer. Written by hand: it is a few lines over tokio's channels, and no crate does this
+//! batching for a database port.
 
+use std::future::Future;
 use std::sync::{Arc, OnceLock, Weak};
 
 use tokio::sync::{mpsc, oneshot};
 
 use kvalitet_app::Store;
-use kvalitet_app::ports::{NewResponse, StoreError};
+use kvalitet_app::ports::{NewBudgetBallot, NewResponse, StoreError};
 
 use crate::AppState;
 
-/// The most answers stored in one transaction, and waiting in the queue.
+/// The most items stored in one transaction, and waiting in a queue.
 const MAX_BATCH: usize = 256;
 const QUEUE: usize = 4096;
 
-type Job = (NewResponse, oneshot::Sender<Result<(), StoreError>>);
+type Job<T> = (T, oneshot::Sender<Result<(), StoreError>>);
 
-/// The sending end of the queue, made with the writer task on the first answer.
-#[derive(Default)]
-pub(crate) struct AnswerQueue {
-    sender: OnceLock<mpsc::Sender<Job>>,
+/// The sending end of a queue, made with its writer task on the first item.
+pub(crate) struct WriteQueue<T> {
+    sender: OnceLock<mpsc::Sender<Job<T>>>,
 }
 
-/// Stores one answer through the site's queue; its outcome as if stored alone.
-pub(crate) async fn store_answer<S: Store>(
+impl<T> Default for WriteQueue<T> {
+    fn default() -> Self {
+        Self {
+            sender: OnceLock::new(),
+        }
+    }
+}
+
+/// What goes through a queue: where the site keeps its queue, and how a batch is stored
+/// (one transaction, an outcome per item).
+pub(crate) trait Queued<S: Store>: Sized + Send + 'static {
+    fn queue(state: &AppState<S>) -> &WriteQueue<Self>;
+    fn write(
+        store: &S,
+        batch: &[Self],
+    ) -> impl Future<Output = Result<Vec<Result<(), StoreError>>, StoreError>> + Send;
+}
+
+impl<S: Store> Queued<S> for NewResponse {
+    fn queue(state: &AppState<S>) -> &WriteQueue<Self> {
+        &state.answers
+    }
+
+    fn write(
+        store: &S,
+        batch: &[Self],
+    ) -> impl Future<Output = Result<Vec<Result<(), StoreError>>, StoreError>> + Send {
+        store.submit_responses(batch)
+    }
+}
+
+impl<S: Store> Queued<S> for NewBudgetBallot {
+    fn queue(state: &AppState<S>) -> &WriteQueue<Self> {
+        &state.ballots
+    }
+
+    fn write(
+        store: &S,
+        batch: &[Self],
+    ) -> impl Future<Output = Result<Vec<Result<(), StoreError>>, StoreError>> + Send {
+        store.cast_budget_ballots(batch)
+    }
+}
+
+/// Stores one item through the site's queue for its kind; its outcome as if stored alone.
+pub(crate) async fn store<S: Store, T: Queued<S>>(
     state: &Arc<AppState<S>>,
-    response: NewResponse,
+    item: T,
 ) -> Result<(), StoreError> {
-    let sender = state.answers.sender.get_or_init(|| {
+    let sender = T::queue(state).sender.get_or_init(|| {
         let (sender, receiver) = mpsc::channel(QUEUE);
         // The task holds the state weakly: when the site goes, the queue's sender goes with
         // it and the task ends.
-        tokio::spawn(write_batches(Arc::downgrade(state), receiver));
+        tokio::spawn(write_batches::<S, T>(Arc::downgrade(state), receiver));
         sender
     });
     let (done, outcome) = oneshot::channel();
-    let gone = || StoreError::Database("the answer queue has stopped".into());
-    sender.send((response, done)).await.map_err(|_| gone())?;
+    let gone = || StoreError::Database("the write queue has stopped".into());
+    sender.send((item, done)).await.map_err(|_| gone())?;
     outcome.await.map_err(|_| gone())?
 }
 
-async fn write_batches<S: Store>(state: Weak<AppState<S>>, mut receiver: mpsc::Receiver<Job>) {
-    let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+async fn write_batches<S: Store, T: Queued<S>>(
+    state: Weak<AppState<S>>,
+    mut receiver: mpsc::Receiver<Job<T>>,
+) {
+    let mut jobs: Vec<Job<T>> = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let Some(state) = state.upgrade() else { break };
-        let (responses, waiting): (Vec<NewResponse>, Vec<_>) = jobs.drain(..).unzip();
-        match state.store.submit_responses(&responses).await {
+        let (items, waiting): (Vec<T>, Vec<_>) = jobs.drain(..).unzip();
+        match T::write(&state.store, &items).await {
             Ok(outcomes) => {
                 for (outcome, done) in outcomes.into_iter().zip(waiting) {
                     let _ = done.send(outcome);
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, answers = responses.len(), "answers not stored");
+                tracing::warn!(error = %e, items = items.len(), "batch not stored");
                 let said = e.to_string();
                 for done in waiting {
                     let _ = done.send(Err(StoreError::Database(said.clone())));

@@ -584,7 +584,7 @@ pub async fn public_export<S: Store>(
     Path((id, code)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let m = public_municipality(&id)?;
-    let r = app::for_public(&state.store, &m, &code).await?;
+    let r = app::for_public(&state.store, &m, &code, false).await?;
     if r.stored.status != BudgetStatus::Counted {
         return Err(not_found());
     }
@@ -795,7 +795,11 @@ async fn public_page<S: Store>(
     thanks: bool,
     failed: Option<Failed>,
 ) -> Result<Response, WebError> {
-    let round = app::for_public(&state.store, m, code).await?;
+    let mut round = app::for_public(&state.store, m, code, false).await?;
+    if round.stored.status == BudgetStatus::Counted {
+        // Only a counted round shows its participation.
+        round = app::for_public(&state.store, m, code, true).await?;
+    }
     let (_, d) = state.directory().await?;
     let s = &round.stored;
     let place = s.setup.window.place(state.clock.now());
@@ -914,7 +918,7 @@ pub async fn vote<S: Store>(
     if !crate::auth::double_submit_ok_in(&headers, BALLOT_COOKIE, &field("csrf")) {
         return Err(WebError::form_expired());
     }
-    let round = app::for_public(&state.store, &m, &code).await?;
+    let round = app::for_public(&state.store, &m, &code, false).await?;
     let points = round.stored.setup.ballot.kind == BallotKind::Points;
     // A tick sends `p=ID`; a points field `p-ID=N`. The bound keeps a hostile form small.
     let choices: Vec<(String, String)> = pairs
@@ -933,7 +937,13 @@ pub async fn vote<S: Store>(
         area: field("area"),
         choices,
     };
-    match app::vote(&state.store, &round, &ballot, state.clock.now()).await {
+    let cast = match app::prepare_ballot(&round, &ballot, state.clock.now()) {
+        Ok(checked) => crate::answers::store(&state, checked)
+            .await
+            .map_err(app::cast_refusal),
+        Err(refusal) => Err(refusal),
+    };
+    match cast {
         Ok(()) => public_page(&state, lang, &m, &code, None, true, None).await,
         Err(refusal) => {
             #[derive(Serialize)]

@@ -46,7 +46,9 @@ pub struct AppState<S> {
     /// The last data version seen and when it was read.
     pub(crate) version: std::sync::Mutex<Option<(std::time::Instant, i64)>>,
     /// Survey answers on their way to the store, written together at busy times.
-    pub(crate) answers: crate::answers::AnswerQueue,
+    pub(crate) answers: crate::answers::WriteQueue<kvalitet_app::ports::NewResponse>,
+    /// Citizen-budget ballots on their way to the store, written together at busy times.
+    pub(crate) ballots: crate::answers::WriteQueue<kvalitet_app::ports::NewBudgetBallot>,
 }
 
 /// How long a data version is trusted before the database is asked again: an import
@@ -291,7 +293,8 @@ impl<S: Store> AppState<S> {
             series_cache: cache::ResponseCache::new(SERIES_CACHE_BYTES),
             pages: cache::ResponseCache::new(PAGE_CACHE_BYTES),
             version: std::sync::Mutex::new(None),
-            answers: crate::answers::AnswerQueue::default(),
+            answers: crate::answers::WriteQueue::default(),
+            ballots: crate::answers::WriteQueue::default(),
         })
     }
 }

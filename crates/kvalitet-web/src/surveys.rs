@@ -1146,7 +1146,7 @@ async fn submit<S: Store>(
     let survey = app::for_respondent(&state.store, address.link()).await?;
     let sent = answer_fields(pairs);
     let stored = match app::prepare(&survey, address.link(), &sent, state.clock.now()) {
-        Ok(response) => crate::answers::store_answer(state, response)
+        Ok(response) => crate::answers::store(state, response)
             .await
             .map_err(kvalitet_app::refusal::Refusal::from),
         Err(refusal) => Err(refusal),

@@ -135,12 +135,15 @@ pub trait Budgets: Send + Sync + 'static {
         municipality: &MunicipalityId,
     ) -> impl Future<Output = Result<Vec<StoredBudgetRound>, StoreError>> + Send;
 
-    /// One round by id, or by its code when `id` is `None`.
+    /// One round by id, or by its code when `id` is `None`; with its counts of codes and
+    /// ballots when `counted` (else 0: a voter's request does not need them, and counting
+    /// grows with the round).
     fn budget_round(
         &self,
         municipality: &MunicipalityId,
         id: Option<i64>,
         code: &str,
+        counted: bool,
     ) -> impl Future<Output = Result<Option<StoredBudgetRound>, StoreError>> + Send;
 
     /// The round's projects in the order proposed.
@@ -193,13 +196,16 @@ pub trait Budgets: Send + Sync + 'static {
         actor: &Actor,
     ) -> impl Future<Output = Result<usize, StoreError>> + Send;
 
-    /// Casts a ballot, using up its code in the same transaction: `NotFound("budget_code_unknown")`
-    /// for a code not of this round, `Conflict("budget_code_used")` for a used one,
-    /// `Conflict("budget_not_open")` when the round is not open; nothing written then.
-    fn cast_budget_ballot(
+    /// Casts ballots, several in one transaction (one commit for many voters at busy
+    /// times), each with its own outcome and each using up its code with it:
+    /// `NotFound("budget_code_unknown")` for a code not of its round,
+    /// `Conflict("budget_code_used")` for a used one (also by an earlier ballot of the same
+    /// batch), `Conflict("budget_not_open")` when its round is not open; nothing of a refused
+    /// one is written. The outer error is the store failing (nothing written).
+    fn cast_budget_ballots(
         &self,
-        ballot: &NewBudgetBallot,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        ballots: &[NewBudgetBallot],
+    ) -> impl Future<Output = Result<Vec<Result<(), StoreError>>, StoreError>> + Send;
 
     /// The round's ballots, in the order cast.
     fn budget_ballots(

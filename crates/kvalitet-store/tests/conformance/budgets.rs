@@ -160,9 +160,15 @@ async fn a_round_is_set_up_voted_and_counted(store: &SqlStore) {
         .await
         .unwrap();
     // Not public as a draft.
-    assert!(budget::for_public(store, &muni, "2027").await.is_err());
+    assert!(
+        budget::for_public(store, &muni, "2027", true)
+            .await
+            .is_err()
+    );
     budget::open(store, &anna, &muni, id, &a).await.unwrap();
-    let round = budget::for_public(store, &muni, "2027").await.unwrap();
+    let round = budget::for_public(store, &muni, "2027", true)
+        .await
+        .unwrap();
     let mut lot = round.stored.lot.clone().unwrap();
     lot.sort_unstable();
     assert_eq!(lot, vec![p1, p2]);
@@ -223,7 +229,9 @@ async fn a_round_is_set_up_voted_and_counted(store: &SqlStore) {
     budget::count_round(store, &anna, &muni, id, &actor("2026-12-15T08:00:00Z"))
         .await
         .unwrap();
-    let counted = budget::for_public(store, &muni, "2027").await.unwrap();
+    let counted = budget::for_public(store, &muni, "2027", true)
+        .await
+        .unwrap();
     assert_eq!(counted.stored.status, BudgetStatus::Counted);
     let result = counted.counted.clone().unwrap();
     assert_eq!(result.ballots, 3);
@@ -272,7 +280,9 @@ async fn a_code_takes_one_ballot_even_when_two_race(store: &SqlStore) {
     let codes = budget::make_codes(store, &anna, &muni, id, 1, &actor("2026-11-21T09:00:00Z"))
         .await
         .unwrap();
-    let round = budget::for_public(store, &muni, "race").await.unwrap();
+    let round = budget::for_public(store, &muni, "race", false)
+        .await
+        .unwrap();
     let during = t("2026-12-05T12:00:00Z");
     let tries = (0..8).map(|_| {
         let (store, round, code) = (store.clone(), round.clone(), codes[0].clone());
