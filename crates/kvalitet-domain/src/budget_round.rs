@@ -126,7 +126,9 @@ impl BallotRules {
                         .with("n", ballot.len())
                         .with("max", max));
                 }
-                let total: u64 = ballot.iter().map(|&(p, _)| costs[p as usize]).sum();
+                let total = ballot
+                    .iter()
+                    .fold(0u64, |sum, &(p, _)| sum.saturating_add(costs[p as usize]));
                 if total > budget {
                     return Err(Message::new("budget_vote_over_budget")
                         .with("total", total)

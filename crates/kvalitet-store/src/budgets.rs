@@ -564,29 +564,68 @@ impl Budgets for SqlStore {
         let t = &mut tx;
         // Each round's status is read once per batch, inside the transaction that writes.
         let mut open: std::collections::HashMap<i64, bool> = std::collections::HashMap::new();
-        let mut outcomes = Vec::with_capacity(ballots.len());
-        let mut taken: Vec<&NewBudgetBallot> = Vec::with_capacity(ballots.len());
         for b in ballots {
             if let std::collections::hash_map::Entry::Vacant(slot) = open.entry(b.round) {
                 let status = fetch_all!(tx t, (String,),
                     "SELECT status FROM budget_round WHERE id = $1", b.round)?;
                 slot.insert(status.first().is_some_and(|(s,)| s == "open"));
             }
+        }
+        // The codes are used up first, a round's at once (a statement is a round trip to
+        // PostgreSQL): of two ballots on one code, only the first finds it unused.
+        let at = ballots
+            .first()
+            .map(|b| b.at.to_string())
+            .unwrap_or_default();
+        let mut claimed: std::collections::HashSet<(i64, &str)> = std::collections::HashSet::new();
+        let rounds: std::collections::BTreeSet<i64> = ballots
+            .iter()
+            .filter(|b| open.get(&b.round) == Some(&true))
+            .map(|b| b.round)
+            .collect();
+        for &round in &rounds {
+            let hashes: Vec<&str> = ballots
+                .iter()
+                .filter(|b| b.round == round)
+                .map(|b| b.code_hash.as_str())
+                .collect();
+            for chunk in hashes.chunks(1_000) {
+                let used: Vec<(String,)> = crate::on_tx!(t, t => {
+                    let mut update = sqlx::QueryBuilder::new("UPDATE budget_voter SET voted_at = ");
+                    update.push_bind(at.as_str());
+                    update.push(" WHERE round_id = ");
+                    update.push_bind(round);
+                    update.push(" AND voted_at IS NULL AND code_hash IN (");
+                    let mut list = update.separated(", ");
+                    for h in chunk {
+                        list.push_bind(*h);
+                    }
+                    update.push(") RETURNING code_hash");
+                    update
+                        .build_query_as::<(String,)>()
+                        .fetch_all(&mut **t)
+                        .await
+                        .map_err(crate::db)
+                })?;
+                for (hash,) in used {
+                    if let Some(b) = ballots
+                        .iter()
+                        .find(|b| b.round == round && b.code_hash == hash)
+                    {
+                        claimed.insert((round, b.code_hash.as_str()));
+                    }
+                }
+            }
+        }
+        let mut outcomes = Vec::with_capacity(ballots.len());
+        let mut taken: Vec<&NewBudgetBallot> = Vec::with_capacity(ballots.len());
+        for b in ballots {
             if open.get(&b.round) != Some(&true) {
                 outcomes.push(Err(conflict("budget_not_open")));
-                continue;
-            }
-            // The code is used up first: of two ballots on one code, the second finds it
-            // used and nothing of it is kept.
-            let used = exec!(
-                t,
-                "UPDATE budget_voter SET voted_at = $3
-                 WHERE code_hash = $1 AND round_id = $2 AND voted_at IS NULL",
-                &b.code_hash,
-                b.round,
-                b.at.to_string()
-            )?;
-            if used == 0 {
+            } else if claimed.remove(&(b.round, b.code_hash.as_str())) {
+                taken.push(b);
+                outcomes.push(Ok(()));
+            } else {
                 let known = fetch_all!(tx t, (i64,),
                     "SELECT id FROM budget_voter WHERE code_hash = $1 AND round_id = $2",
                     &b.code_hash, b.round)?;
@@ -595,10 +634,7 @@ impl Budgets for SqlStore {
                 } else {
                     conflict("budget_code_used")
                 }));
-                continue;
             }
-            taken.push(b);
-            outcomes.push(Ok(()));
         }
         // The batch's ballots in statements of many rows: each statement is a round trip to
         // PostgreSQL. 4 binds a row.

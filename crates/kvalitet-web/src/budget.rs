@@ -786,20 +786,31 @@ fn participation(
     }
 }
 
+/// The round's public page; `loaded` is the round when the request has read it already (a
+/// ballot's answer, which is not counted: a round shows participation only once counted).
+#[allow(clippy::too_many_arguments)]
 async fn public_page<S: Store>(
     state: &AppState<S>,
     lang: Lang,
     m: &MunicipalityId,
     code: &str,
+    loaded: Option<Round>,
     sent: Option<&BallotForm>,
     thanks: bool,
     failed: Option<Failed>,
 ) -> Result<Response, WebError> {
-    let mut round = app::for_public(&state.store, m, code, false).await?;
-    if round.stored.status == BudgetStatus::Counted {
-        // Only a counted round shows its participation.
-        round = app::for_public(&state.store, m, code, true).await?;
-    }
+    let round = match loaded {
+        Some(round) => round,
+        None => {
+            let round = app::for_public(&state.store, m, code, false).await?;
+            if round.stored.status == BudgetStatus::Counted {
+                // Only a counted round shows its participation, with its counts.
+                app::for_public(&state.store, m, code, true).await?
+            } else {
+                round
+            }
+        }
+    };
     let (_, d) = state.directory().await?;
     let s = &round.stored;
     let place = s.setup.window.place(state.clock.now());
@@ -896,7 +907,7 @@ pub async fn public<S: Store>(
     Path((id, code)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let m = public_municipality(&id)?;
-    public_page(&state, lang, &m, &code, None, false, None).await
+    public_page(&state, lang, &m, &code, None, None, false, None).await
 }
 
 /// `POST /kommun/{id}/medborgarbudget/{code}`: a ballot cast with a one-time code.
@@ -944,7 +955,7 @@ pub async fn vote<S: Store>(
         Err(refusal) => Err(refusal),
     };
     match cast {
-        Ok(()) => public_page(&state, lang, &m, &code, None, true, None).await,
+        Ok(()) => public_page(&state, lang, &m, &code, Some(round), None, true, None).await,
         Err(refusal) => {
             #[derive(Serialize)]
             struct Typed<'a> {
@@ -956,7 +967,18 @@ pub async fn vote<S: Store>(
                 area: &ballot.area,
             };
             let failed = Failed::new(lang, "v", &typed, &refusal.into_problems()?);
-            public_page(&state, lang, &m, &code, Some(&ballot), false, Some(failed)).await
+            let sent = Some(&ballot);
+            public_page(
+                &state,
+                lang,
+                &m,
+                &code,
+                Some(round),
+                sent,
+                false,
+                Some(failed),
+            )
+            .await
         }
     }
 }

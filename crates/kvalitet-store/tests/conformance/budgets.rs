@@ -4,8 +4,8 @@
 //! count stored after the window, the `.pb` export read back, and a `.pb` round imported.
 
 use kvalitet_app::budget::{self, BallotForm, ProjectForm, RoundForm};
-use kvalitet_app::ports::Actor;
 use kvalitet_app::ports::prelude::*;
+use kvalitet_app::ports::{Actor, StoreError};
 use kvalitet_app::refusal::Refusal;
 use kvalitet_domain::budget_round::BudgetStatus;
 use kvalitet_store::SqlStore;
@@ -299,6 +299,36 @@ async fn a_code_takes_one_ballot_even_when_two_race(store: &SqlStore) {
     }
     assert_eq!(taken, 1);
     assert_eq!(store.budget_ballots(&muni, id).await.unwrap().len(), 1);
+    // One batch (ballots arriving together): the second ballot on a code finds it used, a
+    // code not handed out is unknown, the rest are cast; only those are stored.
+    let more = budget::make_codes(store, &anna, &muni, id, 2, &actor("2026-11-21T09:00:00Z"))
+        .await
+        .unwrap();
+    let checked = |code: &str| {
+        budget::prepare_ballot(&round, &ballot(code, "Norr", &[ids[1]]), during).unwrap()
+    };
+    let outcomes = store
+        .cast_budget_ballots(&[
+            checked(&more[0]),
+            checked(&more[0]),
+            checked("ZZZZ-ZZZZ-ZZZZ"),
+            checked(&more[1]),
+        ])
+        .await
+        .unwrap();
+    let said: Vec<String> = outcomes
+        .iter()
+        .map(|o| match o {
+            Ok(()) => "ok".to_owned(),
+            Err(StoreError::Conflict(m) | StoreError::NotFound(m)) => m.code.to_string(),
+            Err(e) => e.to_string(),
+        })
+        .collect();
+    assert_eq!(
+        said,
+        ["ok", "budget_code_used", "budget_code_unknown", "ok"]
+    );
+    assert_eq!(store.budget_ballots(&muni, id).await.unwrap().len(), 3);
     // The infeasible project is not on the ballot.
     assert!(
         budget::vote(store, &round, &ballot("x", "Norr", &[ids[3]]), during)
