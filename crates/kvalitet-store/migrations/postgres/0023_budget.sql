@@ -55,11 +55,12 @@ CREATE INDEX budget_project_round ON budget_project (round_id, id);
 CREATE TABLE budget_voter (
     id         BIGSERIAL PRIMARY KEY,
     round_id   BIGINT NOT NULL REFERENCES budget_round (id) ON DELETE CASCADE,
-    code_hash  TEXT NOT NULL UNIQUE,
+    code_hash  TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    voted_at   TEXT
+    voted_at   TEXT,
+    -- A batch of ballots finds its codes by round and hash in one statement.
+    UNIQUE (round_id, code_hash)
 );
-CREATE INDEX budget_voter_round ON budget_voter (round_id, id);
 
 -- A ballot: the projects chosen with their points (JSON [[project id, points], ...]), the
 -- residence area declared (empty when none asked) and only the day.
