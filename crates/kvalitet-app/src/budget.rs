@@ -944,7 +944,19 @@ pub async fn import_pb(
     }
     .into();
     typed.max_projects = pb.meta("max_length").unwrap_or("").to_owned();
-    typed.points = pb.meta("max_sum_points").unwrap_or("").to_owned();
+    // A points file states the points to spread, or else its largest ballot shows them.
+    typed.points = match (e.kind, pb.meta("max_sum_points")) {
+        (BallotKind::Points, Some(points)) => points.to_owned(),
+        (BallotKind::Points, None) => e
+            .ballots
+            .iter()
+            .map(|b| b.iter().map(|&(_, n)| u64::from(n)).sum::<u64>())
+            .max()
+            .unwrap_or(1)
+            .max(1)
+            .to_string(),
+        (BallotKind::Approval, _) => String::new(),
+    };
     // Without a title typed: the file's description, else the round's code.
     if typed.title.trim().is_empty() {
         typed.title = pb
@@ -955,10 +967,7 @@ pub async fn import_pb(
             .take(max_chars::TITLE)
             .collect();
     }
-    let mut setup = read_round_form(&typed).map_err(Refusal::BadRows)?;
-    if e.kind == BallotKind::Points && setup.ballot.points == 0 {
-        setup.ballot.points = 1;
-    }
+    let setup = read_round_form(&typed).map_err(Refusal::BadRows)?;
     let projects: Vec<NewBudgetProject> = e
         .projects
         .iter()

@@ -7,7 +7,9 @@
 //! words why each project won or lost and what each rule would have chosen. Staff changes need
 //! a session and its CSRF token; the ballot form carries a double-submit token.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Form, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -466,10 +468,13 @@ pub async fn open<S: Store>(
     let m = municipality(lang, session, &id, Action::EditMeasures)?;
     let actor = state.actor(session);
     match app::open(&state.store, &session.user.grants, &m, round, &actor).await {
-        Ok(()) => Ok(redirect(
-            &format!("{}?klart=oppnad", round_path(lang, &m, round)),
-            &[],
-        )),
+        Ok(()) => Ok({
+            state.open_rounds.forget(&m);
+            redirect(
+                &format!("{}?klart=oppnad", round_path(lang, &m, round)),
+                &[],
+            )
+        }),
         Err(refusal) => {
             let failed = Failed::new(lang, "o", &change.form, &refusal.into_problems()?);
             round_page(&state, lang, session, &m, round, None, Some(failed)).await
@@ -488,10 +493,13 @@ pub async fn count<S: Store>(
     let m = municipality(lang, session, &id, Action::EditMeasures)?;
     let actor = state.actor(session);
     match app::count_round(&state.store, &session.user.grants, &m, round, &actor).await {
-        Ok(()) => Ok(redirect(
-            &format!("{}?klart=raknad", round_path(lang, &m, round)),
-            &[],
-        )),
+        Ok(()) => Ok({
+            state.open_rounds.forget(&m);
+            redirect(
+                &format!("{}?klart=raknad", round_path(lang, &m, round)),
+                &[],
+            )
+        }),
         Err(refusal) => {
             let failed = Failed::new(lang, "c", &change.form, &refusal.into_problems()?);
             round_page(&state, lang, session, &m, round, None, Some(failed)).await
@@ -656,6 +664,59 @@ struct PublicView<'a> {
     other_path: String,
 }
 
+/// Rounds open for voting as their voters read them, for a few seconds: every ballot would
+/// otherwise read the round and its projects again (two reads of four per ballot at busy
+/// times). Safe to keep: an open round's rules, days, lot and projects no longer change, and
+/// the store refuses a ballot once the round is counted, whatever a voter's copy says; the
+/// copy is dropped after [`OPEN_ROUND_SECONDS`] so the page shows a count soon after it is made.
+#[derive(Default)]
+pub(crate) struct OpenRounds(std::sync::Mutex<HashMap<RoundKey, (Instant, Arc<Round>)>>);
+
+/// A round by its municipality and code.
+type RoundKey = (MunicipalityId, String);
+
+impl OpenRounds {
+    /// Drops the municipality's rounds, after a change to one of them on this server.
+    fn forget(&self, m: &MunicipalityId) {
+        if let Ok(mut kept) = self.0.lock() {
+            kept.retain(|(of, _), _| of != m);
+        }
+    }
+}
+
+const OPEN_ROUND_SECONDS: u64 = 5;
+/// The most rounds kept: far above the rounds open at once on one site.
+const OPEN_ROUNDS_KEPT: usize = 1_000;
+
+/// A round as a voter reads it: an open round from memory when read lately, else from the
+/// store (kept when open).
+async fn voters_round<S: Store>(
+    state: &AppState<S>,
+    m: &MunicipalityId,
+    code: &str,
+) -> Result<Arc<Round>, WebError> {
+    let key = (*m, code.to_owned());
+    let fresh = Duration::from_secs(OPEN_ROUND_SECONDS);
+    if let Ok(kept) = state.open_rounds.0.lock()
+        && let Some((at, round)) = kept.get(&key)
+        && at.elapsed() < fresh
+    {
+        return Ok(round.clone());
+    }
+    let round = Arc::new(app::for_public(&state.store, m, code, false).await?);
+    if round.stored.status == BudgetStatus::Open
+        && let Ok(mut kept) = state.open_rounds.0.lock()
+    {
+        if kept.len() >= OPEN_ROUNDS_KEPT {
+            kept.retain(|_, (at, _)| at.elapsed() < fresh);
+        }
+        if kept.len() < OPEN_ROUNDS_KEPT {
+            kept.insert(key, (Instant::now(), round.clone()));
+        }
+    }
+    Ok(round)
+}
+
 /// The double-submit token of the ballot form: residents have no session.
 const BALLOT_COOKIE: &str = "kv_ballot";
 
@@ -794,7 +855,7 @@ async fn public_page<S: Store>(
     lang: Lang,
     m: &MunicipalityId,
     code: &str,
-    loaded: Option<Round>,
+    loaded: Option<Arc<Round>>,
     sent: Option<&BallotForm>,
     thanks: bool,
     failed: Option<Failed>,
@@ -802,10 +863,10 @@ async fn public_page<S: Store>(
     let round = match loaded {
         Some(round) => round,
         None => {
-            let round = app::for_public(&state.store, m, code, false).await?;
+            let round = voters_round(state, m, code).await?;
             if round.stored.status == BudgetStatus::Counted {
                 // Only a counted round shows its participation, with its counts.
-                app::for_public(&state.store, m, code, true).await?
+                Arc::new(app::for_public(&state.store, m, code, true).await?)
             } else {
                 round
             }
@@ -929,7 +990,7 @@ pub async fn vote<S: Store>(
     if !crate::auth::double_submit_ok_in(&headers, BALLOT_COOKIE, &field("csrf")) {
         return Err(WebError::form_expired());
     }
-    let round = app::for_public(&state.store, &m, &code, false).await?;
+    let round = voters_round(&state, &m, &code).await?;
     let points = round.stored.setup.ballot.kind == BallotKind::Points;
     // A tick sends `p=ID`; a points field `p-ID=N`. The bound keeps a hostile form small.
     let choices: Vec<(String, String)> = pairs

@@ -49,6 +49,8 @@ pub struct AppState<S> {
     pub(crate) answers: crate::answers::WriteQueue<kvalitet_app::ports::NewResponse>,
     /// Citizen-budget ballots on their way to the store, written together at busy times.
     pub(crate) ballots: crate::answers::WriteQueue<kvalitet_app::ports::NewBudgetBallot>,
+    /// Citizen-budget rounds open for voting, as their voters read them.
+    pub(crate) open_rounds: crate::budget::OpenRounds,
 }
 
 /// How long a data version is trusted before the database is asked again: an import
@@ -295,6 +297,7 @@ impl<S: Store> AppState<S> {
             version: std::sync::Mutex::new(None),
             answers: crate::answers::WriteQueue::default(),
             ballots: crate::answers::WriteQueue::default(),
+            open_rounds: crate::budget::OpenRounds::default(),
         })
     }
 }

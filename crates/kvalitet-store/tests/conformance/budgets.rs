@@ -389,4 +389,19 @@ async fn a_pb_round_is_imported_and_counted(store: &SqlStore) {
     let read = kvalitet_formats::pabulib::read(&pb).unwrap();
     assert_eq!(read.selected, vec![Some(true), Some(false), Some(true)]);
     assert_eq!(read.names, ["Lekplats", "Parkbänkar", "Belysning"]);
+    // A points file without its points stated: its largest ballot shows them.
+    let points = "META\nkey;value\nnum_projects;2\nnum_votes;2\nbudget;100\nvote_type;cumulative\n\
+                  PROJECTS\nproject_id;cost\np1;60\np2;50\n\
+                  VOTES\nvoter_id;vote;points\n1;p1,p2;3,2\n2;p2;5\n";
+    let form = RoundForm {
+        code: "poang".into(),
+        ..form
+    };
+    let id = budget::import_pb(store, &anna, &muni, &form, points.as_bytes(), &a)
+        .await
+        .unwrap();
+    let round = budget::for_staff(store, &anna, &muni, id).await.unwrap();
+    assert_eq!(round.stored.setup.ballot.points, 5);
+    // Greedy by points: p2 (7) first, then p1 does not fit in the 50 left.
+    assert_eq!(round.counted.unwrap().by_rule[0].funded, ["p2"]);
 }
