@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
-codes=${KVALITET_BENCH_CODES:-100000}
+codes=${KVALITET_BENCH_CODES:-300000}
 out=$(mktemp -d /tmp/kvalitet-voting.XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$out"; [ -n "${KVALITET_PG_DIR:-}" ] && .ci/postgres.sh stop "$KVALITET_PG_DIR"' EXIT
@@ -76,7 +76,13 @@ setup() { # database-url
         curl -s -b "$jar" -o /dev/null --data "csrf=$csrf&feasible=yes" "$round/projekt/$id"
     done
     curl -s -b "$jar" -o /dev/null --data "csrf=$csrf" "$round/oppna"
-    curl -s -b "$jar" --data "csrf=$csrf&count=$codes" "$round/koder" | tail -n +2 | cut -d, -f1 | tr -d '"\r' >"$out/codes"
+    : >"$out/codes"
+    local left=$codes n
+    while [ "$left" -gt 0 ]; do # at most 100,000 codes a request
+        n=$((left < 100000 ? left : 100000))
+        curl -s -b "$jar" --data "csrf=$csrf&count=$n" "$round/koder" | tail -n +2 | cut -d, -f1 | tr -d '"\r' >>"$out/codes"
+        left=$((left - n))
+    done
     [ "$(wc -l <"$out/codes")" -eq "$codes" ] || { echo "the codes were not made" >&2; cat "$out/serve.log" >&2; exit 1; }
     curl -s "$base/kommun/0180/medborgarbudget/bank" >"$out/page.html"
     local ids
