@@ -32,6 +32,7 @@ use crate::extract::{Change, PageLang, Pairs, Session, Upload};
 use crate::forms::{Failed, answered};
 use crate::i18n::Lang;
 use crate::site::Named;
+use crate::surveys::NoFields;
 use crate::{AppState, WebError, query_pairs};
 
 fn rounds_path(lang: Lang, m: &MunicipalityId) -> String {
@@ -452,10 +453,29 @@ pub async fn judge<S: Store>(
     }
 }
 
-/// A form with nothing but its CSRF token.
-#[derive(Deserialize, Serialize, Default)]
-#[serde(default)]
-pub struct NoFields {}
+/// What a round's step (opening, counting) answers: the round's page with its notice, the
+/// voters' copies of the municipality's rounds dropped; or the page with the refusal.
+async fn after_step<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    session: &SessionRecord,
+    m: &MunicipalityId,
+    round: i64,
+    (form, notice): (&str, &str),
+    done: Result<(), kvalitet_app::refusal::Refusal>,
+) -> Result<Response, WebError> {
+    match done {
+        Ok(()) => {
+            state.open_rounds.forget(m);
+            let page = round_path(lang, m, round);
+            Ok(redirect(&format!("{page}?klart={notice}"), &[]))
+        }
+        Err(refusal) => {
+            let failed = Failed::new(lang, form, &NoFields {}, &refusal.into_problems()?);
+            round_page(state, lang, session, m, round, None, Some(failed)).await
+        }
+    }
+}
 
 /// `POST /admin/kommun/{id}/medborgarbudget/{round}/oppna`: voting opened, the lot drawn.
 pub async fn open<S: Store>(
@@ -467,19 +487,8 @@ pub async fn open<S: Store>(
     let session = &change.session;
     let m = municipality(lang, session, &id, Action::EditMeasures)?;
     let actor = state.actor(session);
-    match app::open(&state.store, &session.user.grants, &m, round, &actor).await {
-        Ok(()) => Ok({
-            state.open_rounds.forget(&m);
-            redirect(
-                &format!("{}?klart=oppnad", round_path(lang, &m, round)),
-                &[],
-            )
-        }),
-        Err(refusal) => {
-            let failed = Failed::new(lang, "o", &change.form, &refusal.into_problems()?);
-            round_page(&state, lang, session, &m, round, None, Some(failed)).await
-        }
-    }
+    let done = app::open(&state.store, &session.user.grants, &m, round, &actor).await;
+    after_step(&state, lang, session, &m, round, ("o", "oppnad"), done).await
 }
 
 /// `POST /admin/kommun/{id}/medborgarbudget/{round}/rakna`: the count, once voting is over.
@@ -492,19 +501,8 @@ pub async fn count<S: Store>(
     let session = &change.session;
     let m = municipality(lang, session, &id, Action::EditMeasures)?;
     let actor = state.actor(session);
-    match app::count_round(&state.store, &session.user.grants, &m, round, &actor).await {
-        Ok(()) => Ok({
-            state.open_rounds.forget(&m);
-            redirect(
-                &format!("{}?klart=raknad", round_path(lang, &m, round)),
-                &[],
-            )
-        }),
-        Err(refusal) => {
-            let failed = Failed::new(lang, "c", &change.form, &refusal.into_problems()?);
-            round_page(&state, lang, session, &m, round, None, Some(failed)).await
-        }
-    }
+    let done = app::count_round(&state.store, &session.user.grants, &m, round, &actor).await;
+    after_step(&state, lang, session, &m, round, ("c", "raknad"), done).await
 }
 
 /// What the codes form sends.

@@ -702,7 +702,7 @@ fn no_store(mut r: Response) -> Response {
     r
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct NoFields {}
 
