@@ -12,6 +12,7 @@ pub mod mail;
 pub mod own;
 pub mod panels;
 pub mod ports;
+pub mod proposals;
 pub mod publish;
 pub mod refusal;
 pub mod report;

@@ -89,7 +89,12 @@ pub async fn deliver(
 
 /// A message in both languages: the subject `<key>.subject` and body `<key>.body` of the
 /// words, filled with `args`.
-fn compose(to: &str, key: &'static str, args: &Message, dedupe_key: Option<String>) -> Mail {
+pub(crate) fn compose(
+    to: &str,
+    key: &'static str,
+    args: &Message,
+    dedupe_key: Option<String>,
+) -> Mail {
     let say = |lang: Lang, part: &str| {
         let mut m = args.clone();
         m.code = match part {
@@ -139,6 +144,36 @@ const MAIL_KEYS: &[(&str, &str, &str)] = &[
         "mail.service_reminder.subject",
     ),
     ("service_reminder", "body", "mail.service_reminder.body"),
+    (
+        "proposal_confirm",
+        "subject",
+        "mail.proposal_confirm.subject",
+    ),
+    ("proposal_confirm", "body", "mail.proposal_confirm.body"),
+    (
+        "signature_confirm",
+        "subject",
+        "mail.signature_confirm.subject",
+    ),
+    ("signature_confirm", "body", "mail.signature_confirm.body"),
+    (
+        "proposal_published",
+        "subject",
+        "mail.proposal_published.subject",
+    ),
+    ("proposal_published", "body", "mail.proposal_published.body"),
+    (
+        "proposal_rejected",
+        "subject",
+        "mail.proposal_rejected.subject",
+    ),
+    ("proposal_rejected", "body", "mail.proposal_rejected.body"),
+    (
+        "proposal_decided",
+        "subject",
+        "mail.proposal_decided.subject",
+    ),
+    ("proposal_decided", "body", "mail.proposal_decided.body"),
 ];
 
 /// The invitation to a role in a municipality (named) with its link.

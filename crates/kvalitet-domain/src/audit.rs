@@ -80,6 +80,13 @@ coded_enum!(
         BudgetCodes = "budget.codes",
         BudgetCount = "budget.count",
         BudgetImport = "budget.import",
+        /// E-förslag: the municipality's rules saved, a proposal arriving (confirmed by its
+        /// proposer), moderated, reaching its threshold, decided by the nämnd.
+        ProposalSettings = "proposal.settings",
+        ProposalSubmit = "proposal.submit",
+        ProposalModerate = "proposal.moderate",
+        ProposalThreshold = "proposal.threshold",
+        ProposalDecide = "proposal.decide",
     }
 );
 

@@ -16,6 +16,7 @@ pub mod measure;
 pub mod measure_set;
 pub mod message;
 pub mod municipality;
+pub mod proposal;
 pub mod questionnaire;
 pub mod round;
 pub mod service;

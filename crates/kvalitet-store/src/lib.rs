@@ -15,6 +15,7 @@ mod goals;
 mod mail;
 mod own;
 mod panels;
+mod proposals;
 mod read;
 mod rounds;
 mod service;

@@ -12,6 +12,7 @@ mod goals;
 mod mail;
 mod own;
 mod panels;
+mod proposals;
 mod rounds;
 mod service;
 mod surveys;
@@ -28,6 +29,7 @@ pub use goals::*;
 pub use mail::*;
 pub use own::*;
 pub use panels::*;
+pub use proposals::*;
 pub use rounds::*;
 pub use service::*;
 pub use surveys::*;
@@ -56,7 +58,7 @@ pub enum StoreError {
 pub mod prelude {
     pub use super::{
         Accounts, AssessmentRounds, AuditLog, Budgets, Catalogue, DataVersion, Goals, Outbox,
-        OwnData, Panels, ServiceRounds, Store, Surveys, SyncLog, Values,
+        OwnData, Panels, Proposals, ServiceRounds, Store, Surveys, SyncLog, Values,
     };
 }
 
@@ -76,6 +78,7 @@ pub trait Store:
     + Surveys
     + Panels
     + Budgets
+    + Proposals
 {
 }
 
@@ -94,5 +97,6 @@ impl<T> Store for T where
         + Surveys
         + Panels
         + Budgets
+        + Proposals
 {
 }

@@ -1792,4 +1792,110 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
     ("field.projects", "Projekt", "Projects"),
     ("field.count", "Antal", "Number"),
     ("field.description", "Beskrivning", "Description"),
+    (
+        "field.threshold_value",
+        "Gräns för underskrifter",
+        "Signature threshold",
+    ),
+    ("field.threshold_kind", "Slag av gräns", "Kind of threshold"),
+    (
+        "field.signing_days",
+        "Dagar att skriva under",
+        "Days to sign",
+    ),
+    (
+        "field.answer_working_days",
+        "Arbetsdagar till beslut",
+        "Working days to a decision",
+    ),
+    ("field.rules", "Regler", "Rules"),
+    ("field.committee", "Ansvarig nämnd", "Responsible committee"),
+    ("field.decision", "Beslut", "Decision"),
+    ("field.answer", "Svar", "Answer"),
+    ("field.decided_on", "Beslutsdag", "Day of decision"),
+    (
+        "proposal_threshold_wrong",
+        "”{value}” är ingen gräns: skriv ett helt antal underskrifter (1–1 000 000) eller en promille med högst en decimal, till exempel 1,5.",
+        "“{value}” is not a threshold: type a whole number of signatures (1–1,000,000) or a per mille with at most one decimal, e.g. 1.5.",
+    ),
+    (
+        "proposal_fill_in",
+        "Fyll i eller välj.",
+        "Fill in or choose.",
+    ),
+    (
+        "proposal_no_population",
+        "Gränsen är en promille av invånarna, men kommunens invånarantal (Kolada N01951) saknas i datan. Läs in det eller ange gränsen som ett antal underskrifter.",
+        "The threshold is a per mille of the residents, but the municipality's number of residents (Kolada N01951) is missing from the data. Import it or give the threshold as a number of signatures.",
+    ),
+    (
+        "proposal_days_range",
+        "”{value}” är inte ett helt antal dagar från 1 till {max}.",
+        "“{value}” is not a whole number of days from 1 to {max}.",
+    ),
+    (
+        "proposal_editors_only",
+        "Bara kommunens redaktörer kan hantera e-förslag i {municipality}.",
+        "Only the municipality's editors can handle e-proposals in {municipality}.",
+    ),
+    (
+        "proposals_not_offered",
+        "Kommunen tar inte emot e-förslag här.",
+        "The municipality does not take e-proposals here.",
+    ),
+    (
+        "proposal_not_found",
+        "Det finns inget sådant e-förslag.",
+        "There is no such e-proposal.",
+    ),
+    (
+        "proposal_email_wrong",
+        "Skriv en e-postadress som namn@exempel.se. Vi skickar en länk dit som du bekräftar med.",
+        "Type an e-mail address like name@example.com. We send a link there for you to confirm with.",
+    ),
+    (
+        "dialogue_too_many_requests",
+        "Den här adressen har fått många bekräftelsebrev det senaste dygnet. Bekräfta med länkarna du redan fått, eller försök igen i morgon.",
+        "This address has received many confirmation messages in the last day. Confirm with the links you already have, or try again tomorrow.",
+    ),
+    (
+        "dialogue_link_unknown",
+        "Länken gäller inte: den är redan använd, för gammal eller felskriven. Börja om från förslagets sida.",
+        "The link does not work: it has been used, is too old or is mistyped. Start again from the proposal's page.",
+    ),
+    (
+        "proposal_already_signed",
+        "Den här adressen har redan skrivit under förslaget. Varje adress räknas en gång.",
+        "This address has already signed the proposal. Each address counts once.",
+    ),
+    (
+        "proposal_not_signable",
+        "Förslaget går inte att skriva under nu: tiden är slut eller beslut är fattat.",
+        "The proposal cannot be signed now: the time is over or a decision has been made.",
+    ),
+    (
+        "proposal_already_moderated",
+        "Förslaget är redan granskat.",
+        "The proposal has already been moderated.",
+    ),
+    (
+        "proposal_not_with_committee",
+        "Beslut förs in först när förslaget nått sitt antal underskrifter, och bara en gång.",
+        "A decision is entered only once the proposal has reached its signatures, and only once.",
+    ),
+    (
+        "proposal_decided_before_threshold",
+        "Beslutet kan inte vara fattat före {day}, då förslaget nådde sitt antal underskrifter.",
+        "The decision cannot have been made before {day}, when the proposal reached its signatures.",
+    ),
+    (
+        "proposal_reason_needed",
+        "Skriv skälet: det skickas till förslagsställaren.",
+        "Write the reason: it is sent to the proposer.",
+    ),
+    (
+        "proposal_decided_in_future",
+        "Beslutsdagen kan inte ligga i framtiden.",
+        "The day of decision cannot be in the future.",
+    ),
 ];

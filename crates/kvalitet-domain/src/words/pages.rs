@@ -627,6 +627,31 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "imported a citizen budget from a .pb file",
     ),
     (
+        "audit.proposal.settings",
+        "ändrade reglerna för e-förslag",
+        "changed the rules for e-proposals",
+    ),
+    (
+        "audit.proposal.submit",
+        "ett e-förslag kom in",
+        "an e-proposal arrived",
+    ),
+    (
+        "audit.proposal.moderate",
+        "granskade ett e-förslag",
+        "moderated an e-proposal",
+    ),
+    (
+        "audit.proposal.threshold",
+        "ett e-förslag nådde sitt antal underskrifter",
+        "an e-proposal reached its signatures",
+    ),
+    (
+        "audit.proposal.decide",
+        "förde in nämndens beslut om ett e-förslag",
+        "entered the committee's decision on an e-proposal",
+    ),
+    (
         "audit.survey.version",
         "ändrade en enkäts frågor",
         "changed a survey's questions",
@@ -798,6 +823,56 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "mail.invitation.body",
         "Hej!\n\nDu är inbjuden till kvalitet som {role} i {municipality}. Öppna länken för att skapa ditt konto, eller logga in och godta inbjudan om du redan har ett:\n\n{link}\n\nLänken gäller i {days} dagar och kan användas en gång. Om du inte väntade dig inbjudan kan du bortse från brevet.",
         "Hello,\n\nYou are invited to kvalitet as {role} in {municipality}. Open the link to create your account, or log in and accept the invitation if you already have one:\n\n{link}\n\nThe link works for {days} days and once only. If you did not expect this invitation, you can ignore this message.",
+    ),
+    (
+        "mail.proposal_confirm.subject",
+        "Bekräfta ditt e-förslag till {municipality}",
+        "Confirm your e-proposal to {municipality}",
+    ),
+    (
+        "mail.proposal_confirm.body",
+        "Hej!\n\nNågon, troligen du, har skrivit e-förslaget \"{title}\" till {municipality} med den här adressen. Öppna länken och bekräfta för att skicka det till granskning:\n\n{link}\n\nLänken gäller i {hours} timmar och kan användas en gång. Om du inte skrev förslaget kan du bortse från brevet; då händer ingenting.",
+        "Hello,\n\nSomeone, probably you, wrote the e-proposal \"{title}\" to {municipality} with this address. Open the link and confirm to send it for review:\n\n{link}\n\nThe link works for {hours} hours and once only. If you did not write the proposal, ignore this message; nothing will happen.",
+    ),
+    (
+        "mail.signature_confirm.subject",
+        "Bekräfta din underskrift: {title}",
+        "Confirm your signature: {title}",
+    ),
+    (
+        "mail.signature_confirm.body",
+        "Hej!\n\nNågon, troligen du, vill skriva under e-förslaget \"{title}\" i {municipality} med den här adressen. Öppna länken och bekräfta för att underskriften ska räknas:\n\n{link}\n\nLänken gäller i {hours} timmar och kan användas en gång. Varje adress räknas en gång per förslag. Om det inte var du kan du bortse från brevet.",
+        "Hello,\n\nSomeone, probably you, wants to sign the e-proposal \"{title}\" in {municipality} with this address. Open the link and confirm for the signature to count:\n\n{link}\n\nThe link works for {hours} hours and once only. Each address counts once per proposal. If it was not you, ignore this message.",
+    ),
+    (
+        "mail.proposal_published.subject",
+        "Ditt e-förslag är publicerat: {title}",
+        "Your e-proposal is published: {title}",
+    ),
+    (
+        "mail.proposal_published.body",
+        "Hej!\n\nDitt e-förslag \"{title}\" är granskat och publicerat. Det kan skrivas under till och med {last_day}. Når det {threshold} underskrifter går det till {committee}, som har lovat ett beslut inom {days} arbetsdagar.\n\n{link}",
+        "Hello,\n\nYour e-proposal \"{title}\" has been reviewed and published. It can be signed up to and including {last_day}. If it reaches {threshold} signatures it goes to {committee}, who have promised a decision within {days} working days.\n\n{link}",
+    ),
+    (
+        "mail.proposal_rejected.subject",
+        "Ditt e-förslag publiceras inte: {title}",
+        "Your e-proposal will not be published: {title}",
+    ),
+    (
+        "mail.proposal_rejected.body",
+        "Hej!\n\nDitt e-förslag \"{title}\" är granskat mot reglerna för e-förslag och publiceras inte. Skälet:\n\n{reason}\n\nDu är välkommen att skriva ett nytt förslag som följer reglerna.",
+        "Hello,\n\nYour e-proposal \"{title}\" has been reviewed against the rules for e-proposals and will not be published. The reason:\n\n{reason}\n\nYou are welcome to write a new proposal that follows the rules.",
+    ),
+    (
+        "mail.proposal_decided.subject",
+        "Beslut om ditt e-förslag: {title}",
+        "Decision on your e-proposal: {title}",
+    ),
+    (
+        "mail.proposal_decided.body",
+        "Hej!\n\n{committee} har beslutat om ditt e-förslag \"{title}\" den {day}. Beslutet och svaret finns på förslagets sida:\n\n{link}",
+        "Hello,\n\n{committee} decided on your e-proposal \"{title}\" on {day}. The decision and the answer are on the proposal's page:\n\n{link}",
     ),
     (
         "mail.tester.subject",

@@ -95,6 +95,7 @@ mod budgets;
 mod goals;
 mod mail;
 mod own;
+mod proposals;
 mod service;
 mod surveys;
 mod sync;

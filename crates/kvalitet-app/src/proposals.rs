@@ -1,0 +1,801 @@
+//! E-förslag (citizen proposals, docs/dialogue.md): a municipality's published rules; a
+//! resident's proposal and signatures, each completed from a link mailed to the address given
+//! (so one address signs once); moderation against the rules with a reason on refusal; the
+//! threshold fixed when a proposal is published (a share of residents turned into
+//! signatures); the nämnd's answer and decision; how well the promised time was kept.
+
+use serde::{Deserialize, Serialize};
+use time::Duration;
+
+use kvalitet_domain::calendar::{Calendar, parse_date, stockholm_date};
+use kvalitet_domain::proposal::{
+    Decision, MAX_ANSWER_WORKING_DAYS, MAX_PROPOSAL_AREAS, MAX_SIGNING_DAYS, Stage, Threshold,
+    Timeliness, signing_ends, timeliness,
+};
+use kvalitet_domain::text::{check_len, max_chars};
+use kvalitet_domain::{
+    Action, AreaId, Datum, Gender, Grants, MeasureId, Message, MunicipalityId, Timestamp,
+};
+
+use crate::accounts::{new_token, token_hash};
+use crate::mail::compose;
+use crate::ports::{
+    Actor, CONFIRMATIONS_WINDOW_HOURS, Confirmable, Confirmed, Mail, Moderated, NewConfirmation,
+    NewDecision, NewProposal, PendingConfirmation, ProposalSettings, Proposals, StoredProposal,
+    StoredSignature, ValueFilter, Values,
+};
+use crate::refusal::Refusal;
+
+/// How long a confirmation link works.
+pub const LINK_HOURS: i64 = 48;
+/// Kolada's count of residents (N01951, "Invånare totalt, antal"): what a per-mille threshold
+/// is a share of.
+pub const RESIDENTS_MEASURE: &str = "N01951";
+/// The longest address taken (RFC 5321's path limit).
+const MAX_EMAIL: usize = 254;
+
+/// The rules' form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    pub threshold_kind: String,
+    pub threshold_value: String,
+    pub signing_days: String,
+    pub answer_working_days: String,
+    pub areas: String,
+    pub rules: String,
+}
+
+impl SettingsForm {
+    /// The form filled with saved rules, the per mille written with `decimal`.
+    pub fn of(s: &ProposalSettings, decimal: char) -> Self {
+        Self {
+            threshold_kind: s.threshold.kind_code().to_owned(),
+            threshold_value: s.threshold.value_text(decimal),
+            signing_days: s.signing_days.to_string(),
+            answer_working_days: s.answer_working_days.to_string(),
+            areas: s.areas.join("\n"),
+            rules: s.rules.clone(),
+        }
+    }
+}
+
+/// A whole number from 1 to `max` typed in `field`.
+fn days(field: &str, text: &str, max: u32) -> Result<u32, Message> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(Message::in_field(
+            field,
+            Message::new("proposal_days_range")
+                .with("value", text.trim())
+                .with("max", max),
+        )),
+    }
+}
+
+/// Reads the rules' form; every problem in its field.
+pub fn read_settings_form(form: &SettingsForm) -> Result<ProposalSettings, Vec<Message>> {
+    let mut problems = Vec::new();
+    let threshold = Threshold::parse(&form.threshold_kind, &form.threshold_value)
+        .map_err(|m| problems.push(m))
+        .ok();
+    let signing = days("signing_days", &form.signing_days, MAX_SIGNING_DAYS)
+        .map_err(|m| problems.push(m))
+        .ok();
+    let answer = days(
+        "answer_working_days",
+        &form.answer_working_days,
+        MAX_ANSWER_WORKING_DAYS,
+    )
+    .map_err(|m| problems.push(m))
+    .ok();
+    let areas: Vec<String> = form
+        .areas
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if areas.len() > MAX_PROPOSAL_AREAS {
+        problems.push(Message::in_field(
+            "areas",
+            Message::new("budget_too_many_areas").with("max", MAX_PROPOSAL_AREAS),
+        ));
+    }
+    for a in &areas {
+        if let Err(m) = check_len("areas", a, max_chars::TITLE) {
+            problems.push(m);
+        }
+    }
+    if let Err(m) = check_len("rules", &form.rules, max_chars::DESCRIPTION) {
+        problems.push(m);
+    }
+    if form.rules.trim().is_empty() {
+        problems.push(Message::in_field("rules", Message::new("proposal_fill_in")));
+    }
+    match (threshold, signing, answer) {
+        (Some(threshold), Some(signing_days), Some(answer_working_days)) if problems.is_empty() => {
+            Ok(ProposalSettings {
+                threshold,
+                signing_days,
+                answer_working_days,
+                areas,
+                rules: form.rules.trim().to_owned(),
+            })
+        }
+        _ => Err(problems),
+    }
+}
+
+fn may_edit(grants: &Grants, m: &MunicipalityId) -> Result<(), Refusal> {
+    if grants.allows(Action::EditMeasures, m) {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden(
+            Message::new("proposal_editors_only").with("municipality", m),
+        ))
+    }
+}
+
+fn may_view(grants: &Grants, m: &MunicipalityId) -> Result<(), Refusal> {
+    if grants.allows(Action::ViewDrafts, m) {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden(
+            Message::new("proposal_editors_only").with("municipality", m),
+        ))
+    }
+}
+
+fn not_offered() -> Refusal {
+    Refusal::NotFound(Message::new("proposals_not_offered"))
+}
+
+fn not_found() -> Refusal {
+    Refusal::NotFound(Message::new("proposal_not_found"))
+}
+
+/// Saves the municipality's rules. Proposals already published keep the threshold and days
+/// they were published with.
+pub async fn save_settings(
+    store: &impl Proposals,
+    grants: &Grants,
+    m: &MunicipalityId,
+    form: &SettingsForm,
+    actor: &Actor,
+) -> Result<(), Refusal> {
+    may_edit(grants, m)?;
+    let settings = read_settings_form(form).map_err(Refusal::BadRows)?;
+    Ok(store.save_proposal_settings(m, &settings, actor).await?)
+}
+
+/// The rules, for the staff page (which may set them the first time).
+pub async fn settings_for_staff(
+    store: &impl Proposals,
+    grants: &Grants,
+    m: &MunicipalityId,
+) -> Result<Option<ProposalSettings>, Refusal> {
+    may_view(grants, m)?;
+    Ok(store.proposal_settings(m).await?)
+}
+
+/// A resident's proposal form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProposalForm {
+    pub title: String,
+    pub body: String,
+    pub area: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// A signature's form as typed; `name` is shown only when given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SignForm {
+    pub email: String,
+    pub name: String,
+}
+
+/// An address as typed, lower case, or its problem in the field `email`. Only the shape is
+/// checked: the link sent to it is the real check.
+pub fn read_email(text: &str) -> Result<String, Message> {
+    let email = text.trim().to_lowercase();
+    let wrong = || Message::in_field("email", Message::new("proposal_email_wrong"));
+    let (local, domain) = email.split_once('@').ok_or_else(wrong)?;
+    let shaped = !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && email.len() <= MAX_EMAIL
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if shaped { Ok(email) } else { Err(wrong()) }
+}
+
+/// A name to show, if any, or its problem in the field `name`.
+fn read_name(text: &str) -> Result<Option<String>, Message> {
+    check_len("name", text, max_chars::NAME)?;
+    let name = text.trim();
+    Ok((!name.is_empty()).then(|| name.to_owned()))
+}
+
+/// What is kept of an address to count it once: a hash, not the address, salted with the
+/// municipality so the same address gives different hashes in two municipalities. A hash of
+/// an address can be tried against a list of addresses; it is pseudonymous, not anonymous
+/// (docs/security.md).
+pub fn email_hash(m: &MunicipalityId, email: &str) -> String {
+    token_hash(&format!("kvalitet-dialogue\u{0}{m}\u{0}{email}"))
+}
+
+/// Reads a proposal's form against the municipality's rules; every problem in its field.
+pub fn read_proposal_form(
+    settings: &ProposalSettings,
+    form: &ProposalForm,
+) -> Result<(NewProposal, String), Vec<Message>> {
+    let mut problems = Vec::new();
+    let mut keep = |r: Result<(), Message>| {
+        if let Err(m) = r {
+            problems.push(m);
+        }
+    };
+    keep(check_len("title", &form.title, max_chars::TITLE));
+    keep(check_len("body", &form.body, max_chars::DESCRIPTION));
+    for (field, text) in [("title", &form.title), ("body", &form.body)] {
+        if text.trim().is_empty() {
+            keep(Err(Message::in_field(
+                field,
+                Message::new("proposal_fill_in"),
+            )));
+        }
+    }
+    let area = form.area.trim();
+    if !settings.areas.is_empty() && !settings.areas.iter().any(|a| a == area) {
+        keep(Err(Message::in_field(
+            "area",
+            Message::new("proposal_fill_in"),
+        )));
+    }
+    let email = read_email(&form.email).map_err(|m| problems.push(m)).ok();
+    let name = read_name(&form.name).map_err(|m| problems.push(m)).ok();
+    match (email, name) {
+        (Some(email), Some(author_name)) if problems.is_empty() => Ok((
+            NewProposal {
+                title: form.title.trim().to_owned(),
+                body: form.body.trim().to_owned(),
+                area: area.to_owned(),
+                author_name,
+            },
+            email,
+        )),
+        _ => Err(problems),
+    }
+}
+
+/// Where links in mails lead: the site's address and the page's language base.
+#[derive(Debug, Clone, Copy)]
+pub struct Links<'a> {
+    pub site: &'a str,
+    pub lang_base: &'a str,
+}
+
+impl Links<'_> {
+    pub fn confirm(&self, m: &MunicipalityId, token: &str) -> String {
+        format!(
+            "{}{}/kommun/{m}/e-forslag/bekrafta/{token}",
+            self.site, self.lang_base
+        )
+    }
+
+    pub fn proposal(&self, m: &MunicipalityId, number: i64) -> String {
+        format!(
+            "{}{}/kommun/{m}/e-forslag/{number}",
+            self.site, self.lang_base
+        )
+    }
+}
+
+async fn settings_of(
+    store: &impl Proposals,
+    m: &MunicipalityId,
+) -> Result<ProposalSettings, Refusal> {
+    store.proposal_settings(m).await?.ok_or_else(not_offered)
+}
+
+/// Keeps a step until the resident follows the link mailed to `email`.
+async fn ask_confirmation(
+    store: &impl Proposals,
+    m: &MunicipalityId,
+    email: &str,
+    what: Confirmable,
+    mail_of: impl FnOnce(&str) -> Mail,
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    let token = new_token()
+        .map_err(|_| Refusal::Store(crate::ports::StoreError::Database("no randomness".into())))?;
+    let confirmation = NewConfirmation {
+        municipality: *m,
+        token_hash: token_hash(&token),
+        email_hash: email_hash(m, email),
+        what,
+        expires_at: now.plus(Duration::hours(LINK_HOURS)),
+        mail: mail_of(&token),
+    };
+    store
+        .request_confirmation(
+            &confirmation,
+            now,
+            now.plus(Duration::hours(-CONFIRMATIONS_WINDOW_HOURS)),
+        )
+        .await
+        .map_err(|e| match e {
+            crate::ports::StoreError::Conflict(m) => {
+                Refusal::Invalid(Message::in_field("email", m))
+            }
+            other => other.into(),
+        })
+}
+
+/// A resident's proposal: checked against the rules, then kept until confirmed from the
+/// link mailed to the address given. `municipality_name` is said in the mail.
+pub async fn submit(
+    store: &impl Proposals,
+    m: &MunicipalityId,
+    municipality_name: &str,
+    form: &ProposalForm,
+    links: Links<'_>,
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    let settings = settings_of(store, m).await?;
+    let (proposal, email) = read_proposal_form(&settings, form).map_err(Refusal::BadRows)?;
+    let title = proposal.title.clone();
+    let mail_of = |token: &str| {
+        let args = Message::new("")
+            .with("title", title.as_str())
+            .with("municipality", municipality_name)
+            .with("link", links.confirm(m, token))
+            .with("hours", LINK_HOURS);
+        compose(&email, "proposal_confirm", &args, None)
+    };
+    ask_confirmation(
+        store,
+        m,
+        &email,
+        Confirmable::Proposal(proposal),
+        mail_of,
+        now,
+    )
+    .await
+}
+
+/// A signature: counted once confirmed from the link mailed to the address given, if the
+/// proposal is still open for signing then.
+pub async fn sign(
+    store: &impl Proposals,
+    m: &MunicipalityId,
+    municipality_name: &str,
+    number: i64,
+    form: &SignForm,
+    links: Links<'_>,
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    let p = store.proposal(m, number).await?.ok_or_else(not_found)?;
+    if !p.milestones.may_sign(stockholm_date(now.datetime())) {
+        return Err(Refusal::Invalid(Message::new("proposal_not_signable")));
+    }
+    let mut problems = Vec::new();
+    let email = read_email(&form.email).map_err(|e| problems.push(e)).ok();
+    let name = read_name(&form.name).map_err(|e| problems.push(e)).ok();
+    let (Some(email), Some(public_name)) = (email, name) else {
+        return Err(Refusal::BadRows(problems));
+    };
+    let title = p.proposal.title.clone();
+    let mail_of = |token: &str| {
+        let args = Message::new("")
+            .with("title", title.as_str())
+            .with("municipality", municipality_name)
+            .with("link", links.confirm(m, token))
+            .with("hours", LINK_HOURS);
+        compose(&email, "signature_confirm", &args, None)
+    };
+    let what = Confirmable::Signature {
+        number,
+        public_name,
+    };
+    ask_confirmation(store, m, &email, what, mail_of, now).await
+}
+
+/// A confirmation link's step, for the page that asks to confirm it (a mail scanner that
+/// opens links must not sign anything). Unknown, used and expired links are refused.
+pub async fn pending(
+    store: &impl Proposals,
+    m: &MunicipalityId,
+    token: &str,
+    now: Timestamp,
+) -> Result<(PendingConfirmation, Option<StoredProposal>), Refusal> {
+    let unknown = || Refusal::NotFound(Message::new("dialogue_link_unknown"));
+    let c = store
+        .confirmation(&token_hash(token))
+        .await?
+        .filter(|c| c.municipality == *m && !c.used && c.expires_at > now)
+        .ok_or_else(unknown)?;
+    let proposal = match &c.what {
+        Confirmable::Signature { number, .. } => store.proposal(m, *number).await?,
+        Confirmable::Proposal(_) => None,
+    };
+    Ok((c, proposal))
+}
+
+/// Follows a confirmation link: the proposal goes to moderation, or the signature counts.
+pub async fn confirm(
+    store: &impl Proposals,
+    m: &MunicipalityId,
+    token: &str,
+    now: Timestamp,
+) -> Result<Confirmed, Refusal> {
+    pending(store, m, token, now).await?;
+    let actor = Actor {
+        who: "resident".into(),
+        at: now,
+    };
+    Ok(store
+        .confirm(&token_hash(token), stockholm_date(now.datetime()), &actor)
+        .await?)
+}
+
+/// The municipality's proposals for its staff, all of them.
+pub async fn for_staff(
+    store: &impl Proposals,
+    grants: &Grants,
+    m: &MunicipalityId,
+) -> Result<Vec<StoredProposal>, Refusal> {
+    may_view(grants, m)?;
+    Ok(store.proposals(m, false).await?)
+}
+
+/// One proposal for its staff, with its signatures.
+pub async fn one_for_staff(
+    store: &impl Proposals,
+    grants: &Grants,
+    m: &MunicipalityId,
+    number: i64,
+) -> Result<(StoredProposal, Vec<StoredSignature>), Refusal> {
+    may_view(grants, m)?;
+    let p = store.proposal(m, number).await?.ok_or_else(not_found)?;
+    let signatures = store.proposal_signatures(m, number).await?;
+    Ok((p, signatures))
+}
+
+/// The moderation form as typed: `step` `publish` or `reject`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModerationForm {
+    pub step: String,
+    pub committee: String,
+    pub reason: String,
+}
+
+/// The municipality's latest count of residents, if the data has one.
+pub async fn residents(
+    store: &impl Values,
+    m: &MunicipalityId,
+) -> Result<Option<(u64, i32)>, Refusal> {
+    let measure = MeasureId::parse(RESIDENTS_MEASURE)
+        .map_err(|_| Refusal::Invalid(Message::new("proposal_no_population")))?;
+    let rows = store
+        .select_values(&ValueFilter {
+            measures: vec![measure],
+            areas: vec![AreaId::Municipality(*m)],
+            years: Vec::new(),
+            genders: vec![Gender::Total],
+            changed_since: None,
+        })
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| match r.datum {
+            Datum::Number(n) if n >= 1.0 => Some((n.round() as u64, i32::from(r.key.year.get()))),
+            _ => None,
+        })
+        .max_by_key(|&(_, year)| year))
+}
+
+/// Publishes a proposal awaiting moderation (its threshold fixed from today's rules and
+/// count of residents, its signing days starting today) or refuses it with a reason, which
+/// the proposer is told.
+#[allow(clippy::too_many_arguments)]
+pub async fn moderate(
+    store: &(impl Proposals + Values),
+    grants: &Grants,
+    m: &MunicipalityId,
+    number: i64,
+    form: &ModerationForm,
+    links: Links<'_>,
+    actor: &Actor,
+) -> Result<(), Refusal> {
+    may_edit(grants, m)?;
+    let settings = settings_of(store, m).await?;
+    let p = store.proposal(m, number).await?.ok_or_else(not_found)?;
+    let title = p.proposal.title.as_str();
+    let today = stockholm_date(actor.at.datetime());
+    let (step, mail) = match form.step.as_str() {
+        "publish" => {
+            let committee = form.committee.trim();
+            let mut problems = Vec::new();
+            if committee.is_empty() {
+                problems.push(Message::in_field(
+                    "committee",
+                    Message::new("proposal_fill_in"),
+                ));
+            }
+            if let Err(e) = check_len("committee", committee, max_chars::TITLE) {
+                problems.push(e);
+            }
+            let counted = residents(store, m).await?;
+            let threshold = settings
+                .threshold
+                .needed(counted.map(|(n, _)| n))
+                .map_err(|e| problems.push(Message::in_field("committee", e)))
+                .ok();
+            let (Some(threshold), true) = (threshold, problems.is_empty()) else {
+                return Err(Refusal::BadRows(problems));
+            };
+            let note = match (settings.threshold, counted) {
+                (Threshold::PerMille { .. }, Some((n, year))) => format!(
+                    "{} ‰ × {n} ({RESIDENTS_MEASURE} {year})",
+                    settings.threshold.value_text(',')
+                ),
+                _ => String::new(),
+            };
+            let ends = signing_ends(today, settings.signing_days);
+            let args = Message::new("")
+                .with("title", title)
+                .with("last_day", ends.to_string())
+                .with("threshold", threshold)
+                .with("committee", committee)
+                .with("days", settings.answer_working_days)
+                .with("link", links.proposal(m, number));
+            (
+                Moderated::Publish {
+                    on: today,
+                    signing_ends_on: ends,
+                    threshold,
+                    threshold_note: note,
+                    committee: committee.to_owned(),
+                },
+                compose("", "proposal_published", &args, None),
+            )
+        }
+        "reject" => {
+            let reason = form.reason.trim();
+            if reason.is_empty() {
+                return Err(Refusal::BadRows(vec![Message::in_field(
+                    "reason",
+                    Message::new("proposal_reason_needed"),
+                )]));
+            }
+            check_len("reason", reason, max_chars::COMMENT)
+                .map_err(|e| Refusal::BadRows(vec![e]))?;
+            let args = Message::new("").with("title", title).with("reason", reason);
+            (
+                Moderated::Reject {
+                    reason: reason.to_owned(),
+                },
+                compose("", "proposal_rejected", &args, None),
+            )
+        }
+        _ => {
+            return Err(Refusal::BadRows(vec![Message::in_field(
+                "step",
+                Message::new("proposal_fill_in"),
+            )]));
+        }
+    };
+    Ok(store
+        .moderate_proposal(m, number, &step, &mail, actor)
+        .await?)
+}
+
+/// The decision form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    pub decision: String,
+    pub answer: String,
+    pub decided_on: String,
+}
+
+/// Records the nämnd's decision and answer on a proposal that reached its threshold, and
+/// tells the proposer.
+pub async fn decide(
+    store: &impl Proposals,
+    grants: &Grants,
+    m: &MunicipalityId,
+    number: i64,
+    form: &DecisionForm,
+    links: Links<'_>,
+    actor: &Actor,
+) -> Result<(), Refusal> {
+    may_edit(grants, m)?;
+    let p = store.proposal(m, number).await?.ok_or_else(not_found)?;
+    let mut problems = Vec::new();
+    let decision = Decision::parse(&form.decision);
+    if decision.is_none() {
+        problems.push(Message::in_field(
+            "decision",
+            Message::new("proposal_fill_in"),
+        ));
+    }
+    let answer = form.answer.trim();
+    if answer.is_empty() {
+        problems.push(Message::in_field(
+            "answer",
+            Message::new("proposal_fill_in"),
+        ));
+    }
+    if let Err(e) = check_len("answer", answer, max_chars::DESCRIPTION) {
+        problems.push(e);
+    }
+    let day = parse_date(&form.decided_on)
+        .map_err(|e| problems.push(Message::in_field("decided_on", e)))
+        .ok();
+    if day.is_some_and(|d| d > stockholm_date(actor.at.datetime())) {
+        problems.push(Message::in_field(
+            "decided_on",
+            Message::new("proposal_decided_in_future"),
+        ));
+    }
+    let (Some(decision), Some(decided_on), true) = (decision, day, problems.is_empty()) else {
+        return Err(Refusal::BadRows(problems));
+    };
+    let args = Message::new("")
+        .with("title", p.proposal.title.as_str())
+        .with("committee", p.committee.as_str())
+        .with("day", decided_on.to_string())
+        .with("link", links.proposal(m, number));
+    let mail = compose("", "proposal_decided", &args, None);
+    let d = NewDecision {
+        decision,
+        answer: answer.to_owned(),
+        decided_on,
+    };
+    store
+        .decide_proposal(m, number, &d, &mail, actor)
+        .await
+        .map_err(|e| match e {
+            crate::ports::StoreError::Invalid(msg) => Refusal::BadRows(vec![msg]),
+            other => other.into(),
+        })
+}
+
+/// The public e-förslag of a municipality: its rules, the published proposals, and how well
+/// the promised time to a decision was kept.
+#[derive(Debug, Clone)]
+pub struct PublicProposals {
+    pub settings: ProposalSettings,
+    pub proposals: Vec<StoredProposal>,
+    pub timeliness: Timeliness,
+}
+
+/// How well the promise was kept over `proposals`, on `today`.
+pub fn kept_promises(
+    settings: &ProposalSettings,
+    proposals: &[StoredProposal],
+    today: time::Date,
+) -> Timeliness {
+    let cases: Vec<_> = proposals
+        .iter()
+        .filter_map(|p| {
+            p.milestones
+                .threshold_reached_on
+                .map(|r| (r, p.milestones.decided_on))
+        })
+        .collect();
+    timeliness(
+        &Calendar::default(),
+        settings.answer_working_days,
+        &cases,
+        today,
+    )
+}
+
+/// The municipality's public e-förslag; `NotFound` when it offers none.
+pub async fn public_list(
+    store: &impl Proposals,
+    m: &MunicipalityId,
+    now: Timestamp,
+) -> Result<PublicProposals, Refusal> {
+    let settings = settings_of(store, m).await?;
+    let proposals = store.proposals(m, true).await?;
+    let timeliness = kept_promises(&settings, &proposals, stockholm_date(now.datetime()));
+    Ok(PublicProposals {
+        settings,
+        proposals,
+        timeliness,
+    })
+}
+
+/// One published proposal with its signatures and the rules; `NotFound` for one not public.
+pub async fn public_one(
+    store: &impl Proposals,
+    m: &MunicipalityId,
+    number: i64,
+) -> Result<(ProposalSettings, StoredProposal, Vec<StoredSignature>), Refusal> {
+    let settings = settings_of(store, m).await?;
+    let p = store
+        .proposal(m, number)
+        .await?
+        .filter(|p| p.milestones.moderation == kvalitet_domain::proposal::Moderation::Published)
+        .ok_or_else(not_found)?;
+    let signatures = store.proposal_signatures(m, number).await?;
+    Ok((settings, p, signatures))
+}
+
+/// Where a proposal stands today.
+pub fn stage_of(p: &StoredProposal, now: Timestamp) -> Stage {
+    p.milestones.stage(stockholm_date(now.datetime()))
+}
+
+/// The working days from threshold to decision, when decided.
+pub fn working_days_to_decision(p: &StoredProposal) -> Option<i64> {
+    let m = &p.milestones;
+    Some(Calendar::default().working_days_taken(m.threshold_reached_on?, m.decided_on?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_read_loosely_and_refused_in_its_field() {
+        assert_eq!(
+            read_email(" Anna@Exempel.SE "),
+            Ok("anna@exempel.se".into())
+        );
+        for bad in [
+            "", "anna", "anna@", "@x.se", "anna@se", "a b@x.se", "a@x.se.",
+        ] {
+            assert!(read_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_same_address_hashes_apart_in_two_municipalities() {
+        let a = MunicipalityId::parse("0180").unwrap();
+        let b = MunicipalityId::parse("1480").unwrap();
+        assert_eq!(email_hash(&a, "x@y.se"), email_hash(&a, "x@y.se"));
+        assert_ne!(email_hash(&a, "x@y.se"), email_hash(&b, "x@y.se"));
+    }
+
+    #[test]
+    fn a_proposal_names_each_problem_in_its_field() {
+        let settings = ProposalSettings {
+            threshold: Threshold::Signatures(10),
+            signing_days: 90,
+            answer_working_days: 60,
+            areas: vec!["Skola".into(), "Miljö".into()],
+            rules: "Håll god ton.".into(),
+        };
+        let form = ProposalForm {
+            title: " ".into(),
+            body: "Fler bänkar".into(),
+            area: "Trafik".into(),
+            email: "nej".into(),
+            name: String::new(),
+        };
+        let problems = read_proposal_form(&settings, &form).unwrap_err();
+        let fields: Vec<_> = problems.iter().filter_map(|p| p.term("field")).collect();
+        assert_eq!(fields, ["title", "area", "email"]);
+        let form = ProposalForm {
+            title: "Bänkar i parken".into(),
+            area: "Miljö".into(),
+            email: "a@b.se".into(),
+            name: "Anna".into(),
+            ..form
+        };
+        let (p, email) = read_proposal_form(&settings, &form).unwrap();
+        assert_eq!((p.area.as_str(), email.as_str()), ("Miljö", "a@b.se"));
+        assert_eq!(p.author_name.as_deref(), Some("Anna"));
+    }
+}
