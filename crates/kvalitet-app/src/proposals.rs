@@ -296,7 +296,8 @@ impl Links<'_> {
     }
 }
 
-async fn settings_of(
+/// The municipality's published rules; `NotFound` when it takes no proposals.
+pub async fn offered(
     store: &impl Proposals,
     m: &MunicipalityId,
 ) -> Result<ProposalSettings, Refusal> {
@@ -347,11 +348,11 @@ pub async fn submit(
     links: Links<'_>,
     now: Timestamp,
 ) -> Result<(), Refusal> {
-    let settings = settings_of(store, m).await?;
+    let settings = offered(store, m).await?;
     let (proposal, email) = read_proposal_form(&settings, form).map_err(Refusal::BadRows)?;
     let title = proposal.title.clone();
     let mail_of = |token: &str| {
-        let args = Message::new("")
+        let args = Message::new("mail.proposal_confirm.body")
             .with("title", title.as_str())
             .with("municipality", municipality_name)
             .with("link", links.confirm(m, token))
@@ -392,7 +393,7 @@ pub async fn sign(
     };
     let title = p.proposal.title.clone();
     let mail_of = |token: &str| {
-        let args = Message::new("")
+        let args = Message::new("mail.signature_confirm.body")
             .with("title", title.as_str())
             .with("municipality", municipality_name)
             .with("link", links.confirm(m, token))
@@ -515,7 +516,7 @@ pub async fn moderate(
     actor: &Actor,
 ) -> Result<(), Refusal> {
     may_edit(grants, m)?;
-    let settings = settings_of(store, m).await?;
+    let settings = offered(store, m).await?;
     let p = store.proposal(m, number).await?.ok_or_else(not_found)?;
     let title = p.proposal.title.as_str();
     let today = stockholm_date(actor.at.datetime());
@@ -549,7 +550,7 @@ pub async fn moderate(
                 _ => String::new(),
             };
             let ends = signing_ends(today, settings.signing_days);
-            let args = Message::new("")
+            let args = Message::new("mail.proposal_published.body")
                 .with("title", title)
                 .with("last_day", ends.to_string())
                 .with("threshold", threshold)
@@ -577,7 +578,7 @@ pub async fn moderate(
             }
             check_len("reason", reason, max_chars::COMMENT)
                 .map_err(|e| Refusal::BadRows(vec![e]))?;
-            let args = Message::new("").with("title", title).with("reason", reason);
+            let args = Message::new("mail.proposal_rejected.body").with("title", title).with("reason", reason);
             (
                 Moderated::Reject {
                     reason: reason.to_owned(),
@@ -649,7 +650,7 @@ pub async fn decide(
     let (Some(decision), Some(decided_on), true) = (decision, day, problems.is_empty()) else {
         return Err(Refusal::BadRows(problems));
     };
-    let args = Message::new("")
+    let args = Message::new("mail.proposal_decided.body")
         .with("title", p.proposal.title.as_str())
         .with("committee", p.committee.as_str())
         .with("day", decided_on.to_string())
@@ -706,7 +707,7 @@ pub async fn public_list(
     m: &MunicipalityId,
     now: Timestamp,
 ) -> Result<PublicProposals, Refusal> {
-    let settings = settings_of(store, m).await?;
+    let settings = offered(store, m).await?;
     let proposals = store.proposals(m, true).await?;
     let timeliness = kept_promises(&settings, &proposals, stockholm_date(now.datetime()));
     Ok(PublicProposals {
@@ -722,7 +723,7 @@ pub async fn public_one(
     m: &MunicipalityId,
     number: i64,
 ) -> Result<(ProposalSettings, StoredProposal, Vec<StoredSignature>), Refusal> {
-    let settings = settings_of(store, m).await?;
+    let settings = offered(store, m).await?;
     let p = store
         .proposal(m, number)
         .await?

@@ -20,6 +20,7 @@ mod i18n;
 mod kolada_v3;
 mod outbox;
 mod panels;
+mod proposals;
 mod rejections;
 mod rounds;
 mod routes;

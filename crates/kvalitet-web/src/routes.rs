@@ -15,8 +15,8 @@ use crate::extract::UploadLimit;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::{
-    admin, api_v1, auth, budget, goals_admin, kolada_v3, panels, rejections, rounds, service, site,
-    surveys,
+    admin, api_v1, auth, budget, goals_admin, kolada_v3, panels, proposals, rejections, rounds,
+    service, site, surveys,
 };
 
 /// The widget's height report, and the listener for the pages that embed widgets.
@@ -372,6 +372,35 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route(
             "/kommun/{id}/medborgarbudget/{code}/omgang.pb",
             get(budget::public_export::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/e-forslag",
+            get(proposals::staff_list::<S>).post(proposals::save_settings::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/e-forslag/{number}",
+            get(proposals::staff_one::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/e-forslag/{number}/granska",
+            post(proposals::moderate::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/e-forslag/{number}/beslut",
+            post(proposals::decide::<S>),
+        )
+        .route("/kommun/{id}/e-forslag", get(proposals::public_list::<S>))
+        .route(
+            "/kommun/{id}/e-forslag/nytt",
+            get(proposals::new_form::<S>).post(proposals::submit::<S>),
+        )
+        .route(
+            "/kommun/{id}/e-forslag/{number}",
+            get(proposals::public_one::<S>).post(proposals::sign::<S>),
+        )
+        .route(
+            "/kommun/{id}/e-forslag/bekrafta/{token}",
+            get(proposals::confirm_page::<S>).post(proposals::confirm::<S>),
         )
         .route(
             "/kommun/{id}/enkat/{code}",

@@ -129,7 +129,32 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 48] = [
+const TEMPLATES: [(&str, &str); 55] = [
+    (
+        "proposals.html",
+        include_str!("../templates/proposals.html"),
+    ),
+    ("proposal.html", include_str!("../templates/proposal.html")),
+    (
+        "proposal-new.html",
+        include_str!("../templates/proposal-new.html"),
+    ),
+    (
+        "proposal-step.html",
+        include_str!("../templates/proposal-step.html"),
+    ),
+    (
+        "proposal-confirm.html",
+        include_str!("../templates/proposal-confirm.html"),
+    ),
+    (
+        "proposals-admin.html",
+        include_str!("../templates/proposals-admin.html"),
+    ),
+    (
+        "proposal-admin.html",
+        include_str!("../templates/proposal-admin.html"),
+    ),
     ("panels.html", include_str!("../templates/panels.html")),
     ("budgets.html", include_str!("../templates/budgets.html")),
     ("budget.html", include_str!("../templates/budget.html")),

@@ -1,0 +1,285 @@
+//! E-förslag over HTTP: staff set the rules (errors beside their fields, in Swedish); a
+//! resident writes a proposal without script and confirms it from the mailed link (the link's
+//! page asks before it does anything); staff publish it; residents sign, each from their own
+//! link; the threshold sends it to the nämnd, whose decision and answer are published with
+//! the working days taken; readers cannot moderate, other sites cannot post in a resident's
+//! name, and the pages speak English too.
+
+// A test that meets the unexpected should stop loudly.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::{Arc, Mutex};
+
+use kvalitet_app::ports::{Clock, Outbox};
+use kvalitet_domain::{Role, Timestamp};
+use kvalitet_testkit::{Seed, TestApp, Visitor};
+
+#[derive(Debug)]
+struct MovableClock(Mutex<Timestamp>);
+
+impl Clock for MovableClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl MovableClock {
+    fn set(&self, at: &str) {
+        *self.0.lock().unwrap() = Timestamp::parse(at).unwrap();
+    }
+}
+
+async fn server() -> (TestApp, Arc<MovableClock>) {
+    let clock = Arc::new(MovableClock(Mutex::new(
+        Timestamp::parse("2026-03-02T09:00:00Z").unwrap(),
+    )));
+    let app = Seed::default()
+        .kommun("0180", "Stockholm")
+        .person("bo@kommun.se", "Bo", &[("0180", Role::Editor)])
+        .person("cia@kommun.se", "Cia", &[("0180", Role::Reader)])
+        .options(kvalitet_web::SiteOptions {
+            clock: clock.clone(),
+            ..kvalitet_web::SiteOptions::default()
+        })
+        .start()
+        .await;
+    (app, clock)
+}
+
+/// The confirmation link's path in the newest mail to `to`.
+async fn link_to(app: &TestApp, to: &str) -> String {
+    let now = Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
+    let mails = app
+        .store
+        .claim_mail(now, now.plus(time::Duration::minutes(1)), 100)
+        .await
+        .unwrap();
+    for q in &mails {
+        app.store.mail_sent(q.id, now).await.unwrap();
+    }
+    let mail = mails.iter().rev().find(|q| q.mail.to == to).unwrap();
+    let body = &mail.mail.body;
+    let start = body.find("/kommun/").unwrap();
+    body[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+/// Sends a public form with the token of the page it is on.
+async fn send_form(
+    app: &TestApp,
+    who: &mut Visitor<'_>,
+    page: &str,
+    fields: &[(&str, &str)],
+) -> kvalitet_testkit::Answer {
+    let csrf = who.get(page).await.hidden("csrf");
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let call = app.post(page).form(&all);
+    who.send(call).await
+}
+
+async fn sign(app: &TestApp, email: &str) -> kvalitet_testkit::Answer {
+    let mut signer = app.visitor();
+    let sent = send_form(
+        app,
+        &mut signer,
+        "/kommun/0180/e-forslag/1",
+        &[("email", email)],
+    )
+    .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert!(sent.body.contains("Titta i din e-post"), "{}", sent.body);
+    let link = link_to(app, email).await;
+    send_form(app, &mut signer, &link, &[]).await
+}
+
+#[tokio::test]
+async fn a_proposal_is_written_confirmed_published_signed_and_decided_over_http() {
+    let (app, clock) = server().await;
+    // Before the rules are saved there is nothing to propose to.
+    assert_eq!(app.get("/kommun/0180/e-forslag").send().await.status, 404);
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let rules = [
+        ("threshold_kind", "signatures"),
+        ("threshold_value", "2"),
+        ("signing_days", "30"),
+        ("answer_working_days", "5"),
+        ("areas", "Skola\nMiljö"),
+        ("rules", "Förslaget ska gälla något kommunen ansvarar för."),
+    ];
+    let mut bad = rules.to_vec();
+    bad[1] = ("threshold_value", "många");
+    let back = bo.post("/admin/kommun/0180/e-forslag", &bad).await;
+    assert_eq!(back.status, 400, "{}", back.body);
+    assert!(
+        back.body.contains(r#"id="r-threshold_value-error""#)
+            && back.body.contains("är ingen gräns")
+            && back.body.contains(r#"value="många""#),
+        "{}",
+        back.body
+    );
+    let saved = bo.post("/admin/kommun/0180/e-forslag", &rules).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    // A reader cannot change the rules.
+    let mut cia = app.logged_in("cia@kommun.se").await;
+    assert_eq!(
+        cia.post("/admin/kommun/0180/e-forslag", &rules)
+            .await
+            .status,
+        403
+    );
+
+    // A resident's proposal: problems beside their fields, as typed.
+    let mut anna = app.visitor();
+    let list = anna.get("/kommun/0180/e-forslag").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains("2 underskrifter") && list.body.contains("inom 5 arbetsdagar"));
+    let new = "/kommun/0180/e-forslag/nytt";
+    let wrong = send_form(
+        &app,
+        &mut anna,
+        new,
+        &[
+            ("title", "Bänkar"),
+            ("body", ""),
+            ("area", "Skola"),
+            ("email", "anna"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    assert!(
+        wrong.body.contains(r#"id="p-body-error""#)
+            && wrong.body.contains(r#"id="p-email-error""#)
+            && wrong.body.contains(r#"value="Bänkar""#),
+        "{}",
+        wrong.body
+    );
+    // Another site cannot send one in a resident's name.
+    let forged = app
+        .post(new)
+        .form(&[
+            ("csrf", "x"),
+            ("title", "X"),
+            ("body", "Y"),
+            ("email", "a@x.se"),
+        ])
+        .send()
+        .await;
+    assert_eq!(forged.status, 403);
+    let fields = [
+        ("title", "Fler bänkar i Vasaparken"),
+        ("body", "Äldre behöver kunna vila."),
+        ("area", "Miljö"),
+        ("email", "anna@exempel.se"),
+        ("name", "Anna A"),
+    ];
+    let sent = send_form(&app, &mut anna, new, &fields).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert!(sent.body.contains("anna@exempel.se"));
+    // The link's page asks first: opening it changes nothing.
+    let link = link_to(&app, "anna@exempel.se").await;
+    let asked = anna.get(&link).await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(asked.body.contains("Bekräfta ditt förslag") && asked.body.contains("Fler bänkar"));
+    assert_eq!(asked.header("referrer-policy"), Some("no-referrer"));
+    let staff = bo.get("/admin/kommun/0180/e-forslag").await;
+    assert!(!staff.body.contains("Fler bänkar"), "{}", staff.body);
+    let done = send_form(&app, &mut anna, &link, &[]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(
+        done.body.contains("Ditt förslag har kommit in"),
+        "{}",
+        done.body
+    );
+    assert_eq!(anna.get(&link).await.status, 404, "a link works once");
+    // Not public before moderation.
+    assert_eq!(app.get("/kommun/0180/e-forslag/1").send().await.status, 404);
+
+    // Staff publish it; a reader may not.
+    let staff = bo.get("/admin/kommun/0180/e-forslag").await;
+    assert!(staff.body.contains("Fler bänkar"), "{}", staff.body);
+    let publish = [("step", "publish"), ("committee", "Trafiknämnden")];
+    let refused = cia
+        .post("/admin/kommun/0180/e-forslag/1/granska", &publish)
+        .await;
+    assert_eq!(refused.status, 403);
+    let no_reason = bo
+        .post(
+            "/admin/kommun/0180/e-forslag/1/granska",
+            &[("step", "reject"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(no_reason.status, 400);
+    assert!(
+        no_reason.body.contains(r#"id="x-reason-error""#),
+        "{}",
+        no_reason.body
+    );
+    let published = bo
+        .post("/admin/kommun/0180/e-forslag/1/granska", &publish)
+        .await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    let page = app.get("/kommun/0180/e-forslag/1").send().await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("0 av 2 underskrifter")
+            && page.body.contains("31 mars 2026")
+            && page.body.contains("Trafiknämnden")
+            && page.body.contains("av Anna A")
+            && !page.body.contains("anna@exempel.se"),
+        "{}",
+        page.body
+    );
+
+    // Two residents sign on Friday 6 March: the second reaches the threshold.
+    clock.set("2026-03-06T09:00:00Z");
+    let first = sign(&app, "eva@exempel.se").await;
+    assert!(
+        first.body.contains("Din underskrift räknas."),
+        "{}",
+        first.body
+    );
+    let second = sign(&app, "olof@exempel.se").await;
+    assert!(second.body.contains("nått gränsen"), "{}", second.body);
+    // The same address again: refused, still two.
+    let again = sign(&app, "eva@exempel.se").await;
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert!(again.body.contains("redan skrivit under"), "{}", again.body);
+    let page = app.get("/kommun/0180/e-forslag/1").send().await;
+    assert!(page.body.contains("2 av 2 underskrifter") && page.body.contains("Hos nämnden"));
+
+    // The decision, entered on Friday 13 March: 5 working days, within the promise.
+    clock.set("2026-03-13T15:00:00Z");
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let decided = bo
+        .post(
+            "/admin/kommun/0180/e-forslag/1/beslut",
+            &[
+                ("decision", "partly"),
+                ("decided_on", "2026-03-13"),
+                ("answer", "Tio bänkar ställs ut i vår."),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, 303, "{}", decided.body);
+    let page = app.get("/kommun/0180/e-forslag/1").send().await;
+    assert!(
+        page.body.contains("Delvis bifall")
+            && page.body.contains("13 mars 2026")
+            && page.body.contains("5 arbetsdagar")
+            && page.body.contains("Tio bänkar")
+            && !page.body.contains(r#"name="email""#),
+        "{}",
+        page.body
+    );
+    let list = app.get("/kommun/0180/e-forslag").send().await;
+    assert!(
+        list.body.contains("100 %") && list.body.contains("1 av 1"),
+        "{}",
+        list.body
+    );
+    // In English.
+    let en = app.get("/en/kommun/0180/e-forslag/1").send().await;
+    assert_eq!(en.status, 200);
+    assert!(en.body.contains("Partly approved") && en.body.contains("13 March 2026"));
+}
