@@ -3,7 +3,9 @@
 //! page as a browser sends it (`field=value&…`) against the shipped medborgarpanel wave: read
 //! or refused question by question, and what reads survives being stored as JSON. The files of `kvalitet survey weight`: any bytes split into a targets file and a
 //! respondents file are read or refused with their problems, and what reads is raked without
-//! a panic, its weights finite and summing to the respondents' number.
+//! a panic, its weights finite and summing to the respondents' number. The e-förslag forms
+//! (rules, a proposal, a threshold, an address) as the same fields: read or refused, and a
+//! threshold read gives a number of signatures within its bounds.
 #![no_main]
 
 use kvalitet_domain::weighting::{RakeOptions, rake};
@@ -37,6 +39,30 @@ fuzz_target!(|data: &[u8]| {
         let back: std::collections::BTreeMap<String, kvalitet_domain::questionnaire::Answer> =
             serde_json::from_str(&json).expect("answers read back");
         assert_eq!(back, answers);
+    }
+    let field = |name: &str| fields.get(name).and_then(|v| v.first()).cloned().unwrap_or_default();
+    let rules = kvalitet_app::proposals::SettingsForm {
+        threshold_kind: field("threshold_kind"),
+        threshold_value: field("threshold_value"),
+        signing_days: field("signing_days"),
+        answer_working_days: field("answer_working_days"),
+        areas: field("areas"),
+        rules: field("rules"),
+    };
+    if let Ok(settings) = kvalitet_app::proposals::read_settings_form(&rules) {
+        if let Ok(n) = settings.threshold.needed(Some(10_000_000)) {
+            assert!((1..=kvalitet_domain::proposal::MAX_THRESHOLD).contains(&n));
+        }
+        let proposal = kvalitet_app::proposals::ProposalForm {
+            title: field("title"),
+            body: field("body"),
+            area: field("area"),
+            email: field("email"),
+            name: field("name"),
+        };
+        if let Ok((p, email)) = kvalitet_app::proposals::read_proposal_form(&settings, &proposal) {
+            assert!(!p.title.is_empty() && email.contains('@'));
+        }
     }
     let (targets, sample) = text.split_once("\n\n").unwrap_or((&text, "id,x\n1,a\n"));
     let Ok(margins) = read_targets(targets) else {

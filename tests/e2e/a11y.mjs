@@ -3,6 +3,7 @@
 // link and form control can be reached from the keyboard. Exits 1 on any failure.
 import { chromium } from "playwright-core";
 import { AxeBuilder } from "@axe-core/playwright";
+import { execFileSync } from "node:child_process";
 
 const base = process.env.KVALITET_E2E_URL;
 const kommun = process.env.KVALITET_E2E_KOMMUN;
@@ -466,6 +467,78 @@ for (const p of pages) {
   await staffWidths(ballot, "budget-result");
   if (!(await ballot.content()).includes("What each rule would have chosen")) fail("the result page does not compare the rules");
   else console.log("ok   citizen budget: set up, opened, ballot on a phone, a counted round explained");
+  // E-förslag: the rules set by staff; a resident on a resident2 writes a proposal (an empty one
+  // sent back first) and confirms it from the mailed link, read from the outbox as a mailbox;
+  // staff publish it; a signature reaches the threshold; the nämnd's decision is published.
+  const mailedLink = (to) => {
+    const sql = "SELECT body FROM outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1";
+    const body = execFileSync("python3", ["-c",
+      "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2], (sys.argv[3],)).fetchone()[0])",
+      process.env.KVALITET_E2E_DB, sql, to]).toString();
+    const m = body.match(/\/kommun\/\d{4}\/e-forslag\/bekrafta\/[0-9a-f]+/);
+    if (!m) fail(`no confirmation link in the mail to ${to}`);
+    return m ? m[0] : "/";
+  };
+  await page.goto(`${base}/admin/kommun/${kommun}/e-forslag`);
+  await axeCheck(page, "e-proposals staff page");
+  await page.fill("#r-threshold_value", "1");
+  await page.fill("#r-answer_working_days", "20");
+  await page.fill("#r-areas", "Skola\nMiljö\nTrafik");
+  await page.fill("#r-rules", "Förslaget ska gälla något kommunen ansvarar för och hålla god ton.");
+  await submit(page, "/e-forslag");
+  const resident2 = await voter.newPage();
+  await resident2.setViewportSize({ width: 360, height: 800 });
+  for (const prefix of ["", "/en"]) {
+    await resident2.goto(`${base}${prefix}/kommun/${kommun}/e-forslag`);
+    await axeCheck(resident2, `e-proposals ${prefix || "/"}`);
+    await resident2.goto(`${base}${prefix}/kommun/${kommun}/e-forslag/nytt`);
+    await axeCheck(resident2, `new e-proposal ${prefix || "/"}`);
+  }
+  await resident2.goto(`${base}/kommun/${kommun}/e-forslag/nytt`);
+  await submit(resident2, "/e-forslag/nytt");
+  if (!(await resident2.locator(".error-summary").count())) fail("an empty proposal was not sent back");
+  await axeCheck(resident2, "new e-proposal sent back");
+  await resident2.fill("#p-title", "Fler cykelställ vid stationen");
+  await resident2.fill("#p-body", "Det saknas platser på morgonen.\nFler ställ skulle få fler att cykla.");
+  await resident2.selectOption("#p-area", "Trafik");
+  await resident2.fill("#p-email", "boende@exempel.se");
+  await resident2.fill("#p-name", "Kim Boende");
+  await submit(resident2, "/e-forslag/nytt");
+  await axeCheck(resident2, "e-proposal: check your mail");
+  await resident2.goto(base + mailedLink("boende@exempel.se"));
+  await axeCheck(resident2, "e-proposal: confirm");
+  await staffWidths(resident2, "proposal-confirm");
+  await resident2.setViewportSize({ width: 360, height: 800 });
+  await Promise.all([resident2.waitForNavigation(), resident2.click("form[action*='/bekrafta/'] button[type=submit]")]);
+  if (!(await resident2.content()).includes("Ditt förslag har kommit in")) fail("the proposal was not confirmed");
+  await page.goto(`${base}/admin/kommun/${kommun}/e-forslag`);
+  const proposalUrl = await page.locator("a[href*='/e-forslag/']").filter({ hasText: "cykelställ" }).first().getAttribute("href");
+  await page.goto(base + proposalUrl.replace(/^https?:\/\/[^/]+/, ""));
+  await axeCheck(page, "an e-proposal awaiting moderation");
+  await staffWidths(page, "proposal-moderation");
+  await page.fill("#g-committee", "Trafiknämnden");
+  await submit(page, "/granska");
+  const number = proposalUrl.split("/").pop();
+  await resident2.goto(`${base}/kommun/${kommun}/e-forslag/${number}`);
+  await resident2.fill("#s-email", "granne@exempel.se");
+  await submit(resident2, `/e-forslag/${number}`);
+  await resident2.goto(base + mailedLink("granne@exempel.se"));
+  await Promise.all([resident2.waitForNavigation(), resident2.click("form[action*='/bekrafta/'] button[type=submit]")]);
+  if (!(await resident2.content()).includes("nått gränsen")) fail("the signature did not reach the threshold");
+  await page.reload();
+  await axeCheck(page, "an e-proposal with the committee");
+  await page.selectOption("#b-decision", "approved");
+  await page.fill("#b-answer", "Trettio nya platser byggs under våren.");
+  await submit(page, "/beslut");
+  for (const prefix of ["", "/en"]) {
+    await resident2.goto(`${base}${prefix}/kommun/${kommun}/e-forslag/${number}`);
+    await axeCheck(resident2, `a decided e-proposal ${prefix || "/"}`);
+  }
+  await staffWidths(resident2, "proposal-decided");
+  await resident2.goto(`${base}/kommun/${kommun}/e-forslag`);
+  await staffWidths(resident2, "proposals");
+  if (!(await resident2.content()).includes("Hålls löftet?")) fail("the e-proposals page does not say how promises were kept");
+  else console.log("ok   e-proposals: rules, written and confirmed on a phone, published, signed, decided");
   await voter.close();
   await context.close();
 }

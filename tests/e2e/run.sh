@@ -24,6 +24,8 @@ work=$(mktemp -d /tmp/kvalitet-e2e.XXXXXX)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 db="sqlite://$work/e2e.db"
+# The outbox is the e-proposal flow's mailbox: the test reads its confirmation links there.
+export KVALITET_E2E_DB="$work/e2e.db"
 data=../shared/data
 if [ -d "$data/kolada_values" ]; then
     "$bin" --database-url "$db" import -q "$data/kolada_meta" "$data/municipalities" \

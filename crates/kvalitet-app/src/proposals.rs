@@ -578,7 +578,9 @@ pub async fn moderate(
             }
             check_len("reason", reason, max_chars::COMMENT)
                 .map_err(|e| Refusal::BadRows(vec![e]))?;
-            let args = Message::new("mail.proposal_rejected.body").with("title", title).with("reason", reason);
+            let args = Message::new("mail.proposal_rejected.body")
+                .with("title", title)
+                .with("reason", reason);
             (
                 Moderated::Reject {
                     reason: reason.to_owned(),

@@ -105,7 +105,7 @@ impl Threshold {
             Self::PerMille { tenths } => {
                 let residents = residents.ok_or_else(|| Message::new("proposal_no_population"))?;
                 let needed = (residents * u64::from(tenths)).div_ceil(10_000).max(1);
-                Ok(u32::try_from(needed).unwrap_or(MAX_THRESHOLD))
+                Ok(u32::try_from(needed.min(u64::from(MAX_THRESHOLD))).unwrap_or(MAX_THRESHOLD))
             }
         }
     }
@@ -327,6 +327,8 @@ mod tests {
         assert_eq!(t.needed(Some(2_387)), Ok(4));
         assert_eq!(t.needed(Some(984_748)), Ok(1_478));
         assert_eq!(t.needed(Some(1)), Ok(1));
+        let all = Threshold::PerMille { tenths: 10_000 };
+        assert_eq!(all.needed(Some(50_000_000)), Ok(MAX_THRESHOLD));
         assert!(t.needed(None).is_err());
         assert_eq!(Threshold::Signatures(50).needed(None), Ok(50));
     }

@@ -252,7 +252,9 @@ pub async fn public_list<S: Store>(
         share: t
             .share_in_time()
             .map(|s| format!("{} %", lang.number(s * 100.0, 0))),
-        median: t.median_working_days.map(|x| lang.number(x, 1)),
+        median: t
+            .median_working_days
+            .map(|x| lang.number(x, if x.fract() == 0.0 { 0 } else { 1 })),
     };
     let view = ListView {
         m: Named::of(&d, &m),
