@@ -269,6 +269,79 @@ pub async fn public_list<S: Store>(
     Ok(private_page(body, StatusCode::OK))
 }
 
+/// `GET /kommun/{id}/e-forslag.csv`: the published proposals as open data, one row each,
+/// with the days and the working days from threshold to decision, so anyone can recount how
+/// promises were kept. Names and addresses are not in it.
+pub async fn open_data<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let m = public_municipality(&id)?;
+    let now = state.clock.now();
+    let list = app::public_list(&state.store, &m, now).await?;
+    let iso = |d: Option<time::Date>| d.map_or(String::new(), |d| d.to_string());
+    let promised = i64::from(list.settings.answer_working_days);
+    let rows = list
+        .proposals
+        .iter()
+        .map(|p| {
+            let days = app::working_days_to_decision(p);
+            vec![
+                p.number.to_string(),
+                p.proposal.title.clone(),
+                p.proposal.area.clone(),
+                app::stage_of(p, now).code().to_owned(),
+                p.committee.clone(),
+                iso(p.published_on),
+                iso(p.milestones.signing_ends_on),
+                p.threshold.map_or(String::new(), |t| t.to_string()),
+                p.signatures.to_string(),
+                iso(p.milestones.threshold_reached_on),
+                p.decision.map_or("", |d| d.code()).to_owned(),
+                iso(p.milestones.decided_on),
+                days.map_or(String::new(), |d| d.to_string()),
+                days.map_or(String::new(), |d| (d <= promised).to_string()),
+            ]
+        })
+        .collect();
+    let header = [
+        "number",
+        "title",
+        "area",
+        "stage",
+        "committee",
+        "published_on",
+        "signing_ends_on",
+        "threshold",
+        "signatures",
+        "threshold_reached_on",
+        "decision",
+        "decided_on",
+        "working_days_to_decision",
+        "decided_within_promise",
+    ];
+    let table = crate::downloads::Table {
+        title: format!("e-forslag-{m}"),
+        header: header.iter().map(|h| (*h).to_owned()).collect(),
+        rows,
+        numeric: header
+            .iter()
+            .map(|h| {
+                matches!(
+                    *h,
+                    "number" | "threshold" | "signatures" | "working_days_to_decision"
+                )
+            })
+            .collect(),
+    };
+    Ok(crate::downloads::respond(
+        crate::downloads::Kind::Csv,
+        &table,
+        &format!("e-forslag-{m}"),
+        &[],
+    ))
+}
+
 #[derive(Serialize)]
 struct NewView<'a> {
     m: Named,

@@ -390,6 +390,7 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
             post(proposals::decide::<S>),
         )
         .route("/kommun/{id}/e-forslag", get(proposals::public_list::<S>))
+        .route("/kommun/{id}/e-forslag.csv", get(proposals::open_data::<S>))
         .route(
             "/kommun/{id}/e-forslag/nytt",
             get(proposals::new_form::<S>).post(proposals::submit::<S>),

@@ -278,6 +278,17 @@ async fn a_proposal_is_written_confirmed_published_signed_and_decided_over_http(
         "{}",
         list.body
     );
+    // The proposals as open data: the days and working days, no names or addresses.
+    let csv = app.get("/kommun/0180/e-forslag.csv").send().await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body.starts_with("number,title,area,stage,")
+            && csv.body.contains("1,Fler bänkar i Vasaparken,Miljö,decided,Trafiknämnden,2026-03-02,2026-03-31,2,2,2026-03-06,partly,2026-03-13,5,true")
+            && !csv.body.contains("Anna A")
+            && !csv.body.contains("@"),
+        "{}",
+        csv.body
+    );
     // In English.
     let en = app.get("/en/kommun/0180/e-forslag/1").send().await;
     assert_eq!(en.status, 200);

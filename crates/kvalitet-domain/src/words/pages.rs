@@ -2703,6 +2703,11 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Förslag som inte kom med på röstsedeln",
         "Proposals not on the ballot",
     ),
+    (
+        "proposals_open_data",
+        "Alla publicerade förslag som öppna data (CSV)",
+        "All published proposals as open data (CSV)",
+    ),
     ("proposals_link", "E-förslag", "E-proposals"),
     (
         "proposals_title",
