@@ -9,6 +9,7 @@ pub mod budget_round;
 pub mod calendar;
 mod coded;
 pub mod compare;
+pub mod dialogue;
 pub mod goals;
 pub mod group;
 pub mod ids;
