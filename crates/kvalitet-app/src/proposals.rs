@@ -296,6 +296,11 @@ impl Links<'_> {
     }
 }
 
+/// Whether the municipality takes e-förslag (its rules are saved).
+pub async fn takes_proposals(store: &impl Proposals, m: &MunicipalityId) -> Result<bool, Refusal> {
+    Ok(store.proposal_settings(m).await?.is_some())
+}
+
 /// The municipality's published rules; `NotFound` when it takes no proposals.
 pub async fn offered(
     store: &impl Proposals,

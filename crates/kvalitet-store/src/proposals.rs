@@ -15,6 +15,7 @@ use kvalitet_domain::proposal::{Decision, Milestones, Moderation, Threshold};
 use kvalitet_domain::{Message, MunicipalityId, Timestamp};
 
 use crate::audit::audit;
+use crate::version::bump_version;
 use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment};
 
 fn iso(d: Date) -> String {
@@ -275,6 +276,8 @@ impl Proposals for SqlStore {
             &actor.who,
             actor.at.to_string()
         )?;
+        // The municipality's page links to its e-förslag: cached pages are made again.
+        bump_version(t).await?;
         audit(
             t,
             actor,

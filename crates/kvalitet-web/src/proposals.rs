@@ -751,10 +751,14 @@ pub async fn save_settings<S: Store>(
     let m = municipality(lang, session, &id, Action::EditMeasures)?;
     let actor = state.actor(session);
     match app::save_settings(&state.store, &session.user.grants, &m, f, &actor).await {
-        Ok(()) => Ok(redirect(
-            &format!("{}?klart=regler", staff_path(lang, &m)),
-            &[],
-        )),
+        Ok(()) => {
+            // The municipality's page links to its e-förslag once it takes them.
+            state.invalidate_version();
+            Ok(redirect(
+                &format!("{}?klart=regler", staff_path(lang, &m)),
+                &[],
+            ))
+        }
         Err(refusal) => {
             let failed = Failed::new(lang, "r", f, &refusal.into_problems()?);
             staff_list_page(&state, lang, session, &m, None, Some(failed)).await

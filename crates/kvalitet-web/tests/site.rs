@@ -230,6 +230,45 @@ async fn a_measure_without_values_anywhere_says_so_plainly() {
     );
 }
 
+/// Once the municipality has saved its rules for e-förslag, its page links to them (and not
+/// before: there is nothing to propose to).
+#[tokio::test]
+async fn the_municipality_page_links_to_e_forslag_once_they_are_taken() {
+    use kvalitet_domain::Role;
+    let app = seed()
+        .person("bo@kommun.se", "Bo", &[("0180", Role::Editor)])
+        .start()
+        .await;
+    let (status, before) = page(&app, "/kommun/0180").await;
+    assert_eq!(status, 200);
+    assert!(!before.contains("/kommun/0180/e-forslag"), "{before}");
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let saved = bo
+        .post(
+            "/admin/kommun/0180/e-forslag",
+            &[
+                ("threshold_kind", "signatures"),
+                ("threshold_value", "2"),
+                ("signing_days", "30"),
+                ("answer_working_days", "5"),
+                ("areas", "Skola"),
+                ("rules", "Förslaget ska gälla kommunen."),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let (_, after) = page(&app, "/kommun/0180").await;
+    assert!(
+        after.contains(r#"<a href="/kommun/0180/e-forslag">"#),
+        "{after}"
+    );
+    let (_, english) = page(&app, "/en/kommun/0180").await;
+    assert!(
+        english.contains(r#"<a href="/en/kommun/0180/e-forslag">"#),
+        "{english}"
+    );
+}
+
 /// The municipality's own words on its page: an introduction (with every version kept and
 /// an English translation or the Swedish marked as Swedish) and a comment on a card; and
 /// the summary's "changed most" measured in the spread of the middle half.

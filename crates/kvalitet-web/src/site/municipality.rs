@@ -331,6 +331,7 @@ pub async fn municipality<S: Store>(
                 })
                 .collect();
         let has_goals = kvalitet_app::goals::has_published(&st.store, &m).await?;
+        let has_proposals = kvalitet_app::proposals::takes_proposals(&st.store, &m).await?;
         let years = report
             .areas
             .iter()
@@ -366,6 +367,7 @@ pub async fn municipality<S: Store>(
                 assessments,
                 service,
                 has_goals,
+                has_proposals,
                 population_name,
                 population_size: report.population_size,
                 colours: &report.colours,
@@ -397,6 +399,8 @@ struct MunicipalityView<'a> {
     service: Vec<PublishedRound>,
     /// The municipality has published goals (linked to their page).
     has_goals: bool,
+    /// The municipality takes e-förslag (linked to their page).
+    has_proposals: bool,
     population_name: String,
     population_size: usize,
     colours: &'a kvalitet_domain::ColourCounts,
