@@ -539,6 +539,61 @@ for (const p of pages) {
   await staffWidths(resident2, "proposals");
   if (!(await resident2.content()).includes("Hålls löftet?")) fail("the e-proposals page does not say how promises were kept");
   else console.log("ok   e-proposals: rules, written and confirmed on a phone, published, signed, decided");
+  // E-dialogue: staff set one up; a resident joins on a phone from the mailed link, which
+  // becomes their page, and writes a statement; staff publish it; another answers it.
+  await page.goto(`${base}/admin/kommun/${kommun}/dialog`);
+  await axeCheck(page, "e-dialogues staff page");
+  await submit(page, "/dialog");
+  if (!(await page.locator(".error-summary").count())) fail("an empty dialogue was not sent back");
+  await axeCheck(page, "e-dialogue set-up sent back");
+  await page.fill("#n-question", "Hur ska torget bli bättre?");
+  await page.fill("#n-description", "Torget byggs om nästa år. Svaren styr vad som prioriteras.");
+  await page.fill("#n-opens_on", day(-1));
+  await page.fill("#n-closes_on", day(30));
+  await page.fill("#n-areas", "Norr\nSöder");
+  await submit(page, "/dialog");
+  const dialogueNumber = page.url().split("?")[0].split("/").pop();
+  await axeCheck(page, "an e-dialogue for staff");
+  const dialoguePath = `/kommun/${kommun}/dialog/${dialogueNumber}`;
+  const joinDialogue = async (who, email) => {
+    await who.goto(base + dialoguePath);
+    await who.fill("#j-email", email);
+    await who.selectOption("#j-area", "Norr");
+    await who.selectOption("#j-age_band", "30-44");
+    await submit(who, dialoguePath);
+    await who.goto(base + mailedLink(email));
+    await Promise.all([who.waitForNavigation(), who.click("form[action*='/bekrafta/'] button[type=submit]")]);
+    if (!who.url().includes("/deltagare/")) fail(`${email} did not land on their dialogue page`);
+  };
+  for (const prefix of ["", "/en"]) {
+    await resident2.goto(`${base}${prefix}${dialoguePath}`);
+    await axeCheck(resident2, `an open e-dialogue ${prefix || "/"}`);
+  }
+  await joinDialogue(resident2, "deltagare@exempel.se");
+  await axeCheck(resident2, "a participant's dialogue page");
+  await resident2.fill("#w-statement", "Fler träd och bänkar i skuggan");
+  await submit(resident2, "/skriv");
+  await axeCheck(resident2, "a participant's page after writing");
+  await staffWidths(resident2, "dialogue-participant");
+  await page.goto(`${base}/admin/kommun/${kommun}/dialog/${dialogueNumber}`);
+  await axeCheck(page, "an e-dialogue with a statement to moderate");
+  await staffWidths(page, "dialogue-moderation");
+  await submit(page, "/pastaende/1");
+  const other = await voter.newPage();
+  await other.setViewportSize({ width: 360, height: 800 });
+  await joinDialogue(other, "granne2@exempel.se");
+  if (!(await other.content()).includes("Fler träd")) fail("the published statement is not offered");
+  await Promise.all([other.waitForNavigation(), other.click("form[action$='/rosta'] button[value=agree]")]);
+  await axeCheck(other, "a participant's page after answering");
+  for (const prefix of ["", "/en"]) {
+    await other.goto(`${base}${prefix}${dialoguePath}`);
+    await axeCheck(other, `an e-dialogue's result ${prefix || "/"}`);
+  }
+  await staffWidths(other, "dialogue-result");
+  await other.goto(`${base}/kommun/${kommun}/dialog`);
+  await axeCheck(other, "the e-dialogues list");
+  if (!(await other.content()).includes("2 deltagare, 1 svar")) fail("the dialogue list does not count participation");
+  else console.log("ok   e-dialogue: set up, joined and written on a phone, moderated, answered, result shown");
   await voter.close();
   await context.close();
 }

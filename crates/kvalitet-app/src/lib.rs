@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod assessments;
 pub mod budget;
+pub mod dialogues;
 pub mod export;
 pub mod goals;
 pub mod import;

@@ -174,6 +174,8 @@ const MAIL_KEYS: &[(&str, &str, &str)] = &[
         "mail.proposal_decided.subject",
     ),
     ("proposal_decided", "body", "mail.proposal_decided.body"),
+    ("dialogue_join", "subject", "mail.dialogue_join.subject"),
+    ("dialogue_join", "body", "mail.dialogue_join.body"),
 ];
 
 /// The invitation to a role in a municipality (named) with its link.

@@ -288,6 +288,14 @@ impl Links<'_> {
         )
     }
 
+    /// A participant's own page in an e-dialogue: the token is their key.
+    pub fn participant(&self, m: &MunicipalityId, number: i64, token: &str) -> String {
+        format!(
+            "{}{}/kommun/{m}/dialog/{number}/deltagare/{token}",
+            self.site, self.lang_base
+        )
+    }
+
     pub fn proposal(&self, m: &MunicipalityId, number: i64) -> String {
         format!(
             "{}{}/kommun/{m}/e-forslag/{number}",
@@ -310,7 +318,7 @@ pub async fn offered(
 }
 
 /// Keeps a step until the resident follows the link mailed to `email`.
-async fn ask_confirmation(
+pub(crate) async fn ask_confirmation(
     store: &impl Proposals,
     m: &MunicipalityId,
     email: &str,
@@ -428,7 +436,7 @@ pub async fn pending(
         .ok_or_else(unknown)?;
     let proposal = match &c.what {
         Confirmable::Signature { number, .. } => store.proposal(m, *number).await?,
-        Confirmable::Proposal(_) => None,
+        Confirmable::Proposal(_) | Confirmable::JoinDialogue { .. } => None,
     };
     Ok((c, proposal))
 }

@@ -87,6 +87,10 @@ coded_enum!(
         ProposalModerate = "proposal.moderate",
         ProposalThreshold = "proposal.threshold",
         ProposalDecide = "proposal.decide",
+        /// E-dialogues: set up, a statement moderated, the municipality's response.
+        DialogueCreate = "dialogue.create",
+        DialogueModerate = "dialogue.moderate",
+        DialogueRespond = "dialogue.respond",
     }
 );
 

@@ -3,7 +3,156 @@
 //! agreement and the most division, judged so that a statement few have seen cannot top
 //! either list by chance.
 
+use time::Date;
+
+use crate::Message;
 use crate::coded::coded_enum;
+
+/// The longest a statement may be: a thought, not an essay (Polis and Kialo use 140–280).
+pub const MAX_STATEMENT_CHARS: usize = 280;
+/// The longest a dialogue may stay open.
+pub const MAX_DIALOGUE_DAYS: i64 = 366;
+/// A group of participants smaller than this is not shown on its own (it could point at a
+/// person); it joins the "other or not stated" row.
+pub const MIN_GROUP: u64 = 5;
+/// The statements each result list names.
+pub const RESULT_LIST_LENGTH: usize = 5;
+/// A statement must be answered by this many before it can top a result list.
+pub const MIN_ANSWERS_TO_RANK: u32 = 3;
+
+coded_enum!(
+    /// A participant's age, in the bands they may tell us (optional), as SCB's
+    /// Medborgarundersökning groups it.
+    AgeBand {
+        Under18 = "0-17",
+        From18 = "18-29",
+        From30 = "30-44",
+        From45 = "45-64",
+        From65 = "65-79",
+        From80 = "80-",
+    }
+);
+
+coded_enum!(
+    /// Staff's moderation of a statement against the dialogue's rules.
+    StatementModeration {
+        /// Written by a participant, not yet shown to others.
+        Pending = "pending",
+        Published = "published",
+        /// Not shown; the writer sees the reason.
+        Rejected = "rejected",
+    }
+);
+
+/// The days a dialogue is open, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub opens_on: Date,
+    pub closes_on: Date,
+}
+
+impl Period {
+    /// A period as set by staff: it closes on or after the day it opens and lasts at most
+    /// [`MAX_DIALOGUE_DAYS`]. Problems name the field `closes_on`.
+    pub fn new(opens_on: Date, closes_on: Date) -> Result<Self, Message> {
+        let days = (closes_on - opens_on).whole_days();
+        if days < 0 {
+            return Err(Message::in_field(
+                "closes_on",
+                Message::new("dialogue_closes_before_it_opens"),
+            ));
+        }
+        if days >= MAX_DIALOGUE_DAYS {
+            return Err(Message::in_field(
+                "closes_on",
+                Message::new("dialogue_too_long").with("max", MAX_DIALOGUE_DAYS),
+            ));
+        }
+        Ok(Self {
+            opens_on,
+            closes_on,
+        })
+    }
+
+    /// Where the dialogue stands on `today` (a Swedish date).
+    pub fn phase(&self, today: Date) -> Phase {
+        if today < self.opens_on {
+            Phase::NotYetOpen
+        } else if today > self.closes_on {
+            Phase::Closed
+        } else {
+            Phase::Open
+        }
+    }
+}
+
+/// Whether a dialogue takes statements and votes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    NotYetOpen,
+    Open,
+    Closed,
+}
+
+/// A statement as written: trimmed, not empty, at most [`MAX_STATEMENT_CHARS`] characters.
+/// Problems name the field `statement`.
+pub fn statement_text(raw: &str) -> Result<String, Message> {
+    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return Err(Message::in_field(
+            "statement",
+            Message::new("proposal_fill_in"),
+        ));
+    }
+    let chars = text.chars().count();
+    if chars > MAX_STATEMENT_CHARS {
+        return Err(Message::in_field(
+            "statement",
+            Message::new("dialogue_statement_too_long")
+                .with("max", MAX_STATEMENT_CHARS)
+                .with("chars", chars),
+        ));
+    }
+    Ok(text)
+}
+
+/// One row of who took part: a group's label (`None` for "other or not stated") and how
+/// many; `count` is `None` when the row is fewer than [`MIN_GROUP`] and not shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRow {
+    pub label: Option<String>,
+    pub count: Option<u64>,
+}
+
+/// Who took part by one trait (area or age band), safe to publish: groups smaller than
+/// [`MIN_GROUP`] join the participants who did not say; that row is shown only when it too
+/// reaches [`MIN_GROUP`] or is empty of small groups (so a single small group cannot be
+/// worked out as the total less the others). `groups` are in display order; `not_stated`
+/// counts those who did not say.
+pub fn breakdown(groups: &[(String, u64)], not_stated: u64) -> Vec<GroupRow> {
+    let mut rows = Vec::new();
+    let mut rest = not_stated;
+    let mut merged_small = false;
+    for (label, n) in groups {
+        if *n >= MIN_GROUP {
+            rows.push(GroupRow {
+                label: Some(label.clone()),
+                count: Some(*n),
+            });
+        } else if *n > 0 {
+            rest += n;
+            merged_small = true;
+        }
+    }
+    if rest > 0 {
+        let shown = rest >= MIN_GROUP || !merged_small;
+        rows.push(GroupRow {
+            label: None,
+            count: shown.then_some(rest),
+        });
+    }
+    rows
+}
 
 coded_enum!(
     /// A participant's answer to a statement.
@@ -148,6 +297,65 @@ mod tests {
         assert_eq!(t(0, 0, 5).division(), 0.0);
         let tallies = [one_sided, tiny, passing, even];
         assert_eq!(top_by(&tallies, 2, 2, Tally::division), [3, 2]);
+    }
+
+    #[test]
+    fn small_groups_join_the_rest_so_no_one_can_be_pointed_at() {
+        let groups = [
+            ("Norr".to_owned(), 12),
+            ("Söder".to_owned(), 3),
+            ("Väster".to_owned(), 0),
+        ];
+        // Söder's 3 join the 1 who did not say: 4, still too few to show.
+        let rows = breakdown(&groups, 1);
+        assert_eq!(
+            rows,
+            [
+                GroupRow {
+                    label: Some("Norr".into()),
+                    count: Some(12)
+                },
+                GroupRow {
+                    label: None,
+                    count: None
+                }
+            ]
+        );
+        // With 2 more who did not say the merged row reaches 5 and is shown.
+        assert_eq!(breakdown(&groups, 3)[1].count, Some(6));
+        // Those who did not say are shown however few, when no small group hides among them.
+        assert_eq!(breakdown(&[("Norr".into(), 7)], 2)[1].count, Some(2));
+        assert!(breakdown(&[], 0).is_empty());
+    }
+
+    #[test]
+    fn a_period_runs_from_its_first_day_to_its_last() {
+        let d =
+            |s: &str| Date::parse(s, &time::format_description::well_known::Iso8601::DATE).unwrap();
+        let p = Period::new(d("2026-03-02"), d("2026-03-31")).unwrap();
+        assert_eq!(p.phase(d("2026-03-01")), Phase::NotYetOpen);
+        assert_eq!(p.phase(d("2026-03-02")), Phase::Open);
+        assert_eq!(p.phase(d("2026-03-31")), Phase::Open);
+        assert_eq!(p.phase(d("2026-04-01")), Phase::Closed);
+        assert_eq!(
+            Period::new(d("2026-03-02"), d("2026-03-01"))
+                .unwrap_err()
+                .field_problem()
+                .map(|f| f.0),
+            Some("closes_on")
+        );
+        assert!(Period::new(d("2026-01-01"), d("2027-01-02")).is_err());
+    }
+
+    #[test]
+    fn a_statement_is_one_short_line() {
+        assert_eq!(
+            statement_text("  Fler  bänkar\n i parken ").unwrap(),
+            "Fler bänkar i parken"
+        );
+        assert!(statement_text(" \n ").is_err());
+        assert!(statement_text(&"å".repeat(MAX_STATEMENT_CHARS)).is_ok());
+        assert!(statement_text(&"å".repeat(MAX_STATEMENT_CHARS + 1)).is_err());
     }
 
     #[test]

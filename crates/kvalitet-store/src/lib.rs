@@ -11,6 +11,7 @@ mod accounts;
 mod audit;
 mod budgets;
 mod catalogue;
+mod dialogues;
 mod goals;
 mod mail;
 mod own;

@@ -438,6 +438,24 @@ impl Proposals for SqlStore {
                 }
                 Confirmed::Signature { number, reached }
             }
+            Confirmable::JoinDialogue {
+                number,
+                area,
+                age_band,
+            } => {
+                Self::join_dialogue(
+                    t,
+                    &m,
+                    number,
+                    &email_hash,
+                    token_hash,
+                    area.as_deref(),
+                    age_band.as_deref(),
+                    today,
+                )
+                .await?;
+                Confirmed::Participant { number }
+            }
         };
         tx.commit().await?;
         Ok(confirmed)

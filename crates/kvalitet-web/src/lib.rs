@@ -10,6 +10,7 @@ mod background;
 mod budget;
 mod cache;
 mod charts;
+mod dialogues;
 mod downloads;
 mod error;
 mod extract;

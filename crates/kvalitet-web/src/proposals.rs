@@ -43,7 +43,7 @@ fn public_path(lang: Lang, m: &MunicipalityId) -> String {
     format!("{}/kommun/{m}/e-forslag", lang.base())
 }
 
-fn links<'a, S: Store>(state: &'a AppState<S>, lang: Lang) -> Links<'a> {
+pub(crate) fn links<'a, S: Store>(state: &'a AppState<S>, lang: Lang) -> Links<'a> {
     Links {
         site: &state.public_url,
         lang_base: lang.base(),
@@ -51,7 +51,7 @@ fn links<'a, S: Store>(state: &'a AppState<S>, lang: Lang) -> Links<'a> {
 }
 
 /// A day as running text says it: "15 mars 2026", "15 March 2026".
-fn day(lang: Lang, d: Option<time::Date>) -> String {
+pub(crate) fn day(lang: Lang, d: Option<time::Date>) -> String {
     d.map_or(String::new(), |d| {
         let month = lang.t(&format!("month.{}", u8::from(d.month())));
         format!("{} {month} {}", d.day(), d.year())
@@ -167,12 +167,12 @@ fn not_found() -> WebError {
     WebError::coded(StatusCode::NOT_FOUND, Message::new("proposal_not_found"))
 }
 
-fn public_municipality(id: &str) -> Result<MunicipalityId, WebError> {
+pub(crate) fn public_municipality(id: &str) -> Result<MunicipalityId, WebError> {
     MunicipalityId::parse(id).map_err(|_| not_found())
 }
 
 /// A public page with a fresh double-submit token set as its cookie.
-fn with_token<S: Store>(
+pub(crate) fn with_token<S: Store>(
     state: &AppState<S>,
     body: String,
     status: StatusCode,
@@ -186,18 +186,18 @@ fn with_token<S: Store>(
     r
 }
 
-fn new_token() -> Result<String, WebError> {
+pub(crate) fn new_token() -> Result<String, WebError> {
     kvalitet_app::accounts::new_token().map_err(WebError::internal)
 }
 
-fn field(pairs: &[(String, String)], name: &str) -> String {
+pub(crate) fn field(pairs: &[(String, String)], name: &str) -> String {
     pairs
         .iter()
         .find(|(k, _)| k == name)
         .map_or(String::new(), |(_, v)| v.clone())
 }
 
-fn token_ok(headers: &HeaderMap, pairs: &[(String, String)]) -> Result<(), WebError> {
+pub(crate) fn token_ok(headers: &HeaderMap, pairs: &[(String, String)]) -> Result<(), WebError> {
     if crate::auth::double_submit_ok_in(headers, DIALOGUE_COOKIE, &field(pairs, "csrf")) {
         Ok(())
     } else {
@@ -205,7 +205,7 @@ fn token_ok(headers: &HeaderMap, pairs: &[(String, String)]) -> Result<(), WebEr
     }
 }
 
-fn status_of(failed: &Option<Failed>) -> StatusCode {
+pub(crate) fn status_of(failed: &Option<Failed>) -> StatusCode {
     if failed.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -387,16 +387,18 @@ pub async fn new_form<S: Store>(
 }
 
 #[derive(Serialize)]
-struct SentView {
-    m: Named,
-    heading: &'static str,
-    text: String,
-    back: String,
-    other_path: String,
+pub(crate) struct SentView {
+    pub(crate) m: Named,
+    pub(crate) heading: &'static str,
+    pub(crate) text: String,
+    pub(crate) back: String,
+    /// The back link's words, when it leads elsewhere than the e-förslag.
+    pub(crate) back_text: Option<String>,
+    pub(crate) other_path: String,
 }
 
 /// The page after a step that waits for its mailed link.
-async fn mail_sent<S: Store>(
+pub(crate) async fn mail_sent<S: Store>(
     state: &AppState<S>,
     lang: Lang,
     m: &MunicipalityId,
@@ -412,6 +414,7 @@ async fn mail_sent<S: Store>(
             .replace("{email}", email.trim())
             .replace("{hours}", &app::LINK_HOURS.to_string()),
         back,
+        back_text: None,
         other_path: public_path(lang.other(), m),
     };
     let body = state.render("proposal-step.html", lang, view)?;
@@ -576,6 +579,13 @@ pub async fn confirm_page<S: Store>(
             lang.t("proposal_confirm_signature"),
             proposal.map_or(String::new(), |p| p.proposal.title),
         ),
+        Confirmable::JoinDialogue { number, .. } => (
+            lang.t("dialogue_confirm_join"),
+            kvalitet_app::dialogues::find(&state.store, &m, *number)
+                .await?
+                .dialogue
+                .question,
+        ),
     };
     let token = new_token()?;
     let view = ConfirmView {
@@ -622,12 +632,20 @@ pub async fn confirm<S: Store>(
             .to_owned(),
             format!("{}/{number}", public_path(lang, &m)),
         ),
+        Confirmed::Participant { number } => {
+            // The link's token is the participant's key from now on: on to their page.
+            return Ok(redirect(
+                &crate::dialogues::participant_path(lang, &m, number, &link),
+                &[],
+            ));
+        }
     };
     let view = SentView {
         m: Named::of(&d, &m),
         heading: lang.t("proposal_thanks"),
         text,
         back,
+        back_text: None,
         other_path: public_path(lang.other(), &m),
     };
     let body = state.render("proposal-step.html", lang, view)?;
@@ -651,9 +669,9 @@ fn notice(lang: Lang, raw: Option<&str>) -> Option<String> {
 }
 
 #[derive(Serialize)]
-struct Choice {
-    code: &'static str,
-    label: &'static str,
+pub(crate) struct Choice {
+    pub(crate) code: &'static str,
+    pub(crate) label: &'static str,
 }
 
 #[derive(Serialize)]

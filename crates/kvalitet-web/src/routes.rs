@@ -15,8 +15,8 @@ use crate::extract::UploadLimit;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::{
-    admin, api_v1, auth, budget, goals_admin, kolada_v3, panels, proposals, rejections, rounds,
-    service, site, surveys,
+    admin, api_v1, auth, budget, dialogues, goals_admin, kolada_v3, panels, proposals, rejections,
+    rounds, service, site, surveys,
 };
 
 /// The widget's height report, and the listener for the pages that embed widgets.
@@ -402,6 +402,47 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route(
             "/kommun/{id}/e-forslag/bekrafta/{token}",
             get(proposals::confirm_page::<S>).post(proposals::confirm::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/dialog",
+            get(dialogues::staff_list::<S>).post(dialogues::create::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/dialog/{number}",
+            get(dialogues::staff_one::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/dialog/{number}/pastaende/{statement}",
+            post(dialogues::moderate::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/dialog/{number}/svar",
+            post(dialogues::respond::<S>),
+        )
+        .route("/kommun/{id}/dialog", get(dialogues::public_list::<S>))
+        .route(
+            "/kommun/{id}/dialog/{number}",
+            get(dialogues::public_one::<S>).post(dialogues::join::<S>),
+        )
+        .route(
+            "/kommun/{id}/dialog/{number}/pastaenden.csv",
+            get(dialogues::statements_csv::<S>),
+        )
+        .route(
+            "/kommun/{id}/dialog/{number}/roster.csv",
+            get(dialogues::votes_csv::<S>),
+        )
+        .route(
+            "/kommun/{id}/dialog/{number}/deltagare/{token}",
+            get(dialogues::participant::<S>),
+        )
+        .route(
+            "/kommun/{id}/dialog/{number}/deltagare/{token}/rosta",
+            post(dialogues::vote::<S>),
+        )
+        .route(
+            "/kommun/{id}/dialog/{number}/deltagare/{token}/skriv",
+            post(dialogues::write::<S>),
         )
         .route(
             "/kommun/{id}/enkat/{code}",

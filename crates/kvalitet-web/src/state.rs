@@ -129,7 +129,7 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 55] = [
+const TEMPLATES: [(&str, &str); 60] = [
     (
         "proposals.html",
         include_str!("../templates/proposals.html"),
@@ -150,6 +150,23 @@ const TEMPLATES: [(&str, &str); 55] = [
     (
         "proposals-admin.html",
         include_str!("../templates/proposals-admin.html"),
+    ),
+    (
+        "dialogues.html",
+        include_str!("../templates/dialogues.html"),
+    ),
+    ("dialogue.html", include_str!("../templates/dialogue.html")),
+    (
+        "dialogue-participant.html",
+        include_str!("../templates/dialogue-participant.html"),
+    ),
+    (
+        "dialogues-admin.html",
+        include_str!("../templates/dialogues-admin.html"),
+    ),
+    (
+        "dialogue-admin.html",
+        include_str!("../templates/dialogue-admin.html"),
     ),
     (
         "proposal-admin.html",

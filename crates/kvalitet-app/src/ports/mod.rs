@@ -8,6 +8,7 @@ mod audit;
 mod budgets;
 mod catalogue;
 mod clock;
+mod dialogues;
 mod goals;
 mod mail;
 mod own;
@@ -25,6 +26,7 @@ pub use audit::*;
 pub use budgets::*;
 pub use catalogue::*;
 pub use clock::*;
+pub use dialogues::*;
 pub use goals::*;
 pub use mail::*;
 pub use own::*;
@@ -57,8 +59,8 @@ pub enum StoreError {
 /// The ports as traits in scope, for code that holds a concrete store (the CLI, tests).
 pub mod prelude {
     pub use super::{
-        Accounts, AssessmentRounds, AuditLog, Budgets, Catalogue, DataVersion, Goals, Outbox,
-        OwnData, Panels, Proposals, ServiceRounds, Store, Surveys, SyncLog, Values,
+        Accounts, AssessmentRounds, AuditLog, Budgets, Catalogue, DataVersion, Dialogues, Goals,
+        Outbox, OwnData, Panels, Proposals, ServiceRounds, Store, Surveys, SyncLog, Values,
     };
 }
 
@@ -79,6 +81,7 @@ pub trait Store:
     + Panels
     + Budgets
     + Proposals
+    + Dialogues
 {
 }
 
@@ -98,5 +101,6 @@ impl<T> Store for T where
         + Panels
         + Budgets
         + Proposals
+        + Dialogues
 {
 }

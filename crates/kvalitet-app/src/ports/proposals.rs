@@ -49,6 +49,14 @@ pub enum Confirmable {
         /// The name shown among the signatures, when the signer chose to be named.
         public_name: Option<String>,
     },
+    /// Joining the e-dialogue with this number, telling (or not) an area and an age band.
+    /// The link's token then stays the participant's key to their page.
+    JoinDialogue {
+        number: i64,
+        area: Option<String>,
+        /// An `AgeBand` code.
+        age_band: Option<String>,
+    },
 }
 
 /// A confirmation to wait for: only the token's hash is kept, with the hash of the address
@@ -81,6 +89,9 @@ pub enum Confirmed {
     Proposal { number: i64 },
     /// The signature counted; `reached` when it was the one that reached the threshold.
     Signature { number: i64, reached: bool },
+    /// A participant in the dialogue with this number (a second joining from the same
+    /// address moves the participant to the new link).
+    Participant { number: i64 },
 }
 
 /// A proposal as stored.

@@ -767,6 +767,15 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("field.reason", "Motivering", "Reason"),
     ("field.closes_on", "Stängs", "Closes on"),
+    ("field.opens_on", "Öppnar", "Opens on"),
+    ("field.statement", "Påstående", "Statement"),
+    ("field.vote", "Röst", "Vote"),
+    ("field.age_band", "Ålder", "Age"),
+    (
+        "field.response",
+        "Kommunens svar",
+        "The municipality's response",
+    ),
     ("field.code", "Kod", "Code"),
     (
         "choose_period_kind",
@@ -1897,5 +1906,80 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "proposal_decided_in_future",
         "Beslutsdagen kan inte ligga i framtiden.",
         "The day of decision cannot be in the future.",
+    ),
+    (
+        "dialogue_closes_before_it_opens",
+        "Dialogen kan inte stänga före den dag den öppnar.",
+        "The dialogue cannot close before the day it opens.",
+    ),
+    (
+        "dialogue_too_long",
+        "En dialog kan vara öppen högst {max} dagar.",
+        "A dialogue can be open for at most {max} days.",
+    ),
+    (
+        "dialogue_statement_too_long",
+        "Ett påstående får vara högst {max} tecken; det här har {chars}. Dela det i två.",
+        "A statement may have at most {max} characters; this one has {chars}. Split it in two.",
+    ),
+    (
+        "dialogue_not_found",
+        "Det finns ingen sådan dialog.",
+        "There is no such dialogue.",
+    ),
+    (
+        "dialogue_date_wrong",
+        "”{value}” är inget datum. Skriv det som 2026-03-31.",
+        "“{value}” is not a date. Write it as 2026-03-31.",
+    ),
+    (
+        "dialogue_not_open",
+        "Dialogen är inte öppen i dag: den tar emot påståenden och röster bara under sin period.",
+        "The dialogue is not open today: it takes statements and votes only during its period.",
+    ),
+    (
+        "dialogue_area_unknown",
+        "”{value}” är inget av dialogens områden. Välj ett i listan eller lämna det tomt.",
+        "“{value}” is not one of the dialogue's areas. Choose one in the list or leave it empty.",
+    ),
+    (
+        "dialogue_age_band_unknown",
+        "”{value}” är ingen av åldersgrupperna. Välj en i listan eller lämna den tom.",
+        "“{value}” is not one of the age groups. Choose one in the list or leave it empty.",
+    ),
+    (
+        "dialogue_participant_unknown",
+        "Länken gäller inte: den är felskriven, eller så har du anmält dig igen och fått en nyare länk. Använd länken i det senaste brevet.",
+        "The link does not work: it is mistyped, or you joined again and got a newer link. Use the link in the latest message.",
+    ),
+    (
+        "dialogue_vote_unknown",
+        "”{value}” är inget svar. Välj håller med, håller inte med eller pass.",
+        "“{value}” is not an answer. Choose agree, disagree or pass.",
+    ),
+    (
+        "dialogue_too_many_statements",
+        "Du har skrivit {max} påståenden, det högsta antalet i en dialog.",
+        "You have written {max} statements, the most one dialogue takes.",
+    ),
+    (
+        "dialogue_already_voted",
+        "Du har redan svarat på det påståendet. Varje deltagare svarar en gång.",
+        "You have already answered that statement. Each participant answers once.",
+    ),
+    (
+        "dialogue_statement_not_found",
+        "Det finns inget sådant publicerat påstående i dialogen.",
+        "There is no such published statement in the dialogue.",
+    ),
+    (
+        "dialogue_statement_not_pending",
+        "Påståendet är redan granskat.",
+        "The statement has already been moderated.",
+    ),
+    (
+        "dialogue_reason_needed",
+        "Skriv skälet: den som skrev påståendet ser det på sin sida.",
+        "Write the reason: the writer sees it on their page.",
     ),
 ];

@@ -92,6 +92,7 @@ macro_rules! both_backends {
 mod accounts;
 mod assessments;
 mod budgets;
+mod dialogues;
 mod goals;
 mod mail;
 mod own;

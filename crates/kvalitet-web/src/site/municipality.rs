@@ -332,6 +332,9 @@ pub async fn municipality<S: Store>(
                 .collect();
         let has_goals = kvalitet_app::goals::has_published(&st.store, &m).await?;
         let has_proposals = kvalitet_app::proposals::takes_proposals(&st.store, &m).await?;
+        let has_dialogues = !kvalitet_app::dialogues::list(&st.store, &m)
+            .await?
+            .is_empty();
         let years = report
             .areas
             .iter()
@@ -368,6 +371,7 @@ pub async fn municipality<S: Store>(
                 service,
                 has_goals,
                 has_proposals,
+                has_dialogues,
                 population_name,
                 population_size: report.population_size,
                 colours: &report.colours,
@@ -401,6 +405,8 @@ struct MunicipalityView<'a> {
     has_goals: bool,
     /// The municipality takes e-förslag (linked to their page).
     has_proposals: bool,
+    /// The municipality has e-dialogues (linked to their list).
+    has_dialogues: bool,
     population_name: String,
     population_size: usize,
     colours: &'a kvalitet_domain::ColourCounts,
