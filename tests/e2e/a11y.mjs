@@ -592,7 +592,7 @@ for (const p of pages) {
   await staffWidths(other, "dialogue-result");
   await other.goto(`${base}/kommun/${kommun}/dialog`);
   await axeCheck(other, "the e-dialogues list");
-  if (!(await other.content()).includes("2 deltagare, 1 svar")) fail("the dialogue list does not count participation");
+  if (!(await other.content()).includes("Deltagare: 2. Svar på påståenden: 1.")) fail("the dialogue list does not count participation");
   else console.log("ok   e-dialogue: set up, joined and written on a phone, moderated, answered, result shown");
   await voter.close();
   await context.close();

@@ -3134,8 +3134,8 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ("dialogue_period_col", "Period", "Period"),
     (
         "dialogue_counts",
-        "{participants} deltagare, {votes} svar på påståenden.",
-        "{participants} participants, {votes} answers to statements.",
+        "Deltagare: {participants}. Svar på påståenden: {votes}.",
+        "Participants: {participants}. Answers to statements: {votes}.",
     ),
     (
         "dialogue_responded",
@@ -3199,8 +3199,8 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "dialogue_all_statements",
-        "Alla {n} publicerade påståenden",
-        "All {n} published statements",
+        "Publicerade påståenden ({n})",
+        "Published statements ({n})",
     ),
     ("dialogue_statement_col", "Påstående", "Statement"),
     (
