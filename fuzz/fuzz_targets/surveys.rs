@@ -5,7 +5,9 @@
 //! respondents file are read or refused with their problems, and what reads is raked without
 //! a panic, its weights finite and summing to the respondents' number. The e-förslag forms
 //! (rules, a proposal, a threshold, an address) as the same fields: read or refused, and a
-//! threshold read gives a number of signatures within its bounds.
+//! threshold read gives a number of signatures within its bounds. The e-dialogue set-up form
+//! and a statement: read or refused, a period read never runs backwards or too long, a
+//! statement read is within its length.
 #![no_main]
 
 use kvalitet_domain::weighting::{RakeOptions, rake};
@@ -63,6 +65,21 @@ fuzz_target!(|data: &[u8]| {
         if let Ok((p, email)) = kvalitet_app::proposals::read_proposal_form(&settings, &proposal) {
             assert!(!p.title.is_empty() && email.contains('@'));
         }
+    }
+    let dialogue = kvalitet_app::dialogues::DialogueForm {
+        question: field("question"),
+        description: field("description"),
+        areas: field("areas"),
+        opens_on: field("opens_on"),
+        closes_on: field("closes_on"),
+    };
+    if let Ok(d) = kvalitet_app::dialogues::read_dialogue_form(&dialogue) {
+        let days = (d.period.closes_on - d.period.opens_on).whole_days();
+        assert!((0..kvalitet_domain::dialogue::MAX_DIALOGUE_DAYS).contains(&days));
+        assert!(!d.question.is_empty());
+    }
+    if let Ok(s) = kvalitet_domain::dialogue::statement_text(&field("statement")) {
+        assert!(!s.is_empty() && s.chars().count() <= kvalitet_domain::dialogue::MAX_STATEMENT_CHARS);
     }
     let (targets, sample) = text.split_once("\n\n").unwrap_or((&text, "id,x\n1,a\n"));
     let Ok(margins) = read_targets(targets) else {
