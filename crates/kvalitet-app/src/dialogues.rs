@@ -13,7 +13,7 @@ use kvalitet_domain::dialogue::{
     Tally, breakdown, statement_text, top_by,
 };
 use kvalitet_domain::text::{check_len, max_chars};
-use kvalitet_domain::{Action, Grants, Message, MunicipalityId, Timestamp};
+use kvalitet_domain::{Grants, Message, MunicipalityId, Timestamp};
 
 use crate::accounts::token_hash;
 use crate::mail::compose;
@@ -21,7 +21,7 @@ use crate::ports::{
     Actor, Confirmable, DayActivity, DialogueParticipant, Dialogues, ExportedVote,
     MAX_DIALOGUE_AREAS, NewDialogue, Proposals, StatementStep, StoredDialogue, StoredStatement,
 };
-use crate::proposals::{LINK_HOURS, Links, ask_confirmation, read_email};
+use crate::proposals::{LINK_HOURS, Links, ask_confirmation, may_edit, may_view, read_email};
 use crate::refusal::Refusal;
 
 /// The set-up form as typed.
@@ -52,26 +52,6 @@ pub struct JoinForm {
 pub struct ModerationForm {
     pub step: String,
     pub reason: String,
-}
-
-fn may_edit(grants: &Grants, m: &MunicipalityId) -> Result<(), Refusal> {
-    if grants.allows(Action::EditMeasures, m) {
-        Ok(())
-    } else {
-        Err(Refusal::Forbidden(
-            Message::new("proposal_editors_only").with("municipality", m),
-        ))
-    }
-}
-
-fn may_view(grants: &Grants, m: &MunicipalityId) -> Result<(), Refusal> {
-    if grants.allows(Action::ViewDrafts, m) {
-        Ok(())
-    } else {
-        Err(Refusal::Forbidden(
-            Message::new("proposal_editors_only").with("municipality", m),
-        ))
-    }
 }
 
 fn not_found() -> Refusal {

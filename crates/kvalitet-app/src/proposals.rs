@@ -127,7 +127,8 @@ pub fn read_settings_form(form: &SettingsForm) -> Result<ProposalSettings, Vec<M
     }
 }
 
-fn may_edit(grants: &Grants, m: &MunicipalityId) -> Result<(), Refusal> {
+/// Editors of the municipality set rules up, moderate and answer (e-förslag and e-dialogues).
+pub(crate) fn may_edit(grants: &Grants, m: &MunicipalityId) -> Result<(), Refusal> {
     if grants.allows(Action::EditMeasures, m) {
         Ok(())
     } else {
@@ -137,7 +138,8 @@ fn may_edit(grants: &Grants, m: &MunicipalityId) -> Result<(), Refusal> {
     }
 }
 
-fn may_view(grants: &Grants, m: &MunicipalityId) -> Result<(), Refusal> {
+/// Staff of the municipality see what awaits moderation.
+pub(crate) fn may_view(grants: &Grants, m: &MunicipalityId) -> Result<(), Refusal> {
     if grants.allows(Action::ViewDrafts, m) {
         Ok(())
     } else {

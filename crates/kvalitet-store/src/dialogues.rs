@@ -17,12 +17,9 @@ use kvalitet_domain::dialogue::{AgeBand, Period, StatementModeration, StatementV
 use kvalitet_domain::{Message, MunicipalityId, Timestamp};
 
 use crate::audit::audit;
+use crate::proposals::iso;
 use crate::version::bump_version;
 use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment};
-
-fn iso(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
 
 fn date(text: &str) -> Result<Date, StoreError> {
     parse_date(text).map_err(|_| invalid(text))

@@ -18,7 +18,8 @@ use crate::audit::audit;
 use crate::version::bump_version;
 use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment};
 
-fn iso(d: Date) -> String {
+/// A day as stored: ISO 8601.
+pub(crate) fn iso(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 

@@ -299,7 +299,10 @@ async fn a_dialogue_is_set_up_joined_answered_moderated_and_shown() {
     let divided = divided.split("</table>").next().unwrap();
     assert!(divided.contains("Mer belysning"), "{divided}");
     assert!(!body.contains("Köp en isbjörn"));
-    assert!(body.contains("Deltagare: 6. Svar på påståenden: 10."), "{body}");
+    assert!(
+        body.contains("Deltagare: 6. Svar på påståenden: 10."),
+        "{body}"
+    );
     // Norr has 5 and is shown; Söder's 1 joins the not stated and is hidden.
     let by_area = body.split(r#"id="area-c""#).nth(1).unwrap();
     let by_area = by_area.split("</table>").next().unwrap();
