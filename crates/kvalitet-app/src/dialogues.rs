@@ -21,7 +21,9 @@ use crate::ports::{
     Actor, Confirmable, DayActivity, DialogueParticipant, Dialogues, ExportedVote,
     MAX_DIALOGUE_AREAS, NewDialogue, Proposals, StatementStep, StoredDialogue, StoredStatement,
 };
-use crate::proposals::{LINK_HOURS, Links, ask_confirmation, may_edit, may_view, read_email};
+use crate::proposals::{
+    LINK_HOURS, Links, ask_confirmation, may_edit, may_view, read_areas, read_email,
+};
 use crate::refusal::Refusal;
 
 /// The set-up form as typed.
@@ -75,24 +77,7 @@ pub fn read_dialogue_form(form: &DialogueForm) -> Result<NewDialogue, Vec<Messag
     if let Err(m) = check_len("description", &form.description, max_chars::DESCRIPTION) {
         problems.push(m);
     }
-    let areas: Vec<String> = form
-        .areas
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if areas.len() > MAX_DIALOGUE_AREAS {
-        problems.push(Message::in_field(
-            "areas",
-            Message::new("budget_too_many_areas").with("max", MAX_DIALOGUE_AREAS),
-        ));
-    }
-    for a in &areas {
-        if let Err(m) = check_len("areas", a, max_chars::TITLE) {
-            problems.push(m);
-        }
-    }
+    let areas = read_areas(&form.areas, MAX_DIALOGUE_AREAS, &mut problems);
     let mut day = |field: &str, text: &str| match parse_date(text) {
         Ok(d) => Some(d),
         Err(_) if text.trim().is_empty() => {

@@ -89,24 +89,7 @@ pub fn read_settings_form(form: &SettingsForm) -> Result<ProposalSettings, Vec<M
     )
     .map_err(|m| problems.push(m))
     .ok();
-    let areas: Vec<String> = form
-        .areas
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if areas.len() > MAX_PROPOSAL_AREAS {
-        problems.push(Message::in_field(
-            "areas",
-            Message::new("budget_too_many_areas").with("max", MAX_PROPOSAL_AREAS),
-        ));
-    }
-    for a in &areas {
-        if let Err(m) = check_len("areas", a, max_chars::TITLE) {
-            problems.push(m);
-        }
-    }
+    let areas = read_areas(&form.areas, MAX_PROPOSAL_AREAS, &mut problems);
     if let Err(m) = check_len("rules", &form.rules, max_chars::DESCRIPTION) {
         problems.push(m);
     }
@@ -125,6 +108,29 @@ pub fn read_settings_form(form: &SettingsForm) -> Result<ProposalSettings, Vec<M
         }
         _ => Err(problems),
     }
+}
+
+/// The areas typed one per line (blank lines dropped), at most `max` of them, each a title's
+/// length; problems name the field `areas`. Proposals and dialogues offer areas alike.
+pub(crate) fn read_areas(text: &str, max: usize, problems: &mut Vec<Message>) -> Vec<String> {
+    let areas: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if areas.len() > max {
+        problems.push(Message::in_field(
+            "areas",
+            Message::new("budget_too_many_areas").with("max", max),
+        ));
+    }
+    for a in &areas {
+        if let Err(m) = check_len("areas", a, max_chars::TITLE) {
+            problems.push(m);
+        }
+    }
+    areas
 }
 
 /// Editors of the municipality set rules up, moderate and answer (e-förslag and e-dialogues).

@@ -17,7 +17,7 @@ use kvalitet_domain::dialogue::{AgeBand, Period, StatementModeration, StatementV
 use kvalitet_domain::{Message, MunicipalityId, Timestamp};
 
 use crate::audit::audit;
-use crate::proposals::iso;
+use crate::proposals::{conflict, iso};
 use crate::version::bump_version;
 use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment};
 
@@ -27,10 +27,6 @@ fn date(text: &str) -> Result<Date, StoreError> {
 
 fn count(n: i64) -> Result<u64, StoreError> {
     u64::try_from(n).map_err(|_| invalid("a negative count"))
-}
-
-fn conflict(code: &'static str) -> StoreError {
-    StoreError::Conflict(Message::new(code))
 }
 
 fn not_found() -> StoreError {

@@ -32,7 +32,7 @@ fn small(n: i64) -> Result<u32, StoreError> {
     u32::try_from(n).map_err(|_| invalid("proposal number"))
 }
 
-fn conflict(code: &'static str) -> StoreError {
+pub(crate) fn conflict(code: &'static str) -> StoreError {
     StoreError::Conflict(Message::new(code))
 }
 

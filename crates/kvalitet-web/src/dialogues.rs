@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Form, Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 
@@ -26,8 +26,8 @@ use crate::extract::{Change, PageLang, Pairs, Session};
 use crate::forms::{Failed, answered};
 use crate::i18n::Lang;
 use crate::proposals::{
-    Choice, SentView, day, field, links, new_token, public_municipality, status_of, token_ok,
-    with_token,
+    Choice, SentView, day, field, links, new_token, no_referrer, public_municipality, status_of,
+    token_ok, with_token,
 };
 use crate::site::Named;
 use crate::{AppState, WebError, query_pairs};
@@ -508,13 +508,8 @@ async fn participant_page<S: Store>(
         other_path: participant_path(lang.other(), m, number, link),
     };
     let body = state.render("dialogue-participant.html", lang, view)?;
-    let mut r = with_token(state, body, status, &token);
-    // The address holds the participant's key: never passed on as a referrer.
-    r.headers_mut().insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    Ok(r)
+    // The address holds the participant's key.
+    Ok(no_referrer(with_token(state, body, status, &token)))
 }
 
 fn participant_notice(raw: Option<&str>) -> Option<&'static str> {
@@ -605,17 +600,10 @@ async fn after_participant<S: Store>(
     notice: &str,
 ) -> Result<Response, WebError> {
     match done {
-        Ok(()) => {
-            let mut r = redirect(
-                &format!("{}?klart={notice}", participant_path(lang, m, number, link)),
-                &[],
-            );
-            r.headers_mut().insert(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            );
-            Ok(r)
-        }
+        Ok(()) => Ok(no_referrer(redirect(
+            &format!("{}?klart={notice}", participant_path(lang, m, number, link)),
+            &[],
+        ))),
         Err(refusal) => {
             let typed = Typed {
                 statement: field(pairs, "statement"),

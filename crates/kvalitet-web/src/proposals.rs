@@ -186,6 +186,16 @@ pub(crate) fn with_token<S: Store>(
     r
 }
 
+/// A response whose address holds a secret (a mailed link's token): never passed on as a
+/// referrer.
+pub(crate) fn no_referrer(mut r: Response) -> Response {
+    r.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    r
+}
+
 pub(crate) fn new_token() -> Result<String, WebError> {
     kvalitet_app::accounts::new_token().map_err(WebError::internal)
 }
@@ -597,13 +607,13 @@ pub async fn confirm_page<S: Store>(
         other_path: format!("{}/bekrafta/{link}", public_path(lang.other(), &m)),
     };
     let body = state.render("proposal-confirm.html", lang, view)?;
-    let mut r = with_token(&state, body, StatusCode::OK, &token);
     // The link is a secret: no page it leads to is kept or passed on as a referrer.
-    r.headers_mut().insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    Ok(r)
+    Ok(no_referrer(with_token(
+        &state,
+        body,
+        StatusCode::OK,
+        &token,
+    )))
 }
 
 /// `POST /kommun/{id}/e-forslag/bekrafta/{token}`: the step confirmed.
@@ -634,10 +644,10 @@ pub async fn confirm<S: Store>(
         ),
         Confirmed::Participant { number } => {
             // The link's token is the participant's key from now on: on to their page.
-            return Ok(redirect(
+            return Ok(no_referrer(redirect(
                 &crate::dialogues::participant_path(lang, &m, number, &link),
                 &[],
-            ));
+            )));
         }
     };
     let view = SentView {
