@@ -17,8 +17,8 @@ use kvalitet_domain::round::{
     self, Agreement, AssessorRole, Distribution, Part, RoundKind, Spread, Standing, Status, Step,
 };
 use kvalitet_domain::{
-    Action, AreaId, Datum, DocumentId, Gender, Grants, MeasureOrigin, Message, MunicipalityId,
-    RoundId, SourceKind, UserId, ValueKey, ValueRow, Year,
+    Action, AreaId, Datum, Direction, DocumentId, Gender, Grants, MeasureOrigin, Message,
+    MunicipalityId, RoundId, SourceKind, UserId, ValueKey, ValueRow, Year,
 };
 
 use crate::ports::{
@@ -1048,6 +1048,8 @@ fn measures_of(
                 ),
             };
             ResultMeasure {
+                direction: Direction::HigherIsBetter,
+                decimals: 0,
                 id,
                 question: title.clone(),
                 title,

@@ -12,6 +12,7 @@ pub mod kolada_v3;
 pub mod mail;
 pub mod own;
 pub mod panels;
+pub mod participation;
 pub mod ports;
 pub mod proposals;
 pub mod publish;

@@ -183,7 +183,7 @@ fn reportable(measure: &Measure, m: &MunicipalityId) -> bool {
         MeasureOrigin::Own(owner) => owner == *m,
         MeasureOrigin::Kolada => measure.id.as_str().starts_with('U'),
         // Published results are written by their rounds only.
-        MeasureOrigin::Assessment | MeasureOrigin::Service => false,
+        MeasureOrigin::Assessment | MeasureOrigin::Service | MeasureOrigin::Dialogue => false,
     }
 }
 

@@ -498,10 +498,12 @@ pub struct ModerationForm {
     pub reason: String,
 }
 
-/// The municipality's latest count of residents, if the data has one.
+/// The municipality's latest count of residents (of a year up to `up_to`, when given) and
+/// its year, if the data has one.
 pub async fn residents(
     store: &impl Values,
     m: &MunicipalityId,
+    up_to: Option<i32>,
 ) -> Result<Option<(u64, i32)>, Refusal> {
     let measure = MeasureId::parse(RESIDENTS_MEASURE)
         .map_err(|_| Refusal::Invalid(Message::new("proposal_no_population")))?;
@@ -520,6 +522,7 @@ pub async fn residents(
             Datum::Number(n) if n >= 1.0 => Some((n.round() as u64, i32::from(r.key.year.get()))),
             _ => None,
         })
+        .filter(|&(_, year)| up_to.is_none_or(|last| year <= last))
         .max_by_key(|&(_, year)| year))
 }
 
@@ -554,7 +557,7 @@ pub async fn moderate(
             if let Err(e) = check_len("committee", committee, max_chars::TITLE) {
                 problems.push(e);
             }
-            let counted = residents(store, m).await?;
+            let counted = residents(store, m, None).await?;
             let threshold = settings
                 .threshold
                 .needed(counted.map(|(n, _)| n))

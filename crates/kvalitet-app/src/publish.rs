@@ -30,6 +30,9 @@ pub struct ResultMeasure {
     pub description: String,
     pub unit: String,
     pub source_kind: SourceKind,
+    pub direction: Direction,
+    /// Decimals residents are shown.
+    pub decimals: u8,
 }
 
 /// The measure set published results are shown in.
@@ -66,18 +69,14 @@ pub fn as_measures(
                 question_en: None,
                 unit: Some(r.unit.clone()),
                 unit_en: None,
-                direction: Direction::HigherIsBetter,
-                decimals: 0,
+                direction: r.direction,
+                decimals: r.decimals,
             }),
         });
-        measures.push(Measure::published(
-            r.id,
-            r.title,
-            r.description,
-            r.unit,
-            origin,
-            r.source_kind,
-        ));
+        let mut measure =
+            Measure::published(r.id, r.title, r.description, r.unit, origin, r.source_kind);
+        measure.direction = r.direction;
+        measures.push(measure);
     }
     let mut measure_set = MeasureSet::new(
         set.id,
@@ -125,6 +124,8 @@ mod tests {
                 description: "Testfrågor.".into(),
                 unit: "procent".into(),
                 source_kind: SourceKind::External,
+                direction: Direction::HigherIsBetter,
+                decimals: 0,
             }],
         );
         let m = &batch.measures[0];

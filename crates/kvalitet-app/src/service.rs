@@ -16,8 +16,8 @@ use kvalitet_domain::service::{
 };
 use kvalitet_domain::text::{check_len, check_slug, max_chars};
 use kvalitet_domain::{
-    Action, AreaId, Datum, Gender, Grants, MeasureId, MeasureOrigin, Message, MunicipalityId,
-    ServiceRoundId, SourceKind, ValueKey, ValueRow, Year,
+    Action, AreaId, Datum, Direction, Gender, Grants, MeasureId, MeasureOrigin, Message,
+    MunicipalityId, ServiceRoundId, SourceKind, ValueKey, ValueRow, Year,
 };
 
 use crate::ports::{
@@ -1295,6 +1295,8 @@ fn measures(year: Year) -> CatalogueBatch {
         .filter_map(|kind| {
             let (id, title) = kind.measure();
             Some(ResultMeasure {
+                direction: Direction::HigherIsBetter,
+                decimals: 0,
                 id: MeasureId::parse(id).ok()?,
                 title: title.to_owned(),
                 question: kind.question().to_owned(),

@@ -91,6 +91,8 @@ coded_enum!(
         DialogueCreate = "dialogue.create",
         DialogueModerate = "dialogue.moderate",
         DialogueRespond = "dialogue.respond",
+        /// A year's participation figures published as measures.
+        ParticipationPublish = "participation.publish",
     }
 );
 

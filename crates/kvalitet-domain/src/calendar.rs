@@ -125,6 +125,20 @@ impl Calendar {
         }
     }
 
+    /// The day on which `n` working days (at least 1) have passed since `start`, counted as
+    /// [`Calendar::working_days_taken`] counts them: the `n`th working day after it.
+    pub fn working_day_after(&self, start: Date, n: i64) -> Date {
+        let mut d = if self.is_working_day(start) {
+            start
+        } else {
+            self.next_working_day(start)
+        };
+        for _ in 0..n.max(1) {
+            d = self.next_working_day(d);
+        }
+        d
+    }
+
     /// How many working days it took from sending on `sent` to answering on `answered`
     /// (Swedish dates): the working days after the sending day up to and including the
     /// answering day. A question sent on a non-working day counts as sent on the next working

@@ -95,6 +95,8 @@ pub enum MeasureOrigin {
     Assessment,
     /// Published figures of service measurement rounds.
     Service,
+    /// Published participation in e-förslag, e-dialogues and citizen budgets.
+    Dialogue,
 }
 
 impl MeasureOrigin {
@@ -105,6 +107,7 @@ impl MeasureOrigin {
             Self::Own(_) => "own",
             Self::Assessment => "assessment",
             Self::Service => "service",
+            Self::Dialogue => "dialogue",
         }
     }
 
@@ -115,6 +118,7 @@ impl MeasureOrigin {
             ("own", Some(m)) => Some(Self::Own(m)),
             ("assessment", None) => Some(Self::Assessment),
             ("service", None) => Some(Self::Service),
+            ("dialogue", None) => Some(Self::Dialogue),
             _ => None,
         }
     }
@@ -255,6 +259,7 @@ mod tests {
             MeasureOrigin::Own(m),
             MeasureOrigin::Assessment,
             MeasureOrigin::Service,
+            MeasureOrigin::Dialogue,
         ] {
             assert_eq!(MeasureOrigin::parse(o.code(), o.owner()), Some(o));
         }

@@ -252,6 +252,26 @@ impl Timeliness {
     }
 }
 
+/// When a proposal's promise was settled, and how: kept on the day of a decision within
+/// the promised working days, or broken on the first working day past them (decided later or
+/// not at all). `None` while it is with the nämnd and still within the promise on `today`.
+pub fn settled(
+    calendar: &Calendar,
+    promised: u32,
+    reached: Date,
+    decided: Option<Date>,
+    today: Date,
+) -> Option<(Date, bool)> {
+    let promised = i64::from(promised);
+    if let Some(d) = decided
+        && calendar.working_days_taken(reached, d) <= promised
+    {
+        return Some((d, true));
+    }
+    let broken = calendar.working_day_after(reached, promised + 1);
+    (decided.is_some() || broken <= today).then_some((broken, false))
+}
+
 /// Counts how promises were kept: `cases` are each proposal's day the threshold was reached
 /// and day of decision, if any, `promised` the working days promised, `today` a Swedish date.
 pub fn timeliness(
@@ -260,21 +280,47 @@ pub fn timeliness(
     cases: &[(Date, Option<Date>)],
     today: Date,
 ) -> Timeliness {
-    let promised = i64::from(promised);
+    count_promises(calendar, promised, cases, today, None)
+}
+
+/// [`timeliness`] for one calendar year, the figures published as measures: a promise counts
+/// in the year it was settled (kept on its decision day, broken on the first working day past
+/// it), the median over the decisions made in the year; none is waiting in a past year.
+pub fn timeliness_in_year(
+    calendar: &Calendar,
+    promised: u32,
+    cases: &[(Date, Option<Date>)],
+    today: Date,
+    year: i32,
+) -> Timeliness {
+    count_promises(calendar, promised, cases, today, Some(year))
+}
+
+fn count_promises(
+    calendar: &Calendar,
+    promised: u32,
+    cases: &[(Date, Option<Date>)],
+    today: Date,
+    year: Option<i32>,
+) -> Timeliness {
+    let in_year = |d: Date| year.is_none_or(|y| d.year() == y);
     let mut t = Timeliness::default();
     let mut days = Vec::new();
     for &(reached, decided) in cases {
-        match decided {
-            Some(decided) => {
-                let taken = calendar.working_days_taken(reached, decided);
+        if let Some(d) = decided
+            && in_year(d)
+        {
+            days.push(calendar.working_days_taken(reached, d));
+        }
+        match settled(calendar, promised, reached, decided, today) {
+            Some((day, _)) if !in_year(day) => {}
+            Some((_, kept)) if decided.is_some() => {
                 t.decided += 1;
-                if taken <= promised {
-                    t.in_time += 1;
-                }
-                days.push(taken);
+                t.in_time += usize::from(kept);
             }
-            None if calendar.working_days_taken(reached, today) > promised => t.overdue += 1,
-            None => t.waiting += 1,
+            Some(_) => t.overdue += 1,
+            None if in_year(today) => t.waiting += 1,
+            None => {}
         }
     }
     days.sort_unstable();
@@ -382,5 +428,56 @@ mod tests {
         );
         assert_eq!(t.median_working_days, Some(2.0));
         assert_eq!(t.in_time, 1);
+    }
+
+    #[test]
+    fn a_promise_counts_in_the_year_it_was_settled() {
+        let cal = Calendar::default();
+        // Reached Monday 2026-12-14, promise 10 working days: the 24th, 25th and 31st and
+        // New Year's Day are not working days, so day 10 is 30 December and day 11 is
+        // Monday 4 January 2027.
+        let reached = date!(2026 - 12 - 14);
+        assert_eq!(cal.working_day_after(reached, 11), date!(2027 - 01 - 04));
+        assert_eq!(
+            settled(
+                &cal,
+                10,
+                reached,
+                Some(date!(2026 - 12 - 30)),
+                date!(2027 - 02 - 01)
+            ),
+            Some((date!(2026 - 12 - 30), true))
+        );
+        assert_eq!(
+            settled(&cal, 10, reached, None, date!(2026 - 12 - 31)),
+            None
+        );
+        assert_eq!(
+            settled(&cal, 10, reached, None, date!(2027 - 01 - 04)),
+            Some((date!(2027 - 01 - 04), false))
+        );
+        let cases = [
+            // Kept in 2026.
+            (date!(2026 - 03 - 02), Some(date!(2026 - 03 - 04))),
+            // Broken on 4 January 2027, decided in February: counted in 2027, its days too.
+            (reached, Some(date!(2027 - 02 - 01))),
+            // Broken in 2026 (day 11 is 16 March), decided in 2027: broken in 2026, days in 2027.
+            (date!(2026 - 03 - 02), Some(date!(2027 - 01 - 11))),
+            // Undecided and past the promise in 2026.
+            (date!(2026 - 06 - 01), None),
+        ];
+        let today = date!(2027 - 03 - 01);
+        let y2026 = timeliness_in_year(&cal, 10, &cases, today, 2026);
+        assert_eq!(
+            (y2026.decided, y2026.in_time, y2026.overdue, y2026.waiting),
+            (2, 1, 1, 0)
+        );
+        assert_eq!(y2026.median_working_days, Some(2.0));
+        let y2027 = timeliness_in_year(&cal, 10, &cases, today, 2027);
+        assert_eq!((y2027.decided, y2027.in_time, y2027.overdue), (1, 0, 0));
+        assert_eq!(y2027.share_in_time(), Some(0.0));
+        assert_eq!(y2027.median_working_days.map(|d| d > 10.0), Some(true));
+        let all = timeliness(&cal, 10, &cases, today);
+        assert_eq!((all.decided, all.in_time, all.overdue), (3, 1, 1));
     }
 }

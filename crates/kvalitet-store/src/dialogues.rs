@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use time::Date;
 
 use kvalitet_app::ports::{
-    Actor, DayActivity, DialogueParticipant, Dialogues, ExportedVote, NewDialogue,
+    Actor, DayActivity, DialogueParticipant, Dialogues, ExportedVote, NewDialogue, Participation,
     STATEMENTS_PER_PARTICIPANT, StatementStep, StoreError, StoredDialogue, StoredStatement,
     Turnout,
 };
@@ -541,6 +541,38 @@ impl Dialogues for SqlStore {
             on(&mut days, &d)?.statements = count(n)?;
         }
         Ok(days.into_values().collect())
+    }
+
+    async fn participation(
+        &self,
+        municipality: &MunicipalityId,
+        first: Date,
+        last: Date,
+    ) -> Result<Participation, StoreError> {
+        let (first, last) = (iso(first), iso(last));
+        // UNION, not UNION ALL: an address that signed and joined is one participant.
+        let addresses = fetch_all!(pool self, (String,),
+            "SELECT s.email_hash FROM proposal_signature s JOIN proposal p ON p.id = s.proposal_id
+             WHERE p.municipality_id = $1 AND s.signed_on BETWEEN $2 AND $3
+             UNION
+             SELECT dp.email_hash FROM dialogue_participant dp JOIN dialogue d ON d.id = dp.dialogue_id
+             WHERE d.municipality_id = $1 AND dp.joined_on BETWEEN $2 AND $3",
+            municipality.as_str(), &first, &last)?;
+        let ballots = fetch_all!(pool self, (i64,),
+            "SELECT COUNT(*) FROM budget_ballot b JOIN budget_round r ON r.id = b.round_id
+             WHERE r.municipality_id = $1 AND b.cast_on BETWEEN $2 AND $3",
+            municipality.as_str(), &first, &last)?;
+        let proposers = fetch_all!(pool self, (String, String),
+            "SELECT author_email, created_at FROM proposal WHERE municipality_id = $1",
+            municipality.as_str())?;
+        Ok(Participation {
+            addresses: addresses.into_iter().map(|(h,)| h).collect(),
+            ballots: count(ballots.first().map_or(0, |(n,)| *n))?,
+            proposers: proposers
+                .into_iter()
+                .map(|(email, at)| Ok((email, moment(&at)?)))
+                .collect::<Result<_, StoreError>>()?,
+        })
     }
 
     async fn dialogue_turnout(

@@ -21,6 +21,7 @@ mod i18n;
 mod kolada_v3;
 mod outbox;
 mod panels;
+mod participation;
 mod proposals;
 mod rejections;
 mod rounds;

@@ -673,6 +673,7 @@ fn notice(lang: Lang, raw: Option<&str>) -> Option<String> {
         "regler" => "proposal_notice_settings",
         "granskat" => "proposal_notice_moderated",
         "beslut" => "proposal_notice_decided",
+        "delaktighet" => "participation_notice_published",
         _ => return None,
     };
     Some(lang.t(key).to_owned())
@@ -690,6 +691,9 @@ struct StaffListView<'a> {
     csrf: &'a str,
     notice: Option<String>,
     can_edit: bool,
+    /// Administrators publish the participation figures; the years they may choose.
+    can_publish: bool,
+    years: Vec<i32>,
     offered: bool,
     settings: SettingsForm,
     kinds: Vec<Choice>,
@@ -723,6 +727,8 @@ async fn staff_list_page<S: Store>(
         csrf: &session.csrf_token,
         notice,
         can_edit: grants.allows(Action::EditMeasures, m),
+        can_publish: grants.allows(Action::Publish, m),
+        years: crate::participation::years(now),
         offered: settings.is_some(),
         settings: settings.map_or_else(
             || SettingsForm {

@@ -15,8 +15,8 @@ use crate::extract::UploadLimit;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::{
-    admin, api_v1, auth, budget, dialogues, goals_admin, kolada_v3, panels, proposals, rejections,
-    rounds, service, site, surveys,
+    admin, api_v1, auth, budget, dialogues, goals_admin, kolada_v3, panels, participation,
+    proposals, rejections, rounds, service, site, surveys,
 };
 
 /// The widget's height report, and the listener for the pages that embed widgets.
@@ -388,6 +388,10 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route(
             "/admin/kommun/{id}/e-forslag/{number}/beslut",
             post(proposals::decide::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/delaktighet",
+            get(participation::confirm::<S>).post(participation::publish::<S>),
         )
         .route("/kommun/{id}/e-forslag", get(proposals::public_list::<S>))
         .route("/kommun/{id}/e-forslag.csv", get(proposals::open_data::<S>))

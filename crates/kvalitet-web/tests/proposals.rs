@@ -294,3 +294,188 @@ async fn a_proposal_is_written_confirmed_published_signed_and_decided_over_http(
     assert_eq!(en.status, 200);
     assert!(en.body.contains("Partly approved") && en.body.contains("13 March 2026"));
 }
+
+/// Participation becomes measures: an administrator sees the year's figures with what stays
+/// internal and every warning, publishes them, and residents find them on the municipality's
+/// page; editors and readers may not publish.
+#[tokio::test]
+async fn participation_is_published_as_measures_after_the_figures_are_seen() {
+    use kvalitet_domain::{
+        AreaId, Datum, Gender, KoladaMeta, Measure, MeasureId, ValueKey, ValueRow, Year,
+    };
+    let clock = Arc::new(MovableClock(Mutex::new(
+        Timestamp::parse("2026-03-02T09:00:00Z").unwrap(),
+    )));
+    let residents = MeasureId::parse("N01951").unwrap();
+    let app = Seed::default()
+        .kommun("0180", "Stockholm")
+        .catalogue(|c| {
+            c.measures.push(Measure::from_kolada(
+                residents,
+                "Invånare totalt, antal".into(),
+                "Antal invånare 31 december.".into(),
+                KoladaMeta::default(),
+            ));
+        })
+        .values([ValueRow {
+            key: ValueKey {
+                measure: residents,
+                area: AreaId::parse("0180").unwrap(),
+                year: Year::new(2025).unwrap(),
+                gender: Gender::Total,
+            },
+            datum: Datum::Number(1000.0),
+            count: None,
+        }])
+        .person("bo@kommun.se", "Bo", &[("0180", Role::Editor)])
+        .person("ada@kommun.se", "Ada", &[("0180", Role::Admin)])
+        .options(kvalitet_web::SiteOptions {
+            clock: clock.clone(),
+            ..kvalitet_web::SiteOptions::default()
+        })
+        .start()
+        .await;
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let rules = [
+        ("threshold_kind", "signatures"),
+        ("threshold_value", "1"),
+        ("signing_days", "30"),
+        ("answer_working_days", "5"),
+        ("areas", ""),
+        ("rules", "Förslaget ska gälla kommunen."),
+    ];
+    assert_eq!(
+        bo.post("/admin/kommun/0180/e-forslag", &rules).await.status,
+        303
+    );
+    // Anna proposes, Eva signs on Friday 6 March, the nämnd decides on the 13th.
+    let mut anna = app.visitor();
+    let fields = [
+        ("title", "Fler bänkar"),
+        ("body", "Äldre behöver kunna vila."),
+        ("email", "anna@exempel.se"),
+    ];
+    send_form(&app, &mut anna, "/kommun/0180/e-forslag/nytt", &fields).await;
+    let link = link_to(&app, "anna@exempel.se").await;
+    assert_eq!(send_form(&app, &mut anna, &link, &[]).await.status, 200);
+    let publish = [("step", "publish"), ("committee", "Parknämnden")];
+    let published = bo
+        .post("/admin/kommun/0180/e-forslag/1/granska", &publish)
+        .await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    clock.set("2026-03-06T09:00:00Z");
+    assert!(
+        sign(&app, "eva@exempel.se")
+            .await
+            .body
+            .contains("nått gränsen")
+    );
+    clock.set("2026-03-13T15:00:00Z");
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let decided = bo
+        .post(
+            "/admin/kommun/0180/e-forslag/1/beslut",
+            &[
+                ("decision", "approved"),
+                ("decided_on", "2026-03-13"),
+                ("answer", "Bänkarna kommer i vår."),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, 303, "{}", decided.body);
+
+    // An editor is not offered publishing, and may not publish.
+    let staff = bo.get("/admin/kommun/0180/e-forslag").await;
+    assert!(!staff.body.contains("delaktighet"), "{}", staff.body);
+    assert_eq!(
+        bo.get("/admin/kommun/0180/delaktighet?ar=2026")
+            .await
+            .status,
+        403
+    );
+    let forbidden = bo
+        .post(
+            "/admin/kommun/0180/delaktighet",
+            &[("ar", "2026"), ("confirmed", "1")],
+        )
+        .await;
+    assert_eq!(forbidden.status, 403);
+
+    // The administrator sees the figures first: two addresses of 1,000 residents, the one
+    // promise kept, 5 working days, and that 2026 is not over.
+    let mut ada = app.logged_in("ada@kommun.se").await;
+    let staff = ada.get("/admin/kommun/0180/e-forslag").await;
+    assert!(staff.body.contains("Deltagande som mått"), "{}", staff.body);
+    let shown = ada.get("/admin/kommun/0180/delaktighet?ar=2026").await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(
+        shown
+            .body
+            .contains("Deltagare per 1 000 invånare: 2,0 (2 deltagare")
+            && shown.body.contains("N01951 för 2025")
+            && shown.body.contains("100,0 % (1 av 1")
+            && shown.body.contains("median för årets beslut: 5,0")
+            && shown.body.contains("2026 är inte slut"),
+        "{}",
+        shown.body
+    );
+    assert_eq!(
+        ada.get("/admin/kommun/0180/delaktighet?ar=2027")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        ada.get("/admin/kommun/0180/delaktighet?ar=x").await.status,
+        400
+    );
+    // Without the confirmation, back to the figures.
+    let unconfirmed = ada
+        .post("/admin/kommun/0180/delaktighet", &[("ar", "2026")])
+        .await;
+    assert_eq!(unconfirmed.status, 303);
+    assert_eq!(
+        unconfirmed.header("location"),
+        Some("/admin/kommun/0180/delaktighet?ar=2026")
+    );
+    let done = ada
+        .post(
+            "/admin/kommun/0180/delaktighet",
+            &[("ar", "2026"), ("confirmed", "1")],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let page = app.get("/kommun/0180/matt/DIAL-DELTAGARE").send().await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("2,0")
+            && page
+                .body
+                .contains("e-förslag, e-dialoger och medborgarbudget i kvalitet"),
+        "{}",
+        page.body
+    );
+    let page = app.get("/kommun/0180/matt/DIAL-DAGAR").send().await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("5,0"), "{}", page.body);
+    let trail = ada.get("/kommun/0180/logg").await;
+    assert!(
+        trail.body.contains("publicerade årets deltagande"),
+        "{}",
+        trail.body
+    );
+    // The year may be published again (once it is over): its figures are replaced.
+    let again = ada
+        .post(
+            "/admin/kommun/0180/delaktighet",
+            &[("ar", "2026"), ("confirmed", "1")],
+        )
+        .await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    let en = ada.get("/en/admin/kommun/0180/delaktighet?ar=2026").await;
+    assert!(
+        en.body.contains("Participants per 1,000 residents"),
+        "{}",
+        en.body
+    );
+}

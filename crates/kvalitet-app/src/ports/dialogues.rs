@@ -2,6 +2,7 @@
 //! confirmed e-mail link (kept as the address's hash, with the area and age band they chose
 //! to tell), their statements through moderation, and their agree / disagree / pass votes.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 
 use time::Date;
@@ -16,6 +17,18 @@ use super::{Actor, StoreError};
 pub const STATEMENTS_PER_PARTICIPANT: u32 = 20;
 /// The most areas a dialogue offers its participants.
 pub const MAX_DIALOGUE_AREAS: usize = 100;
+
+/// Who took part in a municipality's medborgardialog over some days: the distinct confirmed
+/// addresses (their hashes) that signed a proposal or joined an e-dialogue, and the citizen
+/// budget ballots cast (a code holder has no address, so ballots are counted apart).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Participation {
+    pub addresses: BTreeSet<String>,
+    pub ballots: u64,
+    /// Every proposal's proposer (address as written) and when it arrived: the use case
+    /// hashes the addresses as it hashes every address and keeps those of the days asked.
+    pub proposers: Vec<(String, Timestamp)>,
+}
 
 /// A dialogue as staff set it up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +213,16 @@ pub trait Dialogues: Send + Sync + 'static {
         municipality: &MunicipalityId,
         number: i64,
     ) -> impl Future<Output = Result<Turnout, StoreError>> + Send;
+
+    /// Who took part from `first` to `last` (Swedish days, both included) in the
+    /// municipality's e-förslag (signatures), e-dialogues (joining) and citizen budgets
+    /// (ballots), and every proposal's proposer.
+    fn participation(
+        &self,
+        municipality: &MunicipalityId,
+        first: Date,
+        last: Date,
+    ) -> impl Future<Output = Result<Participation, StoreError>> + Send;
 
     /// Every vote on the dialogue's published statements, by statement then participant.
     fn dialogue_votes(

@@ -1982,4 +1982,19 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "Skriv skälet: den som skrev påståendet ser det på sin sida.",
         "Write the reason: the writer sees it on their page.",
     ),
+    (
+        "participation_admins_publish",
+        "Bara kommunens administratörer publicerar deltagandet i {municipality} som mått.",
+        "Only the municipality's administrators publish participation in {municipality} as measures.",
+    ),
+    (
+        "participation_future_year",
+        "År {year} har inte börjat: välj ett år som har börjat.",
+        "The year {year} has not begun: choose a year that has.",
+    ),
+    (
+        "no_participation_figures",
+        "Det finns inga siffror att publicera för {year}: antal invånare saknas och inget e-förslags löfte avgjordes.",
+        "There are no figures to publish for {year}: the count of residents is missing and no proposal's promise was settled.",
+    ),
 ];

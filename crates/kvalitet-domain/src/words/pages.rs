@@ -273,6 +273,41 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "A published round cannot be changed or removed; it stays in the municipality's history.",
     ),
     (
+        "public_participation",
+        "Deltagare per 1 000 invånare: {per} ({n} deltagare, varav {addresses} e-postadresser i e-förslag och e-dialoger och {ballots} röster i medborgarbudget, av {residents} invånare enligt N01951 för {residents_year}).",
+        "Participants per 1,000 residents: {per} ({n} participants, {addresses} e-mail addresses in e-förslag and e-dialogues and {ballots} citizen budget ballots, of {residents} residents by N01951 for {residents_year}).",
+    ),
+    (
+        "public_promise_share",
+        "E-förslag besvarade inom utlovad tid ({promised} arbetsdagar): {share} % ({in_time} av {due} vars löfte avgjordes under året).",
+        "E-förslag answered within the promised time ({promised} working days): {share} % ({in_time} of {due} whose promise was settled in the year).",
+    ),
+    (
+        "public_median_days",
+        "Arbetsdagar från gräns till beslut, median för årets beslut: {days}.",
+        "Working days from threshold to decision, median of the year's decisions: {days}.",
+    ),
+    (
+        "internal_participation_addresses",
+        "Vilka adresser, koder och namn som deltog: bara antalen publiceras.",
+        "Which addresses, codes and names took part: only the counts are published.",
+    ),
+    (
+        "warn_participation_no_residents",
+        "Uppgift om antal invånare (N01951) saknas för året eller tidigare, så deltagarna ({n}) kan inte räknas per 1 000 invånare och publiceras inte.",
+        "There is no count of residents (N01951) for the year or earlier, so the participants ({n}) cannot be counted per 1,000 residents and are not published.",
+    ),
+    (
+        "warn_no_promise_due",
+        "Inget e-förslags löfte avgjordes {year}, så andelen besvarade i tid publiceras inte.",
+        "No proposal's promise was settled in {year}, so the share answered in time is not published.",
+    ),
+    (
+        "warn_year_not_over",
+        "{year} är inte slut: siffrorna växer ännu. Publicera igen när året är slut; då ersätts de.",
+        "{year} is not over: the figures still grow. Publish again when the year is over; they are then replaced.",
+    ),
+    (
         "public_service_figures",
         "Siffrorna för {n} kommuner, som mått på varje kommuns sida och i öppna data.",
         "The figures of {n} municipalities, as measures on each municipality's page and in open data.",
@@ -660,6 +695,11 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "audit.dialogue.moderate",
         "granskade ett påstående i en e-dialog",
         "moderated a statement in an e-dialogue",
+    ),
+    (
+        "audit.participation.publish",
+        "publicerade årets deltagande i medborgardialog som mått",
+        "published the year's participation in citizen dialogue as measures",
     ),
     (
         "audit.dialogue.respond",
@@ -3070,6 +3110,11 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "The proposal is moderated and the proposer is told.",
     ),
     (
+        "participation_notice_published",
+        "Deltagandet är publicerat som mått på kommunens sida och i öppna data.",
+        "Participation is published as measures on the municipality's page and in open data.",
+    ),
+    (
         "proposal_notice_decided",
         "Beslutet är publicerat och förslagsställaren får besked.",
         "The decision is published and the proposer is told.",
@@ -3414,6 +3459,27 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "E-dialogues in {name}",
     ),
     ("admin_dialogues", "E-dialoger", "E-dialogues"),
+    (
+        "participation_title",
+        "Deltagande som mått",
+        "Participation as measures",
+    ),
+    (
+        "participation_intro",
+        "Publicera ett års deltagande i e-förslag, e-dialoger och medborgarbudget och hur väl löftet om svar på e-förslag hölls, som mått på kommunens sida och i öppna data. Du ser siffrorna innan de publiceras.",
+        "Publish a year's participation in e-förslag, e-dialogues and citizen budgets and how well the promise of an answer to e-förslag was kept, as measures on the municipality's page and in open data. You see the figures before they are published.",
+    ),
+    ("participation_show", "Visa siffrorna", "Show the figures"),
+    (
+        "participation_what",
+        "Deltagande i medborgardialog {year}",
+        "Participation in citizen dialogue {year}",
+    ),
+    (
+        "source_dialogue",
+        "Kommunens e-förslag, e-dialoger och medborgarbudget i kvalitet",
+        "The municipality's e-förslag, e-dialogues and citizen budgets in kvalitet",
+    ),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",

@@ -220,6 +220,18 @@ async fn a_round_is_set_up_voted_and_counted(store: &SqlStore) {
     assert_eq!(ballots.len(), 3);
     assert_eq!(ballots[0].choices, vec![(p1, 1)]);
     assert_eq!(ballots[0].cast_on, "2026-12-05");
+    // The ballots are the round's participants in the year they were cast.
+    let december = |d| time::Date::from_calendar_date(2026, time::Month::December, d).unwrap();
+    let taking_part = store
+        .participation(&muni, december(1), december(31))
+        .await
+        .unwrap();
+    assert_eq!((taking_part.ballots, taking_part.addresses.len()), (3, 0));
+    let other_days = store
+        .participation(&muni, december(6), december(31))
+        .await
+        .unwrap();
+    assert_eq!(other_days.ballots, 0);
     // Counted only after the last day; then stored with every rule's choice.
     assert!(
         budget::count_round(store, &anna, &muni, id, &actor("2026-12-14T20:00:00Z"))

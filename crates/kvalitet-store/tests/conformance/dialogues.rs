@@ -268,6 +268,23 @@ async fn a_dialogue_is_joined_answered_and_counted(store: &SqlStore) {
         dialogues::respond(store, &reader, &muni, 1, "X", &a).await,
         Err(Refusal::Forbidden(_))
     ));
+
+    // Participation over the year: each address once (one joined twice), no ballots; none
+    // the year before.
+    let year = |y| {
+        (
+            time::Date::from_calendar_date(y, time::Month::January, 1).unwrap(),
+            time::Date::from_calendar_date(y, time::Month::December, 31).unwrap(),
+        )
+    };
+    let (first, last) = year(2026);
+    let taking_part = store.participation(&muni, first, last).await.unwrap();
+    assert_eq!(taking_part.addresses.len() as u64, d.participants);
+    assert_eq!(taking_part.ballots, 0);
+    let (first, last) = year(2025);
+    let before = store.participation(&muni, first, last).await.unwrap();
+    assert!(before.addresses.is_empty());
+    assert!(before.proposers.is_empty());
 }
 
 async fn a_participant_answers_once_even_when_two_votes_race(store: &SqlStore) {

@@ -472,5 +472,6 @@ fn source_label(lang: Lang, measure: &kvalitet_domain::Measure, d: &Directory) -
         }
         MeasureOrigin::Assessment => lang.t("source_assessments").to_owned(),
         MeasureOrigin::Service => lang.t("source_service").to_owned(),
+        MeasureOrigin::Dialogue => lang.t("source_dialogue").to_owned(),
     }
 }
