@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use kvalitet_domain::goals::{
-    self, GoalResult, IndicatorResult, Official, Period, PlanGoal, PlanIndicator,
+    self, GoalResult, IndicatorResult, Linked, Official, Period, PlanGoal, PlanIndicator,
 };
 use kvalitet_domain::{
     Action, AreaId, Datum, Gender, Grants, MeasureId, Message, MunicipalityId, Placement,
@@ -135,6 +135,77 @@ pub async fn plan(
     // Checked when it was saved; the measures were known then and stay named by their ids.
     let plan = goal_file::read(&stored.source, |_| true).map_err(Refusal::BadRows)?;
     Ok(Some(Plan { stored, plan }))
+}
+
+/// A goal as an item linked to it names it: its id (the anchor on the goals page) and title.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GoalRef {
+    pub id: String,
+    pub title: String,
+}
+
+/// The goals of the published plan, in the plan's order: what an item may be linked to.
+pub async fn goal_choices(store: &impl Goals, m: &MunicipalityId) -> Result<Vec<GoalRef>, Refusal> {
+    Ok(plan(store, None, m, false)
+        .await?
+        .map(|p| {
+            p.plan
+                .goals
+                .iter()
+                .map(|g| GoalRef {
+                    id: g.id.clone(),
+                    title: g.title.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// The published goal an item is followed up under; none when it is not linked or the
+/// published plan no longer has the goal.
+pub async fn linked_goal(
+    store: &impl Goals,
+    m: &MunicipalityId,
+    kind: Linked,
+    item: &str,
+) -> Result<Option<GoalRef>, Refusal> {
+    let Some(goal) = store.goal_link(m, kind, item).await? else {
+        return Ok(None);
+    };
+    Ok(goal_choices(store, m)
+        .await?
+        .into_iter()
+        .find(|g| g.id == goal))
+}
+
+/// Links an item to a goal of the published plan (an empty `goal` removes the link): for
+/// the municipality's editors, who answer proposals and dialogues.
+pub async fn link_goal(
+    store: &impl Goals,
+    grants: &Grants,
+    m: &MunicipalityId,
+    kind: Linked,
+    item: &str,
+    goal: &str,
+    actor: &Actor,
+) -> Result<(), Refusal> {
+    if !grants.allows(Action::EditMeasures, m) {
+        return Err(Refusal::Forbidden(
+            Message::new("goal_link_editors_only").with("municipality", m),
+        ));
+    }
+    let goal = goal.trim();
+    if !goal.is_empty() && !goal_choices(store, m).await?.iter().any(|g| g.id == goal) {
+        return Err(Refusal::BadRows(vec![
+            Message::new("goal_link_unknown")
+                .with("goal", goal)
+                .with_term("field", "field.goal", "goal"),
+        ]));
+    }
+    store
+        .link_goal(m, kind, item, (!goal.is_empty()).then_some(goal), actor)
+        .await?;
+    Ok(())
 }
 
 /// Publishes the draft the administrator saw (`plan` is its id).

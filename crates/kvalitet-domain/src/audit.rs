@@ -91,6 +91,8 @@ coded_enum!(
         DialogueCreate = "dialogue.create",
         DialogueModerate = "dialogue.moderate",
         DialogueRespond = "dialogue.respond",
+        /// A proposal, dialogue or budget round linked to a goal (or unlinked).
+        GoalLink = "goal.link",
         /// A year's participation figures published as measures.
         ParticipationPublish = "participation.publish",
     }

@@ -519,6 +519,31 @@ pub struct PlanIndicator {
     pub group: Option<String>,
 }
 
+/// What a resident's initiative linked to a goal is: the goal it is followed up under, shown
+/// on its public page with a link to the goal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Linked {
+    Proposal,
+    Dialogue,
+    BudgetRound,
+}
+
+impl Linked {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Proposal => "proposal",
+            Self::Dialogue => "dialogue",
+            Self::BudgetRound => "budget",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::Proposal, Self::Dialogue, Self::BudgetRound]
+            .into_iter()
+            .find(|k| k.code() == code)
+    }
+}
+
 /// A goal (or activity) as a plan states it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlanGoal {

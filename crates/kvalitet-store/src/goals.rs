@@ -6,7 +6,7 @@ use kvalitet_app::ports::{
     Actor, Goals, PlanStatus, StatusRecord, StoreError, StoredPeriod, StoredPlan,
 };
 use kvalitet_domain::audit::AuditAction;
-use kvalitet_domain::goals::{Official, Period, PeriodKind};
+use kvalitet_domain::goals::{Linked, Official, Period, PeriodKind};
 use kvalitet_domain::{Message, MunicipalityId};
 
 /// A period row: id, code, kind, title, year, closes_on, plan, snapshot, taken_by, taken_at.
@@ -216,6 +216,68 @@ impl Goals for SqlStore {
         .await?;
         bump_version(t).await?;
         tx.commit().await
+    }
+
+    async fn link_goal(
+        &self,
+        municipality: &MunicipalityId,
+        kind: Linked,
+        item: &str,
+        goal: Option<&str>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        let before = fetch_all!(tx t, (String,),
+            "SELECT goal_id FROM goal_link WHERE municipality_id = $1 AND kind = $2 AND item = $3",
+            municipality.as_str(), kind.code(), item)?
+        .into_iter()
+        .next()
+        .map(|(g,)| g);
+        exec!(
+            t,
+            "DELETE FROM goal_link WHERE municipality_id = $1 AND kind = $2 AND item = $3",
+            municipality.as_str(),
+            kind.code(),
+            item
+        )?;
+        if let Some(goal) = goal {
+            exec!(
+                t,
+                "INSERT INTO goal_link (municipality_id, kind, item, goal_id, linked_by, linked_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                municipality.as_str(),
+                kind.code(),
+                item,
+                goal,
+                &actor.who,
+                actor.at.to_string()
+            )?;
+        }
+        audit(
+            t,
+            actor,
+            Some(municipality),
+            AuditAction::GoalLink,
+            &format!("{}:{item}", kind.code()),
+            before.map(|g| serde_json::json!({"goal": g})),
+            goal.map(|g| serde_json::json!({"goal": g})),
+        )
+        .await?;
+        bump_version(t).await?;
+        tx.commit().await
+    }
+
+    async fn goal_link(
+        &self,
+        municipality: &MunicipalityId,
+        kind: Linked,
+        item: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let rows = fetch_all!(pool self, (String,),
+            "SELECT goal_id FROM goal_link WHERE municipality_id = $1 AND kind = $2 AND item = $3",
+            municipality.as_str(), kind.code(), item)?;
+        Ok(rows.into_iter().next().map(|(g,)| g))
     }
 
     async fn goal_statuses(

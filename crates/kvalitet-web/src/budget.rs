@@ -23,6 +23,7 @@ use kvalitet_app::budget::{
 use kvalitet_app::ports::{SessionRecord, StoredBudgetRound};
 use kvalitet_domain::budget::{BallotKind, Rule};
 use kvalitet_domain::budget_round::{BudgetStatus, Feasibility, WindowPlace};
+use kvalitet_domain::goals::Linked;
 use kvalitet_domain::{Action, Message, MunicipalityId};
 
 use crate::admin::municipality;
@@ -30,6 +31,7 @@ use crate::auth::{private_page, redirect, render_private};
 use crate::downloads::{self, Kind};
 use crate::extract::{Change, PageLang, Pairs, Session, Upload};
 use crate::forms::{Failed, answered};
+use crate::goal_links::{GoalLinkForm, GoalLinkView, form_for, public_link};
 use crate::i18n::Lang;
 use crate::site::Named;
 use crate::surveys::NoFields;
@@ -59,6 +61,7 @@ fn notice(lang: Lang, raw: Option<&str>) -> Option<String> {
         "oppnad" => "budget_notice_opened",
         "raknad" => "budget_notice_counted",
         "inlast" => "budget_notice_imported",
+        "mal" => "goal_link_notice",
         _ => return None,
     };
     Some(lang.t(key).to_owned())
@@ -327,6 +330,7 @@ struct RoundView<'a> {
     ballots: u64,
     projects: Vec<ProjectLine>,
     can_edit: bool,
+    goal_form: Option<GoalLinkForm>,
     failed: Option<Failed>,
     other_path: String,
 }
@@ -345,6 +349,15 @@ async fn round_page<S: Store>(
     let s = &round.stored;
     let sent_back = failed.is_some();
     let view = RoundView {
+        goal_form: form_for(
+            state,
+            lang,
+            &session.user.grants,
+            m,
+            Linked::BudgetRound,
+            &id.to_string(),
+        )
+        .await?,
         m: Named::of(&d, m),
         csrf: &session.csrf_token,
         notice,
@@ -653,6 +666,7 @@ struct PublicView<'a> {
     projects: Vec<PublicProject>,
     not_on_ballot: Vec<PublicProject>,
     participation: Option<Participation>,
+    goal: Option<GoalLinkView>,
     action: String,
     csrf: &'a str,
     area: String,
@@ -916,6 +930,7 @@ async fn public_page<S: Store>(
     let token = kvalitet_app::accounts::new_token().map_err(WebError::internal)?;
     let sent_back = failed.is_some();
     let view = PublicView {
+        goal: public_link(state, lang, m, Linked::BudgetRound, &s.id.to_string()).await?,
         m: Named::of(&d, m),
         title: s.setup.title.clone(),
         description: s.setup.description.clone(),

@@ -18,12 +18,14 @@ use kvalitet_app::dialogues::{self as app, DialogueForm, JoinForm, ModerationFor
 use kvalitet_app::ports::{DayActivity, SessionRecord, StoredDialogue, StoredStatement};
 use kvalitet_app::refusal::Refusal;
 use kvalitet_domain::dialogue::{AgeBand, GroupRow, MAX_STATEMENT_CHARS, Phase, StatementVote};
+use kvalitet_domain::goals::Linked;
 use kvalitet_domain::{Action, MunicipalityId, Timestamp};
 
 use crate::admin::municipality;
 use crate::auth::{private_page, redirect, render_private};
 use crate::extract::{Change, PageLang, Pairs, Session};
 use crate::forms::{Failed, answered};
+use crate::goal_links::{GoalLinkForm, GoalLinkView, form_for, public_link};
 use crate::i18n::Lang;
 use crate::proposals::{
     Choice, SentView, day, field, links, new_token, no_referrer, public_municipality, status_of,
@@ -245,6 +247,7 @@ struct OneView<'a> {
     by_area: Vec<GroupLine>,
     by_age: Vec<GroupLine>,
     min_answers: u32,
+    goal: Option<GoalLinkView>,
     csrf: &'a str,
     failed: Option<Failed>,
     action: String,
@@ -266,6 +269,7 @@ async fn one_page<S: Store>(
     let status = status_of(&failed);
     let lines = |list: &[StoredStatement]| list.iter().map(|s| statement_line(lang, s)).collect();
     let view = OneView {
+        goal: public_link(state, lang, m, Linked::Dialogue, &number.to_string()).await?,
         m: Named::of(&d, m),
         d: line(lang, &r.dialogue, now),
         areas: r.dialogue.dialogue.areas.clone(),
@@ -625,6 +629,7 @@ fn staff_notice(lang: Lang, raw: Option<&str>) -> Option<String> {
         "skapad" => "dialogue_notice_created",
         "granskat" => "proposal_notice_moderated",
         "svar" => "dialogue_notice_responded",
+        "mal" => "goal_link_notice",
         _ => return None,
     };
     Some(lang.t(key).to_owned())
@@ -719,6 +724,7 @@ struct StaffOneView<'a> {
     areas: Vec<String>,
     waiting: Vec<StatementLine>,
     statements: Vec<StatementLine>,
+    goal_form: Option<GoalLinkForm>,
     public_path: String,
     list_path: String,
     failed: Option<Failed>,
@@ -744,6 +750,15 @@ async fn staff_one_page<S: Store>(
         .map(|s| statement_line(lang, s))
         .partition(|s| s.pending);
     let view = StaffOneView {
+        goal_form: form_for(
+            state,
+            lang,
+            grants,
+            m,
+            Linked::Dialogue,
+            &number.to_string(),
+        )
+        .await?,
         m: Named::of(&d, m),
         csrf: &session.csrf_token,
         notice,

@@ -15,6 +15,7 @@ mod downloads;
 mod error;
 mod extract;
 mod forms;
+mod goal_links;
 mod goals_admin;
 mod gzip;
 mod i18n;

@@ -21,6 +21,7 @@ use kvalitet_app::proposals::{
     self as app, DecisionForm, Links, ModerationForm, ProposalForm, SettingsForm, SignForm,
 };
 use kvalitet_app::refusal::Refusal;
+use kvalitet_domain::goals::Linked;
 use kvalitet_domain::proposal::{Decision, Stage, Threshold};
 use kvalitet_domain::{Action, Message, MunicipalityId, Timestamp};
 
@@ -28,6 +29,7 @@ use crate::admin::municipality;
 use crate::auth::{private_page, redirect, render_private};
 use crate::extract::{Change, PageLang, Pairs, Session};
 use crate::forms::{Failed, answered};
+use crate::goal_links::{GoalLinkForm, GoalLinkView, form_for, public_link};
 use crate::i18n::Lang;
 use crate::site::Named;
 use crate::{AppState, WebError, query_pairs};
@@ -469,6 +471,7 @@ struct OneView<'a> {
     may_sign: bool,
     names: Vec<String>,
     unnamed: usize,
+    goal: Option<GoalLinkView>,
     csrf: &'a str,
     failed: Option<Failed>,
     action: String,
@@ -506,6 +509,7 @@ async fn one_page<S: Store>(
         may_sign: p.milestones.may_sign(today),
         names,
         unnamed,
+        goal: public_link(state, lang, m, Linked::Proposal, &number.to_string()).await?,
         csrf: &token,
         failed,
         action: format!("{}/{number}", public_path(lang, m)),
@@ -674,6 +678,7 @@ fn notice(lang: Lang, raw: Option<&str>) -> Option<String> {
         "granskat" => "proposal_notice_moderated",
         "beslut" => "proposal_notice_decided",
         "delaktighet" => "participation_notice_published",
+        "mal" => "goal_link_notice",
         _ => return None,
     };
     Some(lang.t(key).to_owned())
@@ -813,6 +818,7 @@ struct StaffOneView<'a> {
     unnamed: usize,
     decisions: Vec<Choice>,
     today: String,
+    goal_form: Option<GoalLinkForm>,
     public_path: String,
     list_path: String,
     failed: Option<Failed>,
@@ -859,6 +865,21 @@ async fn staff_one_page<S: Store>(
             u8::from(today.month()),
             today.day()
         ),
+        goal_form: match stage {
+            // Only what residents can see is followed up under a goal.
+            Stage::AwaitingModeration | Stage::Rejected => None,
+            _ => {
+                form_for(
+                    state,
+                    lang,
+                    grants,
+                    m,
+                    Linked::Proposal,
+                    &number.to_string(),
+                )
+                .await?
+            }
+        },
         public_path: format!("{}/{number}", public_path(lang, m)),
         list_path: staff_path(lang, m),
         failed,

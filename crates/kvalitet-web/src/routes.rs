@@ -15,8 +15,8 @@ use crate::extract::UploadLimit;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::{
-    admin, api_v1, auth, budget, dialogues, goals_admin, kolada_v3, panels, participation,
-    proposals, rejections, rounds, service, site, surveys,
+    admin, api_v1, auth, budget, dialogues, goal_links, goals_admin, kolada_v3, panels,
+    participation, proposals, rejections, rounds, service, site, surveys,
 };
 
 /// The widget's height report, and the listener for the pages that embed widgets.
@@ -388,6 +388,18 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route(
             "/admin/kommun/{id}/e-forslag/{number}/beslut",
             post(proposals::decide::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/e-forslag/{number}/mal",
+            post(goal_links::link_proposal::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/dialog/{number}/mal",
+            post(goal_links::link_dialogue::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/medborgarbudget/{round}/mal",
+            post(goal_links::link_round::<S>),
         )
         .route(
             "/admin/kommun/{id}/delaktighet",

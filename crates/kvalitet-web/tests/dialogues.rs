@@ -390,3 +390,96 @@ impl MovableClock {
         *self.0.lock().unwrap() = Timestamp::parse(at).unwrap();
     }
 }
+
+/// A dialogue is followed up under a goal of the published plan: editors choose it on the
+/// staff page, residents follow the link from the public page to the goal; a goal the plan
+/// does not have is refused, readers may not link, and an empty choice removes the link.
+#[tokio::test]
+async fn a_dialogue_links_to_the_goal_it_is_followed_up_under() {
+    let (app, _) = server().await;
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let setup = [
+        ("question", "Hur ska Vasaparken bli bättre?"),
+        ("description", ""),
+        ("opens_on", "2026-03-02"),
+        ("closes_on", "2026-03-31"),
+        ("areas", ""),
+    ];
+    assert_eq!(
+        bo.post("/admin/kommun/0180/dialog", &setup).await.status,
+        303
+    );
+    // Without a published plan there is nothing to link to.
+    let staff = bo.get("/admin/kommun/0180/dialog/1").await;
+    assert!(!staff.body.contains("Följs upp i mål"), "{}", staff.body);
+    let grants = kvalitet_domain::Grants {
+        system_admin: true,
+        ..kvalitet_domain::Grants::default()
+    };
+    let actor = kvalitet_app::ports::Actor {
+        who: "cli:test".into(),
+        at: Timestamp::parse("2026-03-02T09:00:00Z").unwrap(),
+    };
+    let plan = "municipality = \"0180\"\n[[goals]]\nid = \"kf1\"\nlevel = \"kf\"\ntitle = \"Gröna parker nära alla\"\n";
+    let (m, id, _) = kvalitet_app::goals::import_plan(&app.store, &grants, plan, |_| true, &actor)
+        .await
+        .unwrap();
+    kvalitet_app::goals::publish_plan(&app.store, &grants, &m, id, &actor)
+        .await
+        .unwrap();
+    let staff = bo.get("/admin/kommun/0180/dialog/1").await;
+    assert!(
+        staff.body.contains("Följs upp i mål")
+            && staff
+                .body
+                .contains(r#"<option value="kf1">Gröna parker nära alla</option>"#),
+        "{}",
+        staff.body
+    );
+    let mut cia = app.logged_in("cia@kommun.se").await;
+    let refused = cia
+        .post("/admin/kommun/0180/dialog/1/mal", &[("goal", "kf1")])
+        .await;
+    assert_eq!(refused.status, 403);
+    let unknown = bo
+        .post("/admin/kommun/0180/dialog/1/mal", &[("goal", "kf9")])
+        .await;
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+    assert!(unknown.body.contains("inget mål kf9"), "{}", unknown.body);
+    let linked = bo
+        .post("/admin/kommun/0180/dialog/1/mal", &[("goal", "kf1")])
+        .await;
+    assert_eq!(linked.status, 303, "{}", linked.body);
+    assert_eq!(
+        linked.header("location"),
+        Some("/admin/kommun/0180/dialog/1?klart=mal")
+    );
+    let staff = bo.get("/admin/kommun/0180/dialog/1?klart=mal").await;
+    assert!(
+        staff.body.contains("Målet är sparat.")
+            && staff.body.contains(r#"<option value="kf1" selected>"#),
+        "{}",
+        staff.body
+    );
+    let public = app.get("/kommun/0180/dialog/1").send().await;
+    assert!(
+        public
+            .body
+            .contains(r#"<a href="/kommun/0180/mal#goal-kf1">Gröna parker nära alla</a>"#),
+        "{}",
+        public.body
+    );
+    let en = app.get("/en/kommun/0180/dialog/1").send().await;
+    assert!(
+        en.body.contains(r#"href="/en/kommun/0180/mal#goal-kf1""#),
+        "{}",
+        en.body
+    );
+    let trail = bo.get("/kommun/0180/logg").await;
+    assert!(trail.body.contains("kopplade"), "{}", trail.body);
+    // An empty choice removes the link.
+    bo.post("/admin/kommun/0180/dialog/1/mal", &[("goal", "")])
+        .await;
+    let public = app.get("/kommun/0180/dialog/1").send().await;
+    assert!(!public.body.contains("goal-kf1"), "{}", public.body);
+}

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
-use kvalitet_domain::goals::{Official, Period};
+use kvalitet_domain::goals::{Linked, Official, Period};
 use kvalitet_domain::{MunicipalityId, Timestamp};
 
 use super::{Actor, StoreError};
@@ -107,6 +107,25 @@ pub trait Goals: Send + Sync + 'static {
         status: &StatusRecord,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Links a proposal, dialogue or budget round (`item`: its number or code) to a goal of
+    /// the municipality, or removes the link (`None`), audited.
+    fn link_goal(
+        &self,
+        municipality: &MunicipalityId,
+        kind: Linked,
+        item: &str,
+        goal: Option<&str>,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The goal an item is linked to, if any.
+    fn goal_link(
+        &self,
+        municipality: &MunicipalityId,
+        kind: Linked,
+        item: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 
     /// Every status recorded for the municipality's goals, oldest first.
     fn goal_statuses(

@@ -1819,6 +1819,7 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("field.rules", "Regler", "Rules"),
     ("field.committee", "Ansvarig nämnd", "Responsible committee"),
+    ("field.goal", "Mål", "Goal"),
     ("field.decision", "Beslut", "Decision"),
     ("field.answer", "Svar", "Answer"),
     ("field.decided_on", "Beslutsdag", "Day of decision"),
@@ -1996,5 +1997,15 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "no_participation_figures",
         "Det finns inga siffror att publicera för {year}: antal invånare saknas och inget e-förslags löfte avgjordes.",
         "There are no figures to publish for {year}: the count of residents is missing and no proposal's promise was settled.",
+    ),
+    (
+        "goal_link_editors_only",
+        "Bara kommunens redaktörer kopplar e-förslag, e-dialoger och medborgarbudgetar i {municipality} till mål.",
+        "Only the municipality's editors link e-förslag, e-dialogues and citizen budgets in {municipality} to goals.",
+    ),
+    (
+        "goal_link_unknown",
+        "Den publicerade målplanen har inget mål {goal}.",
+        "The published plan has no goal {goal}.",
     ),
 ];

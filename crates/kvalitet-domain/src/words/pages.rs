@@ -697,6 +697,11 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "moderated a statement in an e-dialogue",
     ),
     (
+        "audit.goal.link",
+        "kopplade ett e-förslag, en e-dialog eller en medborgarbudget till ett mål",
+        "linked an e-förslag, an e-dialogue or a citizen budget to a goal",
+    ),
+    (
         "audit.participation.publish",
         "publicerade årets deltagande i medborgardialog som mått",
         "published the year's participation in citizen dialogue as measures",
@@ -3480,6 +3485,24 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Kommunens e-förslag, e-dialoger och medborgarbudget i kvalitet",
         "The municipality's e-förslag, e-dialogues and citizen budgets in kvalitet",
     ),
+    (
+        "goal_link_heading",
+        "Följs upp i mål",
+        "Followed up under a goal",
+    ),
+    ("goal_link_none", "Inget mål", "No goal"),
+    (
+        "goal_link_hint",
+        "Målet ur kommunens publicerade målplan som detta följs upp i. Invånarna ser en länk till målet på den offentliga sidan.",
+        "The goal in the municipality's published plan this is followed up under. Residents see a link to the goal on the public page.",
+    ),
+    ("goal_link_save", "Spara mål", "Save goal"),
+    (
+        "goal_link_public",
+        "Följs upp i kommunens mål:",
+        "Followed up under the municipality's goal:",
+    ),
+    ("goal_link_notice", "Målet är sparat.", "The goal is saved."),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",

@@ -17,6 +17,7 @@ both_backends!(
     a_status_needs_an_administrator_a_motivation_and_a_known_goal,
     a_closed_period_keeps_its_snapshot_and_its_code_once,
     goal_by_goal_edits_never_overwrite_another_save,
+    an_item_links_to_one_published_goal_at_a_time,
 );
 
 const PLAN: &str = r#"
@@ -398,5 +399,76 @@ async fn goal_by_goal_edits_never_overwrite_another_save(store: &SqlStore) {
             .map(|p| p.id)
             .max(),
         Some(next)
+    );
+}
+
+async fn an_item_links_to_one_published_goal_at_a_time(store: &SqlStore) {
+    use kvalitet_domain::goals::Linked;
+    load_catalogue(store).await;
+    let (_, anna) = person(store, "anna@kommun.se", Some("0180")).await;
+    let a = actor("anna@kommun.se", "2026-12-01T09:00:00Z");
+    let muni = m("0180");
+    let (_, draft, _) = goals::import_plan(store, &anna, PLAN, |_| true, &a)
+        .await
+        .unwrap();
+    // Only a goal of the published plan: none is published yet.
+    let early = goals::link_goal(store, &anna, &muni, Linked::Proposal, "3", "kf1", &a).await;
+    assert!(matches!(early, Err(Refusal::BadRows(_))), "{early:?}");
+    goals::publish_plan(store, &anna, &muni, draft, &a)
+        .await
+        .unwrap();
+    let (_, dan) = person(store, "dan@kommun.se", Some("0114")).await;
+    let outsider = goals::link_goal(store, &dan, &muni, Linked::Proposal, "3", "kf1", &a).await;
+    assert!(
+        matches!(outsider, Err(Refusal::Forbidden(_))),
+        "{outsider:?}"
+    );
+    goals::link_goal(store, &anna, &muni, Linked::Proposal, "3", "kf1", &a)
+        .await
+        .unwrap();
+    // Another kind with the same number is another item.
+    goals::link_goal(store, &anna, &muni, Linked::Dialogue, "3", "vision", &a)
+        .await
+        .unwrap();
+    let linked = goals::linked_goal(store, &muni, Linked::Proposal, "3")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (linked.id.as_str(), linked.title.as_str()),
+        ("kf1", "Fler ska få ett jobb")
+    );
+    // Linking again replaces; an empty goal removes.
+    goals::link_goal(store, &anna, &muni, Linked::Proposal, "3", "vision", &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .goal_link(&muni, Linked::Proposal, "3")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("vision")
+    );
+    goals::link_goal(store, &anna, &muni, Linked::Proposal, "3", " ", &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.goal_link(&muni, Linked::Proposal, "3").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .goal_link(&muni, Linked::Dialogue, "3")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("vision")
+    );
+    assert!(
+        goals::linked_goal(store, &muni, Linked::BudgetRound, "3")
+            .await
+            .unwrap()
+            .is_none()
     );
 }
