@@ -872,6 +872,9 @@ async fn public_page<S: Store>(
     thanks: bool,
     failed: Option<Failed>,
 ) -> Result<Response, WebError> {
+    // A ballot's answer (the round already loaded) leaves out the goal: it is on the page's
+    // every other view, and voting is the path that must stay light.
+    let answering_a_ballot = loaded.is_some();
     let round = match loaded {
         Some(round) => round,
         None => {
@@ -930,7 +933,11 @@ async fn public_page<S: Store>(
     let token = kvalitet_app::accounts::new_token().map_err(WebError::internal)?;
     let sent_back = failed.is_some();
     let view = PublicView {
-        goal: public_link(state, lang, m, Linked::BudgetRound, &s.id.to_string()).await?,
+        goal: if answering_a_ballot {
+            None
+        } else {
+            public_link(state, lang, m, Linked::BudgetRound, &s.id.to_string()).await?
+        },
         m: Named::of(&d, m),
         title: s.setup.title.clone(),
         description: s.setup.description.clone(),
