@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use kvalitet_domain::budget::{self, Ballot, BallotKind, Election, Fate, Outcome, Project, Rule};
 use kvalitet_domain::budget_round::{
-    BallotRules, BudgetStatus, Feasibility, MAX_BALLOT_PROJECTS, ProposedBy, VotingWindow,
-    WindowPlace, draw_lot, lot_places,
+    BallotRules, BudgetStatus, Feasibility, Identification, MAX_BALLOT_PROJECTS, ProposedBy,
+    VotingWindow, WindowPlace, draw_lot, lot_places,
 };
 use kvalitet_domain::calendar::parse_date;
 use kvalitet_domain::text::{check_len, check_slug, max_chars};
@@ -17,10 +17,13 @@ use kvalitet_domain::{Action, Grants, Message, MunicipalityId, Timestamp};
 use kvalitet_formats::pabulib::{self, PbRound};
 
 use crate::accounts::token_hash;
+use crate::mail::compose;
 use crate::ports::{
     Actor, Budgets, ImportedBudgetRound, NewBudgetBallot, NewBudgetProject, NewBudgetRound,
     StoreError, StoredBudgetBallot, StoredBudgetProject, StoredBudgetRound,
 };
+use crate::ports::{Confirmable, Proposals};
+use crate::proposals::{LINK_HOURS, Links, ask_confirmation, read_email};
 use crate::refusal::Refusal;
 
 /// The largest `.pb` file read: Warsaw's citywide rounds, the largest in Pabulib, are about
@@ -70,6 +73,8 @@ pub struct RoundForm {
     pub first_day: String,
     pub last_day: String,
     pub areas: String,
+    /// `codes` (also when empty) or `email`.
+    pub identification: String,
 }
 
 /// A project's form as typed.
@@ -131,6 +136,16 @@ pub fn read_round_form(form: &RoundForm) -> Result<NewBudgetRound, Vec<Message>>
         _ => None,
     };
     let rule = Rule::from_code(&form.rule);
+    let identification = match form.identification.trim() {
+        "" => Some(Identification::Codes),
+        code => Identification::parse(code),
+    };
+    if identification.is_none() {
+        keep(Err(Message::in_field(
+            "identification",
+            Message::new("budget_fill_in"),
+        )));
+    }
     let whole = |field: &str, text: &str| -> Result<Option<u32>, Message> {
         let text = text.trim();
         if text.is_empty() {
@@ -202,8 +217,10 @@ pub fn read_round_form(form: &RoundForm) -> Result<NewBudgetRound, Vec<Message>>
         Some(Ok(b)) => Some(b),
         None => None,
     };
-    match (amount, ballot, rule, window) {
-        (Some(amount), Some(ballot), Some(rule), Some(window)) if problems.is_empty() => {
+    match (amount, ballot, rule, window, identification) {
+        (Some(amount), Some(ballot), Some(rule), Some(window), Some(identification))
+            if problems.is_empty() =>
+        {
             Ok(NewBudgetRound {
                 code: form.code.trim().to_owned(),
                 title: form.title.trim().to_owned(),
@@ -213,6 +230,7 @@ pub fn read_round_form(form: &RoundForm) -> Result<NewBudgetRound, Vec<Message>>
                 rule,
                 window,
                 areas,
+                identification,
             })
         }
         _ => Err(problems),
@@ -270,6 +288,20 @@ fn may_view(grants: &Grants, m: &MunicipalityId) -> Result<(), Refusal> {
             Message::new("budget_editors_only").with("municipality", m),
         ))
     }
+}
+
+/// A round by its id as residents may know it (open or counted; a draft does not exist to
+/// them): for the page that confirms a ballot mailed as a link.
+pub async fn public_round_by_id(
+    store: &impl Budgets,
+    m: &MunicipalityId,
+    id: i64,
+) -> Result<StoredBudgetRound, Refusal> {
+    store
+        .budget_round(m, Some(id), "", false)
+        .await?
+        .filter(|r| r.status != BudgetStatus::Draft)
+        .ok_or_else(round_not_found)
 }
 
 fn round_not_found() -> Refusal {
@@ -533,6 +565,17 @@ pub async fn make_codes(
     actor: &Actor,
 ) -> Result<Vec<String>, Refusal> {
     may_edit(grants, m)?;
+    let r = store
+        .budget_round(m, Some(round), "", false)
+        .await?
+        .ok_or_else(|| {
+            Refusal::NotFound(Message::new("budget_round_not_found").with("id", round))
+        })?;
+    if r.setup.identification == Identification::Email {
+        return Err(Refusal::Invalid(Message::new(
+            "budget_email_round_no_codes",
+        )));
+    }
     if n == 0 || n > MAX_CODES {
         return Err(Refusal::Invalid(Message::in_field(
             "count",
@@ -576,7 +619,8 @@ pub fn prepare_ballot(
     }
     let mut problems = Vec::new();
     let code = normalise_code(&form.code);
-    if code.is_empty() {
+    // By e-mail the address is the identification, checked by the use case that mails it.
+    if code.is_empty() && setup.identification == Identification::Codes {
         problems.push(Message::in_field(
             "code",
             Message::new("budget_code_needed"),
@@ -640,6 +684,53 @@ pub fn prepare_ballot(
         area: area.to_owned(),
         at: now,
     })
+}
+
+/// A ballot in a round identified by e-mail: checked as [`prepare_ballot`] checks it, with
+/// the address beside it; nothing is cast yet. A link is mailed, and the ballot is cast
+/// when the link is confirmed, once per address and round (`Confirmable::Ballot`).
+#[allow(clippy::too_many_arguments)]
+pub async fn vote_by_email(
+    store: &impl Proposals,
+    m: &MunicipalityId,
+    municipality_name: &str,
+    round: &Round,
+    form: &BallotForm,
+    email: &str,
+    links: Links<'_>,
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    if round.stored.setup.identification != Identification::Email {
+        return Err(Refusal::Invalid(Message::new("budget_code_needed")));
+    }
+    let mut problems = Vec::new();
+    let email = read_email(email).map_err(|e| problems.push(e)).ok();
+    let ballot = match prepare_ballot(round, form, now) {
+        Ok(b) => Some(b),
+        Err(Refusal::BadRows(mut ps)) => {
+            problems.append(&mut ps);
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    let (Some(email), Some(ballot)) = (email, ballot) else {
+        return Err(Refusal::BadRows(problems));
+    };
+    let title = round.stored.setup.title.clone();
+    let mail_of = |token: &str| {
+        let args = Message::new("mail.budget_vote_confirm.body")
+            .with("title", title.as_str())
+            .with("municipality", municipality_name)
+            .with("link", links.confirm(m, token))
+            .with("hours", LINK_HOURS);
+        compose(&email, "budget_vote_confirm", &args, None)
+    };
+    let what = Confirmable::Ballot {
+        round: round.stored.id,
+        choices: ballot.choices,
+        area: ballot.area,
+    };
+    ask_confirmation(store, m, &email, what, mail_of, now).await
 }
 
 /// A code's refusal from the store as a problem with the form's code field; any other as it

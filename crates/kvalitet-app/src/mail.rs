@@ -176,6 +176,16 @@ const MAIL_KEYS: &[(&str, &str, &str)] = &[
     ("proposal_decided", "body", "mail.proposal_decided.body"),
     ("dialogue_join", "subject", "mail.dialogue_join.subject"),
     ("dialogue_join", "body", "mail.dialogue_join.body"),
+    (
+        "budget_vote_confirm",
+        "subject",
+        "mail.budget_vote_confirm.subject",
+    ),
+    (
+        "budget_vote_confirm",
+        "body",
+        "mail.budget_vote_confirm.body",
+    ),
 ];
 
 /// The invitation to a role in a municipality (named) with its link.

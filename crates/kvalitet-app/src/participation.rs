@@ -34,9 +34,10 @@ pub const WORKING_DAYS: &str = "DIAL-DAGAR";
 pub struct ParticipationFigures {
     pub municipality: MunicipalityId,
     pub year: Year,
-    /// Distinct confirmed addresses that proposed, signed or joined an e-dialogue.
+    /// Distinct confirmed addresses that proposed, signed, joined an e-dialogue or voted by
+    /// e-mail in a citizen budget.
     pub addresses: u64,
-    /// Citizen budget ballots cast (one per code or voter).
+    /// Citizen budget ballots cast with one-time codes.
     pub ballots: u64,
     /// The residents the share is of, and the year of that count.
     pub residents: Option<(u64, i32)>,
@@ -223,7 +224,7 @@ fn measures(year: Year) -> crate::ports::CatalogueBatch {
             PARTICIPANTS,
             "Deltagare i medborgardialog per 1 000 invånare",
             "Hur många deltar i kommunens e-förslag, e-dialoger och medborgarbudget?",
-            "Deltagare under året per 1 000 invånare (Kolada N01951 för året eller senast före): olika bekräftade e-postadresser som lämnat eller skrivit under ett e-förslag eller gått med i en e-dialog, plus röster i medborgarbudget (en kod eller röst räknas som en deltagare eftersom den saknar adress att jämföra med).",
+            "Deltagare under året per 1 000 invånare (Kolada N01951 för året eller senast före): olika bekräftade e-postadresser som lämnat eller skrivit under ett e-förslag, gått med i en e-dialog eller röstat med e-post i medborgarbudget, plus röster med engångskod i medborgarbudget (en kod räknas som en deltagare eftersom den saknar adress att jämföra med).",
             "per 1 000 invånare",
             Direction::HigherIsBetter,
             1,

@@ -444,7 +444,9 @@ pub async fn pending(
         .ok_or_else(unknown)?;
     let proposal = match &c.what {
         Confirmable::Signature { number, .. } => store.proposal(m, *number).await?,
-        Confirmable::Proposal(_) | Confirmable::JoinDialogue { .. } => None,
+        Confirmable::Proposal(_)
+        | Confirmable::JoinDialogue { .. }
+        | Confirmable::Ballot { .. } => None,
     };
     Ok((c, proposal))
 }

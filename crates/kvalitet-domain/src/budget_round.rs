@@ -37,6 +37,15 @@ coded_enum!(
     }
 );
 
+coded_enum!(
+    /// How a participant is identified: a one-time code handed out (letters, library
+    /// visits), or a confirmed e-mail address (one ballot per address).
+    Identification {
+        Codes = "codes",
+        Email = "email",
+    }
+);
+
 /// The most points a points ballot spreads, and the most projects a round puts on its
 /// ballot: far above a real round's, small enough that a form cannot grow without bound.
 pub const MAX_POINTS: u32 = 1_000;

@@ -8,10 +8,10 @@ use kvalitet_app::ports::{
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::budget::{BallotKind, Rule};
 use kvalitet_domain::budget_round::{
-    BallotRules, BudgetStatus, Feasibility, ProposedBy, VotingWindow,
+    BallotRules, BudgetStatus, Feasibility, Identification, ProposedBy, VotingWindow,
 };
 use kvalitet_domain::calendar::parse_date;
-use kvalitet_domain::{Message, MunicipalityId};
+use kvalitet_domain::{Message, MunicipalityId, Timestamp};
 
 use crate::audit::audit;
 use crate::goals::inserted_id;
@@ -38,7 +38,8 @@ macro_rules! round_select {
         concat!(
             "SELECT r.id, r.code, r.title, r.description, r.amount, r.ballot_kind,
                  r.max_projects, r.points, r.rule, r.first_day, r.last_day, r.areas, r.status,
-                 r.lot, r.result, r.created_by, r.created_at, r.opened_at, r.counted_at, ",
+                 r.lot, r.result, r.created_by, r.created_at, r.opened_at, r.counted_at,
+                 r.identification, ",
             $counts,
             " FROM budget_round r WHERE r.municipality_id = $1 ",
             $tail
@@ -67,6 +68,7 @@ struct RoundRow {
     created_at: String,
     opened_at: Option<String>,
     counted_at: Option<String>,
+    identification: String,
     codes: i64,
     ballots: i64,
 }
@@ -117,6 +119,8 @@ fn round_record(m: &MunicipalityId, r: RoundRow) -> Result<StoredBudgetRound, St
                 .filter(|l| !l.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            identification: Identification::parse(&r.identification)
+                .ok_or_else(|| invalid(&r.identification))?,
         },
         status: BudgetStatus::parse(&r.status).ok_or_else(|| invalid(&r.status))?,
         lot,
@@ -151,6 +155,60 @@ fn choices_json(choices: &[(i64, u32)]) -> String {
 }
 
 impl SqlStore {
+    /// Casts a ballot confirmed from its e-mail link, in the confirmation's transaction: the
+    /// round open, identified by e-mail and voting on `today` (Swedish); the address's hash
+    /// used up as a code would be (`email:` before it, which no code has), so an address
+    /// votes once per round however its links race.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn cast_confirmed_ballot(
+        t: &mut Tx,
+        m: &str,
+        round: i64,
+        email_hash: &str,
+        choices: &[(i64, u32)],
+        area: &str,
+        today: time::Date,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let rows = fetch_all!(tx t, (String, String, String, String),
+            "SELECT status, identification, first_day, last_day FROM budget_round
+             WHERE id = $1 AND municipality_id = $2",
+            round, m)?;
+        let Some((status, identification, first, last)) = rows.into_iter().next() else {
+            return Err(conflict("budget_not_open"));
+        };
+        let day = iso(today);
+        if status != "open" || identification != "email" || day < first || day > last {
+            return Err(conflict("budget_not_open"));
+        }
+        let voter = format!("email:{email_hash}");
+        let now = at.to_string();
+        exec!(
+            t,
+            "INSERT INTO budget_voter (round_id, code_hash, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (round_id, code_hash) DO NOTHING",
+            round,
+            &voter,
+            &now
+        )?;
+        let used = fetch_all!(tx t, (i64,),
+            "UPDATE budget_voter SET voted_at = $3
+             WHERE round_id = $1 AND code_hash = $2 AND voted_at IS NULL RETURNING id",
+            round, &voter, &now)?;
+        if used.is_empty() {
+            return Err(conflict("budget_email_voted"));
+        }
+        exec!(
+            t,
+            "INSERT INTO budget_ballot (round_id, choices, area, cast_on) VALUES ($1, $2, $3, $4)",
+            round,
+            choices_json(choices),
+            area,
+            at.local_date_text()
+        )?;
+        Ok(())
+    }
+
     /// Inserts the round's row in `status`; `Conflict` when the code is taken.
     async fn insert_round(
         t: &mut Tx,
@@ -175,13 +233,13 @@ impl SqlStore {
         let inserted = fetch_all!(tx t, (i64,),
             "INSERT INTO budget_round (municipality_id, code, title, description, amount,
                  ballot_kind, max_projects, points, rule, first_day, last_day, areas, status,
-                 created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                 created_by, created_at, identification)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
              RETURNING id",
             m.as_str(), &r.code, &r.title, &r.description, amount(r.amount)?, kind,
             r.ballot.max_projects.map(i64::from), i64::from(r.ballot.points), r.rule.code(),
             iso(r.window.first_day), iso(r.window.last_day), r.areas.join("\n"), status.code(),
-            &actor.who, actor.at.to_string());
+            &actor.who, actor.at.to_string(), r.identification.code());
         inserted_id(inserted, taken)
     }
 

@@ -556,11 +556,17 @@ impl Dialogues for SqlStore {
              WHERE p.municipality_id = $1 AND s.signed_on BETWEEN $2 AND $3
              UNION
              SELECT dp.email_hash FROM dialogue_participant dp JOIN dialogue d ON d.id = dp.dialogue_id
-             WHERE d.municipality_id = $1 AND dp.joined_on BETWEEN $2 AND $3",
+             WHERE d.municipality_id = $1 AND dp.joined_on BETWEEN $2 AND $3
+             UNION
+             SELECT substr(v.code_hash, 7) FROM budget_voter v JOIN budget_round r ON r.id = v.round_id
+             WHERE r.municipality_id = $1 AND v.code_hash LIKE 'email:%'
+               AND substr(v.voted_at, 1, 10) BETWEEN $2 AND $3",
             municipality.as_str(), &first, &last)?;
+        // A voter by e-mail is an address above; a ballot counts apart only with a code.
         let ballots = fetch_all!(pool self, (i64,),
             "SELECT COUNT(*) FROM budget_ballot b JOIN budget_round r ON r.id = b.round_id
-             WHERE r.municipality_id = $1 AND b.cast_on BETWEEN $2 AND $3",
+             WHERE r.municipality_id = $1 AND r.identification = 'codes'
+               AND b.cast_on BETWEEN $2 AND $3",
             municipality.as_str(), &first, &last)?;
         let proposers = fetch_all!(pool self, (String, String),
             "SELECT author_email, created_at FROM proposal WHERE municipality_id = $1",

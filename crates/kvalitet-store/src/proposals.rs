@@ -457,6 +457,24 @@ impl Proposals for SqlStore {
                 .await?;
                 Confirmed::Participant { number }
             }
+            Confirmable::Ballot {
+                round,
+                choices,
+                area,
+            } => {
+                Self::cast_confirmed_ballot(
+                    t,
+                    &m,
+                    round,
+                    &email_hash,
+                    &choices,
+                    &area,
+                    today,
+                    actor.at,
+                )
+                .await?;
+                Confirmed::Ballot { round }
+            }
         };
         tx.commit().await?;
         Ok(confirmed)

@@ -22,7 +22,7 @@ use kvalitet_app::budget::{
 };
 use kvalitet_app::ports::{SessionRecord, StoredBudgetRound};
 use kvalitet_domain::budget::{BallotKind, Rule};
-use kvalitet_domain::budget_round::{BudgetStatus, Feasibility, WindowPlace};
+use kvalitet_domain::budget_round::{BudgetStatus, Feasibility, Identification, WindowPlace};
 use kvalitet_domain::goals::Linked;
 use kvalitet_domain::{Action, Message, MunicipalityId};
 
@@ -102,6 +102,9 @@ struct Rules {
     rule_explained: &'static str,
     window: String,
     areas: Vec<String>,
+    /// How a participant identifies, in words; and whether by e-mail.
+    identification: &'static str,
+    by_email: bool,
 }
 
 fn rules(lang: Lang, r: &StoredBudgetRound) -> Rules {
@@ -127,6 +130,11 @@ fn rules(lang: Lang, r: &StoredBudgetRound) -> Rules {
             .replace("{first}", &s.window.first_day.to_string())
             .replace("{last}", &s.window.last_day.to_string()),
         areas: s.areas.clone(),
+        identification: lang.t(&format!(
+            "budget_identification.{}",
+            s.identification.code()
+        )),
+        by_email: s.identification == Identification::Email,
     }
 }
 
@@ -139,6 +147,7 @@ struct ListView<'a> {
     can_edit: bool,
     kinds: Vec<Choice>,
     rule_choices: Vec<Choice>,
+    identifications: Vec<Choice>,
     failed: Option<Failed>,
     other_path: String,
 }
@@ -211,6 +220,13 @@ async fn list_page<S: Store>(
         can_edit: session.user.grants.allows(Action::EditMeasures, m),
         kinds: kinds(lang),
         rule_choices: rule_choices(lang),
+        identifications: ["codes", "email"]
+            .iter()
+            .map(|c| Choice {
+                code: (*c).to_owned(),
+                label: lang.t(&format!("budget_identification.{c}")).to_owned(),
+            })
+            .collect(),
         failed,
         other_path: format!("{}/admin/kommun/{m}/medborgarbudget", lang.other().base()),
     };
@@ -666,6 +682,8 @@ struct PublicView<'a> {
     projects: Vec<PublicProject>,
     not_on_ballot: Vec<PublicProject>,
     participation: Option<Participation>,
+    /// Voters identify by a confirmed e-mail address instead of a code.
+    by_email: bool,
     goal: Option<GoalLinkView>,
     action: String,
     csrf: &'a str,
@@ -844,7 +862,12 @@ fn participation(
     }
     Participation {
         ballots: lang.number(round.stored.ballots as f64, 0),
-        codes: lang.number(round.stored.codes as f64, 0),
+        // By e-mail a voter is made as they vote: there are no codes handed out to tell of.
+        codes: if round.stored.setup.identification == Identification::Email {
+            "0".to_owned()
+        } else {
+            lang.number(round.stored.codes as f64, 0)
+        },
         by_area: by_area
             .into_iter()
             .map(|(area, n)| {
@@ -933,6 +956,7 @@ async fn public_page<S: Store>(
     let token = kvalitet_app::accounts::new_token().map_err(WebError::internal)?;
     let sent_back = failed.is_some();
     let view = PublicView {
+        by_email: s.setup.identification == Identification::Email,
         goal: if answering_a_ballot {
             None
         } else {
@@ -1029,11 +1053,35 @@ pub async fn vote<S: Store>(
         area: field("area"),
         choices,
     };
-    let cast = match app::prepare_ballot(&round, &ballot, state.clock.now()) {
-        Ok(checked) => crate::answers::store(&state, checked)
-            .await
-            .map_err(app::cast_refusal),
-        Err(refusal) => Err(refusal),
+    let email = field("email");
+    let cast = if round.stored.setup.identification == Identification::Email {
+        // Nothing is cast yet: the ballot waits for its mailed link to be confirmed.
+        let (_, d) = state.directory().await?;
+        match app::vote_by_email(
+            &state.store,
+            &m,
+            &d.name(&m),
+            &round,
+            &ballot,
+            &email,
+            crate::proposals::links(&state, lang),
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(()) => {
+                let back = format!("{}/kommun/{m}/medborgarbudget/{code}", lang.base());
+                return crate::proposals::mail_sent(&state, lang, &m, &email, back).await;
+            }
+            Err(refusal) => Err(refusal),
+        }
+    } else {
+        match app::prepare_ballot(&round, &ballot, state.clock.now()) {
+            Ok(checked) => crate::answers::store(&state, checked)
+                .await
+                .map_err(app::cast_refusal),
+            Err(refusal) => Err(refusal),
+        }
     };
     match cast {
         Ok(()) => public_page(&state, lang, &m, &code, Some(round), None, true, None).await,
@@ -1042,10 +1090,12 @@ pub async fn vote<S: Store>(
             struct Typed<'a> {
                 code: &'a str,
                 area: &'a str,
+                email: &'a str,
             }
             let typed = Typed {
                 code: &ballot.code,
                 area: &ballot.area,
+                email: &email,
             };
             let failed = Failed::new(lang, "v", &typed, &refusal.into_problems()?);
             let sent = Some(&ballot);

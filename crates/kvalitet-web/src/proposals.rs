@@ -600,6 +600,13 @@ pub async fn confirm_page<S: Store>(
                 .dialogue
                 .question,
         ),
+        Confirmable::Ballot { round, .. } => (
+            lang.t("budget_confirm_ballot"),
+            kvalitet_app::budget::public_round_by_id(&state.store, &m, *round)
+                .await?
+                .setup
+                .title,
+        ),
     };
     let token = new_token()?;
     let view = ConfirmView {
@@ -652,6 +659,17 @@ pub async fn confirm<S: Store>(
                 &crate::dialogues::participant_path(lang, &m, number, &link),
                 &[],
             )));
+        }
+        Confirmed::Ballot { round } => {
+            let r = kvalitet_app::budget::public_round_by_id(&state.store, &m, round).await?;
+            (
+                lang.t("budget_thanks").to_owned(),
+                format!(
+                    "{}/kommun/{m}/medborgarbudget/{}",
+                    lang.base(),
+                    r.setup.code
+                ),
+            )
         }
     };
     let view = SentView {

@@ -319,3 +319,156 @@ async fn a_pb_file_is_imported_or_refused_at_its_line() {
         public.body
     );
 }
+
+/// The newest mail's link path to `to`.
+async fn link_to(app: &TestApp, to: &str) -> String {
+    use kvalitet_app::ports::Outbox;
+    let now = Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
+    let mails = app
+        .store
+        .claim_mail(now, now.plus(time::Duration::minutes(1)), 100)
+        .await
+        .unwrap();
+    for q in &mails {
+        app.store.mail_sent(q.id, now).await.unwrap();
+    }
+    let mail = mails.iter().rev().find(|q| q.mail.to == to).unwrap();
+    let body = &mail.mail.body;
+    let start = body.find("/kommun/").unwrap();
+    body[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+/// A round identified by e-mail: the ballot asks for an address, nothing counts until the
+/// mailed link is confirmed, an address votes once, and the round has no codes.
+#[tokio::test]
+async fn a_round_by_e_mail_counts_a_ballot_once_its_link_is_confirmed() {
+    let (app, clock) = server().await;
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let round = [
+        ("title", "Skolgårdar 2027"),
+        ("code", "skolgard"),
+        ("amount", "100000"),
+        ("ballot_kind", "approval"),
+        ("rule", "greedy"),
+        ("identification", "email"),
+        ("first_day", "2026-12-01"),
+        ("last_day", "2026-12-14"),
+    ];
+    let made = bo.post("/admin/kommun/0180/medborgarbudget", &round).await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let page = path_of(made.location());
+    let added = bo
+        .post(
+            &format!("{page}/projekt"),
+            &[
+                ("code", "lek"),
+                ("title", "Klätterställning"),
+                ("cost", "60000"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let staff = bo.get(&page).await;
+    let id: String = staff.body[staff.body.find("/projekt/").unwrap() + 9..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    bo.post(&format!("{page}/projekt/{id}"), &[("feasible", "yes")])
+        .await;
+    assert_eq!(bo.post(&format!("{page}/oppna"), &[]).await.status, 303);
+    // No codes for a round by e-mail: not offered, and refused if asked for.
+    let staff = bo.get(&page).await;
+    assert!(
+        staff.body.contains("bekräftad e-postadress") && !staff.body.contains("/koder"),
+        "{}",
+        staff.body
+    );
+    let codes = bo.post(&format!("{page}/koder"), &[("count", "3")]).await;
+    assert_eq!(codes.status, 400, "{}", codes.body);
+
+    clock.set("2026-12-05T12:00:00Z");
+    // The staff session ended with the days that passed.
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let public = "/kommun/0180/medborgarbudget/skolgard";
+    let mut eva = app.visitor();
+    let form = eva.get(public).await;
+    assert!(
+        form.body.contains(r#"name="email""#) && !form.body.contains(r#"name="code""#),
+        "{}",
+        form.body
+    );
+    // Every problem at once, beside its field, the address kept as typed.
+    let csrf = form.hidden("csrf");
+    let bad = eva
+        .send(
+            app.post(public)
+                .form(&[("csrf", csrf.as_str()), ("email", "eva")]),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(
+        bad.body.contains(r#"id="v-email-error""#)
+            && bad.body.contains(r#"id="v-projects-error""#)
+            && bad.body.contains(r#"value="eva""#),
+        "{}",
+        bad.body
+    );
+    let vote = |eva_csrf: String| {
+        vec![
+            ("csrf".to_owned(), eva_csrf),
+            ("email".to_owned(), "eva@exempel.se".to_owned()),
+            ("p".to_owned(), id.clone()),
+        ]
+    };
+    let fields = vote(bad.hidden("csrf"));
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let sent = eva.send(app.post(public).form(&pairs)).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert!(sent.body.contains("eva@exempel.se"), "{}", sent.body);
+    // Nothing counts before the link is confirmed; its page asks first.
+    let staff = bo.get(&page).await;
+    assert!(staff.body.contains("<dd>0</dd>"), "{}", staff.body);
+    let link = link_to(&app, "eva@exempel.se").await;
+    let asked = eva.get(&link).await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(
+        asked.body.contains("Bekräfta din röst") && asked.body.contains("Skolgårdar 2027"),
+        "{}",
+        asked.body
+    );
+    let csrf = asked.hidden("csrf");
+    let done = eva
+        .send(app.post(&link).form(&[("csrf", csrf.as_str())]))
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(
+        done.body.contains("Din röst är registrerad")
+            && done
+                .body
+                .contains(r#"href="/kommun/0180/medborgarbudget/skolgard""#),
+        "{}",
+        done.body
+    );
+    let staff = bo.get(&page).await;
+    assert!(staff.body.contains("<dd>1</dd>"), "{}", staff.body);
+    // The same address again: a second link, refused when confirmed; still one ballot.
+    let form = eva.get(public).await;
+    let fields = vote(form.hidden("csrf"));
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(eva.send(app.post(public).form(&pairs)).await.status, 200);
+    let link = link_to(&app, "eva@exempel.se").await;
+    let csrf = eva.get(&link).await.hidden("csrf");
+    let twice = eva
+        .send(app.post(&link).form(&[("csrf", csrf.as_str())]))
+        .await;
+    assert_eq!(twice.status, 400, "{}", twice.body);
+    assert!(twice.body.contains("redan röstat"), "{}", twice.body);
+    let staff = bo.get(&page).await;
+    assert!(staff.body.contains("<dd>1</dd>"), "{}", staff.body);
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use kvalitet_domain::budget::Rule;
 use kvalitet_domain::budget_round::{
-    BallotRules, BudgetStatus, Feasibility, ProposedBy, VotingWindow,
+    BallotRules, BudgetStatus, Feasibility, Identification, ProposedBy, VotingWindow,
 };
 use kvalitet_domain::{MunicipalityId, Timestamp};
 
@@ -28,6 +28,8 @@ pub struct NewBudgetRound {
     pub window: VotingWindow,
     /// The residence areas a participant declares; empty when none is asked.
     pub areas: Vec<String>,
+    /// One-time codes or a confirmed e-mail address.
+    pub identification: Identification,
 }
 
 /// A round as stored, with its counts.

@@ -19,8 +19,9 @@ pub const STATEMENTS_PER_PARTICIPANT: u32 = 20;
 pub const MAX_DIALOGUE_AREAS: usize = 100;
 
 /// Who took part in a municipality's medborgardialog over some days: the distinct confirmed
-/// addresses (their hashes) that signed a proposal or joined an e-dialogue, and the citizen
-/// budget ballots cast (a code holder has no address, so ballots are counted apart).
+/// addresses (their hashes) that signed a proposal, joined an e-dialogue or voted by e-mail in
+/// a citizen budget (by the UTC day of the vote), and the ballots cast with one-time codes (a
+/// code holder has no address, so those are counted apart).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Participation {
     pub addresses: BTreeSet<String>,

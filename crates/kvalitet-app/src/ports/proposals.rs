@@ -57,6 +57,13 @@ pub enum Confirmable {
         /// An `AgeBand` code.
         age_band: Option<String>,
     },
+    /// A ballot in the citizen-budget round with this id (identified by e-mail): the
+    /// projects by id with their points, and the area declared.
+    Ballot {
+        round: i64,
+        choices: Vec<(i64, u32)>,
+        area: String,
+    },
 }
 
 /// A confirmation to wait for: only the token's hash is kept, with the hash of the address
@@ -92,6 +99,8 @@ pub enum Confirmed {
     /// A participant in the dialogue with this number (a second joining from the same
     /// address moves the participant to the new link).
     Participant { number: i64 },
+    /// The ballot cast in the budget round with this id.
+    Ballot { round: i64 },
 }
 
 /// A proposal as stored.

@@ -288,6 +288,11 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
     ("field.value", "Värde", "Value"),
     ("field.measure", "Mått", "Measure"),
     ("field.email", "E-postadress", "E-mail address"),
+    (
+        "field.identification",
+        "Hur deltagarna identifierar sig",
+        "How participants identify themselves",
+    ),
     ("field.name", "Namn", "Name"),
     ("field.password", "Lösenord", "Password"),
     ("field.role", "Roll", "Role"),
@@ -2007,5 +2012,15 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "goal_link_unknown",
         "Den publicerade målplanen har inget mål {goal}.",
         "The published plan has no goal {goal}.",
+    ),
+    (
+        "budget_email_round_no_codes",
+        "Omgången identifierar deltagarna med e-post: den har inga koder.",
+        "The round identifies its participants by e-mail: it has no codes.",
+    ),
+    (
+        "budget_email_voted",
+        "Den här adressen har redan röstat i omgången. Varje adress röstar en gång.",
+        "This address has already voted in the round. Each address votes once.",
     ),
 ];

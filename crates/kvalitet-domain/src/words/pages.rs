@@ -895,6 +895,16 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Hello,\n\nSomeone, probably you, wrote the e-proposal \"{title}\" to {municipality} with this address. Open the link and confirm to send it for review:\n\n{link}\n\nThe link works for {hours} hours and once only. If you did not write the proposal, ignore this message; nothing will happen.",
     ),
     (
+        "mail.budget_vote_confirm.subject",
+        "Bekräfta din röst: {title}",
+        "Confirm your vote: {title}",
+    ),
+    (
+        "mail.budget_vote_confirm.body",
+        "Hej!\n\nNågon, troligen du, har röstat i medborgarbudgeten \"{title}\" i {municipality} med den här adressen. Öppna länken och bekräfta för att rösten ska räknas:\n\n{link}\n\nLänken gäller i {hours} timmar och kan användas en gång; varje adress röstar en gång. Om det inte var du kan du bortse från brevet; då räknas ingenting.",
+        "Hello,\n\nSomeone, probably you, has voted in the citizen budget \"{title}\" in {municipality} with this address. Open the link and confirm for the vote to count:\n\n{link}\n\nThe link works for {hours} hours and once only; each address votes once. If it was not you, ignore this message; nothing will be counted.",
+    ),
+    (
         "mail.dialogue_join.subject",
         "Bekräfta att du vill delta: {question}",
         "Confirm that you want to take part: {question}",
@@ -2702,7 +2712,7 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ("budget_send_vote", "Skicka min röst", "Send my vote"),
     (
         "budget_thanks",
-        "Tack! Din röst är räknad in.",
+        "Tack! Din röst är registrerad.",
         "Thank you! Your vote is in.",
     ),
     ("budget_result", "Resultat", "Result"),
@@ -3344,6 +3354,26 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "dialogue_check_mail_text",
         "Vi har skickat en länk till {email}. Öppna den inom {hours} timmar och bekräfta; därefter är länken din sida i dialogen.",
         "We have sent a link to {email}. Open it within {hours} hours and confirm; after that the link is your page in the dialogue.",
+    ),
+    (
+        "budget_identification.codes",
+        "Med en engångskod som kommunen delar ut (brev, bibliotek)",
+        "With a one-time code the municipality hands out (letters, libraries)",
+    ),
+    (
+        "budget_identification.email",
+        "Med en bekräftad e-postadress: en röst per adress",
+        "With a confirmed e-mail address: one vote per address",
+    ),
+    (
+        "budget_email_hint_resident",
+        "Vi skickar en länk till adressen. Rösten räknas när du bekräftat den, och varje adress röstar en gång. Adressen sparas bara som ett kontrollvärde och kopplas inte till rösten.",
+        "We send a link to the address. The vote counts once you confirm it, and each address votes once. The address is kept only as a check value and is not tied to the vote.",
+    ),
+    (
+        "budget_confirm_ballot",
+        "Bekräfta din röst i medborgarbudgeten",
+        "Confirm your vote in the citizen budget",
     ),
     (
         "dialogue_confirm_join",

@@ -16,6 +16,7 @@ both_backends!(
     a_round_is_set_up_voted_and_counted,
     a_code_takes_one_ballot_even_when_two_race,
     a_pb_round_is_imported_and_counted,
+    an_address_votes_once_by_e_mail_even_when_two_links_race,
 );
 
 fn actor(at: &str) -> Actor {
@@ -38,6 +39,7 @@ fn round_form(code: &str) -> RoundForm {
         first_day: "2026-12-01".into(),
         last_day: "2026-12-14".into(),
         areas: "Norr\nSöder\n".into(),
+        identification: String::new(),
     }
 }
 
@@ -81,11 +83,15 @@ fn ballot(code: &str, area: &str, projects: &[i64]) -> BallotForm {
 
 /// A round with projects a (60,000), b (40,000), c (30,000) feasible and d refused, opened.
 async fn opened_round(store: &SqlStore, code: &str) -> (i64, Vec<i64>) {
+    opened_round_by(store, round_form(code)).await
+}
+
+async fn opened_round_by(store: &SqlStore, form: RoundForm) -> (i64, Vec<i64>) {
     load_catalogue(store).await;
     let (_, anna) = person(store, "anna@kommun.se", Some("0180")).await;
     let muni = m("0180");
     let a = actor("2026-11-20T09:00:00Z");
-    let id = budget::create_round(store, &anna, &muni, &round_form(code), &a)
+    let id = budget::create_round(store, &anna, &muni, &form, &a)
         .await
         .unwrap();
     let mut ids = Vec::new();
@@ -416,4 +422,107 @@ async fn a_pb_round_is_imported_and_counted(store: &SqlStore) {
     assert_eq!(round.stored.setup.ballot.points, 5);
     // Greedy by points: p2 (7) first, then p1 does not fit in the 50 left.
     assert_eq!(round.counted.unwrap().by_rule[0].funded, ["p2"]);
+}
+
+/// The token in the newest confirmation mail to `to`.
+async fn token_to(store: &SqlStore, to: &str) -> String {
+    let now = t("2030-01-01T00:00:00Z");
+    let claimed = store
+        .claim_mail(now, now.plus(time::Duration::minutes(10)), 100)
+        .await
+        .unwrap();
+    for q in &claimed {
+        store.mail_sent(q.id, now).await.unwrap();
+    }
+    let mail = claimed.iter().rev().find(|q| q.mail.to == to).unwrap();
+    let start = mail.mail.body.find("/bekrafta/").unwrap() + "/bekrafta/".len();
+    mail.mail.body[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect()
+}
+
+async fn an_address_votes_once_by_e_mail_even_when_two_links_race(store: &SqlStore) {
+    use kvalitet_app::proposals::{self, Links};
+    let mut form = round_form("epost");
+    form.identification = "email".into();
+    form.areas = String::new();
+    let (id, ids) = opened_round_by(store, form).await;
+    let muni = m("0180");
+    let round = budget::for_public(store, &muni, "epost", false)
+        .await
+        .unwrap();
+    let links = Links {
+        site: "https://k.example",
+        lang_base: "",
+    };
+    let ballot = BallotForm {
+        code: String::new(),
+        area: String::new(),
+        choices: vec![(ids[0].to_string(), "1".into())],
+    };
+    let during = t("2026-12-05T12:00:00Z");
+    // A code is not how this round is voted, and no codes are made for it.
+    let (_, anna) = person(store, "anna2@kommun.se", Some("0180")).await;
+    let codes =
+        budget::make_codes(store, &anna, &muni, id, 2, &actor("2026-12-05T09:00:00Z")).await;
+    assert!(matches!(codes, Err(Refusal::Invalid(_))), "{codes:?}");
+    // Two links for one address, confirmed at once: one ballot.
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        budget::vote_by_email(
+            store,
+            &muni,
+            "Stockholm",
+            &round,
+            &ballot,
+            "eva@x.se",
+            links,
+            during,
+        )
+        .await
+        .unwrap();
+        tokens.push(token_to(store, "eva@x.se").await);
+    }
+    assert_eq!(
+        store.budget_ballots(&muni, id).await.unwrap().len(),
+        0,
+        "nothing before a link"
+    );
+    let (a, b) = tokio::join!(
+        proposals::confirm(store, &muni, &tokens[0], during),
+        proposals::confirm(store, &muni, &tokens[1], during),
+    );
+    assert_eq!(
+        [a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(),
+        1,
+        "{a:?} {b:?}"
+    );
+    let ballots = store.budget_ballots(&muni, id).await.unwrap();
+    assert_eq!(ballots.len(), 1);
+    assert_eq!(ballots[0].choices, vec![(ids[0], 1)]);
+    // The voter is an address of the year's participation, not a code's ballot.
+    let december = |d| time::Date::from_calendar_date(2026, time::Month::December, d).unwrap();
+    let taking_part = store
+        .participation(&muni, december(1), december(31))
+        .await
+        .unwrap();
+    assert_eq!((taking_part.addresses.len(), taking_part.ballots), (1, 0));
+    // After the last day a link confirms nothing.
+    budget::vote_by_email(
+        store,
+        &muni,
+        "Stockholm",
+        &round,
+        &ballot,
+        "olle@x.se",
+        links,
+        during,
+    )
+    .await
+    .unwrap();
+    let late = token_to(store, "olle@x.se").await;
+    let after = proposals::confirm(store, &muni, &late, t("2026-12-15T09:00:00Z")).await;
+    assert!(after.is_err(), "{after:?}");
+    assert_eq!(store.budget_ballots(&muni, id).await.unwrap().len(), 1);
 }
