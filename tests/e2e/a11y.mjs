@@ -467,6 +467,36 @@ for (const p of pages) {
   await staffWidths(ballot, "budget-result");
   if (!(await ballot.content()).includes("What each rule would have chosen")) fail("the result page does not compare the rules");
   else console.log("ok   citizen budget: set up, opened, ballot on a phone, a counted round explained");
+  // A round by e-mail: the ballot asks for an address; an empty ballot comes back with both
+  // problems beside their fields.
+  await page.goto(`${base}/admin/kommun/${kommun}/medborgarbudget`);
+  await page.fill("#n-title", "Skolgårdar E2E");
+  await page.fill("#n-code", "mb-epost");
+  await page.fill("#n-amount", "300000");
+  await page.selectOption("#n-identification", "email");
+  await page.fill("#n-first_day", day(-1));
+  await page.fill("#n-last_day", day(14));
+  await submit(page, "/medborgarbudget");
+  await page.fill("#p-title", "Klätterställning på skolgården");
+  await page.fill("#p-code", "klatter");
+  await page.fill("#p-cost", "150000");
+  await submit(page, "/projekt");
+  {
+    const form = page.locator("form[action*='/projekt/']").first();
+    await form.locator("input[value=yes]").check();
+    await Promise.all([page.waitForNavigation(), form.locator("button[type=submit]").click()]);
+  }
+  await submit(page, "/oppna");
+  await axeCheck(page, "a citizen budget by e-mail, staff page");
+  for (const prefix of ["", "/en"]) {
+    await ballot.goto(`${base}${prefix}/kommun/${kommun}/medborgarbudget/mb-epost`);
+    await axeCheck(ballot, `ballot page by e-mail ${prefix || "/"}`);
+  }
+  if (!(await ballot.locator("input[name=email]").count())) fail("a round by e-mail does not ask for an address");
+  await submit(ballot, "/medborgarbudget/mb-epost");
+  if (!(await ballot.locator("#v-email-error").count())) fail("a ballot without an address was not sent back");
+  await axeCheck(ballot, "ballot page by e-mail sent back");
+  await staffWidths(ballot, "budget-ballot-email");
   // E-förslag: the rules set by staff; a resident on a resident2 writes a proposal (an empty one
   // sent back first) and confirms it from the mailed link, read from the outbox as a mailbox;
   // staff publish it; a signature reaches the threshold; the nämnd's decision is published.
@@ -530,15 +560,29 @@ for (const p of pages) {
   await page.selectOption("#b-decision", "approved");
   await page.fill("#b-answer", "Trettio nya platser byggs under våren.");
   await submit(page, "/beslut");
+  // Followed up under a goal of the published plan, linked from the public page.
+  if (!(await page.locator("#g-goal").count())) fail("a decided proposal offers no goal to follow it up under");
+  await page.selectOption("#g-goal", "kf1");
+  await submit(page, `/e-forslag/${number}/mal`);
+  await axeCheck(page, "an e-proposal linked to a goal");
   for (const prefix of ["", "/en"]) {
     await resident2.goto(`${base}${prefix}/kommun/${kommun}/e-forslag/${number}`);
     await axeCheck(resident2, `a decided e-proposal ${prefix || "/"}`);
   }
+  if (!(await resident2.locator(`a[href$='/mal#goal-kf1']`).count())) fail("the decided proposal does not link to its goal");
   await staffWidths(resident2, "proposal-decided");
   await resident2.goto(`${base}/kommun/${kommun}/e-forslag`);
   await staffWidths(resident2, "proposals");
   if (!(await resident2.content()).includes("Hålls löftet?")) fail("the e-proposals page does not say how promises were kept");
   else console.log("ok   e-proposals: rules, written and confirmed on a phone, published, signed, decided");
+  // The year's participation as measures: the figures seen first, then published.
+  await page.goto(`${base}/admin/kommun/${kommun}/delaktighet?ar=${new Date().getFullYear()}`);
+  await axeCheck(page, "participation before publishing");
+  await staffWidths(page, "participation");
+  await submit(page, "/delaktighet");
+  if (!(await page.content()).includes("Deltagandet är publicerat")) fail("participation was not published");
+  await resident2.goto(`${base}/kommun/${kommun}/matt/DIAL-LOFTE`);
+  await axeCheck(resident2, "the participation measure's page");
   // E-dialogue: staff set one up; a resident joins on a phone from the mailed link, which
   // becomes their page, and writes a statement; staff publish it; another answers it.
   await page.goto(`${base}/admin/kommun/${kommun}/dialog`);

@@ -55,10 +55,12 @@ impl ParticipationFigures {
         self.addresses + self.ballots
     }
 
-    /// Participants per 1,000 residents, with one decimal.
+    /// Participants per 1,000 residents, with two decimals: a city's few hundred among
+    /// half a million residents is still more than nothing.
     pub fn per_thousand(&self) -> Option<f64> {
         let (residents, _) = self.residents?;
-        (residents > 0).then(|| round1(self.participants() as f64 * 1000.0 / residents as f64))
+        (residents > 0)
+            .then(|| (self.participants() as f64 * 100_000.0 / residents as f64).round() / 100.0)
     }
 
     /// The share of proposals decided within the promise, in per cent with one decimal.
@@ -79,6 +81,7 @@ impl ParticipationFigures {
     }
 }
 
+/// One decimal, as a share in per cent is shown.
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
@@ -162,9 +165,9 @@ pub fn publish_check(f: &ParticipationFigures) -> PublishCheck {
                 .with("n", f.participants())
                 .with("addresses", f.addresses)
                 .with("ballots", f.ballots)
-                .with("residents", residents)
+                .with("residents", format_number(residents as f64, 0))
                 .with("residents_year", of_year)
-                .with("per", format_number(per, 1)),
+                .with("per", format_number(per, 2)),
         ),
         _ => check
             .warnings
@@ -224,10 +227,10 @@ fn measures(year: Year) -> crate::ports::CatalogueBatch {
             PARTICIPANTS,
             "Deltagare i medborgardialog per 1 000 invånare",
             "Hur många deltar i kommunens e-förslag, e-dialoger och medborgarbudget?",
-            "Deltagare under året per 1 000 invånare (Kolada N01951 för året eller senast före): olika bekräftade e-postadresser som lämnat eller skrivit under ett e-förslag, gått med i en e-dialog eller röstat med e-post i medborgarbudget, plus röster med engångskod i medborgarbudget (en kod räknas som en deltagare eftersom den saknar adress att jämföra med).",
+            "Deltagare under året per 1 000 invånare med två decimaler (Kolada N01951 för året eller senast före): olika bekräftade e-postadresser som lämnat eller skrivit under ett e-förslag, gått med i en e-dialog eller röstat med e-post i medborgarbudget, plus röster med engångskod i medborgarbudget (en kod räknas som en deltagare eftersom den saknar adress att jämföra med).",
             "per 1 000 invånare",
             Direction::HigherIsBetter,
-            1,
+            2,
         ),
         measure(
             IN_TIME,
@@ -342,13 +345,15 @@ mod tests {
 
     #[test]
     fn participants_are_counted_per_thousand_residents_with_one_decimal() {
-        // Vännäs: 40 addresses and 25 ballots among 8,765 residents is 7.42 per 1,000.
+        // Vännäs: 40 addresses and 25 ballots among 8,765 residents is 7.416 per 1,000.
         let f = figures(40, 25, Some(8_765));
         assert_eq!(f.participants(), 65);
-        assert_eq!(f.per_thousand(), Some(7.4));
-        assert_eq!(f.values(), vec![(PARTICIPANTS, 7.4)]);
+        assert_eq!(f.per_thousand(), Some(7.42));
+        assert_eq!(f.values(), vec![(PARTICIPANTS, 7.42)]);
         let check = publish_check(&f);
-        assert_eq!(check.public[0].arg("per"), Some("7,4"));
+        assert_eq!(check.public[0].arg("per"), Some("7,42"));
+        // Seven in a city of 596,841 is not nothing.
+        assert_eq!(figures(7, 0, Some(596_841)).per_thousand(), Some(0.01));
         assert!(
             check
                 .warnings

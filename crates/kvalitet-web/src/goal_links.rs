@@ -68,7 +68,9 @@ pub(crate) async fn form_for<S: Store>(
     if choices.is_empty() {
         return Ok(None);
     }
-    let linked = state.store.goal_link(m, kind, item).await.ok().flatten();
+    let linked = app::linked_goal(&state.store, m, kind, item)
+        .await?
+        .map(|g| g.id);
     Ok(Some(GoalLinkForm {
         action: format!(
             "{}/admin/kommun/{m}/{}/{item}/mal",

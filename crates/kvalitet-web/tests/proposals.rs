@@ -411,7 +411,7 @@ async fn participation_is_published_as_measures_after_the_figures_are_seen() {
     assert!(
         shown
             .body
-            .contains("Deltagare per 1 000 invånare: 2,0 (2 deltagare")
+            .contains("Deltagare per 1 000 invånare: 2,00 (2 deltagare")
             && shown.body.contains("N01951 för 2025")
             && shown.body.contains("100,0 % (1 av 1")
             && shown.body.contains("median för årets beslut: 5,0")
@@ -448,7 +448,7 @@ async fn participation_is_published_as_measures_after_the_figures_are_seen() {
     let page = app.get("/kommun/0180/matt/DIAL-DELTAGARE").send().await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
-        page.body.contains("2,0")
+        page.body.contains("2,00")
             && page
                 .body
                 .contains("e-förslag, e-dialoger och medborgarbudget i kvalitet"),
