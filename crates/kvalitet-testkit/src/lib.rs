@@ -494,3 +494,49 @@ impl Visitor<'_> {
         self.send(call).await
     }
 }
+
+/// A clock a test moves (before, during and after a window of days), for a site started
+/// with it in its options.
+#[derive(Debug)]
+pub struct MovableClock(std::sync::Mutex<kvalitet_domain::Timestamp>);
+
+impl MovableClock {
+    /// A clock standing at `at` (RFC 3339).
+    pub fn at(at: &str) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self(std::sync::Mutex::new(
+            kvalitet_domain::Timestamp::parse(at).unwrap(),
+        )))
+    }
+
+    /// Moves it to `at`.
+    pub fn set(&self, at: &str) {
+        *self.0.lock().unwrap() = kvalitet_domain::Timestamp::parse(at).unwrap();
+    }
+}
+
+impl kvalitet_app::ports::Clock for MovableClock {
+    fn now(&self) -> kvalitet_domain::Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl TestApp {
+    /// The site path of the link in the newest mail to `to` (a confirmation's, a
+    /// participant's), with every mail queued so far marked sent.
+    pub async fn mailed_link(&self, to: &str) -> String {
+        use kvalitet_app::ports::Outbox;
+        let now = kvalitet_domain::Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
+        let mails = self
+            .store
+            .claim_mail(now, now.plus(time::Duration::minutes(1)), 100)
+            .await
+            .unwrap();
+        for q in &mails {
+            self.store.mail_sent(q.id, now).await.unwrap();
+        }
+        let mail = mails.iter().rev().find(|q| q.mail.to == to).unwrap();
+        let body = &mail.mail.body;
+        let start = body.find("/kommun/").unwrap();
+        body[start..].split_whitespace().next().unwrap().to_owned()
+    }
+}

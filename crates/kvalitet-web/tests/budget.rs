@@ -7,32 +7,13 @@
 // A test that meets the unexpected should stop loudly.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use kvalitet_app::ports::Clock;
-use kvalitet_domain::{Role, Timestamp};
-use kvalitet_testkit::{Seed, TestApp};
-
-/// A clock the test moves: before, during and after the voting days.
-#[derive(Debug)]
-struct MovableClock(Mutex<Timestamp>);
-
-impl Clock for MovableClock {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap()
-    }
-}
-
-impl MovableClock {
-    fn set(&self, at: &str) {
-        *self.0.lock().unwrap() = Timestamp::parse(at).unwrap();
-    }
-}
+use kvalitet_domain::Role;
+use kvalitet_testkit::{MovableClock, Seed, TestApp};
 
 async fn server() -> (TestApp, Arc<MovableClock>) {
-    let clock = Arc::new(MovableClock(Mutex::new(
-        Timestamp::parse("2026-11-20T09:00:00Z").unwrap(),
-    )));
+    let clock = MovableClock::at("2026-11-20T09:00:00Z");
     let app = Seed::default()
         .kommun("0180", "Stockholm")
         .person("bo@kommun.se", "Bo", &[("0180", Role::Editor)])
@@ -320,24 +301,6 @@ async fn a_pb_file_is_imported_or_refused_at_its_line() {
     );
 }
 
-/// The newest mail's link path to `to`.
-async fn link_to(app: &TestApp, to: &str) -> String {
-    use kvalitet_app::ports::Outbox;
-    let now = Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
-    let mails = app
-        .store
-        .claim_mail(now, now.plus(time::Duration::minutes(1)), 100)
-        .await
-        .unwrap();
-    for q in &mails {
-        app.store.mail_sent(q.id, now).await.unwrap();
-    }
-    let mail = mails.iter().rev().find(|q| q.mail.to == to).unwrap();
-    let body = &mail.mail.body;
-    let start = body.find("/kommun/").unwrap();
-    body[start..].split_whitespace().next().unwrap().to_owned()
-}
-
 /// A round identified by e-mail: the ballot asks for an address, nothing counts until the
 /// mailed link is confirmed, an address votes once, and the round has no codes.
 #[tokio::test]
@@ -431,7 +394,7 @@ async fn a_round_by_e_mail_counts_a_ballot_once_its_link_is_confirmed() {
     // Nothing counts before the link is confirmed; its page asks first.
     let staff = bo.get(&page).await;
     assert!(staff.body.contains("<dd>0</dd>"), "{}", staff.body);
-    let link = link_to(&app, "eva@exempel.se").await;
+    let link = app.mailed_link("eva@exempel.se").await;
     let asked = eva.get(&link).await;
     assert_eq!(asked.status, 200, "{}", asked.body);
     assert!(
@@ -462,7 +425,7 @@ async fn a_round_by_e_mail_counts_a_ballot_once_its_link_is_confirmed() {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     assert_eq!(eva.send(app.post(public).form(&pairs)).await.status, 200);
-    let link = link_to(&app, "eva@exempel.se").await;
+    let link = app.mailed_link("eva@exempel.se").await;
     let csrf = eva.get(&link).await.hidden("csrf");
     let twice = eva
         .send(app.post(&link).form(&[("csrf", csrf.as_str())]))

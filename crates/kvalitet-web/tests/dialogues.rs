@@ -9,25 +9,13 @@
 // A test that meets the unexpected should stop loudly.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use kvalitet_app::ports::{Clock, Outbox};
 use kvalitet_domain::{Role, Timestamp};
-use kvalitet_testkit::{Seed, TestApp, Visitor};
-
-#[derive(Debug)]
-struct MovableClock(Mutex<Timestamp>);
-
-impl Clock for MovableClock {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap()
-    }
-}
+use kvalitet_testkit::{MovableClock, Seed, TestApp, Visitor};
 
 async fn server() -> (TestApp, Arc<MovableClock>) {
-    let clock = Arc::new(MovableClock(Mutex::new(
-        Timestamp::parse("2026-03-02T09:00:00Z").unwrap(),
-    )));
+    let clock = MovableClock::at("2026-03-02T09:00:00Z");
     let app = Seed::default()
         .kommun("0180", "Stockholm")
         .person("bo@kommun.se", "Bo", &[("0180", Role::Editor)])
@@ -39,23 +27,6 @@ async fn server() -> (TestApp, Arc<MovableClock>) {
         .start()
         .await;
     (app, clock)
-}
-
-/// The link's path in the newest mail to `to`.
-async fn link_to(app: &TestApp, to: &str) -> String {
-    let now = Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
-    let mails = app
-        .store
-        .claim_mail(now, now.plus(time::Duration::minutes(1)), 100)
-        .await
-        .unwrap();
-    for q in &mails {
-        app.store.mail_sent(q.id, now).await.unwrap();
-    }
-    let mail = mails.iter().rev().find(|q| q.mail.to == to).unwrap();
-    let body = &mail.mail.body;
-    let start = body.find("/kommun/").unwrap();
-    body[start..].split_whitespace().next().unwrap().to_owned()
 }
 
 /// Sends a public form with the token of the page it is on.
@@ -86,7 +57,7 @@ async fn join(app: &TestApp, email: &str, area: &str, age: &str) -> String {
     )
     .await;
     assert_eq!(sent.status, 200, "{}", sent.body);
-    let link = link_to(app, email).await;
+    let link = app.mailed_link(email).await;
     let asked = v.get(&link).await;
     assert!(
         asked.body.contains("Bekräfta att du vill delta"),
@@ -383,12 +354,6 @@ async fn a_dialogue_is_set_up_joined_answered_moderated_and_shown() {
         "{}",
         english.body
     );
-}
-
-impl MovableClock {
-    fn set(&self, at: &str) {
-        *self.0.lock().unwrap() = Timestamp::parse(at).unwrap();
-    }
 }
 
 /// A dialogue is followed up under a goal of the published plan: editors choose it on the

@@ -8,31 +8,13 @@
 // A test that meets the unexpected should stop loudly.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use kvalitet_app::ports::{Clock, Outbox};
-use kvalitet_domain::{Role, Timestamp};
-use kvalitet_testkit::{Seed, TestApp, Visitor};
-
-#[derive(Debug)]
-struct MovableClock(Mutex<Timestamp>);
-
-impl Clock for MovableClock {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap()
-    }
-}
-
-impl MovableClock {
-    fn set(&self, at: &str) {
-        *self.0.lock().unwrap() = Timestamp::parse(at).unwrap();
-    }
-}
+use kvalitet_domain::Role;
+use kvalitet_testkit::{MovableClock, Seed, TestApp, Visitor};
 
 async fn server() -> (TestApp, Arc<MovableClock>) {
-    let clock = Arc::new(MovableClock(Mutex::new(
-        Timestamp::parse("2026-03-02T09:00:00Z").unwrap(),
-    )));
+    let clock = MovableClock::at("2026-03-02T09:00:00Z");
     let app = Seed::default()
         .kommun("0180", "Stockholm")
         .person("bo@kommun.se", "Bo", &[("0180", Role::Editor)])
@@ -44,23 +26,6 @@ async fn server() -> (TestApp, Arc<MovableClock>) {
         .start()
         .await;
     (app, clock)
-}
-
-/// The confirmation link's path in the newest mail to `to`.
-async fn link_to(app: &TestApp, to: &str) -> String {
-    let now = Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
-    let mails = app
-        .store
-        .claim_mail(now, now.plus(time::Duration::minutes(1)), 100)
-        .await
-        .unwrap();
-    for q in &mails {
-        app.store.mail_sent(q.id, now).await.unwrap();
-    }
-    let mail = mails.iter().rev().find(|q| q.mail.to == to).unwrap();
-    let body = &mail.mail.body;
-    let start = body.find("/kommun/").unwrap();
-    body[start..].split_whitespace().next().unwrap().to_owned()
 }
 
 /// Sends a public form with the token of the page it is on.
@@ -88,7 +53,7 @@ async fn sign(app: &TestApp, email: &str) -> kvalitet_testkit::Answer {
     .await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     assert!(sent.body.contains("Titta i din e-post"), "{}", sent.body);
-    let link = link_to(app, email).await;
+    let link = app.mailed_link(email).await;
     send_form(app, &mut signer, &link, &[]).await
 }
 
@@ -177,7 +142,7 @@ async fn a_proposal_is_written_confirmed_published_signed_and_decided_over_http(
     assert_eq!(sent.status, 200, "{}", sent.body);
     assert!(sent.body.contains("anna@exempel.se"));
     // The link's page asks first: opening it changes nothing.
-    let link = link_to(&app, "anna@exempel.se").await;
+    let link = app.mailed_link("anna@exempel.se").await;
     let asked = anna.get(&link).await;
     assert_eq!(asked.status, 200, "{}", asked.body);
     assert!(asked.body.contains("Bekräfta ditt förslag") && asked.body.contains("Fler bänkar"));
@@ -303,9 +268,7 @@ async fn participation_is_published_as_measures_after_the_figures_are_seen() {
     use kvalitet_domain::{
         AreaId, Datum, Gender, KoladaMeta, Measure, MeasureId, ValueKey, ValueRow, Year,
     };
-    let clock = Arc::new(MovableClock(Mutex::new(
-        Timestamp::parse("2026-03-02T09:00:00Z").unwrap(),
-    )));
+    let clock = MovableClock::at("2026-03-02T09:00:00Z");
     let residents = MeasureId::parse("N01951").unwrap();
     let app = Seed::default()
         .kommun("0180", "Stockholm")
@@ -356,7 +319,7 @@ async fn participation_is_published_as_measures_after_the_figures_are_seen() {
         ("email", "anna@exempel.se"),
     ];
     send_form(&app, &mut anna, "/kommun/0180/e-forslag/nytt", &fields).await;
-    let link = link_to(&app, "anna@exempel.se").await;
+    let link = app.mailed_link("anna@exempel.se").await;
     assert_eq!(send_form(&app, &mut anna, &link, &[]).await.status, 200);
     let publish = [("step", "publish"), ("committee", "Parknämnden")];
     let published = bo
