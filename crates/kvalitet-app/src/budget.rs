@@ -568,9 +568,7 @@ pub async fn make_codes(
     let r = store
         .budget_round(m, Some(round), "", false)
         .await?
-        .ok_or_else(|| {
-            Refusal::NotFound(Message::new("budget_round_not_found").with("id", round))
-        })?;
+        .ok_or_else(round_not_found)?;
     if r.setup.identification == Identification::Email {
         return Err(Refusal::Invalid(Message::new(
             "budget_email_round_no_codes",
