@@ -122,6 +122,11 @@ pub async fn figures(
             taking_part.addresses.insert(email_hash(m, email));
         }
     }
+    for (hash, at) in &taking_part.email_voters {
+        if stockholm_date(at.datetime()).year() == y {
+            taking_part.addresses.insert(hash.clone());
+        }
+    }
     let settings = store.proposal_settings(m).await?;
     let timeliness = match &settings {
         Some(s) => {

@@ -549,6 +549,7 @@ impl Dialogues for SqlStore {
         first: Date,
         last: Date,
     ) -> Result<Participation, StoreError> {
+        let (first_day, last_day) = (first, last);
         let (first, last) = (iso(first), iso(last));
         // UNION, not UNION ALL: an address that signed and joined is one participant.
         let addresses = fetch_all!(pool self, (String,),
@@ -556,12 +557,20 @@ impl Dialogues for SqlStore {
              WHERE p.municipality_id = $1 AND s.signed_on BETWEEN $2 AND $3
              UNION
              SELECT dp.email_hash FROM dialogue_participant dp JOIN dialogue d ON d.id = dp.dialogue_id
-             WHERE d.municipality_id = $1 AND dp.joined_on BETWEEN $2 AND $3
-             UNION
-             SELECT substr(v.code_hash, 7) FROM budget_voter v JOIN budget_round r ON r.id = v.round_id
+             WHERE d.municipality_id = $1 AND dp.joined_on BETWEEN $2 AND $3",
+            municipality.as_str(), &first, &last)?;
+        // A vote's moment is kept in UTC: a day either side, for the use case to keep those
+        // of the Swedish days asked.
+        let (wide_first, wide_last) = (
+            iso(first_day.previous_day().unwrap_or(first_day)),
+            iso(last_day.next_day().unwrap_or(last_day)),
+        );
+        let email_voters = fetch_all!(pool self, (String, String),
+            "SELECT substr(v.code_hash, 7), v.voted_at FROM budget_voter v
+             JOIN budget_round r ON r.id = v.round_id
              WHERE r.municipality_id = $1 AND v.code_hash LIKE 'email:%'
                AND substr(v.voted_at, 1, 10) BETWEEN $2 AND $3",
-            municipality.as_str(), &first, &last)?;
+            municipality.as_str(), &wide_first, &wide_last)?;
         // A voter by e-mail is an address above; a ballot counts apart only with a code.
         let ballots = fetch_all!(pool self, (i64,),
             "SELECT COUNT(*) FROM budget_ballot b JOIN budget_round r ON r.id = b.round_id
@@ -577,6 +586,10 @@ impl Dialogues for SqlStore {
             proposers: proposers
                 .into_iter()
                 .map(|(email, at)| Ok((email, moment(&at)?)))
+                .collect::<Result<_, StoreError>>()?,
+            email_voters: email_voters
+                .into_iter()
+                .map(|(hash, at)| Ok((hash, moment(&at)?)))
                 .collect::<Result<_, StoreError>>()?,
         })
     }

@@ -19,9 +19,9 @@ pub const STATEMENTS_PER_PARTICIPANT: u32 = 20;
 pub const MAX_DIALOGUE_AREAS: usize = 100;
 
 /// Who took part in a municipality's medborgardialog over some days: the distinct confirmed
-/// addresses (their hashes) that signed a proposal, joined an e-dialogue or voted by e-mail in
-/// a citizen budget (by the UTC day of the vote), and the ballots cast with one-time codes (a
-/// code holder has no address, so those are counted apart).
+/// addresses (their hashes) that signed a proposal or joined an e-dialogue, the e-mail voters
+/// of citizen budgets, and the ballots cast with one-time codes (a code holder has no address,
+/// so those are counted apart).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Participation {
     pub addresses: BTreeSet<String>,
@@ -29,6 +29,10 @@ pub struct Participation {
     /// Every proposal's proposer (address as written) and when it arrived: the use case
     /// hashes the addresses as it hashes every address and keeps those of the days asked.
     pub proposers: Vec<(String, Timestamp)>,
+    /// Citizen-budget voters by e-mail (address hash) and the moment they voted, from a day
+    /// before the first to a day after the last (moments are kept in UTC): the use case keeps
+    /// those of the Swedish days asked.
+    pub email_voters: Vec<(String, Timestamp)>,
 }
 
 /// A dialogue as staff set it up.

@@ -507,7 +507,25 @@ async fn an_address_votes_once_by_e_mail_even_when_two_links_race(store: &SqlSto
         .participation(&muni, december(1), december(31))
         .await
         .unwrap();
-    assert_eq!((taking_part.addresses.len(), taking_part.ballots), (1, 0));
+    assert_eq!(
+        (
+            taking_part.email_voters.len(),
+            taking_part.addresses.len(),
+            taking_part.ballots
+        ),
+        (1, 0, 0)
+    );
+    // The use case keeps the vote by its Swedish day: one address in 2026, none in 2025.
+    let year = |y| kvalitet_domain::Year::new(y).unwrap();
+    let now = t("2027-01-10T09:00:00Z");
+    let f = kvalitet_app::participation::figures(store, &anna, &muni, year(2026), now)
+        .await
+        .unwrap();
+    assert_eq!((f.addresses, f.ballots), (1, 0));
+    let f = kvalitet_app::participation::figures(store, &anna, &muni, year(2025), now)
+        .await
+        .unwrap();
+    assert_eq!(f.addresses, 0);
     // After the last day a link confirms nothing.
     budget::vote_by_email(
         store,
