@@ -178,6 +178,23 @@ pub async fn linked_goal(
         .find(|g| g.id == goal))
 }
 
+/// The goals an item may be linked to and the id of the one it is linked to, if that goal
+/// is still in the published plan: what the link form on its staff page offers, from one
+/// reading of the plan.
+pub async fn link_choices(
+    store: &impl Goals,
+    m: &MunicipalityId,
+    kind: Linked,
+    item: &str,
+) -> Result<(Vec<GoalRef>, Option<String>), Refusal> {
+    let choices = goal_choices(store, m).await?;
+    let linked = store
+        .goal_link(m, kind, item)
+        .await?
+        .filter(|g| choices.iter().any(|c| c.id == *g));
+    Ok((choices, linked))
+}
+
 /// Links an item to a goal of the published plan (an empty `goal` removes the link): for
 /// the municipality's editors, who answer proposals and dialogues.
 pub async fn link_goal(

@@ -64,13 +64,10 @@ pub(crate) async fn form_for<S: Store>(
     if !grants.allows(Action::EditMeasures, m) {
         return Ok(None);
     }
-    let choices = app::goal_choices(&state.store, m).await?;
+    let (choices, linked) = app::link_choices(&state.store, m, kind, item).await?;
     if choices.is_empty() {
         return Ok(None);
     }
-    let linked = app::linked_goal(&state.store, m, kind, item)
-        .await?
-        .map(|g| g.id);
     Ok(Some(GoalLinkForm {
         action: format!(
             "{}/admin/kommun/{m}/{}/{item}/mal",

@@ -22,17 +22,10 @@ pub(crate) fn years(now: Timestamp) -> Vec<i32> {
     (this - 5..=this).rev().collect()
 }
 
-fn year_of(raw: Option<&str>) -> Result<Year, WebError> {
-    let text = query_pairs(raw)
-        .into_iter()
-        .find(|(k, _)| k == "ar")
-        .map(|(_, v)| v)
-        .unwrap_or_default();
-    Year::parse(&text).map_err(|_| {
-        WebError::coded(
-            axum::http::StatusCode::BAD_REQUEST,
-            Message::new("participation_future_year").with("year", text),
-        )
+/// The year a form or an address names (`ar`); a text that is no year is a bad request.
+fn year_of(text: &str) -> Result<Year, WebError> {
+    Year::parse(text).map_err(|_| {
+        WebError::invalid(Message::new("not_a_year").with("value", format!("{text:?}")))
     })
 }
 
@@ -46,7 +39,12 @@ pub async fn confirm<S: Store>(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let m = municipality(lang, &session, &id, Action::Publish)?;
-    let year = year_of(raw.as_deref())?;
+    let ar = query_pairs(raw.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "ar")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    let year = year_of(&ar)?;
     let figures = app::figures(
         &state.store,
         &session.user.grants,
@@ -86,8 +84,7 @@ pub async fn publish<S: Store>(
 ) -> Result<Response, WebError> {
     let session = &change.session;
     let m = municipality(lang, session, &id, Action::Publish)?;
-    let query = format!("ar={}", change.form.ar);
-    let year = year_of(Some(&query))?;
+    let year = year_of(&change.form.ar)?;
     if !change.form.confirm.confirmed() {
         return Ok(redirect(
             &format!("{}/admin/kommun/{m}/delaktighet?ar={year}", lang.base()),
