@@ -571,7 +571,8 @@ impl Dialogues for SqlStore {
              WHERE r.municipality_id = $1 AND v.code_hash LIKE 'email:%'
                AND substr(v.voted_at, 1, 10) BETWEEN $2 AND $3",
             municipality.as_str(), &wide_first, &wide_last)?;
-        // A voter by e-mail is an address above; a ballot counts apart only with a code.
+        // A voter by e-mail is an address (the list before); a ballot counts apart only
+        // when a code cast it.
         let ballots = fetch_all!(pool self, (i64,),
             "SELECT COUNT(*) FROM budget_ballot b JOIN budget_round r ON r.id = b.round_id
              WHERE r.municipality_id = $1 AND r.identification = 'codes'
