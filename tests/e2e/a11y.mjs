@@ -542,7 +542,23 @@ for (const p of pages) {
   await resident2.selectOption("#p-area", "Trafik");
   await resident2.fill("#p-email", "boende@exempel.se");
   await resident2.fill("#p-name", "Kim Boende");
+  // A place clicked on the map (without script: the image button sends the pixel), when the
+  // municipality's boundary is loaded; a photo attached last.
+  const map = resident2.locator("input.map-pick");
+  const hadMap = (await map.count()) > 0;
+  if (hadMap) {
+    const box = await map.boundingBox();
+    if (!box || box.width > 300 || box.height > 300) fail(`the map to click is not drawn at its own size: ${JSON.stringify(box)}`);
+    await Promise.all([resident2.waitForNavigation(), map.click({ position: { x: box.width / 2, y: box.height / 2 } })]);
+    if (!((await resident2.locator("p.notice").textContent()) || "").includes("Platsen är vald")) fail("a click on the map set no place");
+    if ((await resident2.inputValue("#p-title")) !== "Fler cykelställ vid stationen") fail("a click on the map lost the title");
+    await axeCheck(resident2, "new e-proposal with a place clicked on the map");
+    await staffWidths(resident2, "proposal-place");
+    await resident2.setViewportSize({ width: 360, height: 800 });
+  }
+  await resident2.setInputFiles("#p-files", "crates/kvalitet-formats/tests/fixtures/attachments/lekplats.png");
   await submit(resident2, "/e-forslag/nytt");
+  if (!(await resident2.content()).includes("boende@exempel.se")) fail(`the proposal with a place and a file was not sent: ${(await resident2.locator(".error-summary").textContent()) || ""}`);
   await axeCheck(resident2, "e-proposal: check your mail");
   await resident2.goto(base + mailedLink("boende@exempel.se"));
   await axeCheck(resident2, "e-proposal: confirm");
@@ -579,6 +595,8 @@ for (const p of pages) {
     await axeCheck(resident2, `a decided e-proposal ${prefix || "/"}`);
   }
   if (!(await resident2.locator(`a[href$='/mal#goal-kf1']`).count())) fail("the decided proposal does not link to its goal");
+  if (!(await resident2.locator("a[href$='/bilaga/1']").count())) fail("the decided proposal does not list its file");
+  if (hadMap && !(await resident2.locator("img.place-map").count())) fail("the decided proposal does not show its place on the map");
   await staffWidths(resident2, "proposal-decided");
   await resident2.goto(`${base}/kommun/${kommun}/e-forslag`);
   await staffWidths(resident2, "proposals");

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use kvalitet_domain::calendar::{Calendar, parse_date, stockholm_date};
+use kvalitet_domain::geo::{self, Boundary, GeoPoint, PlaceProblem};
 use kvalitet_domain::proposal::{
     Decision, MAX_ANSWER_WORKING_DAYS, MAX_PROPOSAL_AREAS, MAX_SIGNING_DAYS, Stage, Threshold,
     Timeliness, signing_ends, timeliness,
@@ -16,13 +17,14 @@ use kvalitet_domain::text::{check_len, max_chars};
 use kvalitet_domain::{
     Action, AreaId, Datum, Gender, Grants, MeasureId, Message, MunicipalityId, Timestamp,
 };
+use kvalitet_formats::attachment::{self, AttachmentProblem};
 
 use crate::accounts::{new_token, token_hash};
 use crate::mail::compose;
 use crate::ports::{
-    Actor, CONFIRMATIONS_WINDOW_HOURS, Confirmable, Confirmed, Mail, Moderated, NewConfirmation,
-    NewDecision, NewProposal, PendingConfirmation, ProposalSettings, Proposals, StoredProposal,
-    StoredSignature, ValueFilter, Values,
+    Actor, AttachmentInfo, CONFIRMATIONS_WINDOW_HOURS, Catalogue, Confirmable, Confirmed, Mail,
+    Moderated, NewAttachment, NewConfirmation, NewDecision, NewProposal, PendingConfirmation,
+    ProposalSettings, Proposals, StoredProposal, StoredSignature, ValueFilter, Values,
 };
 use crate::refusal::Refusal;
 
@@ -196,6 +198,100 @@ pub struct ProposalForm {
     pub area: String,
     pub email: String,
     pub name: String,
+    /// The place as typed (degrees north and east), or as set by a click on the map.
+    pub lat: String,
+    pub lon: String,
+}
+
+/// A file as sent with a proposal: its name on the sender's machine and its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct SentFile<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Checks the files sent with a proposal (at most [`attachment::MAX_FILES`], each a whole
+/// PDF, PNG or JPEG); pictures lose their metadata. Problems name the field `files` and
+/// the file.
+pub fn read_attachments(files: &[SentFile<'_>]) -> Result<Vec<NewAttachment>, Vec<Message>> {
+    let in_files = |m: Message| Message::in_field("files", m);
+    if files.len() > attachment::MAX_FILES {
+        return Err(vec![in_files(
+            Message::new("attachment_too_many").with("count", attachment::MAX_FILES),
+        )]);
+    }
+    let mut problems = Vec::new();
+    let mut kept = Vec::new();
+    for f in files {
+        match attachment::check(f.name, f.bytes) {
+            Ok(c) => kept.push(NewAttachment {
+                file_name: c.name,
+                media_type: c.kind.media_type().to_owned(),
+                content: c.bytes,
+            }),
+            Err(problem) => {
+                let said = match problem {
+                    AttachmentProblem::TooLarge => Message::new("attachment_too_large")
+                        .with("mb", attachment::MAX_FILE_BYTES >> 20),
+                    AttachmentProblem::Empty => Message::new("attachment_empty"),
+                    AttachmentProblem::UnknownKind => Message::new("attachment_unknown_kind"),
+                    AttachmentProblem::Broken(_) => Message::new("attachment_broken"),
+                    AttachmentProblem::TooManyPixels => Message::new("attachment_too_many_pixels")
+                        .with("pixels", attachment::MAX_PIXELS_SIDE),
+                    AttachmentProblem::ActivePdf(what) => {
+                        Message::new("attachment_active_pdf").with("what", what)
+                    }
+                };
+                // The name as sent, shortened: it is the sender's own and said back to them.
+                let name: String = f.name.chars().take(80).collect();
+                problems.push(in_files(said.with("file", name)));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(kept)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The place typed, if any: in Sweden and, when the municipality's boundary is known, in it
+/// (or within [`geo::BOUNDARY_TOLERANCE`] of its drawn edge). Problems name `lat` or `lon`.
+pub fn read_place(
+    lat: &str,
+    lon: &str,
+    boundary: Option<&Boundary>,
+    municipality_name: &str,
+) -> Result<Option<GeoPoint>, Message> {
+    let point = GeoPoint::read(lat, lon).map_err(|p| match p {
+        PlaceProblem::NotANumber(f) => Message::in_field(f, Message::new("place_not_a_number")),
+        PlaceProblem::NotInSweden(f) => Message::in_field(f, Message::new("place_not_in_sweden")),
+        PlaceProblem::Half(f) => Message::in_field(f, Message::new("place_half")),
+    })?;
+    if let (Some(p), Some(b)) = (point, boundary) {
+        let (x, y) = p.projected();
+        if !b.is_empty() && !b.holds(x, y, geo::BOUNDARY_TOLERANCE) {
+            return Err(Message::in_field(
+                "lat",
+                Message::new("place_outside").with("municipality", municipality_name),
+            ));
+        }
+    }
+    Ok(point)
+}
+
+/// The municipality's boundary as drawn on the map, when one is loaded.
+pub async fn boundary(
+    store: &impl Catalogue,
+    m: &MunicipalityId,
+) -> Result<Option<Boundary>, Refusal> {
+    Ok(store
+        .shapes()
+        .await?
+        .into_iter()
+        .find(|(id, _)| id == m)
+        .map(|(_, path)| Boundary::from_svg_path(&path))
+        .filter(|b| !b.is_empty()))
 }
 
 /// A signature's form as typed; `name` is shown only when given.
@@ -241,6 +337,8 @@ pub fn email_hash(m: &MunicipalityId, email: &str) -> String {
 pub fn read_proposal_form(
     settings: &ProposalSettings,
     form: &ProposalForm,
+    boundary: Option<&Boundary>,
+    municipality_name: &str,
 ) -> Result<(NewProposal, String), Vec<Message>> {
     let mut problems = Vec::new();
     let mut keep = |r: Result<(), Message>| {
@@ -265,15 +363,19 @@ pub fn read_proposal_form(
             Message::new("proposal_fill_in"),
         )));
     }
+    let place = read_place(&form.lat, &form.lon, boundary, municipality_name)
+        .map_err(|m| problems.push(m))
+        .ok();
     let email = read_email(&form.email).map_err(|m| problems.push(m)).ok();
     let name = read_name(&form.name).map_err(|m| problems.push(m)).ok();
-    match (email, name) {
-        (Some(email), Some(author_name)) if problems.is_empty() => Ok((
+    match (email, name, place) {
+        (Some(email), Some(author_name), Some(place)) if problems.is_empty() => Ok((
             NewProposal {
                 title: form.title.trim().to_owned(),
                 body: form.body.trim().to_owned(),
                 area: area.to_owned(),
                 author_name,
+                place,
             },
             email,
         )),
@@ -334,6 +436,19 @@ pub(crate) async fn ask_confirmation(
     mail_of: impl FnOnce(&str) -> Mail,
     now: Timestamp,
 ) -> Result<(), Refusal> {
+    ask_confirmation_with(store, m, email, what, Vec::new(), mail_of, now).await
+}
+
+/// As [`ask_confirmation`], with a proposal's files kept until the link is followed.
+async fn ask_confirmation_with(
+    store: &impl Proposals,
+    m: &MunicipalityId,
+    email: &str,
+    what: Confirmable,
+    attachments: Vec<NewAttachment>,
+    mail_of: impl FnOnce(&str) -> Mail,
+    now: Timestamp,
+) -> Result<(), Refusal> {
     let token = new_token()
         .map_err(|_| Refusal::Store(crate::ports::StoreError::Database("no randomness".into())))?;
     let confirmation = NewConfirmation {
@@ -343,6 +458,7 @@ pub(crate) async fn ask_confirmation(
         what,
         expires_at: now.plus(Duration::hours(LINK_HOURS)),
         mail: mail_of(&token),
+        attachments,
     };
     store
         .request_confirmation(
@@ -359,18 +475,30 @@ pub(crate) async fn ask_confirmation(
         })
 }
 
-/// A resident's proposal: checked against the rules, then kept until confirmed from the
-/// link mailed to the address given. `municipality_name` is said in the mail.
+/// A resident's proposal with its files: checked against the rules (the place against the
+/// municipality's boundary), then kept until confirmed from the link mailed to the address
+/// given. `municipality_name` is said in the mail.
 pub async fn submit(
-    store: &impl Proposals,
+    store: &(impl Proposals + Catalogue),
     m: &MunicipalityId,
     municipality_name: &str,
     form: &ProposalForm,
+    files: &[SentFile<'_>],
     links: Links<'_>,
     now: Timestamp,
 ) -> Result<(), Refusal> {
     let settings = offered(store, m).await?;
-    let (proposal, email) = read_proposal_form(&settings, form).map_err(Refusal::BadRows)?;
+    let boundary = boundary(store, m).await?;
+    let read = read_proposal_form(&settings, form, boundary.as_ref(), municipality_name);
+    let attachments = read_attachments(files);
+    let ((proposal, email), attachments) = match (read, attachments) {
+        (Ok(p), Ok(a)) => (p, a),
+        (read, attachments) => {
+            let mut problems = read.err().unwrap_or_default();
+            problems.extend(attachments.err().unwrap_or_default());
+            return Err(Refusal::BadRows(problems));
+        }
+    };
     let title = proposal.title.clone();
     let mail_of = |token: &str| {
         let args = Message::new("mail.proposal_confirm.body")
@@ -380,11 +508,12 @@ pub async fn submit(
             .with("hours", LINK_HOURS);
         compose(&email, "proposal_confirm", &args, None)
     };
-    ask_confirmation(
+    ask_confirmation_with(
         store,
         m,
         &email,
         Confirmable::Proposal(proposal),
+        attachments,
         mail_of,
         now,
     )
@@ -489,6 +618,50 @@ pub async fn one_for_staff(
     let p = store.proposal(m, number).await?.ok_or_else(not_found)?;
     let signatures = store.proposal_signatures(m, number).await?;
     Ok((p, signatures))
+}
+
+/// Checks that the viewer may see the proposal: staff of the municipality (`viewer` given)
+/// see any, the public (`None`) only a published one.
+async fn may_see(
+    store: &impl Proposals,
+    viewer: Option<&Grants>,
+    m: &MunicipalityId,
+    number: i64,
+) -> Result<(), Refusal> {
+    let p = store.proposal(m, number).await?.ok_or_else(not_found)?;
+    match viewer {
+        Some(grants) => may_view(grants, m),
+        None if p.milestones.moderation == kvalitet_domain::proposal::Moderation::Published => {
+            Ok(())
+        }
+        None => Err(not_found()),
+    }
+}
+
+/// The files attached to a proposal the viewer may see (see [`may_see`]).
+pub async fn attachment_list(
+    store: &impl Proposals,
+    viewer: Option<&Grants>,
+    m: &MunicipalityId,
+    number: i64,
+) -> Result<Vec<AttachmentInfo>, Refusal> {
+    may_see(store, viewer, m, number).await?;
+    Ok(store.proposal_attachments(m, number).await?)
+}
+
+/// One file of a proposal the viewer may see, with its bytes.
+pub async fn attachment_file(
+    store: &impl Proposals,
+    viewer: Option<&Grants>,
+    m: &MunicipalityId,
+    number: i64,
+    position: u32,
+) -> Result<(AttachmentInfo, Vec<u8>), Refusal> {
+    may_see(store, viewer, m, number).await?;
+    store
+        .proposal_attachment(m, number, position)
+        .await?
+        .ok_or_else(|| Refusal::NotFound(Message::new("attachment_not_found")))
 }
 
 /// The moderation form as typed: `step` `publish` or `reject`.
@@ -812,18 +985,36 @@ mod tests {
             area: "Trafik".into(),
             email: "nej".into(),
             name: String::new(),
+            lat: "59,3".into(),
+            lon: String::new(),
         };
-        let problems = read_proposal_form(&settings, &form).unwrap_err();
+        let problems = read_proposal_form(&settings, &form, None, "Stockholm").unwrap_err();
         let fields: Vec<_> = problems.iter().filter_map(|p| p.term("field")).collect();
-        assert_eq!(fields, ["title", "area", "email"]);
+        assert_eq!(fields, ["title", "area", "lon", "email"]);
         let form = ProposalForm {
             title: "Bänkar i parken".into(),
             area: "Miljö".into(),
             email: "a@b.se".into(),
             name: "Anna".into(),
+            lon: "18,07".into(),
             ..form
         };
-        let (p, email) = read_proposal_form(&settings, &form).unwrap();
+        // A place outside the municipality's drawn boundary is refused in its field.
+        let (x, y) = geo::project(11.97, 57.7);
+        let goteborg = Boundary::from_svg_path(&format!(
+            "M{} {}L{} {}L{} {}Z",
+            x - 5.0,
+            y - 5.0,
+            x + 5.0,
+            y - 5.0,
+            x,
+            y + 5.0
+        ));
+        let outside =
+            read_proposal_form(&settings, &form, Some(&goteborg), "Göteborg").unwrap_err();
+        assert_eq!(outside[0].term("field"), Some("lat"));
+        let (p, email) = read_proposal_form(&settings, &form, None, "Stockholm").unwrap();
+        assert_eq!(p.place, GeoPoint::new(59.3, 18.07));
         assert_eq!((p.area.as_str(), email.as_str()), ("Miljö", "a@b.se"));
         assert_eq!(p.author_name.as_deref(), Some("Anna"));
     }

@@ -10,6 +10,7 @@ pub mod calendar;
 mod coded;
 pub mod compare;
 pub mod dialogue;
+pub mod geo;
 pub mod goals;
 pub mod group;
 pub mod ids;

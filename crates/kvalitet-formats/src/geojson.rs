@@ -2,28 +2,16 @@
 //! WGS84) to SVG paths for the site's maps, drawn once at import so no page ever fetches
 //! or projects geometry.
 //!
-//! Projection: equirectangular with the scale of longitude taken at 62.5° N (the middle of
-//! Sweden), so shapes look right to a Swedish reader; [`MAP_WIDTH`] x [`MAP_HEIGHT`] units
-//! cover 10.9-24.4° E and 55.1-69.2° N. Coordinates are rounded to 0.1 unit and repeated
-//! points dropped, which keeps the whole country near 100 kB.
+//! The projection is the domain's (`kvalitet_domain::geo`); coordinates are rounded to 0.1
+//! unit and repeated points dropped, which keeps the whole country near 100 kB.
 
 use serde_json::{Map, Value};
 
 use kvalitet_domain::MunicipalityId;
+use kvalitet_domain::geo::project;
 
 use crate::Sink;
 use crate::record::{Location, Record, RowError};
-
-/// The map's size in SVG units (its `viewBox` is `0 0 MAP_WIDTH MAP_HEIGHT`).
-pub const MAP_WIDTH: f64 = 440.0;
-pub const MAP_HEIGHT: f64 = 990.0;
-
-const WEST: f64 = 10.9;
-const NORTH: f64 = 69.2;
-/// SVG units per degree of latitude.
-const SCALE: f64 = 70.0;
-/// cos(62.5°): a degree of longitude at 62.5° N, in degrees of latitude.
-const LON_FACTOR: f64 = 0.461_748_613;
 
 /// Properties that may hold the 4-digit municipality code, in order of preference.
 const CODE_FIELDS: [&str; 5] = ["kommun_kod", "kommunkod", "municipality_id", "id", "code"];
@@ -103,11 +91,6 @@ fn shape(feature: &Value, path: &str) -> Result<Record, RowError> {
     })
 }
 
-/// Projects a longitude and latitude to map units.
-pub fn project(lon: f64, lat: f64) -> (f64, f64) {
-    ((lon - WEST) * LON_FACTOR * SCALE, (NORTH - lat) * SCALE)
-}
-
 fn append_ring(svg: &mut String, ring: &Value) -> Result<(), String> {
     use std::fmt::Write;
     let points = ring.as_array().ok_or("expected an array of positions")?;
@@ -163,14 +146,6 @@ impl std::fmt::Display for Tenths {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sweden_fits_the_map() {
-        let (x, y) = project(11.0, 55.2);
-        assert!(x >= 0.0 && y <= MAP_HEIGHT, "{x} {y}");
-        let (x, y) = project(24.2, 69.1);
-        assert!(x <= MAP_WIDTH && y >= 0.0, "{x} {y}");
-    }
 
     #[test]
     fn tenths_print_short() {

@@ -2,6 +2,7 @@
 //! records, one at a time, and names the place (line or JSON path, and field) of anything
 //! it cannot read. Deciding what to do with a bad row is the caller's business.
 
+pub mod attachment;
 mod csv_formats;
 mod detect;
 pub mod framework_toml;
@@ -22,7 +23,7 @@ use std::io::{BufRead, BufReader, Read};
 use kvalitet_domain::Message;
 
 pub use detect::{Format, FormatError, detect_head};
-pub use geojson::{MAP_HEIGHT, MAP_WIDTH, project};
+pub use kvalitet_domain::geo::{MAP_HEIGHT, MAP_WIDTH, project};
 pub use record::{GroupRecord, KpiGroupRecord, Location, ReadError, Record, RowError};
 
 /// Receives each record or row error; returning `false` stops the reader early.

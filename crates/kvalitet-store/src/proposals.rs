@@ -5,12 +5,13 @@
 use time::Date;
 
 use kvalitet_app::ports::{
-    Actor, CONFIRMATIONS_PER_ADDRESS, Confirmable, Confirmed, Mail, Moderated, NewConfirmation,
-    NewDecision, NewProposal, PendingConfirmation, ProposalSettings, Proposals, StoreError,
-    StoredProposal, StoredSignature,
+    Actor, AttachmentInfo, CONFIRMATIONS_PER_ADDRESS, Confirmable, Confirmed, Mail, Moderated,
+    NewConfirmation, NewDecision, NewProposal, PendingConfirmation, ProposalSettings, Proposals,
+    StoreError, StoredProposal, StoredSignature,
 };
 use kvalitet_domain::audit::AuditAction;
 use kvalitet_domain::calendar::parse_date;
+use kvalitet_domain::geo::GeoPoint;
 use kvalitet_domain::proposal::{Decision, Milestones, Moderation, Threshold};
 use kvalitet_domain::{Message, MunicipalityId, Timestamp};
 
@@ -46,7 +47,7 @@ macro_rules! proposal_select {
         concat!(
             "SELECT id, number, title, body, area, author_name, moderation, reason, committee,
                  published_on, signing_ends_on, threshold, threshold_note, threshold_reached_on,
-                 answer, decision, decided_on, signatures, created_at
+                 answer, decision, decided_on, signatures, created_at, place_lat_e6, place_lon_e6
              FROM proposal WHERE municipality_id = $1 ",
             $tail
         )
@@ -74,6 +75,8 @@ struct ProposalRow {
     decided_on: Option<String>,
     signatures: i64,
     created_at: String,
+    place_lat_e6: Option<i64>,
+    place_lon_e6: Option<i64>,
 }
 
 fn proposal_record(m: &MunicipalityId, r: ProposalRow) -> Result<StoredProposal, StoreError> {
@@ -86,6 +89,13 @@ fn proposal_record(m: &MunicipalityId, r: ProposalRow) -> Result<StoredProposal,
             body: r.body,
             area: r.area,
             author_name: r.author_name,
+            place: match (r.place_lat_e6, r.place_lon_e6) {
+                (Some(lat), Some(lon)) => Some(GeoPoint {
+                    lat_e6: i32::try_from(lat).map_err(|_| invalid("place"))?,
+                    lon_e6: i32::try_from(lon).map_err(|_| invalid("place"))?,
+                }),
+                _ => None,
+            },
         },
         milestones: Milestones {
             moderation: Moderation::parse(&r.moderation).ok_or_else(|| invalid(&r.moderation))?,
@@ -105,6 +115,17 @@ fn proposal_record(m: &MunicipalityId, r: ProposalRow) -> Result<StoredProposal,
             .transpose()?,
         created_at: moment(&r.created_at)?,
         signatures: u64::try_from(r.signatures).map_err(|_| invalid("signatures"))?,
+    })
+}
+
+fn attachment_info(
+    (position, file_name, media_type, size): (i64, String, String, i64),
+) -> Result<AttachmentInfo, StoreError> {
+    Ok(AttachmentInfo {
+        position: small(position)?,
+        file_name,
+        media_type,
+        size_bytes: u64::try_from(size).map_err(|_| invalid("file size"))?,
     })
 }
 
@@ -161,8 +182,8 @@ impl SqlStore {
         exec!(
             t,
             "INSERT INTO proposal (municipality_id, number, title, body, area, author_name,
-                 author_email, moderation, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)",
+                 author_email, moderation, created_at, place_lat_e6, place_lon_e6)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10)",
             m,
             number,
             &p.title,
@@ -170,7 +191,9 @@ impl SqlStore {
             &p.area,
             p.author_name.as_deref(),
             email,
-            actor.at.to_string()
+            actor.at.to_string(),
+            p.place.map(|g| i64::from(g.lat_e6)),
+            p.place.map(|g| i64::from(g.lon_e6))
         )?;
         Ok(number)
     }
@@ -309,6 +332,14 @@ impl Proposals for SqlStore {
             "DELETE FROM dialogue_throttle WHERE window_start <= $1",
             &start
         )?;
+        // A proposal's files wait with its link and go with it when it expires unused.
+        exec!(
+            t,
+            "DELETE FROM proposal_attachment WHERE token_hash IN (SELECT token_hash
+                 FROM dialogue_confirmation WHERE expires_at <= $1 OR used_at <= $2)",
+            &now,
+            &start
+        )?;
         exec!(
             t,
             "DELETE FROM dialogue_confirmation WHERE expires_at <= $1 OR used_at <= $2",
@@ -344,6 +375,22 @@ impl Proposals for SqlStore {
             &now,
             c.expires_at.to_string()
         )?;
+        for (position, a) in (1_i64..).zip(&c.attachments) {
+            exec!(
+                t,
+                "INSERT INTO proposal_attachment (municipality_id, token_hash, position,
+                     file_name, media_type, size_bytes, content, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                c.municipality.as_str(),
+                &c.token_hash,
+                position,
+                &a.file_name,
+                &a.media_type,
+                i64::try_from(a.content.len()).map_err(|_| invalid("file size"))?,
+                &a.content,
+                &now
+            )?;
+        }
         exec!(
             t,
             "INSERT INTO outbox (dedupe_key, recipient, subject, body, created_at, next_attempt_at)
@@ -400,6 +447,15 @@ impl Proposals for SqlStore {
             Confirmable::Proposal(p) => {
                 let email = email.ok_or_else(|| invalid("a proposal without its address"))?;
                 let number = Self::insert_proposal(t, &m, &p, &email, actor).await?;
+                exec!(
+                    t,
+                    "UPDATE proposal_attachment SET token_hash = NULL, proposal_id = (
+                         SELECT id FROM proposal WHERE municipality_id = $1 AND number = $2)
+                     WHERE token_hash = $3",
+                    &m,
+                    number,
+                    token_hash
+                )?;
                 audit(
                     t,
                     actor,
@@ -507,6 +563,38 @@ impl Proposals for SqlStore {
         rows.into_iter()
             .next()
             .map(|r| proposal_record(municipality, r))
+            .transpose()
+    }
+
+    async fn proposal_attachments(
+        &self,
+        municipality: &MunicipalityId,
+        number: i64,
+    ) -> Result<Vec<AttachmentInfo>, StoreError> {
+        let rows = fetch_all!(pool self, (i64, String, String, i64),
+            "SELECT a.position, a.file_name, a.media_type, a.size_bytes
+             FROM proposal_attachment a JOIN proposal p ON p.id = a.proposal_id
+             WHERE p.municipality_id = $1 AND p.number = $2 ORDER BY a.position",
+            municipality.as_str(), number)?;
+        rows.into_iter().map(attachment_info).collect()
+    }
+
+    async fn proposal_attachment(
+        &self,
+        municipality: &MunicipalityId,
+        number: i64,
+        position: u32,
+    ) -> Result<Option<(AttachmentInfo, Vec<u8>)>, StoreError> {
+        let rows = fetch_all!(pool self, (i64, String, String, i64, Vec<u8>),
+            "SELECT a.position, a.file_name, a.media_type, a.size_bytes, a.content
+             FROM proposal_attachment a JOIN proposal p ON p.id = a.proposal_id
+             WHERE p.municipality_id = $1 AND p.number = $2 AND a.position = $3",
+            municipality.as_str(), number, i64::from(position))?;
+        rows.into_iter()
+            .next()
+            .map(|(p, name, kind, size, content)| {
+                Ok((attachment_info((p, name, kind, size))?, content))
+            })
             .transpose()
     }
 

@@ -284,12 +284,17 @@ impl Call<'_> {
 
     /// A multipart body: the text fields, then the file as the field `field`.
     pub fn upload_as(
-        mut self,
+        self,
         fields: &[(&str, &str)],
         field: &str,
         filename: &str,
         file: &[u8],
     ) -> Self {
+        self.upload_files(fields, &[(field, filename, file)])
+    }
+
+    /// A multipart body: the text fields, then each file as (field, file name, bytes).
+    pub fn upload_files(mut self, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Self {
         let boundary = "XkvalitetX";
         let mut body = Vec::new();
         for (k, v) in fields {
@@ -300,11 +305,14 @@ impl Call<'_> {
                 .as_bytes(),
             );
         }
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(file);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        for (field, filename, file) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(file);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         self.body = body;
         self.header(
             "content-type",

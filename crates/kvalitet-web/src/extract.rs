@@ -144,64 +144,8 @@ impl<S: Store> FromRequest<Arc<AppState<S>>> for Upload {
     ) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
         let Session(session) = Session::from_request_parts(&mut parts, state).await?;
-        let lang = parts.extensions.get::<Lang>().copied().unwrap_or(Lang::Sv);
-        let limit = parts
-            .extensions
-            .get::<UploadLimit>()
-            .map_or(crate::state::FORM_LIMIT, |l| l.0);
-        let too_large = || {
-            let mb = lang.number(limit as f64 / f64::from(1 << 20), 1);
-            WebError::with(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                lang.say(&Message::new("file_too_large").with("mb", mb)),
-            )
-        };
-        let broken = |status: StatusCode| {
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
-            } else {
-                WebError::bad_request(lang.t("upload_broken"))
-            }
-        };
-        let multipart = parts
-            .headers
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("multipart/"));
-        let request = Request::from_parts(parts, body);
-        let mut fields = HashMap::new();
-        let mut files = Vec::new();
-        if multipart {
-            let mut multipart = Multipart::from_request(request, state)
-                .await
-                .map_err(|e| broken(e.status()))?;
-            while let Some(field) = multipart
-                .next_field()
-                .await
-                .map_err(|e| broken(e.status()))?
-            {
-                let name = field.name().unwrap_or_default().to_owned();
-                let filename = field.file_name().map(str::to_owned);
-                let bytes = field.bytes().await.map_err(|e| broken(e.status()))?;
-                match filename {
-                    // An empty file input: the browser sends a part without a name or bytes.
-                    Some(f) if f.is_empty() && bytes.is_empty() => {}
-                    Some(name_there) => files.push(SentFile {
-                        field: name,
-                        name: name_there,
-                        bytes,
-                    }),
-                    None => {
-                        fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-                    }
-                }
-            }
-        } else {
-            let Form(sent) = Form::<HashMap<String, String>>::from_request(request, state)
-                .await
-                .map_err(|e| broken(e.status()))?;
-            fields = sent;
-        }
+        let (fields, files) = read_form(Request::from_parts(parts, body), state).await?;
+        let fields: HashMap<String, String> = fields.into_iter().collect();
         if !auth::csrf_ok(&session, fields.get("csrf").map(String::as_str)) {
             return Err(WebError::form_expired());
         }
@@ -211,6 +155,97 @@ impl<S: Store> FromRequest<Arc<AppState<S>>> for Upload {
             files,
         })
     }
+}
+
+/// A resident's form that may carry files: its text fields in the order sent and its files.
+/// Its double-submit token is the handler's to check (`proposals::token_ok`). At most
+/// [`crate::state::PUBLIC_UPLOADS_AT_ONCE`] are read at a time.
+pub(crate) struct PublicUpload {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<SentFile>,
+}
+
+impl<S: Store> FromRequest<Arc<AppState<S>>> for PublicUpload {
+    type Rejection = WebError;
+
+    async fn from_request(
+        request: Request,
+        state: &Arc<AppState<S>>,
+    ) -> Result<Self, Self::Rejection> {
+        let _permit = state
+            .public_uploads
+            .acquire()
+            .await
+            .map_err(WebError::internal)?;
+        let (fields, files) = read_form(request, state).await?;
+        Ok(Self { fields, files })
+    }
+}
+
+/// Reads a form, multipart or plain, within the route's body limit: its text fields in the
+/// order sent and its files.
+async fn read_form<S: Store>(
+    request: Request,
+    state: &Arc<AppState<S>>,
+) -> Result<(Vec<(String, String)>, Vec<SentFile>), WebError> {
+    let (parts, body) = request.into_parts();
+    let lang = parts.extensions.get::<Lang>().copied().unwrap_or(Lang::Sv);
+    let limit = parts
+        .extensions
+        .get::<UploadLimit>()
+        .map_or(crate::state::FORM_LIMIT, |l| l.0);
+    let too_large = || {
+        let mb = lang.number(limit as f64 / f64::from(1 << 20), 1);
+        WebError::with(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            lang.say(&Message::new("file_too_large").with("mb", mb)),
+        )
+    };
+    let broken = |status: StatusCode| {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            WebError::bad_request(lang.t("upload_broken"))
+        }
+    };
+    let multipart = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/"));
+    let request = Request::from_parts(parts, body);
+    let mut fields = Vec::new();
+    let mut files = Vec::new();
+    if multipart {
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|e| broken(e.status()))?;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| broken(e.status()))?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            let filename = field.file_name().map(str::to_owned);
+            let bytes = field.bytes().await.map_err(|e| broken(e.status()))?;
+            match filename {
+                // An empty file input: the browser sends a part without a name or bytes.
+                Some(f) if f.is_empty() && bytes.is_empty() => {}
+                Some(name_there) => files.push(SentFile {
+                    field: name,
+                    name: name_there,
+                    bytes,
+                }),
+                None => fields.push((name, String::from_utf8_lossy(&bytes).into_owned())),
+            }
+        }
+    } else {
+        let Form(Pairs(sent)) = Form::<Pairs>::from_request(request, state)
+            .await
+            .map_err(|e| broken(e.status()))?;
+        fields = sent;
+    }
+    Ok((fields, files))
 }
 
 /// A form's fields in the order sent, for forms whose names are made per question

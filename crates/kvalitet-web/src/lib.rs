@@ -23,6 +23,7 @@ mod kolada_v3;
 mod outbox;
 mod panels;
 mod participation;
+mod proposal_files;
 mod proposals;
 mod rejections;
 mod rounds;

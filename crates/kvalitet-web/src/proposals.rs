@@ -18,19 +18,23 @@ use kvalitet_app::ports::{
     Confirmable, Confirmed, ProposalSettings, SessionRecord, StoredProposal, StoredSignature,
 };
 use kvalitet_app::proposals::{
-    self as app, DecisionForm, Links, ModerationForm, ProposalForm, SettingsForm, SignForm,
+    self as app, DecisionForm, Links, ModerationForm, ProposalForm, SentFile, SettingsForm,
+    SignForm,
 };
 use kvalitet_app::refusal::Refusal;
+use kvalitet_domain::geo::GeoPoint;
 use kvalitet_domain::goals::Linked;
 use kvalitet_domain::proposal::{Decision, Stage, Threshold};
 use kvalitet_domain::{Action, Message, MunicipalityId, Timestamp};
+use kvalitet_formats::attachment;
 
 use crate::admin::municipality;
 use crate::auth::{private_page, redirect, render_private};
-use crate::extract::{Change, PageLang, Pairs, Session};
+use crate::extract::{Change, PageLang, Pairs, PublicUpload, Session};
 use crate::forms::{Failed, answered};
 use crate::goal_links::{GoalLinkForm, GoalLinkView, form_for, public_link};
 use crate::i18n::Lang;
+use crate::proposal_files::{self, Extras, MapView};
 use crate::site::Named;
 use crate::{AppState, WebError, query_pairs};
 
@@ -361,26 +365,54 @@ struct NewView<'a> {
     areas: Vec<String>,
     csrf: &'a str,
     failed: Option<Failed>,
+    /// The map to click, with the place typed or clicked marked; none without a boundary.
+    map: Option<MapView>,
+    /// The place a click on the map just set, said in words.
+    placed: Option<String>,
+    max_files: usize,
+    max_file_mb: usize,
     action: String,
     other_path: String,
 }
 
+/// The form for a new proposal: `typed` is the form sent back (with its problems, or none
+/// after a click on the map), `placed` the place a click set.
 async fn new_page<S: Store>(
     state: &AppState<S>,
     lang: Lang,
     m: &MunicipalityId,
-    failed: Option<Failed>,
+    typed: Option<(&ProposalForm, Vec<Message>)>,
 ) -> Result<Response, WebError> {
     let settings = app::offered(&state.store, m).await?;
     let (_, d) = state.directory().await?;
     let token = new_token()?;
-    let status = status_of(&failed);
+    let map = proposal_files::map_of(state, m).await?;
+    // The place marked on the map: the one typed, when it reads as one.
+    let marked = typed
+        .as_ref()
+        .and_then(|(f, _)| GeoPoint::read(&f.lat, &f.lon).ok().flatten());
+    let clicked = typed.as_ref().is_some_and(|(_, p)| p.is_empty()) && marked.is_some();
+    let failed = typed.map(|(f, problems)| Failed::new(lang, "p", f, &problems));
+    let status = match &failed {
+        Some(_) if !clicked => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
     let view = NewView {
         m: Named::of(&d, m),
         rules: rules_view(lang, &settings),
         areas: settings.areas.clone(),
         csrf: &token,
         failed,
+        map: map
+            .as_ref()
+            .map(|(_, frame)| proposal_files::map_view(lang.base(), m, frame, marked)),
+        placed: marked.filter(|_| clicked).map(|p| {
+            lang.t("proposal_place_set")
+                .replace("{lat}", &proposal_files::degrees(lang, p.lat()))
+                .replace("{lon}", &proposal_files::degrees(lang, p.lon()))
+        }),
+        max_files: attachment::MAX_FILES,
+        max_file_mb: attachment::MAX_FILE_BYTES >> 20,
         action: format!("{}/nytt", public_path(lang, m)),
         other_path: format!("{}/nytt", public_path(lang.other(), m)),
     };
@@ -433,32 +465,59 @@ pub(crate) async fn mail_sent<S: Store>(
     Ok(private_page(body, StatusCode::OK))
 }
 
-/// `POST /kommun/{id}/e-forslag/nytt`: a proposal kept until its link is followed.
+/// `POST /kommun/{id}/e-forslag/nytt`: a proposal with its files kept until its link is
+/// followed; or, sent by a click on the map, the form again with the place set.
 pub async fn submit<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     PageLang(lang): PageLang,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<Pairs>,
+    sent: PublicUpload,
 ) -> Result<Response, WebError> {
     let m = public_municipality(&id)?;
-    let pairs = form.0;
-    token_ok(&headers, &pairs)?;
-    let typed = ProposalForm {
-        title: field(&pairs, "title"),
-        body: field(&pairs, "body"),
-        area: field(&pairs, "area"),
-        email: field(&pairs, "email"),
-        name: field(&pairs, "name"),
+    let pairs = &sent.fields;
+    token_ok(&headers, pairs)?;
+    let mut typed = ProposalForm {
+        title: field(pairs, "title"),
+        body: field(pairs, "body"),
+        area: field(pairs, "area"),
+        email: field(pairs, "email"),
+        name: field(pairs, "name"),
+        lat: field(pairs, "lat"),
+        lon: field(pairs, "lon"),
     };
+    if let Some((_, frame)) = proposal_files::map_of(&state, &m).await?
+        && let Some(place) = proposal_files::clicked(pairs, &frame)
+    {
+        let problems = match place {
+            Some(p) => {
+                // Written with a point, as any reader of degrees takes them.
+                typed.lat = format!("{:.6}", p.lat());
+                typed.lon = format!("{:.6}", p.lon());
+                Vec::new()
+            }
+            None => vec![Message::in_field("lat", Message::new("place_click_again"))],
+        };
+        return new_page(&state, lang, &m, Some((&typed, problems))).await;
+    }
+    let files: Vec<SentFile<'_>> = sent
+        .files
+        .iter()
+        .filter(|f| f.field == "files")
+        .map(|f| SentFile {
+            name: &f.name,
+            bytes: &f.bytes,
+        })
+        .collect();
     let (_, d) = state.directory().await?;
     let name = d.name(&m);
     let now = state.clock.now();
-    match app::submit(&state.store, &m, &name, &typed, links(&state, lang), now).await {
+    let links = links(&state, lang);
+    match app::submit(&state.store, &m, &name, &typed, &files, links, now).await {
         Ok(()) => mail_sent(&state, lang, &m, &typed.email, public_path(lang, &m)).await,
         Err(refusal) => {
-            let failed = Failed::new(lang, "p", &typed, &refusal.into_problems()?);
-            new_page(&state, lang, &m, Some(failed)).await
+            let problems = refusal.into_problems()?;
+            new_page(&state, lang, &m, Some((&typed, problems))).await
         }
     }
 }
@@ -472,6 +531,7 @@ struct OneView<'a> {
     names: Vec<String>,
     unnamed: usize,
     goal: Option<GoalLinkView>,
+    extras: Extras,
     csrf: &'a str,
     failed: Option<Failed>,
     action: String,
@@ -510,6 +570,16 @@ async fn one_page<S: Store>(
         names,
         unnamed,
         goal: public_link(state, lang, m, Linked::Proposal, &number.to_string()).await?,
+        extras: proposal_files::extras(
+            state,
+            lang,
+            None,
+            m,
+            number,
+            p.proposal.place,
+            &format!("{}/{number}", public_path(lang, m)),
+        )
+        .await?,
         csrf: &token,
         failed,
         action: format!("{}/{number}", public_path(lang, m)),
@@ -837,6 +907,7 @@ struct StaffOneView<'a> {
     decisions: Vec<Choice>,
     today: String,
     goal_form: Option<GoalLinkForm>,
+    extras: Extras,
     public_path: String,
     list_path: String,
     failed: Option<Failed>,
@@ -898,6 +969,16 @@ async fn staff_one_page<S: Store>(
                 .await?
             }
         },
+        extras: proposal_files::extras(
+            state,
+            lang,
+            Some(grants),
+            m,
+            number,
+            p.proposal.place,
+            &format!("{}/{number}", staff_path(lang, m)),
+        )
+        .await?,
         public_path: format!("{}/{number}", public_path(lang, m)),
         list_path: staff_path(lang, m),
         failed,

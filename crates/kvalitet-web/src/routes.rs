@@ -16,7 +16,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::{
     admin, api_v1, auth, budget, dialogues, goal_links, goals_admin, kolada_v3, panels,
-    participation, proposals, rejections, rounds, service, site, surveys,
+    participation, proposal_files, proposals, rejections, rounds, service, site, surveys,
 };
 
 /// The widget's height report, and the listener for the pages that embed widgets.
@@ -409,7 +409,23 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/kommun/{id}/e-forslag.csv", get(proposals::open_data::<S>))
         .route(
             "/kommun/{id}/e-forslag/nytt",
-            get(proposals::new_form::<S>).post(proposals::submit::<S>),
+            upload(
+                get(proposals::new_form::<S>).post(proposals::submit::<S>),
+                kvalitet_formats::attachment::MAX_FILES
+                    * kvalitet_formats::attachment::MAX_FILE_BYTES,
+            ),
+        )
+        .route(
+            "/kommun/{id}/e-forslag/karta.svg",
+            get(proposal_files::map_svg::<S>),
+        )
+        .route(
+            "/kommun/{id}/e-forslag/{number}/bilaga/{position}",
+            get(proposal_files::public_file::<S>),
+        )
+        .route(
+            "/admin/kommun/{id}/e-forslag/{number}/bilaga/{position}",
+            get(proposal_files::staff_file::<S>),
         )
         .route(
             "/kommun/{id}/e-forslag/{number}",

@@ -51,7 +51,13 @@ pub struct AppState<S> {
     pub(crate) ballots: crate::answers::WriteQueue<kvalitet_app::ports::NewBudgetBallot>,
     /// Citizen-budget rounds open for voting, as their voters read them.
     pub(crate) open_rounds: crate::budget::OpenRounds,
+    /// Residents' forms with files read at once: each may hold several megabytes in memory
+    /// until it is checked, so anyone sending many at a time waits rather than fills memory.
+    pub(crate) public_uploads: tokio::sync::Semaphore,
 }
+
+/// How many residents' forms with files are read at once.
+pub(crate) const PUBLIC_UPLOADS_AT_ONCE: usize = 8;
 
 /// How long a data version is trusted before the database is asked again: an import
 /// committed by another process shows within this time, and a busy server asks the
@@ -340,6 +346,7 @@ impl<S: Store> AppState<S> {
             answers: crate::answers::WriteQueue::default(),
             ballots: crate::answers::WriteQueue::default(),
             open_rounds: crate::budget::OpenRounds::default(),
+            public_uploads: tokio::sync::Semaphore::new(PUBLIC_UPLOADS_AT_ONCE),
         })
     }
 }

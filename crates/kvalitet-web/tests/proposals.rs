@@ -442,3 +442,218 @@ async fn participation_is_published_as_measures_after_the_figures_are_seen() {
         en.body
     );
 }
+
+const PNG: &[u8] = include_bytes!("../../kvalitet-formats/tests/fixtures/attachments/lekplats.png");
+const PDF: &[u8] = include_bytes!("../../kvalitet-formats/tests/fixtures/attachments/plan.pdf");
+
+/// Sends the new-proposal form as the browser does (multipart), with files.
+async fn send_multipart(
+    app: &TestApp,
+    who: &mut Visitor<'_>,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> kvalitet_testkit::Answer {
+    let page = "/kommun/0180/e-forslag/nytt";
+    let csrf = who.get(page).await.hidden("csrf");
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let call = app.post(page).upload_files(&all, files);
+    who.send(call).await
+}
+
+#[tokio::test]
+async fn a_place_is_clicked_on_the_map_and_files_are_checked_kept_and_served_safely() {
+    let clock = MovableClock::at("2026-03-02T09:00:00Z");
+    // Stockholm drawn as a box around the city (about 17.9-18.2° E, 59.25-59.4° N).
+    let (l, t) = kvalitet_formats::project(17.9, 59.4);
+    let (r, b) = kvalitet_formats::project(18.2, 59.25);
+    let square = format!("M{l:.1} {t:.1}L{r:.1} {t:.1}L{r:.1} {b:.1}L{l:.1} {b:.1}Z");
+    let app = Seed::default()
+        .kommun("0180", "Stockholm")
+        .catalogue(|c| c.shapes.push((kvalitet_testkit::m("0180"), square)))
+        .person("bo@kommun.se", "Bo", &[("0180", Role::Editor)])
+        .options(kvalitet_web::SiteOptions {
+            clock: clock.clone(),
+            ..kvalitet_web::SiteOptions::default()
+        })
+        .start()
+        .await;
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let rules = [
+        ("threshold_kind", "signatures"),
+        ("threshold_value", "2"),
+        ("signing_days", "30"),
+        ("answer_working_days", "5"),
+        ("rules", "Förslaget ska gälla något kommunen ansvarar för."),
+    ];
+    assert_eq!(
+        bo.post("/admin/kommun/0180/e-forslag", &rules).await.status,
+        303
+    );
+
+    // The form sends files, and the map is a picture to click, drawn at its own size.
+    let mut anna = app.visitor();
+    let form = anna.get("/kommun/0180/e-forslag/nytt").await;
+    assert!(
+        form.body.contains(r#"enctype="multipart/form-data""#)
+            && form
+                .body
+                .contains(r#"type="image" class="map-pick" name="karta""#)
+            && form.body.contains(r#"height="300""#),
+        "{}",
+        form.body
+    );
+    let map = app.get("/kommun/0180/e-forslag/karta.svg").send().await;
+    assert_eq!(map.status, 200);
+    assert_eq!(
+        map.header("content-type"),
+        Some("image/svg+xml; charset=utf-8")
+    );
+    assert!(map.body.starts_with("<svg") && map.body.contains("<path d=\"M"));
+
+    // A click in the middle sets the place and keeps what was typed; nothing is sent yet.
+    let typed = [
+        ("title", "Gungor vid Observatorielunden"),
+        ("body", "Barnen saknar gungor."),
+        ("email", "anna@exempel.se"),
+    ];
+    let mut click = typed.to_vec();
+    click.extend([("karta.x", "150"), ("karta.y", "80")]);
+    let placed = send_multipart(&app, &mut anna, &click, &[]).await;
+    assert_eq!(placed.status, 200, "{}", placed.body);
+    assert!(
+        placed.body.contains("Platsen är vald: 59,3")
+            && placed
+                .body
+                .contains(r#"value="Gungor vid Observatorielunden""#)
+            && placed.body.contains(r#"id="p-lat" name="lat" value="59.3"#)
+            && placed.body.contains("karta.svg?lat=59"),
+        "{}",
+        placed.body
+    );
+    assert!(!placed.body.contains("error-summary"));
+    // A click beside the map is said beside the place's field.
+    let mut beside = typed.to_vec();
+    beside.extend([("karta.x", "999"), ("karta.y", "80")]);
+    let missed = send_multipart(&app, &mut anna, &beside, &[]).await;
+    assert_eq!(missed.status, 400);
+    assert!(
+        missed.body.contains(r#"id="p-lat-error""#) && missed.body.contains("Klicket hamnade inte")
+    );
+    // A place typed in Göteborg is outside Stockholm.
+    let mut away = typed.to_vec();
+    away.extend([("lat", "57,70"), ("lon", "11,97")]);
+    let outside = send_multipart(&app, &mut anna, &away, &[]).await;
+    assert_eq!(outside.status, 400);
+    assert!(
+        outside.body.contains("Platsen ligger utanför Stockholm"),
+        "{}",
+        outside.body
+    );
+    // A program is not a file to attach: refused by name, the text kept.
+    let mut here = typed.to_vec();
+    here.extend([("lat", "59,3430"), ("lon", "18,0540")]);
+    let exe = send_multipart(
+        &app,
+        &mut anna,
+        &here,
+        &[("files", "gungor.exe", b"MZ\x90\x00")],
+    )
+    .await;
+    assert_eq!(exe.status, 400);
+    assert!(
+        exe.body.contains(r#"id="p-files-error""#)
+            && exe.body.contains("gungor.exe: bara PDF-filer och bilder"),
+        "{}",
+        exe.body
+    );
+    // Enter in a field sends the form by its first button, the map, at (0, 0): it is sent.
+    let mut enter = here.clone();
+    enter.extend([("karta.x", "0"), ("karta.y", "0")]);
+    let files: [(&str, &str, &[u8]); 2] = [
+        ("files", "lekplats.png", PNG),
+        ("files", "ritning.pdf", PDF),
+    ];
+    let sent = send_multipart(&app, &mut anna, &enter, &files).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert!(sent.body.contains("Titta i din e-post"), "{}", sent.body);
+    let link = app.mailed_link("anna@exempel.se").await;
+    let csrf = anna.get(&link).await.hidden("csrf");
+    let done = anna.send(app.post(&link).form(&[("csrf", &csrf)])).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+
+    // Staff see the place and the files before publishing; the public does not.
+    let staff = bo.get("/admin/kommun/0180/e-forslag/1").await;
+    assert!(
+        staff.body.contains("59,3430 grader nord, 18,0540 grader öst")
+            && staff.body.contains(r#"href="/admin/kommun/0180/e-forslag/1/bilaga/1">lekplats.png</a> (PNG-bild, 1 kB)"#)
+            && staff.body.contains("ritning.pdf"),
+        "{}",
+        staff.body
+    );
+    assert_eq!(
+        bo.get("/admin/kommun/0180/e-forslag/1/bilaga/2")
+            .await
+            .bytes,
+        PDF
+    );
+    assert_eq!(
+        app.get("/kommun/0180/e-forslag/1/bilaga/1")
+            .send()
+            .await
+            .status,
+        404
+    );
+    let publish = [("step", "publish"), ("committee", "Kulturnämnden")];
+    assert_eq!(
+        bo.post("/admin/kommun/0180/e-forslag/1/granska", &publish)
+            .await
+            .status,
+        303
+    );
+
+    let page = app.get("/kommun/0180/e-forslag/1").send().await;
+    assert!(
+        page.body.contains(r#"class="place-map" src="/kommun/0180/e-forslag/karta.svg?lat=59343000&amp;lon=18054000""#)
+            && page.body.contains("openstreetmap.org/?mlat=59.34300&amp;mlon=18.05400")
+            && page.body.contains(r#"href="/kommun/0180/e-forslag/1/bilaga/2">ritning.pdf</a> (PDF, 1 kB)"#),
+        "{}",
+        page.body
+    );
+    let marked = app
+        .get("/kommun/0180/e-forslag/karta.svg?lat=59343000&lon=18054000")
+        .send()
+        .await;
+    assert!(marked.body.contains("<circle"));
+    // A picture is shown, without the text naming a place; a PDF is downloaded; neither may
+    // run anything should the browser open it as a page.
+    let picture = app.get("/kommun/0180/e-forslag/1/bilaga/1").send().await;
+    assert_eq!(picture.status, 200);
+    assert_eq!(picture.header("content-type"), Some("image/png"));
+    assert!(
+        picture
+            .header("content-disposition")
+            .unwrap()
+            .starts_with("inline; filename=\"lekplats.png\"")
+    );
+    assert_eq!(picture.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(
+        picture.header("content-security-policy"),
+        Some("default-src 'none'; sandbox")
+    );
+    assert!(!picture.bytes.windows(9).any(|w| w == b"Storgatan"));
+    let pdf = app.get("/kommun/0180/e-forslag/1/bilaga/2").send().await;
+    assert!(
+        pdf.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(pdf.bytes, PDF);
+    // In English too.
+    let en = app.get("/en/kommun/0180/e-forslag/1").send().await;
+    assert!(
+        en.body.contains("59.3430 degrees north") && en.body.contains("PNG picture"),
+        "{}",
+        en.body
+    );
+}

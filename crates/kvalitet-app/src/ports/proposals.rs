@@ -7,6 +7,7 @@ use std::future::Future;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use kvalitet_domain::geo::GeoPoint;
 use kvalitet_domain::proposal::{Decision, Milestones, Moderation, Threshold};
 use kvalitet_domain::{MunicipalityId, Timestamp};
 
@@ -35,6 +36,28 @@ pub struct NewProposal {
     pub area: String,
     /// The name shown with it, when the proposer chose to be named.
     pub author_name: Option<String>,
+    /// The place it is about, when the proposer put one on the map.
+    #[serde(default)]
+    pub place: Option<GeoPoint>,
+}
+
+/// A file attached to a proposal, checked as a file (`kvalitet_formats::attachment`) before
+/// it gets here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub file_name: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
+}
+
+/// A kept file, without its bytes: what a page lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttachmentInfo {
+    /// 1, 2, … in the order sent: its address under the proposal.
+    pub position: u32,
+    pub file_name: String,
+    pub media_type: String,
+    pub size_bytes: u64,
 }
 
 /// What a resident's e-mail link confirms.
@@ -78,6 +101,8 @@ pub struct NewConfirmation {
     pub expires_at: Timestamp,
     /// The message with the link, queued with the confirmation.
     pub mail: Mail,
+    /// A proposal's files, kept with the confirmation until its link is followed.
+    pub attachments: Vec<NewAttachment>,
 }
 
 /// A confirmation waiting for its link to be followed.
@@ -229,6 +254,21 @@ pub trait Proposals: Send + Sync + 'static {
         municipality: &MunicipalityId,
         number: i64,
     ) -> impl Future<Output = Result<Option<StoredProposal>, StoreError>> + Send;
+
+    /// The files attached to the proposal, in the order sent.
+    fn proposal_attachments(
+        &self,
+        municipality: &MunicipalityId,
+        number: i64,
+    ) -> impl Future<Output = Result<Vec<AttachmentInfo>, StoreError>> + Send;
+
+    /// One attached file with its bytes.
+    fn proposal_attachment(
+        &self,
+        municipality: &MunicipalityId,
+        number: i64,
+        position: u32,
+    ) -> impl Future<Output = Result<Option<(AttachmentInfo, Vec<u8>)>, StoreError>> + Send;
 
     /// The proposal's signatures, in the order signed.
     fn proposal_signatures(

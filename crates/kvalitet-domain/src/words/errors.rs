@@ -288,6 +288,17 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
     ("field.value", "Värde", "Value"),
     ("field.measure", "Mått", "Measure"),
     ("field.email", "E-postadress", "E-mail address"),
+    ("field.files", "Bifogade filer", "Attached files"),
+    (
+        "field.lat",
+        "Latitud (grader nord)",
+        "Latitude (degrees north)",
+    ),
+    (
+        "field.lon",
+        "Longitud (grader öst)",
+        "Longitude (degrees east)",
+    ),
     (
         "field.identification",
         "Hur deltagarna identifierar sig",
@@ -2022,5 +2033,70 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "budget_email_voted",
         "Den här adressen har redan röstat i omgången. Varje adress röstar en gång.",
         "This address has already voted in the round. Each address votes once.",
+    ),
+    (
+        "attachment_too_many",
+        "Högst {count} filer kan bifogas.",
+        "At most {count} files can be attached.",
+    ),
+    (
+        "attachment_too_large",
+        "{file}: filen är större än {mb} MB.",
+        "{file}: the file is larger than {mb} MB.",
+    ),
+    (
+        "attachment_empty",
+        "{file}: filen är tom.",
+        "{file}: the file is empty.",
+    ),
+    (
+        "attachment_unknown_kind",
+        "{file}: bara PDF-filer och bilder i PNG eller JPEG kan bifogas.",
+        "{file}: only PDF files and PNG or JPEG pictures can be attached.",
+    ),
+    (
+        "attachment_broken",
+        "{file}: filen är skadad eller ofullständig och kan inte läsas.",
+        "{file}: the file is damaged or incomplete and cannot be read.",
+    ),
+    (
+        "attachment_too_many_pixels",
+        "{file}: bilden är större än {pixels} bildpunkter på en sida. Förminska den och försök igen.",
+        "{file}: the picture is larger than {pixels} pixels on a side. Make it smaller and try again.",
+    ),
+    (
+        "attachment_active_pdf",
+        "{file}: PDF-filen innehåller skript eller inbäddat innehåll ({what}) och tas inte emot. Spara den som en vanlig PDF och försök igen.",
+        "{file}: the PDF holds scripts or embedded content ({what}) and is not accepted. Save it as a plain PDF and try again.",
+    ),
+    (
+        "attachment_not_found",
+        "Förslaget har ingen sådan bilaga.",
+        "The proposal has no such attachment.",
+    ),
+    (
+        "place_not_a_number",
+        "Skriv ett antal grader, till exempel 59,3293.",
+        "Write a number of degrees, for example 59.3293.",
+    ),
+    (
+        "place_not_in_sweden",
+        "Platsen ligger inte i Sverige. Latitud (nord) är 55–69 och longitud (öst) 11–24 grader.",
+        "The place is not in Sweden. Latitude (north) is 55–69 and longitude (east) 11–24 degrees.",
+    ),
+    (
+        "place_half",
+        "Fyll i både latitud och longitud, eller ingen av dem.",
+        "Fill in both latitude and longitude, or neither.",
+    ),
+    (
+        "place_outside",
+        "Platsen ligger utanför {municipality}. Välj en plats i kommunen eller lämna platsen tom.",
+        "The place is outside {municipality}. Choose a place in the municipality or leave the place empty.",
+    ),
+    (
+        "place_click_again",
+        "Klicket hamnade inte på kartan. Klicka på kartan med mus eller finger, eller skriv in koordinaterna.",
+        "The click was not on the map. Click the map with a mouse or a finger, or type the coordinates.",
     ),
 ];

@@ -3533,6 +3533,55 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Followed up under the municipality's goal:",
     ),
     ("goal_link_notice", "Målet är sparat.", "The goal is saved."),
+    (
+        "proposal_place_heading",
+        "Plats på kartan (frivilligt)",
+        "Place on the map (optional)",
+    ),
+    (
+        "proposal_place_hint",
+        "Gäller förslaget en viss plats? Klicka på kartan, eller skriv in platsens koordinater i grader (till exempel från en kartapp).",
+        "Is the proposal about a particular place? Click the map, or type the place's coordinates in degrees (for example from a map app).",
+    ),
+    (
+        "proposal_map_alt",
+        "Karta över {name}: klicka för att välja platsen",
+        "Map of {name}: click to choose the place",
+    ),
+    (
+        "proposal_place_set",
+        "Platsen är vald: {lat} grader nord, {lon} grader öst. Kontrollera den på kartan och skicka förslaget när du är klar.",
+        "The place is chosen: {lat} degrees north, {lon} degrees east. Check it on the map and send the proposal when you are done.",
+    ),
+    (
+        "proposal_files_field",
+        "Bifoga filer (frivilligt)",
+        "Attach files (optional)",
+    ),
+    (
+        "proposal_files_hint",
+        "Högst {n} filer, PDF, PNG eller JPEG, högst {mb} MB var. Bilder sparas utan sina metadata (till exempel var bilden togs). Välj filerna sist: visas formuläret igen behöver du välja dem på nytt.",
+        "At most {n} files, PDF, PNG or JPEG, at most {mb} MB each. Pictures are kept without their metadata (such as where a picture was taken). Choose the files last: if the form comes back you need to choose them again.",
+    ),
+    ("proposal_place", "Plats", "Place"),
+    (
+        "proposal_place_degrees",
+        "{lat} grader nord, {lon} grader öst",
+        "{lat} degrees north, {lon} degrees east",
+    ),
+    (
+        "proposal_place_map_alt",
+        "Karta över {name} där förslagets plats är markerad med en röd prick",
+        "Map of {name} with the proposal's place marked by a red dot",
+    ),
+    (
+        "proposal_place_osm",
+        "Visa platsen på OpenStreetMap",
+        "Show the place on OpenStreetMap",
+    ),
+    ("proposal_files", "Bilagor", "Attachments"),
+    ("attachment_png", "PNG-bild", "PNG picture"),
+    ("attachment_jpeg", "JPEG-bild", "JPEG picture"),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",

@@ -6,7 +6,7 @@
 
 use kvalitet_app::ports::{Actor, Confirmed, Mail};
 use kvalitet_app::proposals::{
-    self, DecisionForm, Links, ModerationForm, ProposalForm, SettingsForm, SignForm,
+    self, DecisionForm, Links, ModerationForm, ProposalForm, SentFile, SettingsForm, SignForm,
 };
 use kvalitet_app::refusal::Refusal;
 use kvalitet_domain::Timestamp;
@@ -18,6 +18,7 @@ use kvalitet_app::ports::prelude::*;
 
 both_backends!(
     a_proposal_goes_from_confirmation_to_decision,
+    a_proposal_keeps_its_place_and_checked_files_and_shows_them_once_published,
     an_address_signs_once_even_when_two_links_race,
     confirmation_mails_are_counted_per_address,
 );
@@ -52,6 +53,7 @@ fn proposal_form(email: &str) -> ProposalForm {
         area: "Miljö".into(),
         email: email.into(),
         name: "Anna Andersson".into(),
+        ..ProposalForm::default()
     }
 }
 
@@ -109,6 +111,7 @@ async fn published_proposal(store: &SqlStore, threshold: &str) -> i64 {
         &muni,
         "Stockholm",
         &proposal_form("p@x.se"),
+        &[],
         LINKS,
         now,
     )
@@ -147,6 +150,7 @@ async fn a_proposal_goes_from_confirmation_to_decision(store: &SqlStore) {
             &muni,
             "Stockholm",
             &proposal_form("p@x.se"),
+            &[],
             LINKS,
             now
         )
@@ -177,6 +181,7 @@ async fn a_proposal_goes_from_confirmation_to_decision(store: &SqlStore) {
         &muni,
         "Stockholm",
         &proposal_form("P@X.se"),
+        &[],
         LINKS,
         now,
     )
@@ -461,4 +466,127 @@ async fn confirmation_mails_are_counted_per_address(store: &SqlStore) {
     proposals::sign(store, &muni, "Stockholm", number, &form, LINKS, tomorrow)
         .await
         .unwrap();
+}
+
+const PNG: &[u8] =
+    include_bytes!("../../../kvalitet-formats/tests/fixtures/attachments/lekplats.png");
+const PDF: &[u8] = include_bytes!("../../../kvalitet-formats/tests/fixtures/attachments/plan.pdf");
+const SCRIPT_PDF: &[u8] =
+    include_bytes!("../../../kvalitet-formats/tests/fixtures/attachments/script.pdf");
+
+async fn a_proposal_keeps_its_place_and_checked_files_and_shows_them_once_published(
+    store: &SqlStore,
+) {
+    load_catalogue(store).await;
+    let (_, anna) = person(store, "anna@kommun.se", Some("0180")).await;
+    let muni = m("0180");
+    let a = actor("2026-03-02T08:00:00Z");
+    proposals::save_settings(store, &anna, &muni, &settings("10"), &a)
+        .await
+        .unwrap();
+    let form = ProposalForm {
+        lat: "59,3326".into(),
+        lon: "18,0649".into(),
+        ..proposal_form("p@x.se")
+    };
+    let now = t("2026-03-02T09:00:00Z");
+    // A script in a PDF refuses the whole proposal, naming the file; nothing is kept or mailed.
+    let refused = proposals::submit(
+        store,
+        &muni,
+        "Stockholm",
+        &form,
+        &[
+            SentFile {
+                name: "lekplats.png",
+                bytes: PNG,
+            },
+            SentFile {
+                name: "hack.pdf",
+                bytes: SCRIPT_PDF,
+            },
+        ],
+        LINKS,
+        now,
+    )
+    .await;
+    let Err(Refusal::BadRows(problems)) = refused else {
+        panic!("refused: {refused:?}")
+    };
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].term("field"), Some("files"));
+    assert!(format!("{problems:?}").contains("hack.pdf"));
+    assert!(mails(store, "2026-03-02T09:00:00Z").await.is_empty());
+
+    let files = [
+        SentFile {
+            name: "plan.pdf",
+            bytes: PDF,
+        },
+        SentFile {
+            name: "C:\\bilder\\lekplats.PNG",
+            bytes: PNG,
+        },
+    ];
+    proposals::submit(store, &muni, "Stockholm", &form, &files, LINKS, now)
+        .await
+        .unwrap();
+    let token = token_in(&mails(store, "2026-03-02T09:00:00Z").await[0]);
+    let Confirmed::Proposal { number } = confirm(store, &token, "2026-03-02T09:05:00Z")
+        .await
+        .unwrap()
+    else {
+        panic!("a proposal")
+    };
+    let (p, _) = proposals::one_for_staff(store, &anna, &muni, number)
+        .await
+        .unwrap();
+    let place = p.proposal.place.expect("a place");
+    assert_eq!((place.lat_e6, place.lon_e6), (59_332_600, 18_064_900));
+
+    // Staff see the files at moderation; the public sees nothing before publication.
+    let listed = proposals::attachment_list(store, Some(&anna), &muni, number)
+        .await
+        .unwrap();
+    let names: Vec<_> = listed
+        .iter()
+        .map(|f| (f.position, f.file_name.as_str()))
+        .collect();
+    assert_eq!(names, [(1, "plan.pdf"), (2, "lekplats.png")]);
+    assert_eq!(listed[0].size_bytes, PDF.len() as u64);
+    assert!(matches!(
+        proposals::attachment_list(store, None, &muni, number).await,
+        Err(Refusal::NotFound(_))
+    ));
+    assert!(matches!(
+        proposals::attachment_file(store, None, &muni, number, 2).await,
+        Err(Refusal::NotFound(_))
+    ));
+    let publish = ModerationForm {
+        step: "publish".into(),
+        committee: "Trafiknämnden".into(),
+        reason: String::new(),
+    };
+    proposals::moderate(store, &anna, &muni, number, &publish, LINKS, &a)
+        .await
+        .unwrap();
+    let (info, png) = proposals::attachment_file(store, None, &muni, number, 2)
+        .await
+        .unwrap();
+    assert_eq!(info.media_type, "image/png");
+    assert!(png.starts_with(b"\x89PNG"));
+    // The picture lost the text naming a place, and kept everything else.
+    assert!(!png.windows(9).any(|w| w == b"Storgatan"));
+    assert!(PNG.windows(9).any(|w| w == b"Storgatan"));
+    assert!(png.len() < PNG.len());
+    assert!(matches!(
+        proposals::attachment_file(store, None, &muni, number, 3).await,
+        Err(Refusal::NotFound(_))
+    ));
+    // Another municipality's address for the same number finds nothing.
+    assert!(
+        proposals::attachment_file(store, None, &m("1480"), number, 1)
+            .await
+            .is_err()
+    );
 }
