@@ -246,17 +246,18 @@ fn jpeg(bytes: &[u8]) -> Result<Vec<u8>, AttachmentProblem> {
                     return Err(AttachmentProblem::Broken("a scan before the frame header"));
                 }
                 // Entropy-coded data never holds 0xFF 0xD9 (a 0xFF there is followed by 0x00
-                // or a restart marker), so the first one after the first scan ends the
-                // picture; what follows (a phone's appended video, say) is dropped.
-                let rest = &bytes[at..];
-                let eoi = rest
+                // or a restart marker), so the first one after the first scan's header ends
+                // the picture; what follows (a phone's appended video, say) is dropped.
+                let scans = &bytes[end..];
+                let eoi = scans
                     .windows(2)
                     .position(|w| w == [0xFF, 0xD9])
                     .ok_or(AttachmentProblem::Broken("no end-of-image marker"))?;
                 if let Some(o) = orientation {
                     kept.extend_from_slice(&exif_with_orientation(o));
                 }
-                kept.extend_from_slice(&rest[..eoi + 2]);
+                kept.extend_from_slice(segment);
+                kept.extend_from_slice(&scans[..eoi + 2]);
                 return Ok(kept);
             }
             _ => kept.extend_from_slice(segment),
@@ -481,6 +482,26 @@ mod tests {
         // A photo without EXIF gets none.
         let plain = check("a.jpg", &jpeg_of(&[], b"")).expect("a photo");
         assert!(!plain.bytes.windows(2).any(|w| w == [0xFF, 0xE1]));
+    }
+
+    #[test]
+    fn a_kept_jpeg_checks_again_the_same_even_when_its_end_hid_in_a_scan_header() {
+        // Found by the fuzz target: an end-of-image marker inside the scan's header once cut
+        // the header short, so the kept file no longer read.
+        let found: &[u8] = &[
+            0xff, 0xd8, 0xff, 0xc6, 0x00, 0x1c, 0x47, 0x2d, 0x31, 0x2e, 0x73, 0x69, 0x96, 0xe6,
+            0x68, 0x81, 0xb6, 0xd3, 0xff, 0x09, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0xff, 0xff,
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xda, 0x00, 0x1c, 0x0c, 0x0c, 0x0c, 0x69, 0x96, 0xff,
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0xd9, 0xf1, 0x6e, 0x47, 0x20, 0x00, 0x95,
+        ];
+        match check("a.jpg", found) {
+            Ok(kept) => assert_eq!(check("a.jpg", &kept.bytes), Ok(kept)),
+            Err(e) => assert_eq!(e, AttachmentProblem::Broken("no end-of-image marker")),
+        }
+        let whole = jpeg_of(&[], b"");
+        let kept = check("a.jpg", &whole).expect("a photo");
+        assert_eq!(check("a.jpg", &kept.bytes), Ok(kept));
     }
 
     #[test]
