@@ -1005,14 +1005,20 @@ async fn public_page<S: Store>(
     Ok(r)
 }
 
-/// `GET /kommun/{id}/medborgarbudget/{code}`: a round's public page.
+/// The query a cast ballot is sent on to, so the round's page thanks the voter.
+const VOTED: &str = "rostat=1";
+
+/// `GET /kommun/{id}/medborgarbudget/{code}`: a round's public page; `?rostat=1` after a
+/// ballot was cast thanks the voter instead of showing the ballot.
 pub async fn public<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     PageLang(lang): PageLang,
     Path((id, code)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let m = public_municipality(&id)?;
-    public_page(&state, lang, &m, &code, None, None, false, None).await
+    let thanks = raw.is_some_and(|q| q.split('&').any(|p| p == VOTED));
+    public_page(&state, lang, &m, &code, None, None, thanks, None).await
 }
 
 /// `POST /kommun/{id}/medborgarbudget/{code}`: a ballot cast with a one-time code.
@@ -1084,7 +1090,12 @@ pub async fn vote<S: Store>(
         }
     };
     match cast {
-        Ok(()) => public_page(&state, lang, &m, &code, Some(round), None, true, None).await,
+        // Post/Redirect/Get: reloading the thank-you page asks for a page, it does not send
+        // the ballot again; and the answer to the many voters at once is a few bytes.
+        Ok(()) => Ok(redirect(
+            &format!("{}/kommun/{m}/medborgarbudget/{code}?{VOTED}", lang.base()),
+            &[],
+        )),
         Err(refusal) => {
             #[derive(Serialize)]
             struct Typed<'a> {

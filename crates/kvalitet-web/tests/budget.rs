@@ -212,8 +212,13 @@ async fn a_citizen_budget_is_set_up_voted_counted_and_explained_over_http() {
             &[&ids[0]],
         )))
         .await;
-    assert_eq!(ok.status, 200, "{}", ok.body);
-    assert!(ok.body.contains("Tack!"));
+    // Post/Redirect/Get: the ballot's answer sends the voter to the round's page, which
+    // thanks them (a reload there sends nothing again).
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let thanked = ok.location().unwrap().to_owned();
+    assert!(thanked.ends_with("/kommun/0180/medborgarbudget/2027?rostat=1"), "{thanked}");
+    let thanks = resident.get(&thanked).await;
+    assert!(thanks.body.contains("Tack!") && !thanks.body.contains(r#"name="code""#));
     let csrf = resident.get(public).await.hidden("csrf");
     let again = resident
         .send(send(vote(csrf, &codes[0], "Norr", &[&ids[0]])))
@@ -225,7 +230,7 @@ async fn a_citizen_budget_is_set_up_voted_counted_and_explained_over_http() {
         let cast = resident
             .send(send(vote(csrf, code, area, &[project])))
             .await;
-        assert_eq!(cast.status, 200, "{}", cast.body);
+        assert_eq!(cast.status, 303, "{}", cast.body);
     }
     // Counted only after the last day; then the public page explains the result. (Days
     // passed: the session from before has expired.)
