@@ -1,5 +1,6 @@
-//! The queues that survey answers and citizen-budget ballots are written through: one task per
-//! kind takes every item waiting and stores them in one transaction, so that at busy moments
+//! The queues that survey answers and citizen-budget ballots are written through: a task per
+//! kind (ballots on PostgreSQL: a few) takes every item waiting and stores them in one
+//! transaction, so that at busy moments
 //! (a reminder just sent, a panel wave or a vote opening) hundreds of residents share one
 //! commit instead of queuing for one each. A lone item is written at once; nothing waits on a
 //! timer. Written by hand: it is a few lines over tokio's channels, and no crate does this
@@ -37,6 +38,12 @@ impl<T> Default for WriteQueue<T> {
 /// What goes through a queue: where the site keeps its queue, and how a batch is stored
 /// (one transaction, an outcome per item).
 pub(crate) trait Queued<S: Store>: Sized + Send + 'static {
+    /// Batches written at once on PostgreSQL, whose commits wait for the disk: while one
+    /// waits another can be written, and the server's group commit flushes them together.
+    /// One on SQLite (one writer at a time), and one for anything two batches could both
+    /// try to write (the second would fail whole on the first's unique key).
+    const WRITERS_ON_POSTGRES: usize = 1;
+
     fn queue(state: &AppState<S>) -> &WriteQueue<Self>;
     fn write(
         store: &S,
@@ -58,6 +65,10 @@ impl<S: Store> Queued<S> for NewResponse {
 }
 
 impl<S: Store> Queued<S> for NewBudgetBallot {
+    // A code is used up by an update that only an unused code passes: of two batches racing
+    // for one code, the second waits for the first's row and then finds it used.
+    const WRITERS_ON_POSTGRES: usize = 8;
+
     fn queue(state: &AppState<S>) -> &WriteQueue<Self> {
         &state.ballots
     }
@@ -77,9 +88,20 @@ pub(crate) async fn store<S: Store, T: Queued<S>>(
 ) -> Result<(), StoreError> {
     let sender = T::queue(state).sender.get_or_init(|| {
         let (sender, receiver) = mpsc::channel(QUEUE);
-        // The task holds the state weakly: when the site goes, the queue's sender goes with
-        // it and the task ends.
-        tokio::spawn(write_batches::<S, T>(Arc::downgrade(state), receiver));
+        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+        let writers = if state.backend == "postgres" {
+            T::WRITERS_ON_POSTGRES
+        } else {
+            1
+        };
+        // The tasks hold the state weakly: when the site goes, the queue's sender goes with
+        // it and the tasks end.
+        for _ in 0..writers {
+            tokio::spawn(write_batches::<S, T>(
+                Arc::downgrade(state),
+                receiver.clone(),
+            ));
+        }
         sender
     });
     let (done, outcome) = oneshot::channel();
@@ -90,10 +112,11 @@ pub(crate) async fn store<S: Store, T: Queued<S>>(
 
 async fn write_batches<S: Store, T: Queued<S>>(
     state: Weak<AppState<S>>,
-    mut receiver: mpsc::Receiver<Job<T>>,
+    receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<Job<T>>>>,
 ) {
     let mut jobs: Vec<Job<T>> = Vec::with_capacity(MAX_BATCH);
-    while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+    // A writer holds the receiver only while it takes a batch, not while it writes one.
+    while receiver.lock().await.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let Some(state) = state.upgrade() else { break };
         let (items, waiting): (Vec<T>, Vec<_>) = jobs.drain(..).unzip();
         match T::write(&state.store, &items).await {

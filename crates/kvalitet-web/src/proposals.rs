@@ -375,8 +375,8 @@ struct NewView<'a> {
     other_path: String,
 }
 
-/// The form for a new proposal: `typed` is the form sent back (with its problems, or none
-/// after a click on the map), `placed` the place a click set.
+/// The form for a new proposal: `typed` is the form sent back with its problems, or with
+/// none after a click on the map set its place (then said above the map, answering 200).
 async fn new_page<S: Store>(
     state: &AppState<S>,
     lang: Lang,

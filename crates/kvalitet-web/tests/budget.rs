@@ -216,7 +216,10 @@ async fn a_citizen_budget_is_set_up_voted_counted_and_explained_over_http() {
     // thanks them (a reload there sends nothing again).
     assert_eq!(ok.status, 303, "{}", ok.body);
     let thanked = ok.location().unwrap().to_owned();
-    assert!(thanked.ends_with("/kommun/0180/medborgarbudget/2027?rostat=1"), "{thanked}");
+    assert!(
+        thanked.ends_with("/kommun/0180/medborgarbudget/2027?rostat=1"),
+        "{thanked}"
+    );
     let thanks = resident.get(&thanked).await;
     assert!(thanks.body.contains("Tack!") && !thanks.body.contains(r#"name="code""#));
     let csrf = resident.get(public).await.hidden("csrf");
