@@ -237,8 +237,9 @@ fn draw(boundary: &Boundary, frame: &MapFrame, mark: Option<GeoPoint>) -> String
     svg
 }
 
-/// A kept file as a response: pictures shown, PDFs downloaded; either way the browser is told
-/// not to guess another type and, should it open the file as a page, to run nothing in it.
+/// A stored file someone sent (a proposal's attachment, an assessment's evidence) as a
+/// response, shown (`inline`) or downloaded; either way the browser is told not to guess
+/// another type and, should it open the file as a page, to run nothing in it.
 pub(crate) fn file_response(
     body: Vec<u8>,
     media_type: &str,

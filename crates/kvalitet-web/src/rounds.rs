@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use kvalitet_app::Store;
@@ -1335,39 +1335,13 @@ pub async fn document<S: Store>(
     Path(id): Path<DocumentId>,
 ) -> Result<Response, WebError> {
     match a::document(&state.store, &session.user.grants, session.user.id, id).await {
-        Ok((d, body)) => {
-            let ascii: String = d
-                .filename
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            let mut r = (StatusCode::OK, body).into_response();
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_str(&d.content_type)
-                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-            );
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            h.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'none'; sandbox"),
-            );
-            Ok(r)
-        }
+        Ok((d, body)) => Ok(crate::proposal_files::file_response(
+            body,
+            &d.content_type,
+            &d.filename,
+            false,
+            "no-store",
+        )),
         Err(e) => Err(e.into()),
     }
 }

@@ -14,8 +14,13 @@ use kvalitet_domain::Role;
 use kvalitet_testkit::{MovableClock, Seed, TestApp, Visitor};
 
 async fn server() -> (TestApp, Arc<MovableClock>) {
+    server_with(Seed::default()).await
+}
+
+/// The test site on `seed` (with Stockholm and its staff added), its clock movable.
+async fn server_with(seed: Seed) -> (TestApp, Arc<MovableClock>) {
     let clock = MovableClock::at("2026-03-02T09:00:00Z");
-    let app = Seed::default()
+    let app = seed
         .kommun("0180", "Stockholm")
         .person("bo@kommun.se", "Bo", &[("0180", Role::Editor)])
         .person("cia@kommun.se", "Cia", &[("0180", Role::Reader)])
@@ -463,21 +468,12 @@ async fn send_multipart(
 
 #[tokio::test]
 async fn a_place_is_clicked_on_the_map_and_files_are_checked_kept_and_served_safely() {
-    let clock = MovableClock::at("2026-03-02T09:00:00Z");
     // Stockholm drawn as a box around the city (about 17.9-18.2° E, 59.25-59.4° N).
     let (l, t) = kvalitet_formats::project(17.9, 59.4);
     let (r, b) = kvalitet_formats::project(18.2, 59.25);
     let square = format!("M{l:.1} {t:.1}L{r:.1} {t:.1}L{r:.1} {b:.1}L{l:.1} {b:.1}Z");
-    let app = Seed::default()
-        .kommun("0180", "Stockholm")
-        .catalogue(|c| c.shapes.push((kvalitet_testkit::m("0180"), square)))
-        .person("bo@kommun.se", "Bo", &[("0180", Role::Editor)])
-        .options(kvalitet_web::SiteOptions {
-            clock: clock.clone(),
-            ..kvalitet_web::SiteOptions::default()
-        })
-        .start()
-        .await;
+    let seed = Seed::default().catalogue(|c| c.shapes.push((kvalitet_testkit::m("0180"), square)));
+    let (app, _clock) = server_with(seed).await;
     let mut bo = app.logged_in("bo@kommun.se").await;
     let rules = [
         ("threshold_kind", "signatures"),
