@@ -61,9 +61,27 @@ fuzz_target!(|data: &[u8]| {
             area: field("area"),
             email: field("email"),
             name: field("name"),
+            lat: field("lat"),
+            lon: field("lon"),
         };
-        if let Ok((p, email)) = kvalitet_app::proposals::read_proposal_form(&settings, &proposal) {
+        // A municipality drawn as a box around Stockholm: a place read is inside it.
+        let (l, t) = kvalitet_domain::geo::project(17.9, 59.4);
+        let (r, b) = kvalitet_domain::geo::project(18.2, 59.25);
+        let boundary = kvalitet_domain::geo::Boundary::from_svg_path(&format!(
+            "M{l} {t}L{r} {t}L{r} {b}L{l} {b}Z"
+        ));
+        let read = kvalitet_app::proposals::read_proposal_form(
+            &settings,
+            &proposal,
+            Some(&boundary),
+            "Stockholm",
+        );
+        if let Ok((p, email)) = read {
             assert!(!p.title.is_empty() && email.contains('@'));
+            if let Some(place) = p.place {
+                let (x, y) = place.projected();
+                assert!(boundary.holds(x, y, kvalitet_domain::geo::BOUNDARY_TOLERANCE));
+            }
         }
     }
     let dialogue = kvalitet_app::dialogues::DialogueForm {
