@@ -49,6 +49,7 @@ fuzz_target!(|data: &[u8]| {
         signing_days: field("signing_days"),
         answer_working_days: field("answer_working_days"),
         areas: field("areas"),
+        residence_areas: field("residence_areas"),
         rules: field("rules"),
     };
     if let Ok(settings) = kvalitet_app::proposals::read_settings_form(&rules) {
@@ -63,6 +64,7 @@ fuzz_target!(|data: &[u8]| {
             name: field("name"),
             lat: field("lat"),
             lon: field("lon"),
+            residence: field("residence"),
         };
         // A municipality drawn as a box around Stockholm: a place read is inside it.
         let (l, t) = kvalitet_domain::geo::project(17.9, 59.4);
@@ -78,6 +80,11 @@ fuzz_target!(|data: &[u8]| {
         );
         if let Ok((p, email)) = read {
             assert!(!p.title.is_empty() && email.contains('@'));
+            // A residence kept is one the rules offer, and none when they ask for none.
+            match &p.residence_area {
+                Some(a) => assert!(settings.residence_areas.contains(a)),
+                None => assert!(settings.residence_areas.is_empty()),
+            }
             if let Some(place) = p.place {
                 let (x, y) = place.projected();
                 assert!(boundary.holds(x, y, kvalitet_domain::geo::BOUNDARY_TOLERANCE));

@@ -523,6 +523,8 @@ for (const p of pages) {
   await page.fill("#r-threshold_value", "1");
   await page.fill("#r-answer_working_days", "20");
   await page.fill("#r-areas", "Skola\nMiljö\nTrafik");
+  // Only residents take part: each says the area where they live.
+  await page.fill("#r-residence_areas", "Centrum\nNorra\nSödra");
   await page.fill("#r-rules", "Förslaget ska gälla något kommunen ansvarar för och hålla god ton.");
   await submit(page, "/e-forslag");
   const resident2 = await voter.newPage();
@@ -536,12 +538,14 @@ for (const p of pages) {
   await resident2.goto(`${base}/kommun/${kommun}/e-forslag/nytt`);
   await submit(resident2, "/e-forslag/nytt");
   if (!(await resident2.locator(".error-summary").count())) fail("an empty proposal was not sent back");
+  if (!(await resident2.locator("#p-residence-error").count())) fail("a proposal without the area where its proposer lives was not sent back");
   await axeCheck(resident2, "new e-proposal sent back");
   await resident2.fill("#p-title", "Fler cykelställ vid stationen");
   await resident2.fill("#p-body", "Det saknas platser på morgonen.\nFler ställ skulle få fler att cykla.");
   await resident2.selectOption("#p-area", "Trafik");
   await resident2.fill("#p-email", "boende@exempel.se");
   await resident2.fill("#p-name", "Kim Boende");
+  await resident2.selectOption("#p-residence", "Norra");
   // A place clicked on the map (without script: the image button sends the pixel), when the
   // municipality's boundary is loaded; a photo attached last.
   const map = resident2.locator("input.map-pick");
@@ -576,6 +580,7 @@ for (const p of pages) {
   const number = proposalUrl.split("/").pop();
   await resident2.goto(`${base}/kommun/${kommun}/e-forslag/${number}`);
   await resident2.fill("#s-email", "granne@exempel.se");
+  await resident2.selectOption("#s-residence", "Centrum");
   await submit(resident2, `/e-forslag/${number}`);
   await resident2.goto(base + mailedLink("granne@exempel.se"));
   await Promise.all([resident2.waitForNavigation(), resident2.click("form[action*='/bekrafta/'] button[type=submit]")]);
@@ -596,6 +601,7 @@ for (const p of pages) {
   }
   if (!(await resident2.locator(`a[href$='/mal#goal-kf1']`).count())) fail("the decided proposal does not link to its goal");
   if (!(await resident2.locator("a[href$='/bilaga/1']").count())) fail("the decided proposal does not list its file");
+  if (!((await resident2.content()).includes("Signatures by residence area"))) fail("the decided proposal does not count its signers by area");
   if (hadMap && !(await resident2.locator("img.place-map").count())) fail("the decided proposal does not show its place on the map");
   await staffWidths(resident2, "proposal-decided");
   await resident2.goto(`${base}/kommun/${kommun}/e-forslag`);

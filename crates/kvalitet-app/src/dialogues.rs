@@ -77,7 +77,7 @@ pub fn read_dialogue_form(form: &DialogueForm) -> Result<NewDialogue, Vec<Messag
     if let Err(m) = check_len("description", &form.description, max_chars::DESCRIPTION) {
         problems.push(m);
     }
-    let areas = read_areas(&form.areas, MAX_DIALOGUE_AREAS, &mut problems);
+    let areas = read_areas("areas", &form.areas, MAX_DIALOGUE_AREAS, &mut problems);
     let mut day = |field: &str, text: &str| match parse_date(text) {
         Ok(d) => Some(d),
         Err(_) if text.trim().is_empty() => {

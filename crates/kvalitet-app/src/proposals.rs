@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use kvalitet_domain::calendar::{Calendar, parse_date, stockholm_date};
+use kvalitet_domain::dialogue::{GroupRow, breakdown};
 use kvalitet_domain::geo::{self, Boundary, GeoPoint, PlaceProblem};
 use kvalitet_domain::proposal::{
     Decision, MAX_ANSWER_WORKING_DAYS, MAX_PROPOSAL_AREAS, MAX_SIGNING_DAYS, Stage, Threshold,
@@ -45,6 +46,8 @@ pub struct SettingsForm {
     pub signing_days: String,
     pub answer_working_days: String,
     pub areas: String,
+    /// The residence areas, one per line; empty: residence not asked.
+    pub residence_areas: String,
     pub rules: String,
 }
 
@@ -57,6 +60,7 @@ impl SettingsForm {
             signing_days: s.signing_days.to_string(),
             answer_working_days: s.answer_working_days.to_string(),
             areas: s.areas.join("\n"),
+            residence_areas: s.residence_areas.join("\n"),
             rules: s.rules.clone(),
         }
     }
@@ -91,7 +95,13 @@ pub fn read_settings_form(form: &SettingsForm) -> Result<ProposalSettings, Vec<M
     )
     .map_err(|m| problems.push(m))
     .ok();
-    let areas = read_areas(&form.areas, MAX_PROPOSAL_AREAS, &mut problems);
+    let areas = read_areas("areas", &form.areas, MAX_PROPOSAL_AREAS, &mut problems);
+    let residence_areas = read_areas(
+        "residence_areas",
+        &form.residence_areas,
+        MAX_PROPOSAL_AREAS,
+        &mut problems,
+    );
     if let Err(m) = check_len("rules", &form.rules, max_chars::DESCRIPTION) {
         problems.push(m);
     }
@@ -105,6 +115,7 @@ pub fn read_settings_form(form: &SettingsForm) -> Result<ProposalSettings, Vec<M
                 signing_days,
                 answer_working_days,
                 areas,
+                residence_areas,
                 rules: form.rules.trim().to_owned(),
             })
         }
@@ -113,8 +124,13 @@ pub fn read_settings_form(form: &SettingsForm) -> Result<ProposalSettings, Vec<M
 }
 
 /// The areas typed one per line (blank lines dropped), at most `max` of them, each a title's
-/// length; problems name the field `areas`. Proposals and dialogues offer areas alike.
-pub(crate) fn read_areas(text: &str, max: usize, problems: &mut Vec<Message>) -> Vec<String> {
+/// length; problems name `field`. Proposals and dialogues offer areas alike.
+pub(crate) fn read_areas(
+    field: &str,
+    text: &str,
+    max: usize,
+    problems: &mut Vec<Message>,
+) -> Vec<String> {
     let areas: Vec<String> = text
         .lines()
         .map(str::trim)
@@ -123,12 +139,12 @@ pub(crate) fn read_areas(text: &str, max: usize, problems: &mut Vec<Message>) ->
         .collect();
     if areas.len() > max {
         problems.push(Message::in_field(
-            "areas",
+            field,
             Message::new("budget_too_many_areas").with("max", max),
         ));
     }
     for a in &areas {
-        if let Err(m) = check_len("areas", a, max_chars::TITLE) {
+        if let Err(m) = check_len(field, a, max_chars::TITLE) {
             problems.push(m);
         }
     }
@@ -201,6 +217,8 @@ pub struct ProposalForm {
     /// The place as typed (degrees north and east), or as set by a click on the map.
     pub lat: String,
     pub lon: String,
+    /// The residence area chosen, when the rules ask for one.
+    pub residence: String,
 }
 
 /// A file as sent with a proposal: its name on the sender's machine and its bytes.
@@ -300,6 +318,8 @@ pub async fn boundary(
 pub struct SignForm {
     pub email: String,
     pub name: String,
+    /// The residence area chosen, when the rules ask for one.
+    pub residence: String,
 }
 
 /// An address as typed, lower case, or its problem in the field `email`. Only the shape is
@@ -316,6 +336,47 @@ pub fn read_email(text: &str) -> Result<String, Message> {
         && email.len() <= MAX_EMAIL
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if shaped { Ok(email) } else { Err(wrong()) }
+}
+
+/// The residence area chosen from the rules' list, or its problem in the field `residence`;
+/// `None` when the rules ask for none (what was sent is then ignored, so nothing unasked is
+/// kept).
+pub fn read_residence(settings: &ProposalSettings, typed: &str) -> Result<Option<String>, Message> {
+    if settings.residence_areas.is_empty() {
+        return Ok(None);
+    }
+    let typed = typed.trim();
+    settings
+        .residence_areas
+        .iter()
+        .find(|a| *a == typed)
+        .map(|a| Some(a.clone()))
+        .ok_or_else(|| Message::in_field("residence", Message::new("proposal_residence_choose")))
+}
+
+/// Signers by the residence area they declared, safe to publish (groups smaller than
+/// [`MIN_GROUP`](kvalitet_domain::dialogue::MIN_GROUP) hidden as for dialogues); empty when
+/// the rules ask for no residence. Areas no longer offered count with those who did not say.
+pub fn signers_by_residence(
+    settings: &ProposalSettings,
+    signatures: &[StoredSignature],
+) -> Vec<GroupRow> {
+    if settings.residence_areas.is_empty() {
+        return Vec::new();
+    }
+    let groups: Vec<(String, u64)> = settings
+        .residence_areas
+        .iter()
+        .map(|a| {
+            let n = signatures
+                .iter()
+                .filter(|s| s.residence_area.as_deref() == Some(a.as_str()))
+                .count() as u64;
+            (a.clone(), n)
+        })
+        .collect();
+    let counted: u64 = groups.iter().map(|(_, n)| n).sum();
+    breakdown(&groups, signatures.len() as u64 - counted)
 }
 
 /// A name to show, if any, or its problem in the field `name`.
@@ -366,19 +427,27 @@ pub fn read_proposal_form(
     let place = read_place(&form.lat, &form.lon, boundary, municipality_name)
         .map_err(|m| problems.push(m))
         .ok();
+    let residence_area = read_residence(settings, &form.residence)
+        .map_err(|m| problems.push(m))
+        .ok();
     let email = read_email(&form.email).map_err(|m| problems.push(m)).ok();
     let name = read_name(&form.name).map_err(|m| problems.push(m)).ok();
-    match (email, name, place) {
-        (Some(email), Some(author_name), Some(place)) if problems.is_empty() => Ok((
-            NewProposal {
-                title: form.title.trim().to_owned(),
-                body: form.body.trim().to_owned(),
-                area: area.to_owned(),
-                author_name,
-                place,
-            },
-            email,
-        )),
+    match (email, name, place, residence_area) {
+        (Some(email), Some(author_name), Some(place), Some(residence_area))
+            if problems.is_empty() =>
+        {
+            Ok((
+                NewProposal {
+                    title: form.title.trim().to_owned(),
+                    body: form.body.trim().to_owned(),
+                    area: area.to_owned(),
+                    author_name,
+                    place,
+                    residence_area,
+                },
+                email,
+            ))
+        }
         _ => Err(problems),
     }
 }
@@ -531,6 +600,7 @@ pub async fn sign(
     links: Links<'_>,
     now: Timestamp,
 ) -> Result<(), Refusal> {
+    let settings = offered(store, m).await?;
     let p = store.proposal(m, number).await?.ok_or_else(not_found)?;
     if !p.milestones.may_sign(stockholm_date(now.datetime())) {
         return Err(Refusal::Invalid(Message::new("proposal_not_signable")));
@@ -538,7 +608,10 @@ pub async fn sign(
     let mut problems = Vec::new();
     let email = read_email(&form.email).map_err(|e| problems.push(e)).ok();
     let name = read_name(&form.name).map_err(|e| problems.push(e)).ok();
-    let (Some(email), Some(public_name)) = (email, name) else {
+    let residence = read_residence(&settings, &form.residence)
+        .map_err(|e| problems.push(e))
+        .ok();
+    let (Some(email), Some(public_name), Some(residence_area)) = (email, name, residence) else {
         return Err(Refusal::BadRows(problems));
     };
     let title = p.proposal.title.clone();
@@ -553,6 +626,7 @@ pub async fn sign(
     let what = Confirmable::Signature {
         number,
         public_name,
+        residence_area,
     };
     ask_confirmation(store, m, &email, what, mail_of, now).await
 }
@@ -977,6 +1051,7 @@ mod tests {
             signing_days: 90,
             answer_working_days: 60,
             areas: vec!["Skola".into(), "Miljö".into()],
+            residence_areas: Vec::new(),
             rules: "Håll god ton.".into(),
         };
         let form = ProposalForm {
@@ -987,6 +1062,7 @@ mod tests {
             name: String::new(),
             lat: "59,3".into(),
             lon: String::new(),
+            residence: "Långt bort".into(),
         };
         let problems = read_proposal_form(&settings, &form, None, "Stockholm").unwrap_err();
         let fields: Vec<_> = problems.iter().filter_map(|p| p.term("field")).collect();
@@ -1017,5 +1093,81 @@ mod tests {
         assert_eq!(p.place, GeoPoint::new(59.3, 18.07));
         assert_eq!((p.area.as_str(), email.as_str()), ("Miljö", "a@b.se"));
         assert_eq!(p.author_name.as_deref(), Some("Anna"));
+        // Residence not asked: what was sent is not kept.
+        assert_eq!(p.residence_area, None);
+    }
+
+    fn asking_residence() -> ProposalSettings {
+        ProposalSettings {
+            threshold: Threshold::Signatures(10),
+            signing_days: 90,
+            answer_working_days: 60,
+            areas: Vec::new(),
+            residence_areas: vec!["Centrum".into(), "Norra".into(), "Södra".into()],
+            rules: "Håll god ton.".into(),
+        }
+    }
+
+    #[test]
+    fn residence_asked_must_be_one_of_the_areas_offered() {
+        let settings = asking_residence();
+        for refused in ["", "  ", "centrum", "Västra"] {
+            let m = read_residence(&settings, refused).unwrap_err();
+            assert_eq!(m.term("field"), Some("residence"), "{refused:?}");
+        }
+        assert_eq!(
+            read_residence(&settings, " Norra "),
+            Ok(Some("Norra".into()))
+        );
+        let form = ProposalForm {
+            title: "Bänkar".into(),
+            body: "Fler bänkar".into(),
+            email: "a@b.se".into(),
+            ..ProposalForm::default()
+        };
+        let problems = read_proposal_form(&settings, &form, None, "Lund").unwrap_err();
+        assert_eq!(problems[0].term("field"), Some("residence"));
+        let form = ProposalForm {
+            residence: "Södra".into(),
+            ..form
+        };
+        let (p, _) = read_proposal_form(&settings, &form, None, "Lund").unwrap();
+        assert_eq!(p.residence_area.as_deref(), Some("Södra"));
+    }
+
+    #[test]
+    fn signers_are_counted_by_residence_with_small_groups_hidden() {
+        let settings = asking_residence();
+        let day = parse_date("2026-05-04").unwrap();
+        let signed = |area: Option<&str>| StoredSignature {
+            public_name: None,
+            signed_on: day,
+            residence_area: area.map(str::to_owned),
+        };
+        let mut signatures: Vec<_> = (0..6).map(|_| signed(Some("Centrum"))).collect();
+        signatures.extend((0..2).map(|_| signed(Some("Norra"))));
+        // One from an area the municipality no longer offers, one from before it asked.
+        signatures.push(signed(Some("Gamla staden")));
+        signatures.push(signed(None));
+        let rows = signers_by_residence(&settings, &signatures);
+        assert_eq!(
+            rows,
+            [
+                GroupRow {
+                    label: Some("Centrum".into()),
+                    count: Some(6)
+                },
+                // Norra's 2 join the 2 who did not say: 4, still too few to show.
+                GroupRow {
+                    label: None,
+                    count: None
+                },
+            ]
+        );
+        let not_asked = ProposalSettings {
+            residence_areas: Vec::new(),
+            ..settings
+        };
+        assert!(signers_by_residence(&not_asked, &signatures).is_empty());
     }
 }

@@ -47,7 +47,8 @@ macro_rules! proposal_select {
         concat!(
             "SELECT id, number, title, body, area, author_name, moderation, reason, committee,
                  published_on, signing_ends_on, threshold, threshold_note, threshold_reached_on,
-                 answer, decision, decided_on, signatures, created_at, place_lat_e6, place_lon_e6
+                 answer, decision, decided_on, signatures, created_at, place_lat_e6, place_lon_e6,
+                 residence_area
              FROM proposal WHERE municipality_id = $1 ",
             $tail
         )
@@ -77,6 +78,7 @@ struct ProposalRow {
     created_at: String,
     place_lat_e6: Option<i64>,
     place_lon_e6: Option<i64>,
+    residence_area: Option<String>,
 }
 
 fn proposal_record(m: &MunicipalityId, r: ProposalRow) -> Result<StoredProposal, StoreError> {
@@ -96,6 +98,7 @@ fn proposal_record(m: &MunicipalityId, r: ProposalRow) -> Result<StoredProposal,
                 }),
                 _ => None,
             },
+            residence_area: r.residence_area,
         },
         milestones: Milestones {
             moderation: Moderation::parse(&r.moderation).ok_or_else(|| invalid(&r.moderation))?,
@@ -182,8 +185,9 @@ impl SqlStore {
         exec!(
             t,
             "INSERT INTO proposal (municipality_id, number, title, body, area, author_name,
-                 author_email, moderation, created_at, place_lat_e6, place_lon_e6)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10)",
+                 author_email, moderation, created_at, place_lat_e6, place_lon_e6,
+                 residence_area)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11)",
             m,
             number,
             &p.title,
@@ -193,7 +197,8 @@ impl SqlStore {
             email,
             actor.at.to_string(),
             p.place.map(|g| i64::from(g.lat_e6)),
-            p.place.map(|g| i64::from(g.lon_e6))
+            p.place.map(|g| i64::from(g.lon_e6)),
+            p.residence_area.as_deref()
         )?;
         Ok(number)
     }
@@ -206,6 +211,7 @@ impl SqlStore {
         number: i64,
         email_hash: &str,
         public_name: Option<&str>,
+        residence_area: Option<&str>,
         today: &str,
     ) -> Result<bool, StoreError> {
         let open = fetch_all!(tx t, (i64, Option<String>),
@@ -219,12 +225,14 @@ impl SqlStore {
         };
         let added = exec!(
             t,
-            "INSERT INTO proposal_signature (proposal_id, email_hash, public_name, signed_on)
-             VALUES ($1, $2, $3, $4) ON CONFLICT (proposal_id, email_hash) DO NOTHING",
+            "INSERT INTO proposal_signature (proposal_id, email_hash, public_name, signed_on,
+                 residence_area)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (proposal_id, email_hash) DO NOTHING",
             id,
             email_hash,
             public_name,
-            today
+            today,
+            residence_area
         )?;
         if added == 0 {
             return Err(conflict("proposal_already_signed"));
@@ -246,24 +254,27 @@ impl Proposals for SqlStore {
         &self,
         municipality: &MunicipalityId,
     ) -> Result<Option<ProposalSettings>, StoreError> {
-        let rows = fetch_all!(pool self, (String, i64, i64, i64, String, String),
+        let rows = fetch_all!(pool self, (String, i64, i64, i64, String, String, String),
             "SELECT threshold_kind, threshold_value, signing_days, answer_working_days, areas,
-                 rules
+                 rules, residence_areas
              FROM proposal_settings WHERE municipality_id = $1",
             municipality.as_str())?;
+        let lines = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
         rows.into_iter()
             .next()
-            .map(|(kind, value, signing, answer, areas, rules)| {
+            .map(|(kind, value, signing, answer, areas, rules, residence)| {
                 Ok(ProposalSettings {
                     threshold: Threshold::from_stored(&kind, small(value)?)
                         .ok_or_else(|| invalid(&kind))?,
                     signing_days: small(signing)?,
                     answer_working_days: small(answer)?,
-                    areas: areas
-                        .lines()
-                        .filter(|l| !l.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
+                    areas: lines(&areas),
+                    residence_areas: lines(&residence),
                     rules,
                 })
             })
@@ -281,14 +292,16 @@ impl Proposals for SqlStore {
         exec!(
             t,
             "INSERT INTO proposal_settings (municipality_id, threshold_kind, threshold_value,
-                 signing_days, answer_working_days, areas, rules, updated_by, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 signing_days, answer_working_days, areas, rules, updated_by, updated_at,
+                 residence_areas)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (municipality_id) DO UPDATE SET
                  threshold_kind = excluded.threshold_kind,
                  threshold_value = excluded.threshold_value,
                  signing_days = excluded.signing_days,
                  answer_working_days = excluded.answer_working_days,
                  areas = excluded.areas, rules = excluded.rules,
+                 residence_areas = excluded.residence_areas,
                  updated_by = excluded.updated_by, updated_at = excluded.updated_at",
             municipality.as_str(),
             s.threshold.kind_code(),
@@ -298,7 +311,8 @@ impl Proposals for SqlStore {
             s.areas.join("\n"),
             &s.rules,
             &actor.who,
-            actor.at.to_string()
+            actor.at.to_string(),
+            s.residence_areas.join("\n")
         )?;
         // The municipality's page links to its e-förslag: cached pages are made again.
         bump_version(t).await?;
@@ -312,6 +326,7 @@ impl Proposals for SqlStore {
             Some(serde_json::json!({
                 "threshold": s.threshold.kind_code(), "value": s.threshold.stored_value(),
                 "signing_days": s.signing_days, "answer_working_days": s.answer_working_days,
+                "residence_asked": !s.residence_areas.is_empty(),
             })),
         )
         .await?;
@@ -471,6 +486,7 @@ impl Proposals for SqlStore {
             Confirmable::Signature {
                 number,
                 public_name,
+                residence_area,
             } => {
                 let reached = Self::insert_signature(
                     t,
@@ -478,6 +494,7 @@ impl Proposals for SqlStore {
                     number,
                     &email_hash,
                     public_name.as_deref(),
+                    residence_area.as_deref(),
                     &iso(today),
                 )
                 .await?;
@@ -603,17 +620,18 @@ impl Proposals for SqlStore {
         municipality: &MunicipalityId,
         number: i64,
     ) -> Result<Vec<StoredSignature>, StoreError> {
-        let rows = fetch_all!(pool self, (Option<String>, String),
-            "SELECT s.public_name, s.signed_on FROM proposal_signature s
+        let rows = fetch_all!(pool self, (Option<String>, String, Option<String>),
+            "SELECT s.public_name, s.signed_on, s.residence_area FROM proposal_signature s
              JOIN proposal p ON p.id = s.proposal_id
              WHERE p.municipality_id = $1 AND p.number = $2
              ORDER BY s.signed_on, s.email_hash",
             municipality.as_str(), number)?;
         rows.into_iter()
-            .map(|(public_name, on)| {
+            .map(|(public_name, on, residence_area)| {
                 Ok(StoredSignature {
                     public_name,
                     signed_on: parse_date(&on).map_err(|_| invalid(&on))?,
+                    residence_area,
                 })
             })
             .collect()

@@ -155,12 +155,16 @@ fn activity_line(lang: Lang, a: &DayActivity) -> ActivityLine {
 
 /// One row of who took part; `count` is words ("färre än 5") when the group is hidden.
 #[derive(Serialize)]
-struct GroupLine {
+pub(crate) struct GroupLine {
     label: String,
     count: String,
 }
 
-fn group_lines(lang: Lang, rows: &[GroupRow], label_of: impl Fn(&str) -> String) -> Vec<GroupLine> {
+pub(crate) fn group_lines(
+    lang: Lang,
+    rows: &[GroupRow],
+    label_of: impl Fn(&str) -> String,
+) -> Vec<GroupLine> {
     rows.iter()
         .map(|r| GroupLine {
             label: r

@@ -30,6 +30,7 @@ use kvalitet_formats::attachment;
 
 use crate::admin::municipality;
 use crate::auth::{private_page, redirect, render_private};
+use crate::dialogues::{GroupLine, group_lines};
 use crate::extract::{Change, PageLang, Pairs, PublicUpload, Session};
 use crate::forms::{Failed, answered};
 use crate::goal_links::{GoalLinkForm, GoalLinkView, form_for, public_link};
@@ -302,6 +303,7 @@ pub async fn open_data<S: Store>(
         .iter()
         .map(|p| {
             let days = app::working_days_to_decision(p);
+            let place = p.proposal.place;
             vec![
                 p.number.to_string(),
                 p.proposal.title.clone(),
@@ -317,6 +319,9 @@ pub async fn open_data<S: Store>(
                 iso(p.milestones.decided_on),
                 days.map_or(String::new(), |d| d.to_string()),
                 days.map_or(String::new(), |d| (d <= promised).to_string()),
+                // Degrees with a point and six decimals, as GIS tools read them.
+                place.map_or(String::new(), |g| format!("{:.6}", g.lat())),
+                place.map_or(String::new(), |g| format!("{:.6}", g.lon())),
             ]
         })
         .collect();
@@ -335,6 +340,8 @@ pub async fn open_data<S: Store>(
         "decided_on",
         "working_days_to_decision",
         "decided_within_promise",
+        "place_lat",
+        "place_lon",
     ];
     let table = crate::downloads::Table {
         title: format!("e-forslag-{m}"),
@@ -345,7 +352,12 @@ pub async fn open_data<S: Store>(
             .map(|h| {
                 matches!(
                     *h,
-                    "number" | "threshold" | "signatures" | "working_days_to_decision"
+                    "number"
+                        | "threshold"
+                        | "signatures"
+                        | "working_days_to_decision"
+                        | "place_lat"
+                        | "place_lon"
                 )
             })
             .collect(),
@@ -363,6 +375,8 @@ struct NewView<'a> {
     m: Named,
     rules: RulesView,
     areas: Vec<String>,
+    /// The residence areas to choose from; empty when residence is not asked.
+    residence_areas: Vec<String>,
     csrf: &'a str,
     failed: Option<Failed>,
     /// The map to click, with the place typed or clicked marked; none without a boundary.
@@ -401,6 +415,7 @@ async fn new_page<S: Store>(
         m: Named::of(&d, m),
         rules: rules_view(lang, &settings),
         areas: settings.areas.clone(),
+        residence_areas: settings.residence_areas.clone(),
         csrf: &token,
         failed,
         map: map
@@ -485,6 +500,7 @@ pub async fn submit<S: Store>(
         name: field(pairs, "name"),
         lat: field(pairs, "lat"),
         lon: field(pairs, "lon"),
+        residence: field(pairs, "residence"),
     };
     if let Some((_, frame)) = proposal_files::map_of(&state, &m).await?
         && let Some(place) = proposal_files::clicked(pairs, &frame)
@@ -530,6 +546,10 @@ struct OneView<'a> {
     may_sign: bool,
     names: Vec<String>,
     unnamed: usize,
+    /// The residence areas a signer chooses from; empty when residence is not asked.
+    residence_areas: Vec<String>,
+    /// Signers by residence area, small groups hidden.
+    by_residence: Vec<GroupLine>,
     goal: Option<GoalLinkView>,
     extras: Extras,
     csrf: &'a str,
@@ -569,6 +589,12 @@ async fn one_page<S: Store>(
         may_sign: p.milestones.may_sign(today),
         names,
         unnamed,
+        by_residence: group_lines(
+            lang,
+            &app::signers_by_residence(&settings, &signatures),
+            str::to_owned,
+        ),
+        residence_areas: settings.residence_areas.clone(),
         goal: public_link(state, lang, m, Linked::Proposal, &number.to_string()).await?,
         extras: proposal_files::extras(
             state,
@@ -614,6 +640,7 @@ pub async fn sign<S: Store>(
     let typed = SignForm {
         email: field(&pairs, "email"),
         name: field(&pairs, "name"),
+        residence: field(&pairs, "residence"),
     };
     let (_, d) = state.directory().await?;
     let name = d.name(&m);
@@ -904,6 +931,9 @@ struct StaffOneView<'a> {
     with_committee: bool,
     names: Vec<String>,
     unnamed: usize,
+    /// The residence area the proposer declared, when asked.
+    residence: Option<String>,
+    by_residence: Vec<GroupLine>,
     decisions: Vec<Choice>,
     today: String,
     goal_form: Option<GoalLinkForm>,
@@ -925,6 +955,7 @@ async fn staff_one_page<S: Store>(
 ) -> Result<Response, WebError> {
     let grants = &session.user.grants;
     let (p, signatures) = app::one_for_staff(&state.store, grants, m, number).await?;
+    let settings = app::settings_for_staff(&state.store, grants, m).await?;
     let (_, d) = state.directory().await?;
     let now = state.clock.now();
     let stage = app::stage_of(&p, now);
@@ -941,6 +972,14 @@ async fn staff_one_page<S: Store>(
         with_committee: stage == Stage::WithCommittee,
         names,
         unnamed,
+        residence: p.proposal.residence_area.clone(),
+        by_residence: settings.map_or_else(Vec::new, |s| {
+            group_lines(
+                lang,
+                &app::signers_by_residence(&s, &signatures),
+                str::to_owned,
+            )
+        }),
         decisions: Decision::ALL
             .iter()
             .map(|&d| Choice {

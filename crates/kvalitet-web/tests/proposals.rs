@@ -645,10 +645,171 @@ async fn a_place_is_clicked_on_the_map_and_files_are_checked_kept_and_served_saf
             .starts_with("attachment;")
     );
     assert_eq!(pdf.bytes, PDF);
+    // The place is in the open data, in degrees as GIS tools read them.
+    let csv = app.get("/kommun/0180/e-forslag.csv").send().await;
+    assert!(
+        csv.body
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",place_lat,place_lon")
+            && csv.body.contains(",59.343000,18.054000"),
+        "{}",
+        csv.body
+    );
     // In English too.
     let en = app.get("/en/kommun/0180/e-forslag/1").send().await;
     assert!(
         en.body.contains("59.3430 degrees north") && en.body.contains("PNG picture"),
+        "{}",
+        en.body
+    );
+}
+
+/// Signs proposal 1 from `email`, declaring `residence`; the answer to following the link.
+async fn sign_living_in(app: &TestApp, email: &str, residence: &str) -> kvalitet_testkit::Answer {
+    let mut signer = app.visitor();
+    let page = "/kommun/0180/e-forslag/1";
+    let sent = send_form(
+        app,
+        &mut signer,
+        page,
+        &[("email", email), ("residence", residence)],
+    )
+    .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let link = app.mailed_link(email).await;
+    send_form(app, &mut signer, &link, &[]).await
+}
+
+#[tokio::test]
+async fn only_residents_propose_and_sign_when_asked_and_signers_are_shown_counted_by_area() {
+    let (app, _clock) = server().await;
+    let mut bo = app.logged_in("bo@kommun.se").await;
+    let rules = [
+        ("threshold_kind", "signatures"),
+        ("threshold_value", "50"),
+        ("signing_days", "30"),
+        ("answer_working_days", "5"),
+        ("residence_areas", "Centrum\nNorra\n\nSödra"),
+        ("rules", "Förslag tas emot från dem som bor i kommunen."),
+    ];
+    assert_eq!(
+        bo.post("/admin/kommun/0180/e-forslag", &rules).await.status,
+        303
+    );
+    let staff = bo.get("/admin/kommun/0180/e-forslag").await;
+    assert!(
+        staff.body.contains("Centrum\nNorra\nSödra</textarea>"),
+        "{}",
+        staff.body
+    );
+
+    // A proposal without the area where its proposer lives is refused beside that field.
+    let mut anna = app.visitor();
+    let new = "/kommun/0180/e-forslag/nytt";
+    let form = anna.get(new).await;
+    assert!(
+        form.body
+            .contains(r#"<select id="p-residence" name="residence" required"#)
+            && form.body.contains("<option>Norra</option>")
+            && form.body.contains("tas emot från dem som bor i Stockholm"),
+        "{}",
+        form.body
+    );
+    let typed = [
+        ("title", "Belysning på gångvägen"),
+        ("body", "Det är mörkt på vintern."),
+        ("email", "anna@exempel.se"),
+    ];
+    let refused = send_form(&app, &mut anna, new, &typed).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains(r#"id="p-residence-error""#)
+            && refused.body.contains("Välj området där du bor")
+            && refused.body.contains(r#"value="Belysning på gångvägen""#),
+        "{}",
+        refused.body
+    );
+    // An area the municipality does not offer is refused the same way.
+    let mut elsewhere = typed.to_vec();
+    elsewhere.push(("residence", "Göteborg"));
+    let outside = send_form(&app, &mut anna, new, &elsewhere).await;
+    assert_eq!(outside.status, 400);
+    let mut living = typed.to_vec();
+    living.push(("residence", "Norra"));
+    let sent = send_form(&app, &mut anna, new, &living).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let link = app.mailed_link("anna@exempel.se").await;
+    assert_eq!(send_form(&app, &mut anna, &link, &[]).await.status, 200);
+    // Staff see where the proposer lives; the public never does.
+    let one = bo.get("/admin/kommun/0180/e-forslag/1").await;
+    assert!(
+        one.body
+            .contains("<dt>Området där du bor</dt><dd>Norra</dd>"),
+        "{}",
+        one.body
+    );
+    let publish = [("step", "publish"), ("committee", "Trafiknämnden")];
+    assert_eq!(
+        bo.post("/admin/kommun/0180/e-forslag/1/granska", &publish)
+            .await
+            .status,
+        303
+    );
+
+    // A signature without an area is refused; with one it counts.
+    let mut olle = app.visitor();
+    let unsigned = send_form(
+        &app,
+        &mut olle,
+        "/kommun/0180/e-forslag/1",
+        &[("email", "olle@exempel.se")],
+    )
+    .await;
+    assert_eq!(unsigned.status, 400, "{}", unsigned.body);
+    assert!(
+        unsigned.body.contains(r#"id="s-residence-error""#),
+        "{}",
+        unsigned.body
+    );
+    for n in 0..5 {
+        let done = sign_living_in(&app, &format!("c{n}@exempel.se"), "Centrum").await;
+        assert!(
+            done.body.contains("Din underskrift räknas."),
+            "{}",
+            done.body
+        );
+    }
+    sign_living_in(&app, "n0@exempel.se", "Norra").await;
+
+    // Counted by area, the small group hidden among the others.
+    let page = app.get("/kommun/0180/e-forslag/1").send().await;
+    assert!(
+        page.body.contains("6 av 50 underskrifter")
+            && page
+                .body
+                .contains("<caption>Underskrifter per bostadsområde</caption>")
+            && page
+                .body
+                .contains(r#"<th scope="row">Centrum</th><td class="num">5</td>"#)
+            && page.body.contains(
+                r#"<th scope="row">Övriga och ej angivet</th><td class="num">färre än 5</td>"#
+            )
+            && !page.body.contains(r#"<th scope="row">Norra</th>"#),
+        "{}",
+        page.body
+    );
+    // Where anyone lives is not open data.
+    let csv = app.get("/kommun/0180/e-forslag.csv").send().await;
+    assert!(
+        !csv.body.contains("Norra") && !csv.body.contains("Centrum"),
+        "{}",
+        csv.body
+    );
+    let en = app.get("/en/kommun/0180/e-forslag/1").send().await;
+    assert!(
+        en.body.contains("Signatures by residence area"),
         "{}",
         en.body
     );

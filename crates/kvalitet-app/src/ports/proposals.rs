@@ -24,6 +24,9 @@ pub struct ProposalSettings {
     pub answer_working_days: u32,
     /// The areas a proposal is filed under (subjects or parts of the municipality).
     pub areas: Vec<String>,
+    /// The residence areas proposers and signers choose the one they live in from; empty
+    /// when residence is not asked (anyone may then propose and sign).
+    pub residence_areas: Vec<String>,
     /// The rules proposals are moderated against, published as written.
     pub rules: String,
 }
@@ -39,6 +42,9 @@ pub struct NewProposal {
     /// The place it is about, when the proposer put one on the map.
     #[serde(default)]
     pub place: Option<GeoPoint>,
+    /// The residence area the proposer declared, when the rules ask for one.
+    #[serde(default)]
+    pub residence_area: Option<String>,
 }
 
 /// A file attached to a proposal, checked as a file (`kvalitet_formats::attachment`) before
@@ -71,6 +77,9 @@ pub enum Confirmable {
         number: i64,
         /// The name shown among the signatures, when the signer chose to be named.
         public_name: Option<String>,
+        /// The residence area declared, when the rules ask for one.
+        #[serde(default)]
+        residence_area: Option<String>,
     },
     /// Joining the e-dialogue with this number, telling (or not) an area and an age band.
     /// The link's token then stays the participant's key to their page.
@@ -189,6 +198,8 @@ pub struct NewDecision {
 pub struct StoredSignature {
     pub public_name: Option<String>,
     pub signed_on: Date,
+    /// The residence area declared, when the rules asked for one; shown only counted.
+    pub residence_area: Option<String>,
 }
 
 /// How many confirmation mails one address may ask for in [`CONFIRMATIONS_WINDOW_HOURS`]:

@@ -327,6 +327,12 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
     ("field.organiser", "Vem som driver omgången", "Organiser"),
     ("field.body", "Kommentar", "Comment"),
     ("field.areas", "Områden", "Areas"),
+    (
+        "field.residence",
+        "Området där du bor",
+        "The area where you live",
+    ),
+    ("field.residence_areas", "Bostadsområden", "Residence areas"),
     ("field.questions", "Frågor", "Questions"),
     ("field.total", "Total", "Total"),
     (
@@ -2098,5 +2104,10 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "place_click_again",
         "Klicket hamnade inte på kartan. Klicka på kartan med mus eller finger, eller skriv in koordinaterna.",
         "The click was not on the map. Click the map with a mouse or a finger, or type the coordinates.",
+    ),
+    (
+        "proposal_residence_choose",
+        "Välj området där du bor. Kommunen tar emot förslag och underskrifter från dem som bor i kommunen.",
+        "Choose the area where you live. The municipality takes proposals and signatures from those who live in the municipality.",
     ),
 ];

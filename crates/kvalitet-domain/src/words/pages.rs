@@ -3582,6 +3582,32 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ("proposal_files", "Bilagor", "Attachments"),
     ("attachment_png", "PNG-bild", "PNG picture"),
     ("attachment_jpeg", "JPEG-bild", "JPEG picture"),
+    (
+        "proposal_residence_areas",
+        "Bostadsområden (ett per rad)",
+        "Residence areas (one per line)",
+    ),
+    (
+        "proposal_residence_areas_hint",
+        "När bostadsområden anges tas förslag och underskrifter bara emot från dem som bor i kommunen: var och en väljer området där hen bor. Underskrifterna visas räknade per område, aldrig per person. Lämna tomt för att låta alla delta.",
+        "When residence areas are given, proposals and signatures are taken only from those who live in the municipality: each chooses the area where they live. Signatures are shown counted by area, never by person. Leave empty to let anyone take part.",
+    ),
+    (
+        "proposal_residence_hint",
+        "Förslag och underskrifter tas emot från dem som bor i {name}. Området visas bara räknat tillsammans med andras.",
+        "Proposals and signatures are taken from those who live in {name}. The area is only shown counted together with others'.",
+    ),
+    (
+        "proposal_by_residence",
+        "Underskrifter per bostadsområde",
+        "Signatures by residence area",
+    ),
+    (
+        "proposal_by_residence_note",
+        "Som de som skrev under själva uppgav. Områden med färre än 5 underskrifter räknas in i raden Övriga, så att ingen kan pekas ut.",
+        "As the signers said themselves. Areas with fewer than 5 signatures are counted in the row Others, so that nobody can be pointed out.",
+    ),
+    ("proposal_signatures_count", "Underskrifter", "Signatures"),
     ("logged_in_as", "Inloggad som {name}", "Logged in as {name}"),
     (
         "system_administrator",

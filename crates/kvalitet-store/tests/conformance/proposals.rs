@@ -21,6 +21,7 @@ both_backends!(
     a_proposal_keeps_its_place_and_checked_files_and_shows_them_once_published,
     an_address_signs_once_even_when_two_links_race,
     confirmation_mails_are_counted_per_address,
+    residence_is_kept_with_a_proposal_and_each_signature_when_asked,
 );
 
 const LINKS: Links<'static> = Links {
@@ -42,6 +43,7 @@ fn settings(threshold: &str) -> SettingsForm {
         signing_days: "30".into(),
         answer_working_days: "5".into(),
         areas: "Skola\nMiljö\n".into(),
+        residence_areas: String::new(),
         rules: "Förslag ska gälla kommunens ansvar och hålla god ton.".into(),
     }
 }
@@ -84,9 +86,20 @@ async fn confirm(store: &SqlStore, token: &str, at: &str) -> Result<Confirmed, R
 }
 
 async fn sign(store: &SqlStore, number: i64, email: &str, at: &str) -> String {
+    sign_living_in(store, number, email, "", at).await
+}
+
+async fn sign_living_in(
+    store: &SqlStore,
+    number: i64,
+    email: &str,
+    residence: &str,
+    at: &str,
+) -> String {
     let form = SignForm {
         email: email.into(),
         name: String::new(),
+        residence: residence.into(),
     };
     proposals::sign(store, &m("0180"), "Stockholm", number, &form, LINKS, t(at))
         .await
@@ -350,7 +363,7 @@ async fn a_proposal_goes_from_confirmation_to_decision(store: &SqlStore) {
             1,
             &SignForm {
                 email: "d@x.se".into(),
-                name: String::new()
+                ..SignForm::default()
             },
             LINKS,
             t("2026-03-21T08:00:00Z")
@@ -427,6 +440,7 @@ async fn confirmation_mails_are_counted_per_address(store: &SqlStore) {
     let form = SignForm {
         email: "many@x.se".into(),
         name: "Many".into(),
+        ..SignForm::default()
     };
     let at = t("2026-03-03T08:00:00Z");
     // Ten asked at once: all kept; the eleventh refused in the e-mail field, nothing kept.
@@ -455,7 +469,7 @@ async fn confirmation_mails_are_counted_per_address(store: &SqlStore) {
         number,
         &SignForm {
             email: "other@x.se".into(),
-            name: String::new(),
+            ..SignForm::default()
         },
         LINKS,
         at,
@@ -588,5 +602,118 @@ async fn a_proposal_keeps_its_place_and_checked_files_and_shows_them_once_publis
         proposals::attachment_file(store, None, &m("1480"), number, 1)
             .await
             .is_err()
+    );
+}
+
+async fn residence_is_kept_with_a_proposal_and_each_signature_when_asked(store: &SqlStore) {
+    load_catalogue(store).await;
+    let (_, anna) = person(store, "anna@kommun.se", Some("0180")).await;
+    let muni = m("0180");
+    let a = actor("2026-03-02T08:00:00Z");
+    let asking = SettingsForm {
+        residence_areas: "Centrum\nNorra".into(),
+        ..settings("10")
+    };
+    proposals::save_settings(store, &anna, &muni, &asking, &a)
+        .await
+        .unwrap();
+    let saved = proposals::settings_for_staff(store, &anna, &muni)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(saved.residence_areas, ["Centrum", "Norra"]);
+    let now = t("2026-03-02T09:00:00Z");
+    // Without the area where the proposer lives: refused in its field, nothing mailed.
+    let refused = proposals::submit(
+        store,
+        &muni,
+        "Stockholm",
+        &proposal_form("p@x.se"),
+        &[],
+        LINKS,
+        now,
+    )
+    .await;
+    let Err(Refusal::BadRows(problems)) = refused else {
+        panic!("refused: {refused:?}")
+    };
+    assert_eq!(problems[0].term("field"), Some("residence"));
+    assert!(mails(store, "2026-03-02T09:00:00Z").await.is_empty());
+    let form = ProposalForm {
+        residence: "Norra".into(),
+        ..proposal_form("p@x.se")
+    };
+    proposals::submit(store, &muni, "Stockholm", &form, &[], LINKS, now)
+        .await
+        .unwrap();
+    let token = token_in(&mails(store, "2026-03-02T09:00:00Z").await[0]);
+    let Confirmed::Proposal { number } = confirm(store, &token, "2026-03-02T09:05:00Z")
+        .await
+        .unwrap()
+    else {
+        panic!("a proposal")
+    };
+    let (p, _) = proposals::one_for_staff(store, &anna, &muni, number)
+        .await
+        .unwrap();
+    assert_eq!(p.proposal.residence_area.as_deref(), Some("Norra"));
+    let publish = ModerationForm {
+        step: "publish".into(),
+        committee: "Trafiknämnden".into(),
+        reason: String::new(),
+    };
+    proposals::moderate(store, &anna, &muni, number, &publish, LINKS, &a)
+        .await
+        .unwrap();
+    // The proposer is told it is published.
+    assert_eq!(mails(store, "2026-03-02T10:00:00Z").await[0].to, "p@x.se");
+
+    // A signer who names no area is refused; those who do are kept with it.
+    let unsigned = proposals::sign(
+        store,
+        &muni,
+        "Stockholm",
+        number,
+        &SignForm {
+            email: "x@x.se".into(),
+            ..SignForm::default()
+        },
+        LINKS,
+        t("2026-03-03T08:00:00Z"),
+    )
+    .await;
+    assert!(matches!(unsigned, Err(Refusal::BadRows(_))), "{unsigned:?}");
+    for (email, area) in [("c@x.se", "Centrum"), ("n@x.se", "Norra")] {
+        let token = sign_living_in(store, number, email, area, "2026-03-03T08:00:00Z").await;
+        confirm(store, &token, "2026-03-03T08:05:00Z")
+            .await
+            .unwrap();
+    }
+    let (rules, _, signatures) = proposals::public_one(store, &muni, number).await.unwrap();
+    let areas: Vec<_> = signatures
+        .iter()
+        .map(|s| s.residence_area.as_deref())
+        .collect();
+    assert_eq!(areas.len(), 2);
+    assert!(areas.contains(&Some("Centrum")) && areas.contains(&Some("Norra")));
+    // Two signers are too few to show by area.
+    let rows = proposals::signers_by_residence(&rules, &signatures);
+    assert!(rows.iter().all(|r| r.count.is_none()), "{rows:?}");
+
+    // The rules no longer asking: the next signature is kept without an area.
+    proposals::save_settings(store, &anna, &muni, &settings("10"), &a)
+        .await
+        .unwrap();
+    let token = sign_living_in(store, number, "o@x.se", "Centrum", "2026-03-04T08:00:00Z").await;
+    confirm(store, &token, "2026-03-04T08:05:00Z")
+        .await
+        .unwrap();
+    let (_, _, signatures) = proposals::public_one(store, &muni, number).await.unwrap();
+    assert_eq!(
+        signatures
+            .iter()
+            .filter(|s| s.residence_area.is_none())
+            .count(),
+        1
     );
 }
