@@ -96,17 +96,13 @@ fn kronor(field: &str, text: &str) -> Result<u64, Message> {
         .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
         .collect();
     match digits.parse::<u64>() {
-        Ok(n) if n > 0 && n <= MAX_AMOUNT => Ok(n),
+        Ok(n) if n > 0 && n <= budget::MAX_AMOUNT => Ok(n),
         _ => Err(Message::in_field(
             field,
             Message::new("budget_not_an_amount").with("value", text),
         )),
     }
 }
-
-/// The largest amount (a round or a project), far above any municipality's budget, so sums of
-/// costs never overflow.
-pub const MAX_AMOUNT: u64 = 1_000_000_000_000;
 
 /// Reads a round's form; every problem in its field.
 pub fn read_round_form(form: &RoundForm) -> Result<NewBudgetRound, Vec<Message>> {

@@ -127,6 +127,10 @@ pub struct Outcome {
 /// and 100,000 ballots), so that hostile input cannot make counting run away.
 pub const MAX_PROJECTS: usize = 10_000;
 pub const MAX_BALLOTS: usize = 5_000_000;
+/// The largest amount, a round's budget or a project's cost: far above any municipality's
+/// budget (a million million kronor), so that the sum of a round's costs, at most
+/// `MAX_PROJECTS` of them, never overflows.
+pub const MAX_AMOUNT: u64 = 1_000_000_000_000;
 /// The most runs completion makes before keeping the last feasible one.
 pub const MAX_COMPLETION_RUNS: usize = 100_000;
 
@@ -176,6 +180,14 @@ fn check(election: &Election, lot: &[usize]) -> Result<(), Message> {
     }
     if election.ballots.len() > MAX_BALLOTS {
         return Err(Message::new("budget_too_many_ballots").with("max", MAX_BALLOTS));
+    }
+    let too_large = std::iter::once(election.budget)
+        .chain(election.projects.iter().map(|p| p.cost))
+        .find(|&amount| amount > MAX_AMOUNT);
+    if let Some(amount) = too_large {
+        return Err(Message::new("budget_amount_over_max")
+            .with("value", amount)
+            .with("max", MAX_AMOUNT));
     }
     let mut place = vec![false; n];
     if lot.len() != n
@@ -600,6 +612,11 @@ mod tests {
         assert_eq!(
             count(&e, Rule::Greedy, &[0, 0]).unwrap_err().code,
             "budget_lot_not_an_order"
+        );
+        let e = election(100, &[MAX_AMOUNT + 1], &[&[0]]);
+        assert_eq!(
+            count(&e, Rule::Greedy, &order(1)).unwrap_err().code,
+            "budget_amount_over_max"
         );
     }
 

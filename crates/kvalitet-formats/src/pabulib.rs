@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 
 use kvalitet_domain::Message;
-use kvalitet_domain::budget::{BallotKind, Election, MAX_BALLOTS, MAX_PROJECTS, Project};
+use kvalitet_domain::budget::{
+    BallotKind, Election, MAX_AMOUNT, MAX_BALLOTS, MAX_PROJECTS, Project,
+};
 
 use crate::Location;
 
@@ -41,12 +43,24 @@ impl PbRound {
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
+/// The sections in the order a file has them; each comes once, none goes back.
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
 enum Section {
     None,
     Meta,
     Projects,
     Votes,
+}
+
+impl Section {
+    fn name(self) -> &'static str {
+        match self {
+            Section::None => "",
+            Section::Meta => "META",
+            Section::Projects => "PROJECTS",
+            Section::Votes => "VOTES",
+        }
+    }
 }
 
 /// Reads a `.pb` file. Refused, each problem at its line: a missing section or column, a
@@ -102,6 +116,13 @@ pub fn read(text: &str) -> Result<PbRound, Vec<Message>> {
                 _ => None,
             };
             if let Some(named) = named {
+                // A section again, or one before the present: written back, a file like
+                // that would not read the same (a limit in a late META was not applied).
+                if named <= section {
+                    return Err(vec![Location::line(line).say(
+                        Message::new("pb_section_order").with("section", named.name()),
+                    )]);
+                }
                 if named == Section::Votes {
                     match Rules::from_meta(&meta) {
                         Ok(r) => rules = Some(r),
@@ -150,7 +171,11 @@ pub fn read(text: &str) -> Result<PbRound, Vec<Message>> {
                         at.say(Message::new("pb_too_many_meta").with("max", MAX_META)),
                     ]);
                 }
-                meta.push((field("key").to_lowercase(), field("value").to_owned()));
+                // A key without a value says nothing (and written back as `key;` it would
+                // read as a section when the key is one's name).
+                if !field("value").is_empty() {
+                    meta.push((field("key").to_lowercase(), field("value").to_owned()));
+                }
             }
             Section::Projects => {
                 if projects.len() >= MAX_PROJECTS {
@@ -303,6 +328,11 @@ fn ballot(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect();
+    // A ballot names at least one project, as on the site; an empty one would also be
+    // written back as a line that reads as blank or as a section's name.
+    if ids.is_empty() {
+        return Err(("vote", Message::new("pb_vote_empty")));
+    }
     if ids.len() > MAX_BALLOT_LENGTH {
         return Err((
             "vote",
@@ -405,8 +435,12 @@ fn ballot(
 }
 
 /// A whole amount of money as written in a file: digits, perhaps with a decimal part of
-/// zeros (`1000.0`), as some files give them.
+/// zeros (`1000.0`), as some files give them; at most [`MAX_AMOUNT`].
 fn amount(text: &str) -> Option<u64> {
+    amount_of_any_size(text).filter(|&n| n <= MAX_AMOUNT)
+}
+
+fn amount_of_any_size(text: &str) -> Option<u64> {
     let text = text.trim();
     let whole = match text.split_once(['.', ',']) {
         Some((whole, decimals)) if decimals.bytes().all(|b| b == b'0') => whole,
@@ -546,6 +580,41 @@ mod tests {
         assert_eq!(again.election, round.election);
         assert_eq!(again.names, round.names);
         assert_eq!(again.selected, round.selected);
+    }
+
+    /// Found by fuzzing: files that read but, written back, read differently or not at all.
+    #[test]
+    fn sections_come_once_in_order_and_every_round_that_reads_is_written_back_the_same() {
+        let late_meta = format!("{SMALL}META\nkey;value\nmax_length;1\n");
+        let p = problem(&late_meta);
+        assert!(
+            p.contains("pb_section_order") && p.contains("META") && p.contains("\"17\""),
+            "{p}"
+        );
+        let voter_named_like_a_section = SMALL.replace("c;3;", "projects;;");
+        assert!(problem(&voter_named_like_a_section).contains("pb_section_order"));
+        let empty_vote = SMALL.replace("c;3;", "c;;52");
+        let p = problem(&empty_vote);
+        assert!(p.contains("pb_vote_empty") && p.contains("\"16\""), "{p}");
+        // A META key without a value says nothing; kept, it would be written as `projects;`.
+        let empty_value = SMALL
+            .replace("key;value\n", "key;value;note\n")
+            .replace("description;A test", "projects;;1");
+        let round = read(&empty_value).unwrap();
+        assert!(round.meta("projects").is_none());
+        for text in [SMALL.to_owned(), empty_value] {
+            let round = read(&text).unwrap();
+            let written = write(
+                &round.meta,
+                &round.election,
+                &round.names,
+                &round.voters,
+                None,
+            );
+            assert_eq!(read(&written).unwrap().election, round.election);
+        }
+        let huge = SMALL.replace("2;50;1;Lamps;0", "2;1000000000001;1;Lamps;0");
+        assert!(problem(&huge).contains("pb_cost_not_an_amount"));
     }
 
     fn problem(text: &str) -> String {

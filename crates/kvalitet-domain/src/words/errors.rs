@@ -1564,6 +1564,21 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "the file must begin with the META section",
     ),
     (
+        "pb_vote_empty",
+        "rösten tar inte upp något projekt",
+        "the vote names no project",
+    ),
+    (
+        "pb_section_order",
+        "avsnittet {section} kommer här igen eller i fel ordning (META, PROJECTS, VOTES, vart och ett en gång)",
+        "the {section} section comes again or out of order here (META, PROJECTS, VOTES, each once)",
+    ),
+    (
+        "budget_amount_over_max",
+        "beloppet {value} är större än det största som räknas ({max})",
+        "the amount {value} is larger than the largest counted ({max})",
+    ),
+    (
         "pb_too_many_meta",
         "fler än {max} rader i META",
         "more than {max} lines in META",
