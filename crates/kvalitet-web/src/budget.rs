@@ -698,25 +698,111 @@ struct PublicView<'a> {
 /// otherwise read the round and its projects again (two reads of four per ballot at busy
 /// times). Safe to keep: an open round's rules, days, lot and projects no longer change, and
 /// the store refuses a ballot once the round is counted, whatever a voter's copy says; the
-/// copy is dropped after [`OPEN_ROUND_SECONDS`] so the page shows a count soon after it is made.
-#[derive(Default)]
-pub(crate) struct OpenRounds(std::sync::Mutex<HashMap<RoundKey, (Instant, Arc<Round>)>>);
+/// copy is read again after [`OPEN_ROUND_SECONDS`] so the page shows a count soon after it is made.
+pub(crate) type OpenRounds = KeptCopies<Arc<Round>>;
 
 /// A round by its municipality and code.
 type RoundKey = (MunicipalityId, String);
 
-impl OpenRounds {
-    /// Drops the municipality's rounds, after a change to one of them on this server.
-    fn forget(&self, m: &MunicipalityId) {
-        if let Ok(mut kept) = self.0.lock() {
-            kept.retain(|(of, _), _| of != m);
+const OPEN_ROUND_SECONDS: u64 = 5;
+/// The most rounds kept: far above the rounds open at once on one site.
+const OPEN_ROUNDS_KEPT: usize = 1_000;
+
+/// Copies read from the store, each used for a few seconds and then read again by one request
+/// while the others go on with the old copy. Without that, every request in flight when a
+/// copy grew old read it again at once: at 500 voters at once on PostgreSQL, hundreds of reads
+/// queued for the pool every five seconds, and those ballots waited (the p99 of the vote).
+/// Written by hand: a few lines over a map, where a cache crate would bring its own clock and
+/// eviction that this does not need.
+pub(crate) struct KeptCopies<T> {
+    kept: std::sync::Mutex<HashMap<RoundKey, Kept<T>>>,
+}
+
+struct Kept<T> {
+    read_at: Instant,
+    copy: T,
+    /// When a request set out to read the copy again, if one has: another one tries when
+    /// that one has not come back within the same few seconds (its client went away).
+    rereading_since: Option<Instant>,
+}
+
+impl<T> Default for KeptCopies<T> {
+    fn default() -> Self {
+        Self {
+            kept: std::sync::Mutex::new(HashMap::new()),
         }
     }
 }
 
-const OPEN_ROUND_SECONDS: u64 = 5;
-/// The most rounds kept: far above the rounds open at once on one site.
-const OPEN_ROUNDS_KEPT: usize = 1_000;
+/// What a request does for a copy: use the one kept, or read it (and [`KeptCopies::keep`] it).
+#[derive(Debug, PartialEq)]
+enum Lookup<T> {
+    Use(T),
+    Read,
+}
+
+impl<T: Clone> KeptCopies<T> {
+    fn fresh() -> Duration {
+        Duration::from_secs(OPEN_ROUND_SECONDS)
+    }
+
+    fn lookup(&self, key: &RoundKey, now: Instant) -> Lookup<T> {
+        let Ok(mut kept) = self.kept.lock() else {
+            return Lookup::Read;
+        };
+        let young = |at: Instant| now.saturating_duration_since(at) < Self::fresh();
+        match kept.get_mut(key) {
+            Some(k) if young(k.read_at) || k.rereading_since.is_some_and(young) => {
+                Lookup::Use(k.copy.clone())
+            }
+            Some(k) => {
+                k.rereading_since = Some(now);
+                Lookup::Read
+            }
+            None => Lookup::Read,
+        }
+    }
+
+    /// Keeps a copy just read (`keep` false: one no longer to be kept, such as a round that
+    /// closed, and the old copy goes).
+    fn keep(&self, key: RoundKey, copy: T, keep: bool, now: Instant) {
+        let Ok(mut kept) = self.kept.lock() else {
+            return;
+        };
+        if !keep {
+            kept.remove(&key);
+            return;
+        }
+        if kept.len() >= OPEN_ROUNDS_KEPT {
+            let fresh = Self::fresh();
+            kept.retain(|_, k| now.saturating_duration_since(k.read_at) < fresh);
+        }
+        if kept.len() < OPEN_ROUNDS_KEPT || kept.contains_key(&key) {
+            let copy = Kept {
+                read_at: now,
+                copy,
+                rereading_since: None,
+            };
+            kept.insert(key, copy);
+        }
+    }
+
+    /// After a read that failed: the next request tries again.
+    fn read_failed(&self, key: &RoundKey) {
+        if let Ok(mut kept) = self.kept.lock()
+            && let Some(k) = kept.get_mut(key)
+        {
+            k.rereading_since = None;
+        }
+    }
+
+    /// Drops the municipality's copies, after a change to one of them on this server.
+    fn forget(&self, m: &MunicipalityId) {
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.retain(|(of, _), _| of != m);
+        }
+    }
+}
 
 /// A round as a voter reads it: an open round from memory when read lately, else from the
 /// store (kept when open).
@@ -726,25 +812,23 @@ async fn voters_round<S: Store>(
     code: &str,
 ) -> Result<Arc<Round>, WebError> {
     let key = (*m, code.to_owned());
-    let fresh = Duration::from_secs(OPEN_ROUND_SECONDS);
-    if let Ok(kept) = state.open_rounds.0.lock()
-        && let Some((at, round)) = kept.get(&key)
-        && at.elapsed() < fresh
-    {
-        return Ok(round.clone());
+    if let Lookup::Use(round) = state.open_rounds.lookup(&key, Instant::now()) {
+        return Ok(round);
     }
-    let round = Arc::new(app::for_public(&state.store, m, code, false).await?);
-    if round.stored.status == BudgetStatus::Open
-        && let Ok(mut kept) = state.open_rounds.0.lock()
-    {
-        if kept.len() >= OPEN_ROUNDS_KEPT {
-            kept.retain(|_, (at, _)| at.elapsed() < fresh);
+    match app::for_public(&state.store, m, code, false).await {
+        Ok(round) => {
+            let round = Arc::new(round);
+            let open = round.stored.status == BudgetStatus::Open;
+            state
+                .open_rounds
+                .keep(key, round.clone(), open, Instant::now());
+            Ok(round)
         }
-        if kept.len() < OPEN_ROUNDS_KEPT {
-            kept.insert(key, (Instant::now(), round.clone()));
+        Err(e) => {
+            state.open_rounds.read_failed(&key);
+            Err(e.into())
         }
     }
-    Ok(round)
 }
 
 /// The double-submit token of the ballot form: residents have no session.
@@ -1122,5 +1206,39 @@ pub async fn vote<S: Store>(
             )
             .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One request reads an old copy again; the others go on with the old one meanwhile,
+    /// and another tries when that read failed or never came back.
+    #[test]
+    fn one_request_reads_an_old_copy_again_while_the_others_use_it() {
+        let copies: KeptCopies<u32> = KeptCopies::default();
+        let key: RoundKey = (MunicipalityId::parse("0180").unwrap(), "bank".into());
+        let t0 = Instant::now();
+        let later = |s: u64| t0 + Duration::from_secs(s);
+        assert_eq!(copies.lookup(&key, t0), Lookup::Read);
+        copies.keep(key.clone(), 1, true, t0);
+        assert_eq!(copies.lookup(&key, later(4)), Lookup::Use(1));
+        // Old: the first request reads, the rest use the old copy.
+        assert_eq!(copies.lookup(&key, later(6)), Lookup::Read);
+        assert_eq!(copies.lookup(&key, later(6)), Lookup::Use(1));
+        copies.read_failed(&key);
+        assert_eq!(copies.lookup(&key, later(7)), Lookup::Read);
+        // That read never came back: after a while another request tries.
+        assert_eq!(copies.lookup(&key, later(11)), Lookup::Use(1));
+        assert_eq!(copies.lookup(&key, later(13)), Lookup::Read);
+        copies.keep(key.clone(), 2, true, later(13));
+        assert_eq!(copies.lookup(&key, later(14)), Lookup::Use(2));
+        // A round read as no longer open is not kept, nor its old copy.
+        copies.keep(key.clone(), 3, false, later(20));
+        assert_eq!(copies.lookup(&key, later(20)), Lookup::Read);
+        copies.keep(key.clone(), 4, true, later(21));
+        copies.forget(&key.0);
+        assert_eq!(copies.lookup(&key, later(21)), Lookup::Read);
     }
 }
