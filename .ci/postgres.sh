@@ -2,7 +2,8 @@
 # Starts a throw-away PostgreSQL cluster on 127.0.0.1 and prints the URL to use.
 # Usage: eval "$(.ci/postgres.sh start)"   ...   .ci/postgres.sh stop "$KVALITET_PG_DIR"
 # Installs Debian's postgresql when no server binaries are found. fsync is off (tests
-# only) unless KVALITET_PG_FSYNC=on, as the benchmarks set it.
+# only) unless KVALITET_PG_FSYNC=on, as the benchmarks set it; KVALITET_PG_OPTS adds server
+# settings (e.g. "-c shared_buffers=1GB").
 set -euo pipefail
 
 find_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -26,7 +27,7 @@ start)
     "${run[@]}" "$bin/initdb" -D "$dir/data" -A trust -U kvalitet -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
     "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-        -o "-h 127.0.0.1 -p $port -k $dir -c fsync=${KVALITET_PG_FSYNC:-off} -c max_connections=200" start >&2 \
+        -o "-h 127.0.0.1 -p $port -k $dir -c fsync=${KVALITET_PG_FSYNC:-off} -c max_connections=200 ${KVALITET_PG_OPTS:-}" start >&2 \
         || { cat "$dir/server.log" >&2; exit 1; }
     echo "export KVALITET_PG_DIR=$dir"
     echo "export TEST_POSTGRES_URL=postgres://kvalitet@127.0.0.1:$port/postgres"
