@@ -33,6 +33,14 @@ for (const prefix of ["", "/en"]) {
     { path: `${prefix}/ramverk`, what: "assessment frameworks" },
     { path: `${prefix}/oppna-data`, what: "open data page" },
   );
+  // The screening needs the shipped set's figures in the catalogue: the real data has them,
+  // the small fixtures do not.
+  if (expectMap) {
+    pages.push(
+      { path: `${prefix}/kvalitetskommun`, what: "Kvalitetskommun screening" },
+      { path: `${prefix}/kvalitetskommun/kommun/${kommun}`, what: "a kommun's screening" },
+    );
+  }
 }
 
 const browser = await chromium.launch({

@@ -18,6 +18,7 @@ pub mod proposals;
 pub mod publish;
 pub mod refusal;
 pub mod report;
+pub mod screening;
 pub mod service;
 pub mod stats;
 pub mod surveys;

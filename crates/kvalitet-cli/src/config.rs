@@ -43,6 +43,8 @@ pub struct ServeConfig {
     /// Where residents report accessibility problems (an e-mail address or a web page),
     /// named in the accessibility statement.
     pub contact: Option<String>,
+    /// The Sveriges Kvalitetskommun screening set (a TOML file); the shipped one without it.
+    pub screening_set: Option<PathBuf>,
     /// The largest upload of values, in megabytes.
     pub max_upload_mb: Option<f64>,
     /// Take the client's address from `X-Forwarded-For` (only behind a proxy that sets it).

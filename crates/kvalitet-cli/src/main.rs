@@ -70,6 +70,10 @@ enum Command {
         /// shown in the accessibility statement
         #[arg(long, env = "KVALITET_CONTACT")]
         contact: Option<String>,
+        /// The Sveriges Kvalitetskommun screening set (TOML, as data/screening/
+        /// kvalitetskommun.toml) [default: the shipped set]
+        #[arg(long, env = "KVALITET_SCREENING_SET")]
+        screening_set: Option<PathBuf>,
         /// The largest upload of values (CSV or Excel) in megabytes [default: 10]
         #[arg(long, env = "KVALITET_MAX_UPLOAD_MB")]
         max_upload_mb: Option<f64>,
@@ -438,6 +442,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             addr,
             public_url,
             contact,
+            screening_set,
             max_upload_mb,
             trust_forwarded_for,
             login_attempts_per_address,
@@ -450,6 +455,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = ServeSettings {
                 public_url: public_url.or(file.serve.public_url),
                 contact: contact.or(file.serve.contact),
+                screening_set: screening_set.or(file.serve.screening_set),
                 max_upload_mb: max_upload_mb.or(file.serve.max_upload_mb),
                 trust_forwarded_for: trust_forwarded_for
                     .or(file.serve.trust_forwarded_for)
@@ -486,10 +492,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
+/// The screening set named in the configuration, checked whole (its figures against the
+/// catalogue too) before the site starts: a mistake stops the start with its line.
+async fn read_screening_set(
+    store: &SqlStore,
+    path: &Path,
+) -> anyhow::Result<kvalitet_web::ScreeningSetting> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    anyhow::ensure!(
+        size <= kvalitet_formats::screening_file::MAX_BYTES as u64,
+        "{} is larger than a screening set may be ({} bytes)",
+        path.display(),
+        kvalitet_formats::screening_file::MAX_BYTES
+    );
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let directory = kvalitet_app::report::Directory::load(store).await?;
+    let read = kvalitet_app::screening::read_set(&text, &directory)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
+    Ok(kvalitet_web::ScreeningSetting { read, text })
+}
+
 /// What `serve` takes from the configuration layers.
 struct ServeSettings {
     public_url: Option<String>,
     contact: Option<String>,
+    screening_set: Option<PathBuf>,
     max_upload_mb: Option<f64>,
     trust_forwarded_for: bool,
     login_attempts_per_address: Option<u32>,
@@ -501,6 +531,7 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
     let ServeSettings {
         public_url,
         contact,
+        screening_set,
         max_upload_mb,
         trust_forwarded_for,
         login_attempts_per_address,
@@ -540,6 +571,9 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
             "--max-upload-mb must be between 0 and 1024"
         );
         options.max_upload_bytes = (mb * f64::from(1 << 20)) as usize;
+    }
+    if let Some(path) = screening_set {
+        options.screening = std::sync::Arc::new(read_screening_set(&store, &path).await?);
     }
     let state = kvalitet_web::AppState::with_options(store, backend, options);
     tokio::spawn(kvalitet_web::run_upkeep(state.clone()));

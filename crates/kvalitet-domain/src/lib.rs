@@ -21,6 +21,7 @@ pub mod municipality;
 pub mod proposal;
 pub mod questionnaire;
 pub mod round;
+pub mod screening;
 pub mod service;
 pub mod survey_results;
 pub mod swedish;

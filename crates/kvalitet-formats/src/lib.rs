@@ -14,6 +14,7 @@ mod measure_set_toml;
 pub mod pabulib;
 pub mod questionnaire_file;
 mod record;
+pub mod screening_file;
 pub mod sheet;
 pub mod table;
 pub mod weighting_files;

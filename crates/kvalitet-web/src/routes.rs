@@ -72,6 +72,15 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/tillganglighet", get(site::accessibility::<S>))
         .route("/oppna-data", get(site::open_data::<S>))
         .route("/ramverk", get(site::frameworks::<S>))
+        .route("/kvalitetskommun", get(site::screening_page::<S>))
+        .route(
+            "/kvalitetskommun/kommun/{id}",
+            get(site::screening_kommun::<S>),
+        )
+        .route(
+            "/kvalitetskommun/{file}",
+            get(site::screening_download::<S>),
+        )
         .route(
             "/logga-in",
             get(auth::login_page::<S>).post(auth::login::<S>),

@@ -51,6 +51,8 @@ pub struct AppState<S> {
     pub(crate) ballots: crate::answers::WriteQueue<kvalitet_app::ports::NewBudgetBallot>,
     /// Citizen-budget rounds open for voting, as their voters read them.
     pub(crate) open_rounds: crate::budget::OpenRounds,
+    /// The Sveriges Kvalitetskommun screening set.
+    pub(crate) screening: Arc<crate::site::ScreeningSetting>,
     /// Residents' forms with files read at once: each may hold several megabytes in memory
     /// until it is checked, so anyone sending many at a time waits rather than fills memory.
     pub(crate) public_uploads: tokio::sync::Semaphore,
@@ -109,6 +111,8 @@ pub struct SiteOptions {
     pub clock: Arc<dyn kvalitet_app::ports::Clock>,
     /// An SMTP relay is configured (the caller runs [`crate::run_mail`]).
     pub mail: bool,
+    /// The Sveriges Kvalitetskommun screening set (the shipped one by default).
+    pub screening: Arc<crate::site::ScreeningSetting>,
 }
 
 impl Default for SiteOptions {
@@ -121,6 +125,7 @@ impl Default for SiteOptions {
             trust_forwarded_for: false,
             clock: Arc::new(kvalitet_app::ports::SystemClock),
             mail: false,
+            screening: Arc::default(),
         }
     }
 }
@@ -135,7 +140,7 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 60] = [
+const TEMPLATES: [(&str, &str); 62] = [
     (
         "proposals.html",
         include_str!("../templates/proposals.html"),
@@ -287,6 +292,14 @@ const TEMPLATES: [(&str, &str); 60] = [
     ("error.html", include_str!("../templates/error.html")),
     ("goals.html", include_str!("../templates/goals.html")),
     (
+        "screening.html",
+        include_str!("../templates/screening.html"),
+    ),
+    (
+        "screening-kommun.html",
+        include_str!("../templates/screening-kommun.html"),
+    ),
+    (
         "admin-lists.html",
         include_str!("../templates/admin-lists.html"),
     ),
@@ -346,6 +359,7 @@ impl<S: Store> AppState<S> {
             answers: crate::answers::WriteQueue::default(),
             ballots: crate::answers::WriteQueue::default(),
             open_rounds: crate::budget::OpenRounds::default(),
+            screening: options.screening,
             public_uploads: tokio::sync::Semaphore::new(PUBLIC_UPLOADS_AT_ONCE),
         })
     }

@@ -1579,6 +1579,71 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "the amount {value} is larger than the largest counted ({max})",
     ),
     (
+        "screening_no_year",
+        "det finns inget år där nyckeltal med minst halva vikten har värden",
+        "there is no year in which key figures carrying at least half the weight have values",
+    ),
+    (
+        "screening_year_without_values",
+        "för {year} finns för få av urvalets nyckeltal för att jämföra kommunerna",
+        "for {year} too few of the set's key figures have values to compare the kommuner",
+    ),
+    (
+        "screening_no_measures",
+        "urvalet har inga nyckeltal ([[measures]])",
+        "the set has no key figures ([[measures]])",
+    ),
+    (
+        "screening_too_many_measures",
+        "urvalet har fler än {max} nyckeltal",
+        "the set has more than {max} key figures",
+    ),
+    (
+        "screening_improvement_years",
+        "improvement_years är {value}: det ska vara 1–{max} år",
+        "improvement_years is {value}: it must be 1–{max} years",
+    ),
+    (
+        "screening_min_coverage",
+        "min_coverage är {value}: det ska vara större än 0 och högst 1",
+        "min_coverage is {value}: it must be above 0 and at most 1",
+    ),
+    (
+        "screening_weight",
+        "nyckeltalet {measure} har vikten {value}: en vikt ska vara större än 0 och högst {max}",
+        "the key figure {measure} has the weight {value}: a weight must be above 0 and at most {max}",
+    ),
+    (
+        "screening_no_direction",
+        "nyckeltalet {measure} saknar better = \"higher\" eller \"lower\": utan håll som är bättre kan det inte poängsättas",
+        "the key figure {measure} has no better = \"higher\" or \"lower\": without a better direction it cannot be scored",
+    ),
+    (
+        "screening_no_dimension",
+        "nyckeltalet {measure} saknar dimension (till exempel \"Kvalitet\" eller \"Ekonomi\")",
+        "the key figure {measure} has no dimension (for example \"Kvalitet\" or \"Ekonomi\")",
+    ),
+    (
+        "screening_measure_twice",
+        "nyckeltalet {measure} finns två gånger i urvalet",
+        "the key figure {measure} is in the set twice",
+    ),
+    (
+        "screening_unknown_measure",
+        "nyckeltalet {measure} finns inte i katalogen",
+        "the key figure {measure} is not in the catalogue",
+    ),
+    (
+        "screening_normalise",
+        "normalise är {value}: det ska vara \"kommungrupp\" eller \"all\"",
+        "normalise is {value}: it must be \"kommungrupp\" or \"all\"",
+    ),
+    (
+        "screening_better",
+        "better är {value}: det ska vara \"higher\" eller \"lower\"",
+        "better is {value}: it must be \"higher\" or \"lower\"",
+    ),
+    (
         "pb_too_many_meta",
         "fler än {max} rader i META",
         "more than {max} lines in META",

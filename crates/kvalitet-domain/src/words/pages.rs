@@ -4,6 +4,178 @@
 
 /// (key, Swedish, English).
 pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
+    ("skq_not_ranked_heading", "Inte rangordnade", "Not ranked"),
+    (
+        "skq_not_official",
+        "Det här är inte utmärkelsens officiella urval: SKR och Kvalitetsmässan har inte publicerat sina nyckeltal eller vikter. Urvalet här är öppet och kan räknas om av vem som helst med filen nedan.",
+        "This is not the award's official selection: SKR and Kvalitetsmässan have not published their key figures or weights. The selection here is open and anyone can recompute it with the file below.",
+    ),
+    ("skq_how_heading", "Så räknas det", "How it is counted"),
+    (
+        "skq_how_within_group",
+        "Varje nyckeltal jämförs bara mellan kommuner i samma kommungrupp (SKR:s indelning 2023).",
+        "Each key figure is compared only between kommuner in the same kommungrupp (SKR's 2023 division).",
+    ),
+    (
+        "skq_how_all",
+        "Varje nyckeltal jämförs mellan alla kommuner.",
+        "Each key figure is compared between all kommuner.",
+    ),
+    (
+        "skq_how_level",
+        "Nivån: kommunens värde {year} får poäng från 0 (sämst) till 100 (bäst) efter hur många kommuner den är bättre än; lika värden får samma poäng.",
+        "Level: the kommun's value in {year} scores from 0 (worst) to 100 (best) by how many kommuner it is better than; equal values score the same.",
+    ),
+    (
+        "skq_how_improvement",
+        "Utvecklingen: hur mycket värdet ändrats per år {from}–{year} (en rät linje genom minst tre värden), poängsatt på samma sätt.",
+        "Improvement: how much the value changed per year {from}–{year} (a straight line through at least three values), scored the same way.",
+    ),
+    (
+        "skq_how_total",
+        "Kommunens poäng är det vägda medelvärdet av nyckeltalens poäng. En kommun rangordnas bara när dess nyckeltal bär minst {share} av vikten.",
+        "The kommun's score is the weighted mean of its key figures' scores. A kommun is ranked only when its key figures carry at least {share} of the weight.",
+    ),
+    (
+        "skq_weights_caption",
+        "Nyckeltal och vikter",
+        "Key figures and weights",
+    ),
+    ("skq_figure", "Nyckeltal", "Key figure"),
+    ("skq_dimension", "Del", "Dimension"),
+    ("skq_better", "Bättre är", "Better is"),
+    ("skq_weight", "Vikt", "Weight"),
+    ("skq_higher", "högre", "higher"),
+    ("skq_lower", "lägre", "lower"),
+    (
+        "skq_without_values",
+        "Inga värden {year}: räknas inte med i vikten.",
+        "No values in {year}: left out of the weight.",
+    ),
+    ("skq_dimensions", "Vikt per del", "Weight by dimension"),
+    (
+        "skq_set_file",
+        "Urvalsfilen (TOML)",
+        "The selection file (TOML)",
+    ),
+    (
+        "skq_ranking_heading",
+        "Rangordning {year}",
+        "Ranking {year}",
+    ),
+    (
+        "skq_ranking_caption",
+        "Kommunerna efter poäng för nivån {year}, bäst först",
+        "The kommuner by level score {year}, best first",
+    ),
+    ("skq_rank", "Plats", "Rank"),
+    ("skq_kommun", "Kommun", "Kommun"),
+    ("skq_group", "Kommungrupp", "Kommungrupp"),
+    ("skq_level", "Nivå (0–100)", "Level (0–100)"),
+    (
+        "skq_improvement",
+        "Utveckling (0–100)",
+        "Improvement (0–100)",
+    ),
+    (
+        "skq_coverage",
+        "Andel av vikten med värden",
+        "Share of the weight with values",
+    ),
+    (
+        "skq_none_ranked",
+        "Ingen kommun har värden för tillräckligt många nyckeltal detta år.",
+        "No kommun has values for enough key figures this year.",
+    ),
+    (
+        "skq_not_ranked_text",
+        "Dessa kommuner har värden för nyckeltal som bär mindre än {share} av vikten (andelen inom parentes).",
+        "These kommuner have values for key figures carrying less than {share} of the weight (the share in brackets).",
+    ),
+    (
+        "skq_improvers_heading",
+        "Bästa utvecklingskommun",
+        "Best improving kommun",
+    ),
+    (
+        "skq_improvers_text",
+        "De tio kommuner vars nyckeltal förbättrats mest {from}–{year}, jämfört inom sin grupp.",
+        "The ten kommuner whose key figures improved most {from}–{year}, compared within their group.",
+    ),
+    (
+        "skq_improvers_caption",
+        "Kommunerna med högst poäng för utvecklingen {from}–{year}",
+        "The kommuner with the highest improvement score {from}–{year}",
+    ),
+    (
+        "skq_no_improvers",
+        "Ingen kommun har värden nog för att mäta utvecklingen dessa år.",
+        "No kommun has enough values to measure improvement over these years.",
+    ),
+    (
+        "skq_breakdown_heading",
+        "nyckeltalen {year}",
+        "the key figures {year}",
+    ),
+    (
+        "skq_level_rank",
+        "Plats {rank} av {count} på nivån, med {score} poäng.",
+        "Rank {rank} of {count} on level, with {score} points.",
+    ),
+    (
+        "skq_not_ranked_kommun",
+        "Inte rangordnad på nivån: nyckeltalen med värden bär {share} av vikten.",
+        "Not ranked on level: the key figures with values carry {share} of the weight.",
+    ),
+    (
+        "skq_improvement_rank",
+        "Plats {rank} på utvecklingen {from}–{year}, med {score} poäng.",
+        "Rank {rank} on improvement {from}–{year}, with {score} points.",
+    ),
+    (
+        "skq_improvement_not_ranked",
+        "Inte rangordnad på utvecklingen: nyckeltalen med en utveckling bär {share} av vikten.",
+        "Not ranked on improvement: the key figures with an improvement carry {share} of the weight.",
+    ),
+    (
+        "skq_compared_within",
+        "Jämförd med kommunerna i kommungruppen {group}.",
+        "Compared with the kommuner of the kommungrupp {group}.",
+    ),
+    ("skq_by_dimension", "Per del", "By dimension"),
+    (
+        "skq_by_dimension_caption",
+        "{name}: poäng per del {year}",
+        "{name}: scores by dimension {year}",
+    ),
+    ("skq_by_figure", "Per nyckeltal", "By key figure"),
+    (
+        "skq_by_figure_text",
+        "Värdet är kommunens {year}; ändringen per år är linjens lutning {from}–{year} i nyckeltalets enhet.",
+        "The value is the kommun's in {year}; the change per year is the line's slope {from}–{year} in the key figure's unit.",
+    ),
+    (
+        "skq_by_figure_caption",
+        "{name}: varje nyckeltal {year}",
+        "{name}: each key figure {year}",
+    ),
+    ("skq_value", "Värde", "Value"),
+    ("skq_change_per_year", "Ändring per år", "Change per year"),
+    (
+        "skq_peers",
+        "Jämförd med antal kommuner",
+        "Compared among kommuner",
+    ),
+    (
+        "skq_dash_means",
+        "– betyder att värdet saknas, eller att det finns för få värden för att räkna.",
+        "– means the value is missing, or there are too few values to count.",
+    ),
+    (
+        "source_kolada_processed",
+        "Källa: Kolada, bearbetat av kvalitet (poängen är inte Koladas).",
+        "Source: Kolada, processed by kvalitet (the scores are not Kolada's).",
+    ),
     (
         "how_we_count_municipalities",
         "Så räknar vi: kommunernas värden sorteras från bästa till sämsta. Är de n stycken, räknar vi k = n/4 avrundat uppåt. Ett värde som är minst lika bra som det k:e bästa blir grönt. Ett värde som är lika dåligt som eller sämre än det k:e sämsta blir rött. Övriga blir gula. Eftersom vi jämför värden och inte platser får lika värden alltid samma färg. Vilket håll som är bäst (högt eller lågt) anges för varje mått.",

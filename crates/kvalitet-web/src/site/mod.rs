@@ -32,6 +32,7 @@ mod goals;
 mod info;
 mod measure;
 mod municipality;
+mod screening;
 mod start;
 
 pub use compare::*;
@@ -40,6 +41,7 @@ pub use goals::*;
 pub use info::*;
 pub use measure::*;
 pub use municipality::*;
+pub use screening::*;
 pub use start::*;
 
 /// The most municipalities the compare page shows side by side.
