@@ -113,6 +113,9 @@ enum Command {
     /// Write the comparison statistics of every measure, year and gender over all kommuner
     /// as CSV: n, snitt, median, quartiles, lowest, highest, and the colour counts
     Stats(StatsArgs),
+    /// Write a municipality's yearly quality report as an accessible PDF (PDF/UA-1; with
+    /// --archival also PDF/A-2a), the same file as /kommun/ID/rapport/YEAR.pdf
+    Report(ReportArgs),
     /// Manage people and their roles (the first administrator starts here)
     #[command(subcommand)]
     User(UserCommand),
@@ -252,6 +255,25 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// The kommun's id, e.g. 0180
+    #[arg(long)]
+    municipality: String,
+    /// The year reported
+    #[arg(long)]
+    year: i64,
+    /// The PDF to write
+    #[arg(long, short)]
+    output: PathBuf,
+    /// The report's language
+    #[arg(long, value_parser = ["sv", "en"], default_value = "sv")]
+    lang: String,
+    /// Also PDF/A-2a, for the archive
+    #[arg(long)]
+    archival: bool,
 }
 
 #[derive(Args)]
@@ -487,6 +509,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             stats(&store, args).await?;
             ExitCode::SUCCESS
         }
+        Command::Report(args) => report(&store, args).await?,
     };
     store.close().await;
     Ok(code)
@@ -559,6 +582,7 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         contact: contact.unwrap_or_default(),
         trust_forwarded_for,
         mail: mailer.is_some(),
+        typesetter: typesetter(),
         ..kvalitet_web::SiteOptions::default()
     };
     if let Some(n) = login_attempts_per_address {
@@ -1098,6 +1122,51 @@ async fn user(store: &SqlStore, command: UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Makes the yearly report through the site's own code, so the file is the one the site
+/// serves for the same data.
+async fn report(store: &SqlStore, args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let lang = if args.lang == "en" {
+        kvalitet_web::Lang::En
+    } else {
+        kvalitet_web::Lang::Sv
+    };
+    let year = Year::new(args.year).map_err(|e| anyhow::anyhow!("--year {}: {e}", args.year))?;
+    let state = kvalitet_web::AppState::with_options(
+        store.clone(),
+        store.backend(),
+        site_options_for_reports(),
+    );
+    match kvalitet_web::yearly_report_pdf(&state, lang, &args.municipality, year, args.archival)
+        .await
+    {
+        Ok((pdf, title)) => {
+            std::fs::write(&args.output, &pdf)
+                .with_context(|| format!("cannot write {}", args.output.display()))?;
+            eprintln!("{title}: {} ({} bytes)", args.output.display(), pdf.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => anyhow::bail!("{}", e.message_in(lang)),
+    }
+}
+
+/// The site's options with the typesetter the binary carries.
+fn site_options_for_reports() -> kvalitet_web::SiteOptions {
+    kvalitet_web::SiteOptions {
+        typesetter: typesetter(),
+        ..kvalitet_web::SiteOptions::default()
+    }
+}
+
+#[cfg(feature = "pdf")]
+fn typesetter() -> Option<std::sync::Arc<dyn kvalitet_app::ports::Typesetter>> {
+    Some(std::sync::Arc::new(kvalitet_pdf::TypstTypesetter))
+}
+
+#[cfg(not(feature = "pdf"))]
+fn typesetter() -> Option<std::sync::Arc<dyn kvalitet_app::ports::Typesetter>> {
+    None
 }
 
 async fn stats(store: &SqlStore, args: StatsArgs) -> anyhow::Result<()> {

@@ -39,7 +39,7 @@ pub use error::WebError;
 pub use i18n::Lang;
 pub(crate) use kolada_v3::query_pairs;
 pub use routes::router;
-pub use site::ScreeningSetting;
+pub use site::{ScreeningSetting, yearly_report_pdf};
 pub use state::{AppState, FORM_LIMIT, SiteOptions, VERSION_TTL};
 
 use std::sync::Arc;

@@ -72,6 +72,7 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/tillganglighet", get(site::accessibility::<S>))
         .route("/oppna-data", get(site::open_data::<S>))
         .route("/ramverk", get(site::frameworks::<S>))
+        .route("/kommun/{id}/rapport/{file}", get(site::yearly_report::<S>))
         .route("/kvalitetskommun", get(site::screening_page::<S>))
         .route(
             "/kvalitetskommun/kommun/{id}",

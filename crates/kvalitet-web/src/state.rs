@@ -51,6 +51,8 @@ pub struct AppState<S> {
     pub(crate) ballots: crate::answers::WriteQueue<kvalitet_app::ports::NewBudgetBallot>,
     /// Citizen-budget rounds open for voting, as their voters read them.
     pub(crate) open_rounds: crate::budget::OpenRounds,
+    /// Sets reports as PDF, when the binary carries a typesetter.
+    pub(crate) typesetter: Option<Arc<dyn kvalitet_app::ports::Typesetter>>,
     /// The Sveriges Kvalitetskommun screening set.
     pub(crate) screening: Arc<crate::site::ScreeningSetting>,
     /// Residents' forms with files read at once: each may hold several megabytes in memory
@@ -113,6 +115,8 @@ pub struct SiteOptions {
     pub mail: bool,
     /// The Sveriges Kvalitetskommun screening set (the shipped one by default).
     pub screening: Arc<crate::site::ScreeningSetting>,
+    /// Sets reports as PDF (`kvalitet-pdf`); without one the report addresses answer 404.
+    pub typesetter: Option<Arc<dyn kvalitet_app::ports::Typesetter>>,
 }
 
 impl Default for SiteOptions {
@@ -126,6 +130,7 @@ impl Default for SiteOptions {
             clock: Arc::new(kvalitet_app::ports::SystemClock),
             mail: false,
             screening: Arc::default(),
+            typesetter: None,
         }
     }
 }
@@ -360,6 +365,7 @@ impl<S: Store> AppState<S> {
             ballots: crate::answers::WriteQueue::default(),
             open_rounds: crate::budget::OpenRounds::default(),
             screening: options.screening,
+            typesetter: options.typesetter,
             public_uploads: tokio::sync::Semaphore::new(PUBLIC_UPLOADS_AT_ONCE),
         })
     }

@@ -18,6 +18,7 @@ mod rounds;
 mod service;
 mod surveys;
 mod sync;
+mod typeset;
 mod values;
 mod version;
 
@@ -36,6 +37,7 @@ pub use rounds::*;
 pub use service::*;
 pub use surveys::*;
 pub use sync::*;
+pub use typeset::*;
 pub use values::*;
 pub use version::*;
 

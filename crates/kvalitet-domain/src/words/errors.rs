@@ -1579,6 +1579,36 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "the amount {value} is larger than the largest counted ({max})",
     ),
     (
+        "pdf_not_built",
+        "Den här installationen av kvalitet gör inte PDF-rapporter (byggd utan funktionen pdf).",
+        "This installation of kvalitet does not make PDF reports (built without the pdf feature).",
+    ),
+    (
+        "report_no_data",
+        "Det finns inga värden för {name} {year}, så det finns ingen rapport för det året.",
+        "There are no values for {name} in {year}, so there is no report for that year.",
+    ),
+    (
+        "pdf_title",
+        "Kvalitet i korthet {year}: {name}",
+        "Quality in brief {year}: {name}",
+    ),
+    (
+        "pdf_strongest",
+        "Bland de starkaste: {question} ({place}).",
+        "Among the strongest: {question} ({place}).",
+    ),
+    (
+        "pdf_weakest",
+        "Bland de svagaste: {question} ({place}).",
+        "Among the weakest: {question} ({place}).",
+    ),
+    (
+        "pdf_failed",
+        "PDF-filen kunde inte göras: {problem}",
+        "the PDF could not be made: {problem}",
+    ),
+    (
         "screening_no_year",
         "det finns inget år där nyckeltal med minst halva vikten har värden",
         "there is no year in which key figures carrying at least half the weight have values",

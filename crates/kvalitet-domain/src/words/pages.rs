@@ -4,6 +4,56 @@
 
 /// (key, Swedish, English).
 pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
+    (
+        "pdf_introduction",
+        "Kommunens inledning",
+        "The municipality's introduction",
+    ),
+    ("pdf_summary", "Sammanfattning", "Summary"),
+    (
+        "pdf_how_to_read",
+        "Färgen visar var kommunen hamnar bland de jämförda kommunerna: grön bland de 25 % bästa, gul bland de 50 % i mitten, röd bland de 25 % sämsta. Trenden jämför med föregående mätning.",
+        "The colour shows where the municipality stands among those compared: green among the best 25 %, yellow among the middle 50 %, red among the worst 25 %. The trend compares with the previous measurement.",
+    ),
+    ("pdf_figure", "Uppgift", "Figure"),
+    ("pdf_value", "Värde", "Value"),
+    ("pdf_colour", "Färg", "Colour"),
+    ("pdf_trend", "Trend", "Trend"),
+    (
+        "pdf_mean",
+        "Snitt (ovägt medelvärde)",
+        "Average (unweighted mean)",
+    ),
+    ("pdf_range", "Spann", "Range"),
+    ("pdf_rank", "Plats", "Rank"),
+    ("pdf_compared_with", "Jämfört med", "Compared with"),
+    (
+        "pdf_comment",
+        "Kommunens kommentar",
+        "The municipality's comment",
+    ),
+    (
+        "pdf_without_values",
+        "Mått utan värde detta år",
+        "Measures without a value this year",
+    ),
+    (
+        "pdf_assessments",
+        "Publicerade bedömningar och servicemätningar",
+        "Published assessments and service measurements",
+    ),
+    ("pdf_about", "Om rapporten", "About the report"),
+    ("pdf_data_version", "Dataversion", "Data version"),
+    (
+        "pdf_link",
+        "Samma uppgifter på webben",
+        "The same figures on the web",
+    ),
+    (
+        "pdf_source",
+        "Källa: Kolada och kommunens egna mätningar; färger, placeringar och snitt är beräknade av kvalitet.",
+        "Source: Kolada and the municipality's own measurements; colours, ranks and averages are computed by kvalitet.",
+    ),
     ("skq_not_ranked_heading", "Inte rangordnade", "Not ranked"),
     (
         "skq_not_official",

@@ -719,3 +719,217 @@ mod tests {
         );
     }
 }
+
+/// The municipality's yearly quality report as an accessible PDF
+/// (`/kommun/ID/rapport/ÅR.pdf`, the archival PDF/A-2a copy at `ÅR-arkiv.pdf`): the same
+/// figures as the municipality page for that year, with the municipality's introduction and
+/// comments, dated by its data and naming the data version it was made from.
+pub async fn yearly_report<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let not_found = |m: Message| WebError::coded(StatusCode::NOT_FOUND, m);
+    let (year, archival) = match file.strip_suffix(".pdf") {
+        Some(stem) => match stem.strip_suffix("-arkiv") {
+            Some(year) => (year, true),
+            None => (stem, false),
+        },
+        None => return Err(not_found(Message::new("no_download").with("file", &file))),
+    };
+    let year = Year::parse(year)
+        .map_err(|_| not_found(Message::new("no_download").with("file", &file)))?;
+    let (pdf, _) = yearly_report_pdf(&state, lang, &id, year, archival).await?;
+    let name = format!(
+        "kvalitet-{id}-{year}{}.pdf",
+        if archival { "-arkiv" } else { "" }
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// The yearly report of kommun `id` for `year` as PDF, with its file's title; the command
+/// line's `kvalitet report` makes the same file.
+pub async fn yearly_report_pdf<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    id: &str,
+    year: Year,
+    archival: bool,
+) -> Result<(Vec<u8>, String), WebError> {
+    let Some(typesetter) = state.typesetter.clone() else {
+        return Err(WebError::coded(
+            StatusCode::NOT_FOUND,
+            Message::new("pdf_not_built"),
+        ));
+    };
+    let (version, d) = state.directory().await?;
+    let params = Params {
+        year: Some(year),
+        ..Params::parse(None)?
+    };
+    let report = build_report(state, version, &d, id, &params).await?;
+    let m = report.municipality.id;
+    let with_year = |c: &&Card| c.comparison.as_ref().is_some_and(|x| x.year == year);
+    if !report
+        .areas
+        .iter()
+        .flat_map(|a| a.cards.iter())
+        .any(|c| with_year(&c))
+    {
+        return Err(WebError::coded(
+            StatusCode::NOT_FOUND,
+            Message::new("report_no_data")
+                .with("name", &report.municipality.title)
+                .with("year", year),
+        ));
+    }
+    let population_name = lang.say(&report.population_label);
+    let headline = report::headline(&report);
+    let comments = kvalitet_app::own::comments(&state.store, None, &m).await?;
+    let introduction = kvalitet_app::own::introduction(&state.store, &m)
+        .await?
+        .map(|i| IntroductionView::new(lang, i).paragraphs)
+        .unwrap_or_default();
+    // Dated by its data: the latest import of any value it shows, so the same data gives
+    // the same file.
+    let mut updated: Option<kvalitet_domain::Timestamp> = None;
+    let mut areas = Vec::new();
+    let mut without_values = Vec::new();
+    for area in report.areas.iter().filter(|a| !a.own) {
+        let mut measures = Vec::new();
+        for card in &area.cards {
+            let series = state
+                .series(version, card.presentation.measure, params.gender)
+                .await
+                .map_err(WebError::internal)?;
+            updated = updated.max(series.updated_at);
+            let view = card_view(lang, &d, card, &m, &params, &population_name, &comments);
+            match view.figures.filter(|f| f.value.is_some() && f.year == year.get()) {
+                Some(f) => measures.push(json!({
+                    "id": view.id,
+                    "question": view.question,
+                    "value": f.value,
+                    "colour": f.colour,
+                    "colour_words": f.colour_label,
+                    "trend": f.trend_text,
+                    "mean": f.mean.unwrap_or_else(|| "–".into()),
+                    "range": f.range.map(|r| format!("{} {r}", f.range_label)).unwrap_or_else(|| "–".into()),
+                    "rank": f.rank.unwrap_or_else(|| "–".into()),
+                    "compared": f.compared,
+                    "comment": view.comment,
+                })),
+                None => without_values.push(view.question),
+            }
+        }
+        if !measures.is_empty() {
+            areas.push(json!({
+                "title": localized(lang, &area.title, area.title_en.as_deref()),
+                "measures": measures,
+            }));
+        }
+    }
+    let answer = answer_view(lang, &d, &report, &headline, &params);
+    let mut summary = vec![answer.sentence];
+    summary.extend(answer.strongest.iter().map(|s| {
+        lang.say(
+            &Message::new("pdf_strongest")
+                .with("question", &s.question)
+                .with("place", &s.place),
+        )
+    }));
+    summary.extend(answer.weakest.iter().map(|s| {
+        lang.say(
+            &Message::new("pdf_weakest")
+                .with("question", &s.question)
+                .with("place", &s.place),
+        )
+    }));
+    let rounds: Vec<String> = kvalitet_app::assessments::published_rounds(&state.store, &m)
+        .await?
+        .into_iter()
+        .map(|r| {
+            format!(
+                "{} ({} {}, {})",
+                r.title, r.framework_id, r.framework_version, r.year
+            )
+        })
+        .chain(
+            kvalitet_app::service::published_rounds_of(&state.store, &m)
+                .await?
+                .into_iter()
+                .map(|r| format!("{} ({})", r.title, r.year)),
+        )
+        .collect();
+    let words: serde_json::Map<String, Value> = [
+        "pdf_introduction",
+        "pdf_summary",
+        "pdf_how_to_read",
+        "pdf_figure",
+        "pdf_value",
+        "pdf_colour",
+        "pdf_trend",
+        "pdf_mean",
+        "pdf_range",
+        "pdf_rank",
+        "pdf_compared_with",
+        "pdf_comment",
+        "pdf_without_values",
+        "pdf_assessments",
+        "pdf_about",
+        "pdf_data_version",
+        "pdf_link",
+        "pdf_source",
+    ]
+    .into_iter()
+    .map(|k| (k.to_owned(), json!(lang.t(k))))
+    .collect();
+    let title = lang.say(
+        &Message::new("pdf_title")
+            .with("name", &report.municipality.title)
+            .with("year", year),
+    );
+    let link = format!("{}{}/kommun/{m}?ar={year}", state.public_url, lang.base());
+    let content = json!({
+        "words": words,
+        "name": report.municipality.title,
+        "year": year.get(),
+        "set_title": localized(lang, &report.set_title, report.set_title_en.as_deref()),
+        "set_description": localized(lang, &report.set_description, report.set_description_en.as_deref()),
+        "introduction": introduction,
+        "summary": summary,
+        "areas": areas,
+        "without_values": without_values,
+        "rounds": rounds,
+        "data_version": version.to_string(),
+        "link": link,
+    });
+    let date = updated.map_or((i32::from(year.get()) + 1, 1, 1), |t| {
+        let d = t.date();
+        (d.year(), u8::from(d.month()), d.day())
+    });
+    let document = kvalitet_app::ports::Document {
+        layout: kvalitet_app::ports::Layout::YearlyReport,
+        title: title.clone(),
+        lang: lang.code(),
+        date,
+        ident: format!("kvalitet/{m}/{year}/{}/{version}", lang.code()),
+        archival,
+        content,
+    };
+    // Setting a report takes a few milliseconds to a second of CPU: off the async workers.
+    let pdf = tokio::task::spawn_blocking(move || typesetter.typeset(&document))
+        .await
+        .map_err(WebError::internal)?
+        .map_err(|m| WebError::coded(StatusCode::INTERNAL_SERVER_ERROR, m))?;
+    Ok((pdf, title))
+}
