@@ -260,12 +260,16 @@ enum UserCommand {
 #[derive(Args)]
 struct ReportArgs {
     /// The kommun's id, e.g. 0180
+    #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+    municipality: Option<String>,
+    /// Every kommun's report, written to the directory --output as ID-YEAR.pdf (a kommun
+    /// without values that year is named and skipped)
     #[arg(long)]
-    municipality: String,
+    all: bool,
     /// The year reported
     #[arg(long)]
     year: i64,
-    /// The PDF to write
+    /// The PDF to write (with --all: the directory)
     #[arg(long, short)]
     output: PathBuf,
     /// The report's language
@@ -1125,7 +1129,7 @@ async fn user(store: &SqlStore, command: UserCommand) -> anyhow::Result<()> {
 }
 
 /// Makes the yearly report through the site's own code, so the file is the one the site
-/// serves for the same data.
+/// serves for the same data; with `--all` every kommun's, as many at once as there are cores.
 async fn report(store: &SqlStore, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let lang = if args.lang == "en" {
         kvalitet_web::Lang::En
@@ -1138,9 +1142,10 @@ async fn report(store: &SqlStore, args: ReportArgs) -> anyhow::Result<ExitCode> 
         store.backend(),
         site_options_for_reports(),
     );
-    match kvalitet_web::yearly_report_pdf(&state, lang, &args.municipality, year, args.archival)
-        .await
-    {
+    let Some(id) = args.municipality else {
+        return report_all(state, lang, year, args.archival, &args.output).await;
+    };
+    match kvalitet_web::yearly_report_pdf(&state, lang, &id, year, args.archival).await {
         Ok((pdf, title)) => {
             std::fs::write(&args.output, &pdf)
                 .with_context(|| format!("cannot write {}", args.output.display()))?;
@@ -1149,6 +1154,59 @@ async fn report(store: &SqlStore, args: ReportArgs) -> anyhow::Result<ExitCode> 
         }
         Err(e) => anyhow::bail!("{}", e.message_in(lang)),
     }
+}
+
+/// Every kommun's yearly report into `dir`. A kommun without values that year is named and
+/// skipped; any other failure stops the run.
+async fn report_all(
+    state: std::sync::Arc<kvalitet_web::AppState<SqlStore>>,
+    lang: kvalitet_web::Lang,
+    year: Year,
+    archival: bool,
+    dir: &Path,
+) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let kommuner = kvalitet_app::report::Directory::load(&state.store)
+        .await?
+        .kommuner;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(cores));
+    let mut tasks = tokio::task::JoinSet::new();
+    for kommun in kommuner {
+        let (state, permits) = (state.clone(), permits.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let id = kommun.id.to_string();
+            let made = kvalitet_web::yearly_report_pdf(&state, lang, &id, year, archival).await;
+            (id, made)
+        });
+    }
+    let (mut written, mut skipped) = (0usize, Vec::new());
+    while let Some(done) = tasks.join_next().await {
+        let (id, made) = done?;
+        match made {
+            Ok((pdf, _)) => {
+                let path = dir.join(format!("{id}-{year}.pdf"));
+                std::fs::write(&path, &pdf)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                written += 1;
+            }
+            Err(e) if e.status.as_u16() == 404 => {
+                skipped.push(format!("{id}: {}", e.message_in(lang)));
+            }
+            Err(e) => anyhow::bail!("{id}: {}", e.message_in(lang)),
+        }
+    }
+    skipped.sort();
+    for line in &skipped {
+        eprintln!("skipped {line}");
+    }
+    eprintln!(
+        "{written} report(s) written to {}, {} skipped",
+        dir.display(),
+        skipped.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The site's options with the typesetter the binary carries.

@@ -1338,3 +1338,66 @@ fn budget_count_refuses_a_bad_round_naming_the_line() {
         "{said}"
     );
 }
+
+/// `kvalitet report` writes the site's yearly report for one kommun, and with `--all` one
+/// per kommun; an unknown kommun or a year without values is refused in words.
+#[test]
+fn report_writes_the_yearly_pdf_for_one_kommun_or_all() {
+    let s = Scratch::new();
+    let (mut child, _, said) = common::serve_with(&s.url(), &["--demo"]);
+    child.kill().unwrap();
+    let _ = child.wait();
+    if said.contains("carries no reference data") {
+        eprintln!("skipped: this build has no reference data (no ../shared/data)");
+        return;
+    }
+    let pdf = s.dir.path().join("göteborg.pdf");
+    let out = s.run(&[
+        "report",
+        "--municipality",
+        "1480",
+        "--year",
+        "2022",
+        "--output",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Kvalitet i korthet 2022: Göteborg"));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-1.7"));
+
+    let out = s.run(&[
+        "report",
+        "--municipality",
+        "9999",
+        "--year",
+        "2022",
+        "-o",
+        "x.pdf",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("9999"), "{}", text(&out));
+    let out = s.run(&[
+        "report",
+        "--municipality",
+        "1480",
+        "--year",
+        "1990",
+        "-o",
+        "x.pdf",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("Det finns inga värden för Göteborg 1990"),
+        "{}",
+        text(&out)
+    );
+
+    let out = s.run(&["report", "--all", "--year", "2022", "--output", "alla"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("290 report(s) written to alla, 0 skipped"),
+        "{}",
+        text(&out)
+    );
+    assert!(s.dir.path().join("alla/2584-2022.pdf").exists());
+}

@@ -548,3 +548,31 @@ impl TestApp {
         body[start..].split_whitespace().next().unwrap().to_owned()
     }
 }
+
+/// What `pdfinfo` says of `pdf` (title, "Tagged: yes", pages): a second reader of the
+/// PDFs beside the typesetter's own check. The test suite's set-up installs `poppler-utils`.
+pub fn pdfinfo(pdf: &[u8]) -> String {
+    poppler("pdfinfo", &[], pdf)
+}
+
+/// The text `pdftotext` reads back from `pdf`, in reading order.
+pub fn pdftotext(pdf: &[u8]) -> String {
+    poppler("pdftotext", &["-"], pdf)
+}
+
+fn poppler(tool: &str, after: &[&str], pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("test.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new(tool)
+        .arg(&path)
+        .args(after)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} cannot run ({e}): install poppler-utils"));
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -58,6 +58,9 @@ pub struct AppState<S> {
     /// Residents' forms with files read at once: each may hold several megabytes in memory
     /// until it is checked, so anyone sending many at a time waits rather than fills memory.
     pub(crate) public_uploads: tokio::sync::Semaphore,
+    /// Reports set at once: one takes tens of milliseconds of a core, so as many as there
+    /// are cores, and a crowd asking for PDFs waits in line while pages are still served.
+    pub(crate) typesetting: tokio::sync::Semaphore,
 }
 
 /// How many residents' forms with files are read at once.
@@ -367,6 +370,9 @@ impl<S: Store> AppState<S> {
             screening: options.screening,
             typesetter: options.typesetter,
             public_uploads: tokio::sync::Semaphore::new(PUBLIC_UPLOADS_AT_ONCE),
+            typesetting: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            ),
         })
     }
 }

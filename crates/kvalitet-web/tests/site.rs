@@ -1575,3 +1575,109 @@ async fn draft_base(visitor: &mut kvalitet_testkit::Visitor<'_>) -> String {
         .await
         .hidden("based_on")
 }
+
+/// The site with the binary's typesetter, as `kvalitet serve` runs it.
+async fn server_with_pdf() -> TestApp {
+    server_with(kvalitet_web::SiteOptions {
+        typesetter: Some(std::sync::Arc::new(kvalitet_pdf::TypstTypesetter)),
+        ..kvalitet_web::SiteOptions::default()
+    })
+    .await
+}
+
+/// The yearly report read back by a second checker: poppler sees a tagged PDF with its
+/// title, and its text holds the page's figures in Swedish number format, the colour and
+/// trend in words, the own measure, the data version and the link to the data.
+#[tokio::test]
+async fn the_yearly_report_is_a_tagged_pdf_with_the_pages_figures() {
+    let app = server_with_pdf().await;
+    let a = app.get("/kommun/0180/rapport/2022.pdf").send().await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.header("content-type"), Some("application/pdf"));
+    let info = kvalitet_testkit::pdfinfo(&a.bytes);
+    assert!(info.contains("Tagged:          yes"), "{info}");
+    assert!(
+        info.contains("Title:           Kvalitet i korthet 2022: Stockholm"),
+        "{info}"
+    );
+    let text = kvalitet_testkit::pdftotext(&a.bytes);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "Sammanfattning",
+        "Hur många är behöriga?",
+        // 90 with one decimal, a comma and the unit; the kostnad in groups of three.
+        "90,0 %",
+        "150 000 kronor",
+        "Bland de 25 % bästa",
+        // The trend since 2021 (88.0 → 90.0) in words.
+        "Bättre",
+        "Bilaga A: Barn och unga",
+        "Nöjda besökare i simhallen",
+        "91,5",
+        "Dataversion",
+        "/kommun/0180?ar=2022",
+    ] {
+        assert!(flat.contains(expected), "{expected:?} is not in:\n{text}");
+    }
+    // The series' table: 2021 and 2022 with their values.
+    assert!(flat.contains("År 2021 2022 Värde 88,0 90,0"), "{text}");
+}
+
+/// The same report in English, and the archival copy that claims PDF/A-2a as well.
+#[tokio::test]
+async fn the_yearly_report_comes_in_english_and_as_an_archival_copy() {
+    let app = server_with_pdf().await;
+    let a = app.get("/en/kommun/0180/rapport/2022.pdf").send().await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let text = kvalitet_testkit::pdftotext(&a.bytes);
+    assert!(
+        text.contains("Summary") && text.contains("Appendix A"),
+        "{text}"
+    );
+    assert!(text.contains("EN Hur många är behöriga?"), "{text}");
+    let a = app.get("/kommun/0180/rapport/2022-arkiv.pdf").send().await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let raw = String::from_utf8_lossy(&a.bytes);
+    assert!(raw.contains("pdfaid:part") && raw.contains("pdfuaid:part"));
+    assert!(kvalitet_testkit::pdfinfo(&a.bytes).contains("Tagged:          yes"));
+    // Made again from the same data version: the same file.
+    let again = app.get("/kommun/0180/rapport/2022-arkiv.pdf").send().await;
+    assert_eq!(a.bytes, again.bytes);
+}
+
+/// An unknown kommun, a year without values and a name that is not a report answer a 404
+/// page in the reader's language, not a PDF error.
+#[tokio::test]
+async fn a_report_without_data_is_a_404_page() {
+    let app = server_with_pdf().await;
+    for (path, says) in [
+        ("/kommun/9999/rapport/2022.pdf", "9999"),
+        (
+            "/kommun/0180/rapport/2019.pdf",
+            "Det finns inga värden för Stockholm 2019",
+        ),
+        ("/kommun/0180/rapport/2022.docx", "2022.docx"),
+        ("/kommun/0180/rapport/tjugo.pdf", "tjugo.pdf"),
+    ] {
+        let a = app.get(path).send().await;
+        assert_eq!(a.status, 404, "{path}");
+        assert!(
+            a.header("content-type")
+                .unwrap_or_default()
+                .starts_with("text/html")
+        );
+        assert!(a.body.contains(says), "{path}: {}", a.body);
+    }
+    // A site built without the typesetter says so, also as a page.
+    let a = server()
+        .await
+        .get("/kommun/0180/rapport/2022.pdf")
+        .send()
+        .await;
+    assert_eq!(a.status, 404);
+    assert!(
+        a.header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
+}

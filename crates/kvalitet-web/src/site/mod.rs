@@ -32,6 +32,7 @@ mod goals;
 mod info;
 mod measure;
 mod municipality;
+mod report_pdf;
 mod screening;
 mod start;
 
@@ -41,6 +42,7 @@ pub use goals::*;
 pub use info::*;
 pub use measure::*;
 pub use municipality::*;
+pub use report_pdf::*;
 pub use screening::*;
 pub use start::*;
 

@@ -180,41 +180,41 @@ fn trend_words(
 /// What a card, the measure page and the widget say about one measure in one year.
 #[derive(Serialize)]
 pub(crate) struct Figures {
-    compared: String,
+    pub(crate) compared: String,
     year: i16,
-    value: Option<String>,
+    pub(crate) value: Option<String>,
     missing: &'static str,
-    mean: Option<String>,
+    pub(crate) mean: Option<String>,
     median: Option<String>,
-    range_label: &'static str,
-    range: Option<String>,
+    pub(crate) range_label: &'static str,
+    pub(crate) range: Option<String>,
     riket: Option<String>,
     n: usize,
     population: usize,
-    colour: &'static str,
-    colour_label: &'static str,
+    pub(crate) colour: &'static str,
+    pub(crate) colour_label: &'static str,
     colour_icon: &'static str,
     colour_note: &'static str,
     trend: &'static str,
-    trend_label: &'static str,
-    trend_text: String,
+    pub(crate) trend_label: &'static str,
+    pub(crate) trend_text: String,
     trend_icon: &'static str,
-    rank: Option<String>,
+    pub(crate) rank: Option<String>,
     strip: String,
 }
 
 /// One measure's card on the municipality page.
 #[derive(Serialize)]
 pub(crate) struct CardView {
-    id: String,
-    question: String,
+    pub(crate) id: String,
+    pub(crate) question: String,
     known: bool,
-    figures: Option<Figures>,
+    pub(crate) figures: Option<Figures>,
     spark: String,
     /// The sparkline's years and what its lines are, in words under it.
     spark_caption: String,
     /// The municipality's own comment on the value shown.
-    comment: Option<String>,
+    pub(crate) comment: Option<String>,
     link: String,
 }
 
@@ -422,15 +422,15 @@ struct MunicipalityView<'a> {
 /// The municipality's own introduction in the page's language: an English page shows the
 /// Swedish text (marked as Swedish) when there is no translation.
 #[derive(Serialize)]
-struct IntroductionView {
-    paragraphs: Vec<String>,
+pub(crate) struct IntroductionView {
+    pub(crate) paragraphs: Vec<String>,
     /// `lang` of the text when it differs from the page's.
     text_lang: Option<&'static str>,
     date: String,
 }
 
 impl IntroductionView {
-    fn new(lang: Lang, i: kvalitet_app::ports::Introduction) -> Self {
+    pub(crate) fn new(lang: Lang, i: kvalitet_app::ports::Introduction) -> Self {
         let (text, text_lang) = match lang {
             Lang::En if !i.body_en.is_empty() => (i.body_en, None),
             Lang::En => (i.body, Some("sv")),
@@ -468,10 +468,10 @@ struct PublishedRound {
 /// The answer first: a sentence with the counts, the strongest and weakest measures, and
 /// the measures without a value with why.
 #[derive(Serialize)]
-struct AnswerView {
-    sentence: String,
-    strongest: Vec<StandingLine>,
-    weakest: Vec<StandingLine>,
+pub(crate) struct AnswerView {
+    pub(crate) sentence: String,
+    pub(crate) strongest: Vec<StandingLine>,
+    pub(crate) weakest: Vec<StandingLine>,
     changed: Vec<ChangedLine>,
     gaps: Vec<GapLine>,
     gaps_title: String,
@@ -488,10 +488,10 @@ struct ChangedLine {
 }
 
 #[derive(Serialize)]
-struct StandingLine {
-    question: String,
+pub(crate) struct StandingLine {
+    pub(crate) question: String,
     link: String,
-    place: String,
+    pub(crate) place: String,
     colour: &'static str,
     colour_label: &'static str,
     colour_icon: &'static str,
@@ -505,7 +505,7 @@ struct GapLine {
     latest: Option<String>,
 }
 
-fn answer_view(
+pub(crate) fn answer_view(
     lang: Lang,
     d: &Directory,
     report: &report::Report,
@@ -718,218 +718,4 @@ mod tests {
             "{en}"
         );
     }
-}
-
-/// The municipality's yearly quality report as an accessible PDF
-/// (`/kommun/ID/rapport/ÅR.pdf`, the archival PDF/A-2a copy at `ÅR-arkiv.pdf`): the same
-/// figures as the municipality page for that year, with the municipality's introduction and
-/// comments, dated by its data and naming the data version it was made from.
-pub async fn yearly_report<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
-    PageLang(lang): PageLang,
-    Path((id, file)): Path<(String, String)>,
-) -> Result<Response, WebError> {
-    let not_found = |m: Message| WebError::coded(StatusCode::NOT_FOUND, m);
-    let (year, archival) = match file.strip_suffix(".pdf") {
-        Some(stem) => match stem.strip_suffix("-arkiv") {
-            Some(year) => (year, true),
-            None => (stem, false),
-        },
-        None => return Err(not_found(Message::new("no_download").with("file", &file))),
-    };
-    let year = Year::parse(year)
-        .map_err(|_| not_found(Message::new("no_download").with("file", &file)))?;
-    let (pdf, _) = yearly_report_pdf(&state, lang, &id, year, archival).await?;
-    let name = format!(
-        "kvalitet-{id}-{year}{}.pdf",
-        if archival { "-arkiv" } else { "" }
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}\""),
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
-}
-
-/// The yearly report of kommun `id` for `year` as PDF, with its file's title; the command
-/// line's `kvalitet report` makes the same file.
-pub async fn yearly_report_pdf<S: Store>(
-    state: &AppState<S>,
-    lang: Lang,
-    id: &str,
-    year: Year,
-    archival: bool,
-) -> Result<(Vec<u8>, String), WebError> {
-    let Some(typesetter) = state.typesetter.clone() else {
-        return Err(WebError::coded(
-            StatusCode::NOT_FOUND,
-            Message::new("pdf_not_built"),
-        ));
-    };
-    let (version, d) = state.directory().await?;
-    let params = Params {
-        year: Some(year),
-        ..Params::parse(None)?
-    };
-    let report = build_report(state, version, &d, id, &params).await?;
-    let m = report.municipality.id;
-    let with_year = |c: &&Card| c.comparison.as_ref().is_some_and(|x| x.year == year);
-    if !report
-        .areas
-        .iter()
-        .flat_map(|a| a.cards.iter())
-        .any(|c| with_year(&c))
-    {
-        return Err(WebError::coded(
-            StatusCode::NOT_FOUND,
-            Message::new("report_no_data")
-                .with("name", &report.municipality.title)
-                .with("year", year),
-        ));
-    }
-    let population_name = lang.say(&report.population_label);
-    let headline = report::headline(&report);
-    let comments = kvalitet_app::own::comments(&state.store, None, &m).await?;
-    let introduction = kvalitet_app::own::introduction(&state.store, &m)
-        .await?
-        .map(|i| IntroductionView::new(lang, i).paragraphs)
-        .unwrap_or_default();
-    // Dated by its data: the latest import of any value it shows, so the same data gives
-    // the same file.
-    let mut updated: Option<kvalitet_domain::Timestamp> = None;
-    let mut areas = Vec::new();
-    let mut without_values = Vec::new();
-    for area in report.areas.iter().filter(|a| !a.own) {
-        let mut measures = Vec::new();
-        for card in &area.cards {
-            let series = state
-                .series(version, card.presentation.measure, params.gender)
-                .await
-                .map_err(WebError::internal)?;
-            updated = updated.max(series.updated_at);
-            let view = card_view(lang, &d, card, &m, &params, &population_name, &comments);
-            match view.figures.filter(|f| f.value.is_some() && f.year == year.get()) {
-                Some(f) => measures.push(json!({
-                    "id": view.id,
-                    "question": view.question,
-                    "value": f.value,
-                    "colour": f.colour,
-                    "colour_words": f.colour_label,
-                    "trend": f.trend_text,
-                    "mean": f.mean.unwrap_or_else(|| "–".into()),
-                    "range": f.range.map(|r| format!("{} {r}", f.range_label)).unwrap_or_else(|| "–".into()),
-                    "rank": f.rank.unwrap_or_else(|| "–".into()),
-                    "compared": f.compared,
-                    "comment": view.comment,
-                })),
-                None => without_values.push(view.question),
-            }
-        }
-        if !measures.is_empty() {
-            areas.push(json!({
-                "title": localized(lang, &area.title, area.title_en.as_deref()),
-                "measures": measures,
-            }));
-        }
-    }
-    let answer = answer_view(lang, &d, &report, &headline, &params);
-    let mut summary = vec![answer.sentence];
-    summary.extend(answer.strongest.iter().map(|s| {
-        lang.say(
-            &Message::new("pdf_strongest")
-                .with("question", &s.question)
-                .with("place", &s.place),
-        )
-    }));
-    summary.extend(answer.weakest.iter().map(|s| {
-        lang.say(
-            &Message::new("pdf_weakest")
-                .with("question", &s.question)
-                .with("place", &s.place),
-        )
-    }));
-    let rounds: Vec<String> = kvalitet_app::assessments::published_rounds(&state.store, &m)
-        .await?
-        .into_iter()
-        .map(|r| {
-            format!(
-                "{} ({} {}, {})",
-                r.title, r.framework_id, r.framework_version, r.year
-            )
-        })
-        .chain(
-            kvalitet_app::service::published_rounds_of(&state.store, &m)
-                .await?
-                .into_iter()
-                .map(|r| format!("{} ({})", r.title, r.year)),
-        )
-        .collect();
-    let words: serde_json::Map<String, Value> = [
-        "pdf_introduction",
-        "pdf_summary",
-        "pdf_how_to_read",
-        "pdf_figure",
-        "pdf_value",
-        "pdf_colour",
-        "pdf_trend",
-        "pdf_mean",
-        "pdf_range",
-        "pdf_rank",
-        "pdf_compared_with",
-        "pdf_comment",
-        "pdf_without_values",
-        "pdf_assessments",
-        "pdf_about",
-        "pdf_data_version",
-        "pdf_link",
-        "pdf_source",
-    ]
-    .into_iter()
-    .map(|k| (k.to_owned(), json!(lang.t(k))))
-    .collect();
-    let title = lang.say(
-        &Message::new("pdf_title")
-            .with("name", &report.municipality.title)
-            .with("year", year),
-    );
-    let link = format!("{}{}/kommun/{m}?ar={year}", state.public_url, lang.base());
-    let content = json!({
-        "words": words,
-        "name": report.municipality.title,
-        "year": year.get(),
-        "set_title": localized(lang, &report.set_title, report.set_title_en.as_deref()),
-        "set_description": localized(lang, &report.set_description, report.set_description_en.as_deref()),
-        "introduction": introduction,
-        "summary": summary,
-        "areas": areas,
-        "without_values": without_values,
-        "rounds": rounds,
-        "data_version": version.to_string(),
-        "link": link,
-    });
-    let date = updated.map_or((i32::from(year.get()) + 1, 1, 1), |t| {
-        let d = t.date();
-        (d.year(), u8::from(d.month()), d.day())
-    });
-    let document = kvalitet_app::ports::Document {
-        layout: kvalitet_app::ports::Layout::YearlyReport,
-        title: title.clone(),
-        lang: lang.code(),
-        date,
-        ident: format!("kvalitet/{m}/{year}/{}/{version}", lang.code()),
-        archival,
-        content,
-    };
-    // Setting a report takes a few milliseconds to a second of CPU: off the async workers.
-    let pdf = tokio::task::spawn_blocking(move || typesetter.typeset(&document))
-        .await
-        .map_err(WebError::internal)?
-        .map_err(|m| WebError::coded(StatusCode::INTERNAL_SERVER_ERROR, m))?;
-    Ok((pdf, title))
 }
