@@ -11,6 +11,7 @@ pub mod goal_file;
 pub mod goal_report;
 mod json_formats;
 mod measure_set_toml;
+pub mod outline;
 pub mod pabulib;
 pub mod questionnaire_file;
 mod record;

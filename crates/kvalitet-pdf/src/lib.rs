@@ -24,6 +24,9 @@ use kvalitet_domain::Message;
 /// The yearly quality report's layout.
 const YEARLY_REPORT: &str = include_str!("../templates/yearly-report.typ");
 
+/// Any report given as an outline (`kvalitet_formats::outline`).
+const OUTLINE: &str = include_str!("../templates/outline.typ");
+
 /// The largest content a document may have: far above a report of every measure.
 pub const MAX_CONTENT_BYTES: usize = 16 << 20;
 
@@ -156,6 +159,7 @@ fn typeset(document: &Document) -> Result<Vec<u8>, Message> {
     let failed = |what: String| Message::new("pdf_failed").with("problem", what);
     let template = match document.layout {
         Layout::YearlyReport => YEARLY_REPORT,
+        Layout::Outline => OUTLINE,
     };
     let (year, month, day) = document.date;
     let date = Datetime::from_ymd(year, month, day)

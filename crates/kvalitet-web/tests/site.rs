@@ -1054,7 +1054,7 @@ async fn the_accessibility_statement_has_what_digg_asks_for() {
 async fn the_goals_page_shows_the_published_plan_with_its_signals_in_words() {
     use kvalitet_app::goals;
     use kvalitet_app::ports::Actor;
-    let app = server().await;
+    let app = server_with_pdf().await;
     let grants = kvalitet_domain::Grants {
         system_admin: true,
         ..kvalitet_domain::Grants::default()
@@ -1288,6 +1288,58 @@ targets = { 2022 = 89, 2026 = 95 }
         .send()
         .await;
     assert_eq!(xlsx.status, 200);
+    // The council's report of the snapshot: a tagged PDF whose text has every goal, its
+    // judgement, the indicator's signals as frozen, and the revision as a note.
+    let pdf = app
+        .get("/kommun/0180/mal/uppfoljning/delar-2022/uppfoljning.pdf")
+        .send()
+        .await;
+    assert_eq!(pdf.status, 200, "{}", pdf.body);
+    let info = kvalitet_testkit::pdfinfo(&pdf.bytes);
+    assert!(
+        info.contains("Tagged:          yes")
+            && info.contains("Title:           Uppföljning av mål: Stockholm, Delårsrapport 2022"),
+        "{info}"
+    );
+    let text = kvalitet_testkit::pdftotext(&pdf.bytes);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "Alla elever ska nå kunskapsmålen",
+        "Kommunens bedömning: Ej uppfyllt",
+        "skillnaderna mellan skolorna",
+        "90,0 (2022)",
+        "var 90,0 i ögonblicksbilden och är nu 91,5",
+        "/kommun/0180/mal/uppfoljning/delar-2022",
+    ] {
+        assert!(flat.contains(needle), "{needle}: {text}");
+    }
+    // The same as OpenDocument text for the officials to edit.
+    let odt = app
+        .get("/kommun/0180/mal/uppfoljning/delar-2022/uppfoljning.odt")
+        .send()
+        .await;
+    assert_eq!(odt.status, 200);
+    assert_eq!(
+        odt.header("content-type"),
+        Some("application/vnd.oasis.opendocument.text")
+    );
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(odt.bytes.clone())).unwrap();
+    let mut content = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("content.xml").unwrap(), &mut content)
+        .unwrap();
+    assert!(
+        content.contains("Alla elever ska nå kunskapsmålen")
+            && content.contains("var 90,0 i ögonblicksbilden och är nu 91,5")
+            && content.contains("<table:table-header-rows>"),
+        "{content}"
+    );
+    // The yearly report carries the live follow-up of the same goals.
+    let yearly = app.get("/kommun/0180/rapport/2022.pdf").send().await;
+    let text = kvalitet_testkit::pdftotext(&yearly.bytes);
+    assert!(
+        text.contains("Mål och uppföljning") && text.contains("Alla elever ska nå kunskapsmålen"),
+        "{text}"
+    );
     // The same code is closed once.
     let again = goals::close_period(
         &app.store,

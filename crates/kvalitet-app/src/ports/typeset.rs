@@ -12,6 +12,9 @@ use kvalitet_domain::Message;
 pub enum Layout {
     /// The municipality's yearly quality report.
     YearlyReport,
+    /// Any report given as a `kvalitet_formats::outline::Outline` (headings, paragraphs,
+    /// lists, tables): the council's follow-up, which is also written as .odt.
+    Outline,
 }
 
 /// A document to set: its metadata and its content as the layout reads it.

@@ -1594,6 +1594,11 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "Quality in brief {year}: {name}",
     ),
     (
+        "follow_up_title",
+        "Uppföljning av mål: {name}, {period}",
+        "Goal follow-up: {name}, {period}",
+    ),
+    (
         "pdf_strongest",
         "Bland de starkaste: {question} ({place}).",
         "Among the strongest: {question} ({place}).",

@@ -274,29 +274,29 @@ pub async fn goal_period<S: Store>(
 /// indicators has one row), for the council's own reports.
 pub async fn goal_period_download<S: Store>(
     State(state): State<Arc<AppState<S>>>,
+    PageLang(lang): PageLang,
     Path((id, code, file)): Path<(String, String, String)>,
 ) -> Result<Response, WebError> {
+    let not_found = || {
+        WebError::coded(
+            StatusCode::NOT_FOUND,
+            Message::new("period_not_found").with("code", &code),
+        )
+    };
     let kind = match file.as_str() {
         "uppfoljning.csv" => downloads::Kind::Csv,
         "uppfoljning-excel.csv" => downloads::Kind::ExcelCsv,
         "uppfoljning.xlsx" => downloads::Kind::Xlsx,
-        _ => {
-            return Err(WebError::coded(
-                StatusCode::NOT_FOUND,
-                Message::new("period_not_found").with("code", &code),
-            ));
+        "uppfoljning.pdf" | "uppfoljning.odt" => {
+            return follow_up_document(&state, lang, &id, &code, file.ends_with(".pdf")).await;
         }
+        _ => return Err(not_found()),
     };
     let (_, d) = state.directory().await?;
     let m = d.kommun(&id)?.id;
     let (stored, frozen) = kvalitet_app::goals::period(&state.store, &m, &code)
         .await?
-        .ok_or_else(|| {
-            WebError::coded(
-                StatusCode::NOT_FOUND,
-                Message::new("period_not_found").with("code", &code),
-            )
-        })?;
+        .ok_or_else(not_found)?;
     let table = follow_up_table(&d, &frozen);
     let about = vec![
         ("Kommun".to_owned(), frozen.name.clone()),
@@ -318,6 +318,225 @@ pub async fn goal_period_download<S: Store>(
         &format!("mal-{m}-{}", stored.period.code),
         &about,
     ))
+}
+
+/// The council's follow-up report of a closed period, as an accessible PDF or as
+/// OpenDocument text for the officials to edit: every goal with its judgement and
+/// motivation, the suggestion, its indicators' four signals (against the target, trend,
+/// pace, position among kommuner), and the values revised since the snapshot as notes.
+async fn follow_up_document<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    id: &str,
+    code: &str,
+    pdf: bool,
+) -> Result<Response, WebError> {
+    let (version, d) = state.directory().await?;
+    let m = d.kommun(id)?.id;
+    let (stored, frozen) = kvalitet_app::goals::period(&state.store, &m, code)
+        .await?
+        .ok_or_else(|| {
+            WebError::coded(
+                StatusCode::NOT_FOUND,
+                Message::new("period_not_found").with("code", code),
+            )
+        })?;
+    let revisions: Vec<String> = match live_report(state, &d, &m, Some(frozen.year)).await? {
+        Some((_, now)) => frozen
+            .revisions(&now)
+            .iter()
+            .map(|r| revision_line(lang, &d, &frozen, r))
+            .collect(),
+        None => Vec::new(),
+    };
+    let period = period_title(lang, &stored.period);
+    let title = lang.say(
+        &Message::new("follow_up_title")
+            .with("name", &frozen.name)
+            .with("period", &period),
+    );
+    let link = format!(
+        "{}{}/kommun/{m}/mal/uppfoljning/{}",
+        state.public_url,
+        lang.base(),
+        encode(code)
+    );
+    let outline = follow_up_outline(
+        lang,
+        &title,
+        &lang.say(
+            &Message::new("goal_period_frozen")
+                .with("closes", &stored.period.closes_on)
+                .with("taken", stored.taken_at.local_text())
+                .with("year", frozen.year),
+        ),
+        &tree(lang, &d, &frozen),
+        &revisions,
+        &link,
+    );
+    let date = stored.taken_at.date();
+    let date = (date.year(), u8::from(date.month()), date.day());
+    let name = format!("mal-{m}-{}", stored.period.code);
+    if !pdf {
+        let odt = kvalitet_formats::outline::odt(&outline, date).map_err(WebError::internal)?;
+        return Ok((
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.oasis.opendocument.text".to_owned(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.odt\""),
+                ),
+            ],
+            odt,
+        )
+            .into_response());
+    }
+    let document = kvalitet_app::ports::Document {
+        layout: kvalitet_app::ports::Layout::Outline,
+        title,
+        lang: lang.code(),
+        date,
+        ident: format!(
+            "kvalitet/{m}/mal/{}/{}/{version}",
+            stored.period.code,
+            lang.code()
+        ),
+        archival: false,
+        content: serde_json::to_value(&outline).map_err(WebError::internal)?,
+    };
+    let bytes = super::report_pdf::typeset(state, document).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}.pdf\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The follow-up as an outline: the title, what the snapshot is, then a section per goal
+/// (its level under its parent's: the tree's depth gives headings without gaps), the
+/// revisions, and where the same follow-up is on the web.
+fn follow_up_outline(
+    lang: Lang,
+    title: &str,
+    about: &str,
+    goals: &[GoalView],
+    revisions: &[String],
+    link: &str,
+) -> kvalitet_formats::outline::Outline {
+    use kvalitet_formats::outline::Block;
+    let t = |k: &str| lang.t(k).to_owned();
+    let mut blocks = vec![
+        Block::Heading {
+            level: 1,
+            text: title.to_owned(),
+        },
+        Block::Paragraph {
+            text: about.to_owned(),
+        },
+    ];
+    if !revisions.is_empty() {
+        blocks.push(Block::Heading {
+            level: 2,
+            text: t("goal_revised_heading"),
+        });
+        blocks.push(Block::Paragraph {
+            text: t("goal_revised_intro"),
+        });
+        blocks.extend(revisions.iter().map(|r| Block::Note { text: r.clone() }));
+    }
+    for goal in goals {
+        // Activities are listed under their goal, not given headings of their own.
+        let level = u8::try_from(goal.depth + 2).unwrap_or(6).min(6);
+        blocks.push(Block::Heading {
+            level,
+            text: format!("{}: {}", goal.level, goal.title),
+        });
+        if !goal.description.is_empty() {
+            blocks.push(Block::Paragraph {
+                text: goal.description.clone(),
+            });
+        }
+        let mut facts = Vec::new();
+        if !goal.owner.is_empty() {
+            facts.push(format!("{}: {}", t("goal_owner"), goal.owner));
+        }
+        if let Some(due) = &goal.due {
+            facts.push(format!("{}: {due}", t("goal_due")));
+        }
+        match &goal.official {
+            Some(o) => {
+                facts.push(format!(
+                    "{}: {} ({})",
+                    t("goal_official"),
+                    o.status,
+                    lang.say(&Message::new("goal_judged_on").with("date", &o.date))
+                ));
+                if !o.motivation.is_empty() {
+                    facts.push(format!("{}: {}", t("goal_motivation"), o.motivation));
+                }
+            }
+            None => facts.push(t("goal_no_official")),
+        }
+        if !goal.suggested.is_empty() {
+            facts.push(goal.suggested.clone());
+        }
+        blocks.push(Block::List { items: facts });
+        if !goal.indicators.is_empty() {
+            let or_dash = |x: &Option<String>| x.clone().unwrap_or_else(|| "–".into());
+            blocks.push(Block::Table {
+                header: [
+                    "goal_indicators_caption",
+                    "goal_col_value",
+                    "goal_col_target",
+                    "goal_col_status",
+                    "goal_col_trend",
+                    "goal_col_progress",
+                    "goal_col_position",
+                ]
+                .iter()
+                .map(|k| t(k))
+                .collect(),
+                rows: goal
+                    .indicators
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            i.title.clone(),
+                            or_dash(&i.value),
+                            or_dash(&i.target),
+                            or_dash(&i.status),
+                            i.trend.clone(),
+                            i.progress.clone(),
+                            i.position.as_ref().map_or_else(
+                                || "–".to_owned(),
+                                |p| match p.rank {
+                                    Some(r) => format!("{} ({r})", p.words),
+                                    None => p.words.to_owned(),
+                                },
+                            ),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+    }
+    blocks.push(Block::Paragraph {
+        text: format!("{}: {link}", t("pdf_link")),
+    });
+    kvalitet_formats::outline::Outline {
+        title: title.to_owned(),
+        lang: lang.code().to_owned(),
+        blocks,
+    }
 }
 
 /// The snapshot's rows: machine codes in the cells (words in the Excel variants' headings).

@@ -101,6 +101,28 @@ pub async fn yearly_report_pdf<S: Store>(
     let (version, d) = state.directory().await?;
     let document = yearly_report_document(state, lang, version, &d, id, year, archival).await?;
     let title = document.title.clone();
+    Ok((set_with(typesetter, state, document).await?, title))
+}
+
+/// `document` as PDF by the binary's typesetter; 404 when the binary has none.
+pub(super) async fn typeset<S: Store>(
+    state: &AppState<S>,
+    document: Document,
+) -> Result<Vec<u8>, WebError> {
+    let Some(typesetter) = state.typesetter.clone() else {
+        return Err(WebError::coded(
+            StatusCode::NOT_FOUND,
+            Message::new("pdf_not_built"),
+        ));
+    };
+    set_with(typesetter, state, document).await
+}
+
+async fn set_with<S: Store>(
+    typesetter: Arc<dyn kvalitet_app::ports::Typesetter>,
+    state: &AppState<S>,
+    document: Document,
+) -> Result<Vec<u8>, WebError> {
     // Setting a report takes tens of milliseconds of CPU: off the async workers, and no
     // more at once than there are cores.
     let _turn = state
@@ -108,11 +130,10 @@ pub async fn yearly_report_pdf<S: Store>(
         .acquire()
         .await
         .map_err(WebError::internal)?;
-    let pdf = tokio::task::spawn_blocking(move || typesetter.typeset(&document))
+    tokio::task::spawn_blocking(move || typesetter.typeset(&document))
         .await
         .map_err(WebError::internal)?
-        .map_err(|m| WebError::coded(StatusCode::INTERNAL_SERVER_ERROR, m))?;
-    Ok((pdf, title))
+        .map_err(|m| WebError::coded(StatusCode::INTERNAL_SERVER_ERROR, m))
 }
 
 /// The document of the yearly report: everything it says, as the layout reads it.
