@@ -1643,6 +1643,13 @@ async fn server_with_pdf() -> TestApp {
 #[tokio::test]
 async fn the_yearly_report_is_a_tagged_pdf_with_the_pages_figures() {
     let app = server_with_pdf().await;
+    let (_, html) = page(&app, "/kommun/0180").await;
+    assert!(
+        html.contains(
+            r#"<a href="/kommun/0180/rapport/2022.pdf">Rapport 2022 som tillgänglig PDF</a>"#
+        ),
+        "the page links its report: {html}"
+    );
     let a = app.get("/kommun/0180/rapport/2022.pdf").send().await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.header("content-type"), Some("application/pdf"));
@@ -1720,12 +1727,10 @@ async fn a_report_without_data_is_a_404_page() {
         );
         assert!(a.body.contains(says), "{path}: {}", a.body);
     }
-    // A site built without the typesetter says so, also as a page.
-    let a = server()
-        .await
-        .get("/kommun/0180/rapport/2022.pdf")
-        .send()
-        .await;
+    // A site built without the typesetter says so, also as a page, and links no report.
+    let plain = server().await;
+    assert!(!page(&plain, "/kommun/0180").await.1.contains("/rapport/"));
+    let a = plain.get("/kommun/0180/rapport/2022.pdf").send().await;
     assert_eq!(a.status, 404);
     assert!(
         a.header("content-type")

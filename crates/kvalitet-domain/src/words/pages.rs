@@ -17,6 +17,21 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("pdf_figure", "Uppgift", "Figure"),
     ("pdf_results", "Resultat per område", "Results by area"),
+    (
+        "pdf_report_link",
+        "Rapport {year} som tillgänglig PDF",
+        "Report {year} as an accessible PDF",
+    ),
+    (
+        "follow_up_pdf",
+        "Rapport till fullmäktige (tillgänglig PDF)",
+        "Report for the council (accessible PDF)",
+    ),
+    (
+        "follow_up_odt",
+        "Rapporten att redigera (OpenDocument, .odt)",
+        "The report to edit (OpenDocument, .odt)",
+    ),
     ("pdf_measure", "Mått", "Measure"),
     ("pdf_goals", "Mål och uppföljning", "Goals and follow-up"),
     ("pdf_goal_official", "Fastställd status", "Official status"),

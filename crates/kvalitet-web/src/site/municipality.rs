@@ -181,7 +181,7 @@ fn trend_words(
 #[derive(Serialize)]
 pub(crate) struct Figures {
     pub(crate) compared: String,
-    year: i16,
+    pub(crate) year: i16,
     pub(crate) value: Option<String>,
     missing: &'static str,
     pub(crate) mean: Option<String>,
@@ -305,6 +305,11 @@ pub async fn municipality<S: Store>(
             })
             .filter(|a| !a.cards.is_empty())
             .collect();
+        let report_years: Vec<i16> = areas
+            .iter()
+            .flat_map(|a| &a.cards)
+            .filter_map(|c| c.figures.as_ref().map(|f| f.year))
+            .collect();
         let answer = answer_view(lang, &d, &report, &headline, &params);
         // Published assessment results; publishing changes the data version, so the cache
         // keeps this list up to date.
@@ -382,6 +387,10 @@ pub async fn municipality<S: Store>(
                 query: params.query(),
                 other_path: format!("{}/kommun/{}{}", lang.other().base(), m, params.query()),
                 print: params.print(),
+                report_year: st
+                    .typesetter
+                    .as_ref()
+                    .and(report_years.iter().copied().max()),
             },
         )?;
         Ok(body.into_bytes())
@@ -417,6 +426,9 @@ struct MunicipalityView<'a> {
     query: String,
     other_path: String,
     print: bool,
+    /// The year of the yearly report as PDF (the latest year shown), when the binary sets
+    /// PDFs.
+    report_year: Option<i16>,
 }
 
 /// The municipality's own introduction in the page's language: an English page shows the
