@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod assessments;
+pub mod award;
 pub mod budget;
 pub mod dialogues;
 pub mod export;

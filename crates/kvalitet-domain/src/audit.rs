@@ -93,6 +93,14 @@ coded_enum!(
         DialogueRespond = "dialogue.respond",
         /// A proposal, dialogue or budget round linked to a goal (or unlinked).
         GoalLink = "goal.link",
+        /// A kommun's step-2 description for Sveriges Kvalitetskommun saved.
+        AwardNarrative = "award.narrative",
+        /// An award year's nominees set.
+        AwardNominees = "award.nominees",
+        /// A juror's score of a nominee on a criterion.
+        AwardScore = "award.score",
+        /// An award year's jury result published.
+        AwardPublish = "award.publish",
         /// A year's participation figures published as measures.
         ParticipationPublish = "participation.publish",
     }

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod assessment;
 pub mod audit;
+pub mod award;
 pub mod budget;
 pub mod budget_round;
 pub mod calendar;

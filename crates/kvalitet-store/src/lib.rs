@@ -9,6 +9,7 @@
 
 mod accounts;
 mod audit;
+mod award;
 mod budgets;
 mod catalogue;
 mod dialogues;

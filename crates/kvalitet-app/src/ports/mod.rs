@@ -5,6 +5,7 @@ pub use kvalitet_formats::KpiGroupRecord;
 
 mod accounts;
 mod audit;
+mod award;
 mod budgets;
 mod catalogue;
 mod clock;
@@ -24,6 +25,7 @@ mod version;
 
 pub use accounts::*;
 pub use audit::*;
+pub use award::*;
 pub use budgets::*;
 pub use catalogue::*;
 pub use clock::*;
@@ -61,8 +63,8 @@ pub enum StoreError {
 /// The ports as traits in scope, for code that holds a concrete store (the CLI, tests).
 pub mod prelude {
     pub use super::{
-        Accounts, AssessmentRounds, AuditLog, Budgets, Catalogue, DataVersion, Dialogues, Goals,
-        Outbox, OwnData, Panels, Proposals, ServiceRounds, Store, Surveys, SyncLog, Values,
+        Accounts, AssessmentRounds, AuditLog, Award, Budgets, Catalogue, DataVersion, Dialogues,
+        Goals, Outbox, OwnData, Panels, Proposals, ServiceRounds, Store, Surveys, SyncLog, Values,
     };
 }
 
@@ -84,6 +86,7 @@ pub trait Store:
     + Budgets
     + Proposals
     + Dialogues
+    + Award
 {
 }
 
@@ -104,5 +107,6 @@ impl<T> Store for T where
         + Budgets
         + Proposals
         + Dialogues
+        + Award
 {
 }

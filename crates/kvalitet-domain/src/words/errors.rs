@@ -1594,6 +1594,76 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "Quality in brief {year}: {name}",
     ),
     (
+        "award_editors_only",
+        "Bara kommunens redaktörer kan skriva beskrivningarna för {municipality}.",
+        "Only the municipality's editors can write the descriptions for {municipality}.",
+    ),
+    (
+        "award_choose_theme",
+        "Välj ett av de fyra områdena.",
+        "Choose one of the four themes.",
+    ),
+    (
+        "award_choose_criterion",
+        "Välj ett av juryns kriterier.",
+        "Choose one of the jury's criteria.",
+    ),
+    (
+        "award_not_public",
+        "Kvalitetskommun {year} är inte publicerad ännu.",
+        "Kvalitetskommun {year} is not published yet.",
+    ),
+    (
+        "award_jury_only",
+        "Bara systemadministratörer är jury för Sveriges Kvalitetskommun.",
+        "Only system administrators are the jury of Sveriges Kvalitetskommun.",
+    ),
+    (
+        "award_not_a_kommun",
+        "{id} är ingen kommun.",
+        "{id} is not a kommun.",
+    ),
+    (
+        "award_too_many_nominees",
+        "Högst {max} nominerade.",
+        "At most {max} nominees.",
+    ),
+    (
+        "award_published",
+        "Juryns resultat för {year} är publicerat och kan inte längre ändras.",
+        "The jury's result for {year} is published and can no longer be changed.",
+    ),
+    (
+        "award_not_nominee",
+        "{municipality} är inte nominerad {year}.",
+        "{municipality} is not nominated in {year}.",
+    ),
+    (
+        "award_no_nominees",
+        "{year} har inga nominerade att publicera.",
+        "{year} has no nominees to publish.",
+    ),
+    (
+        "award_evidence_line",
+        "rad {line}: {problem}",
+        "line {line}: {problem}",
+    ),
+    (
+        "award_too_much_evidence",
+        "Högst {max} länkar per beskrivning.",
+        "At most {max} links per description.",
+    ),
+    (
+        "award_bad_link",
+        "{link} är ingen länk som går att följa: skriv en webbadress som börjar med https:// eller en sida här som börjar med /.",
+        "{link} is not a link that can be followed: write a web address starting with https:// or a page here starting with /.",
+    ),
+    (
+        "award_bad_score",
+        "Poängen ska vara ett heltal från {low} till {high}.",
+        "The score must be a whole number from {low} to {high}.",
+    ),
+    (
         "follow_up_title",
         "Uppföljning av mål: {name}, {period}",
         "Goal follow-up: {name}, {period}",

@@ -18,6 +18,51 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ("pdf_figure", "Uppgift", "Figure"),
     ("pdf_results", "Resultat per område", "Results by area"),
     (
+        "award_theme.digitalisering",
+        "Digitalisering och innovation",
+        "Digitalisation and innovation",
+    ),
+    (
+        "award_theme.ledarskap",
+        "Ledarskap och medarbetarskap",
+        "Leadership and employeeship",
+    ),
+    (
+        "award_theme.samspel",
+        "Samspelet mellan politiker och tjänstepersoner",
+        "The interplay between politicians and officials",
+    ),
+    (
+        "award_theme.omstallning",
+        "Utvecklings- och omställningskapacitet",
+        "Capacity to develop and transform",
+    ),
+    (
+        "award_criterion.resultat",
+        "Resultat och effektivitet",
+        "Results and efficiency",
+    ),
+    (
+        "award_criterion.ekonomi",
+        "Ekonomi och god ekonomisk hushållning",
+        "Finances and sound financial management",
+    ),
+    (
+        "award_criterion.hme",
+        "Arbetsgivarens resultat (HME)",
+        "The employer's results (HME)",
+    ),
+    (
+        "award_criterion.kommunkompassen",
+        "Kommunkompassen",
+        "Kommunkompassen",
+    ),
+    (
+        "award_criterion.beskrivningar",
+        "Kommunens beskrivningar (steg 2)",
+        "The municipality's descriptions (step 2)",
+    ),
+    (
         "pdf_report_link",
         "Rapport {year} som tillgänglig PDF",
         "Report {year} as an accessible PDF",
@@ -950,6 +995,26 @@ pub(super) const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "audit.dialogue.moderate",
         "granskade ett påstående i en e-dialog",
         "moderated a statement in an e-dialogue",
+    ),
+    (
+        "audit.award.narrative",
+        "sparade en beskrivning till Sveriges Kvalitetskommun",
+        "saved a description for Sveriges Kvalitetskommun",
+    ),
+    (
+        "audit.award.nominees",
+        "satte de nominerade till Sveriges Kvalitetskommun",
+        "set the nominees of Sveriges Kvalitetskommun",
+    ),
+    (
+        "audit.award.score",
+        "gav poäng som jurymedlem i Sveriges Kvalitetskommun",
+        "scored as a juror of Sveriges Kvalitetskommun",
+    ),
+    (
+        "audit.award.publish",
+        "publicerade juryns resultat för Sveriges Kvalitetskommun",
+        "published the jury's result of Sveriges Kvalitetskommun",
     ),
     (
         "audit.goal.link",

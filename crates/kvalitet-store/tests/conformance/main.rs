@@ -91,6 +91,7 @@ macro_rules! both_backends {
 
 mod accounts;
 mod assessments;
+mod award;
 mod budgets;
 mod dialogues;
 mod goals;
