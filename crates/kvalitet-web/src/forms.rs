@@ -47,6 +47,10 @@ pub(crate) fn notice_words(lang: Lang, code: &str) -> Option<String> {
             "borttaget" => "notice_removed",
             "pensionerat" => "notice_retired",
             "aterupptaget" => "notice_unretired",
+            "sparad" => "notice_award_saved",
+            "nominerade" => "notice_award_nominees",
+            "poang" => "notice_award_score",
+            "publicerad" => "notice_award_published",
             _ => return None,
         })
     };

@@ -6,6 +6,7 @@ mod admin;
 mod answers;
 mod api_v1;
 mod auth;
+mod award;
 mod background;
 mod budget;
 mod cache;

@@ -15,7 +15,7 @@ use crate::extract::UploadLimit;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::{
-    admin, api_v1, auth, budget, dialogues, goal_links, goals_admin, kolada_v3, panels,
+    admin, api_v1, auth, award, budget, dialogues, goal_links, goals_admin, kolada_v3, panels,
     participation, proposal_files, proposals, rejections, rounds, service, site, surveys,
 };
 
@@ -75,6 +75,18 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/kommun/{id}/rapport/{file}", get(site::yearly_report::<S>))
         .route("/kvalitetskommun", get(site::screening_page::<S>))
         .route(
+            "/kvalitetskommun/underlag/{year}/{id}",
+            get(award::dossier_page::<S>),
+        )
+        .route(
+            "/kvalitetskommun/underlag/{year}/{id}/{file}",
+            get(award::dossier_file::<S>),
+        )
+        .route(
+            "/kvalitetskommun/jury/{year}",
+            get(award::jury_published::<S>),
+        )
+        .route(
             "/kvalitetskommun/kommun/{id}",
             get(site::screening_kommun::<S>),
         )
@@ -94,6 +106,15 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/admin/logg", get(auth::audit_all::<S>))
         .route("/admin/epost", get(crate::outbox::page::<S>))
         .route("/admin/kommun/{id}", get(admin::dashboard::<S>))
+        .route(
+            "/admin/kommun/{id}/kvalitetskommun/{year}",
+            get(award::narratives_page::<S>).post(award::save_narrative::<S>),
+        )
+        .route("/admin/kvalitetskommun/{year}", get(award::jury_page::<S>))
+        .route(
+            "/admin/kvalitetskommun/{year}/{what}",
+            post(award::jury_change::<S>),
+        )
         .route("/admin/kommun/{id}/inbjudan", post(admin::invite::<S>))
         .route(
             "/admin/kommun/{id}/mal",

@@ -148,7 +148,7 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 62] = [
+const TEMPLATES: [(&str, &str); 67] = [
     (
         "proposals.html",
         include_str!("../templates/proposals.html"),
@@ -306,6 +306,26 @@ const TEMPLATES: [(&str, &str); 62] = [
     (
         "screening-kommun.html",
         include_str!("../templates/screening-kommun.html"),
+    ),
+    (
+        "award-outline.html",
+        include_str!("../templates/award-outline.html"),
+    ),
+    (
+        "award-dossier.html",
+        include_str!("../templates/award-dossier.html"),
+    ),
+    (
+        "award-narratives.html",
+        include_str!("../templates/award-narratives.html"),
+    ),
+    (
+        "award-jury.html",
+        include_str!("../templates/award-jury.html"),
+    ),
+    (
+        "award-jury-published.html",
+        include_str!("../templates/award-jury-published.html"),
     ),
     (
         "admin-lists.html",

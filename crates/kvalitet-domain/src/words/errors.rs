@@ -1628,6 +1628,56 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
         "Högst {max} nominerade.",
         "At most {max} nominees.",
     ),
+    ("field.nominees", "Nominerade", "Nominees"),
+    ("field.score", "Poäng", "Score"),
+    ("field.theme", "Område", "Theme"),
+    ("field.criterion", "Kriterium", "Criterion"),
+    (
+        "award_dossier_title",
+        "Sveriges Kvalitetskommun {year}: underlag för {name}",
+        "Sveriges Kvalitetskommun {year}: dossier of {name}",
+    ),
+    (
+        "award_dossier_about",
+        "Underlaget följer juryns ordning. Nyckeltalen är screeningens ({set}) för {data_year}, ur dataversion {version}; HME och Kommunkompassen är de senaste värdena före tävlingsåret.",
+        "The dossier follows the jury's order. The key figures are the screening's ({set}) for {data_year}, from data version {version}; HME and Kommunkompassen are the latest values before the award year.",
+    ),
+    (
+        "award_dossier_scores",
+        "Nivå {level} av 100 (plats {level_rank}); utveckling {improvement} av 100 (plats {improvement_rank}).",
+        "Level {level} of 100 (rank {level_rank}); improvement {improvement} of 100 (rank {improvement_rank}).",
+    ),
+    (
+        "award_compass_total",
+        "{title} ({year}): totalt {total} av {max} poäng.",
+        "{title} ({year}): {total} of {max} points in total.",
+    ),
+    (
+        "award_saved_by",
+        "Senast sparad av {who} {at}.",
+        "Last saved by {who} on {at}.",
+    ),
+    ("award_juror_n", "Jurymedlem {n}", "Juror {n}"),
+    (
+        "notice_award_saved",
+        "Beskrivningen är sparad.",
+        "The description is saved.",
+    ),
+    (
+        "notice_award_nominees",
+        "De nominerade är sparade.",
+        "The nominees are saved.",
+    ),
+    (
+        "notice_award_score",
+        "Poängen är sparad.",
+        "The score is saved.",
+    ),
+    (
+        "notice_award_published",
+        "Juryns resultat är publicerat.",
+        "The jury's result is published.",
+    ),
     (
         "award_published",
         "Juryns resultat för {year} är publicerat och kan inte längre ändras.",

@@ -293,7 +293,7 @@ where
 // ---------------------------------------------------------------------------------------
 // Pages
 
-fn localized(lang: Lang, sv: &str, en: Option<&str>) -> String {
+pub(crate) fn localized(lang: Lang, sv: &str, en: Option<&str>) -> String {
     match (lang, en) {
         (Lang::En, Some(en)) => en.to_owned(),
         _ => sv.to_owned(),

@@ -105,7 +105,7 @@ pub async fn yearly_report_pdf<S: Store>(
 }
 
 /// `document` as PDF by the binary's typesetter; 404 when the binary has none.
-pub(super) async fn typeset<S: Store>(
+pub(crate) async fn typeset<S: Store>(
     state: &AppState<S>,
     document: Document,
 ) -> Result<Vec<u8>, WebError> {
