@@ -343,9 +343,7 @@ async fn visible_narratives<S: Store>(
 ) -> Result<(Vec<StoredNarrative>, Option<SessionRecord>), WebError> {
     let session = state.current_session(headers).await?;
     let grants = session.as_ref().map(|s| &s.user.grants);
-    let narratives = award_app::narratives(&state.store, grants, m, year)
-        .await
-        .map_err(|r| WebError::coded(StatusCode::NOT_FOUND, r.message()))?;
+    let narratives = award_app::narratives(&state.store, grants, m, year).await?;
     Ok((narratives, session))
 }
 
@@ -536,9 +534,7 @@ async fn narratives_view<S: Store>(
     failed: Option<Failed>,
 ) -> Result<Response, WebError> {
     let (_, d) = state.directory().await?;
-    let saved = award_app::narratives(&state.store, Some(&session.user.grants), m, year)
-        .await
-        .map_err(|r| WebError::coded(StatusCode::FORBIDDEN, r.message()))?;
+    let saved = award_app::narratives(&state.store, Some(&session.user.grants), m, year).await?;
     let published = state
         .store
         .award_year(year)
@@ -794,9 +790,7 @@ async fn jury_view<S: Store>(
     failed: Option<Failed>,
 ) -> Result<Response, WebError> {
     let (_, d) = state.directory().await?;
-    let jury = award_app::jury(&state.store, Some(&session.user.grants), year)
-        .await
-        .map_err(|r| WebError::coded(StatusCode::FORBIDDEN, r.message()))?;
+    let jury = award_app::jury(&state.store, Some(&session.user.grants), year).await?;
     let (nominees_text, nominees, published) = match &jury {
         Some((award, scores)) => (
             award
