@@ -52,6 +52,27 @@ const browser = await chromium.launch({
 });
 let failures = 0;
 const fail = (msg) => { failures += 1; console.log(`FAIL ${msg}`); };
+// The staff flows' shared steps: axe on a page (its violations listed with where they are),
+// logging in as one of run.sh's users, and sending a form found by the end of its action.
+const axeCheck = async (page, what) => {
+  const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  for (const v of r.violations) {
+    fail(`${what}: axe ${v.id} (${v.impact}): ${v.help}`);
+    for (const n of v.nodes.slice(0, 3)) console.log(`     ${n.target.join(" ")}: ${n.failureSummary.split("\n").join(" ")}`);
+  }
+  console.log(`ok   ${what}: ${r.passes.length} axe rules pass`);
+};
+const loggedIn = async (email) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/logga-in`);
+  await page.fill("#email", email);
+  await page.fill("#password", process.env.KVALITET_E2E_PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click("form.login button[type=submit]")]);
+  return { context, page };
+};
+const submit = (page, action) =>
+  Promise.all([page.waitForNavigation(), page.click(`form[action$='${action}'] button[type=submit]`)]);
 // A screenshot is a picture for a reviewer, not a check: a capture that hangs on a loaded
 // machine (Chromium's full-page capture has timed out in CI) is noted and the run goes on.
 const screenshot = async (target, path, fullPage) => {
@@ -355,16 +376,6 @@ for (const p of pages) {
 {
   const context = await browser.newContext();
   const page = await context.newPage();
-  const axeCheck = async (p, what) => {
-    const r = await new AxeBuilder({ page: p }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-    for (const v of r.violations) {
-      fail(`${what}: axe ${v.id} (${v.impact}): ${v.help}`);
-      for (const n of v.nodes.slice(0, 3)) console.log(`     ${n.target.join(" ")}: ${n.failureSummary.split("\n").join(" ")}`);
-    }
-    console.log(`ok   ${what}: ${r.passes.length} axe rules pass`);
-  };
-  const submit = (p, action) =>
-    Promise.all([p.waitForNavigation(), p.click(`form[action$='${action}'] button[type=submit]`)]);
   await page.goto(`${base}/logga-in`);
   await page.fill("#email", "e2e@kommun.se");
   await page.fill("#password", process.env.KVALITET_E2E_PASSWORD);
@@ -686,25 +697,6 @@ for (const p of pages) {
 // An assessment round: the administrator leads a self-assessment, the coordinator reviews
 // and publishes it, and residents read the report.
 {
-  const axeCheck = async (page, what) => {
-    const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-    for (const v of r.violations) {
-      fail(`${what}: axe ${v.id} (${v.impact}): ${v.help}`);
-      for (const n of v.nodes.slice(0, 3)) console.log(`     ${n.target.join(" ")}: ${n.failureSummary.split("\n").join(" ")}`);
-    }
-    console.log(`ok   ${what}: ${r.passes.length} axe rules pass`);
-  };
-  const loggedIn = async (email) => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${base}/logga-in`);
-    await page.fill("#email", email);
-    await page.fill("#password", process.env.KVALITET_E2E_PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.click("form.login button[type=submit]")]);
-    return { context, page };
-  };
-  const submit = (page, action) =>
-    Promise.all([page.waitForNavigation(), page.click(`form[action$='${action}'] button[type=submit]`)]);
   const lead = await loggedIn("e2e@kommun.se");
   let page = lead.page;
   await page.goto(`${base}/admin/kommun/${kommun}/bedomningar`);
@@ -775,50 +767,31 @@ for (const p of pages) {
 // A national service round: the coordinator sets it up and uploads contacts, the planned
 // tester registers a call on the phone form, and residents read the published figures.
 {
-  const axeCheck = async (page, what) => {
-    const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-    for (const v of r.violations) {
-      fail(`${what}: axe ${v.id} (${v.impact}): ${v.help}`);
-      for (const n of v.nodes.slice(0, 3)) console.log(`     ${n.target.join(" ")}: ${n.failureSummary.split("\n").join(" ")}`);
-    }
-    console.log(`ok   ${what}: ${r.passes.length} axe rules pass`);
-  };
-  const loggedIn = async (email) => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${base}/logga-in`);
-    await page.fill("#email", email);
-    await page.fill("#password", process.env.KVALITET_E2E_PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.click("form.login button[type=submit]")]);
-    return { context, page };
-  };
-  const send = (page, action) =>
-    Promise.all([page.waitForNavigation(), page.click(`form[action$='${action}'] button[type=submit]`)]);
   const coordinator = await loggedIn("samordnare@skr.se");
   let page = coordinator.page;
   await page.goto(`${base}/admin/service`);
   await axeCheck(page, "service rounds page");
   await page.fill("#s-title", "Servicemätning E2E");
   await page.fill("#s-year", "2022");
-  await send(page, "/admin/service");
+  await submit(page, "/admin/service");
   const roundUrl = page.url().split("?")[0];
   await page.fill("#medlemmar-text", `${kommun}, ${other}`);
-  await send(page, "/medlemmar");
+  await submit(page, "/medlemmar");
   await page.fill("#fragor-text", "id;area;text\nq1;bygglov;Behöver jag bygglov för en altan?\nq2;förskola;Hur söker jag förskoleplats?");
-  await send(page, "/fragor");
+  await submit(page, "/fragor");
   // A refused plan comes back as typed, its problems beside it and summed up above.
   await page.fill("#plan-text", "municipality_id;question_id;channel;planned_on;tester\n9999;q9;fax;;");
-  await send(page, "/plan");
+  await submit(page, "/plan");
   if (!(await page.content()).includes("error-summary") || !(await page.inputValue("#plan-text")).includes("9999;q9;fax")) fail("a refused plan did not come back as typed with its problems");
   else console.log("ok   a refused plan comes back as typed");
   await axeCheck(page, "service round page with a refused plan");
   await page.fill("#plan-text", `municipality_id;question_id;channel;planned_on;tester\n${other};q2;phone;2022-03-07;e2e@kommun.se\n${kommun};q2;phone;2022-03-08;ny.testare@skr.se`);
-  await send(page, "/plan");
+  await submit(page, "/plan");
   await page.fill("#sista-dag-text", "2022-03-31");
-  await send(page, "/sista-dag");
+  await submit(page, "/sista-dag");
   if (!(await page.content()).includes("Sista dagen är sparad")) fail("the round's deadline was not saved");
   // A planned tester without an account is invited from the round's page.
-  await send(page, "/testare");
+  await submit(page, "/testare");
   if (!(await page.content()).includes("invitation-link")) fail("the tester's invitation link is not shown");
   await axeCheck(page, "service round page with a tester's invitation");
   await page.setInputFiles("#kontakter-file", {
@@ -826,7 +799,7 @@ for (const p of pages) {
     mimeType: "text/csv",
     buffer: Buffer.from(`municipality_id,question_id,channel,tester,sent_at,answered_at,relevance,direct_answer,wait_seconds,reception\n${kommun},q1,email,t@skr.se,2022-03-07T09:00:00+01:00,2022-03-08T09:00:00+01:00,yes,,,\n${kommun},q1,phone,t@skr.se,2022-03-07T10:00:00+01:00,,,ja,40,3\n`),
   });
-  await send(page, "/fil/kontakter");
+  await submit(page, "/fil/kontakter");
   await axeCheck(page, "service round page with figures");
   await staffWidths(page, "service-round");
   // The tester's day: Att göra (with the deadline), the round's contact form, a tap on the
@@ -844,14 +817,14 @@ for (const p of pages) {
   if (await tester.page.isVisible("#c-relevance")) fail("the e-mail fields show for a call");
   await tester.page.selectOption("#c-direct_answer", "nej");
   await tester.page.selectOption("#c-reception", "2");
-  await send(tester.page, "/kontakt");
+  await submit(tester.page, "/kontakt");
   if (!(await tester.page.content()).includes("Kontakten är sparad")) fail("the tester's contact was not saved");
   await tester.context.close();
   await page.goto(roundUrl);
-  await send(page, "/publicera");
+  await submit(page, "/publicera");
   await axeCheck(page, "confirmation before publishing a service round");
   if (!(await page.content()).includes("Det här blir offentligt")) fail("publishing the service round did not ask first");
-  await send(page, "/publicera");
+  await submit(page, "/publicera");
   await page.goto(`${base}/admin/epost`);
   await axeCheck(page, "the e-mail outbox");
   await staffWidths(page, "outbox");
@@ -867,6 +840,61 @@ for (const p of pages) {
   const r = await page.goto(`${base}/kommun/${kommun}/matt/SERV-BEMOT`);
   if (r.status() !== 200 || !(await page.content()).includes("100")) fail("the published reception figure is not on the citizen page");
   else console.log("ok   service round: set up, contacts uploaded and registered, published, on the citizen page");
+  await resident.close();
+}
+
+// Sveriges Kvalitetskommun, step 2 and the jury: the kommun's editor writes a description
+// (a bad evidence link sent back beside its field), the dossier is read, the national
+// coordinator nominates, scores and publishes, and residents read the published result.
+{
+  const year = 2026;
+  const editor = await loggedIn("e2e@kommun.se");
+  let page = editor.page;
+  const write = `/admin/kommun/${kommun}/kvalitetskommun/${year}`;
+  await page.goto(base + write);
+  await axeCheck(page, "the award descriptions form");
+  await page.fill("#digitalisering-body", "Alla e-tjänster är samlade på en plats sedan 2024.");
+  await page.fill("#digitalisering-evidence", "E-tjänster | ftp://exempel.se/tjanster");
+  await Promise.all([page.waitForNavigation(), page.click("section#digitalisering button[type=submit]")]);
+  if (!(await page.locator(".error-summary a[href='#digitalisering-evidence']").count())) fail("a bad evidence link was not sent back beside its field");
+  if ((await page.inputValue("#digitalisering-body")) !== "Alla e-tjänster är samlade på en plats sedan 2024.") fail("the typed description was lost");
+  await axeCheck(page, "the award descriptions form sent back");
+  await page.fill("#digitalisering-evidence", `Kommunens sida | /kommun/${kommun}`);
+  await Promise.all([page.waitForNavigation(), page.click("section#digitalisering button[type=submit]")]);
+  await staffWidths(page, "award-descriptions");
+  await page.goto(`${base}/kvalitetskommun/underlag/${year}/${kommun}`);
+  if (!(await page.content()).includes("Alla e-tjänster är samlade")) fail("the dossier does not hold the description");
+  await axeCheck(page, "the award dossier");
+  await staffWidths(page, "award-dossier");
+  await editor.context.close();
+
+  const jury = await loggedIn("samordnare@skr.se");
+  page = jury.page;
+  await page.goto(`${base}/admin/kvalitetskommun/${year}`);
+  await axeCheck(page, "the jury's page");
+  await page.fill("#n-nominees", `${kommun} ${other}`);
+  await submit(page, "/nominerade");
+  await page.selectOption(`#s-${kommun}-hme-score`, "4");
+  await page.fill(`#s-${kommun}-hme-note`, "Stark utveckling.");
+  await Promise.all([page.waitForNavigation(), page.click(`form:has(#s-${kommun}-hme-score) button[type=submit]`)]);
+  await axeCheck(page, "the jury's page with nominees and a score");
+  await staffWidths(page, "award-jury");
+  await submit(page, "/publicera");
+  await jury.context.close();
+
+  const resident = await browser.newContext();
+  page = await resident.newPage();
+  for (const prefix of ["", "/en"]) {
+    const r = await page.goto(`${base}${prefix}/kvalitetskommun/jury/${year}`);
+    if (r.status() !== 200) fail(`the published jury result: HTTP ${r.status()}`);
+    await axeCheck(page, `the published jury result ${prefix || "/"}`);
+  }
+  if (!(await page.content()).includes("Juror 1: 4")) fail("the published result does not show the score");
+  await staffWidths(page, "award-result");
+  const dossier = await page.goto(`${base}/en/kvalitetskommun/underlag/${year}/${kommun}`);
+  if (dossier.status() !== 200) fail(`the published dossier: HTTP ${dossier.status()}`);
+  await axeCheck(page, "the published dossier /en");
+  console.log("ok   Sveriges Kvalitetskommun: described, sent back, dossier read, nominated, scored, published");
   await resident.close();
 }
 

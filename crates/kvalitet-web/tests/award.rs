@@ -250,6 +250,23 @@ async fn the_jury_nominates_scores_and_publishes_and_the_public_page_names_no_ju
         .await;
     assert_eq!(out_of_range.status, 400);
     assert!(out_of_range.body.contains(r#"id="s-1480-hme-score-error""#));
+    // The score not chosen yet (the form's empty first choice) is sent back too.
+    let unchosen = jury
+        .post(
+            "/admin/kvalitetskommun/2026/poang",
+            &[
+                ("municipality", "1480"),
+                ("criterion", "hme"),
+                ("score", ""),
+                ("note", "Stark utveckling."),
+            ],
+        )
+        .await;
+    assert_eq!(unchosen.status, 400);
+    assert!(
+        unchosen.body.contains("Stark utveckling."),
+        "typed note kept"
+    );
     let scored = jury
         .post(
             "/admin/kvalitetskommun/2026/poang",

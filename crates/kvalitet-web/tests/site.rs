@@ -1704,6 +1704,124 @@ async fn the_yearly_report_comes_in_english_and_as_an_archival_copy() {
     assert_eq!(a.bytes, again.bytes);
 }
 
+/// The year's published assessment is in the report with its scores: the total and each
+/// area's, in Swedish number format (a round of another year is not).
+#[tokio::test]
+async fn the_yearly_report_gives_a_published_assessments_scores() {
+    use kvalitet_app::ports::{Actor, AssessmentRounds, ConsensusRecord, NewRound};
+    use kvalitet_domain::audit::AuditAction;
+    use kvalitet_domain::round::{RoundKind, Status};
+    const FRAMEWORK: &str = r#"
+id = "dx"
+name = "Delaktighet"
+version = "1"
+valid_from = "2020-01-01"
+total = "sum"
+
+[[areas]]
+id = "a"
+title = "Information på webben"
+aggregation = "sum"
+
+[[areas.questions]]
+id = "a1"
+text = "Finns information?"
+rule = "choice"
+options = [["Nej", 0], ["Delvis", 1], ["Ja", 3]]
+
+[[areas]]
+id = "b"
+title = "Dialog med invånarna"
+aggregation = "sum"
+
+[[areas.questions]]
+id = "b1"
+text = "Hålls dialoger?"
+rule = "choice"
+options = [["Nej", 0], ["Delvis", 1], ["Ja", 3]]
+"#;
+    let app = seed()
+        .framework(FRAMEWORK)
+        .options(kvalitet_web::SiteOptions {
+            typesetter: Some(std::sync::Arc::new(kvalitet_pdf::TypstTypesetter)),
+            ..kvalitet_web::SiteOptions::default()
+        })
+        .start()
+        .await;
+    let actor = Actor {
+        who: "cli:test".into(),
+        at: kvalitet_domain::Timestamp::parse("2026-12-01T09:00:00Z").unwrap(),
+    };
+    for (title, year) in [
+        ("Delaktighetsindex 2022", 2022),
+        ("Delaktighetsindex 2021", 2021),
+    ] {
+        let round = app
+            .store
+            .create_round(
+                &NewRound {
+                    municipality: m("0180"),
+                    framework_id: "dx".into(),
+                    framework_version: "1".into(),
+                    kind: RoundKind::SelfAssessment,
+                    title: title.into(),
+                    year: kvalitet_domain::Year::new(year).unwrap(),
+                },
+                &actor,
+            )
+            .await
+            .unwrap();
+        let agreed = |question: &str, answer: &str| ConsensusRecord {
+            question: question.into(),
+            answer: answer.into(),
+            reason: String::new(),
+            decided_by: "cli:test".into(),
+            decided_at: actor.at,
+        };
+        app.store
+            .save_consensus(
+                round,
+                &[agreed("a1", "Ja"), agreed("b1", "Delvis")],
+                None,
+                &actor,
+            )
+            .await
+            .unwrap();
+        for (from, to, action) in [
+            (Status::Draft, Status::Submitted, AuditAction::RoundSubmit),
+            (
+                Status::Submitted,
+                Status::Reviewed,
+                AuditAction::RoundReview,
+            ),
+            (
+                Status::Reviewed,
+                Status::Published,
+                AuditAction::RoundPublish,
+            ),
+        ] {
+            app.store
+                .set_round_status(round, from, to, None, action, &actor)
+                .await
+                .unwrap();
+        }
+    }
+    let a = app.get("/kommun/0180/rapport/2022.pdf").send().await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let text = kvalitet_testkit::pdftotext(&a.bytes);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "Delaktighetsindex 2022 (dx 1, 2022)",
+        "Totalt: 4,0 av 6,0.",
+        "Område Poäng",
+        "Information på webben 3,0 av 3,0",
+        "Dialog med invånarna 1,0 av 3,0",
+    ] {
+        assert!(flat.contains(expected), "{expected:?} is not in:\n{text}");
+    }
+    assert!(!flat.contains("Delaktighetsindex 2021"), "{text}");
+}
+
 /// An unknown kommun, a year without values and a name that is not a report answer a 404
 /// page in the reader's language, not a PDF error.
 #[tokio::test]

@@ -5,6 +5,7 @@
 use super::*;
 
 use kvalitet_app::ports::{Document, Layout};
+use kvalitet_app::service::FigureKind;
 use kvalitet_domain::ticks::Ticks;
 
 /// `GET /kommun/ID/rapport/ÅR.pdf` (the archival PDF/A-2a copy at `ÅR-arkiv.pdf`): the
@@ -249,24 +250,7 @@ async fn yearly_report_document<S: Store>(
         }
         _ => json!([]),
     };
-    let rounds: Vec<String> = kvalitet_app::assessments::published_rounds(&state.store, &m)
-        .await?
-        .into_iter()
-        .filter(|r| r.year == year)
-        .map(|r| {
-            format!(
-                "{} ({} {}, {})",
-                r.title, r.framework_id, r.framework_version, r.year
-            )
-        })
-        .chain(
-            kvalitet_app::service::published_rounds_of(&state.store, &m)
-                .await?
-                .into_iter()
-                .filter(|r| r.year == year)
-                .map(|r| format!("{} ({})", r.title, r.year)),
-        )
-        .collect();
+    let rounds = published_rounds(state, lang, &m, year).await?;
     let words: serde_json::Map<String, Value> = REPORT_WORDS
         .iter()
         .map(|&k| (k.to_owned(), json!(lang.t(k))))
@@ -344,4 +328,76 @@ fn chart(points: &[SeriesPoint], lang: Lang) -> Value {
             "label": p.year.get().to_string(),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// The year's published assessments (total and area scores) and service measurements (the
+/// kommun's figures beside the members' mean and range) as the report's tables: a title, a
+/// summary line, a header and rows whose first cell names the row.
+async fn published_rounds<S: Store>(
+    state: &AppState<S>,
+    lang: Lang,
+    m: &MunicipalityId,
+    year: Year,
+) -> Result<Vec<Value>, WebError> {
+    let number = |v: f64| lang.number(v, 1);
+    let mut out: Vec<Value> = kvalitet_app::assessments::published(
+        &state.store,
+        Some(*m),
+        None,
+        None,
+    )
+    .await?
+    .into_iter()
+    .filter(|r| r.year == year.get())
+    .map(|r| {
+        let score_of_max = |score: f64, max: f64| {
+            lang.say(
+                &Message::new("score_of_max")
+                    .with("score", number(score))
+                    .with("max", number(max)),
+            )
+        };
+        json!({
+            "title": format!("{} ({} {}, {})", r.title, r.framework, r.version, r.year),
+            "summary": format!("{}: {}.", lang.t("in_total"), score_of_max(r.total, r.total_max)),
+            "header": [lang.t("area"), lang.t("points")],
+            "rows": r.areas.iter().map(|a| [
+                a.title.clone(),
+                a.score.map_or_else(|| "–".to_owned(), |s| score_of_max(s, a.max)),
+            ]).collect::<Vec<_>>(),
+        })
+    })
+    .collect();
+    for (r, results) in kvalitet_app::service::published_results(&state.store, Some(year)).await? {
+        let Some(own) = results.municipalities.iter().find(|f| f.municipality == *m) else {
+            continue;
+        };
+        let rows: Vec<[String; 4]> = FigureKind::ALL
+            .iter()
+            .filter_map(|k| {
+                let f = own.figures.get(k)?;
+                let spread = results.spread.get(k);
+                let mut value = format!("{} (n {})", number(f.value), f.n);
+                if f.unreliable {
+                    value = format!("{value} {}", lang.t("uncertain_lower"));
+                }
+                Some([
+                    k.measure().1.to_owned(),
+                    value,
+                    spread.map_or_else(|| "–".to_owned(), |s| number(s.mean)),
+                    spread.map_or_else(
+                        || "–".to_owned(),
+                        |s| format!("{}–{}", number(s.min), number(s.max)),
+                    ),
+                ])
+            })
+            .collect();
+        out.push(json!({
+            "title": format!("{} ({})", r.title, r.year),
+            "summary": "",
+            "header": [lang.t("pdf_measure"), lang.t("pdf_value"), lang.t("pdf_mean"), lang.t("pdf_range")],
+            "rows": rows,
+        }));
+    }
+    Ok(out)
 }
