@@ -9,6 +9,7 @@ pub mod dialogues;
 pub mod export;
 pub mod goals;
 pub mod import;
+pub mod jobs;
 pub mod kolada_v3;
 pub mod mail;
 pub mod own;

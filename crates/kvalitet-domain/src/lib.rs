@@ -13,6 +13,7 @@ pub mod compare;
 pub mod dialogue;
 pub mod geo;
 pub mod goals;
+pub mod jobs;
 pub mod group;
 pub mod ids;
 pub mod measure;

@@ -14,6 +14,7 @@ mod budgets;
 mod catalogue;
 mod dialogues;
 mod goals;
+mod jobs;
 mod mail;
 mod own;
 mod panels;
@@ -154,7 +155,12 @@ impl SqlStore {
     /// Applies the embedded migrations that have not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let result = match self {
-            Self::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
+            // sqlx locks PostgreSQL's migrations with an advisory lock but SQLite's not at
+            // all: two processes starting on a new file (a server and an import) both
+            // found schema 1 missing. All of them run in one IMMEDIATE transaction, so a
+            // second process waits for the first and then finds nothing to do (sqlx runs
+            // each migration as a savepoint inside it).
+            Self::Sqlite(p) => migrate_sqlite(p).await,
             Self::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
         };
         result.map_err(|e| StoreError::Database(format!("migration failed: {e}")))
@@ -180,6 +186,14 @@ impl SqlStore {
             Self::Postgres(p) => Tx::Postgres(p.begin().await.map_err(db)?),
         })
     }
+}
+
+async fn migrate_sqlite(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
+    let mut conn = pool.acquire().await?;
+    let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+    SQLITE_MIGRATIONS.run_direct(None, &mut *tx, false).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 impl Tx {

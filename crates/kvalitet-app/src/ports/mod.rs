@@ -11,6 +11,7 @@ mod catalogue;
 mod clock;
 mod dialogues;
 mod goals;
+mod jobs;
 mod mail;
 mod own;
 mod panels;
@@ -31,6 +32,7 @@ pub use catalogue::*;
 pub use clock::*;
 pub use dialogues::*;
 pub use goals::*;
+pub use jobs::*;
 pub use mail::*;
 pub use own::*;
 pub use panels::*;
@@ -64,7 +66,7 @@ pub enum StoreError {
 pub mod prelude {
     pub use super::{
         Accounts, AssessmentRounds, AuditLog, Award, Budgets, Catalogue, DataVersion, Dialogues,
-        Goals, Outbox, OwnData, Panels, Proposals, ServiceRounds, Store, Surveys, SyncLog, Values,
+        Goals, Jobs, Outbox, OwnData, Panels, Proposals, ServiceRounds, Store, Surveys, SyncLog, Values,
     };
 }
 
@@ -87,6 +89,7 @@ pub trait Store:
     + Proposals
     + Dialogues
     + Award
+    + Jobs
 {
 }
 
@@ -108,5 +111,6 @@ impl<T> Store for T where
         + Proposals
         + Dialogues
         + Award
+        + Jobs
 {
 }

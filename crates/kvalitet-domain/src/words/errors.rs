@@ -7,6 +7,31 @@ pub(super) const ERROR_TEXTS: &[(&str, &str, &str)] = &[
     ("text", "{text}", "{text}"),
     ("in_field", "{field}: {problem}", "{field}: {problem}"),
     (
+        "cron_fields",
+        "{value} är inget schema: det ska ha fem fält (minut timme dag månad veckodag) eller vara @hourly, @daily, @weekly, @monthly eller @yearly",
+        "{value} is not a schedule: it needs five fields (minute hour day month weekday) or one of @hourly, @daily, @weekly, @monthly, @yearly",
+    ),
+    (
+        "cron_field",
+        "fältet {field} i schemat är {value}: det ska vara *, ett tal från {lo} till {hi}, ett spann a-b, ett steg */n eller en lista av dem",
+        "the schedule's {field} field is {value}: it must be *, a number from {lo} to {hi}, a range a-b, a step */n or a list of those",
+    ),
+    (
+        "jobs_admin_only",
+        "Bara systemadministratörer ser och startar bakgrundsjobb.",
+        "Only system administrators see and start background jobs.",
+    ),
+    (
+        "job_too_many_args",
+        "högst {max} argument",
+        "at most {max} arguments",
+    ),
+    (
+        "job_unknown_kind",
+        "{value} är inget jobb: det ska vara sync, upkeep eller reminders",
+        "{value} is not a job: it must be sync, upkeep or reminders",
+    ),
+    (
         "too_long",
         "högst {max} tecken ({given} angavs)",
         "at most {max} characters ({given} given)",

@@ -95,6 +95,7 @@ mod award;
 mod budgets;
 mod dialogues;
 mod goals;
+mod jobs;
 mod mail;
 mod own;
 mod proposals;
