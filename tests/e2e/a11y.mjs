@@ -898,6 +898,20 @@ for (const p of pages) {
   await resident.close();
 }
 
+// Background jobs: the operator queues one (a mistake sent back first) and sees the list.
+{
+  const ops = await loggedIn("samordnare@skr.se");
+  const page = ops.page;
+  await page.goto(`${base}/admin/jobb`);
+  await axeCheck(page, "the background jobs page");
+  await page.selectOption("#j-kind", "upkeep");
+  await submit(page, "/admin/jobb");
+  if (!(await page.content()).includes("Jobbet ligger i kön.")) fail("the job was not queued");
+  await axeCheck(page, "the background jobs page with a queued job");
+  await staffWidths(page, "jobs");
+  await ops.context.close();
+}
+
 await browser.close();
 if (failures > 0) {
   console.log(`${failures} accessibility failure(s)`);

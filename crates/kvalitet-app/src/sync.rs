@@ -86,6 +86,15 @@ pub trait SyncProgress: Send + Sync {
     fn query_done(&self);
 }
 
+/// Progress nobody watches (a sync run as a background job).
+pub struct NoSyncProgress;
+
+impl SyncProgress for NoSyncProgress {
+    fn planned(&self, _queries: u64) {}
+    fn page(&self, _url: &str, _report: &FileReport) {}
+    fn query_done(&self) {}
+}
+
 /// The part of an envelope the sync needs.
 #[derive(Deserialize)]
 struct Envelope {

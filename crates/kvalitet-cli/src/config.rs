@@ -20,6 +20,33 @@ pub struct FileConfig {
     pub serve: ServeConfig,
     #[serde(default)]
     pub mail: MailConfig,
+    #[serde(default)]
+    pub jobs: JobsConfig,
+}
+
+/// Background jobs (docs/operations.md): whether this process does them, and the schedules.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Do jobs in `kvalitet serve` (the default); `false` for a server that only serves while
+    /// other processes (`kvalitet jobs work`) do the jobs.
+    pub worker: Option<bool>,
+    /// Jobs run on a schedule, besides the built-in `upkeep` (hourly) and `reminders` (every
+    /// ten minutes, with a mail relay); one of the same name replaces a built-in one.
+    #[serde(default)]
+    pub schedule: Vec<ScheduleConfig>,
+}
+
+/// `[[jobs.schedule]]`: e.g. `name = "nattlig-sync"`, `job = "sync"`, `cron = "0 3 * * *"`
+/// (Swedish time), `args = ["--set", "kkik", "--values-only"]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleConfig {
+    pub name: String,
+    pub job: String,
+    pub cron: String,
+    #[serde(default)]
+    pub args: Vec<String>,
 }
 
 /// The SMTP relay through which invitations, notices and reminders go. Without it nothing is

@@ -1,6 +1,7 @@
 //! `kvalitet`: measure, compare and publish a municipality's quality (KKiK) from one binary.
 
 mod config;
+mod jobs;
 mod progress;
 mod reference;
 
@@ -125,6 +126,10 @@ enum Command {
     /// Work with goal plans: vision, goals, indicators and targets (docs/goals.md)
     #[command(subcommand)]
     Goals(GoalsCommand),
+    /// Background jobs: list them, queue one, or work on them without serving
+    /// (docs/operations.md)
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
     /// Work with surveys: weighting respondents (docs/surveys.md); needs no database
     #[command(subcommand)]
     Survey(SurveyCommand),
@@ -490,6 +495,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .or(file.serve.login_attempts_per_address),
                 smtp_url: smtp_url.or(file.mail.smtp_url),
                 mail_from: mail_from.or(file.mail.from),
+                worker: file.jobs.worker.unwrap_or(true),
+                schedules: Vec::new(),
+            };
+            let mail = settings.smtp_url.as_deref().is_some_and(|u| !u.is_empty());
+            let settings = ServeSettings {
+                schedules: jobs::schedules(&file.jobs, mail)?,
+                ..settings
             };
             serve(store.clone(), &addr, settings).await?;
             ExitCode::SUCCESS
@@ -502,6 +514,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Framework(FrameworkCommand::Check { files }) => check_frameworks(&files),
         Command::Goals(command) => goals(&store, command).await?,
+        Command::Jobs(command) => {
+            let mail = file.mail.smtp_url.as_deref().is_some_and(|u| !u.is_empty());
+            let options = kvalitet_web::SiteOptions {
+                public_url: file.serve.public_url.clone().unwrap_or_default(),
+                mail,
+                schedules: jobs::schedules(&file.jobs, mail)?,
+                ..kvalitet_web::SiteOptions::default()
+            };
+            let backend = store.backend();
+            let state = kvalitet_web::AppState::with_options(store.clone(), backend, options);
+            jobs::command(state, command).await?
+        }
         Command::Survey(_) | Command::Budget(_) => {
             unreachable!("answered before the database is opened")
         }
@@ -552,6 +576,9 @@ struct ServeSettings {
     login_attempts_per_address: Option<u32>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    /// Do background jobs in this process.
+    worker: bool,
+    schedules: Vec<kvalitet_app::jobs::Schedule>,
 }
 
 async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::Result<()> {
@@ -564,6 +591,8 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         login_attempts_per_address,
         smtp_url,
         mail_from,
+        worker,
+        schedules,
     } = settings;
     let mailer = match (smtp_url.filter(|u| !u.is_empty()), mail_from) {
         (Some(url), Some(from)) => Some(
@@ -587,6 +616,7 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         trust_forwarded_for,
         mail: mailer.is_some(),
         typesetter: typesetter(),
+        schedules,
         ..kvalitet_web::SiteOptions::default()
     };
     if let Some(n) = login_attempts_per_address {
@@ -604,16 +634,47 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         options.screening = std::sync::Arc::new(read_screening_set(&store, &path).await?);
     }
     let state = kvalitet_web::AppState::with_options(store, backend, options);
-    tokio::spawn(kvalitet_web::run_upkeep(state.clone()));
+    if worker {
+        let runner = jobs::CliJobs {
+            state: state.clone(),
+        };
+        tokio::spawn(kvalitet_web::run_jobs(
+            state.clone(),
+            runner,
+            jobs::worker_name(),
+        ));
+    }
     if let Some(mailer) = mailer {
         eprintln!("e-mail goes through the configured SMTP relay");
         tokio::spawn(kvalitet_web::run_mail(state.clone(), mailer));
     }
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    kvalitet_web::serve(state, listener, shutdown).await?;
+    // Requests in flight are finished before the process ends; new connections are refused.
+    kvalitet_web::serve(state, listener, stop_signal()).await?;
+    eprintln!("kvalitet stopped: the requests in flight were answered");
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (systemd's and Docker's way of asking a service to stop).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Loads the built-in reference data into an empty database (and the demo's values when
@@ -771,7 +832,12 @@ impl SyncProgress for SyncBar {
     }
 }
 
-async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
+/// The Kolada client and the sync's options from `kvalitet sync`'s arguments (the command's
+/// and the `sync` job's): the years, the KPIs of the sets named, the politeness settings.
+async fn sync_setup(
+    store: &SqlStore,
+    args: SyncArgs,
+) -> anyhow::Result<(kvalitet_kolada::KoladaClient, SyncOptions)> {
     let this_year = time::OffsetDateTime::now_utc().year();
     let current_year = Year::new(i64::from(this_year))?;
     let mut years: Vec<Year> = args.years.into_iter().flatten().collect();
@@ -814,7 +880,13 @@ async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
             clock: system_clock(),
         },
     };
-    let bar = SyncBar::new(args.quiet);
+    Ok((client, options))
+}
+
+async fn sync(store: &SqlStore, args: SyncArgs) -> anyhow::Result<ExitCode> {
+    let quiet = args.quiet;
+    let (client, options) = sync_setup(store, args).await?;
+    let bar = SyncBar::new(quiet);
     let report = kvalitet_app::sync::sync(store, &client, &options, &bar).await;
     bar.bar.finish_and_clear();
     for e in &report.errors {

@@ -820,6 +820,173 @@ fn a_sync_can_take_its_measures_from_a_measure_set() {
     );
 }
 
+/// A sync queued as a background job is done once by `kvalitet jobs work`; one that cannot
+/// reach its source fails and is queued again after a backoff; bad arguments are refused
+/// when queued, not at night.
+#[test]
+fn a_sync_runs_as_a_background_job_once_and_a_failing_one_is_tried_again() {
+    let m = Mirror::new(&["values.csv"]);
+    let queued = m.b.run(&[
+        "jobs",
+        "run",
+        "sync",
+        "--",
+        "--source",
+        &m.source,
+        "--year",
+        "2020-2023",
+        "--rate",
+        "200",
+    ]);
+    assert!(queued.status.success(), "{}", text(&queued));
+    assert!(text(&queued).contains("queued: sync"), "{}", text(&queued));
+    let worked = m.b.run(&["jobs", "work", "--until-idle"]);
+    assert!(worked.status.success(), "{}", text(&worked));
+    assert!(text(&worked).contains("sync: done"), "{}", text(&worked));
+    assert_eq!(m.b.export(&[]), m.a.export(&[]));
+    // Done once: a second worker finds nothing.
+    let again = m.b.run(&["jobs", "work", "--until-idle"]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).is_empty(),
+        "{}",
+        text(&again)
+    );
+    let list = m.b.run(&["jobs", "list"]);
+    assert!(text(&list).contains("\tsync\tdone\t"), "{}", text(&list));
+
+    // Port 9 on this machine answers nothing: the sync fails and waits for its next try.
+    let unreachable = m.b.run(&[
+        "jobs",
+        "run",
+        "sync",
+        "--",
+        "--source",
+        "http://127.0.0.1:9/v3",
+        "--attempts",
+        "1",
+        "--kpi",
+        "N15428",
+        "--year",
+        "2022",
+        "--values-only",
+    ]);
+    assert!(unreachable.status.success(), "{}", text(&unreachable));
+    let failed = m.b.run(&["jobs", "work", "--until-idle"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    assert!(
+        text(&failed).contains("sync: failed, tried again"),
+        "{}",
+        text(&failed)
+    );
+    let list = m.b.run(&["jobs", "list"]);
+    assert!(text(&list).contains("\tsync\tqueued\t"), "{}", text(&list));
+
+    let bad = m.b.run(&["jobs", "run", "sync", "--", "--bogus"]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("--bogus"), "{}", text(&bad));
+    let unknown = m.b.run(&["jobs", "run", "rensa"]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).contains("\"rensa\" is not a job"),
+        "{}",
+        text(&unknown)
+    );
+}
+
+/// SIGTERM (systemd's stop) lets a request in flight finish before the server ends, with
+/// exit code 0.
+#[cfg(unix)]
+#[test]
+fn sigterm_finishes_the_request_in_flight_then_stops() {
+    use std::io::{Read, Write};
+    let s = Scratch::new();
+    s.load_catalogue();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("KVALITET_DATABASE_URL", s.url())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Everything the server says, read as it comes (a closed pipe would fail its writes).
+    let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let said = said.clone();
+        let mut stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                said.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let addr = loop {
+        let so_far = said.lock().unwrap().clone();
+        if let Some(rest) = so_far.split("http://").nth(1)
+            && let Some((addr, _)) = rest.split_once('/')
+        {
+            break addr.to_owned();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    // Half a request: the headers and half its body.
+    conn.write_all(
+        b"POST /logga-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 20\r\nConnection: close\r\n\r\nemail=a%40b.se",
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // The rest of the body after the signal: the answer still comes.
+    conn.write_all(b"&pw=x1").unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 "), "{answer:?}");
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let rest = said.lock().unwrap().clone();
+    assert!(status.success(), "{status:?}: {rest}");
+    assert!(rest.contains("kvalitet stopped"), "{rest}");
+}
+
+/// A schedule the configuration gets wrong stops the start, naming the entry and the field.
+#[test]
+fn a_bad_schedule_stops_the_start_with_its_place() {
+    let s = Scratch::new();
+    std::fs::write(
+        s.dir.path().join("kvalitet.toml"),
+        "[[jobs.schedule]]\nname = \"natt\"\njob = \"sync\"\ncron = \"0 25 * * *\"\nargs = [\"--set\", \"kkik\"]\n",
+    )
+    .unwrap();
+    let out = s.run(&["serve", "--addr", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains(
+            "[[jobs.schedule]] number 1 (\"natt\"): cron: the schedule's hour field is \"25\""
+        ),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(
+        s.dir.path().join("kvalitet.toml"),
+        "[[jobs.schedule]]\nname = \"natt\"\njob = \"sync\"\ncron = \"0 3 * * *\"\nargs = [\"--sett\", \"kkik\"]\n",
+    )
+    .unwrap();
+    let out = s.run(&["serve", "--addr", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("(\"natt\"): args"), "{}", text(&out));
+}
+
 #[test]
 fn the_first_administrator_is_made_on_the_command_line() {
     let s = Scratch::new();

@@ -9,9 +9,9 @@
 use time::Duration;
 
 use crate::Message;
-use crate::coded::coded_enum;
 use crate::Timestamp;
 use crate::calendar::stockholm_offset;
+use crate::coded::coded_enum;
 
 coded_enum!(
     /// What a job does. At most one job of a kind runs at a time, on any server.
@@ -239,34 +239,73 @@ mod tests {
     #[test]
     fn a_schedule_is_read_in_swedish_time_summer_and_winter() {
         // 03:00 in Stockholm is 02:00 UTC in winter, 01:00 UTC in summer.
-        assert_eq!(next("0 3 * * *", "2026-12-04T08:00:00Z"), "2026-12-05T02:00:00Z");
-        assert_eq!(next("0 3 * * *", "2026-06-04T08:00:00Z"), "2026-06-05T01:00:00Z");
-        assert_eq!(next("@daily", "2026-12-04T08:00:00Z"), "2026-12-04T23:00:00Z");
+        assert_eq!(
+            next("0 3 * * *", "2026-12-04T08:00:00Z"),
+            "2026-12-05T02:00:00Z"
+        );
+        assert_eq!(
+            next("0 3 * * *", "2026-06-04T08:00:00Z"),
+            "2026-06-05T01:00:00Z"
+        );
+        assert_eq!(
+            next("@daily", "2026-12-04T08:00:00Z"),
+            "2026-12-04T23:00:00Z"
+        );
     }
 
     #[test]
     fn steps_lists_ranges_and_weekdays() {
-        assert_eq!(next("*/10 * * * *", "2026-12-04T08:03:10Z"), "2026-12-04T08:10:00Z");
+        assert_eq!(
+            next("*/10 * * * *", "2026-12-04T08:03:10Z"),
+            "2026-12-04T08:10:00Z"
+        );
         // Strictly after: a moment on the schedule gives the next one.
-        assert_eq!(next("*/10 * * * *", "2026-12-04T08:10:00Z"), "2026-12-04T08:20:00Z");
+        assert_eq!(
+            next("*/10 * * * *", "2026-12-04T08:10:00Z"),
+            "2026-12-04T08:20:00Z"
+        );
         // Weekdays at 06:30 Swedish time: Friday 4 December, then Monday 7 December.
-        assert_eq!(next("30 6 * * 1-5", "2026-12-04T04:00:00Z"), "2026-12-04T05:30:00Z");
-        assert_eq!(next("30 6 * * 1-5", "2026-12-04T06:00:00Z"), "2026-12-07T05:30:00Z");
+        assert_eq!(
+            next("30 6 * * 1-5", "2026-12-04T04:00:00Z"),
+            "2026-12-04T05:30:00Z"
+        );
+        assert_eq!(
+            next("30 6 * * 1-5", "2026-12-04T06:00:00Z"),
+            "2026-12-07T05:30:00Z"
+        );
         // Sunday as 7.
-        assert_eq!(next("0 12 * * 7", "2026-12-04T06:00:00Z"), "2026-12-06T11:00:00Z");
-        assert_eq!(next("0 0 1,15 * *", "2026-12-04T06:00:00Z"), "2026-12-14T23:00:00Z");
+        assert_eq!(
+            next("0 12 * * 7", "2026-12-04T06:00:00Z"),
+            "2026-12-06T11:00:00Z"
+        );
+        assert_eq!(
+            next("0 0 1,15 * *", "2026-12-04T06:00:00Z"),
+            "2026-12-14T23:00:00Z"
+        );
         // Day of month or day of week, as in Vixie cron: the 13th or any Friday.
-        assert_eq!(next("0 12 13 * 5", "2026-12-05T00:00:00Z"), "2026-12-11T11:00:00Z");
+        assert_eq!(
+            next("0 12 13 * 5", "2026-12-05T00:00:00Z"),
+            "2026-12-11T11:00:00Z"
+        );
         assert_eq!(next("0 0 30 2 *", "2026-12-04T06:00:00Z"), "never");
     }
 
     #[test]
     fn the_summer_time_changes() {
         // 02:30 does not exist on 29 March 2026: the next is 30 March at 02:30 (00:30 UTC).
-        assert_eq!(next("30 2 * * *", "2026-03-28T12:00:00Z"), "2026-03-30T00:30:00Z");
+        assert_eq!(
+            next("30 2 * * *", "2026-03-28T12:00:00Z"),
+            "2026-03-30T00:30:00Z"
+        );
         // 02:30 happens twice on 25 October 2026: 00:30 and 01:30 UTC.
-        assert_eq!(next("30 2 * * *", "2026-10-24T12:00:00Z"), "2026-10-25T00:30:00Z");
-        assert_eq!(next("30 2 * * *", "2026-10-25T00:30:00Z"), "2026-10-25T01:30:00Z");
+        assert_eq!(
+            next("30 2 * * *", "2026-10-24T12:00:00Z"),
+            "2026-10-25T00:30:00Z"
+        );
+        assert_eq!(
+            next("30 2 * * *", "2026-10-25T00:30:00Z"),
+            "2026-10-25T01:30:00Z"
+        );
     }
 
     #[test]

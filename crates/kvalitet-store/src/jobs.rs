@@ -86,7 +86,8 @@ impl kvalitet_app::ports::Jobs for SqlStore {
         let t = &mut tx;
         let mut queued = 0;
         for j in jobs {
-            queued += exec!(t,
+            queued +=
+                exec!(t,
                 "INSERT INTO job (kind, args, unique_key, state, run_at, max_attempts, created_at)
                  VALUES ($1, $2, $3, 'queued', $4, $5, $6) ON CONFLICT (unique_key) DO NOTHING",
                 j.kind.code(), args_text(&j.args), j.unique_key.as_deref(), j.run_at.to_string(),
@@ -108,7 +109,8 @@ impl kvalitet_app::ports::Jobs for SqlStore {
             Tx::Postgres(_) => CLAIM_POSTGRES,
         };
         let t = &mut tx;
-        let rows = fetch_all!(tx t, ClaimRow, sql, now.to_string(), worker, lease_until.to_string())?;
+        let rows =
+            fetch_all!(tx t, ClaimRow, sql, now.to_string(), worker, lease_until.to_string())?;
         tx.commit().await?;
         rows.into_iter()
             .next()
@@ -147,9 +149,13 @@ impl kvalitet_app::ports::Jobs for SqlStore {
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let t = &mut tx;
-        let n = exec!(t,
+        let n = exec!(
+            t,
             "UPDATE job SET lease_until = $1 WHERE id = $2 AND worker = $3 AND state = 'running'",
-            lease_until.to_string(), id, worker)?;
+            lease_until.to_string(),
+            id,
+            worker
+        )?;
         tx.commit().await?;
         Ok(n == 1)
     }
@@ -167,7 +173,8 @@ impl kvalitet_app::ports::Jobs for SqlStore {
     async fn finish_job(&self, id: i64, worker: &str, at: Timestamp) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let t = &mut tx;
-        let n = exec!(t,
+        let n =
+            exec!(t,
             "UPDATE job SET state = 'done', finished_at = $1, lease_until = NULL, last_error = NULL
              WHERE id = $2 AND worker = $3 AND state = 'running'",
             at.to_string(), id, worker)?;

@@ -51,6 +51,7 @@ pub(crate) fn notice_words(lang: Lang, code: &str) -> Option<String> {
             "nominerade" => "notice_award_nominees",
             "poang" => "notice_award_score",
             "publicerad" => "notice_award_published",
+            "jobb" => "notice_job_queued",
             _ => return None,
         })
     };

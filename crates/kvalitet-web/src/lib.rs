@@ -20,6 +20,7 @@ mod goal_links;
 mod goals_admin;
 mod gzip;
 mod i18n;
+mod jobs;
 mod kolada_v3;
 mod outbox;
 mod panels;
@@ -35,7 +36,7 @@ mod state;
 mod surveys;
 mod todo;
 
-pub use background::{remind, run_mail, run_upkeep};
+pub use background::{remind, run_jobs, run_mail, upkeep};
 pub use error::WebError;
 pub use i18n::Lang;
 pub(crate) use kolada_v3::query_pairs;

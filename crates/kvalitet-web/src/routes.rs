@@ -105,6 +105,10 @@ fn site_routes<S: Store>(state: &Arc<AppState<S>>, lang: Lang) -> Router<Arc<App
         .route("/kommun/{id}/logg", get(auth::audit::<S>))
         .route("/admin/logg", get(auth::audit_all::<S>))
         .route("/admin/epost", get(crate::outbox::page::<S>))
+        .route(
+            "/admin/jobb",
+            get(crate::jobs::page::<S>).post(crate::jobs::queue::<S>),
+        )
         .route("/admin/kommun/{id}", get(admin::dashboard::<S>))
         .route(
             "/admin/kommun/{id}/kvalitetskommun/{year}",

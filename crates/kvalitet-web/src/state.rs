@@ -55,6 +55,8 @@ pub struct AppState<S> {
     pub(crate) typesetter: Option<Arc<dyn kvalitet_app::ports::Typesetter>>,
     /// The Sveriges Kvalitetskommun screening set.
     pub(crate) screening: Arc<crate::site::ScreeningSetting>,
+    /// The jobs run on a schedule (shown on the jobs page; the caller runs [`crate::run_jobs`]).
+    pub schedules: Arc<Vec<kvalitet_app::jobs::Schedule>>,
     /// Residents' forms with files read at once: each may hold several megabytes in memory
     /// until it is checked, so anyone sending many at a time waits rather than fills memory.
     pub(crate) public_uploads: tokio::sync::Semaphore,
@@ -120,6 +122,8 @@ pub struct SiteOptions {
     pub screening: Arc<crate::site::ScreeningSetting>,
     /// Sets reports as PDF (`kvalitet-pdf`); without one the report addresses answer 404.
     pub typesetter: Option<Arc<dyn kvalitet_app::ports::Typesetter>>,
+    /// The jobs run on a schedule.
+    pub schedules: Vec<kvalitet_app::jobs::Schedule>,
 }
 
 impl Default for SiteOptions {
@@ -134,6 +138,7 @@ impl Default for SiteOptions {
             mail: false,
             screening: Arc::default(),
             typesetter: None,
+            schedules: Vec::new(),
         }
     }
 }
@@ -148,7 +153,7 @@ const SERIES_CACHE_BYTES: usize = 64 << 20;
 /// Memory for rendered pages.
 const PAGE_CACHE_BYTES: usize = 48 << 20;
 
-const TEMPLATES: [(&str, &str); 67] = [
+const TEMPLATES: [(&str, &str); 68] = [
     (
         "proposals.html",
         include_str!("../templates/proposals.html"),
@@ -332,6 +337,7 @@ const TEMPLATES: [(&str, &str); 67] = [
         include_str!("../templates/admin-lists.html"),
     ),
     ("outbox.html", include_str!("../templates/outbox.html")),
+    ("jobs.html", include_str!("../templates/jobs.html")),
     (
         "open-data.html",
         include_str!("../templates/open-data.html"),
@@ -389,6 +395,7 @@ impl<S: Store> AppState<S> {
             open_rounds: crate::budget::OpenRounds::default(),
             screening: options.screening,
             typesetter: options.typesetter,
+            schedules: Arc::new(options.schedules),
             public_uploads: tokio::sync::Semaphore::new(PUBLIC_UPLOADS_AT_ONCE),
             typesetting: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, std::num::NonZero::get),

@@ -107,8 +107,11 @@ pub trait Jobs: Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Gives a claimed job back untried (the attempt not counted).
-    fn release_job(&self, id: i64, worker: &str)
-    -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn release_job(
+        &self,
+        id: i64,
+        worker: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Marks `worker`'s job done; false when it was no longer theirs.
     fn finish_job(

@@ -66,7 +66,8 @@ pub enum StoreError {
 pub mod prelude {
     pub use super::{
         Accounts, AssessmentRounds, AuditLog, Award, Budgets, Catalogue, DataVersion, Dialogues,
-        Goals, Jobs, Outbox, OwnData, Panels, Proposals, ServiceRounds, Store, Surveys, SyncLog, Values,
+        Goals, Jobs, Outbox, OwnData, Panels, Proposals, ServiceRounds, Store, Surveys, SyncLog,
+        Values,
     };
 }
 

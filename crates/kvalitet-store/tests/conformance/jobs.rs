@@ -203,8 +203,13 @@ async fn a_failing_job_is_tried_again_with_backoff_then_given_up(store: &SqlStor
 
 async fn a_schedules_run_is_queued_once_however_many_servers_plan_it(store: &SqlStore) {
     let schedules = [
-        Schedule::parse("nattlig-sync", "sync", "0 3 * * *", vec!["--set".into(), "kkik".into()])
-            .unwrap(),
+        Schedule::parse(
+            "nattlig-sync",
+            "sync",
+            "0 3 * * *",
+            vec!["--set".into(), "kkik".into()],
+        )
+        .unwrap(),
         Schedule::parse("paminnelser", "reminders", "*/10 * * * *", Vec::new()).unwrap(),
     ];
     // Three servers plan the same minutes, each from where it last looked.
@@ -228,7 +233,11 @@ async fn a_schedules_run_is_queued_once_however_many_servers_plan_it(store: &Sql
     );
     // A bad schedule names its field.
     let bad = Schedule::parse("x", "sync", "0 25 * * *", Vec::new()).unwrap_err();
-    assert!(bad.to_string().starts_with("cron: the schedule's hour field"), "{bad}");
+    assert!(
+        bad.to_string()
+            .starts_with("cron: the schedule's hour field"),
+        "{bad}"
+    );
     let bad = Schedule::parse("x", "rensa", "0 2 * * *", Vec::new()).unwrap_err();
     assert!(bad.to_string().starts_with("job: "), "{bad}");
 }
@@ -296,10 +305,14 @@ async fn two_workers_do_every_job_exactly_once(store: &SqlStore) {
     let (a, b) = (worker("a"), worker("b"));
     a.await.unwrap();
     b.await.unwrap();
-    let runs = counting.runs.lock().unwrap();
+    let runs = counting.runs.lock().unwrap().clone();
     assert_eq!(runs.len(), 30, "every job ran");
     assert!(runs.values().all(|n| *n == 1), "each once: {runs:?}");
-    assert_eq!(*counting.most_at_once.lock().unwrap(), 1, "one of a kind at a time");
+    assert_eq!(
+        *counting.most_at_once.lock().unwrap(),
+        1,
+        "one of a kind at a time"
+    );
     let listed = store.jobs(100).await.unwrap();
     assert!(listed.iter().all(|j| j.state == JobState::Done));
     let workers: std::collections::BTreeSet<_> =
