@@ -52,8 +52,22 @@ struct Cli {
     /// Configuration file [default: ./kvalitet.toml when present]
     #[arg(long, global = true, env = "KVALITET_CONFIG")]
     config: Option<PathBuf>,
+    /// Log lines as text for a person or as JSON, one object per line, for a log collector
+    #[arg(
+        long,
+        global = true,
+        env = "KVALITET_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -415,13 +429,16 @@ fn parse_gender(s: &str) -> Result<Gender, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "kvalitet=info,kvalitet_web=info,kvalitet_app=info".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(false).init(),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -447,6 +464,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         command,
         config,
         database_url,
+        log_format: _,
     } = cli;
     let command = match command {
         Command::Survey(SurveyCommand::Weight(args)) => return survey_weight(&args),
@@ -617,6 +635,10 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         mail: mailer.is_some(),
         typesetter: typesetter(),
         schedules,
+        pool_stats: Some(kvalitet_web::PoolStats(Arc::new({
+            let store = store.clone();
+            move || store.pool_stats()
+        }))),
         ..kvalitet_web::SiteOptions::default()
     };
     if let Some(n) = login_attempts_per_address {

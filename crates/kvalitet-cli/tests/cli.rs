@@ -840,9 +840,24 @@ fn a_sync_runs_as_a_background_job_once_and_a_failing_one_is_tried_again() {
     ]);
     assert!(queued.status.success(), "{}", text(&queued));
     assert!(text(&queued).contains("queued: sync"), "{}", text(&queued));
-    let worked = m.b.run(&["jobs", "work", "--until-idle"]);
+    let worked =
+        m.b.run(&["--log-format", "json", "jobs", "work", "--until-idle"]);
     assert!(worked.status.success(), "{}", text(&worked));
     assert!(text(&worked).contains("sync: done"), "{}", text(&worked));
+    // The sync's log line as JSON, for a log collector.
+    let logged: Vec<serde_json::Value> = String::from_utf8_lossy(&worked.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect();
+    let sync_line = logged
+        .iter()
+        .find(|l| l["fields"]["message"] == "sync")
+        .unwrap_or_else(|| panic!("{logged:?}"));
+    assert_eq!(sync_line["level"], "INFO");
+    assert!(
+        sync_line["fields"]["inserted"].as_u64().unwrap() > 0,
+        "{sync_line}"
+    );
     assert_eq!(m.b.export(&[]), m.a.export(&[]));
     // Done once: a second worker finds nothing.
     let again = m.b.run(&["jobs", "work", "--until-idle"]);
@@ -957,6 +972,49 @@ fn sigterm_finishes_the_request_in_flight_then_stops() {
     let rest = said.lock().unwrap().clone();
     assert!(status.success(), "{status:?}: {rest}");
     assert!(rest.contains("kvalitet stopped"), "{rest}");
+}
+
+/// `/metrics` in Prometheus' text format for a scraper on the machine: requests by route
+/// pattern (never the address asked for), latency, caches, the pool; not for anyone coming
+/// through a proxy.
+#[test]
+fn metrics_are_served_to_the_machine_itself() {
+    let s = Scratch::new();
+    s.load_catalogue();
+    let (mut server, addr) = serve(&s.url());
+    // Two kommuner the catalogue has no values for (404 pages), the method page twice.
+    for path in ["/healthz", "/kommun/0180", "/kommun/1280", "/om", "/om"] {
+        get(&addr, path);
+    }
+    let metrics = get(&addr, "/metrics");
+    // Through a proxy: not there.
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.9\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut proxied = String::new();
+    stream.read_to_string(&mut proxied).unwrap();
+    assert!(proxied.starts_with("HTTP/1.1 404"), "{proxied}");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    for expected in [
+        "kvalitet_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"2xx\"} 1",
+        "kvalitet_http_requests_total{route=\"/kommun/{id}\",method=\"GET\",status=\"4xx\"} 2",
+        "kvalitet_http_requests_total{route=\"/om\",method=\"GET\",status=\"2xx\"} 2",
+        "kvalitet_http_request_duration_seconds_bucket{le=",
+        "kvalitet_cache_lookups_total{cache=\"pages\",result=\"miss\"}",
+        "kvalitet_db_pool_connections ",
+        "kvalitet_http_requests_in_flight 1",
+    ] {
+        assert!(metrics.contains(expected), "{expected} is not in {metrics}");
+    }
+    assert!(
+        !metrics.contains("1280"),
+        "no addresses as labels: {metrics}"
+    );
 }
 
 /// A schedule the configuration gets wrong stops the start, naming the entry and the field.

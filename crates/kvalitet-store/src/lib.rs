@@ -174,6 +174,11 @@ impl SqlStore {
         }
     }
 
+    /// The pool's connections: open, and idle among them (for `/metrics`).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        on_pool!(self, p => (p.size(), p.num_idle()))
+    }
+
     pub async fn close(&self) {
         on_pool!(self, p => p.close().await)
     }

@@ -44,6 +44,7 @@ pub async fn run_jobs<S: Store, R: Runner>(state: Arc<AppState<S>>, runner: R, w
             match jobs::work_one(&state.store, &*state.clock, &worker, &runner).await {
                 Ok(Worked::Idle | Worked::Busy) => break,
                 Ok(Worked::Done { id, kind }) => {
+                    state.metrics.job(kind.code(), "done");
                     tracing::info!(job = id, kind = kind.code(), "job done");
                 }
                 Ok(Worked::Retry {
@@ -55,6 +56,7 @@ pub async fn run_jobs<S: Store, R: Runner>(state: Arc<AppState<S>>, runner: R, w
                     tracing::warn!(job = id, kind = kind.code(), retry_at = %at, error, "job failed, tried again later");
                 }
                 Ok(Worked::Failed { id, kind, error }) => {
+                    state.metrics.job(kind.code(), "failed");
                     tracing::error!(job = id, kind = kind.code(), error, "job given up");
                 }
                 Err(e) => {

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use prometheus_client::metrics::counter::Counter;
+
 /// Anything cached, with its approximate size in bytes.
 pub trait CacheSize: Clone {
     fn size(&self) -> usize;
@@ -19,6 +21,8 @@ impl CacheSize for bytes::Bytes {
 pub struct ResponseCache<V = bytes::Bytes> {
     limit_bytes: usize,
     inner: Mutex<Inner<V>>,
+    /// Hits and misses, for `/metrics`.
+    counted: Option<(Counter, Counter)>,
 }
 
 struct Inner<V> {
@@ -44,6 +48,32 @@ impl<V: CacheSize> ResponseCache<V> {
         Self {
             limit_bytes,
             inner: Mutex::new(Inner::default()),
+            counted: None,
+        }
+    }
+
+    /// The same, counting its hits and misses in `metrics` as `name`.
+    pub fn counted(
+        limit_bytes: usize,
+        metrics: &crate::metrics::Metrics,
+        name: &'static str,
+    ) -> Self {
+        Self {
+            counted: Some((
+                metrics.cache_counter(name, true),
+                metrics.cache_counter(name, false),
+            )),
+            ..Self::new(limit_bytes)
+        }
+    }
+
+    fn count(&self, hit: bool) {
+        if let Some((hits, misses)) = &self.counted {
+            if hit {
+                hits.inc()
+            } else {
+                misses.inc()
+            };
         }
     }
 
@@ -54,9 +84,14 @@ impl<V: CacheSize> ResponseCache<V> {
                 version,
                 ..Inner::default()
             };
+            drop(inner);
+            self.count(false);
             return None;
         }
-        inner.answers.get(key).cloned()
+        let found = inner.answers.get(key).cloned();
+        drop(inner);
+        self.count(found.is_some());
+        found
     }
 
     pub fn put(&self, version: i64, key: String, body: V) {

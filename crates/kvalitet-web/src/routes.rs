@@ -605,9 +605,14 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         )
         .route("/api/v1/{*rest}", get(api_v1::not_found))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(crate::metrics::serve::<S>))
         .route("/v3", get(kolada_v3::handle::<S>))
         .route("/v3/", get(kolada_v3::handle::<S>))
         .route("/v3/{*rest}", get(kolada_v3::handle::<S>))
         .layer(axum::middleware::from_fn(crate::gzip::serve_gzipped))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track::<S>,
+        ))
         .with_state(state)
 }

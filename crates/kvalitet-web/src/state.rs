@@ -57,6 +57,8 @@ pub struct AppState<S> {
     pub(crate) screening: Arc<crate::site::ScreeningSetting>,
     /// The jobs run on a schedule (shown on the jobs page; the caller runs [`crate::run_jobs`]).
     pub schedules: Arc<Vec<kvalitet_app::jobs::Schedule>>,
+    /// What `/metrics` tells.
+    pub(crate) metrics: crate::metrics::Metrics,
     /// Residents' forms with files read at once: each may hold several megabytes in memory
     /// until it is checked, so anyone sending many at a time waits rather than fills memory.
     pub(crate) public_uploads: tokio::sync::Semaphore,
@@ -124,6 +126,8 @@ pub struct SiteOptions {
     pub typesetter: Option<Arc<dyn kvalitet_app::ports::Typesetter>>,
     /// The jobs run on a schedule.
     pub schedules: Vec<kvalitet_app::jobs::Schedule>,
+    /// The database pool's connections (open, idle), for `/metrics`.
+    pub pool_stats: Option<crate::metrics::PoolStats>,
 }
 
 impl Default for SiteOptions {
@@ -139,6 +143,7 @@ impl Default for SiteOptions {
             screening: Arc::default(),
             typesetter: None,
             schedules: Vec::new(),
+            pool_stats: None,
         }
     }
 }
@@ -372,6 +377,7 @@ impl<S: Store> AppState<S> {
                 .add_template(name, source)
                 .unwrap_or_else(|e| panic!("templates/{name} does not parse: {e}"));
         }
+        let metrics = crate::metrics::Metrics::new(options.pool_stats);
         Arc::new(Self {
             store,
             public_url: options.public_url.trim_end_matches('/').to_owned(),
@@ -384,11 +390,11 @@ impl<S: Store> AppState<S> {
             backend,
             mail: options.mail,
             templates,
-            v3_cache: cache::ResponseCache::new(V3_CACHE_BYTES),
-            v3_rows: cache::ResponseCache::new(V3_CACHE_BYTES),
+            v3_cache: cache::ResponseCache::counted(V3_CACHE_BYTES, &metrics, "v3"),
+            v3_rows: cache::ResponseCache::counted(V3_CACHE_BYTES, &metrics, "v3_rows"),
             directory: std::sync::Mutex::new(None),
-            series_cache: cache::ResponseCache::new(SERIES_CACHE_BYTES),
-            pages: cache::ResponseCache::new(PAGE_CACHE_BYTES),
+            series_cache: cache::ResponseCache::counted(SERIES_CACHE_BYTES, &metrics, "series"),
+            pages: cache::ResponseCache::counted(PAGE_CACHE_BYTES, &metrics, "pages"),
             version: std::sync::Mutex::new(None),
             answers: crate::answers::WriteQueue::default(),
             ballots: crate::answers::WriteQueue::default(),
@@ -396,6 +402,7 @@ impl<S: Store> AppState<S> {
             screening: options.screening,
             typesetter: options.typesetter,
             schedules: Arc::new(options.schedules),
+            metrics,
             public_uploads: tokio::sync::Semaphore::new(PUBLIC_UPLOADS_AT_ONCE),
             typesetting: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
