@@ -114,6 +114,18 @@ enum Command {
     },
     /// Create or update the database schema (import and serve also do this)
     Migrate,
+    /// Write a consistent copy of the SQLite database to FILE while it is in use
+    /// (PostgreSQL: pg_dump, docs/operations.md)
+    Backup {
+        /// The copy to write; must not exist
+        file: PathBuf,
+    },
+    /// Put a backup in place of the SQLite database, after checking it (stop the servers
+    /// first; the database it replaces is kept beside it as FILE.before-restore)
+    Restore {
+        /// The backup to restore
+        file: PathBuf,
+    },
     /// Import files or directories: Kolada API v3 JSON, long value CSV (optionally .gz),
     /// the KPI catalogue and municipality CSVs, measure sets, frameworks and goal plans.
     /// Metadata is imported before values, and goal plans last; each file is one transaction.
@@ -479,6 +491,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         file.database_url,
         DEFAULT_DATABASE_URL,
     );
+    if let Command::Restore { file } = &command {
+        return restore(&database_url, file).await;
+    }
     let store = SqlStore::open(&database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&database_url)))?;
@@ -487,6 +502,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("{}: schema is up to date", redact(&database_url));
             ExitCode::SUCCESS
         }
+        Command::Backup { file } => {
+            anyhow::ensure!(!file.exists(), "{} exists already", file.display());
+            store
+                .backup_to(&file)
+                .await
+                .with_context(|| format!("no backup written to {}", file.display()))?;
+            let version = SqlStore::check_sqlite_file(&file).await?;
+            println!("backup written to {} (schema {version})", file.display());
+            ExitCode::SUCCESS
+        }
+        Command::Restore { .. } => unreachable!("restored before the database is opened"),
         Command::Serve {
             addr,
             public_url,
@@ -674,6 +700,61 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
     kvalitet_web::serve(state, listener, stop_signal()).await?;
     eprintln!("kvalitet stopped: the requests in flight were answered");
     Ok(())
+}
+
+/// `kvalitet restore FILE`: the backup is checked (integrity, kvalitet's schema, not newer
+/// than this binary) before it replaces the SQLite file; the replaced file is kept.
+async fn restore(database_url: &str, backup: &Path) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        !kvalitet_store::is_postgres_url(database_url),
+        "a PostgreSQL database is restored with pg_restore (docs/operations.md)"
+    );
+    let version = SqlStore::check_sqlite_file(backup)
+        .await
+        .with_context(|| format!("{} cannot be restored", backup.display()))?;
+    let newest = kvalitet_store::SQLITE_MIGRATIONS
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0);
+    anyhow::ensure!(
+        version <= newest,
+        "{} has schema {version}, newer than this kvalitet's {newest}: restore it with a newer kvalitet",
+        backup.display()
+    );
+    let path = PathBuf::from(
+        database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| database_url.strip_prefix("sqlite:"))
+            .unwrap_or(database_url),
+    );
+    let kept = PathBuf::from(format!("{}.before-restore", path.display()));
+    if path.exists() {
+        std::fs::rename(&path, &kept)
+            .with_context(|| format!("cannot move {} aside", path.display()))?;
+        // The old database's write-ahead log belongs to it, not to the restored one.
+        for suffix in ["-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{suffix}", path.display()));
+            if side.exists() {
+                std::fs::rename(&side, format!("{}{suffix}", kept.display()))?;
+            }
+        }
+    }
+    std::fs::copy(backup, &path)
+        .with_context(|| format!("cannot copy {} to {}", backup.display(), path.display()))?;
+    // Brought up to this binary's schema now rather than at the next start.
+    SqlStore::open(database_url).await?.close().await;
+    println!(
+        "restored {} (schema {version}) to {}{}",
+        backup.display(),
+        path.display(),
+        if kept.exists() {
+            format!("; the replaced database is {}", kept.display())
+        } else {
+            String::new()
+        }
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Ctrl-C, or SIGTERM (systemd's and Docker's way of asking a service to stop).

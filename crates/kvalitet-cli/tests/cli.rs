@@ -1017,6 +1017,61 @@ fn metrics_are_served_to_the_machine_itself() {
     );
 }
 
+/// `kvalitet backup` copies the SQLite database while it is in use; `kvalitet restore` checks
+/// a backup and puts it back, keeping the database it replaces; a file that is not a
+/// kvalitet database is refused and nothing is touched.
+#[test]
+fn a_backup_is_restored_and_a_bad_one_is_refused() {
+    let s = Scratch::new();
+    s.load_catalogue();
+    assert!(
+        s.import(&[&fixtures().join("values.csv")], &[])
+            .status
+            .success()
+    );
+    let before = s.export(&[]);
+    let (mut server, _) = serve(&s.url());
+    let backup = s.dir.path().join("kopia.db");
+    let out = s.run(&["backup", backup.to_str().unwrap()]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("backup written to"), "{}", text(&out));
+    let again = s.run(&["backup", backup.to_str().unwrap()]);
+    assert!(
+        !again.status.success(),
+        "an existing file is not overwritten"
+    );
+    // The data changes after the backup; the restore brings back what was backed up.
+    let changed = s.dir.path().join("changed.csv");
+    std::fs::write(
+        &changed,
+        "kpi,municipality_id,year,value\nN15428,1280,2022,1.5\n",
+    )
+    .unwrap();
+    assert!(s.import(&[&changed], &[]).status.success());
+    assert_ne!(s.export(&[]), before);
+    let bad = s.dir.path().join("inte-en-databas.db");
+    std::fs::write(&bad, "det här är ingen databas").unwrap();
+    let refused = s.run(&["restore", bad.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("cannot be restored"),
+        "{}",
+        text(&refused)
+    );
+    assert_ne!(s.export(&[]), before, "nothing was touched");
+    let restored = s.run(&["restore", backup.to_str().unwrap()]);
+    assert!(restored.status.success(), "{}", text(&restored));
+    assert!(
+        text(&restored).contains("before-restore"),
+        "{}",
+        text(&restored)
+    );
+    assert_eq!(s.export(&[]), before);
+    assert!(s.dir.path().join("kvalitet.db.before-restore").exists());
+}
+
 /// A schedule the configuration gets wrong stops the start, naming the entry and the field.
 #[test]
 fn a_bad_schedule_stops_the_start_with_its_place() {

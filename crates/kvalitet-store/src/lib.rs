@@ -174,6 +174,56 @@ impl SqlStore {
         }
     }
 
+    /// Writes a consistent copy of an SQLite database to `path` while it is in use
+    /// (`VACUUM INTO`: one read transaction, so writers go on and the copy is compact); the
+    /// file must not exist. PostgreSQL is backed up with `pg_dump` (docs/operations.md).
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(p) => {
+                let target = path
+                    .to_str()
+                    .ok_or_else(|| invalid("the backup path is not UTF-8"))?;
+                sqlx::query("VACUUM INTO $1")
+                    .bind(target)
+                    .execute(p)
+                    .await
+                    .map(drop)
+                    .map_err(db)
+            }
+            Self::Postgres(_) => Err(StoreError::Invalid(
+                kvalitet_domain::Message::new("text").with(
+                    "text",
+                    "a PostgreSQL database is backed up with pg_dump -Fc (docs/operations.md)",
+                ),
+            )),
+        }
+    }
+
+    /// Checks an SQLite file: `PRAGMA integrity_check` answers "ok" and it carries
+    /// kvalitet's schema; returns the schema version it has.
+    pub async fn check_sqlite_file(path: &std::path::Path) -> Result<i64, StoreError> {
+        let options = SqliteConnectOptions::new().filename(path).read_only(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(db)?;
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .map_err(db)?;
+        if check != "ok" {
+            return Err(invalid(format!("integrity check: {check}")));
+        }
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&pool)
+                .await
+                .map_err(|_| invalid("it is not a kvalitet database"))?;
+        pool.close().await;
+        version.ok_or_else(|| invalid("it is not a kvalitet database"))
+    }
+
     /// The pool's connections: open, and idle among them (for `/metrics`).
     pub fn pool_stats(&self) -> (u32, usize) {
         on_pool!(self, p => (p.size(), p.num_idle()))
