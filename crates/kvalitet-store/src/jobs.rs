@@ -8,28 +8,30 @@ use kvalitet_domain::jobs::{JobKind, JobState};
 
 use crate::{SqlStore, Tx, db, exec, fetch_all, invalid, moment};
 
-/// Takes the job due first whose kind has no other job running with a live lease. SQLite's
-/// write transaction keeps other claimers out for the statement.
-const CLAIM_SQLITE: &str = "UPDATE job SET state = 'running', worker = $2, lease_until = $3,
-        attempts = attempts + 1, started_at = $1
-     WHERE id = (SELECT j.id FROM job j
-                 WHERE ((j.state = 'queued' AND j.run_at <= $1)
-                        OR (j.state = 'running' AND j.lease_until < $1))
-                   AND NOT EXISTS (SELECT 1 FROM job o WHERE o.kind = j.kind AND o.id <> j.id
-                                   AND o.state = 'running' AND o.lease_until >= $1)
-                 ORDER BY j.run_at, j.id LIMIT 1)
-     RETURNING id, kind, args, attempts, max_attempts";
-/// The same; SKIP LOCKED lets two servers claim different jobs at the same moment (two of
-/// one kind claimed at once are kept apart by the kind's advisory lock).
-const CLAIM_POSTGRES: &str = "UPDATE job SET state = 'running', worker = $2, lease_until = $3,
-        attempts = attempts + 1, started_at = $1
-     WHERE id = (SELECT j.id FROM job j
-                 WHERE ((j.state = 'queued' AND j.run_at <= $1)
-                        OR (j.state = 'running' AND j.lease_until < $1))
-                   AND NOT EXISTS (SELECT 1 FROM job o WHERE o.kind = j.kind AND o.id <> j.id
-                                   AND o.state = 'running' AND o.lease_until >= $1)
-                 ORDER BY j.run_at, j.id LIMIT 1 FOR UPDATE SKIP LOCKED)
-     RETURNING id, kind, args, attempts, max_attempts";
+/// Takes the job due first (queued and due, or running with a lease that ran out) whose kind
+/// has no other job running with a live lease; `$lock` is what the backend adds to the
+/// row's selection.
+macro_rules! claim_sql {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE job SET state = 'running', worker = $2, lease_until = $3,
+                attempts = attempts + 1, started_at = $1
+             WHERE id = (SELECT j.id FROM job j
+                         WHERE ((j.state = 'queued' AND j.run_at <= $1)
+                                OR (j.state = 'running' AND j.lease_until < $1))
+                           AND NOT EXISTS (SELECT 1 FROM job o WHERE o.kind = j.kind AND o.id <> j.id
+                                           AND o.state = 'running' AND o.lease_until >= $1)
+                         ORDER BY j.run_at, j.id LIMIT 1",
+            $lock,
+            ") RETURNING id, kind, args, attempts, max_attempts"
+        )
+    };
+}
+/// SQLite's write transaction keeps other claimers out for the statement.
+const CLAIM_SQLITE: &str = claim_sql!("");
+/// SKIP LOCKED lets two servers claim different jobs at the same moment (two of one kind
+/// claimed at once are kept apart by the kind's advisory lock).
+const CLAIM_POSTGRES: &str = claim_sql!(" FOR UPDATE SKIP LOCKED");
 
 /// The advisory lock key of a kind: a constant of kvalitet's own ("kv" in its high bytes)
 /// plus the kind's place, so that it meets no other application's keys by chance.

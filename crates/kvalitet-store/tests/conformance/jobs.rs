@@ -329,19 +329,8 @@ async fn servers_starting_at_once_migrate_one_database() {
         "sqlite://{}",
         dir.path().join("start.db").display()
     )];
-    if let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") {
-        let name = format!("kvalitet_start_{}_{}", std::process::id(), rand_suffix());
-        let admin = SqlStore::connect(&admin_url).await.unwrap();
-        let SqlStore::Postgres(pool) = &admin else {
-            panic!("TEST_POSTGRES_URL must be postgres://")
-        };
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(pool)
-            .await
-            .unwrap();
-        admin.close().await;
-        let (base, _) = admin_url.rsplit_once('/').unwrap();
-        urls.push(format!("{base}/{name}"));
+    if let Some(url) = fresh_postgres_url("kvalitet_start").await {
+        urls.push(url);
     }
     // The SQLite file exists, as a new database does once installed: switching a brand-new
     // file to WAL is SQLite's own one-writer moment, before any migration.

@@ -40,9 +40,16 @@ async fn sqlite() -> Fresh {
 }
 
 async fn postgres() -> Option<Fresh> {
+    let url = fresh_postgres_url("kvalitet_test").await?;
+    let store = SqlStore::open(&url).await.unwrap();
+    Some(Fresh { store, _dir: None })
+}
+
+/// A new, empty PostgreSQL database on `TEST_POSTGRES_URL`'s server, named from `prefix`.
+async fn fresh_postgres_url(prefix: &str) -> Option<String> {
     let admin_url = std::env::var("TEST_POSTGRES_URL").ok()?;
     let admin = SqlStore::connect(&admin_url).await.unwrap();
-    let name = format!("kvalitet_test_{}_{}", std::process::id(), rand_suffix());
+    let name = format!("{prefix}_{}_{}", std::process::id(), rand_suffix());
     let SqlStore::Postgres(pool) = &admin else {
         panic!("TEST_POSTGRES_URL must be postgres://")
     };
@@ -52,8 +59,7 @@ async fn postgres() -> Option<Fresh> {
         .unwrap();
     admin.close().await;
     let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let store = SqlStore::open(&format!("{base}/{name}")).await.unwrap();
-    Some(Fresh { store, _dir: None })
+    Some(format!("{base}/{name}"))
 }
 
 fn rand_suffix() -> u64 {
