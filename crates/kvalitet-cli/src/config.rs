@@ -16,6 +16,9 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub database_url: Option<String>,
+    /// A direct PostgreSQL URL for LISTEN when `database_url` goes through a pooler in
+    /// transaction mode (PgBouncer), which cannot carry a session's LISTEN.
+    pub database_listen_url: Option<String>,
     #[serde(default)]
     pub serve: ServeConfig,
     #[serde(default)]

@@ -541,6 +541,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 mail_from: mail_from.or(file.mail.from),
                 worker: file.jobs.worker.unwrap_or(true),
                 schedules: Vec::new(),
+                listen_url: file.database_listen_url.clone(),
             };
             let mail = settings.smtp_url.as_deref().is_some_and(|u| !u.is_empty());
             let settings = ServeSettings {
@@ -623,6 +624,8 @@ struct ServeSettings {
     /// Do background jobs in this process.
     worker: bool,
     schedules: Vec<kvalitet_app::jobs::Schedule>,
+    /// A direct PostgreSQL URL for LISTEN (behind a pooler).
+    listen_url: Option<String>,
 }
 
 async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::Result<()> {
@@ -637,6 +640,7 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         mail_from,
         worker,
         schedules,
+        listen_url,
     } = settings;
     let mailer = match (smtp_url.filter(|u| !u.is_empty()), mail_from) {
         (Some(url), Some(from)) => Some(
@@ -681,7 +685,8 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
     if let Some(path) = screening_set {
         options.screening = std::sync::Arc::new(read_screening_set(&store, &path).await?);
     }
-    let state = kvalitet_web::AppState::with_options(store, backend, options);
+    let state = kvalitet_web::AppState::with_options(store.clone(), backend, options);
+    tokio::spawn(hear_changes(store.clone(), state.clone(), listen_url));
     if worker {
         let runner = jobs::CliJobs {
             state: state.clone(),
@@ -755,6 +760,46 @@ async fn restore(database_url: &str, backup: &Path) -> anyhow::Result<ExitCode> 
         }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Hears every data version moved by any server on the same PostgreSQL (LISTEN) and makes
+/// this one forget its cached pages at once; while the connection is down it polls, as on
+/// SQLite (`VERSION_TTL`).
+async fn hear_changes(
+    store: SqlStore,
+    state: Arc<kvalitet_web::AppState<SqlStore>>,
+    direct_url: Option<String>,
+) {
+    loop {
+        match store.version_listener(direct_url.as_deref()).await {
+            Ok(None) => return,
+            Ok(Some(mut listener)) => {
+                state.set_hearing_changes(true);
+                state.version_changed();
+                loop {
+                    match listener.try_recv().await {
+                        Ok(Some(_)) => {
+                            state.set_hearing_changes(true);
+                            state.version_changed();
+                        }
+                        // The connection was lost (the next call connects again): what
+                        // was announced meanwhile is not heard, so poll until it is back.
+                        Ok(None) => {
+                            state.set_hearing_changes(false);
+                            state.version_changed();
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "changes are not heard; polling");
+                            break;
+                        }
+                    }
+                }
+                state.set_hearing_changes(false);
+            }
+            Err(e) => tracing::warn!(error = %e, "changes are not heard; polling"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
 }
 
 /// Ctrl-C, or SIGTERM (systemd's and Docker's way of asking a service to stop).

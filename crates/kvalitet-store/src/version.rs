@@ -12,7 +12,36 @@ pub(crate) async fn bump_version(t: &mut Tx) -> Result<(), StoreError> {
         t,
         "UPDATE data_version SET version = version + 1 WHERE id = 1"
     )?;
+    // Every server listening hears of it when the change commits (never if it rolls back),
+    // and forgets its cached pages at once instead of at its next look.
+    if let Tx::Postgres(_) = t {
+        exec!(t, "SELECT pg_notify($1, '')", VERSION_CHANNEL)?;
+    }
     Ok(())
+}
+
+/// The PostgreSQL channel on which a moved data version is announced.
+pub const VERSION_CHANNEL: &str = "kvalitet_version";
+
+impl SqlStore {
+    /// On PostgreSQL, a listener on [`VERSION_CHANNEL`] on a connection of its own (LISTEN
+    /// needs a session: behind a pooler in transaction mode, give it a direct URL); `None`
+    /// on SQLite, where one machine's servers poll the version.
+    pub async fn version_listener(
+        &self,
+        direct_url: Option<&str>,
+    ) -> Result<Option<sqlx::postgres::PgListener>, StoreError> {
+        let Self::Postgres(pool) = self else {
+            return Ok(None);
+        };
+        let mut listener = match direct_url {
+            Some(url) => sqlx::postgres::PgListener::connect(url).await,
+            None => sqlx::postgres::PgListener::connect_with(pool).await,
+        }
+        .map_err(crate::db)?;
+        listener.listen(VERSION_CHANNEL).await.map_err(crate::db)?;
+        Ok(Some(listener))
+    }
 }
 
 impl DataVersion for SqlStore {

@@ -45,6 +45,8 @@ pub struct AppState<S> {
     pub(crate) pages: cache::ResponseCache,
     /// The last data version seen and when it was read.
     pub(crate) version: std::sync::Mutex<Option<(std::time::Instant, i64)>>,
+    /// Changes are announced to this server (PostgreSQL LISTEN is connected).
+    pub(crate) hearing_changes: std::sync::atomic::AtomicBool,
     /// Survey answers on their way to the store, written together at busy times.
     pub(crate) answers: crate::answers::WriteQueue<kvalitet_app::ports::NewResponse>,
     /// Citizen-budget ballots on their way to the store, written together at busy times.
@@ -75,6 +77,10 @@ pub(crate) const PUBLIC_UPLOADS_AT_ONCE: usize = 8;
 /// database a few times a second instead of once per request.
 pub const VERSION_TTL: std::time::Duration = std::time::Duration::from_millis(200);
 
+/// How long a data version is trusted while this server hears every change announced
+/// (PostgreSQL's LISTEN): the look at the database is then only a safety net.
+pub const LISTENING_VERSION_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl<S: Store> AppState<S> {
     /// Forgets the data version, after a change made by this process, so the next request
     /// sees the change at once.
@@ -82,10 +88,32 @@ impl<S: Store> AppState<S> {
         *self.version.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
-    /// The current data version, read from the store at most once per [`VERSION_TTL`].
+    /// Another server moved the data version (an announcement heard): this one forgets
+    /// its own, so the next request reads the new one.
+    pub fn version_changed(&self) {
+        self.invalidate_version();
+    }
+
+    /// Whether this server hears every change announced; while it does, it trusts its data
+    /// version for [`LISTENING_VERSION_TTL`] instead of [`VERSION_TTL`].
+    pub fn set_hearing_changes(&self, hearing: bool) {
+        self.hearing_changes
+            .store(hearing, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The current data version, read from the store at most once per [`VERSION_TTL`] (or
+    /// [`LISTENING_VERSION_TTL`] while changes are announced).
     pub(crate) async fn data_version(&self) -> Result<i64, kvalitet_app::StoreError> {
+        let ttl = if self
+            .hearing_changes
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            LISTENING_VERSION_TTL
+        } else {
+            VERSION_TTL
+        };
         if let Some((at, v)) = *self.version.lock().unwrap_or_else(|p| p.into_inner())
-            && at.elapsed() < VERSION_TTL
+            && at.elapsed() < ttl
         {
             return Ok(v);
         }
@@ -396,6 +424,7 @@ impl<S: Store> AppState<S> {
             series_cache: cache::ResponseCache::counted(SERIES_CACHE_BYTES, &metrics, "series"),
             pages: cache::ResponseCache::counted(PAGE_CACHE_BYTES, &metrics, "pages"),
             version: std::sync::Mutex::new(None),
+            hearing_changes: std::sync::atomic::AtomicBool::new(false),
             answers: crate::answers::WriteQueue::default(),
             ballots: crate::answers::WriteQueue::default(),
             open_rounds: crate::budget::OpenRounds::default(),

@@ -105,6 +105,7 @@ mod jobs;
 mod mail;
 mod own;
 mod proposals;
+mod servers;
 mod service;
 mod surveys;
 mod sync;
