@@ -16,9 +16,15 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub database_url: Option<String>,
-    /// A direct PostgreSQL URL for LISTEN when `database_url` goes through a pooler in
-    /// transaction mode (PgBouncer), which cannot carry a session's LISTEN.
-    pub database_listen_url: Option<String>,
+    /// `database_url` goes through a pooler in transaction mode (PgBouncer): nothing is kept
+    /// prepared between transactions; needs `database_direct_url`.
+    pub database_pooled: Option<bool>,
+    /// A direct PostgreSQL URL for what needs a session of its own: LISTEN, the job locks and
+    /// migrations (a pooler in transaction mode cannot carry them).
+    #[serde(alias = "database_listen_url")]
+    pub database_direct_url: Option<String>,
+    /// A streaming replica's URL that public pages and APIs read from while it has caught up.
+    pub database_read_url: Option<String>,
     #[serde(default)]
     pub serve: ServeConfig,
     #[serde(default)]
@@ -100,6 +106,23 @@ impl FileConfig {
         };
         toml::from_str(&text)
             .with_context(|| format!("{} is not a valid kvalitet configuration", path.display()))
+    }
+}
+
+impl FileConfig {
+    /// PostgreSQL's routes besides `database_url`, each also from the environment
+    /// (`KVALITET_DATABASE_POOLED=1`, `KVALITET_DATABASE_DIRECT_URL`, `KVALITET_DATABASE_READ_URL`).
+    pub fn postgres_options(&self) -> kvalitet_store::PgOptions {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        kvalitet_store::PgOptions {
+            pooled: env("KVALITET_DATABASE_POOLED")
+                .map(|v| matches!(v.as_str(), "1" | "true" | "yes"))
+                .or(self.database_pooled)
+                .unwrap_or(false),
+            direct_url: env("KVALITET_DATABASE_DIRECT_URL")
+                .or_else(|| self.database_direct_url.clone()),
+            read_url: env("KVALITET_DATABASE_READ_URL").or_else(|| self.database_read_url.clone()),
+        }
     }
 }
 

@@ -488,13 +488,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let database_url = layered(
         database_url,
         &["DATABASE_URL"],
-        file.database_url,
+        file.database_url.clone(),
         DEFAULT_DATABASE_URL,
     );
     if let Command::Restore { file } = &command {
         return restore(&database_url, file).await;
     }
-    let store = SqlStore::open(&database_url)
+    let store = SqlStore::open_with(&database_url, &file.postgres_options())
         .await
         .with_context(|| format!("cannot open the database {}", redact(&database_url)))?;
     let code = match command {
@@ -541,7 +541,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 mail_from: mail_from.or(file.mail.from),
                 worker: file.jobs.worker.unwrap_or(true),
                 schedules: Vec::new(),
-                listen_url: file.database_listen_url.clone(),
             };
             let mail = settings.smtp_url.as_deref().is_some_and(|u| !u.is_empty());
             let settings = ServeSettings {
@@ -624,8 +623,6 @@ struct ServeSettings {
     /// Do background jobs in this process.
     worker: bool,
     schedules: Vec<kvalitet_app::jobs::Schedule>,
-    /// A direct PostgreSQL URL for LISTEN (behind a pooler).
-    listen_url: Option<String>,
 }
 
 async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::Result<()> {
@@ -640,7 +637,6 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         mail_from,
         worker,
         schedules,
-        listen_url,
     } = settings;
     let mailer = match (smtp_url.filter(|u| !u.is_empty()), mail_from) {
         (Some(url), Some(from)) => Some(
@@ -686,7 +682,7 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         options.screening = std::sync::Arc::new(read_screening_set(&store, &path).await?);
     }
     let state = kvalitet_web::AppState::with_options(store.clone(), backend, options);
-    tokio::spawn(hear_changes(store.clone(), state.clone(), listen_url));
+    tokio::spawn(hear_changes(store.clone(), state.clone()));
     if worker {
         let runner = jobs::CliJobs {
             state: state.clone(),
@@ -765,13 +761,9 @@ async fn restore(database_url: &str, backup: &Path) -> anyhow::Result<ExitCode> 
 /// Hears every data version moved by any server on the same PostgreSQL (LISTEN) and makes
 /// this one forget its cached pages at once; while the connection is down it polls, as on
 /// SQLite (`VERSION_TTL`).
-async fn hear_changes(
-    store: SqlStore,
-    state: Arc<kvalitet_web::AppState<SqlStore>>,
-    direct_url: Option<String>,
-) {
+async fn hear_changes(store: SqlStore, state: Arc<kvalitet_web::AppState<SqlStore>>) {
     loop {
-        match store.version_listener(direct_url.as_deref()).await {
+        match store.version_listener().await {
             Ok(None) => return,
             Ok(Some(mut listener)) => {
                 state.set_hearing_changes(true);

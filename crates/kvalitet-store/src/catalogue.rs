@@ -342,7 +342,7 @@ async fn write_measure_set(tx: &mut Tx, set: &MeasureSet) -> Result<bool, StoreE
 
 impl Catalogue for SqlStore {
     async fn municipalities(&self) -> Result<Vec<Municipality>, StoreError> {
-        let rows = fetch_all!(pool self, (String, String, String, Option<String>),
+        let rows = fetch_all!(public self, (String, String, String, Option<String>),
         "SELECT id, title, kind, county_code FROM municipality ORDER BY id")?;
         rows.into_iter()
             .map(|(id, title, kind, county_code)| {
@@ -357,8 +357,7 @@ impl Catalogue for SqlStore {
     }
 
     async fn counties(&self) -> Result<Vec<County>, StoreError> {
-        let rows =
-            fetch_all!(pool self, (String, String), "SELECT code, name FROM county ORDER BY code")?;
+        let rows = fetch_all!(public self, (String, String), "SELECT code, name FROM county ORDER BY code")?;
         Ok(rows
             .into_iter()
             .map(|(code, name)| County { code, name })
@@ -366,7 +365,7 @@ impl Catalogue for SqlStore {
     }
 
     async fn neighbours(&self) -> Result<HashMap<MunicipalityId, Vec<MunicipalityId>>, StoreError> {
-        let rows = fetch_all!(pool self, (String, String),
+        let rows = fetch_all!(public self, (String, String),
         "SELECT municipality_id, neighbour_id FROM municipality_neighbour ORDER BY municipality_id, neighbour_id")?;
         let mut map: HashMap<MunicipalityId, Vec<MunicipalityId>> = HashMap::new();
         for (m, n) in rows {
@@ -378,8 +377,8 @@ impl Catalogue for SqlStore {
     }
 
     async fn groups(&self) -> Result<Vec<MunicipalityGroup>, StoreError> {
-        let rows = fetch_all!(pool self, (String, String, String), "SELECT id, title, kind FROM municipality_group ORDER BY id")?;
-        let members = fetch_all!(pool self, (String, String),
+        let rows = fetch_all!(public self, (String, String, String), "SELECT id, title, kind FROM municipality_group ORDER BY id")?;
+        let members = fetch_all!(public self, (String, String),
         "SELECT group_id, municipality_id FROM municipality_group_member ORDER BY group_id, municipality_id")?;
         let mut by_group = members_by_group(members, MunicipalityId::parse)?;
         rows.into_iter()
@@ -397,13 +396,13 @@ impl Catalogue for SqlStore {
     async fn measure(&self, id: &MeasureId) -> Result<Option<Measure>, StoreError> {
         let sql = format!("{MEASURE_COLUMNS} WHERE id = $1");
         let rows =
-            fetch_all!(pool self, MeasureRow, sqlx::AssertSqlSafe(sql.as_str()), id.as_str())?;
+            fetch_all!(public self, MeasureRow, sqlx::AssertSqlSafe(sql.as_str()), id.as_str())?;
         rows.into_iter().next().map(measure_from_row).transpose()
     }
 
     async fn measures(&self) -> Result<Vec<Measure>, StoreError> {
         let sql = format!("{MEASURE_COLUMNS} ORDER BY id");
-        let rows = fetch_all!(pool self, MeasureRow, sqlx::AssertSqlSafe(sql.as_str()))?;
+        let rows = fetch_all!(public self, MeasureRow, sqlx::AssertSqlSafe(sql.as_str()))?;
         // SQLite and PostgreSQL may collate ids differently; Kolada orders them bytewise.
         let mut measures = rows
             .into_iter()
@@ -418,7 +417,7 @@ impl Catalogue for SqlStore {
         id: &MeasureId,
         year: Year,
     ) -> Result<Option<MeasureText>, StoreError> {
-        let rows = fetch_all!(pool self, (i64, String, String),
+        let rows = fetch_all!(public self, (i64, String, String),
         "SELECT year, title, description FROM measure_text WHERE measure_id = $1
          ORDER BY CASE WHEN year <= $2 THEN 0 ELSE 1 END, CASE WHEN year <= $2 THEN -year ELSE year END
          LIMIT 1", id.as_str(), i64::from(year.get()))?;
@@ -435,16 +434,16 @@ impl Catalogue for SqlStore {
     async fn measure_count(&self, catalogue_year: Option<Year>) -> Result<u64, StoreError> {
         let rows = match catalogue_year {
             Some(y) => {
-                fetch_all!(pool self, (i64,), "SELECT count(*) FROM measure_text WHERE year = $1", i64::from(y.get()))?
+                fetch_all!(public self, (i64,), "SELECT count(*) FROM measure_text WHERE year = $1", i64::from(y.get()))?
             }
-            None => fetch_all!(pool self, (i64,), "SELECT count(*) FROM measure")?,
+            None => fetch_all!(public self, (i64,), "SELECT count(*) FROM measure")?,
         };
         Ok(rows.first().map_or(0, |r| r.0 as u64))
     }
 
     async fn kpi_groups(&self) -> Result<Vec<KpiGroupRecord>, StoreError> {
-        let groups = fetch_all!(pool self, (String, String, Option<String>), "SELECT id, title, parent_id FROM kpi_group ORDER BY id")?;
-        let members = fetch_all!(pool self, (String, String),
+        let groups = fetch_all!(public self, (String, String, Option<String>), "SELECT id, title, parent_id FROM kpi_group ORDER BY id")?;
+        let members = fetch_all!(public self, (String, String),
         "SELECT group_id, measure_id FROM kpi_group_member ORDER BY group_id, position")?;
         let mut by_group = members_by_group(members, MeasureId::parse)?;
         Ok(groups
@@ -476,7 +475,7 @@ impl Catalogue for SqlStore {
     }
 
     async fn measure_profiles(&self) -> Result<Vec<MeasureProfile>, StoreError> {
-        let rows = fetch_all!(pool self, (String, String, i64, Option<String>, Option<String>, String, Option<String>),
+        let rows = fetch_all!(public self, (String, String, i64, Option<String>, Option<String>, String, Option<String>),
         "SELECT measure_id, direction, decimals, unit, unit_en, question, question_en FROM measure_profile ORDER BY measure_id")?;
         rows.into_iter()
             .map(
@@ -497,7 +496,7 @@ impl Catalogue for SqlStore {
     }
 
     async fn shapes(&self) -> Result<Vec<(MunicipalityId, String)>, StoreError> {
-        let rows = fetch_all!(pool self, (String, String), "SELECT area_id, svg_path FROM area_shape ORDER BY area_id")?;
+        let rows = fetch_all!(public self, (String, String), "SELECT area_id, svg_path FROM area_shape ORDER BY area_id")?;
         rows.into_iter()
             .map(|(id, path)| Ok((MunicipalityId::parse(&id).map_err(invalid)?, path)))
             .collect()
@@ -505,7 +504,7 @@ impl Catalogue for SqlStore {
 
     async fn contents(&self) -> Result<Contents, StoreError> {
         // LIMIT 1 inside: neither backend counts further than the first row.
-        let rows = fetch_all!(pool self, (i64, i64),
+        let rows = fetch_all!(public self, (i64, i64),
             "SELECT (SELECT count(*) FROM (SELECT 1 FROM municipality WHERE kind = 'kommun' LIMIT 1) AS m),
                     (SELECT count(*) FROM (SELECT 1 FROM value LIMIT 1) AS v)")?;
         let (m, v) = rows.first().copied().unwrap_or((0, 0));
@@ -516,12 +515,12 @@ impl Catalogue for SqlStore {
     }
 
     async fn overview(&self) -> Result<Overview, StoreError> {
-        let kinds = fetch_all!(pool self, (String, i64), "SELECT kind, count(*) FROM municipality GROUP BY kind")?;
+        let kinds = fetch_all!(public self, (String, i64), "SELECT kind, count(*) FROM municipality GROUP BY kind")?;
         let count = |sql: &'static str| async move {
-            fetch_all!(pool self, (i64,), sql).map(|r| r.first().map_or(0, |c| c.0 as u64))
+            fetch_all!(public self, (i64,), sql).map(|r| r.first().map_or(0, |c| c.0 as u64))
         };
-        let years = fetch_all!(pool self, (Option<i64>, Option<i64>), "SELECT min(year), max(year) FROM value")?;
-        let imports = fetch_all!(pool self, (String, String, String, i64, i64, i64, i64),
+        let years = fetch_all!(public self, (Option<i64>, Option<i64>), "SELECT min(year), max(year) FROM value")?;
+        let imports = fetch_all!(public self, (String, String, String, i64, i64, i64, i64),
         "SELECT source, format, imported_at, inserted, updated, unchanged, deleted FROM import_batch ORDER BY id DESC LIMIT 10")?;
         let of_kind = |k: &str| {
             kinds
@@ -561,19 +560,19 @@ impl Catalogue for SqlStore {
 async fn load_sets(store: &SqlStore, only: Option<&str>) -> Result<Vec<MeasureSet>, StoreError> {
     let filter = only.unwrap_or("");
     let all = only.is_none();
-    let sets = fetch_all!(pool store, (String, String, Option<String>, String, Option<String>),
+    let sets = fetch_all!(public store, (String, String, Option<String>, String, Option<String>),
         "SELECT id, title, title_en, description, description_en FROM measure_set
          WHERE $1 OR id = $2 ORDER BY id", all, filter)?;
     if sets.is_empty() {
         return Ok(Vec::new());
     }
-    let areas = fetch_all!(pool store, (String, i64, String, Option<String>),
+    let areas = fetch_all!(public store, (String, i64, String, Option<String>),
         "SELECT set_id, position, title, title_en FROM measure_set_area
          WHERE $1 OR set_id = $2 ORDER BY set_id, position", all, filter)?;
-    let items = fetch_all!(pool store, (String, i64, String, String, Option<String>),
+    let items = fetch_all!(public store, (String, i64, String, String, Option<String>),
         "SELECT set_id, area_position, measure_id, question, question_en FROM measure_set_item
          WHERE $1 OR set_id = $2 ORDER BY set_id, area_position, position", all, filter)?;
-    let participants = fetch_all!(pool store, (String, String),
+    let participants = fetch_all!(public store, (String, String),
         "SELECT set_id, municipality_id FROM measure_set_participant
          WHERE $1 OR set_id = $2 ORDER BY set_id, municipality_id", all, filter)?;
     let profiles: HashMap<MeasureId, MeasureProfile> = store

@@ -40,17 +40,10 @@ fn lock_key(kind: JobKind) -> i64 {
     0x6b76_0000_0000_0000 + place as i64
 }
 
-/// A connection holding a kind's advisory lock. Dropped, it is closed rather than given
-/// back to the pool, so the lock goes with it (a pooled connection would keep it).
-struct AdvisoryLock(Option<sqlx::pool::PoolConnection<sqlx::Postgres>>);
-
-impl Drop for AdvisoryLock {
-    fn drop(&mut self) {
-        if let Some(conn) = self.0.take() {
-            drop(conn.detach());
-        }
-    }
-}
+/// A connection of its own (never a pooled one, which would keep the lock when given
+/// back, nor one through a pooler) holding a kind's advisory lock. Dropped, its socket is
+/// closed and the lock goes with it.
+struct AdvisoryLock(#[allow(dead_code)] sqlx::postgres::PgConnection);
 
 fn args_text(args: &[String]) -> String {
     serde_json::Value::from(args.to_vec()).to_string()
@@ -131,14 +124,14 @@ impl kvalitet_app::ports::Jobs for SqlStore {
     async fn lock_job_kind(&self, kind: JobKind) -> Result<Option<JobLock>, StoreError> {
         match self {
             Self::Sqlite(_) => Ok(Some(JobLock::lease_only())),
-            Self::Postgres(pool) => {
-                let mut conn = pool.acquire().await.map_err(db)?;
+            Self::Postgres(pool, routes) => {
+                let mut conn = routes.session(pool).await?;
                 let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
                     .bind(lock_key(kind))
-                    .fetch_one(&mut *conn)
+                    .fetch_one(&mut conn)
                     .await
                     .map_err(db)?;
-                Ok(locked.then(|| JobLock::holding(AdvisoryLock(Some(conn)))))
+                Ok(locked.then(|| JobLock::holding(AdvisoryLock(conn))))
             }
         }
     }

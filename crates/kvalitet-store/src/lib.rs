@@ -18,6 +18,7 @@ mod jobs;
 mod mail;
 mod own;
 mod panels;
+mod postgres;
 mod proposals;
 mod read;
 mod rounds;
@@ -28,36 +29,40 @@ mod values;
 mod version;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::PgPool;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
 use kvalitet_app::ports::StoreError;
 
+pub use postgres::{PgOptions, PgRoutes};
+
 /// The migrations of each backend, embedded in the binary.
 pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-/// A database: SQLite or PostgreSQL, chosen by the URL.
+/// A database: SQLite or PostgreSQL, chosen by the URL; on PostgreSQL the primary's pool
+/// and the other routes to it ([`PgOptions`]).
 #[derive(Clone, Debug)]
 pub enum SqlStore {
     Sqlite(SqlitePool),
-    Postgres(PgPool),
+    Postgres(PgPool, Arc<PgRoutes>),
 }
 
-/// Expands `$body` once per backend with `$p` bound to the pool.
+/// Expands `$body` once per backend with `$p` bound to the pool. For queries use
+/// [`fetch_all!`] (or a transaction), which also go through a pooler in transaction mode.
 macro_rules! on_pool {
     ($store:expr, $p:ident => $body:expr) => {
         match $store {
             $crate::SqlStore::Sqlite($p) => $body,
-            $crate::SqlStore::Postgres($p) => $body,
+            $crate::SqlStore::Postgres($p, _) => $body,
         }
     };
 }
-pub(crate) use on_pool;
 
 /// An open transaction on either backend.
 pub(crate) enum Tx {
@@ -86,10 +91,24 @@ macro_rules! exec {
 pub(crate) use exec;
 
 /// Fetches all rows of a query as `$row` (a tuple or `FromRow` type) from a pool or
-/// transaction of either backend.
+/// transaction of either backend. `public` reads what anyone may see: on PostgreSQL from the
+/// read replica while it has caught up (the arguments are evaluated again for the primary
+/// when the replica fails, so pass them by reference).
 macro_rules! fetch_all {
     (pool $store:expr, $row:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
-        $crate::on_pool!($store, p => sqlx::query_as::<_, $row>($sql)$(.bind($arg))*.fetch_all(p).await.map_err($crate::db))
+        match $store {
+            $crate::SqlStore::Sqlite(p) => sqlx::query_as::<_, $row>($sql)$(.bind($arg))*.fetch_all(p).await.map_err($crate::db),
+            $crate::SqlStore::Postgres(p, routes) => routes.fetch_all(p, sqlx::query_as::<_, $row>($sql)$(.bind($arg))*).await,
+        }
+    };
+    (public $store:expr, query => $query:expr) => {
+        match $store {
+            $crate::SqlStore::Sqlite(p) => $query.fetch_all(p).await.map_err($crate::db),
+            $crate::SqlStore::Postgres(p, routes) => routes.fetch_public(p, || $query).await,
+        }
+    };
+    (public $store:expr, $row:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::fetch_all!(public $store, query => sqlx::query_as::<_, $row>($sql)$(.bind($arg))*)
     };
     (tx $tx:expr, $row:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
         $crate::on_tx!($tx, t => sqlx::query_as::<_, $row>($sql)$(.bind($arg))*.fetch_all(&mut **t).await.map_err($crate::db))
@@ -110,14 +129,14 @@ impl SqlStore {
     /// Opens the database without migrating. An SQLite URL is `sqlite://PATH`, `sqlite:PATH`
     /// or a plain path; the file is created when missing.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, &PgOptions::default()).await
+    }
+
+    /// [`Self::connect`] with PostgreSQL's other routes (ignored for SQLite).
+    pub async fn connect_with(url: &str, pg: &PgOptions) -> Result<Self, StoreError> {
         if is_postgres_url(url) {
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await
-                .map_err(db)?;
-            return Ok(Self::Postgres(pool));
+            let (pool, routes) = PgRoutes::connect(url, pg).await?;
+            return Ok(Self::Postgres(pool, Arc::new(routes)));
         }
         let path = url
             .strip_prefix("sqlite://")
@@ -147,7 +166,12 @@ impl SqlStore {
 
     /// Opens and migrates.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let store = Self::connect(url).await?;
+        Self::open_with(url, &PgOptions::default()).await
+    }
+
+    /// Opens with PostgreSQL's other routes, and migrates.
+    pub async fn open_with(url: &str, pg: &PgOptions) -> Result<Self, StoreError> {
+        let store = Self::connect_with(url, pg).await?;
         store.migrate().await?;
         Ok(store)
     }
@@ -161,7 +185,20 @@ impl SqlStore {
             // second process waits for the first and then finds nothing to do (sqlx runs
             // each migration as a savepoint inside it).
             Self::Sqlite(p) => migrate_sqlite(p).await,
-            Self::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
+            // sqlx's advisory lock is a session's: on the direct connection when there is one.
+            Self::Postgres(p, routes) => match &routes.direct {
+                Some(direct) => {
+                    let session = sqlx::postgres::PgPoolOptions::new()
+                        .max_connections(1)
+                        .connect_with(direct.clone())
+                        .await
+                        .map_err(db)?;
+                    let result = POSTGRES_MIGRATIONS.run(&session).await;
+                    session.close().await;
+                    result
+                }
+                None => POSTGRES_MIGRATIONS.run(p).await,
+            },
         };
         result.map_err(|e| StoreError::Database(format!("migration failed: {e}")))
     }
@@ -170,7 +207,7 @@ impl SqlStore {
     pub fn backend(&self) -> &'static str {
         match self {
             Self::Sqlite(_) => "sqlite",
-            Self::Postgres(_) => "postgres",
+            Self::Postgres(..) => "postgres",
         }
     }
 
@@ -190,7 +227,7 @@ impl SqlStore {
                     .map(drop)
                     .map_err(db)
             }
-            Self::Postgres(_) => Err(StoreError::Invalid(
+            Self::Postgres(..) => Err(StoreError::Invalid(
                 kvalitet_domain::Message::new("text").with(
                     "text",
                     "a PostgreSQL database is backed up with pg_dump -Fc (docs/operations.md)",
@@ -230,7 +267,19 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
+        if let Self::Postgres(_, routes) = self {
+            routes.close().await;
+        }
         on_pool!(self, p => p.close().await)
+    }
+
+    /// A transaction that only reads (deferred on SQLite, so writers go on): a long read
+    /// sees one state of the data throughout.
+    pub(crate) async fn begin_read(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Self::Sqlite(p) => Tx::Sqlite(p.begin().await.map_err(db)?),
+            Self::Postgres(p, routes) => Tx::Postgres(routes.begin(p).await?),
+        })
     }
 
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
@@ -238,7 +287,7 @@ impl SqlStore {
             // IMMEDIATE takes the write lock up front, so two importers queue instead of
             // failing half-way with SQLITE_BUSY.
             Self::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(db)?),
-            Self::Postgres(p) => Tx::Postgres(p.begin().await.map_err(db)?),
+            Self::Postgres(p, routes) => Tx::Postgres(routes.begin(p).await?),
         })
     }
 }

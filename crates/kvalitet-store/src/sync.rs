@@ -4,7 +4,7 @@
 use kvalitet_app::ports::{StoreError, SyncLog};
 use kvalitet_domain::Timestamp;
 
-use crate::{SqlStore, db, fetch_all, on_pool};
+use crate::{SqlStore, exec, fetch_all};
 
 impl SyncLog for SqlStore {
     async fn start_sync(
@@ -39,12 +39,26 @@ impl SyncLog for SqlStore {
     }
 
     async fn finish_sync_query(&self, run: i64, url: &str) -> Result<(), StoreError> {
-        on_pool!(self, p => sqlx::query("INSERT INTO sync_query (run_id, url) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(run).bind(url).execute(p).await.map(|_| ()).map_err(db))
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        exec!(
+            t,
+            "INSERT INTO sync_query (run_id, url) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            run,
+            url
+        )?;
+        tx.commit().await
     }
 
     async fn finish_sync(&self, run: i64, at: Timestamp) -> Result<(), StoreError> {
-        on_pool!(self, p => sqlx::query("UPDATE sync_run SET finished_at = $1 WHERE id = $2")
-            .bind(at.to_string()).bind(run).execute(p).await.map(|_| ()).map_err(db))
+        let mut tx = self.begin().await?;
+        let t = &mut tx;
+        exec!(
+            t,
+            "UPDATE sync_run SET finished_at = $1 WHERE id = $2",
+            at.to_string(),
+            run
+        )?;
+        tx.commit().await
     }
 }

@@ -21,7 +21,22 @@ use sqlx::AssertSqlSafe;
 use tokio::sync::mpsc;
 
 use crate::read::{ValueTuple, datum, filter_sql, value_row};
-use crate::{SqlStore, Tx, db, exec, fetch_all, invalid, moment, on_pool, on_tx};
+use crate::{SqlStore, Tx, db, exec, fetch_all, invalid, moment, on_tx};
+
+/// A filtered query (`read::filter_sql`) with its text arguments, then its years, bound.
+/// Only placeholders are formatted into the SQL; every value is bound.
+macro_rules! filtered {
+    ($row:ty, $sql:expr, $texts:expr, $years:expr) => {{
+        let mut query = sqlx::query_as::<_, $row>(sqlx::AssertSqlSafe($sql.as_str()));
+        for a in $texts {
+            query = query.bind(a);
+        }
+        for y in $years {
+            query = query.bind(*y);
+        }
+        query
+    }};
+}
 
 /// Rows per multi-row INSERT on SQLite (8 parameters each, under SQLite's limit of 32766).
 const ROWS_PER_STATEMENT: usize = 500;
@@ -383,16 +398,9 @@ impl Values for SqlStore {
             String,
             String,
         );
-        on_pool!(self, p => {
-            // Only placeholders are formatted into the SQL; every value is bound.
-            let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql.as_str()));
-            for a in &text_args {
-                query = query.bind(a);
-            }
-            for y in &years {
-                query = query.bind(*y);
-            }
-            let mut rows = query.fetch(p);
+        let mut tx = self.begin_read().await?;
+        on_tx!(&mut tx, t => {
+            let mut rows = filtered!(Row, &sql, &text_args, &years).fetch(&mut **t);
             let mut chunk = Vec::with_capacity(4096);
             let mut total = 0u64;
             while let Some((m, a, y, g, v, s, c, source, imported_at)) = rows.try_next().await.map_err(db)? {
@@ -408,7 +416,7 @@ impl Values for SqlStore {
             if !chunk.is_empty() && out.send(chunk).await.is_err() {
                 return Err(StoreError::Aborted);
             }
-            Ok(total)
+            Ok::<_, StoreError>(total)
         })
     }
 
@@ -427,17 +435,8 @@ impl Values for SqlStore {
             Option<String>,
             Option<i64>,
         );
-        let rows: Vec<Row> = on_pool!(self, p => {
-            // Only placeholders are formatted into the SQL; every value is bound.
-            let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql.as_str()));
-            for a in &text_args {
-                query = query.bind(a);
-            }
-            for y in &years {
-                query = query.bind(*y);
-            }
-            query.fetch_all(p).await.map_err(db)
-        })?;
+        let rows: Vec<Row> =
+            fetch_all!(public self, query => filtered!(Row, &sql, &text_args, &years))?;
         rows.into_iter().map(value_row).collect()
     }
 
@@ -459,18 +458,7 @@ impl Values for SqlStore {
              {} v.value IS NOT NULL GROUP BY v.measure_id, v.gender, v.year",
             if where_sql.is_empty() { "WHERE" } else { "AND" }
         );
-        let rows: Vec<(String, String, i64, String)> = on_pool!(self, p => {
-            // Only placeholders are formatted into the SQL; every value is bound.
-            let mut query =
-                sqlx::query_as::<_, (String, String, i64, String)>(sqlx::AssertSqlSafe(sql.as_str()));
-            for a in &text_args {
-                query = query.bind(a);
-            }
-            for y in &years {
-                query = query.bind(*y);
-            }
-            query.fetch_all(p).await.map_err(db)
-        })?;
+        let rows: Vec<(String, String, i64, String)> = fetch_all!(public self, query => filtered!((String, String, i64, String), &sql, &text_args, &years))?;
         rows.into_iter()
             .map(|(measure, gender, year, joined)| {
                 let numbers = joined
@@ -501,16 +489,7 @@ impl Values for SqlStore {
            AND v.area_id = r.area_id AND v.year = r.year AND v.gender = r.gender)",
         if where_sql.is_empty() { "WHERE" } else { "AND" }
     );
-        let rows: Vec<(String, String, i64, String)> = on_pool!(self, p => {
-            let mut query = sqlx::query_as::<_, (String, String, i64, String)>(sqlx::AssertSqlSafe(sql.as_str()));
-            for a in &text_args {
-                query = query.bind(a);
-            }
-            for y in &years {
-                query = query.bind(*y);
-            }
-            query.fetch_all(p).await.map_err(db)
-        })?;
+        let rows: Vec<(String, String, i64, String)> = fetch_all!(public self, query => filtered!((String, String, i64, String), &sql, &text_args, &years))?;
         let mut keys = rows
             .into_iter()
             .map(|(m, a, y, g)| {
@@ -537,7 +516,7 @@ impl Values for SqlStore {
             Option<String>,
             i64,
         );
-        let rows = fetch_all!(pool self, Row,
+        let rows = fetch_all!(public self, Row,
         "SELECT v.value, v.status, v.count, b.source, b.format, b.imported_at, CAST(NULL AS TEXT), 9223372036854775807 AS ord
            FROM value v JOIN import_batch b ON b.id = v.batch_id
           WHERE v.measure_id = $1 AND v.area_id = $2 AND v.year = $3 AND v.gender = $4
@@ -568,8 +547,9 @@ impl Values for SqlStore {
         const SQL: &str =
             "SELECT measure_id, area_id, year, gender, value, status, count FROM value
         ORDER BY measure_id, area_id, year, gender";
-        on_pool!(self, p => {
-            let mut rows = sqlx::query_as::<_, ValueTuple>(SQL).fetch(p);
+        let mut tx = self.begin_read().await?;
+        on_tx!(&mut tx, t => {
+            let mut rows = sqlx::query_as::<_, ValueTuple>(SQL).fetch(&mut **t);
             let mut chunk = Vec::with_capacity(8192);
             let mut total = 0u64;
             while let Some(row) = rows.try_next().await.map_err(db)? {
@@ -585,7 +565,7 @@ impl Values for SqlStore {
             if !chunk.is_empty() && out.send(chunk).await.is_err() {
                 return Err(StoreError::Aborted);
             }
-            Ok(total)
+            Ok::<_, StoreError>(total)
         })
     }
 
@@ -595,10 +575,10 @@ impl Values for SqlStore {
         measure: &MeasureId,
         gender: Gender,
     ) -> Result<MeasureValues, StoreError> {
-        let rows = fetch_all!(pool self, (String, i64, Option<f64>, Option<String>, Option<i64>),
+        let rows = fetch_all!(public self, (String, i64, Option<f64>, Option<String>, Option<i64>),
         "SELECT area_id, year, value, status, count FROM value WHERE measure_id = $1 AND gender = $2",
         measure.as_str(), gender.code())?;
-        let updated = fetch_all!(pool self, (Option<String>,),
+        let updated = fetch_all!(public self, (Option<String>,),
         "SELECT max(b.imported_at) FROM import_batch b
          WHERE b.id = (SELECT max(v.batch_id) FROM value v WHERE v.measure_id = $1)", measure.as_str())?;
         let mut values = Vec::with_capacity(rows.len());

@@ -25,17 +25,22 @@ pub const VERSION_CHANNEL: &str = "kvalitet_version";
 
 impl SqlStore {
     /// On PostgreSQL, a listener on [`VERSION_CHANNEL`] on a connection of its own (LISTEN
-    /// needs a session: behind a pooler in transaction mode, give it a direct URL); `None`
-    /// on SQLite, where one machine's servers poll the version.
-    pub async fn version_listener(
-        &self,
-        direct_url: Option<&str>,
-    ) -> Result<Option<sqlx::postgres::PgListener>, StoreError> {
-        let Self::Postgres(pool) = self else {
+    /// needs a session: the direct URL when there is one); `None` on SQLite, where one
+    /// machine's servers poll the version.
+    pub async fn version_listener(&self) -> Result<Option<sqlx::postgres::PgListener>, StoreError> {
+        let Self::Postgres(pool, routes) = self else {
             return Ok(None);
         };
-        let mut listener = match direct_url {
-            Some(url) => sqlx::postgres::PgListener::connect(url).await,
+        let mut listener = match &routes.direct {
+            // The listener reconnects through this pool of one when its connection drops.
+            Some(direct) => {
+                sqlx::postgres::PgListener::connect_with(
+                    &sqlx::postgres::PgPoolOptions::new()
+                        .max_connections(1)
+                        .connect_lazy_with(direct.clone()),
+                )
+                .await
+            }
             None => sqlx::postgres::PgListener::connect_with(pool).await,
         }
         .map_err(crate::db)?;
@@ -47,6 +52,10 @@ impl SqlStore {
 impl DataVersion for SqlStore {
     async fn data_version(&self) -> Result<i64, StoreError> {
         let rows = fetch_all!(pool self, (i64,), "SELECT version FROM data_version WHERE id = 1")?;
-        Ok(rows.first().map_or(0, |r| r.0))
+        let version = rows.first().map_or(0, |r| r.0);
+        if let Self::Postgres(_, routes) = self {
+            routes.primary_at(version);
+        }
+        Ok(version)
     }
 }

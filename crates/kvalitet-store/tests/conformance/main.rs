@@ -39,9 +39,26 @@ async fn sqlite() -> Fresh {
     }
 }
 
+/// A store on a fresh PostgreSQL database; through PgBouncer in transaction mode when
+/// `TEST_PGBOUNCER_URL` is set (`.ci/postgres.sh` with `KVALITET_PGBOUNCER=1`), with the
+/// direct URL for what needs a session.
 async fn postgres() -> Option<Fresh> {
     let url = fresh_postgres_url("kvalitet_test").await?;
-    let store = SqlStore::open(&url).await.unwrap();
+    let store = match std::env::var("TEST_PGBOUNCER_URL") {
+        Ok(bouncer) => {
+            let (bouncer_base, _) = bouncer.rsplit_once('/').unwrap();
+            let (_, name) = url.rsplit_once('/').unwrap();
+            let options = kvalitet_store::PgOptions {
+                pooled: true,
+                direct_url: Some(url.clone()),
+                read_url: None,
+            };
+            SqlStore::open_with(&format!("{bouncer_base}/{name}"), &options)
+                .await
+                .unwrap()
+        }
+        Err(_) => SqlStore::open(&url).await.unwrap(),
+    };
     Some(Fresh { store, _dir: None })
 }
 
@@ -50,7 +67,7 @@ async fn fresh_postgres_url(prefix: &str) -> Option<String> {
     let admin_url = std::env::var("TEST_POSTGRES_URL").ok()?;
     let admin = SqlStore::connect(&admin_url).await.unwrap();
     let name = format!("{prefix}_{}_{}", std::process::id(), rand_suffix());
-    let SqlStore::Postgres(pool) = &admin else {
+    let SqlStore::Postgres(pool, _) = &admin else {
         panic!("TEST_POSTGRES_URL must be postgres://")
     };
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -105,6 +122,7 @@ mod jobs;
 mod mail;
 mod own;
 mod proposals;
+mod replicas;
 mod servers;
 mod service;
 mod surveys;

@@ -12,14 +12,14 @@ mod postgres_backend {
     #[tokio::test]
     async fn a_moved_data_version_is_announced_to_every_listener() {
         let fresh = sqlite().await;
-        assert!(fresh.store.version_listener(None).await.unwrap().is_none());
+        assert!(fresh.store.version_listener().await.unwrap().is_none());
         let Some(url) = fresh_postgres_url("kvalitet_listen").await else {
             eprintln!("skipped: TEST_POSTGRES_URL is not set");
             return;
         };
         let writer = SqlStore::open(&url).await.unwrap();
         let other_server = SqlStore::connect(&url).await.unwrap();
-        let mut listener = other_server.version_listener(None).await.unwrap().unwrap();
+        let mut listener = other_server.version_listener().await.unwrap().unwrap();
         let before = writer.data_version().await.unwrap();
         load_catalogue(&writer).await;
         assert!(writer.data_version().await.unwrap() > before);
@@ -29,11 +29,16 @@ mod postgres_backend {
             .unwrap();
         assert_eq!(heard.channel(), "kvalitet_version");
         // A direct URL (what a pooler in transaction mode needs) listens the same way.
-        let mut direct = other_server
-            .version_listener(Some(&url))
-            .await
-            .unwrap()
-            .unwrap();
+        let direct_server = SqlStore::connect_with(
+            &url,
+            &kvalitet_store::PgOptions {
+                direct_url: Some(url.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let mut direct = direct_server.version_listener().await.unwrap().unwrap();
         load_catalogue(&writer).await;
         tokio::time::timeout(std::time::Duration::from_secs(1), direct.recv())
             .await
