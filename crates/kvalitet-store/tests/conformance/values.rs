@@ -14,7 +14,55 @@ both_backends!(
     overview_counts_what_is_loaded,
     measure_values_all_values_and_shapes_read_back,
     many_measures_are_read_in_one_query_each_way,
+    a_first_import_into_an_empty_table_counts_like_a_merge,
 );
+
+/// The first import (on PostgreSQL copied straight into the empty table) counts and keeps
+/// history as a merge does: a deletion of what was never there is unchanged, and the next
+/// import merges.
+async fn a_first_import_into_an_empty_table_counts_like_a_merge(store: &SqlStore) {
+    load_catalogue(store).await;
+    let a = value("N15428", "0180", 2022, Gender::Total, Datum::Number(1.5));
+    let b = value("N15428", "1280", 2022, Gender::Total, Datum::Number(2.5));
+    let never_there = value("N15428", "0114", 2022, Gender::Total, Datum::Deleted);
+    let first = import(
+        store,
+        vec![
+            ImportChunk::Values(vec![a, never_there]),
+            ImportChunk::Values(vec![b]),
+            ImportChunk::Commit,
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        first,
+        WriteCounts {
+            inserted: 2,
+            unchanged: 1,
+            ..WriteCounts::default()
+        }
+    );
+    assert_eq!(all_values(store, ValueFilter::default()).await, vec![a, b]);
+    assert_eq!(store.value_history(&a.key).await.unwrap().len(), 1);
+    let mut changed = b;
+    changed.datum = Datum::Number(3.0);
+    let second = import(
+        store,
+        vec![ImportChunk::Values(vec![a, changed]), ImportChunk::Commit],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        second,
+        WriteCounts {
+            updated: 1,
+            unchanged: 1,
+            ..WriteCounts::default()
+        }
+    );
+    assert_eq!(store.value_history(&b.key).await.unwrap().len(), 2);
+}
 
 /// A goal plan's values: `select_values` (rows) and `numbers_by_measure_year` (one list per
 /// measure, gender and year, missing values left out, numbers exact).
