@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds the Debian package (cargo deb) and installs it on a clean Debian 12: a minimal
+# debootstrap in a folder, entered with chroot. Checks that dpkg -i (with apt-get for the
+# dependencies) makes the service's user and files, that the systemd unit's own command, run
+# as that user in /var/lib/kvalitet, serves the site on 127.0.0.1:8080, that
+# `systemd-analyze verify` accepts the unit, and that `nginx -t` accepts the site file.
+# `systemctl start` itself needs systemd running as PID 1, which a chroot (or this machine's
+# container) does not have: on a real Debian machine run `systemctl start kvalitet`.
+# Usage: packaging/check.sh [ROOT]   (ROOT: where the clean Debian goes; kept for reuse,
+# default /tmp/kvalitet-debian). Needs root; installs cargo-deb, debootstrap, nginx when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=${1:-/tmp/kvalitet-debian}
+target=${CARGO_TARGET_DIR:-target}
+
+command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
+command -v debootstrap >/dev/null && command -v nginx >/dev/null && command -v systemd-analyze >/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq debootstrap nginx systemd; } >&2
+cargo deb -p kvalitet-cli --quiet
+deb=$(ls -t "$target"/debian/kvalitet_*.deb | head -1)
+echo "built $deb ($(du -h "$deb" | cut -f1))"
+dpkg-deb -c "$deb" | awk '{print $6}' | grep -E 'usr/bin/kvalitet$|kvalitet.toml$|sites-available/kvalitet$|kvalitet.service$' \
+    | sort | tee /dev/stderr | wc -l | grep -qx 4 || { echo "a file is missing from the package" >&2; exit 1; }
+
+[ -x "$root/usr/bin/apt-get" ] || debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
+mounted=()
+cleanup() {
+    uid=$(chroot "$root" id -u kvalitet 2>/dev/null) && pkill -9 -U "$uid" 2>/dev/null || true
+    for m in "${mounted[@]}"; do umount "$m" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+for fs in proc sys dev; do mount --bind "/$fs" "$root/$fs" && mounted+=("$root/$fs"); done
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+cp "$deb" "$root/tmp/kvalitet.deb"
+# dpkg -i as the issue asks; its dependencies (adduser) come from apt, as `apt-get -f` would.
+chroot "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq adduser curl >/dev/null'
+chroot "$root" dpkg -i /tmp/kvalitet.deb
+chroot "$root" getent passwd kvalitet
+chroot "$root" stat -c '%U:%G %a %n' /etc/kvalitet/kvalitet.toml /usr/bin/kvalitet
+chroot "$root" sh -c 'mkdir -p /var/lib/kvalitet && chown kvalitet:kvalitet /var/lib/kvalitet && chmod 750 /var/lib/kvalitet'
+exec_start=$(sed -n 's/^ExecStart=//p' "$root/lib/systemd/system/kvalitet.service")
+echo "ExecStart: $exec_start"
+chroot "$root" runuser -u kvalitet -- sh -c "cd /var/lib/kvalitet && exec $exec_start" >"$root/tmp/serve.log" 2>&1 &
+for _ in $(seq 300); do
+    chroot "$root" curl -sf -o /dev/null http://127.0.0.1:8080/ && break
+    sleep 0.2
+done
+code=$(chroot "$root" curl -s -o /tmp/start.html -w '%{http_code}' http://127.0.0.1:8080/)
+[ "$code" = 200 ] || { cat "$root/tmp/serve.log" >&2; echo "the installed service answered $code" >&2; exit 1; }
+grep -q '<html lang="sv"' "$root/tmp/start.html" || { echo "not kvalitet's start page" >&2; exit 1; }
+chroot "$root" ls -l /var/lib/kvalitet
+echo "the installed kvalitet serves its start page on 127.0.0.1:8080 as the user kvalitet"
+
+systemd-analyze verify --root="$root" /lib/systemd/system/kvalitet.service
+echo "systemd-analyze verify: the unit is accepted"
+mkdir -p "$root/tmp/nginx"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$root/tmp/nginx/key.pem" -out "$root/tmp/nginx/cert.pem" \
+    -days 1 -subj /CN=kvalitet.example.se 2>/dev/null
+sed -e "s#/etc/letsencrypt/live/kvalitet.example.se/fullchain.pem#$root/tmp/nginx/cert.pem#" \
+    -e "s#/etc/letsencrypt/live/kvalitet.example.se/privkey.pem#$root/tmp/nginx/key.pem#" \
+    "$root/etc/nginx/sites-available/kvalitet" >"$root/tmp/nginx/site.conf"
+printf 'events {}\nhttp {\n    include %s;\n}\n' "$root/tmp/nginx/site.conf" >"$root/tmp/nginx/nginx.conf"
+nginx -t -c "$root/tmp/nginx/nginx.conf"
+echo "package check passed"
