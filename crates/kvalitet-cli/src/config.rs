@@ -179,6 +179,31 @@ mod tests {
     }
 
     #[test]
+    fn postgres_routes_are_read_from_the_file() {
+        let c: FileConfig = toml::from_str(
+            "database_url = \"postgres://kv@127.0.0.1:6432/kv\"\ndatabase_pooled = true\n\
+             database_direct_url = \"postgres://kv@db:5432/kv\"\n\
+             database_read_url = \"postgres://kv@replica:5432/kv\"\n",
+        )
+        .unwrap();
+        let pg = c.postgres_options();
+        assert!(pg.pooled);
+        assert_eq!(pg.direct_url.as_deref(), Some("postgres://kv@db:5432/kv"));
+        assert_eq!(
+            pg.read_url.as_deref(),
+            Some("postgres://kv@replica:5432/kv")
+        );
+        // The earlier name of the direct URL is still read.
+        let c: FileConfig =
+            toml::from_str("database_listen_url = \"postgres://kv@db/kv\"\n").unwrap();
+        assert_eq!(
+            c.postgres_options().direct_url.as_deref(),
+            Some("postgres://kv@db/kv")
+        );
+        assert!(!c.postgres_options().pooled);
+    }
+
+    #[test]
     fn the_mail_relay_is_read_from_the_file() {
         let c: FileConfig = toml::from_str(
             "[mail]\nsmtp_url = \"smtp://relay:25\"\nfrom = \"kvalitet <noreply@kommun.se>\"\n",
