@@ -7,15 +7,16 @@
 # `systemctl start` itself needs systemd running as PID 1, which a chroot (or this machine's
 # container) does not have: on a real Debian machine run `systemctl start kvalitet`.
 # Usage: packaging/check.sh [ROOT]   (ROOT: where the clean Debian goes; kept for reuse,
-# default /tmp/kvalitet-debian). Needs root; installs cargo-deb, debootstrap, nginx when missing.
+# default /tmp/kvalitet-debian). Needs root; installs cargo-deb, debootstrap, nginx when missing,
+# and adduser, curl and systemd (for systemd-analyze) inside the clean Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${1:-/tmp/kvalitet-debian}
 target=${CARGO_TARGET_DIR:-target}
 
 command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
-command -v debootstrap >/dev/null && command -v nginx >/dev/null && command -v systemd-analyze >/dev/null \
-    || { apt-get update -qq && apt-get install -y -qq debootstrap nginx systemd; } >&2
+command -v debootstrap >/dev/null && command -v nginx >/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq debootstrap nginx; } >&2
 cargo deb -p kvalitet-cli --quiet
 deb=$(ls -t "$target"/debian/kvalitet_*.deb | head -1)
 echo "built $deb ($(du -h "$deb" | cut -f1))"
@@ -33,12 +34,13 @@ for fs in proc sys dev; do mount --bind "/$fs" "$root/$fs" && mounted+=("$root/$
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp "$deb" "$root/tmp/kvalitet.deb"
 # dpkg -i as the issue asks; its dependencies (adduser) come from apt, as `apt-get -f` would.
-chroot "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq adduser curl >/dev/null'
+chroot "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq adduser curl systemd >/dev/null'
+# A root kept from an earlier check is made clean again first.
+chroot "$root" sh -c 'dpkg --purge kvalitet >/dev/null 2>&1; rm -rf /var/lib/kvalitet /etc/kvalitet; deluser --system kvalitet >/dev/null 2>&1' || true
 chroot "$root" dpkg -i /tmp/kvalitet.deb
 chroot "$root" getent passwd kvalitet
-chroot "$root" stat -c '%U:%G %a %n' /etc/kvalitet/kvalitet.toml /usr/bin/kvalitet
-chroot "$root" sh -c 'mkdir -p /var/lib/kvalitet && chown kvalitet:kvalitet /var/lib/kvalitet && chmod 750 /var/lib/kvalitet'
-exec_start=$(sed -n 's/^ExecStart=//p' "$root/lib/systemd/system/kvalitet.service")
+chroot "$root" stat -c '%U:%G %a %n' /etc/kvalitet/kvalitet.toml /usr/bin/kvalitet /var/lib/kvalitet
+exec_start=$(sed -n 's/^ExecStart=//p' "$root/usr/lib/systemd/system/kvalitet.service")
 echo "ExecStart: $exec_start"
 chroot "$root" runuser -u kvalitet -- sh -c "cd /var/lib/kvalitet && exec $exec_start" >"$root/tmp/serve.log" 2>&1 &
 for _ in $(seq 300); do
@@ -51,7 +53,7 @@ grep -q '<html lang="sv"' "$root/tmp/start.html" || { echo "not kvalitet's start
 chroot "$root" ls -l /var/lib/kvalitet
 echo "the installed kvalitet serves its start page on 127.0.0.1:8080 as the user kvalitet"
 
-systemd-analyze verify --root="$root" /lib/systemd/system/kvalitet.service
+chroot "$root" systemd-analyze verify /usr/lib/systemd/system/kvalitet.service
 echo "systemd-analyze verify: the unit is accepted"
 mkdir -p "$root/tmp/nginx"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$root/tmp/nginx/key.pem" -out "$root/tmp/nginx/cert.pem" \
