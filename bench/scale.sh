@@ -35,6 +35,7 @@ t0=$(date +%s.%N)
 "$bin" --database-url "$primary" import -q "$data/kolada_meta" "$data/municipalities" \
     "$data/kolada_values/kolada_values_total_1994-2022.csv.gz" "$data/geo/kommuner_wgs84.geojson" >/dev/null
 import_s=$(echo "$(date +%s.%N) - $t0" | bc)
+"$bin" --database-url "$primary" import -q data/measure-sets >/dev/null
 password='ett långt bänklösenord'
 printf '%s\n' "$password" | "$bin" --database-url "$primary" user add skala@kommun.se --name Skala \
     --municipality 0180 --role admin --password-stdin >/dev/null 2>&1
@@ -100,11 +101,13 @@ request = function()
     return wrk.format("GET", pages[i])
 end
 LUA
-# Warm every server's caches as a real instance would be.
-for i in 1 2 3; do
+# Every page answers 200 on every server and through nginx (this also warms the caches, as
+# on a real instance).
+for where in "127.0.0.1:$((port0 + 1))" "127.0.0.1:$((port0 + 2))" "127.0.0.1:$((port0 + 3))" "127.0.0.1:$nport"; do
     for p in / /kommun/0180 /kommun/1480 "/kommun/1280/matt/N15428" "/jamfor?measure=N15428" \
         "/api/v1/compare?measure=N15428&year=2022" /kommun/2480 /kommun/0114; do
-        curl -s -o /dev/null "http://127.0.0.1:$((port0 + i))$p"
+        code=$(curl -s -o /dev/null -w '%{http_code}' "http://$where$p")
+        [ "$code" = 200 ] || { echo "http://$where$p answered $code" >&2; exit 1; }
     done
 done
 
@@ -121,82 +124,92 @@ csrf=$(curl -s -b "kv_session=$session" "$base1/konto" | grep -o 'name="csrf" va
 # Changes Stockholm's introduction through server 1 and measures, on servers 2 and 3 directly,
 # how long until /kommun/0180 shows it (ms; "lost" after 10 s).
 publish_and_watch() {
-    local n=$1 mark="skalprov-$1-$RANDOM" start code
+    local n=$1 watchers=$2 run=$3 mark="skalprov-$1-$RANDOM" start code
     start=$(date +%s%N)
     code=$(curl -s -o /dev/null -w '%{http_code}' -b "kv_session=$session" --data-urlencode "csrf=$csrf" \
         --data-urlencode "body=Inledning $mark." --data-urlencode "body_en=Introduction $mark." \
         "$base1/admin/kommun/0180/inledning")
     [ "$code" = 303 ] || { echo "change $n answered $code" >&2; return; }
-    for i in 2 3; do
+    for i in $watchers; do
         local seen=lost
         for _ in $(seq 1000); do
-            if curl -s --max-time 2 "http://127.0.0.1:$((port0 + i))/kommun/0180" | grep -q "$mark"; then
+            page=$(curl -s --max-time 2 "http://127.0.0.1:$((port0 + i))/kommun/0180" || true)
+            if [[ $page == *"$mark"* ]]; then
                 seen=$(( ($(date +%s%N) - start) / 1000000 ))
                 break
             fi
             sleep 0.01
         done
-        echo "$n server$i $seen" >>"$out/seen"
+        echo "$n server$i $seen" >>"$out/seen-$run"
     done
 }
 
-echo "## Three servers behind nginx, a replica, kill -9 half-way"
-echo
-wrk -t2 -c256 -d"${seconds}s" --latency -s "$out/pages.lua" "http://127.0.0.1:$nport" >"$out/wrk3" 2>&1 &
-load=$!
-n=0
-half=$((seconds / 2))
-tstart=$(date +%s)
-killed=0
-while kill -0 "$load" 2>/dev/null; do
-    n=$((n + 1))
-    publish_and_watch "$n"
-    if [ "$killed" = 0 ] && [ $(($(date +%s) - tstart)) -ge "$half" ]; then
-        kill -9 "${servers[2]}"
-        killed=1
+# Runs wrk on the public pages through nginx while changes go through server 1 every two
+# seconds and are watched for on the servers $2 ($3 = kill: server 2 is killed half-way).
+load_run() {
+    local file=$1 watchers=$2 kill=${3:-} n=0 killed=0 tstart
+    wrk -t2 -c256 -d"${seconds}s" --latency -s "$out/pages.lua" "http://127.0.0.1:$nport" >"$out/$file" 2>&1 &
+    local load=$!
+    tstart=$(date +%s)
+    while kill -0 "$load" 2>/dev/null; do
+        n=$((n + 1))
+        publish_and_watch "$n" "$watchers" "$file"
+        if [ "$kill" = kill ] && [ "$killed" = 0 ] && [ $(($(date +%s) - tstart)) -ge $((seconds / 2)) ]; then
+            kill -9 "${servers[2]}"
+            killed=1
+            sleep 2
+            start_server 2
+        fi
         sleep 2
-        start_server 2
-    fi
-    sleep 2
-done
-wait "$load" || true
-[ "$killed" = 1 ] || echo "note: the run ended before server 2 was killed" >&2
+    done
+    wait "$load" || true
+    if [ "$kill" = kill ] && [ "$killed" = 0 ]; then echo "note: the run ended before server 2 was killed" >&2; fi
+}
 
 summary() {
     local f=$1 what=$2
     local rps p50 p99 errors non2xx total
-    rps=$(awk '/Requests\/sec/ {print $2}' "$f")
-    p50=$(awk '$1 == "50%" {print $2}' "$f")
-    p99=$(awk '$1 == "99%" {print $2}' "$f")
-    total=$(awk '/requests in/ {print $1}' "$f")
-    non2xx=$(awk '/Non-2xx/ {print $5}' "$f")
-    errors=$(awk '/Socket errors/ {s = 0; for (i = 4; i <= NF; i += 2) s += $i; print s}' "$f" | tr -d ',')
+    rps=$(awk '/Requests\/sec/ {print $2}' "$out/$f")
+    p50=$(awk '$1 == "50%" {print $2}' "$out/$f")
+    p99=$(awk '$1 == "99%" {print $2}' "$out/$f")
+    total=$(awk '/requests in/ {print $1}' "$out/$f")
+    non2xx=$(awk '/Non-2xx/ {print $5}' "$out/$f")
+    errors=$(awk '/Socket errors/ {s = 0; for (i = 4; i <= NF; i += 2) s += $i; print s}' "$out/$f" | tr -d ',')
     echo "| $what | $total | $rps | $p50 | $p99 | ${non2xx:-0} | ${errors:-0} |"
 }
-echo "| run | requests | requests/s | p50 | p99 | failed (non-2xx) | socket errors |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
-summary "$out/wrk3" "3 servers + replica behind nginx, server 2 killed (kill -9) and restarted"
 
-# The same load on one server alone (behind the same nginx, so that the proxy's cost is in both).
+load_run wrk3 "2 3" kill
+# The same load on one server alone (behind the same nginx, so that the proxy's cost is in
+# both), its own changes watched on itself.
 kill -9 "${servers[2]}" "${servers[3]}"
 unset 'servers[2]' 'servers[3]'
 write_nginx 1
 nginx -c "$nginx_conf" -p "$out" -s reload
 sleep 1
-wrk -t2 -c256 -d"${seconds}s" --latency -s "$out/pages.lua" "http://127.0.0.1:$nport" >"$out/wrk1" 2>&1
-summary "$out/wrk1" "1 server behind nginx"
+load_run wrk1 "1"
+
+echo "## Three servers behind nginx with a replica, against one server"
 echo
-echo "Changes through server 1, seen on servers 2 and 3 (ms from the POST to the page showing it;"
-echo "a change made while server 2 was down is seen on its restart):"
+echo "| run | requests | requests/s | p50 | p99 | failed (non-2xx) | socket errors |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+summary wrk3 "3 servers + replica behind nginx, server 2 killed (kill -9) and restarted"
+summary wrk1 "1 server behind nginx"
 echo
-sort -n -k3 "$out/seen" | awk '
-    $3 == "lost" { lost++; next }
-    { v[n++] = $3 }
-    END {
-        if (n == 0) { print "no change seen"; exit }
-        printf "| changes looked for | median ms | max ms | over 1000 ms | not seen in 10 s |\n|---:|---:|---:|---:|---:|\n"
-        over = 0; for (i = 0; i < n; i++) if (v[i] > 1000) over++
-        printf "| %d | %d | %d | %d | %d |\n", n + lost, v[int((n - 1) / 2)], v[n - 1], over, lost
-    }'
+echo "Changes through server 1 (ms from sending the POST to the page showing the change, looked"
+echo "for on the other servers directly, not through nginx):"
+echo
+echo "| run | changes looked for | median ms | max ms | over 1000 ms | not seen in 10 s |"
+echo "|---|---:|---:|---:|---:|---:|"
+for run in wrk3 wrk1; do
+    sort -n -k3 "$out/seen-$run" | awk -v run="$run" '
+        $3 == "lost" { lost++; next }
+        { v[n++] = $3 }
+        END {
+            over = 0; for (i = 0; i < n; i++) if (v[i] > 1000) over++
+            label = run == "wrk3" ? "3 servers, seen on servers 2 and 3" : "1 server, seen on itself"
+            if (n == 0) { printf "| %s | %d | - | - | - | %d |\n", label, lost, lost; exit }
+            printf "| %s | %d | %d | %d | %d | %d |\n", label, n + lost, v[int((n - 1) / 2)], v[n - 1], over, lost + 0
+        }'
+done
 echo
 echo "Import of the full dump into the primary (fsync on, replica streaming): ${import_s%??????} s."
