@@ -188,6 +188,8 @@ impl SqlStore {
             // sqlx's advisory lock is a session's: on the direct connection when there is one.
             Self::Postgres(p, routes) => match &routes.direct {
                 Some(direct) => {
+                    // A pool of one rather than `PgRoutes::session`: sqlx's `run` on a bare
+                    // `&mut PgConnection` makes the future not `Send` for every lifetime.
                     let session = sqlx::postgres::PgPoolOptions::new()
                         .max_connections(1)
                         .connect_with(direct.clone())
