@@ -138,7 +138,7 @@ impl AdminLists {
             cacheable
                 .then(|| state.pages.get(version, &key(part)))
                 .flatten()
-                .and_then(|b| String::from_utf8(b.to_vec()).ok())
+                .and_then(|page| String::from_utf8(page.body.to_vec()).ok())
         };
         let render = |part: &'static str, own: &[MeasureLine<'_>], pickable: &[MeasureLine<'_>]| {
             let html = state.render(
@@ -152,9 +152,11 @@ impl AdminLists {
                 },
             )?;
             if cacheable {
-                state
-                    .pages
-                    .put(version, key(part), bytes::Bytes::from(html.clone()));
+                let page = crate::cache::Page {
+                    body: bytes::Bytes::from(html.clone()),
+                    gzip: None,
+                };
+                state.pages.put(version, key(part), page);
             }
             Ok::<_, WebError>(html)
         };

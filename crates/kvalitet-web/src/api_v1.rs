@@ -14,6 +14,7 @@ use kvalitet_app::Store;
 use kvalitet_app::report::{self, Population, ReportError};
 use kvalitet_domain::{Gender, Year};
 
+use crate::cache::{Page, Stale};
 use crate::{AppState, WebError, query_pairs};
 
 /// The OpenAPI document, kept beside the code it describes.
@@ -139,7 +140,8 @@ impl Query {
     }
 }
 
-/// Serves an answer from the cache of the current data version, or computes and keeps it.
+/// Serves an answer from the cache of the current data version, or computes and keeps it
+/// (once per version however many ask).
 async fn cached<S, Fut>(state: &AppState<S>, key: String, make: Fut) -> Response
 where
     S: Store,
@@ -150,31 +152,23 @@ where
         Err(e) => return WebError::internal(e).into_api(),
     };
     let key = format!("api|{key}");
-    let gz_key = format!("{key}|gzip");
-    let with_gzip = |body: bytes::Bytes, gz: Option<bytes::Bytes>| {
-        let mut response = bytes_answer(body);
-        if let Some(gz) = gz {
-            response.extensions_mut().insert(crate::gzip::Gzipped(gz));
-        }
-        response
-    };
-    if let Some(body) = state.pages.get(version, &key) {
-        return with_gzip(body, state.pages.get(version, &gz_key));
-    }
-    match make.await {
-        Ok(value) => match serde_json::to_vec(&value) {
-            Ok(bytes) => {
-                let body = bytes::Bytes::from(bytes);
-                let gz = crate::gzip::gzip(&body);
-                state.pages.put(version, key, body.clone());
-                if let Some(gz) = &gz {
-                    state.pages.put(version, gz_key, gz.clone());
-                }
-                with_gzip(body, gz)
+    let answer = state
+        .pages
+        .get_or_make(version, &key, Stale::Served, || async {
+            let value = make.await.map_err(IntoResponse::into_response)?;
+            let bytes = serde_json::to_vec(&value).map_err(|e| WebError::internal(e).into_api())?;
+            Ok::<_, Response>(Page::compressed(bytes))
+        })
+        .await;
+    match answer {
+        Ok(page) => {
+            let mut response = bytes_answer(page.body);
+            if let Some(gz) = page.gzip {
+                response.extensions_mut().insert(crate::gzip::Gzipped(gz));
             }
-            Err(e) => WebError::internal(e).into_api(),
-        },
-        Err(e) => e.into_response(),
+            response
+        }
+        Err(response) => response,
     }
 }
 

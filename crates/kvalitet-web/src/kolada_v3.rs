@@ -15,6 +15,7 @@ use kvalitet_app::kolada_v3::{self, DataQuery};
 use kvalitet_domain::{AreaId, MeasureId, Year};
 
 use crate::AppState;
+use crate::cache::Stale;
 
 /// Kolada's page size: the default and the maximum.
 const MAX_PER_PAGE: usize = 5000;
@@ -305,14 +306,12 @@ pub(crate) async fn handle<S: Store>(
             .and_then(|h| h.to_str().ok())
             .unwrap_or(""),
     );
-    let answer = match state.v3_cache.get(version, &key) {
-        Some(answer) => answer,
-        None => {
-            let answer = Answer::new(answer(&state, version, &uri, &headers).await?);
-            state.v3_cache.put(version, key, answer.clone());
-            answer
-        }
-    };
+    let answer = state
+        .v3_cache
+        .get_or_make(version, &key, Stale::Served, || async {
+            Ok::<_, ApiError>(Answer::new(answer(&state, version, &uri, &headers).await?))
+        })
+        .await?;
     let accepts_gzip = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|h| h.to_str().ok())
@@ -479,16 +478,14 @@ async fn answer<S: Store>(
             };
             // Every page of a query is cut from the same rows, computed once per data version.
             let key = format!("{query:?}");
-            let rows = match state.v3_rows.get(version, &key) {
-                Some(rows) => rows,
-                None => {
-                    let rows = Rows(Arc::new(
+            let rows = state
+                .v3_rows
+                .get_or_make(version, &key, Stale::Refused, || async {
+                    Ok::<_, ApiError>(Rows(Arc::new(
                         kolada_v3::data(store, &query).await.map_err(internal)?,
-                    ));
-                    state.v3_rows.put(version, key, rows.clone());
-                    rows
-                }
-            };
+                    )))
+                })
+                .await?;
             page!(&rows.0)
         }
         _ => Err(ApiError::not_found(format!("no such route: {path}"))),

@@ -108,7 +108,7 @@ impl Metrics {
         );
         registry.register(
             "cache_lookups",
-            "Lookups in the in-memory caches (pages, v3 answers, v3 rows, series), by hit or miss",
+            "Lookups in the in-memory caches (pages, v3 answers, v3 rows, series), by hit, stale (the previous version's answer, served while the new one is made) or miss",
             cache.clone(),
         );
         registry.register(
@@ -139,13 +139,11 @@ impl Metrics {
         }
     }
 
-    /// The counter of one cache's hits or misses, for the cache to keep.
-    pub(crate) fn cache_counter(&self, cache: &'static str, hit: bool) -> Counter {
+    /// The counter of one cache's hits, stale answers or misses (`result`), for the cache
+    /// to keep.
+    pub(crate) fn cache_counter(&self, cache: &'static str, result: &'static str) -> Counter {
         self.cache
-            .get_or_create(&CacheLabels {
-                cache,
-                result: if hit { "hit" } else { "miss" },
-            })
+            .get_or_create(&CacheLabels { cache, result })
             .clone()
     }
 

@@ -21,12 +21,13 @@ use kvalitet_domain::{Action, DocumentId, Grants, Message, MunicipalityId, Round
 
 use crate::WebError;
 use crate::auth::{private_page, redirect, render_private};
+use crate::cache::Page;
 use crate::charts::{self, AreaBar};
 use crate::extract::PageLang;
 use crate::extract::{Change, Pairs, Session, Upload};
 use crate::forms::{ConfirmFields, ConfirmView, Failed, notice_of};
 use crate::i18n::Lang;
-use crate::site::{Named, html_response};
+use crate::site::{Named, page_response};
 use crate::{AppState, query_pairs};
 
 /// The words for the stable codes of kinds, roles, statuses and steps (`w.` in the table).
@@ -1368,8 +1369,8 @@ pub async fn report<S: Store>(
         .any(|(k, _)| k == "utskrift");
     let key = format!("{}/kommun/{id}/bedomning/{round_id}?{print}", lang.base());
     let version = state.data_version().await?;
-    if let Some(body) = state.pages.get(version, &key) {
-        return Ok(html_response(body, false));
+    if let Some(page) = state.pages.get(version, &key) {
+        return Ok(page_response(page, false));
     }
     let rep = a::report(&state.store, &grants, user, round_id).await?;
     if rep.round.municipality.as_str() != id {
@@ -1496,9 +1497,9 @@ pub async fn report<S: Store>(
         },
     )?;
     if rep.round.status == Status::Published {
-        let b = bytes::Bytes::from(body);
-        state.pages.put(version, key, b.clone());
-        Ok(html_response(b, false))
+        let page = Page::compressed(body);
+        state.pages.put(version, key, page.clone());
+        Ok(page_response(page, false))
     } else {
         Ok(private_page(body, StatusCode::OK))
     }

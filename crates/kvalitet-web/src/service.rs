@@ -18,11 +18,12 @@ use kvalitet_domain::{Action, Grants, ServiceRoundId};
 
 use crate::WebError;
 use crate::auth::{private_page, redirect, render_private};
+use crate::cache::Page as KeptPage;
 use crate::extract::PageLang;
 use crate::extract::{Change, Session, Upload};
 use crate::forms::{ConfirmFields, ConfirmView, Failed, notice_of};
 use crate::i18n::Lang;
-use crate::site::html_response;
+use crate::site::page_response;
 use crate::{AppState, query_pairs};
 use kvalitet_app::ports::SessionRecord;
 use kvalitet_domain::Message;
@@ -908,8 +909,8 @@ pub async fn public<S: Store>(
     // version.
     let key = format!("{}/servicematning/{id}", lang.base());
     let version = state.data_version().await?;
-    if let Some(body) = state.pages.get(version, &key) {
-        return Ok(html_response(body, false));
+    if let Some(page) = state.pages.get(version, &key) {
+        return Ok(page_response(page, false));
     }
     let (grants, email) = session
         .as_ref()
@@ -939,9 +940,9 @@ pub async fn public<S: Store>(
         },
     )?;
     if r.published {
-        let b = bytes::Bytes::from(body);
-        state.pages.put(version, key, b.clone());
-        Ok(html_response(b, false))
+        let page = KeptPage::compressed(body);
+        state.pages.put(version, key, page.clone());
+        Ok(page_response(page, false))
     } else {
         Ok(private_page(body, StatusCode::OK))
     }

@@ -38,7 +38,7 @@ pub struct AppState<S> {
     /// All rows of a `/v3/data` query, so its pages are cut from one computation.
     pub(crate) v3_rows: cache::ResponseCache<kolada_v3::Rows>,
     /// The catalogue as the site needs it, with the data version it was loaded at.
-    pub(crate) directory: std::sync::Mutex<Option<(i64, Arc<kvalitet_app::report::Directory>)>>,
+    pub(crate) directory: cache::ResponseCache<Arc<kvalitet_app::report::Directory>>,
     /// Each measure's values per gender, as the comparisons read them.
     pub(crate) series_cache: cache::ResponseCache<Arc<kvalitet_app::report::Series>>,
     /// Rendered pages of the citizen site and answers of `/api/v1`.
@@ -121,6 +121,13 @@ impl<S: Store> AppState<S> {
         *self.version.lock().unwrap_or_else(|p| p.into_inner()) =
             Some((std::time::Instant::now(), v));
         Ok(v)
+    }
+}
+
+/// The directory is kept alone: it counts as one of one.
+impl cache::CacheSize for Arc<kvalitet_app::report::Directory> {
+    fn size(&self) -> usize {
+        1
     }
 }
 
@@ -420,7 +427,7 @@ impl<S: Store> AppState<S> {
             templates,
             v3_cache: cache::ResponseCache::counted(V3_CACHE_BYTES, &metrics, "v3"),
             v3_rows: cache::ResponseCache::counted(V3_CACHE_BYTES, &metrics, "v3_rows"),
-            directory: std::sync::Mutex::new(None),
+            directory: cache::ResponseCache::counted(1, &metrics, "directory"),
             series_cache: cache::ResponseCache::counted(SERIES_CACHE_BYTES, &metrics, "series"),
             pages: cache::ResponseCache::counted(PAGE_CACHE_BYTES, &metrics, "pages"),
             version: std::sync::Mutex::new(None),

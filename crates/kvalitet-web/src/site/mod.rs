@@ -20,6 +20,7 @@ use kvalitet_domain::{
     Colour, Direction, Gender, MeasureId, Message, MunicipalityId, SourceKind, Trend, Year,
 };
 
+use crate::cache;
 use crate::charts;
 use crate::downloads::{self, Table};
 use crate::extract::PageLang;
@@ -156,25 +157,20 @@ pub fn encode(s: &str) -> String {
 }
 
 impl<S: Store> AppState<S> {
-    /// The directory of the current data version (loaded once per version).
+    /// The directory of the current data version (loaded once per version, by one request).
     pub(crate) async fn directory(&self) -> Result<(i64, Arc<Directory>), WebError> {
         let version = self.data_version().await.map_err(WebError::internal)?;
-        if let Some((v, d)) = self
+        let directory = self
             .directory
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            && *v == version
-        {
-            return Ok((version, d.clone()));
-        }
-        let loaded = Arc::new(
-            Directory::load(&self.store)
-                .await
-                .map_err(WebError::internal)?,
-        );
-        *self.directory.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, loaded.clone()));
-        Ok((version, loaded))
+            .get_or_make(version, "", cache::Stale::Refused, || async {
+                Ok::<_, WebError>(Arc::new(
+                    Directory::load(&self.store)
+                        .await
+                        .map_err(WebError::internal)?,
+                ))
+            })
+            .await?;
+        Ok((version, directory))
     }
 
     /// A measure's values for one gender, cached per data version.
@@ -185,12 +181,11 @@ impl<S: Store> AppState<S> {
         gender: Gender,
     ) -> Result<Arc<Series>, kvalitet_app::StoreError> {
         let key = format!("{measure}/{}", gender.code());
-        if let Some(s) = self.series_cache.get(version, &key) {
-            return Ok(s);
-        }
-        let series = Arc::new(Series::load(&self.store, &measure, gender).await?);
-        self.series_cache.put(version, key, series.clone());
-        Ok(series)
+        self.series_cache
+            .get_or_make(version, &key, cache::Stale::Refused, || async {
+                Ok(Arc::new(Series::load(&self.store, &measure, gender).await?))
+            })
+            .await
     }
 
     /// Renders a template with its typed view and what every page has: language, base path,
@@ -255,7 +250,8 @@ pub fn html_response(body: impl Into<bytes::Bytes>, embeddable: bool) -> Respons
     response
 }
 
-/// Serves a page from the cache of the current data version, or makes and keeps it.
+/// Serves a page from the cache of the current data version, or makes and keeps it: once
+/// per version however many ask (see [`cache::ResponseCache::get_or_make`]).
 async fn cached<S, F, Fut>(
     state: &AppState<S>,
     lang: Lang,
@@ -268,26 +264,25 @@ where
     F: FnOnce(i64, Arc<Directory>) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<u8>, WebError>>,
 {
-    let (version, directory) = state.directory().await?;
+    let version = state.data_version().await.map_err(WebError::internal)?;
     let key = format!("{}{key}", lang.code());
-    let gz_key = format!("{key}|gzip");
-    let with_gzip = |body: bytes::Bytes, gz: Option<bytes::Bytes>| {
-        let mut response = html_response(body, embeddable);
-        if let Some(gz) = gz {
-            response.extensions_mut().insert(crate::gzip::Gzipped(gz));
-        }
-        response
-    };
-    if let Some(body) = state.pages.get(version, &key) {
-        return Ok(with_gzip(body, state.pages.get(version, &gz_key)));
+    let page = state
+        .pages
+        .get_or_make(version, &key, cache::Stale::Served, || async {
+            let (version, directory) = state.directory().await?;
+            Ok::<_, WebError>(cache::Page::compressed(make(version, directory).await?))
+        })
+        .await?;
+    Ok(page_response(page, embeddable))
+}
+
+/// A kept page as an answer, gzipped for clients that accept it.
+pub(crate) fn page_response(page: cache::Page, embeddable: bool) -> Response {
+    let mut response = html_response(page.body, embeddable);
+    if let Some(gz) = page.gzip {
+        response.extensions_mut().insert(crate::gzip::Gzipped(gz));
     }
-    let body = bytes::Bytes::from(make(version, directory).await?);
-    let gz = crate::gzip::gzip(&body);
-    state.pages.put(version, key, body.clone());
-    if let Some(gz) = &gz {
-        state.pages.put(version, gz_key, gz.clone());
-    }
-    Ok(with_gzip(body, gz))
+    response
 }
 
 // ---------------------------------------------------------------------------------------
