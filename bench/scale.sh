@@ -67,7 +67,10 @@ pid $out/nginx.pid;
 error_log $out/nginx-error.log;
 events { worker_connections 4096; }
 http {
-    access_log off;
+    # Only answers that were not 2xx are logged, to say what failed.
+    map \$status \$failed { ~^2 0; default 1; }
+    log_format failed '\$status \$upstream_status \$request_uri';
+    access_log $out/failed.log failed if=\$failed;
     upstream kvalitet {
 $upstreams        keepalive 64;
     }
@@ -211,5 +214,15 @@ for run in wrk3 wrk1; do
             printf "| %s | %d | %d | %d | %d | %d |\n", label, n + lost, v[int((n - 1) / 2)], v[n - 1], over, lost + 0
         }'
 done
+echo
+if [ -s "$out/failed.log" ]; then
+    echo
+    echo "Answers that were not 2xx at the proxy (status, upstream statuses, address; count):"
+    sort "$out/failed.log" | uniq -c | sort -rn | head -20
+    echo "What the servers logged as errors:"
+    cat "$out"/serve*.log | grep -iE 'warn|error' | cut -c1-300 | sed 's/[0-9:.T-]*Z//' | sort | uniq -c | sort -rn | head -10 || true
+    echo "What nginx logged:"
+    sed 's/^[0-9/: ]*//; s/, client.*//' "$out/nginx-error.log" | sort | uniq -c | sort -rn | head -10
+fi
 echo
 echo "Import of the full dump into the primary (fsync on, replica streaming): ${import_s%??????} s."

@@ -108,7 +108,7 @@ impl Metrics {
         );
         registry.register(
             "cache_lookups",
-            "Lookups in the in-memory caches (pages, v3 answers, v3 rows, series), by hit, stale (the previous version's answer, served while the new one is made) or miss",
+            "Lookups in the in-memory caches (pages, v3 answers, v3 rows, series, directory), by hit, stale (the previous version's answer, served while the new one is made) or miss",
             cache.clone(),
         );
         registry.register(
