@@ -161,13 +161,7 @@ where
         })
         .await;
     match answer {
-        Ok(page) => {
-            let mut response = bytes_answer(page.body);
-            if let Some(gz) = page.gzip {
-                response.extensions_mut().insert(crate::gzip::Gzipped(gz));
-            }
-            response
-        }
+        Ok(page) => page.into_response(bytes_answer),
         Err(response) => response,
     }
 }

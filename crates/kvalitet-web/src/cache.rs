@@ -35,6 +35,19 @@ impl Page {
         let gzip = crate::gzip::gzip(&body);
         Self { body, gzip }
     }
+
+    /// The answer `respond` makes of the body, carrying the gzipped form for the gzip layer
+    /// to send to clients that accept it.
+    pub fn into_response(
+        self,
+        respond: impl FnOnce(bytes::Bytes) -> axum::response::Response,
+    ) -> axum::response::Response {
+        let mut response = respond(self.body);
+        if let Some(gz) = self.gzip {
+            response.extensions_mut().insert(crate::gzip::Gzipped(gz));
+        }
+        response
+    }
 }
 
 impl CacheSize for Page {
