@@ -8,7 +8,7 @@ use kvalitet_domain::award::{Criterion, Evidence, Theme};
 use kvalitet_domain::{Message, MunicipalityId, Year};
 
 use crate::audit::audit;
-use crate::version::bump_version;
+use crate::version::{Moved, bump_version};
 use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment};
 
 /// Refuses a change to a published year (within the change's transaction).
@@ -61,7 +61,7 @@ impl Award for SqlStore {
             Some(serde_json::json!({"chars": body.chars().count(), "evidence": evidence})),
         )
         .await?;
-        bump_version(t).await?;
+        bump_version(t, Moved::Pages).await?;
         tx.commit().await
     }
 
@@ -140,7 +140,7 @@ impl Award for SqlStore {
             Some(serde_json::json!({"nominees": after})),
         )
         .await?;
-        bump_version(t).await?;
+        bump_version(t, Moved::Pages).await?;
         tx.commit().await
     }
 
@@ -268,7 +268,7 @@ impl Award for SqlStore {
             None,
         )
         .await?;
-        bump_version(t).await?;
+        bump_version(t, Moved::Pages).await?;
         tx.commit().await
     }
 }

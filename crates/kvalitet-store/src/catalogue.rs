@@ -462,7 +462,7 @@ impl Catalogue for SqlStore {
         let mut tx = self.begin().await?;
         write_measure_set(&mut tx, set).await?;
         // A set decides what residents see on the municipality pages.
-        crate::version::bump_version(&mut tx).await?;
+        crate::version::bump_version(&mut tx, crate::version::Moved::Values).await?;
         tx.commit().await
     }
 

@@ -18,7 +18,7 @@ use kvalitet_domain::{Message, MunicipalityId, Timestamp};
 
 use crate::audit::audit;
 use crate::proposals::{conflict, iso};
-use crate::version::bump_version;
+use crate::version::{Moved, bump_version};
 use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment};
 
 fn date(text: &str) -> Result<Date, StoreError> {
@@ -235,7 +235,7 @@ impl Dialogues for SqlStore {
             actor.at.to_string()
         )?;
         // The municipality's page links to its dialogues: cached pages are made again.
-        bump_version(t).await?;
+        bump_version(t, Moved::Pages).await?;
         audit(
             t,
             actor,

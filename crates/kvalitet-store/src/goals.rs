@@ -24,7 +24,7 @@ type PeriodRow = (
 );
 
 use crate::audit::audit;
-use crate::version::bump_version;
+use crate::version::{Moved, bump_version};
 use crate::{SqlStore, exec, fetch_all, invalid, moment};
 
 type PlanRow = (
@@ -181,7 +181,7 @@ impl Goals for SqlStore {
             Some(serde_json::json!({"superseded_earlier": taken > 0})),
         )
         .await?;
-        bump_version(t).await?;
+        bump_version(t, Moved::Pages).await?;
         tx.commit().await
     }
 
@@ -214,7 +214,7 @@ impl Goals for SqlStore {
             Some(serde_json::json!({"status": status.status.code(), "motivation": status.motivation})),
         )
         .await?;
-        bump_version(t).await?;
+        bump_version(t, Moved::Pages).await?;
         tx.commit().await
     }
 
@@ -264,7 +264,7 @@ impl Goals for SqlStore {
             goal.map(|g| serde_json::json!({"goal": g})),
         )
         .await?;
-        bump_version(t).await?;
+        bump_version(t, Moved::Pages).await?;
         tx.commit().await
     }
 
@@ -344,7 +344,7 @@ impl Goals for SqlStore {
             })),
         )
         .await?;
-        bump_version(t).await?;
+        bump_version(t, Moved::Pages).await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -10,7 +10,7 @@ use kvalitet_domain::{
 };
 
 use crate::audit::audit;
-use crate::version::bump_version;
+use crate::version::{Moved, bump_version};
 use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment, on_tx};
 
 /// Rows per multi-row statement: few round trips, far below either backend's parameter limit.
@@ -169,7 +169,7 @@ impl OwnData for SqlStore {
         Some(serde_json::json!({"title": measure.title, "description": measure.description,
             "question": profile.question, "unit": profile.unit, "direction": profile.direction.code(), "decimals": profile.decimals}))).await?;
         // A definition or a comment changes what residents see: the caches must know.
-        bump_version(t).await?;
+        bump_version(t, Moved::Values).await?;
         tx.commit().await
     }
 
@@ -203,7 +203,7 @@ impl OwnData for SqlStore {
         )
         .await?;
         // The catalogue changed: the pages' lists of measures must know.
-        bump_version(t).await?;
+        bump_version(t, Moved::Values).await?;
         tx.commit().await
     }
 
@@ -448,7 +448,7 @@ impl OwnData for SqlStore {
         )
         .await?;
         // A definition or a comment changes what residents see: the caches must know.
-        bump_version(t).await?;
+        bump_version(t, Moved::Pages).await?;
         tx.commit().await
     }
 
@@ -503,7 +503,7 @@ impl OwnData for SqlStore {
         )
         .await?;
         // The introduction is on the public page: the caches must know.
-        bump_version(t).await?;
+        bump_version(t, Moved::Pages).await?;
         tx.commit().await
     }
 

@@ -16,7 +16,7 @@ use kvalitet_domain::proposal::{Decision, Milestones, Moderation, Threshold};
 use kvalitet_domain::{Message, MunicipalityId, Timestamp};
 
 use crate::audit::audit;
-use crate::version::bump_version;
+use crate::version::{Moved, bump_version};
 use crate::{SqlStore, Tx, exec, fetch_all, invalid, moment};
 
 /// A day as stored: ISO 8601.
@@ -315,7 +315,7 @@ impl Proposals for SqlStore {
             s.residence_areas.join("\n")
         )?;
         // The municipality's page links to its e-förslag: cached pages are made again.
-        bump_version(t).await?;
+        bump_version(t, Moved::Pages).await?;
         audit(
             t,
             actor,

@@ -262,7 +262,7 @@ impl AssessmentRounds for SqlStore {
         )
         .await?;
         // The public report of the round changes: cached pages must go.
-        crate::version::bump_version(t).await?;
+        crate::version::bump_version(t, crate::version::Moved::Values).await?;
         tx.commit().await
     }
 

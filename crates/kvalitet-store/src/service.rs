@@ -478,7 +478,7 @@ impl ServiceRounds for SqlStore {
         )
         .await?;
         // The public results page changes: cached pages must go.
-        crate::version::bump_version(t).await?;
+        crate::version::bump_version(t, crate::version::Moved::Values).await?;
         tx.commit().await
     }
 

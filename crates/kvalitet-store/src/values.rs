@@ -379,7 +379,7 @@ impl ImportTx {
             counts.deleted as i64,
             self.batch_id
         )?;
-        crate::version::bump_version(tx_ref).await?;
+        crate::version::bump_version(tx_ref, crate::version::Moved::Values).await?;
         self.tx.commit().await?;
         Ok(counts)
     }

@@ -1,17 +1,36 @@
-//! The data version: caches key on it, and every change residents can see moves it, as the
-//! last statement of its transaction.
+//! The data versions: caches key on them, and every change residents can see moves them, as
+//! the last statement of its transaction.
 
-use kvalitet_app::ports::{DataVersion, StoreError};
+use kvalitet_app::ports::{DataVersion, StoreError, Versions};
 
 use crate::{SqlStore, Tx, exec, fetch_all};
 
-/// Moves the data version on, inside the change's transaction. Called just before the
-/// commit: the counter's row stays locked (PostgreSQL) only while the commit happens.
-pub(crate) async fn bump_version(t: &mut Tx) -> Result<(), StoreError> {
-    exec!(
-        t,
-        "UPDATE data_version SET version = version + 1 WHERE id = 1"
-    )?;
+/// What a change touched, which decides which versions it moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Moved {
+    /// Only what pages say beside the numbers (introductions, comments, goals, dialogues,
+    /// award texts): pages are made again, the catalogue and the values are not reloaded.
+    Pages,
+    /// Something the catalogue or a measure's values are made from (values, measures,
+    /// sets, municipalities, rounds' results): everything is made again.
+    Values,
+}
+
+/// Moves the data version (and, for [`Moved::Values`], the values version) on, inside the
+/// change's transaction. Called just before the commit: the counter's row stays locked
+/// (PostgreSQL) only while the commit happens.
+pub(crate) async fn bump_version(t: &mut Tx, moved: Moved) -> Result<(), StoreError> {
+    match moved {
+        Moved::Pages => exec!(
+            t,
+            "UPDATE data_version SET version = version + 1 WHERE id = 1"
+        )?,
+        // Both move: pages show the values, so they are made again too.
+        Moved::Values => exec!(
+            t,
+            "UPDATE data_version SET version = version + 1, values_version = values_version + 1 WHERE id = 1"
+        )?,
+    };
     // Every server listening hears of it when the change commits (never if it rolls back),
     // and forgets its cached pages at once instead of at its next look.
     if let Tx::Postgres(_) = t {
@@ -50,12 +69,16 @@ impl SqlStore {
 }
 
 impl DataVersion for SqlStore {
-    async fn data_version(&self) -> Result<i64, StoreError> {
-        let rows = fetch_all!(pool self, (i64,), "SELECT version FROM data_version WHERE id = 1")?;
-        let version = rows.first().map_or(0, |r| r.0);
+    async fn versions(&self) -> Result<Versions, StoreError> {
+        let rows = fetch_all!(
+            pool self,
+            (i64, i64),
+            "SELECT version, values_version FROM data_version WHERE id = 1"
+        )?;
+        let (data, values) = rows.first().copied().unwrap_or_default();
         if let Self::Postgres(_, routes) = self {
-            routes.primary_at(version);
+            routes.primary_at(data);
         }
-        Ok(version)
+        Ok(Versions { data, values })
     }
 }

@@ -206,6 +206,7 @@ impl TestApp {
             path: path.to_owned(),
             headers: vec![("host".into(), HOST.into())],
             body: Vec::new(),
+            peer: None,
         }
     }
 
@@ -234,6 +235,8 @@ pub struct Call<'a> {
     path: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// The client's address as the server's listener would tell it; none by default.
+    peer: Option<std::net::SocketAddr>,
 }
 
 /// Percent-encodes a form value (application/x-www-form-urlencoded).
@@ -250,6 +253,12 @@ pub fn form_encode(s: &str) -> String {
 }
 
 impl Call<'_> {
+    /// From the machine itself (loopback), as a local scraper of `/metrics` asks.
+    pub fn from_this_machine(mut self) -> Self {
+        self.peer = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 45_000)));
+        self
+    }
+
     /// A header line.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers
@@ -327,6 +336,9 @@ impl Call<'_> {
             .uri(&self.path);
         for (k, v) in &self.headers {
             request = request.header(k.as_str(), v.as_str());
+        }
+        if let Some(peer) = self.peer {
+            request = request.extension(axum::extract::ConnectInfo(peer));
         }
         let request = request.body(Body::from(self.body)).unwrap();
         let response = self.app.router.clone().oneshot(request).await.unwrap();

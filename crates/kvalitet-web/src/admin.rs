@@ -391,7 +391,7 @@ async fn admin_page<S: Store>(
     let lists = AdminLists::of(
         state,
         lang,
-        version,
+        version.data,
         &m,
         search.is_none(),
         &own_lines,

@@ -55,7 +55,7 @@ fn kommun_of(d: &Directory, id: &str) -> Result<MunicipalityId, WebError> {
 async fn dossier<S: Store>(
     state: &AppState<S>,
     lang: Lang,
-    version: i64,
+    version: kvalitet_app::ports::Versions,
     d: &Directory,
     m: &MunicipalityId,
     year: Year,
@@ -92,7 +92,7 @@ async fn dossier<S: Store>(
                     "data_year",
                     breakdown.map_or_else(|| "–".to_owned(), |(y, _)| y.to_string()),
                 )
-                .with("version", version),
+                .with("version", version.data),
         ),
     });
     for (criterion, finance) in [(Criterion::Results, false), (Criterion::Finances, true)] {
@@ -446,8 +446,9 @@ pub async fn dossier_file<S: Store>(
         lang: lang.code(),
         date,
         ident: format!(
-            "kvalitet/kvalitetskommun/{year}/{m}/{}/{version}",
-            lang.code()
+            "kvalitet/kvalitetskommun/{year}/{m}/{}/{}",
+            lang.code(),
+            version.data
         ),
         archival: false,
         content: serde_json::to_value(&outline).map_err(WebError::internal)?,

@@ -284,16 +284,18 @@ fn page_of<T: Serialize>(
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
-/// Everything under `/v3/`. Answers are cached until the next import commits.
+/// Everything under `/v3/`. Answers are cached until the values version moves: Kolada's
+/// data and catalogue are all they say, so a changed text does not make them again.
 pub(crate) async fn handle<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let version = state
-        .data_version()
+        .versions()
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .values;
     // Absolute next/previous URLs depend on the host and scheme the client used.
     let key = format!(
         "{}|{}|{uri}",
@@ -476,7 +478,7 @@ async fn answer<S: Store>(
                 // The query form with fewer than two known dimensions: Kolada answers empty.
                 return page!(&[] as &[kolada_v3::DataRow]);
             };
-            // Every page of a query is cut from the same rows, computed once per data version.
+            // Every page of a query is cut from the same rows, computed once per values version.
             let key = format!("{query:?}");
             let rows = state
                 .v3_rows

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use minijinja::Environment;
 
 use kvalitet_app::Store;
+use kvalitet_app::ports::Versions;
 
 use crate::{cache, charts, kolada_v3};
 
@@ -43,8 +44,11 @@ pub struct AppState<S> {
     pub(crate) series_cache: cache::ResponseCache<Arc<kvalitet_app::report::Series>>,
     /// Rendered pages of the citizen site and answers of `/api/v1`.
     pub(crate) pages: cache::ResponseCache,
-    /// The last data version seen and when it was read.
-    pub(crate) version: std::sync::Mutex<Option<(std::time::Instant, i64)>>,
+    /// The last data versions seen and when they were read.
+    pub(crate) version: std::sync::Mutex<VersionSeen>,
+    /// Taken by the one request that reads the versions from the store: when a change is
+    /// heard, hundreds of requests in flight would otherwise each ask the database at once.
+    pub(crate) version_read: tokio::sync::Mutex<()>,
     /// Changes are announced to this server (PostgreSQL LISTEN is connected).
     pub(crate) hearing_changes: std::sync::atomic::AtomicBool,
     /// Survey answers on their way to the store, written together at busy times.
@@ -85,7 +89,9 @@ impl<S: Store> AppState<S> {
     /// Forgets the data version, after a change made by this process, so the next request
     /// sees the change at once.
     pub(crate) fn invalidate_version(&self) {
-        *self.version.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let mut seen = self.version.lock().unwrap_or_else(|p| p.into_inner());
+        seen.read = None;
+        seen.forgotten += 1;
     }
 
     /// Another server moved the data version (an announcement heard): this one forgets
@@ -101,9 +107,15 @@ impl<S: Store> AppState<S> {
             .store(hearing, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// The current data version, read from the store at most once per [`VERSION_TTL`] (or
-    /// [`LISTENING_VERSION_TTL`] while changes are announced).
+    /// The current data version (what pages key on).
     pub(crate) async fn data_version(&self) -> Result<i64, kvalitet_app::StoreError> {
+        Ok(self.versions().await?.data)
+    }
+
+    /// The current data and values versions, read from the store at most once per
+    /// [`VERSION_TTL`] (or [`LISTENING_VERSION_TTL`] while changes are announced), and by
+    /// one request at a time: the others wait for its answer.
+    pub(crate) async fn versions(&self) -> Result<Versions, kvalitet_app::StoreError> {
         let ttl = if self
             .hearing_changes
             .load(std::sync::atomic::Ordering::Relaxed)
@@ -112,16 +124,38 @@ impl<S: Store> AppState<S> {
         } else {
             VERSION_TTL
         };
-        if let Some((at, v)) = *self.version.lock().unwrap_or_else(|p| p.into_inner())
-            && at.elapsed() < ttl
-        {
+        let fresh = || {
+            let seen = self.version.lock().unwrap_or_else(|p| p.into_inner());
+            let fresh = seen.read.filter(|(at, _)| at.elapsed() < ttl).map(|r| r.1);
+            (fresh, seen.forgotten)
+        };
+        if let (Some(v), _) = fresh() {
             return Ok(v);
         }
-        let v = self.store.data_version().await?;
-        *self.version.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((std::time::Instant::now(), v));
+        let _turn = self.version_read.lock().await;
+        let (kept, forgotten) = fresh();
+        if let Some(v) = kept {
+            return Ok(v);
+        }
+        let v = self.store.versions().await?;
+        let mut seen = self.version.lock().unwrap_or_else(|p| p.into_inner());
+        // Forgotten while it was read (a change heard or made here): the answer may predate
+        // the change, so it is used once but not kept.
+        if seen.forgotten == forgotten {
+            seen.read = Some((std::time::Instant::now(), v));
+        }
         Ok(v)
     }
+}
+
+/// The data versions as this server last read them.
+#[derive(Debug, Default)]
+pub(crate) struct VersionSeen {
+    /// The versions and when they were read; none after a change was heard or made here.
+    read: Option<(std::time::Instant, Versions)>,
+    /// How many times the versions were forgotten: a read that began before the latest
+    /// forgetting is not kept.
+    forgotten: u64,
 }
 
 /// The directory is kept alone: it counts as one of one.
@@ -430,7 +464,8 @@ impl<S: Store> AppState<S> {
             directory: cache::ResponseCache::counted(1, &metrics, "directory"),
             series_cache: cache::ResponseCache::counted(SERIES_CACHE_BYTES, &metrics, "series"),
             pages: cache::ResponseCache::counted(PAGE_CACHE_BYTES, &metrics, "pages"),
-            version: std::sync::Mutex::new(None),
+            version: std::sync::Mutex::default(),
+            version_read: tokio::sync::Mutex::new(()),
             hearing_changes: std::sync::atomic::AtomicBool::new(false),
             answers: crate::answers::WriteQueue::default(),
             ballots: crate::answers::WriteQueue::default(),

@@ -299,6 +299,21 @@ async fn the_municipality_introduces_its_results_and_comments_on_them() {
         en.contains(r#"<div lang="sv"><p>Vi satsar på skolan.</p>"#),
         "no translation: the Swedish, marked as Swedish: {en}"
     );
+    // A changed text makes the pages again but not what they are made from: the catalogue
+    // and the measures' values are not loaded again (they key on the values version).
+    let loads = || async {
+        let metrics = app.get("/metrics").from_this_machine().send().await.body;
+        ["directory", "series"].map(|cache| {
+            let line =
+                format!("kvalitet_cache_lookups_total{{cache=\"{cache}\",result=\"miss\"}} ");
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(&line))
+                .unwrap_or_else(|| panic!("{line} in {metrics}"))
+                .to_owned()
+        })
+    };
+    let before = loads().await;
     bo.post(
         "/admin/kommun/0180/inledning",
         &[("body", "Skolan först."), ("body_en", "The school first.")],
@@ -306,6 +321,7 @@ async fn the_municipality_introduces_its_results_and_comments_on_them() {
     .await;
     let (_, en) = page(&app, "/en/kommun/0180").await;
     assert!(en.contains("<div><p>The school first.</p></div>"), "{en}");
+    assert_eq!(loads().await, before, "directory and series misses");
     let admin = bo.get("/admin/kommun/0180").await;
     assert!(
         admin.body.contains("Skolan först.</textarea>")

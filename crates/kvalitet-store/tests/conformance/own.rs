@@ -10,7 +10,7 @@ both_backends!(
 );
 
 /// Each save of the introduction is a new version; the newest first, withdrawing is a version
-/// too, every save is audited and changes the data version.
+/// too, every save is audited and changes the data version (but not the values version).
 async fn an_introduction_keeps_every_version(store: &SqlStore) {
     use kvalitet_app::ports::Actor;
     load_catalogue(store).await;
@@ -19,12 +19,14 @@ async fn an_introduction_keeps_every_version(store: &SqlStore) {
         at: t(time),
     };
     assert!(store.introductions(&m("0180")).await.unwrap().is_empty());
-    let before = store.data_version().await.unwrap();
+    let before = store.versions().await.unwrap();
     store
         .set_introduction(&m("0180"), "Vi är stolta.", "", &at("2026-11-22T10:00:00Z"))
         .await
         .unwrap();
-    assert!(store.data_version().await.unwrap() > before);
+    let after = store.versions().await.unwrap();
+    assert!(after.data > before.data);
+    assert_eq!(after.values, before.values, "a text changes no value");
     store
         .set_introduction(
             &m("0180"),
@@ -451,6 +453,7 @@ async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
     );
 
     let drafts = store.drafts(&m("0180")).await.unwrap();
+    let before_publishing = store.versions().await.unwrap();
     let counts = store
         .apply(
             &source(),
@@ -471,6 +474,11 @@ async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
         .await
         .unwrap();
     assert_eq!(counts.inserted as usize, unique.len());
+    let published = store.versions().await.unwrap();
+    assert!(
+        published.data > before_publishing.data && published.values > before_publishing.values,
+        "published values move both versions: {before_publishing:?} -> {published:?}"
+    );
     assert!(store.drafts(&m("0180")).await.unwrap().is_empty());
     let trail = store.audit_events(Some(&m("0180")), 10).await.unwrap();
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
@@ -479,7 +487,7 @@ async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
         ["values.publish", "values.draft", "measure.define"]
     );
 
-    let before = store.data_version().await.unwrap();
+    let before = store.versions().await.unwrap();
     store
         .set_comment(
             &kpi("X0180-1"),
@@ -490,9 +498,14 @@ async fn own_measures_drafts_publishing_and_comments(store: &SqlStore) {
         )
         .await
         .unwrap();
+    let commented = store.versions().await.unwrap();
     assert!(
-        store.data_version().await.unwrap() > before,
+        commented.data > before.data,
         "a comment is a visible change"
+    );
+    assert_eq!(
+        commented.values, before.values,
+        "a comment changes no value: the values need not be loaded again"
     );
     store
         .set_comment(

@@ -90,7 +90,7 @@ pub(crate) struct CompareTable {
 /// The compare page's table: years down, chosen kommuner across, with the snitt of all.
 pub(crate) async fn compare_table<S: Store>(
     st: &AppState<S>,
-    version: i64,
+    version: Versions,
     d: &Directory,
     params: &Params,
     lang: Lang,

@@ -400,9 +400,10 @@ async fn follow_up_document<S: Store>(
         lang: lang.code(),
         date,
         ident: format!(
-            "kvalitet/{m}/mal/{}/{}/{version}",
+            "kvalitet/{m}/mal/{}/{}/{}",
             stored.period.code,
-            lang.code()
+            lang.code(),
+            version.data
         ),
         archival: false,
         content: serde_json::to_value(&outline).map_err(WebError::internal)?,

@@ -17,7 +17,7 @@ pub(crate) struct MeasureView {
 pub(crate) async fn measure_view<S: Store>(
     lang: Lang,
     st: &AppState<S>,
-    version: i64,
+    version: Versions,
     d: &Directory,
     m: &MunicipalityId,
     kpi: &str,

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use kvalitet_app::Store;
+use kvalitet_app::ports::Versions;
 use kvalitet_app::report::{
     self, Card, ComparedRow, Directory, Population, Presentation, Series, SeriesPoint,
     YearComparison,
@@ -157,12 +158,13 @@ pub fn encode(s: &str) -> String {
 }
 
 impl<S: Store> AppState<S> {
-    /// The directory of the current data version (loaded once per version, by one request).
-    pub(crate) async fn directory(&self) -> Result<(i64, Arc<Directory>), WebError> {
-        let version = self.data_version().await.map_err(WebError::internal)?;
+    /// The directory of the current values version (loaded once per version, by one
+    /// request), with the versions it was looked up at.
+    pub(crate) async fn directory(&self) -> Result<(Versions, Arc<Directory>), WebError> {
+        let versions = self.versions().await.map_err(WebError::internal)?;
         let directory = self
             .directory
-            .get_or_make(version, "", cache::Stale::Refused, || async {
+            .get_or_make(versions.values, "", cache::Stale::Refused, || async {
                 Ok::<_, WebError>(Arc::new(
                     Directory::load(&self.store)
                         .await
@@ -170,19 +172,20 @@ impl<S: Store> AppState<S> {
                 ))
             })
             .await?;
-        Ok((version, directory))
+        Ok((versions, directory))
     }
 
-    /// A measure's values for one gender, cached per data version.
+    /// A measure's values for one gender, cached per values version: a change of text
+    /// moves only the data version, and the values are not loaded again.
     pub(crate) async fn series(
         &self,
-        version: i64,
+        versions: Versions,
         measure: MeasureId,
         gender: Gender,
     ) -> Result<Arc<Series>, kvalitet_app::StoreError> {
         let key = format!("{measure}/{}", gender.code());
         self.series_cache
-            .get_or_make(version, &key, cache::Stale::Refused, || async {
+            .get_or_make(versions.values, &key, cache::Stale::Refused, || async {
                 Ok(Arc::new(Series::load(&self.store, &measure, gender).await?))
             })
             .await
@@ -261,16 +264,18 @@ async fn cached<S, F, Fut>(
 ) -> Result<Response, WebError>
 where
     S: Store,
-    F: FnOnce(i64, Arc<Directory>) -> Fut,
+    F: FnOnce(Versions, Arc<Directory>) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<u8>, WebError>>,
 {
+    // The page may be made from a directory a version newer than its key, which is
+    // harmless: the next version's page is made again anyway.
     let version = state.data_version().await.map_err(WebError::internal)?;
     let key = format!("{}{key}", lang.code());
     let page = state
         .pages
         .get_or_make(version, &key, cache::Stale::Served, || async {
-            let (version, directory) = state.directory().await?;
-            Ok::<_, WebError>(cache::Page::compressed(make(version, directory).await?))
+            let (versions, directory) = state.directory().await?;
+            Ok::<_, WebError>(cache::Page::compressed(make(versions, directory).await?))
         })
         .await?;
     Ok(page_response(page, embeddable))
@@ -278,11 +283,7 @@ where
 
 /// A kept page as an answer, gzipped for clients that accept it.
 pub(crate) fn page_response(page: cache::Page, embeddable: bool) -> Response {
-    let mut response = html_response(page.body, embeddable);
-    if let Some(gz) = page.gzip {
-        response.extensions_mut().insert(crate::gzip::Gzipped(gz));
-    }
-    response
+    page.into_response(|body| html_response(body, embeddable))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -420,7 +421,7 @@ fn year_choices(years: impl Iterator<Item = Year>, selected: Option<Year>) -> Ve
 
 async fn build_report<S: Store>(
     st: &AppState<S>,
-    version: i64,
+    version: Versions,
     d: &Directory,
     id: &str,
     params: &Params,

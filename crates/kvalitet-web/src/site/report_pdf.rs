@@ -141,7 +141,7 @@ async fn set_with<S: Store>(
 async fn yearly_report_document<S: Store>(
     state: &AppState<S>,
     lang: Lang,
-    version: i64,
+    version: Versions,
     d: &Directory,
     id: &str,
     year: Year,
@@ -274,7 +274,7 @@ async fn yearly_report_document<S: Store>(
         "without_values": without_values,
         "goals": goals,
         "rounds": rounds,
-        "data_version": version.to_string(),
+        "data_version": version.data.to_string(),
         "link": link,
     });
     let date = updated.map_or((i32::from(year.get()) + 1, 1, 1), |t| {
@@ -286,7 +286,7 @@ async fn yearly_report_document<S: Store>(
         title,
         lang: lang.code(),
         date,
-        ident: format!("kvalitet/{m}/{year}/{}/{version}", lang.code()),
+        ident: format!("kvalitet/{m}/{year}/{}/{}", lang.code(), version.data),
         archival,
         content,
     })
