@@ -72,7 +72,8 @@ http {
     log_format failed '\$status \$upstream_status \$request_uri';
     access_log $out/failed.log failed if=\$failed;
     upstream kvalitet {
-$upstreams        keepalive 64;
+$upstreams        # As many idle connections to the servers as wrk has to nginx: few new ones.
+        keepalive 256;
     }
     server {
         listen 127.0.0.1:$nport;

@@ -625,6 +625,34 @@ struct ServeSettings {
     schedules: Vec<kvalitet_app::jobs::Schedule>,
 }
 
+/// Connections waiting to be accepted before the kernel drops new ones. Tokio's `bind` asks
+/// for 1024; behind a proxy opening thousands of connections a second to a server whose
+/// cores are busy that queue overflowed (`ListenOverflows` in /proc/net/netstat), the
+/// dropped connection's retry came a second later and nginx answered 504. The kernel caps
+/// it at `net.core.somaxconn` (4096 by default).
+const LISTEN_BACKLOG: u32 = 8192;
+
+/// A listener on `addr` (a host name or address with a port) with [`LISTEN_BACKLOG`].
+async fn listen(addr: &str) -> std::io::Result<tokio::net::TcpListener> {
+    let mut last = None;
+    for address in tokio::net::lookup_host(addr).await? {
+        let socket = if address.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        // As std's bind does: a restarted server may listen while old connections linger.
+        socket.set_reuseaddr(true)?;
+        match socket.bind(address) {
+            Ok(()) => return socket.listen(LISTEN_BACKLOG),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address to listen on")
+    }))
+}
+
 async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::Result<()> {
     let ServeSettings {
         public_url,
@@ -648,7 +676,7 @@ async fn serve(store: SqlStore, addr: &str, settings: ServeSettings) -> anyhow::
         }
         (None, _) => None,
     };
-    let listener = tokio::net::TcpListener::bind(addr)
+    let listener = listen(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
