@@ -389,8 +389,16 @@ fn weighted(
     } else {
         dimension_weight
     };
-    let coverage = if of > 0.0 { weight / of } else { 0.0 };
-    ((weight > 0.0).then(|| sum / weight), coverage)
+    let coverage = if of > 0.0 {
+        (weight / of).min(1.0)
+    } else {
+        0.0
+    };
+    // A weighted mean lies within its scores, 0–100, but not after rounding: weights 0.1, 0.1
+    // and 0.7 on three scores of 100 give 100.00000000000001. Clamped so that a top score
+    // reads as 100 and never ranks above another 100.
+    let mean = (weight > 0.0).then(|| (sum / weight).clamp(0.0, 100.0));
+    (mean, coverage)
 }
 
 /// Mid-rank percentiles of `values` (multiplied by `sign` so that higher is better): the best
@@ -617,6 +625,33 @@ mod tests {
         assert_eq!(out.breakdown(&k("0114")).unwrap().level_rank, Some(3));
         assert_eq!(out.without_values, [MeasureId::parse("N00003").unwrap()]);
         assert_eq!(out.breakdown(&k("0114")).unwrap().level_coverage, 1.0);
+    }
+
+    #[test]
+    fn the_best_on_every_figure_scores_exactly_100_whatever_the_weights() {
+        // 100 × 0.1 + 100 × 0.1 + 100 × 0.7 over 0.9 is 100.00000000000001 in floating point
+        // (found by the screening fuzz target).
+        let s = set(
+            Normalisation::All,
+            vec![
+                figure("N00001", "Kvalitet", 0.1, Direction::HigherIsBetter),
+                figure("N00002", "Kvalitet", 0.1, Direction::HigherIsBetter),
+                figure("N00003", "Kvalitet", 0.7, Direction::HigherIsBetter),
+            ],
+        );
+        let kommuner = [k("0114"), k("0115")];
+        let values = series(&[("0114", &[(2023, 2.0)]), ("0115", &[(2023, 1.0)])]);
+        let out = screen(
+            &s,
+            y(2023),
+            &kommuner,
+            &HashMap::new(),
+            &vec![values.clone(), values.clone(), values],
+        );
+        let best = out.breakdown(&k("0114")).unwrap();
+        assert_eq!(best.level, Some(100.0));
+        assert_eq!(best.level_coverage, 1.0);
+        assert_eq!(out.breakdown(&k("0115")).unwrap().level, Some(0.0));
     }
 
     #[test]
